@@ -1,0 +1,34 @@
+/*
+ * fg_risk: risk spreading from known-fraud seeds (personalised PageRank,
+ * random walk with restart) over the weighted user-entity graph.
+ */
+#ifndef FG_ALGORITHMS_FG_RISK_H
+#define FG_ALGORITHMS_FG_RISK_H
+
+#include "fg_graph.h"
+
+typedef struct fg_risk_stats {
+	int iterations;
+	double last_delta; /* L1 change in the last iteration */
+	int converged;
+} fg_risk_stats;
+
+/*
+ * risk[v] for every vertex v < g->n_users + g->n_entities: the stationary
+ * probability of a walk that follows a link with probability damping (to a
+ * neighbour in proportion to the arc weight: ent_weight for user-entity arcs,
+ * relation_weight for user-user arcs) and otherwise restarts at a seed chosen
+ * uniformly (seeds[0..ns), user ids).  Walkers at a vertex without links
+ * restart.  Hubs are not in g, so they neither carry nor receive risk; the
+ * caller may assign them the mean risk of their users for display.
+ * Parallel pull iteration on CSR until the L1 change < tol or max_iter.
+ * ns == 0: all risks 0.  Bit-identical for any thread count.
+ * Returns FG_OK or FG_ENOMEM.
+ */
+int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
+            double damping, double tol, int max_iter, fg_risk_stats *stats);
+
+int fg_risk_serial(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
+                   double damping, double tol, int max_iter, fg_risk_stats *stats);
+
+#endif

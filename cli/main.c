@@ -1,0 +1,93 @@
+/*
+ * fraudgraph: finds fraud rings and collusion in user/account graphs.
+ * The command table; each command lives in cmd_<name>.c.
+ */
+#include "fg_cli.h"
+
+#include "fg_build_config.h"
+#include "fg_error.h"
+#include "fg_igraph.h"
+#include "fg_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char fg_cli_exit_codes[] =
+	"Exit codes:\n"
+	"  0  done\n"
+	"  1  runtime failure (I/O, memory, database); nothing of this run stored\n"
+	"  2  usage error (bad command line)\n"
+	"  3  input data error (bad rows past the limit, bad header); nothing stored\n"
+	"  4  not found (unknown user or run)\n"
+	"  5  drift above --fail-on-drift (report)\n"
+	"  6  the results database is being written by another run\n";
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", fg_cmd_run, "the nightly job: ingest, rings, risk, scores, write-back" },
+	{ "explain", fg_cmd_explain, "why a user is flagged, with the evidence" },
+	{ "report", fg_cmd_report, "a run at a glance, and drift against the previous run" },
+	{ "evaluate", fg_cmd_evaluate, "detection quality against a truth file" },
+	{ "gen", fg_cmd_gen, "generate a synthetic world (edges, users, truth)" },
+	{ "graphalytics", fg_cmd_graphalytics, "run a kernel on an LDBC Graphalytics graph" },
+};
+
+int fg_cli_fail(int code)
+{
+	const char *msg = fg_error_msg();
+
+	fg_log_error("%s", msg[0] ? msg : fg_error_name(code));
+	return fg_error_exit_code(code);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: fraudgraph <command> [options]\n\n"
+	           "fraudgraph finds fraud rings and collusion in user/account link graphs.\n\n"
+	           "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-13s %s\n", "help", "this text, or `help <command>`");
+	fprintf(f, "\n`fraudgraph <command> --help` describes each command.\n"
+	           "fraudgraph --version prints the version.\n\n%s", fg_cli_exit_codes);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return FG_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("fraudgraph %s (OpenMP %s)\n", FG_VERSION, FG_HAVE_OPENMP ? "on" : "off");
+		return FG_EXIT_OK;
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		if (!strcmp(name, "help") && argc >= 3) {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+				if (!strcmp(commands[i].name, argv[2])) {
+					char *hargv[] = { argv[2], "--help", NULL };
+					return commands[i].fn(2, hargv);
+				}
+			}
+			fprintf(stderr, "fraudgraph: unknown command '%s'\n", argv[2]);
+			return FG_EXIT_USAGE;
+		}
+		usage(stdout);
+		return FG_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(commands[i].name, name)) {
+			fg_igraph_init();
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "fraudgraph: unknown command '%s' (see fraudgraph --help)\n", name);
+	return FG_EXIT_USAGE;
+}

@@ -1,0 +1,113 @@
+/*
+ * fg_graph: the in-memory user-entity graph of one run.
+ *
+ * Vertices: users 0 .. n_users-1, then entities n_users .. n_users+n_entities-1
+ * (entity e is vertex n_users + e).  Canonical ids: users are numbered in
+ * byte order of their user_id strings, entities in order of (kind name, value)
+ * and kinds in byte order of their names, so ids never depend on the order of
+ * input rows or on thread count.
+ *
+ * Links (de-duplicated input rows) are kept in arrays sorted by (user, target,
+ * kind): a user-entity link has target = entity vertex; a user-user relation
+ * (kind configured as relation) is stored once with user < target (both user
+ * vertices), undirected.  first_seen/last_seen are min/max of seen_at over the
+ * merged rows (FG_TIME_NONE if none had one).
+ *
+ * share(e) = number of distinct users linked to e.  An entity is a hub when
+ * share(e) > its kind's max_share.  The CSR `g` holds every link except those
+ * to hubs, as two arcs each: it is the connectivity that defines components
+ * and rings, and what risk and evidence paths walk.
+ *
+ * ent_weight(e) = kind_weight / log2(1 + share(e)): rarity-weighted strength
+ * of a shared entity.  User-user arcs weigh cfg->relation_weight.
+ *
+ * Thread-safety: read-only after fg_graph_build; kernels may read it from
+ * many threads.
+ */
+#ifndef FG_GRAPH_FG_GRAPH_H
+#define FG_GRAPH_FG_GRAPH_H
+
+#include "fg_config.h"
+#include "fg_csr.h"
+#include "fg_ingest.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct fg_graph {
+	uint32_t n_users;
+	uint32_t n_entities;
+	uint32_t n_kinds;
+
+	/* kinds: sorted names, with the settings in force */
+	char **kind_name;        /* n_kinds, NUL-terminated */
+	double *kind_weight;     /* n_kinds */
+	uint32_t *kind_max_share;/* n_kinds */
+	bool *kind_is_relation;  /* n_kinds */
+
+	/* users, index u */
+	const char **user_id;    /* n_users: NUL-terminated strings (owned by a pool) */
+	uint8_t *user_label;     /* fg_label */
+	int64_t *user_created;   /* FG_TIME_NONE if unknown */
+
+	/* entities, index e (vertex n_users + e) */
+	uint16_t *ent_kind;      /* kind index */
+	const char **ent_value;  /* NUL-terminated (owned by a pool) */
+	uint32_t *ent_share;
+	uint8_t *ent_hub;        /* 1 if hub (excluded from g) */
+	double *ent_weight;
+
+	/* links, sorted by (user, target, kind) */
+	uint64_t n_links;
+	uint32_t *link_user;
+	uint32_t *link_target;   /* entity vertex (>= n_users) or user vertex */
+	uint16_t *link_kind;
+	int64_t *link_first;
+	int64_t *link_last;
+
+	uint64_t n_user_links;   /* links whose target is a user */
+	uint32_t n_hubs;
+	uint32_t n_seeds;        /* users labelled fraud */
+	uint32_t n_legit;
+
+	fg_csr g;                /* symmetric, without hub links */
+
+	char input_digest[33];   /* hex: order-independent digest of links + users */
+	void *pool;              /* owns the strings (implementation detail) */
+} fg_graph;
+
+/* Accumulates rows from the readers; opaque. */
+typedef struct fg_linkset fg_linkset;
+
+/* A new, empty accumulator for a run with settings cfg (kept by pointer). */
+int fg_linkset_new(fg_linkset **out, const fg_config *cfg);
+void fg_linkset_free(fg_linkset **ls);
+
+/*
+ * Sinks for fg_ingest_*: add one row (strings are copied/interned).  The same
+ * (user, kind, value) twice is one link with first/last seen merged.  A user
+ * row: labels merge as fraud > legit > unknown and created_at as the minimum,
+ * so the result never depends on row order.  ctx is the fg_linkset.
+ */
+int fg_linkset_link_sink(void *ctx, const fg_link_row *row);
+int fg_linkset_user_sink(void *ctx, const fg_user_row *row);
+
+/* Rows taken so far (after de-duplication). */
+uint64_t fg_linkset_n_links(const fg_linkset *ls);
+
+/*
+ * Build the graph from the accumulated rows: canonical ids, shares, hubs,
+ * weights, the CSR, the input digest.  ls may be freed afterwards (its memory
+ * may be released early during the build).  Returns FG_OK or FG_ENOMEM.
+ */
+int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg);
+
+void fg_graph_free(fg_graph **g);
+
+/* The user with this id string, or -1 (binary search, O(log n)). */
+int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);
+
+/* Bytes held by the graph's arrays (for the memory-per-link figure). */
+uint64_t fg_graph_bytes(const fg_graph *g);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * fg_alloc: the allocator every module uses, and the fault hooks.
+ *
+ * fg_malloc and friends return NULL on failure like their libc twins; callers
+ * turn that into FG_ENOMEM.  In builds with -Dfault_injection=true:
+ *   - FG_FAIL_ALLOC=N makes the Nth allocation (1-based) and every later one
+ *     fail, so tests can show that each failure path reports and frees;
+ *   - fg_fault_point("name") raises SIGKILL when FG_FAULT_KILL_AT equals name,
+ *     so tests can kill a run at a chosen point of the write-back.
+ * In production builds both are compiled out.
+ */
+#ifndef FG_SRC_FG_ALLOC_H
+#define FG_SRC_FG_ALLOC_H
+
+#include <stddef.h>
+
+void *fg_malloc(size_t size);
+void *fg_calloc(size_t n, size_t size);
+void *fg_realloc(void *p, size_t size);
+void fg_free(void *p);
+
+/* malloc(n * size) with overflow check. */
+void *fg_mallocarray(size_t n, size_t size);
+/* realloc(p, n * size) with overflow check; p unchanged on failure. */
+void *fg_reallocarray(void *p, size_t n, size_t size);
+/* strndup through fg_malloc. */
+char *fg_strndup(const char *s, size_t len);
+
+/* Kill the process with SIGKILL if FG_FAULT_KILL_AT names this point. */
+void fg_fault_point(const char *name);
+
+#endif

@@ -1,0 +1,323 @@
+#include "fg_config.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Defaults.  Weights follow the rarity-weighting practice of the field
+ * (openbotrisk: card 3.0, email/phone 2.5, device 2.0, ip 1.0); caps follow the
+ * hand-written hub cut-offs seen in practice (Neo4j's demo 10, Stripe 25,
+ * openbotrisk 40), loosened for addresses and IPs that households, offices and
+ * NAT legitimately share.  docs/scoring.md gives the reasoning.
+ */
+static const struct { const char *name; double weight; uint32_t cap; } default_kinds[] = {
+	{ "card", 3.0, 20 },
+	{ "bank", 3.0, 20 },
+	{ "email", 2.5, 20 },
+	{ "phone", 2.5, 20 },
+	{ "device", 2.0, 30 },
+	{ "address", 1.5, 50 },
+	{ "ip", 1.0, 100 },
+};
+
+static const char *default_relations[] = { "user", "referral", "transfer", "order" };
+
+static fg_kind_conf *add_kind(fg_config *cfg, const char *name, size_t len)
+{
+	fg_kind_conf *k;
+
+	if (cfg->n_kinds >= FG_MAX_KINDS || len == 0 || len >= FG_KIND_NAME_MAX)
+		return NULL;
+	k = &cfg->kinds[cfg->n_kinds++];
+	memset(k, 0, sizeof(*k));
+	for (size_t i = 0; i < len; i++)
+		k->name[i] = (char)tolower((unsigned char)name[i]);
+	k->weight = cfg->default_weight;
+	k->max_share = cfg->default_max_share;
+	return k;
+}
+
+static fg_kind_conf *find_kind(fg_config *cfg, const char *name, size_t len)
+{
+	for (int i = 0; i < cfg->n_kinds; i++)
+		if (strlen(cfg->kinds[i].name) == len && strncasecmp(cfg->kinds[i].name, name, len) == 0)
+			return &cfg->kinds[i];
+	return NULL;
+}
+
+void fg_config_init(fg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->default_weight = 1.0;
+	cfg->default_max_share = 50;
+	cfg->relation_weight = 2.0;
+	for (size_t i = 0; i < sizeof(default_kinds) / sizeof(default_kinds[0]); i++) {
+		fg_kind_conf *k = add_kind(cfg, default_kinds[i].name, strlen(default_kinds[i].name));
+		k->weight = default_kinds[i].weight;
+		k->max_share = default_kinds[i].cap;
+	}
+	for (size_t i = 0; i < sizeof(default_relations) / sizeof(default_relations[0]); i++) {
+		fg_kind_conf *k = add_kind(cfg, default_relations[i], strlen(default_relations[i]));
+		k->is_relation = true;
+		k->weight = cfg->relation_weight;
+		k->max_share = UINT32_MAX;
+	}
+	cfg->max_bad_rows = 1000;
+	cfg->strict = false;
+	cfg->since = FG_TIME_NONE;
+	cfg->max_field_len = 4096;
+	cfg->threads = 0;
+	cfg->lpa_max_iter = 30;
+	cfg->risk_damping = 0.85;
+	cfg->risk_tol = 1e-9;
+	cfg->risk_max_iter = 100;
+	cfg->smoothing_k = 10.0;
+	cfg->keep_runs = 0;
+	cfg->holdout = 0.0;
+	cfg->holdout_seed = 1;
+}
+
+const fg_kind_conf *fg_config_kind(const fg_config *cfg, const char *name)
+{
+	return find_kind((fg_config *)cfg, name, strlen(name));
+}
+
+double fg_config_kind_weight(const fg_config *cfg, const char *name)
+{
+	const fg_kind_conf *k = fg_config_kind(cfg, name);
+
+	return k ? k->weight : cfg->default_weight;
+}
+
+uint32_t fg_config_kind_max_share(const fg_config *cfg, const char *name)
+{
+	const fg_kind_conf *k = fg_config_kind(cfg, name);
+
+	return k ? k->max_share : cfg->default_max_share;
+}
+
+bool fg_config_is_relation(const fg_config *cfg, const char *name)
+{
+	const fg_kind_conf *k = fg_config_kind(cfg, name);
+
+	return k && k->is_relation;
+}
+
+static int split_spec(const char *spec, const char **val, size_t *klen)
+{
+	const char *eq = strchr(spec, '=');
+
+	if (!eq || eq == spec || eq[1] == '\0')
+		return -1;
+	*klen = (size_t)(eq - spec);
+	*val = eq + 1;
+	return 0;
+}
+
+int fg_config_set_max_share(fg_config *cfg, const char *spec)
+{
+	const char *val;
+	size_t klen;
+	char *end;
+	unsigned long long n;
+	fg_kind_conf *k;
+
+	if (split_spec(spec, &val, &klen) != 0)
+		return fg_error_set(FG_EUSAGE, "--max-share expects KIND=N, got '%s'", spec);
+	errno = 0;
+	n = strtoull(val, &end, 10);
+	if (errno || *end || n < 1 || n > UINT32_MAX)
+		return fg_error_set(FG_EUSAGE, "--max-share %s: N must be an integer >= 1", spec);
+	k = find_kind(cfg, spec, klen);
+	if (!k && !(k = add_kind(cfg, spec, klen)))
+		return fg_error_set(FG_EUSAGE, "--max-share %s: bad kind or too many kinds", spec);
+	k->max_share = (uint32_t)n;
+	return FG_OK;
+}
+
+int fg_config_set_weight(fg_config *cfg, const char *spec)
+{
+	const char *val;
+	size_t klen;
+	char *end;
+	double w;
+	fg_kind_conf *k;
+
+	if (split_spec(spec, &val, &klen) != 0)
+		return fg_error_set(FG_EUSAGE, "--kind-weight expects KIND=W, got '%s'", spec);
+	errno = 0;
+	w = strtod(val, &end);
+	if (errno || *end || !(w > 0.0) || w > 1e6)
+		return fg_error_set(FG_EUSAGE, "--kind-weight %s: W must be a number > 0", spec);
+	k = find_kind(cfg, spec, klen);
+	if (!k && !(k = add_kind(cfg, spec, klen)))
+		return fg_error_set(FG_EUSAGE, "--kind-weight %s: bad kind or too many kinds", spec);
+	k->weight = w;
+	return FG_OK;
+}
+
+int fg_config_set_relations(fg_config *cfg, const char *list)
+{
+	const char *p = list;
+
+	for (int i = 0; i < cfg->n_kinds; i++)
+		cfg->kinds[i].is_relation = false;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		fg_kind_conf *k;
+
+		while (len && isspace((unsigned char)*p)) {
+			p++;
+			len--;
+		}
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len) {
+			k = find_kind(cfg, p, len);
+			if (!k && !(k = add_kind(cfg, p, len)))
+				return fg_error_set(FG_EUSAGE, "--relations: bad kind in '%s'", list);
+			if (!k->is_relation) {
+				k->is_relation = true;
+				k->weight = cfg->relation_weight;
+				k->max_share = UINT32_MAX;
+			}
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return FG_OK;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int fg_parse_time(int64_t *out, const char *s, size_t len)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	size_t i;
+	int64_t t;
+
+	if (len == 0)
+		return -1;
+	/* unix seconds (optionally negative) */
+	i = (s[0] == '-') ? 1 : 0;
+	if (i < len) {
+		size_t j = i;
+		while (j < len && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j == len && len - i <= 12) {
+			int64_t v = 0;
+			for (size_t k = i; k < len; k++)
+				v = v * 10 + (s[k] - '0');
+			*out = i ? -v : v;
+			return 0;
+		}
+	}
+	if (len < 10 || s[4] != '-' || s[7] != '-' ||
+	    digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	i = 10;
+	if (i < len) {
+		if ((s[i] != 'T' && s[i] != ' ') || len < i + 9 || s[i + 3] != ':' || s[i + 6] != ':' ||
+		    digits(s + i + 1, 2, &h) || digits(s + i + 4, 2, &mi) || digits(s + i + 7, 2, &sec))
+			return -1;
+		if (h > 23 || mi > 59 || sec > 60)
+			return -1;
+		i += 9;
+		if (i < len && s[i] == '.') {
+			i++;
+			if (i >= len || s[i] < '0' || s[i] > '9')
+				return -1;
+			while (i < len && s[i] >= '0' && s[i] <= '9')
+				i++;
+		}
+	}
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+	if (i < len) {
+		if (s[i] == 'Z' && i + 1 == len) {
+			i++;
+		} else if ((s[i] == '+' || s[i] == '-') && len == i + 6 && s[i + 3] == ':') {
+			int oh, om;
+			if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+				return -1;
+			t -= (s[i] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+			i = len;
+		} else {
+			return -1;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+int fg_config_to_json(char **out, const fg_config *cfg)
+{
+	size_t cap = 4096 + (size_t)cfg->n_kinds * 128, n = 0;
+	char *buf = fg_malloc(cap);
+
+	if (!buf)
+		return fg_error_set(FG_ENOMEM, "out of memory writing parameters");
+#define PUT(...) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__)
+	PUT("{\"kinds\":{");
+	for (int i = 0; i < cfg->n_kinds; i++) {
+		const fg_kind_conf *k = &cfg->kinds[i];
+		PUT("%s\"%s\":{\"weight\":%.17g,", i ? "," : "", k->name, k->weight);
+		if (k->is_relation)
+			PUT("\"relation\":true}");
+		else
+			PUT("\"max_share\":%u}", k->max_share);
+	}
+	PUT("},\"default_weight\":%.17g,\"default_max_share\":%u,\"relation_weight\":%.17g,",
+	    cfg->default_weight, cfg->default_max_share, cfg->relation_weight);
+	PUT("\"max_bad_rows\":%llu,\"strict\":%s,", (unsigned long long)cfg->max_bad_rows,
+	    cfg->strict ? "true" : "false");
+	if (cfg->since == FG_TIME_NONE)
+		PUT("\"since\":null,");
+	else
+		PUT("\"since\":%lld,", (long long)cfg->since);
+	PUT("\"max_field_len\":%u,\"lpa_max_iter\":%d,\"risk_damping\":%.17g,\"risk_tol\":%.17g,"
+	    "\"risk_max_iter\":%d,\"smoothing_k\":%.17g,\"keep_runs\":%d,\"holdout\":%.17g,"
+	    "\"holdout_seed\":%llu}",
+	    cfg->max_field_len, cfg->lpa_max_iter, cfg->risk_damping, cfg->risk_tol,
+	    cfg->risk_max_iter, cfg->smoothing_k, cfg->keep_runs, cfg->holdout,
+	    (unsigned long long)cfg->holdout_seed);
+#undef PUT
+	if (n >= cap) {
+		fg_free(buf);
+		return fg_error_set(FG_ERROR, "parameters too long for JSON buffer");
+	}
+	*out = buf;
+	return FG_OK;
+}

@@ -1,0 +1,127 @@
+/*
+ * fg_ingest: reading link and user rows from CSV (libcsv) and SQLite.
+ *
+ * The reader knows no graph: it parses, validates and normalises rows and
+ * hands each good row to a sink callback.  Normalisation: kind lower-cased and
+ * trimmed (ASCII whitespace), user_id and value trimmed; seen_at/created_at
+ * parsed with fg_parse_time (unix seconds or ISO-8601).  Links with a seen_at
+ * before cfg->since are dropped (counted as filtered, not bad); rows without
+ * seen_at are kept.
+ *
+ * Bad rows (missing field, empty value, unparseable time, invalid UTF-8, NUL
+ * byte, field longer than cfg->max_field_len, wrong column count is NOT bad:
+ * extra columns are ignored, missing trailing optional columns are empty) are
+ * recorded in fg_badrows with file, line, column name and a quoted, truncated
+ * value, and skipped.  Past cfg->max_bad_rows, or on the first one under
+ * cfg->strict, reading stops with FG_EDATA and a message naming file:line,
+ * column and value.  A header without a required column is FG_EDATA too.
+ *
+ * CSV: RFC 4180 through libcsv (quoted commas, doubled quotes, quoted
+ * newlines, CRLF), a UTF-8 BOM, blank lines skipped, columns found by header
+ * name in any order (case-insensitive), other columns ignored.  Path "-" is
+ * stdin.  Line numbers are the physical line where the record starts (1 is
+ * the header).
+ *
+ * SQLite: the database is opened read-only (SQLITE_OPEN_READONLY); the query
+ * must be a single read-only statement (sqlite3_stmt_readonly) and its result
+ * columns are found by name like CSV headers.  The "line" of a row is its
+ * 1-based row number in the result and "file" is "DB:edges" or "DB:query".
+ *
+ * Strings handed to a sink are valid only during the callback.
+ * Thread-safety: a reader is used by one thread at a time.
+ */
+#ifndef FG_SRC_FG_INGEST_H
+#define FG_SRC_FG_INGEST_H
+
+#include "fg_config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fg_str {
+	const char *ptr;
+	size_t len;
+} fg_str;
+
+/* One link row: user_id used entity (kind, value), or a user-user relation. */
+typedef struct fg_link_row {
+	fg_str user;
+	fg_str kind;     /* normalised: trimmed, lower-case */
+	fg_str value;    /* trimmed */
+	int64_t seen_at; /* FG_TIME_NONE if absent or empty */
+	const char *file;
+	uint64_t line;
+} fg_link_row;
+
+typedef enum fg_label {
+	FG_LABEL_UNKNOWN = 0,
+	FG_LABEL_FRAUD = 1, /* known-fraud seed */
+	FG_LABEL_LEGIT = 2, /* cleared by an analyst */
+} fg_label;
+
+typedef struct fg_user_row {
+	fg_str user;
+	int64_t created_at; /* FG_TIME_NONE if absent */
+	fg_label label;     /* "fraud" / "legit" (case-insensitive), else unknown */
+	const char *file;
+	uint64_t line;
+} fg_user_row;
+
+/* Sinks return FG_OK to go on, or a negative code to stop reading (passed up). */
+typedef int (*fg_link_sink)(void *ctx, const fg_link_row *row);
+typedef int (*fg_user_sink)(void *ctx, const fg_user_row *row);
+
+/* Reasons a row is bad; counted per reason. */
+typedef enum fg_bad_reason {
+	FG_BAD_MISSING_FIELD = 0, /* a required column is absent in this row */
+	FG_BAD_EMPTY_VALUE,       /* a required field is empty after trimming */
+	FG_BAD_TIME,              /* seen_at / created_at unparseable */
+	FG_BAD_UTF8,              /* invalid UTF-8 or a NUL byte */
+	FG_BAD_TOO_LONG,          /* field longer than max_field_len */
+	FG_BAD_SELF_LINK,         /* a relation row linking a user to itself */
+	FG_BAD_NREASONS
+} fg_bad_reason;
+
+#define FG_BAD_EXAMPLES 3
+
+/* Bad-row accounting across all inputs of a run (plain data). */
+typedef struct fg_badrows {
+	uint64_t total;
+	uint64_t by_reason[FG_BAD_NREASONS];
+	/* first FG_BAD_EXAMPLES examples per reason: "file:line: column 'c': value \"...\"" */
+	char examples[FG_BAD_NREASONS][FG_BAD_EXAMPLES][256];
+	uint64_t rows_read;     /* data rows seen (good + bad + filtered) */
+	uint64_t rows_filtered; /* dropped by the time window */
+} fg_badrows;
+
+const char *fg_bad_reason_name(fg_bad_reason r);
+
+/*
+ * Read link rows from a CSV file (path, or "-" for stdin) and pass each good
+ * row to sink.  bad accumulates across calls.  Returns FG_OK, FG_EIO (cannot
+ * open/read: message names the file and strerror), FG_EDATA (header, bad-row
+ * limit, strict), or the sink's code.
+ */
+int fg_ingest_links_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
+                        fg_link_sink sink, void *ctx);
+
+/* Same for a users CSV (user_id required; created_at, label optional). */
+int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
+                        fg_user_sink sink, void *ctx);
+
+/*
+ * Links from SQLite: db_path opened read-only; sql NULL means
+ * "SELECT * FROM edges".  Users likewise with "SELECT * FROM users"; for users,
+ * a missing `users` table with sql == NULL is not an error (no users).
+ * Returns FG_OK, FG_EDB (cannot open, not read-only, SQL error: message has
+ * sqlite3_errmsg), FG_EDATA, or the sink's code.
+ */
+int fg_ingest_links_sqlite(const char *db_path, const char *sql, const fg_config *cfg,
+                           fg_badrows *bad, fg_link_sink sink, void *ctx);
+int fg_ingest_users_sqlite(const char *db_path, const char *sql, const fg_config *cfg,
+                           fg_badrows *bad, fg_user_sink sink, void *ctx);
+
+/* Log the per-reason summary with the first examples (fg_log_warn). */
+void fg_badrows_report(const fg_badrows *bad);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * fg_store: the results database (SQLite).
+ *
+ * One file holds every run: tables keyed by run_id (docs/schema.md documents
+ * each column), views for the latest run, indexes for the analysts' questions.
+ * The schema is versioned with PRAGMA user_version and migrated forward on
+ * open.  Journal mode WAL, so analysts read while the nightly job writes and
+ * always see the last committed run.
+ *
+ * A run is one write transaction: fg_store_run_begin takes the write lock at
+ * once (BEGIN IMMEDIATE, no waiting): if another run holds it, FG_EBUSY with a
+ * clear message.  Everything written between begin and fg_store_run_commit is
+ * invisible to readers and vanishes on fg_store_run_rollback, on a crash or on
+ * close without commit.  Every value is bound, never pasted into SQL.
+ *
+ * Thread-safety: one thread per fg_store.
+ */
+#ifndef FG_SRC_FG_STORE_H
+#define FG_SRC_FG_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FG_STORE_SCHEMA_VERSION 1
+
+typedef struct fg_store fg_store;
+
+typedef enum fg_store_mode {
+	FG_STORE_READ = 0,  /* existing database, read-only (explain, report, evaluate) */
+	FG_STORE_WRITE = 1, /* create if missing, migrate, WAL */
+} fg_store_mode;
+
+/*
+ * Open path.  READ: FG_ENOTFOUND if the file does not exist, FG_EDB if it is
+ * not a fraudgraph database or is newer than this build.  WRITE: creates the
+ * file and schema if missing (the directory must exist and be writable:
+ * FG_EIO otherwise, naming the path), migrates older schemas.
+ */
+int fg_store_open(fg_store **out, const char *path, fg_store_mode mode);
+
+/* NULL-safe; rolls back an open run. */
+void fg_store_close(fg_store **st);
+
+/* The connection, for reads by the tools and tests. */
+sqlite3 *fg_store_db(fg_store *st);
+
+/*
+ * Start a run: BEGIN IMMEDIATE, then insert a `runs` row with status
+ * 'running', started_at (UTC ISO-8601), version, params_json, threads.
+ * *run_id receives the new id.  FG_EBUSY if another writer holds the database.
+ */
+int fg_store_run_begin(fg_store *st, int64_t *run_id, const char *params_json, int threads);
+
+/*
+ * Set a column of this run's `runs` row (counts, times, digests): name must be
+ * one of the runs columns (checked against the schema, never pasted unchecked).
+ */
+int fg_store_run_set_int(fg_store *st, const char *column, int64_t v);
+int fg_store_run_set_double(fg_store *st, const char *column, double v);
+int fg_store_run_set_text(fg_store *st, const char *column, const char *v);
+
+/*
+ * Finish: status 'ok', finished_at, then retention (keep_runs > 0: delete
+ * runs older than the newest keep_runs, and their rows in every table), then
+ * COMMIT.  After commit the run is visible atomically.
+ */
+int fg_store_run_commit(fg_store *st, int keep_runs);
+
+/* Abandon the run: ROLLBACK.  Nothing of it remains. */
+int fg_store_run_rollback(fg_store *st);
+
+/*
+ * Bulk insert into one table inside the open run: prepared multi-row INSERT
+ * statements (many rows per statement), values bound.  Usage:
+ *   fg_bulk *b; fg_store_bulk_begin(&b, st, "user_scores", cols, ncols);
+ *   for each row: fg_bulk_int(b, ...); fg_bulk_text(b, ...); ...; fg_bulk_row(b);
+ *   fg_store_bulk_end(&b);   (flushes; returns the first error)
+ * Columns are named explicitly; values are appended in that order.
+ */
+typedef struct fg_bulk fg_bulk;
+int fg_store_bulk_begin(fg_bulk **out, fg_store *st, const char *table,
+                        const char *const *columns, int ncols);
+void fg_bulk_int(fg_bulk *b, int64_t v);
+void fg_bulk_double(fg_bulk *b, double v);
+void fg_bulk_text(fg_bulk *b, const char *v);   /* NULL -> SQL NULL; copied/bound transient */
+void fg_bulk_null(fg_bulk *b);
+int fg_bulk_row(fg_bulk *b);                    /* end of row; may execute a batch */
+int fg_store_bulk_end(fg_bulk **b);
+
+/*
+ * Create the secondary indexes (after the bulk load, as a fast load wants),
+ * IF NOT EXISTS.  Called by the run before commit.
+ */
+int fg_store_build_indexes(fg_store *st);
+
+/* The newest committed run with status 'ok', or 0 if none (FG_OK either way). */
+int fg_store_latest_run(fg_store *st, int64_t *run_id);
+
+#endif

@@ -1,0 +1,146 @@
+/* src/ and graph/ basics: errors, quoting, configuration, time parsing, CSR. */
+#include "fg_test.h"
+
+#include "fg_config.h"
+#include "fg_csr.h"
+#include "fg_error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(error_codes_map_to_exit_codes)
+{
+	ck_assert_int_eq(fg_error_exit_code(FG_OK), 0);
+	ck_assert_int_eq(fg_error_exit_code(FG_EIO), 1);
+	ck_assert_int_eq(fg_error_exit_code(FG_EUSAGE), 2);
+	ck_assert_int_eq(fg_error_exit_code(FG_EDATA), 3);
+	ck_assert_int_eq(fg_error_exit_code(FG_ENOTFOUND), 4);
+	ck_assert_int_eq(fg_error_exit_code(FG_EDRIFT), 5);
+	ck_assert_int_eq(fg_error_exit_code(FG_EBUSY), 6);
+	ck_assert_int_eq(fg_error_set(FG_EDATA, "f.csv:%d: bad", 7), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "f.csv:7: bad");
+	ck_assert_int_eq(fg_error_code(), FG_EDATA);
+	fg_error_clear();
+	ck_assert_str_eq(fg_error_msg(), "");
+}
+END_TEST
+
+START_TEST(quote_escapes_and_truncates)
+{
+	char buf[32];
+
+	ck_assert_str_eq(fg_error_quote(buf, sizeof(buf), "abc", 3), "abc");
+	ck_assert_str_eq(fg_error_quote(buf, sizeof(buf), "a\0b", 3), "a\\x00b");
+	ck_assert_str_eq(fg_error_quote(buf, sizeof(buf), "\xff", 1), "\\xff");
+	ck_assert_str_eq(fg_error_quote(buf, sizeof(buf), "caf\xc3\xa9", 5), "caf\xc3\xa9");
+	fg_error_quote(buf, sizeof(buf), "0123456789012345678901234567890123456789", 40);
+	ck_assert_uint_lt(strlen(buf), sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "..."));
+}
+END_TEST
+
+START_TEST(parse_time_formats)
+{
+	int64_t t;
+
+	ck_assert_int_eq(fg_parse_time(&t, "1700000000", 10), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "1970-01-02", 10), 0);
+	ck_assert_int_eq(t, 86400);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13:20Z", 20), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14 23:13:20+01:00", 25), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13:20.123Z", 24), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "yesterday", 9), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-13-01", 10), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "", 0), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13", 16), -1);
+}
+END_TEST
+
+START_TEST(config_defaults_and_overrides)
+{
+	fg_config cfg;
+	char *json = NULL;
+
+	fg_config_init(&cfg);
+	ck_assert_double_eq(fg_config_kind_weight(&cfg, "card"), 3.0);
+	ck_assert_uint_eq(fg_config_kind_max_share(&cfg, "card"), 20);
+	ck_assert_double_eq(fg_config_kind_weight(&cfg, "loyalty"), cfg.default_weight);
+	ck_assert(fg_config_is_relation(&cfg, "transfer"));
+	ck_assert(!fg_config_is_relation(&cfg, "device"));
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "device=7"), FG_OK);
+	ck_assert_uint_eq(fg_config_kind_max_share(&cfg, "device"), 7);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "loyalty=3"), FG_OK);
+	ck_assert_uint_eq(fg_config_kind_max_share(&cfg, "loyalty"), 3);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "device=0"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "device"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_weight(&cfg, "ip=-1"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_relations(&cfg, "gift, sale"), FG_OK);
+	ck_assert(fg_config_is_relation(&cfg, "gift"));
+	ck_assert(!fg_config_is_relation(&cfg, "transfer"));
+	ck_assert_int_eq(fg_config_to_json(&json, &cfg), FG_OK);
+	ck_assert_ptr_nonnull(strstr(json, "\"device\":{\"weight\":2,\"max_share\":7}"));
+	free(json);
+}
+END_TEST
+
+START_TEST(csr_symmetric_dedup)
+{
+	/* edges 0-1, 1-0 (dup), 1-2, 2-2 (loop), 3 isolated */
+	uint32_t src[] = { 0, 1, 1, 2 }, dst[] = { 1, 0, 2, 2 };
+	fg_csr g;
+
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 4, 4, src, dst, true, true, true), FG_OK);
+	ck_assert_uint_eq(g.n, 4);
+	ck_assert_uint_eq(g.m, 4);
+	ck_assert_uint_eq(fg_csr_degree(&g, 0), 1);
+	ck_assert_uint_eq(fg_csr_degree(&g, 1), 2);
+	ck_assert_uint_eq(g.adj[g.off[1]], 0);
+	ck_assert_uint_eq(g.adj[g.off[1] + 1], 2);
+	ck_assert_uint_eq(fg_csr_degree(&g, 3), 0);
+	fg_csr_free(&g);
+	ck_assert_ptr_null(g.off);
+}
+END_TEST
+
+START_TEST(csr_rejects_out_of_range_and_transposes)
+{
+	uint32_t src[] = { 0, 5 }, dst[] = { 1, 0 };
+	uint32_t s2[] = { 0, 0, 2 }, d2[] = { 1, 2, 1 };
+	fg_csr g, t;
+
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 3, 2, src, dst, false, false, false), FG_EUSAGE);
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 3, 3, s2, d2, false, false, false), FG_OK);
+	ck_assert_int_eq(fg_csr_transpose(&t, &g), FG_OK);
+	ck_assert_uint_eq(fg_csr_degree(&t, 1), 2);
+	ck_assert_uint_eq(t.adj[t.off[1]], 0);
+	ck_assert_uint_eq(t.adj[t.off[1] + 1], 2);
+	ck_assert_uint_eq(fg_csr_degree(&t, 0), 0);
+	fg_csr_free(&g);
+	fg_csr_free(&t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, error_codes_map_to_exit_codes);
+	tcase_add_test(tc, quote_escapes_and_truncates);
+	tcase_add_test(tc, parse_time_formats);
+	tcase_add_test(tc, config_defaults_and_overrides);
+	tcase_add_test(tc, csr_symmetric_dedup);
+	tcase_add_test(tc, csr_rejects_out_of_range_and_transposes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
