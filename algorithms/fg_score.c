@@ -1,0 +1,592 @@
+/*
+ * Ring, component and user scores, and the per-user graph features.
+ *
+ * Groups (rings of >= 2 users, components of >= 2 users) are formed by a
+ * counting sort of users by group id; each group is scored by one thread
+ * (schedule(dynamic)) with per-thread scratch (an entity counter array with a
+ * touched list), so the work is O(sum over members of their degree) and the
+ * result does not depend on the thread count.  Per-user features enumerate
+ * co-users through non-hub entities (bounded by the hub caps: O(sum share^2)).
+ *
+ * The formulas are documented in docs/scoring.md; the constants below are
+ * the documented defaults.
+ */
+#include "fg_score.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+/* Factor weights of the ring score (sum 1) and shape constants. */
+#define W_SEED 0.35
+#define W_RISK 0.20
+#define W_SHARE 0.30
+#define W_BURST 0.15
+#define SHARE_SCALE 3.0      /* weighted shared links per member at which sharing ~ 0.63 */
+#define SIZE_SCALE 5.0       /* members beyond the first at which size ~ 0.63 */
+#define BURST_WINDOW 604800  /* seven days, seconds */
+#define HOUSEHOLD_MAX 5
+#define HOUSEHOLD_DAMP 0.5
+#define LEGIT_DAMP 0.8
+#define RISK_DECADES 3.0     /* risk_norm spans 3 orders of magnitude below a typical seed */
+#define LEGIT_USER_DAMP 0.2
+
+int fg_score_kind_class(const char *kind)
+{
+	if (!strcmp(kind, "card") || !strcmp(kind, "bank"))
+		return FG_KC_CARD;
+	if (!strcmp(kind, "device"))
+		return FG_KC_DEVICE;
+	if (!strcmp(kind, "address"))
+		return FG_KC_ADDRESS;
+	if (!strcmp(kind, "phone"))
+		return FG_KC_PHONE;
+	if (!strcmp(kind, "email"))
+		return FG_KC_EMAIL;
+	if (!strcmp(kind, "ip"))
+		return FG_KC_IP;
+	return FG_KC_OTHER;
+}
+
+void fg_scores_free(fg_scores **ps)
+{
+	fg_scores *s;
+
+	if (!ps || !*ps)
+		return;
+	s = *ps;
+	fg_free(s->rings);
+	fg_free(s->comps);
+	fg_free(s->risk_norm);
+	fg_free(s->risk_pct);
+	fg_free(s->score);
+	fg_free(s->ring_score);
+	fg_free(s->ring_index);
+	fg_free(s->comp_size);
+	fg_free(s->ring_size);
+	fg_free(s->deg_class);
+	fg_free(s->deg_user);
+	fg_free(s->deg_total);
+	fg_free(s->co_users);
+	fg_free(s->max_share);
+	fg_free(s->seeds_2hop);
+	fg_free(s);
+	*ps = NULL;
+}
+
+/* Total arc weight of user u in g (what the risk walk divides by). */
+static double user_weight(const fg_graph *g, uint32_t u)
+{
+	double w = 0.0;
+
+	for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
+		uint32_t x = g->g.adj[a];
+		w += x >= g->n_users ? g->ent_weight[x - g->n_users] : g->relation_weight;
+	}
+	return w;
+}
+
+/*
+ * risk_norm: the walk's visit probability per unit of link weight, relative
+ * to the seeds' mean, on a log scale of RISK_DECADES decades.  Raw PageRank
+ * mass grows with degree; dividing by the link weight removes what degree
+ * alone explains (an unbiased walk's stationary mass is proportional to it).
+ */
+static int compute_risk_norm(double *norm, const fg_graph *g, const double *risk)
+{
+	double ref = 0.0;
+	uint32_t nref = 0;
+	int64_t u;
+
+	for (uint32_t s = 0; s < g->n_users; s++) {
+		double w;
+		if (g->user_label[s] != FG_LABEL_FRAUD)
+			continue;
+		w = user_weight(g, s);
+		ref += w > 0 ? risk[s] / w : risk[s];
+		nref++;
+	}
+	ref = nref ? ref / nref : 0.0;
+	#pragma omp parallel for schedule(static)
+	for (u = 0; u < (int64_t)g->n_users; u++) {
+		double w = user_weight(g, (uint32_t)u), rho, x;
+		if (ref <= 0.0 || risk[u] <= 0.0) {
+			norm[u] = 0.0;
+			continue;
+		}
+		rho = w > 0 ? risk[u] / w : risk[u];
+		x = 1.0 + log10(rho / ref) / RISK_DECADES;
+		norm[u] = x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x);
+	}
+	return FG_OK;
+}
+
+
+typedef struct { double r; uint32_t u; } risk_idx;
+
+static int cmp_ri(const void *a, const void *b)
+{
+	const risk_idx *x = a, *y = b;
+
+	if (x->r < y->r)
+		return -1;
+	if (x->r > y->r)
+		return 1;
+	return (x->u > y->u) - (x->u < y->u);
+}
+
+static int compute_pct(double *pct, const double *risk, uint32_t n)
+{
+	risk_idx *v = fg_mallocarray(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return fg_error_set(FG_ENOMEM, "out of memory ranking risk");
+	for (uint32_t u = 0; u < n; u++) {
+		v[u].r = risk[u];
+		v[u].u = u;
+	}
+	qsort(v, n, sizeof(*v), cmp_ri);
+	for (uint32_t i = 0, lower = 0; i < n; i++) {
+		if (i > 0 && v[i].r != v[i - 1].r)
+			lower = i;
+		pct[v[i].u] = n ? 100.0 * lower / n : 0.0;
+	}
+	fg_free(v);
+	return FG_OK;
+}
+
+/* Group members: counting sort of users by group id (ids are user ids). */
+typedef struct groups {
+	uint32_t n;         /* groups with >= 2 members */
+	uint32_t *gid;      /* n: group id (smallest member) */
+	uint64_t *off;      /* n + 1 into mem */
+	uint32_t *mem;      /* members, ascending */
+} groups;
+
+static void groups_free(groups *gr)
+{
+	fg_free(gr->gid);
+	fg_free(gr->off);
+	fg_free(gr->mem);
+	memset(gr, 0, sizeof(*gr));
+}
+
+static int groups_make(groups *gr, const uint32_t *label, uint32_t n_users)
+{
+	uint32_t *cnt = fg_calloc((size_t)n_users + 1, sizeof(*cnt));
+	uint32_t *slot = NULL;
+	uint64_t total = 0;
+	uint32_t ng = 0;
+
+	memset(gr, 0, sizeof(*gr));
+	if (!cnt)
+		goto nomem;
+	for (uint32_t u = 0; u < n_users; u++)
+		cnt[label[u]]++;
+	for (uint32_t l = 0; l < n_users; l++)
+		if (cnt[l] >= 2) {
+			ng++;
+			total += cnt[l];
+		}
+	gr->n = ng;
+	gr->gid = fg_mallocarray(ng ? ng : 1, sizeof(*gr->gid));
+	gr->off = fg_mallocarray((size_t)ng + 1, sizeof(*gr->off));
+	gr->mem = fg_mallocarray(total ? total : 1, sizeof(*gr->mem));
+	slot = fg_mallocarray(n_users ? n_users : 1, sizeof(*slot));
+	if (!gr->gid || !gr->off || !gr->mem || !slot)
+		goto nomem;
+	gr->off[0] = 0;
+	for (uint32_t l = 0, k = 0; l < n_users; l++) {
+		slot[l] = UINT32_MAX;
+		if (cnt[l] >= 2) {
+			gr->gid[k] = l;
+			slot[l] = k;
+			gr->off[k + 1] = gr->off[k] + cnt[l];
+			k++;
+		}
+	}
+	memset(cnt, 0, ((size_t)n_users + 1) * sizeof(*cnt));
+	for (uint32_t u = 0; u < n_users; u++) {
+		uint32_t k = slot[label[u]];
+		if (k != UINT32_MAX)
+			gr->mem[gr->off[k] + cnt[k]++] = u;
+	}
+	fg_free(cnt);
+	fg_free(slot);
+	return FG_OK;
+nomem:
+	fg_free(cnt);
+	fg_free(slot);
+	groups_free(gr);
+	return fg_error_set(FG_ENOMEM, "out of memory grouping users");
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Scratch for one thread: entity member counts with a touched list. */
+typedef struct scratch {
+	uint32_t *ent_cnt;   /* n_entities, zero between uses */
+	uint32_t *touched;
+	uint64_t cap;
+	int64_t *times;
+	uint32_t times_cap;
+	uint8_t *in_group;   /* n_users, zero between uses */
+} scratch;
+
+static void score_group(fg_group_score *out, const fg_graph *g, const fg_config *cfg,
+                        const uint32_t *mem, uint32_t n, const uint32_t *comp, const double *rnorm,
+                        double base_rate, scratch *sc)
+{
+	const uint32_t nu = g->n_users;
+	uint32_t ntouch = 0, seeds = 0, legit = 0, uu = 0, nt = 0;
+	uint32_t kinds_shared_mask = 0;
+	bool pay_shared = false, other_strong_shared = false;
+	double shared_w = 0.0, rsum = 0.0, rmax = 0.0;
+
+	memset(out, 0, sizeof(*out));
+	out->id = mem[0];
+	out->component_id = comp[mem[0]];
+	out->n_users = n;
+	for (uint32_t i = 0; i < n; i++)
+		sc->in_group[mem[i]] = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t u = mem[i];
+		if (g->user_label[u] == FG_LABEL_FRAUD)
+			seeds++;
+		else if (g->user_label[u] == FG_LABEL_LEGIT)
+			legit++;
+		rsum += rnorm[u];
+		if (rnorm[u] > rmax)
+			rmax = rnorm[u];
+		if (g->user_created[u] != FG_TIME_NONE)
+			sc->times[nt++] = g->user_created[u];
+		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
+			uint32_t x = g->g.adj[a];
+			if (x < nu) {
+				if (x > u && sc->in_group[x])
+					uu++;
+				continue;
+			}
+			x -= nu;
+			if (sc->ent_cnt[x]++ == 0)
+				sc->touched[ntouch++] = x;
+		}
+	}
+	for (uint32_t t = 0; t < ntouch; t++) {
+		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
+		int kc = fg_score_kind_class(g->kind_name[g->ent_kind[e]]);
+		out->n_by_class[kc]++;
+		if (m >= 2) {
+			shared_w += g->kind_weight[g->ent_kind[e]] * (double)(m - 1);
+			kinds_shared_mask |= 1u << kc;
+			if (kc == FG_KC_CARD)
+				pay_shared = true;
+			else if (kc != FG_KC_ADDRESS && kc != FG_KC_IP && kc != FG_KC_DEVICE)
+				other_strong_shared = true;
+		}
+		sc->ent_cnt[e] = 0;
+	}
+	if (uu) {
+		shared_w += g->relation_weight * (double)uu;
+		other_strong_shared = true;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sc->in_group[mem[i]] = 0;
+	out->n_entities = ntouch;
+	out->n_user_links = uu;
+	out->n_seeds = seeds;
+	out->n_legit = legit;
+
+	out->seed_rate = (double)seeds / n;
+	out->seed_evidence = ((double)seeds + cfg->smoothing_k * base_rate) / ((double)n + cfg->smoothing_k);
+	out->risk_mean = rsum / n;
+	out->risk_max = rmax;
+	{
+		int nkinds = __builtin_popcount(kinds_shared_mask) + (uu ? 1 : 0);
+		double x = shared_w / (double)(n - 1);
+		double diversity = 0.6 + 0.4 * (nkinds >= 3 ? 1.0 : (nkinds <= 1 ? 0.0 : 0.5));
+		out->sharing = (1.0 - exp(-x / SHARE_SCALE)) * diversity;
+	}
+	if (nt >= 2) {
+		uint32_t best = 1;
+		qsort(sc->times, nt, sizeof(int64_t), cmp_i64);
+		for (uint32_t i = 0, j = 0; i < nt; i++) {
+			while (sc->times[i] - sc->times[j] > BURST_WINDOW)
+				j++;
+			if (i - j + 1 > best)
+				best = i - j + 1;
+		}
+		out->burst = (double)(best - 1) / (double)(nt - 1) * ((double)nt / n);
+	}
+	out->size_factor = 1.0 - exp(-(double)(n - 1) / SIZE_SCALE);
+	out->dampener = 1.0;
+	if (n <= HOUSEHOLD_MAX && !pay_shared && !other_strong_shared && seeds == 0)
+		out->dampener *= HOUSEHOLD_DAMP;
+	out->dampener *= 1.0 - LEGIT_DAMP * ((double)legit / n);
+	{
+		double seedf = out->seed_evidence * 2.0 > 1.0 ? 1.0 : out->seed_evidence * 2.0;
+		double raw = W_SEED * seedf + W_RISK * out->risk_mean + W_SHARE * out->sharing +
+		             W_BURST * out->burst;
+		out->score = raw * (0.5 + 0.5 * out->size_factor) * out->dampener;
+	}
+}
+
+static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr, const fg_graph *g,
+                        const fg_config *cfg, const uint32_t *comp, const double *rnorm,
+                        double base_rate)
+{
+	fg_group_score *res = fg_calloc(gr->n ? gr->n : 1, sizeof(*res));
+	int nthreads = 1, failed = 0;
+	scratch *scs = NULL;
+	uint32_t maxn = 0;
+
+	if (!res)
+		return fg_error_set(FG_ENOMEM, "out of memory scoring groups");
+	for (uint32_t k = 0; k < gr->n; k++)
+		if (gr->off[k + 1] - gr->off[k] > maxn)
+			maxn = (uint32_t)(gr->off[k + 1] - gr->off[k]);
+#if defined(_OPENMP)
+	nthreads = omp_get_max_threads();
+#endif
+	scs = fg_calloc((size_t)nthreads, sizeof(*scs));
+	if (!scs)
+		goto nomem;
+	for (int t = 0; t < nthreads; t++) {
+		scs[t].ent_cnt = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+		scs[t].touched = fg_mallocarray(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+		scs[t].times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
+		scs[t].in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
+		if (!scs[t].ent_cnt || !scs[t].touched || !scs[t].times || !scs[t].in_group)
+			failed = 1;
+	}
+	if (failed)
+		goto nomem;
+	{
+		int64_t k;
+		#pragma omp parallel for schedule(dynamic, 16)
+		for (k = 0; k < (int64_t)gr->n; k++) {
+			int t = 0;
+#if defined(_OPENMP)
+			t = omp_get_thread_num();
+#endif
+			score_group(&res[k], g, cfg, gr->mem + gr->off[k],
+			            (uint32_t)(gr->off[k + 1] - gr->off[k]), comp, rnorm, base_rate, &scs[t]);
+		}
+	}
+	for (int t = 0; t < nthreads; t++) {
+		fg_free(scs[t].ent_cnt);
+		fg_free(scs[t].touched);
+		fg_free(scs[t].times);
+		fg_free(scs[t].in_group);
+	}
+	fg_free(scs);
+	*out = res;
+	*n_out = gr->n;
+	return FG_OK;
+nomem:
+	if (scs)
+		for (int t = 0; t < nthreads; t++) {
+			fg_free(scs[t].ent_cnt);
+			fg_free(scs[t].touched);
+			fg_free(scs[t].times);
+			fg_free(scs[t].in_group);
+		}
+	fg_free(scs);
+	fg_free(res);
+	return fg_error_set(FG_ENOMEM, "out of memory scoring groups");
+}
+
+/* Per-user features from the links (hubs included) and the 2-hop co-users. */
+static int compute_features(fg_scores *s, const fg_graph *g)
+{
+	const uint32_t nu = g->n_users;
+	int nthreads = 1, failed = 0;
+	uint32_t **mark = NULL;
+	int64_t u;
+
+	/* Degrees per class and max share come from the link list (hubs included). */
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint32_t a = g->link_user[i], t = g->link_target[i];
+		if (t < nu) {
+			s->deg_user[a]++;
+			s->deg_user[t]++;
+			s->deg_total[a]++;
+			s->deg_total[t]++;
+		} else {
+			uint32_t e = t - nu;
+			int kc = fg_score_kind_class(g->kind_name[g->ent_kind[e]]);
+			s->deg_class[(size_t)a * FG_KC_N + kc]++;
+			s->deg_total[a]++;
+			if (g->ent_share[e] > s->max_share[a])
+				s->max_share[a] = g->ent_share[e];
+		}
+	}
+#if defined(_OPENMP)
+	nthreads = omp_get_max_threads();
+#endif
+	mark = fg_calloc((size_t)nthreads, sizeof(*mark));
+	if (!mark)
+		return fg_error_set(FG_ENOMEM, "out of memory computing features");
+	for (int t = 0; t < nthreads; t++) {
+		/* mark[v] == u + 1 when v was already counted for user u */
+		mark[t] = fg_calloc(nu ? nu : 1, sizeof(uint32_t));
+		if (!mark[t])
+			failed = 1;
+	}
+	if (!failed) {
+		#pragma omp parallel for schedule(dynamic, 1024)
+		for (u = 0; u < (int64_t)nu; u++) {
+			int t = 0;
+			uint32_t *mk, co = 0, seeds = 0, tag = (uint32_t)u + 1;
+#if defined(_OPENMP)
+			t = omp_get_thread_num();
+#endif
+			mk = mark[t];
+			mk[u] = tag;
+			for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
+				uint32_t x = g->g.adj[a];
+				if (x < nu) {
+					if (mk[x] != tag) {
+						mk[x] = tag;
+						co++;
+						seeds += g->user_label[x] == FG_LABEL_FRAUD;
+					}
+					continue;
+				}
+				for (uint64_t b = g->g.off[x]; b < g->g.off[x + 1]; b++) {
+					uint32_t v = g->g.adj[b];
+					if (mk[v] != tag) {
+						mk[v] = tag;
+						co++;
+						seeds += g->user_label[v] == FG_LABEL_FRAUD;
+					}
+				}
+			}
+			s->co_users[u] = co;
+			s->seeds_2hop[u] = seeds;
+		}
+	}
+	for (int t = 0; t < nthreads; t++)
+		fg_free(mark[t]);
+	fg_free(mark);
+	if (failed)
+		return fg_error_set(FG_ENOMEM, "out of memory computing features");
+	return FG_OK;
+}
+
+int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
+                     const uint32_t *comp, const uint32_t *ring, const double *risk)
+{
+	fg_scores *s = NULL;
+	groups rg = { 0 }, cg = { 0 };
+	uint32_t *ucomp = NULL;
+	const uint32_t nu = g->n_users;
+	size_t n1 = nu ? nu : 1;
+	double base_rate = nu ? (double)g->n_seeds / nu : 0.0;
+	int rc = FG_OK;
+	int64_t u;
+
+	*out = NULL;
+	s = fg_calloc(1, sizeof(*s));
+	if (!s)
+		return fg_error_set(FG_ENOMEM, "out of memory scoring");
+	s->n_users = nu;
+	s->risk_norm = fg_calloc(n1, sizeof(double));
+	s->risk_pct = fg_calloc(n1, sizeof(double));
+	s->score = fg_calloc(n1, sizeof(double));
+	s->ring_score = fg_calloc(n1, sizeof(double));
+	s->ring_index = fg_mallocarray(n1, sizeof(int32_t));
+	s->comp_size = fg_calloc(n1, sizeof(uint32_t));
+	s->ring_size = fg_calloc(n1, sizeof(uint32_t));
+	s->deg_class = fg_calloc(n1 * FG_KC_N, sizeof(uint32_t));
+	s->deg_user = fg_calloc(n1, sizeof(uint32_t));
+	s->deg_total = fg_calloc(n1, sizeof(uint32_t));
+	s->co_users = fg_calloc(n1, sizeof(uint32_t));
+	s->max_share = fg_calloc(n1, sizeof(uint32_t));
+	s->seeds_2hop = fg_calloc(n1, sizeof(uint32_t));
+	ucomp = fg_mallocarray(n1, sizeof(uint32_t));
+	if (!s->risk_norm || !s->risk_pct || !s->score || !s->ring_score || !s->ring_index ||
+	    !s->comp_size || !s->ring_size || !s->deg_class || !s->deg_user || !s->deg_total ||
+	    !s->co_users || !s->max_share || !s->seeds_2hop || !ucomp) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory scoring %u users", nu);
+		goto cleanup;
+	}
+	if ((rc = compute_risk_norm(s->risk_norm, g, risk)) != FG_OK ||
+	    (rc = compute_pct(s->risk_pct, risk, nu)) != FG_OK)
+		goto cleanup;
+
+	/* Component ids of users are user ids (the smallest vertex of a component with users). */
+	memcpy(ucomp, comp, n1 * sizeof(uint32_t));
+	if ((rc = groups_make(&rg, ring, nu)) != FG_OK || (rc = groups_make(&cg, ucomp, nu)) != FG_OK)
+		goto cleanup;
+	if ((rc = score_groups(&s->rings, &s->n_rings, &rg, g, cfg, comp, s->risk_norm, base_rate)) != FG_OK ||
+	    (rc = score_groups(&s->comps, &s->n_comps, &cg, g, cfg, comp, s->risk_norm, base_rate)) != FG_OK)
+		goto cleanup;
+
+	for (uint32_t v = 0; v < nu; v++) {
+		s->ring_index[v] = -1;
+		s->ring_size[v] = 1;
+		s->comp_size[v] = 1;
+	}
+	for (uint32_t k = 0; k < rg.n; k++) {
+		for (uint64_t i = rg.off[k]; i < rg.off[k + 1]; i++) {
+			uint32_t v = rg.mem[i];
+			s->ring_index[v] = (int32_t)k;
+			s->ring_size[v] = s->rings[k].n_users;
+			s->ring_score[v] = s->rings[k].score;
+		}
+	}
+	for (uint32_t k = 0; k < cg.n; k++) {
+		for (uint64_t i = cg.off[k]; i < cg.off[k + 1]; i++)
+			s->comp_size[cg.mem[i]] = s->comps[k].n_users;
+	}
+	/* rings per component: rings are sorted by id; count by component */
+	{
+		uint32_t ci = 0;
+		/* comps sorted by id; map component id -> index by binary search */
+		for (uint32_t k = 0; k < s->n_rings; k++) {
+			uint32_t cid = s->rings[k].component_id, lo = 0, hi = s->n_comps;
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+				if (s->comps[mid].id < cid)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < s->n_comps && s->comps[lo].id == cid)
+				s->comps[lo].n_rings++;
+			ci = lo;
+		}
+		(void)ci;
+	}
+	#pragma omp parallel for schedule(static)
+	for (u = 0; u < (int64_t)nu; u++) {
+		double sc = 1.0 - (1.0 - s->risk_norm[u]) * (1.0 - s->ring_score[u]);
+		if (g->user_label[u] == FG_LABEL_LEGIT)
+			sc *= LEGIT_USER_DAMP;
+		s->score[u] = sc;
+	}
+	if ((rc = compute_features(s, g)) != FG_OK)
+		goto cleanup;
+
+	*out = s;
+	s = NULL;
+cleanup:
+	groups_free(&rg);
+	groups_free(&cg);
+	fg_free(ucomp);
+	fg_scores_free(&s);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * fg_score: ring scores, user scores and the graph features for models.
+ *
+ * Turns the kernels' output into what a risk team acts on.  Every factor of
+ * a ring's score is kept so that nothing is a black box; docs/scoring.md
+ * gives the formula, the defaults and the reasoning.  All of it is a pure
+ * function of the graph and the kernels' (deterministic) output, computed in
+ * parallel over groups and users with fixed-order sums, so it is identical
+ * for any thread count.
+ */
+#ifndef FG_ALGORITHMS_FG_SCORE_H
+#define FG_ALGORITHMS_FG_SCORE_H
+
+#include "fg_graph.h"
+
+/* Entity kind classes used for per-kind counts and degrees. */
+enum {
+	FG_KC_CARD = 0, /* payment instruments: card, bank */
+	FG_KC_DEVICE,
+	FG_KC_ADDRESS,
+	FG_KC_PHONE,
+	FG_KC_EMAIL,
+	FG_KC_IP,
+	FG_KC_OTHER,
+	FG_KC_N
+};
+
+/* The class of kind name (lower-case). */
+int fg_score_kind_class(const char *kind);
+
+/* A scored group of users: a ring, or a component of two users or more. */
+typedef struct fg_group_score {
+	uint32_t id;           /* ring id / component id: its smallest user id */
+	uint32_t component_id;
+	uint32_t n_users, n_seeds, n_legit;
+	uint32_t n_entities;   /* distinct non-hub entities linked by members */
+	uint32_t n_by_class[FG_KC_N];
+	uint32_t n_user_links; /* direct links between members */
+	uint32_t n_rings;      /* components only: rings inside */
+	double seed_rate;      /* seeds / users */
+	double seed_evidence;  /* (seeds + K*base) / (users + K), base = seeds/users of the run */
+	double risk_mean;      /* mean risk_norm of members */
+	double risk_max;       /* max risk_norm of members */
+	double sharing;        /* 0..1, weighted shared links per member, kind diversity */
+	double burst;          /* 0..1, members created in one 7-day window */
+	double size_factor;    /* 0..1, saturating in size */
+	double dampener;       /* 0..1, household shape and cleared members */
+	double score;          /* 0..1 */
+} fg_group_score;
+
+typedef struct fg_scores {
+	uint32_t n_users;
+	/* groups, sorted by id */
+	uint32_t n_rings;
+	fg_group_score *rings;
+	uint32_t n_comps;
+	fg_group_score *comps;
+
+	/* per user */
+	double *risk_norm;       /* 0..1, degree-aware (see docs/scoring.md) */
+	double *risk_pct;        /* percentage of users with strictly lower risk */
+	double *score;           /* 0..1 */
+	double *ring_score;      /* the user's ring's score (0 if in no ring) */
+	int32_t *ring_index;     /* index into rings, or -1 */
+	uint32_t *comp_size;     /* users in the component */
+	uint32_t *ring_size;     /* users in the ring (1 if none) */
+
+	/* features per user (user_features) */
+	uint32_t *deg_class;     /* n_users * FG_KC_N: links per kind class, hubs included */
+	uint32_t *deg_user;      /* direct user-user links */
+	uint32_t *deg_total;
+	uint32_t *co_users;      /* distinct users sharing a non-hub entity or directly linked */
+	uint32_t *max_share;     /* largest share among the user's entities, hubs included */
+	uint32_t *seeds_2hop;    /* seeds among co_users */
+} fg_scores;
+
+/*
+ * Score everything.  comp: per vertex (fg_cc on g->g); ring: per user
+ * (fg_rings); risk: per vertex (fg_risk).  Returns FG_OK or FG_ENOMEM; *out owned by the caller (fg_scores_free).
+ */
+int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
+                     const uint32_t *comp, const uint32_t *ring, const double *risk);
+
+void fg_scores_free(fg_scores **s);
+
+#endif

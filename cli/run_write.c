@@ -1,0 +1,621 @@
+/*
+ * The write-back of a run: every results table, inside the run's single
+ * transaction, through the store's prepared multi-row inserts (every value
+ * bound).  Also the ring tracking's input (the previous run's rings) and the
+ * output digest: a hash of the scored output (user scores and rings) that is
+ * identical for any thread count and any order of input rows.
+ */
+#include "run.h"
+
+#include "fg_alloc.h"
+#include "fg_bfs.h"
+#include "fg_error.h"
+#include "fg_hash.h"
+#include "fg_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *label_text(const fg_run *r, uint32_t u)
+{
+	if (r->holdout[u])
+		return "holdout";
+	switch (r->g->user_label[u]) {
+	case FG_LABEL_FRAUD: return "fraud";
+	case FG_LABEL_LEGIT: return "legit";
+	default: return NULL;
+	}
+}
+
+/* Users of a component of two users or more: what links/entities cover. */
+static bool in_big_component(const fg_run *r, uint32_t u)
+{
+	return r->scores->comp_size[u] >= 2;
+}
+
+static int bulk_end(fg_bulk **b, int rc)
+{
+	int rc2 = fg_store_bulk_end(b);
+
+	return rc != FG_OK ? rc : rc2;
+}
+
+static int write_user_scores(fg_run *r, fg_hash *dg)
+{
+	static const char *const cols[] = {
+		"run_id", "user_id", "label", "component_id", "ring_id", "risk", "risk_norm",
+		"risk_pct", "score", "nearest_seed", "seed_hops", "created_at",
+	};
+	const fg_graph *g = r->g;
+	const fg_scores *s = r->scores;
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, 12)) != FG_OK)
+		return rc;
+	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
+		const char *lab = label_text(r, u);
+		bool ring = s->ring_index[u] >= 0;
+		bool reached = r->dist[u] != FG_BFS_UNREACHED;
+
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_text(b, lab);
+		fg_bulk_int(b, r->comp[u]);
+		if (ring)
+			fg_bulk_int(b, r->ring[u]);
+		else
+			fg_bulk_null(b);
+		fg_bulk_double(b, r->risk[u]);
+		fg_bulk_double(b, s->risk_norm[u]);
+		fg_bulk_double(b, s->risk_pct[u]);
+		fg_bulk_double(b, s->score[u]);
+		if (reached) {
+			fg_bulk_text(b, g->user_id[r->nearest[u]]);
+			fg_bulk_int(b, r->dist[u]);
+		} else {
+			fg_bulk_null(b);
+			fg_bulk_null(b);
+		}
+		if (g->user_created[u] != FG_TIME_NONE)
+			fg_bulk_int(b, g->user_created[u]);
+		else
+			fg_bulk_null(b);
+		rc = fg_bulk_row(b);
+
+		fg_hash_str(dg, g->user_id[u]);
+		fg_hash_u64(dg, r->comp[u]);
+		fg_hash_u64(dg, ring ? r->ring[u] : UINT32_MAX);
+		fg_hash_f64(dg, r->risk[u]);
+		fg_hash_f64(dg, s->score[u]);
+		fg_hash_u64(dg, reached ? r->nearest[u] : UINT32_MAX);
+		fg_hash_u64(dg, r->dist[u]);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int write_rings(fg_run *r, fg_hash *dg)
+{
+	static const char *const cols[] = {
+		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
+		"n_users", "n_seeds", "n_legit", "n_entities", "n_cards", "n_devices", "n_addresses",
+		"n_phones", "n_emails", "n_ips", "n_other_entities", "n_user_links", "seed_rate",
+		"seed_evidence", "risk_mean", "risk_max", "sharing", "burst", "size_factor", "dampener",
+		"ring_score",
+	};
+	const fg_scores *s = r->scores;
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, 28)) != FG_OK)
+		return rc;
+	for (uint32_t k = 0; k < s->n_rings && rc == FG_OK; k++) {
+		const fg_group_score *x = &s->rings[k];
+		const fg_ring_track *t = &r->track.rings[k];
+
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_int(b, x->id);
+		fg_bulk_text(b, t->key);
+		fg_bulk_text(b, t->status);
+		fg_bulk_text(b, t->prev_keys);
+		fg_bulk_int(b, t->first_run_id);
+		fg_bulk_int(b, x->component_id);
+		fg_bulk_int(b, x->n_users);
+		fg_bulk_int(b, x->n_seeds);
+		fg_bulk_int(b, x->n_legit);
+		fg_bulk_int(b, x->n_entities);
+		fg_bulk_int(b, x->n_by_class[FG_KC_CARD]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_DEVICE]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_ADDRESS]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_PHONE]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_EMAIL]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_IP]);
+		fg_bulk_int(b, x->n_by_class[FG_KC_OTHER]);
+		fg_bulk_int(b, x->n_user_links);
+		fg_bulk_double(b, x->seed_rate);
+		fg_bulk_double(b, x->seed_evidence);
+		fg_bulk_double(b, x->risk_mean);
+		fg_bulk_double(b, x->risk_max);
+		fg_bulk_double(b, x->sharing);
+		fg_bulk_double(b, x->burst);
+		fg_bulk_double(b, x->size_factor);
+		fg_bulk_double(b, x->dampener);
+		fg_bulk_double(b, x->score);
+		rc = fg_bulk_row(b);
+
+		fg_hash_u64(dg, x->id);
+		fg_hash_u64(dg, x->n_users);
+		fg_hash_f64(dg, x->score);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int write_components(fg_run *r)
+{
+	static const char *const cols[] = {
+		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings", "risk_max",
+	};
+	const fg_scores *s = r->scores;
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, 7)) != FG_OK)
+		return rc;
+	for (uint32_t k = 0; k < s->n_comps && rc == FG_OK; k++) {
+		const fg_group_score *x = &s->comps[k];
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_int(b, x->id);
+		fg_bulk_int(b, x->n_users);
+		fg_bulk_int(b, x->n_entities);
+		fg_bulk_int(b, x->n_seeds);
+		fg_bulk_int(b, x->n_rings);
+		fg_bulk_double(b, x->risk_max);
+		rc = fg_bulk_row(b);
+	}
+	return bulk_end(&b, rc);
+}
+
+/* Hub risk for display: the mean risk of the hub's users (hubs take no part in the walk). */
+static int hub_risk(double **out, const fg_run *r)
+{
+	const fg_graph *g = r->g;
+	double *sum = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(double));
+
+	if (!sum)
+		return fg_error_set(FG_ENOMEM, "out of memory for hub risk");
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint32_t t = g->link_target[i];
+		if (t >= g->n_users && g->ent_hub[t - g->n_users])
+			sum[t - g->n_users] += r->risk[g->link_user[i]];
+	}
+	*out = sum;
+	return FG_OK;
+}
+
+static int write_hubs_entities(fg_run *r)
+{
+	static const char *const hcols[] = { "run_id", "kind", "value", "share", "max_share", "reason" };
+	static const char *const ecols[] = {
+		"run_id", "entity_id", "kind", "value", "share", "is_hub", "risk", "component_id",
+	};
+	const fg_graph *g = r->g;
+	fg_bulk *b = NULL;
+	double *hr = NULL;
+	int rc;
+
+	if ((rc = hub_risk(&hr, r)) != FG_OK)
+		return rc;
+	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, 6)) != FG_OK)
+		goto cleanup;
+	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
+		char reason[160];
+		uint16_t k = g->ent_kind[e];
+		if (!g->ent_hub[e])
+			continue;
+		snprintf(reason, sizeof(reason), "shared by %u users > max-share %u for kind %s",
+		         g->ent_share[e], g->kind_max_share[k], g->kind_name[k]);
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_text(b, g->kind_name[k]);
+		fg_bulk_text(b, g->ent_value[e]);
+		fg_bulk_int(b, g->ent_share[e]);
+		fg_bulk_int(b, g->kind_max_share[k]);
+		fg_bulk_text(b, reason);
+		rc = fg_bulk_row(b);
+	}
+	if ((rc = bulk_end(&b, rc)) != FG_OK)
+		goto cleanup;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, 8)) != FG_OK)
+		goto cleanup;
+	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
+		uint32_t v = g->n_users + e, c = r->comp[v];
+		bool hub = g->ent_hub[e];
+		if (!hub && !in_big_component(r, c))
+			continue;
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_int(b, e);
+		fg_bulk_text(b, g->kind_name[g->ent_kind[e]]);
+		fg_bulk_text(b, g->ent_value[e]);
+		fg_bulk_int(b, g->ent_share[e]);
+		fg_bulk_int(b, hub);
+		fg_bulk_double(b, hub ? (g->ent_share[e] ? hr[e] / g->ent_share[e] : 0.0) : r->risk[v]);
+		if (hub)
+			fg_bulk_null(b);
+		else
+			fg_bulk_int(b, c);
+		rc = fg_bulk_row(b);
+	}
+	rc = bulk_end(&b, rc);
+cleanup:
+	fg_free(hr);
+	return rc;
+}
+
+static int write_links(fg_run *r)
+{
+	static const char *const cols[] = {
+		"run_id", "user_id", "kind", "entity_id", "other_user", "first_seen", "last_seen",
+	};
+	const fg_graph *g = r->g;
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, 7)) != FG_OK)
+		return rc;
+	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
+		uint32_t u = g->link_user[i], t = g->link_target[i];
+		if (!in_big_component(r, u))
+			continue;
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_text(b, g->kind_name[g->link_kind[i]]);
+		if (t >= g->n_users) {
+			fg_bulk_int(b, t - g->n_users);
+			fg_bulk_null(b);
+		} else {
+			fg_bulk_null(b);
+			fg_bulk_text(b, g->user_id[t]);
+		}
+		if (g->link_first[i] != FG_TIME_NONE)
+			fg_bulk_int(b, g->link_first[i]);
+		else
+			fg_bulk_null(b);
+		if (g->link_last[i] != FG_TIME_NONE)
+			fg_bulk_int(b, g->link_last[i]);
+		else
+			fg_bulk_null(b);
+		rc = fg_bulk_row(b);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int write_features(fg_run *r)
+{
+	static const char *const cols[] = {
+		"run_id", "user_id", "deg_total", "deg_card", "deg_device", "deg_address", "deg_ip",
+		"deg_email", "deg_phone", "deg_other", "deg_user", "co_users", "component_size",
+		"ring_size", "max_entity_share", "seed_hops", "seeds_2hop", "risk", "ring_score",
+	};
+	const fg_graph *g = r->g;
+	const fg_scores *s = r->scores;
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, 19)) != FG_OK)
+		return rc;
+	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
+		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_int(b, s->deg_total[u]);
+		fg_bulk_int(b, dc[FG_KC_CARD]);
+		fg_bulk_int(b, dc[FG_KC_DEVICE]);
+		fg_bulk_int(b, dc[FG_KC_ADDRESS]);
+		fg_bulk_int(b, dc[FG_KC_IP]);
+		fg_bulk_int(b, dc[FG_KC_EMAIL]);
+		fg_bulk_int(b, dc[FG_KC_PHONE]);
+		fg_bulk_int(b, dc[FG_KC_OTHER]);
+		fg_bulk_int(b, s->deg_user[u]);
+		fg_bulk_int(b, s->co_users[u]);
+		fg_bulk_int(b, s->comp_size[u]);
+		fg_bulk_int(b, s->ring_size[u]);
+		fg_bulk_int(b, s->max_share[u]);
+		if (r->dist[u] != FG_BFS_UNREACHED)
+			fg_bulk_int(b, r->dist[u]);
+		else
+			fg_bulk_null(b);
+		fg_bulk_int(b, s->seeds_2hop[u]);
+		fg_bulk_double(b, r->risk[u]);
+		fg_bulk_double(b, s->ring_score[u]);
+		rc = fg_bulk_row(b);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int write_dissolved(fg_run *r)
+{
+	const fg_prev_ring *prev = r->prev_rings;
+	static const char *const cols[] = {
+		"run_id", "ring_key", "prev_run_id", "prev_ring_id", "prev_n_users", "reason",
+	};
+	fg_bulk *b = NULL;
+	int rc;
+
+	if ((rc = fg_store_bulk_begin(&b, r->store, "dissolved_rings", cols, 6)) != FG_OK)
+		return rc;
+	for (uint32_t i = 0; i < r->track.n_dissolved && rc == FG_OK; i++) {
+		const fg_prev_ring *p = &prev[r->track.dissolved[i]];
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_text(b, p->key);
+		fg_bulk_int(b, r->prev_run_id);
+		fg_bulk_int(b, p->ring_id);
+		fg_bulk_int(b, p->n_users);
+		fg_bulk_text(b, "no current ring holds at least half (or two) of its members");
+		rc = fg_bulk_row(b);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int db_fail(sqlite3 *db, const char *what)
+{
+	return fg_error_set(FG_EDB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int fg_run_track(fg_run *r)
+{
+	sqlite3 *db = fg_store_db(r->store);
+	sqlite3_stmt *st = NULL;
+	uint32_t *pair_prev = NULL, *pair_user = NULL;
+	uint64_t n_pairs = 0, cap = 0, next_key = 1;
+	int rc = FG_OK, s;
+
+	if ((rc = fg_store_latest_run(r->store, &r->prev_run_id)) != FG_OK)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT max(CAST(substr(ring_key, 2) AS INTEGER)) FROM "
+	                       "(SELECT ring_key FROM rings UNION ALL SELECT ring_key FROM dissolved_rings)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "reading ring keys");
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		next_key = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (r->prev_run_id > 0) {
+		uint32_t cap_r = 0;
+		if (sqlite3_prepare_v2(db, "SELECT ring_id, ring_key, first_run_id, n_users FROM rings "
+		                       "WHERE run_id = ? ORDER BY ring_id", -1, &st, NULL) != SQLITE_OK)
+			return db_fail(db, "reading the previous rings");
+		sqlite3_bind_int64(st, 1, r->prev_run_id);
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			fg_prev_ring *p;
+			const unsigned char *key = sqlite3_column_text(st, 1);
+			if (r->n_prev_rings == cap_r) {
+				fg_prev_ring *n2;
+				cap_r = cap_r ? cap_r * 2 : 1024;
+				n2 = fg_reallocarray(r->prev_rings, cap_r, sizeof(*n2));
+				if (!n2) {
+					rc = fg_error_set(FG_ENOMEM, "out of memory reading the previous rings");
+					goto cleanup;
+				}
+				r->prev_rings = n2;
+			}
+			p = &r->prev_rings[r->n_prev_rings++];
+			memset(p, 0, sizeof(*p));
+			p->ring_id = sqlite3_column_int64(st, 0);
+			snprintf(p->key, sizeof(p->key), "%s", key ? (const char *)key : "");
+			p->first_run_id = sqlite3_column_int64(st, 2);
+			p->n_users = (uint32_t)sqlite3_column_int64(st, 3);
+		}
+		if (s != SQLITE_DONE) {
+			rc = db_fail(db, "reading the previous rings");
+			goto cleanup;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT ring_id, user_id FROM user_scores "
+		                       "WHERE run_id = ? AND ring_id IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
+			rc = db_fail(db, "reading the previous ring members");
+			goto cleanup;
+		}
+		sqlite3_bind_int64(st, 1, r->prev_run_id);
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t rid = sqlite3_column_int64(st, 0), u;
+			const char *uid = (const char *)sqlite3_column_text(st, 1);
+			uint32_t lo = 0, hi = r->n_prev_rings;
+			while (lo < hi) {
+				uint32_t mid = lo + (hi - lo) / 2;
+				if (r->prev_rings[mid].ring_id < rid)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo >= r->n_prev_rings || r->prev_rings[lo].ring_id != rid || !uid)
+				continue;
+			u = fg_graph_find_user(r->g, uid);
+			if (u < 0)
+				continue;
+			if (n_pairs == cap) {
+				uint32_t *a, *b;
+				cap = cap ? cap * 2 : 4096;
+				a = fg_reallocarray(pair_prev, cap, sizeof(*a));
+				if (a)
+					pair_prev = a;
+				b = fg_reallocarray(pair_user, cap, sizeof(*b));
+				if (b)
+					pair_user = b;
+				if (!a || !b) {
+					rc = fg_error_set(FG_ENOMEM, "out of memory reading the previous ring members");
+					goto cleanup;
+				}
+			}
+			pair_prev[n_pairs] = lo;
+			pair_user[n_pairs] = (uint32_t)u;
+			n_pairs++;
+		}
+		if (s != SQLITE_DONE) {
+			rc = db_fail(db, "reading the previous ring members");
+			goto cleanup;
+		}
+	}
+	rc = fg_track_rings(&r->track, r->scores->ring_index, r->g->n_users, r->scores->n_rings,
+	                    r->prev_rings, r->n_prev_rings, pair_prev, pair_user, n_pairs, next_key, r->run_id);
+cleanup:
+	sqlite3_finalize(st);
+	fg_free(pair_prev);
+	fg_free(pair_user);
+	return rc;
+}
+
+static int set_run_columns(fg_run *r)
+{
+	const fg_graph *g = r->g;
+	char *inputs = NULL, *bad = NULL;
+	size_t cap = 64, n = 0;
+	uint32_t ncomp = 0;
+	int rc = FG_OK;
+
+	for (uint32_t u = 0; u < g->n_users; u++)
+		ncomp += r->comp[u] == u;
+	/* inputs JSON: names only (escaped) */
+	for (int i = 0; i < r->n_edges; i++)
+		cap += 2 * strlen(r->edges[i]) + 16;
+	for (int i = 0; i < r->n_users_files; i++)
+		cap += 2 * strlen(r->users[i]) + 16;
+	cap += r->input_db ? 2 * strlen(r->input_db) + 16 : 0;
+	cap += r->edges_sql ? 2 * strlen(r->edges_sql) + 32 : 0;
+	cap += r->users_sql ? 2 * strlen(r->users_sql) + 32 : 0;
+	inputs = fg_malloc(cap);
+	bad = fg_malloc(FG_BAD_NREASONS * (FG_BAD_EXAMPLES * 600 + 64) + 16);
+	if (!inputs || !bad) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+#define PUTS_ESC(buf, n, s) do { \
+		buf[n++] = '"'; \
+		for (const char *p_ = (s); *p_; p_++) { \
+			unsigned char c_ = (unsigned char)*p_; \
+			if (c_ == '"' || c_ == '\\') { buf[n++] = '\\'; buf[n++] = (char)c_; } \
+			else if (c_ < 0x20) { n += (size_t)sprintf(buf + n, "\\u%04x", c_); } \
+			else buf[n++] = (char)c_; \
+		} \
+		buf[n++] = '"'; \
+	} while (0)
+	n = 0;
+	inputs[n++] = '[';
+	for (int i = 0; i < r->n_edges; i++) {
+		if (n > 1)
+			inputs[n++] = ',';
+		n += (size_t)sprintf(inputs + n, "{\"edges\":");
+		PUTS_ESC(inputs, n, r->edges[i]);
+		inputs[n++] = '}';
+	}
+	for (int i = 0; i < r->n_users_files; i++) {
+		if (n > 1)
+			inputs[n++] = ',';
+		n += (size_t)sprintf(inputs + n, "{\"users\":");
+		PUTS_ESC(inputs, n, r->users[i]);
+		inputs[n++] = '}';
+	}
+	if (r->input_db) {
+		if (n > 1)
+			inputs[n++] = ',';
+		n += (size_t)sprintf(inputs + n, "{\"sqlite\":");
+		PUTS_ESC(inputs, n, r->input_db);
+		if (r->edges_sql) {
+			n += (size_t)sprintf(inputs + n, ",\"edges_sql\":");
+			PUTS_ESC(inputs, n, r->edges_sql);
+		}
+		if (r->users_sql) {
+			n += (size_t)sprintf(inputs + n, ",\"users_sql\":");
+			PUTS_ESC(inputs, n, r->users_sql);
+		}
+		inputs[n++] = '}';
+	}
+	inputs[n++] = ']';
+	inputs[n] = '\0';
+
+	n = 0;
+	bad[n++] = '{';
+	for (int k = 0; k < FG_BAD_NREASONS; k++) {
+		if (!r->bad.by_reason[k])
+			continue;
+		if (n > 1)
+			bad[n++] = ',';
+		n += (size_t)sprintf(bad + n, "\"%s\":{\"count\":%llu,\"examples\":[",
+		                     fg_bad_reason_name((fg_bad_reason)k),
+		                     (unsigned long long)r->bad.by_reason[k]);
+		for (int j = 0; j < FG_BAD_EXAMPLES && r->bad.examples[k][j][0]; j++) {
+			if (j)
+				bad[n++] = ',';
+			PUTS_ESC(bad, n, r->bad.examples[k][j]);
+		}
+		n += (size_t)sprintf(bad + n, "]}");
+	}
+	bad[n++] = '}';
+	bad[n] = '\0';
+#undef PUTS_ESC
+
+#define SETI(col, v) if (rc == FG_OK) rc = fg_store_run_set_int(r->store, col, (int64_t)(v))
+#define SETD(col, v) if (rc == FG_OK) rc = fg_store_run_set_double(r->store, col, (v))
+#define SETT(col, v) if (rc == FG_OK) rc = fg_store_run_set_text(r->store, col, (v))
+	SETT("inputs", inputs);
+	SETT("input_digest", g->input_digest);
+	SETT("output_digest", r->output_digest);
+	SETI("n_rows", r->bad.rows_read);
+	SETI("n_filtered", r->bad.rows_filtered);
+	SETI("n_bad_rows", r->bad.total);
+	SETT("bad_rows", bad);
+	SETI("n_users", g->n_users);
+	SETI("n_entities", g->n_entities);
+	SETI("n_links", g->n_links);
+	SETI("n_user_links", g->n_user_links);
+	SETI("n_hubs", g->n_hubs);
+	SETI("n_seeds", g->n_seeds);
+	SETI("n_legit", g->n_legit);
+	SETI("n_components", ncomp);
+	SETI("n_rings", r->scores->n_rings);
+	SETI("lpa_iterations", r->lpa_iterations);
+	SETI("risk_iterations", r->risk_iterations);
+	SETD("t_ingest", r->t[PH_INGEST]);
+	SETD("t_build", r->t[PH_BUILD]);
+	SETD("t_components", r->t[PH_COMPONENTS]);
+	SETD("t_rings", r->t[PH_RINGS]);
+	SETD("t_risk", r->t[PH_RISK]);
+	SETD("t_evidence", r->t[PH_EVIDENCE]);
+	SETD("t_scoring", r->t[PH_SCORING]);
+#undef SETI
+#undef SETD
+#undef SETT
+cleanup:
+	fg_free(inputs);
+	fg_free(bad);
+	return rc;
+}
+
+int fg_run_write(fg_run *r)
+{
+	fg_hash dg;
+	int rc;
+
+	fg_hash_init(&dg);
+	fg_fault_point("write-start");
+	if ((rc = write_user_scores(r, &dg)) != FG_OK)
+		goto cleanup;
+	fg_fault_point("write-user-scores");
+	if ((rc = write_rings(r, &dg)) != FG_OK || (rc = write_components(r)) != FG_OK ||
+	    (rc = write_hubs_entities(r)) != FG_OK)
+		goto cleanup;
+	fg_fault_point("write-rings");
+	if ((rc = write_links(r)) != FG_OK || (rc = write_features(r)) != FG_OK ||
+	    (rc = write_dissolved(r)) != FG_OK)
+		goto cleanup;
+	fg_fault_point("write-links");
+	fg_hash_hex(&dg, r->output_digest);
+	if ((rc = set_run_columns(r)) != FG_OK)
+		goto cleanup;
+	rc = fg_store_build_indexes(r->store);
+	fg_fault_point("write-indexes");
+cleanup:
+	return rc;
+}
