@@ -22,6 +22,9 @@
 static const char *const link_names[FG_NROLES] = {"user_id", "kind", "value", "seen_at", NULL};
 static const char *const user_names[FG_NROLES] = {"user_id", NULL, NULL, "created_at", "label"};
 
+static const bool link_required[FG_NROLES] = {true, true, true, false, false};
+static const bool user_required[FG_NROLES] = {true, false, false, false, false};
+
 const char *fg_ingest_role_name(fg_ingest_mode mode, int role)
 {
 	assert(role >= 0 && role < FG_NROLES);
@@ -35,9 +38,8 @@ bool fg_ingest_role_used(fg_ingest_mode mode, int role)
 
 bool fg_ingest_role_required(fg_ingest_mode mode, int role)
 {
-	if (mode == FG_INGEST_LINKS)
-		return role == FG_ROLE_USER || role == FG_ROLE_KIND || role == FG_ROLE_VALUE;
-	return role == FG_ROLE_USER;
+	assert(role >= 0 && role < FG_NROLES);
+	return mode == FG_INGEST_LINKS ? link_required[role] : user_required[role];
 }
 
 const char *fg_bad_reason_name(fg_bad_reason r)
@@ -102,8 +104,20 @@ int fg_ingest_utf8_ok(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 
+		/* ASCII fast path, 8 bytes at a time: no high bit and no zero byte */
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (((w | ((w - 0x0101010101010101ull) & ~w)) & 0x8080808080808080ull) != 0)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c >= 0x01 && c < 0x80) {
 			i++;
 			continue;
@@ -196,17 +210,19 @@ int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t 
 {
 	const fg_config *cfg = ctx->cfg;
 	fg_str s[FG_NROLES];
+	const char *const *names = ctx->mode == FG_INGEST_LINKS ? link_names : user_names;
+	const bool *required = ctx->mode == FG_INGEST_LINKS ? link_required : user_required;
 	int64_t t = FG_TIME_NONE;
 	int role;
 
 	ctx->bad->rows_read++;
 	memset(s, 0, sizeof(s));
 	for (role = 0; role < FG_NROLES; role++) {
-		bool req = fg_ingest_role_required(ctx->mode, role);
+		bool req = required[role];
 		const char *p;
 		size_t n;
 
-		if (!fg_ingest_role_used(ctx->mode, role))
+		if (!names[role])
 			continue;
 		if (!f[role].present) {
 			if (req)
@@ -231,7 +247,9 @@ int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t 
 			               memchr(f[role].ptr, 0, f[role].len) ? "NUL byte" : "invalid UTF-8",
 			               f[role].ptr, f[role].len);
 		n = f[role].len;
-		p = fg_ingest_trim(f[role].ptr, &n);
+		p = f[role].ptr;
+		if (n && (is_ws((unsigned char)p[0]) || is_ws((unsigned char)p[n - 1])))
+			p = fg_ingest_trim(p, &n);
 		if (n == 0) {
 			if (req)
 				return bad_row(ctx, FG_BAD_EMPTY_VALUE, role, line, "empty value",
