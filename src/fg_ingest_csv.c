@@ -234,13 +234,16 @@ static void record_cb(int c, void *arg)
 static int reader_feed(csv_reader *r, struct csv_parser *p, const char *buf, size_t n)
 {
 	if (csv_parse(p, buf, n, field_cb, record_cb, r) != n && !r->err) {
+		/* the record being parsed when libcsv gave up */
+		uint64_t line = r->in_record ? r->rec_line : r->line;
+
 		if (csv_error(p) == CSV_ENOMEM || csv_error(p) == CSV_ETOOBIG)
 			r->err = fg_error_set(FG_EDATA,
 			                      "%s:%llu: field longer than %zu bytes (unterminated quote?)",
-			                      r->ctx->file, (unsigned long long)r->line, csv_alloc_cap);
+			                      r->ctx->file, (unsigned long long)line, csv_alloc_cap);
 		else
 			r->err = fg_error_set(FG_EDATA, "%s:%llu: %s", r->ctx->file,
-			                      (unsigned long long)r->line, csv_strerror(csv_error(p)));
+			                      (unsigned long long)line, csv_strerror(csv_error(p)));
 	}
 	return r->err;
 }

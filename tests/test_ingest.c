@@ -120,12 +120,16 @@ START_TEST(basic_order_extra_columns_normalisation)
 	ck_assert_int_eq(links("Extra, VALUE ,seen_at,KIND,user_id,more\n"
 	                       "x, d1 ,1700000000, Device ,u1 ,y\n"
 	                       "x,c9,2023-11-14T22:13:20Z,CARD,u2,y\n"
-	                       "x,a1,,address,u3,y\n"),
+	                       "x,a1,,address,u3,y\n"
+	                       "x,a5,,email,u5\n"
+	                       "x,\" A6\t\",,\"\tEmail\",\" u6 \",y,z,z,z\n"),
 	                 FG_OK);
 	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|2\n"
 	                               "u2|card|c9|1700000000|3\n"
-	                               "u3|address|a1|-|4\n");
-	ck_assert_uint_eq(bad.rows_read, 3);
+	                               "u3|address|a1|-|4\n"
+	                               "u5|email|a5|-|5\n"
+	                               "u6|email|A6|-|6\n");
+	ck_assert_uint_eq(bad.rows_read, 5);
 	ck_assert_uint_eq(bad.total, 0);
 }
 END_TEST
@@ -364,6 +368,30 @@ START_TEST(ten_thousand_columns)
 }
 END_TEST
 
+START_TEST(runaway_quoted_field_is_bounded)
+{
+	size_t n = (size_t)20 << 20;
+	char *data = malloc(n);
+	const char *head = "user_id,kind,value\nu1,device,d1\nu2,\"a\nb\",\"";
+
+	memset(data, 'q', n);
+	memcpy(data, head, strlen(head));
+	ck_assert_int_eq(links_n(data, n), FG_EDATA);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "edges.csv:3: field longer than"));
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "unterminated quote"));
+	ck_assert_uint_eq(out.rows, 1);
+	free(data);
+}
+END_TEST
+
+START_TEST(badrows_report_runs)
+{
+	ck_assert_int_eq(links("user_id,kind,value\nu1,d,\nu2,d,x\n"), FG_OK);
+	fg_badrows_report(&bad); /* logs to stderr; must not crash on partial examples */
+	ck_assert_uint_eq(bad.total, 1);
+}
+END_TEST
+
 START_TEST(unreadable_file_is_eio)
 {
 	ck_assert_int_eq(fg_ingest_links_csv("no/such.csv", &cfg, &bad, link_sink, &out), FG_EIO);
@@ -555,6 +583,8 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tc, time_window_filters_old_links);
 	tcase_add_test(tc, stdin_dash);
 	tcase_add_test(tc, ten_thousand_columns);
+	tcase_add_test(tc, runaway_quoted_field_is_bounded);
+	tcase_add_test(tc, badrows_report_runs);
 	tcase_add_test(tc, unreadable_file_is_eio);
 	tcase_add_test(tc, sink_error_is_passed_up);
 	tcase_add_test(tc, users_csv_labels);
