@@ -26,12 +26,25 @@
 #include <string.h>
 #include <strings.h>
 
-static int only_ws_or_semicolons(const char *s)
+/*
+ * 1 if the text after the first statement holds no further statement (only
+ * whitespace, ';' and comments: sqlite3_prepare_v2 yields no statement for
+ * them), else 0.
+ */
+static int tail_is_empty(sqlite3 *db, const char *tail)
 {
-	for (; *s; s++)
-		if (*s != ';' && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' &&
-		    *s != '\v' && *s != '\f')
+	while (tail && *tail) {
+		sqlite3_stmt *st = NULL;
+		const char *next = NULL;
+		int rc = sqlite3_prepare_v2(db, tail, -1, &st, &next);
+
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK || st)
 			return 0;
+		if (!next || next == tail)
+			break;
+		tail = next;
+	}
 	return 1;
 }
 
@@ -121,7 +134,7 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 		ret = fg_error_set(FG_EUSAGE, "%s: empty query", name);
 		goto cleanup;
 	}
-	if (tail && !only_ws_or_semicolons(tail)) {
+	if (!tail_is_empty(db, tail)) {
 		ret = fg_error_set(FG_EDB, "%s: only one SQL statement is allowed (extra text after "
 		                   "the first: starts \"%.40s\")", name, tail);
 		goto cleanup;

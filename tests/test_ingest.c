@@ -533,6 +533,20 @@ START_TEST(sqlite_rejects_writes_and_multiple_statements)
 	                                        &cfg, &bad, link_sink, &out),
 	                 FG_EDB);
 	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "one SQL statement"));
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges;SELECT * FROM edges",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "one SQL statement"));
+	ck_assert_int_eq(out.rows, 0);
+	/* trailing semicolons, whitespace and comments are not a second statement */
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges WHERE kind = 'card' ; ;\n"
+	                                        "-- only cards\n/* done */",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_OK);
+	ck_assert_int_eq(out.rows, 1);
+	out.rows = 0;
 	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "SELECT * FROM nope", &cfg, &bad,
 	                                        link_sink, &out),
 	                 FG_EDB);
