@@ -14,7 +14,7 @@
  * of max_field_len + 1 bytes (longer fields keep a prefix and their real
  * length, and become FG_BAD_TOO_LONG rows); ignored columns are not copied.
  * libcsv itself buffers the current field; its allocations go through a
- * capped realloc (max(16 MiB, 4 * max_field_len)) so a runaway field (an
+ * capped realloc (max(4 MiB, 4 * max_field_len)) so a runaway field (an
  * unterminated quote) fails with FG_EDATA instead of eating memory.
  *
  * The parse state (csv_reader) starts at a given line number and can be fed
@@ -42,6 +42,7 @@
 
 #define BLOCK_SIZE (1u << 20)
 #define HEADER_SUMMARY_MAX 200
+#define FIELD_CAP_MIN ((size_t)4 << 20) /* libcsv field buffer cap, at least */
 
 /*
  * Invariants: colrole[0..ncols) is valid once have_header; field_idx counts
@@ -326,8 +327,11 @@ static int ingest_csv(const char *path, fg_ingest_mode mode, const fg_config *cf
 	}
 	parser_ok = true;
 	csv_alloc_cap = (size_t)cfg->max_field_len * 4;
-	if (csv_alloc_cap < ((size_t)16 << 20))
-		csv_alloc_cap = (size_t)16 << 20;
+	if (csv_alloc_cap < FIELD_CAP_MIN)
+		csv_alloc_cap = FIELD_CAP_MIN;
+	/* libcsv grows its field buffer linearly by blk_size (128 by default):
+	 * a 1 MB field would cost thousands of reallocs */
+	csv_set_blk_size(&p, (size_t)64 << 10);
 	csv_set_realloc_func(&p, capped_realloc);
 	csv_set_free_func(&p, fg_free);
 

@@ -370,7 +370,7 @@ END_TEST
 
 START_TEST(runaway_quoted_field_is_bounded)
 {
-	size_t n = (size_t)20 << 20;
+	size_t n = (size_t)6 << 20; /* past the 4 MiB cap on libcsv's field buffer */
 	char *data = malloc(n);
 	const char *head = "user_id,kind,value\nu1,device,d1\nu2,\"a\nb\",\"";
 
