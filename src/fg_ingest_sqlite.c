@@ -6,7 +6,7 @@
  * holds, so an --edges-sql cannot change the source.  Result columns are
  * found by name (case-insensitive, trimmed) like CSV headers.  TEXT (and any
  * other type, through sqlite3_column_text) goes through the same validation
- * as CSV; an INTEGER seen_at / created_at is unix seconds; NULL counts as a
+ * as CSV; an INTEGER (or REAL) seen_at / created_at is unix seconds; NULL counts as a
  * missing field.  Row numbers (1-based) serve as line numbers; the file in
  * messages is "DB:edges" / "DB:users" for the default queries and
  * "DB:query" for a given one.
@@ -21,6 +21,7 @@
 #include "fg_ingest_internal.h"
 
 #include <assert.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,6 +197,16 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 				f[role].is_int = true;
 				f[role].ival = sqlite3_column_int64(st, c);
 				continue;
+			}
+			if (role == FG_ROLE_TIME && type == SQLITE_FLOAT) {
+				double d = sqlite3_column_double(st, c);
+
+				/* fractional unix seconds: whole seconds, like ISO ".fff" */
+				if (d > -9.2e18 && d < 9.2e18) {
+					f[role].is_int = true;
+					f[role].ival = (int64_t)floor(d);
+					continue;
+				}
 			}
 			f[role].ptr = (const char *)sqlite3_column_text(st, c);
 			f[role].len = (size_t)sqlite3_column_bytes(st, c);

@@ -144,13 +144,18 @@ START_TEST(quotes_newlines_crlf_blank_lines_line_numbers)
 	                       "\n"
 	                       "\n"
 	                       "u4,device,d4\r\n"
-	                       "u5,device,d5"),
+	                       "u5,device,d5\r"
+	                       "u6,device,d6\r"
+	                       "\r"
+	                       "u7,device,d7"),
 	                 FG_OK);
 	ck_assert_str_eq(sb_str(&out), "u1|address|1 Main St, Apt 2|-|3\n"
 	                               "u2|address|say \"hi\"|-|4\n"
 	                               "u3|address|line one\r\nline two\nline three|-|5\n"
 	                               "u4|device|d4|-|10\n"
-	                               "u5|device|d5|-|11\n");
+	                               "u5|device|d5|-|11\n"
+	                               "u6|device|d6|-|12\n"
+	                               "u7|device|d7|-|14\n");
 }
 END_TEST
 
@@ -565,10 +570,11 @@ START_TEST(sqlite_users)
 	make_db("source.db", "CREATE TABLE users(user_id INTEGER, label TEXT, created_at);"
 	                     "INSERT INTO users VALUES(7, 'Fraud', 1700000000);"
 	                     "INSERT INTO users VALUES(8, 'legit', '2023-11-14');"
-	                     "INSERT INTO users VALUES(9, NULL, NULL);");
+	                     "INSERT INTO users VALUES(9, NULL, NULL);"
+	                     "INSERT INTO users VALUES(10, 'LEGIT ', 1700000000.75);");
 	ck_assert_int_eq(fg_ingest_users_sqlite("source.db", NULL, &cfg, &bad, user_sink, &out),
 	                 FG_OK);
-	ck_assert_str_eq(sb_str(&out), "7|1700000000|1|1\n8|1699920000|2|2\n9|-|0|3\n");
+	ck_assert_str_eq(sb_str(&out), "7|1700000000|1|1\n8|1699920000|2|2\n9|-|0|3\n10|1700000000|2|4\n");
 	/* a given query on a missing table is an error */
 	make_db("empty.db", "CREATE TABLE t(x);");
 	ck_assert_int_eq(fg_ingest_users_sqlite("empty.db", "SELECT * FROM users", &cfg, &bad,
