@@ -397,6 +397,28 @@ START_TEST(badrows_report_runs)
 }
 END_TEST
 
+/* tests/data/ingest/messy_edges.csv: BOM, CRLF, quoted CRLF, blank line, bad rows. */
+START_TEST(golden_messy_file)
+{
+	char *dir = fgt_path(fgt_source_root(), "tests/data/ingest");
+	char *in = fgt_path(dir, "messy_edges.csv");
+	char *exp = fgt_path(dir, "messy_edges.expected");
+	char *want = fgt_read_file(exp, NULL);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_int_eq(fg_ingest_links_csv(in, &cfg, &bad, link_sink, &out), FG_OK);
+	ck_assert_str_eq(sb_str(&out), want);
+	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 1);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TIME][0], "messy_edges.csv:7: column 'seen_at'"));
+	free(want);
+	free(exp);
+	free(in);
+	free(dir);
+}
+END_TEST
+
 START_TEST(unreadable_file_is_eio)
 {
 	ck_assert_int_eq(fg_ingest_links_csv("no/such.csv", &cfg, &bad, link_sink, &out), FG_EIO);
@@ -605,6 +627,7 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tc, ten_thousand_columns);
 	tcase_add_test(tc, runaway_quoted_field_is_bounded);
 	tcase_add_test(tc, badrows_report_runs);
+	tcase_add_test(tc, golden_messy_file);
 	tcase_add_test(tc, unreadable_file_is_eio);
 	tcase_add_test(tc, sink_error_is_passed_up);
 	tcase_add_test(tc, users_csv_labels);
