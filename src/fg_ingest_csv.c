@@ -69,11 +69,14 @@ typedef struct csv_reader {
 } csv_reader;
 
 static _Thread_local size_t csv_alloc_cap;
+static _Thread_local bool csv_cap_hit; /* a libcsv realloc was refused by the cap */
 
 static void *capped_realloc(void *p, size_t n)
 {
-	if (n > csv_alloc_cap)
+	if (n > csv_alloc_cap) {
+		csv_cap_hit = true;
 		return NULL;
+	}
 	return fg_realloc(p, n);
 }
 
@@ -238,7 +241,10 @@ static int reader_feed(csv_reader *r, struct csv_parser *p, const char *buf, siz
 		/* the record being parsed when libcsv gave up */
 		uint64_t line = r->in_record ? r->rec_line : r->line;
 
-		if (csv_error(p) == CSV_ENOMEM || csv_error(p) == CSV_ETOOBIG)
+		if (csv_error(p) == CSV_ENOMEM && !csv_cap_hit)
+			r->err = fg_error_set(FG_ENOMEM, "%s:%llu: out of memory", r->ctx->file,
+			                      (unsigned long long)line);
+		else if (csv_error(p) == CSV_ENOMEM || csv_error(p) == CSV_ETOOBIG)
 			r->err = fg_error_set(FG_EDATA,
 			                      "%s:%llu: field longer than %zu bytes (unterminated quote?)",
 			                      r->ctx->file, (unsigned long long)line, csv_alloc_cap);
@@ -329,6 +335,7 @@ static int ingest_csv(const char *path, fg_ingest_mode mode, const fg_config *cf
 	csv_alloc_cap = (size_t)cfg->max_field_len * 4;
 	if (csv_alloc_cap < FIELD_CAP_MIN)
 		csv_alloc_cap = FIELD_CAP_MIN;
+	csv_cap_hit = false;
 	/* libcsv grows its field buffer linearly by blk_size (128 by default):
 	 * a 1 MB field would cost thousands of reallocs */
 	csv_set_blk_size(&p, (size_t)64 << 10);
