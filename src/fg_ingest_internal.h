@@ -1,0 +1,71 @@
+/*
+ * fg_ingest_internal: what the CSV and SQLite readers share (private to src/).
+ *
+ * A reader turns its input into raw fields per role (user, kind, value, time,
+ * label) and hands them to fg_ingest_row, which validates, normalises,
+ * records bad rows and calls the sink.  One fg_ingest_ctx per reader call;
+ * used by one thread.
+ */
+#ifndef FG_SRC_FG_INGEST_INTERNAL_H
+#define FG_SRC_FG_INGEST_INTERNAL_H
+
+#include "fg_ingest.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { FG_ROLE_USER, FG_ROLE_KIND, FG_ROLE_VALUE, FG_ROLE_TIME, FG_ROLE_LABEL, FG_NROLES };
+
+typedef enum fg_ingest_mode { FG_INGEST_LINKS, FG_INGEST_USERS } fg_ingest_mode;
+
+/* One raw field of the current row. */
+typedef struct fg_raw_field {
+	const char *ptr; /* bytes (not NUL-terminated); may be a prefix if full_len > len */
+	size_t len;      /* bytes at ptr */
+	size_t full_len; /* the field's real length (> max_field_len: too long) */
+	int64_t ival;    /* FG_ROLE_TIME given as an integer (is_int) */
+	bool present;    /* false: the row has no such column (or SQL NULL) */
+	bool is_int;
+} fg_raw_field;
+
+typedef struct fg_ingest_ctx {
+	const fg_config *cfg;
+	fg_badrows *bad;
+	fg_ingest_mode mode;
+	fg_link_sink link_sink;
+	fg_user_sink user_sink;
+	void *sink_ctx;
+	const char *file; /* display name: path, "<stdin>", "DB:edges", ... */
+	char *kind_buf;   /* max_field_len + 1 bytes: the lower-cased kind, NUL-terminated */
+	/* one-entry cache of fg_config_is_relation (kinds repeat row after row) */
+	char last_kind[FG_KIND_NAME_MAX];
+	bool last_kind_valid;
+	bool last_is_rel;
+} fg_ingest_ctx;
+
+/* Column names of a role ("user_id", ...), and whether the mode uses/requires it. */
+const char *fg_ingest_role_name(fg_ingest_mode mode, int role);
+bool fg_ingest_role_used(fg_ingest_mode mode, int role);
+bool fg_ingest_role_required(fg_ingest_mode mode, int role);
+
+/* Set up ctx (allocates kind_buf).  Returns FG_OK or FG_ENOMEM. */
+int fg_ingest_ctx_init(fg_ingest_ctx *ctx, fg_ingest_mode mode, const fg_config *cfg,
+                       fg_badrows *bad, fg_link_sink lsink, fg_user_sink usink, void *sink_ctx,
+                       const char *file);
+void fg_ingest_ctx_free(fg_ingest_ctx *ctx);
+
+/*
+ * Validate and normalise one data row (fields indexed by role) found at
+ * `line`, then pass it to the sink, or record it as bad / filtered.  Returns
+ * FG_OK, FG_EDATA (strict, too many bad rows) or the sink's code.
+ */
+int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t line);
+
+/* ASCII-whitespace trim of s[0..*len): returns the new start, updates *len. */
+const char *fg_ingest_trim(const char *s, size_t *len);
+
+/* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
+int fg_ingest_utf8_ok(const char *s, size_t len);
+
+#endif

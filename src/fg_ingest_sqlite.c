@@ -1,0 +1,246 @@
+/*
+ * fg_ingest_sqlite: link and user rows from a SQLite database.
+ *
+ * The database is opened with SQLITE_OPEN_READONLY; the query must be one
+ * statement (only whitespace or ';' after it) for which sqlite3_stmt_readonly
+ * holds, so an --edges-sql cannot change the source.  Result columns are
+ * found by name (case-insensitive, trimmed) like CSV headers.  TEXT (and any
+ * other type, through sqlite3_column_text) goes through the same validation
+ * as CSV; an INTEGER (or REAL) seen_at / created_at is unix seconds; NULL counts as a
+ * missing field.  Row numbers (1-based) serve as line numbers; the file in
+ * messages is "DB:edges" / "DB:users" for the default queries and
+ * "DB:query" for a given one.
+ *
+ * Complexity: O(rows x used columns) plus the query's own cost.
+ * Thread-safety: one call per thread (own connection).
+ */
+#include "fg_ingest.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+#include "fg_ingest_internal.h"
+
+#include <assert.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * 1 if the text after the first statement holds no further statement (only
+ * whitespace, ';' and comments: sqlite3_prepare_v2 yields no statement for
+ * them), else 0.
+ */
+static int tail_is_empty(sqlite3 *db, const char *tail)
+{
+	while (tail && *tail) {
+		sqlite3_stmt *st = NULL;
+		const char *next = NULL;
+		int rc = sqlite3_prepare_v2(db, tail, -1, &st, &next);
+
+		sqlite3_finalize(st);
+		if (rc != SQLITE_OK || st)
+			return 0;
+		if (!next || next == tail)
+			break;
+		tail = next;
+	}
+	return 1;
+}
+
+static int table_exists(sqlite3 *db, const char *table, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+	                        "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') "
+	                        "AND name = ?1",
+	                        -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*out = (rc == SQLITE_ROW);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mode,
+                         const fg_config *cfg, fg_badrows *bad, fg_link_sink lsink,
+                         fg_user_sink usink, void *sink_ctx)
+{
+	const char *table = mode == FG_INGEST_LINKS ? "edges" : "users";
+	char defsql[32], *name = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	fg_ingest_ctx ctx;
+	int rolecol[FG_NROLES];
+	char header[208];
+	size_t hlen = 0;
+	uint64_t rowno = 0;
+	int ret = FG_OK, rc, ncol, i, role;
+
+	assert(db_path && cfg && bad && (lsink || usink));
+	memset(&ctx, 0, sizeof(ctx));
+	header[0] = '\0';
+	{
+		size_t nl = strlen(db_path) + 16;
+
+		name = fg_malloc(nl);
+		if (!name) {
+			ret = fg_error_set(FG_ENOMEM, "%s: out of memory", db_path);
+			goto cleanup;
+		}
+		snprintf(name, nl, "%s:%s", db_path, sql ? "query" : table);
+	}
+	ret = fg_ingest_ctx_init(&ctx, mode, cfg, bad, lsink, usink, sink_ctx, name);
+	if (ret)
+		goto cleanup;
+
+	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		ret = fg_error_set(FG_EDB, "%s: cannot open read-only: %s", db_path,
+		                   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto cleanup;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (!sql) {
+		int exists = 0;
+
+		rc = table_exists(db, table, &exists);
+		if (rc != SQLITE_OK) {
+			ret = fg_error_set(FG_EDB, "%s: %s", db_path, sqlite3_errmsg(db));
+			goto cleanup;
+		}
+		if (!exists) {
+			if (mode == FG_INGEST_USERS)
+				goto cleanup; /* no users table: no users */
+			ret = fg_error_set(FG_EDB, "%s: no table '%s'", db_path, table);
+			goto cleanup;
+		}
+		snprintf(defsql, sizeof(defsql), "SELECT * FROM %s", table);
+		sql = defsql;
+	}
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+	if (rc != SQLITE_OK) {
+		ret = fg_error_set(FG_EDB, "%s: %s", name, sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	if (!st) {
+		ret = fg_error_set(FG_EUSAGE, "%s: empty query", name);
+		goto cleanup;
+	}
+	if (!tail_is_empty(db, tail)) {
+		ret = fg_error_set(FG_EDB, "%s: only one SQL statement is allowed (extra text after "
+		                   "the first: starts \"%.40s\")", name, tail);
+		goto cleanup;
+	}
+	if (!sqlite3_stmt_readonly(st)) {
+		ret = fg_error_set(FG_EDB, "%s: the query must be read-only (a SELECT), got \"%.60s\"",
+		                   name, sql);
+		goto cleanup;
+	}
+
+	ncol = sqlite3_column_count(st);
+	for (role = 0; role < FG_NROLES; role++)
+		rolecol[role] = -1;
+	for (i = 0; i < ncol; i++) {
+		const char *cn = sqlite3_column_name(st, i);
+		size_t len = cn ? strlen(cn) : 0;
+		const char *tn = fg_ingest_trim(cn ? cn : "", &len);
+
+		for (role = 0; role < FG_NROLES; role++) {
+			const char *want = fg_ingest_role_name(mode, role);
+
+			if (want && rolecol[role] < 0 && strlen(want) == len &&
+			    strncasecmp(want, tn, len) == 0)
+				rolecol[role] = i;
+		}
+		if (hlen < 200) {
+			int k = snprintf(header + hlen, sizeof(header) - hlen, "%s%.*s", i ? "," : "",
+			                 (int)(len < 64 ? len : 64), tn);
+
+			hlen += k > 0 ? (size_t)k : 0;
+			if (hlen >= 200) {
+				memcpy(header + 200, "...", 4);
+				hlen = 200;
+			}
+		}
+	}
+	for (role = 0; role < FG_NROLES; role++)
+		if (fg_ingest_role_required(mode, role) && rolecol[role] < 0) {
+			ret = fg_error_set(FG_EDATA, "%s: missing required column '%s' (columns: %s)",
+			                   name, fg_ingest_role_name(mode, role), header);
+			goto cleanup;
+		}
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fg_raw_field f[FG_NROLES];
+
+		rowno++;
+		memset(f, 0, sizeof(f));
+		for (role = 0; role < FG_NROLES; role++) {
+			int c = rolecol[role], type;
+
+			if (c < 0)
+				continue;
+			type = sqlite3_column_type(st, c);
+			if (type == SQLITE_NULL)
+				continue;
+			f[role].present = true;
+			if (role == FG_ROLE_TIME && type == SQLITE_INTEGER) {
+				f[role].is_int = true;
+				f[role].ival = sqlite3_column_int64(st, c);
+				continue;
+			}
+			if (role == FG_ROLE_TIME && type == SQLITE_FLOAT) {
+				double d = sqlite3_column_double(st, c);
+
+				/* fractional unix seconds: whole seconds, like ISO ".fff" */
+				if (d > -9.2e18 && d < 9.2e18) {
+					f[role].is_int = true;
+					f[role].ival = (int64_t)floor(d);
+					continue;
+				}
+			}
+			f[role].ptr = (const char *)sqlite3_column_text(st, c);
+			f[role].len = (size_t)sqlite3_column_bytes(st, c);
+			f[role].full_len = f[role].len;
+			if (!f[role].ptr) {
+				ret = fg_error_set(FG_ENOMEM, "%s:%llu: out of memory", name,
+				                   (unsigned long long)rowno);
+				goto cleanup;
+			}
+		}
+		ret = fg_ingest_row(&ctx, f, rowno);
+		if (ret)
+			goto cleanup;
+	}
+	if (rc != SQLITE_DONE)
+		ret = fg_error_set(FG_EDB, "%s:%llu: %s", name, (unsigned long long)rowno,
+		                   sqlite3_errmsg(db));
+
+cleanup:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	fg_ingest_ctx_free(&ctx);
+	fg_free(name);
+	return ret;
+}
+
+int fg_ingest_links_sqlite(const char *db_path, const char *sql, const fg_config *cfg,
+                           fg_badrows *bad, fg_link_sink sink, void *ctx)
+{
+	return ingest_sqlite(db_path, sql, FG_INGEST_LINKS, cfg, bad, sink, NULL, ctx);
+}
+
+int fg_ingest_users_sqlite(const char *db_path, const char *sql, const fg_config *cfg,
+                           fg_badrows *bad, fg_user_sink sink, void *ctx)
+{
+	return ingest_sqlite(db_path, sql, FG_INGEST_USERS, cfg, bad, NULL, sink, ctx);
+}

@@ -1,0 +1,653 @@
+/* src/fg_ingest: CSV (libcsv) and SQLite readers, bad rows, windowing, line numbers. */
+#include "fg_test.h"
+
+#include "fg_config.h"
+#include "fg_error.h"
+#include "fg_ingest.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+/* Collecting sink: one "user|kind|value|seen_at|line" line per row. */
+typedef struct sink_buf {
+	char *s;
+	size_t len, cap;
+	size_t rows;
+	int fail_at; /* return FG_ERROR at this row (1-based), 0: never */
+} sink_buf;
+
+static void sb_append(sink_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void sb_append(sink_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		ck_assert_ptr_nonnull(b->s);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static int link_sink(void *ctx, const fg_link_row *r)
+{
+	sink_buf *b = ctx;
+
+	b->rows++;
+	if (b->fail_at && b->rows == (size_t)b->fail_at)
+		return fg_error_set(FG_ERROR, "sink stop");
+	if (r->seen_at == FG_TIME_NONE)
+		sb_append(b, "%.*s|%.*s|%.*s|-|%llu\n", (int)r->user.len, r->user.ptr,
+		          (int)r->kind.len, r->kind.ptr, (int)r->value.len, r->value.ptr,
+		          (unsigned long long)r->line);
+	else
+		sb_append(b, "%.*s|%.*s|%.*s|%lld|%llu\n", (int)r->user.len, r->user.ptr,
+		          (int)r->kind.len, r->kind.ptr, (int)r->value.len, r->value.ptr,
+		          (long long)r->seen_at, (unsigned long long)r->line);
+	return FG_OK;
+}
+
+static int user_sink(void *ctx, const fg_user_row *r)
+{
+	sink_buf *b = ctx;
+
+	b->rows++;
+	if (r->created_at == FG_TIME_NONE)
+		sb_append(b, "%.*s|-|%d|%llu\n", (int)r->user.len, r->user.ptr, (int)r->label,
+		          (unsigned long long)r->line);
+	else
+		sb_append(b, "%.*s|%lld|%d|%llu\n", (int)r->user.len, r->user.ptr,
+		          (long long)r->created_at, (int)r->label, (unsigned long long)r->line);
+	return FG_OK;
+}
+
+static const char *sb_str(sink_buf *b)
+{
+	return b->s ? b->s : "";
+}
+
+static char *tmp_dir;
+static fg_config cfg;
+static fg_badrows bad;
+static sink_buf out;
+
+/* Check forks each test: chdir into a fresh directory so messages say "edges.csv". */
+static void setup(void)
+{
+	tmp_dir = fgt_tmpdir();
+	ck_assert_int_eq(chdir(tmp_dir), 0);
+	fg_config_init(&cfg);
+	memset(&bad, 0, sizeof(bad));
+	memset(&out, 0, sizeof(out));
+	fg_error_clear();
+}
+
+static void teardown(void)
+{
+	fgt_rmtree(tmp_dir);
+	free(tmp_dir);
+	free(out.s);
+}
+
+static int links_n(const char *data, size_t len)
+{
+	fgt_write_file("edges.csv", data, len);
+	return fg_ingest_links_csv("edges.csv", &cfg, &bad, link_sink, &out);
+}
+
+static int links(const char *data)
+{
+	return links_n(data, strlen(data));
+}
+
+START_TEST(basic_order_extra_columns_normalisation)
+{
+	ck_assert_int_eq(links("Extra, VALUE ,seen_at,KIND,user_id,more\n"
+	                       "x, d1 ,1700000000, Device ,u1 ,y\n"
+	                       "x,c9,2023-11-14T22:13:20Z,CARD,u2,y\n"
+	                       "x,a1,,address,u3,y\n"
+	                       "x,a5,,email,u5\n"
+	                       "x,\" A6\t\",,\"\tEmail\",\" u6 \",y,z,z,z\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|2\n"
+	                               "u2|card|c9|1700000000|3\n"
+	                               "u3|address|a1|-|4\n"
+	                               "u5|email|a5|-|5\n"
+	                               "u6|email|A6|-|6\n");
+	ck_assert_uint_eq(bad.rows_read, 5);
+	ck_assert_uint_eq(bad.total, 0);
+}
+END_TEST
+
+START_TEST(quotes_newlines_crlf_blank_lines_line_numbers)
+{
+	ck_assert_int_eq(links("user_id,kind,value\r\n"
+	                       "\r\n"
+	                       "u1,address,\"1 Main St, Apt 2\"\r\n"
+	                       "u2,address,\"say \"\"hi\"\"\"\r\n"
+	                       "u3,address,\"line one\r\nline two\nline three\"\r\n"
+	                       "\n"
+	                       "\n"
+	                       "u4,device,d4\r\n"
+	                       "u5,device,d5\r"
+	                       "u6,device,d6\r"
+	                       "\r"
+	                       "u7,device,d7"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|address|1 Main St, Apt 2|-|3\n"
+	                               "u2|address|say \"hi\"|-|4\n"
+	                               "u3|address|line one\r\nline two\nline three|-|5\n"
+	                               "u4|device|d4|-|10\n"
+	                               "u5|device|d5|-|11\n"
+	                               "u6|device|d6|-|12\n"
+	                               "u7|device|d7|-|14\n");
+}
+END_TEST
+
+START_TEST(line_numbers_of_bad_rows_after_quoted_newlines)
+{
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\n"
+	                       "u1,note,\"a\nb\nc\",1\n"
+	                       "\n"
+	                       "u2,device,d,yesterday\n"),
+	                 FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
+	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	                 "edges.csv:6: column 'seen_at': value \"yesterday\"");
+}
+END_TEST
+
+START_TEST(bom_is_stripped)
+{
+	ck_assert_int_eq(links("\xEF\xBB\xBFuser_id,kind,value\nu1,device,d1\n"), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|-|2\n");
+	/* and before a quoted header field */
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(links("\xEF\xBB\xBF\"user_id\",kind,value\r\nu1,device,d1\r\n"), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|-|2\n");
+}
+END_TEST
+
+START_TEST(header_only_and_empty_file)
+{
+	ck_assert_int_eq(links("user_id,kind,value\n"), FG_OK);
+	ck_assert_uint_eq(out.rows, 0);
+	ck_assert_int_eq(links("user_id,kind,value"), FG_OK);
+	ck_assert_uint_eq(out.rows, 0);
+	ck_assert_int_eq(links(""), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:1: empty file (no header row)");
+	ck_assert_int_eq(links("\n\r\n\n"), FG_EDATA);
+}
+END_TEST
+
+START_TEST(missing_required_column)
+{
+	ck_assert_int_eq(links("user_id,value\nu1,d1\n"), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "edges.csv:1: missing required column 'kind' (header: user_id,value)");
+	ck_assert_uint_eq(out.rows, 0);
+	ck_assert_int_eq(links("\n\nuser_id,kind\n"), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "edges.csv:3: missing required column 'value' (header: user_id,kind)");
+}
+END_TEST
+
+START_TEST(bad_row_reasons_with_file_line_column)
+{
+	static const char nul_row[] = "u6,device,a\0b\n";
+	char *data = NULL, *big;
+	size_t len, biglen = 1000000;
+	const char *head = "user_id,kind,value,seen_at\n"
+	                   "u1,device\n"              /* 2: missing value */
+	                   "  ,device,d1\n"            /* 3: empty user_id */
+	                   "u3,device,d3,yesterday\n"  /* 4: time */
+	                   "u4,device,caf\xc3,1\n"     /* 5: invalid UTF-8 */
+	                   "u5,user,u5\n";             /* 6: self link */
+	const char *tail = "u8,device,ok\n";
+
+	big = malloc(biglen);
+	memset(big, 'x', biglen);
+	len = strlen(head) + sizeof(nul_row) - 1 + 10 + biglen + 1 + strlen(tail);
+	data = malloc(len);
+	len = 0;
+	memcpy(data + len, head, strlen(head));
+	len += strlen(head);
+	memcpy(data + len, nul_row, sizeof(nul_row) - 1); /* 7: NUL byte */
+	len += sizeof(nul_row) - 1;
+	memcpy(data + len, "u7,device,", 10); /* 8: a million characters */
+	len += 10;
+	memcpy(data + len, big, biglen);
+	len += biglen;
+	data[len++] = '\n';
+	memcpy(data + len, tail, strlen(tail)); /* 9: good */
+	len += strlen(tail);
+
+	ck_assert_int_eq(links_n(data, len), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u8|device|ok|-|9\n");
+	ck_assert_uint_eq(bad.total, 7);
+	ck_assert_uint_eq(bad.rows_read, 8);
+	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
+	                 "edges.csv:2: column 'value': value \"\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0],
+	                 "edges.csv:3: column 'user_id': value \"\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	                 "edges.csv:4: column 'seen_at': value \"yesterday\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_UTF8][0],
+	                 "edges.csv:5: column 'value': value \"caf\\xc3\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_SELF_LINK][0],
+	                 "edges.csv:6: column 'value': value \"u5\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_UTF8][1],
+	                 "edges.csv:7: column 'value': value \"a\\x00b\"");
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_UTF8], 2);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_TOO_LONG], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TOO_LONG][0],
+	                             "edges.csv:8: column 'value': value \"xxxx"));
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TOO_LONG][0], "...\""));
+	ck_assert_uint_lt(strlen(bad.examples[FG_BAD_TOO_LONG][0]), 200);
+	/* a self link is bad only for relation kinds */
+	ck_assert_int_eq(links("user_id,kind,value\nu1,device,u1\nu2,REFERRAL,u2\n"), FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 2);
+	free(data);
+	free(big);
+}
+END_TEST
+
+START_TEST(strict_fails_on_first_bad_row)
+{
+	cfg.strict = true;
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\nu1,device,d1,1\nu2,device,d2,yesterday\n"
+	                       "u3,device,d3,2\n"),
+	                 FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'seen_at': unparseable time \"yesterday\"");
+	ck_assert_uint_eq(out.rows, 1);
+	ck_assert_uint_eq(bad.total, 1);
+}
+END_TEST
+
+START_TEST(max_bad_rows_limit)
+{
+	cfg.max_bad_rows = 2;
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\n"
+	                       "u1,device,,1\n"
+	                       "u2,device,d2,1\n"
+	                       "u3,,d3,1\n"
+	                       "u4,device,d4,yesterday\n"
+	                       "u5,device,d5,1\n"),
+	                 FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "edges.csv:5: too many bad rows (3 > --max-bad-rows 2); "
+	                 "last: column 'seen_at': unparseable time \"yesterday\"");
+	ck_assert_uint_eq(out.rows, 1);
+	/* exactly at the limit is fine */
+	memset(&bad, 0, sizeof(bad));
+	ck_assert_int_eq(links("user_id,kind,value\nu1,device,\nu2,device,d2\nu3,,d3\n"), FG_OK);
+	ck_assert_uint_eq(bad.total, 2);
+	/* the count accumulates across files */
+	ck_assert_int_eq(links("user_id,kind,value\nu1,device,\n"), FG_EDATA);
+}
+END_TEST
+
+START_TEST(examples_kept_for_first_three_per_reason)
+{
+	ck_assert_int_eq(links("user_id,kind,value\nu1,d,\nu2,d,\nu3,d,\nu4,d,\n"), FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_EMPTY_VALUE], 4);
+	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][2], "edges.csv:4: column 'value': value \"\"");
+	ck_assert_str_eq(fg_bad_reason_name(FG_BAD_TIME), "unparseable time");
+}
+END_TEST
+
+START_TEST(time_window_filters_old_links)
+{
+	cfg.since = 1700000000;
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\n"
+	                       "u1,device,d1,1699999999\n"
+	                       "u2,device,d2,1700000000\n"
+	                       "u3,device,d3,\n"
+	                       "u4,device,d4,2023-01-01\n"
+	                       "u5,device,d5,2024-01-01\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u2|device|d2|1700000000|3\n"
+	                               "u3|device|d3|-|4\n"
+	                               "u5|device|d5|1704067200|6\n");
+	ck_assert_uint_eq(bad.rows_filtered, 2);
+	ck_assert_uint_eq(bad.rows_read, 5);
+	ck_assert_uint_eq(bad.total, 0);
+}
+END_TEST
+
+START_TEST(stdin_dash)
+{
+	pid_t pid;
+	int status;
+
+	fgt_write_file("in.csv", "kind,user_id,value\ndevice,u1,d1\ncard,u2,c2\n", (size_t)-1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("in.csv", O_RDONLY);
+		int rc;
+
+		if (fd < 0 || dup2(fd, 0) < 0)
+			_exit(10);
+		rc = fg_ingest_links_csv("-", &cfg, &bad, link_sink, &out);
+		if (rc != FG_OK)
+			_exit(11);
+		_exit(strcmp(sb_str(&out), "u1|device|d1|-|2\nu2|card|c2|-|3\n") == 0 ? 0 : 12);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(ten_thousand_columns)
+{
+	size_t ncol = 10000, i;
+	char *data = malloc(ncol * 16 + 64), *p = data;
+
+	for (i = 0; i < ncol; i++)
+		p += sprintf(p, "%sc%zu", i ? "," : "", i);
+	p += sprintf(p, ",user_id,kind,value\n");
+	for (i = 0; i < ncol; i++)
+		p += sprintf(p, "%zu,", i);
+	p += sprintf(p, "u1,device,d1\n");
+	ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|-|2\n");
+	free(data);
+}
+END_TEST
+
+START_TEST(runaway_quoted_field_is_bounded)
+{
+	size_t n = (size_t)6 << 20; /* past the 4 MiB cap on libcsv's field buffer */
+	char *data = malloc(n);
+	const char *head = "user_id,kind,value\nu1,device,d1\nu2,\"a\nb\",\"";
+
+	memset(data, 'q', n);
+	memcpy(data, head, strlen(head));
+	ck_assert_int_eq(links_n(data, n), FG_EDATA);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "edges.csv:3: field longer than"));
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "unterminated quote"));
+	ck_assert_uint_eq(out.rows, 1);
+	free(data);
+}
+END_TEST
+
+START_TEST(badrows_report_runs)
+{
+	ck_assert_int_eq(links("user_id,kind,value\nu1,d,\nu2,d,x\n"), FG_OK);
+	fg_badrows_report(&bad); /* logs to stderr; must not crash on partial examples */
+	ck_assert_uint_eq(bad.total, 1);
+}
+END_TEST
+
+/* tests/data/ingest/messy_edges.csv: BOM, CRLF, quoted CRLF, blank line, bad rows. */
+START_TEST(golden_messy_file)
+{
+	char *dir = fgt_path(fgt_source_root(), "tests/data/ingest");
+	char *in = fgt_path(dir, "messy_edges.csv");
+	char *exp = fgt_path(dir, "messy_edges.expected");
+	char *want = fgt_read_file(exp, NULL);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_int_eq(fg_ingest_links_csv(in, &cfg, &bad, link_sink, &out), FG_OK);
+	ck_assert_str_eq(sb_str(&out), want);
+	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 1);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TIME][0], "messy_edges.csv:7: column 'seen_at'"));
+	free(want);
+	free(exp);
+	free(in);
+	free(dir);
+}
+END_TEST
+
+START_TEST(unreadable_file_is_eio)
+{
+	ck_assert_int_eq(fg_ingest_links_csv("no/such.csv", &cfg, &bad, link_sink, &out), FG_EIO);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "no/such.csv"));
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "No such file or directory"));
+}
+END_TEST
+
+START_TEST(sink_error_is_passed_up)
+{
+	out.fail_at = 2;
+	ck_assert_int_eq(links("user_id,kind,value\nu1,d,1\nu2,d,2\nu3,d,3\n"), FG_ERROR);
+	ck_assert_str_eq(fg_error_msg(), "sink stop");
+	ck_assert_uint_eq(out.rows, 2);
+}
+END_TEST
+
+START_TEST(users_csv_labels)
+{
+	fgt_write_file("users.csv",
+	               "label,User_Id,created_at,x\n"
+	               "FRAUD, u1 ,1700000000,\n"
+	               "legit,u2,,\n"
+	               "maybe,u3\n"
+	               ",u4,2023-11-14T22:13:20Z,\n"
+	               "fraud,,1,\n"
+	               "fraud,u6,soon,\n",
+	               (size_t)-1);
+	ck_assert_int_eq(fg_ingest_users_csv("users.csv", &cfg, &bad, user_sink, &out), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n"
+	                               "u2|-|2|3\n"
+	                               "u3|-|0|4\n"
+	                               "u4|1700000000|0|5\n");
+	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "users.csv:6: column 'user_id': value \"\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0], "users.csv:7: column 'created_at': value \"soon\"");
+	fgt_write_file("users.csv", "label,created_at\nfraud,1\n", (size_t)-1);
+	ck_assert_int_eq(fg_ingest_users_csv("users.csv", &cfg, &bad, user_sink, &out), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "users.csv:1: missing required column 'user_id' (header: label,created_at)");
+}
+END_TEST
+
+/* ---- SQLite ---- */
+
+static void make_db(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("sqlite: %s", err);
+	sqlite3_close(db);
+}
+
+static int db_count(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static const char *const edges_db_sql =
+	"CREATE TABLE edges(value TEXT, Kind TEXT, user_id, seen_at, other BLOB);"
+	"INSERT INTO edges VALUES(' d1 ', 'Device', 'u1', 1700000000, x'00');"
+	"INSERT INTO edges VALUES('c2', 'card', 42, '2023-11-14T22:13:20Z', NULL);"
+	"INSERT INTO edges VALUES('a3', 'address', 'u3', NULL, NULL);"
+	"INSERT INTO edges VALUES('a4', NULL, 'u4', NULL, NULL);"
+	"INSERT INTO edges VALUES('u5', 'transfer', 'u5', NULL, NULL);"
+	"INSERT INTO edges VALUES('d6', 'device', 'u6', 'yesterday', NULL);";
+
+START_TEST(sqlite_default_query)
+{
+	make_db("source.db", edges_db_sql);
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", NULL, &cfg, &bad, link_sink, &out),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|1\n"
+	                               "42|card|c2|1700000000|2\n"
+	                               "u3|address|a3|-|3\n");
+	ck_assert_uint_eq(bad.total, 3);
+	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
+	                 "source.db:edges:4: column 'kind': value \"\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_SELF_LINK][0],
+	                 "source.db:edges:5: column 'value': value \"u5\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	                 "source.db:edges:6: column 'seen_at': value \"yesterday\"");
+	/* no users table and no query: no users, no error */
+	ck_assert_int_eq(fg_ingest_users_sqlite("source.db", NULL, &cfg, &bad, user_sink, &out),
+	                 FG_OK);
+}
+END_TEST
+
+START_TEST(sqlite_custom_query_and_strict)
+{
+	make_db("source.db", edges_db_sql);
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT value AS VALUE, kind, user_id AS user_id "
+	                                        "FROM edges WHERE kind = 'card';  ",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "42|card|c2|-|1\n");
+	cfg.strict = true;
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges WHERE user_id = 'u6'",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "source.db:query:1: column 'seen_at': unparseable time \"yesterday\"");
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "SELECT user_id, value FROM edges",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "source.db:query: missing required column 'kind' "
+	                                 "(columns: user_id,value)");
+}
+END_TEST
+
+START_TEST(sqlite_rejects_writes_and_multiple_statements)
+{
+	make_db("source.db", edges_db_sql);
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "DELETE FROM edges", &cfg, &bad,
+	                                        link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "read-only"));
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "INSERT INTO edges VALUES('x','y','z',1,NULL)",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "read-only"));
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges; DELETE FROM edges",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "one SQL statement"));
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges;SELECT * FROM edges",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "one SQL statement"));
+	ck_assert_int_eq(out.rows, 0);
+	/* trailing semicolons, whitespace and comments are not a second statement */
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
+	                                        "SELECT * FROM edges WHERE kind = 'card' ; ;\n"
+	                                        "-- only cards\n/* done */",
+	                                        &cfg, &bad, link_sink, &out),
+	                 FG_OK);
+	ck_assert_int_eq(out.rows, 1);
+	out.rows = 0;
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "SELECT * FROM nope", &cfg, &bad,
+	                                        link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "no such table"));
+	ck_assert_int_eq(out.rows, 0);
+	ck_assert_int_eq(db_count("source.db", "SELECT count(*) FROM edges"), 6);
+	ck_assert_int_eq(fg_ingest_links_sqlite("missing.db", NULL, &cfg, &bad, link_sink, &out),
+	                 FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "missing.db"));
+	ck_assert_int_eq(access("missing.db", F_OK), -1); /* read-only open creates nothing */
+}
+END_TEST
+
+START_TEST(sqlite_users)
+{
+	make_db("source.db", "CREATE TABLE users(user_id INTEGER, label TEXT, created_at);"
+	                     "INSERT INTO users VALUES(7, 'Fraud', 1700000000);"
+	                     "INSERT INTO users VALUES(8, 'legit', '2023-11-14');"
+	                     "INSERT INTO users VALUES(9, NULL, NULL);"
+	                     "INSERT INTO users VALUES(10, 'LEGIT ', 1700000000.75);");
+	ck_assert_int_eq(fg_ingest_users_sqlite("source.db", NULL, &cfg, &bad, user_sink, &out),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "7|1700000000|1|1\n8|1699920000|2|2\n9|-|0|3\n10|1700000000|2|4\n");
+	/* a given query on a missing table is an error */
+	make_db("empty.db", "CREATE TABLE t(x);");
+	ck_assert_int_eq(fg_ingest_users_sqlite("empty.db", "SELECT * FROM users", &cfg, &bad,
+	                                        user_sink, &out),
+	                 FG_EDB);
+}
+END_TEST
+
+static Suite *ingest_suite(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *tc = tcase_create("csv");
+	TCase *tq = tcase_create("sqlite");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, basic_order_extra_columns_normalisation);
+	tcase_add_test(tc, quotes_newlines_crlf_blank_lines_line_numbers);
+	tcase_add_test(tc, line_numbers_of_bad_rows_after_quoted_newlines);
+	tcase_add_test(tc, bom_is_stripped);
+	tcase_add_test(tc, header_only_and_empty_file);
+	tcase_add_test(tc, missing_required_column);
+	tcase_add_test(tc, bad_row_reasons_with_file_line_column);
+	tcase_add_test(tc, strict_fails_on_first_bad_row);
+	tcase_add_test(tc, max_bad_rows_limit);
+	tcase_add_test(tc, examples_kept_for_first_three_per_reason);
+	tcase_add_test(tc, time_window_filters_old_links);
+	tcase_add_test(tc, stdin_dash);
+	tcase_add_test(tc, ten_thousand_columns);
+	tcase_add_test(tc, runaway_quoted_field_is_bounded);
+	tcase_add_test(tc, badrows_report_runs);
+	tcase_add_test(tc, golden_messy_file);
+	tcase_add_test(tc, unreadable_file_is_eio);
+	tcase_add_test(tc, sink_error_is_passed_up);
+	tcase_add_test(tc, users_csv_labels);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tq, setup, teardown);
+	tcase_add_test(tq, sqlite_default_query);
+	tcase_add_test(tq, sqlite_custom_query_and_strict);
+	tcase_add_test(tq, sqlite_rejects_writes_and_multiple_statements);
+	tcase_add_test(tq, sqlite_users);
+	suite_add_tcase(s, tq);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ingest_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
