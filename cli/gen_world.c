@@ -38,7 +38,7 @@ enum { K_ORD = 0, K_RING, K_HH, K_OFFICE, K_COL };
 
 /* hash domains: entity values of different roles never coincide */
 enum {
-	T_UID = 1, T_CARD, T_DEV, T_ADDR, T_IP, T_EMAIL, T_PHONE,
+	T_CARD = 1, T_DEV, T_ADDR, T_IP, T_EMAIL, T_PHONE,
 	T_RCARD, T_RDEV, T_RADDR, T_RPHONE, T_REMAIL, T_RIP,
 	T_HADDR, T_HDEV, T_HCARD, T_HIP, T_OADDR, T_ODEV, T_OIP, T_USER, T_PLAN,
 };
@@ -291,11 +291,7 @@ static char *put_email(char *p, uint64_t h)
 
 static char *put_phone(char *p, uint64_t h)
 {
-	char *e;
-
-	p = put_s(p, "+1555");
-	e = put_u64(p + 0, 1000000000ull + h % 9000000000ull);
-	return e;
+	return put_u64(put_s(p, "+1555"), 1000000000ull + h % 9000000000ull);
 }
 
 static const char *const freight[] = {
