@@ -309,6 +309,31 @@ START_TEST(world_shape)
 }
 END_TEST
 
+/* data-samples/world is what its documented command makes (README claims it). */
+START_TEST(sample_world_is_reproducible)
+{
+	const char *names[3] = { "edges.csv", "users.csv", "truth.csv" };
+	world w;
+
+	gen(&w, "1200", "9", "2", "3");
+	for (int i = 0; i < 3; i++) {
+		char path[4096];
+		char *want;
+		size_t want_len;
+		const char *got = i == 0 ? w.edges : i == 1 ? w.users : w.truth;
+		size_t got_len = i == 0 ? w.edges_len : i == 1 ? w.users_len : w.truth_len;
+
+		snprintf(path, sizeof(path), "%s/data-samples/world/%s", fgt_source_root(), names[i]);
+		want = fgt_read_file(path, &want_len);
+		ck_assert_msg(want != NULL, "cannot read %s", path);
+		ck_assert_msg(same(got, got_len, want, want_len),
+		              "%s differs from `gen --users 1200 --rings 3 --seed 9`: regenerate it", path);
+		free(want);
+	}
+	world_free(&w);
+}
+END_TEST
+
 START_TEST(tiny_world)
 {
 	world w;
@@ -385,6 +410,7 @@ static Suite *gen_suite(void)
 
 	tcase_add_test(tc, same_seed_same_bytes_any_threads);
 	tcase_add_test(tc, world_shape);
+	tcase_add_test(tc, sample_world_is_reproducible);
 	tcase_add_test(tc, tiny_world);
 	tcase_add_test(tc, usage_errors_exit_2);
 	tcase_add_test(tc, help_and_unwritable_out);
