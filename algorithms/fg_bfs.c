@@ -28,6 +28,7 @@
 #include <string.h>
 
 #define LOCAL_BUF 256
+#define PAR_MIN 512 /* frontier size below which a level runs serially */
 
 static void flush(uint32_t *next, uint64_t *tail, const uint32_t *buf, uint32_t len)
 {
@@ -82,7 +83,8 @@ static int bfs_run(uint32_t *dist, uint32_t *parent, uint32_t *nearest, const fg
 	}
 	for (uint32_t level = 0; ncur > 0; level++) {
 		nnext = 0;
-		#pragma omp parallel
+		/* Small frontiers (long paths) run on one thread: no fork/join per level. */
+		#pragma omp parallel if (ncur >= PAR_MIN)
 		{
 			uint32_t buf[LOCAL_BUF], len = 0;
 			#pragma omp for schedule(dynamic, 64) nowait
@@ -106,7 +108,7 @@ static int bfs_run(uint32_t *dist, uint32_t *parent, uint32_t *nearest, const fg
 				flush(next, &nnext, buf, len);
 		}
 		if (parent || nearest) {
-			#pragma omp parallel for schedule(dynamic, 256)
+			#pragma omp parallel for schedule(dynamic, 256) if (nnext >= PAR_MIN)
 			for (i = 0; i < (int64_t)nnext; i++) {
 				uint32_t v = next[i], p = FG_BFS_UNREACHED;
 				for (uint64_t a = g->off[v]; a < g->off[v + 1]; a++) {

@@ -31,6 +31,7 @@
 
 #define FG_CC_SAMPLE 2      /* neighbour rounds in phase 1 (GAPBS neighbor_rounds) */
 #define FG_CC_PROBES 1024   /* random probes to find the giant component */
+#define PAR_MIN 4096        /* fewer vertices: one thread */
 
 static inline uint32_t ld(const uint32_t *p)
 {
@@ -62,7 +63,7 @@ static void compress(uint32_t *comp, uint32_t n)
 {
 	int64_t v;
 
-	#pragma omp parallel for schedule(dynamic, 16384)
+	#pragma omp parallel for schedule(dynamic, 16384) if (n >= PAR_MIN)
 	for (v = 0; v < (int64_t)n; v++) {
 		uint32_t c = ld(&comp[v]);
 		while (c != ld(&comp[c]))
@@ -106,12 +107,12 @@ int fg_cc(uint32_t *comp, const fg_csr *g)
 
 	if (n == 0)
 		return FG_OK;
-	#pragma omp parallel for schedule(static)
+	#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 	for (v = 0; v < (int64_t)n; v++)
 		comp[v] = (uint32_t)v;
 
 	for (uint64_t r = 0; r < FG_CC_SAMPLE; r++) {
-		#pragma omp parallel for schedule(dynamic, 16384)
+		#pragma omp parallel for schedule(dynamic, 16384) if (n >= PAR_MIN)
 		for (v = 0; v < (int64_t)n; v++) {
 			if (g->off[v] + r < g->off[v + 1])
 				link((uint32_t)v, g->adj[g->off[v] + r], comp);
@@ -120,7 +121,7 @@ int fg_cc(uint32_t *comp, const fg_csr *g)
 	}
 
 	c = sample_frequent(comp, n);
-	#pragma omp parallel for schedule(dynamic, 2048)
+	#pragma omp parallel for schedule(dynamic, 2048) if (n >= PAR_MIN)
 	for (v = 0; v < (int64_t)n; v++) {
 		uint64_t b = g->off[v] + FG_CC_SAMPLE, e = g->off[v + 1];
 		bool in_c = ld(&comp[v]) == c;

@@ -53,6 +53,7 @@ static int max_threads(void)
 }
 
 #define RADIX_MIN 64
+#define PAR_MIN 1024 /* fewer vertices: one thread */
 #define RADIX_BITS 11
 #define RADIX (1 << RADIX_BITS)
 
@@ -170,7 +171,7 @@ int fg_cdlp(uint64_t *labels, const fg_csr *out, const fg_csr *in, const uint64_
 	nxt = iterations % 2 ? labels : tmp;
 	memcpy(cur, init, (size_t)n * sizeof(*cur));
 	for (int it = 0; it < iterations; it++) {
-		#pragma omp parallel num_threads(nt)
+		#pragma omp parallel num_threads(nt) if (n >= PAR_MIN)
 		{
 			uint64_t *buf = scratch + (size_t)thread_id() * 2 * stride;
 			int64_t v;

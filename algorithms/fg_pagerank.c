@@ -25,6 +25,9 @@
 #include <assert.h>
 #include <string.h>
 
+/* Below this many vertices a round runs on one thread (fork/join costs more). */
+#define PAR_MIN 4096
+
 struct sink_ctx {
 	const fg_csr *out;
 	const double *rank;
@@ -61,12 +64,12 @@ int fg_pagerank(double *rank, const fg_csr *out, const fg_csr *in, double dampin
 		double sinks = fg_par_sum_fn(n, sink_rank, &ctx);
 		double base = (1.0 - damping) / n + damping * sinks / n;
 
-		#pragma omp parallel for schedule(static)
+		#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
 		for (v = 0; v < (int64_t)n; v++) {
 			uint64_t d = fg_csr_degree(out, (uint32_t)v);
 			contrib[v] = d ? rank[v] / (double)d : 0.0;
 		}
-		#pragma omp parallel for schedule(dynamic, 1024)
+		#pragma omp parallel for schedule(dynamic, 1024) if (n >= PAR_MIN)
 		for (v = 0; v < (int64_t)n; v++) {
 			double s = 0.0;
 			for (uint64_t a = in->off[v]; a < in->off[v + 1]; a++)

@@ -306,7 +306,7 @@ START_TEST(pagerank_matches_reference_and_igraph)
 			add(&a, v, (v + 1) % a.n);
 		build(&out, &a, false);
 		ck_assert_int_eq(fg_csr_transpose(&in, &out), 0);
-		ck_assert_int_eq(fg_pagerank(x, &out, &in, 0.85, 200), 0);
+		ck_assert_int_eq(fg_pagerank(x, &out, &in, 0.85, 120), 0);
 		ck_assert_int_eq(fg_igraph_from_csr(&ig, &out, true), 0);
 		igraph_vector_init(&pr, 0);
 		ck_assert_int_eq(igraph_pagerank(&ig, IGRAPH_PAGERANK_ALGO_PRPACK, &pr, NULL,
