@@ -39,7 +39,7 @@ static inline uint32_t ld(const uint32_t *p)
 }
 
 /* Union the trees of u and v; parents only ever decrease. */
-static void link(uint32_t u, uint32_t v, uint32_t *comp)
+static void link_trees(uint32_t u, uint32_t v, uint32_t *comp)
 {
 	uint32_t p1 = ld(&comp[u]), p2 = ld(&comp[v]);
 
@@ -115,7 +115,7 @@ int fg_cc(uint32_t *comp, const fg_csr *g)
 		#pragma omp parallel for schedule(dynamic, 16384) if (n >= PAR_MIN)
 		for (v = 0; v < (int64_t)n; v++) {
 			if (g->off[v] + r < g->off[v + 1])
-				link((uint32_t)v, g->adj[g->off[v] + r], comp);
+				link_trees((uint32_t)v, g->adj[g->off[v] + r], comp);
 		}
 		compress(comp, n);
 	}
@@ -129,7 +129,7 @@ int fg_cc(uint32_t *comp, const fg_csr *g)
 			uint32_t w = g->adj[a];
 			if (in_c && ld(&comp[w]) == c)
 				continue;
-			link((uint32_t)v, w, comp);
+			link_trees((uint32_t)v, w, comp);
 		}
 	}
 	compress(comp, n);

@@ -178,7 +178,7 @@ int fg_cdlp(uint64_t *labels, const fg_csr *out, const fg_csr *in, const uint64_
 
 	assert(!in || in->n == n);
 	if (n == 0 || iterations <= 0) {
-		memcpy(labels, init, (size_t)n * sizeof(*labels));
+		memmove(labels, init, (size_t)n * sizeof(*labels));
 		return FG_OK;
 	}
 	maxd = max_degree(out, in);
@@ -194,7 +194,7 @@ int fg_cdlp(uint64_t *labels, const fg_csr *out, const fg_csr *in, const uint64_
 	/* Start in the array that makes the last round write into labels. */
 	cur = iterations % 2 ? tmp : labels;
 	nxt = iterations % 2 ? labels : tmp;
-	memcpy(cur, init, (size_t)n * sizeof(*cur));
+	memmove(cur, init, (size_t)n * sizeof(*cur)); /* init may be labels */
 	for (int it = 0; it < iterations; it++) {
 		#pragma omp parallel num_threads(nt) if (n >= PAR_MIN)
 		{
@@ -231,7 +231,7 @@ int fg_cdlp_serial(uint64_t *labels, const fg_csr *out, const fg_csr *in,
 	uint64_t maxd;
 	int rc;
 
-	memcpy(labels, init, (size_t)n * sizeof(*labels));
+	memmove(labels, init, (size_t)n * sizeof(*labels));
 	if (n == 0 || iterations <= 0)
 		return FG_OK;
 	maxd = max_degree(out, in);

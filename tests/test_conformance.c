@@ -7,6 +7,7 @@
 #include "fg_test.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_bfs.h"
 #include "fg_cc.h"
 #include "fg_cdlp.h"
@@ -431,6 +432,37 @@ START_TEST(command_exit_codes)
 }
 END_TEST
 
+#if FG_FAULT_INJECTION
+/* Every allocation of the command, failed in turn: exit 1 with a message, never a crash. */
+START_TEST(command_survives_every_allocation_failure)
+{
+	static const char *const algos[] = { "wcc", "cdlp", "pr", "bfs" };
+	char *dir = data_dir(), *prefix = fgt_path(dir, "example-directed");
+
+	for (size_t a = 0; a < 4; a++) {
+		int passed = 0;
+		for (int k = 1; k < 400 && !passed; k++) {
+			char env[32], *out, *err;
+			const char *envs[] = { env, NULL };
+			const char *args[] = { "graphalytics", "--algo", algos[a], "--graph", prefix, NULL };
+			snprintf(env, sizeof(env), "FG_FAIL_ALLOC=%d", k);
+			int rc = fgt_run(&out, &err, NULL, envs, args);
+			ck_assert_msg(rc == 0 || rc == 1, "%s, allocation %d failed: exit %d: %s", algos[a], k,
+			              rc, err);
+			if (rc == 1)
+				ck_assert_msg(strstr(err, "fraudgraph: "), "%s %d: stderr '%s'", algos[a], k, err);
+			passed = rc == 0;
+			free(out);
+			free(err);
+		}
+		ck_assert_msg(passed, "%s never succeeded", algos[a]);
+	}
+	free(prefix);
+	free(dir);
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("conformance");
@@ -442,6 +474,9 @@ int main(void)
 	tcase_add_test(tc, cases_through_the_binary);
 	tcase_add_test(tc, reader_maps_ids_and_rejects_bad_lines);
 	tcase_add_test(tc, command_exit_codes);
+#if FG_FAULT_INJECTION
+	tcase_add_test(tc, command_survives_every_allocation_failure);
+#endif
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
