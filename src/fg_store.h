@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FG_STORE_SCHEMA_VERSION 1
@@ -96,5 +97,51 @@ int fg_store_build_indexes(fg_store *st);
 
 /* The newest committed run with status 'ok', or 0 if none (FG_OK either way). */
 int fg_store_latest_run(fg_store *st, int64_t *run_id);
+
+/*
+ * Like fg_store_open, with an explicit migration list (fg_schema.h): the
+ * schema version of this open is migrations[n - 1].version.  fg_store_open
+ * passes this build's list; tests pass a longer one to show that an old
+ * database is migrated.  migrations[i].version must be i + 1.
+ */
+struct fg_schema_migration;
+int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
+                         const struct fg_schema_migration *migrations, int n);
+
+/* The schema version of the open database (PRAGMA user_version). */
+int fg_store_schema_version(fg_store *st, int *out);
+
+/*
+ * Ring tracking across runs.
+ *
+ * fg_store_prev_ring_members calls fn(ctx, ring_id, ring_key, user_id) for
+ * every user of every ring of run prev_run_id (user_scores joined with rings
+ * on ring_id), ordered by ring_id then user_id (byte order), so the caller
+ * sees each ring's members contiguously and deterministically.  Rings of one
+ * user are included (the caller filters by size).  The strings are valid only
+ * during the call.  fn returns 0 to go on; a nonzero return stops the scan and
+ * is returned.  Use fg_store_latest_run for prev_run_id: inside an open run
+ * it is the previous committed run (the current one is still 'running').
+ * Returns FG_OK (also when the run has no rings), FG_EDB.
+ */
+typedef int (*fg_store_ring_member_fn)(void *ctx, int64_t ring_id, const char *ring_key,
+                                       const char *user_id);
+int fg_store_prev_ring_members(fg_store *st, int64_t prev_run_id, fg_store_ring_member_fn fn,
+                               void *ctx);
+
+/*
+ * *out = the largest ring key number ever committed (or written in the open
+ * run), 0 if none: new rings take keys *out + 1, *out + 2, ...  Kept in
+ * store_meta as well as read from rings, so keys are never reused after
+ * retention deleted the rings that held them.  Ring keys are
+ * fg_store_format_ring_key(n): "R" followed by n in at least 6 digits.
+ */
+int fg_store_max_ring_key(fg_store *st, int64_t *out);
+
+/* Write "R%06lld" of n (n >= 0) into out (cap >= 24); returns out. */
+char *fg_store_format_ring_key(char *out, size_t cap, int64_t n);
+
+/* The run open on st (0 if none). */
+int64_t fg_store_current_run(const fg_store *st);
 
 #endif
