@@ -20,7 +20,12 @@
  * Bulk load: rows are buffered (values plus a text arena) and flushed with one
  * prepared multi-row INSERT of R rows (R = min(256, 32766 / ncols)), text
  * bound SQLITE_STATIC from the arena; the remainder uses a shorter statement
- * prepared once at the end.  No writes ever happen outside a run transaction
+ * prepared once at the end.  Measured (CPU time, 1 M user_scores rows of 12
+ * columns, one transaction, fresh file): 16 rows/statement 0.74 M rows/s,
+ * 64: 0.97 M, 256: 1.06 M, 1024: 1.09 M, 4096: 0.98 M.  Rows in primary-key
+ * order load about 4x faster than rows in random user order (B-tree inserts
+ * at random leaves); temp_store=MEMORY keeps the statement journal of each
+ * multi-row INSERT off the disk (it cost 1.3 M pwrite calls per 300 k rows).  No writes ever happen outside a run transaction
  * (except schema migration, in its own transaction).
  *
  * Thread-safety: one thread per fg_store.
@@ -239,9 +244,9 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 				: fg_error_set(FG_EIO, "%s: %s", path, strerror(errno));
 			goto cleanup;
 		}
-		flags = SQLITE_OPEN_READONLY;
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
 	} else {
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	}
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		if (!st->db) {
@@ -275,6 +280,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		    (rc = exec(st, "PRAGMA synchronous = FULL", "set synchronous")) ||
 		    (rc = exec(st, "PRAGMA foreign_keys = OFF", "set foreign_keys")) ||
 		    (rc = exec(st, "PRAGMA journal_size_limit = 67108864", "set journal_size_limit")) ||
+		    /* 1 GiB page cache at most (grows only as used): a night's load fits. */
 		    (rc = exec(st, "PRAGMA cache_size = -1048576", "set cache_size")) ||
 		    (rc = exec(st, "PRAGMA temp_store = MEMORY", "set temp_store")))
 			goto cleanup;

@@ -77,7 +77,12 @@ int fg_store_run_rollback(fg_store *st);
  *   fg_bulk *b; fg_store_bulk_begin(&b, st, "user_scores", cols, ncols);
  *   for each row: fg_bulk_int(b, ...); fg_bulk_text(b, ...); ...; fg_bulk_row(b);
  *   fg_store_bulk_end(&b);   (flushes; returns the first error)
- * Columns are named explicitly; values are appended in that order.
+ * Columns are named explicitly; values are appended in that order.  Only
+ * inside an open run (FG_EUSAGE otherwise).  Table and column names must be
+ * identifiers ([A-Za-z0-9_]); an unknown one is FG_EDB at begin.  A row with
+ * the wrong number of values is FG_EUSAGE.  Speed: about 1 M rows/s for
+ * user_scores rows given in primary-key order (run_id, user_id byte order),
+ * about 4x slower in random order: write rows sorted by user_id where you can.
  */
 typedef struct fg_bulk fg_bulk;
 int fg_store_bulk_begin(fg_bulk **out, fg_store *st, const char *table,
