@@ -267,6 +267,11 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		int64_t app_id, nobj;
 
 		sqlite3_busy_timeout(st->db, 0);
+		/* SQLite silently opens a file it may not write read-only. */
+		if (sqlite3_db_readonly(st->db, "main") == 1) {
+			rc = fg_error_set(FG_EIO, "%s: the results database is not writable", path);
+			goto cleanup;
+		}
 		/* Refuse a foreign file before changing anything in it (journal mode). */
 		if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
 		    (rc = query_int(st, &nobj, "SELECT count(*) FROM sqlite_master", 0, false)))

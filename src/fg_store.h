@@ -36,7 +36,10 @@ typedef enum fg_store_mode {
  * Open path.  READ: FG_ENOTFOUND if the file does not exist, FG_EDB if it is
  * not a fraudgraph database or is newer than this build.  WRITE: creates the
  * file and schema if missing (the directory must exist and be writable:
- * FG_EIO otherwise, naming the path), migrates older schemas.
+ * FG_EIO otherwise, naming the path), migrates older schemas (FG_EBUSY if a
+ * migration is needed while another run writes; no lock is taken otherwise),
+ * refuses a SQLite file of another application (FG_EDB, file untouched).
+ * WRITE connections use WAL, synchronous=FULL, busy_timeout 0.
  */
 int fg_store_open(fg_store **out, const char *path, fg_store_mode mode);
 
