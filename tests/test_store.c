@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -855,6 +857,57 @@ START_TEST(documented_queries_run)
 }
 END_TEST
 
+/* A run killed (SIGKILL) before its commit leaves the previous run intact. */
+START_TEST(killed_run_leaves_previous_run)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	int64_t run1, latest, counts[16];
+	pid_t pid;
+	int status, i;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	run1 = commit_run(st, 6, 1, 0);
+	for (i = 0; tables[i]; i++)
+		counts[i] = count_rows(fg_store_db(st), tables[i]);
+	fg_store_close(&st);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fg_store *c = NULL;
+		int64_t run;
+
+		if (fg_store_open(&c, path, FG_STORE_WRITE) != FG_OK ||
+		    fg_store_run_begin(c, &run, NULL, 1) != FG_OK)
+			_exit(3);
+		fill_run(c, run, 2000, 50);
+		if (fg_store_build_indexes(c) != FG_OK)
+			_exit(4);
+		raise(SIGKILL);
+		_exit(5);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The hot WAL of the dead writer is recovered; its run never happened. */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(fg_store_latest_run(st, &latest), FG_OK);
+	ck_assert_int_eq(latest, run1);
+	for (i = 0; tables[i]; i++)
+		ck_assert_msg(count_rows(fg_store_db(st), tables[i]) == counts[i], "%s changed",
+		              tables[i]);
+	ck_assert_int_eq(q_int(fg_store_db(st), "SELECT count(*) FROM pragma_integrity_check "
+	                                        "WHERE integrity_check = 'ok'"), 1);
+	fg_store_close(&st);
+	/* And the next run goes through (the lock died with the process). */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_gt(commit_run(st, 3, 100, 0), run1);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -948,6 +1001,7 @@ int main(void)
 	tcase_add_test(tc, previous_ring_members);
 	tcase_add_test(tc, missing_and_unwritable_paths);
 	tcase_add_test(tc, documented_queries_run);
+	tcase_add_test(tc, killed_run_leaves_previous_run);
 	tcase_add_test(tc, bench_user_scores);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
