@@ -10,7 +10,11 @@
  *
  * Queries: only indexed lookups (user_scores PK, rings PK and ring_key index,
  * links by (run_id, user_id) and (run_id, entity_id), entities PK), so one
- * user costs O(evidence) and never a scan of the run.  User-user links are
+ * user costs O(evidence) and never a scan of the run.  Without ANALYZE
+ * statistics SQLite's planner may prefer an index that serves ORDER BY or an
+ * IS NOT NULL range over the equality one (a scan of the whole run), so the
+ * queries disqualify those terms with unary '+'; FG_QUERY_PLAN=1 prints each
+ * plan to stderr and the tests check that none scans.  User-user links are
  * read from the user's own rows: the run writes them in both directions.
  *
  * Path: breadth-first search over the stored links of the user's component,
@@ -421,17 +425,17 @@ static int read_evidence(explain *x)
 	                     " coalesce(e.share, 0), coalesce(e.is_hub, 0)"
 	                     " FROM links l LEFT JOIN entities e"
 	                     " ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
-	                     " WHERE l.run_id = ? AND l.user_id = ? AND l.entity_id IS NOT NULL"
+	                     " WHERE l.run_id = ? AND l.user_id = ? AND +l.entity_id IS NOT NULL"
 	                     " ORDER BY 5, 2, 3, 1");
 	if (rc)
 		goto cleanup;
 	rc = fg_tool_prepare(&ot, x->db,
 	                     "SELECT l.user_id, s.label, s.score FROM links l"
 	                     " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"
-	                     " WHERE l.run_id = ? AND l.entity_id = ? AND l.user_id <> ?"
-	                     " GROUP BY l.user_id"
+	                     " WHERE l.run_id = ? AND l.entity_id = ? AND +l.user_id <> ?"
+	                     " GROUP BY +l.user_id"
 	                     " ORDER BY coalesce(s.label = 'fraud', 0) DESC, coalesce(s.score, -1) DESC,"
-	                     " l.user_id LIMIT ?");
+	                     " +l.user_id LIMIT ?");
 	if (rc)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, x->run_id);
@@ -569,8 +573,8 @@ static int nbq_open(nbq *q, sqlite3 *db)
 	rc = fg_tool_prepare(&q->user_ent, db,
 	                     "SELECT DISTINCT l.entity_id, e.kind, e.value FROM links l"
 	                     " JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
-	                     " WHERE l.run_id = ? AND l.user_id = ? AND l.entity_id IS NOT NULL"
-	                     " AND coalesce(e.is_hub, 0) = 0 ORDER BY l.entity_id");
+	                     " WHERE l.run_id = ? AND l.user_id = ? AND +l.entity_id IS NOT NULL"
+	                     " AND coalesce(e.is_hub, 0) = 0 ORDER BY +l.entity_id");
 	if (!rc)
 		rc = fg_tool_prepare(&q->user_user, db,
 		                     "SELECT l.other_user, min(l.kind), s.label, s.score FROM links l"
@@ -581,7 +585,7 @@ static int nbq_open(nbq *q, sqlite3 *db)
 		rc = fg_tool_prepare(&q->ent_users, db,
 		                     "SELECT DISTINCT l.user_id, s.label, s.score FROM links l"
 		                     " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"
-		                     " WHERE l.run_id = ? AND l.entity_id = ? ORDER BY l.user_id");
+		                     " WHERE l.run_id = ? AND l.entity_id = ? ORDER BY +l.user_id");
 	return rc;
 }
 
@@ -822,7 +826,7 @@ static int build_picture(explain *x)
 		x->picture_is_ring = true;
 		rc = fg_tool_prepare(&st, x->db,
 		                     "SELECT user_id, label, score FROM user_scores"
-		                     " WHERE run_id = ? AND ring_id = ? ORDER BY user_id");
+		                     " WHERE run_id = ? AND ring_id = ? ORDER BY +user_id");
 		if (rc)
 			goto cleanup;
 		sqlite3_bind_int64(st, 1, x->run_id);

@@ -368,8 +368,29 @@ int fg_tool_db_error(sqlite3 *db, const char *what)
 	return fg_error_set(FG_EDB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
 }
 
+/* FG_QUERY_PLAN=1: print SQLite's plan of every query to stderr (tests, tuning). */
+static void print_plan(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	fg_sbuf q = { 0 };
+
+	fg_sbuf_puts(&q, "EXPLAIN QUERY PLAN ");
+	fg_sbuf_puts(&q, sql);
+	if (!q.nomem && sqlite3_prepare_v2(db, q.s, -1, &st, NULL) == SQLITE_OK) {
+		fprintf(stderr, "query: %.70s\n", sql);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(stderr, "plan: %s\n", fg_tool_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	fg_sbuf_free(&q);
+}
+
 int fg_tool_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql)
 {
+	const char *env = getenv("FG_QUERY_PLAN");
+
+	if (env && *env && strcmp(env, "0"))
+		print_plan(db, sql);
 	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
 		*out = NULL;
 		return fg_tool_db_error(db, "preparing a query");
