@@ -44,6 +44,26 @@
 
 enum { FMT_TEXT, FMT_JSON, FMT_DOT, FMT_SVG };
 
+/*
+ * A user-user link is stored once (user_id < other_user, as the graph keeps
+ * it), so a user's direct links are its rows plus the rows naming it as
+ * other_user.  The second lookup is indexed when the database has
+ * links(run_id, other_user); without it, it runs only for users whose
+ * user_features.deg_user is not 0 (a constant test SQLite evaluates before
+ * its loop), which keeps explain fast for the many users with no such link.
+ */
+#define SQL_UU_FWD                                                                          \
+	"SELECT l.other_user, l.kind, s.label, s.score FROM links l"                        \
+	" LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.other_user"      \
+	" WHERE l.run_id = ?1 AND l.user_id = ?2 AND +l.other_user IS NOT NULL"             \
+	" ORDER BY +l.other_user, l.kind"
+#define SQL_UU_REV                                                                          \
+	"SELECT l.user_id, l.kind, s.label, s.score FROM links l"                           \
+	" LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"         \
+	" WHERE l.run_id = ?1 AND l.other_user = ?2 AND coalesce((SELECT f.deg_user"        \
+	" FROM user_features f WHERE f.run_id = ?1 AND f.user_id = ?2), 1) > 0"             \
+	" ORDER BY +l.user_id, l.kind"
+
 typedef struct other {
 	char *user_id;
 	char *label;
@@ -488,36 +508,54 @@ cleanup:
 	return rc;
 }
 
+static int ulink_cmp(const void *a, const void *b)
+{
+	const ulink *x = a, *y = b;
+	int c = strcmp(x->user_id, y->user_id);
+
+	return c ? c : strcmp(x->kind ? x->kind : "", y->kind ? y->kind : "");
+}
+
 static int read_user_links(explain *x)
 {
+	static const char *const sql[2] = { SQL_UU_FWD, SQL_UU_REV };
 	sqlite3_stmt *st = NULL;
-	int rc, s;
+	int rc = FG_OK, s = SQLITE_DONE;
 
-	rc = fg_tool_prepare(&st, x->db,
-	                     "SELECT DISTINCT l.kind, l.other_user, s.label, s.score FROM links l"
-	                     " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.other_user"
-	                     " WHERE l.run_id = ? AND l.user_id = ? AND l.other_user IS NOT NULL"
-	                     " ORDER BY 2, 1");
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, x->run_id);
-	sqlite3_bind_text(st, 2, x->user_id, -1, SQLITE_STATIC);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		ulink *p = fg_reallocarray(x->ul, x->n_ul + 1, sizeof(ulink));
-		if (!p) {
-			x->nomem = true;
-			break;
+	for (int pass = 0; pass < 2 && !rc && !x->nomem; pass++) {
+		rc = fg_tool_prepare(&st, x->db, sql[pass]);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(st, 1, x->run_id);
+		sqlite3_bind_text(st, 2, x->user_id, -1, SQLITE_STATIC);
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			ulink *p = fg_reallocarray(x->ul, x->n_ul + 1, sizeof(ulink));
+			if (!p) {
+				x->nomem = true;
+				break;
+			}
+			x->ul = p;
+			p[x->n_ul].user_id = dupcol(x, st, 0);
+			p[x->n_ul].kind = dupcol(x, st, 1);
+			p[x->n_ul].label = dupcol(x, st, 2);
+			p[x->n_ul].score = dblcol(st, 3);
+			x->n_ul++;
 		}
-		x->ul = p;
-		p[x->n_ul].kind = dupcol(x, st, 0);
-		p[x->n_ul].user_id = dupcol(x, st, 1);
-		p[x->n_ul].label = dupcol(x, st, 2);
-		p[x->n_ul].score = dblcol(st, 3);
-		x->n_ul++;
+		if (s != SQLITE_DONE && !x->nomem)
+			rc = fg_tool_db_error(x->db, "reading links");
+		sqlite3_finalize(st);
+		st = NULL;
 	}
-	if (s != SQLITE_DONE && !x->nomem)
-		rc = fg_tool_db_error(x->db, "reading links");
-	sqlite3_finalize(st);
+	if (x->nomem)
+		return fg_error_set(FG_ENOMEM, "out of memory (explain)");
+	if (!rc && x->n_ul) {
+		size_t w = 1;
+		qsort(x->ul, x->n_ul, sizeof(ulink), ulink_cmp);
+		for (size_t i = 1; i < x->n_ul; i++) /* a link stored both ways shows once */
+			if (ulink_cmp(&x->ul[i], &x->ul[w - 1]))
+				x->ul[w++] = x->ul[i];
+		x->n_ul = w;
+	}
 	return rc;
 }
 
@@ -561,7 +599,8 @@ static int read_history(explain *x)
 
 typedef struct nbq {
 	sqlite3_stmt *user_ent;  /* a user's non-hub entities, by entity id */
-	sqlite3_stmt *user_user; /* a user's direct links, by other user */
+	sqlite3_stmt *user_user; /* a user's direct links, stored from its side */
+	sqlite3_stmt *user_rev;  /* ... and from the other user's side */
 	sqlite3_stmt *ent_users; /* an entity's users, by user id */
 } nbq;
 
@@ -576,11 +615,9 @@ static int nbq_open(nbq *q, sqlite3 *db)
 	                     " WHERE l.run_id = ? AND l.user_id = ? AND +l.entity_id IS NOT NULL"
 	                     " AND coalesce(e.is_hub, 0) = 0 ORDER BY +l.entity_id");
 	if (!rc)
-		rc = fg_tool_prepare(&q->user_user, db,
-		                     "SELECT l.other_user, min(l.kind), s.label, s.score FROM links l"
-		                     " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.other_user"
-		                     " WHERE l.run_id = ? AND l.user_id = ? AND l.other_user IS NOT NULL"
-		                     " GROUP BY l.other_user ORDER BY l.other_user");
+		rc = fg_tool_prepare(&q->user_user, db, SQL_UU_FWD);
+	if (!rc)
+		rc = fg_tool_prepare(&q->user_rev, db, SQL_UU_REV);
 	if (!rc)
 		rc = fg_tool_prepare(&q->ent_users, db,
 		                     "SELECT DISTINCT l.user_id, s.label, s.score FROM links l"
@@ -593,6 +630,7 @@ static void nbq_close(nbq *q)
 {
 	sqlite3_finalize(q->user_ent);
 	sqlite3_finalize(q->user_user);
+	sqlite3_finalize(q->user_rev);
 	sqlite3_finalize(q->ent_users);
 }
 
@@ -636,8 +674,9 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 	int rc = FG_OK, s;
 
 	if (cur.is_user) {
-		sqlite3_stmt *st = q->user_ent;
-		for (int pass = 0; pass < 2 && !rc; pass++) {
+		sqlite3_stmt *const stmts[3] = { q->user_ent, q->user_user, q->user_rev };
+		for (int pass = 0; pass < 3 && !rc; pass++) {
+			sqlite3_stmt *st = stmts[pass];
 			sqlite3_reset(st);
 			sqlite3_bind_int64(st, 1, x->run_id);
 			sqlite3_bind_text(st, 2, cur.user_id, -1, SQLITE_TRANSIENT);
@@ -678,12 +717,11 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 					e = &x->pe[x->n_pe++];
 					e->a = (uint32_t)v;
 					e->b = (uint32_t)idx;
-					e->kind = pass == 1 ? nd.kind : NULL;
+					e->kind = pass > 0 ? nd.kind : NULL;
 				}
 			}
 			if (s != SQLITE_DONE)
 				return fg_tool_db_error(x->db, "reading links");
-			st = q->user_user;
 		}
 	} else {
 		sqlite3_stmt *st = q->ent_users;
@@ -809,6 +847,18 @@ cleanup:
 
 /* ---- picture: the ring (or capped component part) ----------------------- */
 
+static int gedge_cmp(const void *p, const void *q)
+{
+	const gedge *a = p, *b = q;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	/* a relation and an entity edge never share a pair; kinds for stability */
+	return strcmp(a->kind ? a->kind : "", b->kind ? b->kind : "");
+}
+
 static int build_picture(explain *x)
 {
 	nbq q;
@@ -906,9 +956,6 @@ static int build_picture(explain *x)
 				int32_t a = remap[e.a], b = remap[e.b];
 				if (a < 0 || b < 0)
 					continue;
-				/* a user-user link appears from both ends: keep it once */
-				if (e.kind && a > b)
-					continue;
 				e.a = (uint32_t)a;
 				e.b = (uint32_t)b;
 				x->pe[ne++] = e;
@@ -935,21 +982,21 @@ static int build_picture(explain *x)
 			if (rc)
 				goto cleanup;
 		}
-		/* edges were recorded from both ends: drop duplicates (a > b twins) */
-		size_t ne = 0;
-		for (size_t i = 0; i < x->n_pe; i++) {
-			gedge e = x->pe[i];
-			if (e.a > e.b) {
-				uint32_t t = e.a;
-				e.a = e.b;
-				e.b = t;
-			}
-			bool dup = false;
-			for (size_t j = 0; j < ne && !dup; j++)
-				dup = x->pe[j].a == e.a && x->pe[j].b == e.b;
-			if (!dup)
-				x->pe[ne++] = e;
+	}
+	/* edges were recorded from both ends: one per pair, in (a, b) order */
+	for (size_t i = 0; i < x->n_pe; i++) {
+		if (x->pe[i].a > x->pe[i].b) {
+			uint32_t t = x->pe[i].a;
+			x->pe[i].a = x->pe[i].b;
+			x->pe[i].b = t;
 		}
+	}
+	if (x->n_pe) {
+		size_t ne = 1;
+		qsort(x->pe, x->n_pe, sizeof(gedge), gedge_cmp);
+		for (size_t i = 1; i < x->n_pe; i++)
+			if (x->pe[i].a != x->pe[ne - 1].a || x->pe[i].b != x->pe[ne - 1].b)
+				x->pe[ne++] = x->pe[i];
 		x->n_pe = ne;
 	}
 cleanup:
@@ -1206,6 +1253,11 @@ static void emit_json(fg_sbuf *o, const explain *x)
 	fg_sbuf_puts(o, ",\"component_id\":");
 	if (x->has_component)
 		fg_sbuf_printf(o, "%lld", (long long)x->component_id);
+	else
+		fg_sbuf_puts(o, "null");
+	fg_sbuf_puts(o, ",\"ring_id\":");
+	if (x->has_ring)
+		fg_sbuf_printf(o, "%lld", (long long)x->ring_id);
 	else
 		fg_sbuf_puts(o, "null");
 	fg_sbuf_puts(o, ",\"ring_key\":");

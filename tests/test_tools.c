@@ -317,6 +317,10 @@ START_TEST(explain_dot_golden)
 
 	check_golden(out, "explain_u01.dot.golden");
 	free(out);
+	out = explain("u31", "dot", 0);
+	check_golden(out, "explain_u31.dot.golden");
+	ck_assert_ptr_nonnull(strstr(out, "label=\"transfer\""));
+	free(out);
 	out = explain("u20", "dot", 0);
 	check_golden(out, "explain_u20.dot.golden");
 	free(out);
@@ -435,6 +439,30 @@ START_TEST(explain_uses_indexes_only)
 		ck_assert_int_gt(plans, 5);
 		free(err);
 	}
+}
+END_TEST
+
+/* Without links(run_id, other_user) the links stored from the other side are still found. */
+START_TEST(explain_without_other_user_index)
+{
+	char *copy = fgt_path(tmp, "noidx.db"), *data, *out = NULL, *want;
+	const char *args[] = { "explain", "u31", "--db", copy, NULL };
+	size_t n;
+	sqlite3 *db;
+
+	data = fgt_read_file(fixture_db, &n);
+	fgt_write_file(copy, data, n);
+	ck_assert_int_eq(sqlite3_open(copy, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP INDEX links_other", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+	want = explain("u31", "text", 0);
+	ck_assert_str_eq(out, want);
+	ck_assert_ptr_nonnull(strstr(out, "transfer  u30"));
+	free(out);
+	free(want);
+	free(data);
+	free(copy);
 }
 END_TEST
 
@@ -613,6 +641,7 @@ int main(void)
 	tcase_add_test(tc, explain_svg_well_formed);
 	tcase_add_test(tc, explain_errors_and_exit_codes);
 	tcase_add_test(tc, explain_uses_indexes_only);
+	tcase_add_test(tc, explain_without_other_user_index);
 	tcase_add_test(tc, explain_leaves_the_database_unchanged);
 	tcase_add_test(tc, report_drift_hand_computed);
 	tcase_add_test(tc, report_text_golden);
