@@ -41,6 +41,7 @@
 #define MAX_BFS_NODES 50000
 #define MAX_PICTURE 200
 #define TEXT_VALUE_MAX 40
+#define MAX_EXAMINED_STR "10000" /* users of one entity ranked for the evidence list */
 
 enum { FMT_TEXT, FMT_JSON, FMT_DOT, FMT_SVG };
 
@@ -449,13 +450,20 @@ static int read_evidence(explain *x)
 	                     " ORDER BY 5, 2, 3, 1");
 	if (rc)
 		goto cleanup;
+	/*
+	 * A hub may have a million stored links: rank at most MAX_EXAMINED of
+	 * them (in storage order, deterministic for a given database), so one
+	 * user never costs more than that per entity.  (user, entity) pairs are
+	 * unique in links: the run de-duplicates them.
+	 */
 	rc = fg_tool_prepare(&ot, x->db,
-	                     "SELECT l.user_id, s.label, s.score FROM links l"
-	                     " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"
-	                     " WHERE l.run_id = ? AND l.entity_id = ? AND +l.user_id <> ?"
-	                     " GROUP BY +l.user_id"
+	                     "SELECT sub.user_id, s.label, s.score FROM"
+	                     " (SELECT l.user_id AS user_id FROM links l"
+	                     "  WHERE l.run_id = ?1 AND l.entity_id = ?2 AND +l.user_id <> ?3"
+	                     "  LIMIT " MAX_EXAMINED_STR ") sub"
+	                     " LEFT JOIN user_scores s ON s.run_id = ?1 AND s.user_id = sub.user_id"
 	                     " ORDER BY coalesce(s.label = 'fraud', 0) DESC, coalesce(s.score, -1) DESC,"
-	                     " +l.user_id LIMIT ?");
+	                     " sub.user_id LIMIT ?4");
 	if (rc)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, x->run_id);

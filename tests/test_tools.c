@@ -433,7 +433,8 @@ START_TEST(explain_uses_indexes_only)
 				continue;
 			plans++;
 			/* a scan, or an index used on run_id alone, reads the whole run */
-			ck_assert_msg(!strstr(l, "SCAN "), "full scan: %s", l);
+			/* "SCAN sub" reads a LIMITed subquery, not a table */
+			ck_assert_msg(!strstr(l, "SCAN ") || strstr(l, "SCAN sub"), "full scan: %s", l);
 			ck_assert_msg(!strstr(l, "(run_id=?)"), "scan of a run: %s", l);
 		}
 		ck_assert_int_gt(plans, 5);
