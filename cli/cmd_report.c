@@ -310,6 +310,8 @@ static int emit_pairs(fg_sbuf *o, sqlite3 *db, const char *sql, const char *bind
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return fg_tool_db_error(db, "reading");
+	if (!json && k == 0)
+		fg_sbuf_printf(o, "%*snone\n", indent, "");
 	return FG_OK;
 }
 
