@@ -1488,7 +1488,8 @@ static void emit_dot(fg_sbuf *o, const explain *x)
 
 static int emit_svg(fg_sbuf *o, const explain *x)
 {
-	const double W = 800, H = 600, M = 60, LEG = 170;
+	/* TXT: room right of the rightmost vertex for its label */
+	const double W = 800, H = 600, M = 40, LEG = 170, TXT = 120;
 	uint32_t *from = NULL, *to = NULL;
 	double *xy = NULL;
 	int rc = FG_OK;
@@ -1524,15 +1525,15 @@ static int emit_svg(fg_sbuf *o, const explain *x)
 	               W + LEG, H);
 	fg_sbuf_puts(o, "<g stroke=\"#999999\" stroke-width=\"1.2\">\n");
 	for (size_t i = 0; i < x->n_pe; i++) {
-		double ax = M + xy[2 * x->pe[i].a] * (W - 2 * M), ay = M + xy[2 * x->pe[i].a + 1] * (H - 2 * M);
-		double bx = M + xy[2 * x->pe[i].b] * (W - 2 * M), by = M + xy[2 * x->pe[i].b + 1] * (H - 2 * M);
+		double ax = M + xy[2 * x->pe[i].a] * (W - 2 * M - TXT), ay = M + xy[2 * x->pe[i].a + 1] * (H - 2 * M);
+		double bx = M + xy[2 * x->pe[i].b] * (W - 2 * M - TXT), by = M + xy[2 * x->pe[i].b + 1] * (H - 2 * M);
 		fg_sbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"%s/>\n", ax, ay, bx, by,
 		               x->pe[i].kind ? " stroke-dasharray=\"4 3\"" : "");
 	}
 	fg_sbuf_puts(o, "</g>\n<g stroke=\"#333333\">\n");
 	for (size_t i = 0; i < x->n_pn; i++) {
 		const node *n = &x->pn[i];
-		double cx = M + xy[2 * i] * (W - 2 * M), cy = M + xy[2 * i + 1] * (H - 2 * M);
+		double cx = M + xy[2 * i] * (W - 2 * M - TXT), cy = M + xy[2 * i + 1] * (H - 2 * M);
 		bool me = n->is_user && !strcmp(n->user_id, x->user_id);
 		if (n->is_user) {
 			fg_sbuf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"%s\" stroke-width=\"%s\"/>\n",
