@@ -1148,7 +1148,9 @@ static int emit_text(fg_sbuf *o, explain *x)
 	for (size_t i = 0; i < x->n_ev; i++) {
 		const evid *e = &x->ev[i];
 		static const char *const hdr[] = { "user", "label", "score" };
-		fg_sbuf_printf(o, "  %s ", e->kind);
+		fg_sbuf_puts(o, "  ");
+		fg_sbuf_clip(o, e->kind, 16);
+		fg_sbuf_puts(o, " ");
 		fg_sbuf_clip(o, e->value, TEXT_VALUE_MAX);
 		if (e->hub)
 			fg_sbuf_printf(o, "  (hub: shared by %lld users, kept out of rings)\n", (long long)e->share);

@@ -553,9 +553,9 @@ static int emit_text(fg_sbuf *o, sqlite3 *db, const report *r, double threshold,
 		fg_sbuf_puts(o, "\n");
 	}
 	fg_sbuf_puts(o, "\nCounts\n");
-	fg_sbuf_printf(o, "  rows %lld (filtered %lld, bad %lld)  users %lld  entities %lld  links %lld"
-	                  "  user links %lld\n",
-	               (long long)r->ints[0], (long long)r->ints[1], (long long)r->ints[2],
+	fg_sbuf_printf(o, "  rows %lld (filtered %lld, bad %lld)\n", (long long)r->ints[0],
+	               (long long)r->ints[1], (long long)r->ints[2]);
+	fg_sbuf_printf(o, "  users %lld  entities %lld  links %lld  user links %lld\n",
 	               (long long)r->ints[3], (long long)r->ints[4], (long long)r->ints[5],
 	               (long long)r->ints[6]);
 	fg_sbuf_printf(o, "  hubs %lld  seeds %lld (in rings %lld)  legit %lld  components %lld  rings %lld\n",
