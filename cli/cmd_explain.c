@@ -1158,7 +1158,7 @@ static int emit_text(fg_sbuf *o, explain *x)
 			fg_sbuf_printf(o, "  (shared by %lld users)\n", (long long)e->share);
 		if (e->n_o == 0) {
 			if (e->more > 0)
-				fg_sbuf_printf(o, "    %lld others, none stored in this run\n", (long long)e->more);
+				fg_sbuf_printf(o, "    %lld other users, not listed\n", (long long)e->more);
 			continue;
 		}
 		rc = fg_table_new(&t, 3, hdr, "llr", TEXT_VALUE_MAX);
