@@ -172,7 +172,6 @@ typedef struct explain {
 	nmap bmap;
 	int32_t *path;
 	size_t n_path;
-	bool path_searched;
 
 	/* picture */
 	node *pn;
@@ -765,6 +764,7 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 	return rc;
 }
 
+/* qsort has no context argument: the node array being sorted (single-threaded tool). */
 static node *sort_base;
 
 static int idx_cmp(const void *a, const void *b)
@@ -784,9 +784,6 @@ static int find_path(explain *x)
 	node start = { 0 };
 	int rc;
 
-	x->path_searched = true;
-	if (x->has_component == false && !x->user_id)
-		return FG_OK;
 	max_depth = x->has_hops ? (size_t)(x->seed_hops < 0 ? 0 : x->seed_hops) : 8;
 	rc = nbq_open(&q, x->db);
 	if (rc)
