@@ -116,6 +116,7 @@ const char fg_schema_indexes_sql[] =
 	"CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);\n"
 	"CREATE INDEX IF NOT EXISTS links_user ON links (run_id, user_id);\n"
 	"CREATE INDEX IF NOT EXISTS links_entity ON links (run_id, entity_id);\n"
+	"CREATE INDEX IF NOT EXISTS links_other ON links (run_id, other_user) WHERE other_user IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);\n"
 	"CREATE INDEX IF NOT EXISTS hubs_run ON hubs (run_id);\n";
 
