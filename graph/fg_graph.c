@@ -1,0 +1,958 @@
+/*
+ * fg_graph: the link accumulator and the build of the canonical graph.
+ *
+ * What: turns de-duplicated (user, kind, value) rows into the fg_graph of
+ * fg_graph.h: canonical ids, sorted links, shares, hubs, rarity weights, the
+ * hub-free CSR and an order-independent input digest.
+ *
+ * Accumulation (fg_linkset): user ids, kind names and (kind, value) entities
+ * are interned (fg_intern) to temporary ids in order of first appearance.
+ * Each row appends one 24-byte record {key, first, last} to a buffer: for
+ * entity links key = user_tmp << 32 | entity_tmp, for relation rows (one
+ * buffer per relation kind) key = min(a, b) << 32 | max(a, b) over the two
+ * users' temporary ids, so both directions meet.  Nothing is probed per row
+ * for duplicates; instead, when a large buffer is full it is sorted and
+ * merged in place (min first / max last) before growing, which bounds memory
+ * by the distinct links even when the input repeats rows.
+ *
+ * Build: the interning indexes are dropped; kinds, users and entities are
+ * ranked by string order with an MSD radix sort over 8-byte big-endian chunks
+ * (American flag sort per chunk, Bentley & McIlroy / McIlroy, Bostic & McIlroy
+ * "Engineering radix sort", 1993), users and entities in parallel sections;
+ * records are renumbered in place, sorted by the 64-bit canonical key with the
+ * same in-place radix sort (top level split across threads) and merged; the
+ * sorted buffers are merged (k-way, relation kinds first by kind rank for a
+ * tie on the pair) into the struct-of-arrays links.  Shares come from one
+ * pass over the links, the CSR from fg_csr_from_arcs.  Every parallel step
+ * either computes element-wise or sorts disjoint ranges with unique keys, so
+ * the result is the same for any thread count, and the merges of duplicates
+ * are commutative (min/max, label priority), so it is the same for any row
+ * order.
+ *
+ * Memory (per distinct link L, users U, entities E): records 24 L while
+ * accumulating; at the peak of the build records + links (24 + 26) L plus the
+ * string arenas; the graph keeps links 26 L, CSR 8 L + 8 (U + E), users 17 U,
+ * entities 23 E and the strings.
+ *
+ * Complexity: O(rows + L + total string bytes) expected.
+ * Thread-safety: a linkset is fed by one thread; fg_graph_build uses OpenMP
+ * internally; the graph is read-only afterwards.
+ */
+#include "fg_graph.h"
+
+#include "fg_alloc.h"
+#include "fg_build_config.h"
+#include "fg_error.h"
+#include "fg_hash.h"
+#include "fg_intern.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if FG_HAVE_OPENMP
+#define OMP(x) _Pragma(#x)
+#else
+#define OMP(x)
+#endif
+
+/* Buffers at least this large are compacted (sorted + merged) before growing. */
+#define COMPACT_MIN ((size_t)1 << 22)
+/* Sorts of at least this many records split their top level across threads. */
+#define PAR_SORT_MIN ((size_t)1 << 16)
+
+typedef struct lrec {
+	uint64_t key;
+	int64_t first;
+	int64_t last;
+} lrec;
+
+/* Invariant: a[0..clean) is sorted by key without duplicates. */
+typedef struct recbuf {
+	lrec *a;
+	size_t n, cap, clean;
+} recbuf;
+
+/*
+ * Invariants: users.n == number of users (label/created valid for each);
+ * kind_rel/rel have kinds.n valid entries; every record's ids are valid
+ * temporary ids; relation keys have the smaller id in the high half.
+ */
+struct fg_linkset {
+	const fg_config *cfg;
+	fg_intern users, ents, kinds;
+	uint8_t *user_label;   /* fg_label, per user */
+	int64_t *user_created; /* per user */
+	uint32_t user_cap;
+	uint8_t *kind_rel;     /* per kind: 1 if a relation kind */
+	recbuf *rel;           /* per kind: relation records (unused for entity kinds) */
+	uint32_t kind_cap;
+	recbuf el;             /* entity links */
+	int64_t last_kind;     /* cache of the last kind seen (-1: none) */
+	uint64_t n_built;      /* links of the build that consumed this linkset */
+	int consumed;
+};
+
+/* Strings owned by a graph. */
+typedef struct pool {
+	char *users, *ents, *kinds;
+	uint64_t bytes;
+} pool;
+
+static int64_t min_time(int64_t a, int64_t b)
+{
+	if (a == FG_TIME_NONE)
+		return b;
+	if (b == FG_TIME_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
+static int64_t max_time(int64_t a, int64_t b)
+{
+	return a > b ? a : b; /* FG_TIME_NONE is INT64_MIN */
+}
+
+static int label_rank(uint8_t l)
+{
+	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
+}
+
+/*
+ * In-place MSD radix sort (American flag sort) on a 64-bit `key` member,
+ * 8 bits per level from bit `shift` down; levels where all keys share the
+ * digit are skipped.  Not stable; with `par`, the buckets of the first
+ * non-trivial level are sorted by several threads (disjoint ranges, so the
+ * result equals the serial one).
+ */
+#define DEFINE_AFSORT(NAME, T)                                                          \
+	static void NAME##_ins(T *a, size_t n)                                          \
+	{                                                                               \
+		for (size_t i = 1; i < n; i++) {                                        \
+			T x = a[i];                                                     \
+			size_t j = i;                                                   \
+			while (j > 0 && a[j - 1].key > x.key) {                         \
+				a[j] = a[j - 1];                                        \
+				j--;                                                    \
+			}                                                               \
+			a[j] = x;                                                       \
+		}                                                                       \
+	}                                                                               \
+	static void NAME(T *a, size_t n, int shift, int par)                            \
+	{                                                                               \
+		size_t cnt[256], start[256], next[256];                                 \
+		for (;;) {                                                              \
+			if (n < 48) {                                                   \
+				NAME##_ins(a, n);                                       \
+				return;                                                 \
+			}                                                               \
+			memset(cnt, 0, sizeof(cnt));                                    \
+			for (size_t i = 0; i < n; i++)                                  \
+				cnt[(a[i].key >> shift) & 0xff]++;                      \
+			if (cnt[(a[0].key >> shift) & 0xff] == n) {                     \
+				if (shift == 0)                                         \
+					return;                                         \
+				shift -= 8;                                             \
+				continue;                                               \
+			}                                                               \
+			break;                                                          \
+		}                                                                       \
+		start[0] = 0;                                                           \
+		for (int b = 1; b < 256; b++)                                           \
+			start[b] = start[b - 1] + cnt[b - 1];                           \
+		memcpy(next, start, sizeof(next));                                      \
+		for (int b = 0; b < 256; b++) {                                         \
+			size_t end = start[b] + cnt[b];                                 \
+			while (next[b] < end) {                                         \
+				T v = a[next[b]];                                       \
+				unsigned d = (unsigned)((v.key >> shift) & 0xff);       \
+				if (d == (unsigned)b) {                                 \
+					next[b]++;                                      \
+					continue;                                       \
+				}                                                       \
+				do {                                                    \
+					T t = a[next[d]];                               \
+					a[next[d]++] = v;                               \
+					v = t;                                          \
+					d = (unsigned)((v.key >> shift) & 0xff);        \
+				} while (d != (unsigned)b);                             \
+				a[next[b]++] = v;                                       \
+			}                                                               \
+		}                                                                       \
+		if (shift == 0)                                                         \
+			return;                                                         \
+		if (par && n >= PAR_SORT_MIN) {                                         \
+			int b;                                                          \
+			OMP(omp parallel for schedule(dynamic, 1))                      \
+			for (b = 0; b < 256; b++)                                       \
+				if (cnt[b] > 1)                                         \
+					NAME(a + start[b], cnt[b], shift - 8, 0);       \
+		} else {                                                                \
+			for (int b = 0; b < 256; b++)                                   \
+				if (cnt[b] > 1)                                         \
+					NAME(a + start[b], cnt[b], shift - 8, 0);       \
+		}                                                                       \
+	}
+
+DEFINE_AFSORT(sort_recs, lrec)
+
+/* A string's sort key chunk and its id. */
+typedef struct skey {
+	uint64_t key;
+	uint32_t id;
+} skey;
+
+DEFINE_AFSORT(sort_skeys, skey)
+
+/*
+ * The strings being ranked: the interned string of an id, preceded (for
+ * entities) by the 2-byte big-endian rank of its tag (kind), so that byte
+ * order of these virtual strings is order by (kind name, value).
+ */
+typedef struct strsrc {
+	const fg_intern *t;
+	const uint32_t *tag_rank; /* NULL: no prefix */
+} strsrc;
+
+static uint64_t vlen(const strsrc *src, uint32_t id)
+{
+	return (src->tag_rank ? 2 : 0) + (uint64_t)fg_intern_len(src->t, id);
+}
+
+/* Bytes [depth, depth + 8) of the virtual string, big-endian, 0-padded. */
+static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
+{
+	const unsigned char *s = (const unsigned char *)fg_intern_str(src->t, id);
+	uint64_t len = fg_intern_len(src->t, id), plen = src->tag_rank ? 2 : 0, x = 0;
+
+	if (depth >= plen && depth - plen + 8 <= len) {
+		s += depth - plen;
+		for (int j = 0; j < 8; j++)
+			x = x << 8 | s[j];
+		return x;
+	}
+	for (uint64_t j = 0; j < 8; j++) {
+		uint64_t pos = depth + j, b = 0;
+		if (pos < plen) {
+			uint32_t r = src->tag_rank[src->t->tag[id]];
+			b = pos == 0 ? (r >> 8) & 0xff : r & 0xff;
+		} else if (pos - plen < len) {
+			b = s[pos - plen];
+		}
+		x = x << 8 | b;
+	}
+	return x;
+}
+
+static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth);
+
+/*
+ * a[0..m) share the chunk ending at `end`: those that end there come first,
+ * shorter first (byte order puts a proper prefix first), the rest are sorted
+ * on the following chunks.  At most 9 can end (one per length).
+ */
+static void resolve_run(const strsrc *src, skey *a, size_t m, uint64_t end)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		if (vlen(src, a[i].id) <= end) {
+			skey t = a[i];
+			a[i] = a[k];
+			a[k++] = t;
+		}
+	}
+	for (size_t i = 1; i < k; i++) {
+		skey x = a[i];
+		size_t j = i;
+		while (j > 0 && vlen(src, a[j - 1].id) > vlen(src, x.id)) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+	if (m - k > 1)
+		sort_strings(src, a + k, m - k, end);
+}
+
+/* Sort a[0..n) (distinct strings equal on [0, depth)) by byte order from depth on. */
+static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth)
+{
+	size_t i = 0;
+
+	for (size_t k = 0; k < n; k++)
+		a[k].key = chunk(src, a[k].id, depth);
+	sort_skeys(a, n, 56, 0);
+	while (i < n) {
+		size_t j = i + 1;
+		while (j < n && a[j].key == a[i].key)
+			j++;
+		if (j - i > 1)
+			resolve_run(src, a + i, j - i, depth + 8);
+		i = j;
+	}
+}
+
+/* rank[id] = position of id's string in byte order, for all n ids; work is n skeys. */
+static void rank_strings(uint32_t *rank, skey *work, const strsrc *src, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		work[i].id = i;
+	sort_strings(src, work, n, 0);
+	for (uint32_t p = 0; p < n; p++)
+		rank[work[p].id] = p;
+}
+
+/* Sort by key and merge equal keys (min first, max last); in place. */
+static void compact(recbuf *b)
+{
+	size_t w = 0;
+
+	if (b->clean == b->n)
+		return;
+	sort_recs(b->a, b->n, 56, 1);
+	for (size_t i = 0; i < b->n; i++) {
+		if (w > 0 && b->a[w - 1].key == b->a[i].key) {
+			b->a[w - 1].first = min_time(b->a[w - 1].first, b->a[i].first);
+			b->a[w - 1].last = max_time(b->a[w - 1].last, b->a[i].last);
+		} else {
+			b->a[w++] = b->a[i];
+		}
+	}
+	b->n = w;
+	b->clean = w;
+}
+
+static int push(recbuf *b, uint64_t key, int64_t seen)
+{
+	if (b->n == b->cap) {
+		size_t cap;
+		lrec *a;
+		if (b->cap >= COMPACT_MIN && b->n - b->clean >= b->cap / 4) {
+			compact(b);
+			if (b->n <= b->cap / 4 * 3)
+				goto append;
+		}
+		cap = b->cap ? b->cap * 2 : 256;
+		a = fg_reallocarray(b->a, cap, sizeof(*a));
+		if (!a)
+			return fg_error_set(FG_ENOMEM, "out of memory storing %zu links", cap);
+		b->a = a;
+		b->cap = cap;
+	}
+append:
+	b->a[b->n].key = key;
+	b->a[b->n].first = seen;
+	b->a[b->n].last = seen;
+	b->n++;
+	return FG_OK;
+}
+
+static void recbuf_free(recbuf *b)
+{
+	fg_free(b->a);
+	memset(b, 0, sizeof(*b));
+}
+
+int fg_linkset_new(fg_linkset **out, const fg_config *cfg)
+{
+	fg_linkset *ls = fg_calloc(1, sizeof(*ls));
+
+	*out = NULL;
+	if (!ls)
+		return fg_error_set(FG_ENOMEM, "out of memory creating a link set");
+	ls->cfg = cfg;
+	fg_intern_init(&ls->users);
+	fg_intern_init(&ls->ents);
+	fg_intern_init(&ls->kinds);
+	ls->last_kind = -1;
+	*out = ls;
+	return FG_OK;
+}
+
+void fg_linkset_free(fg_linkset **pls)
+{
+	fg_linkset *ls;
+
+	if (!pls || !*pls)
+		return;
+	ls = *pls;
+	fg_intern_free(&ls->users);
+	fg_intern_free(&ls->ents);
+	fg_intern_free(&ls->kinds);
+	fg_free(ls->user_label);
+	fg_free(ls->user_created);
+	fg_free(ls->kind_rel);
+	if (ls->rel)
+		for (uint32_t k = 0; k < ls->kind_cap; k++)
+			recbuf_free(&ls->rel[k]);
+	fg_free(ls->rel);
+	recbuf_free(&ls->el);
+	fg_free(ls);
+	*pls = NULL;
+}
+
+/* The temporary id of user s, adding it (unknown label, no created_at) if new. */
+static int intern_user(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
+{
+	int added, rc;
+
+	if ((rc = fg_intern_get(out, &ls->users, 0, s, len, &added)) != FG_OK)
+		return rc;
+	if (!added)
+		return FG_OK;
+	if (*out >= ls->user_cap) {
+		uint32_t cap = ls->user_cap ? ls->user_cap * 2 : 1024;
+		uint8_t *lab = fg_reallocarray(ls->user_label, cap, sizeof(*lab));
+		int64_t *cr;
+		if (lab)
+			ls->user_label = lab;
+		cr = lab ? fg_reallocarray(ls->user_created, cap, sizeof(*cr)) : NULL;
+		if (!cr)
+			return fg_error_set(FG_ENOMEM, "out of memory storing %u users", cap);
+		ls->user_created = cr;
+		ls->user_cap = cap;
+	}
+	ls->user_label[*out] = FG_LABEL_UNKNOWN;
+	ls->user_created[*out] = FG_TIME_NONE;
+	return FG_OK;
+}
+
+static int intern_kind(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
+{
+	uint32_t k;
+	int added, rc;
+
+	if (ls->last_kind >= 0) {
+		k = (uint32_t)ls->last_kind;
+		if (fg_intern_len(&ls->kinds, k) == len && memcmp(fg_intern_str(&ls->kinds, k), s, len) == 0) {
+			*out = k;
+			return FG_OK;
+		}
+	}
+	if ((rc = fg_intern_get(&k, &ls->kinds, 0, s, len, &added)) != FG_OK)
+		return rc;
+	if (added) {
+		if (k > UINT16_MAX)
+			return fg_error_set(FG_EDATA, "more than %d distinct link kinds", UINT16_MAX + 1);
+		if (k >= ls->kind_cap) {
+			uint32_t cap = ls->kind_cap ? ls->kind_cap * 2 : 16;
+			uint8_t *rel = fg_reallocarray(ls->kind_rel, cap, sizeof(*rel));
+			recbuf *rb;
+			if (rel)
+				ls->kind_rel = rel;
+			rb = rel ? fg_reallocarray(ls->rel, cap, sizeof(*rb)) : NULL;
+			if (!rb)
+				return fg_error_set(FG_ENOMEM, "out of memory storing %u kinds", cap);
+			memset(rb + ls->kind_cap, 0, (cap - ls->kind_cap) * sizeof(*rb));
+			ls->rel = rb;
+			ls->kind_cap = cap;
+		}
+		ls->kind_rel[k] = fg_config_is_relation(ls->cfg, fg_intern_str(&ls->kinds, k));
+	}
+	ls->last_kind = k;
+	*out = k;
+	return FG_OK;
+}
+
+int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
+{
+	fg_linkset *ls = ctx;
+	uint32_t k, u, v;
+	int rc;
+
+	if (ls->consumed)
+		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
+		return rc;
+	if (ls->kind_rel[k]) {
+		/* A self-relation carries no information; the reader rejects it too. */
+		if (row->user.len == row->value.len &&
+		    memcmp(row->user.ptr, row->value.ptr, row->user.len) == 0)
+			return FG_OK;
+		if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK ||
+		    (rc = intern_user(&v, ls, row->value.ptr, row->value.len)) != FG_OK)
+			return rc;
+		if (u > v) {
+			uint32_t t = u;
+			u = v;
+			v = t;
+		}
+		return push(&ls->rel[k], (uint64_t)u << 32 | v, row->seen_at);
+	}
+	if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK ||
+	    (rc = fg_intern_get(&v, &ls->ents, (uint16_t)k, row->value.ptr, row->value.len, NULL)) != FG_OK)
+		return rc;
+	return push(&ls->el, (uint64_t)u << 32 | v, row->seen_at);
+}
+
+int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
+{
+	fg_linkset *ls = ctx;
+	uint32_t u;
+	int rc;
+
+	if (ls->consumed)
+		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK)
+		return rc;
+	if (label_rank((uint8_t)row->label) > label_rank(ls->user_label[u]))
+		ls->user_label[u] = (uint8_t)row->label;
+	ls->user_created[u] = min_time(ls->user_created[u], row->created_at);
+	return FG_OK;
+}
+
+/*
+ * Exact count: compacts the buffers first (a sort of the rows not yet merged),
+ * which changes the representation but not the logical content, hence const.
+ */
+uint64_t fg_linkset_n_links(const fg_linkset *cls)
+{
+	fg_linkset *ls = (fg_linkset *)cls;
+	uint64_t n;
+
+	if (ls->consumed)
+		return ls->n_built;
+	compact(&ls->el);
+	n = ls->el.n;
+	for (uint32_t k = 0; k < ls->kinds.n; k++) {
+		compact(&ls->rel[k]);
+		n += ls->rel[k].n;
+	}
+	return n;
+}
+
+void fg_graph_free(fg_graph **pg)
+{
+	fg_graph *g;
+	pool *p;
+
+	if (!pg || !*pg)
+		return;
+	g = *pg;
+	fg_free(g->kind_name);
+	fg_free(g->kind_weight);
+	fg_free(g->kind_max_share);
+	fg_free(g->kind_is_relation);
+	fg_free((void *)g->user_id);
+	fg_free(g->user_label);
+	fg_free(g->user_created);
+	fg_free(g->ent_kind);
+	fg_free((void *)g->ent_value);
+	fg_free(g->ent_share);
+	fg_free(g->ent_hub);
+	fg_free(g->ent_weight);
+	fg_free(g->link_user);
+	fg_free(g->link_target);
+	fg_free(g->link_kind);
+	fg_free(g->link_first);
+	fg_free(g->link_last);
+	fg_csr_free(&g->g);
+	p = g->pool;
+	if (p) {
+		fg_free(p->users);
+		fg_free(p->ents);
+		fg_free(p->kinds);
+		fg_free(p);
+	}
+	fg_free(g);
+	*pg = NULL;
+}
+
+/* Move the arena of t into *dst, shrunk to its size (strings stay NUL-terminated). */
+static char *take_arena(fg_intern *t)
+{
+	char *a = t->arena, *s;
+
+	if (!a)
+		return NULL;
+	s = t->arena_len ? fg_realloc(a, (size_t)t->arena_len) : NULL;
+	if (s)
+		a = s;
+	t->arena = NULL;
+	t->arena_cap = 0;
+	return a;
+}
+
+/* Digest of the canonical content (see fg_graph.h): any row order, any thread count. */
+static void input_digest(fg_graph *g)
+{
+	fg_hash128 st;
+	unsigned char buf[26 * 256];
+	size_t w = 0;
+
+	fg_hash128_init(&st);
+	fg_hash128_str(&st, "fraudgraph-input-1", 18);
+	fg_hash128_u64(&st, g->n_kinds);
+	fg_hash128_u64(&st, g->n_users);
+	fg_hash128_u64(&st, g->n_entities);
+	fg_hash128_u64(&st, g->n_links);
+	for (uint32_t k = 0; k < g->n_kinds; k++)
+		fg_hash128_str(&st, g->kind_name[k], strlen(g->kind_name[k]));
+	for (uint32_t u = 0; u < g->n_users; u++) {
+		fg_hash128_str(&st, g->user_id[u], strlen(g->user_id[u]));
+		fg_hash128_u8(&st, g->user_label[u]);
+		fg_hash128_u64(&st, (uint64_t)g->user_created[u]);
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		fg_hash128_u32(&st, g->ent_kind[e]);
+		fg_hash128_str(&st, g->ent_value[e], strlen(g->ent_value[e]));
+	}
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint64_t f = (uint64_t)g->link_first[i], l = (uint64_t)g->link_last[i];
+		unsigned char *b = buf + w;
+		for (int j = 0; j < 4; j++) {
+			b[j] = (unsigned char)(g->link_user[i] >> (8 * j));
+			b[4 + j] = (unsigned char)(g->link_target[i] >> (8 * j));
+		}
+		b[8] = (unsigned char)g->link_kind[i];
+		b[9] = (unsigned char)(g->link_kind[i] >> 8);
+		for (int j = 0; j < 8; j++) {
+			b[10 + j] = (unsigned char)(f >> (8 * j));
+			b[18 + j] = (unsigned char)(l >> (8 * j));
+		}
+		w += 26;
+		if (w == sizeof(buf)) {
+			fg_hash128_update(&st, buf, w);
+			w = 0;
+		}
+	}
+	fg_hash128_update(&st, buf, w);
+	fg_hash128_final(&st, g->input_digest);
+}
+
+static int nomem(const char *what)
+{
+	return fg_error_set(FG_ENOMEM, "out of memory building the graph (%s)", what);
+}
+
+/* Kinds: ranks, names, settings.  kind_rank[tmp] = canonical kind. */
+static int build_kinds(fg_graph *g, pool *p, uint32_t *kind_rank, fg_linkset *ls,
+                       const fg_config *cfg)
+{
+	uint32_t nk = ls->kinds.n;
+	skey *work = fg_mallocarray(nk ? nk : 1, sizeof(*work));
+	strsrc src = { &ls->kinds, NULL };
+
+	if (!work)
+		return nomem("kinds");
+	rank_strings(kind_rank, work, &src, nk);
+	fg_free(work);
+	g->n_kinds = nk;
+	g->kind_name = fg_calloc(nk ? nk : 1, sizeof(*g->kind_name));
+	g->kind_weight = fg_calloc(nk ? nk : 1, sizeof(*g->kind_weight));
+	g->kind_max_share = fg_calloc(nk ? nk : 1, sizeof(*g->kind_max_share));
+	g->kind_is_relation = fg_calloc(nk ? nk : 1, sizeof(*g->kind_is_relation));
+	if (!g->kind_name || !g->kind_weight || !g->kind_max_share || !g->kind_is_relation)
+		return nomem("kinds");
+	p->kinds = take_arena(&ls->kinds);
+	for (uint32_t k = 0; k < nk; k++) {
+		uint32_t r = kind_rank[k];
+		const char *name = p->kinds + ls->kinds.off[k];
+		g->kind_name[r] = (char *)name;
+		g->kind_weight[r] = fg_config_kind_weight(cfg, name);
+		g->kind_max_share[r] = fg_config_kind_max_share(cfg, name);
+		g->kind_is_relation[r] = ls->kind_rel[k] != 0;
+	}
+	p->bytes += ls->kinds.arena_len;
+	return FG_OK;
+}
+
+/* One sorted, de-duplicated buffer feeding the k-way merge. */
+typedef struct head {
+	const recbuf *b;
+	size_t i;
+	uint16_t kind; /* canonical kind (relations); entity links take the entity's */
+	int is_rel;
+} head;
+
+int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
+{
+	fg_graph *g = NULL;
+	pool *p = NULL;
+	uint32_t *kind_rank = NULL, *user_rank = NULL, *ent_rank = NULL;
+	skey *uwork = NULL, *ework = NULL;
+	head *heads = NULL;
+	uint32_t *src = NULL, *dst = NULL;
+	uint32_t nu, ne, nk, nheads = 0;
+	uint64_t nl = 0, n_hub_links = 0;
+	int64_t i;
+	int rc = FG_OK;
+
+	*out = NULL;
+	if (ls->consumed)
+		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	ls->consumed = 1;
+	fg_intern_drop_index(&ls->users);
+	fg_intern_drop_index(&ls->ents);
+	fg_intern_drop_index(&ls->kinds);
+	nu = ls->users.n;
+	ne = ls->ents.n;
+	nk = ls->kinds.n;
+	if ((uint64_t)nu + ne >= UINT32_MAX) {
+		rc = fg_error_set(FG_EDATA, "too many vertices: %u users + %u entities", nu, ne);
+		goto cleanup;
+	}
+
+	g = fg_calloc(1, sizeof(*g));
+	p = fg_calloc(1, sizeof(*p));
+	kind_rank = fg_mallocarray(nk ? nk : 1, sizeof(*kind_rank));
+	if (!g || !p || !kind_rank) {
+		rc = nomem("start");
+		goto cleanup;
+	}
+	g->pool = p;
+	if ((rc = build_kinds(g, p, kind_rank, ls, cfg)) != FG_OK)
+		goto cleanup;
+
+	/* Canonical user and entity ids: string ranks, both sorts at once. */
+	user_rank = fg_mallocarray(nu ? nu : 1, sizeof(*user_rank));
+	ent_rank = fg_mallocarray(ne ? ne : 1, sizeof(*ent_rank));
+	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
+	ework = fg_mallocarray(ne ? ne : 1, sizeof(*ework));
+	if (!user_rank || !ent_rank || !uwork || !ework) {
+		rc = nomem("ranks");
+		goto cleanup;
+	}
+	{
+		strsrc us = { &ls->users, NULL }, es = { &ls->ents, kind_rank };
+		OMP(omp parallel sections)
+		{
+			OMP(omp section)
+			rank_strings(user_rank, uwork, &us, nu);
+			OMP(omp section)
+			rank_strings(ent_rank, ework, &es, ne);
+		}
+	}
+	fg_free(uwork);
+	uwork = NULL;
+	fg_free(ework);
+	ework = NULL;
+
+	g->n_users = nu;
+	g->n_entities = ne;
+	g->user_id = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_id));
+	g->user_label = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_label));
+	g->user_created = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created));
+	g->ent_kind = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_kind));
+	g->ent_value = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_value));
+	if (!g->user_id || !g->user_label || !g->user_created || !g->ent_kind || !g->ent_value) {
+		rc = nomem("vertices");
+		goto cleanup;
+	}
+	p->users = take_arena(&ls->users);
+	p->ents = take_arena(&ls->ents);
+	p->bytes += ls->users.arena_len + ls->ents.arena_len;
+	for (uint32_t t = 0; t < nu; t++) {
+		uint32_t r = user_rank[t];
+		g->user_id[r] = p->users + ls->users.off[t];
+		g->user_label[r] = ls->user_label[t];
+		g->user_created[r] = ls->user_created[t];
+		if (ls->user_label[t] == FG_LABEL_FRAUD)
+			g->n_seeds++;
+		else if (ls->user_label[t] == FG_LABEL_LEGIT)
+			g->n_legit++;
+	}
+	for (uint32_t t = 0; t < ne; t++) {
+		uint32_t r = ent_rank[t];
+		g->ent_kind[r] = (uint16_t)kind_rank[ls->ents.tag[t]];
+		g->ent_value[r] = p->ents + ls->ents.off[t];
+	}
+	fg_intern_free(&ls->users);
+	fg_intern_free(&ls->ents);
+	fg_free(ls->user_label);
+	ls->user_label = NULL;
+	fg_free(ls->user_created);
+	ls->user_created = NULL;
+
+	/* Renumber the records in place, then sort and merge each buffer. */
+	{
+		lrec *a = ls->el.a;
+		OMP(omp parallel for schedule(static))
+		for (i = 0; i < (int64_t)ls->el.n; i++) {
+			uint64_t key = a[i].key;
+			a[i].key = (uint64_t)user_rank[key >> 32] << 32 |
+			           (uint64_t)(nu + ent_rank[(uint32_t)key]);
+		}
+		ls->el.clean = 0;
+		compact(&ls->el);
+		nl += ls->el.n;
+	}
+	fg_free(ent_rank);
+	ent_rank = NULL;
+	heads = fg_calloc((size_t)nk + 1, sizeof(*heads));
+	if (!heads) {
+		rc = nomem("merge");
+		goto cleanup;
+	}
+	for (uint32_t k = 0; k < nk; k++) {
+		recbuf *b = &ls->rel[k];
+		lrec *a = b->a;
+		if (!ls->kind_rel[k])
+			continue;
+		OMP(omp parallel for schedule(static))
+		for (i = 0; i < (int64_t)b->n; i++) {
+			uint32_t x = user_rank[a[i].key >> 32], y = user_rank[(uint32_t)a[i].key];
+			a[i].key = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+		}
+		b->clean = 0;
+		compact(b);
+		nl += b->n;
+		heads[nheads].b = b;
+		heads[nheads].kind = (uint16_t)kind_rank[k];
+		heads[nheads].is_rel = 1;
+		nheads++;
+	}
+	fg_free(user_rank);
+	user_rank = NULL;
+	/* Relation heads by kind rank, so a tie on the pair takes the smaller kind. */
+	for (uint32_t a = 1; a < nheads; a++) {
+		head x = heads[a];
+		uint32_t j = a;
+		while (j > 0 && heads[j - 1].kind > x.kind) {
+			heads[j] = heads[j - 1];
+			j--;
+		}
+		heads[j] = x;
+	}
+	heads[nheads].b = &ls->el;
+	heads[nheads].is_rel = 0;
+	nheads++;
+
+	/* k-way merge into the link arrays: (user, target, kind) order. */
+	g->n_links = nl;
+	g->link_user = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_user));
+	g->link_target = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_target));
+	g->link_kind = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_kind));
+	g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
+	g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
+	if (!g->link_user || !g->link_target || !g->link_kind || !g->link_first || !g->link_last) {
+		rc = nomem("links");
+		goto cleanup;
+	}
+	for (uint64_t w = 0; w < nl; w++) {
+		head *best = NULL;
+		const lrec *r;
+		for (uint32_t h = 0; h < nheads; h++) {
+			head *c = &heads[h];
+			if (c->i < c->b->n && (!best || c->b->a[c->i].key < best->b->a[best->i].key))
+				best = c;
+		}
+		r = &best->b->a[best->i++];
+		g->link_user[w] = (uint32_t)(r->key >> 32);
+		g->link_target[w] = (uint32_t)r->key;
+		g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
+		g->link_first[w] = r->first;
+		g->link_last[w] = r->last;
+		if (best->is_rel)
+			g->n_user_links++;
+	}
+	ls->n_built = nl;
+	recbuf_free(&ls->el);
+	for (uint32_t k = 0; k < ls->kind_cap; k++)
+		recbuf_free(&ls->rel[k]);
+
+	/* Shares, hubs, weights. */
+	g->ent_share = fg_calloc(ne ? ne : 1, sizeof(*g->ent_share));
+	g->ent_hub = fg_calloc(ne ? ne : 1, sizeof(*g->ent_hub));
+	g->ent_weight = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_weight));
+	if (!g->ent_share || !g->ent_hub || !g->ent_weight) {
+		rc = nomem("entities");
+		goto cleanup;
+	}
+	/* Links are unique per (user, entity): a count is the number of distinct users. */
+	for (uint64_t w = 0; w < nl; w++)
+		if (g->link_target[w] >= nu)
+			g->ent_share[g->link_target[w] - nu]++;
+	for (uint32_t e = 0; e < ne; e++) {
+		uint16_t k = g->ent_kind[e];
+		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[k];
+		g->ent_weight[e] = g->kind_weight[k] / log2(1.0 + (double)g->ent_share[e]);
+		if (g->ent_hub[e]) {
+			g->n_hubs++;
+			n_hub_links += g->ent_share[e];
+		}
+	}
+
+	/* The CSR without hub links. */
+	if (n_hub_links == 0) {
+		rc = fg_csr_from_arcs(&g->g, nu + ne, nl, g->link_user, g->link_target, true, true, true);
+	} else {
+		uint64_t m = 0;
+		src = fg_mallocarray(nl - n_hub_links + 1, sizeof(*src));
+		dst = fg_mallocarray(nl - n_hub_links + 1, sizeof(*dst));
+		if (!src || !dst) {
+			rc = nomem("arcs");
+			goto cleanup;
+		}
+		for (uint64_t w = 0; w < nl; w++) {
+			uint32_t t = g->link_target[w];
+			if (t >= nu && g->ent_hub[t - nu])
+				continue;
+			src[m] = g->link_user[w];
+			dst[m++] = t;
+		}
+		rc = fg_csr_from_arcs(&g->g, nu + ne, m, src, dst, true, true, true);
+	}
+	if (rc != FG_OK)
+		goto cleanup;
+
+	input_digest(g);
+	*out = g;
+	g = NULL;
+
+cleanup:
+	fg_graph_free(&g);
+	fg_free(kind_rank);
+	fg_free(user_rank);
+	fg_free(ent_rank);
+	fg_free(uwork);
+	fg_free(ework);
+	fg_free(heads);
+	fg_free(src);
+	fg_free(dst);
+	return rc;
+}
+
+static int cmp_id(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int c = memcmp(a, b, la < lb ? la : lb);
+
+	if (c)
+		return c;
+	return (la > lb) - (la < lb);
+}
+
+int64_t fg_graph_find_user(const fg_graph *g, const char *user_id)
+{
+	uint32_t lo = 0, hi = g->n_users;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = cmp_id(g->user_id[mid], user_id);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+uint64_t fg_graph_bytes(const fg_graph *g)
+{
+	const pool *p = g->pool;
+	uint64_t b = 0;
+
+	b += (uint64_t)g->n_kinds * (sizeof(char *) + sizeof(double) + sizeof(uint32_t) + sizeof(bool));
+	b += (uint64_t)g->n_users * (sizeof(char *) + sizeof(uint8_t) + sizeof(int64_t));
+	b += (uint64_t)g->n_entities *
+	     (sizeof(uint16_t) + sizeof(char *) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
+	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) + 2 * sizeof(int64_t));
+	b += ((uint64_t)g->g.n + 1) * sizeof(uint64_t) + g->g.m * sizeof(uint32_t);
+	if (p)
+		b += p->bytes;
+	return b;
+}
