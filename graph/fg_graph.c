@@ -47,8 +47,21 @@
 #include "fg_intern.h"
 
 #include <math.h>
+#include "fg_log.h"
 #include <stdlib.h>
 #include <string.h>
+
+/* Phase timings on stderr when compiled with -DFG_GRAPH_TIMING (benchmarks only). */
+#ifdef FG_GRAPH_TIMING
+#include <stdio.h>
+#define PH(name)                                                                  \
+	do {                                                                      \
+		fprintf(stderr, "  graph build: %-8s %.3f s\n", name, fg_clock() - tph); \
+		tph = fg_clock();                                                 \
+	} while (0)
+#else
+#define PH(name) (void)tph
+#endif
 
 #if FG_HAVE_OPENMP
 #define OMP(x) _Pragma(#x)
@@ -57,7 +70,7 @@
 #endif
 
 /* Buffers at least this large are compacted (sorted + merged) before growing. */
-#define COMPACT_MIN ((size_t)1 << 22)
+#define COMPACT_MIN ((size_t)1 << 24)
 /* Sorts of at least this many records split their top level across threads. */
 #define PAR_SORT_MIN ((size_t)1 << 16)
 
@@ -85,10 +98,14 @@ struct fg_linkset {
 	int64_t *user_created; /* per user */
 	uint32_t user_cap;
 	uint8_t *kind_rel;     /* per kind: 1 if a relation kind */
+	char **kind_names;     /* per kind: its name (for the cache and the settings) */
 	recbuf *rel;           /* per kind: relation records (unused for entity kinds) */
 	uint32_t kind_cap;
 	recbuf el;             /* entity links */
 	int64_t last_kind;     /* cache of the last kind seen (-1: none) */
+	char last_user[64];    /* cache of the last user seen: rows come grouped by user */
+	size_t last_user_len;  /* SIZE_MAX: none */
+	uint32_t last_user_id;
 	uint64_t n_built;      /* links of the build that consumed this linkset */
 	int consumed;
 };
@@ -225,6 +242,13 @@ static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
 	const unsigned char *s = (const unsigned char *)fg_intern_str(src->t, id);
 	uint64_t len = fg_intern_len(src->t, id), plen = src->tag_rank ? 2 : 0, x = 0;
 
+	if (plen == 2 && depth == 0 && len >= 6) {
+		/* the first chunk of an entity: kind rank, then 6 bytes of value */
+		x = src->tag_rank[fg_intern_tag(src->t, id)];
+		for (int j = 0; j < 6; j++)
+			x = x << 8 | s[j];
+		return x;
+	}
 	if (depth >= plen && depth - plen + 8 <= len) {
 		s += depth - plen;
 		for (int j = 0; j < 8; j++)
@@ -234,7 +258,7 @@ static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
 	for (uint64_t j = 0; j < 8; j++) {
 		uint64_t pos = depth + j, b = 0;
 		if (pos < plen) {
-			uint32_t r = src->tag_rank[src->t->tag[id]];
+			uint32_t r = src->tag_rank[fg_intern_tag(src->t, id)];
 			b = pos == 0 ? (r >> 8) & 0xff : r & 0xff;
 		} else if (pos - plen < len) {
 			b = s[pos - plen];
@@ -366,6 +390,7 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg)
 	fg_intern_init(&ls->ents);
 	fg_intern_init(&ls->kinds);
 	ls->last_kind = -1;
+	ls->last_user_len = SIZE_MAX;
 	*out = ls;
 	return FG_OK;
 }
@@ -383,6 +408,10 @@ void fg_linkset_free(fg_linkset **pls)
 	fg_free(ls->user_label);
 	fg_free(ls->user_created);
 	fg_free(ls->kind_rel);
+	if (ls->kind_names)
+		for (uint32_t k = 0; k < ls->kinds.n; k++)
+			fg_free(ls->kind_names[k]);
+	fg_free(ls->kind_names);
 	if (ls->rel)
 		for (uint32_t k = 0; k < ls->kind_cap; k++)
 			recbuf_free(&ls->rel[k]);
@@ -397,8 +426,17 @@ static int intern_user(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 {
 	int added, rc;
 
+	if (len == ls->last_user_len && memcmp(ls->last_user, s, len) == 0) {
+		*out = ls->last_user_id;
+		return FG_OK;
+	}
 	if ((rc = fg_intern_get(out, &ls->users, 0, s, len, &added)) != FG_OK)
 		return rc;
+	if (len <= sizeof(ls->last_user)) {
+		memcpy(ls->last_user, s, len);
+		ls->last_user_len = len;
+		ls->last_user_id = *out;
+	}
 	if (!added)
 		return FG_OK;
 	if (*out >= ls->user_cap) {
@@ -425,7 +463,7 @@ static int intern_kind(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 
 	if (ls->last_kind >= 0) {
 		k = (uint32_t)ls->last_kind;
-		if (fg_intern_len(&ls->kinds, k) == len && memcmp(fg_intern_str(&ls->kinds, k), s, len) == 0) {
+		if (strncmp(ls->kind_names[k], s, len) == 0 && ls->kind_names[k][len] == '\0') {
 			*out = k;
 			return FG_OK;
 		}
@@ -438,27 +476,39 @@ static int intern_kind(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 		if (k >= ls->kind_cap) {
 			uint32_t cap = ls->kind_cap ? ls->kind_cap * 2 : 16;
 			uint8_t *rel = fg_reallocarray(ls->kind_rel, cap, sizeof(*rel));
-			recbuf *rb;
+			recbuf *rb = NULL;
+			char **names = NULL;
 			if (rel)
 				ls->kind_rel = rel;
 			rb = rel ? fg_reallocarray(ls->rel, cap, sizeof(*rb)) : NULL;
-			if (!rb)
-				return fg_error_set(FG_ENOMEM, "out of memory storing %u kinds", cap);
-			memset(rb + ls->kind_cap, 0, (cap - ls->kind_cap) * sizeof(*rb));
-			ls->rel = rb;
+			if (rb) {
+				memset(rb + ls->kind_cap, 0, (cap - ls->kind_cap) * sizeof(*rb));
+				ls->rel = rb;
+				names = fg_reallocarray(ls->kind_names, cap, sizeof(*names));
+			}
+			if (!names)
+				goto nomem;
+			memset(names + ls->kind_cap, 0, (cap - ls->kind_cap) * sizeof(*names));
+			ls->kind_names = names;
 			ls->kind_cap = cap;
 		}
-		ls->kind_rel[k] = fg_config_is_relation(ls->cfg, fg_intern_str(&ls->kinds, k));
+		if (!(ls->kind_names[k] = fg_strndup(s, len)))
+			goto nomem;
+		ls->kind_rel[k] = fg_config_is_relation(ls->cfg, ls->kind_names[k]);
 	}
 	ls->last_kind = k;
 	*out = k;
 	return FG_OK;
+nomem:
+	/* The kind stays interned without settings: make the next row fail too. */
+	ls->consumed = 1;
+	return fg_error_set(FG_ENOMEM, "out of memory storing kind %u", k);
 }
 
 int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
 {
 	fg_linkset *ls = ctx;
-	uint32_t k, u, v;
+	uint32_t k = 0, u, v;
 	int rc;
 
 	if (ls->consumed)
@@ -574,33 +624,79 @@ static char *take_arena(fg_intern *t)
 	return a;
 }
 
+/*
+ * The digest's byte stream is assembled in a local block and hashed in large
+ * updates; the framing (fixed-width little-endian integers, u64 length before
+ * each string) is that of the fg_hash128_u32/_u64/_str helpers.
+ */
+typedef struct dstream {
+	fg_hash128 st;
+	size_t w;
+	unsigned char buf[8192];
+} dstream;
+
+static void ds_bytes(dstream *d, const void *p, size_t len)
+{
+	if (d->w + len > sizeof(d->buf)) {
+		fg_hash128_update(&d->st, d->buf, d->w);
+		d->w = 0;
+		if (len > sizeof(d->buf)) {
+			fg_hash128_update(&d->st, p, len);
+			return;
+		}
+	}
+	memcpy(d->buf + d->w, p, len);
+	d->w += len;
+}
+
+static void ds_uint(dstream *d, uint64_t x, int bytes)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (unsigned char)(x >> (8 * i));
+	ds_bytes(d, b, (size_t)bytes);
+}
+
+static void ds_str(dstream *d, const char *s)
+{
+	size_t len = strlen(s);
+
+	ds_uint(d, len, 8);
+	ds_bytes(d, s, len);
+}
+
 /* Digest of the canonical content (see fg_graph.h): any row order, any thread count. */
 static void input_digest(fg_graph *g)
 {
-	fg_hash128 st;
-	unsigned char buf[26 * 256];
-	size_t w = 0;
+	dstream *d = fg_malloc(sizeof(*d));
+	dstream local;
 
-	fg_hash128_init(&st);
-	fg_hash128_str(&st, "fraudgraph-input-1", 18);
-	fg_hash128_u64(&st, g->n_kinds);
-	fg_hash128_u64(&st, g->n_users);
-	fg_hash128_u64(&st, g->n_entities);
-	fg_hash128_u64(&st, g->n_links);
+	/* the digest cannot fail: fall back to a stack block (and smaller updates) */
+	if (!d)
+		d = &local;
+	fg_hash128_init(&d->st);
+	d->w = 0;
+	ds_uint(d, 18, 8);
+	ds_bytes(d, "fraudgraph-input-1", 18);
+	ds_uint(d, g->n_kinds, 8);
+	ds_uint(d, g->n_users, 8);
+	ds_uint(d, g->n_entities, 8);
+	ds_uint(d, g->n_links, 8);
 	for (uint32_t k = 0; k < g->n_kinds; k++)
-		fg_hash128_str(&st, g->kind_name[k], strlen(g->kind_name[k]));
+		ds_str(d, g->kind_name[k]);
 	for (uint32_t u = 0; u < g->n_users; u++) {
-		fg_hash128_str(&st, g->user_id[u], strlen(g->user_id[u]));
-		fg_hash128_u8(&st, g->user_label[u]);
-		fg_hash128_u64(&st, (uint64_t)g->user_created[u]);
+		ds_str(d, g->user_id[u]);
+		ds_uint(d, g->user_label[u], 1);
+		ds_uint(d, (uint64_t)g->user_created[u], 8);
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
-		fg_hash128_u32(&st, g->ent_kind[e]);
-		fg_hash128_str(&st, g->ent_value[e], strlen(g->ent_value[e]));
+		ds_uint(d, g->ent_kind[e], 4);
+		ds_str(d, g->ent_value[e]);
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
+		unsigned char b[26];
 		uint64_t f = (uint64_t)g->link_first[i], l = (uint64_t)g->link_last[i];
-		unsigned char *b = buf + w;
 		for (int j = 0; j < 4; j++) {
 			b[j] = (unsigned char)(g->link_user[i] >> (8 * j));
 			b[4 + j] = (unsigned char)(g->link_target[i] >> (8 * j));
@@ -611,14 +707,12 @@ static void input_digest(fg_graph *g)
 			b[10 + j] = (unsigned char)(f >> (8 * j));
 			b[18 + j] = (unsigned char)(l >> (8 * j));
 		}
-		w += 26;
-		if (w == sizeof(buf)) {
-			fg_hash128_update(&st, buf, w);
-			w = 0;
-		}
+		ds_bytes(d, b, sizeof(b));
 	}
-	fg_hash128_update(&st, buf, w);
-	fg_hash128_final(&st, g->input_digest);
+	fg_hash128_update(&d->st, d->buf, d->w);
+	fg_hash128_final(&d->st, g->input_digest);
+	if (d != &local)
+		fg_free(d);
 }
 
 static int nomem(const char *what)
@@ -634,8 +728,10 @@ static int build_kinds(fg_graph *g, pool *p, uint32_t *kind_rank, fg_linkset *ls
 	skey *work = fg_mallocarray(nk ? nk : 1, sizeof(*work));
 	strsrc src = { &ls->kinds, NULL };
 
-	if (!work)
+	if (!work || fg_intern_seal(&ls->kinds) != FG_OK) {
+		fg_free(work);
 		return nomem("kinds");
+	}
 	rank_strings(kind_rank, work, &src, nk);
 	fg_free(work);
 	g->n_kinds = nk;
@@ -679,6 +775,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	int64_t i;
 	int rc = FG_OK;
 
+	double tph = fg_clock();
 	*out = NULL;
 	if (ls->consumed)
 		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
@@ -706,6 +803,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		goto cleanup;
 
 	/* Canonical user and entity ids: string ranks, both sorts at once. */
+	if ((rc = fg_intern_seal(&ls->users)) != FG_OK || (rc = fg_intern_seal(&ls->ents)) != FG_OK)
+		goto cleanup;
 	user_rank = fg_mallocarray(nu ? nu : 1, sizeof(*user_rank));
 	ent_rank = fg_mallocarray(ne ? ne : 1, sizeof(*ent_rank));
 	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
@@ -724,6 +823,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 			rank_strings(ent_rank, ework, &es, ne);
 		}
 	}
+	PH("rank");
 	fg_free(uwork);
 	uwork = NULL;
 	fg_free(ework);
@@ -755,9 +855,12 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	}
 	for (uint32_t t = 0; t < ne; t++) {
 		uint32_t r = ent_rank[t];
-		g->ent_kind[r] = (uint16_t)kind_rank[ls->ents.tag[t]];
+		uint16_t tag;
 		g->ent_value[r] = p->ents + ls->ents.off[t];
+		memcpy(&tag, g->ent_value[r] - 2, sizeof(tag)); /* the entry header (fg_intern.h) */
+		g->ent_kind[r] = (uint16_t)kind_rank[tag];
 	}
+	PH("vertices");
 	fg_intern_free(&ls->users);
 	fg_intern_free(&ls->ents);
 	fg_free(ls->user_label);
@@ -778,6 +881,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		compact(&ls->el);
 		nl += ls->el.n;
 	}
+	PH("el sort");
 	fg_free(ent_rank);
 	ent_rank = NULL;
 	heads = fg_calloc((size_t)nk + 1, sizeof(*heads));
@@ -803,6 +907,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		heads[nheads].is_rel = 1;
 		nheads++;
 	}
+	PH("rel sort");
 	fg_free(user_rank);
 	user_rank = NULL;
 	/* Relation heads by kind rank, so a tie on the pair takes the smaller kind. */
@@ -847,6 +952,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		if (best->is_rel)
 			g->n_user_links++;
 	}
+	PH("merge");
 	ls->n_built = nl;
 	recbuf_free(&ls->el);
 	for (uint32_t k = 0; k < ls->kind_cap; k++)
@@ -874,6 +980,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		}
 	}
 
+	PH("shares");
 	/* The CSR without hub links. */
 	if (n_hub_links == 0) {
 		rc = fg_csr_from_arcs(&g->g, nu + ne, nl, g->link_user, g->link_target, true, true, true);
@@ -897,7 +1004,9 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	if (rc != FG_OK)
 		goto cleanup;
 
+	PH("csr");
 	input_digest(g);
+	PH("digest");
 	*out = g;
 	g = NULL;
 

@@ -1,10 +1,11 @@
 /*
  * String interning: arena + open-addressing index (see fg_intern.h).
  *
- * The index stores the high 32 bits of the XXH64 hash next to each id, so a
- * probe touches the arena only when the hashes agree, and growing the index
- * never re-reads the strings.  The probe position uses those same 32 bits
- * (masked), so tables of up to 2^32 slots are addressed.
+ * The index stores the high 32 bits of the XXH64 hash next to each entry's
+ * offset, so a probe reads the arena only when the hashes agree, and growing
+ * the index never re-reads the strings.  The probe position uses those same
+ * 32 bits (masked), so up to 2^32 slots are addressed.  The entry carries its
+ * id and tag, so a hit costs the slot and one arena line, not extra arrays.
  */
 #include "fg_intern.h"
 
@@ -12,7 +13,7 @@
 #include "fg_error.h"
 #include "fg_hash.h"
 
-#include <string.h>
+#include <assert.h>
 
 #define INTERN_SEED 0x66726175646772ULL /* "fraudgr" */
 
@@ -26,17 +27,14 @@ void fg_intern_free(fg_intern *t)
 	if (!t)
 		return;
 	fg_free(t->arena);
-	fg_free(t->off);
-	fg_free(t->tag);
 	fg_free(t->slots);
+	fg_free(t->off);
 	memset(t, 0, sizeof(*t));
 }
 
 static uint32_t hash_of(uint16_t tag, const char *s, size_t len)
 {
-	uint64_t h = fg_hash64(s, len, INTERN_SEED + tag);
-
-	return (uint32_t)(h >> 32);
+	return (uint32_t)(fg_hash64(s, len, INTERN_SEED + tag) >> 32);
 }
 
 static int grow_index(fg_intern *t)
@@ -45,7 +43,7 @@ static int grow_index(fg_intern *t)
 	uint64_t *slots, mask = nslots - 1;
 
 	if (nslots > ((uint64_t)1 << 32))
-		return fg_error_set(FG_EDATA, "interning: more than 2^31 distinct strings");
+		return fg_error_set(FG_EDATA, "interning: too many distinct strings");
 	slots = fg_calloc(nslots, sizeof(*slots));
 	if (!slots)
 		return fg_error_set(FG_ENOMEM, "out of memory growing a string index to %llu slots",
@@ -67,53 +65,31 @@ static int grow_index(fg_intern *t)
 	return FG_OK;
 }
 
-static int grow_ids(fg_intern *t)
-{
-	uint32_t cap = t->id_cap ? t->id_cap : 256;
-	uint32_t *off;
-	uint16_t *tag;
-
-	if (t->id_cap) {
-		if (t->id_cap >= UINT32_MAX / 2)
-			return fg_error_set(FG_EDATA, "interning: too many distinct strings");
-		cap = t->id_cap * 2;
-	}
-	off = fg_reallocarray(t->off, (size_t)cap + 1, sizeof(*off));
-	if (!off)
-		goto nomem;
-	t->off = off;
-	if (!t->id_cap)
-		off[0] = 0;
-	tag = fg_reallocarray(t->tag, cap, sizeof(*tag));
-	if (!tag)
-		goto nomem;
-	t->tag = tag;
-	t->id_cap = cap;
-	return FG_OK;
-nomem:
-	return fg_error_set(FG_ENOMEM, "out of memory interning %u strings", cap);
-}
-
 static int grow_arena(fg_intern *t, uint64_t need)
 {
 	uint64_t cap = t->arena_cap ? t->arena_cap : 4096;
 	char *a;
 
-	while (cap < need)
-		cap *= 2;
 	if (need > UINT32_MAX)
 		return fg_error_set(FG_EDATA, "interning: strings exceed 4 GiB");
+	while (cap < need)
+		cap *= 2;
 	if (cap > (uint64_t)UINT32_MAX + 1)
 		cap = (uint64_t)UINT32_MAX + 1;
 	a = fg_realloc(t->arena, (size_t)cap);
 	if (!a)
 		return fg_error_set(FG_ENOMEM, "out of memory growing a string arena to %llu bytes",
 		                    (unsigned long long)cap);
+	if (!t->arena) {
+		a[0] = '\0'; /* pad: offset 0 never names an entry, so slot 0 means empty */
+		t->arena_len = 1;
+	}
 	t->arena = a;
 	t->arena_cap = cap;
 	return FG_OK;
 }
 
+/* Slot position of (tag, s) and its id, or -1 with *pos at the empty slot. */
 static int64_t probe(const fg_intern *t, uint32_t h, uint16_t tag, const char *s, size_t len,
                      uint64_t *pos)
 {
@@ -124,9 +100,16 @@ static int64_t probe(const fg_intern *t, uint32_t h, uint16_t tag, const char *s
 		if (!slot)
 			break;
 		if ((uint32_t)(slot >> 32) == h) {
-			uint32_t id = (uint32_t)slot - 1;
-			if (t->tag[id] == tag && fg_intern_len(t, id) == len &&
-			    memcmp(t->arena + t->off[id], s, len) == 0) {
+			uint32_t o = (uint32_t)slot;
+			const char *e = t->arena + o;
+			uint16_t etag;
+			memcpy(&etag, e + 4, sizeof(etag));
+			/* The bounds test keeps memcmp inside the arena; the NUL after
+			 * the stored string then proves equal lengths (no NULs inside). */
+			if (etag == tag && o + FG_INTERN_HDR + len < t->arena_len &&
+			    memcmp(e + FG_INTERN_HDR, s, len) == 0 && e[FG_INTERN_HDR + len] == '\0') {
+				uint32_t id;
+				memcpy(&id, e, sizeof(id));
 				*pos = p;
 				return id;
 			}
@@ -141,18 +124,22 @@ int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size
                   int *added)
 {
 	uint32_t h, id;
-	uint64_t pos;
+	uint64_t pos, o;
 	int64_t found;
 	int rc;
 
 	if (added)
 		*added = 0;
+	if (t->off)
+		return fg_error_set(FG_EUSAGE, "interning into a sealed table");
 	if (!t->slots) {
 		if (t->n)
 			return fg_error_set(FG_EUSAGE, "interning after the index was dropped");
 		if ((rc = grow_index(t)) != FG_OK)
 			return rc;
 	}
+	if (len && memchr(s, '\0', len))
+		return fg_error_set(FG_EDATA, "interning: a string contains a NUL byte");
 	h = hash_of(tag, s, len);
 	found = probe(t, h, tag, s, len, &pos);
 	if (found >= 0) {
@@ -160,22 +147,24 @@ int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size
 		return FG_OK;
 	}
 	/* New string: make room first, so a failure leaves the table unchanged. */
+	if (t->n == UINT32_MAX - 1)
+		return fg_error_set(FG_EDATA, "interning: too many distinct strings");
 	if ((uint64_t)(t->n + 1) * 10 > (t->mask + 1) * 7) {
 		if ((rc = grow_index(t)) != FG_OK)
 			return rc;
 		probe(t, h, tag, s, len, &pos);
 	}
-	if (t->n == t->id_cap && (rc = grow_ids(t)) != FG_OK)
-		return rc;
-	if (t->arena_len + len + 1 > t->arena_cap && (rc = grow_arena(t, t->arena_len + len + 1)) != FG_OK)
+	o = t->arena_len ? t->arena_len : 1;
+	if (o + FG_INTERN_HDR + len + 1 > t->arena_cap &&
+	    (rc = grow_arena(t, o + FG_INTERN_HDR + len + 1)) != FG_OK)
 		return rc;
 	id = t->n;
-	memcpy(t->arena + t->arena_len, s, len);
-	t->arena[t->arena_len + len] = '\0';
-	t->arena_len += len + 1;
-	t->off[id + 1] = (uint32_t)t->arena_len;
-	t->tag[id] = tag;
-	t->slots[pos] = (uint64_t)h << 32 | (uint64_t)(id + 1);
+	memcpy(t->arena + o, &id, sizeof(id));
+	memcpy(t->arena + o + 4, &tag, sizeof(tag));
+	memcpy(t->arena + o + FG_INTERN_HDR, s, len);
+	t->arena[o + FG_INTERN_HDR + len] = '\0';
+	t->arena_len = o + FG_INTERN_HDR + len + 1;
+	t->slots[pos] = (uint64_t)h << 32 | o;
 	t->n++;
 	*out = id;
 	if (added)
@@ -187,7 +176,7 @@ int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t l
 {
 	uint64_t pos;
 
-	if (!t->slots)
+	if (!t->slots || (len && memchr(s, '\0', len)))
 		return -1;
 	return probe(t, hash_of(tag, s, len), tag, s, len, &pos);
 }
@@ -199,13 +188,31 @@ void fg_intern_drop_index(fg_intern *t)
 	t->mask = 0;
 }
 
+int fg_intern_seal(fg_intern *t)
+{
+	uint64_t o = 1;
+
+	if (t->off)
+		return FG_OK;
+	t->off = fg_mallocarray((size_t)t->n + 1, sizeof(*t->off));
+	if (!t->off)
+		return fg_error_set(FG_ENOMEM, "out of memory indexing %u strings", t->n);
+	for (uint32_t i = 0; i < t->n; i++) {
+		t->off[i] = (uint32_t)(o + FG_INTERN_HDR);
+		o += FG_INTERN_HDR + strlen(t->arena + o + FG_INTERN_HDR) + 1;
+	}
+	assert(t->n == 0 || o == t->arena_len);
+	t->off[t->n] = (uint32_t)(o + FG_INTERN_HDR);
+	return FG_OK;
+}
+
 uint64_t fg_intern_bytes(const fg_intern *t)
 {
 	uint64_t b = t->arena_cap;
 
-	if (t->off)
-		b += ((uint64_t)t->id_cap + 1) * sizeof(uint32_t) + (uint64_t)t->id_cap * sizeof(uint16_t);
 	if (t->slots)
 		b += (t->mask + 1) * sizeof(uint64_t);
+	if (t->off)
+		b += ((uint64_t)t->n + 1) * sizeof(uint32_t);
 	return b;
 }

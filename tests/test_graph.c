@@ -34,11 +34,13 @@ static void feed(fg_linkset *ls, const trow *r)
 {
 	if (r->is_user) {
 		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1 };
-		ck_assert_int_eq(fg_linkset_user_sink(ls, &ur), FG_OK);
+		if (fg_linkset_user_sink(ls, &ur) != FG_OK)
+			ck_abort_msg("user sink: %s", fg_error_msg());
 	} else {
 		fg_link_row lr = { { r->user, strlen(r->user) }, { r->kind, strlen(r->kind) },
 		                   { r->value, strlen(r->value) }, r->t, "t", 1 };
-		ck_assert_int_eq(fg_linkset_link_sink(ls, &lr), FG_OK);
+		if (fg_linkset_link_sink(ls, &lr) != FG_OK)
+			ck_abort_msg("link sink: %s", fg_error_msg());
 	}
 }
 
@@ -88,8 +90,23 @@ static int byte_cmp(const char *a, const char *b)
 	return c ? c : (la > lb) - (la < lb);
 }
 
+/*
+ * Check's assertions each cost a system call, so the loops below collect the
+ * first failure and assert once.
+ */
+#define EXPECT(cond, what, idx)                                                   \
+	do {                                                                      \
+		if (!(cond) && !bad) {                                            \
+			bad = what;                                               \
+			bad_at = (uint64_t)(idx);                                 \
+		}                                                                 \
+	} while (0)
+
 static void check_same(const fg_graph *a, const fg_graph *b)
 {
+	const char *bad = NULL;
+	uint64_t bad_at = 0;
+
 	ck_assert_uint_eq(a->n_users, b->n_users);
 	ck_assert_uint_eq(a->n_entities, b->n_entities);
 	ck_assert_uint_eq(a->n_kinds, b->n_kinds);
@@ -99,23 +116,24 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 	ck_assert_uint_eq(a->n_seeds, b->n_seeds);
 	ck_assert_uint_eq(a->n_legit, b->n_legit);
 	for (uint32_t k = 0; k < a->n_kinds; k++) {
-		ck_assert_str_eq(a->kind_name[k], b->kind_name[k]);
-		ck_assert(a->kind_weight[k] == b->kind_weight[k]);
-		ck_assert_uint_eq(a->kind_max_share[k], b->kind_max_share[k]);
-		ck_assert(a->kind_is_relation[k] == b->kind_is_relation[k]);
+		EXPECT(strcmp(a->kind_name[k], b->kind_name[k]) == 0, "kind_name", k);
+		EXPECT(a->kind_weight[k] == b->kind_weight[k], "kind_weight", k);
+		EXPECT(a->kind_max_share[k] == b->kind_max_share[k], "kind_max_share", k);
+		EXPECT(a->kind_is_relation[k] == b->kind_is_relation[k], "kind_is_relation", k);
 	}
 	for (uint32_t u = 0; u < a->n_users; u++) {
-		ck_assert_str_eq(a->user_id[u], b->user_id[u]);
-		ck_assert_uint_eq(a->user_label[u], b->user_label[u]);
-		ck_assert_int_eq(a->user_created[u], b->user_created[u]);
+		EXPECT(strcmp(a->user_id[u], b->user_id[u]) == 0, "user_id", u);
+		EXPECT(a->user_label[u] == b->user_label[u], "user_label", u);
+		EXPECT(a->user_created[u] == b->user_created[u], "user_created", u);
 	}
 	for (uint32_t e = 0; e < a->n_entities; e++) {
-		ck_assert_uint_eq(a->ent_kind[e], b->ent_kind[e]);
-		ck_assert_str_eq(a->ent_value[e], b->ent_value[e]);
-		ck_assert_uint_eq(a->ent_share[e], b->ent_share[e]);
-		ck_assert_uint_eq(a->ent_hub[e], b->ent_hub[e]);
-		ck_assert(memcmp(&a->ent_weight[e], &b->ent_weight[e], sizeof(double)) == 0);
+		EXPECT(a->ent_kind[e] == b->ent_kind[e], "ent_kind", e);
+		EXPECT(strcmp(a->ent_value[e], b->ent_value[e]) == 0, "ent_value", e);
+		EXPECT(a->ent_share[e] == b->ent_share[e], "ent_share", e);
+		EXPECT(a->ent_hub[e] == b->ent_hub[e], "ent_hub", e);
+		EXPECT(memcmp(&a->ent_weight[e], &b->ent_weight[e], sizeof(double)) == 0, "ent_weight", e);
 	}
+	ck_assert_msg(!bad, "%s differs at %llu", bad ? bad : "", (unsigned long long)bad_at);
 	if (a->n_links) {
 		ck_assert(memcmp(a->link_user, b->link_user, a->n_links * 4) == 0);
 		ck_assert(memcmp(a->link_target, b->link_target, a->n_links * 4) == 0);
@@ -134,40 +152,42 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 /* Structural invariants of any built graph. */
 static void check_invariants(const fg_graph *g)
 {
-	uint64_t users_links = 0;
+	const char *bad = NULL;
+	uint64_t bad_at = 0, users_links = 0;
 
 	for (uint32_t u = 1; u < g->n_users; u++)
-		ck_assert_int_lt(byte_cmp(g->user_id[u - 1], g->user_id[u]), 0);
+		EXPECT(byte_cmp(g->user_id[u - 1], g->user_id[u]) < 0, "user order", u);
 	for (uint32_t k = 1; k < g->n_kinds; k++)
-		ck_assert_int_lt(byte_cmp(g->kind_name[k - 1], g->kind_name[k]), 0);
+		EXPECT(byte_cmp(g->kind_name[k - 1], g->kind_name[k]) < 0, "kind order", k);
 	for (uint32_t e = 1; e < g->n_entities; e++) {
 		int c = byte_cmp(g->kind_name[g->ent_kind[e - 1]], g->kind_name[g->ent_kind[e]]);
 		if (c == 0)
 			c = byte_cmp(g->ent_value[e - 1], g->ent_value[e]);
-		ck_assert_int_lt(c, 0);
+		EXPECT(c < 0, "entity order", e);
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
-		ck_assert_uint_lt(g->link_user[i], g->n_users);
-		ck_assert_uint_lt(g->link_target[i], g->n_users + g->n_entities);
+		EXPECT(g->link_user[i] < g->n_users, "link user range", i);
+		EXPECT(g->link_target[i] < g->n_users + g->n_entities, "link target range", i);
 		if (g->link_target[i] < g->n_users) {
-			ck_assert_uint_lt(g->link_user[i], g->link_target[i]);
-			ck_assert(g->kind_is_relation[g->link_kind[i]]);
+			EXPECT(g->link_user[i] < g->link_target[i], "relation orientation", i);
+			EXPECT(g->kind_is_relation[g->link_kind[i]], "relation kind", i);
 			users_links++;
 		} else {
-			ck_assert_uint_eq(g->link_kind[i], g->ent_kind[g->link_target[i] - g->n_users]);
+			EXPECT(g->link_kind[i] == g->ent_kind[g->link_target[i] - g->n_users], "link kind", i);
 		}
 		if (i > 0) {
 			uint32_t pu = g->link_user[i - 1], pt = g->link_target[i - 1];
 			int ord = pu < g->link_user[i] ||
 			          (pu == g->link_user[i] && (pt < g->link_target[i] ||
 			           (pt == g->link_target[i] && g->link_kind[i - 1] < g->link_kind[i])));
-			ck_assert(ord);
+			EXPECT(ord, "link order", i);
 		}
 		if (g->link_first[i] != NONE)
-			ck_assert_int_le(g->link_first[i], g->link_last[i]);
+			EXPECT(g->link_first[i] <= g->link_last[i], "first <= last", i);
 		else
-			ck_assert_int_eq(g->link_last[i], NONE);
+			EXPECT(g->link_last[i] == NONE, "no first => no last", i);
 	}
+	ck_assert_msg(!bad, "%s fails at %llu", bad ? bad : "", (unsigned long long)bad_at);
 	ck_assert_uint_eq(users_links, g->n_user_links);
 	ck_assert_uint_eq(g->g.n, g->n_users + g->n_entities);
 	ck_assert_uint_eq(strlen(g->input_digest), 32);
@@ -212,6 +232,7 @@ START_TEST(intern_ids_tags_and_growth)
 	uint32_t id, id2;
 	int added;
 	char buf[32];
+	const char *bad = NULL;
 
 	fg_intern_init(&t);
 	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "abc", 3, &added), FG_OK);
@@ -222,27 +243,35 @@ START_TEST(intern_ids_tags_and_growth)
 	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "abcd", 3, &added), FG_OK);
 	ck_assert_uint_eq(id, 0);
 	ck_assert_int_eq(added, 0);
-	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "", 0, &added), FG_OK);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "ab", 2, &added), FG_OK);
 	ck_assert_uint_eq(id, 2);
-	ck_assert_uint_eq(fg_intern_len(&t, 2), 0);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "", 0, &added), FG_OK);
+	ck_assert_uint_eq(id, 3);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "a\0b", 3, &added), FG_EDATA);
 	for (int i = 0; i < 20000; i++) {
 		int n = snprintf(buf, sizeof(buf), "user-%d", i);
-		ck_assert_int_eq(fg_intern_get(&id, &t, 0, buf, (size_t)n, NULL), FG_OK);
-		ck_assert_uint_eq(id, 3 + (uint32_t)i);
+		if (fg_intern_get(&id, &t, 0, buf, (size_t)n, NULL) != FG_OK || id != 4 + (uint32_t)i)
+			bad = "add";
 	}
+	ck_assert_ptr_null(bad);
 	for (int i = 0; i < 20000; i += 97) {
 		int n = snprintf(buf, sizeof(buf), "user-%d", i);
 		ck_assert_int_eq(fg_intern_get(&id2, &t, 0, buf, (size_t)n, &added), FG_OK);
 		ck_assert_int_eq(added, 0);
-		ck_assert_uint_eq(id2, 3 + (uint32_t)i);
-		ck_assert_str_eq(fg_intern_str(&t, id2), buf);
-		ck_assert_int_eq(fg_intern_find(&t, 0, buf, (size_t)n), 3 + i);
+		ck_assert_uint_eq(id2, 4 + (uint32_t)i);
+		ck_assert_int_eq(fg_intern_find(&t, 0, buf, (size_t)n), 4 + i);
 		ck_assert_int_eq(fg_intern_find(&t, 5, buf, (size_t)n), -1);
 	}
 	ck_assert_uint_le((uint64_t)t.n * 10, (t.mask + 1) * 7);
 	fg_intern_drop_index(&t);
 	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "new", 3, NULL), FG_EUSAGE);
+	ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
 	ck_assert_str_eq(fg_intern_str(&t, 0), "abc");
+	ck_assert_uint_eq(fg_intern_tag(&t, 1), 1);
+	ck_assert_uint_eq(fg_intern_len(&t, 2), 2);
+	ck_assert_uint_eq(fg_intern_len(&t, 3), 0);
+	ck_assert_str_eq(fg_intern_str(&t, 4 + 19999), "user-19999");
+	ck_assert_uint_eq(fg_intern_len(&t, 4 + 19999), 10);
 	fg_intern_free(&t);
 	fg_intern_free(&t);
 }
