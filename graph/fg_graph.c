@@ -609,6 +609,25 @@ void fg_graph_free(fg_graph **pg)
 	*pg = NULL;
 }
 
+/*
+ * Drop the interning headers of a sealed table: strings packed back to back
+ * (NUL-terminated), off[id] updated.  Afterwards only arena + off[id] is
+ * meaningful (not fg_intern_len/_tag).  One sequential pass.
+ */
+static void strip_headers(fg_intern *t)
+{
+	uint64_t w = 0;
+
+	for (uint32_t id = 0; id < t->n; id++) {
+		uint32_t o = t->off[id], len = fg_intern_len(t, id);
+		memmove(t->arena + w, t->arena + o, (size_t)len + 1);
+		t->off[id] = (uint32_t)w;
+		w += (uint64_t)len + 1;
+	}
+	t->off[t->n] = (uint32_t)w;
+	t->arena_len = w;
+}
+
 /* Move the arena of t into *dst, shrunk to its size (strings stay NUL-terminated). */
 static char *take_arena(fg_intern *t)
 {
@@ -769,7 +788,10 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	uint32_t *kind_rank = NULL, *user_rank = NULL, *ent_rank = NULL;
 	skey *uwork = NULL, *ework = NULL;
 	head *heads = NULL;
-	uint32_t *src = NULL, *dst = NULL;
+	struct hubref {
+		uint64_t at;
+		uint32_t target;
+	} *hub_at = NULL;
 	uint32_t nu, ne, nk, nheads = 0;
 	uint64_t nl = 0, n_hub_links = 0;
 	int64_t i;
@@ -840,6 +862,10 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		rc = nomem("vertices");
 		goto cleanup;
 	}
+	for (uint32_t t = 0; t < ne; t++)
+		g->ent_kind[ent_rank[t]] = (uint16_t)kind_rank[fg_intern_tag(&ls->ents, t)];
+	strip_headers(&ls->users);
+	strip_headers(&ls->ents);
 	p->users = take_arena(&ls->users);
 	p->ents = take_arena(&ls->ents);
 	p->bytes += ls->users.arena_len + ls->ents.arena_len;
@@ -853,13 +879,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		else if (ls->user_label[t] == FG_LABEL_LEGIT)
 			g->n_legit++;
 	}
-	for (uint32_t t = 0; t < ne; t++) {
-		uint32_t r = ent_rank[t];
-		uint16_t tag;
-		g->ent_value[r] = p->ents + ls->ents.off[t];
-		memcpy(&tag, g->ent_value[r] - 2, sizeof(tag)); /* the entry header (fg_intern.h) */
-		g->ent_kind[r] = (uint16_t)kind_rank[tag];
-	}
+	for (uint32_t t = 0; t < ne; t++)
+		g->ent_value[ent_rank[t]] = p->ents + ls->ents.off[t];
 	PH("vertices");
 	fg_intern_free(&ls->users);
 	fg_intern_free(&ls->ents);
@@ -981,26 +1002,30 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	}
 
 	PH("shares");
-	/* The CSR without hub links. */
-	if (n_hub_links == 0) {
-		rc = fg_csr_from_arcs(&g->g, nu + ne, nl, g->link_user, g->link_target, true, true, true);
-	} else {
-		uint64_t m = 0;
-		src = fg_mallocarray(nl - n_hub_links + 1, sizeof(*src));
-		dst = fg_mallocarray(nl - n_hub_links + 1, sizeof(*dst));
-		if (!src || !dst) {
-			rc = nomem("arcs");
+	/*
+	 * The CSR without hub links: a hub link's target is replaced by its user
+	 * for the call, making it a self-loop that the build drops, then restored.
+	 * This saves copying the arcs (8 bytes a link) at the peak of memory.
+	 */
+	if (n_hub_links) {
+		uint64_t h = 0;
+		hub_at = fg_mallocarray(n_hub_links, sizeof(*hub_at));
+		if (!hub_at) {
+			rc = nomem("hubs");
 			goto cleanup;
 		}
 		for (uint64_t w = 0; w < nl; w++) {
 			uint32_t t = g->link_target[w];
-			if (t >= nu && g->ent_hub[t - nu])
-				continue;
-			src[m] = g->link_user[w];
-			dst[m++] = t;
+			if (t >= nu && g->ent_hub[t - nu]) {
+				hub_at[h].at = w;
+				hub_at[h++].target = t;
+				g->link_target[w] = g->link_user[w];
+			}
 		}
-		rc = fg_csr_from_arcs(&g->g, nu + ne, m, src, dst, true, true, true);
 	}
+	rc = fg_csr_from_arcs(&g->g, nu + ne, nl, g->link_user, g->link_target, true, true, true);
+	for (uint64_t h = 0; h < n_hub_links; h++)
+		g->link_target[hub_at[h].at] = hub_at[h].target;
 	if (rc != FG_OK)
 		goto cleanup;
 
@@ -1018,8 +1043,7 @@ cleanup:
 	fg_free(uwork);
 	fg_free(ework);
 	fg_free(heads);
-	fg_free(src);
-	fg_free(dst);
+	fg_free(hub_at);
 	return rc;
 }
 

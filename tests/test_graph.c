@@ -548,6 +548,12 @@ START_TEST(shares_hubs_and_weights)
 	ck_assert_double_eq_tol(g->ent_weight[2], 1.5, 1e-12);
 	/* the hub stays in the links but not in g */
 	ck_assert_uint_eq(g->n_links, 6);
+	{
+		int to_hub = 0;
+		for (uint64_t i = 0; i < g->n_links; i++)
+			to_hub += g->link_target[i] == 3 + 1;
+		ck_assert_int_eq(to_hub, 3);
+	}
 	ck_assert_uint_eq(fg_csr_degree(&g->g, 3 + 1), 0);
 	ck_assert_uint_eq(fg_csr_degree(&g->g, 3 + 0), 2);
 	ck_assert_uint_eq(fg_csr_degree(&g->g, 2), 1); /* u3: only L2 */
