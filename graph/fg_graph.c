@@ -108,6 +108,7 @@ struct fg_linkset {
 	uint32_t last_user_id;
 	uint64_t n_built;      /* links of the build that consumed this linkset */
 	int consumed;
+	int broken;            /* an allocation failed half-way through a row */
 };
 
 /* Strings owned by a graph. */
@@ -409,7 +410,7 @@ void fg_linkset_free(fg_linkset **pls)
 	fg_free(ls->user_created);
 	fg_free(ls->kind_rel);
 	if (ls->kind_names)
-		for (uint32_t k = 0; k < ls->kinds.n; k++)
+		for (uint32_t k = 0; k < ls->kind_cap; k++)
 			fg_free(ls->kind_names[k]);
 	fg_free(ls->kind_names);
 	if (ls->rel)
@@ -446,8 +447,10 @@ static int intern_user(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 		if (lab)
 			ls->user_label = lab;
 		cr = lab ? fg_reallocarray(ls->user_created, cap, sizeof(*cr)) : NULL;
-		if (!cr)
+		if (!cr) {
+			ls->broken = 1; /* the user is interned without its attributes */
 			return fg_error_set(FG_ENOMEM, "out of memory storing %u users", cap);
+		}
 		ls->user_created = cr;
 		ls->user_cap = cap;
 	}
@@ -501,7 +504,7 @@ static int intern_kind(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 	return FG_OK;
 nomem:
 	/* The kind stays interned without settings: make the next row fail too. */
-	ls->consumed = 1;
+	ls->broken = 1;
 	return fg_error_set(FG_ENOMEM, "out of memory storing kind %u", k);
 }
 
@@ -511,8 +514,10 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
 	uint32_t k = 0, u, v;
 	int rc;
 
-	if (ls->consumed)
-		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	if (ls->consumed || ls->broken)
+		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
+		                    ls->broken ? "link set incomplete after an allocation failure"
+		                               : "link set already built into a graph");
 	if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
 		return rc;
 	if (ls->kind_rel[k]) {
@@ -542,8 +547,10 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 	uint32_t u;
 	int rc;
 
-	if (ls->consumed)
-		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	if (ls->consumed || ls->broken)
+		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
+		                    ls->broken ? "link set incomplete after an allocation failure"
+		                               : "link set already built into a graph");
 	if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK)
 		return rc;
 	if (label_rank((uint8_t)row->label) > label_rank(ls->user_label[u]))
@@ -799,8 +806,10 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 
 	double tph = fg_clock();
 	*out = NULL;
-	if (ls->consumed)
-		return fg_error_set(FG_EUSAGE, "link set already built into a graph");
+	if (ls->consumed || ls->broken)
+		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
+		                    ls->broken ? "link set incomplete after an allocation failure"
+		                               : "link set already built into a graph");
 	ls->consumed = 1;
 	fg_intern_drop_index(&ls->users);
 	fg_intern_drop_index(&ls->ents);
@@ -814,13 +823,13 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	}
 
 	g = fg_calloc(1, sizeof(*g));
-	p = fg_calloc(1, sizeof(*p));
+	if (g)
+		g->pool = p = fg_calloc(1, sizeof(*p)); /* owned by g from here on */
 	kind_rank = fg_mallocarray(nk ? nk : 1, sizeof(*kind_rank));
 	if (!g || !p || !kind_rank) {
 		rc = nomem("start");
 		goto cleanup;
 	}
-	g->pool = p;
 	if ((rc = build_kinds(g, p, kind_rank, ls, cfg)) != FG_OK)
 		goto cleanup;
 
