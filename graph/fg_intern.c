@@ -32,9 +32,32 @@ void fg_intern_free(fg_intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t hash_of(uint16_t tag, const char *s, size_t len)
+uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
 {
 	return (uint32_t)(fg_hash64(s, len, INTERN_SEED + tag) >> 32);
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+void fg_intern_prefetch_slot(const fg_intern *t, uint32_t h)
+{
+	if (t->slots)
+		PREFETCH(&t->slots[h & t->mask]);
+}
+
+void fg_intern_prefetch_entry(const fg_intern *t, uint32_t h)
+{
+	uint64_t slot;
+
+	if (!t->slots)
+		return;
+	slot = t->slots[h & t->mask];
+	if (slot && (uint32_t)(slot >> 32) == h)
+		PREFETCH(t->arena + (uint32_t)slot);
 }
 
 static int grow_index(fg_intern *t)
@@ -123,7 +146,13 @@ static int64_t probe(const fg_intern *t, uint32_t h, uint16_t tag, const char *s
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,
                   int *added)
 {
-	uint32_t h, id;
+	return fg_intern_get_hashed(out, t, fg_intern_hash(tag, s, len), tag, s, len, added);
+}
+
+int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
+                         size_t len, int *added)
+{
+	uint32_t id;
 	uint64_t pos, o;
 	int64_t found;
 	int rc;
@@ -140,7 +169,6 @@ int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size
 	}
 	if (len && memchr(s, '\0', len))
 		return fg_error_set(FG_EDATA, "interning: a string contains a NUL byte");
-	h = hash_of(tag, s, len);
 	found = probe(t, h, tag, s, len, &pos);
 	if (found >= 0) {
 		*out = (uint32_t)found;
@@ -178,7 +206,7 @@ int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t l
 
 	if (!t->slots || (len && memchr(s, '\0', len)))
 		return -1;
-	return probe(t, hash_of(tag, s, len), tag, s, len, &pos);
+	return probe(t, fg_intern_hash(tag, s, len), tag, s, len, &pos);
 }
 
 void fg_intern_drop_index(fg_intern *t)

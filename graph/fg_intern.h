@@ -53,6 +53,18 @@ void fg_intern_free(fg_intern *t);
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,
                   int *added);
 
+/*
+ * The same in two steps, so that a caller with many strings can hash them
+ * all, prefetch their slots and entries, then look them up (memory-level
+ * parallelism: the lookups are cache misses).  h must be fg_intern_hash of
+ * the same (tag, s, len).  Prefetches are hints: always safe.
+ */
+uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len);
+int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
+                         size_t len, int *added);
+void fg_intern_prefetch_slot(const fg_intern *t, uint32_t h);
+void fg_intern_prefetch_entry(const fg_intern *t, uint32_t h);
+
 /* The id of (tag, s[0..len)) or -1 if absent (needs the index). */
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len);
 
