@@ -690,6 +690,40 @@ START_TEST(linkset_counts_and_is_consumed)
 }
 END_TEST
 
+START_TEST(long_values_cross_batches)
+{
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	size_t big = 100000;
+	char *v = malloc(big + 1);
+	fg_link_row r;
+
+	memset(v, 'x', big);
+	v[big] = '\0';
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	for (int i = 0; i < 1500; i++) {
+		char u[16];
+		snprintf(u, sizeof(u), "u%d", i % 7);
+		/* alternate short and huge values so batches end on both limits */
+		size_t len = i % 3 == 0 ? big - (size_t)(i % 5) : 1 + (size_t)(i % 4);
+		r = (fg_link_row){ { u, strlen(u) }, { "address", 7 }, { v, len }, i, "t", 1 };
+		ck_assert_int_eq(fg_linkset_link_sink(ls, &r), FG_OK);
+	}
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 7);
+	ck_assert_uint_eq(g->n_entities, 4 + 5);
+	ck_assert_uint_eq(strlen(g->ent_value[0]), 1);
+	ck_assert_uint_eq(strlen(g->ent_value[8]), big);
+	ck_assert_uint_eq(g->n_links, 7 * 5 + 7 * 4); /* every (user, value) pair occurs */
+	fg_linkset_free(&ls);
+	fg_graph_free(&g);
+	free(v);
+}
+END_TEST
+
 START_TEST(same_result_for_any_thread_count)
 {
 #if FG_HAVE_OPENMP
@@ -756,6 +790,7 @@ int main(void)
 	tcase_add_test(tc, digest_tracks_content);
 	tcase_add_test(tc, empty_and_single_user);
 	tcase_add_test(tc, linkset_counts_and_is_consumed);
+	tcase_add_test(tc, long_values_cross_batches);
 	tcase_add_test(tc, same_result_for_any_thread_count);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
