@@ -29,9 +29,12 @@
  * in order; users of one class are pairwise non-adjacent, so they read only
  * labels of other classes and can be updated in parallel: a sweep gives
  * exactly what a serial sweep in (colour, id) order gives, for any thread
- * count.  Sweeps stop after one that changes no label (converged) or after
- * max_iter sweeps (the cap is the caller's, cfg->lpa_max_iter; a capped run
- * still returns valid, connected rings from the labels reached).
+ * count.  A user votes again only if a projected neighbour changed label since
+ * its last vote (its vote is a function of those labels and its own, so the
+ * skip is exact; late sweeps touch few users).  Sweeps stop after one that
+ * changes no label (converged) or after max_iter sweeps (the cap is the
+ * caller's, cfg->lpa_max_iter; a capped run still returns valid, connected
+ * rings from the labels reached).
  *
  * Final split.  A label's members need not be connected in the projected
  * graph (a label can spread and then leave the user it came from).  A ring is
@@ -261,6 +264,32 @@ static void split_rings(uint32_t *ring, const fg_graph *g, const uint32_t *label
 }
 
 /*
+ * u changed label: every projected neighbour must vote again.  Neighbours are
+ * in other colour classes, which nobody reads during this class; several
+ * threads may store the same 1, hence the atomic writes.
+ */
+static void wake(uint8_t *active, const fg_graph *g, uint32_t u)
+{
+	const uint32_t nu = g->n_users;
+	const uint64_t *off = g->g.off;
+	const uint32_t *adj = g->g.adj;
+
+	for (uint64_t a = off[u]; a < off[u + 1]; a++) {
+		uint32_t x = adj[a];
+		if (x < nu) {
+			#pragma omp atomic write
+			active[x] = 1;
+			continue;
+		}
+		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
+			uint32_t v = adj[b];
+			#pragma omp atomic write
+			active[v] = 1;
+		}
+	}
+}
+
+/*
  * Contract: ring[0..n_users) receives ring ids (smallest member id); g is a
  * built graph (g->g.n == n_users + n_entities); max_iter <= 0 runs no sweep
  * (every user alone, converged = 0 unless there are no users).  Memory
@@ -271,6 +300,7 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 {
 	const uint32_t nu = g->n_users;
 	uint32_t *label = NULL, *order = NULL, *class_off = NULL, *touched = NULL;
+	uint8_t *active = NULL;
 	double *score = NULL;
 	uint32_t ncol = 0;
 	int nthreads = fg_par_threads(), iterations = 0, converged = nu == 0;
@@ -284,13 +314,16 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 	label = fg_mallocarray((size_t)nu + 1, sizeof(*label));
 	score = fg_mallocarray(((size_t)nu + 1) * (size_t)nthreads, sizeof(*score));
 	touched = fg_mallocarray(((size_t)nu + 1) * (size_t)nthreads, sizeof(*touched));
-	if (!label || !score || !touched) {
+	active = fg_mallocarray((size_t)nu + 1, sizeof(*active));
+	if (!label || !score || !touched || !active) {
 		fg_error_set(rc, "ring finder: out of memory for %u users x %d threads",
 		             (unsigned)nu, nthreads);
 		goto cleanup;
 	}
-	for (uint32_t u = 0; u < nu; u++)
+	for (uint32_t u = 0; u < nu; u++) {
 		label[u] = u;
+		active[u] = 1;
+	}
 	for (size_t i = 0; i < ((size_t)nu + 1) * (size_t)nthreads; i++)
 		score[i] = -1.0;
 
@@ -307,12 +340,16 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 #else
 				size_t t = 0;
 #endif
-				uint32_t u = order[i];
-				uint32_t l = vote(g, label, u, score + t * ((size_t)nu + 1),
-				                  touched + t * ((size_t)nu + 1));
+				uint32_t u = order[i], l;
+				if (!active[u])
+					continue;
+				active[u] = 0;
+				l = vote(g, label, u, score + t * ((size_t)nu + 1),
+				         touched + t * ((size_t)nu + 1));
 				if (l != label[u]) {
 					label[u] = l;
 					ch++;
+					wake(active, g, u);
 				}
 			}
 			changes += ch;
@@ -340,14 +377,16 @@ cleanup:
 	fg_free(class_off);
 	fg_free(touched);
 	fg_free(score);
+	fg_free(active);
 	return rc;
 }
 
 /*
  * Serial reference, written independently of the parallel driver except for
- * the colouring (which defines the order): dense score array walked three
- * times per user instead of a touched list, and rings found by a BFS over the
- * projected graph instead of a union-find.  Same output as fg_rings.
+ * the colouring (which defines the order): every user votes in every sweep
+ * (no active flags), a dense score array walked three times per user instead
+ * of a touched list, and rings found by a BFS over the projected graph
+ * instead of a union-find.  Same output as fg_rings.
  */
 static void ref_add(double *score, const fg_graph *g, const uint32_t *label, uint32_t u,
                     int mode, double *best, uint32_t *pick, double thr)
