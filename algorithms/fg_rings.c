@@ -63,9 +63,7 @@
 
 #if FG_HAVE_OPENMP
 #include <omp.h>
-#endif
-
-#if !FG_HAVE_OPENMP
+#else
 #pragma GCC diagnostic ignored "-Wunknown-pragmas" /* the omp pragmas: serial build */
 #endif
 

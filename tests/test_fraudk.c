@@ -413,6 +413,35 @@ START_TEST(rings_star_household_and_relations)
 }
 END_TEST
 
+START_TEST(rings_victim_household_stays_out)
+{
+	hg h;
+	uint32_t *ring;
+	fg_rings_stats st;
+
+	/* ring 0..4 shares a stolen card 0 (also with its owner, victim 5) and a
+	 * device 1; the victim's household 6, 7 shares address 2 with the victim.
+	 * The victim's strongest ties are the card's users, so it joins the ring
+	 * (scoring, not membership, must spare it); its household does not. */
+	hg_new(&h, 8, 3);
+	h.kw[0] = 3.0;
+	h.kw[1] = 2.0;
+	h.kw[2] = 1.5;
+	hg_share(&h, 0, 5, 0);
+	hg_share(&h, 0, 4, 1);
+	hg_share(&h, 5, 7, 2);
+	hg_build(&h, 20);
+	ring = run_rings(&h.g, &st);
+	for (uint32_t u = 0; u < 6; u++)
+		ck_assert_uint_eq(ring[u], 0);
+	ck_assert_uint_eq(ring[6], 6);
+	ck_assert_uint_eq(ring[7], 6);
+	ck_assert_int_eq(st.converged, 1);
+	free(ring);
+	hg_free(&h);
+}
+END_TEST
+
 START_TEST(rings_hubs_are_cut)
 {
 	hg h;
@@ -723,6 +752,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, rings_complete_bipartite_converges);
 	tcase_add_test(tc, rings_two_cliques_joined_by_one_user);
 	tcase_add_test(tc, rings_star_household_and_relations);
+	tcase_add_test(tc, rings_victim_household_stays_out);
 	tcase_add_test(tc, rings_hubs_are_cut);
 	tcase_add_test(tc, rings_max_iter_zero_and_cap);
 	tcase_add_test(tc, rings_random_deterministic);
