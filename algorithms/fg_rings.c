@@ -151,19 +151,32 @@ cleanup:
 }
 
 /*
- * The new label of u (see the update rule).  score[] holds -1 for every label
- * on entry and on exit; touched[] is scratch of capacity n_users.  Sums are
- * taken in CSR order, so the result is a function of (g, label) only.
+ * Per-thread scratch of vote().  The candidate labels of one user live in a
+ * small open-addressing table (key/val, at most SMALL_CAP slots, cache
+ * resident) when the user has at most SMALL_CAP / 2 two-hop contributions;
+ * otherwise in the dense score array indexed by label.  Either way each
+ * label's score is summed in CSR order and the choice does not depend on the
+ * table's order, so both paths give the same bits.
  */
-static uint32_t vote(const fg_graph *g, const uint32_t *label, uint32_t u, double *score,
-                     uint32_t *touched)
+#define SMALL_BITS 12
+#define SMALL_CAP (1u << SMALL_BITS)
+
+typedef struct vote_scratch {
+	double *score;     /* n_users + 1; -1 = label not seen (dense path) */
+	uint32_t *touched; /* n_users + 1: seen labels (dense) or used slots (table) */
+	uint32_t *key;     /* SMALL_CAP; NONE = free slot */
+	double *val;       /* SMALL_CAP */
+} vote_scratch;
+
+static uint32_t vote_dense(const fg_graph *g, const uint32_t *label, uint32_t u,
+                           vote_scratch *s)
 {
 	const uint32_t nu = g->n_users;
 	const uint64_t *off = g->g.off;
 	const uint32_t *adj = g->g.adj;
-	const double rw = g->relation_weight;
-	uint32_t nt = 0, cur = label[u], pick = cur;
-	double best = 0.0;
+	double *score = s->score;
+	uint32_t *touched = s->touched;
+	uint32_t nt = 0, pick;
 
 	for (uint64_t a = off[u]; a < off[u + 1]; a++) {
 		uint32_t x = adj[a];
@@ -173,7 +186,7 @@ static uint32_t vote(const fg_graph *g, const uint32_t *label, uint32_t u, doubl
 				score[l] = 0.0;
 				touched[nt++] = l;
 			}
-			score[l] += rw;
+			score[l] += g->relation_weight;
 			continue;
 		}
 		double w = g->ent_weight[x - nu];
@@ -189,21 +202,110 @@ static uint32_t vote(const fg_graph *g, const uint32_t *label, uint32_t u, doubl
 			score[l] += w;
 		}
 	}
-	for (uint32_t i = 0; i < nt; i++)
-		if (score[touched[i]] > best)
-			best = score[touched[i]];
-	if (best > 0.0 && score[cur] < best * (1.0 - TIE_KEEP)) {
-		double thr = best * (1.0 - TIE_KEEP / 2);
-		pick = NONE;
-		for (uint32_t i = 0; i < nt; i++) {
-			uint32_t l = touched[i];
-			if (score[l] >= thr && l < pick)
-				pick = l;
+	pick = label[u];
+	{
+		double best = 0.0, thr, cur = score[label[u]];
+		for (uint32_t i = 0; i < nt; i++)
+			if (score[touched[i]] > best)
+				best = score[touched[i]];
+		if (best > 0.0 && cur < best * (1.0 - TIE_KEEP)) {
+			thr = best * (1.0 - TIE_KEEP / 2);
+			pick = NONE;
+			for (uint32_t i = 0; i < nt; i++)
+				if (score[touched[i]] >= thr && touched[i] < pick)
+					pick = touched[i];
 		}
 	}
 	for (uint32_t i = 0; i < nt; i++)
 		score[touched[i]] = -1.0;
 	return pick;
+}
+
+static inline uint32_t slot_add(uint32_t *key, double *val, uint32_t *slots, uint32_t *nt,
+                                uint32_t l, unsigned bits)
+{
+	uint32_t mask = (1u << bits) - 1, i = (uint32_t)(l * 2654435769u) >> (32 - bits);
+
+	for (;;) {
+		if (key[i] == l)
+			return i;
+		if (key[i] == NONE) {
+			key[i] = l;
+			val[i] = 0.0;
+			slots[(*nt)++] = i;
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static uint32_t vote_small(const fg_graph *g, const uint32_t *label, uint32_t u,
+                           vote_scratch *s, unsigned bits)
+{
+	const uint32_t nu = g->n_users;
+	const uint64_t *off = g->g.off;
+	const uint32_t *adj = g->g.adj;
+	uint32_t *key = s->key, *slots = s->touched;
+	double *val = s->val;
+	uint32_t nt = 0, cur = label[u], pick = cur, mask = (1u << bits) - 1, i;
+	double best = 0.0, cur_score = -1.0;
+
+	for (uint64_t a = off[u]; a < off[u + 1]; a++) {
+		uint32_t x = adj[a];
+		if (x < nu) {
+			val[slot_add(key, val, slots, &nt, label[x], bits)] += g->relation_weight;
+			continue;
+		}
+		double w = g->ent_weight[x - nu];
+		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
+			uint32_t v = adj[b];
+			if (v != u)
+				val[slot_add(key, val, slots, &nt, label[v], bits)] += w;
+		}
+	}
+	for (i = (uint32_t)(cur * 2654435769u) >> (32 - bits); key[i] != NONE; i = (i + 1) & mask)
+		if (key[i] == cur) {
+			cur_score = val[i];
+			break;
+		}
+	for (uint32_t k = 0; k < nt; k++)
+		if (val[slots[k]] > best)
+			best = val[slots[k]];
+	if (best > 0.0 && cur_score < best * (1.0 - TIE_KEEP)) {
+		double thr = best * (1.0 - TIE_KEEP / 2);
+		pick = NONE;
+		for (uint32_t k = 0; k < nt; k++)
+			if (val[slots[k]] >= thr && key[slots[k]] < pick)
+				pick = key[slots[k]];
+	}
+	for (uint32_t k = 0; k < nt; k++)
+		key[slots[k]] = NONE;
+	return pick;
+}
+
+/*
+ * The new label of u (see the update rule), a function of the labels of u's
+ * projected neighbours and u's own label only.  Scratch is left clean.
+ */
+static uint32_t vote(const fg_graph *g, const uint32_t *label, uint32_t u, vote_scratch *s)
+{
+	const uint32_t nu = g->n_users;
+	const uint64_t *off = g->g.off;
+	const uint32_t *adj = g->g.adj;
+	uint64_t bound = 0;
+	unsigned bits = 3;
+
+	for (uint64_t a = off[u]; a < off[u + 1]; a++) {
+		uint32_t x = adj[a];
+		bound += x < nu ? 1 : off[x + 1] - off[x];
+	}
+	if (bound == 0)
+		return label[u];
+	if (2 * bound > SMALL_CAP)
+		return vote_dense(g, label, u, s);
+	while ((1u << bits) < 2 * bound)
+		bits++;
+	return vote_small(g, label, u, s, bits);
 }
 
 static uint32_t uf_find(uint32_t *parent, uint32_t x)
@@ -297,9 +399,10 @@ static void wake(uint8_t *active, const fg_graph *g, uint32_t u)
 int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *stats)
 {
 	const uint32_t nu = g->n_users;
-	uint32_t *label = NULL, *order = NULL, *class_off = NULL, *touched = NULL;
+	uint32_t *label = NULL, *order = NULL, *class_off = NULL, *touched = NULL, *key = NULL;
 	uint8_t *active = NULL;
-	double *score = NULL;
+	double *score = NULL, *val = NULL;
+	vote_scratch *scr = NULL;
 	uint32_t ncol = 0;
 	int nthreads = fg_par_threads(), iterations = 0, converged = nu == 0;
 	uint64_t changes = 0;
@@ -313,7 +416,10 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 	score = fg_mallocarray(((size_t)nu + 1) * (size_t)nthreads, sizeof(*score));
 	touched = fg_mallocarray(((size_t)nu + 1) * (size_t)nthreads, sizeof(*touched));
 	active = fg_mallocarray((size_t)nu + 1, sizeof(*active));
-	if (!label || !score || !touched || !active) {
+	key = fg_mallocarray((size_t)SMALL_CAP * (size_t)nthreads, sizeof(*key));
+	val = fg_mallocarray((size_t)SMALL_CAP * (size_t)nthreads, sizeof(*val));
+	scr = fg_mallocarray((size_t)nthreads, sizeof(*scr));
+	if (!label || !score || !touched || !active || !key || !val || !scr) {
 		fg_error_set(rc, "ring finder: out of memory for %u users x %d threads",
 		             (unsigned)nu, nthreads);
 		goto cleanup;
@@ -324,6 +430,14 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 	}
 	for (size_t i = 0; i < ((size_t)nu + 1) * (size_t)nthreads; i++)
 		score[i] = -1.0;
+	for (size_t i = 0; i < (size_t)SMALL_CAP * (size_t)nthreads; i++)
+		key[i] = NONE;
+	for (int t = 0; t < nthreads; t++) {
+		scr[t].score = score + (size_t)t * ((size_t)nu + 1);
+		scr[t].touched = touched + (size_t)t * ((size_t)nu + 1);
+		scr[t].key = key + (size_t)t * SMALL_CAP;
+		scr[t].val = val + (size_t)t * SMALL_CAP;
+	}
 
 	for (int it = 0; it < max_iter && nu > 0; it++) {
 		changes = 0;
@@ -342,8 +456,7 @@ int fg_rings(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_stats *st
 				if (!active[u])
 					continue;
 				active[u] = 0;
-				l = vote(g, label, u, score + t * ((size_t)nu + 1),
-				         touched + t * ((size_t)nu + 1));
+				l = vote(g, label, u, &scr[t]);
 				if (l != label[u]) {
 					label[u] = l;
 					ch++;
@@ -376,6 +489,9 @@ cleanup:
 	fg_free(touched);
 	fg_free(score);
 	fg_free(active);
+	fg_free(key);
+	fg_free(val);
+	fg_free(scr);
 	return rc;
 }
 

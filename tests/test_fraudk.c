@@ -442,6 +442,44 @@ START_TEST(rings_victim_household_stays_out)
 }
 END_TEST
 
+START_TEST(rings_heavy_user_dense_path)
+{
+	static const int threads[] = { 1, 2, 3 };
+	hg h;
+	uint32_t *ring, nu = 1 + 150 * 15;
+	fg_rings_stats st;
+
+	/* user 0 shares each of 150 entities with its own group of 15 users
+	 * (2400 two-hop contributions: vote()'s dense path); each group also
+	 * shares a card among itself (entities 150..299) */
+	hg_new(&h, nu, 300);
+	for (uint32_t e = 0; e < 150; e++) {
+		hg_ent(&h, 0, e);
+		hg_share(&h, 1 + 15 * e, 15 + 15 * e, e);
+		hg_share(&h, 1 + 15 * e, 15 + 15 * e, 150 + e);
+		h.kw[150 + e] = 3.0;
+	}
+	hg_build(&h, 20);
+	ring = run_rings(&h.g, &st);
+	ck_assert_int_eq(st.converged, 1);
+	check_ring_structure(&h.g, ring);
+	for (uint32_t e = 0; e < 150; e++)
+		for (uint32_t u = 2 + 15 * e; u <= 15 + 15 * e; u++)
+			ck_assert_uint_eq(ring[u], ring[1 + 15 * e]);
+	ck_assert_uint_eq(count_rings(ring, nu, 15), 150);
+	for (size_t t = 0; t < 3; t++) {
+		uint32_t *again = malloc((size_t)nu * sizeof(uint32_t));
+		fg_par_set_threads(threads[t]);
+		ck_assert_int_eq(fg_rings(again, &h.g, 100, &st), FG_OK);
+		ck_assert_int_eq(memcmp(again, ring, (size_t)nu * sizeof(uint32_t)), 0);
+		free(again);
+	}
+	fg_par_set_threads(2);
+	free(ring);
+	hg_free(&h);
+}
+END_TEST
+
 START_TEST(rings_hubs_are_cut)
 {
 	hg h;
@@ -753,6 +791,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, rings_two_cliques_joined_by_one_user);
 	tcase_add_test(tc, rings_star_household_and_relations);
 	tcase_add_test(tc, rings_victim_household_stays_out);
+	tcase_add_test(tc, rings_heavy_user_dense_path);
 	tcase_add_test(tc, rings_hubs_are_cut);
 	tcase_add_test(tc, rings_max_iter_zero_and_cap);
 	tcase_add_test(tc, rings_random_deterministic);
