@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Turn a bench/run.sh result directory into report.md (stdout).
+
+Reads machine.txt, runs.tsv (one row per `fraudgraph run`) and
+kernels-<size>.tsv (bench_kernels output).  Prints medians per phase,
+throughput, kernel ratios against igraph, and the issue's targets with
+met / not met.  Standard library only.
+"""
+import csv
+import math
+import os
+import statistics
+import sys
+
+PHASES = ["ingest", "build", "components", "rings", "risk", "evidence", "scoring", "write"]
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def fnum(x, fmt="{:.2f}"):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return fmt.format(x)
+
+
+def rate(x):
+    """1.23e8 -> '123 M'."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    for div, suf in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if x >= div:
+            return "{:.3g}{}".format(x / div, suf)
+    return "{:.3g}".format(x)
+
+
+def fl(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def size_key(s):
+    s = s.lower()
+    mult = {"k": 1e3, "m": 1e6}.get(s[-1:], 1)
+    try:
+        return float(s.rstrip("km")) * mult
+    except ValueError:
+        return 0
+
+
+def read_machine(d):
+    m = {}
+    p = os.path.join(d, "machine.txt")
+    if os.path.exists(p):
+        for line in open(p):
+            k, _, v = line.rstrip("\n").partition("\t")
+            m[k] = v
+    return m
+
+
+def read_runs(d):
+    p = os.path.join(d, "runs.tsv")
+    if not os.path.exists(p):
+        return []
+    return list(csv.DictReader(open(p), delimiter="\t"))
+
+
+def read_kernels(d, size):
+    p = os.path.join(d, "kernels-%s.tsv" % size)
+    rows, loads = [], []
+    if not os.path.exists(p):
+        return rows, loads
+    lines = []
+    for line in open(p):
+        if line.startswith("#"):
+            loads.append(line[1:].strip())
+        else:
+            lines.append(line)
+    rows = list(csv.DictReader(lines, delimiter="\t"))
+    return rows, loads
+
+
+def kget(rows, bench, threads=None):
+    for r in rows:
+        if r["bench"] == bench and (threads is None or int(r["threads"]) == threads):
+            return r
+    return None
+
+
+def main():
+    d = sys.argv[1]
+    m = read_machine(d)
+    runs = read_runs(d)
+    sizes = sorted({r["size"] for r in runs}, key=size_key)
+    for f in os.listdir(d):
+        if f.startswith("kernels-") and f.endswith(".tsv"):
+            s = f[len("kernels-"):-4]
+            if s not in sizes:
+                sizes.append(s)
+    sizes.sort(key=size_key)
+    out = []
+    w = out.append
+
+    w("# fraudgraph benchmark report\n")
+    w("- date (UTC): %s" % m.get("date_utc", "?"))
+    w("- machine: %s cores, %s, %.1f GiB memory, %s" % (
+        m.get("nproc", "?"), m.get("cpu", "?"), fl(m.get("mem_total_kib")) / 1048576.0,
+        m.get("kernel", "?")))
+    w("- compiler: %s; commit %s" % (m.get("compiler", "?"), m.get("git", "?")))
+    w("- command: `%s`" % m.get("command", "?"))
+    w("- medians over the runs; load = 1/5/15-minute load average just before each run "
+      "(on a loaded machine compare CPU seconds, not wall seconds)\n")
+
+    targets = {}
+
+    for size in sizes:
+        rs = [r for r in runs if r["size"] == size]
+        w("## %s users\n" % size)
+        if rs:
+            r0 = rs[0]
+            csv_mb = fl(r0["csv_bytes"]) / 1e6
+            w("World: %s users, %s entities, %s links (%s input rows, %.0f MB of CSV), %s arcs.\n" % (
+                r0["n_users"], r0["n_entities"], r0["n_links"], r0["n_rows"], csv_mb,
+                r0["arcs"] or "?"))
+            threads = sorted({int(r["threads"]) for r in rs})
+            w("### `fraudgraph run`: median seconds per phase\n")
+            w("| threads | runs | load before | " + " | ".join(PHASES) +
+              " | t_total | process wall | process CPU | peak RSS | bytes/link |")
+            w("|" + "---|" * (len(PHASES) + 9))
+            per_t = {}
+            for t in threads:
+                tr = [r for r in rs if int(r["threads"]) == t]
+                md = {p: med([fl(r["t_" + p]) for r in tr]) for p in PHASES}
+                md["total"] = med([fl(r["t_total"]) for r in tr])
+                md["wall"] = med([fl(r["wall_s"]) for r in tr])
+                md["cpu"] = med([fl(r["user_s"]) + fl(r["sys_s"]) for r in tr])
+                md["rss"] = med([fl(r["peak_rss"]) for r in tr])
+                md["maxrss"] = med([fl(r["maxrss_kib"]) * 1024 for r in tr])
+                md["bpl"] = med([fl(r["bytes_per_link"]) for r in tr])
+                md["lpa"] = med([fl(r["lpa_iterations"]) for r in tr])
+                md["riskit"] = med([fl(r["risk_iterations"]) for r in tr])
+                per_t[t] = md
+                loads = ", ".join(sorted({r["load_before"].split("/")[0] for r in tr}))
+                w("| %d | %d | %s | %s | %s | %s | %s | %.0f MiB | %.0f |" % (
+                    t, len(tr), loads, " | ".join(fnum(md[p]) for p in PHASES),
+                    fnum(md["total"]), fnum(md["wall"]), fnum(md["cpu"]),
+                    md["maxrss"] / 1048576.0, md["bpl"]))
+            w("")
+            w("t_total is the run's own clock up to the write-back, before the commit; "
+              "process wall is CSV to commit (and exit), from /usr/bin/time.\n")
+            w("### Throughput of the phases (medians)\n")
+            w("| threads | ingest rows/s | ingest CSV MB/s | build links/s | components arcs/s | "
+              "rings arcs x sweeps/s (sweeps) | risk s/iteration (iterations) |")
+            w("|---|---|---|---|---|---|---|")
+            rows_n = fl(r0["n_rows"])
+            links = fl(r0["n_links"])
+            arcs = fl(r0["arcs"])
+            for t in threads:
+                md = per_t[t]
+                w("| %d | %s | %.0f | %s | %s | %s (%.0f) | %s (%.0f) |" % (
+                    t, rate(rows_n / md["ingest"]), csv_mb / md["ingest"],
+                    rate(links / md["build"]), rate(arcs / md["components"]),
+                    rate(arcs * md["lpa"] / md["rings"]), md["lpa"],
+                    fnum(md["risk"] / md["riskit"], "{:.4f}"), md["riskit"]))
+            w("")
+            best_t = min(threads, key=lambda t: per_t[t]["wall"])
+            targets.setdefault("run", {})[size] = (best_t, per_t[best_t], per_t)
+            if 1 in per_t:
+                targets.setdefault("ingest1", {})[size] = csv_mb / per_t[1]["ingest"]
+            targets.setdefault("bpl", {})[size] = per_t[threads[-1]]["bpl"]
+            targets.setdefault("maxrss", {})[size] = max(per_t[t]["maxrss"] for t in threads)
+
+        krows, kloads = read_kernels(d, size)
+        if not krows:
+            continue
+        w("### Kernels on the same graph (bench_kernels)\n")
+        if kloads:
+            w("Load: %s.\n" % "; ".join(kloads))
+        w("| bench | threads | runs | wall s | CPU s | rate /s (wall) | rate per CPU-second | note |")
+        w("|---|---|---|---|---|---|---|---|")
+        for r in krows:
+            unit = r["unit"]
+            rt = fl(r["rate"])
+            rc = fl(r["work"]) / fl(r["cpu_s"]) if fl(r["cpu_s"]) > 0 else float("nan")
+            rs_ = (rate(rt) + " " + unit) if unit != "B" else "%.0f MB/s" % (rt / 1e6)
+            rc_ = (rate(rc) + " " + unit) if unit != "B" else "%.0f MB/s" % (rc / 1e6)
+            w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["bench"], r["threads"], r["runs"], fnum(fl(r["wall_s"]), "{:.3f}"),
+                fnum(fl(r["cpu_s"]), "{:.3f}"), rs_, rc_, r["note"]))
+        w("")
+        kthreads = sorted({int(r["threads"]) for r in krows if r["bench"].startswith("fg_")})
+
+        # derived: one ring sweep = (setup + 1 sweep) - setup
+        w("### Per-iteration rates and ratios against igraph\n")
+        w("| measure | threads | ours | igraph | speedup (wall) | speedup (CPU) |")
+        w("|---|---|---|---|---|---|")
+        kt = targets.setdefault("kern", {}).setdefault(size, {})
+        for t in kthreads:
+            cc = kget(krows, "fg_cc", t)
+            icc = kget(krows, "igraph_cc")
+            if cc:
+                arcs = fl(cc["work"])
+                ours = fl(cc["wall_s"])
+                kt.setdefault("cc_edges", {})[t] = arcs / 2 / ours
+                if icc:
+                    kt.setdefault("cc_ratio", {})[t] = fl(icc["wall_s"]) / ours
+                w("| components (fg_cc vs igraph_connected_components) | %d | %s edges/s (%s arcs/s) | %s | %s | %s |" % (
+                    t, rate(arcs / 2 / ours), rate(arcs / ours),
+                    fnum(fl(icc["wall_s"]), "{:.3f} s") if icc else "n/a",
+                    fnum(fl(icc["wall_s"]) / ours, "{:.1f}x") if icc else "n/a",
+                    fnum(fl(icc["cpu_s"]) / fl(cc["cpu_s"]), "{:.1f}x") if icc else "n/a"))
+            s0, s1, full = kget(krows, "fg_rings_setup", t), kget(krows, "fg_rings_1sweep", t), kget(krows, "fg_rings_full", t)
+            ilpa = kget(krows, "igraph_lpa")
+            if s0 and s1:
+                sweep = fl(s1["wall_s"]) - fl(s0["wall_s"])
+                sw_rate = fl(s0["work"]) / sweep if sweep > 0 else float("nan")
+                kt.setdefault("lpa_sweep", {})[t] = sw_rate
+                w("| one ring sweep (fg_rings, 1 sweep minus setup) | %d | %s arcs/s (%.3f s) | | | |" % (
+                    t, rate(sw_rate), sweep))
+            if full:
+                capped = ilpa is not None and ilpa["note"].startswith(">")
+                iw = fl(ilpa["wall_s"]) if ilpa else float("nan")
+                ratio = iw / fl(full["wall_s"]) if ilpa else float("nan")
+                kt.setdefault("lpa_ratio", {})[t] = (ratio, capped)
+                w("| rings to convergence (fg_rings vs igraph_community_label_propagation) | %d | %.3f s (%s) | %s | %s%s | %s |" % (
+                    t, fl(full["wall_s"]), full["note"],
+                    ("> %.0f s" % iw) if capped else fnum(iw, "{:.2f} s"),
+                    ">" if capped else "", fnum(ratio, "{:.0f}x"),
+                    "" if capped or not ilpa else fnum(fl(ilpa["cpu_s"]) / fl(full["cpu_s"]), "{:.0f}x")))
+            cd = kget(krows, "fg_cdlp", t)
+            if cd:
+                kt.setdefault("cdlp", {})[t] = fl(cd["rate"])
+                w("| one CDLP iteration (Graphalytics fg_cdlp) | %d | %s arcs/s | | | |" % (t, rate(fl(cd["rate"]))))
+            ra = kget(krows, "fg_risk_all_fixed", t)
+            if ra:
+                kt.setdefault("risk_iter", {})[t] = fl(ra["rate"])
+                w("| one risk iteration, whole graph (fg_risk, every user a seed) | %d | %s arcs/s | | | |" % (t, rate(fl(ra["rate"]))))
+            pr = kget(krows, "fg_pagerank", t)
+            if pr:
+                w("| one PageRank iteration (Graphalytics fg_pagerank) | %d | %s arcs/s | | | |" % (t, rate(fl(pr["rate"]))))
+            for ours_b, ig_b, label in (("fg_risk_seeds", "igraph_ppr_seeds", "risk from the seeds, converged (fg_risk vs PRPACK)"),
+                                        ("fg_risk_all_conv", "igraph_ppr_all", "risk from every user, converged (fg_risk vs PRPACK)")):
+                o_, i_ = kget(krows, ours_b, t), kget(krows, ig_b)
+                if o_:
+                    ratio = fl(i_["wall_s"]) / fl(o_["wall_s"]) if i_ else float("nan")
+                    kt.setdefault(ours_b + "_ratio", {})[t] = ratio
+                    w("| %s | %d | %.3f s | %s | %s | %s |" % (
+                        label, t, fl(o_["wall_s"]), fnum(fl(i_["wall_s"]), "{:.3f} s") if i_ else "n/a",
+                        fnum(ratio, "{:.1f}x"),
+                        fnum(fl(i_["cpu_s"]) / fl(o_["cpu_s"]), "{:.1f}x") if i_ else "n/a"))
+        w("")
+        fl_ = [kget(krows, b) for b in ("floor_read_newlines", "floor_libcsv_empty", "floor_reader_nosink")]
+        ing = kget(krows, "ingest_into_linkset")
+        if all(fl_):
+            w("CSV floor, one thread (edges.csv): read + count newlines %.0f MB/s, libcsv with empty "
+              "callbacks %.0f MB/s, our reader with a no-op sink %.0f MB/s%s.\n" % (
+                  fl(fl_[0]["rate"]) / 1e6, fl(fl_[1]["rate"]) / 1e6, fl(fl_[2]["rate"]) / 1e6,
+                  (", the real ingest into the link set %.0f MB/s" % (fl(ing["rate"]) / 1e6)) if ing else ""))
+            targets.setdefault("floor", {})[size] = [fl(x["rate"]) / 1e6 for x in fl_]
+
+    # targets
+    w("## Targets of the issue\n")
+    w("| target | measured | verdict |")
+    w("|---|---|---|")
+
+    def verdict(ok):
+        return "met" if ok else "**not met**"
+
+    run = targets.get("run", {})
+    if "2m" in run:
+        bt, md, _ = run["2m"]
+        w("| 2M-user world CSV-to-commit within 15 s | %.1f s wall at %d threads (CPU %.1f s) | %s |" % (
+            md["wall"], bt, md["cpu"], verdict(md["wall"] <= 15)))
+    for size, bpl in sorted(targets.get("bpl", {}).items(), key=lambda kv: size_key(kv[0])):
+        w("| < 120 bytes peak RSS per input link (%s) | %.0f | %s |" % (size, bpl, verdict(bpl < 120)))
+    kern = targets.get("kern", {})
+    big = max(kern, key=size_key) if kern else None
+    if big:
+        k = kern[big]
+
+        def best(name):
+            v = k.get(name, {})
+            return max(v.values()) if v else float("nan")
+        if "cc_edges" in k:
+            w("| components > 100 M edges/s (%s, best thread count) | %s edges/s | %s |" % (
+                big, rate(best("cc_edges")), verdict(best("cc_edges") > 100e6)))
+        if "lpa_sweep" in k:
+            w("| one LPA iteration > 100 M arcs/s (%s; fg_rings sweep / fg_cdlp iteration) | %s / %s arcs/s | %s |" % (
+                big, rate(best("lpa_sweep")), rate(best("cdlp")), verdict(best("lpa_sweep") > 100e6)))
+        if "risk_iter" in k:
+            w("| one risk iteration > 200 M arcs/s (%s) | %s arcs/s | %s |" % (
+                big, rate(best("risk_iter")), verdict(best("risk_iter") > 200e6)))
+        for name, label in (("cc_ratio", "components"), ("fg_risk_seeds_ratio", "risk (seeds)"),
+                            ("fg_risk_all_conv_ratio", "risk (every user)")):
+            if name in k:
+                b = best(name)
+                w("| %s >= 20x igraph (%s) | %s | %s |" % (label, big, fnum(b, "{:.1f}x"),
+                                                          verdict(b >= 20)))
+        if "lpa_ratio" in k:
+            ratio, capped = max(k["lpa_ratio"].values(), key=lambda x: x[0])
+            w("| rings >= 20x igraph LPA (%s) | %s%s | %s |" % (
+                big, ">" if capped else "", fnum(ratio, "{:.0f}x"), verdict(ratio >= 20)))
+    for size, mbs in sorted(targets.get("ingest1", {}).items(), key=lambda kv: size_key(kv[0])):
+        w("| ingest >= 150 MB/s per core (%s, 1 thread) | %.0f MB/s | %s |" % (size, mbs, verdict(mbs >= 150)))
+    if "20m" in targets.get("maxrss", {}):
+        mr = targets["maxrss"]["20m"]
+        w("| 20M users within 24 GiB | %.1f GiB max RSS | %s |" % (mr / 2**30, verdict(mr < 24 * 2**30)))
+    else:
+        w("| 20M users within 24 GiB | not measured in this run | n/a |")
+    w("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
