@@ -110,6 +110,8 @@ def main():
     w("- machine: %s cores, %s, %.1f GiB memory, %s" % (
         m.get("nproc", "?"), m.get("cpu", "?"), fl(m.get("mem_total_kib")) / 1048576.0,
         m.get("kernel", "?")))
+    if m.get("cpu_detail"):
+        w("- cpu: %s" % m["cpu_detail"])
     w("- compiler: %s; commit %s" % (m.get("compiler", "?"), m.get("git", "?")))
     w("- command: `%s`" % m.get("command", "?"))
     w("- medians over the runs; load = 1/5/15-minute load average just before each run "
@@ -206,8 +208,10 @@ def main():
                 arcs = fl(cc["work"])
                 ours = fl(cc["wall_s"])
                 kt.setdefault("cc_edges", {})[t] = arcs / 2 / ours
+                kt.setdefault("cc_edges_cpu", {})[t] = arcs / 2 / fl(cc["cpu_s"])
                 if icc:
                     kt.setdefault("cc_ratio", {})[t] = fl(icc["wall_s"]) / ours
+                    kt.setdefault("cc_ratio_cpu", {})[t] = fl(icc["cpu_s"]) / fl(cc["cpu_s"])
                 w("| components (fg_cc vs igraph_connected_components) | %d | %s edges/s (%s arcs/s) | %s | %s | %s |" % (
                     t, rate(arcs / 2 / ours), rate(arcs / ours),
                     fnum(fl(icc["wall_s"]), "{:.3f} s") if icc else "n/a",
@@ -219,6 +223,8 @@ def main():
                 sweep = fl(s1["wall_s"]) - fl(s0["wall_s"])
                 sw_rate = fl(s0["work"]) / sweep if sweep > 0 else float("nan")
                 kt.setdefault("lpa_sweep", {})[t] = sw_rate
+                csw = fl(s1["cpu_s"]) - fl(s0["cpu_s"])
+                kt.setdefault("lpa_sweep_cpu", {})[t] = fl(s0["work"]) / csw if csw > 0 else float("nan")
                 w("| one ring sweep (fg_rings, 1 sweep minus setup) | %d | %s arcs/s (%.3f s) | | | |" % (
                     t, rate(sw_rate), sweep))
             if full:
@@ -226,6 +232,8 @@ def main():
                 iw = fl(ilpa["wall_s"]) if ilpa else float("nan")
                 ratio = iw / fl(full["wall_s"]) if ilpa else float("nan")
                 kt.setdefault("lpa_ratio", {})[t] = (ratio, capped)
+                if ilpa and not capped:
+                    kt.setdefault("lpa_ratio_cpu", {})[t] = fl(ilpa["cpu_s"]) / fl(full["cpu_s"])
                 w("| rings to convergence (fg_rings vs igraph_community_label_propagation) | %d | %.3f s (%s) | %s | %s%s | %s |" % (
                     t, fl(full["wall_s"]), full["note"],
                     ("> %.0f s" % iw) if capped else fnum(iw, "{:.2f} s"),
@@ -234,10 +242,12 @@ def main():
             cd = kget(krows, "fg_cdlp", t)
             if cd:
                 kt.setdefault("cdlp", {})[t] = fl(cd["rate"])
+                kt.setdefault("cdlp_cpu", {})[t] = fl(cd["work"]) / fl(cd["cpu_s"])
                 w("| one CDLP iteration (Graphalytics fg_cdlp) | %d | %s arcs/s | | | |" % (t, rate(fl(cd["rate"]))))
             ra = kget(krows, "fg_risk_all_fixed", t)
             if ra:
                 kt.setdefault("risk_iter", {})[t] = fl(ra["rate"])
+                kt.setdefault("risk_iter_cpu", {})[t] = fl(ra["work"]) / fl(ra["cpu_s"])
                 w("| one risk iteration, whole graph (fg_risk, every user a seed) | %d | %s arcs/s | | | |" % (t, rate(fl(ra["rate"]))))
             pr = kget(krows, "fg_pagerank", t)
             if pr:
@@ -248,6 +258,8 @@ def main():
                 if o_:
                     ratio = fl(i_["wall_s"]) / fl(o_["wall_s"]) if i_ else float("nan")
                     kt.setdefault(ours_b + "_ratio", {})[t] = ratio
+                    if i_:
+                        kt.setdefault(ours_b + "_ratio_cpu", {})[t] = fl(i_["cpu_s"]) / fl(o_["cpu_s"])
                     w("| %s | %d | %.3f s | %s | %s | %s |" % (
                         label, t, fl(o_["wall_s"]), fnum(fl(i_["wall_s"]), "{:.3f} s") if i_ else "n/a",
                         fnum(ratio, "{:.1f}x"),
@@ -261,22 +273,27 @@ def main():
                   fl(fl_[0]["rate"]) / 1e6, fl(fl_[1]["rate"]) / 1e6, fl(fl_[2]["rate"]) / 1e6,
                   (", the real ingest into the link set %.0f MB/s" % (fl(ing["rate"]) / 1e6)) if ing else ""))
             targets.setdefault("floor", {})[size] = [fl(x["rate"]) / 1e6 for x in fl_]
+        if ing and fl(ing["cpu_s"]) > 0:
+            targets.setdefault("ingest_cpu", {})[size] = fl(ing["work"]) / fl(ing["cpu_s"]) / 1e6
 
     # targets
     w("## Targets of the issue\n")
-    w("| target | measured | verdict |")
-    w("|---|---|---|")
+    w("Verdict on wall time (best thread count); the last column divides the same work by the "
+      "process CPU seconds at 1 thread instead, i.e. what one unloaded core would do, for a "
+      "loaded machine.\n")
+    w("| target | measured (wall) | verdict | per CPU-second, 1 thread |")
+    w("|---|---|---|---|")
 
     def verdict(ok):
         return "met" if ok else "**not met**"
 
     run = targets.get("run", {})
     if "2m" in run:
-        bt, md, _ = run["2m"]
-        w("| 2M-user world CSV-to-commit within 15 s | %.1f s wall at %d threads (CPU %.1f s) | %s |" % (
-            md["wall"], bt, md["cpu"], verdict(md["wall"] <= 15)))
+        bt, md, per_t = run["2m"]
+        w("| 2M-user world CSV-to-commit within 15 s | %.1f s at %d threads | %s | CPU %.1f s in all at %d threads |" % (
+            md["wall"], bt, verdict(md["wall"] <= 15), md["cpu"], bt))
     for size, bpl in sorted(targets.get("bpl", {}).items(), key=lambda kv: size_key(kv[0])):
-        w("| < 120 bytes peak RSS per input link (%s) | %.0f | %s |" % (size, bpl, verdict(bpl < 120)))
+        w("| < 120 bytes peak RSS per input link (%s) | %.0f | %s | |" % (size, bpl, verdict(bpl < 120)))
     kern = targets.get("kern", {})
     big = max(kern, key=size_key) if kern else None
     if big:
@@ -284,33 +301,49 @@ def main():
 
         def best(name):
             v = k.get(name, {})
-            return max(v.values()) if v else float("nan")
+            v = [x for x in v.values() if not math.isnan(x)]
+            return max(v) if v else float("nan")
+
+        def one(name):
+            return k.get(name, {}).get(1, float("nan"))
+
+        def cpuv(x, lim):
+            return "" if math.isnan(x) else " (%s)" % ("met" if x >= lim else "not met")
         if "cc_edges" in k:
-            w("| components > 100 M edges/s (%s, best thread count) | %s edges/s | %s |" % (
-                big, rate(best("cc_edges")), verdict(best("cc_edges") > 100e6)))
+            w("| components > 100 M edges/s (%s) | %s edges/s | %s | %s edges/s%s |" % (
+                big, rate(best("cc_edges")), verdict(best("cc_edges") > 100e6),
+                rate(one("cc_edges_cpu")), cpuv(one("cc_edges_cpu"), 100e6)))
         if "lpa_sweep" in k:
-            w("| one LPA iteration > 100 M arcs/s (%s; fg_rings sweep / fg_cdlp iteration) | %s / %s arcs/s | %s |" % (
-                big, rate(best("lpa_sweep")), rate(best("cdlp")), verdict(best("lpa_sweep") > 100e6)))
+            w("| one LPA iteration > 100 M arcs/s (%s; fg_rings sweep, fg_cdlp iteration) | %s, %s arcs/s | %s | %s, %s arcs/s%s |" % (
+                big, rate(best("lpa_sweep")), rate(best("cdlp")), verdict(best("lpa_sweep") > 100e6),
+                rate(one("lpa_sweep_cpu")), rate(one("cdlp_cpu")), cpuv(one("lpa_sweep_cpu"), 100e6)))
         if "risk_iter" in k:
-            w("| one risk iteration > 200 M arcs/s (%s) | %s arcs/s | %s |" % (
-                big, rate(best("risk_iter")), verdict(best("risk_iter") > 200e6)))
-        for name, label in (("cc_ratio", "components"), ("fg_risk_seeds_ratio", "risk (seeds)"),
-                            ("fg_risk_all_conv_ratio", "risk (every user)")):
+            w("| one risk iteration > 200 M arcs/s (%s, whole graph) | %s arcs/s | %s | %s arcs/s%s |" % (
+                big, rate(best("risk_iter")), verdict(best("risk_iter") > 200e6),
+                rate(one("risk_iter_cpu")), cpuv(one("risk_iter_cpu"), 200e6)))
+        for name, label in (("cc_ratio", "components"), ("fg_risk_seeds_ratio", "risk from the seeds"),
+                            ("fg_risk_all_conv_ratio", "risk from every user")):
             if name in k:
                 b = best(name)
-                w("| %s >= 20x igraph (%s) | %s | %s |" % (label, big, fnum(b, "{:.1f}x"),
-                                                          verdict(b >= 20)))
+                c = one(name + "_cpu")
+                w("| %s >= 20x igraph (%s) | %s | %s | %s%s |" % (
+                    label, big, fnum(b, "{:.1f}x"), verdict(b >= 20), fnum(c, "{:.1f}x"), cpuv(c, 20)))
         if "lpa_ratio" in k:
             ratio, capped = max(k["lpa_ratio"].values(), key=lambda x: x[0])
-            w("| rings >= 20x igraph LPA (%s) | %s%s | %s |" % (
-                big, ">" if capped else "", fnum(ratio, "{:.0f}x"), verdict(ratio >= 20)))
+            c = one("lpa_ratio_cpu")
+            w("| rings >= 20x igraph LPA (%s) | %s%s | %s | %s |" % (
+                big, ">" if capped else "", fnum(ratio, "{:.0f}x"), verdict(ratio >= 20),
+                "igraph capped" if capped else fnum(c, "{:.0f}x")))
     for size, mbs in sorted(targets.get("ingest1", {}).items(), key=lambda kv: size_key(kv[0])):
-        w("| ingest >= 150 MB/s per core (%s, 1 thread) | %.0f MB/s | %s |" % (size, mbs, verdict(mbs >= 150)))
+        ic = targets.get("ingest_cpu", {}).get(size, float("nan"))
+        w("| ingest >= 150 MB/s per core (%s, 1 thread) | %.0f MB/s | %s | %s |" % (
+            size, mbs, verdict(mbs >= 150),
+            "" if math.isnan(ic) else "%.0f MB/s (bench_kernels ingest)%s" % (ic, " (met)" if ic >= 150 else " (not met)")))
     if "20m" in targets.get("maxrss", {}):
         mr = targets["maxrss"]["20m"]
-        w("| 20M users within 24 GiB | %.1f GiB max RSS | %s |" % (mr / 2**30, verdict(mr < 24 * 2**30)))
+        w("| 20M users within 24 GiB | %.1f GiB max RSS | %s | |" % (mr / 2**30, verdict(mr < 24 * 2**30)))
     else:
-        w("| 20M users within 24 GiB | not measured in this run | n/a |")
+        w("| 20M users within 24 GiB | not measured in this run | n/a | |")
     w("")
     print("\n".join(out))
 

@@ -20,6 +20,9 @@
 # Timings depend on the machine and its load: never used by the tests.
 set -euo pipefail
 
+# The whole script is one function, parsed before it runs: editing this file
+# while a benchmark is running cannot change the running one.
+main() {
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
@@ -83,6 +86,7 @@ ln -sfn "$(basename "$out")" bench/results/latest 2>/dev/null || true
 	echo "date_utc	$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "nproc	$nproc_"
 	echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+	echo "cpu_detail	$(lscpu 2>/dev/null | awk -F: '/^(CPU max MHz|L2 cache|L3 cache|Hypervisor vendor)/ {gsub(/^ +/, "", $2); printf "%s: %s; ", $1, $2}')$(awk '/cpu MHz/ {print "MHz " $4; exit}' /proc/cpuinfo)"
 	echo "mem_total_kib	$(awk '/MemTotal/ {print $2}' /proc/meminfo)"
 	echo "kernel	$(uname -sr)"
 	echo "compiler	$(cc --version | head -1)"
@@ -147,3 +151,5 @@ rm -f "$out/time.txt"
 python3 "$here/report.py" "$out" >"$out/report.md"
 cat "$out/report.md"
 echo "run.sh: results in $out" >&2
+}
+main "$@"; exit $?
