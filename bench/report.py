@@ -8,6 +8,7 @@ met / not met.  Standard library only.
 """
 import csv
 import math
+import re
 import os
 import statistics
 import sys
@@ -244,6 +245,14 @@ def main():
                 kt.setdefault("cdlp", {})[t] = fl(cd["rate"])
                 kt.setdefault("cdlp_cpu", {})[t] = fl(cd["work"]) / fl(cd["cpu_s"])
                 w("| one CDLP iteration (Graphalytics fg_cdlp) | %d | %s arcs/s | | | |" % (t, rate(fl(cd["rate"]))))
+            rsd, rs1 = kget(krows, "fg_risk_seeds", t), kget(krows, "fg_risk_seeds_1iter", t)
+            if rsd and rs1:
+                mt = re.search(r"(\d+) iterations", rsd["note"])
+                its = int(mt.group(1)) if mt else 0
+                dt = fl(rsd["wall_s"]) - fl(rs1["wall_s"])
+                if its > 1 and dt > 0:
+                    w("| risk from the seeds: setup / per iteration over the active set | %d | %.3f s / %.2f ms, %s arcs/s | | | |" % (
+                        t, fl(rs1["wall_s"]), dt / (its - 1) * 1e3, rate(fl(rs1["work"]) * (its - 1) / dt)))
             ra = kget(krows, "fg_risk_all_fixed", t)
             if ra:
                 kt.setdefault("risk_iter", {})[t] = fl(ra["rate"])
