@@ -6,33 +6,37 @@
  * hub-free CSR and an order-independent input digest.
  *
  * Accumulation (fg_linkset): user ids, kind names and (kind, value) entities
- * are interned (fg_intern) to temporary ids in order of first appearance.
- * Each row appends one 24-byte record {key, first, last} to a buffer: for
- * entity links key = user_tmp << 32 | entity_tmp, for relation rows (one
- * buffer per relation kind) key = min(a, b) << 32 | max(a, b) over the two
- * users' temporary ids, so both directions meet.  Nothing is probed per row
- * for duplicates; instead, when a large buffer is full it is sorted and
- * merged in place (min first / max last) before growing, which bounds memory
- * by the distinct links even when the input repeats rows.
+ * are interned (fg_intern) to temporary ids.  Link rows are batched (512 at a
+ * time) so that the interning lookups, which are cache misses, can be
+ * prefetched together.  Each row appends one 24-byte record {key, first,
+ * last} to a buffer: for entity links key = user_tmp << 32 | entity_tmp, for
+ * relation rows (one buffer per relation kind) key = min(a, b) << 32 |
+ * max(a, b) over the two users' temporary ids, so both directions meet.
+ * Nothing is probed per row for duplicates; a buffer past COMPACT_MIN records
+ * is sorted and merged in place (min first / max last) before it grows, which
+ * bounds memory by the distinct links when the input repeats rows.
  *
  * Build: the interning indexes are dropped; kinds, users and entities are
  * ranked by string order with an MSD radix sort over 8-byte big-endian chunks
- * (American flag sort per chunk, Bentley & McIlroy / McIlroy, Bostic & McIlroy
- * "Engineering radix sort", 1993), users and entities in parallel sections;
+ * (an in-place American flag sort per chunk: McIlroy, Bostic & McIlroy,
+ * "Engineering radix sort", Computing Systems 6(1), 1993), users and entities
+ * in parallel sections; the string pools lose their interning headers;
  * records are renumbered in place, sorted by the 64-bit canonical key with the
- * same in-place radix sort (top level split across threads) and merged; the
- * sorted buffers are merged (k-way, relation kinds first by kind rank for a
- * tie on the pair) into the struct-of-arrays links.  Shares come from one
- * pass over the links, the CSR from fg_csr_from_arcs.  Every parallel step
- * either computes element-wise or sorts disjoint ranges with unique keys, so
- * the result is the same for any thread count, and the merges of duplicates
- * are commutative (min/max, label priority), so it is the same for any row
- * order.
+ * same radix sort (top level split across threads) and merged; the sorted
+ * buffers are merged (k-way; a tie on a user pair is ordered by kind rank)
+ * into the struct-of-arrays links.  Shares come from one pass over the links,
+ * the CSR from fg_csr_from_arcs (hub links enter it as self-loops that it
+ * drops, so no copy of the arcs is made).  Every parallel step either computes
+ * element-wise or sorts disjoint ranges, so the result is the same for any
+ * thread count; the merges of duplicates are commutative (min/max, label
+ * priority) and temporary ids never reach the result, so it is the same for
+ * any row order.
  *
- * Memory (per distinct link L, users U, entities E): records 24 L while
- * accumulating; at the peak of the build records + links (24 + 26) L plus the
- * string arenas; the graph keeps links 26 L, CSR 8 L + 8 (U + E), users 17 U,
- * entities 23 E and the strings.
+ * Memory, bytes (L distinct links, U users, E entities, S string bytes):
+ * accumulating: records 24 L, interning S + 7 (U + E) + index 8..16 (U + E);
+ * build peak: records 24 L + links 26 L + strings + vertex arrays, or, later,
+ * the graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
+ * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
  *
  * Complexity: O(rows + L + total string bytes) expected.
  * Thread-safety: a linkset is fed by one thread; fg_graph_build uses OpenMP
@@ -69,8 +73,16 @@
 #define OMP(x)
 #endif
 
-/* Buffers at least this large are compacted (sorted + merged) before growing. */
+/*
+ * Buffers at least this large (16 Mi records, 384 MiB) are compacted (sorted +
+ * merged) before growing: below it, repeated rows cost 24 bytes each until the
+ * build; above it, memory stays bounded by the distinct links.
+ */
+#ifndef FG_GRAPH_COMPACT_MIN
 #define COMPACT_MIN ((size_t)1 << 24)
+#else
+#define COMPACT_MIN ((size_t)FG_GRAPH_COMPACT_MIN) /* tests of the compaction path */
+#endif
 /* Sorts of at least this many records split their top level across threads. */
 #define PAR_SORT_MIN ((size_t)1 << 16)
 
