@@ -149,10 +149,24 @@ static int label_rank(uint8_t l)
 	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
 }
 
+/* Index (0..7) of the highest non-zero byte of x != 0. */
+static int top_byte(uint64_t x)
+{
+#if defined(__GNUC__)
+	return (63 - __builtin_clzll(x)) / 8;
+#else
+	int b = 0;
+	while (x >>= 8)
+		b++;
+	return b;
+#endif
+}
+
 /*
  * In-place MSD radix sort (American flag sort) on a 64-bit `key` member,
- * 8 bits per level from bit `shift` down; levels where all keys share the
- * digit are skipped.  Not stable; with `par`, the buckets of the first
+ * 8 bits per level from bit `shift` down; each call starts at the highest
+ * byte where its keys differ (found in one pass), so shared digits cost
+ * nothing.  Not stable; with `par`, the buckets of the first
  * non-trivial level are sorted by several threads (disjoint ranges, so the
  * result equals the serial one).
  */
@@ -172,22 +186,21 @@ static int label_rank(uint8_t l)
 	static void NAME(T *a, size_t n, int shift, int par)                            \
 	{                                                                               \
 		size_t cnt[256], start[256], next[256];                                 \
-		for (;;) {                                                              \
-			if (n < 48) {                                                   \
-				NAME##_ins(a, n);                                       \
-				return;                                                 \
-			}                                                               \
-			memset(cnt, 0, sizeof(cnt));                                    \
-			for (size_t i = 0; i < n; i++)                                  \
-				cnt[(a[i].key >> shift) & 0xff]++;                      \
-			if (cnt[(a[0].key >> shift) & 0xff] == n) {                     \
-				if (shift == 0)                                         \
-					return;                                         \
-				shift -= 8;                                             \
-				continue;                                               \
-			}                                                               \
-			break;                                                          \
+		uint64_t diff = 0;                                                      \
+		if (n < 48) {                                                           \
+			NAME##_ins(a, n);                                               \
+			return;                                                         \
 		}                                                                       \
+		/* start at the highest byte where the keys differ (one pass) */        \
+		for (size_t i = 1; i < n; i++)                                          \
+			diff |= a[i].key ^ a[0].key;                                    \
+		diff &= shift == 56 ? ~(uint64_t)0 : ((uint64_t)1 << (shift + 8)) - 1;  \
+		if (diff == 0)                                                          \
+			return;                                                         \
+		shift = top_byte(diff) * 8;                                             \
+		memset(cnt, 0, sizeof(cnt));                                            \
+		for (size_t i = 0; i < n; i++)                                          \
+			cnt[(a[i].key >> shift) & 0xff]++;                              \
 		start[0] = 0;                                                           \
 		for (int b = 1; b < 256; b++)                                           \
 			start[b] = start[b - 1] + cnt[b - 1];                           \
