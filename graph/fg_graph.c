@@ -19,8 +19,9 @@
  * Build: the interning indexes are dropped; kinds, users and entities are
  * ranked by string order with an MSD radix sort over 8-byte big-endian chunks
  * (an in-place American flag sort per chunk: McIlroy, Bostic & McIlroy,
- * "Engineering radix sort", Computing Systems 6(1), 1993), users and entities
- * in parallel sections; the string pools lose their interning headers;
+ * "Engineering radix sort", Computing Systems 6(1), 1993); the users and each
+ * kind's entities are independent tasks run in parallel; the string pools
+ * lose their interning headers;
  * records are renumbered in place, sorted by the 64-bit canonical key with the
  * same radix sort (top level split across threads) and merged; the sorted
  * buffers are merged (k-way; a tie on a user pair is ordered by kind rank)
@@ -248,50 +249,30 @@ typedef struct skey {
 
 DEFINE_AFSORT(sort_skeys, skey)
 
-/*
- * The strings being ranked: the interned string of an id, preceded (for
- * entities) by the 2-byte big-endian rank of its tag (kind), so that byte
- * order of these virtual strings is order by (kind name, value).
- */
+/* The strings being ranked: those of an interning table, by id. */
 typedef struct strsrc {
 	const fg_intern *t;
-	const uint32_t *tag_rank; /* NULL: no prefix */
 } strsrc;
 
 static uint64_t vlen(const strsrc *src, uint32_t id)
 {
-	return (src->tag_rank ? 2 : 0) + (uint64_t)fg_intern_len(src->t, id);
+	return fg_intern_len(src->t, id);
 }
 
-/* Bytes [depth, depth + 8) of the virtual string, big-endian, 0-padded. */
+/* Bytes [depth, depth + 8) of the string, big-endian, 0-padded. */
 static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
 {
 	const unsigned char *s = (const unsigned char *)fg_intern_str(src->t, id);
-	uint64_t len = fg_intern_len(src->t, id), plen = src->tag_rank ? 2 : 0, x = 0;
+	uint64_t len = fg_intern_len(src->t, id), x = 0;
 
-	if (plen == 2 && depth == 0 && len >= 6) {
-		/* the first chunk of an entity: kind rank, then 6 bytes of value */
-		x = src->tag_rank[fg_intern_tag(src->t, id)];
-		for (int j = 0; j < 6; j++)
-			x = x << 8 | s[j];
-		return x;
-	}
-	if (depth >= plen && depth - plen + 8 <= len) {
-		s += depth - plen;
+	if (depth + 8 <= len) {
+		s += depth;
 		for (int j = 0; j < 8; j++)
 			x = x << 8 | s[j];
 		return x;
 	}
-	for (uint64_t j = 0; j < 8; j++) {
-		uint64_t pos = depth + j, b = 0;
-		if (pos < plen) {
-			uint32_t r = src->tag_rank[fg_intern_tag(src->t, id)];
-			b = pos == 0 ? (r >> 8) & 0xff : r & 0xff;
-		} else if (pos - plen < len) {
-			b = s[pos - plen];
-		}
-		x = x << 8 | b;
-	}
+	for (uint64_t j = 0; j < 8; j++)
+		x = x << 8 | (depth + j < len ? s[depth + j] : 0);
 	return x;
 }
 
@@ -846,7 +827,7 @@ static int build_kinds(fg_graph *g, pool *p, uint32_t *kind_rank, fg_linkset *ls
 {
 	uint32_t nk = ls->kinds.n;
 	skey *work = fg_mallocarray(nk ? nk : 1, sizeof(*work));
-	strsrc src = { &ls->kinds, NULL };
+	strsrc src = { &ls->kinds };
 
 	if (!work || fg_intern_seal(&ls->kinds) != FG_OK) {
 		fg_free(work);
@@ -888,6 +869,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	pool *p = NULL;
 	uint32_t *kind_rank = NULL, *user_rank = NULL, *ent_rank = NULL;
 	skey *uwork = NULL, *ework = NULL;
+	uint64_t *kstart = NULL;
 	head *heads = NULL;
 	struct hubref {
 		uint64_t at;
@@ -947,20 +929,41 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		goto cleanup;
 	}
 	{
-		strsrc us = { &ls->users, NULL }, es = { &ls->ents, kind_rank };
-		OMP(omp parallel sections)
-		{
-			OMP(omp section)
-			rank_strings(user_rank, uwork, &us, nu);
-			OMP(omp section)
-			rank_strings(ent_rank, ework, &es, ne);
+		/*
+		 * Entities are ordered by (kind, value): bucket them by kind rank,
+		 * then sort each kind's values; users and the kinds are independent
+		 * tasks (users first: the largest), each sorted serially.
+		 */
+		strsrc us = { &ls->users }, es = { &ls->ents };
+		int64_t task;
+		if (!(kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+			rc = nomem("ranks");
+			goto cleanup;
 		}
+		for (uint32_t t = 0; t < ne; t++)
+			kstart[kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
+		for (uint32_t k = 0; k < nk; k++)
+			kstart[k + 2] += kstart[k + 1];
+		for (uint32_t t = 0; t < ne; t++)
+			ework[kstart[kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+		/* now kstart[k] .. kstart[k + 1] is kind rank k */
+		OMP(omp parallel for schedule(dynamic, 1))
+		for (task = -1; task < (int64_t)nk; task++) {
+			if (task < 0)
+				rank_strings(user_rank, uwork, &us, nu);
+			else
+				sort_strings(&es, ework + kstart[task], kstart[task + 1] - kstart[task], 0);
+		}
+		for (uint32_t q = 0; q < ne; q++)
+			ent_rank[ework[q].id] = q;
 	}
 	PH("rank");
 	fg_free(uwork);
 	uwork = NULL;
 	fg_free(ework);
 	ework = NULL;
+	fg_free(kstart);
+	kstart = NULL;
 
 	g->n_users = nu;
 	g->n_entities = ne;
@@ -1153,6 +1156,7 @@ cleanup:
 	fg_free(ent_rank);
 	fg_free(uwork);
 	fg_free(ework);
+	fg_free(kstart);
 	fg_free(heads);
 	fg_free(hub_at);
 	return rc;
