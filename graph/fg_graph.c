@@ -276,14 +276,12 @@ static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
 	return x;
 }
 
-static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth);
-
 /*
- * a[0..m) share the chunk ending at `end`: those that end there come first,
- * shorter first (byte order puts a proper prefix first), the rest are sorted
- * on the following chunks.  At most 9 can end (one per length).
+ * a[0..m) are equal up to `end`: move those that end there to the front,
+ * shorter first (byte order puts a proper prefix first), and return how many;
+ * the rest continue on the following chunks.  Few can end (one per length).
  */
-static void resolve_run(const strsrc *src, skey *a, size_t m, uint64_t end)
+static size_t ended_first(const strsrc *src, skey *a, size_t m, uint64_t end)
 {
 	size_t k = 0;
 
@@ -303,25 +301,42 @@ static void resolve_run(const strsrc *src, skey *a, size_t m, uint64_t end)
 		}
 		a[j] = x;
 	}
-	if (m - k > 1)
-		sort_strings(src, a + k, m - k, end);
+	return k;
 }
 
-/* Sort a[0..n) (distinct strings equal on [0, depth)) by byte order from depth on. */
+/*
+ * Sort a[0..n) (distinct strings equal on [0, depth)) by byte order from depth
+ * on.  A chunk shared by all strings (a long common prefix) is handled by the
+ * loop, not by recursion, so common prefixes cost no stack.
+ */
 static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth)
 {
-	size_t i = 0;
+	for (;;) {
+		size_t i = 0, k;
 
-	for (size_t k = 0; k < n; k++)
-		a[k].key = chunk(src, a[k].id, depth);
-	sort_skeys(a, n, 56, 0);
-	while (i < n) {
-		size_t j = i + 1;
-		while (j < n && a[j].key == a[i].key)
-			j++;
-		if (j - i > 1)
-			resolve_run(src, a + i, j - i, depth + 8);
-		i = j;
+		if (n < 2)
+			return;
+		for (size_t q = 0; q < n; q++)
+			a[q].key = chunk(src, a[q].id, depth);
+		sort_skeys(a, n, 56, 0);
+		depth += 8;
+		if (a[0].key == a[n - 1].key) {
+			k = ended_first(src, a, n, depth);
+			a += k;
+			n -= k;
+			continue;
+		}
+		while (i < n) {
+			size_t j = i + 1;
+			while (j < n && a[j].key == a[i].key)
+				j++;
+			if (j - i > 1) {
+				k = ended_first(src, a + i, j - i, depth);
+				sort_strings(src, a + i + k, j - i - k, depth);
+			}
+			i = j;
+		}
+		return;
 	}
 }
 
