@@ -453,9 +453,9 @@ int fg_cmd_run(int argc, char **argv)
 	t0 = fg_clock();
 	if ((rc = fg_linkset_new(&ls, &r->cfg)) != FG_OK || (rc = ingest(r, ls)) != FG_OK)
 		goto cleanup;
-	phase_done(r, PH_INGEST, t0, "%llu rows, %llu links, %llu bad, %llu outside the window",
-	           (unsigned long long)r->bad.rows_read, (unsigned long long)fg_linkset_n_links(ls),
-	           (unsigned long long)r->bad.total, (unsigned long long)r->bad.rows_filtered);
+	phase_done(r, PH_INGEST, t0, "%llu rows, %llu bad, %llu outside the window",
+	           (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
+	           (unsigned long long)r->bad.rows_filtered);
 	if (r->bad.total)
 		fg_badrows_report(&r->bad);
 
