@@ -465,6 +465,35 @@ START_TEST(ring_grows_keeps_key_then_merges_and_splits)
 }
 END_TEST
 
+/* The README's second night: a ring grows under its key, a new ring appears. */
+START_TEST(second_night_of_the_world)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "n.db");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *e2 = sample("night2/edges.csv"), *u2 = sample("night2/users.csv");
+	char *k1;
+	sqlite3 *h;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--edges", e2, "--users", u2, NULL });
+	h = db_open(db);
+	k1 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	               "AND s.ring_id = r.ring_id WHERE r.run_id = 1 AND s.user_id = 'u03e86bba'");
+	ck_assert_str_eq(q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join1'"), k1);
+	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join2'"), "grown");
+	ck_assert_int_eq(q_int(h, "SELECT r.n_users FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                          "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), 4);
+	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), "new");
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2 AND status NOT IN ('stable')"), 2);
+	sqlite3_close(h);
+	free(k1);
+	fgt_rmtree(dir);
+}
+END_TEST
+
 START_TEST(dissolved_ring_recorded)
 {
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "x.db");
@@ -592,6 +621,7 @@ int main(void)
 	tcase_add_test(tc, digest_independent_of_threads_and_row_order);
 	tcase_add_test(tc, planted_rings_rank_first_on_world);
 	tcase_add_test(tc, ring_grows_keeps_key_then_merges_and_splits);
+	tcase_add_test(tc, second_night_of_the_world);
 	tcase_add_test(tc, dissolved_ring_recorded);
 	tcase_add_test(tc, retention_keeps_newest);
 	tcase_add_test(tc, sqlite_input_equals_csv);
