@@ -319,24 +319,41 @@ static double holdout_coin(const char *id, uint64_t seed)
 	return (double)(h >> 11) / 9007199254740992.0;
 }
 
+/* The link sink with a live progress line (only drawn when stderr is a terminal). */
+typedef struct progress_sink {
+	fg_linkset *ls;
+	uint64_t rows;
+} progress_sink;
+
+static int link_sink_progress(void *ctx, const fg_link_row *row)
+{
+	progress_sink *ps = ctx;
+
+	if ((++ps->rows & 0x3ffff) == 0)
+		fg_log_progress("ingest rows", ps->rows, 0);
+	return fg_linkset_link_sink(ps->ls, row);
+}
+
 static int ingest(fg_run *r, fg_linkset *ls)
 {
+	progress_sink ps = { ls, 0 };
 	int rc;
 
 	for (int i = 0; i < r->n_edges; i++)
-		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, fg_linkset_link_sink, ls)) != FG_OK)
+		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
 			return rc;
 	for (int i = 0; i < r->n_users_files; i++)
 		if ((rc = fg_ingest_users_csv(r->users[i], &r->cfg, &r->bad, fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	if (r->input_db) {
 		if ((rc = fg_ingest_links_sqlite(r->input_db, r->edges_sql, &r->cfg, &r->bad,
-		                                 fg_linkset_link_sink, ls)) != FG_OK)
+		                                 link_sink_progress, &ps)) != FG_OK)
 			return rc;
 		if ((rc = fg_ingest_users_sqlite(r->input_db, r->users_sql, &r->cfg, &r->bad,
 		                                 fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	}
+	fg_log_progress_end();
 	return FG_OK;
 }
 
