@@ -157,6 +157,12 @@ START_TEST(ring_beats_household)
 	              "AND u.ring_id = r.ring_id WHERE u.user_id = 'hh_u3'");
 	ck_assert_msg(ring > hh, "ring %g should score above household %g", ring, hh);
 	ck_assert_msg(ring > 2 * hh, "ring %g should clearly beat household %g", ring, hh);
+	/* components of two users or more are scored too, on the same formula */
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM components WHERE component_score IS NULL"), 0);
+	ck_assert(q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'ring_u1'") >
+	          q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'hh_u1'"));
 	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 5);
 	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
