@@ -721,17 +721,20 @@ static void *worker_main(void *arg)
 }
 
 /*
- * Fill chunk c: the carried bytes, then reads up to about `size` bytes,
- * cut at the last boundary (the rest is carried to the next chunk).
- * Returns STOP_NONE, or STOP_SERIAL (no boundary within the cap),
- * STOP_READ (*err_no set), STOP_NOMEM.
+ * Fill chunk c from file offset *next_off: about `size` bytes (pread, so the
+ * bytes after the cut are simply read again for the next chunk), cut at the
+ * last boundary; *next_off moves to the cut.  Without a boundary the chunk
+ * grows (doubling) up to max(CHUNK_GROW_MAX * size, BLOCK_SIZE).  Returns
+ * STOP_NONE, or STOP_SERIAL (no boundary within that), STOP_READ (*err_no
+ * set), STOP_NOMEM.
  */
-static int fill_chunk(chunk *c, int fd, const char **carry, size_t *carry_len,
-                      off_t *carry_off, size_t size, int *err_no)
+static int fill_chunk(chunk *c, int fd, off_t *next_off, size_t size, int *err_no)
 {
-	size_t len = *carry_len, target = len + size, cap_max = len + CHUNK_GROW_MAX * size;
+	size_t len = 0, target = size, cap_max = CHUNK_GROW_MAX * size;
 
-	c->off = *carry_off;
+	if (cap_max < BLOCK_SIZE)
+		cap_max = BLOCK_SIZE;
+	c->off = *next_off;
 	c->last = false;
 	for (;;) {
 		bool eof = false;
@@ -745,12 +748,8 @@ static int fill_chunk(chunk *c, int fd, const char **carry, size_t *carry_len,
 			c->in = q;
 			c->in_cap = target;
 		}
-		if (*carry_len) {
-			memcpy(c->in, *carry, *carry_len);
-			*carry_len = 0;
-		}
 		while (len < target) {
-			ssize_t k = read(fd, c->in + len, target - len);
+			ssize_t k = pread(fd, c->in + len, target - len, c->off + (off_t)len);
 
 			if (k < 0) {
 				if (errno == EINTR)
@@ -767,14 +766,13 @@ static int fill_chunk(chunk *c, int fd, const char **carry, size_t *carry_len,
 		if (eof) {
 			c->in_len = len;
 			c->last = true;
+			*next_off = c->off + (off_t)len;
 			return STOP_NONE;
 		}
 		b = find_boundary(c->in, len);
 		if (b) {
 			c->in_len = b;
-			*carry = c->in + b;
-			*carry_len = len - b;
-			*carry_off = c->off + (off_t)b;
+			*next_off = c->off + (off_t)b;
 			return STOP_NONE;
 		}
 		if (target >= cap_max)
@@ -867,9 +865,8 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 	int nt = 0, i, ret, stop = STOP_NONE, err_no = 0;
 	bool pool_ok = false;
 	ssize_t n;
-	size_t skip = 0, pos = 0, carry_len;
-	const char *carry;
-	off_t carry_off, stop_off = 0;
+	size_t skip = 0, pos = 0;
+	off_t next_off, stop_off = 0;
 	uint64_t k_read = 0, k_cons = 0, base;
 
 	memset(&P, 0, sizeof(P));
@@ -882,9 +879,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 	if (ret)
 		return ret;
 	base = r->line;
-	carry = block + skip + pos;
-	carry_len = (size_t)n - skip - pos;
-	carry_off = (off_t)(skip + pos);
+	next_off = (off_t)(skip + pos);
 
 	P.nslots = 2 * (size_t)nworkers;
 	P.slots = fg_calloc(P.nslots, sizeof(*P.slots));
@@ -924,7 +919,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 		while (stop == STOP_NONE && k_read - k_cons < P.nslots &&
 		       (k_read == 0 || !P.slots[(k_read - 1) % P.nslots].last)) {
 			c = &P.slots[k_read % P.nslots];
-			stop = fill_chunk(c, fd, &carry, &carry_len, &carry_off, size, &err_no);
+			stop = fill_chunk(c, fd, &next_off, size, &err_no);
 			if (stop != STOP_NONE) {
 				stop_off = c->off;
 				break;
