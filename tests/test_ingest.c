@@ -545,6 +545,8 @@ START_TEST(parallel_equals_serial_on_malformed_quotes)
 		"user_id,kind,value\nu1,device,\"unterminated\nu2,device,d2\nu3,device,d3\n",
 		"\"user_id\",\"kind\",\"value\"\n\"u1\",\"device\",\"d\n1\"\n\"u2\" ,\"device\",\" d2\"\n",
 		"user_id,kind,value\n\n\n\"u1\",device,d1\n,,\nu2,device\n\"\"\"\"\n",
+		/* a literal quote makes the parity even inside a quoted first field */
+		"user_id,kind,value\nu0,dev\"ice,d0\n\"u1\nz\",device,d1\nu2,device,d2\n",
 	};
 	size_t i;
 
