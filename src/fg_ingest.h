@@ -28,7 +28,11 @@
  * 1-based row number in the result and "file" is "DB:edges" or "DB:query".
  *
  * Strings handed to a sink are valid only during the callback.
- * Thread-safety: a reader is used by one thread at a time.
+ * Thread-safety: a reader is used by one thread at a time.  The CSV reader
+ * parses large regular files with cfg->threads worker threads (0: the OpenMP
+ * default) but calls the sink only from the calling thread, in file order;
+ * rows, bad rows, messages and the stopping point are the same for any
+ * thread count.
  */
 #ifndef FG_SRC_FG_INGEST_H
 #define FG_SRC_FG_INGEST_H

@@ -32,12 +32,14 @@
  * sink), adding the chunk's first line: rows, messages, line numbers and the
  * stopping point are those of the serial reader, for any thread count.
  * Exactness on malformed quoting (libcsv in non-strict mode may disagree with
- * quote parity): a chunk is trusted only if the previous chunk's parser ended
- * between records (libcsv ROW_NOT_BEGUN after its last LF); by induction each
- * worker then starts in the serial reader's state.  Otherwise, or when no
- * boundary is found within 4 chunks (CR-only line ends, a huge quoted field),
- * the rest of the file from that chunk on is read serially.  At most 2 chunks
- * per worker are in flight (memory about 2 x threads x 2 x chunk).
+ * quote parity, e.g. `"a"b` or `a"b`): a chunk's rows are applied only if its
+ * parser ended between records (libcsv ROW_NOT_BEGUN after its last LF), or
+ * it is the last chunk; by induction every applied chunk was parsed from the
+ * serial reader's state.  Otherwise, or when no boundary is found within
+ * max(4 chunks, 1 MiB) (CR-only line ends, a huge quoted field), the serial
+ * reader re-reads the file from that chunk's start.  Chunks are read with
+ * pread (the bytes after a cut are read again for the next chunk).  At most 2
+ * chunks per worker are in flight (memory about 2 x threads x 2.5 x chunk).
  *
  * Complexity: O(bytes); no allocation or formatting per row (except bad rows).
  * Thread-safety: one reader per thread (the realloc cap is thread-local); the
