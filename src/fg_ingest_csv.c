@@ -23,7 +23,8 @@
  * `chunk` bytes (2 MiB; FG_INGEST_CHUNK or fg_ingest_csv_set_chunk) cut after
  * the last LF preceded by an even number of '"' since the chunk start (RFC
  * 4180: a record boundary; doubled quotes count twice).  Worker threads
- * (pthreads, one per thread of cfg->threads) parse chunks with their own
+ * (pthreads, cfg->threads - 1 of them; the calling thread parses the next
+ * untaken chunk rather than wait for one) parse chunks with their own
  * libcsv parser and csv_reader starting at relative line 0, check rows with
  * fg_ingest_row_check and store them (normalised strings, verdicts, bad-row
  * values already quoted, a deferred parse error) in the chunk's row buffer.
@@ -39,7 +40,7 @@
  * max(4 chunks, 1 MiB) (CR-only line ends, a huge quoted field), the serial
  * reader re-reads the file from that chunk's start.  Chunks are read with
  * pread (the bytes after a cut are read again for the next chunk).  At most 2
- * chunks per worker are in flight (memory about 2 x threads x 2.5 x chunk).
+ * chunks per thread are in flight (memory about 2 x threads x 2.5 x chunk).
  *
  * Complexity: O(bytes); no allocation or formatting per row (except bad rows).
  * Thread-safety: one reader per thread (the realloc cap is thread-local); the
@@ -692,23 +693,56 @@ static void parse_chunk(chunk *c, csv_reader *r, bool setup_ok)
 	csv_free(&p);
 }
 
+/* A parsing thread's own state: check context and reader (header shared). */
+typedef struct helper {
+	fg_ingest_ctx ctx;
+	csv_reader r;
+	bool inited, ok;
+} helper;
+
+static void helper_init(helper *h, const pool *P)
+{
+	memset(h, 0, sizeof(*h));
+	h->inited = true;
+	h->ok = fg_ingest_ctx_init(&h->ctx, P->mode, P->cfg, NULL, NULL, NULL, NULL, P->file) ==
+	                FG_OK &&
+	        reader_init(&h->r, &h->ctx, 0) == FG_OK;
+	h->r.have_header = true;
+	h->r.colrole = P->head->colrole; /* shared, read-only; not freed here */
+	h->r.ncols = P->head->ncols;
+}
+
+static void helper_free(helper *h)
+{
+	if (!h->inited)
+		return;
+	h->r.colrole = NULL;
+	reader_free(&h->r);
+	fg_ingest_ctx_free(&h->ctx);
+	h->inited = false;
+}
+
+/* Parse chunk k (taken by the caller) and mark it done. */
+static void run_chunk(pool *P, helper *h, uint64_t k)
+{
+	chunk *c = &P->slots[k % P->nslots];
+
+	parse_chunk(c, &h->r, h->ok);
+	pthread_mutex_lock(&P->mu);
+	c->done_seq = k + 1;
+	pthread_cond_broadcast(&P->done_cv);
+	pthread_mutex_unlock(&P->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	pool *P = arg;
-	fg_ingest_ctx ctx;
-	csv_reader r;
-	bool ok;
+	helper h;
 
-	memset(&r, 0, sizeof(r));
 	set_alloc_cap(P->cfg);
-	ok = fg_ingest_ctx_init(&ctx, P->mode, P->cfg, NULL, NULL, NULL, NULL, P->file) == FG_OK &&
-	     reader_init(&r, &ctx, 0) == FG_OK;
-	r.have_header = true;
-	r.colrole = P->head->colrole; /* shared, read-only; not freed here */
-	r.ncols = P->head->ncols;
+	helper_init(&h, P);
 	for (;;) {
 		uint64_t k;
-		chunk *c;
 
 		pthread_mutex_lock(&P->mu);
 		while (!P->stop && P->n_taken >= P->n_ready)
@@ -719,16 +753,9 @@ static void *worker_main(void *arg)
 		}
 		k = P->n_taken++;
 		pthread_mutex_unlock(&P->mu);
-		c = &P->slots[k % P->nslots];
-		parse_chunk(c, &r, ok);
-		pthread_mutex_lock(&P->mu);
-		c->done_seq = k + 1;
-		pthread_cond_broadcast(&P->done_cv);
-		pthread_mutex_unlock(&P->mu);
+		run_chunk(P, &h, k);
 	}
-	r.colrole = NULL;
-	reader_free(&r);
-	fg_ingest_ctx_free(&ctx);
+	helper_free(&h);
 	return NULL;
 }
 
@@ -869,10 +896,11 @@ static int read_header(csv_reader *r, struct csv_parser *p, const char *s, size_
  * FG_OK, an error, or 1 (nothing done: read serially from the start).
  */
 static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *block,
-                           size_t size, int nworkers)
+                           size_t size, int nthreads)
 {
 	fg_ingest_ctx *ctx = r->ctx;
 	pool P;
+	helper help;
 	pthread_t tid[MAX_WORKERS];
 	int nt = 0, i, ret, stop = STOP_NONE, err_no = 0;
 	bool pool_ok = false;
@@ -882,6 +910,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 	uint64_t k_read = 0, k_cons = 0, base;
 
 	memset(&P, 0, sizeof(P));
+	memset(&help, 0, sizeof(help));
 	n = read_full(fd, block, BLOCK_SIZE);
 	if (n < 0)
 		return 1; /* the serial reader reports it */
@@ -893,7 +922,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 	base = r->line;
 	next_off = (off_t)(skip + pos);
 
-	P.nslots = 2 * (size_t)nworkers;
+	P.nslots = 2 * (size_t)nthreads;
 	P.slots = fg_calloc(P.nslots, sizeof(*P.slots));
 	if (!P.slots) {
 		ret = fg_error_set(FG_ENOMEM, "%s: out of memory", ctx->file);
@@ -915,7 +944,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 		goto serial_all;
 	}
 	pool_ok = true;
-	for (i = 0; i < nworkers; i++) {
+	for (i = 0; i < nthreads - 1; i++) {
 		if (pthread_create(&tid[nt], NULL, worker_main, &P) != 0)
 			break;
 		nt++;
@@ -945,8 +974,20 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 			break;
 		c = &P.slots[k_cons % P.nslots];
 		pthread_mutex_lock(&P.mu);
-		while (c->done_seq != k_cons + 1)
+		while (c->done_seq != k_cons + 1) {
+			/* rather than wait, parse a chunk no worker has taken yet */
+			if (P.n_taken < P.n_ready) {
+				uint64_t k = P.n_taken++;
+
+				pthread_mutex_unlock(&P.mu);
+				if (!help.inited)
+					helper_init(&help, &P);
+				run_chunk(&P, &help, k);
+				pthread_mutex_lock(&P.mu);
+				continue;
+			}
 			pthread_cond_wait(&P.done_cv, &P.mu);
+		}
 		pthread_mutex_unlock(&P.mu);
 		if (!c->err && !c->last && !c->clean_end) {
 			/* quoting that libcsv reads differently from the parity: the next
@@ -998,9 +1039,11 @@ serial_rest:
 		goto cleanup;
 	}
 	reader_reset(r, base);
+	set_alloc_cap(ctx->cfg); /* a chunk parsed here may have hit the cap */
 	ret = feed_rest(r, p, fd, block, false);
 
 cleanup:
+	helper_free(&help);
 	if (pool_ok) {
 		pthread_cond_destroy(&P.done_cv);
 		pthread_cond_destroy(&P.work_cv);
