@@ -233,6 +233,7 @@ static void bench_floor(const opts *o, uint64_t bytes)
 	fg_config cfg;
 
 	fg_config_init(&cfg);
+	cfg.threads = 1; /* the CSV reader parses with cfg.threads workers */
 	for (int r = 0; r < o->runs; r++) {
 		fg_badrows bad;
 
@@ -260,6 +261,23 @@ static void bench_floor(const opts *o, uint64_t bytes)
 		char note[64];
 		snprintf(note, sizeof(note), "%llu rows", (unsigned long long)rows);
 		emit("floor_reader_nosink_rows", 1, &s_rd, (double)rows, "rows", note);
+	}
+	/* the same reader with its parallel parser (chunks parsed by worker threads) */
+	for (int ti = 0; ti < o->n_threads; ti++) {
+		sample s_par = { 0 };
+		if (o->threads[ti] < 2)
+			continue;
+		cfg.threads = o->threads[ti];
+		for (int r = 0; r < o->runs; r++) {
+			fg_badrows bad;
+			memset(&bad, 0, sizeof(bad));
+			rows = 0;
+			s_start(&s_par);
+			if (fg_ingest_links_csv(o->edges, &cfg, &bad, noop_sink, &rows) != FG_OK)
+				die("ingest");
+			s_stop(&s_par);
+		}
+		emit("reader_nosink", o->threads[ti], &s_par, (double)bytes, "B", "parallel reader");
 	}
 }
 
@@ -449,6 +467,7 @@ int main(int argc, char **argv)
 	fg_log_set_quiet(true);
 	fg_igraph_init();
 	fg_config_init(&cfg);
+	cfg.threads = o.threads[o.n_threads - 1]; /* ingest and build: the largest count */
 	bytes_e = file_size(o.edges);
 	if (o.users)
 		bytes_u = file_size(o.users);
