@@ -170,6 +170,18 @@ def main():
                     rate(arcs * md["lpa"] / md["rings"]), md["lpa"],
                     fnum(md["risk"] / md["riskit"], "{:.4f}"), md["riskit"]))
             w("")
+            # running peak RSS at the end of each phase, from the first run's log
+            lp = os.path.join(d, "log-%s-t%d-r1.txt" % (size, threads[0]))
+            peaks = []
+            if os.path.exists(lp):
+                for line in open(lp):
+                    mt = re.match(r"^(\w+)\s+[\d.]+ s\s+(\d+) MiB peak", line)
+                    if mt:
+                        peaks.append((mt.group(1), int(mt.group(2))))
+            if peaks:
+                w("Running peak RSS at the end of each phase (%d thread%s, run 1): %s.\n" % (
+                    threads[0], "" if threads[0] == 1 else "s",
+                    ", ".join("%s %d MiB" % pk for pk in peaks)))
             best_t = min(threads, key=lambda t: per_t[t]["wall"])
             targets.setdefault("run", {})[size] = (best_t, per_t[best_t], per_t)
             if 1 in per_t:
