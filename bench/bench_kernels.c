@@ -383,14 +383,14 @@ static void usage(void)
 
 static void parse_threads(opts *o, const char *s)
 {
-	char *dup = strdup(s), *tok, *save = NULL;
+	char dup[256], *tok, *save = NULL;
 
+	snprintf(dup, sizeof(dup), "%s", s);
 	o->n_threads = 0;
 	for (tok = strtok_r(dup, ",", &save); tok && o->n_threads < MAX_THREADS_LIST;
 	     tok = strtok_r(NULL, ",", &save))
 		if (atoi(tok) > 0)
 			o->threads[o->n_threads++] = atoi(tok);
-	free(dup);
 }
 
 static void parse_opts(opts *o, int argc, char **argv)
@@ -435,7 +435,7 @@ static void parse_opts(opts *o, int argc, char **argv)
 		}
 #undef OPT
 	}
-	if (!o->edges) {
+	if (!o->edges || o->n_threads == 0) {
 		usage();
 		exit(2);
 	}
