@@ -7,6 +7,7 @@
  */
 #include "fg_test.h"
 
+#include "fg_build_config.h"
 #include "fg_config.h"
 #include "fg_error.h"
 #include "fg_ingest.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +29,17 @@
 #include <unistd.h>
 
 #define RSS_LIMIT_KB (1024L * 1024L) /* 1 GiB: no hostile input may need more */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FG_ASAN 1
+#endif
+#endif
+#ifndef FG_ASAN
+#define FG_ASAN 0
+#endif
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -430,12 +443,796 @@ START_TEST(million_row_stars_read_in_bounded_memory)
 }
 END_TEST
 
+
+/* ---- the real binary on the results database ----------------------------- */
+
+#define BIN_RSS_LIMIT_KB (FG_ASAN ? 3L * 1024 * 1024 : RSS_LIMIT_KB)
+
+static char *sample(const char *rel)
+{
+	char *p = malloc(4096);
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(p, 4096, "%s/data-samples/%s", fgt_source_root(), rel);
+	return p;
+}
+
+static sqlite3 *db_ro(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_msg(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
+	              "open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s (%s)", sql, sqlite3_errmsg(db));
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* First column of the first row into out (NULL or no row: ""). */
+static void q_text(char *out, size_t cap, sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	out[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+#define MAX_TABLES 40
+
+/* What a reader sees in the results database: every table's row count, the runs. */
+typedef struct db_state {
+	int ntables;
+	char table[MAX_TABLES][64];
+	int64_t rows[MAX_TABLES];
+	int64_t runs, last_run;
+	char last_digest[128];
+} db_state;
+
+/* Read the state through a fresh read-only connection; asserts integrity_check == ok. */
+static void db_state_read(db_state *s, const char *path)
+{
+	sqlite3 *db = db_ro(path);
+	sqlite3_stmt *st = NULL;
+	char buf[256];
+
+	memset(s, 0, sizeof(*s));
+	q_text(buf, sizeof(buf), db, "PRAGMA integrity_check");
+	ck_assert_msg(strcmp(buf, "ok") == 0, "integrity_check of %s: %s", path, buf);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+	                                        "AND name NOT LIKE 'sqlite_%' ORDER BY name",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ck_assert_int_lt(s->ntables, MAX_TABLES);
+		snprintf(s->table[s->ntables], sizeof(s->table[0]), "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		s->ntables++;
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < s->ntables; i++) {
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", s->table[i]);
+		s->rows[i] = q_int(db, sql);
+	}
+	s->runs = q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'");
+	s->last_run = q_int(db, "SELECT coalesce(max(run_id), 0) FROM runs WHERE status = 'ok'");
+	q_text(s->last_digest, sizeof(s->last_digest), db,
+	       "SELECT output_digest FROM runs WHERE status = 'ok' ORDER BY run_id DESC LIMIT 1");
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static void db_state_assert_eq(const db_state *a, const db_state *b, const char *what)
+{
+	ck_assert_msg(a->ntables == b->ntables, "%s: %d tables, then %d", what, a->ntables,
+	              b->ntables);
+	for (int i = 0; i < a->ntables; i++) {
+		ck_assert_str_eq(a->table[i], b->table[i]);
+		ck_assert_msg(a->rows[i] == b->rows[i], "%s: table %s had %lld rows, now %lld", what,
+		              a->table[i], (long long)a->rows[i], (long long)b->rows[i]);
+	}
+	ck_assert_int_eq(a->runs, b->runs);
+	ck_assert_int_eq(a->last_run, b->last_run);
+	ck_assert_str_eq(a->last_digest, b->last_digest);
+}
+
+/* No row of a run newer than last_run in any table that has a run_id column. */
+static void assert_no_rows_after(const char *path, int64_t last_run)
+{
+	sqlite3 *db = db_ro(path);
+	db_state s;
+
+	db_state_read(&s, path);
+	for (int i = 0; i < s.ntables; i++) {
+		char sql[200];
+		sqlite3_stmt *st = NULL;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\" WHERE run_id > %lld", s.table[i],
+		         (long long)last_run);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+			sqlite3_finalize(st); /* no run_id column */
+			continue;
+		}
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_msg(sqlite3_column_int64(st, 0) == 0, "table %s has rows of run > %lld",
+		              s.table[i], (long long)last_run);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
+/* `fraudgraph run --quiet --top 0 --db DB --edges E [--users U] [extra...]` */
+static void run_on(bin_result *r, const char *db, const char *edges, const char *users,
+                   const char *const *env, long fsize, const char *const *extra)
+{
+	const char *args[48];
+	int n = 0;
+
+	args[n++] = "run";
+	args[n++] = "--quiet";
+	args[n++] = "--top";
+	args[n++] = "0";
+	args[n++] = "--db";
+	args[n++] = db;
+	if (edges) {
+		args[n++] = "--edges";
+		args[n++] = edges;
+	}
+	if (users) {
+		args[n++] = "--users";
+		args[n++] = users;
+	}
+	for (int i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	run_bin(r, env, fsize, args);
+}
+
+static void run_world(bin_result *r, const char *db, const char *const *env, long fsize)
+{
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+
+	run_on(r, db, e, u, env, fsize, NULL);
+	free(e);
+	free(u);
+}
+
+static void expect_ok(bin_result *r, const char *what)
+{
+	ck_assert_msg(r->rc == 0, "%s: exit %d, stderr: %s", what, r->rc, r->err);
+}
+
+/* A non-zero exit that is not a crash, with a "fraudgraph: " message naming `needle`. */
+static void expect_fail(bin_result *r, int code, const char *needle, const char *what)
+{
+	ck_assert_msg(r->rc == code, "%s: exit %d (want %d), stderr: %s", what, r->rc, code, r->err);
+	ck_assert_msg(strstr(r->err, "fraudgraph: ") != NULL, "%s: no message: %s", what, r->err);
+	if (needle)
+		ck_assert_msg(strstr(r->err, needle) != NULL, "%s: message does not name '%s': %s",
+		              what, needle, r->err);
+}
+
+static bool have_faults(void)
+{
+	if (!FG_FAULT_INJECTION)
+		fprintf(stderr, "note: built without -Dfault_injection=true: fault tests skipped\n");
+	return FG_FAULT_INJECTION;
+}
+
+static const char *const fault_points[] = {
+	"write-start", "write-user-scores", "write-rings", "write-links",
+	"write-indexes", "before-commit", "after-commit",
+};
+
+START_TEST(killed_run_leaves_earlier_run_intact)
+{
+	char *dir, *db, first_digest[128];
+	bin_result r;
+	db_state before, after;
+	int64_t first_run;
+
+	if (!have_faults())
+		return;
+	dir = fgt_tmpdir();
+	db = fgt_path(dir, "results.db");
+	run_world(&r, db, NULL, 0);
+	expect_ok(&r, "first run");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+	ck_assert_int_eq(before.runs, 1);
+	first_run = before.last_run;
+	snprintf(first_digest, sizeof(first_digest), "%s", before.last_digest);
+	ck_assert(first_digest[0] != '\0');
+	for (size_t i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++) {
+		char env[80];
+		const char *envv[] = {env, NULL};
+
+		snprintf(env, sizeof(env), "FG_FAULT_KILL_AT=%s", fault_points[i]);
+		run_world(&r, db, envv, 0);
+		ck_assert_msg(r.rc == 128 + SIGKILL, "killed at %s: exit %d, stderr: %s",
+		              fault_points[i], r.rc, r.err);
+		bin_result_free(&r);
+		db_state_read(&after, db); /* integrity_check == ok */
+		if (strcmp(fault_points[i], "after-commit") == 0) {
+			/* committed before the kill: the run is there, whole */
+			ck_assert_int_eq(after.runs, before.runs + 1);
+			ck_assert_str_eq(after.last_digest[0] ? "set" : "", "set");
+			for (int t = 0; t < after.ntables; t++)
+				ck_assert_int_ge(after.rows[t], before.rows[t]);
+		} else {
+			db_state_assert_eq(&before, &after, fault_points[i]);
+			assert_no_rows_after(db, before.last_run);
+		}
+		before = after;
+	}
+	/* the next normal run succeeds and adds exactly one run */
+	run_world(&r, db, NULL, 0);
+	expect_ok(&r, "run after the crashes");
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	ck_assert_int_eq(after.runs, before.runs + 1);
+	{
+		/* the first run's output is as it was written */
+		sqlite3 *h = db_ro(db);
+		char sql[128], digest[128];
+
+		snprintf(sql, sizeof(sql), "SELECT output_digest FROM runs WHERE run_id = %lld",
+		         (long long)first_run);
+		q_text(digest, sizeof(digest), h, sql);
+		ck_assert_str_eq(digest, first_digest);
+		sqlite3_close(h);
+	}
+	fgt_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+/* Start the binary in the background with stderr to errpath; returns its pid. */
+static pid_t start_bin(const char *errpath, const char *const *env, const char *const *args)
+{
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	argv[n++] = fgt_bin();
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDWR);
+		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || e < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(in, 1);
+		dup2(e, 2);
+		for (int i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_bin(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Wait until errpath holds `line` (the process announced a fault-point pause). */
+static void wait_for_line(pid_t pid, const char *errpath, const char *line)
+{
+	for (int i = 0; i < 120 * 100; i++) {
+		char *t = fgt_read_file(errpath, NULL);
+		bool found = t && strstr(t, line);
+		int status;
+
+		free(t);
+		if (found)
+			return;
+		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the run ended before '%s'", line);
+		usleep(10000);
+	}
+	ck_abort_msg("no '%s' from the run within 120 s", line);
+}
+
+START_TEST(concurrent_run_reader_and_explain)
+{
+	char *dir, *db, *errp, *e, *u;
+	bin_result r;
+	db_state before, during, after;
+	sqlite3 *held;
+	pid_t pid;
+	int rc;
+	char user[256];
+
+	if (!have_faults())
+		return;
+	dir = fgt_tmpdir();
+	db = fgt_path(dir, "results.db");
+	errp = fgt_path(dir, "first.err");
+	e = sample("world/edges.csv");
+	u = sample("world/users.csv");
+	run_world(&r, db, NULL, 0);
+	expect_ok(&r, "first run");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+
+	/* a reader holding a read transaction from before the second run */
+	held = db_ro(db);
+	ck_assert_int_eq(sqlite3_exec(held, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
+	q_text(user, sizeof(user), held, "SELECT user_id FROM user_scores ORDER BY user_id LIMIT 1");
+	ck_assert(user[0] != '\0');
+
+	{
+		const char *env[] = {"FG_FAULT_SLEEP_AT=before-commit:120", NULL};
+		const char *args[] = {"run", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL};
+
+		pid = start_bin(errp, env, args);
+	}
+	wait_for_line(pid, errp, "sleeping 120 s at before-commit");
+
+	/* everything written, not committed: readers see the previous complete run */
+	db_state_read(&during, db);
+	db_state_assert_eq(&before, &during, "reader during the write");
+
+	/* a second run on the same database fails at once, clearly, and changes nothing */
+	run_world(&r, db, NULL, 0);
+	expect_fail(&r, 6, NULL, "second concurrent run");
+	bin_result_free(&r);
+
+	/* explain works during a run (reads the last committed run) */
+	{
+		const char *args[] = {"explain", "--db", db, user, NULL};
+
+		run_bin(&r, NULL, 0, args);
+		if (strstr(r.err, "not built yet"))
+			fprintf(stderr, "note: explain not built yet: concurrent explain not checked\n");
+		else
+			ck_assert_msg(r.rc == 0 && r.out[0], "explain during a run: exit %d, %s", r.rc,
+			              r.err);
+		bin_result_free(&r);
+	}
+
+	/* let the first run commit */
+	ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+	rc = wait_bin(pid);
+	{
+		char *t = fgt_read_file(errp, NULL);
+
+		ck_assert_msg(rc == 0, "held run: exit %d, stderr: %s", rc, t);
+		free(t);
+	}
+	/* the old read transaction still sees its snapshot; a new one sees the new run */
+	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
+	ck_assert_int_eq(sqlite3_exec(held, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"),
+	                 before.runs + 1);
+	sqlite3_close(held);
+	db_state_read(&after, db);
+	ck_assert_int_eq(after.runs, before.runs + 1);
+	fgt_rmtree(dir);
+	free(db);
+	free(errp);
+	free(e);
+	free(u);
+	free(dir);
+}
+END_TEST
+
+START_TEST(unusable_paths_fail_clearly)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "results.db");
+	char *afile = fgt_path(dir, "afile"), *under_file = fgt_path(afile, "r.db");
+	char *missing = fgt_path(dir, "no-such-dir/r.db");
+	char *nocsv = fgt_path(dir, "missing.csv");
+	char *e = sample("collusion/edges.csv");
+	bin_result r;
+	db_state before, after;
+
+	run_on(&r, db, e, NULL, NULL, 0, NULL);
+	expect_ok(&r, "first run");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+
+	run_on(&r, missing, e, NULL, NULL, 0, NULL);
+	expect_fail(&r, 1, "no-such-dir/r.db", "DB in a missing directory");
+	bin_result_free(&r);
+
+	fgt_write_file(afile, "not a directory\n", (size_t)-1);
+	run_on(&r, under_file, e, NULL, NULL, 0, NULL);
+	expect_fail(&r, 1, "afile/r.db", "DB under a regular file");
+	bin_result_free(&r);
+
+	if (geteuid() == 0) {
+		fprintf(stderr, "note: running as root: the read-only directory case is skipped "
+		                "(permission bits do not stop root)\n");
+	} else {
+		char *ro = fgt_path(dir, "ro"), *rodb = fgt_path(ro, "r.db");
+
+		ck_assert_int_eq(mkdir(ro, 0755), 0);
+		ck_assert_int_eq(chmod(ro, 0555), 0);
+		run_on(&r, rodb, e, NULL, NULL, 0, NULL);
+		expect_fail(&r, 1, "ro/r.db", "DB in a read-only directory");
+		bin_result_free(&r);
+		chmod(ro, 0755);
+		free(rodb);
+		free(ro);
+	}
+
+	/* unreadable inputs: a directory, a missing file; nothing stored */
+	run_on(&r, db, dir, NULL, NULL, 0, NULL);
+	expect_fail(&r, 1, dir, "a directory as --edges");
+	bin_result_free(&r);
+	run_on(&r, db, nocsv, NULL, NULL, 0, NULL);
+	expect_fail(&r, 1, "missing.csv", "a missing --edges");
+	bin_result_free(&r);
+	{
+		const char *extra[] = {"--users", nocsv, NULL};
+
+		run_on(&r, db, e, NULL, NULL, 0, extra);
+		expect_fail(&r, 1, "missing.csv", "a missing --users");
+		bin_result_free(&r);
+	}
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "failed runs");
+	fgt_rmtree(dir);
+	free(db);
+	free(afile);
+	free(under_file);
+	free(missing);
+	free(nocsv);
+	free(e);
+	free(dir);
+}
+END_TEST
+
+START_TEST(disk_full_fails_cleanly)
+{
+	char *dir = fgt_tmpdir(), *fresh = fgt_path(dir, "fresh.db"), *db = fgt_path(dir, "r.db");
+	bin_result r;
+	db_state before, after;
+	struct stat st;
+
+	/* a fresh database that cannot grow past 48 KiB */
+	run_world(&r, fresh, NULL, 48 * 1024);
+	ck_assert_msg(r.rc == 1, "fresh DB, disk full: exit %d, stderr: %s", r.rc, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
+	bin_result_free(&r);
+	if (stat(fresh, &st) == 0 && st.st_size > 0) {
+		sqlite3 *h = db_ro(fresh);
+		char buf[64];
+		int64_t n = 0;
+
+		q_text(buf, sizeof(buf), h, "PRAGMA integrity_check");
+		ck_assert_str_eq(buf, "ok");
+		if (q_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"))
+			n = q_int(h, "SELECT count(*) FROM runs");
+		ck_assert_int_eq(n, 0);
+		sqlite3_close(h);
+	}
+
+	/* a database with a good run: the next run hits the limit; the first stays whole */
+	run_world(&r, db, NULL, 0);
+	expect_ok(&r, "first run");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+	ck_assert_int_eq(stat(db, &st), 0);
+	run_world(&r, db, NULL, 64 * 1024);
+	ck_assert_msg(r.rc == 1, "disk full: exit %d, stderr: %s", r.rc, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "disk full");
+	/* and with room again, the next run succeeds */
+	run_world(&r, db, NULL, 0);
+	expect_ok(&r, "run after disk full");
+	bin_result_free(&r);
+	fgt_rmtree(dir);
+	free(fresh);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+START_TEST(every_nth_allocation_failing)
+{
+	char *dir, *db, *e, *u;
+	bin_result r;
+	db_state before, after;
+	int failures = 0, step = FG_ASAN ? 31 : 7;
+	long n;
+	bool succeeded = false;
+
+	if (!have_faults())
+		return;
+	dir = fgt_tmpdir();
+	db = fgt_path(dir, "results.db");
+	e = sample("collusion/edges.csv");
+	u = sample("collusion/users.csv");
+	run_on(&r, db, e, u, NULL, 0, NULL);
+	expect_ok(&r, "first run");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+	for (n = 1; n <= 2000 && !succeeded; n += step) {
+		char env[40];
+		const char *envv[] = {env, NULL};
+
+		snprintf(env, sizeof(env), "FG_FAIL_ALLOC=%ld", n);
+		run_on(&r, db, e, u, envv, 0, NULL);
+		if (r.rc == 0) {
+			succeeded = true; /* past the run's last allocation: every later N passes too */
+		} else {
+			ck_assert_msg(r.rc == 1, "FG_FAIL_ALLOC=%ld: exit %d, stderr: %s", n, r.rc, r.err);
+			ck_assert_msg(strstr(r.err, "out of memory") != NULL,
+			              "FG_FAIL_ALLOC=%ld: no 'out of memory' in: %s", n, r.err);
+			failures++;
+		}
+		bin_result_free(&r);
+		if (!succeeded && failures % 16 == 1) {
+			db_state_read(&after, db);
+			db_state_assert_eq(&before, &after, env);
+		}
+	}
+	fprintf(stderr, "allocation failures: %d runs failed cleanly (N = 1..%ld step %d)%s\n",
+	        failures, n - step, step, succeeded ? ", then a run passed its last allocation" : "");
+	ck_assert_int_gt(failures, 10);
+	db_state_read(&after, db);
+	ck_assert_int_eq(after.runs, before.runs + (succeeded ? 1 : 0));
+	fgt_rmtree(dir);
+	free(db);
+	free(e);
+	free(u);
+	free(dir);
+}
+END_TEST
+
+/* A small source database for --input. */
+static void make_source_db(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "CREATE TABLE edges(user_id TEXT, kind TEXT, value TEXT, seen_at);"
+	                              "INSERT INTO edges VALUES ('a','card','c1',1700000000),"
+	                              " ('b','card','c1',1700000000), ('b','device','d1',NULL),"
+	                              " ('c','device','d1',NULL), ('c','user','a',NULL);"
+	                              "CREATE TABLE users(user_id TEXT, created_at, label);"
+	                              "INSERT INTO users VALUES ('a',NULL,'fraud'), ('b',NULL,NULL);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+START_TEST(user_queries_cannot_write)
+{
+	static const char *const bad_sql[] = {
+		"DELETE FROM edges",
+		"INSERT INTO edges VALUES ('x','card','y',1)",
+		"UPDATE edges SET value = 'x'",
+		"DROP TABLE edges",
+		"CREATE TABLE t(x)",
+		"SELECT * FROM edges; DELETE FROM edges",
+		"SELECT * FROM edges; SELECT * FROM edges",
+		"PRAGMA journal_mode=DELETE",
+		"VACUUM",
+	};
+	char *dir = fgt_tmpdir(), *src = fgt_path(dir, "source.db"), *db = fgt_path(dir, "r.db");
+	char *other = fgt_path(dir, "other.db"), *copy = fgt_path(dir, "copy.db");
+	char attach[4300], vacuum[4300];
+	const char *special[] = {attach, vacuum};
+	size_t len0, len1;
+	char *bytes0, *bytes1;
+	bin_result r;
+	db_state before, after;
+
+	make_source_db(src);
+	bytes0 = fgt_read_file(src, &len0);
+	ck_assert_ptr_nonnull(bytes0);
+	{
+		const char *extra[] = {"--input", src, NULL};
+
+		run_on(&r, db, NULL, NULL, NULL, 0, extra);
+		expect_ok(&r, "--input with the default queries");
+		bin_result_free(&r);
+	}
+	db_state_read(&before, db);
+	snprintf(attach, sizeof(attach), "ATTACH '%s' AS o", other);
+	snprintf(vacuum, sizeof(vacuum), "VACUUM INTO '%s'", copy);
+	for (size_t i = 0; i < sizeof(bad_sql) / sizeof(bad_sql[0]) + 2; i++) {
+		const char *sql = i < sizeof(bad_sql) / sizeof(bad_sql[0])
+		                      ? bad_sql[i]
+		                      : special[i - sizeof(bad_sql) / sizeof(bad_sql[0])];
+
+		for (int users = 0; users < 2; users++) {
+			const char *extra[] = {"--input", src, users ? "--users-sql" : "--edges-sql", sql,
+			                       NULL};
+
+			run_on(&r, db, NULL, NULL, NULL, 0, extra);
+			ck_assert_msg(r.rc != 0 && r.rc < 128, "%s: exit %d, stderr: %s", sql, r.rc, r.err);
+			ck_assert_msg(strstr(r.err, "read-only") || strstr(r.err, "one SQL statement") ||
+			                  strstr(r.err, "ATTACH"),
+			              "%s: refusal does not say why: %s", sql, r.err);
+			bin_result_free(&r);
+		}
+	}
+	bytes1 = fgt_read_file(src, &len1);
+	ck_assert_ptr_nonnull(bytes1);
+	ck_assert(len0 == len1 && memcmp(bytes0, bytes1, len0) == 0);
+	ck_assert_int_ne(access(other, F_OK), 0);
+	ck_assert_int_ne(access(copy, F_OK), 0);
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "refused queries");
+	{
+		const char *extra[] = {"--input", src, "--edges-sql",
+		                       "SELECT user_id, kind, value FROM edges WHERE kind <> 'user'", NULL};
+
+		run_on(&r, db, NULL, NULL, NULL, 0, extra);
+		expect_ok(&r, "a read-only query");
+		bin_result_free(&r);
+	}
+	free(bytes0);
+	free(bytes1);
+	fgt_rmtree(dir);
+	free(src);
+	free(db);
+	free(other);
+	free(copy);
+	free(dir);
+}
+END_TEST
+
+/* ---- hostile input through the binary ------------------------------------- */
+
+START_TEST(hub_of_a_million_users_is_cut_and_recorded)
+{
+	char *dir = fgt_tmpdir(), *p = fgt_path(dir, "e.csv"), *db = fgt_path(dir, "r.db");
+	FILE *f = open_w(p);
+	bin_result r;
+	sqlite3 *h;
+
+	fprintf(f, "user_id,kind,value\n");
+	for (int i = 0; i < 1000000; i++)
+		fprintf(f, "u%d,device,hub\n", i);
+	fprintf(f, "u1,card,c1\nu2,card,c1\nu3,card,c1\n");
+	close_w(f);
+	run_on(&r, db, p, NULL, NULL, 0, NULL);
+	expect_ok(&r, "hub of a million users");
+	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
+	bin_result_free(&r);
+	h = db_ro(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE kind = 'device'"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT share FROM hubs WHERE kind = 'device'"), 1000000);
+	ck_assert_int_eq(q_int(h, "SELECT n_hubs FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 1000000);
+	/* cut: the hub ties nobody together; the card does */
+	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 3);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+	free(p);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+START_TEST(user_with_a_million_entities)
+{
+	char *dir = fgt_tmpdir(), *p = fgt_path(dir, "e.csv"), *db = fgt_path(dir, "r.db");
+	FILE *f = open_w(p);
+	bin_result r;
+	sqlite3 *h;
+
+	fprintf(f, "user_id,kind,value\n");
+	for (int i = 0; i < 1000000; i++)
+		fprintf(f, "whale,device,d%d\n", i);
+	fprintf(f, "minnow,device,d7\n");
+	close_w(f);
+	run_on(&r, db, p, NULL, NULL, 0, NULL);
+	expect_ok(&r, "a user with a million devices");
+	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
+	bin_result_free(&r);
+	h = db_ro(db);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 2);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+	free(p);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+START_TEST(empty_worlds_and_hostile_files_through_run)
+{
+	char *dir = fgt_tmpdir(), *p = fgt_path(dir, "e.csv"), *db = fgt_path(dir, "r.db");
+	bin_result r;
+	FILE *f;
+
+	/* header only: an empty world is a correct (empty) result or a clear data error */
+	fgt_write_file(p, "user_id,kind,value\n", (size_t)-1);
+	run_on(&r, db, p, NULL, NULL, 0, NULL);
+	ck_assert_msg(r.rc == 0 || r.rc == 3, "header only: exit %d, stderr: %s", r.rc, r.err);
+	if (r.rc == 0) {
+		sqlite3 *h = db_ro(db);
+
+		ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 0);
+		ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores"), 0);
+		sqlite3_close(h);
+	} else {
+		ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
+	}
+	bin_result_free(&r);
+
+	/* an empty file: exit 3 naming it */
+	fgt_write_file(p, "", 0);
+	run_on(&r, db, p, NULL, NULL, 0, NULL);
+	expect_fail(&r, 3, "e.csv", "empty edges file");
+	bin_result_free(&r);
+
+	/* only bad rows: all self links, invalid UTF-8, NUL bytes, a million-byte field */
+	f = open_w(p);
+	fprintf(f, "user_id,kind,value\nu1,user,u1\nu2,device,\xff\nu3,card,a");
+	fputc(0, f);
+	fprintf(f, "b\nu4,device,");
+	for (int i = 0; i < 1000000; i++)
+		fputc('x', f);
+	fprintf(f, "\nu5,card,c\nu6,card,c\n");
+	close_w(f);
+	run_on(&r, db, p, NULL, NULL, 0, NULL);
+	expect_ok(&r, "bad rows under the limit");
+	bin_result_free(&r);
+	{
+		sqlite3 *h = db_ro(db);
+
+		ck_assert_int_eq(q_int(h, "SELECT n_bad_rows FROM runs ORDER BY run_id DESC LIMIT 1"), 4);
+		ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 2);
+		sqlite3_close(h);
+	}
+	{
+		const char *extra[] = {"--strict", NULL};
+
+		run_on(&r, db, p, NULL, NULL, 0, extra);
+		expect_fail(&r, 3, "e.csv:2", "strict");
+		bin_result_free(&r);
+	}
+	fgt_rmtree(dir);
+	free(p);
+	free(db);
+	free(dir);
+}
+END_TEST
+
 /* ---- suite ---------------------------------------------------------------- */
 
 static Suite *reliability_suite(void)
 {
 	Suite *s = suite_create("reliability");
-	TCase *hostile = tcase_create("hostile");
+	TCase *hostile = tcase_create("hostile"), *faults;
 
 	tcase_set_timeout(hostile, 240);
 	tcase_add_test(hostile, field_of_a_million_characters);
@@ -444,7 +1241,20 @@ static Suite *reliability_suite(void)
 	tcase_add_test(hostile, header_only_empty_file_and_garbage);
 	tcase_add_test(hostile, self_link_relation_is_a_bad_row);
 	tcase_add_test(hostile, million_row_stars_read_in_bounded_memory);
+	tcase_add_test(hostile, hub_of_a_million_users_is_cut_and_recorded);
+	tcase_add_test(hostile, user_with_a_million_entities);
+	tcase_add_test(hostile, empty_worlds_and_hostile_files_through_run);
 	suite_add_tcase(s, hostile);
+
+	faults = tcase_create("faults");
+	tcase_set_timeout(faults, 300);
+	tcase_add_test(faults, killed_run_leaves_earlier_run_intact);
+	tcase_add_test(faults, concurrent_run_reader_and_explain);
+	tcase_add_test(faults, unusable_paths_fail_clearly);
+	tcase_add_test(faults, disk_full_fails_cleanly);
+	tcase_add_test(faults, every_nth_allocation_failing);
+	tcase_add_test(faults, user_queries_cannot_write);
+	suite_add_tcase(s, faults);
 	return s;
 }
 
