@@ -362,25 +362,62 @@ static int db_fail(sqlite3 *db, const char *what)
 	return fg_error_set(FG_EDB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Collects the previous run's memberships, mapped to tonight's user ids. */
+typedef struct member_ctx {
+	fg_run *r;
+	uint32_t *pair_prev, *pair_user;
+	uint64_t n, cap;
+} member_ctx;
+
+static int take_member(void *vctx, int64_t ring_id, const char *ring_key, const char *user_id)
+{
+	member_ctx *m = vctx;
+	fg_run *r = m->r;
+	uint32_t lo = 0, hi = r->n_prev_rings;
+	int64_t u;
+
+	(void)ring_key;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (r->prev_rings[mid].ring_id < ring_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= r->n_prev_rings || r->prev_rings[lo].ring_id != ring_id || !user_id)
+		return FG_OK;
+	u = fg_graph_find_user(r->g, user_id);
+	if (u < 0)
+		return FG_OK; /* gone tonight */
+	if (m->n == m->cap) {
+		uint64_t cap = m->cap ? m->cap * 2 : 4096;
+		uint32_t *a = fg_reallocarray(m->pair_prev, cap, sizeof(*a));
+		if (a)
+			m->pair_prev = a;
+		uint32_t *b = fg_reallocarray(m->pair_user, cap, sizeof(*b));
+		if (b)
+			m->pair_user = b;
+		if (!a || !b)
+			return fg_error_set(FG_ENOMEM, "out of memory reading the previous ring members");
+		m->cap = cap;
+	}
+	m->pair_prev[m->n] = lo;
+	m->pair_user[m->n] = (uint32_t)u;
+	m->n++;
+	return FG_OK;
+}
+
 int fg_run_track(fg_run *r)
 {
 	sqlite3 *db = fg_store_db(r->store);
 	sqlite3_stmt *st = NULL;
-	uint32_t *pair_prev = NULL, *pair_user = NULL;
-	uint64_t n_pairs = 0, cap = 0, next_key = 1;
+	member_ctx m = { .r = r };
+	int64_t max_key = 0;
 	int rc = FG_OK, s;
 
-	if ((rc = fg_store_latest_run(r->store, &r->prev_run_id)) != FG_OK)
+	if ((rc = fg_store_latest_run(r->store, &r->prev_run_id)) != FG_OK ||
+	    (rc = fg_store_max_ring_key(r->store, &max_key)) != FG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT max(CAST(substr(ring_key, 2) AS INTEGER)) FROM "
-	                       "(SELECT ring_key FROM rings UNION ALL SELECT ring_key FROM dissolved_rings)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, "reading ring keys");
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		next_key = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-	sqlite3_finalize(st);
-	st = NULL;
-
 	if (r->prev_run_id > 0) {
 		uint32_t cap_r = 0;
 		if (sqlite3_prepare_v2(db, "SELECT ring_id, ring_key, first_run_id, n_users FROM rings "
@@ -411,59 +448,16 @@ int fg_run_track(fg_run *r)
 			rc = db_fail(db, "reading the previous rings");
 			goto cleanup;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (sqlite3_prepare_v2(db, "SELECT ring_id, user_id FROM user_scores "
-		                       "WHERE run_id = ? AND ring_id IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
-			rc = db_fail(db, "reading the previous ring members");
+		if ((rc = fg_store_prev_ring_members(r->store, r->prev_run_id, take_member, &m)) != FG_OK)
 			goto cleanup;
-		}
-		sqlite3_bind_int64(st, 1, r->prev_run_id);
-		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t rid = sqlite3_column_int64(st, 0), u;
-			const char *uid = (const char *)sqlite3_column_text(st, 1);
-			uint32_t lo = 0, hi = r->n_prev_rings;
-			while (lo < hi) {
-				uint32_t mid = lo + (hi - lo) / 2;
-				if (r->prev_rings[mid].ring_id < rid)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo >= r->n_prev_rings || r->prev_rings[lo].ring_id != rid || !uid)
-				continue;
-			u = fg_graph_find_user(r->g, uid);
-			if (u < 0)
-				continue;
-			if (n_pairs == cap) {
-				uint32_t *a, *b;
-				cap = cap ? cap * 2 : 4096;
-				a = fg_reallocarray(pair_prev, cap, sizeof(*a));
-				if (a)
-					pair_prev = a;
-				b = fg_reallocarray(pair_user, cap, sizeof(*b));
-				if (b)
-					pair_user = b;
-				if (!a || !b) {
-					rc = fg_error_set(FG_ENOMEM, "out of memory reading the previous ring members");
-					goto cleanup;
-				}
-			}
-			pair_prev[n_pairs] = lo;
-			pair_user[n_pairs] = (uint32_t)u;
-			n_pairs++;
-		}
-		if (s != SQLITE_DONE) {
-			rc = db_fail(db, "reading the previous ring members");
-			goto cleanup;
-		}
 	}
 	rc = fg_track_rings(&r->track, r->scores->ring_index, r->g->n_users, r->scores->n_rings,
-	                    r->prev_rings, r->n_prev_rings, pair_prev, pair_user, n_pairs, next_key, r->run_id);
+	                    r->prev_rings, r->n_prev_rings, m.pair_prev, m.pair_user, m.n,
+	                    (uint64_t)max_key + 1, r->run_id);
 cleanup:
 	sqlite3_finalize(st);
-	fg_free(pair_prev);
-	fg_free(pair_user);
+	fg_free(m.pair_prev);
+	fg_free(m.pair_user);
 	return rc;
 }
 

@@ -56,6 +56,7 @@ typedef struct fg_graph {
 	uint32_t *ent_share;
 	uint8_t *ent_hub;        /* 1 if hub (excluded from g) */
 	double *ent_weight;
+	double relation_weight;  /* weight of a user-user arc, from cfg->relation_weight */
 
 	/* links, sorted by (user, target, kind) */
 	uint64_t n_links;

@@ -1,0 +1,520 @@
+#include "tool_util.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- output buffer ------------------------------------------------------ */
+
+static bool sbuf_reserve(fg_sbuf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->nomem)
+		return false;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = fg_realloc(b->s, cap);
+	if (!p) {
+		b->nomem = true;
+		return false;
+	}
+	b->s = p;
+	b->cap = cap;
+	return true;
+}
+
+void fg_sbuf_putn(fg_sbuf *b, const char *s, size_t n)
+{
+	if (!sbuf_reserve(b, n))
+		return;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void fg_sbuf_puts(fg_sbuf *b, const char *s)
+{
+	fg_sbuf_putn(b, s, strlen(s));
+}
+
+void fg_sbuf_printf(fg_sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !sbuf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void fg_sbuf_json_str(fg_sbuf *b, const char *s)
+{
+	if (!s) {
+		fg_sbuf_puts(b, "null");
+		return;
+	}
+	fg_sbuf_putn(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fg_sbuf_puts(b, "\\\""); break;
+		case '\\': fg_sbuf_puts(b, "\\\\"); break;
+		case '\n': fg_sbuf_puts(b, "\\n"); break;
+		case '\r': fg_sbuf_puts(b, "\\r"); break;
+		case '\t': fg_sbuf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fg_sbuf_printf(b, "\\u%04x", *p);
+			else
+				fg_sbuf_putn(b, (const char *)p, 1);
+		}
+	}
+	fg_sbuf_putn(b, "\"", 1);
+}
+
+void fg_sbuf_json_num(fg_sbuf *b, double v)
+{
+	if (!isfinite(v))
+		fg_sbuf_puts(b, "null");
+	else
+		fg_sbuf_printf(b, "%.10g", v == 0 ? 0.0 : v); /* no "-0" */
+}
+
+void fg_sbuf_xml(fg_sbuf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fg_sbuf_puts(b, "&amp;"); break;
+		case '<': fg_sbuf_puts(b, "&lt;"); break;
+		case '>': fg_sbuf_puts(b, "&gt;"); break;
+		case '"': fg_sbuf_puts(b, "&quot;"); break;
+		case '\'': fg_sbuf_puts(b, "&apos;"); break;
+		default:
+			/* XML 1.0 forbids most control characters, even escaped */
+			if (*p >= 0x20 || *p == '\t' || *p == '\n')
+				fg_sbuf_putn(b, (const char *)p, 1);
+		}
+	}
+}
+
+void fg_sbuf_clip(fg_sbuf *b, const char *s, size_t max)
+{
+	size_t n = strlen(s), cut;
+
+	if (n <= max || max < 4) {
+		fg_sbuf_putn(b, s, n);
+		return;
+	}
+	cut = max - 3;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--; /* do not split a UTF-8 sequence */
+	fg_sbuf_putn(b, s, cut);
+	fg_sbuf_puts(b, "...");
+}
+
+int fg_sbuf_check(const fg_sbuf *b)
+{
+	if (b->nomem)
+		return fg_error_set(FG_ENOMEM, "out of memory while formatting the output");
+	return FG_OK;
+}
+
+int fg_sbuf_write(const fg_sbuf *b, FILE *f)
+{
+	if (b->len && fwrite(b->s, 1, b->len, f) != b->len)
+		return fg_error_set(FG_EIO, "writing the output: %s", strerror(errno));
+	if (fflush(f) != 0)
+		return fg_error_set(FG_EIO, "writing the output: %s", strerror(errno));
+	return FG_OK;
+}
+
+void fg_sbuf_free(fg_sbuf *b)
+{
+	fg_free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->nomem = false;
+}
+
+/* ---- text tables -------------------------------------------------------- */
+
+/* Invariant: cells holds n_cells strings, row-major, ncols per row. */
+struct fg_table {
+	int ncols;
+	char **headers;
+	char *align;
+	size_t max_width;
+	char **cells;
+	size_t n_cells, cap_cells;
+	bool nomem;
+};
+
+int fg_table_new(fg_table **out, int ncols, const char *const *headers, const char *align,
+                 size_t max_width)
+{
+	fg_table *t;
+
+	*out = NULL;
+	t = fg_calloc(1, sizeof(*t));
+	if (!t)
+		return fg_error_set(FG_ENOMEM, "out of memory (table)");
+	t->ncols = ncols;
+	t->max_width = max_width;
+	t->headers = fg_calloc((size_t)ncols, sizeof(char *));
+	t->align = fg_strndup(align, strlen(align));
+	if (!t->headers || !t->align) {
+		fg_table_free(&t);
+		return fg_error_set(FG_ENOMEM, "out of memory (table)");
+	}
+	for (int c = 0; c < ncols; c++) {
+		t->headers[c] = fg_strndup(headers[c], strlen(headers[c]));
+		if (!t->headers[c]) {
+			fg_table_free(&t);
+			return fg_error_set(FG_ENOMEM, "out of memory (table)");
+		}
+	}
+	*out = t;
+	return FG_OK;
+}
+
+void fg_table_cell(fg_table *t, const char *fmt, ...)
+{
+	fg_sbuf b = { 0 };
+	va_list ap;
+	int n;
+	char *s;
+
+	if (t->nomem)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = n >= 0 ? fg_malloc((size_t)n + 1) : NULL;
+	if (!s) {
+		t->nomem = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (t->max_width && (size_t)n > t->max_width) {
+		fg_sbuf_clip(&b, s, t->max_width);
+		fg_free(s);
+		if (b.nomem) {
+			fg_sbuf_free(&b);
+			t->nomem = true;
+			return;
+		}
+		s = b.s;
+	}
+	if (t->n_cells == t->cap_cells) {
+		size_t cap = t->cap_cells ? 2 * t->cap_cells : 64;
+		char **p = fg_reallocarray(t->cells, cap, sizeof(char *));
+		if (!p) {
+			fg_free(s);
+			t->nomem = true;
+			return;
+		}
+		t->cells = p;
+		t->cap_cells = cap;
+	}
+	t->cells[t->n_cells++] = s;
+}
+
+/* Display width: UTF-8 code points (good enough for ids and values). */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+void fg_table_print(fg_sbuf *out, const fg_table *t, int indent)
+{
+	size_t w[32] = { 0 };
+	int nc = t->ncols < 32 ? t->ncols : 32;
+	size_t rows = t->n_cells / (size_t)t->ncols;
+
+	for (int c = 0; c < nc; c++)
+		w[c] = width(t->headers[c]);
+	for (size_t i = 0; i < rows * (size_t)t->ncols; i++) {
+		int c = (int)(i % (size_t)t->ncols);
+		size_t cw = width(t->cells[i]);
+		if (c < nc && cw > w[c])
+			w[c] = cw;
+	}
+	for (size_t r = 0; r <= rows; r++) {
+		size_t linestart = out->len;
+		fg_sbuf_printf(out, "%*s", indent, "");
+		for (int c = 0; c < nc; c++) {
+			const char *s = r == 0 ? t->headers[c] : t->cells[(r - 1) * (size_t)t->ncols + (size_t)c];
+			size_t pad = w[c] - width(s);
+			if (c)
+				fg_sbuf_puts(out, "  ");
+			if (t->align[c] == 'r')
+				fg_sbuf_printf(out, "%*s", (int)pad, "");
+			fg_sbuf_puts(out, s);
+			if (t->align[c] != 'r' && c + 1 < nc)
+				fg_sbuf_printf(out, "%*s", (int)pad, "");
+		}
+		/* no trailing blanks */
+		while (!out->nomem && out->len > linestart && out->s[out->len - 1] == ' ')
+			out->s[--out->len] = '\0';
+		fg_sbuf_putn(out, "\n", 1);
+	}
+}
+
+int fg_table_check(const fg_table *t)
+{
+	if (t->nomem)
+		return fg_error_set(FG_ENOMEM, "out of memory (table)");
+	return FG_OK;
+}
+
+size_t fg_table_rows(const fg_table *t)
+{
+	return t->n_cells / (size_t)t->ncols;
+}
+
+void fg_table_free(fg_table **tp)
+{
+	fg_table *t = tp ? *tp : NULL;
+
+	if (!t)
+		return;
+	if (t->headers)
+		for (int c = 0; c < t->ncols; c++)
+			fg_free(t->headers[c]);
+	fg_free(t->headers);
+	fg_free(t->align);
+	for (size_t i = 0; i < t->n_cells; i++)
+		fg_free(t->cells[i]);
+	fg_free(t->cells);
+	fg_free(t);
+	*tp = NULL;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+int fg_tool_opt(const char **val, int argc, char **argv, int *i, const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return fg_error_set(FG_EUSAGE, "%s needs a value", name);
+	*val = argv[++*i];
+	return 1;
+}
+
+int fg_tool_parse_i64(int64_t *out, const char *s, const char *opt)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno)
+		return fg_error_set(FG_EUSAGE, "%s: '%s' is not a whole number", opt, s);
+	*out = v;
+	return FG_OK;
+}
+
+int fg_tool_parse_double(double *out, const char *s, const char *opt)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v))
+		return fg_error_set(FG_EUSAGE, "%s: '%s' is not a number", opt, s);
+	*out = v;
+	return FG_OK;
+}
+
+/* ---- database ----------------------------------------------------------- */
+
+int fg_tool_db_error(sqlite3 *db, const char *what)
+{
+	return fg_error_set(FG_EDB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+/* FG_QUERY_PLAN=1: print SQLite's plan of every query to stderr (tests, tuning). */
+static void print_plan(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	fg_sbuf q = { 0 };
+
+	fg_sbuf_puts(&q, "EXPLAIN QUERY PLAN ");
+	fg_sbuf_puts(&q, sql);
+	if (!q.nomem && sqlite3_prepare_v2(db, q.s, -1, &st, NULL) == SQLITE_OK) {
+		fprintf(stderr, "query: %.70s\n", sql);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(stderr, "plan: %s\n", fg_tool_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	fg_sbuf_free(&q);
+}
+
+int fg_tool_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql)
+{
+	const char *env = getenv("FG_QUERY_PLAN");
+
+	if (env && *env && strcmp(env, "0"))
+		print_plan(db, sql);
+	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return fg_tool_db_error(db, "preparing a query");
+	}
+	return FG_OK;
+}
+
+int fg_tool_db_open(sqlite3 **out, const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	char q[256];
+	int rc = FG_OK;
+
+	*out = NULL;
+	fg_error_quote(q, sizeof(q), path, strlen(path));
+	if (stat(path, &sb) != 0)
+		return fg_error_set(FG_ENOTFOUND, "results database '%s' does not exist", q);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		rc = fg_error_set(FG_EDB, "cannot open '%s': %s", q,
+		                  db ? sqlite3_errmsg(db) : "out of memory");
+		goto cleanup;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = fg_error_set(FG_EDB, "'%s' is not a fraudgraph results database: %s", q,
+		                  sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = fg_error_set(FG_EDB, "'%s' is not a fraudgraph results database (no runs table)", q);
+		goto cleanup;
+	}
+	*out = db;
+	db = NULL;
+cleanup:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+int fg_tool_run_resolve(int64_t *out, sqlite3 *db, const char *arg, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t want = 0;
+	char q[256];
+	int rc, s;
+
+	*out = 0;
+	fg_error_quote(q, sizeof(q), path, strlen(path));
+	if (arg && strcmp(arg, "latest") != 0) {
+		rc = fg_tool_parse_i64(&want, arg, "--run");
+		if (rc)
+			return rc;
+		rc = fg_tool_prepare(&st, db, "SELECT run_id FROM runs WHERE run_id = ? AND status = 'ok'");
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(st, 1, want);
+	} else {
+		rc = fg_tool_prepare(&st, db, "SELECT max(run_id) FROM runs WHERE status = 'ok'");
+		if (rc)
+			return rc;
+	}
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+	} else if (s == SQLITE_ROW || s == SQLITE_DONE) {
+		if (arg && strcmp(arg, "latest") != 0)
+			rc = fg_error_set(FG_ENOTFOUND, "run %lld is not in %s (no committed run with that id)",
+			                  (long long)want, q);
+		else
+			rc = fg_error_set(FG_ENOTFOUND, "%s holds no committed run", q);
+	} else {
+		rc = fg_tool_db_error(db, "reading runs");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int fg_tool_run_previous(int64_t *out, sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, s;
+
+	*out = 0;
+	rc = fg_tool_prepare(&st, db,
+	                     "SELECT max(run_id) FROM runs WHERE status = 'ok' AND run_id < ?");
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*out = sqlite3_column_int64(st, 0);
+	} else {
+		rc = fg_tool_db_error(db, "reading runs");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+const char *fg_tool_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? (const char *)s : "";
+}
+
+char *fg_tool_dup(sqlite3_stmt *st, int col, bool *nomem)
+{
+	const unsigned char *s;
+	char *d;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	s = sqlite3_column_text(st, col);
+	if (!s) {
+		*nomem = true;
+		return NULL;
+	}
+	d = fg_strndup((const char *)s, (size_t)sqlite3_column_bytes(st, col));
+	if (!d)
+		*nomem = true;
+	return d;
+}

@@ -1,0 +1,131 @@
+/*
+ * fg_schema: schema version 1 of the results database.  docs/schema.md
+ * documents every column; keep the two in step.
+ *
+ * Layout choices: every table is keyed by run_id first, so one run's rows are
+ * contiguous and retention deletes a key range.  Composite primary keys are
+ * plain rowid tables with a unique index: WITHOUT ROWID measured no faster
+ * to bulk-load (1 M user_scores rows, sorted or random order).  Secondary
+ * indexes are not here: fg_store_build_indexes creates them after the bulk
+ * load (fg_schema_indexes_sql).
+ */
+#include "fg_schema.h"
+
+#include <stddef.h>
+
+static const char schema_v1[] =
+	"CREATE TABLE runs ("
+	" run_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" status TEXT NOT NULL,"
+	" version TEXT,"
+	" params TEXT,"
+	" threads INTEGER,"
+	" inputs TEXT,"
+	" input_digest TEXT,"
+	" output_digest TEXT,"
+	" n_rows INTEGER, n_filtered INTEGER, n_bad_rows INTEGER, bad_rows TEXT,"
+	" n_users INTEGER, n_entities INTEGER, n_links INTEGER, n_user_links INTEGER,"
+	" n_hubs INTEGER, n_seeds INTEGER, n_legit INTEGER, n_components INTEGER,"
+	" n_rings INTEGER, lpa_iterations INTEGER, risk_iterations INTEGER,"
+	" t_ingest REAL, t_build REAL, t_components REAL, t_rings REAL, t_risk REAL,"
+	" t_evidence REAL, t_scoring REAL, t_write REAL, t_total REAL,"
+	" peak_rss INTEGER, bytes_per_link REAL);\n"
+
+	"CREATE TABLE hubs ("
+	" run_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,"
+	" share INTEGER NOT NULL, max_share INTEGER, reason TEXT);\n"
+
+	"CREATE TABLE user_scores ("
+	" run_id INTEGER NOT NULL, user_id TEXT NOT NULL, label TEXT,"
+	" component_id INTEGER, ring_id INTEGER, risk REAL, risk_norm REAL,"
+	" risk_pct REAL, score REAL, nearest_seed TEXT, seed_hops INTEGER,"
+	" created_at INTEGER,"
+	" PRIMARY KEY (run_id, user_id));\n"
+
+	"CREATE TABLE rings ("
+	" run_id INTEGER NOT NULL, ring_id INTEGER NOT NULL, ring_key TEXT NOT NULL,"
+	" status TEXT NOT NULL, prev_keys TEXT, first_run_id INTEGER,"
+	" component_id INTEGER, n_users INTEGER, n_seeds INTEGER, n_legit INTEGER,"
+	" n_entities INTEGER, n_cards INTEGER, n_devices INTEGER, n_addresses INTEGER,"
+	" n_phones INTEGER, n_emails INTEGER, n_ips INTEGER, n_other_entities INTEGER,"
+	" n_user_links INTEGER, seed_rate REAL, seed_evidence REAL, risk_mean REAL,"
+	" risk_max REAL, sharing REAL, burst REAL, size_factor REAL, dampener REAL,"
+	" ring_score REAL,"
+	" PRIMARY KEY (run_id, ring_id));\n"
+
+	"CREATE TABLE dissolved_rings ("
+	" run_id INTEGER NOT NULL, ring_key TEXT NOT NULL, prev_run_id INTEGER,"
+	" prev_ring_id INTEGER, prev_n_users INTEGER, reason TEXT);\n"
+
+	"CREATE TABLE components ("
+	" run_id INTEGER NOT NULL, component_id INTEGER NOT NULL, n_users INTEGER,"
+	" n_entities INTEGER, n_seeds INTEGER, n_rings INTEGER, risk_max REAL,"
+	" PRIMARY KEY (run_id, component_id));\n"
+
+	"CREATE TABLE entities ("
+	" run_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" value TEXT NOT NULL, share INTEGER, is_hub INTEGER, risk REAL,"
+	" component_id INTEGER,"
+	" PRIMARY KEY (run_id, entity_id));\n"
+
+	"CREATE TABLE links ("
+	" run_id INTEGER NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	" entity_id INTEGER, other_user TEXT, first_seen INTEGER, last_seen INTEGER);\n"
+
+	"CREATE TABLE user_features ("
+	" run_id INTEGER NOT NULL, user_id TEXT NOT NULL,"
+	" deg_total INTEGER, deg_card INTEGER, deg_device INTEGER, deg_address INTEGER,"
+	" deg_ip INTEGER, deg_email INTEGER, deg_phone INTEGER, deg_other INTEGER,"
+	" deg_user INTEGER, co_users INTEGER, component_size INTEGER, ring_size INTEGER,"
+	" max_entity_share INTEGER, seed_hops INTEGER, seeds_2hop INTEGER,"
+	" risk REAL, ring_score REAL,"
+	" PRIMARY KEY (run_id, user_id));\n"
+
+	/* Not keyed by run_id: survives retention, so ring keys are never reused. */
+	"CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER);\n"
+	"INSERT INTO store_meta (name, value) VALUES ('max_ring_key', 0);\n"
+
+	"CREATE VIEW latest_run AS"
+	" SELECT * FROM runs WHERE run_id ="
+	" (SELECT MAX(run_id) FROM runs WHERE status = 'ok');\n"
+	"CREATE VIEW latest_user_scores AS"
+	" SELECT * FROM user_scores WHERE run_id ="
+	" (SELECT MAX(run_id) FROM runs WHERE status = 'ok');\n"
+	"CREATE VIEW latest_rings AS"
+	" SELECT * FROM rings WHERE run_id ="
+	" (SELECT MAX(run_id) FROM runs WHERE status = 'ok');\n"
+	"CREATE VIEW top_rings AS"
+	" SELECT * FROM latest_rings WHERE n_users >= 2"
+	" ORDER BY ring_score DESC, ring_id LIMIT 100;\n"
+	"CREATE VIEW latest_hubs AS"
+	" SELECT * FROM hubs WHERE run_id ="
+	" (SELECT MAX(run_id) FROM runs WHERE status = 'ok');\n";
+
+const fg_schema_migration fg_schema_migrations[] = {
+	{ 1, schema_v1 },
+};
+const int fg_schema_n_migrations =
+	(int)(sizeof(fg_schema_migrations) / sizeof(fg_schema_migrations[0]));
+
+const char fg_schema_indexes_sql[] =
+	"CREATE INDEX IF NOT EXISTS user_scores_user ON user_scores (user_id, run_id);\n"
+	"CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id);\n"
+	"CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);\n"
+	"CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);\n"
+	"CREATE INDEX IF NOT EXISTS links_user ON links (run_id, user_id);\n"
+	"CREATE INDEX IF NOT EXISTS links_entity ON links (run_id, entity_id);\n"
+	"CREATE INDEX IF NOT EXISTS links_other ON links (run_id, other_user) WHERE other_user IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);\n"
+	"CREATE INDEX IF NOT EXISTS hubs_run ON hubs (run_id);\n";
+
+const char *const fg_schema_runs_settable[] = {
+	"inputs", "input_digest", "output_digest",
+	"n_rows", "n_filtered", "n_bad_rows", "bad_rows",
+	"n_users", "n_entities", "n_links", "n_user_links", "n_hubs", "n_seeds",
+	"n_legit", "n_components", "n_rings", "lpa_iterations", "risk_iterations",
+	"t_ingest", "t_build", "t_components", "t_rings", "t_risk", "t_evidence",
+	"t_scoring", "t_write", "t_total", "peak_rss", "bytes_per_link",
+	NULL,
+};

@@ -1,0 +1,172 @@
+-- Fixture results database for the explain/report/evaluate tests.
+-- Schema v1 as created by src/fg_schema.c (copied: keep in step with it);
+-- rows are hand-made for two committed runs.  Build: sqlite3 fixture.db < fixture.sql
+--
+-- Run 1 (2026-11-20): rings R000001 {u01,u02} (size 2), R000002 {u50,u51,u52},
+--   R000003 {u40,u41} (u41 a seed); hubs: address 'forwarder 1' (share 120), device 'emu-0' (40).
+-- Run 2 (2026-11-21): R000001 grew to {u01..u05} (two shared cards c1, c2, device d1, address a1;
+--   u05 a seed), R000002 stable, R000004 new {u30,u31} linked by a direct 'transfer';
+--   R000003 dissolved (u40, u41 now alone; u41 no longer a seed);
+--   household {u20,u21,u22} (address '12 elm st', device 'fam-tab') is in no ring;
+--   u01 and u20 use the hub 'forwarder 1'; u60 is alone.
+PRAGMA user_version = 1;
+-- schema v1: copied from src/fg_schema.c (schema_v1 + fg_schema_indexes_sql)
+CREATE TABLE runs ( run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, version TEXT, params TEXT, threads INTEGER, inputs TEXT, input_digest TEXT, output_digest TEXT, n_rows INTEGER, n_filtered INTEGER, n_bad_rows INTEGER, bad_rows TEXT, n_users INTEGER, n_entities INTEGER, n_links INTEGER, n_user_links INTEGER, n_hubs INTEGER, n_seeds INTEGER, n_legit INTEGER, n_components INTEGER, n_rings INTEGER, lpa_iterations INTEGER, risk_iterations INTEGER, t_ingest REAL, t_build REAL, t_components REAL, t_rings REAL, t_risk REAL, t_evidence REAL, t_scoring REAL, t_write REAL, t_total REAL, peak_rss INTEGER, bytes_per_link REAL);
+CREATE TABLE hubs ( run_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, share INTEGER NOT NULL, max_share INTEGER, reason TEXT);
+CREATE TABLE user_scores ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, label TEXT, component_id INTEGER, ring_id INTEGER, risk REAL, risk_norm REAL, risk_pct REAL, score REAL, nearest_seed TEXT, seed_hops INTEGER, created_at INTEGER, PRIMARY KEY (run_id, user_id));
+CREATE TABLE rings ( run_id INTEGER NOT NULL, ring_id INTEGER NOT NULL, ring_key TEXT NOT NULL, status TEXT NOT NULL, prev_keys TEXT, first_run_id INTEGER, component_id INTEGER, n_users INTEGER, n_seeds INTEGER, n_legit INTEGER, n_entities INTEGER, n_cards INTEGER, n_devices INTEGER, n_addresses INTEGER, n_phones INTEGER, n_emails INTEGER, n_ips INTEGER, n_other_entities INTEGER, n_user_links INTEGER, seed_rate REAL, seed_evidence REAL, risk_mean REAL, risk_max REAL, sharing REAL, burst REAL, size_factor REAL, dampener REAL, ring_score REAL, PRIMARY KEY (run_id, ring_id));
+CREATE TABLE dissolved_rings ( run_id INTEGER NOT NULL, ring_key TEXT NOT NULL, prev_run_id INTEGER, prev_ring_id INTEGER, prev_n_users INTEGER, reason TEXT);
+CREATE TABLE components ( run_id INTEGER NOT NULL, component_id INTEGER NOT NULL, n_users INTEGER, n_entities INTEGER, n_seeds INTEGER, n_rings INTEGER, risk_max REAL, PRIMARY KEY (run_id, component_id));
+CREATE TABLE entities ( run_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, share INTEGER, is_hub INTEGER, risk REAL, component_id INTEGER, PRIMARY KEY (run_id, entity_id));
+CREATE TABLE links ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id INTEGER, other_user TEXT, first_seen INTEGER, last_seen INTEGER);
+CREATE TABLE user_features ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, deg_total INTEGER, deg_card INTEGER, deg_device INTEGER, deg_address INTEGER, deg_ip INTEGER, deg_email INTEGER, deg_phone INTEGER, deg_other INTEGER, deg_user INTEGER, co_users INTEGER, component_size INTEGER, ring_size INTEGER, max_entity_share INTEGER, seed_hops INTEGER, seeds_2hop INTEGER, risk REAL, ring_score REAL, PRIMARY KEY (run_id, user_id));
+CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER);
+INSERT INTO store_meta (name, value) VALUES ('max_ring_key', 0);
+CREATE VIEW latest_run AS SELECT * FROM runs WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
+CREATE VIEW latest_user_scores AS SELECT * FROM user_scores WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
+CREATE VIEW latest_rings AS SELECT * FROM rings WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
+CREATE VIEW top_rings AS SELECT * FROM latest_rings WHERE n_users >= 2 ORDER BY ring_score DESC, ring_id LIMIT 100;
+CREATE VIEW latest_hubs AS SELECT * FROM hubs WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
+CREATE INDEX IF NOT EXISTS user_scores_user ON user_scores (user_id, run_id);
+CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id);
+CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);
+CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);
+CREATE INDEX IF NOT EXISTS links_user ON links (run_id, user_id);
+CREATE INDEX IF NOT EXISTS links_entity ON links (run_id, entity_id);
+CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);
+CREATE INDEX IF NOT EXISTS hubs_run ON hubs (run_id);
+-- Proposed for fg_schema_indexes_sql (not in the store's schema yet): user-user links are stored
+-- once (user_id < other_user), so explain finds a user's links from the other side through it.
+-- Without it explain stays correct (user_features.deg_user guards the lookup); test_tools drops
+-- it in one case to check that.
+CREATE INDEX IF NOT EXISTS links_other ON links (run_id, other_user) WHERE other_user IS NOT NULL;
+
+BEGIN;
+INSERT INTO runs (run_id, started_at, finished_at, status, version, params, threads, inputs,
+  input_digest, output_digest, n_rows, n_filtered, n_bad_rows, bad_rows, n_users, n_entities,
+  n_links, n_user_links, n_hubs, n_seeds, n_legit, n_components, n_rings, lpa_iterations,
+  risk_iterations, t_ingest, t_build, t_components, t_rings, t_risk, t_evidence, t_scoring,
+  t_write, t_total, peak_rss, bytes_per_link) VALUES
+ (1, '2026-11-20T02:00:00Z', '2026-11-20T02:00:05Z', 'ok', '0.1.0', '{"holdout":0}', 2,
+  '["links-1.csv"]', 'aaaa', 'bbbb', 30, 0, 1, '{"missing user_id":1}', 14, 12, 26, 0, 2, 1, 1,
+  9, 3, 4, 20, 0.5, 0.25, 0.125, 0.25, 0.5, 0.125, 0.125, 1.0, 3.0, 104857600, 96.5),
+ (2, '2026-11-21T02:00:00Z', '2026-11-21T02:00:06Z', 'ok', '0.1.0', '{"holdout":0.2}', 2,
+  '["links-2.csv"]', 'cccc', 'dddd', 40, 1, 3, '{"missing user_id":2,"bad timestamp":1}', 17, 13,
+  32, 1, 2, 1, 1, 9, 3, 5, 22, 0.75, 0.25, 0.125, 0.25, 0.5, 0.25, 0.125, 1.5, 3.75, 115343360,
+  98.25);
+
+-- run 1 --------------------------------------------------------------------------------------
+INSERT INTO entities VALUES
+ (1,1,'address','forwarder 1',120,1,NULL,NULL),
+ (1,2,'address','12 elm st',3,0,0.01,2),
+ (1,3,'card','c1',2,0,0.2,1),
+ (1,4,'device','d-x',2,0,0.3,4),
+ (1,5,'device','emu-0',40,1,NULL,NULL),
+ (1,6,'device','fam-tab',2,0,0.01,2),
+ (1,7,'phone','p1',3,0,0.05,3);
+INSERT INTO hubs VALUES
+ (1,'address','forwarder 1',120,50,'share 120 > max_share 50'),
+ (1,'device','emu-0',40,30,'share 40 > max_share 30');
+INSERT INTO user_scores VALUES
+ (1,'u01',NULL,1,1,0.02,0.40,70.0,0.35,NULL,NULL,1700000000),
+ (1,'u02',NULL,1,1,0.02,0.40,70.0,0.33,NULL,NULL,1700000100),
+ (1,'u03',NULL,6,NULL,0,0,10.0,0.02,NULL,NULL,NULL),
+ (1,'u04',NULL,7,NULL,0,0,10.0,0.02,NULL,NULL,NULL),
+ (1,'u05',NULL,8,NULL,0,0,10.0,0.05,NULL,NULL,NULL),
+ (1,'u20','legit',2,NULL,0,0,10.0,0.04,NULL,NULL,NULL),
+ (1,'u21',NULL,2,NULL,0,0,10.0,0.06,NULL,NULL,NULL),
+ (1,'u22',NULL,2,NULL,0,0,10.0,0.06,NULL,NULL,NULL),
+ (1,'u40',NULL,4,3,0.2,0.8,95.0,0.72,'u41',2,NULL),
+ (1,'u41','fraud',4,3,0.5,1.0,100.0,0.91,'u41',0,NULL),
+ (1,'u50',NULL,3,2,0.01,0.2,60.0,0.25,NULL,NULL,NULL),
+ (1,'u51',NULL,3,2,0.01,0.2,60.0,0.22,NULL,NULL,NULL),
+ (1,'u52',NULL,3,2,0.01,0.2,60.0,0.18,NULL,NULL,NULL),
+ (1,'u60',NULL,9,NULL,0,0,10.0,0.01,NULL,NULL,NULL);
+INSERT INTO rings VALUES
+ (1,1,'R000001','new',NULL,1,1, 2,0,0,1,1,0,0,0,0,0,0,0, 0.0,0.1,0.2,0.3,0.5,0.2,0.6,1.0,0.30),
+ (1,2,'R000002','new',NULL,1,3, 3,0,0,1,0,0,0,1,0,0,0,0, 0.0,0.1,0.1,0.1,0.4,0.0,0.7,1.0,0.20),
+ (1,3,'R000003','new',NULL,1,4, 2,1,0,1,0,1,0,0,0,0,0,0, 0.5,0.6,0.6,0.9,0.5,0.0,0.6,1.0,0.70);
+INSERT INTO links VALUES
+ (1,'u01','card',3,NULL,1700000000,1700500000),
+ (1,'u02','card',3,NULL,1700000100,1700500000),
+ (1,'u01','address',1,NULL,NULL,NULL),
+ (1,'u20','address',1,NULL,NULL,NULL),
+ (1,'u20','address',2,NULL,NULL,NULL),
+ (1,'u21','address',2,NULL,NULL,NULL),
+ (1,'u22','address',2,NULL,NULL,NULL),
+ (1,'u20','device',6,NULL,NULL,NULL),
+ (1,'u21','device',6,NULL,NULL,NULL),
+ (1,'u40','device',4,NULL,NULL,NULL),
+ (1,'u41','device',4,NULL,NULL,NULL),
+ (1,'u50','phone',7,NULL,NULL,NULL),
+ (1,'u51','phone',7,NULL,NULL,NULL),
+ (1,'u52','phone',7,NULL,NULL,NULL);
+
+-- run 2 --------------------------------------------------------------------------------------
+INSERT INTO entities VALUES
+ (2,1,'address','a1',2,0,0.3,1),
+ (2,2,'address','forwarder 1',120,1,NULL,NULL),
+ (2,3,'address','12 elm st',3,0,0.01,2),
+ (2,4,'card','c1',3,0,0.5,1),
+ (2,5,'card','c2',3,0,0.6,1),
+ (2,6,'device','d1',2,0,0.4,1),
+ (2,7,'device','emu-0',45,1,NULL,NULL),
+ (2,8,'device','fam-tab',2,0,0.01,2),
+ (2,9,'phone','p1',3,0,0.05,3);
+INSERT INTO hubs VALUES
+ (2,'address','forwarder 1',120,50,'share 120 > max_share 50'),
+ (2,'device','emu-0',45,30,'share 45 > max_share 30');
+INSERT INTO user_scores VALUES
+ (2,'u01',NULL,1,1,0.04,0.70,88.0,0.82,'u05',4,1700000000),
+ (2,'u02',NULL,1,1,0.05,0.75,90.0,0.85,'u05',2,1700000100),
+ (2,'u03',NULL,1,1,0.05,0.75,90.0,0.86,'u05',2,1700000200),
+ (2,'u04',NULL,1,1,0.05,0.75,90.0,0.84,'u05',2,1700000300),
+ (2,'u05','fraud',1,1,0.30,1.00,100.0,0.97,'u05',0,1700000400),
+ (2,'u10',NULL,10,NULL,0,0,5.0,0.03,NULL,NULL,NULL),
+ (2,'u20','legit',2,NULL,0,0,5.0,0.04,NULL,NULL,NULL),
+ (2,'u21',NULL,2,NULL,0,0,5.0,0.06,NULL,NULL,NULL),
+ (2,'u22',NULL,2,NULL,0,0,5.0,0.06,NULL,NULL,NULL),
+ (2,'u30',NULL,5,3,0.01,0.2,60.0,0.45,NULL,NULL,NULL),
+ (2,'u31',NULL,5,3,0.01,0.2,60.0,0.47,NULL,NULL,NULL),
+ (2,'u40',NULL,4,NULL,0,0,5.0,0.08,NULL,NULL,NULL),
+ (2,'u41',NULL,6,NULL,0,0,5.0,0.09,NULL,NULL,NULL),
+ (2,'u50',NULL,3,2,0.01,0.2,60.0,0.25,NULL,NULL,NULL),
+ (2,'u51',NULL,3,2,0.01,0.2,60.0,0.22,NULL,NULL,NULL),
+ (2,'u52',NULL,3,2,0.01,0.2,60.0,0.18,NULL,NULL,NULL),
+ (2,'u60',NULL,9,NULL,0,0,5.0,0.01,NULL,NULL,NULL);
+INSERT INTO rings VALUES
+ (2,1,'R000001','grown','["R000001"]',1,1, 5,1,0,4,2,1,1,0,0,0,0,0,
+  0.2,0.35,0.6,1.0,0.8,0.9,0.9,1.0,0.86),
+ (2,2,'R000002','stable','["R000002"]',1,3, 3,0,0,1,0,0,0,1,0,0,0,0,
+  0.0,0.1,0.1,0.1,0.4,0.0,0.7,1.0,0.20),
+ (2,3,'R000004','new',NULL,2,5, 2,0,0,0,0,0,0,0,0,0,0,1,
+  0.0,0.1,0.2,0.2,0.6,0.5,0.6,1.0,0.46);
+INSERT INTO dissolved_rings VALUES (2,'R000003',1,3,2,'no shared link left');
+INSERT INTO links VALUES
+ (2,'u01','card',4,NULL,1700000000,1700600000),
+ (2,'u02','card',4,NULL,1700000100,1700600000),
+ (2,'u03','card',4,NULL,1700000200,1700600000),
+ (2,'u03','card',5,NULL,1700000200,1700600000),
+ (2,'u04','card',5,NULL,1700000300,1700600000),
+ (2,'u05','card',5,NULL,1700000400,1700600000),
+ (2,'u01','device',6,NULL,NULL,NULL),
+ (2,'u04','device',6,NULL,NULL,NULL),
+ (2,'u02','address',1,NULL,NULL,NULL),
+ (2,'u05','address',1,NULL,NULL,NULL),
+ (2,'u01','address',2,NULL,NULL,NULL),
+ (2,'u20','address',2,NULL,NULL,NULL),
+ (2,'u20','address',3,NULL,NULL,NULL),
+ (2,'u21','address',3,NULL,NULL,NULL),
+ (2,'u22','address',3,NULL,NULL,NULL),
+ (2,'u20','device',8,NULL,NULL,NULL),
+ (2,'u21','device',8,NULL,NULL,NULL),
+ (2,'u30','transfer',NULL,'u31',1700300000,1700400000),
+ (2,'u50','phone',9,NULL,NULL,NULL),
+ (2,'u51','phone',9,NULL,NULL,NULL),
+ (2,'u52','phone',9,NULL,NULL,NULL);
+INSERT INTO user_features (run_id, user_id, deg_total, deg_user) VALUES
+ (2,'u01',3,0), (2,'u02',2,0), (2,'u03',2,0), (2,'u04',2,0), (2,'u05',2,0), (2,'u10',0,0),
+ (2,'u20',3,0), (2,'u21',2,0), (2,'u22',1,0), (2,'u30',1,1), (2,'u31',1,1), (2,'u40',0,0),
+ (2,'u41',0,0), (2,'u50',1,0), (2,'u51',1,0), (2,'u52',1,0), (2,'u60',0,0);
+COMMIT;
+UPDATE store_meta SET value = 4 WHERE name = 'max_ring_key';

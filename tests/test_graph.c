@@ -1,0 +1,801 @@
+/* graph/: hashing, interning, the link set and the canonical graph build. */
+#include "fg_test.h"
+
+#include "fg_build_config.h"
+#include "fg_config.h"
+#include "fg_error.h"
+#include "fg_graph.h"
+#include "fg_hash.h"
+#include "fg_intern.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+#define NONE FG_TIME_NONE
+
+/* A test row: a link (kind != NULL) or a user row. */
+typedef struct trow {
+	char user[48];
+	char kind[16];
+	char value[48];
+	int64_t t;
+	int label;
+	int is_user;
+} trow;
+
+static void feed(fg_linkset *ls, const trow *r)
+{
+	if (r->is_user) {
+		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1 };
+		if (fg_linkset_user_sink(ls, &ur) != FG_OK)
+			ck_abort_msg("user sink: %s", fg_error_msg());
+	} else {
+		fg_link_row lr = { { r->user, strlen(r->user) }, { r->kind, strlen(r->kind) },
+		                   { r->value, strlen(r->value) }, r->t, "t", 1 };
+		if (fg_linkset_link_sink(ls, &lr) != FG_OK)
+			ck_abort_msg("link sink: %s", fg_error_msg());
+	}
+}
+
+static trow L(const char *u, const char *k, const char *v, int64_t t)
+{
+	trow r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "%s", u);
+	snprintf(r.kind, sizeof(r.kind), "%s", k);
+	snprintf(r.value, sizeof(r.value), "%s", v);
+	r.t = t;
+	return r;
+}
+
+static trow U(const char *u, int label, int64_t created)
+{
+	trow r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "%s", u);
+	r.t = created;
+	r.label = label;
+	r.is_user = 1;
+	return r;
+}
+
+static fg_graph *build_rows(const fg_config *cfg, const trow *rows, size_t n)
+{
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+
+	ck_assert_int_eq(fg_linkset_new(&ls, cfg), FG_OK);
+	for (size_t i = 0; i < n; i++)
+		feed(ls, &rows[i]);
+	ck_assert_int_eq(fg_graph_build(&g, ls, cfg), FG_OK);
+	fg_linkset_free(&ls);
+	ck_assert_ptr_null(ls);
+	return g;
+}
+
+static int byte_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int c = memcmp(a, b, la < lb ? la : lb);
+
+	return c ? c : (la > lb) - (la < lb);
+}
+
+/*
+ * Check's assertions each cost a system call, so the loops below collect the
+ * first failure and assert once.
+ */
+#define EXPECT(cond, what, idx)                                                   \
+	do {                                                                      \
+		if (!(cond) && !bad) {                                            \
+			bad = what;                                               \
+			bad_at = (uint64_t)(idx);                                 \
+		}                                                                 \
+	} while (0)
+
+static void check_same(const fg_graph *a, const fg_graph *b)
+{
+	const char *bad = NULL;
+	uint64_t bad_at = 0;
+
+	ck_assert_uint_eq(a->n_users, b->n_users);
+	ck_assert_uint_eq(a->n_entities, b->n_entities);
+	ck_assert_uint_eq(a->n_kinds, b->n_kinds);
+	ck_assert_uint_eq(a->n_links, b->n_links);
+	ck_assert_uint_eq(a->n_user_links, b->n_user_links);
+	ck_assert_uint_eq(a->n_hubs, b->n_hubs);
+	ck_assert_uint_eq(a->n_seeds, b->n_seeds);
+	ck_assert_uint_eq(a->n_legit, b->n_legit);
+	for (uint32_t k = 0; k < a->n_kinds; k++) {
+		EXPECT(strcmp(a->kind_name[k], b->kind_name[k]) == 0, "kind_name", k);
+		EXPECT(a->kind_weight[k] == b->kind_weight[k], "kind_weight", k);
+		EXPECT(a->kind_max_share[k] == b->kind_max_share[k], "kind_max_share", k);
+		EXPECT(a->kind_is_relation[k] == b->kind_is_relation[k], "kind_is_relation", k);
+	}
+	for (uint32_t u = 0; u < a->n_users; u++) {
+		EXPECT(strcmp(a->user_id[u], b->user_id[u]) == 0, "user_id", u);
+		EXPECT(a->user_label[u] == b->user_label[u], "user_label", u);
+		EXPECT(a->user_created[u] == b->user_created[u], "user_created", u);
+	}
+	for (uint32_t e = 0; e < a->n_entities; e++) {
+		EXPECT(a->ent_kind[e] == b->ent_kind[e], "ent_kind", e);
+		EXPECT(strcmp(a->ent_value[e], b->ent_value[e]) == 0, "ent_value", e);
+		EXPECT(a->ent_share[e] == b->ent_share[e], "ent_share", e);
+		EXPECT(a->ent_hub[e] == b->ent_hub[e], "ent_hub", e);
+		EXPECT(memcmp(&a->ent_weight[e], &b->ent_weight[e], sizeof(double)) == 0, "ent_weight", e);
+	}
+	ck_assert_msg(!bad, "%s differs at %llu", bad ? bad : "", (unsigned long long)bad_at);
+	if (a->n_links) {
+		ck_assert(memcmp(a->link_user, b->link_user, a->n_links * 4) == 0);
+		ck_assert(memcmp(a->link_target, b->link_target, a->n_links * 4) == 0);
+		ck_assert(memcmp(a->link_kind, b->link_kind, a->n_links * 2) == 0);
+		ck_assert(memcmp(a->link_first, b->link_first, a->n_links * 8) == 0);
+		ck_assert(memcmp(a->link_last, b->link_last, a->n_links * 8) == 0);
+	}
+	ck_assert_uint_eq(a->g.n, b->g.n);
+	ck_assert_uint_eq(a->g.m, b->g.m);
+	ck_assert(memcmp(a->g.off, b->g.off, ((size_t)a->g.n + 1) * 8) == 0);
+	if (a->g.m)
+		ck_assert(memcmp(a->g.adj, b->g.adj, a->g.m * 4) == 0);
+	ck_assert_str_eq(a->input_digest, b->input_digest);
+}
+
+/* Structural invariants of any built graph. */
+static void check_invariants(const fg_graph *g)
+{
+	const char *bad = NULL;
+	uint64_t bad_at = 0, users_links = 0;
+
+	for (uint32_t u = 1; u < g->n_users; u++)
+		EXPECT(byte_cmp(g->user_id[u - 1], g->user_id[u]) < 0, "user order", u);
+	for (uint32_t k = 1; k < g->n_kinds; k++)
+		EXPECT(byte_cmp(g->kind_name[k - 1], g->kind_name[k]) < 0, "kind order", k);
+	for (uint32_t e = 1; e < g->n_entities; e++) {
+		int c = byte_cmp(g->kind_name[g->ent_kind[e - 1]], g->kind_name[g->ent_kind[e]]);
+		if (c == 0)
+			c = byte_cmp(g->ent_value[e - 1], g->ent_value[e]);
+		EXPECT(c < 0, "entity order", e);
+	}
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		EXPECT(g->link_user[i] < g->n_users, "link user range", i);
+		EXPECT(g->link_target[i] < g->n_users + g->n_entities, "link target range", i);
+		if (g->link_target[i] < g->n_users) {
+			EXPECT(g->link_user[i] < g->link_target[i], "relation orientation", i);
+			EXPECT(g->kind_is_relation[g->link_kind[i]], "relation kind", i);
+			users_links++;
+		} else {
+			EXPECT(g->link_kind[i] == g->ent_kind[g->link_target[i] - g->n_users], "link kind", i);
+		}
+		if (i > 0) {
+			uint32_t pu = g->link_user[i - 1], pt = g->link_target[i - 1];
+			int ord = pu < g->link_user[i] ||
+			          (pu == g->link_user[i] && (pt < g->link_target[i] ||
+			           (pt == g->link_target[i] && g->link_kind[i - 1] < g->link_kind[i])));
+			EXPECT(ord, "link order", i);
+		}
+		if (g->link_first[i] != NONE)
+			EXPECT(g->link_first[i] <= g->link_last[i], "first <= last", i);
+		else
+			EXPECT(g->link_last[i] == NONE, "no first => no last", i);
+	}
+	ck_assert_msg(!bad, "%s fails at %llu", bad ? bad : "", (unsigned long long)bad_at);
+	ck_assert_uint_eq(users_links, g->n_user_links);
+	ck_assert_uint_eq(g->g.n, g->n_users + g->n_entities);
+	ck_assert_uint_eq(strlen(g->input_digest), 32);
+}
+
+START_TEST(hash_xxh64_vectors_and_streaming)
+{
+	unsigned char data[300];
+	uint64_t lanes[2];
+	fg_hash128 st;
+	char hex[33];
+
+	ck_assert_uint_eq(fg_hash64("", 0, 0), 0xEF46DB3751D8E999ULL);
+	ck_assert_uint_eq(fg_hash64("abc", 3, 0), 0x44BC2CF5AD770999ULL);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	for (size_t len = 0; len < sizeof(data); len += 37) {
+		for (size_t step = 1; step <= 64; step = step * 3 + 1) {
+			fg_hash128_init(&st);
+			for (size_t o = 0; o < len; o += step)
+				fg_hash128_update(&st, data + o, o + step <= len ? step : len - o);
+			fg_hash128_final64(&st, lanes);
+			ck_assert_uint_eq(lanes[0], fg_hash64(data, len, FG_HASH128_SEED0));
+			ck_assert_uint_eq(lanes[1], fg_hash64(data, len, FG_HASH128_SEED1));
+		}
+	}
+	fg_hash128_init(&st);
+	fg_hash128_final(&st, hex);
+	{
+		char lane1[17];
+		snprintf(lane1, sizeof(lane1), "%016llx",
+		         (unsigned long long)fg_hash64("", 0, FG_HASH128_SEED1));
+		ck_assert_int_eq(strncmp(hex, "ef46db3751d8e999", 16), 0);
+		ck_assert_str_eq(hex + 16, lane1);
+	}
+}
+END_TEST
+
+START_TEST(intern_ids_tags_and_growth)
+{
+	fg_intern t;
+	uint32_t id, id2;
+	int added;
+	char buf[32];
+	const char *bad = NULL;
+
+	fg_intern_init(&t);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "abc", 3, &added), FG_OK);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(added, 1);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 1, "abc", 3, &added), FG_OK);
+	ck_assert_uint_eq(id, 1);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "abcd", 3, &added), FG_OK);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(added, 0);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "ab", 2, &added), FG_OK);
+	ck_assert_uint_eq(id, 2);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "", 0, &added), FG_OK);
+	ck_assert_uint_eq(id, 3);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "a\0b", 3, &added), FG_EDATA);
+	for (int i = 0; i < 20000; i++) {
+		int n = snprintf(buf, sizeof(buf), "user-%d", i);
+		if (fg_intern_get(&id, &t, 0, buf, (size_t)n, NULL) != FG_OK || id != 4 + (uint32_t)i)
+			bad = "add";
+	}
+	ck_assert_ptr_null(bad);
+	for (int i = 0; i < 20000; i += 97) {
+		int n = snprintf(buf, sizeof(buf), "user-%d", i);
+		ck_assert_int_eq(fg_intern_get(&id2, &t, 0, buf, (size_t)n, &added), FG_OK);
+		ck_assert_int_eq(added, 0);
+		ck_assert_uint_eq(id2, 4 + (uint32_t)i);
+		ck_assert_int_eq(fg_intern_find(&t, 0, buf, (size_t)n), 4 + i);
+		ck_assert_int_eq(fg_intern_find(&t, 5, buf, (size_t)n), -1);
+	}
+	ck_assert_uint_le((uint64_t)t.n * 10, (t.mask + 1) * 7);
+	fg_intern_drop_index(&t);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "new", 3, NULL), FG_EUSAGE);
+	ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
+	ck_assert_str_eq(fg_intern_str(&t, 0), "abc");
+	ck_assert_uint_eq(fg_intern_tag(&t, 1), 1);
+	ck_assert_uint_eq(fg_intern_len(&t, 2), 2);
+	ck_assert_uint_eq(fg_intern_len(&t, 3), 0);
+	ck_assert_str_eq(fg_intern_str(&t, 4 + 19999), "user-19999");
+	ck_assert_uint_eq(fg_intern_len(&t, 4 + 19999), 10);
+	fg_intern_free(&t);
+	fg_intern_free(&t);
+}
+END_TEST
+
+/* xorshift64*: a fixed pseudo-random stream for the generated worlds. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static const char *const world_kinds[] = { "device", "card", "ip", "transfer", "referral", "loyalty" };
+
+/* A random world with duplicates, both relation directions, user rows and long shared prefixes. */
+static trow *make_world(size_t *n_out, uint64_t seed, size_t n)
+{
+	trow *rows = malloc(n * sizeof(*rows));
+	uint64_t s = seed;
+
+	ck_assert_ptr_nonnull(rows);
+	for (size_t i = 0; i < n; i++) {
+		char u[48], v[48];
+		unsigned ui = (unsigned)(rnd(&s) % 300), ki = (unsigned)(rnd(&s) % 6);
+		switch (ui % 4) {
+		case 0: snprintf(u, sizeof(u), "u%u", ui); break;
+		case 1: snprintf(u, sizeof(u), "customer_account_%08u", ui); break;
+		case 2: snprintf(u, sizeof(u), "customer_account_%08u_x", ui); break;
+		default: snprintf(u, sizeof(u), "\xc3\xa9l\xc3\xa8ve-%u", ui); break;
+		}
+		if (rnd(&s) % 10 == 0) {
+			rows[i] = U(u, (int)(rnd(&s) % 3), rnd(&s) % 3 ? (int64_t)(rnd(&s) % 1000) : NONE);
+			continue;
+		}
+		if (ki == 3 || ki == 4)
+			snprintf(v, sizeof(v), "u%u", (unsigned)(rnd(&s) % 300));
+		else
+			snprintf(v, sizeof(v), "%s-%u", ki == 2 ? "10.0.0" : "val", (unsigned)(rnd(&s) % 120));
+		rows[i] = L(u, world_kinds[ki], v, rnd(&s) % 4 ? (int64_t)(rnd(&s) % 100000) : NONE);
+	}
+	*n_out = n;
+	return rows;
+}
+
+START_TEST(canonical_ids_independent_of_row_order)
+{
+	fg_config cfg;
+	size_t n;
+	trow *rows, *shuf;
+	fg_graph *a, *b;
+	uint64_t s = 99;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "loyalty=3"), FG_OK);
+	rows = make_world(&n, 42, 5000);
+	shuf = malloc(n * sizeof(*shuf));
+	memcpy(shuf, rows, n * sizeof(*shuf));
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = (size_t)(rnd(&s) % (i + 1));
+		trow t = shuf[i];
+		shuf[i] = shuf[j];
+		shuf[j] = t;
+	}
+	a = build_rows(&cfg, rows, n);
+	b = build_rows(&cfg, shuf, n);
+	check_invariants(a);
+	check_same(a, b);
+	ck_assert_uint_gt(a->n_users, 200);
+	ck_assert_uint_gt(a->n_user_links, 0);
+	ck_assert_uint_gt(a->n_hubs, 0);
+	ck_assert_uint_eq(a->n_kinds, 6);
+	ck_assert_str_eq(a->kind_name[0], "card");
+	ck_assert_str_eq(a->kind_name[5], "transfer");
+	/* reversed order too */
+	for (size_t i = 0; i < n / 2; i++) {
+		trow t = shuf[i];
+		shuf[i] = shuf[n - 1 - i];
+		shuf[n - 1 - i] = t;
+	}
+	fg_graph_free(&b);
+	b = build_rows(&cfg, shuf, n);
+	check_same(a, b);
+	fg_graph_free(&a);
+	fg_graph_free(&b);
+	ck_assert_ptr_null(a);
+	fg_graph_free(NULL);
+	free(rows);
+	free(shuf);
+}
+END_TEST
+
+START_TEST(user_order_is_bytewise_shorter_first)
+{
+	static const char *const ids[] = {
+		"b", "ab", "abc", "a", "\xc3\xa9", "z", "abcdefgh", "abcdefghi", "abcdefg",
+		"abcdefgh12345678", "abcdefgh1234567", "abcdefgh123456789", "A", "0", "abcdefgh12345678x",
+	};
+	static const char *const sorted[] = {
+		"0", "A", "a", "ab", "abc", "abcdefg", "abcdefgh", "abcdefgh1234567",
+		"abcdefgh12345678", "abcdefgh123456789", "abcdefgh12345678x", "abcdefghi", "b", "z",
+		"\xc3\xa9",
+	};
+	trow rows[15];
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	for (int i = 0; i < 15; i++)
+		rows[i] = U(ids[i], 0, NONE);
+	g = build_rows(&cfg, rows, 15);
+	ck_assert_uint_eq(g->n_users, 15);
+	for (int i = 0; i < 15; i++) {
+		ck_assert_str_eq(g->user_id[i], sorted[i]);
+		ck_assert_int_eq(fg_graph_find_user(g, sorted[i]), i);
+	}
+	ck_assert_int_eq(fg_graph_find_user(g, "abcd"), -1);
+	ck_assert_int_eq(fg_graph_find_user(g, ""), -1);
+	ck_assert_int_eq(fg_graph_find_user(g, "zz"), -1);
+	ck_assert_uint_eq(g->n_links, 0);
+	ck_assert_uint_eq(g->g.m, 0);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(dedup_keeps_first_and_last_seen)
+{
+	trow rows[] = {
+		L("u1", "device", "d1", 100), L("u1", "device", "d1", 50), L("u1", "device", "d1", NONE),
+		L("u1", "device", "d1", 200), L("u2", "device", "d1", NONE), L("u2", "device", "d1", NONE),
+		L("u2", "card", "d1", 7),
+	};
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 2);
+	ck_assert_uint_eq(g->n_entities, 2); /* card:d1, device:d1 */
+	ck_assert_uint_eq(g->n_links, 3);
+	ck_assert_str_eq(g->kind_name[g->ent_kind[0]], "card");
+	ck_assert_str_eq(g->kind_name[g->ent_kind[1]], "device");
+	/* u1 - device:d1 */
+	ck_assert_uint_eq(g->link_user[0], 0);
+	ck_assert_uint_eq(g->link_target[0], 2 + 1);
+	ck_assert_int_eq(g->link_first[0], 50);
+	ck_assert_int_eq(g->link_last[0], 200);
+	/* u2 - card:d1, then u2 - device:d1 */
+	ck_assert_uint_eq(g->link_user[1], 1);
+	ck_assert_uint_eq(g->link_target[1], 2 + 0);
+	ck_assert_int_eq(g->link_first[1], 7);
+	ck_assert_int_eq(g->link_last[1], 7);
+	ck_assert_uint_eq(g->link_target[2], 2 + 1);
+	ck_assert_int_eq(g->link_first[2], NONE);
+	ck_assert_int_eq(g->link_last[2], NONE);
+	ck_assert_uint_eq(g->ent_share[1], 2);
+	ck_assert_uint_eq(g->ent_share[0], 1);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(relations_stored_once_per_pair_and_kind)
+{
+	trow rows[] = {
+		L("b", "transfer", "a", 10), L("a", "transfer", "b", 5), L("a", "referral", "b", 7),
+		L("b", "referral", "a", NONE), L("c", "transfer", "c", 1), L("c", "device", "d", 3),
+	};
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 3);
+	ck_assert_uint_eq(g->n_entities, 1);
+	ck_assert_uint_eq(g->n_links, 3);
+	ck_assert_uint_eq(g->n_user_links, 2);
+	/* (a, b, referral), (a, b, transfer): kinds sorted device < referral < transfer */
+	ck_assert_uint_eq(g->link_user[0], 0);
+	ck_assert_uint_eq(g->link_target[0], 1);
+	ck_assert_str_eq(g->kind_name[g->link_kind[0]], "referral");
+	ck_assert_int_eq(g->link_first[0], 7);
+	ck_assert_int_eq(g->link_last[0], 7);
+	ck_assert_str_eq(g->kind_name[g->link_kind[1]], "transfer");
+	ck_assert_int_eq(g->link_first[1], 5);
+	ck_assert_int_eq(g->link_last[1], 10);
+	ck_assert(g->kind_is_relation[g->link_kind[1]]);
+	/* no self link for c: c only has its device */
+	ck_assert_uint_eq(g->link_user[2], 2);
+	ck_assert_uint_eq(g->link_target[2], 3);
+	/* CSR: a-b once (dedup), c - device */
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 0), 1);
+	ck_assert_uint_eq(g->g.adj[g->g.off[0]], 1);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 1), 1);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 2), 1);
+	ck_assert_uint_eq(g->g.adj[g->g.off[2]], 3);
+	ck_assert_uint_eq(g->g.m, 4);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(users_only_and_label_merge)
+{
+	trow rows[] = {
+		U("x", FG_LABEL_LEGIT, 500), U("x", FG_LABEL_FRAUD, NONE), U("x", FG_LABEL_UNKNOWN, 300),
+		U("y", FG_LABEL_UNKNOWN, NONE), U("y", FG_LABEL_LEGIT, 900), L("y", "card", "c1", 1),
+		U("z", FG_LABEL_UNKNOWN, NONE), L("w", "card", "c1", 2),
+	};
+	fg_config cfg;
+	fg_graph *g;
+	int64_t x, y, z, w;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 4);
+	x = fg_graph_find_user(g, "x");
+	y = fg_graph_find_user(g, "y");
+	z = fg_graph_find_user(g, "z");
+	w = fg_graph_find_user(g, "w");
+	ck_assert_int_eq(w, 0);
+	ck_assert_int_eq(z, 3);
+	ck_assert_uint_eq(g->user_label[x], FG_LABEL_FRAUD);
+	ck_assert_int_eq(g->user_created[x], 300);
+	ck_assert_uint_eq(g->user_label[y], FG_LABEL_LEGIT);
+	ck_assert_int_eq(g->user_created[y], 900);
+	ck_assert_uint_eq(g->user_label[z], FG_LABEL_UNKNOWN);
+	ck_assert_int_eq(g->user_created[z], NONE);
+	ck_assert_uint_eq(g->user_label[w], FG_LABEL_UNKNOWN);
+	ck_assert_uint_eq(g->n_seeds, 1);
+	ck_assert_uint_eq(g->n_legit, 1);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, (uint32_t)x), 0);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, (uint32_t)z), 0);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, (uint32_t)y), 1);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 4), 2); /* card:c1 */
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(shares_hubs_and_weights)
+{
+	trow rows[] = {
+		L("u1", "loyalty", "L1", 1), L("u2", "loyalty", "L1", 1), L("u3", "loyalty", "L1", 1),
+		L("u1", "card", "C1", 1), L("u2", "card", "C1", 1), L("u3", "loyalty", "L2", 1),
+		L("u3", "loyalty", "L1", 9),
+	};
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "loyalty=2"), FG_OK);
+	ck_assert_int_eq(fg_config_set_weight(&cfg, "loyalty=1.5"), FG_OK);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	/* kinds: card, loyalty; entities: card:C1, loyalty:L1, loyalty:L2 */
+	ck_assert_uint_eq(g->n_kinds, 2);
+	ck_assert_uint_eq(g->kind_max_share[1], 2);
+	ck_assert(g->kind_weight[0] == 3.0);
+	ck_assert(g->kind_weight[1] == 1.5);
+	ck_assert_uint_eq(g->n_entities, 3);
+	ck_assert_str_eq(g->ent_value[0], "C1");
+	ck_assert_str_eq(g->ent_value[1], "L1");
+	ck_assert_uint_eq(g->ent_share[0], 2);
+	ck_assert_uint_eq(g->ent_share[1], 3);
+	ck_assert_uint_eq(g->ent_share[2], 1);
+	ck_assert_uint_eq(g->ent_hub[0], 0);
+	ck_assert_uint_eq(g->ent_hub[1], 1);
+	ck_assert_uint_eq(g->ent_hub[2], 0);
+	ck_assert_uint_eq(g->n_hubs, 1);
+	ck_assert_double_eq_tol(g->ent_weight[0], 3.0 / log2(3.0), 1e-12);
+	ck_assert_double_eq_tol(g->ent_weight[1], 1.5 / 2.0, 1e-12);
+	ck_assert_double_eq_tol(g->ent_weight[2], 1.5, 1e-12);
+	/* the hub stays in the links but not in g */
+	ck_assert_uint_eq(g->n_links, 6);
+	{
+		int to_hub = 0;
+		for (uint64_t i = 0; i < g->n_links; i++)
+			to_hub += g->link_target[i] == 3 + 1;
+		ck_assert_int_eq(to_hub, 3);
+	}
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 3 + 1), 0);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 3 + 0), 2);
+	ck_assert_uint_eq(fg_csr_degree(&g->g, 2), 1); /* u3: only L2 */
+	ck_assert_uint_eq(g->g.adj[g->g.off[2]], 3 + 2);
+	ck_assert_uint_eq(g->g.m, 6);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(csr_neighbours_of_a_small_world)
+{
+	/* users a b c d; a,b share dev1; b,c share card1; c -transfer- d; d alone with ip1 */
+	trow rows[] = {
+		L("a", "device", "dev1", 1), L("b", "device", "dev1", 2), L("b", "card", "card1", 3),
+		L("c", "card", "card1", 4), L("d", "transfer", "c", 5), L("d", "ip", "ip1", 6),
+	};
+	/* vertices: a0 b1 c2 d3, card:card1 4, device:dev1 5, ip:ip1 6 */
+	static const uint32_t expect_off[] = { 0, 1, 3, 5, 7, 9, 11, 12 };
+	static const uint32_t expect_adj[] = { 5, 4, 5, 3, 4, 2, 6, 1, 2, 0, 1, 3 };
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	ck_assert_uint_eq(g->g.n, 7);
+	ck_assert_uint_eq(g->g.m, 12);
+	for (int v = 0; v <= 7; v++)
+		ck_assert_uint_eq(g->g.off[v], expect_off[v]);
+	for (int k = 0; k < 12; k++)
+		ck_assert_uint_eq(g->g.adj[k], expect_adj[k]);
+	ck_assert_uint_eq(g->n_user_links, 1);
+	ck_assert_uint_eq(g->link_user[3], 2); /* d -transfer-> c stored as (c, d) */
+	ck_assert_uint_eq(g->link_target[3], 3);
+	ck_assert_uint_gt(fg_graph_bytes(g), 7 * 8 + 12 * 4);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(digest_tracks_content)
+{
+	trow rows[] = {
+		L("a", "device", "dev1", 1), L("b", "device", "dev1", 2), U("a", FG_LABEL_FRAUD, 5),
+	};
+	fg_config cfg;
+	fg_graph *g0, *g1;
+	char d0[33];
+
+	fg_config_init(&cfg);
+	g0 = build_rows(&cfg, rows, 3);
+	memcpy(d0, g0->input_digest, 33);
+	g1 = build_rows(&cfg, rows, 3);
+	ck_assert_str_eq(g1->input_digest, d0);
+	fg_graph_free(&g1);
+	rows[1].t = 3;
+	g1 = build_rows(&cfg, rows, 3);
+	ck_assert_str_ne(g1->input_digest, d0);
+	fg_graph_free(&g1);
+	rows[1].t = 2;
+	snprintf(rows[1].value, sizeof(rows[1].value), "dev2");
+	g1 = build_rows(&cfg, rows, 3);
+	ck_assert_str_ne(g1->input_digest, d0);
+	fg_graph_free(&g1);
+	snprintf(rows[1].value, sizeof(rows[1].value), "dev1");
+	rows[2].label = FG_LABEL_LEGIT;
+	g1 = build_rows(&cfg, rows, 3);
+	ck_assert_str_ne(g1->input_digest, d0);
+	fg_graph_free(&g1);
+	rows[2].label = FG_LABEL_FRAUD;
+	g1 = build_rows(&cfg, rows, 3);
+	ck_assert_str_eq(g1->input_digest, d0);
+	fg_graph_free(&g1);
+	fg_graph_free(&g0);
+}
+END_TEST
+
+START_TEST(empty_and_single_user)
+{
+	fg_config cfg;
+	fg_graph *g, *g2;
+	trow one = L("solo", "device", "d", NONE);
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, NULL, 0);
+	ck_assert_uint_eq(g->n_users, 0);
+	ck_assert_uint_eq(g->n_entities, 0);
+	ck_assert_uint_eq(g->n_links, 0);
+	ck_assert_uint_eq(g->g.n, 0);
+	ck_assert_uint_eq(g->g.m, 0);
+	ck_assert_uint_eq(strlen(g->input_digest), 32);
+	ck_assert_int_eq(fg_graph_find_user(g, "x"), -1);
+	g2 = build_rows(&cfg, &one, 1);
+	check_invariants(g2);
+	ck_assert_uint_eq(g2->n_users, 1);
+	ck_assert_uint_eq(g2->n_entities, 1);
+	ck_assert_uint_eq(g2->n_links, 1);
+	ck_assert_uint_eq(g2->g.m, 2);
+	ck_assert_double_eq_tol(g2->ent_weight[0], 2.0, 1e-12);
+	ck_assert_str_ne(g->input_digest, g2->input_digest);
+	fg_graph_free(&g);
+	fg_graph_free(&g2);
+}
+END_TEST
+
+START_TEST(linkset_counts_and_is_consumed)
+{
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL, *g2 = NULL;
+	trow r1 = L("a", "device", "x", 5), r2 = L("a", "device", "x", 9), r3 = L("b", "user", "a", 1);
+	trow r4 = L("a", "user", "b", NONE);
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	ck_assert_uint_eq(fg_linkset_n_links(ls), 0);
+	feed(ls, &r1);
+	feed(ls, &r2);
+	feed(ls, &r3);
+	ck_assert_uint_eq(fg_linkset_n_links(ls), 2);
+	feed(ls, &r1);
+	feed(ls, &r4);
+	ck_assert_uint_eq(fg_linkset_n_links(ls), 2);
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	ck_assert_uint_eq(g->n_links, 2);
+	ck_assert_int_eq(g->link_first[1], 5);
+	ck_assert_int_eq(g->link_last[1], 9);
+	ck_assert_uint_eq(fg_linkset_n_links(ls), 2);
+	ck_assert_int_eq(fg_graph_build(&g2, ls, &cfg), FG_EUSAGE);
+	ck_assert_ptr_null(g2);
+	ck_assert_int_eq(fg_linkset_link_sink(ls, NULL), FG_EUSAGE);
+	fg_linkset_free(&ls);
+	fg_linkset_free(&ls);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(long_values_cross_batches)
+{
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	size_t big = 100000;
+	char *v = malloc(big + 1);
+	fg_link_row r;
+
+	memset(v, 'x', big);
+	v[big] = '\0';
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	for (int i = 0; i < 1500; i++) {
+		char u[16];
+		snprintf(u, sizeof(u), "u%d", i % 7);
+		/* alternate short and huge values so batches end on both limits */
+		size_t len = i % 3 == 0 ? big - (size_t)(i % 5) : 1 + (size_t)(i % 4);
+		r = (fg_link_row){ { u, strlen(u) }, { "address", 7 }, { v, len }, i, "t", 1 };
+		ck_assert_int_eq(fg_linkset_link_sink(ls, &r), FG_OK);
+	}
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 7);
+	ck_assert_uint_eq(g->n_entities, 4 + 5);
+	ck_assert_uint_eq(strlen(g->ent_value[0]), 1);
+	ck_assert_uint_eq(strlen(g->ent_value[8]), big);
+	ck_assert_uint_eq(g->n_links, 7 * 5 + 7 * 4); /* every (user, value) pair occurs */
+	fg_linkset_free(&ls);
+	fg_graph_free(&g);
+	free(v);
+}
+END_TEST
+
+START_TEST(same_result_for_any_thread_count)
+{
+#if FG_HAVE_OPENMP
+	static const int threads[] = { 1, 2, 3, 8 };
+	fg_config cfg;
+	size_t n;
+	trow *rows;
+	fg_graph *ref = NULL;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "loyalty=3"), FG_OK);
+	/* big enough that the parallel sort paths (>= 64 Ki records) run */
+	rows = make_world(&n, 7, 150000);
+	for (int i = 0; i < 4; i++) {
+		fg_graph *g;
+		omp_set_num_threads(threads[i]);
+		g = build_rows(&cfg, rows, n);
+		if (!ref) {
+			check_invariants(g);
+			ref = g;
+		} else {
+			check_same(ref, g);
+			fg_graph_free(&g);
+		}
+	}
+	omp_set_num_threads(omp_get_num_procs());
+	fg_graph_free(&ref);
+	free(rows);
+#else
+	/* Without OpenMP there is one thread: the build must still be repeatable. */
+	fg_config cfg;
+	size_t n;
+	trow *rows;
+	fg_graph *a, *b;
+
+	fg_config_init(&cfg);
+	rows = make_world(&n, 7, 20000);
+	a = build_rows(&cfg, rows, n);
+	b = build_rows(&cfg, rows, n);
+	check_same(a, b);
+	fg_graph_free(&a);
+	fg_graph_free(&b);
+	free(rows);
+#endif
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("graph");
+	TCase *tc = tcase_create("graph");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, hash_xxh64_vectors_and_streaming);
+	tcase_add_test(tc, intern_ids_tags_and_growth);
+	tcase_add_test(tc, canonical_ids_independent_of_row_order);
+	tcase_add_test(tc, user_order_is_bytewise_shorter_first);
+	tcase_add_test(tc, dedup_keeps_first_and_last_seen);
+	tcase_add_test(tc, relations_stored_once_per_pair_and_kind);
+	tcase_add_test(tc, users_only_and_label_merge);
+	tcase_add_test(tc, shares_hubs_and_weights);
+	tcase_add_test(tc, csr_neighbours_of_a_small_world);
+	tcase_add_test(tc, digest_tracks_content);
+	tcase_add_test(tc, empty_and_single_user);
+	tcase_add_test(tc, linkset_counts_and_is_consumed);
+	tcase_add_test(tc, long_values_cross_batches);
+	tcase_add_test(tc, same_result_for_any_thread_count);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

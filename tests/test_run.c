@@ -1,0 +1,560 @@
+/*
+ * End-to-end tests of `fraudgraph run` through the real binary and real
+ * SQLite files: exit codes, the runs row, hubs, scores on hand-made worlds,
+ * rings that keep their identity across nights, retention, determinism over
+ * thread counts and row orders, SQLite input, and the analyst queries of
+ * docs/schema.md run against a real results database.
+ */
+#include "fg_test.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *sample(const char *rel)
+{
+	char *p = malloc(4096);
+
+	snprintf(p, 4096, "%s/data-samples/%s", fgt_source_root(), rel);
+	return p;
+}
+
+static sqlite3 *db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	return db;
+}
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static double q_dbl(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	double v;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
+	v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* malloc'd text of the first column of the first row (NULL -> "") */
+static char *q_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *v;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
+	v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Run `fraudgraph run --quiet --top 0 --db DB ARGS...`; returns the exit code. */
+static int run_fg(const char *db, char **err, const char *const *args)
+{
+	const char *argv[64];
+	int n = 0;
+
+	argv[n++] = "run";
+	argv[n++] = "--quiet";
+	argv[n++] = "--top";
+	argv[n++] = "0";
+	argv[n++] = "--db";
+	argv[n++] = db;
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return fgt_run(NULL, err, NULL, NULL, argv);
+}
+
+static void run_ok(const char *db, const char *const *args)
+{
+	char *err = NULL;
+	int rc = run_fg(db, &err, args);
+
+	ck_assert_msg(rc == 0, "run failed (%d): %s", rc, err ? err : "");
+	free(err);
+}
+
+START_TEST(help_and_usage_errors)
+{
+	char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, (const char *[]){ "run", "--help", NULL }), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Exit codes"));
+	ck_assert_ptr_nonnull(strstr(out, "--max-share"));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, (const char *[]){ "run", NULL }), 2);
+	ck_assert_ptr_nonnull(strstr(err, "fraudgraph: "));
+	free(err);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL,
+	                         (const char *[]){ "run", "--db", "x.db", "--bogus", NULL }), 2);
+	free(err);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL,
+	                         (const char *[]){ "run", "--db", "x.db", "--edges", "e.csv",
+	                                           "--threads", "zero", NULL }), 2);
+	free(err);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, (const char *[]){ "--version", NULL }), 0);
+	ck_assert_ptr_nonnull(strstr(out, "fraudgraph "));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, (const char *[]){ "nosuchcommand", NULL }), 2);
+}
+END_TEST
+
+START_TEST(ring_beats_household)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db");
+	char *e = sample("ring-vs-household/edges.csv"), *u = sample("ring-vs-household/users.csv");
+	sqlite3 *h;
+	double ring, hh;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	h = db_open(db);
+	ck_assert_str_eq(q_text(h, "SELECT status FROM runs"), "ok");
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 9);
+	ck_assert_int_eq(q_int(h, "SELECT n_seeds FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_legit FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings"), 2);
+	ring = q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'");
+	hh = q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	              "AND u.ring_id = r.ring_id WHERE u.user_id = 'hh_u3'");
+	ck_assert_msg(ring > hh, "ring %g should score above household %g", ring, hh);
+	ck_assert_msg(ring > 2 * hh, "ring %g should clearly beat household %g", ring, hh);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 5);
+	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 2);
+	/* the seed's nearest seed is itself; a ring member reaches it through a card */
+	ck_assert_int_eq(q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u1'"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u2'"), 2);
+	ck_assert_str_eq(q_text(h, "SELECT nearest_seed FROM user_scores WHERE user_id = 'ring_u5'"),
+	                 "ring_u1");
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE user_id LIKE 'hh_%' "
+	                          "AND nearest_seed IS NOT NULL"), 0);
+	ck_assert_str_eq(q_text(h, "SELECT label FROM user_scores WHERE user_id = 'hh_u2'"), "legit");
+	/* features */
+	ck_assert_int_eq(q_int(h, "SELECT deg_card FROM user_features WHERE user_id = 'ring_u2'"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT ring_size FROM user_features WHERE user_id = 'ring_u2'"), 5);
+	ck_assert_int_eq(q_int(h, "SELECT seeds_2hop FROM user_features WHERE user_id = 'ring_u2'"), 1);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(hubs_recorded_and_cut)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "h.db");
+	char *e = sample("hub/edges.csv"), *u = sample("hub/users.csv");
+	sqlite3 *h;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT n_hubs FROM runs"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT share FROM hubs WHERE kind = 'address'"), 55);
+	ck_assert_int_eq(q_int(h, "SELECT max_share FROM hubs WHERE kind = 'address'"), 50);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE reason LIKE '%max-share%'"), 2);
+	/* only fw_u01 and fw_u02 stay linked */
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 2);
+	sqlite3_close(h);
+	/* a raised cap keeps the hub in the graph: everyone in one component */
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--max-share", "address=100",
+	                             "--max-share", "device=100", NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 2"), 0);
+	ck_assert_int_ge(q_int(h, "SELECT max(n_users) FROM components WHERE run_id = 2"), 55);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(collusion_through_user_links)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "c.db");
+	char *e = sample("collusion/edges.csv"), *u = sample("collusion/users.csv");
+	sqlite3 *h;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	h = db_open(db);
+	ck_assert_int_gt(q_int(h, "SELECT n_user_links FROM runs"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT ring_id) FROM user_scores WHERE user_id IN "
+	                          "('col_b1','col_b2','col_b3','col_b4','col_s1')"), 1);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM links WHERE other_user IS NOT NULL"), 0);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(bad_rows_exit_3_and_nothing_lost)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "b.db");
+	char *good = sample("ring-vs-household/edges.csv");
+	char *bad = sample("bad-rows/edges.csv");
+	char *err = NULL, *digest;
+	sqlite3 *h;
+
+	run_ok(db, (const char *[]){ "--edges", good, NULL });
+	h = db_open(db);
+	digest = q_text(h, "SELECT output_digest FROM runs");
+	sqlite3_close(h);
+
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", bad, "--strict", NULL }), 3);
+	ck_assert_msg(strstr(err, "bad-rows/edges.csv:3") != NULL, "message names file:line: %s", err);
+	free(err);
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", bad, "--max-bad-rows", "2", NULL }), 3);
+	ck_assert_ptr_nonnull(strstr(err, "bad-rows/edges.csv:"));
+	ck_assert_ptr_nonnull(strstr(err, "nothing of this run was stored"));
+	free(err);
+
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 1);
+	ck_assert_str_eq(q_text(h, "SELECT output_digest FROM runs"), digest);
+	ck_assert_str_eq(q_text(h, "PRAGMA integrity_check"), "ok");
+	sqlite3_close(h);
+
+	/* under the limit: skipped, counted, summarised in runs.bad_rows */
+	run_ok(db, (const char *[]){ "--edges", bad, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_ge(q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM runs WHERE run_id = 2 AND bad_rows LIKE '%edges.csv:%'"), 0);
+	sqlite3_close(h);
+	free(digest);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(missing_input_is_runtime_error)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "m.db");
+	char *err = NULL;
+
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", "/nonexistent/e.csv", NULL }), 1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/e.csv"));
+	free(err);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(empty_and_single_user_worlds)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "e.db");
+	char *e0 = fgt_path(dir, "empty.csv"), *e1 = fgt_path(dir, "one.csv");
+	sqlite3 *h;
+
+	fgt_write_file(e0, "user_id,kind,value\n", (size_t)-1);
+	fgt_write_file(e1, "user_id,kind,value\nalice,device,d1\nalice,device,d1\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", e0, NULL });
+	run_ok(db, (const char *[]){ "--edges", e1, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = 1"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 2"), 1);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+/* Write the data rows of src in reverse order (header first) to dst. */
+static void reverse_rows(const char *src, const char *dst)
+{
+	char *buf = fgt_read_file(src, NULL), *nl, **lines = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(buf);
+	for (char *p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			lines = realloc(lines, cap * sizeof(*lines));
+		}
+		lines[n++] = p;
+	}
+	f = fopen(dst, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%s\n", lines[0]);
+	for (size_t i = n; i > 1; i--)
+		fprintf(f, "%s\n", lines[i - 1]);
+	fclose(f);
+	free(lines);
+	free(buf);
+}
+
+START_TEST(digest_independent_of_threads_and_row_order)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "d.db");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *er = fgt_path(dir, "rev_edges.csv"), *ur = fgt_path(dir, "rev_users.csv");
+	sqlite3 *h;
+
+	reverse_rows(e, er);
+	reverse_rows(u, ur);
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--threads", "1", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--threads", "2", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--threads", "3", NULL });
+	run_ok(db, (const char *[]){ "--edges", er, "--users", ur, "--threads", "8", NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT output_digest) FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT input_digest) FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs WHERE length(output_digest) = 32"), 4);
+	/* the same data every night: every ring stable, same keys */
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status <> 'stable'"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings a JOIN rings b ON a.ring_id = b.ring_id "
+	                          "AND a.run_id = 1 AND b.run_id = 4 AND a.ring_key = b.ring_key"),
+	                 q_int(h, "SELECT count(*) FROM rings WHERE run_id = 1"));
+	/* every table filled */
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 4"), 1000);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4"), 3);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM components WHERE run_id = 4"), 3);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM entities WHERE run_id = 4"), 10);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM links WHERE run_id = 4"), 10);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_features WHERE run_id = 4"), 1000);
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 4"), 0);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(planted_rings_rank_first_on_world)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "w.db");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	sqlite3 *h;
+	int64_t n;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	h = db_open(db);
+	/* the three planted rings (truth ring-1..3) are the three top-scored rings */
+	n = q_int(h, "SELECT count(*) FROM (SELECT ring_id FROM rings ORDER BY ring_score DESC LIMIT 3) t "
+	             "WHERE (SELECT count(*) FROM user_scores s WHERE s.ring_id = t.ring_id) >= 5");
+	ck_assert_int_eq(n, 3);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(ring_grows_keeps_key_then_merges_and_splits)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "t.db");
+	char *n1 = fgt_path(dir, "n1.csv"), *n2 = fgt_path(dir, "n2.csv");
+	char *n3 = fgt_path(dir, "n3.csv"), *n4 = fgt_path(dir, "n4.csv");
+	char *k1, *k2;
+	sqlite3 *h;
+
+	/* night 1: ring A (a1..a3 share card ca), ring B (b1..b3 share card cb) */
+	fgt_write_file(n1, "user_id,kind,value\n"
+	               "a1,card,ca\na2,card,ca\na3,card,ca\n"
+	               "b1,card,cb\nb2,card,cb\nb3,card,cb\n", (size_t)-1);
+	/* night 2: a4 joins A */
+	fgt_write_file(n2, "user_id,kind,value\n"
+	               "a1,card,ca\na2,card,ca\na3,card,ca\na4,card,ca\n"
+	               "b1,card,cb\nb2,card,cb\nb3,card,cb\n", (size_t)-1);
+	/* night 3: A and B fused by a shared card used by everyone */
+	fgt_write_file(n3, "user_id,kind,value\n"
+	               "a1,card,ca\na2,card,ca\na3,card,ca\na4,card,ca\n"
+	               "b1,card,cb\nb2,card,cb\nb3,card,cb\n"
+	               "a1,card,cx\na2,card,cx\na3,card,cx\na4,card,cx\nb1,card,cx\nb2,card,cx\nb3,card,cx\n",
+	               (size_t)-1);
+	/* night 4: apart again */
+	fgt_write_file(n4, "user_id,kind,value\n"
+	               "a1,card,ca\na2,card,ca\na3,card,ca\na4,card,ca\n"
+	               "b1,card,cb\nb2,card,cb\nb3,card,cb\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", n1, NULL });
+	run_ok(db, (const char *[]){ "--edges", n2, NULL });
+	h = db_open(db);
+	k1 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id AND "
+	               "u.ring_id = r.ring_id WHERE r.run_id = 1 AND u.user_id = 'a1'");
+	k2 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id AND "
+	               "u.ring_id = r.ring_id WHERE r.run_id = 2 AND u.user_id = 'a1'");
+	ck_assert_str_eq(k1, k2);
+	ck_assert_str_eq(q_text(h, "SELECT status FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                           "AND u.ring_id = r.ring_id WHERE r.run_id = 2 AND u.user_id = 'a1'"), "grown");
+	ck_assert_str_eq(q_text(h, "SELECT status FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                           "AND u.ring_id = r.ring_id WHERE r.run_id = 2 AND u.user_id = 'b1'"), "stable");
+	sqlite3_close(h);
+	run_ok(db, (const char *[]){ "--edges", n3, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3"), 1);
+	ck_assert_str_eq(q_text(h, "SELECT status FROM rings WHERE run_id = 3"), "merged");
+	ck_assert_str_eq(q_text(h, "SELECT ring_key FROM rings WHERE run_id = 3"), k1); /* A had 4 > 3 */
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3 AND prev_keys LIKE '%,%'"), 0);
+	sqlite3_close(h);
+	run_ok(db, (const char *[]){ "--edges", n4, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status = 'split'"), 2);
+	ck_assert_str_eq(q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                           "AND u.ring_id = r.ring_id WHERE r.run_id = 4 AND u.user_id = 'a1'"), k1);
+	ck_assert_int_eq(q_int(h, "SELECT first_run_id FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	                          "AND u.ring_id = r.ring_id WHERE r.run_id = 4 AND u.user_id = 'a1'"), 1);
+	sqlite3_close(h);
+	free(k1);
+	free(k2);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(dissolved_ring_recorded)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "x.db");
+	char *n1 = fgt_path(dir, "n1.csv"), *n2 = fgt_path(dir, "n2.csv");
+	sqlite3 *h;
+
+	fgt_write_file(n1, "user_id,kind,value\na1,card,ca\na2,card,ca\nb1,card,cb\nb2,card,cb\n", (size_t)-1);
+	fgt_write_file(n2, "user_id,kind,value\na1,card,ca\na2,card,ca\nb1,card,cb1\nb2,card,cb2\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", n1, NULL });
+	run_ok(db, (const char *[]){ "--edges", n2, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM dissolved_rings WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT prev_n_users FROM dissolved_rings WHERE run_id = 2"), 2);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(retention_keeps_newest)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "k.db");
+	char *e = sample("ring-vs-household/edges.csv");
+	const char *tables[] = { "user_scores", "rings", "components", "entities", "links",
+	                         "user_features", "hubs", "dissolved_rings" };
+	sqlite3 *h;
+
+	for (int i = 0; i < 3; i++)
+		run_ok(db, (const char *[]){ "--edges", e, "--keep-runs", "2", NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT min(run_id) FROM runs"), 2);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = 1", tables[i]);
+		ck_assert_int_eq(q_int(h, sql), 0);
+	}
+	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 3"), 0);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(sqlite_input_equals_csv)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "s.db"), *src = fgt_path(dir, "src.db");
+	char *e = sample("ring-vs-household/edges.csv"), *u = sample("ring-vs-household/users.csv");
+	char cmd[8192];
+	sqlite3 *h;
+
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 '%s' \".mode csv\" \".import '%s' edges\" \".import '%s' users\"", src, e, u);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	run_ok(db, (const char *[]){ "--input", src, NULL });
+	run_ok(db, (const char *[]){ "--input", src, "--edges-sql",
+	                             "SELECT user_id, kind, value, seen_at FROM edges WHERE kind <> 'device'",
+	                             NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT input_digest) FROM runs WHERE run_id <= 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT output_digest) FROM runs WHERE run_id <= 2"), 1);
+	ck_assert_int_lt(q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"),
+	                 q_int(h, "SELECT n_links FROM runs WHERE run_id = 2"));
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+/* Every ```sql block of docs/schema.md runs against a real results database. */
+START_TEST(documented_queries_run)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "q.db");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char path[4096], *doc, *p;
+	sqlite3 *h;
+	int nq = 0;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	snprintf(path, sizeof(path), "%s/docs/schema.md", fgt_source_root());
+	doc = fgt_read_file(path, NULL);
+	ck_assert_ptr_nonnull(doc);
+	h = db_open(db);
+	for (p = doc; (p = strstr(p, "```sql\n")) != NULL;) {
+		char *q = p + 7, *end = strstr(q, "```");
+		const char *tail;
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		for (const char *s = q; s && *s;) {
+			sqlite3_stmt *st = NULL;
+			int rc = sqlite3_prepare_v2(h, s, -1, &st, &tail);
+			ck_assert_msg(rc == SQLITE_OK, "documented query fails: %s\n%s", sqlite3_errmsg(h), s);
+			if (!st)
+				break;
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				;
+			ck_assert_msg(rc == SQLITE_DONE, "documented query fails: %s\n%s", sqlite3_errmsg(h), s);
+			sqlite3_finalize(st);
+			nq++;
+			s = tail;
+		}
+		p = end + 3;
+	}
+	ck_assert_int_ge(nq, 6);
+	sqlite3_close(h);
+	free(doc);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("run");
+	TCase *tc = tcase_create("run");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, help_and_usage_errors);
+	tcase_add_test(tc, ring_beats_household);
+	tcase_add_test(tc, hubs_recorded_and_cut);
+	tcase_add_test(tc, collusion_through_user_links);
+	tcase_add_test(tc, bad_rows_exit_3_and_nothing_lost);
+	tcase_add_test(tc, missing_input_is_runtime_error);
+	tcase_add_test(tc, empty_and_single_user_worlds);
+	tcase_add_test(tc, digest_independent_of_threads_and_row_order);
+	tcase_add_test(tc, planted_rings_rank_first_on_world);
+	tcase_add_test(tc, ring_grows_keeps_key_then_merges_and_splits);
+	tcase_add_test(tc, dissolved_ring_recorded);
+	tcase_add_test(tc, retention_keeps_newest);
+	tcase_add_test(tc, sqlite_input_equals_csv);
+	tcase_add_test(tc, documented_queries_run);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1012 @@
+/*
+ * src/fg_store: the results database, on real SQLite files in temporary
+ * directories: schema and versions, run visibility, rollback, the writer
+ * lock, foreign and newer files, migration, bulk round trip, retention,
+ * views, ring tracking helpers, and the analyst queries of docs/schema.md.
+ *
+ * FG_STORE_BENCH_ROWS=N adds a timing of N user_scores rows in one run
+ * (printed, never asserted).
+ */
+#include "fg_test.h"
+
+#include "fg_error.h"
+#include "fg_schema.h"
+#include "fg_store.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const tables[] = {
+	"runs", "hubs", "user_scores", "rings", "dissolved_rings", "components",
+	"entities", "links", "user_features", NULL,
+};
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = -1;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	return q_int(db, sql);
+}
+
+static void bulk_or_fail(fg_bulk **b, fg_store *st, const char *table,
+                         const char *const *cols, int n)
+{
+	int rc = fg_store_bulk_begin(b, st, table, cols, n);
+
+	ck_assert_msg(rc == FG_OK, "bulk_begin %s: %s", table, fg_error_msg());
+}
+
+/*
+ * Rows in every table for the open run: users u0..u{n-1}, rings of 2 users
+ * (ring i holds u2i, u2i+1, key R(key_base + i)), one user alone in a ring.
+ */
+static void fill_run(fg_store *st, int64_t run, int n, int key_base)
+{
+	static const char *const us_cols[] = { "run_id", "user_id", "label", "component_id",
+		"ring_id", "risk", "risk_norm", "risk_pct", "score", "nearest_seed", "seed_hops",
+		"created_at" };
+	static const char *const ring_cols[] = { "run_id", "ring_id", "ring_key", "status",
+		"prev_keys", "first_run_id", "component_id", "n_users", "n_cards", "n_devices",
+		"ring_score" };
+	static const char *const hub_cols[] = { "run_id", "kind", "value", "share", "max_share",
+		"reason" };
+	static const char *const comp_cols[] = { "run_id", "component_id", "n_users",
+		"n_entities", "n_seeds", "n_rings", "risk_max" };
+	static const char *const ent_cols[] = { "run_id", "entity_id", "kind", "value", "share",
+		"is_hub", "risk", "component_id" };
+	static const char *const link_cols[] = { "run_id", "user_id", "kind", "entity_id",
+		"other_user", "first_seen", "last_seen" };
+	static const char *const feat_cols[] = { "run_id", "user_id", "deg_total", "deg_card",
+		"component_size", "ring_size", "risk", "ring_score" };
+	static const char *const dis_cols[] = { "run_id", "ring_key", "prev_run_id",
+		"prev_ring_id", "prev_n_users", "reason" };
+	fg_bulk *b = NULL;
+	char user[32], key[32];
+	int i;
+
+	bulk_or_fail(&b, st, "user_scores", us_cols, 12);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		fg_bulk_int(b, run);
+		fg_bulk_text(b, user);
+		fg_bulk_text(b, i == 0 ? "fraud" : NULL);
+		fg_bulk_int(b, 0);
+		fg_bulk_int(b, i / 2);
+		fg_bulk_double(b, 0.5 / (i + 1));
+		fg_bulk_double(b, 1.0 / (i + 1));
+		fg_bulk_double(b, 100.0 * (n - i) / n);
+		fg_bulk_double(b, 1.0 / (i + 1));
+		fg_bulk_text(b, i == 0 ? NULL : "u0");
+		if (i == 0)
+			fg_bulk_null(b);
+		else
+			fg_bulk_int(b, 2);
+		fg_bulk_int(b, 1700000000 + i);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "rings", ring_cols, 11);
+	for (i = 0; i < (n + 1) / 2; i++) {
+		fg_bulk_int(b, run);
+		fg_bulk_int(b, i);
+		fg_bulk_text(b, fg_store_format_ring_key(key, sizeof(key), key_base + i));
+		fg_bulk_text(b, "new");
+		fg_bulk_null(b);
+		fg_bulk_int(b, run);
+		fg_bulk_int(b, 0);
+		fg_bulk_int(b, 2 * i + 1 < n ? 2 : 1);
+		fg_bulk_int(b, 1);
+		fg_bulk_int(b, 2);
+		fg_bulk_double(b, 1.0 - 0.01 * i);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "hubs", hub_cols, 6);
+	fg_bulk_int(b, run);
+	fg_bulk_text(b, "address");
+	fg_bulk_text(b, "1 Forwarder Way");
+	fg_bulk_int(b, 5000);
+	fg_bulk_int(b, 50);
+	fg_bulk_text(b, "share above max_share");
+	ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "components", comp_cols, 7);
+	fg_bulk_int(b, run);
+	fg_bulk_int(b, 0);
+	fg_bulk_int(b, n);
+	fg_bulk_int(b, 1);
+	fg_bulk_int(b, 1);
+	fg_bulk_int(b, (n + 1) / 2);
+	fg_bulk_double(b, 0.5);
+	ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "entities", ent_cols, 8);
+	fg_bulk_int(b, run);
+	fg_bulk_int(b, 0);
+	fg_bulk_text(b, "card");
+	fg_bulk_text(b, "card-1");
+	fg_bulk_int(b, n);
+	fg_bulk_int(b, 0);
+	fg_bulk_double(b, 0.25);
+	fg_bulk_int(b, 0);
+	ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "links", link_cols, 7);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		fg_bulk_int(b, run);
+		fg_bulk_text(b, user);
+		fg_bulk_text(b, "card");
+		fg_bulk_int(b, 0);
+		fg_bulk_null(b);
+		fg_bulk_int(b, 1700000000);
+		fg_bulk_int(b, 1700000100);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "user_features", feat_cols, 8);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		fg_bulk_int(b, run);
+		fg_bulk_text(b, user);
+		fg_bulk_int(b, 1);
+		fg_bulk_int(b, 1);
+		fg_bulk_int(b, n);
+		fg_bulk_int(b, 2);
+		fg_bulk_double(b, 0.5 / (i + 1));
+		fg_bulk_double(b, 1.0);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "dissolved_rings", dis_cols, 6);
+	fg_bulk_int(b, run);
+	fg_bulk_text(b, "R999999");
+	fg_bulk_int(b, run - 1);
+	fg_bulk_int(b, 7);
+	fg_bulk_int(b, 3);
+	fg_bulk_text(b, "members gone");
+	ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+}
+
+/* One complete committed run of n users; returns its id. */
+static int64_t commit_run(fg_store *st, int n, int key_base, int keep)
+{
+	int64_t run;
+
+	ck_assert_int_eq(fg_store_run_begin(st, &run, "{\"t\":1}", 2), FG_OK);
+	fill_run(st, run, n, key_base);
+	ck_assert_int_eq(fg_store_run_set_int(st, "n_users", n), FG_OK);
+	ck_assert_int_eq(fg_store_build_indexes(st), FG_OK);
+	ck_assert_msg(fg_store_run_commit(st, keep) == FG_OK, "%s", fg_error_msg());
+	return run;
+}
+
+START_TEST(create_schema_and_version)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	sqlite3 *db;
+	int v, i;
+
+	ck_assert_msg(fg_store_open(&st, path, FG_STORE_WRITE) == FG_OK, "%s", fg_error_msg());
+	db = fg_store_db(st);
+	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
+	ck_assert_int_eq(v, FG_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(q_int(db, "PRAGMA application_id"), FG_SCHEMA_APPLICATION_ID);
+	for (i = 0; tables[i]; i++)
+		ck_assert_int_eq(count_rows(db, tables[i]), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+	                           "name IN ('latest_run', 'latest_user_scores', 'latest_rings', "
+	                           "'top_rings', 'latest_hubs')"), 5);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 36);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('rings')"), 28);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('user_features')"), 19);
+	fg_store_close(&st);
+	ck_assert_ptr_null(st);
+	/* Reopen: no second migration, same version; journal mode WAL persisted. */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
+	db = fg_store_db(st);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 1);
+	{
+		int64_t latest = -1;
+
+		ck_assert_int_eq(fg_store_latest_run(st, &latest), FG_OK);
+		ck_assert_int_eq(latest, 0);
+	}
+	fg_store_close(&st);
+	fg_store_close(NULL);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(commit_visible_only_after_commit)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *w = NULL, *r = NULL, *r2 = NULL;
+	int64_t run1, run2, latest;
+
+	ck_assert_int_eq(fg_store_open(&w, path, FG_STORE_WRITE), FG_OK);
+	run1 = commit_run(w, 6, 1, 0);
+	ck_assert_int_eq(fg_store_open(&r, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(fg_store_run_begin(w, &run2, NULL, 1), FG_OK);
+	ck_assert_int_gt(run2, run1);
+	ck_assert_int_eq(fg_store_current_run(w), run2);
+	fill_run(w, run2, 10, 100);
+	/* The writer itself still sees run1 as latest: run2 is 'running'. */
+	ck_assert_int_eq(fg_store_latest_run(w, &latest), FG_OK);
+	ck_assert_int_eq(latest, run1);
+	/* A reader opened before and one opened during the run see run1 only. */
+	ck_assert_int_eq(fg_store_open(&r2, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(fg_store_latest_run(r, &latest), FG_OK);
+	ck_assert_int_eq(latest, run1);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM latest_user_scores"), 6);
+	ck_assert_int_eq(q_int(fg_store_db(r2), "SELECT count(*) FROM user_scores"), 6);
+	ck_assert_int_eq(q_int(fg_store_db(r2), "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(fg_store_run_commit(w, 0), FG_OK);
+	ck_assert_int_eq(fg_store_current_run(w), 0);
+	ck_assert_int_eq(fg_store_latest_run(r, &latest), FG_OK);
+	ck_assert_int_eq(latest, run2);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM latest_user_scores"), 10);
+	ck_assert_int_eq(q_int(fg_store_db(r2), "SELECT count(*) FROM user_scores"), 16);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM runs WHERE status = 'ok' AND "
+	                                       "finished_at IS NOT NULL AND started_at <= finished_at"),
+	                 2);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM runs WHERE status <> 'ok'"), 0);
+	/* A reader cannot start a run. */
+	ck_assert_int_eq(fg_store_run_begin(r, &latest, NULL, 1), FG_EUSAGE);
+	fg_store_close(&r);
+	fg_store_close(&r2);
+	fg_store_close(&w);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(rollback_and_close_leave_nothing)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	int64_t before[16], run, latest;
+	int i, pass;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	commit_run(st, 4, 1, 0);
+	for (i = 0; tables[i]; i++)
+		before[i] = count_rows(fg_store_db(st), tables[i]);
+	for (pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(fg_store_run_begin(st, &run, "{}", 1), FG_OK);
+		fill_run(st, run, 50, 500);
+		ck_assert_int_eq(fg_store_run_set_text(st, "inputs", "[\"x.csv\"]"), FG_OK);
+		ck_assert_int_eq(fg_store_build_indexes(st), FG_OK);
+		ck_assert_int_eq(count_rows(fg_store_db(st), "user_scores"), before[2] + 50);
+		if (pass == 0) {
+			ck_assert_int_eq(fg_store_run_rollback(st), FG_OK);
+		} else {
+			/* Close without commit, then reopen: the run vanished too. */
+			fg_store_close(&st);
+			ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+		}
+		for (i = 0; tables[i]; i++)
+			ck_assert_msg(count_rows(fg_store_db(st), tables[i]) == before[i], "%s changed",
+			              tables[i]);
+		ck_assert_int_eq(fg_store_latest_run(st, &latest), FG_OK);
+		ck_assert_int_lt(latest, run);
+	}
+	/* Rollback without a run is a no-op; bulk outside a run is refused. */
+	ck_assert_int_eq(fg_store_run_rollback(st), FG_OK);
+	{
+		static const char *const cols[] = { "run_id" };
+		fg_bulk *b = NULL;
+
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "hubs", cols, 1), FG_EUSAGE);
+		ck_assert_ptr_null(b);
+		ck_assert_int_eq(fg_store_run_set_int(st, "n_users", 1), FG_EUSAGE);
+	}
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(second_writer_busy_at_once)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *a = NULL, *b = NULL;
+	int64_t ra, rb = 99;
+
+	ck_assert_int_eq(fg_store_open(&a, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_eq(fg_store_run_begin(a, &ra, NULL, 1), FG_OK);
+	/* Opening works (no migration needed); starting a run does not. */
+	ck_assert_msg(fg_store_open(&b, path, FG_STORE_WRITE) == FG_OK, "%s", fg_error_msg());
+	ck_assert_int_eq(fg_store_run_begin(b, &rb, NULL, 1), FG_EBUSY);
+	ck_assert_int_eq(rb, 0);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "being written by another fraudgraph run"));
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), path));
+	ck_assert_int_eq(fg_store_run_commit(a, 0), FG_OK);
+	/* Once the first run is done, the second writer can run. */
+	ck_assert_int_eq(fg_store_run_begin(b, &rb, NULL, 1), FG_OK);
+	ck_assert_int_gt(rb, ra);
+	ck_assert_int_eq(fg_store_run_commit(b, 0), FG_OK);
+	fg_store_close(&a);
+	fg_store_close(&b);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(foreign_files_refused)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "other.db");
+	char *junk = fgt_path(dir, "junk.db");
+	fg_store *st = NULL;
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE customers (id INTEGER); "
+	                                  "INSERT INTO customers VALUES (1)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_EDB);
+	ck_assert_ptr_null(st);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "not a fraudgraph database"));
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_EDB);
+	/* Nothing was added to it, and its journal mode was left alone. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM customers"), 1);
+	sqlite3_close(db);
+	/* Another application's id, even with no tables. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE customers; PRAGMA application_id = 1234",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_EDB);
+	/* Not SQLite at all. */
+	fgt_write_file(junk, "user_id,kind,value\nu1,card,c1\n this is not a database, padded "
+	                     "to be longer than a header..................................", -1);
+	ck_assert_int_eq(fg_store_open(&st, junk, FG_STORE_WRITE), FG_EDB);
+	ck_assert_int_eq(fg_store_open(&st, junk, FG_STORE_READ), FG_EDB);
+	ck_assert_ptr_null(st);
+	fgt_rmtree(dir);
+	free(path);
+	free(junk);
+	free(dir);
+}
+END_TEST
+
+START_TEST(newer_schema_refused)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	fg_store_close(&st);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "newer"));
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "7"));
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_EDB);
+	ck_assert_ptr_null(st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+static const char v2_sql[] =
+	"ALTER TABLE runs ADD COLUMN host TEXT;\n"
+	"UPDATE runs SET host = 'migrated';\n"
+	"CREATE TABLE run_notes (run_id INTEGER NOT NULL, note TEXT);\n";
+
+START_TEST(migration_to_a_later_version)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	char *p0 = fgt_path(dir, "v0.db");
+	fg_schema_migration v2[2];
+	fg_store *st = NULL;
+	sqlite3 *db = NULL;
+	int64_t run1, run2;
+	int v;
+
+	/* A database written by the version 1 build, one run committed. */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	run1 = commit_run(st, 6, 1, 0);
+	fg_store_close(&st);
+	/* A later build with a version 2 reads it only after migrating. */
+	v2[0] = fg_schema_migrations[0];
+	v2[1].version = 2;
+	v2[1].sql = v2_sql;
+	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, 2), FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "older"));
+	ck_assert_msg(fg_store_open_schema(&st, path, FG_STORE_WRITE, v2, 2) == FG_OK, "%s",
+	              fg_error_msg());
+	db = fg_store_db(st);
+	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE host = 'migrated'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores"), 6);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM run_notes"), 0);
+	/* Views still work (SELECT * picks up the new column) and runs go on. */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_run WHERE host = 'migrated'"), 1);
+	run2 = commit_run(st, 4, 10, 1);
+	ck_assert_int_gt(run2, run1);
+	/* Retention covers the new table too (found by its run_id column). */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	fg_store_close(&st);
+	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, 2), FG_OK);
+	fg_store_close(&st);
+	/* The version 1 build refuses the migrated file. */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_EDB);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "newer"));
+
+	/* A hand-made version 0 file (ours, empty) migrates to version 1. */
+	ck_assert_int_eq(sqlite3_open(p0, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA application_id = 1179079240", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fg_store_open(&st, p0, FG_STORE_READ), FG_EDB);
+	ck_assert_int_eq(fg_store_open(&st, p0, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(count_rows(fg_store_db(st), "rings"), 0);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(p0);
+	free(dir);
+}
+END_TEST
+
+static const char *const odd[] = {
+	"'); DROP TABLE runs; --",
+	"a;b;c",
+	"\"double\" and 'single' quotes",
+	"",
+	"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+	"tab\tnew\nline",
+	"back\\slash %s %d",
+	"?1 :name @x $y",
+};
+#define N_ODD (sizeof(odd) / sizeof(odd[0]))
+
+START_TEST(bulk_round_trip_exact)
+{
+	static const char *const cols[] = { "run_id", "user_id", "label", "component_id",
+		"ring_id", "risk", "risk_norm", "risk_pct", "score", "nearest_seed", "seed_hops",
+		"created_at" };
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	char user[64], *longtext;
+	fg_store *st = NULL, *r = NULL;
+	fg_bulk *b = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t run;
+	int i, n = 10007;
+
+	longtext = malloc(20001);
+	ck_assert_ptr_nonnull(longtext);
+	for (i = 0; i < 20000; i++)
+		longtext[i] = (char)('a' + i % 26);
+	longtext[20000] = '\0';
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_eq(fg_store_run_begin(st, &run, NULL, 1), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_begin(&b, st, "user_scores", cols, 12), FG_OK);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "user-%06d-%s", i, i < (int)N_ODD ? odd[i] : "x");
+		fg_bulk_int(b, run);
+		fg_bulk_text(b, user);
+		fg_bulk_text(b, i % 3 == 0 ? NULL : odd[i % N_ODD]);
+		fg_bulk_int(b, (int64_t)i * 1000003 - 5000000000LL);
+		if (i % 5 == 0)
+			fg_bulk_null(b);
+		else
+			fg_bulk_int(b, i / 5);
+		fg_bulk_double(b, 1.0 / (i + 3));
+		fg_bulk_double(b, i * 0.1);
+		fg_bulk_double(b, i == 1 ? 1e-300 : i == 2 ? 1.7976931348623157e308 : -i / 7.0);
+		fg_bulk_double(b, (double)i);
+		fg_bulk_text(b, i == 4 ? longtext : odd[(i + 1) % N_ODD]);
+		fg_bulk_int(b, INT64_MAX - i);
+		fg_bulk_int(b, i % 2 ? INT64_MIN + i : 0);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+	ck_assert_ptr_null(b);
+	/* Wrong row shape and bad names are refused. */
+	{
+		static const char *const bad[] = { "run_id", "user_id); DROP TABLE runs; --" };
+		static const char *const two[] = { "run_id", "user_id" };
+
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "user_scores", bad, 2), FG_EUSAGE);
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "runs; --", two, 2), FG_EUSAGE);
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "no_such_table", two, 2), FG_EDB);
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "hubs", two, 2), FG_EDB);
+		ck_assert_ptr_null(b);
+		ck_assert_int_eq(fg_store_bulk_begin(&b, st, "links", two, 2), FG_OK);
+		fg_bulk_int(b, run);
+		ck_assert_int_eq(fg_bulk_row(b), FG_EUSAGE);
+		ck_assert_int_eq(fg_store_bulk_end(&b), FG_EUSAGE);
+	}
+	ck_assert_int_eq(fg_store_run_set_text(st, "bad_rows", odd[0]), FG_OK);
+	ck_assert_int_eq(fg_store_run_set_double(st, "t_total", 1.25), FG_OK);
+	ck_assert_int_eq(fg_store_run_set_int(st, "peak_rss", 123456789012LL), FG_OK);
+	ck_assert_int_eq(fg_store_run_set_int(st, "n_users = 0; DROP TABLE runs; --", 1),
+	                 FG_EUSAGE);
+	ck_assert_int_eq(fg_store_run_set_text(st, "status", "ok"), FG_EUSAGE);
+	ck_assert_int_eq(fg_store_run_set_int(st, "run_id", 5), FG_EUSAGE);
+	ck_assert_int_eq(fg_store_run_commit(st, 0), FG_OK);
+
+	ck_assert_int_eq(fg_store_open(&r, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM user_scores"), n);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT count(*) FROM sqlite_master WHERE "
+	                                       "name = 'runs'"), 1);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT peak_rss FROM runs"), 123456789012LL);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT t_total = 1.25 FROM runs"), 1);
+	ck_assert_int_eq(q_int(fg_store_db(r), "SELECT bad_rows = '''); DROP TABLE runs; --' "
+	                                       "FROM runs"), 1);
+	ck_assert_int_eq(sqlite3_prepare_v2(fg_store_db(r),
+	                                    "SELECT user_id, label, component_id, ring_id, risk, "
+	                                    "risk_norm, risk_pct, score, nearest_seed, seed_hops, "
+	                                    "created_at FROM user_scores ORDER BY component_id",
+	                                    -1, &s, NULL), SQLITE_OK);
+	for (i = 0; i < n; i++) {
+		const char *lab, *ns;
+		double want_pct = i == 1 ? 1e-300 : i == 2 ? 1.7976931348623157e308 : -i / 7.0;
+
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		snprintf(user, sizeof(user), "user-%06d-%s", i, i < (int)N_ODD ? odd[i] : "x");
+		ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), user);
+		lab = (const char *)sqlite3_column_text(s, 1);
+		if (i % 3 == 0) {
+			ck_assert_int_eq(sqlite3_column_type(s, 1), SQLITE_NULL);
+		} else {
+			ck_assert_int_eq(sqlite3_column_type(s, 1), SQLITE_TEXT);
+			ck_assert_str_eq(lab, odd[i % N_ODD]);
+		}
+		ck_assert_int_eq(sqlite3_column_int64(s, 2), (int64_t)i * 1000003 - 5000000000LL);
+		if (i % 5 == 0)
+			ck_assert_int_eq(sqlite3_column_type(s, 3), SQLITE_NULL);
+		else
+			ck_assert_int_eq(sqlite3_column_int64(s, 3), i / 5);
+		ck_assert(sqlite3_column_double(s, 4) == 1.0 / (i + 3));
+		ck_assert(sqlite3_column_double(s, 5) == i * 0.1);
+		ck_assert(sqlite3_column_double(s, 6) == want_pct);
+		ck_assert(sqlite3_column_double(s, 7) == (double)i);
+		ns = (const char *)sqlite3_column_text(s, 8);
+		ck_assert_str_eq(ns, i == 4 ? longtext : odd[(i + 1) % N_ODD]);
+		ck_assert_int_eq(sqlite3_column_int64(s, 9), INT64_MAX - i);
+		ck_assert_int_eq(sqlite3_column_int64(s, 10), i % 2 ? INT64_MIN + i : 0);
+	}
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	fg_store_close(&r);
+	fg_store_close(&st);
+	free(longtext);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(retention_keeps_newest_without_orphans)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	int64_t runs[6], max_key;
+	sqlite3 *db;
+	int i;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	db = fg_store_db(st);
+	for (i = 0; i < 5; i++)
+		runs[i] = commit_run(st, 4 + i, 1 + 10 * i, 0);
+	ck_assert_int_eq(count_rows(db, "runs"), 5);
+	/* A rolled-back run in between consumes nothing. */
+	{
+		int64_t r;
+
+		ck_assert_int_eq(fg_store_run_begin(st, &r, NULL, 1), FG_OK);
+		fill_run(st, r, 3, 900);
+		ck_assert_int_eq(fg_store_run_rollback(st), FG_OK);
+	}
+	runs[5] = commit_run(st, 9, 61, 3);
+	ck_assert_int_eq(count_rows(db, "runs"), 3);
+	ck_assert_int_eq(q_int(db, "SELECT min(run_id) FROM runs"), runs[3]);
+	for (i = 1; tables[i]; i++) {
+		char sql[256];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id NOT IN "
+		         "(SELECT run_id FROM runs)", tables[i]);
+		ck_assert_msg(q_int(db, sql) == 0, "orphans in %s", tables[i]);
+		snprintf(sql, sizeof(sql), "SELECT count(DISTINCT run_id) FROM %s", tables[i]);
+		ck_assert_msg(q_int(db, sql) == 3, "%s lost kept runs", tables[i]);
+	}
+	/* Kept runs are whole: 7 + 8 + 9 users. */
+	ck_assert_int_eq(count_rows(db, "user_scores"), 7 + 8 + 9);
+	/* Ring keys: the largest ever committed, even if retention removed it. */
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 61 + 4);
+	runs[0] = commit_run(st, 2, 1, 1); /* keys R000001 only */
+	ck_assert_int_eq(count_rows(db, "runs"), 1);
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 65);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(views_show_latest_run_only)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL, *r = NULL;
+	int64_t run1, run2, open_run;
+	sqlite3 *db;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	run1 = commit_run(st, 5, 1, 0);
+	run2 = commit_run(st, 9, 10, 0);
+	ck_assert_int_eq(fg_store_run_begin(st, &open_run, NULL, 1), FG_OK);
+	fill_run(st, open_run, 3, 100);
+	ck_assert_int_eq(fg_store_open(&r, path, FG_STORE_READ), FG_OK);
+	db = fg_store_db(r);
+	ck_assert_int_eq(q_int(db, "SELECT run_id FROM latest_run"), run2);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_run"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_user_scores"), 9);
+	ck_assert_int_eq(q_int(db, "SELECT count(DISTINCT run_id) FROM latest_user_scores"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT min(run_id) FROM latest_rings"), run2);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_rings"), 5);
+	/* top_rings: rings of >= 2 users (the fifth ring holds one), best first. */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM top_rings"), 4);
+	ck_assert_int_eq(q_int(db, "SELECT ring_id FROM top_rings LIMIT 1"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_hubs WHERE run_id = "
+	                           "(SELECT max(run_id) FROM runs WHERE status = 'ok')"), 1);
+	ck_assert_int_lt(run1, run2);
+	fg_store_close(&r);
+	/* The writer's own views ignore its open run as well. */
+	ck_assert_int_eq(q_int(fg_store_db(st), "SELECT run_id FROM latest_run"), run2);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+struct members {
+	char buf[4096];
+	size_t len;
+	int n;
+};
+
+static int collect(void *ctx, int64_t ring_id, const char *key, const char *user)
+{
+	struct members *m = ctx;
+
+	if (m->len + 64 < sizeof(m->buf))
+		m->len += (size_t)snprintf(m->buf + m->len, sizeof(m->buf) - m->len,
+		                           "%" PRId64 ":%s:%s ", ring_id, key, user);
+	return ++m->n == 100 ? 42 : 0;
+}
+
+START_TEST(previous_ring_members)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	struct members m = { .len = 0, .n = 0 };
+	int64_t run1, run2, prev, max_key;
+	char key[24];
+
+	ck_assert_str_eq(fg_store_format_ring_key(key, sizeof(key), 123), "R000123");
+	ck_assert_str_eq(fg_store_format_ring_key(key, sizeof(key), 12345678), "R12345678");
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 0);
+	run1 = commit_run(st, 5, 7, 0);
+	ck_assert_int_eq(fg_store_run_begin(st, &run2, NULL, 1), FG_OK);
+	ck_assert_int_eq(fg_store_latest_run(st, &prev), FG_OK);
+	ck_assert_int_eq(prev, run1);
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 9);
+	ck_assert_int_eq(fg_store_prev_ring_members(st, prev, collect, &m), FG_OK);
+	ck_assert_str_eq(m.buf, "0:R000007:u0 0:R000007:u1 1:R000008:u2 1:R000008:u3 "
+	                        "2:R000009:u4 ");
+	/* A run without rings gives no callbacks; a nonzero return stops the scan. */
+	m.len = 0;
+	m.n = 0;
+	ck_assert_int_eq(fg_store_prev_ring_members(st, run2, collect, &m), FG_OK);
+	ck_assert_int_eq(m.n, 0);
+	fill_run(st, run2, 300, 10);
+	m.len = 0;
+	m.buf[0] = '\0';
+	ck_assert_int_eq(fg_store_prev_ring_members(st, run2, collect, &m), 42);
+	ck_assert_int_eq(m.n, 100);
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 10 + 149);
+	ck_assert_int_eq(fg_store_run_rollback(st), FG_OK);
+	ck_assert_int_eq(fg_store_max_ring_key(st, &max_key), FG_OK);
+	ck_assert_int_eq(max_key, 9);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(missing_and_unwritable_paths)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "nope.db");
+	char *deep = fgt_path(dir, "no/such/dir/RESULTS.db");
+	fg_store *st = NULL;
+	struct stat sb;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), path));
+	ck_assert_int_ne(stat(path, &sb), 0); /* reading never creates */
+	/* A missing directory fails even for root. */
+	ck_assert_int_eq(fg_store_open(&st, deep, FG_STORE_WRITE), FG_EIO);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), deep));
+	ck_assert_ptr_null(st);
+	if (geteuid() != 0) {
+		char *ro = fgt_path(dir, "ro"), *p2 = fgt_path(dir, "ro/RESULTS.db");
+
+		ck_assert_int_eq(mkdir(ro, 0555), 0);
+		ck_assert_int_eq(fg_store_open(&st, p2, FG_STORE_WRITE), FG_EIO);
+		ck_assert_ptr_nonnull(strstr(fg_error_msg(), p2));
+		free(ro);
+		free(p2);
+	} /* else: root writes anywhere; the missing directory case above covers it. */
+	fgt_rmtree(dir);
+	free(path);
+	free(deep);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Every ```sql block of docs/schema.md runs without error against a database
+ * with two committed runs.
+ */
+START_TEST(documented_queries_run)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	char *doc_path = fgt_path(fgt_source_root(), "docs/schema.md");
+	char *doc = fgt_read_file(doc_path, NULL), *p;
+	fg_store *st = NULL;
+	int nblocks = 0;
+
+	ck_assert_msg(doc != NULL, "cannot read %s", doc_path);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	commit_run(st, 6, 1, 0);
+	commit_run(st, 9, 1, 0);
+	fg_store_close(&st);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
+	for (p = strstr(doc, "```sql\n"); p; p = strstr(p, "```sql\n")) {
+		char *end, *sql;
+		sqlite3_stmt *s = NULL;
+		const char *tail;
+		int rc;
+
+		p += 7;
+		end = strstr(p, "```");
+		ck_assert_ptr_nonnull(end);
+		sql = strndup(p, (size_t)(end - p));
+		for (tail = sql; tail && *tail;) {
+			rc = sqlite3_prepare_v2(fg_store_db(st), tail, -1, &s, &tail);
+			ck_assert_msg(rc == SQLITE_OK, "query %d: %s\n%s", nblocks + 1,
+			              sqlite3_errmsg(fg_store_db(st)), sql);
+			if (!s)
+				break;
+			while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				;
+			ck_assert_msg(rc == SQLITE_DONE, "query %d: %s", nblocks + 1,
+			              sqlite3_errmsg(fg_store_db(st)));
+			sqlite3_finalize(s);
+			s = NULL;
+		}
+		free(sql);
+		nblocks++;
+		p = end + 3;
+	}
+	ck_assert_int_ge(nblocks, 6);
+	fg_store_close(&st);
+	free(doc);
+	free(doc_path);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A run killed (SIGKILL) before its commit leaves the previous run intact. */
+START_TEST(killed_run_leaves_previous_run)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	int64_t run1, latest, counts[16];
+	pid_t pid;
+	int status, i;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	run1 = commit_run(st, 6, 1, 0);
+	for (i = 0; tables[i]; i++)
+		counts[i] = count_rows(fg_store_db(st), tables[i]);
+	fg_store_close(&st);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fg_store *c = NULL;
+		int64_t run;
+
+		if (fg_store_open(&c, path, FG_STORE_WRITE) != FG_OK ||
+		    fg_store_run_begin(c, &run, NULL, 1) != FG_OK)
+			_exit(3);
+		fill_run(c, run, 2000, 50);
+		if (fg_store_build_indexes(c) != FG_OK)
+			_exit(4);
+		raise(SIGKILL);
+		_exit(5);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The hot WAL of the dead writer is recovered; its run never happened. */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(fg_store_latest_run(st, &latest), FG_OK);
+	ck_assert_int_eq(latest, run1);
+	for (i = 0; tables[i]; i++)
+		ck_assert_msg(count_rows(fg_store_db(st), tables[i]) == counts[i], "%s changed",
+		              tables[i]);
+	ck_assert_int_eq(q_int(fg_store_db(st), "SELECT count(*) FROM pragma_integrity_check "
+	                                        "WHERE integrity_check = 'ok'"), 1);
+	fg_store_close(&st);
+	/* And the next run goes through (the lock died with the process). */
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_gt(commit_run(st, 3, 100, 0), run1);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(getenv("FG_STORE_BENCH_CPU") ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Timing only (FG_STORE_BENCH_ROWS): rows/s of user_scores rows in one run. */
+START_TEST(bench_user_scores)
+{
+	static const char *const cols[] = { "run_id", "user_id", "label", "component_id",
+		"ring_id", "risk", "risk_norm", "risk_pct", "score", "nearest_seed", "seed_hops",
+		"created_at" };
+	const char *env = getenv("FG_STORE_BENCH_ROWS");
+	long n = env ? atol(env) : 0, i;
+	char *dir, *path, user[32];
+	fg_store *st = NULL;
+	fg_bulk *b = NULL;
+	double t0, t1, t2, t3;
+	int64_t run;
+	int rc = FG_OK;
+
+	if (n <= 0)
+		return;
+	dir = fgt_tmpdir();
+	path = fgt_path(dir, "RESULTS.db");
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	if (!getenv("FG_STORE_BENCH_FRESH"))
+		commit_run(st, 10, 1, 0); /* indexes exist, as on every night but the first */
+	t0 = now_s();
+	ck_assert_int_eq(fg_store_run_begin(st, &run, NULL, 1), FG_OK);
+	ck_assert_int_eq(fg_store_bulk_begin(&b, st, "user_scores", cols, 12), FG_OK);
+	for (i = 0; i < n; i++) {
+		/* ids in hash-like order, as interning order is not sorted */
+		snprintf(user, sizeof(user), "user%08lu",
+		         getenv("FG_STORE_BENCH_SORTED") ? (unsigned long)i
+		                                         : (unsigned long)((i * 2654435761UL) % 100000000UL));
+		fg_bulk_int(b, run);
+		fg_bulk_text(b, user);
+		fg_bulk_text(b, i % 100 == 0 ? "fraud" : NULL);
+		fg_bulk_int(b, i / 7);
+		if (i % 3)
+			fg_bulk_null(b);
+		else
+			fg_bulk_int(b, i / 5);
+		fg_bulk_double(b, 1.0 / (double)(i + 1));
+		fg_bulk_double(b, 0.5);
+		fg_bulk_double(b, 50.0);
+		fg_bulk_double(b, 0.25);
+		fg_bulk_null(b);
+		fg_bulk_int(b, 3);
+		fg_bulk_int(b, 1700000000 + i);
+		rc |= fg_bulk_row(b); /* no ck_assert per row: Check logs every assert */
+	}
+	ck_assert_int_eq(rc, FG_OK);
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+	t1 = now_s();
+	ck_assert_int_eq(fg_store_build_indexes(st), FG_OK);
+	t2 = now_s();
+	ck_assert_int_eq(fg_store_run_commit(st, 0), FG_OK);
+	t3 = now_s();
+	fprintf(stderr, "bench: %ld user_scores rows: insert %.2f s (%.0f rows/s), indexes "
+	        "%.2f s, commit %.2f s, total %.0f rows/s\n",
+	        n, t1 - t0, n / (t1 - t0), t2 - t1, t3 - t2, n / (t3 - t0));
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, create_schema_and_version);
+	tcase_add_test(tc, commit_visible_only_after_commit);
+	tcase_add_test(tc, rollback_and_close_leave_nothing);
+	tcase_add_test(tc, second_writer_busy_at_once);
+	tcase_add_test(tc, foreign_files_refused);
+	tcase_add_test(tc, newer_schema_refused);
+	tcase_add_test(tc, migration_to_a_later_version);
+	tcase_add_test(tc, bulk_round_trip_exact);
+	tcase_add_test(tc, retention_keeps_newest_without_orphans);
+	tcase_add_test(tc, views_show_latest_run_only);
+	tcase_add_test(tc, previous_ring_members);
+	tcase_add_test(tc, missing_and_unwritable_paths);
+	tcase_add_test(tc, documented_queries_run);
+	tcase_add_test(tc, killed_run_leaves_previous_run);
+	tcase_add_test(tc, bench_user_scores);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
