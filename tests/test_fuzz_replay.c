@@ -30,6 +30,7 @@ static const target targets[] = {
 	{"csv_users", fg_fuzz_csv_users, 10},
 	{"sqlite_input", fg_fuzz_sqlite_input, 8},
 	{"sqlite_query", fg_fuzz_sqlite_query, 15},
+	{"graphalytics", fg_fuzz_graphalytics, 15},
 };
 
 static char current[4096];

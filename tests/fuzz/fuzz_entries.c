@@ -10,10 +10,12 @@
 
 #include "fg_config.h"
 #include "fg_error.h"
+#include "fg_graphalytics.h"
 #include "fg_ingest.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,7 @@
 		}                                                                        \
 	} while (0)
 
-enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_N };
+enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_N };
 static char tmp_paths[TMP_N][512];
 
 typedef struct sink_ctx {
@@ -44,7 +46,7 @@ typedef struct sink_ctx {
 
 static const char *tmp_path(int which)
 {
-	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db"};
+	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db", "ga"};
 
 	if (!tmp_paths[which][0]) {
 		const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
@@ -66,11 +68,15 @@ static void remove_db_files(const char *path)
 	}
 }
 
+static void remove_ga_files(void);
+
 void fg_fuzz_cleanup(void)
 {
 	for (int i = 0; i < TMP_N; i++)
-		if (tmp_paths[i][0])
+		if (tmp_paths[i][0] && i != TMP_GA)
 			remove_db_files(tmp_paths[i]);
+	if (tmp_paths[TMP_GA][0])
+		remove_ga_files();
 }
 
 static void write_input(const char *path, const uint8_t *data, size_t size)
@@ -446,5 +452,116 @@ int fg_fuzz_sqlite_query(const uint8_t *data, size_t size)
 	FUZZ_CHECK(access(side, F_OK) != 0);
 	snprintf(side, sizeof(side), "%s-wal", p);
 	FUZZ_CHECK(access(side, F_OK) != 0);
+	return finish();
+}
+
+/* ---- Graphalytics: bytes = NAME.properties "@@\n" NAME.v "@@\n" NAME.e (NAME = g) */
+
+#define GA_SEP "@@\n"
+
+static const char *const ga_ext[3] = {"properties", "v", "e"};
+
+static void remove_ga_files(void)
+{
+	char p[600];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/g.%s", tmp_paths[TMP_GA], ga_ext[i]);
+		unlink(p);
+	}
+	rmdir(tmp_paths[TMP_GA]);
+}
+
+static const uint8_t *find_sep(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (memcmp(p + i, GA_SEP, 3) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* The reader's contract on a graph it returned. */
+static void check_ga(const fg_ga_graph *g)
+{
+	FUZZ_CHECK(g->name && strcmp(g->name, "g") == 0);
+	FUZZ_CHECK(g->prop_path != NULL);
+	FUZZ_CHECK(g->nv == 0 || (g->ids && g->vdense));
+	FUZZ_CHECK(g->ne == 0 || (g->src && g->dst));
+	for (uint32_t i = 0; i < g->nv; i++) {
+		FUZZ_CHECK(i == 0 || g->ids[i - 1] < g->ids[i]);
+		FUZZ_CHECK(g->ids[i] <= (uint64_t)INT64_MAX);
+		FUZZ_CHECK(fg_graphalytics_dense(g, g->ids[i]) == (int64_t)i);
+		FUZZ_CHECK(g->vdense[i] < g->nv);
+	}
+	{
+		/* vdense is a permutation */
+		uint8_t *seen = calloc(g->nv ? g->nv : 1, 1);
+
+		FUZZ_CHECK(seen != NULL);
+		for (uint32_t i = 0; i < g->nv; i++) {
+			FUZZ_CHECK(!seen[g->vdense[i]]);
+			seen[g->vdense[i]] = 1;
+		}
+		free(seen);
+	}
+	for (uint64_t k = 0; k < g->ne; k++)
+		FUZZ_CHECK(g->src[k] < g->nv && g->dst[k] < g->nv);
+	for (uint32_t k = 0; k < g->nprops; k++)
+		FUZZ_CHECK(g->props[k].key && g->props[k].value && g->props[k].line >= 1);
+	{
+		static const char *const keys[] = {"bfs.source-vertex", "cdlp.max-iterations",
+		                                   "pr.damping-factor", "pr.num-iterations",
+		                                   "meta.vertices", "directed"};
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			int64_t iv;
+			double dv;
+			int rc = fg_graphalytics_prop_i64(&iv, g, keys[i]);
+
+			FUZZ_CHECK(rc == FG_OK || (rc == FG_EDATA && fg_error_msg()[0]));
+			rc = fg_graphalytics_prop_double(&dv, g, keys[i]);
+			FUZZ_CHECK(rc == FG_OK || (rc == FG_EDATA && fg_error_msg()[0]));
+		}
+	}
+}
+
+int fg_fuzz_graphalytics(const uint8_t *data, size_t size)
+{
+	const char *dir = tmp_path(TMP_GA);
+	const uint8_t *part = data, *end = data + size;
+	char prefix[600], p[600];
+	fg_ga_graph g;
+	int rc;
+
+	remove_ga_files();
+	FUZZ_CHECK(mkdir(dir, 0700) == 0);
+	/* up to three parts; a missing part is a missing file */
+	for (int i = 0; i < 3 && part; i++) {
+		const uint8_t *sep = find_sep(part, (size_t)(end - part));
+		size_t n = sep ? (size_t)(sep - part) : (size_t)(end - part);
+
+		snprintf(p, sizeof(p), "%s/g.%s", dir, ga_ext[i]);
+		write_input(p, part, n);
+		part = sep ? sep + 3 : NULL;
+	}
+	snprintf(prefix, sizeof(prefix), "%s/g", dir);
+	memset(&g, 0xa5, sizeof(g)); /* the reader must set every field */
+	fg_error_clear();
+	rc = fg_graphalytics_read(&g, prefix);
+	FUZZ_CHECK(rc <= 0 && rc >= FG_EDRIFT);
+	if (rc == FG_OK) {
+		check_ga(&g);
+	} else {
+		static const fg_ga_graph zero;
+
+		FUZZ_CHECK(fg_error_msg()[0] != '\0');
+		FUZZ_CHECK(rc == FG_EDATA || rc == FG_EIO || rc == FG_ENOMEM);
+		FUZZ_CHECK(memcmp(&g, &zero, sizeof(g)) == 0);
+		snprintf(fail_msg, sizeof(fail_msg), "%s", fg_error_msg());
+		fail_rc = rc;
+	}
+	fg_graphalytics_free(&g);
+	FUZZ_CHECK(g.ids == NULL && g.src == NULL && g.props == NULL && g.name == NULL);
+	fg_graphalytics_free(&g); /* NULL-safe twice */
+	remove_ga_files();
 	return finish();
 }

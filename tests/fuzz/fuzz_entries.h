@@ -35,6 +35,12 @@ int fg_fuzz_sqlite_input(const uint8_t *data, size_t size);
  */
 int fg_fuzz_sqlite_query(const uint8_t *data, size_t size);
 
+/*
+ * bytes = an LDBC Graphalytics graph g: g.properties, "@@\n", g.v, "@@\n", g.e
+ * (fewer separators: the later files are missing).
+ */
+int fg_fuzz_graphalytics(const uint8_t *data, size_t size);
+
 /* Remove the temp files of this process (the replay suite calls it at the end). */
 void fg_fuzz_cleanup(void);
 
