@@ -150,8 +150,7 @@ static int parse_dbl(double *out, const char *opt, const char *s, double lo, dou
 /* Parse the command line into r; returns FG_OK, FG_EUSAGE, or 1 for --help. */
 static int parse_args(fg_run *r, int argc, char **argv)
 {
-	uint64_t u;
-	double d;
+	uint64_t u = 0;
 	int c, rc = FG_OK;
 	int64_t window_days = -1, as_of = FG_TIME_NONE;
 	bool have_since = false;

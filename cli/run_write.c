@@ -17,6 +17,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The output digest: fixed-width little-endian fields, strings with their NUL. */
+static void dg_u64(fg_hash128 *h, uint64_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	fg_hash128_update(h, b, 8);
+}
+
+static void dg_f64(fg_hash128 *h, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	dg_u64(h, bits);
+}
+
+static void dg_str(fg_hash128 *h, const char *s)
+{
+	fg_hash128_update(h, s, strlen(s) + 1);
+}
+
 static const char *label_text(const fg_run *r, uint32_t u)
 {
 	if (r->holdout[u])
@@ -41,7 +64,7 @@ static int bulk_end(fg_bulk **b, int rc)
 	return rc != FG_OK ? rc : rc2;
 }
 
-static int write_user_scores(fg_run *r, fg_hash *dg)
+static int write_user_scores(fg_run *r, fg_hash128 *dg)
 {
 	static const char *const cols[] = {
 		"run_id", "user_id", "label", "component_id", "ring_id", "risk", "risk_norm",
@@ -84,18 +107,18 @@ static int write_user_scores(fg_run *r, fg_hash *dg)
 			fg_bulk_null(b);
 		rc = fg_bulk_row(b);
 
-		fg_hash_str(dg, g->user_id[u]);
-		fg_hash_u64(dg, r->comp[u]);
-		fg_hash_u64(dg, ring ? r->ring[u] : UINT32_MAX);
-		fg_hash_f64(dg, r->risk[u]);
-		fg_hash_f64(dg, s->score[u]);
-		fg_hash_u64(dg, reached ? r->nearest[u] : UINT32_MAX);
-		fg_hash_u64(dg, r->dist[u]);
+		dg_str(dg, g->user_id[u]);
+		dg_u64(dg, r->comp[u]);
+		dg_u64(dg, ring ? r->ring[u] : UINT32_MAX);
+		dg_f64(dg, r->risk[u]);
+		dg_f64(dg, s->score[u]);
+		dg_u64(dg, reached ? r->nearest[u] : UINT32_MAX);
+		dg_u64(dg, r->dist[u]);
 	}
 	return bulk_end(&b, rc);
 }
 
-static int write_rings(fg_run *r, fg_hash *dg)
+static int write_rings(fg_run *r, fg_hash128 *dg)
 {
 	static const char *const cols[] = {
 		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
@@ -144,9 +167,9 @@ static int write_rings(fg_run *r, fg_hash *dg)
 		fg_bulk_double(b, x->score);
 		rc = fg_bulk_row(b);
 
-		fg_hash_u64(dg, x->id);
-		fg_hash_u64(dg, x->n_users);
-		fg_hash_f64(dg, x->score);
+		dg_u64(dg, x->id);
+		dg_u64(dg, x->n_users);
+		dg_f64(dg, x->score);
 	}
 	return bulk_end(&b, rc);
 }
@@ -589,10 +612,10 @@ cleanup:
 
 int fg_run_write(fg_run *r)
 {
-	fg_hash dg;
+	fg_hash128 dg;
 	int rc;
 
-	fg_hash_init(&dg);
+	fg_hash128_init(&dg);
 	fg_fault_point("write-start");
 	if ((rc = write_user_scores(r, &dg)) != FG_OK)
 		goto cleanup;
@@ -605,7 +628,7 @@ int fg_run_write(fg_run *r)
 	    (rc = write_dissolved(r)) != FG_OK)
 		goto cleanup;
 	fg_fault_point("write-links");
-	fg_hash_hex(&dg, r->output_digest);
+	fg_hash128_final(&dg, r->output_digest);
 	if ((rc = set_run_columns(r)) != FG_OK)
 		goto cleanup;
 	rc = fg_store_build_indexes(r->store);

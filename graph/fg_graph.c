@@ -938,6 +938,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	ework = NULL;
 
 	g->n_users = nu;
+	g->relation_weight = cfg->relation_weight;
 	g->n_entities = ne;
 	g->user_id = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_id));
 	g->user_label = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_label));
