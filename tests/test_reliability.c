@@ -964,7 +964,9 @@ START_TEST(every_nth_allocation_failing)
 	char *dir, *db, *e, *u;
 	bin_result r;
 	db_state before, after;
-	int failures = 0, step = FG_ASAN ? 31 : 7;
+	/* every allocation of a small run (~250 through fg_malloc) fails once; under
+	 * ASan every 4th, to keep the suite fast */
+	int failures = 0, step = FG_ASAN ? 4 : 1;
 	long n;
 	bool succeeded = false;
 
@@ -972,8 +974,8 @@ START_TEST(every_nth_allocation_failing)
 		return;
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
-	e = sample("collusion/edges.csv");
-	u = sample("collusion/users.csv");
+	e = sample("hub/edges.csv"); /* users, hubs cut, a ring: most write paths */
+	u = sample("hub/users.csv");
 	run_on(&r, db, e, u, NULL, 0, NULL);
 	expect_ok(&r, "first run");
 	bin_result_free(&r);
@@ -1000,7 +1002,7 @@ START_TEST(every_nth_allocation_failing)
 	}
 	fprintf(stderr, "allocation failures: %d runs failed cleanly (N = 1..%ld step %d)%s\n",
 	        failures, n - step, step, succeeded ? ", then a run passed its last allocation" : "");
-	ck_assert_int_gt(failures, 10);
+	ck_assert_int_gt(failures, 150 / step);
 	db_state_read(&after, db);
 	ck_assert_int_eq(after.runs, before.runs + (succeeded ? 1 : 0));
 	fgt_rmtree(dir);
@@ -1123,6 +1125,7 @@ START_TEST(hub_of_a_million_users_is_cut_and_recorded)
 	close_w(f);
 	run_on(&r, db, p, NULL, NULL, 0, NULL);
 	expect_ok(&r, "hub of a million users");
+	fprintf(stderr, "hub of a million users: peak RSS %ld kB\n", r.maxrss_kb);
 	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
 	bin_result_free(&r);
 	h = db_ro(db);
@@ -1154,6 +1157,7 @@ START_TEST(user_with_a_million_entities)
 	close_w(f);
 	run_on(&r, db, p, NULL, NULL, 0, NULL);
 	expect_ok(&r, "a user with a million devices");
+	fprintf(stderr, "a user with a million devices: peak RSS %ld kB\n", r.maxrss_kb);
 	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
 	bin_result_free(&r);
 	h = db_ro(db);
