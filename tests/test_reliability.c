@@ -836,6 +836,20 @@ START_TEST(concurrent_run_reader_and_explain)
 		bin_result_free(&r);
 	}
 
+	/* so does report, and it reports the last committed run */
+	{
+		const char *args[] = {"report", "--db", db, "--json", NULL};
+		char want[64];
+
+		run_bin(&r, NULL, 0, args);
+		ck_assert_msg(r.rc == 0, "report during a run: exit %d, %s", r.rc, r.err);
+		snprintf(want, sizeof(want), "\"run_id\": %lld", (long long)before.last_run);
+		if (!strstr(r.out, want))
+			snprintf(want, sizeof(want), "\"run_id\":%lld", (long long)before.last_run);
+		ck_assert_msg(strstr(r.out, want) != NULL, "report during a run: %.300s", r.out);
+		bin_result_free(&r);
+	}
+
 	/* let the first run commit */
 	ck_assert_int_eq(kill(pid, SIGUSR1), 0);
 	rc = wait_bin(pid);
