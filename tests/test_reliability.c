@@ -807,12 +807,12 @@ START_TEST(concurrent_run_reader_and_explain)
 	ck_assert(user[0] != '\0');
 
 	{
-		const char *env[] = {"FG_FAULT_SLEEP_AT=before-commit:120", NULL};
+		const char *env[] = {"FG_FAULT_SLEEP_AT=before-commit:60", NULL};
 		const char *args[] = {"run", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL};
 
 		pid = start_bin(errp, env, args);
 	}
-	wait_for_line(pid, errp, "sleeping 120 s at before-commit");
+	wait_for_line(pid, errp, "sleeping 60 s at before-commit");
 
 	/* everything written, not committed: readers see the previous complete run */
 	db_state_read(&during, db);
@@ -950,22 +950,29 @@ START_TEST(disk_full_fails_cleanly)
 	db_state before, after;
 	struct stat st;
 
-	/* a fresh database that cannot grow past 48 KiB */
-	run_world(&r, fresh, NULL, 48 * 1024);
-	ck_assert_msg(r.rc == 1, "fresh DB, disk full: exit %d, stderr: %s", r.rc, r.err);
-	ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
-	bin_result_free(&r);
-	if (stat(fresh, &st) == 0 && st.st_size > 0) {
-		sqlite3 *h = db_ro(fresh);
-		char buf[64];
-		int64_t n = 0;
+	/* a fresh database that cannot grow past 48 KiB (the schema does not fit) or
+	 * 160 KiB (the run does not): a clear error, and no committed run in the file */
+	for (int k = 0; k < 2; k++) {
+		long limit = k ? 160 * 1024 : 48 * 1024;
 
-		q_text(buf, sizeof(buf), h, "PRAGMA integrity_check");
-		ck_assert_str_eq(buf, "ok");
-		if (q_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"))
-			n = q_int(h, "SELECT count(*) FROM runs");
-		ck_assert_int_eq(n, 0);
-		sqlite3_close(h);
+		unlink(fresh);
+		run_world(&r, fresh, NULL, limit);
+		ck_assert_msg(r.rc == 1, "fresh DB, %ld bytes: exit %d, stderr: %s", limit, r.rc, r.err);
+		ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
+		ck_assert_ptr_nonnull(strstr(r.err, "fresh.db"));
+		bin_result_free(&r);
+		if (stat(fresh, &st) == 0 && st.st_size > 0) {
+			sqlite3 *h = db_ro(fresh);
+			char buf[64];
+			int64_t n = 0;
+
+			q_text(buf, sizeof(buf), h, "PRAGMA integrity_check");
+			ck_assert_str_eq(buf, "ok");
+			if (q_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"))
+				n = q_int(h, "SELECT count(*) FROM runs");
+			ck_assert_int_eq(n, 0);
+			sqlite3_close(h);
+		}
 	}
 
 	/* a database with a good run: the next run hits the limit; the first stays whole */
