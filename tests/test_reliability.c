@@ -1237,6 +1237,16 @@ START_TEST(empty_worlds_and_hostile_files_through_run)
 	expect_fail(&r, 3, "e.csv", "empty edges file");
 	bin_result_free(&r);
 
+	/* endless inputs: a stream of NUL bytes, random bytes: exit 3, bounded */
+	run_on(&r, db, "/dev/zero", NULL, NULL, 0, NULL);
+	expect_fail(&r, 3, "/dev/zero", "/dev/zero as --edges");
+	ck_assert_msg(r.maxrss_kb < (FG_ASAN ? 1024 : 256) * 1024L, "/dev/zero: peak RSS %ld kB",
+	              r.maxrss_kb);
+	bin_result_free(&r);
+	run_on(&r, db, "/dev/urandom", NULL, NULL, 0, NULL);
+	expect_fail(&r, 3, "/dev/urandom", "/dev/urandom as --edges");
+	bin_result_free(&r);
+
 	/* only bad rows: all self links, invalid UTF-8, NUL bytes, a million-byte field */
 	f = open_w(p);
 	fprintf(f, "user_id,kind,value\nu1,user,u1\nu2,device,\xff\nu3,card,a");
