@@ -43,11 +43,20 @@
  * ring[u] = the smallest user id of u's ring, so rings never cross components
  * and ids do not depend on label values.
  *
+ * Victims.  A user tied to a ring only through a stolen card has no stronger
+ * tie and joins the ring; its household, tied to it by a weaker address, does
+ * not follow (tests/test_fraudk.c).  Sparing the victim is the ring scorer's
+ * job (its own evidence), not the partition's.
+ *
  * Layout read: g->g (symmetric CSR, users before entities, sorted lists),
  * g->ent_weight, g->relation_weight.  Memory: 12 bytes per user per thread
- * (score + touched list) plus 20 bytes per user.
+ * (dense scores + touched list) + 48 KiB per thread (the small table) + 13
+ * bytes per user.
  * Complexity: colouring O(sum share^2) serial; each sweep O(sum share^2 +
- * user-user arcs) in parallel; split O(n + links).
+ * user-user arcs) in parallel, less as users settle; split O(n + links),
+ * serial.  Measured (random graph, 2M users, 9.1M links, 17.9M arcs, sum
+ * share^2 43M, one core of a loaded 2-core box): colouring + split 2-2.6 s,
+ * 13 sweeps to convergence, 1.1 s per sweep, 17 s in all.
  * Thread-safety: reads g only; safe to call concurrently on the same graph.
  */
 #include "fg_rings.h"

@@ -64,8 +64,8 @@ static void usage(FILE *f)
 	"  --relation-weight W weight of a user-user link (default 2)\n"
 	"  --lpa-max-iter N    ring finder sweep cap (default 30)\n"
 	"  --damping D         risk walk: probability of following a link (default 0.85)\n"
-	"  --risk-tol T        risk: stop when the L1 change is below T (default 1e-9)\n"
-	"  --risk-max-iter N   risk: iteration cap (default 100)\n"
+	"  --risk-tol T        risk: stop when the L1 change is below T (default 1e-8)\n"
+	"  --risk-max-iter N   risk: iteration cap (default 200)\n"
 	"  --smoothing K       seed-rate smoothing (seeds + K*base)/(users + K) (default 10)\n"
 	"  --holdout F         hold a fraction F of seeds out of the kernels (for evaluate)\n"
 	"  --holdout-seed S    which seeds are held out (default 1)\n"
@@ -319,24 +319,41 @@ static double holdout_coin(const char *id, uint64_t seed)
 	return (double)(h >> 11) / 9007199254740992.0;
 }
 
+/* The link sink with a live progress line (only drawn when stderr is a terminal). */
+typedef struct progress_sink {
+	fg_linkset *ls;
+	uint64_t rows;
+} progress_sink;
+
+static int link_sink_progress(void *ctx, const fg_link_row *row)
+{
+	progress_sink *ps = ctx;
+
+	if ((++ps->rows & 0x3ffff) == 0)
+		fg_log_progress("ingest rows", ps->rows, 0);
+	return fg_linkset_link_sink(ps->ls, row);
+}
+
 static int ingest(fg_run *r, fg_linkset *ls)
 {
+	progress_sink ps = { ls, 0 };
 	int rc;
 
 	for (int i = 0; i < r->n_edges; i++)
-		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, fg_linkset_link_sink, ls)) != FG_OK)
+		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
 			return rc;
 	for (int i = 0; i < r->n_users_files; i++)
 		if ((rc = fg_ingest_users_csv(r->users[i], &r->cfg, &r->bad, fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	if (r->input_db) {
 		if ((rc = fg_ingest_links_sqlite(r->input_db, r->edges_sql, &r->cfg, &r->bad,
-		                                 fg_linkset_link_sink, ls)) != FG_OK)
+		                                 link_sink_progress, &ps)) != FG_OK)
 			return rc;
 		if ((rc = fg_ingest_users_sqlite(r->input_db, r->users_sql, &r->cfg, &r->bad,
 		                                 fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	}
+	fg_log_progress_end();
 	return FG_OK;
 }
 
@@ -453,9 +470,9 @@ int fg_cmd_run(int argc, char **argv)
 	t0 = fg_clock();
 	if ((rc = fg_linkset_new(&ls, &r->cfg)) != FG_OK || (rc = ingest(r, ls)) != FG_OK)
 		goto cleanup;
-	phase_done(r, PH_INGEST, t0, "%llu rows, %llu links, %llu bad, %llu outside the window",
-	           (unsigned long long)r->bad.rows_read, (unsigned long long)fg_linkset_n_links(ls),
-	           (unsigned long long)r->bad.total, (unsigned long long)r->bad.rows_filtered);
+	phase_done(r, PH_INGEST, t0, "%llu rows, %llu bad, %llu outside the window",
+	           (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
+	           (unsigned long long)r->bad.rows_filtered);
 	if (r->bad.total)
 		fg_badrows_report(&r->bad);
 

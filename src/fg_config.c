@@ -75,8 +75,8 @@ void fg_config_init(fg_config *cfg)
 	cfg->threads = 0;
 	cfg->lpa_max_iter = 30;
 	cfg->risk_damping = 0.85;
-	cfg->risk_tol = 1e-9;
-	cfg->risk_max_iter = 100;
+	cfg->risk_tol = 1e-8;
+	cfg->risk_max_iter = 200;
 	cfg->smoothing_k = 10.0;
 	cfg->keep_runs = 0;
 	cfg->holdout = 0.0;

@@ -3,7 +3,14 @@
 
 #include "fg_config.h"
 #include "fg_csr.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
+#include "fg_igraph.h"
+
+#include <signal.h>
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +131,43 @@ START_TEST(csr_rejects_out_of_range_and_transposes)
 }
 END_TEST
 
+START_TEST(igraph_bridge_outside_parallel_works)
+{
+	uint32_t src[] = { 0, 1 }, dst[] = { 1, 2 };
+	fg_csr g;
+	igraph_t ig;
+	igraph_integer_t nc;
+
+	fg_igraph_init();
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 4, 2, src, dst, true, true, true), FG_OK);
+	ck_assert_int_eq(fg_igraph_from_csr(&ig, &g, false), FG_OK);
+	ck_assert_int_eq(igraph_ecount(&ig), 2);
+	ck_assert_int_eq(igraph_connected_components(&ig, NULL, NULL, &nc, IGRAPH_WEAK), IGRAPH_SUCCESS);
+	ck_assert_int_eq(nc, 2);
+	igraph_destroy(&ig);
+	fg_csr_free(&g);
+}
+END_TEST
+
+#if FG_HAVE_OPENMP && !defined(NDEBUG)
+/* igraph 0.10.2 from Debian is not thread-safe: the bridge refuses a parallel region. */
+START_TEST(igraph_bridge_refuses_parallel_region)
+{
+	uint32_t src[] = { 0 }, dst[] = { 1 };
+	fg_csr g;
+
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 2, 1, src, dst, true, true, true), FG_OK);
+	#pragma omp parallel num_threads(2)
+	{
+		igraph_t ig;
+		if (fg_igraph_from_csr(&ig, &g, false) == FG_OK)
+			igraph_destroy(&ig);
+	}
+	fg_csr_free(&g);
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -137,6 +181,10 @@ int main(void)
 	tcase_add_test(tc, config_defaults_and_overrides);
 	tcase_add_test(tc, csr_symmetric_dedup);
 	tcase_add_test(tc, csr_rejects_out_of_range_and_transposes);
+	tcase_add_test(tc, igraph_bridge_outside_parallel_works);
+#if FG_HAVE_OPENMP && !defined(NDEBUG)
+	tcase_add_test_raise_signal(tc, igraph_bridge_refuses_parallel_region, SIGABRT);
+#endif
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
