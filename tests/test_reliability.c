@@ -651,6 +651,19 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 		return;
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
+	{
+		/* the very first run killed before its commit: an empty, sound database */
+		const char *envv[] = {"FG_FAULT_KILL_AT=before-commit", NULL};
+
+		run_world(&r, db, envv, 0);
+		ck_assert_msg(r.rc == 128 + SIGKILL, "first run killed: exit %d, %s", r.rc, r.err);
+		bin_result_free(&r);
+		db_state_read(&before, db);
+		ck_assert_int_eq(before.runs, 0);
+		for (int t = 0; t < before.ntables; t++)
+			ck_assert_msg(strcmp(before.table[t], "runs") != 0 || before.rows[t] == 0,
+			              "a killed first run left a runs row");
+	}
 	run_world(&r, db, NULL, 0);
 	expect_ok(&r, "first run");
 	bin_result_free(&r);
