@@ -69,9 +69,11 @@ static void remove_db_files(const char *path)
 }
 
 static void remove_ga_files(void);
+static void forget_fixed_db(void);
 
 void fg_fuzz_cleanup(void)
 {
+	forget_fixed_db();
 	for (int i = 0; i < TMP_N; i++)
 		if (tmp_paths[i][0] && i != TMP_GA)
 			remove_db_files(tmp_paths[i]);
@@ -392,6 +394,13 @@ static const char fixed_db_sql[] =
 
 static unsigned char *fixed_db_bytes;
 static size_t fixed_db_len;
+
+static void forget_fixed_db(void)
+{
+	free(fixed_db_bytes);
+	fixed_db_bytes = NULL;
+	fixed_db_len = 0;
+}
 
 static unsigned char *slurp(const char *path, size_t *len)
 {
