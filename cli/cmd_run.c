@@ -303,7 +303,8 @@ static void phase_done(fg_run *r, int ph, double t0, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fg_log_info("%-10s %7.2f s  %s", phase_name[ph], r->t[ph], buf);
+	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", phase_name[ph], r->t[ph],
+	            (double)fg_peak_rss() / 1048576.0, buf);
 }
 
 /* A deterministic per-user coin for --holdout: a hash of the user id and the seed. */

@@ -157,6 +157,12 @@ START_TEST(ring_beats_household)
 	              "AND u.ring_id = r.ring_id WHERE u.user_id = 'hh_u3'");
 	ck_assert_msg(ring > hh, "ring %g should score above household %g", ring, hh);
 	ck_assert_msg(ring > 2 * hh, "ring %g should clearly beat household %g", ring, hh);
+	/* components of two users or more are scored too, on the same formula */
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM components WHERE component_score IS NULL"), 0);
+	ck_assert(q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'ring_u1'") >
+	          q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'hh_u1'"));
 	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 5);
 	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
@@ -263,6 +269,35 @@ START_TEST(bad_rows_exit_3_and_nothing_lost)
 	ck_assert_int_ge(q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
 	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM runs WHERE run_id = 2 AND bad_rows LIKE '%edges.csv:%'"), 0);
 	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(time_window_keeps_recent_links)
+{
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "tw.db")), *e = keep(fgt_path(dir, "e.csv"));
+	char *err = NULL;
+	sqlite3 *h;
+
+	fgt_write_file(e, "user_id,kind,value,seen_at\n"
+	               "a,card,c1,2026-01-01T00:00:00Z\n"
+	               "b,card,c1,2026-06-01T00:00:00Z\n"
+	               "c,card,c2,\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", e, "--since", "2026-03-01", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--window", "30", "--as-of", "2026-06-15", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 1"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 1"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"), 3);
+	ck_assert_int_eq(q_int(h, "SELECT json_extract(params, '$.since') FROM runs WHERE run_id = 2"),
+	                 1781481600 - 30 * 86400); /* 2026-06-15T00:00:00Z minus 30 days */
+	sqlite3_close(h);
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e, "--since", "yesterday", NULL }), 2);
+	free(err);
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e, "--as-of", "2026-06-15", NULL }), 2);
+	free(err);
 	fgt_rmtree(dir);
 }
 END_TEST
@@ -627,6 +662,7 @@ int main(void)
 	tcase_add_test(tc, hubs_recorded_and_cut);
 	tcase_add_test(tc, collusion_through_user_links);
 	tcase_add_test(tc, bad_rows_exit_3_and_nothing_lost);
+	tcase_add_test(tc, time_window_keeps_recent_links);
 	tcase_add_test(tc, missing_input_is_runtime_error);
 	tcase_add_test(tc, empty_and_single_user_worlds);
 	tcase_add_test(tc, digest_independent_of_threads_and_row_order);
