@@ -28,7 +28,11 @@
  * 1-based row number in the result and "file" is "DB:edges" or "DB:query".
  *
  * Strings handed to a sink are valid only during the callback.
- * Thread-safety: a reader is used by one thread at a time.
+ * Thread-safety: a reader is used by one thread at a time.  The CSV reader
+ * parses large regular files with cfg->threads worker threads (0: the OpenMP
+ * default) but calls the sink only from the calling thread, in file order;
+ * rows, bad rows, messages and the stopping point are the same for any
+ * thread count.
  */
 #ifndef FG_SRC_FG_INGEST_H
 #define FG_SRC_FG_INGEST_H
@@ -104,6 +108,15 @@ const char *fg_bad_reason_name(fg_bad_reason r);
  */
 int fg_ingest_links_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
                         fg_link_sink sink, void *ctx);
+
+/*
+ * Chunk size of the parallel CSV reader (regular files of at least two
+ * chunks read with threads >= 2; see fg_ingest_csv.c).  0 (the default)
+ * means the FG_INGEST_CHUNK environment variable (bytes; 0 turns the
+ * parallel reader off), else 2 MiB.  For tests and benchmarks; not
+ * thread-safe with a running reader.  The output is the same for any value.
+ */
+void fg_ingest_csv_set_chunk(size_t bytes);
 
 /* Same for a users CSV (user_id required; created_at, label optional). */
 int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,

@@ -152,20 +152,13 @@ int fg_ingest_utf8_ok(const char *s, size_t len)
 	return 1;
 }
 
-/*
- * Count a bad row; keep the first examples; fail under strict or past the
- * limit.  `what` describes the problem ("unparseable time"); the value is
- * quoted and truncated.
- */
-static int bad_row(fg_ingest_ctx *ctx, fg_bad_reason reason, int role, uint64_t line,
-                   const char *what, const char *val, size_t len)
+int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, int role, uint64_t line,
+                         const char *what, const char *q)
 {
 	fg_badrows *bad = ctx->bad;
 	const char *col = fg_ingest_role_name(ctx->mode, role);
-	char q[96];
 	uint64_t k;
 
-	fg_error_quote(q, sizeof(q), val ? val : "", val ? len : 0);
 	bad->total++;
 	k = bad->by_reason[reason]++;
 	if (k < FG_BAD_EXAMPLES)
@@ -206,17 +199,28 @@ static fg_label parse_label(const char *s, size_t len)
 	return FG_LABEL_UNKNOWN;
 }
 
-int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t line)
+/* Record a bad-row verdict in *out (the value quoted and truncated). */
+static void set_bad(fg_row_check *out, fg_bad_reason reason, int role, const char *what,
+                    const char *val, size_t len)
+{
+	out->verdict = FG_ROW_BAD;
+	out->reason = reason;
+	out->role = role;
+	if (what != out->what)
+		snprintf(out->what, sizeof(out->what), "%s", what);
+	fg_error_quote(out->q, sizeof(out->q), val ? val : "", val ? len : 0);
+}
+
+void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg_row_check *out)
 {
 	const fg_config *cfg = ctx->cfg;
-	fg_str s[FG_NROLES];
+	fg_str *s = out->s;
 	const char *const *names = ctx->mode == FG_INGEST_LINKS ? link_names : user_names;
 	const bool *required = ctx->mode == FG_INGEST_LINKS ? link_required : user_required;
 	int64_t t = FG_TIME_NONE;
 	int role;
 
-	ctx->bad->rows_read++;
-	memset(s, 0, sizeof(s));
+	memset(s, 0, sizeof(out->s));
 	for (role = 0; role < FG_NROLES; role++) {
 		bool req = required[role];
 		const char *p;
@@ -225,9 +229,10 @@ int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t 
 		if (!names[role])
 			continue;
 		if (!f[role].present) {
-			if (req)
-				return bad_row(ctx, FG_BAD_MISSING_FIELD, role, line, "missing field",
-				               NULL, 0);
+			if (req) {
+				set_bad(out, FG_BAD_MISSING_FIELD, role, "missing field", NULL, 0);
+				return;
+			}
 			continue;
 		}
 		if (role == FG_ROLE_TIME && f[role].is_int) {
@@ -235,46 +240,45 @@ int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t 
 			continue;
 		}
 		if (f[role].full_len > cfg->max_field_len) {
-			char what[64];
-
-			snprintf(what, sizeof(what), "field of %zu bytes longer than %u",
+			snprintf(out->what, sizeof(out->what), "field of %zu bytes longer than %u",
 			         f[role].full_len, cfg->max_field_len);
-			return bad_row(ctx, FG_BAD_TOO_LONG, role, line, what, f[role].ptr,
-			               f[role].len);
+			set_bad(out, FG_BAD_TOO_LONG, role, out->what, f[role].ptr, f[role].len);
+			return;
 		}
-		if (!fg_ingest_utf8_ok(f[role].ptr, f[role].len))
-			return bad_row(ctx, FG_BAD_UTF8, role, line,
-			               memchr(f[role].ptr, 0, f[role].len) ? "NUL byte" : "invalid UTF-8",
-			               f[role].ptr, f[role].len);
+		if (!fg_ingest_utf8_ok(f[role].ptr, f[role].len)) {
+			set_bad(out, FG_BAD_UTF8, role,
+			        memchr(f[role].ptr, 0, f[role].len) ? "NUL byte" : "invalid UTF-8",
+			        f[role].ptr, f[role].len);
+			return;
+		}
 		n = f[role].len;
 		p = f[role].ptr;
 		if (n && (is_ws((unsigned char)p[0]) || is_ws((unsigned char)p[n - 1])))
 			p = fg_ingest_trim(p, &n);
 		if (n == 0) {
-			if (req)
-				return bad_row(ctx, FG_BAD_EMPTY_VALUE, role, line, "empty value",
-				               f[role].ptr, f[role].len);
+			if (req) {
+				set_bad(out, FG_BAD_EMPTY_VALUE, role, "empty value", f[role].ptr,
+				        f[role].len);
+				return;
+			}
 			continue;
 		}
-		if (role == FG_ROLE_TIME && fg_parse_time(&t, p, n) != 0)
-			return bad_row(ctx, FG_BAD_TIME, role, line, "unparseable time", p, n);
+		if (role == FG_ROLE_TIME && fg_parse_time(&t, p, n) != 0) {
+			set_bad(out, FG_BAD_TIME, role, "unparseable time", p, n);
+			return;
+		}
 		s[role].ptr = p;
 		s[role].len = n;
 	}
+	out->t = t;
 
 	if (ctx->mode == FG_INGEST_USERS) {
-		fg_user_row u;
-
-		u.user = s[FG_ROLE_USER];
-		u.created_at = t;
-		u.label = parse_label(s[FG_ROLE_LABEL].ptr, s[FG_ROLE_LABEL].len);
-		u.file = ctx->file;
-		u.line = line;
-		return ctx->user_sink(ctx->sink_ctx, &u);
+		out->label = parse_label(s[FG_ROLE_LABEL].ptr, s[FG_ROLE_LABEL].len);
+		out->verdict = FG_ROW_GOOD;
+		return;
 	}
 
 	{
-		fg_link_row r;
 		size_t i, n = s[FG_ROLE_KIND].len;
 
 		for (i = 0; i < n; i++) {
@@ -283,25 +287,63 @@ int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t 
 			ctx->kind_buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 		}
 		ctx->kind_buf[n] = '\0';
+		s[FG_ROLE_KIND].ptr = ctx->kind_buf;
 		if (s[FG_ROLE_USER].len == s[FG_ROLE_VALUE].len &&
 		    memcmp(s[FG_ROLE_USER].ptr, s[FG_ROLE_VALUE].ptr, s[FG_ROLE_USER].len) == 0 &&
-		    kind_is_relation(ctx, ctx->kind_buf, n))
-			return bad_row(ctx, FG_BAD_SELF_LINK, FG_ROLE_VALUE, line,
-			               "relation links a user to itself", s[FG_ROLE_VALUE].ptr,
-			               s[FG_ROLE_VALUE].len);
-		if (t != FG_TIME_NONE && cfg->since != FG_TIME_NONE && t < cfg->since) {
-			ctx->bad->rows_filtered++;
-			return FG_OK;
+		    kind_is_relation(ctx, ctx->kind_buf, n)) {
+			set_bad(out, FG_BAD_SELF_LINK, FG_ROLE_VALUE, "relation links a user to itself",
+			        s[FG_ROLE_VALUE].ptr, s[FG_ROLE_VALUE].len);
+			return;
 		}
-		r.user = s[FG_ROLE_USER];
-		r.kind.ptr = ctx->kind_buf;
-		r.kind.len = n;
-		r.value = s[FG_ROLE_VALUE];
-		r.seen_at = t;
+		if (t != FG_TIME_NONE && cfg->since != FG_TIME_NONE && t < cfg->since) {
+			out->verdict = FG_ROW_FILTERED;
+			return;
+		}
+		out->verdict = FG_ROW_GOOD;
+	}
+}
+
+int fg_ingest_row_apply(fg_ingest_ctx *ctx, const fg_row_check *c, uint64_t line)
+{
+	ctx->bad->rows_read++;
+	switch (c->verdict) {
+	case FG_ROW_BAD:
+		return fg_ingest_bad_quoted(ctx, c->reason, c->role, line, c->what, c->q);
+	case FG_ROW_FILTERED:
+		ctx->bad->rows_filtered++;
+		return FG_OK;
+	case FG_ROW_GOOD:
+	default:
+		break;
+	}
+	if (ctx->mode == FG_INGEST_USERS) {
+		fg_user_row u;
+
+		u.user = c->s[FG_ROLE_USER];
+		u.created_at = c->t;
+		u.label = c->label;
+		u.file = ctx->file;
+		u.line = line;
+		return ctx->user_sink(ctx->sink_ctx, &u);
+	} else {
+		fg_link_row r;
+
+		r.user = c->s[FG_ROLE_USER];
+		r.kind = c->s[FG_ROLE_KIND];
+		r.value = c->s[FG_ROLE_VALUE];
+		r.seen_at = c->t;
 		r.file = ctx->file;
 		r.line = line;
 		return ctx->link_sink(ctx->sink_ctx, &r);
 	}
+}
+
+int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t line)
+{
+	fg_row_check c;
+
+	fg_ingest_row_check(ctx, f, &c);
+	return fg_ingest_row_apply(ctx, &c, line);
 }
 
 void fg_badrows_report(const fg_badrows *bad)

@@ -55,9 +55,47 @@ int fg_ingest_ctx_init(fg_ingest_ctx *ctx, fg_ingest_mode mode, const fg_config 
                        const char *file);
 void fg_ingest_ctx_free(fg_ingest_ctx *ctx);
 
+/* Verdict of fg_ingest_row_check on one row. */
+typedef enum fg_row_verdict { FG_ROW_GOOD, FG_ROW_BAD, FG_ROW_FILTERED } fg_row_verdict;
+
+/*
+ * What fg_ingest_row_check found, without side effects on the bad-row counts
+ * or the sink (so a worker thread can check rows and the reading thread apply
+ * them later, in file order).  GOOD: s[] (trimmed; s[FG_ROLE_KIND] lower-cased
+ * in ctx->kind_buf, NUL-terminated), t (seen_at / created_at), label (users).
+ * BAD: reason, role, what (the problem), q (the value quoted and truncated).
+ */
+typedef struct fg_row_check {
+	fg_row_verdict verdict;
+	fg_str s[FG_NROLES];
+	int64_t t;
+	fg_label label;
+	fg_bad_reason reason;
+	int role;
+	char what[64];
+	char q[96];
+} fg_row_check;
+
+/* Validate and normalise one row into *out.  Pure but for ctx->kind_buf and
+ * ctx's relation cache: one ctx per thread. */
+void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg_row_check *out);
+
+/*
+ * Account for a checked row found at `line`: rows_read, bad rows (examples,
+ * strict, max_bad_rows), filtered rows, else the sink.  Returns FG_OK,
+ * FG_EDATA or the sink's code.  Not thread-safe (ctx->bad, the sink).
+ */
+int fg_ingest_row_apply(fg_ingest_ctx *ctx, const fg_row_check *c, uint64_t line);
+
+/* Count a bad row whose value is already quoted (q); FG_EDATA under strict or
+ * past max_bad_rows, with a message naming file:line, column and value. */
+int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, int role, uint64_t line,
+                         const char *what, const char *q);
+
 /*
  * Validate and normalise one data row (fields indexed by role) found at
- * `line`, then pass it to the sink, or record it as bad / filtered.  Returns
+ * `line`, then pass it to the sink, or record it as bad / filtered
+ * (fg_ingest_row_check + fg_ingest_row_apply).  Returns
  * FG_OK, FG_EDATA (strict, too many bad rows) or the sink's code.
  */
 int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t line);

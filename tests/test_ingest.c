@@ -104,10 +104,81 @@ static void teardown(void)
 	free(out.s);
 }
 
+/*
+ * The parallel CSV reader must give what the serial one gives: rows (with
+ * line numbers), bad-row counts and examples, return code and message, the
+ * stopping point.  ingest_cmp runs the serial reader (threads 1) into the
+ * fixture's bad / out, then the parallel reader with several thread counts
+ * and chunk sizes (tiny ones put quoted newlines, CRLF, bad rows and the
+ * stopping row across chunk boundaries) from the same starting state, and
+ * compares.  Returns the serial reader's code (its message is current).
+ */
+static int ingest_once(bool users, const char *path, const fg_config *c, fg_badrows *b,
+                       sink_buf *o)
+{
+	return users ? fg_ingest_users_csv(path, c, b, user_sink, o)
+	             : fg_ingest_links_csv(path, c, b, link_sink, o);
+}
+
+static int ingest_cmp(bool users, const char *path, size_t len)
+{
+	static const int threads[] = {2, 3, 8};
+	static const size_t small_chunks[] = {1, 2, 3, 5, 7, 16, 64, 4096};
+	static const size_t big_chunks[] = {4096, 65536, 300000};
+	const size_t *chunks = len < 65536 ? small_chunks : big_chunks;
+	size_t nchunks = len < 65536 ? sizeof(small_chunks) / sizeof(small_chunks[0])
+	                             : sizeof(big_chunks) / sizeof(big_chunks[0]);
+	fg_badrows bad0 = bad;
+	sink_buf out0 = out;
+	fg_config c1 = cfg;
+	char *msg;
+	size_t ti, ci;
+	int rc;
+
+	out0.s = out.len ? strndup(out.s, out.len) : NULL;
+	c1.threads = 1;
+	fg_error_clear();
+	rc = ingest_once(users, path, &c1, &bad, &out);
+	msg = strdup(fg_error_msg());
+	for (ti = 0; ti < sizeof(threads) / sizeof(threads[0]); ti++) {
+		for (ci = 0; ci < nchunks; ci++) {
+			fg_config cp = cfg;
+			fg_badrows bp = bad0;
+			sink_buf op = out0;
+			int rp;
+
+			op.s = out0.len ? strndup(out0.s, out0.len) : NULL;
+			op.cap = op.len;
+			cp.threads = threads[ti];
+			fg_ingest_csv_set_chunk(chunks[ci]);
+			fg_error_clear();
+			rp = ingest_once(users, path, &cp, &bp, &op);
+			fg_ingest_csv_set_chunk(0);
+			ck_assert_msg(rp == rc, "threads %d chunk %zu: rc %d, serial %d (%s)", threads[ti],
+			              chunks[ci], rp, rc, fg_error_msg());
+			if (rc != FG_OK)
+				ck_assert_str_eq(fg_error_msg(), msg);
+			ck_assert_uint_eq(op.rows, out.rows);
+			ck_assert_uint_eq(op.len, out.len);
+			ck_assert_msg(op.len == 0 || memcmp(op.s, out.s, op.len) == 0,
+			              "threads %d chunk %zu: rows differ", threads[ti], chunks[ci]);
+			ck_assert_msg(memcmp(&bp, &bad, sizeof(bad)) == 0,
+			              "threads %d chunk %zu: bad rows differ", threads[ti], chunks[ci]);
+			free(op.s);
+		}
+	}
+	fg_error_set(rc, "%s", msg); /* as the serial reader left it */
+	if (rc == FG_OK)
+		fg_error_clear();
+	free(msg);
+	free(out0.s);
+	return rc;
+}
+
 static int links_n(const char *data, size_t len)
 {
 	fgt_write_file("edges.csv", data, len);
-	return fg_ingest_links_csv("edges.csv", &cfg, &bad, link_sink, &out);
+	return ingest_cmp(false, "edges.csv", len);
 }
 
 static int links(const char *data)
@@ -406,7 +477,7 @@ START_TEST(golden_messy_file)
 	char *want = fgt_read_file(exp, NULL);
 
 	ck_assert_ptr_nonnull(want);
-	ck_assert_int_eq(fg_ingest_links_csv(in, &cfg, &bad, link_sink, &out), FG_OK);
+	ck_assert_int_eq(ingest_cmp(false, in, 0), FG_OK);
 	ck_assert_str_eq(sb_str(&out), want);
 	ck_assert_uint_eq(bad.total, 2);
 	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 1);
@@ -447,7 +518,7 @@ START_TEST(users_csv_labels)
 	               "fraud,,1,\n"
 	               "fraud,u6,soon,\n",
 	               (size_t)-1);
-	ck_assert_int_eq(fg_ingest_users_csv("users.csv", &cfg, &bad, user_sink, &out), FG_OK);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
 	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n"
 	                               "u2|-|2|3\n"
 	                               "u3|-|0|4\n"
@@ -455,9 +526,82 @@ START_TEST(users_csv_labels)
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "users.csv:6: column 'user_id': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0], "users.csv:7: column 'created_at': value \"soon\"");
 	fgt_write_file("users.csv", "label,created_at\nfraud,1\n", (size_t)-1);
-	ck_assert_int_eq(fg_ingest_users_csv("users.csv", &cfg, &bad, user_sink, &out), FG_EDATA);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
 	                 "users.csv:1: missing required column 'user_id' (header: label,created_at)");
+}
+END_TEST
+
+/* Quoting that libcsv (non-strict) reads differently from the quote parity,
+ * CR-only line ends, many chunks: the parallel reader must fall back. */
+START_TEST(parallel_equals_serial_on_malformed_quotes)
+{
+	static const char *const cases[] = {
+		"user_id,kind,value\nu1,dev\"ice,d1\nu2,device,d2\nu3,device,d3\n",
+		"user_id,kind,value\nu1,device,\"d1\"x,y\nu2,device,d2\nu3,device,\"d3\n\nu4\"\n",
+		"user_id,kind,value\nu1,device,\"a\"\"\nb\"\nu2,device,\"\"\"\"\nu3,device,d3\n",
+		"user_id,kind,value\ru1,device,d1\ru2,device,d2\r\ru3,device,d3\r",
+		"user_id,kind,value\r\nu1,device,d1\ru2,device,d2\r\n\ru3,\"dev\rice\",d3\n\r\n",
+		"user_id,kind,value\nu1,device,\"unterminated\nu2,device,d2\nu3,device,d3\n",
+		"\"user_id\",\"kind\",\"value\"\n\"u1\",\"device\",\"d\n1\"\n\"u2\" ,\"device\",\" d2\"\n",
+		"user_id,kind,value\n\n\n\"u1\",device,d1\n,,\nu2,device\n\"\"\"\"\n",
+		/* a literal quote makes the parity even inside a quoted first field */
+		"user_id,kind,value\nu0,dev\"ice,d0\n\"u1\nz\",device,d1\nu2,device,d2\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&bad, 0, sizeof(bad));
+		free(out.s);
+		memset(&out, 0, sizeof(out));
+		links(cases[i]);
+	}
+	/* strict and a bad-row limit stop at the same row whatever the chunking */
+	cfg.max_bad_rows = 3;
+	for (i = 0; i < 3; i++) {
+		char data[4096], *p = data;
+		int k;
+
+		memset(&bad, 0, sizeof(bad));
+		cfg.strict = i == 1;
+		p += sprintf(p, "user_id,kind,value,seen_at\r\n");
+		for (k = 0; k < 60; k++)
+			p += sprintf(p, "u%d,device,\"d\r\n%d\",%s\r\n", k, k,
+			             k % (7 + (int)i) == 3 ? "never" : "1");
+		ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_EDATA);
+	}
+}
+END_TEST
+
+/* The full row stream of real files, threads 1, 2, 3, 8 (ingest_cmp). */
+START_TEST(parallel_equals_serial_on_worlds)
+{
+	static const char *const files[] = {
+		"data-samples/world/edges.csv", "data-samples/world/users.csv",
+		"data-samples/csv-edge-cases/edges.csv", "data-samples/csv-edge-cases/users.csv",
+		"gen/edges.csv", "gen/users.csv",
+	};
+	const char *const gen[] = {"gen", "--out", "gen", "--users", "20000", "--seed", "5",
+	                           "--quiet", NULL};
+	size_t i;
+
+	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, gen), 0);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = strncmp(files[i], "gen/", 4) == 0
+		                     ? strdup(files[i])
+		                     : fgt_path(fgt_source_root(), files[i]);
+		size_t len = 0;
+		char *data = fgt_read_file(path, &len);
+
+		ck_assert_ptr_nonnull(data);
+		memset(&bad, 0, sizeof(bad));
+		free(out.s);
+		memset(&out, 0, sizeof(out));
+		ck_assert_int_eq(ingest_cmp(strstr(files[i], "users") != NULL, path, len), FG_OK);
+		ck_assert_uint_gt(out.rows, 0);
+		free(data);
+		free(path);
+	}
 }
 END_TEST
 
@@ -631,6 +775,8 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tc, unreadable_file_is_eio);
 	tcase_add_test(tc, sink_error_is_passed_up);
 	tcase_add_test(tc, users_csv_labels);
+	tcase_add_test(tc, parallel_equals_serial_on_malformed_quotes);
+	tcase_add_test(tc, parallel_equals_serial_on_worlds);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tq, setup, teardown);
 	tcase_add_test(tq, sqlite_default_query);
