@@ -36,6 +36,8 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_schema.h"
+#include "fg_log.h"
+#include <stdlib.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -532,8 +534,13 @@ int fg_store_run_commit(fg_store *st, int keep_runs)
 	if (keep_runs > 0 && (rc = retention(st, keep_runs)) != FG_OK)
 		goto cleanup;
 	fg_fault_point("store_before_commit");
+	{
+		double t0 = fg_clock();
 	if ((rc = exec(st, "COMMIT", "commit the run")) != FG_OK)
 		goto cleanup;
+	if (getenv("FG_WRITE_PROFILE"))
+		fprintf(stderr, "  write %-14s %7.3f s\n", "COMMIT", fg_clock() - t0);
+	}
 	st->run_id = 0;
 cleanup:
 	sqlite3_finalize(s);
