@@ -81,7 +81,7 @@ static const char schema_v1[] =
 	" deg_user INTEGER, co_users INTEGER, component_size INTEGER, ring_size INTEGER,"
 	" max_entity_share INTEGER, seed_hops INTEGER, seeds_2hop INTEGER,"
 	" risk REAL, ring_score REAL,"
-	" PRIMARY KEY (run_id, user_id));\n"
+	" PRIMARY KEY (run_id, user_id)) WITHOUT ROWID;\n"
 
 	/* Not keyed by run_id: survives retention, so ring keys are never reused. */
 	"CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER);\n"
@@ -111,7 +111,7 @@ const int fg_schema_n_migrations =
 
 const char fg_schema_indexes_sql[] =
 	"CREATE INDEX IF NOT EXISTS user_scores_user ON user_scores (user_id, run_id);\n"
-	"CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id);\n"
+	"CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id) WHERE ring_id IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);\n"
 	"CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);\n"
 	"CREATE INDEX IF NOT EXISTS links_user ON links (run_id, user_id);\n"
