@@ -19,9 +19,11 @@
  *
  * page_size=16384        set on a new file before its first table (and before
  *                         WAL mode): a run is hundreds of MB of new pages, and
- *                         16 KiB pages cut the WAL frames written at commit 4x
- *                         (commit + checkpoint of the 2 M-user world 2.2 s ->
- *                         1.2 s on the loaded 2-core box); 64 KiB loaded no faster.
+ *                         each WAL frame is one write call; commit of the 200 k
+ *                         world 0.19 s (4 KiB) -> 0.11 s (16 KiB) -> 0.04 s
+ *                         (64 KiB), at 2 M users 1.19 / 1.16 / 0.98 s (noisy,
+ *                         loaded box); 64 KiB made the inserts of later runs
+ *                         into the middle of index pages 10% costlier.
  *
  * Bulk load: rows are buffered (values plus a text arena) and flushed with one
  * prepared multi-row INSERT of R rows (R = min(256, 32766 / ncols)), text
@@ -29,7 +31,7 @@
  * prepared once at the end.  Bindings survive sqlite3_reset, so a number or
  * NULL equal to the one already bound at that parameter of the full
  * statement is not bound again (run_id, zero degrees, NULL seeds: most of a
- * user_features row): bind calls fell from 35% to 10% of the load.  Measured (CPU time, 1 M user_scores rows of 12
+ * user_features row): bind calls fell from 35% to 10% of its load.  Measured (CPU time, 1 M user_scores rows of 12
  * columns, one transaction, fresh file): 16 rows/statement 0.74 M rows/s,
  * 64: 0.97 M, 256: 1.06 M, 1024: 1.09 M, 4096: 0.98 M.  Rows in primary-key
  * order load about 4x faster than rows in random user order (B-tree inserts
