@@ -351,12 +351,19 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 	int nthreads = 1, failed = 0;
 	scratch *scs = NULL;
 	uint32_t maxn = 0;
+	uint64_t maxdeg = 0; /* the most arcs of one group's members: bounds its touched entities */
 
 	if (!res)
 		return fg_error_set(FG_ENOMEM, "out of memory scoring groups");
-	for (uint32_t k = 0; k < gr->n; k++)
+	for (uint32_t k = 0; k < gr->n; k++) {
+		uint64_t deg = 0;
 		if (gr->off[k + 1] - gr->off[k] > maxn)
 			maxn = (uint32_t)(gr->off[k + 1] - gr->off[k]);
+		for (uint64_t i = gr->off[k]; i < gr->off[k + 1]; i++)
+			deg += fg_csr_degree(&g->g, gr->mem[i]);
+		if (deg > maxdeg)
+			maxdeg = deg;
+	}
 #if defined(_OPENMP)
 	nthreads = omp_get_max_threads();
 #endif
@@ -365,7 +372,7 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 		goto nomem;
 	for (int t = 0; t < nthreads; t++) {
 		scs[t].ent_cnt = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
-		scs[t].touched = fg_mallocarray(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+		scs[t].touched = fg_mallocarray(maxdeg ? maxdeg : 1, sizeof(uint32_t));
 		scs[t].times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
 		scs[t].in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
 		if (!scs[t].ent_cnt || !scs[t].touched || !scs[t].times || !scs[t].in_group)

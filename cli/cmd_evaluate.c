@@ -64,6 +64,7 @@ typedef struct urow {
 	char *user_id;
 	double score;
 	bool seed;
+	bool holdout;    /* a seed held out of the kernels (run --holdout) */
 	bool has_ring;
 	int64_t ring_id;
 	int positive;   /* 1 / 0 */
@@ -293,6 +294,10 @@ typedef struct metrics {
 	double unlabelled_pct;
 	double holdout;
 	bool has_holdout;
+	size_t n_heldout;        /* users stored with label 'holdout' */
+	double heldout_pct;      /* their mean score percentile */
+	double heldout_score;    /* their mean score */
+	size_t heldout_top_k;    /* of them, how many rank in the top k */
 	const char *rule;
 } metrics;
 
@@ -399,6 +404,21 @@ static int compute(metrics *m, urow *u, size_t n, truth *t, sqlite3 *db, int64_t
 			}
 		}
 		m->unlabelled_pct = m->n_unlabelled_pos ? sum / (double)m->n_unlabelled_pos : NAN;
+	}
+	/* held-out seeds: how well the rest of the data finds them */
+	{
+		double pct = 0, sc = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!u[i].holdout)
+				continue;
+			m->n_heldout++;
+			pct += 100.0 * u[i].avg_rank / (double)n;
+			sc += u[i].score;
+			if ((double)n - u[i].avg_rank < (double)m->k_eff)
+				m->heldout_top_k++;
+		}
+		m->heldout_pct = m->n_heldout ? pct / (double)m->n_heldout : NAN;
+		m->heldout_score = m->n_heldout ? sc / (double)m->n_heldout : NAN;
 	}
 	/* ring recovery: pairs (true ring, found ring of the member) */
 	pairs = fg_mallocarray(t->n ? t->n : 1, sizeof(pair));
@@ -536,6 +556,11 @@ static int emit(fg_sbuf *o, const metrics *m, int64_t run_id, const char *truth_
 		fg_sbuf_printf(o, ",\"unlabelled_positives\":%zu,\"unlabelled_positives_mean_pct\":",
 		               m->n_unlabelled_pos);
 		num(o, m->unlabelled_pct, true);
+		fg_sbuf_printf(o, ",\n\"heldout_seeds\":%zu,\"heldout_mean_pct\":", m->n_heldout);
+		num(o, m->heldout_pct, true);
+		fg_sbuf_puts(o, ",\"heldout_mean_score\":");
+		num(o, m->heldout_score, true);
+		fg_sbuf_printf(o, ",\"heldout_in_top_k\":%zu", m->heldout_top_k);
 		fg_sbuf_puts(o, "}\n");
 		return fg_sbuf_check(o);
 	}
@@ -575,6 +600,13 @@ static int emit(fg_sbuf *o, const metrics *m, int64_t run_id, const char *truth_
 		ROW(name, m->unlabelled_pct);
 		if (m->has_holdout)
 			ROW("params.holdout", m->holdout);
+		if (m->n_heldout) {
+			snprintf(name, sizeof(name), "held-out seeds, mean pct (%zu)", m->n_heldout);
+			ROW(name, m->heldout_pct);
+			ROW("held-out seeds, mean score", m->heldout_score);
+			snprintf(name, sizeof(name), "held-out seeds in top %lld", (long long)m->k_eff);
+			ROW(name, (double)m->heldout_top_k);
+		}
 	}
 #undef ROW
 	rc = fg_table_check(t);
@@ -648,7 +680,7 @@ int fg_cmd_evaluate(int argc, char **argv)
 	         : t.c_label >= 0 ? "label == fraud"
 	                          : "ring_id non-empty";
 	rc = fg_tool_prepare(&st, db,
-	                     "SELECT user_id, score, label = 'fraud', ring_id FROM user_scores"
+	                     "SELECT user_id, score, label = 'fraud', ring_id, label = 'holdout' FROM user_scores"
 	                     " WHERE run_id = ? ORDER BY user_id");
 	if (rc)
 		goto cleanup;
@@ -674,6 +706,7 @@ int fg_cmd_evaluate(int argc, char **argv)
 		/* a NULL score ranks below every scored user */
 		u[n].score = sqlite3_column_type(st, 1) == SQLITE_NULL ? -INFINITY : sqlite3_column_double(st, 1);
 		u[n].seed = sqlite3_column_int(st, 2) == 1;
+		u[n].holdout = sqlite3_column_int(st, 4) == 1;
 		u[n].has_ring = sqlite3_column_type(st, 3) != SQLITE_NULL;
 		u[n].ring_id = sqlite3_column_int64(st, 3);
 		n++;

@@ -303,7 +303,8 @@ static void phase_done(fg_run *r, int ph, double t0, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fg_log_info("%-10s %7.2f s  %s", phase_name[ph], r->t[ph], buf);
+	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", phase_name[ph], r->t[ph],
+	            (double)fg_peak_rss() / 1048576.0, buf);
 }
 
 /* A deterministic per-user coin for --holdout: a hash of the user id and the seed. */
@@ -319,24 +320,41 @@ static double holdout_coin(const char *id, uint64_t seed)
 	return (double)(h >> 11) / 9007199254740992.0;
 }
 
+/* The link sink with a live progress line (only drawn when stderr is a terminal). */
+typedef struct progress_sink {
+	fg_linkset *ls;
+	uint64_t rows;
+} progress_sink;
+
+static int link_sink_progress(void *ctx, const fg_link_row *row)
+{
+	progress_sink *ps = ctx;
+
+	if ((++ps->rows & 0x3ffff) == 0)
+		fg_log_progress("ingest rows", ps->rows, 0);
+	return fg_linkset_link_sink(ps->ls, row);
+}
+
 static int ingest(fg_run *r, fg_linkset *ls)
 {
+	progress_sink ps = { ls, 0 };
 	int rc;
 
 	for (int i = 0; i < r->n_edges; i++)
-		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, fg_linkset_link_sink, ls)) != FG_OK)
+		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
 			return rc;
 	for (int i = 0; i < r->n_users_files; i++)
 		if ((rc = fg_ingest_users_csv(r->users[i], &r->cfg, &r->bad, fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	if (r->input_db) {
 		if ((rc = fg_ingest_links_sqlite(r->input_db, r->edges_sql, &r->cfg, &r->bad,
-		                                 fg_linkset_link_sink, ls)) != FG_OK)
+		                                 link_sink_progress, &ps)) != FG_OK)
 			return rc;
 		if ((rc = fg_ingest_users_sqlite(r->input_db, r->users_sql, &r->cfg, &r->bad,
 		                                 fg_linkset_user_sink, ls)) != FG_OK)
 			return rc;
 	}
+	fg_log_progress_end();
 	return FG_OK;
 }
 
@@ -453,9 +471,9 @@ int fg_cmd_run(int argc, char **argv)
 	t0 = fg_clock();
 	if ((rc = fg_linkset_new(&ls, &r->cfg)) != FG_OK || (rc = ingest(r, ls)) != FG_OK)
 		goto cleanup;
-	phase_done(r, PH_INGEST, t0, "%llu rows, %llu links, %llu bad, %llu outside the window",
-	           (unsigned long long)r->bad.rows_read, (unsigned long long)fg_linkset_n_links(ls),
-	           (unsigned long long)r->bad.total, (unsigned long long)r->bad.rows_filtered);
+	phase_done(r, PH_INGEST, t0, "%llu rows, %llu bad, %llu outside the window",
+	           (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
+	           (unsigned long long)r->bad.rows_filtered);
 	if (r->bad.total)
 		fg_badrows_report(&r->bad);
 

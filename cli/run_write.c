@@ -179,12 +179,14 @@ static int write_components(fg_run *r)
 {
 	static const char *const cols[] = {
 		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings", "risk_max",
+		"seed_evidence", "risk_mean", "sharing", "burst", "size_factor", "dampener",
+		"component_score",
 	};
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, 7)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, 14)) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_comps && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->comps[k];
@@ -195,6 +197,13 @@ static int write_components(fg_run *r)
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_rings);
 		fg_bulk_double(b, x->risk_max);
+		fg_bulk_double(b, x->seed_evidence);
+		fg_bulk_double(b, x->risk_mean);
+		fg_bulk_double(b, x->sharing);
+		fg_bulk_double(b, x->burst);
+		fg_bulk_double(b, x->size_factor);
+		fg_bulk_double(b, x->dampener);
+		fg_bulk_double(b, x->score);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);

@@ -6,33 +6,38 @@
  * hub-free CSR and an order-independent input digest.
  *
  * Accumulation (fg_linkset): user ids, kind names and (kind, value) entities
- * are interned (fg_intern) to temporary ids in order of first appearance.
- * Each row appends one 24-byte record {key, first, last} to a buffer: for
- * entity links key = user_tmp << 32 | entity_tmp, for relation rows (one
- * buffer per relation kind) key = min(a, b) << 32 | max(a, b) over the two
- * users' temporary ids, so both directions meet.  Nothing is probed per row
- * for duplicates; instead, when a large buffer is full it is sorted and
- * merged in place (min first / max last) before growing, which bounds memory
- * by the distinct links even when the input repeats rows.
+ * are interned (fg_intern) to temporary ids.  Link rows are batched (512 at a
+ * time) so that the interning lookups, which are cache misses, can be
+ * prefetched together.  Each row appends one 24-byte record {key, first,
+ * last} to a buffer: for entity links key = user_tmp << 32 | entity_tmp, for
+ * relation rows (one buffer per relation kind) key = min(a, b) << 32 |
+ * max(a, b) over the two users' temporary ids, so both directions meet.
+ * Nothing is probed per row for duplicates; a buffer past COMPACT_MIN records
+ * is sorted and merged in place (min first / max last) before it grows, which
+ * bounds memory by the distinct links when the input repeats rows.
  *
  * Build: the interning indexes are dropped; kinds, users and entities are
  * ranked by string order with an MSD radix sort over 8-byte big-endian chunks
- * (American flag sort per chunk, Bentley & McIlroy / McIlroy, Bostic & McIlroy
- * "Engineering radix sort", 1993), users and entities in parallel sections;
+ * (an in-place American flag sort per chunk: McIlroy, Bostic & McIlroy,
+ * "Engineering radix sort", Computing Systems 6(1), 1993); the users and each
+ * kind's entities are independent tasks run in parallel; the string pools
+ * lose their interning headers;
  * records are renumbered in place, sorted by the 64-bit canonical key with the
- * same in-place radix sort (top level split across threads) and merged; the
- * sorted buffers are merged (k-way, relation kinds first by kind rank for a
- * tie on the pair) into the struct-of-arrays links.  Shares come from one
- * pass over the links, the CSR from fg_csr_from_arcs.  Every parallel step
- * either computes element-wise or sorts disjoint ranges with unique keys, so
- * the result is the same for any thread count, and the merges of duplicates
- * are commutative (min/max, label priority), so it is the same for any row
- * order.
+ * same radix sort (top level split across threads) and merged; the sorted
+ * buffers are merged (k-way; a tie on a user pair is ordered by kind rank)
+ * into the struct-of-arrays links.  Shares come from one pass over the links,
+ * the CSR from fg_csr_from_arcs (hub links enter it as self-loops that it
+ * drops, so no copy of the arcs is made).  Every parallel step either computes
+ * element-wise or sorts disjoint ranges, so the result is the same for any
+ * thread count; the merges of duplicates are commutative (min/max, label
+ * priority) and temporary ids never reach the result, so it is the same for
+ * any row order.
  *
- * Memory (per distinct link L, users U, entities E): records 24 L while
- * accumulating; at the peak of the build records + links (24 + 26) L plus the
- * string arenas; the graph keeps links 26 L, CSR 8 L + 8 (U + E), users 17 U,
- * entities 23 E and the strings.
+ * Memory, bytes (L distinct links, U users, E entities, S string bytes):
+ * accumulating: records 24 L, interning S + 7 (U + E) + index 8..16 (U + E);
+ * build peak: records 24 L + links 26 L + strings + vertex arrays, or, later,
+ * the graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
+ * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
  *
  * Complexity: O(rows + L + total string bytes) expected.
  * Thread-safety: a linkset is fed by one thread; fg_graph_build uses OpenMP
@@ -69,8 +74,16 @@
 #define OMP(x)
 #endif
 
-/* Buffers at least this large are compacted (sorted + merged) before growing. */
+/*
+ * Buffers at least this large (16 Mi records, 384 MiB) are compacted (sorted +
+ * merged) before growing: below it, repeated rows cost 24 bytes each until the
+ * build; above it, memory stays bounded by the distinct links.
+ */
+#ifndef FG_GRAPH_COMPACT_MIN
 #define COMPACT_MIN ((size_t)1 << 24)
+#else
+#define COMPACT_MIN ((size_t)FG_GRAPH_COMPACT_MIN) /* tests of the compaction path */
+#endif
 /* Sorts of at least this many records split their top level across threads. */
 #define PAR_SORT_MIN ((size_t)1 << 16)
 
@@ -137,10 +150,24 @@ static int label_rank(uint8_t l)
 	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
 }
 
+/* Index (0..7) of the highest non-zero byte of x != 0. */
+static int top_byte(uint64_t x)
+{
+#if defined(__GNUC__)
+	return (63 - __builtin_clzll(x)) / 8;
+#else
+	int b = 0;
+	while (x >>= 8)
+		b++;
+	return b;
+#endif
+}
+
 /*
  * In-place MSD radix sort (American flag sort) on a 64-bit `key` member,
- * 8 bits per level from bit `shift` down; levels where all keys share the
- * digit are skipped.  Not stable; with `par`, the buckets of the first
+ * 8 bits per level from bit `shift` down; each call starts at the highest
+ * byte where its keys differ (found in one pass), so shared digits cost
+ * nothing.  Not stable; with `par`, the buckets of the first
  * non-trivial level are sorted by several threads (disjoint ranges, so the
  * result equals the serial one).
  */
@@ -160,22 +187,21 @@ static int label_rank(uint8_t l)
 	static void NAME(T *a, size_t n, int shift, int par)                            \
 	{                                                                               \
 		size_t cnt[256], start[256], next[256];                                 \
-		for (;;) {                                                              \
-			if (n < 48) {                                                   \
-				NAME##_ins(a, n);                                       \
-				return;                                                 \
-			}                                                               \
-			memset(cnt, 0, sizeof(cnt));                                    \
-			for (size_t i = 0; i < n; i++)                                  \
-				cnt[(a[i].key >> shift) & 0xff]++;                      \
-			if (cnt[(a[0].key >> shift) & 0xff] == n) {                     \
-				if (shift == 0)                                         \
-					return;                                         \
-				shift -= 8;                                             \
-				continue;                                               \
-			}                                                               \
-			break;                                                          \
+		uint64_t diff = 0;                                                      \
+		if (n < 48) {                                                           \
+			NAME##_ins(a, n);                                               \
+			return;                                                         \
 		}                                                                       \
+		/* start at the highest byte where the keys differ (one pass) */        \
+		for (size_t i = 1; i < n; i++)                                          \
+			diff |= a[i].key ^ a[0].key;                                    \
+		diff &= shift == 56 ? ~(uint64_t)0 : ((uint64_t)1 << (shift + 8)) - 1;  \
+		if (diff == 0)                                                          \
+			return;                                                         \
+		shift = top_byte(diff) * 8;                                             \
+		memset(cnt, 0, sizeof(cnt));                                            \
+		for (size_t i = 0; i < n; i++)                                          \
+			cnt[(a[i].key >> shift) & 0xff]++;                              \
 		start[0] = 0;                                                           \
 		for (int b = 1; b < 256; b++)                                           \
 			start[b] = start[b - 1] + cnt[b - 1];                           \
@@ -223,61 +249,39 @@ typedef struct skey {
 
 DEFINE_AFSORT(sort_skeys, skey)
 
-/*
- * The strings being ranked: the interned string of an id, preceded (for
- * entities) by the 2-byte big-endian rank of its tag (kind), so that byte
- * order of these virtual strings is order by (kind name, value).
- */
+/* The strings being ranked: those of an interning table, by id. */
 typedef struct strsrc {
 	const fg_intern *t;
-	const uint32_t *tag_rank; /* NULL: no prefix */
 } strsrc;
 
 static uint64_t vlen(const strsrc *src, uint32_t id)
 {
-	return (src->tag_rank ? 2 : 0) + (uint64_t)fg_intern_len(src->t, id);
+	return fg_intern_len(src->t, id);
 }
 
-/* Bytes [depth, depth + 8) of the virtual string, big-endian, 0-padded. */
+/* Bytes [depth, depth + 8) of the string, big-endian, 0-padded. */
 static uint64_t chunk(const strsrc *src, uint32_t id, uint64_t depth)
 {
 	const unsigned char *s = (const unsigned char *)fg_intern_str(src->t, id);
-	uint64_t len = fg_intern_len(src->t, id), plen = src->tag_rank ? 2 : 0, x = 0;
+	uint64_t len = fg_intern_len(src->t, id), x = 0;
 
-	if (plen == 2 && depth == 0 && len >= 6) {
-		/* the first chunk of an entity: kind rank, then 6 bytes of value */
-		x = src->tag_rank[fg_intern_tag(src->t, id)];
-		for (int j = 0; j < 6; j++)
-			x = x << 8 | s[j];
-		return x;
-	}
-	if (depth >= plen && depth - plen + 8 <= len) {
-		s += depth - plen;
+	if (depth + 8 <= len) {
+		s += depth;
 		for (int j = 0; j < 8; j++)
 			x = x << 8 | s[j];
 		return x;
 	}
-	for (uint64_t j = 0; j < 8; j++) {
-		uint64_t pos = depth + j, b = 0;
-		if (pos < plen) {
-			uint32_t r = src->tag_rank[fg_intern_tag(src->t, id)];
-			b = pos == 0 ? (r >> 8) & 0xff : r & 0xff;
-		} else if (pos - plen < len) {
-			b = s[pos - plen];
-		}
-		x = x << 8 | b;
-	}
+	for (uint64_t j = 0; j < 8; j++)
+		x = x << 8 | (depth + j < len ? s[depth + j] : 0);
 	return x;
 }
 
-static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth);
-
 /*
- * a[0..m) share the chunk ending at `end`: those that end there come first,
- * shorter first (byte order puts a proper prefix first), the rest are sorted
- * on the following chunks.  At most 9 can end (one per length).
+ * a[0..m) are equal up to `end`: move those that end there to the front,
+ * shorter first (byte order puts a proper prefix first), and return how many;
+ * the rest continue on the following chunks.  Few can end (one per length).
  */
-static void resolve_run(const strsrc *src, skey *a, size_t m, uint64_t end)
+static size_t ended_first(const strsrc *src, skey *a, size_t m, uint64_t end)
 {
 	size_t k = 0;
 
@@ -297,25 +301,42 @@ static void resolve_run(const strsrc *src, skey *a, size_t m, uint64_t end)
 		}
 		a[j] = x;
 	}
-	if (m - k > 1)
-		sort_strings(src, a + k, m - k, end);
+	return k;
 }
 
-/* Sort a[0..n) (distinct strings equal on [0, depth)) by byte order from depth on. */
+/*
+ * Sort a[0..n) (distinct strings equal on [0, depth)) by byte order from depth
+ * on.  A chunk shared by all strings (a long common prefix) is handled by the
+ * loop, not by recursion, so common prefixes cost no stack.
+ */
 static void sort_strings(const strsrc *src, skey *a, size_t n, uint64_t depth)
 {
-	size_t i = 0;
+	for (;;) {
+		size_t i = 0, k;
 
-	for (size_t k = 0; k < n; k++)
-		a[k].key = chunk(src, a[k].id, depth);
-	sort_skeys(a, n, 56, 0);
-	while (i < n) {
-		size_t j = i + 1;
-		while (j < n && a[j].key == a[i].key)
-			j++;
-		if (j - i > 1)
-			resolve_run(src, a + i, j - i, depth + 8);
-		i = j;
+		if (n < 2)
+			return;
+		for (size_t q = 0; q < n; q++)
+			a[q].key = chunk(src, a[q].id, depth);
+		sort_skeys(a, n, 56, 0);
+		depth += 8;
+		if (a[0].key == a[n - 1].key) {
+			k = ended_first(src, a, n, depth);
+			a += k;
+			n -= k;
+			continue;
+		}
+		while (i < n) {
+			size_t j = i + 1;
+			while (j < n && a[j].key == a[i].key)
+				j++;
+			if (j - i > 1) {
+				k = ended_first(src, a + i, j - i, depth);
+				sort_strings(src, a + i + k, j - i - k, depth);
+			}
+			i = j;
+		}
+		return;
 	}
 }
 
@@ -821,7 +842,7 @@ static int build_kinds(fg_graph *g, pool *p, uint32_t *kind_rank, fg_linkset *ls
 {
 	uint32_t nk = ls->kinds.n;
 	skey *work = fg_mallocarray(nk ? nk : 1, sizeof(*work));
-	strsrc src = { &ls->kinds, NULL };
+	strsrc src = { &ls->kinds };
 
 	if (!work || fg_intern_seal(&ls->kinds) != FG_OK) {
 		fg_free(work);
@@ -863,6 +884,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	pool *p = NULL;
 	uint32_t *kind_rank = NULL, *user_rank = NULL, *ent_rank = NULL;
 	skey *uwork = NULL, *ework = NULL;
+	uint64_t *kstart = NULL;
 	head *heads = NULL;
 	struct hubref {
 		uint64_t at;
@@ -922,20 +944,41 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		goto cleanup;
 	}
 	{
-		strsrc us = { &ls->users, NULL }, es = { &ls->ents, kind_rank };
-		OMP(omp parallel sections)
-		{
-			OMP(omp section)
-			rank_strings(user_rank, uwork, &us, nu);
-			OMP(omp section)
-			rank_strings(ent_rank, ework, &es, ne);
+		/*
+		 * Entities are ordered by (kind, value): bucket them by kind rank,
+		 * then sort each kind's values; users and the kinds are independent
+		 * tasks (users first: the largest), each sorted serially.
+		 */
+		strsrc us = { &ls->users }, es = { &ls->ents };
+		int64_t task;
+		if (!(kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+			rc = nomem("ranks");
+			goto cleanup;
 		}
+		for (uint32_t t = 0; t < ne; t++)
+			kstart[kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
+		for (uint32_t k = 0; k < nk; k++)
+			kstart[k + 2] += kstart[k + 1];
+		for (uint32_t t = 0; t < ne; t++)
+			ework[kstart[kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+		/* now kstart[k] .. kstart[k + 1] is kind rank k */
+		OMP(omp parallel for schedule(dynamic, 1))
+		for (task = -1; task < (int64_t)nk; task++) {
+			if (task < 0)
+				rank_strings(user_rank, uwork, &us, nu);
+			else
+				sort_strings(&es, ework + kstart[task], kstart[task + 1] - kstart[task], 0);
+		}
+		for (uint32_t q = 0; q < ne; q++)
+			ent_rank[ework[q].id] = q;
 	}
 	PH("rank");
 	fg_free(uwork);
 	uwork = NULL;
 	fg_free(ework);
 	ework = NULL;
+	fg_free(kstart);
+	kstart = NULL;
 
 	g->n_users = nu;
 	g->relation_weight = cfg->relation_weight;
@@ -1129,6 +1172,7 @@ cleanup:
 	fg_free(ent_rank);
 	fg_free(uwork);
 	fg_free(ework);
+	fg_free(kstart);
 	fg_free(heads);
 	fg_free(hub_at);
 	return rc;

@@ -69,6 +69,8 @@ static const char schema_v1[] =
 	"CREATE TABLE components ("
 	" run_id INTEGER NOT NULL, component_id INTEGER NOT NULL, n_users INTEGER,"
 	" n_entities INTEGER, n_seeds INTEGER, n_rings INTEGER, risk_max REAL,"
+	" seed_evidence REAL, risk_mean REAL, sharing REAL, burst REAL, size_factor REAL,"
+	" dampener REAL, component_score REAL,"
 	" PRIMARY KEY (run_id, component_id));\n"
 
 	"CREATE TABLE entities ("

@@ -3,7 +3,14 @@
 
 #include "fg_config.h"
 #include "fg_csr.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
+#include "fg_igraph.h"
+
+#include <signal.h>
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +131,90 @@ START_TEST(csr_rejects_out_of_range_and_transposes)
 }
 END_TEST
 
+/* Sorted arcs (the graph builder's case) take the fast path; shuffled ones the general path. */
+START_TEST(csr_fast_path_equals_general_path)
+{
+	enum { N = 500, M = 4000 };
+	uint32_t *s1 = malloc(M * sizeof(uint32_t)), *d1 = malloc(M * sizeof(uint32_t));
+	uint32_t *s2 = malloc(M * sizeof(uint32_t)), *d2 = malloc(M * sizeof(uint32_t));
+	uint64_t x = 42;
+	uint32_t k = 0;
+	fg_csr a, b;
+
+	/* sorted (src, dst) with src < dst, some duplicates and loops */
+	for (uint32_t u = 0; u < N && k < M; u++) {
+		uint32_t deg = (uint32_t)(x % 9), last = u;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		for (uint32_t j = 0; j < deg && k < M; j++) {
+			uint32_t step = (uint32_t)(x >> 60);
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			if (last + step >= N)
+				break;
+			last += step; /* step 0 repeats the last target: a loop first, then duplicates */
+			s1[k] = u;
+			d1[k] = last;
+			k++;
+		}
+	}
+	memcpy(s2, s1, k * sizeof(uint32_t));
+	memcpy(d2, d1, k * sizeof(uint32_t));
+	for (uint32_t i = k; i > 1; i--) {
+		uint32_t j = (uint32_t)(x % i), t;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		t = s2[i - 1]; s2[i - 1] = s2[j]; s2[j] = t;
+		t = d2[i - 1]; d2[i - 1] = d2[j]; d2[j] = t;
+	}
+	ck_assert_int_eq(fg_csr_from_arcs(&a, N, k, s1, d1, true, true, true), FG_OK);
+	ck_assert_int_eq(fg_csr_from_arcs(&b, N, k, s2, d2, true, true, true), FG_OK);
+	ck_assert_uint_eq(a.m, b.m);
+	ck_assert_int_eq(memcmp(a.off, b.off, (N + 1) * sizeof(uint64_t)), 0);
+	ck_assert_int_eq(memcmp(a.adj, b.adj, a.m * sizeof(uint32_t)), 0);
+	for (uint32_t v = 0; v < N; v++)
+		for (uint64_t e = a.off[v] + 1; e < a.off[v + 1]; e++)
+			ck_assert_uint_lt(a.adj[e - 1], a.adj[e]);
+	fg_csr_free(&a);
+	fg_csr_free(&b);
+	free(s1); free(d1); free(s2); free(d2);
+}
+END_TEST
+
+START_TEST(igraph_bridge_outside_parallel_works)
+{
+	uint32_t src[] = { 0, 1 }, dst[] = { 1, 2 };
+	fg_csr g;
+	igraph_t ig;
+	igraph_integer_t nc;
+
+	fg_igraph_init();
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 4, 2, src, dst, true, true, true), FG_OK);
+	ck_assert_int_eq(fg_igraph_from_csr(&ig, &g, false), FG_OK);
+	ck_assert_int_eq(igraph_ecount(&ig), 2);
+	ck_assert_int_eq(igraph_connected_components(&ig, NULL, NULL, &nc, IGRAPH_WEAK), IGRAPH_SUCCESS);
+	ck_assert_int_eq(nc, 2);
+	igraph_destroy(&ig);
+	fg_csr_free(&g);
+}
+END_TEST
+
+#if FG_HAVE_OPENMP && !defined(NDEBUG)
+/* igraph 0.10.2 from Debian is not thread-safe: the bridge refuses a parallel region. */
+START_TEST(igraph_bridge_refuses_parallel_region)
+{
+	uint32_t src[] = { 0 }, dst[] = { 1 };
+	fg_csr g;
+
+	ck_assert_int_eq(fg_csr_from_arcs(&g, 2, 1, src, dst, true, true, true), FG_OK);
+	#pragma omp parallel num_threads(2)
+	{
+		igraph_t ig;
+		if (fg_igraph_from_csr(&ig, &g, false) == FG_OK)
+			igraph_destroy(&ig);
+	}
+	fg_csr_free(&g);
+}
+END_TEST
+#endif
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -137,6 +228,11 @@ int main(void)
 	tcase_add_test(tc, config_defaults_and_overrides);
 	tcase_add_test(tc, csr_symmetric_dedup);
 	tcase_add_test(tc, csr_rejects_out_of_range_and_transposes);
+	tcase_add_test(tc, csr_fast_path_equals_general_path);
+	tcase_add_test(tc, igraph_bridge_outside_parallel_works);
+#if FG_HAVE_OPENMP && !defined(NDEBUG)
+	tcase_add_test_raise_signal(tc, igraph_bridge_refuses_parallel_region, SIGABRT);
+#endif
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

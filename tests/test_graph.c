@@ -398,6 +398,44 @@ START_TEST(user_order_is_bytewise_shorter_first)
 }
 END_TEST
 
+START_TEST(long_common_prefixes_sort_bytewise)
+{
+	enum { N = 130 };
+	trow *rows = calloc(N, sizeof(*rows));
+	char prefix[41];
+	fg_config cfg;
+	fg_graph *g;
+	size_t n = 0;
+
+	/* user ids of 40..46 bytes sharing up to 40 bytes, nested prefixes, two kinds of values */
+	memset(prefix, 'p', sizeof(prefix));
+	prefix[40] = '\0';
+	fg_config_init(&cfg);
+	for (int i = 0; i < 100; i++) {
+		trow r = L("", "device", "", NONE);
+		snprintf(r.user, sizeof(r.user), "%s%d", prefix, (i * 37) % 100);
+		snprintf(r.value, sizeof(r.value), "%s%d", prefix, i % 17);
+		rows[n++] = r;
+	}
+	for (int len = 1; len <= 40; len += 3) {
+		trow r = U("", 0, NONE);
+		memcpy(r.user, prefix, (size_t)len);
+		r.user[len] = '\0';
+		rows[n++] = r;
+	}
+	ck_assert_uint_le(n, N);
+	g = build_rows(&cfg, rows, n);
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_users, 100 + 14);
+	ck_assert_uint_eq(g->n_entities, 17);
+	ck_assert_uint_eq(strlen(g->user_id[0]), 1);
+	ck_assert_uint_eq(strlen(g->user_id[13]), 40);
+	ck_assert_int_eq(fg_graph_find_user(g, g->user_id[57]), 57);
+	fg_graph_free(&g);
+	free(rows);
+}
+END_TEST
+
 START_TEST(dedup_keeps_first_and_last_seen)
 {
 	trow rows[] = {
@@ -782,6 +820,7 @@ int main(void)
 	tcase_add_test(tc, intern_ids_tags_and_growth);
 	tcase_add_test(tc, canonical_ids_independent_of_row_order);
 	tcase_add_test(tc, user_order_is_bytewise_shorter_first);
+	tcase_add_test(tc, long_common_prefixes_sort_bytewise);
 	tcase_add_test(tc, dedup_keeps_first_and_last_seen);
 	tcase_add_test(tc, relations_stored_once_per_pair_and_kind);
 	tcase_add_test(tc, users_only_and_label_merge);

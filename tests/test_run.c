@@ -12,9 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Strings a test allocates, freed by the teardown (LeakSanitizer checks each test's exit). */
+static void *kept[4096];
+static int n_kept;
+
+static void *keep(void *p)
+{
+	ck_assert_int_lt(n_kept, 4096);
+	kept[n_kept++] = p;
+	return p;
+}
+
+static void free_kept(void)
+{
+	while (n_kept > 0)
+		free(kept[--n_kept]);
+}
+
 static char *sample(const char *rel)
 {
-	char *p = malloc(4096);
+	char *p = keep(malloc(4096));
 
 	snprintf(p, 4096, "%s/data-samples/%s", fgt_source_root(), rel);
 	return p;
@@ -63,7 +80,7 @@ static char *q_text(sqlite3 *db, const char *sql)
 	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
 	              sqlite3_errmsg(db));
 	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+	v = keep(strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : ""));
 	sqlite3_finalize(st);
 	return v;
 }
@@ -122,7 +139,7 @@ END_TEST
 
 START_TEST(ring_beats_household)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "r.db"));
 	char *e = sample("ring-vs-household/edges.csv"), *u = sample("ring-vs-household/users.csv");
 	sqlite3 *h;
 	double ring, hh;
@@ -140,6 +157,12 @@ START_TEST(ring_beats_household)
 	              "AND u.ring_id = r.ring_id WHERE u.user_id = 'hh_u3'");
 	ck_assert_msg(ring > hh, "ring %g should score above household %g", ring, hh);
 	ck_assert_msg(ring > 2 * hh, "ring %g should clearly beat household %g", ring, hh);
+	/* components of two users or more are scored too, on the same formula */
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM components WHERE component_score IS NULL"), 0);
+	ck_assert(q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'ring_u1'") >
+	          q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'hh_u1'"));
 	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 5);
 	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
@@ -163,7 +186,7 @@ END_TEST
 
 START_TEST(hubs_recorded_and_cut)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "h.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "h.db"));
 	char *e = sample("hub/edges.csv"), *u = sample("hub/users.csv");
 	sqlite3 *h;
 
@@ -191,7 +214,7 @@ END_TEST
 
 START_TEST(collusion_through_user_links)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "c.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "c.db"));
 	char *e = sample("collusion/edges.csv"), *u = sample("collusion/users.csv");
 	sqlite3 *h;
 
@@ -214,7 +237,7 @@ END_TEST
 
 START_TEST(bad_rows_exit_3_and_nothing_lost)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "b.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "b.db"));
 	char *good = sample("ring-vs-household/edges.csv");
 	char *bad = sample("bad-rows/edges.csv");
 	char *err = NULL, *digest;
@@ -246,14 +269,42 @@ START_TEST(bad_rows_exit_3_and_nothing_lost)
 	ck_assert_int_ge(q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
 	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM runs WHERE run_id = 2 AND bad_rows LIKE '%edges.csv:%'"), 0);
 	sqlite3_close(h);
-	free(digest);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+START_TEST(time_window_keeps_recent_links)
+{
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "tw.db")), *e = keep(fgt_path(dir, "e.csv"));
+	char *err = NULL;
+	sqlite3 *h;
+
+	fgt_write_file(e, "user_id,kind,value,seen_at\n"
+	               "a,card,c1,2026-01-01T00:00:00Z\n"
+	               "b,card,c1,2026-06-01T00:00:00Z\n"
+	               "c,card,c2,\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", e, "--since", "2026-03-01", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--window", "30", "--as-of", "2026-06-15", NULL });
+	run_ok(db, (const char *[]){ "--edges", e, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 1"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 1"), 2);
+	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"), 3);
+	ck_assert_int_eq(q_int(h, "SELECT json_extract(params, '$.since') FROM runs WHERE run_id = 2"),
+	                 1781481600 - 30 * 86400); /* 2026-06-15T00:00:00Z minus 30 days */
+	sqlite3_close(h);
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e, "--since", "yesterday", NULL }), 2);
+	free(err);
+	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e, "--as-of", "2026-06-15", NULL }), 2);
+	free(err);
 	fgt_rmtree(dir);
 }
 END_TEST
 
 START_TEST(missing_input_is_runtime_error)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "m.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "m.db"));
 	char *err = NULL;
 
 	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", "/nonexistent/e.csv", NULL }), 1);
@@ -265,8 +316,8 @@ END_TEST
 
 START_TEST(empty_and_single_user_worlds)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "e.db");
-	char *e0 = fgt_path(dir, "empty.csv"), *e1 = fgt_path(dir, "one.csv");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "e.db"));
+	char *e0 = keep(fgt_path(dir, "empty.csv")), *e1 = keep(fgt_path(dir, "one.csv"));
 	sqlite3 *h;
 
 	fgt_write_file(e0, "user_id,kind,value\n", (size_t)-1);
@@ -287,7 +338,7 @@ END_TEST
 /* Write the data rows of src in reverse order (header first) to dst. */
 static void reverse_rows(const char *src, const char *dst)
 {
-	char *buf = fgt_read_file(src, NULL), *nl, **lines = NULL;
+	char *buf = keep(fgt_read_file(src, NULL)), *nl, **lines = NULL;
 	size_t n = 0, cap = 0;
 	FILE *f;
 
@@ -310,14 +361,13 @@ static void reverse_rows(const char *src, const char *dst)
 		fprintf(f, "%s\n", lines[i - 1]);
 	fclose(f);
 	free(lines);
-	free(buf);
 }
 
 START_TEST(digest_independent_of_threads_and_row_order)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "d.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "d.db"));
 	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
-	char *er = fgt_path(dir, "rev_edges.csv"), *ur = fgt_path(dir, "rev_users.csv");
+	char *er = keep(fgt_path(dir, "rev_edges.csv")), *ur = keep(fgt_path(dir, "rev_users.csv"));
 	sqlite3 *h;
 
 	reverse_rows(e, er);
@@ -351,7 +401,7 @@ END_TEST
 /* Load truth.csv (user_id,ring_id,role; no quoting) into a temp table of h. */
 static void load_truth(sqlite3 *h, const char *path)
 {
-	char *buf = fgt_read_file(path, NULL), *line, *save = NULL;
+	char *buf = keep(fgt_read_file(path, NULL)), *line, *save = NULL;
 	sqlite3_stmt *st = NULL;
 
 	ck_assert_ptr_nonnull(buf);
@@ -370,12 +420,11 @@ static void load_truth(sqlite3 *h, const char *path)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	free(buf);
 }
 
 START_TEST(planted_rings_rank_first_on_world)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "w.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "w.db"));
 	char *e = sample("world/edges.csv"), *u = sample("world/users.csv"), *t = sample("world/truth.csv");
 	sqlite3 *h = NULL;
 
@@ -407,9 +456,9 @@ END_TEST
 
 START_TEST(ring_grows_keeps_key_then_merges_and_splits)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "t.db");
-	char *n1 = fgt_path(dir, "n1.csv"), *n2 = fgt_path(dir, "n2.csv");
-	char *n3 = fgt_path(dir, "n3.csv"), *n4 = fgt_path(dir, "n4.csv");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "t.db"));
+	char *n1 = keep(fgt_path(dir, "n1.csv")), *n2 = keep(fgt_path(dir, "n2.csv"));
+	char *n3 = keep(fgt_path(dir, "n3.csv")), *n4 = keep(fgt_path(dir, "n4.csv"));
 	char *k1, *k2;
 	sqlite3 *h;
 
@@ -459,16 +508,42 @@ START_TEST(ring_grows_keeps_key_then_merges_and_splits)
 	ck_assert_int_eq(q_int(h, "SELECT first_run_id FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE r.run_id = 4 AND u.user_id = 'a1'"), 1);
 	sqlite3_close(h);
-	free(k1);
-	free(k2);
+	fgt_rmtree(dir);
+}
+END_TEST
+
+/* The README's second night: a ring grows under its key, a new ring appears. */
+START_TEST(second_night_of_the_world)
+{
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "n.db"));
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *e2 = sample("night2/edges.csv"), *u2 = sample("night2/users.csv");
+	char *k1;
+	sqlite3 *h;
+
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
+	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--edges", e2, "--users", u2, NULL });
+	h = db_open(db);
+	k1 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	               "AND s.ring_id = r.ring_id WHERE r.run_id = 1 AND s.user_id = 'u03e86bba'");
+	ck_assert_str_eq(q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join1'"), k1);
+	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join2'"), "grown");
+	ck_assert_int_eq(q_int(h, "SELECT r.n_users FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                          "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), 4);
+	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), "new");
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2 AND status NOT IN ('stable')"), 2);
+	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
 END_TEST
 
 START_TEST(dissolved_ring_recorded)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "x.db");
-	char *n1 = fgt_path(dir, "n1.csv"), *n2 = fgt_path(dir, "n2.csv");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "x.db"));
+	char *n1 = keep(fgt_path(dir, "n1.csv")), *n2 = keep(fgt_path(dir, "n2.csv"));
 	sqlite3 *h;
 
 	fgt_write_file(n1, "user_id,kind,value\na1,card,ca\na2,card,ca\nb1,card,cb\nb2,card,cb\n", (size_t)-1);
@@ -485,7 +560,7 @@ END_TEST
 
 START_TEST(retention_keeps_newest)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "k.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "k.db"));
 	char *e = sample("ring-vs-household/edges.csv");
 	const char *tables[] = { "user_scores", "rings", "components", "entities", "links",
 	                         "user_features", "hubs", "dissolved_rings" };
@@ -509,7 +584,7 @@ END_TEST
 
 START_TEST(sqlite_input_equals_csv)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "s.db"), *src = fgt_path(dir, "src.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "s.db")), *src = keep(fgt_path(dir, "src.db"));
 	char *e = sample("ring-vs-household/edges.csv"), *u = sample("ring-vs-household/users.csv");
 	char cmd[8192];
 	sqlite3 *h;
@@ -535,7 +610,7 @@ END_TEST
 /* Every ```sql block of docs/schema.md runs against a real results database. */
 START_TEST(documented_queries_run)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "q.db");
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "q.db"));
 	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
 	char path[4096], *doc, *p;
 	sqlite3 *h;
@@ -544,7 +619,7 @@ START_TEST(documented_queries_run)
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
 	snprintf(path, sizeof(path), "%s/docs/schema.md", fgt_source_root());
-	doc = fgt_read_file(path, NULL);
+	doc = keep(fgt_read_file(path, NULL));
 	ck_assert_ptr_nonnull(doc);
 	h = db_open(db);
 	for (p = doc; (p = strstr(p, "```sql\n")) != NULL;) {
@@ -569,7 +644,6 @@ START_TEST(documented_queries_run)
 	}
 	ck_assert_int_ge(nq, 6);
 	sqlite3_close(h);
-	free(doc);
 	fgt_rmtree(dir);
 }
 END_TEST
@@ -582,16 +656,19 @@ int main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, NULL, free_kept);
 	tcase_add_test(tc, help_and_usage_errors);
 	tcase_add_test(tc, ring_beats_household);
 	tcase_add_test(tc, hubs_recorded_and_cut);
 	tcase_add_test(tc, collusion_through_user_links);
 	tcase_add_test(tc, bad_rows_exit_3_and_nothing_lost);
+	tcase_add_test(tc, time_window_keeps_recent_links);
 	tcase_add_test(tc, missing_input_is_runtime_error);
 	tcase_add_test(tc, empty_and_single_user_worlds);
 	tcase_add_test(tc, digest_independent_of_threads_and_row_order);
 	tcase_add_test(tc, planted_rings_rank_first_on_world);
 	tcase_add_test(tc, ring_grows_keeps_key_then_merges_and_splits);
+	tcase_add_test(tc, second_night_of_the_world);
 	tcase_add_test(tc, dissolved_ring_recorded);
 	tcase_add_test(tc, retention_keeps_newest);
 	tcase_add_test(tc, sqlite_input_equals_csv);
