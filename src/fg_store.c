@@ -31,13 +31,16 @@
  * prepared once at the end.  Bindings survive sqlite3_reset, so a number or
  * NULL equal to the one already bound at that parameter of the full
  * statement is not bound again (run_id, zero degrees, NULL seeds: most of a
- * user_features row): bind calls fell from 35% to 10% of its load.  Measured (CPU time, 1 M user_scores rows of 12
- * columns, one transaction, fresh file): 16 rows/statement 0.74 M rows/s,
- * 64: 0.97 M, 256: 1.06 M, 1024: 1.09 M, 4096: 0.98 M.  Rows in primary-key
- * order load about 4x faster than rows in random user order (B-tree inserts
- * at random leaves); temp_store=MEMORY keeps the statement journal of each
- * multi-row INSERT off the disk (it cost 1.3 M pwrite calls per 300 k rows).  No writes ever happen outside a run transaction
- * (except schema migration, in its own transaction).
+ * user_features row): bind calls fell from 35% to 10% of its load.
+ * Measured (CPU time, 1 M user_scores rows of 12 columns, one transaction,
+ * fresh file): 16 rows/statement 0.74 M rows/s, 64: 0.97 M, 256: 1.06 M,
+ * 1024: 1.09 M, 4096: 0.98 M.  Rows in primary-key order load about 4x faster
+ * than rows in random user order (B-tree inserts at random leaves);
+ * temp_store=MEMORY keeps the statement journal of each multi-row INSERT off
+ * the disk (it cost 1.3 M pwrite calls per 300 k rows).  SQLite's memory
+ * statistics are switched off (see fg_store_open_schema).  No writes ever
+ * happen outside a run transaction (except schema migration, in its own
+ * transaction).
  *
  * Thread-safety: one thread per fg_store.
  */
@@ -47,8 +50,6 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_schema.h"
-#include "fg_log.h"
-#include <stdlib.h>
 
 #include <assert.h>
 #include <errno.h>
@@ -556,13 +557,8 @@ int fg_store_run_commit(fg_store *st, int keep_runs)
 	if (keep_runs > 0 && (rc = retention(st, keep_runs)) != FG_OK)
 		goto cleanup;
 	fg_fault_point("store_before_commit");
-	{
-		double t0 = fg_clock();
 	if ((rc = exec(st, "COMMIT", "commit the run")) != FG_OK)
 		goto cleanup;
-	if (getenv("FG_WRITE_PROFILE"))
-		fprintf(stderr, "  write %-14s %7.3f s\n", "COMMIT", fg_clock() - t0);
-	}
 	st->run_id = 0;
 cleanup:
 	sqlite3_finalize(s);
