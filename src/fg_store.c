@@ -310,8 +310,8 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		    (rc = exec(st, "PRAGMA synchronous = FULL", "set synchronous")) ||
 		    (rc = exec(st, "PRAGMA foreign_keys = OFF", "set foreign_keys")) ||
 		    (rc = exec(st, "PRAGMA journal_size_limit = 67108864", "set journal_size_limit")) ||
-		    /* 1 GiB page cache at most (grows only as used): a night's load fits. */
-		    (rc = exec(st, "PRAGMA cache_size = -1048576", "set cache_size")) ||
+		    /* 128 MiB page cache: a night's load spills dirty pages to the WAL beyond it */
+		    (rc = exec(st, "PRAGMA cache_size = -131072", "set cache_size")) ||
 		    (rc = exec(st, "PRAGMA temp_store = MEMORY", "set temp_store")))
 			goto cleanup;
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
