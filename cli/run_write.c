@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 /* The output digest: fixed-width little-endian fields, strings with their NUL. */
 static void dg_u64(fg_hash128 *h, uint64_t v)
 {
@@ -76,7 +78,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, 12)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const char *lab = label_text(r, u);
@@ -119,20 +121,35 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 	return bulk_end(&b, rc);
 }
 
+/* The score factors shared by rings and components, in the column order of both. */
+#define FACTOR_COLUMNS "seed_evidence", "risk_mean", "risk_max", "sharing", "burst", \
+	"size_factor", "dampener"
+
+static void put_factors(fg_bulk *b, const fg_group_score *x)
+{
+	fg_bulk_double(b, x->seed_evidence);
+	fg_bulk_double(b, x->risk_mean);
+	fg_bulk_double(b, x->risk_max);
+	fg_bulk_double(b, x->sharing);
+	fg_bulk_double(b, x->burst);
+	fg_bulk_double(b, x->size_factor);
+	fg_bulk_double(b, x->dampener);
+	fg_bulk_double(b, x->score);
+}
+
 static int write_rings(fg_run *r, fg_hash128 *dg)
 {
 	static const char *const cols[] = {
 		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
 		"n_users", "n_seeds", "n_legit", "n_entities", "n_cards", "n_devices", "n_addresses",
 		"n_phones", "n_emails", "n_ips", "n_other_entities", "n_user_links", "seed_rate",
-		"seed_evidence", "risk_mean", "risk_max", "sharing", "burst", "size_factor", "dampener",
-		"ring_score",
+		FACTOR_COLUMNS, "ring_score",
 	};
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, 28)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_rings && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->rings[k];
@@ -158,14 +175,7 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		fg_bulk_int(b, x->n_by_class[FG_KC_OTHER]);
 		fg_bulk_int(b, x->n_user_links);
 		fg_bulk_double(b, x->seed_rate);
-		fg_bulk_double(b, x->seed_evidence);
-		fg_bulk_double(b, x->risk_mean);
-		fg_bulk_double(b, x->risk_max);
-		fg_bulk_double(b, x->sharing);
-		fg_bulk_double(b, x->burst);
-		fg_bulk_double(b, x->size_factor);
-		fg_bulk_double(b, x->dampener);
-		fg_bulk_double(b, x->score);
+		put_factors(b, x);
 		rc = fg_bulk_row(b);
 
 		dg_u64(dg, x->id);
@@ -178,15 +188,14 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 static int write_components(fg_run *r)
 {
 	static const char *const cols[] = {
-		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings", "risk_max",
-		"seed_evidence", "risk_mean", "sharing", "burst", "size_factor", "dampener",
-		"component_score",
+		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings",
+		FACTOR_COLUMNS, "component_score",
 	};
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, 14)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_comps && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->comps[k];
@@ -196,14 +205,7 @@ static int write_components(fg_run *r)
 		fg_bulk_int(b, x->n_entities);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_rings);
-		fg_bulk_double(b, x->risk_max);
-		fg_bulk_double(b, x->seed_evidence);
-		fg_bulk_double(b, x->risk_mean);
-		fg_bulk_double(b, x->sharing);
-		fg_bulk_double(b, x->burst);
-		fg_bulk_double(b, x->size_factor);
-		fg_bulk_double(b, x->dampener);
-		fg_bulk_double(b, x->score);
+		put_factors(b, x);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -239,7 +241,7 @@ static int write_hubs_entities(fg_run *r)
 
 	if ((rc = hub_risk(&hr, r)) != FG_OK)
 		return rc;
-	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, 6)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, NCOLS(hcols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		char reason[160];
@@ -259,7 +261,7 @@ static int write_hubs_entities(fg_run *r)
 	if ((rc = bulk_end(&b, rc)) != FG_OK)
 		goto cleanup;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, 8)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, NCOLS(ecols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		uint32_t v = g->n_users + e, c = r->comp[v];
@@ -294,7 +296,7 @@ static int write_links(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, 7)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
@@ -335,7 +337,7 @@ static int write_features(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, 19)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
@@ -375,7 +377,7 @@ static int write_dissolved(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "dissolved_rings", cols, 6)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "dissolved_rings", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t i = 0; i < r->track.n_dissolved && rc == FG_OK; i++) {
 		const fg_prev_ring *p = &prev[r->track.dissolved[i]];
