@@ -431,8 +431,11 @@ START_TEST(million_row_stars_read_in_bounded_memory)
 	ingest_in_child(&r, p, false, &cfg);
 	ck_assert_msg(r.rc == FG_OK, "%s", r.msg);
 	ck_assert_uint_eq(r.c.rows, 1000000);
-	/* streaming: the reader holds no row after its callback */
-	ck_assert_msg(r.maxrss_kb < 64 * 1024, "reader peak RSS %ld kB", r.maxrss_kb);
+	/*
+	 * streaming: the reader holds no row after its callback (the 21 MB file is never
+	 * held whole); under ASan freed chunk buffers wait in its quarantine, so allow more.
+	 */
+	ck_assert_msg(r.maxrss_kb < (FG_ASAN ? 192 : 64) * 1024, "reader peak RSS %ld kB", r.maxrss_kb);
 	write_star(p, true);
 	ingest_in_child(&r, p, false, &cfg);
 	ck_assert_msg(r.rc == FG_OK, "%s", r.msg);
