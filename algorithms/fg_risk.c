@@ -97,6 +97,16 @@ static double pull(const fg_graph *g, const risk_work *w, uint32_t v)
 	const uint32_t *adj = g->g.adj;
 	double s = 0.0;
 
+	if (w->na == w->n) { /* every vertex active: slots are vertex ids */
+		if (v >= nu) {
+			for (uint64_t a = off[v]; a < off[v + 1]; a++)
+				s += w->c[adj[a]];
+			return s * g->ent_weight[v - nu];
+		}
+		for (uint64_t a = off[v]; a < off[v + 1]; a++)
+			s += w->q[adj[a]];
+		return s;
+	}
 	if (v >= nu) {
 		for (uint64_t a = off[v]; a < off[v + 1]; a++)
 			s += w->c[w->slot[adj[a]]];

@@ -243,6 +243,7 @@ typedef struct scratch {
 	int64_t *times;
 	uint32_t times_cap;
 	uint8_t *in_group;   /* n_users, zero between uses */
+	const uint8_t *kclass; /* kind -> class, shared */
 } scratch;
 
 static void score_group(fg_group_score *out, const fg_graph *g, const fg_config *cfg,
@@ -286,7 +287,7 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 	}
 	for (uint32_t t = 0; t < ntouch; t++) {
 		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
-		int kc = fg_score_kind_class(g->kind_name[g->ent_kind[e]]);
+		int kc = sc->kclass[g->ent_kind[e]];
 		out->n_by_class[kc]++;
 		if (m >= 2) {
 			shared_w += g->kind_weight[g->ent_kind[e]] * (double)(m - 1);
@@ -345,7 +346,7 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 
 static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr, const fg_graph *g,
                         const fg_config *cfg, const uint32_t *comp, const double *rnorm,
-                        double base_rate)
+                        double base_rate, const uint8_t *kclass)
 {
 	fg_group_score *res = fg_calloc(gr->n ? gr->n : 1, sizeof(*res));
 	int nthreads = 1, failed = 0;
@@ -375,6 +376,7 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 		scs[t].touched = fg_mallocarray(maxdeg ? maxdeg : 1, sizeof(uint32_t));
 		scs[t].times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
 		scs[t].in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
+		scs[t].kclass = kclass;
 		if (!scs[t].ent_cnt || !scs[t].touched || !scs[t].times || !scs[t].in_group)
 			failed = 1;
 	}
@@ -416,7 +418,7 @@ nomem:
 }
 
 /* Per-user features from the links (hubs included) and the 2-hop co-users. */
-static int compute_features(fg_scores *s, const fg_graph *g)
+static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kclass)
 {
 	const uint32_t nu = g->n_users;
 	int nthreads = 1, failed = 0;
@@ -433,7 +435,7 @@ static int compute_features(fg_scores *s, const fg_graph *g)
 			s->deg_total[t]++;
 		} else {
 			uint32_t e = t - nu;
-			int kc = fg_score_kind_class(g->kind_name[g->ent_kind[e]]);
+			int kc = kclass[g->ent_kind[e]];
 			s->deg_class[(size_t)a * FG_KC_N + kc]++;
 			s->deg_total[a]++;
 			if (g->ent_share[e] > s->max_share[a])
@@ -499,6 +501,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	fg_scores *s = NULL;
 	groups rg = { 0 }, cg = { 0 };
 	uint32_t *ucomp = NULL;
+	uint8_t *kclass = NULL; /* kind -> FG_KC_* */
 	const uint32_t nu = g->n_users;
 	size_t n1 = nu ? nu : 1;
 	double base_rate = nu ? (double)g->n_seeds / nu : 0.0;
@@ -524,7 +527,8 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	s->max_share = fg_calloc(n1, sizeof(uint32_t));
 	s->seeds_2hop = fg_calloc(n1, sizeof(uint32_t));
 	ucomp = fg_mallocarray(n1, sizeof(uint32_t));
-	if (!s->risk_norm || !s->risk_pct || !s->score || !s->ring_score || !s->ring_index ||
+	kclass = fg_malloc(g->n_kinds ? g->n_kinds : 1);
+	if (!kclass || !s->risk_norm || !s->risk_pct || !s->score || !s->ring_score || !s->ring_index ||
 	    !s->comp_size || !s->ring_size || !s->deg_class || !s->deg_user || !s->deg_total ||
 	    !s->co_users || !s->max_share || !s->seeds_2hop || !ucomp) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory scoring %u users", nu);
@@ -538,8 +542,12 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	memcpy(ucomp, comp, n1 * sizeof(uint32_t));
 	if ((rc = groups_make(&rg, ring, nu)) != FG_OK || (rc = groups_make(&cg, ucomp, nu)) != FG_OK)
 		goto cleanup;
-	if ((rc = score_groups(&s->rings, &s->n_rings, &rg, g, cfg, comp, s->risk_norm, base_rate)) != FG_OK ||
-	    (rc = score_groups(&s->comps, &s->n_comps, &cg, g, cfg, comp, s->risk_norm, base_rate)) != FG_OK)
+	for (uint32_t k = 0; k < g->n_kinds && k < 65536; k++)
+		kclass[k] = (uint8_t)fg_score_kind_class(g->kind_name[k]);
+	if ((rc = score_groups(&s->rings, &s->n_rings, &rg, g, cfg, comp, s->risk_norm, base_rate,
+	                       kclass)) != FG_OK ||
+	    (rc = score_groups(&s->comps, &s->n_comps, &cg, g, cfg, comp, s->risk_norm, base_rate,
+	                       kclass)) != FG_OK)
 		goto cleanup;
 
 	for (uint32_t v = 0; v < nu; v++) {
@@ -585,7 +593,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 			sc *= LEGIT_USER_DAMP;
 		s->score[u] = sc;
 	}
-	if ((rc = compute_features(s, g)) != FG_OK)
+	if ((rc = compute_features(s, g, kclass)) != FG_OK)
 		goto cleanup;
 
 	*out = s;
@@ -594,6 +602,7 @@ cleanup:
 	groups_free(&rg);
 	groups_free(&cg);
 	fg_free(ucomp);
+	fg_free(kclass);
 	fg_scores_free(&s);
 	return rc;
 }

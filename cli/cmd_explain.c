@@ -669,6 +669,26 @@ static int add_node(explain *x, node **arr, size_t *n, size_t *cap, nmap *map, c
 }
 
 /*
+ * add_node, except that a node not yet present is refused (*idx = -1, *capped
+ * set) once arr holds `limit` nodes.
+ */
+static int admit_node(explain *x, node **arr, size_t *n, size_t *cap, nmap *map, const node *nd,
+                      size_t limit, bool *capped, int32_t *idx)
+{
+	char key[512];
+	bool added;
+
+	node_key(key, sizeof(key), nd);
+	if (nmap_get(map, key) < 0 && *n >= limit) {
+		if (capped)
+			*capped = true;
+		*idx = -1;
+		return FG_OK;
+	}
+	return add_node(x, arr, n, cap, map, nd, idx, &added);
+}
+
+/*
  * The neighbours of node v of arr, in the fixed order, each passed to
  * add_node with parent v; new ones appended to arr.  For the picture
  * (edges != NULL) every edge to a node of arr is recorded once as well,
@@ -690,8 +710,6 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 			while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 				node nd = { 0 };
 				int32_t idx;
-				bool added;
-				char key[512];
 				nd.parent = v;
 				nd.depth = cur.depth + 1;
 				if (pass == 0) {
@@ -708,15 +726,10 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 				}
 				if (x->nomem)
 					return fg_error_set(FG_ENOMEM, "out of memory (explain)");
-				node_key(key, sizeof(key), &nd);
-				if (nmap_get(map, key) < 0 && *n >= limit) {
-					if (capped)
-						*capped = true;
-					continue;
-				}
-				rc = add_node(x, arr, n, cap, map, &nd, &idx, &added);
-				if (rc)
+				if ((rc = admit_node(x, arr, n, cap, map, &nd, limit, capped, &idx)) != FG_OK)
 					return rc;
+				if (idx < 0)
+					continue;
 				if (capped && idx != v) { /* picture: record the edge */
 					gedge *e;
 					if (!grow((void **)&x->pe, &x->cap_pe, x->n_pe, sizeof(gedge)))
@@ -738,8 +751,6 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 			node nd = { 0 };
 			int32_t idx;
-			bool added;
-			char key[512];
 			nd.is_user = true;
 			nd.parent = v;
 			nd.depth = cur.depth + 1;
@@ -748,14 +759,7 @@ static int expand(explain *x, nbq *q, node **arr, size_t *n, size_t *cap, nmap *
 			nd.score = dblcol(st, 2);
 			if (x->nomem)
 				return fg_error_set(FG_ENOMEM, "out of memory (explain)");
-			node_key(key, sizeof(key), &nd);
-			if (nmap_get(map, key) < 0 && *n >= limit) {
-				if (capped)
-					*capped = true;
-				continue;
-			}
-			rc = add_node(x, arr, n, cap, map, &nd, &idx, &added);
-			if (rc)
+			if ((rc = admit_node(x, arr, n, cap, map, &nd, limit, capped, &idx)) != FG_OK)
 				return rc;
 		}
 		if (s != SQLITE_DONE)

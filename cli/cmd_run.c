@@ -377,6 +377,15 @@ static int alloc_arrays(fg_run *r)
 	return FG_OK;
 }
 
+/* Keep the first n entries of a per-vertex array (a failed shrink keeps it whole). */
+static void shrink_to_users(uint32_t **a, uint32_t n)
+{
+	uint32_t *p = fg_reallocarray(*a, n ? n : 1, sizeof(**a));
+
+	if (p)
+		*a = p;
+}
+
 static void print_top(const fg_run *r)
 {
 	const fg_scores *s = r->scores;
@@ -530,6 +539,9 @@ int fg_cmd_run(int argc, char **argv)
 	t0 = fg_clock();
 	if ((rc = fg_bfs_multi(r->dist, NULL, r->nearest, &r->g->g, r->seeds, r->n_seeds)) != FG_OK)
 		goto cleanup;
+	/* Only the users' hops and nearest seeds are written: drop the entities' part. */
+	shrink_to_users(&r->dist, r->g->n_users);
+	shrink_to_users(&r->nearest, r->g->n_users);
 	phase_done(r, PH_EVIDENCE, t0, "nearest seed for every reachable user");
 
 	t0 = fg_clock();
@@ -539,6 +551,12 @@ int fg_cmd_run(int argc, char **argv)
 	phase_done(r, PH_SCORING, t0, "%u rings (%u new, %u grown, %u merged, %u split, %u dissolved), "
 	           "%u components of 2+ users", r->scores->n_rings, r->track.n_new, r->track.n_grown,
 	           r->track.n_merged, r->track.n_split, r->track.n_dissolved, r->scores->n_comps);
+
+	/*
+	 * The write-back reads the links, ids and per-vertex results, not the CSR:
+	 * hand its memory back before SQLite's page cache grows.
+	 */
+	fg_csr_free(&r->g->g);
 
 	t0 = fg_clock();
 	if ((rc = fg_run_write(r)) != FG_OK)

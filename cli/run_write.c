@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The output digest: fixed-width little-endian fields, strings with their NUL. */
 static void dg_u64(fg_hash128 *h, uint64_t v)
@@ -75,7 +78,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, 12)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const char *lab = label_text(r, u);
@@ -118,20 +121,35 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 	return bulk_end(&b, rc);
 }
 
+/* The score factors shared by rings and components, in the column order of both. */
+#define FACTOR_COLUMNS "seed_evidence", "risk_mean", "risk_max", "sharing", "burst", \
+	"size_factor", "dampener"
+
+static void put_factors(fg_bulk *b, const fg_group_score *x)
+{
+	fg_bulk_double(b, x->seed_evidence);
+	fg_bulk_double(b, x->risk_mean);
+	fg_bulk_double(b, x->risk_max);
+	fg_bulk_double(b, x->sharing);
+	fg_bulk_double(b, x->burst);
+	fg_bulk_double(b, x->size_factor);
+	fg_bulk_double(b, x->dampener);
+	fg_bulk_double(b, x->score);
+}
+
 static int write_rings(fg_run *r, fg_hash128 *dg)
 {
 	static const char *const cols[] = {
 		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
 		"n_users", "n_seeds", "n_legit", "n_entities", "n_cards", "n_devices", "n_addresses",
 		"n_phones", "n_emails", "n_ips", "n_other_entities", "n_user_links", "seed_rate",
-		"seed_evidence", "risk_mean", "risk_max", "sharing", "burst", "size_factor", "dampener",
-		"ring_score",
+		FACTOR_COLUMNS, "ring_score",
 	};
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, 28)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_rings && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->rings[k];
@@ -157,14 +175,7 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		fg_bulk_int(b, x->n_by_class[FG_KC_OTHER]);
 		fg_bulk_int(b, x->n_user_links);
 		fg_bulk_double(b, x->seed_rate);
-		fg_bulk_double(b, x->seed_evidence);
-		fg_bulk_double(b, x->risk_mean);
-		fg_bulk_double(b, x->risk_max);
-		fg_bulk_double(b, x->sharing);
-		fg_bulk_double(b, x->burst);
-		fg_bulk_double(b, x->size_factor);
-		fg_bulk_double(b, x->dampener);
-		fg_bulk_double(b, x->score);
+		put_factors(b, x);
 		rc = fg_bulk_row(b);
 
 		dg_u64(dg, x->id);
@@ -177,15 +188,14 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 static int write_components(fg_run *r)
 {
 	static const char *const cols[] = {
-		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings", "risk_max",
-		"seed_evidence", "risk_mean", "sharing", "burst", "size_factor", "dampener",
-		"component_score",
+		"run_id", "component_id", "n_users", "n_entities", "n_seeds", "n_rings",
+		FACTOR_COLUMNS, "component_score",
 	};
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, 14)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "components", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_comps && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->comps[k];
@@ -195,14 +205,7 @@ static int write_components(fg_run *r)
 		fg_bulk_int(b, x->n_entities);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_rings);
-		fg_bulk_double(b, x->risk_max);
-		fg_bulk_double(b, x->seed_evidence);
-		fg_bulk_double(b, x->risk_mean);
-		fg_bulk_double(b, x->sharing);
-		fg_bulk_double(b, x->burst);
-		fg_bulk_double(b, x->size_factor);
-		fg_bulk_double(b, x->dampener);
-		fg_bulk_double(b, x->score);
+		put_factors(b, x);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -238,7 +241,7 @@ static int write_hubs_entities(fg_run *r)
 
 	if ((rc = hub_risk(&hr, r)) != FG_OK)
 		return rc;
-	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, 6)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, NCOLS(hcols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		char reason[160];
@@ -258,7 +261,7 @@ static int write_hubs_entities(fg_run *r)
 	if ((rc = bulk_end(&b, rc)) != FG_OK)
 		goto cleanup;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, 8)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, NCOLS(ecols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		uint32_t v = g->n_users + e, c = r->comp[v];
@@ -293,7 +296,7 @@ static int write_links(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, 7)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
@@ -334,7 +337,7 @@ static int write_features(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, 19)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
@@ -374,7 +377,7 @@ static int write_dissolved(fg_run *r)
 	fg_bulk *b = NULL;
 	int rc;
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "dissolved_rings", cols, 6)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "dissolved_rings", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t i = 0; i < r->track.n_dissolved && rc == FG_OK; i++) {
 		const fg_prev_ring *p = &prev[r->track.dissolved[i]];
@@ -619,28 +622,69 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Measurement aid: with FG_WRITE_PROFILE set in the environment, each table's
+ * write time (wall and process CPU) goes to stderr, e.g.
+ *   FG_WRITE_PROFILE=1 fraudgraph run --db R.db --edges E.csv --top 0
+ * The commit that follows is timed by the run's own "write" phase line.
+ */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void prof(const char *what, double *t)
+{
+	static double c0;
+	double now = fg_clock(), c = cpu_now();
+
+	if (getenv("FG_WRITE_PROFILE") && *t > 0)
+		fprintf(stderr, "  write %-14s %7.3f s  cpu %7.3f s\n", what, now - *t, c - c0);
+	*t = now;
+	c0 = c;
+}
+
 int fg_run_write(fg_run *r)
 {
 	fg_hash128 dg;
+	double t = 0;
 	int rc;
 
+	prof("", &t);
 	fg_hash128_init(&dg);
 	fg_fault_point("write-start");
 	if ((rc = write_user_scores(r, &dg)) != FG_OK)
 		goto cleanup;
+	prof("user_scores", &t);
 	fg_fault_point("write-user-scores");
-	if ((rc = write_rings(r, &dg)) != FG_OK || (rc = write_components(r)) != FG_OK ||
-	    (rc = write_hubs_entities(r)) != FG_OK)
+	if ((rc = write_rings(r, &dg)) != FG_OK)
 		goto cleanup;
+	prof("rings", &t);
+	if ((rc = write_components(r)) != FG_OK)
+		goto cleanup;
+	prof("components", &t);
+	if ((rc = write_hubs_entities(r)) != FG_OK)
+		goto cleanup;
+	prof("hubs+entities", &t);
 	fg_fault_point("write-rings");
-	if ((rc = write_links(r)) != FG_OK || (rc = write_features(r)) != FG_OK ||
-	    (rc = write_dissolved(r)) != FG_OK)
+	if ((rc = write_links(r)) != FG_OK)
+		goto cleanup;
+	prof("links", &t);
+	if ((rc = write_features(r)) != FG_OK)
+		goto cleanup;
+	prof("user_features", &t);
+	if ((rc = write_dissolved(r)) != FG_OK)
 		goto cleanup;
 	fg_fault_point("write-links");
 	fg_hash128_final(&dg, r->output_digest);
 	if ((rc = set_run_columns(r)) != FG_OK)
 		goto cleanup;
+	prof("runs row", &t);
 	rc = fg_store_build_indexes(r->store);
+	prof("indexes", &t);
 	fg_fault_point("write-indexes");
 cleanup:
 	return rc;

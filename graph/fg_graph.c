@@ -592,7 +592,7 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
 
 	if (ls->consumed || ls->broken)
 		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
-		                    ls->broken ? "link set incomplete after an allocation failure"
+		                    ls->broken ? "out of memory: link set incomplete after an allocation failure"
 		                               : "link set already built into a graph");
 	if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
 		return rc;
@@ -637,7 +637,7 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 
 	if (ls->consumed || ls->broken)
 		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
-		                    ls->broken ? "link set incomplete after an allocation failure"
+		                    ls->broken ? "out of memory: link set incomplete after an allocation failure"
 		                               : "link set already built into a graph");
 	if ((rc = intern_user(&u, ls, fg_intern_hash(0, row->user.ptr, row->user.len), row->user.ptr,
 	                      row->user.len)) != FG_OK)
@@ -900,7 +900,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	*out = NULL;
 	if (ls->consumed || ls->broken)
 		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
-		                    ls->broken ? "link set incomplete after an allocation failure"
+		                    ls->broken ? "out of memory: link set incomplete after an allocation failure"
 		                               : "link set already built into a graph");
 	if ((rc = flush(ls)) != FG_OK)
 		return rc;

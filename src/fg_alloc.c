@@ -9,6 +9,8 @@
 
 #if FG_FAULT_INJECTION
 #include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_long alloc_count;
@@ -83,6 +85,56 @@ char *fg_strndup(const char *s, size_t len)
 	return d;
 }
 
+#if FG_FAULT_INJECTION
+static volatile sig_atomic_t fault_wake;
+
+static void fault_wake_handler(int sig)
+{
+	(void)sig;
+	fault_wake = 1;
+}
+
+/*
+ * FG_FAULT_SLEEP_AT=name:seconds: announce the pause on stderr, then sleep
+ * until the time is up or SIGUSR1 arrives, so a test can act while a run is
+ * held at a known point and then let it go on (no timing in the test).
+ */
+static void fault_sleep(const char *name)
+{
+	const char *at = getenv("FG_FAULT_SLEEP_AT");
+	size_t n = strlen(name);
+	struct sigaction sa;
+	struct timespec end, now;
+	char msg[160];
+	int len;
+	long secs;
+
+	if (!at || strncmp(at, name, n) != 0 || at[n] != ':')
+		return;
+	secs = atol(at + n + 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fault_wake_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	len = snprintf(msg, sizeof(msg), "fraudgraph: fault injection: pid %ld sleeping %ld s at %s\n",
+	               (long)getpid(), secs, name);
+	if (len > 0 && write(STDERR_FILENO, msg, (size_t)len) < 0) {
+		/* the test will time out waiting for the line */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += secs;
+	while (!fault_wake) {
+		struct timespec d = {0, 10 * 1000 * 1000};
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&d, NULL);
+	}
+	fault_wake = 0;
+}
+#endif
+
 void fg_fault_point(const char *name)
 {
 #if FG_FAULT_INJECTION
@@ -90,6 +142,7 @@ void fg_fault_point(const char *name)
 
 	if (at && strcmp(at, name) == 0)
 		raise(SIGKILL);
+	fault_sleep(name);
 #else
 	(void)name;
 #endif

@@ -6,7 +6,11 @@
  *   - FG_FAIL_ALLOC=N makes the Nth allocation (1-based) and every later one
  *     fail, so tests can show that each failure path reports and frees;
  *   - fg_fault_point("name") raises SIGKILL when FG_FAULT_KILL_AT equals name,
- *     so tests can kill a run at a chosen point of the write-back.
+ *     so tests can kill a run at a chosen point of the write-back;
+ *   - with FG_FAULT_SLEEP_AT=name:seconds it prints "fraudgraph: fault
+ *     injection: pid P sleeping S s at name" on stderr and sleeps there until
+ *     the seconds are up or SIGUSR1 arrives (concurrency tests hold a run at
+ *     a known point, act, then let it go on).
  * In production builds both are compiled out.
  */
 #ifndef FG_SRC_FG_ALLOC_H
@@ -26,7 +30,7 @@ void *fg_reallocarray(void *p, size_t n, size_t size);
 /* strndup through fg_malloc. */
 char *fg_strndup(const char *s, size_t len);
 
-/* Kill the process with SIGKILL if FG_FAULT_KILL_AT names this point. */
+/* Kill at (FG_FAULT_KILL_AT) or pause at (FG_FAULT_SLEEP_AT) this point; see above. */
 void fg_fault_point(const char *name);
 
 #endif

@@ -49,6 +49,26 @@ static int tail_is_empty(sqlite3 *db, const char *tail)
 	return 1;
 }
 
+/*
+ * Authorizer: refuse ATTACH and DETACH.  sqlite3_stmt_readonly holds for them
+ * (they change the connection, not a file), but an ATTACH reaches another
+ * file and is never part of a query that reads links.  *arg records the try
+ * so the message can say why.
+ */
+static int deny_attach(void *arg, int action, const char *a, const char *b, const char *c,
+                       const char *d)
+{
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH) {
+		*(int *)arg = 1;
+		return SQLITE_DENY;
+	}
+	return SQLITE_OK;
+}
+
 static int table_exists(sqlite3 *db, const char *table, int *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -83,7 +103,7 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 	char header[208];
 	size_t hlen = 0;
 	uint64_t rowno = 0;
-	int ret = FG_OK, rc, ncol, i, role;
+	int ret = FG_OK, rc, ncol, i, role, attach_tried = 0;
 
 	assert(db_path && cfg && bad && (lsink || usink));
 	memset(&ctx, 0, sizeof(ctx));
@@ -126,7 +146,13 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 		snprintf(defsql, sizeof(defsql), "SELECT * FROM %s", table);
 		sql = defsql;
 	}
+	sqlite3_set_authorizer(db, deny_attach, &attach_tried);
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+	if (rc != SQLITE_OK && attach_tried) {
+		ret = fg_error_set(FG_EDB, "%s: ATTACH and DETACH are refused: the query must be one "
+		                   "read-only SELECT on this database, got \"%.60s\"", name, sql);
+		goto cleanup;
+	}
 	if (rc != SQLITE_OK) {
 		ret = fg_error_set(FG_EDB, "%s: %s", name, sqlite3_errmsg(db));
 		goto cleanup;

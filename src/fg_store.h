@@ -39,7 +39,8 @@ typedef enum fg_store_mode {
  * FG_EIO otherwise, naming the path), migrates older schemas (FG_EBUSY if a
  * migration is needed while another run writes; no lock is taken otherwise),
  * refuses a SQLite file of another application (FG_EDB, file untouched).
- * WRITE connections use WAL, synchronous=FULL, busy_timeout 0.
+ * WRITE connections use WAL, synchronous=FULL, busy_timeout 0; a new file
+ * gets 16 KiB pages.
  */
 int fg_store_open(fg_store **out, const char *path, fg_store_mode mode);
 

@@ -14,6 +14,7 @@
 #include "fg_store.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -908,6 +909,154 @@ START_TEST(killed_run_leaves_previous_run)
 }
 END_TEST
 
+/*
+ * The bulk insert does not bind again a number or NULL equal to the one
+ * already bound at the same parameter of its statement (bindings survive
+ * sqlite3_reset).  Every pair of value kinds meets at the same parameter in
+ * consecutive statements here, including int 0 / double 0.0 and a double and
+ * the int with the same bits, so a wrong skip shows as a wrong value or type.
+ */
+enum { K_INT, K_NULL, K_HALF, K_ZERO_D, K_ZERO_I, K_TEXT, K_HALF_BITS, K_N };
+
+static int rebind_kind(int i, int c)
+{
+	int batch = i / 256, pos = i % 256;
+
+	if (c == 0)
+		return K_INT;
+	/* a third of the positions keep their kind from batch to batch */
+	return (pos * 7 + c * 3 + (pos % 3 == 0 ? 0 : batch * (c + 1))) % K_N;
+}
+
+START_TEST(bulk_rebind_skips_are_exact)
+{
+	static const char *const cols[] = { "run_id", "a", "b", "c" };
+	const int64_t half_bits = 4602678819172646912LL; /* the bits of 0.5 */
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	char text[32];
+	fg_store *st = NULL;
+	fg_bulk *b = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t run;
+	int i, c, n = 256 * 5 + 17; /* full statements (4 columns: 256 rows each) and a rest */
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	ck_assert_int_eq(fg_store_run_begin(st, &run, NULL, 1), FG_OK);
+	/* Columns without a type keep every value's own type (no affinity). */
+	ck_assert_int_eq(sqlite3_exec(fg_store_db(st), "CREATE TABLE t (run_id, a, b, c)", NULL,
+	                              NULL, NULL), SQLITE_OK);
+	bulk_or_fail(&b, st, "t", cols, 4);
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < 4; c++) {
+			switch (rebind_kind(i, c)) {
+			case K_INT: fg_bulk_int(b, c == 0 ? i : 42); break;
+			case K_NULL: fg_bulk_null(b); break;
+			case K_HALF: fg_bulk_double(b, 0.5); break;
+			case K_ZERO_D: fg_bulk_double(b, 0.0); break;
+			case K_ZERO_I: fg_bulk_int(b, 0); break;
+			case K_TEXT:
+				snprintf(text, sizeof(text), "t%d", i);
+				fg_bulk_text(b, text);
+				break;
+			default: fg_bulk_int(b, half_bits); break;
+			}
+		}
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(fg_store_db(st), "SELECT run_id, a, b, c FROM t "
+	                                    "ORDER BY run_id", -1, &s, NULL), SQLITE_OK);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int64(s, 0), i);
+		for (c = 1; c < 4; c++) {
+			int k = rebind_kind(i, c), type = sqlite3_column_type(s, c);
+
+			switch (k) {
+			case K_INT:
+				ck_assert_int_eq(type, SQLITE_INTEGER);
+				ck_assert_int_eq(sqlite3_column_int64(s, c), 42);
+				break;
+			case K_NULL: ck_assert_int_eq(type, SQLITE_NULL); break;
+			case K_HALF:
+				ck_assert_int_eq(type, SQLITE_FLOAT);
+				ck_assert(sqlite3_column_double(s, c) == 0.5);
+				break;
+			case K_ZERO_D:
+				ck_assert_msg(type == SQLITE_FLOAT, "row %d col %d: type %d", i, c, type);
+				ck_assert(sqlite3_column_double(s, c) == 0.0);
+				break;
+			case K_ZERO_I:
+				ck_assert_msg(type == SQLITE_INTEGER, "row %d col %d: type %d", i, c, type);
+				ck_assert_int_eq(sqlite3_column_int64(s, c), 0);
+				break;
+			case K_TEXT:
+				snprintf(text, sizeof(text), "t%d", i);
+				ck_assert_int_eq(type, SQLITE_TEXT);
+				ck_assert_str_eq((const char *)sqlite3_column_text(s, c), text);
+				break;
+			default:
+				ck_assert_int_eq(type, SQLITE_INTEGER);
+				ck_assert_int_eq(sqlite3_column_int64(s, c), half_bits);
+				break;
+			}
+		}
+	}
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Storage choices of the write-back: a new file has 16 KiB pages, the ring
+ * index is partial (users in a ring) and still answers the ring-members
+ * question, user_features is stored in its primary key (WITHOUT ROWID).
+ */
+START_TEST(storage_layout)
+{
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	fg_store *st = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *s = NULL;
+	bool uses_ring_index = false;
+
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
+	commit_run(st, 20, 1, 0);
+	db = fg_store_db(st);
+	ck_assert_int_eq(q_int(db, "PRAGMA page_size"), 16384);
+	ck_assert_int_eq(q_int(db, "SELECT partial FROM pragma_index_list('user_scores') "
+	                           "WHERE name = 'user_scores_ring'"), 1);
+	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM user_scores WHERE ring_id IS NOT NULL"), 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT s.user_id, s.score "
+	                                    "FROM latest_rings g JOIN user_scores s ON "
+	                                    "s.run_id = g.run_id AND s.ring_id = g.ring_id "
+	                                    "WHERE g.ring_key = 'R000001'", -1, &s, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		uses_ring_index |= strstr((const char *)sqlite3_column_text(s, 3),
+		                          "user_scores_ring") != NULL;
+	sqlite3_finalize(s);
+	ck_assert_msg(uses_ring_index, "ring members are not found through user_scores_ring");
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'user_features' "
+	                           "AND sql LIKE '%WITHOUT ROWID'"), 1);
+	/* A second run on the same file: its ring members are found through the index. */
+	commit_run(st, 20, 100, 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores INDEXED BY user_scores_ring "
+	                           "WHERE run_id = 2 AND ring_id >= 0"),
+	                 q_int(db, "SELECT count(*) FROM user_scores NOT INDEXED "
+	                           "WHERE run_id = 2 AND ring_id IS NOT NULL"));
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_features"), 40);
+	fg_store_close(&st);
+	fgt_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1002,6 +1151,8 @@ int main(void)
 	tcase_add_test(tc, missing_and_unwritable_paths);
 	tcase_add_test(tc, documented_queries_run);
 	tcase_add_test(tc, killed_run_leaves_previous_run);
+	tcase_add_test(tc, bulk_rebind_skips_are_exact);
+	tcase_add_test(tc, storage_layout);
 	tcase_add_test(tc, bench_user_scores);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,1 @@
+ATTACH '/dev/shm/fgfuzz-attach.db' AS a

@@ -1,0 +1,2 @@
+SELECT '' AS "
+", 'u2' AS value

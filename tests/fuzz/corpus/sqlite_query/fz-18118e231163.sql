@@ -1,0 +1,2 @@
+SELECT '
+' AS USER_ID, 'AS " _S •» inåd"Ý#ßØŠÎ' A‘ue

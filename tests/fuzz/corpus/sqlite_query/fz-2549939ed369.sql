@@ -1,0 +1,1 @@
+SELECT 'u0' AS USER_ID, 'useñ¦¦¦¦í¦ñññv' AS " kind ", 'u3' AS value

@@ -1,0 +1,1 @@
+SELECT b AS user_id, 'device' AS kind, a AS vŸ“ue FROM other

@@ -1,0 +1,1 @@
+SELECT printf('%%.33333333333*c', 2000, 'x') AS user_id, 'Card' AS kind, char(9) AS value, NULL AS s_at

@@ -1,0 +1,7 @@
+SELECT 'u2' AS USER_ID, 
+
+'/
+
+
+r
+' AS " kind ", 'u2' AS value

@@ -1,0 +1,1 @@
+SELECT 'u2SA ' USER_ID, 'ser' AS "kind ", 'u1' AS value

@@ -1,0 +1,1 @@
+SELECT printf('%% 80.e, NULM A*c', 4000, 'x') AS user_id, 'Ccrd'  AS label, NULL AS seet

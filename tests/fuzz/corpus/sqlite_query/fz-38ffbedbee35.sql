@@ -1,0 +1,1 @@
+SELECT printf('%%.e,à±ª³L}}}}}}}}}}}í}*c') AS user_id, 'Card' AS kind, char(0) AS value, NULL n_at

@@ -1,0 +1,1 @@
+SELECT 'u1' AS USER_ID, 'user' " kind ", '=ÿÿ@u AS " k1' AS value

@@ -1,0 +1,1 @@
+SELECT zeroblob(100) AS user_id, x'' AS kind, '' AS value, -1.5e300 AS seen_at

@@ -1,0 +1,1 @@
+SELECT 'u2SsM -dg	' AS USER_ID, 'sr' AS " kind ", 'u1' AS value

@@ -1,0 +1,1 @@
+SELECT 'u1'  " ki*~    ", 'u0' ASA

@@ -1,0 +1,1 @@
+SELECT printf('%%.e/ð”±±(') AS user_id, 'Cÿÿÿ@a`rd'  seen_at

@@ -1,0 +1,1 @@
+SELECT printf('%%.33333') AS user_id, 'Card' AS kind, char(9) AS value, NULL AS s_at

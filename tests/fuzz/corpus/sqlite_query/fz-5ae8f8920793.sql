@@ -1,0 +1,1 @@
+SELECT 'zu2' AS USER_ID, 'user' AS " kind ", 'u1' AS value

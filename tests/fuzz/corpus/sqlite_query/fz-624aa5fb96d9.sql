@@ -1,0 +1,1 @@
+SELECT 'u.Ç' AS USER_ID, 'Þ"u1' AS va¬ue

@@ -1,0 +1,1 @@
+SELECT 'u2' AS USER_ID, ';' AS " kind ", 'u1' AS value

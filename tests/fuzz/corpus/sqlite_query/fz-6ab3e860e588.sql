@@ -1,0 +1,1 @@
+SELECT 'u1' AS USER_ID, 'user' AS " kind ", '=ÿÿ@u AS " kind1' AS value

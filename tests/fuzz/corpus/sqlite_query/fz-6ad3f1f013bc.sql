@@ -1,0 +1,1 @@
+SELECT printf('%%.e,ð±RNNN±±±±±±ñ±±±±±±±±±±±±±±±±±±±±±±±') AS user_id, 'Cÿÿÿ@ard' AS kind

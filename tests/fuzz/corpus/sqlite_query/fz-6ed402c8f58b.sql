@@ -1,0 +1,1 @@
+SELECT 'u2SELECT *皱' AS USER_ID, 'ser' A

@@ -1,0 +1,1 @@
+SELECT printf('%%.e,ð±±±±±±±±±±±ñ±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±±') AS user_id, 'Cÿÿÿ@ard' AS kind, char(0) AS value, NULL AS seena_t

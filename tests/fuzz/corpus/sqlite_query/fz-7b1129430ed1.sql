@@ -1,0 +1,1 @@
+SELECT b AS user_id, 'd=vÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿicd' AS kind, a  value FROM other

@@ -1,0 +1,1 @@
+SELECT printf('%%.e,à±ª³LÿÿÿÿÿÙA}}}}}}}}}}}}}}}}}}}}}}}') AS user_id, 'Card' AS kœnd, char(0) AS value, NULL n_at

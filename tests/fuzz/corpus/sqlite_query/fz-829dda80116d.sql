@@ -1,0 +1,28 @@
+SELECT 'u2' AS USER_ID, '/
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+;ser' AS " kind ", 'u2' AS value

@@ -1,0 +1,1 @@
+SELECT 'u1' AS USER_ID, 'useñ¦¦#¦¦¦¦¦¦¦¦ññññv' AS " kind ", 'u4' AS value

@@ -1,0 +1,1 @@
+SELECT 'u2' AS USER_ID, 'seò' AS " kind ", 'u1' value

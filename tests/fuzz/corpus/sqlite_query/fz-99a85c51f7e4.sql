@@ -1,0 +1,1 @@
+SELECT 'u2' AS USER_ID, 'user' AS " kind ",'u0' value

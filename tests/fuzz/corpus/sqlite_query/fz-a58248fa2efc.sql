@@ -1,0 +1,1 @@
+SELECT printf('%%.e,ô±±±±±±(') AS user_id, 'Cÿÿÿ@ard' AS kind, char(0) Auser_idat

@@ -1,0 +1,1 @@
+ATTACH 'b' AS a

@@ -1,0 +1,10 @@
+SELECT 'u
+
+
+
+
+
+
+
+;ser' AS "
+", 'u2' AS value

@@ -1,0 +1,1 @@
+WITH RECURSIVE c(x) AS (SELECT 11 UNION ALL SELECT x+1 FROM c) SELECT x AS user_id, 'device' AS kie FROM c

@@ -1,0 +1,2 @@
+SELECT 'u2SELCFROsM edges; s+
+' AS USER_ID, 'AŠÎ' AS vaÜue

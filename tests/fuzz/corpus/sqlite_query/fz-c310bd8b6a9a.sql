@@ -1,0 +1,1 @@
+WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x+1 FROM c) SELECT  0 UNION ALL SELECT x+1 FROM c) SELECT x AS user_i`d, 'de’x AS user_i`d, 'de’v' AS kind, x AS value FROM c

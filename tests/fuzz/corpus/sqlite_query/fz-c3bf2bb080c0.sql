@@ -1,0 +1,1 @@
+SELECT '\O FROM ees;+' AS USER_ID, 'ser' AS " kind ", 'u1' AS value

@@ -1,0 +1,1 @@
+SELECT 'u2SELECT' AS USER_ID,  'u' ue

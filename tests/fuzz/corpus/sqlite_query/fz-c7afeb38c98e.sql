@@ -1,0 +1,1 @@
+SELECT printf('ÿÿÿÿÿ') AS user_id, 'Card' ASalue, NULL AS s

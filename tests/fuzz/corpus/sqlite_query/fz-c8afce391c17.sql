@@ -1,0 +1,1 @@
+SELECT user_id, kind, value- seen_at FROM edges WHERLL;

@@ -1,0 +1,1 @@
+SELECT 'user' AS "",'u0'Ske

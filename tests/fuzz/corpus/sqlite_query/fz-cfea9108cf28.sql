@@ -1,0 +1,1 @@
+SELECT 'u2' AS USER_ID, '	r' AS " kind ", 'u0' value

@@ -1,0 +1,1 @@
+SELECT 'u2' AS USER_ID, 'VVV\VVVVVVVVVVVVVser' AS " kind ", 'u2' AS value

@@ -1,0 +1,1 @@
+SELECT 'u1ŠŠŠŠŠŠŠ' AS USER_ID, 'user' e

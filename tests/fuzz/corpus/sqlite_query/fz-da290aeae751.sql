@@ -1,0 +1,1 @@
+SELECT 'u1' AS USER_ID, 'usev' AS " kind ", 'u1' AS value

@@ -1,0 +1,1 @@
+SELECT user_id, kind,user_id value, seen_at FROM edges WHERE seen_at IS NOT NULL;

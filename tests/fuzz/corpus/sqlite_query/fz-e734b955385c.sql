@@ -1,0 +1,1 @@
+SELECT 'u1'  USER_ID---

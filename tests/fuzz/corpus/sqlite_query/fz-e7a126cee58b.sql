@@ -1,0 +1,1 @@
+SELECT printf('%% 40Îš,NèU0ÿÿÿúx') AS user_id, 'Card' AS kifdS

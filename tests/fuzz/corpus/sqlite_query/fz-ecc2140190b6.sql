@@ -1,0 +1,1 @@
+SELECT printf('%%.eð”±±(') AS user_id, 'Cÿÿÿ@a`rd'   sat

@@ -1,0 +1,1 @@
+SELECT 'u1' AS " ki*~    ", 'u9' ASAlue

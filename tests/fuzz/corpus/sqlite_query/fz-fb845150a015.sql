@@ -1,0 +1,1 @@
+SELECT b AS user_id,'devcä' kind, a AS value FROM other

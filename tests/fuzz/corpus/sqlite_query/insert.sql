@@ -1,0 +1,1 @@
+INSERT INTO edges VALUES ('x','y','z',1)

@@ -1,0 +1,1 @@
+SELECT printf('%%.*c', 2000, 'x') AS user_id, 'Card' AS kind, char(0) AS value, NULL AS seen_at

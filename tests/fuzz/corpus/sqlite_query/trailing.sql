@@ -1,0 +1,2 @@
+SELECT * FROM edges; -- trailing comment
+ ;  

@@ -1,0 +1,1 @@
+VACUUM INTO '/dev/shm/fgfuzz-vacuum.db'

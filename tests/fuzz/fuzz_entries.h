@@ -1,0 +1,47 @@
+/*
+ * fuzz_entries: the code each fuzz target runs on one input, shared by the
+ * libFuzzer binaries (tests/fuzz/fuzz_*.c, built with -Dfuzzing=true under
+ * clang) and the corpus replay suite (tests/test_fuzz_replay.c, an ordinary
+ * Check test in every build, so the ASan/UBSan CI build replays the corpus).
+ *
+ * Each entry writes the input where the reader expects it (a temp file under
+ * /dev/shm, or $TMPDIR when /dev/shm is missing: the readers take a path and
+ * the API gains nothing for fuzzing), runs the reader under two configs (the
+ * defaults, and a tight one: 8-byte fields, 3 bad rows, a time window), and
+ * checks the contract of every row handed to the sink (trimmed, non-empty,
+ * valid UTF-8 without NUL, within max_field_len, lower-case kind, no relation
+ * self link, inside the time window) and of the result (FG_OK, or an FG_E*
+ * code with a non-empty message).  A broken contract calls abort(), which
+ * libFuzzer reports as a crash and the replay suite as a failed test.
+ *
+ * Return: FG_OK or the last reader's negative code (informational).
+ * Thread-safety: none (one temp file per process and target).
+ */
+#ifndef FG_TESTS_FUZZ_FUZZ_ENTRIES_H
+#define FG_TESTS_FUZZ_FUZZ_ENTRIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* bytes = a links CSV (user_id,kind,value[,seen_at]) */
+int fg_fuzz_csv_links(const uint8_t *data, size_t size);
+/* bytes = a users CSV (user_id[,created_at,label]) */
+int fg_fuzz_csv_users(const uint8_t *data, size_t size);
+/* bytes = a SQLite database file, read with the default edges / users queries */
+int fg_fuzz_sqlite_input(const uint8_t *data, size_t size);
+/*
+ * bytes = the SQL text of --edges-sql / --users-sql against a fixed small
+ * valid database; aborts if the database file changes (queries must never write).
+ */
+int fg_fuzz_sqlite_query(const uint8_t *data, size_t size);
+
+/*
+ * bytes = an LDBC Graphalytics graph g: g.properties, "@@\n", g.v, "@@\n", g.e
+ * (fewer separators: the later files are missing).
+ */
+int fg_fuzz_graphalytics(const uint8_t *data, size_t size);
+
+/* Remove the temp files of this process (the replay suite calls it at the end). */
+void fg_fuzz_cleanup(void);
+
+#endif
