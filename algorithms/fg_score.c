@@ -142,21 +142,36 @@ static int cmp_ri(const void *a, const void *b)
 	return (x->u > y->u) - (x->u < y->u);
 }
 
+/*
+ * pct[u] = 100 * (users with strictly lower risk) / n.  Risk is never
+ * negative and most users (those no seed can reach) have exactly 0, which
+ * puts them at 0: only the users with positive risk are sorted, behind the
+ * n0 zeros.
+ */
 static int compute_pct(double *pct, const double *risk, uint32_t n)
 {
-	risk_idx *v = fg_mallocarray(n ? n : 1, sizeof(*v));
+	risk_idx *v;
+	uint32_t n0 = 0, np = 0;
 
+	for (uint32_t u = 0; u < n; u++)
+		n0 += !(risk[u] > 0.0);
+	v = fg_mallocarray(n - n0 ? n - n0 : 1, sizeof(*v));
 	if (!v)
 		return fg_error_set(FG_ENOMEM, "out of memory ranking risk");
 	for (uint32_t u = 0; u < n; u++) {
-		v[u].r = risk[u];
-		v[u].u = u;
+		if (risk[u] > 0.0) {
+			v[np].r = risk[u];
+			v[np].u = u;
+			np++;
+		} else {
+			pct[u] = 0.0;
+		}
 	}
-	qsort(v, n, sizeof(*v), cmp_ri);
-	for (uint32_t i = 0, lower = 0; i < n; i++) {
+	qsort(v, np, sizeof(*v), cmp_ri);
+	for (uint32_t i = 0, lower = n0; i < np; i++) {
 		if (i > 0 && v[i].r != v[i - 1].r)
-			lower = i;
-		pct[v[i].u] = n ? 100.0 * lower / n : 0.0;
+			lower = n0 + i;
+		pct[v[i].u] = 100.0 * lower / n;
 	}
 	fg_free(v);
 	return FG_OK;
