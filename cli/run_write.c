@@ -12,6 +12,7 @@
 #include "fg_error.h"
 #include "fg_hash.h"
 #include "fg_log.h"
+#include "tool_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,105 +497,82 @@ cleanup:
 	return rc;
 }
 
+/* runs.inputs: the input files and queries, as a JSON list. */
+static void inputs_json(fg_sbuf *o, const fg_run *r)
+{
+	fg_sbuf_puts(o, "[");
+	for (int i = 0; i < r->n_edges; i++) {
+		fg_sbuf_puts(o, o->len > 1 ? ",{\"edges\":" : "{\"edges\":");
+		fg_sbuf_json_str(o, r->edges[i]);
+		fg_sbuf_puts(o, "}");
+	}
+	for (int i = 0; i < r->n_users_files; i++) {
+		fg_sbuf_puts(o, o->len > 1 ? ",{\"users\":" : "{\"users\":");
+		fg_sbuf_json_str(o, r->users[i]);
+		fg_sbuf_puts(o, "}");
+	}
+	if (r->input_db) {
+		fg_sbuf_puts(o, o->len > 1 ? ",{\"sqlite\":" : "{\"sqlite\":");
+		fg_sbuf_json_str(o, r->input_db);
+		if (r->edges_sql) {
+			fg_sbuf_puts(o, ",\"edges_sql\":");
+			fg_sbuf_json_str(o, r->edges_sql);
+		}
+		if (r->users_sql) {
+			fg_sbuf_puts(o, ",\"users_sql\":");
+			fg_sbuf_json_str(o, r->users_sql);
+		}
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, "]");
+}
+
+/* runs.bad_rows: per reason, the count and the first examples, as a JSON object. */
+static void bad_rows_json(fg_sbuf *o, const fg_badrows *bad)
+{
+	bool first = true;
+
+	fg_sbuf_puts(o, "{");
+	for (int k = 0; k < FG_BAD_NREASONS; k++) {
+		if (!bad->by_reason[k])
+			continue;
+		fg_sbuf_printf(o, "%s\"%s\":{\"count\":%llu,\"examples\":[", first ? "" : ",",
+		               fg_bad_reason_name((fg_bad_reason)k), (unsigned long long)bad->by_reason[k]);
+		for (int j = 0; j < FG_BAD_EXAMPLES && bad->examples[k][j][0]; j++) {
+			if (j)
+				fg_sbuf_puts(o, ",");
+			fg_sbuf_json_str(o, bad->examples[k][j]);
+		}
+		fg_sbuf_puts(o, "]}");
+		first = false;
+	}
+	fg_sbuf_puts(o, "}");
+}
+
 static int set_run_columns(fg_run *r)
 {
 	const fg_graph *g = r->g;
-	char *inputs = NULL, *bad = NULL;
-	size_t cap = 64, n = 0;
+	fg_sbuf inputs = { 0 }, bad = { 0 };
 	uint32_t ncomp = 0;
-	int rc = FG_OK;
+	int rc;
 
 	for (uint32_t u = 0; u < g->n_users; u++)
 		ncomp += r->comp[u] == u;
-	/* inputs JSON: names only (escaped) */
-	for (int i = 0; i < r->n_edges; i++)
-		cap += 2 * strlen(r->edges[i]) + 16;
-	for (int i = 0; i < r->n_users_files; i++)
-		cap += 2 * strlen(r->users[i]) + 16;
-	cap += r->input_db ? 2 * strlen(r->input_db) + 16 : 0;
-	cap += r->edges_sql ? 2 * strlen(r->edges_sql) + 32 : 0;
-	cap += r->users_sql ? 2 * strlen(r->users_sql) + 32 : 0;
-	inputs = fg_malloc(cap);
-	bad = fg_malloc(FG_BAD_NREASONS * (FG_BAD_EXAMPLES * 600 + 64) + 16);
-	if (!inputs || !bad) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory");
+	inputs_json(&inputs, r);
+	bad_rows_json(&bad, &r->bad);
+	if ((rc = fg_sbuf_check(&inputs)) != FG_OK || (rc = fg_sbuf_check(&bad)) != FG_OK)
 		goto cleanup;
-	}
-#define PUTS_ESC(buf, n, s) do { \
-		buf[n++] = '"'; \
-		for (const char *p_ = (s); *p_; p_++) { \
-			unsigned char c_ = (unsigned char)*p_; \
-			if (c_ == '"' || c_ == '\\') { buf[n++] = '\\'; buf[n++] = (char)c_; } \
-			else if (c_ < 0x20) { n += (size_t)sprintf(buf + n, "\\u%04x", c_); } \
-			else buf[n++] = (char)c_; \
-		} \
-		buf[n++] = '"'; \
-	} while (0)
-	n = 0;
-	inputs[n++] = '[';
-	for (int i = 0; i < r->n_edges; i++) {
-		if (n > 1)
-			inputs[n++] = ',';
-		n += (size_t)sprintf(inputs + n, "{\"edges\":");
-		PUTS_ESC(inputs, n, r->edges[i]);
-		inputs[n++] = '}';
-	}
-	for (int i = 0; i < r->n_users_files; i++) {
-		if (n > 1)
-			inputs[n++] = ',';
-		n += (size_t)sprintf(inputs + n, "{\"users\":");
-		PUTS_ESC(inputs, n, r->users[i]);
-		inputs[n++] = '}';
-	}
-	if (r->input_db) {
-		if (n > 1)
-			inputs[n++] = ',';
-		n += (size_t)sprintf(inputs + n, "{\"sqlite\":");
-		PUTS_ESC(inputs, n, r->input_db);
-		if (r->edges_sql) {
-			n += (size_t)sprintf(inputs + n, ",\"edges_sql\":");
-			PUTS_ESC(inputs, n, r->edges_sql);
-		}
-		if (r->users_sql) {
-			n += (size_t)sprintf(inputs + n, ",\"users_sql\":");
-			PUTS_ESC(inputs, n, r->users_sql);
-		}
-		inputs[n++] = '}';
-	}
-	inputs[n++] = ']';
-	inputs[n] = '\0';
-
-	n = 0;
-	bad[n++] = '{';
-	for (int k = 0; k < FG_BAD_NREASONS; k++) {
-		if (!r->bad.by_reason[k])
-			continue;
-		if (n > 1)
-			bad[n++] = ',';
-		n += (size_t)sprintf(bad + n, "\"%s\":{\"count\":%llu,\"examples\":[",
-		                     fg_bad_reason_name((fg_bad_reason)k),
-		                     (unsigned long long)r->bad.by_reason[k]);
-		for (int j = 0; j < FG_BAD_EXAMPLES && r->bad.examples[k][j][0]; j++) {
-			if (j)
-				bad[n++] = ',';
-			PUTS_ESC(bad, n, r->bad.examples[k][j]);
-		}
-		n += (size_t)sprintf(bad + n, "]}");
-	}
-	bad[n++] = '}';
-	bad[n] = '\0';
-#undef PUTS_ESC
 
 #define SETI(col, v) if (rc == FG_OK) rc = fg_store_run_set_int(r->store, col, (int64_t)(v))
 #define SETD(col, v) if (rc == FG_OK) rc = fg_store_run_set_double(r->store, col, (v))
 #define SETT(col, v) if (rc == FG_OK) rc = fg_store_run_set_text(r->store, col, (v))
-	SETT("inputs", inputs);
+	SETT("inputs", inputs.s);
 	SETT("input_digest", g->input_digest);
 	SETT("output_digest", r->output_digest);
 	SETI("n_rows", r->bad.rows_read);
 	SETI("n_filtered", r->bad.rows_filtered);
 	SETI("n_bad_rows", r->bad.total);
-	SETT("bad_rows", bad);
+	SETT("bad_rows", bad.s);
 	SETI("n_users", g->n_users);
 	SETI("n_entities", g->n_entities);
 	SETI("n_links", g->n_links);
@@ -617,8 +595,8 @@ static int set_run_columns(fg_run *r)
 #undef SETD
 #undef SETT
 cleanup:
-	fg_free(inputs);
-	fg_free(bad);
+	fg_sbuf_free(&inputs);
+	fg_sbuf_free(&bad);
 	return rc;
 }
 

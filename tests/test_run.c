@@ -302,6 +302,33 @@ START_TEST(time_window_keeps_recent_links)
 }
 END_TEST
 
+/* runs.inputs and runs.bad_rows are JSON, whatever the input's name (control bytes expand 6x). */
+START_TEST(inputs_json_escapes_any_file_name)
+{
+	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "j.db"));
+	char name[201], *e;
+	sqlite3 *h;
+	sqlite3_stmt *st = NULL;
+
+	memset(name, 0x01, 200);
+	name[200] = '\0';
+	e = keep(fgt_path(dir, name));
+	fgt_write_file(e, "user_id,kind,value\na,card,c\nb,card,c\nb,card\n", (size_t)-1);
+	run_ok(db, (const char *[]){ "--edges", e, NULL });
+	h = db_open(db);
+	ck_assert_int_eq(q_int(h, "SELECT json_valid(inputs) AND json_valid(bad_rows) FROM runs"), 1);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT json_extract(inputs, '$[0].edges') = ? FROM runs",
+	                                    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, e, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(q_int(h, "SELECT json_extract(bad_rows, '$.\"missing field\".count') FROM runs"), 1);
+	sqlite3_close(h);
+	fgt_rmtree(dir);
+}
+END_TEST
+
 START_TEST(missing_input_is_runtime_error)
 {
 	char *dir = keep(fgt_tmpdir()), *db = keep(fgt_path(dir, "m.db"));
@@ -663,6 +690,7 @@ int main(void)
 	tcase_add_test(tc, collusion_through_user_links);
 	tcase_add_test(tc, bad_rows_exit_3_and_nothing_lost);
 	tcase_add_test(tc, time_window_keeps_recent_links);
+	tcase_add_test(tc, inputs_json_escapes_any_file_name);
 	tcase_add_test(tc, missing_input_is_runtime_error);
 	tcase_add_test(tc, empty_and_single_user_worlds);
 	tcase_add_test(tc, digest_independent_of_threads_and_row_order);
