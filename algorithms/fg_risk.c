@@ -74,21 +74,6 @@ typedef struct risk_work {
 	double *part;   /* per-block partial sums */
 } risk_work;
 
-static double total_weight(const fg_graph *g, uint32_t x)
-{
-	const uint32_t nu = g->n_users;
-	const uint64_t *off = g->g.off;
-	double s = 0.0;
-
-	if (x >= nu)
-		return (double)(off[x + 1] - off[x]) * g->ent_weight[x - nu];
-	for (uint64_t a = off[x]; a < off[x + 1]; a++) {
-		uint32_t y = g->g.adj[a];
-		s += y < nu ? g->relation_weight : g->ent_weight[y - nu];
-	}
-	return s;
-}
-
 /* sum over v's arcs of c(x) * w(x, v), in CSR order. */
 static double pull(const fg_graph *g, const risk_work *w, uint32_t v)
 {
@@ -127,7 +112,7 @@ static uint64_t block_end(const risk_work *w, uint64_t b)
 static void block_init(risk_work *w, double *r, const fg_graph *g, uint64_t b)
 {
 	for (uint64_t k = b * FG_PAR_BLOCK; k < block_end(w, b); k++) {
-		w->W[k] = total_weight(g, w->act[k]);
+		w->W[k] = fg_graph_weight(g, w->act[k]);
 		r[k] = w->p[k];
 	}
 }

@@ -81,18 +81,6 @@ void fg_scores_free(fg_scores **ps)
 	*ps = NULL;
 }
 
-/* Total arc weight of user u in g (what the risk walk divides by). */
-static double user_weight(const fg_graph *g, uint32_t u)
-{
-	double w = 0.0;
-
-	for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
-		uint32_t x = g->g.adj[a];
-		w += x >= g->n_users ? g->ent_weight[x - g->n_users] : g->relation_weight;
-	}
-	return w;
-}
-
 /*
  * risk_norm: the walk's visit probability per unit of link weight, relative
  * to the seeds' mean, on a log scale of RISK_DECADES decades.  Raw PageRank
@@ -109,14 +97,14 @@ static int compute_risk_norm(double *norm, const fg_graph *g, const double *risk
 		double w;
 		if (g->user_label[s] != FG_LABEL_FRAUD)
 			continue;
-		w = user_weight(g, s);
+		w = fg_graph_weight(g, s);
 		ref += w > 0 ? risk[s] / w : risk[s];
 		nref++;
 	}
 	ref = nref ? ref / nref : 0.0;
 	#pragma omp parallel for schedule(static)
 	for (u = 0; u < (int64_t)g->n_users; u++) {
-		double w = user_weight(g, (uint32_t)u), rho, x;
+		double w = fg_graph_weight(g, (uint32_t)u), rho, x;
 		if (ref <= 0.0 || risk[u] <= 0.0) {
 			norm[u] = 0.0;
 			continue;
@@ -584,7 +572,6 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	}
 	/* rings per component: rings are sorted by id; count by component */
 	{
-		uint32_t ci = 0;
 		/* comps sorted by id; map component id -> index by binary search */
 		for (uint32_t k = 0; k < s->n_rings; k++) {
 			uint32_t cid = s->rings[k].component_id, lo = 0, hi = s->n_comps;
@@ -597,9 +584,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 			}
 			if (lo < s->n_comps && s->comps[lo].id == cid)
 				s->comps[lo].n_rings++;
-			ci = lo;
 		}
-		(void)ci;
 	}
 	#pragma omp parallel for schedule(static)
 	for (u = 0; u < (int64_t)nu; u++) {

@@ -22,6 +22,7 @@
 #include "fg_risk.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,14 +287,9 @@ static int parse_args(fg_run *r, int argc, char **argv)
 	return FG_OK;
 }
 
-static void phase_done(fg_run *r, int ph, double t0, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 4, 5)))
+__attribute__((format(printf, 4, 5)))
 #endif
-	;
-
-#include <stdarg.h>
-
 static void phase_done(fg_run *r, int ph, double t0, const char *fmt, ...)
 {
 	char buf[512];

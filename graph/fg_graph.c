@@ -1188,6 +1188,21 @@ static int cmp_id(const char *a, const char *b)
 	return (la > lb) - (la < lb);
 }
 
+double fg_graph_weight(const fg_graph *g, uint32_t v)
+{
+	const uint32_t nu = g->n_users;
+	const uint64_t *off = g->g.off;
+	double s = 0.0;
+
+	if (v >= nu)
+		return (double)(off[v + 1] - off[v]) * g->ent_weight[v - nu];
+	for (uint64_t a = off[v]; a < off[v + 1]; a++) {
+		uint32_t y = g->g.adj[a];
+		s += y < nu ? g->relation_weight : g->ent_weight[y - nu];
+	}
+	return s;
+}
+
 int64_t fg_graph_find_user(const fg_graph *g, const char *user_id)
 {
 	uint32_t lo = 0, hi = g->n_users;

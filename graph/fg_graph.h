@@ -108,6 +108,14 @@ void fg_graph_free(fg_graph **g);
 /* The user with this id string, or -1 (binary search, O(log n)). */
 int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);
 
+/*
+ * W(v): the total weight of v's arcs in g, summed in CSR order (a user:
+ * ent_weight of each entity, relation_weight of each user neighbour; an
+ * entity: its degree in g times its ent_weight).  What a random walk at v
+ * divides by.  O(degree).
+ */
+double fg_graph_weight(const fg_graph *g, uint32_t v);
+
 /* Bytes held by the graph's arrays (for the memory-per-link figure). */
 uint64_t fg_graph_bytes(const fg_graph *g);
 
