@@ -11,6 +11,10 @@
  */
 #include "fg_test.h"
 
+#include "fg_error.h"
+#include "fg_schema.h"
+#include "fg_store.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -30,12 +34,19 @@ static char *make_db(const char *sql_name, const char *db_name)
 	char *sql, *dbp = fgt_path(tmp, db_name), *errmsg = NULL;
 	sqlite3 *db = NULL;
 
+	fg_store *st = NULL;
+
 	sprintf(sqlp, "%s/tests/data/tools/%s", fgt_source_root(), sql_name);
 	sql = fgt_read_file(sqlp, NULL);
 	ck_assert_msg(sql != NULL, "cannot read %s", sqlp);
+	/* the real schema, as `run` creates it; the .sql files hold rows only */
+	ck_assert_msg(fg_store_open(&st, dbp, FG_STORE_WRITE) == FG_OK, "%s", fg_error_msg());
+	fg_store_close(&st);
 	ck_assert_int_eq(sqlite3_open(dbp, &db), SQLITE_OK);
 	/* a test database: no fsync per statement */
-	sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	ck_assert_msg(sqlite3_exec(db, fg_schema_indexes_sql, NULL, NULL, &errmsg) == SQLITE_OK,
+	              "indexes: %s", errmsg ? errmsg : "?");
 	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &errmsg) == SQLITE_OK, "%s: %s", sql_name,
 	              errmsg ? errmsg : "?");
 	sqlite3_close(db);

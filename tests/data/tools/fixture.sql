@@ -1,6 +1,7 @@
 -- Fixture results database for the explain/report/evaluate tests.
--- Schema v1 as created by src/fg_schema.c (copied: keep in step with it);
--- rows are hand-made for two committed runs.  Build: sqlite3 fixture.db < fixture.sql
+-- Rows only: tests/test_tools.c creates the schema with the store itself (fg_store_open,
+-- fg_schema_indexes_sql), so the fixture cannot drift from it; rows are hand-made for two
+-- committed runs.
 --
 -- Run 1 (2026-11-20): rings R000001 {u01,u02} (size 2), R000002 {u50,u51,u52},
 --   R000003 {u40,u41} (u41 a seed); hubs: address 'forwarder 1' (share 120), device 'emu-0' (40).
@@ -9,37 +10,6 @@
 --   R000003 dissolved (u40, u41 now alone; u41 no longer a seed);
 --   household {u20,u21,u22} (address '12 elm st', device 'fam-tab') is in no ring;
 --   u01 and u20 use the hub 'forwarder 1'; u60 is alone.
-PRAGMA user_version = 1;
--- schema v1: copied from src/fg_schema.c (schema_v1 + fg_schema_indexes_sql)
-CREATE TABLE runs ( run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, version TEXT, params TEXT, threads INTEGER, inputs TEXT, input_digest TEXT, output_digest TEXT, n_rows INTEGER, n_filtered INTEGER, n_bad_rows INTEGER, bad_rows TEXT, n_users INTEGER, n_entities INTEGER, n_links INTEGER, n_user_links INTEGER, n_hubs INTEGER, n_seeds INTEGER, n_legit INTEGER, n_components INTEGER, n_rings INTEGER, lpa_iterations INTEGER, risk_iterations INTEGER, t_ingest REAL, t_build REAL, t_components REAL, t_rings REAL, t_risk REAL, t_evidence REAL, t_scoring REAL, t_write REAL, t_total REAL, peak_rss INTEGER, bytes_per_link REAL);
-CREATE TABLE hubs ( run_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, share INTEGER NOT NULL, max_share INTEGER, reason TEXT);
-CREATE TABLE user_scores ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, label TEXT, component_id INTEGER, ring_id INTEGER, risk REAL, risk_norm REAL, risk_pct REAL, score REAL, nearest_seed TEXT, seed_hops INTEGER, created_at INTEGER, PRIMARY KEY (run_id, user_id));
-CREATE TABLE rings ( run_id INTEGER NOT NULL, ring_id INTEGER NOT NULL, ring_key TEXT NOT NULL, status TEXT NOT NULL, prev_keys TEXT, first_run_id INTEGER, component_id INTEGER, n_users INTEGER, n_seeds INTEGER, n_legit INTEGER, n_entities INTEGER, n_cards INTEGER, n_devices INTEGER, n_addresses INTEGER, n_phones INTEGER, n_emails INTEGER, n_ips INTEGER, n_other_entities INTEGER, n_user_links INTEGER, seed_rate REAL, seed_evidence REAL, risk_mean REAL, risk_max REAL, sharing REAL, burst REAL, size_factor REAL, dampener REAL, ring_score REAL, PRIMARY KEY (run_id, ring_id));
-CREATE TABLE dissolved_rings ( run_id INTEGER NOT NULL, ring_key TEXT NOT NULL, prev_run_id INTEGER, prev_ring_id INTEGER, prev_n_users INTEGER, reason TEXT);
-CREATE TABLE components ( run_id INTEGER NOT NULL, component_id INTEGER NOT NULL, n_users INTEGER, n_entities INTEGER, n_seeds INTEGER, n_rings INTEGER, risk_max REAL, PRIMARY KEY (run_id, component_id));
-CREATE TABLE entities ( run_id INTEGER NOT NULL, entity_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, share INTEGER, is_hub INTEGER, risk REAL, component_id INTEGER, PRIMARY KEY (run_id, entity_id));
-CREATE TABLE links ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id INTEGER, other_user TEXT, first_seen INTEGER, last_seen INTEGER);
-CREATE TABLE user_features ( run_id INTEGER NOT NULL, user_id TEXT NOT NULL, deg_total INTEGER, deg_card INTEGER, deg_device INTEGER, deg_address INTEGER, deg_ip INTEGER, deg_email INTEGER, deg_phone INTEGER, deg_other INTEGER, deg_user INTEGER, co_users INTEGER, component_size INTEGER, ring_size INTEGER, max_entity_share INTEGER, seed_hops INTEGER, seeds_2hop INTEGER, risk REAL, ring_score REAL, PRIMARY KEY (run_id, user_id));
-CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER);
-INSERT INTO store_meta (name, value) VALUES ('max_ring_key', 0);
-CREATE VIEW latest_run AS SELECT * FROM runs WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
-CREATE VIEW latest_user_scores AS SELECT * FROM user_scores WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
-CREATE VIEW latest_rings AS SELECT * FROM rings WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
-CREATE VIEW top_rings AS SELECT * FROM latest_rings WHERE n_users >= 2 ORDER BY ring_score DESC, ring_id LIMIT 100;
-CREATE VIEW latest_hubs AS SELECT * FROM hubs WHERE run_id = (SELECT MAX(run_id) FROM runs WHERE status = 'ok');
-CREATE INDEX IF NOT EXISTS user_scores_user ON user_scores (user_id, run_id);
-CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id);
-CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);
-CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);
-CREATE INDEX IF NOT EXISTS links_user ON links (run_id, user_id);
-CREATE INDEX IF NOT EXISTS links_entity ON links (run_id, entity_id);
-CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);
-CREATE INDEX IF NOT EXISTS hubs_run ON hubs (run_id);
--- Proposed for fg_schema_indexes_sql (not in the store's schema yet): user-user links are stored
--- once (user_id < other_user), so explain finds a user's links from the other side through it.
--- Without it explain stays correct (user_features.deg_user guards the lookup); test_tools drops
--- it in one case to check that.
-CREATE INDEX IF NOT EXISTS links_other ON links (run_id, other_user) WHERE other_user IS NOT NULL;
 
 BEGIN;
 INSERT INTO runs (run_id, started_at, finished_at, status, version, params, threads, inputs,
