@@ -646,7 +646,8 @@ END_TEST
 START_TEST(evaluate_hand_computed)
 {
 	char *truth = data_path("eval_truth.csv"), *out = NULL;
-	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json", NULL };
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json",
+		               "--include-labelled", NULL };
 	static const char *const keys[] = { "run_id", "positives", "precision_at_k", "recall_at_k",
 	                                    "average_precision", "roc_auc", "mean_best_jaccard",
 	                                    "share_recovered", "unlabelled_positives_mean_pct", NULL };
@@ -682,14 +683,14 @@ END_TEST
 START_TEST(evaluate_rules_and_errors)
 {
 	char *lbl = fgt_path(tmp, "label.csv"), *bad = fgt_path(tmp, "bad.csv"), *out = NULL, *err = NULL;
-	const char *a1[] = { "evaluate", "--db", eval_db, "--truth", lbl, "--json", NULL };
+	const char *a1[] = { "evaluate", "--db", eval_db, "--truth", lbl, "--json", "--include-labelled", NULL };
 	const char *a2[] = { "evaluate", "--db", eval_db, "--truth", bad, NULL };
 	const char *a3[] = { "evaluate", "--db", eval_db, NULL };
 
 	/* label rule: positives a, b -> ranks 1, 2: AP 1, AUC 1 */
 	fgt_write_file(lbl, "User_ID,label\na,fraud\nb,FRAUD\nc,legit\n", (size_t)-1);
 	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, a1), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"positive_rule\":\"label == fraud\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"positive_rule\":\"label in {fraud, chargeback, confirmed_fraud, 1, true, yes}\""));
 	ck_assert(fabs(json_num(out, "average_precision") - 1) < 1e-12);
 	ck_assert(fabs(json_num(out, "roc_auc") - 1) < 1e-12);
 	free(out);
@@ -700,6 +701,193 @@ START_TEST(evaluate_rules_and_errors)
 	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, a3), 2);
 	free(lbl);
 	free(bad);
+}
+END_TEST
+
+
+/* A copy of eval.db with one statement applied; malloc'd path. */
+static char *eval_copy(const char *name, const char *sql)
+{
+	char *copy = fgt_path(tmp, name), *data, *errmsg = NULL;
+	size_t n;
+	sqlite3 *db;
+
+	data = fgt_read_file(eval_db, &n);
+	fgt_write_file(copy, data, n);
+	free(data);
+	ck_assert_int_eq(sqlite3_open(copy, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &errmsg) == SQLITE_OK, "%s", errmsg ? errmsg : "?");
+	sqlite3_close(db);
+	return copy;
+}
+
+/* The number after "key": inside the object that starts at "scores":{..."col":{ */
+static double score_num(const char *text, const char *col, const char *key)
+{
+	char pat[64];
+	const char *at = strstr(text, "\"scores\":{");
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(pat, sizeof(pat), "\"%s\":{", col);
+	at = strstr(at, pat);
+	ck_assert_msg(at != NULL, "no scores.%s", col);
+	return json_num(at, key);
+}
+
+START_TEST(evaluate_hidden_hand_computed)
+{
+	char *truth = data_path("eval_truth.csv"), *out = NULL;
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json", NULL };
+
+	/*
+	 * The default view: a (labelled fraud) is neither positive nor negative.
+	 * Ranking by score: b .8, c+ .7, d .7, e+ .4, f .1; P = 2 (c, e), N = 3.
+	 * precision@2 = 1/2, recall@2 = 1/2; P@P = P@2 = 1/2.
+	 * AP = (1/2 + 2/4) / 2 = 1/2.
+	 * AUC: ascending ranks f 1, e 2, c d 3.5, b 5: (3.5 + 2 - 2*3/2) / (2*3) = 5/12.
+	 * Mean percentile of c, e: (100*3.5/5 + 100*2/5) / 2 = 55.
+	 * By risk: c+ .4, d .3, e+ .2, b .1, f 0: P@2 = 1/2, AP = (1 + 2/3)/2 = 5/6,
+	 *   AUC: ranks c 5, e 3: (8 - 3) / 6 = 5/6.
+	 * Rings use every member (a included): 0.5 as in evaluate_hand_computed.
+	 */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"view\":\"hidden\",\"score_column\":\"score\""));
+	ck_assert_int_eq((int)json_num(out, "labelled_seeds"), 1);
+	ck_assert_int_eq((int)json_num(out, "ranked"), 5);
+	ck_assert_int_eq((int)json_num(out, "positives"), 2);
+	ck_assert_int_eq((int)json_num(out, "negatives"), 3);
+	ck_assert_int_eq((int)json_num(out, "positives_not_in_run"), 1);
+	ck_assert(fabs(json_num(out, "precision_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "recall_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "precision_at_p") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "average_precision") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "roc_auc") - 5.0 / 12) < 1e-9);
+	ck_assert(fabs(json_num(out, "unlabelled_positives_mean_pct") - 55) < 1e-9);
+	ck_assert(fabs(json_num(out, "mean_best_jaccard") - 0.5) < 1e-9);
+	ck_assert(fabs(score_num(out, "score", "roc_auc") - 5.0 / 12) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "precision_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "average_precision") - 5.0 / 6) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "roc_auc") - 5.0 / 6) < 1e-9);
+	ck_assert_ptr_null(strstr(out, "\"rule_score\""));
+	free(out);
+	free(truth);
+}
+END_TEST
+
+START_TEST(evaluate_score_columns_and_holdout)
+{
+	char *truth = data_path("eval_truth.csv"), *out = NULL, *err = NULL;
+	/* the model's schema adds rule_score; older databases lack it */
+	char *db = eval_copy("rule.db", "UPDATE user_scores SET label = 'holdout' WHERE user_id = 'e'");
+	const char *by_rule[] = { "evaluate", "--db", db, "--truth", truth, "--k", "2", "--json", "--score",
+		                  "rule_score", NULL };
+	const char *text[] = { "evaluate", "--db", db, "--truth", truth, "--k", "2", NULL };
+	const char *bad[] = { "evaluate", "--db", eval_db, "--truth", truth, "--score", "ring_id", NULL };
+	const char *absent[] = { "evaluate", "--db", eval_db, "--truth", truth, "--score", "rule_score", NULL };
+	sqlite3 *h;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM pragma_table_info('user_scores')"
+		                                       " WHERE name = 'rule_score'", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) == 0)
+			ck_assert_int_eq(sqlite3_exec(h, "ALTER TABLE user_scores ADD COLUMN rule_score REAL",
+			                              NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_finalize(st);
+	}
+	/* rule_score: e+ .9, f .8, c+ .7, b .6, d .5, a .4 */
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE user_scores SET rule_score = CASE user_id WHEN 'e' THEN .9"
+	                                 " WHEN 'f' THEN .8 WHEN 'c' THEN .7 WHEN 'b' THEN .6 WHEN 'd' THEN .5"
+	                                 " ELSE .4 END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	/*
+	 * Hidden view by rule_score: e+ .9, f .8, c+ .7, b .6, d .5 (a left out).
+	 * precision@2 = 1/2, AP = (1 + 2/3) / 2 = 5/6, AUC: ranks e 5, c 3 -> (8-3)/6.
+	 * e is stored as `holdout` (a hidden seed): ranked like anyone, first by
+	 * rule_score: percentile 100, in the top 2.
+	 */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, by_rule), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"score_column\":\"rule_score\""));
+	ck_assert(fabs(json_num(out, "average_precision") - 5.0 / 6) < 1e-9);
+	ck_assert(fabs(json_num(out, "roc_auc") - 5.0 / 6) < 1e-9);
+	ck_assert_int_eq((int)json_num(out, "heldout_seeds"), 1);
+	ck_assert(fabs(json_num(out, "heldout_mean_pct") - 100) < 1e-9);
+	ck_assert_int_eq((int)json_num(out, "heldout_in_top_k"), 1);
+	/* the other columns side by side: by score, e is 4th of 5 -> pct 40 */
+	ck_assert(fabs(score_num(out, "score", "heldout_mean_pct") - 40) < 1e-9);
+	ck_assert(fabs(score_num(out, "score", "roc_auc") - 5.0 / 12) < 1e-9);
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, text), 0);
+	ck_assert_msg(strstr(out, "metric                                score  rule_score     risk\n"), "%s", out);
+	ck_assert_msg(strstr(out, "held-out seeds in top 2                   0           1        0\n"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "held-out seeds, mean pct (1)"));
+	ck_assert_ptr_nonnull(strstr(out, "hidden positives only: the 1 users labelled fraud"));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, bad), 2);
+	ck_assert_ptr_nonnull(strstr(err, "not a score column"));
+	free(err);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, absent), 2);
+	ck_assert_ptr_nonnull(strstr(err, "no user_scores.rule_score"));
+	free(err);
+	free(db);
+	free(truth);
+}
+END_TEST
+
+/* evaluate on a truth file with this text: exit code, and stdout or stderr. */
+static int eval_truth_text(char **out, char **err, const char *text, const char *name)
+{
+	char *p = fgt_path(tmp, name);
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", p, "--json", "--include-labelled", NULL };
+	int rc;
+
+	fgt_write_file(p, text, (size_t)-1);
+	rc = fgt_run(out, err, NULL, NULL, args);
+	free(p);
+	return rc;
+}
+
+START_TEST(evaluate_truth_reader)
+{
+	char *out = NULL, *err = NULL;
+
+	/* label values a risk team exports: 1/0, true/false, fraud/legit, with a BOM and CRLF */
+	ck_assert_int_eq(eval_truth_text(&out, &err, "\xEF\xBB\xBFuser_id,label\r\na,1\r\nb,TRUE\r\nc,0\r\n"
+	                                               "d,false\r\ne,chargeback\r\nf,legit\r\n", "t1.csv"), 0);
+	/* positives a, b, e at ranks 1, 2, 5: AP (1 + 1 + 3/5) / 3 */
+	ck_assert_int_eq((int)json_num(out, "positives"), 3);
+	ck_assert(fabs(json_num(out, "average_precision") - 2.6 / 3) < 1e-9);
+	free(out);
+	free(err);
+	/* an unknown label names file, line, column and value */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,ring_id,label\na,,fraud\nb,,maybe\n", "t2.csv"), 3);
+	ck_assert_msg(strstr(err, "t2.csv:3: column 3 'label': unknown label \"maybe\""), "%s", err);
+	free(err);
+	/* a stray quote inside a field: file:line:column of the quote */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ring\nb,\"Apt 4\" rear\nc,ring\n", "t3.csv"), 3);
+	ck_assert_msg(strstr(err, "t3.csv:3:9: malformed quote"), "%s", err);
+	free(err);
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ri\"ng\nc,ring\n", "t4.csv"), 3);
+	ck_assert_msg(strstr(err, "t4.csv:2:5: malformed quote"), "%s", err);
+	free(err);
+	/* an open quote at the end of the file swallows no row silently */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ring\nb,\"ring\nc,ring\nd,ring\n", "t5.csv"), 3);
+	ck_assert_msg(strstr(err, "unterminated quote: the quoted field opened on line 3"), "%s", err);
+	free(err);
+	/* a quoted field over two lines is one value: the record after it has its own line */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,ring_id,label\na,\"r\n1\",fraud\n,,fraud\n", "t6.csv"), 3);
+	ck_assert_msg(strstr(err, "t6.csv:4: column 1 'user_id': empty user_id"), "%s", err);
+	free(err);
+	/* a header only: no positives, metrics undefined but no error */
+	ck_assert_int_eq(eval_truth_text(&out, NULL, "user_id,label\n", "t7.csv"), 0);
+	ck_assert_int_eq((int)json_num(out, "positives"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"roc_auc\":null"));
+	free(out);
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "", "t8.csv"), 3);
+	ck_assert_ptr_nonnull(strstr(err, "empty truth file"));
+	free(err);
 }
 END_TEST
 
@@ -726,6 +914,9 @@ int main(void)
 	tcase_add_test(tc, report_fail_on_drift);
 	tcase_add_test(tc, evaluate_hand_computed);
 	tcase_add_test(tc, evaluate_rules_and_errors);
+	tcase_add_test(tc, evaluate_hidden_hand_computed);
+	tcase_add_test(tc, evaluate_score_columns_and_holdout);
+	tcase_add_test(tc, evaluate_truth_reader);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
