@@ -619,25 +619,160 @@ START_TEST(report_text_golden)
 }
 END_TEST
 
+/* Whether text holds want once runs of spaces are squeezed to one (table layout aside). */
+static bool has_squeezed(const char *text, const char *want)
+{
+	char *sq = malloc(strlen(text) + 1);
+	size_t n = 0;
+	bool found;
+
+	for (const char *p = text; *p; p++)
+		if (*p != ' ' || n == 0 || sq[n - 1] != ' ')
+			sq[n++] = *p;
+	sq[n] = '\0';
+	found = strstr(sq, want) != NULL;
+	free(sq);
+	return found;
+}
+
 START_TEST(report_fail_on_drift)
 {
-	/* ring-size PSI 0.46 and user-score PSI 4.19 are above 0.3; nothing is above 5 */
+	/*
+	 * The fixture's runs hold 14 and 17 users (+21%, above the 20% limit): a
+	 * change whatever the PSI threshold.  Its PSIs (4.19, 0.46) are not
+	 * judged: 14 users and 3 rings are far below the 200 items a PSI needs.
+	 */
 	const char *above[] = { "report", "--db", fixture_db, "--fail-on-drift", "0.3", NULL };
-	const char *below[] = { "report", "--db", fixture_db, "--fail-on-drift", "5", NULL };
+	const char *high[] = { "report", "--db", fixture_db, "--fail-on-drift", "5", "--json", NULL };
 	const char *first[] = { "report", "--db", fixture_db, "--run", "1", "--fail-on-drift", "0", NULL };
 	const char *norun[] = { "report", "--db", fixture_db, "--run", "3", NULL };
 	char *out = NULL, *err = NULL;
 
 	ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, above), 5);
 	ck_assert_ptr_nonnull(strstr(out, "Top rings by score")); /* printed before failing */
+	ck_assert_ptr_nonnull(strstr(out, "verdict: CHANGE in 1 check: users\n"));
+	ck_assert_msg(has_squeezed(out, "user score PSI 14 17 - 0.30 not judged"), "%s", out);
 	ck_assert_ptr_nonnull(strstr(err, "drift"));
 	free(out);
 	free(err);
-	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, below), 0);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, high), 5);
+	ck_assert_ptr_nonnull(strstr(out, "\"users\":{\"judged\":true,\"before\":14,\"now\":17,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"user_score_psi\":{\"judged\":false,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"verdict\":\"change\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"drift_alert\":true"));
+	free(out);
 	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, first), 0);
 	ck_assert_ptr_nonnull(strstr(out, "no previous committed run"));
 	free(out);
 	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, norun), 4);
+}
+END_TEST
+
+/* `run` of the sample world into db, with extra arguments (NULL-terminated); asserts exit 0. */
+static void world_run(const char *db, const char *edges, const char *const *extra)
+{
+	char *w_users = malloc(strlen(fgt_source_root()) + 64), *err = NULL;
+	const char *args[16] = { "run", "--db", db, "--edges", edges, "--users", w_users, "--quiet" };
+	int n = 8;
+
+	sprintf(w_users, "%s/data-samples/world/users.csv", fgt_source_root());
+	for (int i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, args) == 0, "run: %s", err);
+	free(err);
+	free(w_users);
+}
+
+/*
+ * The drift verdict on real runs: the README's second night (three accounts
+ * join a ring, a new ring of four) passes the documented threshold; the same
+ * world exported with only the first half of its link rows fails it.
+ */
+START_TEST(report_drift_verdict_real_runs)
+{
+	char *edges = malloc(strlen(fgt_source_root()) + 64), *n2e = malloc(strlen(fgt_source_root()) + 64);
+	char *n2u = malloc(strlen(fgt_source_root()) + 64), *half = fgt_path(tmp, "half.csv");
+	char *good = fgt_path(tmp, "night2.db"), *bad = fgt_path(tmp, "truncated.db"), *text, *out = NULL;
+	const char *night2[] = { "--edges", n2e, "--users", n2u, NULL };
+	const char *r_good[] = { "report", "--db", good, "--fail-on-drift", "0.25", NULL };
+	const char *r_bad[] = { "report", "--db", bad, "--fail-on-drift", "0.25", NULL };
+	const char *j_bad[] = { "report", "--db", bad, "--json", NULL };
+	size_t len, lines = 0, cut = 0;
+
+	sprintf(edges, "%s/data-samples/world/edges.csv", fgt_source_root());
+	sprintf(n2e, "%s/data-samples/night2/edges.csv", fgt_source_root());
+	sprintf(n2u, "%s/data-samples/night2/users.csv", fgt_source_root());
+	world_run(good, edges, NULL);
+	world_run(good, edges, night2);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, r_good), 0);
+	ck_assert_ptr_nonnull(strstr(out, "verdict: no change that matters"));
+	/* 22 and 23 rings: too few for a ring-size PSI (0.28 unmerged, the old false alarm) */
+	ck_assert_msg(has_squeezed(out, "ring size PSI 22 23 - 0.25 not judged"), "%s", out);
+	ck_assert_msg(has_squeezed(out, "links 6111 6128 +0.3% +-20% ok"), "%s", out);
+	free(out);
+
+	/* the header and the first half of the 6,178 link rows */
+	text = fgt_read_file(edges, &len);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n' && ++lines == 3090)
+			cut = i + 1;
+	ck_assert_uint_gt(cut, 0);
+	fgt_write_file(half, text, cut);
+	free(text);
+	world_run(bad, edges, NULL);
+	world_run(bad, half, NULL);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, r_bad), 5);
+	ck_assert_msg(has_squeezed(out, "links 6111 3057 -50.0% +-20% CHANGE"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "verdict: CHANGE in"));
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, j_bad), 0); /* no --fail-on-drift: exit 0 */
+	ck_assert_ptr_nonnull(strstr(out, "\"links\":{\"judged\":true,\"before\":6111,\"now\":3057,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"verdict\":\"change\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"drift_alert\":false"));
+	ck_assert(fabs(json_num(out, "hub_link_share") - 83.0 / 3057) < 0.05);
+	free(out);
+	free(edges);
+	free(n2e);
+	free(n2u);
+	free(half);
+	free(good);
+	free(bad);
+}
+END_TEST
+
+/* Hubs that cut most of the links are said prominently, first run or not. */
+START_TEST(report_hub_warning)
+{
+	char *edges = malloc(strlen(fgt_source_root()) + 64), *users = malloc(strlen(fgt_source_root()) + 64);
+	char *db = fgt_path(tmp, "hub.db"), *out = NULL, *err = NULL;
+	const char *run[] = { "run", "--db", db, "--edges", edges, "--users", users, "--quiet", NULL };
+	const char *text[] = { "report", "--db", db, NULL };
+	const char *json[] = { "report", "--db", db, "--json", NULL };
+
+	sprintf(edges, "%s/data-samples/hub/edges.csv", fgt_source_root());
+	sprintf(users, "%s/data-samples/hub/users.csv", fgt_source_root());
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, run) == 0, "%s", err);
+	free(err);
+	/* data-samples/hub: 87 of its 144 links go to hubs */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, text), 0);
+	ck_assert_msg(strstr(out, "\n  WARNING: hubs cut 60.4% of the links (87 of 144; more than 50%)"), "%s", out);
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, json), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"hub_links\":87,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"hub_warning\":true"));
+	free(out);
+	/* the fixture: 39% of its links to hubs, no warning */
+	out = NULL;
+	{
+		const char *fx[] = { "report", "--db", fixture_db, NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, fx), 0);
+		ck_assert_ptr_null(strstr(out, "WARNING"));
+		free(out);
+	}
+	free(edges);
+	free(users);
+	free(db);
 }
 END_TEST
 
@@ -912,6 +1047,8 @@ int main(void)
 	tcase_add_test(tc, report_drift_hand_computed);
 	tcase_add_test(tc, report_text_golden);
 	tcase_add_test(tc, report_fail_on_drift);
+	tcase_add_test(tc, report_drift_verdict_real_runs);
+	tcase_add_test(tc, report_hub_warning);
 	tcase_add_test(tc, evaluate_hand_computed);
 	tcase_add_test(tc, evaluate_rules_and_errors);
 	tcase_add_test(tc, evaluate_hidden_hand_computed);
