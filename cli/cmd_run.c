@@ -1,36 +1,20 @@
 /*
- * fraudgraph run: the nightly job.
- *
- * Phases: ingest (CSV / SQLite rows into a linkset), graph build (canonical
- * ids, hubs, CSR), components, rings, risk, evidence (nearest seed), scoring
- * (rings, users, features, ring identity across nights) and the write-back,
- * all inside one write transaction of the results database that is opened
- * first: a second run fails at once, and any failure (bad data, full disk,
- * a crash) leaves every earlier run as it was.
+ * fraudgraph run: the nightly job.  Options -> fg_run_opts, fg_run_all
+ * (engine/fg_run.h: the phases, the write-back, the one transaction), then
+ * the top rings on stdout.
  */
 #include "fg_cli.h"
-#include "run.h"
 
 #include "fg_alloc.h"
-#include "fg_bfs.h"
-#include "fg_build_config.h"
-#include "fg_cc.h"
 #include "fg_error.h"
 #include "fg_log.h"
-#include "fg_par.h"
-#include "fg_rings.h"
-#include "fg_risk.h"
+#include "fg_run.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char *phase_name[PH_N] = {
-	"ingest", "build", "components", "rings", "risk", "evidence", "scoring", "write",
-};
 
 static void usage(FILE *f)
 {
@@ -148,8 +132,8 @@ static int parse_dbl(double *out, const char *opt, const char *s, double lo, dou
 	return FG_OK;
 }
 
-/* Parse the command line into r; returns FG_OK, FG_EUSAGE, or 1 for --help. */
-static int parse_args(fg_run *r, int argc, char **argv)
+/* Parse the command line into r and *top; returns FG_OK, FG_EUSAGE, or 1 for --help. */
+static int parse_args(fg_run_opts *r, int *top, int argc, char **argv)
 {
 	uint64_t u = 0;
 	int c, rc = FG_OK;
@@ -252,7 +236,7 @@ static int parse_args(fg_run *r, int argc, char **argv)
 		case OPT_TOP:
 			if ((rc = parse_u64(&u, "top", optarg, 0, 100000)) != FG_OK)
 				return rc;
-			r->top = (int)u;
+			*top = (int)u;
 			break;
 		case OPT_THREADS:
 			if ((rc = parse_u64(&u, "threads", optarg, 1, 1024)) != FG_OK)
@@ -287,118 +271,26 @@ static int parse_args(fg_run *r, int argc, char **argv)
 	return FG_OK;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static void phase_done(fg_run *r, int ph, double t0, const char *fmt, ...)
+static void print_top(const fg_run *r, int top)
 {
-	char buf[512];
-	va_list ap;
+	const fg_scores *s = fg_run_scores(r);
+	const fg_graph *g = fg_run_graph(r);
+	const fg_track_result *tr = fg_run_tracking(r);
+	uint32_t *order, n = s->n_rings, shown, n_seeds;
 
-	r->t[ph] = fg_clock() - t0;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", phase_name[ph], r->t[ph],
-	            (double)fg_peak_rss() / 1048576.0, buf);
-}
-
-/* A deterministic per-user coin for --holdout: a hash of the user id and the seed. */
-static double holdout_coin(const char *id, uint64_t seed)
-{
-	uint64_t h = 1469598103934665603ull ^ (seed * 0x9e3779b97f4a7c15ull);
-
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return (double)(h >> 11) / 9007199254740992.0;
-}
-
-/* The link sink with a live progress line (only drawn when stderr is a terminal). */
-typedef struct progress_sink {
-	fg_linkset *ls;
-	uint64_t rows;
-} progress_sink;
-
-static int link_sink_progress(void *ctx, const fg_link_row *row)
-{
-	progress_sink *ps = ctx;
-
-	if ((++ps->rows & 0x3ffff) == 0)
-		fg_log_progress("ingest rows", ps->rows, 0);
-	return fg_linkset_link_sink(ps->ls, row);
-}
-
-static int ingest(fg_run *r, fg_linkset *ls)
-{
-	progress_sink ps = { ls, 0 };
-	int rc;
-
-	for (int i = 0; i < r->n_edges; i++)
-		if ((rc = fg_ingest_links_csv(r->edges[i], &r->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
-			return rc;
-	for (int i = 0; i < r->n_users_files; i++)
-		if ((rc = fg_ingest_users_csv(r->users[i], &r->cfg, &r->bad, fg_linkset_user_sink, ls)) != FG_OK)
-			return rc;
-	if (r->input_db) {
-		if ((rc = fg_ingest_links_sqlite(r->input_db, r->edges_sql, &r->cfg, &r->bad,
-		                                 link_sink_progress, &ps)) != FG_OK)
-			return rc;
-		if ((rc = fg_ingest_users_sqlite(r->input_db, r->users_sql, &r->cfg, &r->bad,
-		                                 fg_linkset_user_sink, ls)) != FG_OK)
-			return rc;
-	}
-	fg_log_progress_end();
-	return FG_OK;
-}
-
-static int alloc_arrays(fg_run *r)
-{
-	const fg_graph *g = r->g;
-	size_t nv = (size_t)g->n_users + g->n_entities;
-
-	if (nv == 0)
-		nv = 1;
-	r->comp = fg_mallocarray(nv, sizeof(*r->comp));
-	r->ring = fg_mallocarray(g->n_users ? g->n_users : 1, sizeof(*r->ring));
-	r->risk = fg_calloc(nv, sizeof(*r->risk));
-	r->dist = fg_mallocarray(nv, sizeof(*r->dist));
-	r->nearest = fg_mallocarray(nv, sizeof(*r->nearest));
-	r->holdout = fg_calloc(g->n_users ? g->n_users : 1, 1);
-	r->seeds = fg_mallocarray(g->n_users ? g->n_users : 1, sizeof(*r->seeds));
-	if (!r->comp || !r->ring || !r->risk || !r->dist || !r->nearest || !r->holdout || !r->seeds)
-		return fg_error_set(FG_ENOMEM, "out of memory for the kernels' output (%zu vertices)", nv);
-	return FG_OK;
-}
-
-/* Keep the first n entries of a per-vertex array (a failed shrink keeps it whole). */
-static void shrink_to_users(uint32_t **a, uint32_t n)
-{
-	uint32_t *p = fg_reallocarray(*a, n ? n : 1, sizeof(**a));
-
-	if (p)
-		*a = p;
-}
-
-static void print_top(const fg_run *r)
-{
-	const fg_scores *s = r->scores;
-	uint32_t *order, n = s->n_rings, shown;
-
-	if (r->top <= 0)
+	if (top <= 0)
 		return;
+	(void)fg_run_seeds(r, &n_seeds, NULL, NULL);
 	order = fg_mallocarray(n ? n : 1, sizeof(*order));
 	if (!order)
 		return;
 	for (uint32_t i = 0; i < n; i++)
 		order[i] = i;
-	/* insertion of the top r->top by score (ties: ring id) without sorting everything */
+	/* insertion of the top top by score (ties: ring id) without sorting everything */
 	shown = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t k = order[i], j;
-		if (shown < (uint32_t)r->top)
+		if (shown < (uint32_t)top)
 			shown++;
 		else if (!(s->rings[k].score > s->rings[order[shown - 1]].score))
 			continue;
@@ -411,192 +303,51 @@ static void print_top(const fg_run *r)
 		order[j] = k;
 	}
 	printf("run %lld: %u users, %u entities, %llu links, %u hubs, %u seeds, %u rings\n",
-	       (long long)r->run_id, r->g->n_users, r->g->n_entities,
-	       (unsigned long long)r->g->n_links, r->g->n_hubs, r->g->n_seeds, n);
+	       (long long)fg_run_id(r), g->n_users, g->n_entities,
+	       (unsigned long long)g->n_links, g->n_hubs, n_seeds, n);
 	if (shown) {
 		printf("%-4s %-8s %-7s %5s %5s %5s %5s %5s %6s  %s\n", "rank", "ring_key", "status",
 		       "users", "seeds", "cards", "devs", "addrs", "score", "first member");
 		for (uint32_t i = 0; i < shown; i++) {
 			const fg_group_score *gs = &s->rings[order[i]];
-			const fg_ring_track *t = &r->track.rings[order[i]];
-			printf("%-4u %-8s %-7s %5u %5u %5u %5u %5u %6.3f  %s\n", i + 1, t->key, t->status,
+			const fg_ring_track *t = &tr->rings[order[i]];
+			printf("%-4u %-8s %-7s %5u %5u %5u %5u %5u %6.3f  %s\n", i + 1, t->key, fg_ring_status_name(t->status),
 			       gs->n_users, gs->n_seeds, gs->n_by_class[FG_KC_CARD],
 			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], gs->score,
-			       r->g->user_id[gs->id]);
+			       g->user_id[gs->id]);
 		}
 	}
 	fg_free(order);
 }
 
-static void run_free(fg_run *r)
-{
-	fg_free(r->comp);
-	fg_free(r->ring);
-	fg_free(r->risk);
-	fg_free(r->dist);
-	fg_free(r->nearest);
-	fg_free(r->holdout);
-	fg_free(r->seeds);
-	fg_scores_free(&r->scores);
-	fg_track_result_free(&r->track);
-	fg_free(r->prev_rings);
-	fg_graph_free(&r->g);
-	fg_store_close(&r->store);
-}
-
 int fg_cmd_run(int argc, char **argv)
 {
-	fg_run run, *r = &run;
-	fg_linkset *ls = NULL;
-	char *params = NULL;
-	double t0, t_start = fg_clock();
-	int rc;
+	fg_run_opts opts;
+	fg_run *r = NULL;
+	int rc, top = 10, exit_code;
 
-	memset(r, 0, sizeof(*r));
-	fg_config_init(&r->cfg);
-	r->top = 10;
-	rc = parse_args(r, argc, argv);
+	fg_run_opts_init(&opts);
+	rc = parse_args(&opts, &top, argc, argv);
 	if (rc == 1) {
 		usage(stdout);
 		return FG_EXIT_OK;
 	}
 	if (rc != FG_OK)
 		return fg_cli_fail(rc);
-	fg_par_set_threads(r->cfg.threads);
-
-	/* Open the results first: a busy or unwritable database fails before any work. */
-	if ((rc = fg_config_to_json(&params, &r->cfg)) != FG_OK ||
-	    (rc = fg_store_open(&r->store, r->db_path, FG_STORE_WRITE)) != FG_OK ||
-	    (rc = fg_store_run_begin(r->store, &r->run_id, params, fg_par_threads())) != FG_OK)
-		goto cleanup;
-	fg_log_info("run %lld on %s, %d thread%s", (long long)r->run_id, r->db_path,
-	            fg_par_threads(), fg_par_threads() == 1 ? "" : "s");
-
-	/* ingest */
-	t0 = fg_clock();
-	if ((rc = fg_linkset_new(&ls, &r->cfg)) != FG_OK || (rc = ingest(r, ls)) != FG_OK)
-		goto cleanup;
-	phase_done(r, PH_INGEST, t0, "%llu rows, %llu bad, %llu outside the window",
-	           (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
-	           (unsigned long long)r->bad.rows_filtered);
-	if (r->bad.total)
-		fg_badrows_report(&r->bad);
-
-	/* graph */
-	t0 = fg_clock();
-	if ((rc = fg_graph_build(&r->g, ls, &r->cfg)) != FG_OK)
-		goto cleanup;
-	fg_linkset_free(&ls);
-	phase_done(r, PH_BUILD, t0, "%u users, %u entities, %llu links (%llu user-user), %u hubs, %llu arcs",
-	           r->g->n_users, r->g->n_entities, (unsigned long long)r->g->n_links,
-	           (unsigned long long)r->g->n_user_links, r->g->n_hubs, (unsigned long long)r->g->g.m);
-	if ((rc = alloc_arrays(r)) != FG_OK)
-		goto cleanup;
-
-	/* seeds, with the held-out ones removed from the kernels' view */
-	for (uint32_t u = 0; u < r->g->n_users; u++) {
-		if (r->g->user_label[u] != FG_LABEL_FRAUD)
-			continue;
-		if (r->cfg.holdout > 0.0 && holdout_coin(r->g->user_id[u], r->cfg.holdout_seed) < r->cfg.holdout) {
-			r->holdout[u] = 1;
-			r->g->user_label[u] = FG_LABEL_UNKNOWN;
-			r->g->n_seeds--;
-			continue;
-		}
-		r->seeds[r->n_seeds++] = u;
+	rc = fg_run_open(&r, &opts);
+	if (rc == FG_OK)
+		rc = fg_run_all(r);
+	if (rc == FG_OK) {
+		print_top(r, top);
+		fg_run_close(&r);
+		return FG_EXIT_OK;
 	}
-
-	t0 = fg_clock();
-	if ((rc = fg_cc(r->comp, &r->g->g)) != FG_OK)
-		goto cleanup;
-	phase_done(r, PH_COMPONENTS, t0, "%llu arcs", (unsigned long long)r->g->g.m);
-
-	t0 = fg_clock();
-	{
-		fg_rings_stats st;
-		if ((rc = fg_rings(r->ring, r->g, r->cfg.lpa_max_iter, &st)) != FG_OK)
-			goto cleanup;
-		r->lpa_iterations = st.iterations;
-		phase_done(r, PH_RINGS, t0, "%d sweeps, %s", st.iterations,
-		           st.converged ? "converged" : "stopped at the cap");
-	}
-
-	t0 = fg_clock();
-	{
-		fg_risk_stats st;
-		if ((rc = fg_risk(r->risk, r->g, r->seeds, r->n_seeds, r->cfg.risk_damping,
-		                  r->cfg.risk_tol, r->cfg.risk_max_iter, &st)) != FG_OK)
-			goto cleanup;
-		r->risk_iterations = st.iterations;
-		phase_done(r, PH_RISK, t0, "%u seeds, %d iterations, L1 change %.3g", r->n_seeds,
-		           st.iterations, st.last_delta);
-	}
-
-	t0 = fg_clock();
-	if ((rc = fg_bfs_multi(r->dist, NULL, r->nearest, &r->g->g, r->seeds, r->n_seeds)) != FG_OK)
-		goto cleanup;
-	/* Only the users' hops and nearest seeds are written: drop the entities' part. */
-	shrink_to_users(&r->dist, r->g->n_users);
-	shrink_to_users(&r->nearest, r->g->n_users);
-	phase_done(r, PH_EVIDENCE, t0, "nearest seed for every reachable user");
-
-	t0 = fg_clock();
-	if ((rc = fg_score_compute(&r->scores, r->g, &r->cfg, r->comp, r->ring, r->risk)) != FG_OK ||
-	    (rc = fg_run_track(r)) != FG_OK)
-		goto cleanup;
-	phase_done(r, PH_SCORING, t0, "%u rings (%u new, %u grown, %u merged, %u split, %u dissolved), "
-	           "%u components of 2+ users", r->scores->n_rings, r->track.n_new, r->track.n_grown,
-	           r->track.n_merged, r->track.n_split, r->track.n_dissolved, r->scores->n_comps);
-
-	/*
-	 * The write-back reads the links, ids and per-vertex results, not the CSR:
-	 * hand its memory back before SQLite's page cache grows.
-	 */
-	fg_csr_free(&r->g->g);
-
-	t0 = fg_clock();
-	if ((rc = fg_run_write(r)) != FG_OK)
-		goto cleanup;
-	r->t[PH_WRITE] = fg_clock() - t0;
-	{
-		double total = fg_clock() - t_start;
-		uint64_t rss = fg_peak_rss();
-		fg_store_run_set_double(r->store, "t_write", r->t[PH_WRITE]);
-		fg_store_run_set_double(r->store, "t_total", total);
-		fg_store_run_set_int(r->store, "peak_rss", (int64_t)rss);
-		fg_store_run_set_double(r->store, "bytes_per_link",
-		                        r->g->n_links ? (double)rss / (double)r->g->n_links : 0.0);
-	}
-	fg_fault_point("before-commit");
-	if ((rc = fg_store_run_commit(r->store, r->cfg.keep_runs)) != FG_OK)
-		goto cleanup;
-	fg_fault_point("after-commit");
-	phase_done(r, PH_WRITE, t0, "committed run %lld, output digest %s", (long long)r->run_id,
-	           r->output_digest);
-	fg_log_info("total      %7.2f s  peak memory %.1f MiB (%.0f bytes per link)",
-	            fg_clock() - t_start, (double)fg_peak_rss() / 1048576.0,
-	            r->g->n_links ? (double)fg_peak_rss() / (double)r->g->n_links : 0.0);
-	print_top(r);
-
-cleanup:
-	if (rc != FG_OK) {
-		int exit_code;
-		/* Report first: the rollback below may overwrite the message. */
-		exit_code = fg_cli_fail(rc);
-		if (rc == FG_EDATA && r->bad.total)
-			fg_badrows_report(&r->bad);
-		if (r->store)
-			fg_store_run_rollback(r->store);
-		if (rc != FG_EBUSY && r->store)
-			fg_log_error("nothing of this run was stored; earlier runs in %s are unchanged",
-			             r->db_path);
-		fg_linkset_free(&ls);
-		fg_free(params);
-		run_free(r);
-		return exit_code;
-	}
-	fg_linkset_free(&ls);
-	fg_free(params);
-	run_free(r);
-	return FG_EXIT_OK;
+	/* Report first: the rollback in fg_run_close may overwrite the message. */
+	exit_code = fg_cli_fail(rc);
+	if (rc == FG_EDATA && r && fg_run_bad_rows(r)->total)
+		fg_badrows_report(fg_run_bad_rows(r));
+	if (fg_run_close(&r) && rc != FG_EBUSY)
+		fg_log_error("nothing of this run was stored; earlier runs in %s are unchanged",
+		             opts.db_path);
+	return exit_code;
 }
