@@ -57,10 +57,6 @@
 #include <math.h>
 #include <string.h>
 
-#if !FG_HAVE_OPENMP
-#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* the omp pragmas: serial build */
-#endif
-
 /* Working arrays of one run; all NULL or all allocated. */
 typedef struct risk_work {
 	uint64_t n, nb; /* vertices, blocks of the active list */
