@@ -8,252 +8,200 @@
 #include "fg_alloc.h"
 #include "fg_error.h"
 #include "fg_log.h"
+#include "fg_opt.h"
 #include "fg_run.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-	"usage: fraudgraph run --db RESULTS.db --edges FILE [--edges FILE ...] [--users FILE ...]\n"
-	"       fraudgraph run --db RESULTS.db --input SOURCE.db [--edges-sql SQL] [--users-sql SQL]\n"
-	"\n"
-	"The nightly job: loads user-entity and user-user links, finds components and rings,\n"
-	"spreads risk from known-fraud seeds, scores rings and users, and writes one new run\n"
-	"to RESULTS.db in a single transaction (all or nothing).\n"
-	"\n"
-	"Inputs:\n"
-	"  --edges FILE        links CSV (user_id, kind, value [, seen_at]); '-' is stdin; repeatable\n"
-	"  --users FILE        users CSV (user_id [, created_at, label]); repeatable\n"
-	"  --input DB          read tables `edges` and `users` from a SQLite file (read-only)\n"
-	"  --edges-sql SQL     read-only query on --input returning the edges columns by name\n"
-	"  --users-sql SQL     read-only query on --input returning the users columns by name\n"
-	"  --since DATE        keep links seen at or after DATE (unix seconds or ISO-8601)\n"
-	"  --window DAYS       keep links seen in the last DAYS days before --as-of (default: now)\n"
-	"  --as-of DATE        the reference time of --window (for reproducible reruns)\n"
-	"  --max-bad-rows N    fail (exit 3) past N bad rows in total (default 1000)\n"
-	"  --strict            fail (exit 3) on the first bad row\n"
-	"  --max-field N       longest accepted field in bytes (default 4096)\n"
-	"\n"
-	"Graph and scoring:\n"
-	"  --max-share KIND=N  hub cap: an entity of KIND shared by more than N users is a hub\n"
-	"                      (defaults: card 20, bank 20, email 20, phone 20, device 30,\n"
-	"                      address 50, ip 100, other kinds 50); repeatable\n"
-	"  --kind-weight KIND=W  sharing weight (defaults: card 3, bank 3, email 2.5, phone 2.5,\n"
-	"                      device 2, address 1.5, ip 1, other 1); repeatable\n"
-	"  --relations LIST    kinds that are user-user links (default user,referral,transfer,order)\n"
-	"  --relation-weight W weight of a user-user link (default 2)\n"
-	"  --lpa-max-iter N    ring finder sweep cap (default 30)\n"
-	"  --damping D         risk walk: probability of following a link (default 0.85)\n"
-	"  --risk-tol T        risk: stop when the L1 change is below T (default 1e-8)\n"
-	"  --risk-max-iter N   risk: iteration cap (default 200)\n"
-	"  --smoothing K       seed-rate smoothing (seeds + K*base)/(users + K) (default 10)\n"
-	"  --holdout F         hold a fraction F of seeds out of the kernels (for evaluate)\n"
-	"  --holdout-seed S    which seeds are held out (default 1)\n"
-	"\n"
-	"Output:\n"
-	"  --db FILE           the results database (created if missing)\n"
-	"  --keep-runs N       keep only the newest N runs (default 0: keep all)\n"
-	"  --top N             print the top N rings on stdout at the end (default 10, 0: none)\n"
-	"  --threads N         OpenMP threads (default: all cores); results do not depend on it\n"
-	"  --quiet             no progress on stderr (errors and warnings still shown)\n"
-	"  --help              this text\n"
-	"\n%s", fg_cli_exit_codes);
-}
-
 enum {
-	OPT_DB = 256, OPT_EDGES, OPT_USERS, OPT_INPUT, OPT_EDGES_SQL, OPT_USERS_SQL, OPT_SINCE,
+	OPT_DB = 1, OPT_EDGES, OPT_USERS, OPT_INPUT, OPT_EDGES_SQL, OPT_USERS_SQL, OPT_SINCE,
 	OPT_WINDOW, OPT_AS_OF, OPT_MAX_BAD, OPT_STRICT, OPT_MAX_FIELD, OPT_MAX_SHARE,
 	OPT_KIND_WEIGHT, OPT_RELATIONS, OPT_REL_WEIGHT, OPT_LPA_ITER, OPT_DAMPING, OPT_RISK_TOL,
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
-	OPT_THREADS, OPT_QUIET, OPT_HELP,
+	OPT_THREADS, OPT_QUIET,
 };
 
-static const struct option long_opts[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "edges", required_argument, NULL, OPT_EDGES },
-	{ "users", required_argument, NULL, OPT_USERS },
-	{ "input", required_argument, NULL, OPT_INPUT },
-	{ "edges-sql", required_argument, NULL, OPT_EDGES_SQL },
-	{ "users-sql", required_argument, NULL, OPT_USERS_SQL },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "as-of", required_argument, NULL, OPT_AS_OF },
-	{ "max-bad-rows", required_argument, NULL, OPT_MAX_BAD },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "max-field", required_argument, NULL, OPT_MAX_FIELD },
-	{ "max-share", required_argument, NULL, OPT_MAX_SHARE },
-	{ "kind-weight", required_argument, NULL, OPT_KIND_WEIGHT },
-	{ "relations", required_argument, NULL, OPT_RELATIONS },
-	{ "relation-weight", required_argument, NULL, OPT_REL_WEIGHT },
-	{ "lpa-max-iter", required_argument, NULL, OPT_LPA_ITER },
-	{ "damping", required_argument, NULL, OPT_DAMPING },
-	{ "risk-tol", required_argument, NULL, OPT_RISK_TOL },
-	{ "risk-max-iter", required_argument, NULL, OPT_RISK_ITER },
-	{ "smoothing", required_argument, NULL, OPT_SMOOTHING },
-	{ "holdout", required_argument, NULL, OPT_HOLDOUT },
-	{ "holdout-seed", required_argument, NULL, OPT_HOLDOUT_SEED },
-	{ "keep-runs", required_argument, NULL, OPT_KEEP },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const fg_opt_spec opts[] = {
+	{ FG_OPT_SECTION, "Inputs:", 0, NULL, NULL, NULL },
+	{ FG_OPT_VALUE, "edges", OPT_EDGES, "FILE",
+	  "links CSV (user_id, kind, value [, seen_at]); '-' is stdin; repeatable", NULL },
+	{ FG_OPT_VALUE, "users", OPT_USERS, "FILE", "users CSV (user_id [, created_at, label]); repeatable",
+	  NULL },
+	{ FG_OPT_VALUE, "input", OPT_INPUT, "DB", "read tables `edges` and `users` from a SQLite file (read-only)",
+	  NULL },
+	{ FG_OPT_VALUE, "edges-sql", OPT_EDGES_SQL, "SQL",
+	  "read-only query on --input returning the edges columns by name", NULL },
+	{ FG_OPT_VALUE, "users-sql", OPT_USERS_SQL, "SQL",
+	  "read-only query on --input returning the users columns by name", NULL },
+	{ FG_OPT_VALUE, "since", OPT_SINCE, "DATE", "keep links seen at or after DATE (unix seconds or ISO-8601)",
+	  NULL },
+	{ FG_OPT_VALUE, "window", OPT_WINDOW, "DAYS", "keep links seen in the last DAYS days before --as-of",
+	  NULL },
+	{ FG_OPT_VALUE, "as-of", OPT_AS_OF, "DATE", "the reference time of --window (for reproducible reruns)",
+	  "now" },
+	{ FG_OPT_VALUE, "max-bad-rows", OPT_MAX_BAD, "N", "fail (exit 3) past N bad rows in total", "1000" },
+	{ FG_OPT_SWITCH, "strict", OPT_STRICT, NULL, "fail (exit 3) on the first bad row", NULL },
+	{ FG_OPT_VALUE, "max-field", OPT_MAX_FIELD, "N", "longest accepted field in bytes", "4096" },
+	{ FG_OPT_SECTION, "Graph and scoring:", 0, NULL, NULL, NULL },
+	{ FG_OPT_VALUE, "max-share", OPT_MAX_SHARE, "KIND=N",
+	  "hub cap: an entity of KIND shared by more than N users is a hub\n"
+	  "(defaults: card 20, bank 20, email 20, phone 20, device 30,\n"
+	  "address 50, ip 100, other kinds 50); repeatable", NULL },
+	{ FG_OPT_VALUE, "kind-weight", OPT_KIND_WEIGHT, "KIND=W",
+	  "sharing weight (defaults: card 3, bank 3, email 2.5, phone 2.5,\n"
+	  "device 2, address 1.5, ip 1, other 1); repeatable", NULL },
+	{ FG_OPT_VALUE, "relations", OPT_RELATIONS, "LIST", "kinds that are user-user links",
+	  "user,referral,transfer,order" },
+	{ FG_OPT_VALUE, "relation-weight", OPT_REL_WEIGHT, "W", "weight of a user-user link", "2" },
+	{ FG_OPT_VALUE, "lpa-max-iter", OPT_LPA_ITER, "N", "ring finder sweep cap", "30" },
+	{ FG_OPT_VALUE, "damping", OPT_DAMPING, "D", "risk walk: probability of following a link", "0.85" },
+	{ FG_OPT_VALUE, "risk-tol", OPT_RISK_TOL, "T", "risk: stop when the L1 change is below T", "1e-8" },
+	{ FG_OPT_VALUE, "risk-max-iter", OPT_RISK_ITER, "N", "risk: iteration cap", "200" },
+	{ FG_OPT_VALUE, "smoothing", OPT_SMOOTHING, "K", "seed-rate smoothing (seeds + K*base)/(users + K)",
+	  "10" },
+	{ FG_OPT_VALUE, "holdout", OPT_HOLDOUT, "F", "hold a fraction F of seeds out of the kernels (for evaluate)",
+	  NULL },
+	{ FG_OPT_VALUE, "holdout-seed", OPT_HOLDOUT_SEED, "S", "which seeds are held out", "1" },
+	{ FG_OPT_SECTION, "Output:", 0, NULL, NULL, NULL },
+	{ FG_OPT_VALUE, "db", OPT_DB, "FILE", "the results database (created if missing)", NULL },
+	{ FG_OPT_VALUE, "keep-runs", OPT_KEEP, "N", "keep only the newest N runs", "0: keep all" },
+	{ FG_OPT_VALUE, "top", OPT_TOP, "N", "print the top N rings on stdout at the end", "10, 0: none" },
+	{ FG_OPT_VALUE, "threads", OPT_THREADS, "N", "OpenMP threads; results do not depend on it",
+	  "all cores" },
+	{ FG_OPT_SWITCH, "quiet", OPT_QUIET, NULL, "no progress on stderr (errors and warnings still shown)",
+	  NULL },
+	{ FG_OPT_END, NULL, 0, NULL, NULL, NULL },
 };
 
-static int parse_u64(uint64_t *out, const char *opt, const char *s, uint64_t lo, uint64_t hi)
+static void help(FILE *f)
 {
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return fg_error_set(FG_EUSAGE, "--%s expects an integer, got '%s'", opt, s ? s : "");
-	v = strtoull(s, &end, 10);
-	if (*end || v < lo || v > hi)
-		return fg_error_set(FG_EUSAGE, "--%s expects an integer in [%llu, %llu], got '%s'", opt,
-		                    (unsigned long long)lo, (unsigned long long)hi, s);
-	*out = v;
-	return FG_OK;
-}
-
-static int parse_dbl(double *out, const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	v = strtod(s, &end);
-	if (!*s || *end || !(v >= lo && v <= hi))
-		return fg_error_set(FG_EUSAGE, "--%s expects a number in [%g, %g], got '%s'", opt, lo, hi, s);
-	*out = v;
-	return FG_OK;
+	fg_opt_help(f,
+	        "usage: fraudgraph run --db RESULTS.db --edges FILE [--edges FILE ...] [--users FILE ...]\n"
+	        "       fraudgraph run --db RESULTS.db --input SOURCE.db [--edges-sql SQL] [--users-sql SQL]",
+	        "The nightly job: loads user-entity and user-user links, finds components and rings,\n"
+	        "spreads risk from known-fraud seeds, scores rings and users, and writes one new run\n"
+	        "to RESULTS.db in a single transaction (all or nothing).",
+	        opts);
 }
 
 /* Parse the command line into r and *top; returns FG_OK, FG_EUSAGE, or 1 for --help. */
 static int parse_args(fg_run_opts *r, int *top, int argc, char **argv)
 {
+	fg_opt_parser p;
 	uint64_t u = 0;
-	int c, rc = FG_OK;
+	int rc = FG_OK;
 	int64_t window_days = -1, as_of = FG_TIME_NONE;
 	bool have_since = false;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_DB: r->db_path = optarg; break;
+	fg_opt_init(&p, "run", opts, argc, argv);
+	while ((rc = fg_opt_next(&p)) > 0) {
+		const char *v = p.value;
+		switch (p.id) {
+		case FG_OPT_HELP: return 1;
+		case OPT_DB: r->db_path = v; break;
 		case OPT_EDGES:
 			if (r->n_edges >= FG_RUN_MAX_INPUTS)
 				return fg_error_set(FG_EUSAGE, "too many --edges (max %d)", FG_RUN_MAX_INPUTS);
-			r->edges[r->n_edges++] = optarg;
+			r->edges[r->n_edges++] = v;
 			break;
 		case OPT_USERS:
 			if (r->n_users_files >= FG_RUN_MAX_INPUTS)
 				return fg_error_set(FG_EUSAGE, "too many --users (max %d)", FG_RUN_MAX_INPUTS);
-			r->users[r->n_users_files++] = optarg;
+			r->users[r->n_users_files++] = v;
 			break;
-		case OPT_INPUT: r->input_db = optarg; break;
-		case OPT_EDGES_SQL: r->edges_sql = optarg; break;
-		case OPT_USERS_SQL: r->users_sql = optarg; break;
+		case OPT_INPUT: r->input_db = v; break;
+		case OPT_EDGES_SQL: r->edges_sql = v; break;
+		case OPT_USERS_SQL: r->users_sql = v; break;
 		case OPT_SINCE:
-			if (fg_parse_time(&r->cfg.since, optarg, strlen(optarg)) != 0)
-				return fg_error_set(FG_EUSAGE, "--since: cannot parse time '%s'", optarg);
+			if (fg_parse_time(&r->cfg.since, v, strlen(v)) != 0)
+				return fg_error_set(FG_EUSAGE, "--since: cannot parse time '%s'", v);
 			have_since = true;
 			break;
 		case OPT_WINDOW:
-			if ((rc = parse_u64(&u, "window", optarg, 1, 100000)) != FG_OK)
+			if ((rc = fg_opt_u64(&u, &p, 1, 100000)) != FG_OK)
 				return rc;
 			window_days = (int64_t)u;
 			break;
 		case OPT_AS_OF:
-			if (fg_parse_time(&as_of, optarg, strlen(optarg)) != 0)
-				return fg_error_set(FG_EUSAGE, "--as-of: cannot parse time '%s'", optarg);
+			if (fg_parse_time(&as_of, v, strlen(v)) != 0)
+				return fg_error_set(FG_EUSAGE, "--as-of: cannot parse time '%s'", v);
 			break;
 		case OPT_MAX_BAD:
-			if ((rc = parse_u64(&r->cfg.max_bad_rows, "max-bad-rows", optarg, 0, UINT64_MAX)) != FG_OK)
+			if ((rc = fg_opt_u64(&r->cfg.max_bad_rows, &p, 0, UINT64_MAX)) != FG_OK)
 				return rc;
 			break;
 		case OPT_STRICT: r->cfg.strict = true; break;
 		case OPT_MAX_FIELD:
-			if ((rc = parse_u64(&u, "max-field", optarg, 16, 1u << 24)) != FG_OK)
+			if ((rc = fg_opt_u64(&u, &p, 16, 1u << 24)) != FG_OK)
 				return rc;
 			r->cfg.max_field_len = (uint32_t)u;
 			break;
 		case OPT_MAX_SHARE:
-			if ((rc = fg_config_set_max_share(&r->cfg, optarg)) != FG_OK)
+			if ((rc = fg_config_set_max_share(&r->cfg, v)) != FG_OK)
 				return rc;
 			break;
 		case OPT_KIND_WEIGHT:
-			if ((rc = fg_config_set_weight(&r->cfg, optarg)) != FG_OK)
+			if ((rc = fg_config_set_weight(&r->cfg, v)) != FG_OK)
 				return rc;
 			break;
 		case OPT_RELATIONS:
-			if ((rc = fg_config_set_relations(&r->cfg, optarg)) != FG_OK)
+			if ((rc = fg_config_set_relations(&r->cfg, v)) != FG_OK)
 				return rc;
 			break;
 		case OPT_REL_WEIGHT:
-			if ((rc = parse_dbl(&r->cfg.relation_weight, "relation-weight", optarg, 1e-6, 1e6)) != FG_OK)
+			if ((rc = fg_opt_double(&r->cfg.relation_weight, &p, 1e-6, 1e6)) != FG_OK)
 				return rc;
 			break;
 		case OPT_LPA_ITER:
-			if ((rc = parse_u64(&u, "lpa-max-iter", optarg, 1, 10000)) != FG_OK)
+			if ((rc = fg_opt_int(&r->cfg.lpa_max_iter, &p, 1, 10000)) != FG_OK)
 				return rc;
-			r->cfg.lpa_max_iter = (int)u;
 			break;
 		case OPT_DAMPING:
-			if ((rc = parse_dbl(&r->cfg.risk_damping, "damping", optarg, 0.0, 0.999)) != FG_OK)
+			if ((rc = fg_opt_double(&r->cfg.risk_damping, &p, 0.0, 0.999)) != FG_OK)
 				return rc;
 			break;
 		case OPT_RISK_TOL:
-			if ((rc = parse_dbl(&r->cfg.risk_tol, "risk-tol", optarg, 0.0, 1.0)) != FG_OK)
+			if ((rc = fg_opt_double(&r->cfg.risk_tol, &p, 0.0, 1.0)) != FG_OK)
 				return rc;
 			break;
 		case OPT_RISK_ITER:
-			if ((rc = parse_u64(&u, "risk-max-iter", optarg, 1, 100000)) != FG_OK)
+			if ((rc = fg_opt_int(&r->cfg.risk_max_iter, &p, 1, 100000)) != FG_OK)
 				return rc;
-			r->cfg.risk_max_iter = (int)u;
 			break;
 		case OPT_SMOOTHING:
-			if ((rc = parse_dbl(&r->cfg.smoothing_k, "smoothing", optarg, 0.0, 1e6)) != FG_OK)
+			if ((rc = fg_opt_double(&r->cfg.smoothing_k, &p, 0.0, 1e6)) != FG_OK)
 				return rc;
 			break;
 		case OPT_HOLDOUT:
-			if ((rc = parse_dbl(&r->cfg.holdout, "holdout", optarg, 0.0, 0.99)) != FG_OK)
+			if ((rc = fg_opt_double(&r->cfg.holdout, &p, 0.0, 0.99)) != FG_OK)
 				return rc;
 			break;
 		case OPT_HOLDOUT_SEED:
-			if ((rc = parse_u64(&r->cfg.holdout_seed, "holdout-seed", optarg, 0, UINT64_MAX)) != FG_OK)
+			if ((rc = fg_opt_u64(&r->cfg.holdout_seed, &p, 0, UINT64_MAX)) != FG_OK)
 				return rc;
 			break;
 		case OPT_KEEP:
-			if ((rc = parse_u64(&u, "keep-runs", optarg, 0, 1000000)) != FG_OK)
+			if ((rc = fg_opt_int(&r->cfg.keep_runs, &p, 0, 1000000)) != FG_OK)
 				return rc;
-			r->cfg.keep_runs = (int)u;
 			break;
 		case OPT_TOP:
-			if ((rc = parse_u64(&u, "top", optarg, 0, 100000)) != FG_OK)
+			if ((rc = fg_opt_int(top, &p, 0, 100000)) != FG_OK)
 				return rc;
-			*top = (int)u;
 			break;
 		case OPT_THREADS:
-			if ((rc = parse_u64(&u, "threads", optarg, 1, 1024)) != FG_OK)
+			if ((rc = fg_opt_int(&r->cfg.threads, &p, 1, 1024)) != FG_OK)
 				return rc;
-			r->cfg.threads = (int)u;
 			break;
 		case OPT_QUIET: fg_log_set_quiet(true); break;
-		case OPT_HELP: return 1;
-		case ':':
-			return fg_error_set(FG_EUSAGE, "option %s needs a value", argv[optind - 1]);
-		default:
-			return fg_error_set(FG_EUSAGE, "unknown option '%s' (see fraudgraph run --help)",
-			                    argv[optind - 1]);
+		default: /* FG_OPT_ARG */
+			return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", v);
 		}
 	}
-	if (optind < argc)
-		return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", argv[optind]);
+	if (rc < 0)
+		return rc;
 	if (!r->db_path)
 		return fg_error_set(FG_EUSAGE, "--db RESULTS.db is required (see fraudgraph run --help)");
 	if (!r->n_edges && !r->input_db)
@@ -322,19 +270,19 @@ static void print_top(const fg_run *r, int top)
 
 int fg_cmd_run(int argc, char **argv)
 {
-	fg_run_opts opts;
+	fg_run_opts ro;
 	fg_run *r = NULL;
 	int rc, top = 10, exit_code;
 
-	fg_run_opts_init(&opts);
-	rc = parse_args(&opts, &top, argc, argv);
+	fg_run_opts_init(&ro);
+	rc = parse_args(&ro, &top, argc, argv);
 	if (rc == 1) {
-		usage(stdout);
+		help(stdout);
 		return FG_EXIT_OK;
 	}
 	if (rc != FG_OK)
 		return fg_cli_fail(rc);
-	rc = fg_run_open(&r, &opts);
+	rc = fg_run_open(&r, &ro);
 	if (rc == FG_OK)
 		rc = fg_run_all(r);
 	if (rc == FG_OK) {
@@ -348,6 +296,6 @@ int fg_cmd_run(int argc, char **argv)
 		fg_badrows_report(fg_run_bad_rows(r));
 	if (fg_run_close(&r) && rc != FG_EBUSY)
 		fg_log_error("nothing of this run was stored; earlier runs in %s are unchanged",
-		             opts.db_path);
+		             ro.db_path);
 	return exit_code;
 }
