@@ -5,39 +5,48 @@
  * algorithms/fg_metrics (definitions in docs/operations.md, "Evaluate").
  */
 #include "fg_cli.h"
+#include "fg_opt.h"
 #include "tool_util.h"
 
 #include "fg_error.h"
 #include "fg_evaluate.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_DB = 1, OPT_TRUTH, OPT_RUN, OPT_K, OPT_SCORE, OPT_INCLUDE, OPT_JSON };
+
+static const fg_opt_spec opts[] = {
+	{ FG_OPT_VALUE, "db", OPT_DB, "PATH", "results database (required)", NULL },
+	{ FG_OPT_VALUE, "truth", OPT_TRUTH, "FILE", "truth CSV (required)", NULL },
+	{ FG_OPT_VALUE, "run", OPT_RUN, "ID", "run to evaluate", "the latest committed run" },
+	{ FG_OPT_VALUE, "k", OPT_K, "N", "cut-off for precision/recall at k", "100" },
+	{ FG_OPT_VALUE, "score", OPT_SCORE, "COLUMN",
+	  "the primary column: score, rule_score, risk, risk_norm\n(its figures are the top-level JSON keys)",
+	  "score" },
+	{ FG_OPT_SWITCH, "include-labelled", OPT_INCLUDE, NULL, "rank the labelled seeds too (the older view)",
+	  NULL },
+	{ FG_OPT_SWITCH, "json", OPT_JSON, NULL, "one JSON object instead of the table", NULL },
+	{ FG_OPT_END, NULL, 0, NULL, NULL, NULL },
+};
+
 static void help(void)
 {
-	printf("usage: fraudgraph evaluate --db RESULTS.db --truth FILE [--run ID] [--k N]\n"
-	       "                           [--score COLUMN] [--include-labelled] [--json]\n\n"
-	       "Detection quality of a run against a truth CSV (header: user_id and one of\n"
-	       "ring_id, label, role).  Positive: role in {ring, collusion} when a role column\n"
-	       "exists, else label in {fraud, chargeback, confirmed_fraud, 1, true, yes}, else\n"
-	       "ring_id non-empty (docs/operations.md).  By default only the hidden positives\n"
-	       "count: users labelled fraud in the run are left out of every ranking.\n"
-	       "Reports precision and recall at k and at the number of positives, average\n"
-	       "precision and ROC AUC for each score column side by side (score, rule_score\n"
-	       "when stored, risk = plain personalised PageRank), and ring recovery (best\n"
-	       "Jaccard per true ring).\n\n"
-	       "Options:\n"
-	       "  --db PATH            results database (required)\n"
-	       "  --truth FILE         truth CSV (required)\n"
-	       "  --run ID             run to evaluate (default: the latest committed run)\n"
-	       "  --k N                cut-off for precision/recall at k (default 100)\n"
-	       "  --score COLUMN       the primary column: score, rule_score, risk, risk_norm\n"
-	       "                       (default score; its figures are the top-level JSON keys)\n"
-	       "  --include-labelled   rank the labelled seeds too (the older view)\n"
-	       "  --json               one JSON object instead of the table\n"
-	       "  --help               this text\n\n%s",
-	       fg_cli_exit_codes);
+	fg_opt_help(stdout,
+	            "usage: fraudgraph evaluate --db RESULTS.db --truth FILE [--run ID] [--k N]\n"
+	            "                           [--score COLUMN] [--include-labelled] [--json]",
+	            "Detection quality of a run against a truth CSV (header: user_id and one of\n"
+	            "ring_id, label, role).  Positive: role in {ring, collusion} when a role column\n"
+	            "exists, else label in {fraud, chargeback, confirmed_fraud, 1, true, yes}, else\n"
+	            "ring_id non-empty (docs/operations.md).  By default only the hidden positives\n"
+	            "count: users labelled fraud in the run are left out of every ranking.\n"
+	            "Reports precision and recall at k and at the number of positives, average\n"
+	            "precision and ROC AUC for each score column side by side (score, rule_score\n"
+	            "when stored, risk = plain personalised PageRank), and ring recovery (best\n"
+	            "Jaccard per true ring).",
+	            opts);
 }
 
 static void num(fg_sbuf *o, double v, bool json)
@@ -222,7 +231,9 @@ cleanup:
 
 int fg_cmd_evaluate(int argc, char **argv)
 {
-	const char *db_path = NULL, *truth_path = NULL, *run_arg = NULL, *k_arg = NULL;
+	const char *db_path = NULL, *truth_path = NULL, *run_arg = NULL;
+	fg_opt_parser op;
+	uint64_t k = 0;
 	fg_eval_params p = { .k = 100 };
 	bool json = false;
 	sqlite3 *db = NULL;
@@ -231,41 +242,30 @@ int fg_cmd_evaluate(int argc, char **argv)
 	int64_t run_id = 0;
 	int rc = FG_OK;
 
-	for (int i = 1; i < argc; i++) {
-		int r;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			help();
-			return FG_EXIT_OK;
+	fg_opt_init(&op, "evaluate", opts, argc, argv);
+	while ((rc = fg_opt_next(&op)) > 0) {
+		switch (op.id) {
+		case FG_OPT_HELP: help(); return FG_EXIT_OK;
+		case OPT_DB: db_path = op.value; break;
+		case OPT_TRUTH: truth_path = op.value; break;
+		case OPT_RUN: run_arg = op.value; break;
+		case OPT_SCORE: p.score = op.value; break;
+		case OPT_INCLUDE: p.include_labelled = true; break;
+		case OPT_JSON: json = true; break;
+		case OPT_K:
+			if ((rc = fg_opt_u64(&k, &op, 1, INT64_MAX)))
+				return fg_cli_fail(rc);
+			p.k = (int64_t)k;
+			break;
+		default:
+			return fg_cli_fail(fg_error_set(FG_EUSAGE, "evaluate: unexpected argument '%s' (see --help)",
+			                                op.value));
 		}
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-			continue;
-		}
-		if (!strcmp(argv[i], "--include-labelled")) {
-			p.include_labelled = true;
-			continue;
-		}
-		if ((r = fg_tool_opt(&db_path, argc, argv, &i, "--db")) ||
-		    (r = fg_tool_opt(&truth_path, argc, argv, &i, "--truth")) ||
-		    (r = fg_tool_opt(&run_arg, argc, argv, &i, "--run")) ||
-		    (r = fg_tool_opt(&p.score, argc, argv, &i, "--score")) ||
-		    (r = fg_tool_opt(&k_arg, argc, argv, &i, "--k"))) {
-			if (r < 0)
-				return fg_cli_fail(r);
-			continue;
-		}
-		return fg_cli_fail(fg_error_set(FG_EUSAGE, "evaluate: unexpected argument '%s' (see --help)",
-		                                argv[i]));
 	}
+	if (rc < 0)
+		return fg_cli_fail(rc);
 	if (!db_path || !truth_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "evaluate: --db and --truth are required (see --help)"));
-	if (k_arg) {
-		rc = fg_tool_parse_i64(&p.k, k_arg, "--k");
-		if (rc)
-			return fg_cli_fail(rc);
-		if (p.k < 1)
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "--k: %s is not a positive number", k_arg));
-	}
 	rc = fg_tool_db_open(&db, db_path);
 	if (!rc)
 		rc = fg_tool_run_resolve(&run_id, db, run_arg, db_path);

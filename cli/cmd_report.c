@@ -6,6 +6,7 @@
  * in docs/operations.md, "Report and drift").
  */
 #include "fg_cli.h"
+#include "fg_opt.h"
 #include "tool_util.h"
 
 #include "fg_error.h"
@@ -379,27 +380,34 @@ cleanup:
 	return rc;
 }
 
+enum { OPT_DB = 1, OPT_RUN, OPT_JSON, OPT_FAIL };
+
+static const fg_opt_spec opts[] = {
+	{ FG_OPT_VALUE, "db", OPT_DB, "PATH", "results database (required)", NULL },
+	{ FG_OPT_VALUE, "run", OPT_RUN, "ID", "run to report", "the latest committed run" },
+	{ FG_OPT_SWITCH, "json", OPT_JSON, NULL, "one JSON object instead of text (docs/operations.md)", NULL },
+	{ FG_OPT_VALUE, "fail-on-drift", OPT_FAIL, "PSI",
+	  "exit 5 after printing when a check finds a change\n(a PSI above this value, or another check above its"
+	  " limit)",
+	  NULL },
+	{ FG_OPT_END, NULL, 0, NULL, NULL, NULL },
+};
+
 static void help(void)
 {
-	printf("usage: fraudgraph report --db RESULTS.db [--run ID] [--json] [--fail-on-drift PSI]\n\n"
-	       "A run at a glance (counts, phase times, bad rows, hubs, seeds, rings by size and\n"
-	       "score, the top rings) and a drift verdict against the previous committed run:\n"
-	       "PSI of user scores, ring sizes and hubs per kind (judged only with enough items),\n"
-	       "links and users volume, share of rings dissolved, seeds lost, hub share of links,\n"
-	       "each with a documented limit (docs/operations.md, \"Report and drift\").\n\n"
-	       "Options:\n"
-	       "  --db PATH            results database (required)\n"
-	       "  --run ID             run to report (default: the latest committed run)\n"
-	       "  --json               one JSON object instead of text (docs/operations.md)\n"
-	       "  --fail-on-drift PSI  exit 5 after printing when a check finds a change (PSI\n"
-	       "                       above this value, or another check above its limit)\n"
-	       "  --help               this text\n\n%s",
-	       fg_cli_exit_codes);
+	fg_opt_help(stdout, "usage: fraudgraph report --db RESULTS.db [--run ID] [--json] [--fail-on-drift PSI]",
+	            "A run at a glance (counts, phase times, bad rows, hubs, seeds, rings by size and\n"
+	            "score, the top rings) and a drift verdict against the previous committed run:\n"
+	            "PSI of user scores, ring sizes and hubs per kind (judged only with enough items),\n"
+	            "links and users volume, share of rings dissolved, seeds lost, hub share of links,\n"
+	            "each with a documented limit (docs/operations.md, \"Report and drift\").",
+	            opts);
 }
 
 int fg_cmd_report(int argc, char **argv)
 {
-	const char *db_path = NULL, *run_arg = NULL, *fail_arg = NULL;
+	const char *db_path = NULL, *run_arg = NULL;
+	fg_opt_parser op;
 	fg_drift_limits lim = fg_drift_limits_default;
 	bool json = false, have_threshold = false;
 	sqlite3 *db = NULL;
@@ -409,35 +417,27 @@ int fg_cmd_report(int argc, char **argv)
 	int rc = FG_OK;
 
 	memset(&r, 0, sizeof(r));
-	for (int i = 1; i < argc; i++) {
-		int m;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			help();
-			return FG_EXIT_OK;
+	fg_opt_init(&op, "report", opts, argc, argv);
+	while ((rc = fg_opt_next(&op)) > 0) {
+		switch (op.id) {
+		case FG_OPT_HELP: help(); return FG_EXIT_OK;
+		case OPT_DB: db_path = op.value; break;
+		case OPT_RUN: run_arg = op.value; break;
+		case OPT_JSON: json = true; break;
+		case OPT_FAIL:
+			if ((rc = fg_opt_double(&lim.psi, &op, 0, 1e300)))
+				return fg_cli_fail(rc);
+			have_threshold = true;
+			break;
+		default:
+			return fg_cli_fail(fg_error_set(FG_EUSAGE, "report: unexpected argument '%s' (see --help)",
+			                                op.value));
 		}
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-			continue;
-		}
-		if ((m = fg_tool_opt(&db_path, argc, argv, &i, "--db")) ||
-		    (m = fg_tool_opt(&run_arg, argc, argv, &i, "--run")) ||
-		    (m = fg_tool_opt(&fail_arg, argc, argv, &i, "--fail-on-drift"))) {
-			if (m < 0)
-				return fg_cli_fail(m);
-			continue;
-		}
-		return fg_cli_fail(fg_error_set(FG_EUSAGE, "report: unexpected argument '%s' (see --help)", argv[i]));
 	}
+	if (rc < 0)
+		return fg_cli_fail(rc);
 	if (!db_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "report: --db RESULTS.db is required (see --help)"));
-	if (fail_arg) {
-		rc = fg_tool_parse_double(&lim.psi, fail_arg, "--fail-on-drift");
-		if (rc)
-			return fg_cli_fail(rc);
-		if (lim.psi < 0)
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "--fail-on-drift: %s is negative", fail_arg));
-		have_threshold = true;
-	}
 	rc = fg_tool_db_open(&db, db_path);
 	if (!rc)
 		rc = fg_tool_run_resolve(&run_id, db, run_arg, db_path);
