@@ -258,7 +258,8 @@ static int build(fg_truth *t, reader *r)
 	char **names = NULL;
 	size_t nn = 0;
 
-	qsort(r->rows, r->n, sizeof(row), row_cmp);
+	if (r->n > 1)
+		qsort(r->rows, r->n, sizeof(row), row_cmp);
 	t->users = fg_mallocarray(r->n ? r->n : 1, sizeof(fg_truth_user));
 	names = fg_mallocarray(r->n ? r->n : 1, sizeof(char *));
 	if (!t->users || !names) {
@@ -277,7 +278,8 @@ static int build(fg_truth *t, reader *r)
 		if (x->positive && x->ring_id)
 			names[nn++] = x->ring_id;
 	}
-	qsort(names, nn, sizeof(char *), str_cmp);
+	if (nn > 1)
+		qsort(names, nn, sizeof(char *), str_cmp);
 	t->ring_name = fg_mallocarray(nn ? nn : 1, sizeof(char *));
 	if (!t->ring_name) {
 		fg_free(names);
@@ -300,7 +302,7 @@ static int build(fg_truth *t, reader *r)
 		if (x->user_id)
 			continue; /* a later row of a user already taken */
 		if (x->positive && x->ring_id) {
-			char **hit = bsearch(&x->ring_id, t->ring_name, t->n_rings, sizeof(char *), str_cmp);
+			char **hit = t->n_rings ? bsearch(&x->ring_id, t->ring_name, t->n_rings, sizeof(char *), str_cmp) : NULL;
 			t->users[u].ring = hit ? (int64_t)(hit - t->ring_name) : FG_TRUTH_NO_RING;
 		}
 		u++;
