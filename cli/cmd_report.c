@@ -154,6 +154,13 @@ static void emit_json(fg_sbuf *o, const fg_report *r, double threshold, bool hav
 			fg_sbuf_json_num(o, c->limit);
 			fg_sbuf_printf(o, ",\"alert\":%s}", c->alert ? "true" : "false");
 		}
+		fg_sbuf_puts(o, "},\n \"feature_psi\":{");
+		for (size_t i = 0; i < r->n_feature_drift; i++) {
+			fg_sbuf_puts(o, i ? "," : "");
+			fg_sbuf_json_str(o, r->feature_drift[i].name);
+			fg_sbuf_puts(o, ":");
+			fg_sbuf_json_num(o, r->feature_drift[i].psi);
+		}
 		fg_sbuf_printf(o, "},\n \"verdict\":\"%s\"}", r->drift ? "change" : "no change");
 	}
 	fg_sbuf_puts(o, ",\n\"fail_on_drift\":");
@@ -362,6 +369,17 @@ static int emit_text(fg_sbuf *o, const fg_report *r, const fg_drift_limits *lim,
 		               d->status[3], d->status[4], d->status[5], (long long)r->changes.dissolved);
 		fg_sbuf_printf(o, "  seeds: gained %lld, lost %lld\n", (long long)r->changes.seeds_gained,
 		               (long long)r->changes.seeds_lost);
+		if (r->n_feature_drift) {
+			size_t shown = 0;
+			fg_sbuf_puts(o, "  features that moved most (PSI over the previous run's deciles):\n   ");
+			for (size_t i = 0; i < r->n_feature_drift && shown < 5; i++) {
+				if (isnan(r->feature_drift[i].psi))
+					continue;
+				fg_sbuf_printf(o, "%s %s %.4f", shown++ ? "," : "", r->feature_drift[i].name,
+				               r->feature_drift[i].psi);
+			}
+			fg_sbuf_puts(o, shown ? "\n" : " none judged (too few users)\n");
+		}
 		if (!r->drift) {
 			fg_sbuf_puts(o, "  verdict: no change that matters\n");
 		} else {

@@ -9,6 +9,7 @@
 #include "fg_metrics.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const fg_drift_limits fg_drift_limits_default = {
@@ -164,6 +165,105 @@ cleanup:
 	return rc;
 }
 
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Bin of v among the ascending edges e[0..ne): v <= e[0] -> 0, ..., > e[ne-1] -> ne; NAN -> ne + 1. */
+static size_t bin_of(double v, const double *e, size_t ne)
+{
+	size_t lo = 0, hi = ne;
+
+	if (isnan(v))
+		return ne + 1;
+	while (lo < hi) { /* first edge >= v */
+		size_t mid = lo + (hi - lo) / 2;
+		if (e[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+#define DECILES 10
+
+double fg_report_feature_psi(size_t *bins, const double *cur, size_t nc, const double *prev, size_t np,
+                             const fg_drift_limits *lim)
+{
+	double *sorted = NULL, edges[DECILES], hc[DECILES + 2] = { 0 }, hp[DECILES + 2] = { 0 };
+	size_t ns = 0, ne = 0, nb;
+	double psi = NAN;
+
+	*bins = 0;
+	if ((double)nc < lim->min_items || (double)np < lim->min_items)
+		return NAN;
+	sorted = fg_mallocarray(np, sizeof(double));
+	if (!sorted) {
+		fg_error_set(FG_ENOMEM, "out of memory (feature drift over %zu users)", np);
+		return NAN;
+	}
+	for (size_t i = 0; i < np; i++)
+		if (!isnan(prev[i]))
+			sorted[ns++] = prev[i];
+	qsort(sorted, ns, sizeof(double), dbl_cmp);
+	for (size_t q = 1; q < DECILES && ns; q++) {
+		double v = sorted[(q * ns) / DECILES];
+		if (!ne || v > edges[ne - 1])
+			edges[ne++] = v;
+	}
+	for (size_t i = 0; i < np; i++)
+		hp[bin_of(prev[i], edges, ne)]++;
+	for (size_t i = 0; i < nc; i++)
+		hc[bin_of(cur[i], edges, ne)]++;
+	nb = fg_metrics_psi_merge(hc, hp, ne + 2, lim->min_bin);
+	*bins = nb;
+	psi = fg_metrics_psi(hc, hp, nb);
+	fg_free(sorted);
+	return psi;
+}
+
+static int fd_cmp(const void *a, const void *b)
+{
+	const fg_feature_drift *x = a, *y = b;
+
+	if (isnan(x->psi) != isnan(y->psi))
+		return isnan(x->psi) ? 1 : -1;
+	if (!isnan(x->psi) && x->psi != y->psi)
+		return x->psi > y->psi ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int feature_drift(fg_report *r, const fg_drift_limits *lim)
+{
+	const fg_results_features *f = &r->features, *p = &r->prev_features;
+
+	if (!f->n_cols)
+		return FG_OK;
+	r->feature_drift = fg_calloc(f->n_cols, sizeof(fg_feature_drift));
+	if (!r->feature_drift)
+		return fg_error_set(FG_ENOMEM, "out of memory (feature drift)");
+	for (size_t c = 0; c < f->n_cols; c++) {
+		fg_feature_drift *d = &r->feature_drift[r->n_feature_drift++];
+		d->name = f->name[c];
+		d->psi = NAN;
+		for (size_t k = 0; r->prev.run_id && k < p->n_cols; k++) {
+			if (strcmp(p->name[k], f->name[c]))
+				continue;
+			fg_error_clear();
+			d->psi = fg_report_feature_psi(&d->bins, f->col[c], f->n_rows, p->col[k], p->n_rows, lim);
+			if (fg_error_code() == FG_ENOMEM)
+				return FG_ENOMEM;
+			break;
+		}
+	}
+	qsort(r->feature_drift, r->n_feature_drift, sizeof(fg_feature_drift), fd_cmp);
+	return FG_OK;
+}
+
 int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id,
                     const fg_drift_limits *lim)
 {
@@ -189,7 +289,13 @@ int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id
 			return rc;
 		if ((rc = fg_results_hub_kinds(&out->prev_hub_kinds, db, prev_id)))
 			return rc;
+		if ((rc = fg_results_features_read(&out->prev_features, db, prev_id)))
+			return rc;
 	}
+	if ((rc = fg_results_features_read(&out->features, db, run_id)))
+		return rc;
+	if ((rc = feature_drift(out, lim)))
+		return rc;
 	return fg_report_judge(out, lim);
 }
 
@@ -201,5 +307,8 @@ void fg_report_free(fg_report *r)
 	fg_results_counts_free(&r->prev_hub_kinds);
 	fg_results_hubs_free(r->top_hubs, r->n_top_hubs);
 	fg_results_rings_free(r->top_rings, r->n_top_rings);
+	fg_results_features_free(&r->features);
+	fg_results_features_free(&r->prev_features);
+	fg_free(r->feature_drift);
 	memset(r, 0, sizeof(*r));
 }

@@ -67,6 +67,13 @@ typedef struct fg_drift_check {
 	size_t bins;        /* PSI: bins after merging */
 } fg_drift_check;
 
+/* The PSI of one feature of user_features between the two runs. */
+typedef struct fg_feature_drift {
+	const char *name; /* points into fg_report's feature table */
+	double psi;       /* NAN when not judged (too few users on a side, or no previous run) */
+	size_t bins;      /* after merging */
+} fg_feature_drift;
+
 typedef struct fg_report {
 	fg_results_run run, prev;      /* prev.run_id 0 without a previous run */
 	fg_results_dist dist, prev_dist;
@@ -82,6 +89,15 @@ typedef struct fg_report {
 	bool hub_warning;
 	fg_drift_check checks[FG_DRIFT_N_CHECKS];
 	bool drift;                    /* a previous run exists and some check alerts */
+	/*
+	 * Feature drift (shown, not part of the verdict): every column of
+	 * user_features, binned at the deciles of the previous run (distinct
+	 * edges; NULL in a bin of its own), merged and judged like the other
+	 * PSIs; sorted by PSI descending (not judged last), then name.
+	 */
+	fg_results_features features, prev_features;
+	fg_feature_drift *feature_drift;
+	size_t n_feature_drift;
 } fg_report;
 
 /*
@@ -99,6 +115,16 @@ int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id
  * checks and drift.  FG_OK or FG_ENOMEM.  O(bins + kinds).
  */
 int fg_report_judge(fg_report *r, const fg_drift_limits *lim);
+
+/*
+ * The PSI of one feature: cur[0..nc) against prev[0..np) (NAN = missing),
+ * binned at the distinct deciles of prev, then merged and judged as the
+ * verdict's PSIs (lim->min_items, lim->min_bin).  *bins the bins after
+ * merging.  NAN when not judged; FG_ENOMEM is reported as NAN with *bins 0
+ * after setting the message.  O((np + nc) log np).
+ */
+double fg_report_feature_psi(size_t *bins, const double *cur, size_t nc, const double *prev, size_t np,
+                             const fg_drift_limits *lim);
 
 void fg_report_free(fg_report *r);
 

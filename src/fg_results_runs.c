@@ -7,6 +7,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_sbuf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -534,5 +535,99 @@ int fg_results_changes_read(fg_results_changes *out, sqlite3 *db, int64_t run_id
 		                 " AND NOT EXISTS (SELECT 1 FROM user_scores b WHERE b.run_id = ?1"
 		                 " AND b.user_id = a.user_id AND b.label = 'fraud')",
 		                 run_id, prev_id);
+	return rc;
+}
+
+void fg_results_features_free(fg_results_features *f)
+{
+	for (size_t c = 0; c < f->n_cols; c++) {
+		fg_free(f->name ? f->name[c] : NULL);
+		fg_free(f->col ? f->col[c] : NULL);
+	}
+	fg_free(f->name);
+	fg_free(f->col);
+	memset(f, 0, sizeof(*f));
+}
+
+int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	fg_sbuf sql = { 0 };
+	size_t cap = 0, ncap = 0;
+	int rc, s;
+
+	memset(out, 0, sizeof(*out));
+	/* the columns, from the table's own schema (so names pasted below are its own) */
+	rc = prepare(&st, db,
+	             "SELECT name FROM pragma_table_info('user_features')"
+	             " WHERE name NOT IN ('run_id', 'user_id') ORDER BY cid");
+	if (rc)
+		return rc;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		bool nomem = false;
+		if (out->n_cols == ncap) {
+			size_t c = ncap ? 2 * ncap : 32;
+			char **p = fg_reallocarray(out->name, c, sizeof(char *));
+			double **q = p ? fg_reallocarray(out->col, c, sizeof(double *)) : NULL;
+			if (p)
+				out->name = p;
+			if (!q) {
+				rc = fg_error_set(FG_ENOMEM, "out of memory reading user_features");
+				goto cleanup;
+			}
+			out->col = q;
+			ncap = c;
+		}
+		out->col[out->n_cols] = NULL;
+		out->name[out->n_cols] = dup_col(st, 0, &nomem);
+		if (!out->name[out->n_cols]) {
+			rc = fg_error_set(FG_ENOMEM, "out of memory reading user_features");
+			goto cleanup;
+		}
+		out->n_cols++;
+	}
+	if (s != SQLITE_DONE) {
+		rc = db_error(db, "reading the columns of user_features");
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!out->n_cols)
+		goto cleanup;
+	fg_sbuf_puts(&sql, "SELECT ");
+	for (size_t c = 0; c < out->n_cols; c++) {
+		fg_sbuf_puts(&sql, c ? ", \"" : "\"");
+		for (const char *p = out->name[c]; *p; p++)
+			fg_sbuf_putn(&sql, p, *p == '"' ? 0 : 1); /* a quote cannot be in a column we created */
+		fg_sbuf_puts(&sql, "\"");
+	}
+	fg_sbuf_puts(&sql, " FROM user_features WHERE run_id = ?");
+	if ((rc = fg_sbuf_check(&sql)) || (rc = prepare(&st, db, sql.s)))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n_rows == cap) {
+			size_t c = cap ? 2 * cap : 1024;
+			for (size_t k = 0; k < out->n_cols; k++) {
+				double *p = fg_reallocarray(out->col[k], c, sizeof(double));
+				if (!p) {
+					rc = fg_error_set(FG_ENOMEM, "out of memory reading user_features");
+					goto cleanup;
+				}
+				out->col[k] = p;
+			}
+			cap = c;
+		}
+		for (size_t k = 0; k < out->n_cols; k++)
+			out->col[k][out->n_rows] = sqlite3_column_type(st, (int)k) == SQLITE_NULL
+			                                   ? NAN
+			                                   : sqlite3_column_double(st, (int)k);
+		out->n_rows++;
+	}
+	if (s != SQLITE_DONE)
+		rc = db_error(db, "reading user_features");
+cleanup:
+	sqlite3_finalize(st);
+	fg_sbuf_free(&sql);
 	return rc;
 }

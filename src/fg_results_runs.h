@@ -168,4 +168,19 @@ typedef struct fg_results_changes {
 } fg_results_changes;
 int fg_results_changes_read(fg_results_changes *out, sqlite3 *db, int64_t run_id, int64_t prev_id);
 
+/* ---- report: the feature table ------------------------------------------- */
+
+/*
+ * Every column of user_features but run_id and user_id, for one run:
+ * col[c][i] is column name[c] of the run's i-th user (NAN for NULL).  One
+ * scan of the run's rows.  Free with fg_results_features_free.
+ */
+typedef struct fg_results_features {
+	size_t n_cols, n_rows;
+	char **name;
+	double **col;
+} fg_results_features;
+int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id);
+void fg_results_features_free(fg_results_features *f);
+
 #endif

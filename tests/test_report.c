@@ -173,6 +173,45 @@ START_TEST(psi_over_merged_bins)
 }
 END_TEST
 
+START_TEST(feature_psi_deciles)
+{
+	double prev[400], cur[400], psi, want;
+	size_t bins;
+
+	/*
+	 * prev: 0..399 once each; its deciles (values at 40, 80, ..., 360) are the
+	 * edges, so each of the 10 bins (<= 40, 41..80, ..., > 360) holds 41, 40,
+	 * ..., 39 values: all >= 20, nothing merged.  cur = prev: PSI 0.
+	 */
+	for (int i = 0; i < 400; i++)
+		prev[i] = cur[i] = i;
+	psi = fg_report_feature_psi(&bins, cur, 400, prev, 400, &fg_drift_limits_default);
+	ck_assert_uint_eq(bins, 10); /* 10 value bins; the NULL bin is empty on both sides and adds none */
+	ck_assert(fabs(psi) < 1e-12);
+	/*
+	 * A degree-like feature: prev 300 zeros and 100 ones -> deciles all 0 or
+	 * 1: edges {0, 1}; bins <= 0, (0, 1], > 1, NULL.  cur: 100 zeros, 100
+	 * ones, 200 NULL (a column the export lost).  Bins prev {300, 100, 0, 0},
+	 * cur {100, 100, 0, 200}; merged to >= 20 both sides: {300,100},{100,300}
+	 * ... the third group (0/0) and the NULL bin (0/200) reach 20 on the cur
+	 * side only, so they join the bin before: prev {300, 100}, cur {100, 300}.
+	 * PSI = 2 (0.5/d) ln((0.75+eps)/(0.25+eps)), d = 1 + 2 eps.
+	 */
+	for (int i = 0; i < 400; i++) {
+		prev[i] = i < 300 ? 0 : 1;
+		cur[i] = i < 100 ? 0 : i < 200 ? 1 : NAN;
+	}
+	psi = fg_report_feature_psi(&bins, cur, 400, prev, 400, &fg_drift_limits_default);
+	ck_assert_uint_eq(bins, 2);
+	want = 2 * (0.5 / (1 + 2e-4)) * log((0.75 + 1e-4) / (0.25 + 1e-4));
+	ck_assert(fabs(psi - want) < 1e-12);
+	ck_assert(fabs(want - 1.0986) < 1e-3); /* ln 3 */
+	/* fewer than 200 users on a side: not judged */
+	psi = fg_report_feature_psi(&bins, cur, 199, prev, 400, &fg_drift_limits_default);
+	ck_assert(isnan(psi));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -185,6 +224,7 @@ int main(void)
 	tcase_add_test(tc, dissolved_and_seeds_lost);
 	tcase_add_test(tc, hub_share);
 	tcase_add_test(tc, psi_over_merged_bins);
+	tcase_add_test(tc, feature_psi_deciles);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -710,6 +710,13 @@ START_TEST(report_drift_verdict_real_runs)
 	/* 22 and 23 rings: too few for a ring-size PSI (0.28 unmerged, the old false alarm) */
 	ck_assert_msg(has_squeezed(out, "ring size PSI 22 23 - 0.25 not judged"), "%s", out);
 	ck_assert_msg(has_squeezed(out, "links 6111 6128 +0.3% +-20% ok"), "%s", out);
+	/* every feature of user_features is judged (1200 users) and none moved */
+	{
+		const char *at = strstr(out, "features that moved most (PSI over the previous run's deciles):\n    ");
+		ck_assert_msg(at != NULL, "%s", out);
+		at = strchr(at, '\n') + 5;
+		ck_assert_msg(strtod(strchr(at, ' ') + 1, NULL) < 0.01, "%s", at); /* the largest PSI */
+	}
 	free(out);
 
 	/* the header and the first half of the 6,178 link rows */
@@ -731,6 +738,9 @@ START_TEST(report_drift_verdict_real_runs)
 	ck_assert_ptr_nonnull(strstr(out, "\"verdict\":\"change\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"drift_alert\":false"));
 	ck_assert(fabs(json_num(out, "hub_link_share") - 83.0 / 3057) < 0.05);
+	/* the feature that moved most is the total degree: half the links are gone */
+	ck_assert_msg(strstr(out, "\"feature_psi\":{\"deg_total\":"), "%s", out);
+	ck_assert_double_gt(json_num(out, "deg_total"), 0.25);
 	free(out);
 	free(edges);
 	free(n2e);
