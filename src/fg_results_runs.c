@@ -549,8 +549,10 @@ void fg_results_features_free(fg_results_features *f)
 	memset(f, 0, sizeof(*f));
 }
 
-int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id)
+int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id, size_t stride)
 {
+	size_t seen = 0;
+
 	sqlite3_stmt *st = NULL;
 	fg_sbuf sql = { 0 };
 	size_t cap = 0, ncap = 0;
@@ -606,6 +608,8 @@ int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, run_id);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if (stride > 1 && seen++ % stride != 0)
+			continue;
 		if (out->n_rows == cap) {
 			size_t c = cap ? 2 * cap : 1024;
 			for (size_t k = 0; k < out->n_cols; k++) {

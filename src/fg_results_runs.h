@@ -172,15 +172,17 @@ int fg_results_changes_read(fg_results_changes *out, sqlite3 *db, int64_t run_id
 
 /*
  * Every column of user_features but run_id and user_id, for one run:
- * col[c][i] is column name[c] of the run's i-th user (NAN for NULL).  One
- * scan of the run's rows.  Free with fg_results_features_free.
+ * col[c][i] is column name[c] of the i-th user read (NAN for NULL).  Reads
+ * every stride-th user in user_id order (stride >= 1: a systematic sample
+ * that bounds memory on large runs).  One scan of the run's rows.  Free with
+ * fg_results_features_free.
  */
 typedef struct fg_results_features {
 	size_t n_cols, n_rows;
 	char **name;
 	double **col;
 } fg_results_features;
-int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id);
+int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id, size_t stride);
 void fg_results_features_free(fg_results_features *f);
 
 #endif
