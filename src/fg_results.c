@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- arena ---------------------------------------------------------------- */
 
@@ -274,6 +275,51 @@ static int open_failure(sqlite3 *db, const char *q)
 	return fg_error_set(FG_EDB, "cannot read '%s': %s", q, sqlite3_errmsg(db));
 }
 
+/*
+ * A database in WAL mode (header bytes 18-19 = 2) needs its -wal and -shm.
+ * The writer keeps them (persistent WAL, fg_store.c); if they are gone (a
+ * copy, a restore by hand, a file from an older build), SQLite would create
+ * them for this reader, owned by this account: harmless for the file's owner
+ * and for root (SQLite gives root's files to the owner), fatal for the next
+ * run when another account does it.  So another account is refused, clearly,
+ * and creates nothing.
+ */
+static int check_wal_files(const char *path, const char *q, const struct stat *sb)
+{
+	unsigned char hdr[20];
+	size_t n = strlen(path);
+	char *side = NULL;
+	struct stat ss;
+	bool missing = false;
+	FILE *f;
+
+	if (geteuid() == 0 || geteuid() == sb->st_uid)
+		return FG_OK;
+	f = fopen(path, "rb");
+	if (!f)
+		return FG_OK; /* SQLite reports the open error */
+	n = fread(hdr, 1, sizeof(hdr), f);
+	fclose(f);
+	if (n < sizeof(hdr) || hdr[18] != 2 || hdr[19] != 2)
+		return FG_OK;
+	n = strlen(path);
+	side = fg_malloc(n + 8);
+	if (!side)
+		return fg_error_set(FG_ENOMEM, "out of memory opening '%s'", q);
+	memcpy(side, path, n);
+	memcpy(side + n, "-wal", 5);
+	missing = stat(side, &ss) != 0;
+	memcpy(side + n, "-shm", 5);
+	missing = missing || stat(side, &ss) != 0;
+	fg_free(side);
+	if (!missing)
+		return FG_OK;
+	return fg_error_set(FG_EDB, "'%s' is in WAL mode without its -wal/-shm files; reading it"
+	                    " from this account would create them, owned by this account, and the"
+	                    " next run could not write them: let the next `fraudgraph run` (as the"
+	                    " owner, uid %lld) recreate them", q, (long long)sb->st_uid);
+}
+
 int fg_results_open_db(sqlite3 **out, const char *path)
 {
 	const int current = fg_schema_migrations[fg_schema_n_migrations - 1].version;
@@ -290,6 +336,8 @@ int fg_results_open_db(sqlite3 **out, const char *path)
 			return fg_error_set(FG_ENOTFOUND, "results database '%s' does not exist", q);
 		return fg_error_set(FG_EIO, "results database '%s': %s", q, strerror(errno));
 	}
+	if ((rc = check_wal_files(path, q, &sb)) != FG_OK)
+		return rc;
 	/* Read-only, never immutable or nolock: a run may be writing the file. */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rc = open_failure(db, q);
