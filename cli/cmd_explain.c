@@ -8,6 +8,7 @@
  * 100 columns), json (docs/explain.md), dot, svg.
  */
 #include "fg_cli.h"
+#include "fg_opt.h"
 #include "tool_util.h"
 
 #include "fg_alloc.h"
@@ -17,8 +18,10 @@
 #include "fg_results.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TEXT_VALUE_MAX 40
 
@@ -35,6 +38,116 @@ static void fmt_score(char *buf, size_t cap, double v)
 		snprintf(buf, cap, "-");
 	else
 		snprintf(buf, cap, "%.3f", v);
+}
+
+/* UTC ISO-8601 of Unix seconds: "2026-11-20T23:15:00Z". */
+static void fmt_time(char *buf, size_t cap, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, cap, "%lld", (long long)t);
+}
+
+/* "first .. last" of a link, or "" when the input gave no time. */
+static void fmt_seen(char *buf, size_t cap, bool has_first, int64_t first, bool has_last,
+                     int64_t last, bool dates)
+{
+	char a[24], b[24];
+
+	buf[0] = '\0';
+	if (!has_first && !has_last)
+		return;
+	fmt_time(a, sizeof(a), has_first ? first : last);
+	fmt_time(b, sizeof(b), has_last ? last : first);
+	if (dates && a[10] == 'T' && b[10] == 'T')
+		a[10] = b[10] = '\0'; /* the date alone, for a table column */
+	if (!strcmp(a, b))
+		snprintf(buf, cap, "%s", a);
+	else
+		snprintf(buf, cap, "%s .. %s", a, b);
+}
+
+/*
+ * Control characters in ids and values would corrupt the text, DOT and SVG
+ * outputs (a newline in a user id forges a line): every string of the case
+ * is rewritten with \xHH for bytes below 0x20 and 0x7f before those
+ * renderers run (JSON escapes them itself).  Strings without one are kept.
+ */
+static bool needs_escape(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static void escape(const char **sp, fg_res_arena *a, bool *nomem)
+{
+	const char *s = *sp;
+	char *d, *w;
+
+	if (!needs_escape(s))
+		return;
+	d = fg_res_alloc(a, 4 * strlen(s) + 1);
+	if (!d) {
+		*nomem = true;
+		return;
+	}
+	for (w = d; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			w += sprintf(w, "\\x%02x", c);
+		else
+			*w++ = (char)c;
+	}
+	*w = '\0';
+	*sp = d;
+}
+
+static void escape_vertex(fg_explain_vertex *v, fg_res_arena *a, bool *nomem)
+{
+	escape(&v->user_id, a, nomem);
+	escape(&v->label, a, nomem);
+	escape(&v->kind, a, nomem);
+	escape(&v->value, a, nomem);
+}
+
+static int escape_case(fg_explain *x)
+{
+	fg_res_arena *a = &x->arena;
+	bool nomem = false;
+
+	escape(&x->user.user_id, a, &nomem);
+	escape(&x->user.label, a, &nomem);
+	escape(&x->user.nearest_seed, a, &nomem);
+	escape(&x->ring.ring_key, a, &nomem);
+	escape(&x->ring.prev_keys_json, a, &nomem);
+	for (size_t i = 0; i < x->n_members; i++) {
+		escape(&x->members[i].user.user_id, a, &nomem);
+		escape(&x->members[i].user.label, a, &nomem);
+	}
+	for (size_t i = 0; i < x->n_ev; i++) {
+		escape(&x->ev[i].e.kind, a, &nomem);
+		escape(&x->ev[i].e.value, a, &nomem);
+		for (size_t j = 0; j < x->ev[i].n_others; j++) {
+			escape(&x->ev[i].others[j].user_id, a, &nomem);
+			escape(&x->ev[i].others[j].label, a, &nomem);
+		}
+	}
+	for (size_t i = 0; i < x->n_links; i++) {
+		escape(&x->links[i].kind, a, &nomem);
+		escape(&x->links[i].other.user_id, a, &nomem);
+		escape(&x->links[i].other.label, a, &nomem);
+	}
+	for (size_t i = 0; i < x->n_path; i++)
+		escape_vertex(&x->path[i], a, &nomem);
+	for (size_t i = 0; i < x->n_pv; i++)
+		escape_vertex(&x->pv[i], a, &nomem);
+	for (size_t i = 0; i < x->n_pe; i++)
+		escape(&x->pe[i].relation, a, &nomem);
+	return nomem ? fg_error_set(FG_ENOMEM, "out of memory (explain)") : FG_OK;
 }
 
 /* ---- output: text ------------------------------------------------------- */
@@ -89,7 +202,7 @@ static void path_text(fg_sbuf *o, const fg_explain *x, int indent, bool wrap)
 
 static int emit_text(fg_sbuf *o, const fg_explain *x)
 {
-	char b1[32], b2[32], b3[32], b4[32];
+	char b1[32], b2[64], b3[32], b4[32];
 	fg_table *t = NULL;
 	int rc = FG_OK;
 
@@ -112,8 +225,13 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_printf(o, "  label      %s\n", label_text(x->user.label));
 	if (x->user.has_component)
 		fg_sbuf_printf(o, "  component  %lld\n", (long long)x->user.component_id);
+	if (x->user.has_created) {
+		fmt_time(b1, sizeof(b1), x->user.created_at);
+		fg_sbuf_printf(o, "  created    %s\n", b1);
+	}
 	if (x->ring_found)
-		fg_sbuf_printf(o, "  ring       %s\n", x->ring.ring_key);
+		fg_sbuf_printf(o, "  ring       %s%s\n", x->ring.ring_key,
+		               x->user_joined ? " (joined tonight)" : "");
 	else
 		fg_sbuf_puts(o, "  ring       none\n");
 	if (x->user.has_hops && x->user.nearest_seed)
@@ -141,6 +259,20 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		               (long long)x->ring.counts[6], (long long)x->ring.counts[7], (long long)x->ring.counts[8],
 		               (long long)x->ring.counts[9], (long long)x->ring.counts[10]);
 		fg_sbuf_printf(o, "  user links  %lld\n", (long long)x->ring.counts[11]);
+		if (fg_explain_ring_has_lineage(x)) {
+			size_t shown = 0;
+			fg_sbuf_printf(o, "  joined tonight  %zu", x->n_joined);
+			for (size_t i = 0; i < x->n_members && shown < 10; i++) {
+				const fg_res_member *m = &x->members[i];
+				if (!fg_explain_member_joined(x, m))
+					continue;
+				fg_sbuf_puts(o, shown++ ? ", " : ": ");
+				fg_sbuf_clip(o, m->user.user_id, TEXT_VALUE_MAX);
+			}
+			if (x->n_joined > shown)
+				fg_sbuf_printf(o, " and %zu more", x->n_joined - shown);
+			fg_sbuf_puts(o, "\n");
+		}
 		fg_sbuf_puts(o, "  score factors\n");
 		{
 			static const char *const hdr[] = { "factor", "value" };
@@ -168,11 +300,13 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_printf(o, "\nEvidence: what %s shares\n", x->user.user_id);
 	if (x->n_ev == 0 && x->n_links == 0)
 		fg_sbuf_puts(o, "  no link stored (the user is alone in its component)\n");
-	else if (x->n_ev == 0)
-		fg_sbuf_puts(o, "  no shared entity, direct links only\n");
+	else if (x->n_ev == x->n_private)
+		fg_sbuf_printf(o, "  no shared entity%s\n", x->n_links ? ", direct links only" : "");
 	for (size_t i = 0; i < x->n_ev; i++) {
 		const fg_explain_evidence *e = &x->ev[i];
 		static const char *const hdr[] = { "user", "label", "score" };
+		if (!e->shared)
+			continue;
 		fg_sbuf_puts(o, "  ");
 		fg_sbuf_clip(o, e->e.kind, 16);
 		fg_sbuf_puts(o, " ");
@@ -181,6 +315,9 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 			fg_sbuf_printf(o, "  (hub: shared by %lld users, kept out of rings)\n", (long long)e->e.share);
 		else
 			fg_sbuf_printf(o, "  (shared by %lld users)\n", (long long)e->e.share);
+		fmt_seen(b2, sizeof(b2), e->e.has_first, e->e.first_seen, e->e.has_last, e->e.last_seen, false);
+		if (b2[0])
+			fg_sbuf_printf(o, "    linked %s\n", b2);
 		if (e->n_others == 0) {
 			if (e->more > 0)
 				fg_sbuf_printf(o, "    %lld other users, not listed\n", (long long)e->more);
@@ -203,18 +340,43 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		if (e->more > 0)
 			fg_sbuf_printf(o, "    and %lld more\n", (long long)e->more);
 	}
+	if (x->n_private) {
+		fg_sbuf_printf(o, "\nPrivate entities: used by %s alone\n", x->user.user_id);
+		for (size_t i = 0; i < x->n_ev; i++) {
+			const fg_explain_evidence *e = &x->ev[i];
+			if (e->shared)
+				continue;
+			fg_sbuf_puts(o, "  ");
+			fg_sbuf_clip(o, e->e.kind, 16);
+			fg_sbuf_puts(o, " ");
+			fg_sbuf_clip(o, e->e.value, TEXT_VALUE_MAX);
+			fmt_seen(b2, sizeof(b2), e->e.has_first, e->e.first_seen, e->e.has_last,
+			         e->e.last_seen, false);
+			if (b2[0])
+				fg_sbuf_printf(o, "  (linked %s)", b2);
+			fg_sbuf_puts(o, "\n");
+		}
+	}
 	if (x->n_links) {
-		static const char *const hdr[] = { "link", "user", "label", "score" };
+		static const char *const hdr[] = { "link", "user", "label", "score", "seen" };
+		bool times = false;
+		for (size_t j = 0; j < x->n_links; j++)
+			times = times || x->links[j].has_first || x->links[j].has_last;
 		fg_sbuf_puts(o, "\nDirect links\n");
-		rc = fg_table_new(&t, 4, hdr, "lllr", TEXT_VALUE_MAX);
+		rc = fg_table_new(&t, times ? 5 : 4, hdr, "lllrl", TEXT_VALUE_MAX);
 		if (rc)
 			goto cleanup;
 		for (size_t j = 0; j < x->n_links; j++) {
-			fmt_score(b1, sizeof(b1), x->links[j].other.score);
-			fg_table_cell(t, "%s", x->links[j].kind);
-			fg_table_cell(t, "%s", x->links[j].other.user_id);
-			fg_table_cell(t, "%s", label_text(x->links[j].other.label));
+			const fg_res_ulink *l = &x->links[j];
+			fmt_score(b1, sizeof(b1), l->other.score);
+			fg_table_cell(t, "%s", l->kind);
+			fg_table_cell(t, "%s", l->other.user_id);
+			fg_table_cell(t, "%s", label_text(l->other.label));
 			fg_table_cell(t, "%s", b1);
+			if (times) {
+				fmt_seen(b2, sizeof(b2), l->has_first, l->first_seen, l->has_last, l->last_seen, true);
+				fg_table_cell(t, "%s", b2);
+			}
 		}
 		rc = fg_table_check(t);
 		if (rc)
@@ -268,6 +430,14 @@ static void json_user_ref(fg_sbuf *o, const char *id, const char *label, double 
 	fg_sbuf_puts(o, "}");
 }
 
+static void json_int(fg_sbuf *o, bool has, int64_t v)
+{
+	if (has)
+		fg_sbuf_printf(o, "%lld", (long long)v);
+	else
+		fg_sbuf_puts(o, "null");
+}
+
 static void emit_json(fg_sbuf *o, const fg_explain *x)
 {
 	fg_sbuf_printf(o, "{\"format\":\"fraudgraph.explain/1\",\"run_id\":%lld,\"run_started_at\":",
@@ -309,7 +479,19 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 		fg_sbuf_printf(o, "%lld", (long long)x->user.created_at);
 	else
 		fg_sbuf_puts(o, "null");
-	fg_sbuf_puts(o, "},\n\"ring\":");
+	fg_sbuf_puts(o, ",\"joined_ring_tonight\":");
+	fg_sbuf_puts(o, fg_explain_ring_has_lineage(x) ? (x->user_joined ? "true" : "false") : "null");
+	fg_sbuf_puts(o, "},\n\"features\":");
+	if (!x->has_features) {
+		fg_sbuf_puts(o, "null");
+	} else {
+		for (int i = 0; i < FG_RES_N_FEATURES; i++) {
+			fg_sbuf_printf(o, "%s\"%s\":", i ? "," : "{", fg_res_feature_names[i]);
+			fg_sbuf_json_num(o, x->features.v[i]);
+		}
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, ",\n\"ring\":");
 	if (!x->ring_found) {
 		fg_sbuf_puts(o, "null");
 	} else {
@@ -341,7 +523,22 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 			else
 				fg_sbuf_printf(o, "%lld", (long long)x->ring.counts[i]);
 		}
-		fg_sbuf_puts(o, "}}");
+		fg_sbuf_puts(o, "},\"joined_tonight\":");
+		if (!fg_explain_ring_has_lineage(x)) {
+			fg_sbuf_puts(o, "null");
+		} else {
+			size_t k = 0;
+			fg_sbuf_puts(o, "[");
+			for (size_t i = 0; i < x->n_members; i++) {
+				if (!fg_explain_member_joined(x, &x->members[i]))
+					continue;
+				if (k++)
+					fg_sbuf_puts(o, ",");
+				fg_sbuf_json_str(o, x->members[i].user.user_id);
+			}
+			fg_sbuf_puts(o, "]");
+		}
+		fg_sbuf_puts(o, "}");
 	}
 	fg_sbuf_puts(o, ",\n\"evidence\":[");
 	for (size_t i = 0; i < x->n_ev; i++) {
@@ -357,7 +554,12 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 				fg_sbuf_puts(o, ",");
 			json_user_ref(o, e->others[j].user_id, e->others[j].label, e->others[j].score);
 		}
-		fg_sbuf_printf(o, "],\"more\":%lld}", (long long)e->more);
+		fg_sbuf_printf(o, "],\"more\":%lld,\"shared\":%s,\"first_seen\":", (long long)e->more,
+		               e->shared ? "true" : "false");
+		json_int(o, e->e.has_first, e->e.first_seen);
+		fg_sbuf_puts(o, ",\"last_seen\":");
+		json_int(o, e->e.has_last, e->e.last_seen);
+		fg_sbuf_puts(o, "}");
 	}
 	fg_sbuf_puts(o, "],\n\"user_links\":[");
 	for (size_t i = 0; i < x->n_links; i++) {
@@ -365,6 +567,10 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 		fg_sbuf_json_str(o, x->links[i].kind);
 		fg_sbuf_puts(o, ",\"user\":");
 		json_user_ref(o, x->links[i].other.user_id, x->links[i].other.label, x->links[i].other.score);
+		fg_sbuf_puts(o, ",\"first_seen\":");
+		json_int(o, x->links[i].has_first, x->links[i].first_seen);
+		fg_sbuf_puts(o, ",\"last_seen\":");
+		json_int(o, x->links[i].has_last, x->links[i].last_seen);
 		fg_sbuf_puts(o, "}");
 	}
 	fg_sbuf_puts(o, "],\n\"path\":");
@@ -447,16 +653,21 @@ static const char *kind_colour(const char *kind)
 	return "#bcbd22";
 }
 
-/* DOT quoted string: escape " and \ (newlines dropped). */
-static void dot_str(fg_sbuf *o, const char *s)
+/* The inside of a DOT quoted string: escape " and \ (control bytes are escaped already). */
+static void dot_body(fg_sbuf *o, const char *s)
 {
-	fg_sbuf_putn(o, "\"", 1);
 	for (; s && *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fg_sbuf_putn(o, "\\", 1);
 		if ((unsigned char)*s >= 0x20)
 			fg_sbuf_putn(o, s, 1);
 	}
+}
+
+static void dot_str(fg_sbuf *o, const char *s)
+{
+	fg_sbuf_putn(o, "\"", 1);
+	dot_body(o, s);
 	fg_sbuf_putn(o, "\"", 1);
 }
 
@@ -465,19 +676,56 @@ static bool is_seed(const fg_explain_vertex *n)
 	return n->is_user && n->label && !strcmp(n->label, "fraud");
 }
 
+/* "User u01, score 0.820, ring R000001" (the ring only for a user in one). */
+static void picture_title(fg_sbuf *o, const fg_explain *x)
+{
+	char b[32];
+
+	fmt_score(b, sizeof(b), x->user.score);
+	fg_sbuf_printf(o, "User %s, score %s", x->user.user_id, b);
+	if (x->ring_found)
+		fg_sbuf_printf(o, ", ring %s", x->ring.ring_key);
+	fg_sbuf_printf(o, ", run %lld", (long long)x->run.run_id);
+}
+
+/* "nearest known fraud: u05, 4 hops (path in red)" or "no known fraud within reach". */
+static void picture_subtitle(fg_sbuf *o, const fg_explain *x)
+{
+	if (x->n_path == 1)
+		fg_sbuf_puts(o, "a known fraud seed");
+	else if (x->n_path)
+		fg_sbuf_printf(o, "nearest known fraud: %s, %zu hops (path in red)",
+		               x->path[x->n_path - 1].user_id, x->n_path - 1);
+	else
+		fg_sbuf_puts(o, "no known fraud within reach");
+	if (fg_explain_ring_has_lineage(x))
+		fg_sbuf_printf(o, "; %zu joined the ring tonight", x->n_joined);
+	if (x->picture_capped)
+		fg_sbuf_printf(o, "; capped at %d vertices", FG_EXPLAIN_MAX_PICTURE);
+}
+
 static void emit_dot(fg_sbuf *o, const fg_explain *x)
 {
+	fg_sbuf t = { 0 };
+
 	fg_sbuf_puts(o, "graph ");
 	dot_str(o, x->picture_is_ring && x->ring.ring_key ? x->ring.ring_key : x->user.user_id);
-	fg_sbuf_puts(o, " {\n  graph [overlap=false, splines=true");
-	if (x->picture_capped)
-		fg_sbuf_puts(o, ", label=\"capped: part of the graph only\"");
-	fg_sbuf_puts(o, "];\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+	fg_sbuf_puts(o, " {\n  graph [overlap=false, splines=true, labelloc=t, label=\"");
+	picture_title(&t, x);
+	dot_body(o, t.s ? t.s : "");
+	fg_sbuf_puts(o, "\\n");
+	t.len = 0;
+	picture_subtitle(&t, x);
+	dot_body(o, t.len && t.s ? t.s : "");
+	if (t.nomem)
+		o->nomem = true;
+	fg_sbuf_free(&t);
+	fg_sbuf_puts(o, "\"];\n  node [fontname=\"Helvetica\", fontsize=10];\n");
 	for (size_t i = 0; i < x->n_pv; i++) {
 		const fg_explain_vertex *n = &x->pv[i];
 		fg_sbuf_printf(o, "  n%zu [", i);
 		if (n->is_user) {
-			fg_sbuf_puts(o, "shape=circle, style=filled, fillcolor=\"");
+			fg_sbuf_printf(o, "shape=circle, style=%s, fillcolor=\"", n->joined ? "\"filled,dashed\"" : "filled");
 			fg_sbuf_puts(o, label_colour(n->label));
 			fg_sbuf_puts(o, "\", label=");
 			dot_str(o, n->user_id);
@@ -485,6 +733,8 @@ static void emit_dot(fg_sbuf *o, const fg_explain *x)
 				fg_sbuf_puts(o, ", penwidth=3");
 			if (is_seed(n))
 				fg_sbuf_puts(o, ", peripheries=2");
+			if (n->joined)
+				fg_sbuf_puts(o, ", xlabel=\"joined tonight\"");
 		} else {
 			fg_sbuf_puts(o, "shape=square, style=filled, fillcolor=\"");
 			fg_sbuf_puts(o, kind_colour(n->kind));
@@ -499,13 +749,21 @@ static void emit_dot(fg_sbuf *o, const fg_explain *x)
 				fg_sbuf_free(&l);
 			}
 		}
+		if (n->on_path)
+			fg_sbuf_puts(o, ", color=\"#d62728\"");
 		fg_sbuf_puts(o, "];\n");
 	}
 	for (size_t i = 0; i < x->n_pe; i++) {
-		fg_sbuf_printf(o, "  n%u -- n%u", x->pe[i].a, x->pe[i].b);
-		if (x->pe[i].relation) {
-			fg_sbuf_puts(o, " [style=dashed, label=");
-			dot_str(o, x->pe[i].relation);
+		const fg_explain_edge *e = &x->pe[i];
+		fg_sbuf_printf(o, "  n%u -- n%u", e->a, e->b);
+		if (e->relation || e->on_path) {
+			fg_sbuf_puts(o, " [");
+			if (e->relation) {
+				fg_sbuf_puts(o, "style=dashed, label=");
+				dot_str(o, e->relation);
+			}
+			if (e->on_path)
+				fg_sbuf_printf(o, "%scolor=\"#d62728\", penwidth=3", e->relation ? ", " : "");
 			fg_sbuf_puts(o, "]");
 		}
 		fg_sbuf_puts(o, ";\n");
@@ -513,12 +771,36 @@ static void emit_dot(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_puts(o, "}\n");
 }
 
+/* An SVG text element with a white halo, so labels stay legible over edges. */
+static void svg_label(fg_sbuf *o, double x, double y, const char *size, const char *fill,
+                      bool bold, const char *s)
+{
+	fg_sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%s\" fill=\"%s\" stroke=\"#ffffff\""
+	                  " stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"%s>",
+	               x, y, size, fill, bold ? " font-weight=\"bold\"" : "");
+	fg_sbuf_xml(o, s);
+	fg_sbuf_puts(o, "</text>\n");
+}
+
+/*
+ * The picture as a self-contained SVG: a visible title (user, score, ring key)
+ * and a line on the path; users as circles by label (the explained user with
+ * a thick outline, seeds with a red ring, members who joined tonight with a
+ * dashed blue ring), entities as squares by kind, user-user links dashed, the
+ * path to the nearest seed in thick red.  Dense pictures (over 60 vertices)
+ * get a larger canvas, smaller labels, and entity labels only on the path
+ * (every vertex keeps its full label as a tooltip).  Fruchterman-Reingold
+ * from a fixed seed: the same picture on every call.
+ */
 static int emit_svg(fg_sbuf *o, const fg_explain *x)
 {
-	/* TXT: room right of the rightmost vertex for its label */
-	const double W = 800, H = 600, M = 40, LEG = 170, TXT = 120;
+	const bool dense = x->n_pv > 60;
+	const double W = dense ? 1200 : 800, H = dense ? 900 : 600;
+	const double M = 40, TOP = 56, LEG = 190, TXT = 170; /* TXT: room for the rightmost label */
+	const char *fs = dense ? "9" : "11";
 	uint32_t *from = NULL, *to = NULL;
 	double *xy = NULL;
+	fg_sbuf t = { 0 };
 	int rc = FG_OK;
 
 	xy = fg_mallocarray(x->n_pv ? 2 * x->n_pv : 1, sizeof(double));
@@ -535,6 +817,8 @@ static int emit_svg(fg_sbuf *o, const fg_explain *x)
 	rc = fg_layout_fr(xy, (uint32_t)x->n_pv, from, to, (uint32_t)x->n_pe, FG_LAYOUT_SEED);
 	if (rc)
 		goto cleanup;
+#define PX(i) (M + xy[2 * (i)] * (W - 2 * M - TXT))
+#define PY(i) (TOP + M / 2 + xy[2 * (i) + 1] * (H - TOP - 1.5 * M))
 	fg_sbuf_printf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\""
 	                  " viewBox=\"0 0 %.0f %.0f\" font-family=\"Helvetica, Arial, sans-serif\""
@@ -550,55 +834,104 @@ static int emit_svg(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_printf(o, ", run %lld</title>\n", (long long)x->run.run_id);
 	fg_sbuf_printf(o, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
 	               W + LEG, H);
+	/* the visible title */
+	picture_title(&t, x);
+	if (t.nomem)
+		o->nomem = true;
+	fg_sbuf_puts(o, "<text x=\"16\" y=\"24\" font-size=\"16\" font-weight=\"bold\" fill=\"#000000\">");
+	fg_sbuf_xml(o, t.s ? t.s : "");
+	fg_sbuf_puts(o, "</text>\n");
+	t.len = 0;
+	picture_subtitle(&t, x);
+	if (t.nomem)
+		o->nomem = true;
+	fg_sbuf_puts(o, "<text x=\"16\" y=\"44\" font-size=\"12\" fill=\"#444444\">");
+	fg_sbuf_xml(o, t.len && t.s ? t.s : "");
+	fg_sbuf_puts(o, "</text>\n");
+	/* edges, the path's last so it stays on top */
 	fg_sbuf_puts(o, "<g stroke=\"#999999\" stroke-width=\"1.2\">\n");
-	for (size_t i = 0; i < x->n_pe; i++) {
-		double ax = M + xy[2 * x->pe[i].a] * (W - 2 * M - TXT), ay = M + xy[2 * x->pe[i].a + 1] * (H - 2 * M);
-		double bx = M + xy[2 * x->pe[i].b] * (W - 2 * M - TXT), by = M + xy[2 * x->pe[i].b + 1] * (H - 2 * M);
-		fg_sbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"%s/>\n", ax, ay, bx, by,
-		               x->pe[i].relation ? " stroke-dasharray=\"4 3\"" : "");
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < x->n_pe; i++) {
+			const fg_explain_edge *e = &x->pe[i];
+			if (e->on_path != (pass == 1))
+				continue;
+			fg_sbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"%s%s/>\n",
+			               PX(e->a), PY(e->a), PX(e->b), PY(e->b),
+			               e->relation ? " stroke-dasharray=\"4 3\"" : "",
+			               e->on_path ? " stroke=\"#d62728\" stroke-width=\"3.5\"" : "");
+		}
 	}
 	fg_sbuf_puts(o, "</g>\n<g stroke=\"#333333\">\n");
-	for (size_t i = 0; i < x->n_pv; i++) {
+	for (size_t i = 0; i < x->n_pv; i++) { /* shapes, each with its full label as a tooltip */
 		const fg_explain_vertex *n = &x->pv[i];
-		double cx = M + xy[2 * i] * (W - 2 * M - TXT), cy = M + xy[2 * i + 1] * (H - 2 * M);
+		double cx = PX(i), cy = PY(i);
 		bool me = n->is_user && !strcmp(n->user_id, x->user.user_id);
+		t.len = 0;
 		if (n->is_user) {
-			fg_sbuf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"%s\" stroke-width=\"%s\"/>\n",
-			               cx, cy, label_colour(n->label), me ? "3" : "1");
+			fg_sbuf_printf(&t, "%s (%s", n->user_id, label_text(n->label));
+			if (!isnan(n->score))
+				fg_sbuf_printf(&t, ", score %.3f", n->score);
+			fg_sbuf_printf(&t, "%s)", n->joined ? ", joined tonight" : "");
+		} else {
+			fg_sbuf_printf(&t, "%s %s", n->kind ? n->kind : "", n->value ? n->value : "");
+		}
+		if (t.nomem)
+			o->nomem = true;
+		fg_sbuf_puts(o, "<g><title>");
+		fg_sbuf_xml(o, t.s ? t.s : "");
+		fg_sbuf_puts(o, "</title>\n");
+		if (n->is_user) {
+			fg_sbuf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"%s\" stroke-width=\"%s\"%s/>\n",
+			               cx, cy, label_colour(n->label), me ? "3" : "1",
+			               n->on_path ? " stroke=\"#d62728\"" : "");
 			if (is_seed(n))
 				fg_sbuf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"13\" fill=\"none\""
 				                  " stroke=\"#d62728\" stroke-width=\"2\"/>\n", cx, cy);
-			fg_sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" stroke=\"none\" fill=\"#000000\"%s>",
-			               cx + 12, cy + 4, me ? " font-weight=\"bold\"" : "");
-			fg_sbuf_xml(o, n->user_id);
+			if (n->joined)
+				fg_sbuf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"13\" fill=\"none\""
+				                  " stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>\n",
+				               cx, cy);
 		} else {
-			fg_sbuf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
-			               cx - 6, cy - 6, kind_colour(n->kind));
-			fg_sbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" stroke=\"none\" fill=\"#444444\">",
-			               cx + 9, cy + 4);
-			fg_sbuf_xml(o, n->kind ? n->kind : "");
-			fg_sbuf_puts(o, " ");
-			{
+			fg_sbuf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"%s/>\n",
+			               cx - 6, cy - 6, kind_colour(n->kind),
+			               n->on_path ? " stroke=\"#d62728\" stroke-width=\"2\"" : "");
+		}
+		fg_sbuf_puts(o, "</g>\n");
+	}
+	fg_sbuf_puts(o, "</g>\n<g>\n");
+	/* labels above every shape: entities', then users' (the ids matter most) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < x->n_pv; i++) {
+			const fg_explain_vertex *n = &x->pv[i];
+			double cx = PX(i), cy = PY(i);
+			bool me = n->is_user && !strcmp(n->user_id, x->user.user_id);
+			if (n->is_user != (pass == 1))
+				continue;
+			if (n->is_user) {
+				svg_label(o, cx + 12, cy + 4, me ? "12" : fs, "#000000", me, n->user_id);
+			} else if (!dense || n->on_path) {
 				fg_sbuf l = { 0 };
+				fg_sbuf_printf(&l, "%s ", n->kind ? n->kind : "");
 				fg_sbuf_clip(&l, n->value ? n->value : "", 24);
 				if (l.nomem)
 					o->nomem = true;
-				fg_sbuf_xml(o, l.s ? l.s : "");
+				svg_label(o, cx + 9, cy + 4, fs, "#444444", false, l.s ? l.s : "");
 				fg_sbuf_free(&l);
 			}
 		}
-		fg_sbuf_puts(o, "</text>\n");
 	}
 	fg_sbuf_puts(o, "</g>\n");
+#undef PX
+#undef PY
 	/* legend */
 	{
 		static const char *const kinds[] = { "card", "device", "address", "phone", "email", "ip", "other" };
-		double lx = W + 10, ly = 30;
-		fg_sbuf_printf(o, "<g font-size=\"11\"><text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\">legend</text>\n",
-		               lx, ly);
+		double lx = W + 10, ly = TOP + 20;
 		const struct { const char *name, *label; } users[] = {
 			{ "fraud (seed)", "fraud" }, { "legit", "legit" }, { "unknown", NULL },
 		};
+		fg_sbuf_printf(o, "<g font-size=\"11\"><text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\">legend</text>\n",
+		               lx, ly);
 		for (size_t i = 0; i < 3; i++) {
 			ly += 20;
 			fg_sbuf_printf(o, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"7\" fill=\"%s\" stroke=\"#333333\"/>"
@@ -609,6 +942,10 @@ static int emit_svg(fg_sbuf *o, const fg_explain *x)
 		fg_sbuf_printf(o, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"7\" fill=\"#ffffff\" stroke=\"#333333\""
 		                  " stroke-width=\"3\"/><text x=\"%.0f\" y=\"%.0f\">explained user</text>\n",
 		               lx + 8, ly, lx + 22, ly + 4);
+		ly += 20;
+		fg_sbuf_printf(o, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"7\" fill=\"none\" stroke=\"#1f77b4\""
+		                  " stroke-width=\"2\" stroke-dasharray=\"3 2\"/><text x=\"%.0f\" y=\"%.0f\">"
+		                  "joined the ring tonight</text>\n", lx + 8, ly, lx + 22, ly + 4);
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			ly += 20;
 			fg_sbuf_printf(o, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\""
@@ -619,15 +956,21 @@ static int emit_svg(fg_sbuf *o, const fg_explain *x)
 		fg_sbuf_printf(o, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999999\""
 		                  " stroke-dasharray=\"4 3\"/><text x=\"%.0f\" y=\"%.0f\">user-user link</text>\n",
 		               lx, ly, lx + 16, ly, lx + 22, ly + 4);
-		if (x->picture_capped) {
+		ly += 20;
+		fg_sbuf_printf(o, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#d62728\""
+		                  " stroke-width=\"3.5\"/><text x=\"%.0f\" y=\"%.0f\">path to the nearest"
+		                  " fraud</text>\n", lx, ly, lx + 16, ly, lx + 22, ly + 4);
+		if (dense) {
 			ly += 24;
-			fg_sbuf_printf(o, "<text x=\"%.0f\" y=\"%.0f\">capped at %d vertices</text>\n", lx, ly,
-			               FG_EXPLAIN_MAX_PICTURE);
+			fg_sbuf_printf(o, "<text x=\"%.0f\" y=\"%.0f\">dense: entity labels on the</text>\n"
+			                  "<text x=\"%.0f\" y=\"%.0f\">path only (hover for all)</text>\n",
+			               lx, ly, lx, ly + 14);
 		}
 		fg_sbuf_puts(o, "</g>\n");
 	}
 	fg_sbuf_puts(o, "</svg>\n");
 cleanup:
+	fg_sbuf_free(&t);
 	fg_free(xy);
 	fg_free(from);
 	fg_free(to);
@@ -636,61 +979,58 @@ cleanup:
 
 /* ---- the command -------------------------------------------------------- */
 
-static void help(void)
-{
-	printf("usage: fraudgraph explain USER --db RESULTS.db [--run ID] [--format text|json|dot|svg]\n"
-	       "                          [--max-neighbours N]\n\n"
-	       "Why USER is flagged, from the results database only: scores, the ring and the\n"
-	       "factors of its score, the entities the user shares and with whom, direct links,\n"
-	       "the path to the nearest known fraud and the ring's history over past runs.\n\n"
-	       "Options:\n"
-	       "  --db PATH             results database written by `fraudgraph run` (required)\n"
-	       "  --run ID              run to read (default: the latest committed run)\n"
-	       "  --format F            text (default), json (docs/explain.md), dot (Graphviz),\n"
-	       "                        svg (self-contained picture of the ring)\n"
-	       "  --max-neighbours N    users listed per shared entity (default 10)\n"
-	       "  --help                this text\n"
-	       "  --                    end of options (a USER that starts with '-')\n\n%s",
-	       fg_cli_exit_codes);
-}
+static const fg_opt_spec explain_opts[] = {
+	{ FG_OPT_VALUE, "db", 'd', "PATH", "results database written by `fraudgraph run` (required)", NULL },
+	{ FG_OPT_VALUE, "run", 'r', "ID", "run to read", "the latest committed run" },
+	{ FG_OPT_VALUE, "format", 'f', "F", "text, json (docs/explain.md), dot (Graphviz),\n"
+	  "svg (self-contained picture of the ring)", "text" },
+	{ FG_OPT_VALUE, "max-neighbours", 'n', "N", "users listed per shared entity (0..100000)", "10" },
+	{ 0 },
+};
 
 int fg_cmd_explain(int argc, char **argv)
 {
-	const char *user = NULL, *db_path = NULL, *run_arg = NULL, *fmt_arg = "text", *nb_arg = NULL;
+	const char *user = NULL, *db_path = NULL, *run_arg = NULL, *fmt_arg = "text";
 	fg_explain_opts opts = { .max_neighbours = 10 };
 	fg_results *res = NULL;
 	fg_explain *x = NULL;
 	fg_sbuf out = { 0 };
-	bool options = true;
+	fg_opt_parser p;
 	int fmt = FMT_TEXT, rc = FG_OK;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int m;
-		if (options && !strcmp(a, "--")) {
-			options = false;
-			continue;
-		}
-		if (options && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			help();
+	fg_opt_init(&p, "explain", explain_opts, argc, argv);
+	while ((rc = fg_opt_next(&p)) > 0) {
+		switch (p.id) {
+		case FG_OPT_HELP:
+			fg_opt_help(stdout, "usage: fraudgraph explain USER --db RESULTS.db [--run ID]"
+			            " [--format text|json|dot|svg]\n"
+			            "                          [--max-neighbours N]\n"
+			            "       fraudgraph explain --db RESULTS.db -- USER   (a USER that starts"
+			            " with '-')",
+			            "Why USER is flagged, from the results database only: scores, the ring and\n"
+			            "the factors of its score, who joined it tonight, the entities the user\n"
+			            "shares and with whom (private ones apart), direct links, link times, the\n"
+			            "path to the nearest known fraud and the ring's history over past runs.",
+			            explain_opts);
 			return FG_EXIT_OK;
+		case 'd': db_path = p.value; break;
+		case 'r': run_arg = p.value; break;
+		case 'f': fmt_arg = p.value; break;
+		case 'n':
+			if ((rc = fg_opt_int(&opts.max_neighbours, &p, 0, 100000)) != FG_OK)
+				return fg_cli_fail(rc);
+			break;
+		case FG_OPT_ARG:
+			if (user)
+				return fg_cli_fail(fg_error_set(FG_EUSAGE, "explain: one user at a time ('%s'"
+				                                " and '%s')", user, p.value));
+			user = p.value;
+			break;
+		default: break;
 		}
-		if (options && ((m = fg_tool_opt(&db_path, argc, argv, &i, "--db")) ||
-		                (m = fg_tool_opt(&run_arg, argc, argv, &i, "--run")) ||
-		                (m = fg_tool_opt(&fmt_arg, argc, argv, &i, "--format")) ||
-		                (m = fg_tool_opt(&nb_arg, argc, argv, &i, "--max-neighbours")))) {
-			if (m < 0)
-				return fg_cli_fail(m);
-			continue;
-		}
-		if (options && a[0] == '-' && a[1])
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "explain: unknown option '%s' (see --help;"
-			                                " `--` before a USER that starts with '-')", a));
-		if (user)
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "explain: one user at a time ('%s' and '%s')",
-			                                user, a));
-		user = a;
 	}
+	if (rc < 0)
+		return fg_cli_fail(rc);
 	if (!user || !db_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "explain: usage: fraudgraph explain USER --db "
 		                                           "RESULTS.db (see --help)"));
@@ -705,21 +1045,13 @@ int fg_cmd_explain(int argc, char **argv)
 	else
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "--format: '%s' is not text, json, dot or svg",
 		                                fmt_arg));
-	if (nb_arg) {
-		int64_t v;
-		rc = fg_tool_parse_i64(&v, nb_arg, "--max-neighbours");
-		if (rc)
-			return fg_cli_fail(rc);
-		if (v < 0 || v > 100000)
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "--max-neighbours: %lld is out of 0..100000",
-			                                (long long)v));
-		opts.max_neighbours = (int)v;
-	}
 	opts.evidence = fmt == FMT_TEXT || fmt == FMT_JSON;
 	opts.picture = fmt == FMT_DOT || fmt == FMT_SVG;
 
 	if ((rc = fg_results_open(&res, db_path)) != FG_OK ||
 	    (rc = fg_explain_build(&x, res, run_arg, user, &opts)) != FG_OK)
+		goto cleanup;
+	if (fmt != FMT_JSON && (rc = escape_case(x)) != FG_OK)
 		goto cleanup;
 	switch (fmt) {
 	case FMT_TEXT: rc = emit_text(&out, x); break;

@@ -399,8 +399,11 @@ cleanup:
 
 /* ---- the picture ------------------------------------------------------------ */
 
-/* The path's vertices and edges, added to the picture and marked. */
-static int picture_add_path(graph *g, fg_explain *x)
+/*
+ * The path's vertices and edges, added to the picture (a seed outside the
+ * ring is drawn too), and marked on_path.  Call before graph_unique_edges.
+ */
+static int picture_add_path(graph *g, const fg_explain *x)
 {
 	int32_t prev = -1, idx;
 	int rc;
@@ -410,11 +413,25 @@ static int picture_add_path(graph *g, fg_explain *x)
 			return rc;
 		g->v[idx].on_path = true;
 		if (prev >= 0 && (rc = graph_edge(g, prev, idx, x->path[i].is_user &&
-		                                  !x->path[i - 1].is_user ? NULL : x->path[i].kind)) != FG_OK)
+		                                  x->path[i - 1].is_user ? x->path[i].kind : NULL)) != FG_OK)
 			return rc;
 		prev = idx;
 	}
 	return FG_OK;
+}
+
+/* Mark the (unique) edges between consecutive path vertices. */
+static void picture_mark_path(graph *g, const fg_explain *x)
+{
+	for (size_t i = 1; i < x->n_path; i++) {
+		int32_t a = graph_find(g, &x->path[i - 1]), b = graph_find(g, &x->path[i]);
+		uint32_t lo = (uint32_t)(a < b ? a : b), hi = (uint32_t)(a < b ? b : a);
+		if (a < 0 || b < 0)
+			continue;
+		for (size_t j = 0; j < g->ne; j++)
+			if (g->e[j].a == lo && g->e[j].b == hi)
+				g->e[j].on_path = true;
+	}
 }
 
 static int build_picture(fg_explain *x, fg_results *r)
@@ -504,6 +521,10 @@ static int build_picture(fg_explain *x, fg_results *r)
 				goto cleanup;
 		graph_unique_edges(&g);
 	}
+	if ((rc = picture_add_path(&g, x)) != FG_OK)
+		goto cleanup;
+	graph_unique_edges(&g);
+	picture_mark_path(&g, x);
 	x->pv = fg_res_alloc(&x->arena, (g.n ? g.n : 1) * sizeof(*x->pv));
 	x->pe = fg_res_alloc(&x->arena, (g.ne ? g.ne : 1) * sizeof(*x->pe));
 	if (!x->pv || !x->pe) {
@@ -546,16 +567,18 @@ static bool in_lineage(const fg_explain *x, const char *key)
 	return false;
 }
 
+bool fg_explain_member_joined(const fg_explain *x, const fg_res_member *m)
+{
+	return fg_explain_ring_has_lineage(x) && (!m->prev_ring_key || !in_lineage(x, m->prev_ring_key));
+}
+
 static void mark_joined(fg_explain *x)
 {
-	if (!fg_explain_ring_has_lineage(x))
-		return;
 	for (size_t i = 0; i < x->n_members; i++) {
-		const fg_res_member *m = &x->members[i];
-		if (m->prev_ring_key && in_lineage(x, m->prev_ring_key))
+		if (!fg_explain_member_joined(x, &x->members[i]))
 			continue;
 		x->n_joined++;
-		if (!strcmp(m->user.user_id, x->user.user_id))
+		if (!strcmp(x->members[i].user.user_id, x->user.user_id))
 			x->user_joined = true;
 	}
 }
@@ -563,11 +586,9 @@ static void mark_joined(fg_explain *x)
 /* A member's joined flag, for the picture's vertices. */
 static bool member_joined(const fg_explain *x, const char *user_id)
 {
-	if (!fg_explain_ring_has_lineage(x))
-		return false;
 	for (size_t i = 0; i < x->n_members; i++)
 		if (!strcmp(x->members[i].user.user_id, user_id))
-			return !x->members[i].prev_ring_key || !in_lineage(x, x->members[i].prev_ring_key);
+			return fg_explain_member_joined(x, &x->members[i]);
 	return false;
 }
 

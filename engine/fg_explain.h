@@ -125,7 +125,13 @@ int fg_explain_build(fg_explain **out, fg_results *r, const char *run_arg, const
 /* NULL-safe; clears *x. */
 void fg_explain_free(fg_explain **x);
 
-/* The ring's status names a lineage: a member not in it at the previous run joined tonight. */
+/*
+ * Whether the ring has a lineage to compare with: found, not new, and a
+ * previous committed run exists.  A member joined the ring tonight when at
+ * the previous run it was in no ring, or in one whose key is neither this
+ * ring's key nor one of its prev_keys (the rings it was merged or split from).
+ */
 bool fg_explain_ring_has_lineage(const fg_explain *x);
+bool fg_explain_member_joined(const fg_explain *x, const fg_res_member *m);
 
 #endif
