@@ -531,8 +531,10 @@ static int build_picture(fg_explain *x, fg_results *r)
 		rc = oom();
 		goto cleanup;
 	}
-	memcpy(x->pv, g.v, g.n * sizeof(*x->pv));
-	memcpy(x->pe, g.e, g.ne * sizeof(*x->pe));
+	if (g.n)
+		memcpy(x->pv, g.v, g.n * sizeof(*x->pv));
+	if (g.ne)
+		memcpy(x->pe, g.e, g.ne * sizeof(*x->pe));
 	x->n_pv = g.n;
 	x->n_pe = g.ne;
 cleanup:
