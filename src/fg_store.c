@@ -289,6 +289,20 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		int64_t app_id, nobj;
 
 		sqlite3_busy_timeout(st->db, 0);
+		/*
+		 * Persistent WAL: closing checkpoints and truncates the -wal but keeps
+		 * it and the -shm, owned by the writer's account.  Otherwise the last
+		 * close deletes them and the next reader, in WAL mode, creates them
+		 * itself: owned by the analyst's account, they stop every later run
+		 * ("attempt to write a readonly database"), and a reader that may not
+		 * write the directory cannot read at all.  With the files present a
+		 * reader of another account opens them read-only (SQLite >= 3.22) and
+		 * creates nothing (fg_results.h).
+		 */
+		{
+			int persist = 1;
+			sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		}
 		/* SQLite silently opens a file it may not write read-only. */
 		if (sqlite3_db_readonly(st->db, "main") == 1) {
 			rc = fg_error_set(FG_EIO, "%s: the results database is not writable", path);

@@ -26,6 +26,7 @@
 static char *tmp;
 static char *fixture_db;
 static char *eval_db;
+static char *night_db; /* world, then world + night2, by the real binary */
 
 /* Build a database file from an SQL file of tests/data/tools. */
 static char *make_db(const char *sql_name, const char *db_name)
@@ -55,11 +56,14 @@ static char *make_db(const char *sql_name, const char *db_name)
 	return dbp;
 }
 
+static void make_night_db(void);
+
 static void setup(void)
 {
 	tmp = fgt_tmpdir();
 	fixture_db = make_db("fixture.sql", "fixture.db");
 	eval_db = make_db("eval.sql", "eval.db");
+	make_night_db();
 }
 
 static void teardown(void)
@@ -68,6 +72,7 @@ static void teardown(void)
 	free(tmp);
 	free(fixture_db);
 	free(eval_db);
+	free(night_db);
 }
 
 static char *data_path(const char *name)
@@ -555,6 +560,258 @@ START_TEST(explain_leaves_the_database_unchanged)
 	ck_assert(memcmp(before, after, n1) == 0);
 	free(before);
 	free(after);
+}
+END_TEST
+
+
+/* ---- explain on a real run of data-samples (issue 11's items) ------------ */
+
+
+static char *sample_path(const char *name)
+{
+	char *p = malloc(strlen(fgt_source_root()) + strlen(name) + 32);
+
+	sprintf(p, "%s/data-samples/%s", fgt_source_root(), name);
+	return p;
+}
+
+static void make_night_db(void)
+{
+	char *we = sample_path("world/edges.csv"), *wu = sample_path("world/users.csv");
+	char *ne = sample_path("night2/edges.csv"), *nu = sample_path("night2/users.csv"), *err = NULL;
+	const char *n1[] = { "run", "--db", NULL, "--edges", we, "--users", wu, NULL };
+	const char *n2[] = { "run", "--db", NULL, "--edges", we, "--users", wu, "--edges", ne,
+	                     "--users", nu, NULL };
+
+	night_db = fgt_path(tmp, "nights.db");
+	n1[2] = n2[2] = night_db;
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, n1) == 0, "night 1: %s", err);
+	free(err);
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, n2) == 0, "night 2: %s", err);
+	free(err);
+	free(we);
+	free(wu);
+	free(ne);
+	free(nu);
+}
+
+/* Replace every occurrence of what in s (in place; with is not longer). */
+static void replace_all(char *s, const char *what, const char *with)
+{
+	size_t lw = strlen(what), lr = strlen(with);
+	char *at;
+
+	ck_assert_uint_ge(lw, lr);
+	while ((at = strstr(s, what)) != NULL) {
+		memcpy(at, with, lr);
+		memmove(at + lr, at + lw, strlen(at + lw) + 1);
+	}
+}
+
+/*
+ * explain on the real database, the runs' start times (the only clock-made
+ * values) replaced by "RUN<n>-START---..." of the same length, so the golden
+ * is stable.
+ */
+static char *explain_night(const char *user, const char *format)
+{
+	const char *args[] = { "explain", user, "--db", night_db, "--format", format, NULL };
+	char *out = NULL, *err = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = fgt_run(&out, &err, NULL, NULL, args);
+
+	ck_assert_msg(rc == 0, "explain %s: %d %s", user, rc, err);
+	free(err);
+	ck_assert_int_eq(sqlite3_open_v2(night_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT run_id, started_at FROM runs", -1, &st, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *what = (const char *)sqlite3_column_text(st, 1);
+		char with[64];
+		/* as long as the time, dashes after the name: the columns stay aligned */
+		int n = snprintf(with, sizeof(with), "RUN%d-START", sqlite3_column_int(st, 0));
+		while ((size_t)n < strlen(what) && n + 1 < (int)sizeof(with))
+			with[n++] = '-';
+		with[n] = '\0';
+		replace_all(out, what, with);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+START_TEST(explain_real_run_goldens)
+{
+	char *out;
+
+	/* a member who joined R000005 tonight (data-samples/night2/README.md) */
+	out = explain_night("n2_join1", "text");
+	check_golden(out, "nights_n2_join1.text.golden");
+	ck_assert_ptr_nonnull(strstr(out, "  ring       R000005 (joined tonight)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  joined tonight  3: n2_join1, n2_join2, n2_join3\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  created    2026-"));
+	ck_assert_ptr_nonnull(strstr(out, "    linked 2026-"));
+	free(out);
+	out = explain_night("n2_join1", "json");
+	check_golden(out, "nights_n2_join1.json.golden");
+	ck_assert_ptr_nonnull(strstr(out, "\"joined_ring_tonight\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"joined_tonight\":[\"n2_join1\",\"n2_join2\",\"n2_join3\"]"));
+	free(out);
+	out = explain_night("n2_join1", "dot");
+	check_golden(out, "nights_n2_join1.dot.golden");
+	free(out);
+	/* the new ring of four: nobody "joined" a ring that is new */
+	out = explain_night("n2_ring3", "text");
+	check_golden(out, "nights_n2_ring3.text.golden");
+	ck_assert_ptr_null(strstr(out, "joined tonight"));
+	free(out);
+}
+END_TEST
+
+START_TEST(explain_private_entities_apart)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out, want[256];
+	const char *u, *kind, *value;
+
+	/* a user of run 2 with an entity of its own, and one it shares */
+	ck_assert_int_eq(sqlite3_open_v2(night_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+		"SELECT l.user_id, e.kind, e.value FROM links l JOIN entities e"
+		" ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+		" WHERE l.run_id = 2 AND e.share = 1 AND EXISTS (SELECT 1 FROM links m JOIN entities f"
+		"  ON f.run_id = m.run_id AND f.entity_id = m.entity_id WHERE m.run_id = 2"
+		"  AND m.user_id = l.user_id AND f.share > 1)"
+		" ORDER BY l.user_id, e.kind, e.value LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	u = (const char *)sqlite3_column_text(st, 0);
+	kind = (const char *)sqlite3_column_text(st, 1);
+	value = (const char *)sqlite3_column_text(st, 2);
+	out = explain_night(u, "text");
+	snprintf(want, sizeof(want), "\nPrivate entities: used by %s alone\n", u);
+	ck_assert_msg(strstr(out, want), "%s", out);
+	/* listed there, and not among the shared ones above it */
+	snprintf(want, sizeof(want), "  %s %.30s", kind, value);
+	ck_assert_ptr_nonnull(strstr(strstr(out, "\nPrivate entities"), want));
+	ck_assert_ptr_null(strstr(out, "(shared by 1 users)"));
+	free(out);
+	out = explain_night(u, "json");
+	ck_assert_ptr_nonnull(strstr(out, "\"share\":1,\"hub\":false,\"others\":[],\"more\":0,\"shared\":false"));
+	free(out);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(explain_svg_title_and_path)
+{
+	char *out = explain_night("n2_join1", "svg"), *p = fgt_path(tmp, "j.svg"), cmd[1024];
+
+	/* a visible title: a <text>, not only the <title> a viewer hides */
+	ck_assert_ptr_nonnull(strstr(out, "font-weight=\"bold\" fill=\"#000000\">User n2_join1, score 0.907,"
+	                                  " ring R000005, run 2</text>"));
+	ck_assert_ptr_nonnull(strstr(out, ">nearest known fraud: uf1ff5272, 2 hops (path in red); 3 joined"
+	                                  " the ring tonight</text>"));
+	/* the path: two red edges (user - card - seed), drawn after the others; and the legend's */
+	{
+		int n = 0;
+		for (const char *q = out; (q = strstr(q, "stroke=\"#d62728\" stroke-width=\"3.5\"/>")); q++)
+			n++;
+		ck_assert_int_eq(n, 3);
+	}
+	/* three members joined tonight: a dashed blue ring each, plus the legend's */
+	{
+		int n = 0;
+		for (const char *q = out; (q = strstr(q, "stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray")); q++)
+			n++;
+		ck_assert_int_eq(n, 4);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "paint-order=\"stroke\"")); /* labels with a halo */
+	check_tags(out);
+	fgt_write_file(p, out, (size_t)-1);
+	if (fgt_sh("command -v rsvg-convert >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof(cmd), "rsvg-convert '%s' -o '%s.png'", p, p);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+	}
+	free(p);
+	free(out);
+}
+END_TEST
+
+/* No byte below 0x20 but '\n' (and none of 0x7f) in s. */
+static void assert_no_control(const char *s, const char *what)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		ck_assert_msg(*p == '\n' || (*p >= 0x20 && *p != 0x7f), "%s: control byte 0x%02x at %zu",
+		              what, *p, (size_t)((const char *)p - s));
+}
+
+START_TEST(explain_control_characters_and_dashdash)
+{
+	char *edges = fgt_path(tmp, "cc-edges.csv"), *users = fgt_path(tmp, "cc-users.csv");
+	char *db = fgt_path(tmp, "cc.db"), *out = NULL, *err = NULL;
+	const char *run[] = { "run", "--db", db, "--edges", edges, "--users", users, NULL };
+	const char *formats[] = { "text", "dot", "svg" };
+	const char *dash[] = { "explain", "--db", db, "--", "-1234", NULL };
+	const char *nodash[] = { "explain", "--db", db, "-1234", NULL };
+	const char *eq[] = { "explain", "--db=", NULL, "--format=json", "--", "-1234", NULL };
+	char dbeq[512];
+
+	/* quoted fields may hold a newline or a tab (RFC 4180): ids that could forge lines */
+	fgt_write_file(edges, "user_id,kind,value\n-1234,card,\"c\001x\"\n\"evil\nUser x\",card,\"c\001x\"\n"
+	               "\"tab\tu\",card,\"c\001x\"\n-1234,device,d9\n", (size_t)-1);
+	fgt_write_file(users, "user_id,created_at,label\n-1234,,fraud\n", (size_t)-1);
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, run) == 0, "run: %s", err);
+	free(err);
+	for (int f = 0; f < 3; f++) {
+		const char *args[] = { "explain", "evil\nUser x", "--db", db, "--format", formats[f], NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+		assert_no_control(out, formats[f]);
+		/* DOT strings double the backslash: Graphviz shows \x0a */
+		ck_assert_msg(strstr(out, f == 1 ? "evil\\\\x0aUser x" : "evil\\x0aUser x"), "%s: %s",
+		              formats[f], out);
+		ck_assert_ptr_nonnull(strstr(out, f == 1 ? "c\\\\x01x" : "c\\x01x"));
+		ck_assert_ptr_null(strstr(out, "\nUser x"));
+		free(out);
+	}
+	{
+		const char *args[] = { "explain", "evil\nUser x", "--db", db, "--format", "json", NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+		ck_assert_ptr_nonnull(strstr(out, "\"user_id\":\"evil\\nUser x\""));
+		ck_assert_ptr_nonnull(strstr(out, "\"value\":\"c\\u0001x\""));
+		free(out);
+	}
+	/* `--` ends the options: a user id that starts with '-' */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, dash), 0);
+	ck_assert_ptr_nonnull(strstr(out, "User -1234 (run 1"));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, nodash), 2);
+	free(err);
+	snprintf(dbeq, sizeof(dbeq), "--db=%s", db);
+	eq[1] = dbeq;
+	eq[2] = "--run=1";
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, eq), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"user_id\":\"-1234\",\"label\":\"fraud\""));
+	free(out);
+	/* unknown user and run: exit 4, nothing on stdout */
+	{
+		const char *nouser[] = { "explain", "--db", db, "--", "-999", NULL };
+		const char *norun[] = { "explain", "--db", db, "--run", "5", "--", "-1234", NULL };
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, nouser), 4);
+		ck_assert_str_eq(out, "");
+		ck_assert_ptr_nonnull(strstr(err, "user '-999' is not in run 1 of"));
+		free(out);
+		free(err);
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, norun), 4);
+		ck_assert_ptr_nonnull(strstr(err, "run 5 is not in"));
+		free(out);
+		free(err);
+	}
+	free(edges);
+	free(users);
+	free(db);
 }
 END_TEST
 
@@ -1054,6 +1311,10 @@ int main(void)
 	tcase_add_test(tc, explain_without_other_user_index);
 	tcase_add_test(tc, explain_leaves_the_database_unchanged);
 	tcase_add_test(tc, explain_matches_real_run);
+	tcase_add_test(tc, explain_real_run_goldens);
+	tcase_add_test(tc, explain_private_entities_apart);
+	tcase_add_test(tc, explain_svg_title_and_path);
+	tcase_add_test(tc, explain_control_characters_and_dashdash);
 	tcase_add_test(tc, report_drift_hand_computed);
 	tcase_add_test(tc, report_text_golden);
 	tcase_add_test(tc, report_fail_on_drift);
