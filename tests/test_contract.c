@@ -1,0 +1,220 @@
+/*
+ * The run-level data contract (issue 11): kind aliases, placeholder values and
+ * per-kind normalisation on the row path before interning, the hub-cut share,
+ * runs.params as valid JSON, refused exports, the analysts' tables, `check`
+ * and `run --config`, signals and races around the commit.
+ */
+#include "fg_test.h"
+
+#include "fg_build_config.h"
+#include "fg_config.h"
+#include "fg_error.h"
+#include "fg_graph.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add(fg_linkset *ls, const char *u, const char *k, const char *v)
+{
+	fg_link_row r = { { u, strlen(u) }, { k, strlen(k) }, { v, strlen(v) }, FG_TIME_NONE, "t", 1 };
+
+	if (fg_linkset_link_sink(ls, &r) != FG_OK)
+		ck_abort_msg("link sink: %s", fg_error_msg());
+}
+
+static const char *norm(char *buf, const fg_config *cfg, const char *kind, const char *v, bool *keep,
+                        const char **ckind)
+{
+	size_t n, kl;
+
+	*keep = fg_config_normalise_value(buf, &n, ckind, &kl, cfg, kind, strlen(kind), v, strlen(v));
+	ck_assert_uint_eq(n, strlen(buf));
+	return buf;
+}
+
+START_TEST(values_normalised_per_kind)
+{
+	fg_config cfg;
+	char buf[128];
+	const char *k;
+	bool keep;
+
+	fg_config_init(&cfg);
+	ck_assert_str_eq(norm(buf, &cfg, "email", "Alice.Smith@Example.COM", &keep, &k), "alice.smith@example.com");
+	ck_assert(keep);
+	ck_assert_str_eq(norm(buf, &cfg, "phone", "+44 (0)20 7946-0958", &keep, &k), "+4402079460958");
+	ck_assert(keep);
+	ck_assert_str_eq(norm(buf, &cfg, "phone", "020 7946 0958 +1", &keep, &k), "020794609581");
+	ck_assert_str_eq(norm(buf, &cfg, "address", "12  High\tStreet,\n LONDON ", &keep, &k),
+	                 "12 high street, london");
+	/* plain kinds (and relations) keep their case: device ids are case-sensitive */
+	ck_assert_str_eq(norm(buf, &cfg, "device", "AbC 12", &keep, &k), "AbC 12");
+	ck_assert_str_eq(norm(buf, &cfg, "referral", "User B", &keep, &k), "User B");
+	/* a phone without digits is nothing: dropped */
+	norm(buf, &cfg, "phone", "ext.", &keep, &k);
+	ck_assert(!keep);
+}
+END_TEST
+
+START_TEST(placeholders_dropped)
+{
+	static const char *const ph[] = { "unknown", "UNKNOWN", "null", "None", "n/a", "N/A", "-",
+	                                  "0", "0000", "00000000-0000-0000-0000-000000000000",
+	                                  "0.0.0.0", "00:00:00:00:00:00" };
+	static const char *const real[] = { "10", "0001", "dev-0", "-1", "nonexistent", "a" };
+	fg_config cfg;
+	char buf[128];
+	const char *k;
+	bool keep;
+
+	fg_config_init(&cfg);
+	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
+		norm(buf, &cfg, "device", ph[i], &keep, &k);
+		ck_assert_msg(!keep, "'%s' kept", ph[i]);
+	}
+	for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		norm(buf, &cfg, "device", real[i], &keep, &k);
+		ck_assert_msg(keep, "'%s' dropped", real[i]);
+	}
+	/* --ignore-value, through an alias, case-insensitive */
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "device=device_id,fingerprint"), FG_OK);
+	ck_assert_int_eq(fg_config_set_ignore_value(&cfg, "device_id=DEADBEEF"), FG_OK);
+	norm(buf, &cfg, "fingerprint", "deadbeef", &keep, &k);
+	ck_assert(!keep);
+	ck_assert_str_eq(k, "device");
+	norm(buf, &cfg, "card", "deadbeef", &keep, &k);
+	ck_assert(keep);
+	ck_assert_str_eq(k, "card");
+	ck_assert_int_eq(fg_config_set_ignore_value(&cfg, "device"), FG_EUSAGE);
+}
+END_TEST
+
+START_TEST(kind_alias_options)
+{
+	fg_config cfg;
+	size_t n;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "device=device_id,fp,card=CC"), FG_OK);
+	ck_assert_int_eq(cfg.n_aliases, 3);
+	ck_assert_str_eq(fg_config_kind_canonical(&n, &cfg, "fp", 2), "device");
+	ck_assert_str_eq(fg_config_kind_canonical(&n, &cfg, "cc", 2), "card");
+	ck_assert_str_eq(fg_config_kind_canonical(&n, &cfg, "ip", 2), "ip");
+	/* the same alias again is fine; to another kind, a chain or a self-alias is not */
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "device=fp"), FG_OK);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "card=fp"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "fp=x"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "x=device"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "ip=ip"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "device"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "=x"), FG_EUSAGE);
+	ck_assert_int_eq(cfg.n_aliases, 3);
+}
+END_TEST
+
+/* The linkset applies the row path: aliases merge kinds, placeholders never reach the graph. */
+START_TEST(linkset_applies_the_row_path)
+{
+	fg_config cfg;
+	fg_linkset *ls;
+	fg_graph *g;
+	uint64_t links[8];
+	uint32_t hubs[8];
+	int dev = -1;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "device=device_id"), FG_OK);
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	/* 25 accounts on device "unknown" would be one ring: dropped instead */
+	for (int i = 0; i < 25; i++) {
+		char u[16];
+		snprintf(u, sizeof(u), "u%02d", i);
+		add(ls, u, i % 2 ? "device" : "device_id", "unknown");
+		add(ls, u, "email", i < 2 ? "Ring@Example.com" : "x@example.com");
+	}
+	add(ls, "a", "device_id", "D1");
+	add(ls, "b", "device", "D1");
+	add(ls, "a", "phone", "+1 555 0100");
+	add(ls, "b", "phone", "+1-555-0100");
+	add(ls, "c", "phone", "N/A");
+	add(ls, "c", "address", "null");
+	ck_assert_uint_eq(fg_linkset_placeholders(ls)->total, 27);
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	fg_linkset_free(&ls);
+	ck_assert_uint_eq(g->n_kinds, 3); /* device, email, phone: no device_id, no address */
+	ck_assert_uint_eq(g->placeholders.total, 27);
+	ck_assert_int_eq(g->placeholders.n_kinds, 3);
+	ck_assert_str_eq(g->placeholders.kind[0], "address");
+	ck_assert_uint_eq(g->placeholders.n[0], 1);
+	ck_assert_str_eq(g->placeholders.kind[1], "device");
+	ck_assert_uint_eq(g->placeholders.n[1], 25);
+	ck_assert_str_eq(g->placeholders.kind[2], "phone");
+	fg_graph_kind_counts(links, hubs, g);
+	for (uint32_t k = 0; k < g->n_kinds; k++)
+		if (!strcmp(g->kind_name[k], "device"))
+			dev = (int)k;
+	ck_assert_int_ge(dev, 0);
+	ck_assert_uint_eq(links[dev], 2);  /* a and b on D1, through the alias */
+	ck_assert_uint_eq(g->n_entities, 4); /* D1, 2 emails, one phone */
+	ck_assert_uint_eq(g->n_links, 2 + 25 + 2);
+	ck_assert_uint_eq(g->n_hubs, 1); /* x@example.com: 23 users > 20 */
+	ck_assert_uint_eq(g->n_hub_links, 23);
+	ck_assert(fabs(fg_graph_hub_cut_share(g) - 23.0 / 29.0) < 1e-12);
+	fg_graph_free(&g);
+}
+END_TEST
+
+START_TEST(params_json_with_odd_kind_names)
+{
+	fg_config cfg;
+	char *json = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "dev\"ice=5"), FG_OK);
+	ck_assert_int_eq(fg_config_set_weight(&cfg, "back\\slash=2"), FG_OK);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "card=c\"c"), FG_OK);
+	ck_assert_int_eq(fg_config_set_ignore_value(&cfg, "card=a\"\\b\t"), FG_OK);
+	ck_assert_int_eq(fg_config_to_json(&json, &cfg), FG_OK);
+	ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT json_valid(?1), json_extract(?1, '$.kinds.\"dev\"\"ice\".max_share'),"
+	                 " json_extract(?1, '$.ignore_values[0][1]')", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_msg(sqlite3_column_int(s, 0) == 1, "invalid JSON: %s", json);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "a\"\\b\t");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(json);
+}
+END_TEST
+
+static Suite *contract_suite(void)
+{
+	Suite *s = suite_create("contract");
+	TCase *unit = tcase_create("row_path");
+
+	tcase_add_test(unit, values_normalised_per_kind);
+	tcase_add_test(unit, placeholders_dropped);
+	tcase_add_test(unit, kind_alias_options);
+	tcase_add_test(unit, linkset_applies_the_row_path);
+	tcase_add_test(unit, params_json_with_odd_kind_names);
+	suite_add_tcase(s, unit);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(contract_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
