@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*
  * Invariants: db is open; run_id > 0 exactly while a run transaction is open
@@ -152,6 +153,15 @@ cleanup:
 	return rc;
 }
 
+/* After another connection migrated: the version it left must be ours. */
+static int check_version(fg_store *st, int64_t uv, int target)
+{
+	if (uv > target)
+		return fg_error_set(FG_EDB, "%s has schema version %" PRId64 ", newer than this "
+		                    "fraudgraph's %d; use a newer fraudgraph", st->path, uv, target);
+	return FG_OK;
+}
+
 /* Apply migrations above the current user_version, in one transaction. */
 static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
 {
@@ -160,8 +170,28 @@ static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
 	int rc, i;
 	bool in_tx = false;
 
-	if ((rc = exec(st, "BEGIN IMMEDIATE", "schema migration")) != FG_OK)
-		return rc;
+	/*
+	 * Two first runs on a new file both find it unmigrated: one migrates, and
+	 * the other must neither fail nor wait for the first one's whole run (it
+	 * then fails at once at fg_store_run_begin, exit 6, as documented).  So
+	 * the write lock is tried without waiting, and while another connection
+	 * holds it the version is re-read (a WAL read does not block) until the
+	 * other migration shows, for up to 5 s.
+	 */
+	sqlite3_busy_timeout(st->db, 0);
+	for (int tries = 0;; tries++) {
+		struct timespec d = { 0, 10 * 1000 * 1000 };
+
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+			break;
+		if (sqlite3_errcode(st->db) != SQLITE_BUSY || tries >= 500)
+			return db_error(st->db, st->path, "schema migration");
+		if ((rc = query_int(st, &uv, "PRAGMA user_version", 0, false)) != FG_OK)
+			return rc;
+		if (uv >= target)
+			return check_version(st, uv, target);
+		nanosleep(&d, NULL);
+	}
 	in_tx = true;
 	/* Re-read under the write lock: another process may have migrated. */
 	if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
@@ -288,7 +318,12 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 	} else {
 		int64_t app_id, nobj;
 
-		sqlite3_busy_timeout(st->db, 0);
+		/*
+		 * Setting up (journal mode, schema) waits a moment for another
+		 * process doing the same on a new file; the run's own lock
+		 * (fg_store_run_begin) never waits.
+		 */
+		sqlite3_busy_timeout(st->db, 5000);
 		/* SQLite silently opens a file it may not write read-only. */
 		if (sqlite3_db_readonly(st->db, "main") == 1) {
 			rc = fg_error_set(FG_EIO, "%s: the results database is not writable", path);
@@ -316,6 +351,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 			goto cleanup;
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
 			goto cleanup;
+		sqlite3_busy_timeout(st->db, 0);
 	}
 	*out = st;
 	st = NULL;

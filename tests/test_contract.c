@@ -11,12 +11,16 @@
 #include "fg_error.h"
 #include "fg_graph.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void add(fg_linkset *ls, const char *u, const char *k, const char *v)
 {
@@ -194,6 +198,147 @@ START_TEST(params_json_with_odd_kind_names)
 }
 END_TEST
 
+/* ---- the binary ---- */
+
+static char *sample(const char *rel)
+{
+	char *p = malloc(strlen(fgt_source_root()) + strlen(rel) + 32);
+
+	ck_assert_ptr_nonnull(p);
+	sprintf(p, "%s/data-samples/%s", fgt_source_root(), rel);
+	return p;
+}
+
+/*
+ * Start the binary with stderr to errpath and extra env; returns its pid.
+ * gate (a pipe, or NULL): the child waits until the pipe's write end closes
+ * before it executes, so that several children start at the same moment.
+ */
+static pid_t start_gated(const char *errpath, const char *const *env, const char *const *args,
+                         const int *gate)
+{
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	argv[n++] = fgt_bin();
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDWR);
+		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || e < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(in, 1);
+		dup2(e, 2);
+		for (int i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		if (gate) {
+			char c;
+			close(gate[1]);
+			while (read(gate[0], &c, 1) > 0) {
+			}
+			close(gate[0]);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static pid_t start_bin(const char *errpath, const char *const *env, const char *const *args)
+{
+	return start_gated(errpath, env, args, NULL);
+}
+
+static int wait_bin(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Wait until errpath holds `line`. */
+static void wait_for_line(pid_t pid, const char *errpath, const char *line)
+{
+	for (int i = 0; i < 120 * 100; i++) {
+		char *t = fgt_read_file(errpath, NULL);
+		bool found = t && strstr(t, line);
+		int status;
+
+		free(t);
+		if (found)
+			return;
+		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the run ended before '%s'", line);
+		usleep(10000);
+	}
+	ck_abort_msg("no '%s' from the run within 120 s", line);
+}
+
+static int64_t q_int(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * Two first runs racing on a new file: exactly one gets exit 6, the other
+ * succeeds (today both could fail, one at the journal mode, the other at the
+ * schema creation).  Each holds its transaction a moment at write-start so the
+ * two always overlap.
+ */
+START_TEST(two_first_runs_race_on_a_new_file)
+{
+	char *dir = fgt_tmpdir(), *e = sample("world/edges.csv");
+	const char *env[] = { "FG_FAULT_SLEEP_AT=write-start:1", NULL };
+
+	for (int trial = 0; trial < 16; trial++) {
+		char db[512], err0[512], err1[512];
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
+		pid_t p0, p1;
+		int r0, r1, gate[2];
+
+		snprintf(db, sizeof(db), "%s/race%d.db", dir, trial);
+		snprintf(err0, sizeof(err0), "%s/err%d.a", dir, trial);
+		snprintf(err1, sizeof(err1), "%s/err%d.b", dir, trial);
+		ck_assert_int_eq(pipe(gate), 0);
+		p0 = start_gated(err0, env, args, gate);
+		p1 = start_gated(err1, env, args, gate);
+		close(gate[0]);
+		close(gate[1]); /* both go */
+		r0 = wait_bin(p0);
+		r1 = wait_bin(p1);
+		{
+			char *t0 = fgt_read_file(err0, NULL), *t1 = fgt_read_file(err1, NULL);
+			ck_assert_msg((r0 == 0 && r1 == 6) || (r0 == 6 && r1 == 0),
+			              "trial %d: exits %d and %d\n%s\n%s", trial, r0, r1, t0, t1);
+			free(t0);
+			free(t1);
+		}
+		ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
+	}
+	fgt_rmtree(dir);
+	free(dir);
+	free(e);
+}
+END_TEST
+
 static Suite *contract_suite(void)
 {
 	Suite *s = suite_create("contract");
@@ -205,6 +350,14 @@ static Suite *contract_suite(void)
 	tcase_add_test(unit, linkset_applies_the_row_path);
 	tcase_add_test(unit, params_json_with_odd_kind_names);
 	suite_add_tcase(s, unit);
+#if FG_FAULT_INJECTION
+	{
+		TCase *files = tcase_create("files_and_signals");
+		tcase_set_timeout(files, 300);
+		tcase_add_test(files, two_first_runs_race_on_a_new_file);
+		suite_add_tcase(s, files);
+	}
+#endif
 	return s;
 }
 
