@@ -18,6 +18,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", fg_cmd_run, "the nightly job: ingest, rings, risk, scores, write-back" },
+	{ "check", fg_cmd_check, "read the inputs as run would and summarise them; stores nothing" },
 	{ "explain", fg_cmd_explain, "why a user is flagged, with the evidence" },
 	{ "report", fg_cmd_report, "a run at a glance, and drift against the previous run" },
 	{ "evaluate", fg_cmd_evaluate, "detection quality against a truth file" },

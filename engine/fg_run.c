@@ -85,6 +85,21 @@ cleanup:
 	return rc;
 }
 
+int fg_run_open_dry(fg_run **out, const fg_run_opts *opts)
+{
+	fg_run *r;
+
+	*out = NULL;
+	r = fg_calloc(1, sizeof(*r));
+	if (!r)
+		return fg_error_set(FG_ENOMEM, "out of memory starting the check");
+	r->o = *opts;
+	r->t_start = fg_clock();
+	*out = r;
+	fg_par_set_threads(r->o.cfg.threads);
+	return FG_OK;
+}
+
 /* The link sink with a live progress line (only drawn when stderr is a terminal). */
 typedef struct progress_sink {
 	fg_linkset *ls;
@@ -165,6 +180,16 @@ static int alloc_arrays(fg_run *r)
 	return FG_OK;
 }
 
+/* The summary's lines on stderr: information under the progress lines, warnings always. */
+static void log_line(void *ctx, bool warning, const char *line)
+{
+	(void)ctx;
+	if (warning)
+		fg_log_warn("%s", line);
+	else
+		fg_log_info("  %s", line);
+}
+
 int fg_run_build(fg_run *r)
 {
 	const fg_graph *g;
@@ -174,6 +199,20 @@ int fg_run_build(fg_run *r)
 		return rc;
 	fg_linkset_free(&r->ls);
 	g = r->g;
+	/*
+	 * The data contract before any kernel: the summary (kinds, placeholders,
+	 * hubs), then the refusals of an empty input and of a volume drop.
+	 */
+	if (r->store && (rc = fg_run_summary(g, &r->o.cfg, log_line, NULL)) != FG_OK)
+		return rc; /* a dry run (check) prints the summary itself */
+	if ((rc = fg_run_refuse_empty(g, &r->bad)) != FG_OK)
+		return rc;
+	if (r->store) {
+		if ((rc = fg_run_volume(&r->volume, r->store, g, &r->o.cfg)) != FG_OK)
+			return rc;
+		if (r->volume.over)
+			fg_log_warn("accepted with --allow-drop: %s", r->volume.message);
+	}
 	if ((rc = alloc_arrays(r)) != FG_OK)
 		return rc;
 	/* The seeds, with the held-out ones kept out of the kernels' view (not out of the graph). */

@@ -1319,12 +1319,17 @@ double fg_graph_hub_cut_share(const fg_graph *g)
 	return g->n_links ? (double)g->n_hub_links / (double)g->n_links : 0.0;
 }
 
-void fg_graph_kind_counts(uint64_t *links, uint32_t *hubs, const fg_graph *g)
+void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, const fg_graph *g)
 {
 	memset(links, 0, g->n_kinds * sizeof(*links));
+	memset(hub_links, 0, g->n_kinds * sizeof(*hub_links));
 	memset(hubs, 0, g->n_kinds * sizeof(*hubs));
-	for (uint64_t i = 0; i < g->n_links; i++)
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint32_t t = g->link_target[i];
 		links[g->link_kind[i]]++;
+		if (t >= g->n_users && g->ent_hub[t - g->n_users])
+			hub_links[g->link_kind[i]]++;
+	}
 	for (uint32_t e = 0; e < g->n_entities; e++)
 		if (g->ent_hub[e])
 			hubs[g->ent_kind[e]]++;

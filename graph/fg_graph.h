@@ -154,10 +154,11 @@ double fg_graph_weight(const fg_graph *g, uint32_t v);
 double fg_graph_hub_cut_share(const fg_graph *g);
 
 /*
- * Per kind of the graph (index k): links[k] = its links, hubs[k] = its hubs;
- * arrays of g->n_kinds supplied by the caller.  O(links + entities).
+ * Per kind of the graph (index k): links[k] = its links, hub_links[k] = those
+ * to hubs, hubs[k] = its hubs; arrays of g->n_kinds supplied by the caller.
+ * O(links + entities).
  */
-void fg_graph_kind_counts(uint64_t *links, uint32_t *hubs, const fg_graph *g);
+void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, const fg_graph *g);
 
 /* Bytes held by the graph's arrays (for the memory-per-link figure). */
 uint64_t fg_graph_bytes(const fg_graph *g);

@@ -82,6 +82,8 @@ void fg_config_init(fg_config *cfg)
 	cfg->holdout = 0.0;
 	cfg->holdout_seed = 1;
 	cfg->hub_warn_share = 0.25;
+	cfg->max_drop = 0.5;
+	cfg->allow_drop = false;
 }
 
 const fg_kind_conf *fg_config_kind(const fg_config *cfg, const char *name)
@@ -525,9 +527,12 @@ int fg_config_to_json(char **out, const fg_config *cfg)
 	/* every string at most 6 bytes per byte escaped, plus its keys */
 	size_t cap = 4096 + (size_t)(cfg->n_kinds + 2 * cfg->n_aliases + 2 * cfg->n_ignores) * 512;
 	size_t n = 0;
-	char *buf = fg_malloc(cap);
+	char *buf;
 
-	if (!buf)
+	for (int i = 0; i < cfg->n_config_files; i++)
+		cap += 6 * strlen(cfg->config_files[i]) + 8;
+
+	if (!(buf = fg_malloc(cap)))
 		return fg_error_set(FG_ENOMEM, "out of memory writing parameters");
 #define PUT(...) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__)
 	PUT("{\"kinds\":{");
@@ -556,7 +561,13 @@ int fg_config_to_json(char **out, const fg_config *cfg)
 		n = put_json_str(buf, n, cap, cfg->ignores[i].value);
 		PUT("]");
 	}
-	PUT("],\"hub_warn_share\":%.17g", cfg->hub_warn_share);
+	PUT("],\"config\":[");
+	for (int i = 0; i < cfg->n_config_files; i++) {
+		PUT("%s", i ? "," : "");
+		n = put_json_str(buf, n, cap, cfg->config_files[i]);
+	}
+	PUT("],\"hub_warn_share\":%.17g,\"max_drop\":%.17g,\"allow_drop\":%s", cfg->hub_warn_share,
+	    cfg->max_drop, cfg->allow_drop ? "true" : "false");
 	PUT(",\"default_weight\":%.17g,\"default_max_share\":%u,\"relation_weight\":%.17g,",
 	    cfg->default_weight, cfg->default_max_share, cfg->relation_weight);
 	PUT("\"max_bad_rows\":%llu,\"strict\":%s,", (unsigned long long)cfg->max_bad_rows,

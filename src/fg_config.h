@@ -70,6 +70,10 @@ typedef struct fg_config {
 	fg_ignore_value ignores[FG_MAX_IGNORES];
 	int n_ignores;
 	double hub_warn_share;       /* warn when hubs cut more than this share of the links */
+	double max_drop;             /* refuse a run whose links or users fell by more than this share */
+	bool allow_drop;             /* accept such a run (with a warning) */
+	const char *const *config_files; /* --config files read (borrowed; recorded in params) */
+	int n_config_files;
 
 	/* ingest */
 	uint64_t max_bad_rows;       /* fail with exit 3 past this many */

@@ -153,6 +153,26 @@ cleanup:
 	return rc;
 }
 
+/*
+ * application_id, user_version and the number of schema objects from one
+ * snapshot: read one by one, another process creating the file between two
+ * of the reads looks like a foreign database (id 0 with tables).
+ */
+static int read_ids(fg_store *st, int64_t *app_id, int64_t *uv, int64_t *nobj)
+{
+	int rc;
+	bool tx = sqlite3_get_autocommit(st->db) != 0;
+
+	if (tx && (rc = exec(st, "BEGIN", "read the schema version")) != FG_OK)
+		return rc;
+	if ((rc = query_int(st, app_id, "PRAGMA application_id", 0, false)) == FG_OK &&
+	    (rc = query_int(st, uv, "PRAGMA user_version", 0, false)) == FG_OK)
+		rc = query_int(st, nobj, "SELECT count(*) FROM sqlite_master", 0, false);
+	if (tx)
+		sqlite3_exec(st->db, rc == FG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* After another connection migrated: the version it left must be ours. */
 static int check_version(fg_store *st, int64_t uv, int target)
 {
@@ -244,9 +264,7 @@ static int check_schema(fg_store *st, const fg_schema_migration *migs, int n)
 	int target = migs[n - 1].version;
 	int rc;
 
-	if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
-	    (rc = query_int(st, &uv, "PRAGMA user_version", 0, false)) ||
-	    (rc = query_int(st, &nobj, "SELECT count(*) FROM sqlite_master", 0, false)))
+	if ((rc = read_ids(st, &app_id, &uv, &nobj)) != FG_OK)
 		return rc;
 	if (app_id != FG_SCHEMA_APPLICATION_ID && !(app_id == 0 && uv == 0 && nobj == 0))
 		return fg_error_set(FG_EDB, "%s is not a fraudgraph database (application_id %" PRId64
@@ -316,7 +334,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
 			goto cleanup;
 	} else {
-		int64_t app_id, nobj;
+		int64_t app_id, nobj, uv0;
 
 		/*
 		 * Setting up (journal mode, schema) waits a moment for another
@@ -330,8 +348,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 			goto cleanup;
 		}
 		/* Refuse a foreign file before changing anything in it (journal mode). */
-		if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
-		    (rc = query_int(st, &nobj, "SELECT count(*) FROM sqlite_master", 0, false)))
+		if ((rc = read_ids(st, &app_id, &uv0, &nobj)) != FG_OK)
 			goto cleanup;
 		if (app_id != FG_SCHEMA_APPLICATION_ID && !(app_id == 0 && nobj == 0)) {
 			rc = fg_error_set(FG_EDB, "%s is not a fraudgraph database (application_id "
@@ -948,4 +965,30 @@ char *fg_store_format_ring_key(char *out, size_t cap, int64_t n)
 {
 	snprintf(out, cap, "R%06" PRId64, n);
 	return out;
+}
+
+int fg_store_run_volume(fg_store *st, int64_t run_id, int64_t *n_links, int64_t *n_users)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = FG_OK, src;
+
+	*n_links = *n_users = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(n_links, 0), coalesce(n_users, 0) FROM runs "
+	                       "WHERE run_id = ?1 AND status = 'ok'", -1, &s, NULL) != SQLITE_OK) {
+		rc = db_error(st->db, st->path, "prepare");
+		goto cleanup;
+	}
+	sqlite3_bind_int64(s, 1, run_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*n_links = sqlite3_column_int64(s, 0);
+		*n_users = sqlite3_column_int64(s, 1);
+	} else if (src == SQLITE_DONE) {
+		rc = fg_error_set(FG_ENOTFOUND, "%s: no committed run %" PRId64, st->path, run_id);
+	} else {
+		rc = db_error(st->db, st->path, "read a run's volume");
+	}
+cleanup:
+	sqlite3_finalize(s);
+	return rc;
 }

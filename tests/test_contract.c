@@ -126,7 +126,7 @@ START_TEST(linkset_applies_the_row_path)
 	fg_config cfg;
 	fg_linkset *ls;
 	fg_graph *g;
-	uint64_t links[8];
+	uint64_t links[8], hub_links[8];
 	uint32_t hubs[8];
 	int dev = -1;
 
@@ -157,12 +157,13 @@ START_TEST(linkset_applies_the_row_path)
 	ck_assert_str_eq(g->placeholders.kind[1], "device");
 	ck_assert_uint_eq(g->placeholders.n[1], 25);
 	ck_assert_str_eq(g->placeholders.kind[2], "phone");
-	fg_graph_kind_counts(links, hubs, g);
+	fg_graph_kind_counts(links, hub_links, hubs, g);
 	for (uint32_t k = 0; k < g->n_kinds; k++)
 		if (!strcmp(g->kind_name[k], "device"))
 			dev = (int)k;
 	ck_assert_int_ge(dev, 0);
 	ck_assert_uint_eq(links[dev], 2);  /* a and b on D1, through the alias */
+	ck_assert_uint_eq(hub_links[dev], 0);
 	ck_assert_uint_eq(g->n_entities, 4); /* D1, 2 emails, one phone */
 	ck_assert_uint_eq(g->n_links, 2 + 25 + 2);
 	ck_assert_uint_eq(g->n_hubs, 1); /* x@example.com: 23 users > 20 */
