@@ -41,7 +41,11 @@ static int volume(const fg_run_args *a, const fg_graph *g)
 	fg_run_volume_check v;
 	int rc;
 
-	if ((rc = fg_store_open(&st, a->ro.db_path, FG_STORE_READ)) != FG_OK)
+	if ((rc = fg_store_open(&st, a->ro.db_path, FG_STORE_READ)) == FG_ENOTFOUND) {
+		printf("volume: %s does not exist yet: nothing to compare with\n", a->ro.db_path);
+		return FG_OK;
+	}
+	if (rc != FG_OK)
 		return rc;
 	rc = fg_run_volume(&v, st, g, &a->ro.cfg);
 	fg_store_close(&st);

@@ -8,6 +8,7 @@
 #include "fg_error.h"
 #include "fg_igraph.h"
 #include "fg_log.h"
+#include "fg_signal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
 {
 	const char *name;
 
+	fg_signal_init();
 	if (argc < 2) {
 		usage(stderr);
 		return FG_EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include "fg_par.h"
 #include "fg_rings.h"
 #include "fg_risk.h"
+#include "fg_signal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -318,7 +319,11 @@ int fg_run_commit(fg_run *r)
 	fg_store_run_set_double(r->store, "bytes_per_link",
 	                        g->n_links ? (double)rss / (double)g->n_links : 0.0);
 	fg_fault_point("before-commit");
-	if ((rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs)) != FG_OK)
+	/* 128+N must keep meaning "nothing stored": hold SIGTERM & co. over the commit */
+	fg_signal_commit_enter();
+	rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs);
+	fg_signal_commit_leave(rc == FG_OK);
+	if (rc != FG_OK)
 		return rc;
 	r->committed = true;
 	fg_fault_point("after-commit");

@@ -117,6 +117,15 @@ static int db_error(sqlite3 *db, const char *path, const char *what)
 		                    path);
 	if (rc == SQLITE_NOMEM)
 		return fg_error_set(FG_ENOMEM, "%s: out of memory (%s)", path, what);
+	if (rc == SQLITE_IOERR || rc == SQLITE_FULL) {
+		int e = sqlite3_system_errno(db), x = sqlite3_extended_errcode(db);
+		if (e == EFBIG || e == ENOSPC || rc == SQLITE_FULL || x == SQLITE_IOERR_WRITE ||
+		    x == SQLITE_IOERR_FSYNC || x == SQLITE_IOERR_TRUNCATE)
+			return fg_error_set(FG_EIO, "%s: %s: %s (%s)", path, what, sqlite3_errmsg(db),
+			                    e == EFBIG ? "file too large: the file size limit (ulimit -f) is reached"
+			                    : e == ENOSPC ? "no space left on the device"
+			                    : "a write failed: disk full or file size limit reached?");
+	}
 	if (rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN ||
 	    rc == SQLITE_READONLY || rc == SQLITE_PERM)
 		return fg_error_set(FG_EIO, "%s: %s: %s", path, what, sqlite3_errmsg(db));

@@ -10,6 +10,8 @@
 #include "fg_config.h"
 #include "fg_error.h"
 #include "fg_graph.h"
+#include "fg_schema.h"
+#include "fg_store.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -340,6 +343,381 @@ START_TEST(two_first_runs_race_on_a_new_file)
 }
 END_TEST
 
+/* fraudgraph with args; *err (if non-NULL) gets stderr, *out stdout. */
+static int fg(char **out, char **err, const char *const *args)
+{
+	char *o = NULL, *e = NULL;
+	int rc = fgt_run(&o, &e, NULL, NULL, args);
+
+	if (out)
+		*out = o;
+	else
+		free(o);
+	if (err)
+		*err = e;
+	else
+		free(e);
+	return rc;
+}
+
+static char *q_text(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v ? v : strdup("");
+}
+
+/* Aliases, placeholders and default kinds through the command line, in the summary and in runs. */
+START_TEST(run_summary_kinds_and_placeholders)
+{
+	char *dir = fgt_tmpdir(), *e = fgt_path(dir, "e.csv"), *db = fgt_path(dir, "r.db"), *err, *t;
+	FILE *f = fopen(e, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "user_id,kind,value\n");
+	/* 25 accounts on device "unknown" and a real ring of two on a device and a card */
+	for (int i = 0; i < 25; i++)
+		fprintf(f, "u%02d,%s,%s\nu%02d,email,U%02d@Example.com\n", i, i % 2 ? "device_id" : "device",
+		        i % 3 ? "unknown" : "0000", i, i);
+	fprintf(f, "a,device_id,D1\nb,device,D1\na,card,C1\nb,card,C1\na,Loyalty,L1\nb,loyalty,L1\n"
+	           "a,email,N/A\nb,card,tbd\nc,card,TBD\n");
+	fclose(f);
+	{
+		const char *args[] = { "run", "--top", "0", "--db", db, "--edges", e, "--kind-alias",
+		                       "device=device_id", "--ignore-value", "card=tbd", NULL };
+		ck_assert_int_eq(fg(NULL, &err, args), 0);
+	}
+	ck_assert_msg(strstr(err, "kinds        weight"), "%s", err);
+	ck_assert_msg(strstr(err, "kind 'loyalty' (2 links) has no settings of its own"), "%s", err);
+	ck_assert_msg(strstr(err, "placeholder values dropped: 28 rows (card 2, device 25, email 1)"), "%s", err);
+	free(err);
+	ck_assert_int_eq(q_int(db, "SELECT n_placeholders FROM runs"), 28);
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(placeholders, '$.device') FROM runs"), 25);
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(kinds, '$.device.links') FROM runs"), 2);
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(kinds, '$.loyalty.default') FROM runs"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(kinds, '$.card.default') FROM runs"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(kinds, '$.device_id') IS NULL FROM runs"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT json_valid(params) FROM runs"), 1);
+	/* the 25 are not one ring: the only ring is a and b */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM rings"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT n_users FROM rings"), 2);
+	/* emails lower-cased: U00@Example.com is stored as u00@example.com */
+	t = q_text(db, "SELECT value FROM entities WHERE kind = 'email' ORDER BY value LIMIT 1");
+	free(t);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM entities WHERE kind = 'email' AND value <> lower(value)"), 0);
+	fgt_rmtree(dir);
+	free(dir);
+	free(e);
+	free(db);
+}
+END_TEST
+
+/* A review graph where every product is over the default cap: the run says so, runs records the share. */
+START_TEST(hubs_that_swallow_the_graph)
+{
+	char *dir = fgt_tmpdir(), *e = fgt_path(dir, "e.csv"), *db = fgt_path(dir, "r.db"), *err;
+	FILE *f = fopen(e, "w");
+	const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "user_id,kind,value\n");
+	for (int i = 0; i < 120; i++) {
+		fprintf(f, "r%03d,product,p%d\n", i, i % 2);
+		fprintf(f, "r%03d,product,p%d\n", i, 2 + i % 2);
+	}
+	fprintf(f, "x,card,c1\ny,card,c1\n");
+	fclose(f);
+	ck_assert_int_eq(fg(NULL, &err, args), 0);
+	ck_assert_msg(strstr(err, "warning: HUBS SWALLOW THE GRAPH: 4 hubs cut 99.2% of the links"), "%s", err);
+	ck_assert_msg(strstr(err, "product 240 of 240 (cap 50)"), "%s", err);
+	free(err);
+	ck_assert_int_eq(q_int(db, "SELECT abs(hub_cut_share - 240.0 / 242) < 1e-9 FROM runs"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT n_hub_links FROM runs"), 240);
+	/* below the threshold: no warning */
+	{
+		const char *a2[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e,
+		                     "--hub-warn-share", "0.995", NULL };
+		ck_assert_int_eq(fg(NULL, &err, a2), 0);
+		ck_assert_msg(!strstr(err, "HUBS SWALLOW"), "%s", err);
+		free(err);
+	}
+	fgt_rmtree(dir);
+	free(dir);
+	free(e);
+	free(db);
+}
+END_TEST
+
+/* Write every data row of src whose 0-based index i has keep(i), header first. */
+static void subset(const char *src, const char *dst, int every)
+{
+	char *buf = fgt_read_file(src, NULL), *p, *nl;
+	FILE *f = fopen(dst, "w");
+	int i = -1;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(f);
+	for (p = buf; *p; p = nl + 1, i++) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		if (i < 0 || i % every == 0)
+			fwrite(p, 1, (size_t)(nl - p + 1), f);
+	}
+	fclose(f);
+	free(buf);
+}
+
+START_TEST(exports_that_must_be_refused)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *half = fgt_path(dir, "half.csv");
+	char *ph = fgt_path(dir, "ph.csv"), *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *err, *out, *digest;
+
+	{
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL };
+		ck_assert_int_eq(fg(NULL, NULL, args), 0);
+	}
+	digest = q_text(db, "SELECT output_digest FROM runs");
+	/* a truncated export (every third row): its own exit code, both counts, nothing stored */
+	subset(e, half, 3);
+	{
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", half, "--users", u, NULL };
+		ck_assert_int_eq(fg(NULL, &err, args), 7);
+		ck_assert_msg(strstr(err, "export refused: links ") && strstr(err, "against 6111 in run 1"), "%s", err);
+		ck_assert_msg(strstr(err, "nothing of this run was stored"), "%s", err);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	/* check says the same, exits the same, stores nothing */
+	{
+		const char *args[] = { "check", "--db", db, "--edges", half, "--users", u, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 7);
+		ck_assert_msg(strstr(out, "volume against run 1: links ") && strstr(out, "before 6111"), "%s", out);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	{
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", half, "--users", u,
+		                       "--max-drop", "0.9", NULL };
+		ck_assert_int_eq(fg(NULL, NULL, args), 0);
+	}
+	{
+		/* back to the full export: a rise is never refused; then the half again with --allow-drop */
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL };
+		const char *a2[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", half, "--users", u,
+		                     "--allow-drop", NULL };
+		ck_assert_int_eq(fg(NULL, NULL, args), 0);
+		ck_assert_int_eq(fg(NULL, &err, a2), 0);
+		ck_assert_msg(strstr(err, "accepted with --allow-drop"), "%s", err);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 4);
+	/* an input of placeholders only is empty after filtering: exit 3, nothing stored */
+	fgt_write_file(ph, "user_id,kind,value\na,device,unknown\nb,device,null\n", (size_t)-1);
+	{
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", ph, "--allow-drop", NULL };
+		ck_assert_int_eq(fg(NULL, &err, args), 3);
+		ck_assert_msg(strstr(err, "no links in the input (2 rows read: 0 bad, 0 outside the window, "
+		                          "2 placeholder values)"), "%s", err);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 4);
+	{
+		char *d1 = q_text(db, "SELECT output_digest FROM runs WHERE run_id = 1");
+		ck_assert_str_eq(d1, digest);
+		free(d1);
+	}
+	free(digest);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(half);
+	free(ph);
+	free(e);
+	free(u);
+}
+END_TEST
+
+START_TEST(check_stores_nothing_and_config_file)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *cfgp = fgt_path(dir, "night.conf");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv"), *out, *err, *cf, *p;
+
+	/* check on a database that does not exist yet: creates nothing */
+	{
+		const char *args[] = { "check", "--db", db, "--edges", e, "--users", u, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(strstr(out, "rows: 7378 read, 0 bad, 0 outside the window"), "%s", out);
+		ck_assert_msg(strstr(out, "users: 1200 (labelled fraud 12, legit"), "%s", out);
+		ck_assert_msg(strstr(out, "hubs: 7, cutting 628 links"), "%s", out);
+		ck_assert_msg(strstr(out, "  card            3  20"), "%s", out);
+		ck_assert_msg(strstr(out, "nothing stored"), "%s", out);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(access(db, F_OK), -1);
+	/* the same options from a file, recorded in runs.params */
+	cf = malloc(strlen(e) + strlen(u) + strlen(db) + 512);
+	ck_assert_ptr_nonnull(cf);
+	sprintf(cf, "# the nightly job\n--db %s\nedges %s   # the links\nusers=%s\n\n"
+	            "max-share ip=150\n  top 0\nquiet\n", db, e, u);
+	fgt_write_file(cfgp, cf, (size_t)-1);
+	free(cf);
+	{
+		const char *args[] = { "run", "--config", cfgp, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(out[0] == '\0', "--top 0 from the file: %s", out);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT json_extract(params, '$.kinds.ip.max_share') FROM runs"), 150);
+	p = q_text(db, "SELECT json_extract(params, '$.config[0]') FROM runs");
+	ck_assert_str_eq(p, cfgp);
+	free(p);
+	/* check with --db: the volume against the last run; still nothing stored */
+	{
+		const char *args[] = { "check", "--config", cfgp, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(strstr(out, "volume against run 1: links 6111 (before 6111, +0.0%)"), "%s", out);
+		free(out);
+		free(err);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	/* a bad line names the file */
+	fgt_write_file(cfgp, "max-share ip\n", (size_t)-1);
+	{
+		const char *args[] = { "run", "--config", cfgp, "--db", db, "--edges", e, NULL };
+		ck_assert_int_eq(fg(NULL, &err, args), 2);
+		ck_assert_msg(strstr(err, "--config ") && strstr(err, "KIND=N"), "%s", err);
+		free(err);
+	}
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(cfgp);
+	free(e);
+	free(u);
+}
+END_TEST
+
+/* A version 1 database (before this change) migrates: the new runs columns exist, NULL for old runs. */
+START_TEST(schema_v1_database_migrates)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *e = sample("world/edges.csv");
+	sqlite3 *h;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA application_id = 1179079240", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	{
+		/* the version 1 schema only, as the previous build made it */
+		fg_store *st = NULL;
+		ck_assert_int_eq(fg_store_open_schema(&st, db, FG_STORE_WRITE, fg_schema_migrations, 1), FG_OK);
+		fg_store_close(&st);
+	}
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	{
+		const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
+		ck_assert_int_eq(fg(NULL, NULL, args), 0);
+	}
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), FG_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(q_int(db, "SELECT n_hub_links FROM runs"), 628);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(e);
+}
+END_TEST
+
+/* SIGTERM held at a fault point: before the commit 143 and nothing stored, after it 0 and stored. */
+START_TEST(term_signal_around_the_commit)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *errp = fgt_path(dir, "err");
+	char *e = sample("world/edges.csv");
+	const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
+	static const struct { const char *point; int sig; int want; int64_t runs; } cases[] = {
+		{ "before-commit", SIGTERM, 128 + SIGTERM, 0 },
+		{ "after-commit", SIGTERM, 0, 1 },
+		{ "after-commit", SIGINT, 0, 2 },
+		{ "after-commit", SIGHUP, 0, 3 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char env[64], line[64];
+		const char *envv[] = { env, NULL };
+		pid_t pid;
+
+		snprintf(env, sizeof(env), "FG_FAULT_SLEEP_AT=%s:60", cases[i].point);
+		free(errp); /* one file per case: the last case's line must not be read as this one's */
+		{
+			char name[16];
+			snprintf(name, sizeof(name), "err%zu", i);
+			errp = fgt_path(dir, name);
+		}
+		snprintf(line, sizeof(line), "sleeping 60 s at %s", cases[i].point);
+		pid = start_bin(errp, envv, args);
+		wait_for_line(pid, errp, line);
+		ck_assert_int_eq(kill(pid, cases[i].sig), 0);
+		usleep(100000);
+		kill(pid, SIGUSR1); /* wake the fault point if the signal was held */
+		ck_assert_int_eq(wait_bin(pid), cases[i].want);
+		ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), cases[i].runs);
+	}
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(errp);
+	free(e);
+}
+END_TEST
+
+/* A write past RLIMIT_FSIZE with SIGXFSZ at its default: a message and exit 1, not a silent kill. */
+START_TEST(file_size_limit_is_an_error_not_a_kill)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *errp = fgt_path(dir, "err");
+	char *e = sample("world/edges.csv"), *err;
+	const char *argv[] = { fgt_bin(), "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { 200000, 200000 };
+		int fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 2);
+		signal(SIGXFSZ, SIG_DFL);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	err = fgt_read_file(errp, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d (signal %d): %s", status,
+	              WIFSIGNALED(status) ? WTERMSIG(status) : 0, err);
+	ck_assert_msg(strstr(err, "fraudgraph: ") && strstr(err, "file size limit"), "%s", err);
+	free(err);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(errp);
+	free(e);
+}
+END_TEST
+
 static Suite *contract_suite(void)
 {
 	Suite *s = suite_create("contract");
@@ -351,11 +729,23 @@ static Suite *contract_suite(void)
 	tcase_add_test(unit, linkset_applies_the_row_path);
 	tcase_add_test(unit, params_json_with_odd_kind_names);
 	suite_add_tcase(s, unit);
+	{
+		TCase *cli = tcase_create("run_contract");
+		tcase_set_timeout(cli, 300);
+		tcase_add_test(cli, run_summary_kinds_and_placeholders);
+		tcase_add_test(cli, hubs_that_swallow_the_graph);
+		tcase_add_test(cli, exports_that_must_be_refused);
+		tcase_add_test(cli, check_stores_nothing_and_config_file);
+		tcase_add_test(cli, schema_v1_database_migrates);
+		tcase_add_test(cli, file_size_limit_is_an_error_not_a_kill);
+		suite_add_tcase(s, cli);
+	}
 #if FG_FAULT_INJECTION
 	{
 		TCase *files = tcase_create("files_and_signals");
 		tcase_set_timeout(files, 300);
 		tcase_add_test(files, two_first_runs_race_on_a_new_file);
+		tcase_add_test(files, term_signal_around_the_commit);
 		suite_add_tcase(s, files);
 	}
 #endif
