@@ -193,7 +193,7 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		fg_bulk_int(b, x->n_users);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_legit);
-		fg_bulk_int(b, x->n_entities);
+		fg_bulk_int(b, x->n_shared); /* rings.n_entities: shared by two members or more */
 		for (int c = 0; c < FG_KC_N; c++)
 			fg_bulk_int(b, x->n_by_class[c]);
 		fg_bulk_int(b, x->n_user_links);
@@ -326,7 +326,8 @@ static int write_links(fg_run *r)
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
-		if (!in_big_component(r, u))
+		/* users of a component of two or more, and every link to a hub (who used it) */
+		if (!in_big_component(r, u) && !(t >= g->n_users && g->ent_hub[t - g->n_users]))
 			continue;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);

@@ -718,6 +718,54 @@ START_TEST(file_size_limit_is_an_error_not_a_kill)
 }
 END_TEST
 
+/*
+ * The analysts' tables on the world: rings count only entities shared by two
+ * members or more (checked against the links table by SQL, not by the
+ * scorer), and every link to a hub is stored, also a singleton's.
+ */
+START_TEST(analysts_tables_shared_counts_and_hub_links)
+{
+	static const char *const kinds[] = { "card", "device", "address", "phone", "email", "ip" };
+	static const char *const cols[] = { "n_cards", "n_devices", "n_addresses", "n_phones", "n_emails", "n_ips" };
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db");
+	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL };
+	char sql[2048];
+
+	ck_assert_int_eq(fg(NULL, NULL, args), 0);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM rings r WHERE r.%s <> (SELECT count(*) FROM (SELECT l.entity_id"
+		         " FROM links l JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"
+		         " JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+		         " WHERE l.run_id = r.run_id AND s.ring_id = r.ring_id AND e.kind = '%s' AND e.is_hub = 0"
+		         " GROUP BY l.entity_id HAVING count(*) >= 2))", cols[k], kinds[k]);
+		ck_assert_msg(q_int(db, sql) == 0, "%s counts entities not shared in the ring", cols[k]);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM rings r WHERE n_entities <> (SELECT count(*) FROM"
+	                           " (SELECT l.entity_id FROM links l JOIN user_scores s ON s.run_id = l.run_id"
+	                           " AND s.user_id = l.user_id JOIN entities e ON e.run_id = l.run_id AND"
+	                           " e.entity_id = l.entity_id WHERE s.ring_id = r.ring_id AND e.is_hub = 0"
+	                           " GROUP BY l.entity_id HAVING count(*) >= 2))"), 0);
+	/* the collusion ring of the world shares no card: "cards 0", not every member's own cards */
+	ck_assert_int_eq(q_int(db, "SELECT n_cards FROM rings WHERE ring_key = 'R000017'"), 0);
+	ck_assert_int_gt(q_int(db, "SELECT n_user_links FROM rings WHERE ring_key = 'R000017'"), 0);
+	/* who used each hub: all of its users' links are there */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM hubs"), 7);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM hubs h WHERE h.share <> (SELECT count(*) FROM links l"
+	                           " JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+	                           " WHERE e.kind = h.kind AND e.value = h.value)"), 0);
+	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM links l JOIN user_scores s ON s.run_id = l.run_id AND"
+	                           " s.user_id = l.user_id WHERE s.component_id IN (SELECT component_id FROM"
+	                           " user_scores GROUP BY component_id HAVING count(*) = 1)"), 0);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(e);
+	free(u);
+}
+END_TEST
+
 static Suite *contract_suite(void)
 {
 	Suite *s = suite_create("contract");
@@ -738,6 +786,7 @@ static Suite *contract_suite(void)
 		tcase_add_test(cli, check_stores_nothing_and_config_file);
 		tcase_add_test(cli, schema_v1_database_migrates);
 		tcase_add_test(cli, file_size_limit_is_an_error_not_a_kill);
+		tcase_add_test(cli, analysts_tables_shared_counts_and_hub_links);
 		suite_add_tcase(s, cli);
 	}
 #if FG_FAULT_INJECTION
