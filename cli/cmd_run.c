@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-static void print_top(const fg_run *r, int top)
+static void print_top(const fg_run *r, const fg_config *cfg, int top)
 {
 	const fg_scores *s = fg_run_scores(r);
 	const fg_graph *g = fg_run_graph(r);
@@ -51,6 +51,10 @@ static void print_top(const fg_run *r, int top)
 	printf("run %lld: %u users, %u entities, %llu links, %u hubs, %u seeds, %u rings\n",
 	       (long long)fg_run_id(r), g->n_users, g->n_entities,
 	       (unsigned long long)g->n_links, g->n_hubs, n_seeds, n);
+	if (g->n_links && fg_graph_hub_cut_share(g) > cfg->hub_warn_share)
+		printf("warning: hubs cut %.1f%% of the links (%llu of %llu): most users are isolated; "
+		       "see the kinds on stderr and raise --max-share\n", 100.0 * fg_graph_hub_cut_share(g),
+		       (unsigned long long)g->n_hub_links, (unsigned long long)g->n_links);
 	if (shown) {
 		printf("%-4s %-8s %-7s %5s %5s %5s %5s %5s %6s  %s\n", "rank", "ring_key", "status",
 		       "users", "seeds", "cards", "devs", "addrs", "score", "first member");
@@ -100,7 +104,7 @@ int fg_cmd_run(int argc, char **argv)
 	if (rc == FG_OK)
 		rc = fg_run_all(r);
 	if (rc == FG_OK) {
-		print_top(r, a.top);
+		print_top(r, &a.ro.cfg, a.top);
 		fg_run_close(&r);
 		fg_run_args_free(&a);
 		return FG_EXIT_OK;
