@@ -54,6 +54,13 @@ static void usage(FILE *f)
 	"  --max-bad-rows N    fail (exit 3) past N bad rows in total (default 1000)\n"
 	"  --strict            fail (exit 3) on the first bad row\n"
 	"  --max-field N       longest accepted field in bytes (default 4096)\n"
+	"  --column ROLE=NAME  the column holding ROLE (user_id, kind, value, seen_at, created_at,\n"
+	"                      label) is called NAME; repeatable\n"
+	"  --label CLASS=V,... the label values of CLASS (fraud, legit, unknown), case-insensitive\n"
+	"                      (defaults: fraud,chargeback,confirmed_fraud,1,true,yes; legit,cleared;\n"
+	"                      0,false); repeatable\n"
+	"  --attrs A,B,...     keep only these numeric user attributes (the users input's extra columns)\n"
+	"  --no-attrs          keep no user attributes\n"
 	"\n"
 	"Graph and scoring:\n"
 	"  --max-share KIND=N  hub cap: an entity of KIND shared by more than N users is a hub\n"
@@ -86,7 +93,7 @@ enum {
 	OPT_WINDOW, OPT_AS_OF, OPT_MAX_BAD, OPT_STRICT, OPT_MAX_FIELD, OPT_MAX_SHARE,
 	OPT_KIND_WEIGHT, OPT_RELATIONS, OPT_REL_WEIGHT, OPT_LPA_ITER, OPT_DAMPING, OPT_RISK_TOL,
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
-	OPT_THREADS, OPT_QUIET, OPT_HELP,
+	OPT_THREADS, OPT_QUIET, OPT_HELP, OPT_COLUMN, OPT_LABEL, OPT_ATTRS, OPT_NO_ATTRS,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +125,10 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "column", required_argument, NULL, OPT_COLUMN },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "attrs", required_argument, NULL, OPT_ATTRS },
+	{ "no-attrs", no_argument, NULL, OPT_NO_ATTRS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -260,6 +271,10 @@ static int parse_args(fg_run *r, int argc, char **argv)
 			r->cfg.threads = (int)u;
 			break;
 		case OPT_QUIET: fg_log_set_quiet(true); break;
+		case OPT_COLUMN: if ((rc = fg_config_set_column(&r->cfg, optarg)) != FG_OK) return rc; break;
+		case OPT_LABEL: if ((rc = fg_config_set_label(&r->cfg, optarg)) != FG_OK) return rc; break;
+		case OPT_ATTRS: if ((rc = fg_config_set_attrs(&r->cfg, optarg)) != FG_OK) return rc; break;
+		case OPT_NO_ATTRS: fg_config_set_no_attrs(&r->cfg); break;
 		case OPT_HELP: return 1;
 		case ':':
 			return fg_error_set(FG_EUSAGE, "option %s needs a value", argv[optind - 1]);
@@ -479,8 +494,9 @@ int fg_cmd_run(int argc, char **argv)
 	phase_done(r, PH_INGEST, t0, "%llu rows, %llu bad, %llu outside the window",
 	           (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
 	           (unsigned long long)r->bad.rows_filtered);
-	if (r->bad.total)
+	if (r->bad.total || r->bad.warnings || r->bad.n_label_values)
 		fg_badrows_report(&r->bad);
+	fg_linkset_report(ls);
 
 	/* graph */
 	t0 = fg_clock();

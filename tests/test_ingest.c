@@ -237,8 +237,9 @@ START_TEST(line_numbers_of_bad_rows_after_quoted_newlines)
 	                       "\n"
 	                       "u2,device,d,yesterday\n"),
 	                 FG_OK);
-	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 1);
+	ck_assert_uint_eq(bad.total, 0);
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "edges.csv:6: column 'seen_at': value \"yesterday\"");
 }
 END_TEST
@@ -287,7 +288,7 @@ START_TEST(bad_row_reasons_with_file_line_column)
 	const char *head = "user_id,kind,value,seen_at\n"
 	                   "u1,device\n"              /* 2: missing value */
 	                   "  ,device,d1\n"            /* 3: empty user_id */
-	                   "u3,device,d3,yesterday\n"  /* 4: time */
+	                   "u3,device,d3,yesterday\n"  /* 4: time: a warning, kept */
 	                   "u4,device,caf\xc3,1\n"     /* 5: invalid UTF-8 */
 	                   "u5,user,u5\n";             /* 6: self link */
 	const char *tail = "u8,device,ok\n";
@@ -310,14 +311,15 @@ START_TEST(bad_row_reasons_with_file_line_column)
 	len += strlen(tail);
 
 	ck_assert_int_eq(links_n(data, len), FG_OK);
-	ck_assert_str_eq(sb_str(&out), "u8|device|ok|-|9\n");
-	ck_assert_uint_eq(bad.total, 7);
+	ck_assert_str_eq(sb_str(&out), "u3|device|d3|-|4\nu8|device|ok|-|9\n");
+	ck_assert_uint_eq(bad.total, 6);
+	ck_assert_uint_eq(bad.warnings, 1);
 	ck_assert_uint_eq(bad.rows_read, 8);
 	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
 	                 "edges.csv:2: column 'value': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0],
 	                 "edges.csv:3: column 'user_id': value \"\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "edges.csv:4: column 'seen_at': value \"yesterday\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_UTF8][0],
 	                 "edges.csv:5: column 'value': value \"caf\\xc3\"");
@@ -342,10 +344,10 @@ END_TEST
 START_TEST(strict_fails_on_first_bad_row)
 {
 	cfg.strict = true;
-	ck_assert_int_eq(links("user_id,kind,value,seen_at\nu1,device,d1,1\nu2,device,d2,yesterday\n"
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\nu1,device,d1,1\nu2,,d2,yesterday\n"
 	                       "u3,device,d3,2\n"),
 	                 FG_EDATA);
-	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'seen_at': unparseable time \"yesterday\"");
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'kind': empty value \"\"");
 	ck_assert_uint_eq(out.rows, 1);
 	ck_assert_uint_eq(bad.total, 1);
 }
@@ -358,12 +360,12 @@ START_TEST(max_bad_rows_limit)
 	                       "u1,device,,1\n"
 	                       "u2,device,d2,1\n"
 	                       "u3,,d3,1\n"
-	                       "u4,device,d4,yesterday\n"
+	                       "u4,device,\"d4\" x,yesterday\n"
 	                       "u5,device,d5,1\n"),
 	                 FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
 	                 "edges.csv:5: too many bad rows (3 > --max-bad-rows 2); "
-	                 "last: column 'seen_at': unparseable time \"yesterday\"");
+	                 "last: column 'value': malformed quote \"d4\\x22 x\"");
 	ck_assert_uint_eq(out.rows, 1);
 	/* exactly at the limit is fine */
 	memset(&bad, 0, sizeof(bad));
@@ -379,7 +381,7 @@ START_TEST(examples_kept_for_first_three_per_reason)
 	ck_assert_int_eq(links("user_id,kind,value\nu1,d,\nu2,d,\nu3,d,\nu4,d,\n"), FG_OK);
 	ck_assert_uint_eq(bad.by_reason[FG_BAD_EMPTY_VALUE], 4);
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][2], "edges.csv:4: column 'value': value \"\"");
-	ck_assert_str_eq(fg_bad_reason_name(FG_BAD_TIME), "unparseable time");
+	ck_assert_str_eq(fg_bad_reason_name(FG_BAD_QUOTE), "malformed quote");
 }
 END_TEST
 
@@ -479,10 +481,10 @@ START_TEST(golden_messy_file)
 	ck_assert_ptr_nonnull(want);
 	ck_assert_int_eq(ingest_cmp(false, in, 0), FG_OK);
 	ck_assert_str_eq(sb_str(&out), want);
-	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.total, 1);
 	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 1);
-	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
-	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TIME][0], "messy_edges.csv:7: column 'seen_at'"));
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_WARN_SEEN_AT][0], "messy_edges.csv:7: column 'seen_at'"));
 	free(want);
 	free(exp);
 	free(in);
@@ -522,9 +524,10 @@ START_TEST(users_csv_labels)
 	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n"
 	                               "u2|-|2|3\n"
 	                               "u3|-|0|4\n"
-	                               "u4|1700000000|0|5\n");
+	                               "u4|1700000000|0|5\n"
+	                               "u6|-|1|7\n");
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "users.csv:6: column 'user_id': value \"\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0], "users.csv:7: column 'created_at': value \"soon\"");
+	ck_assert_str_eq(bad.examples[FG_WARN_CREATED_AT][0], "users.csv:7: column 'created_at': value \"soon\"");
 	fgt_write_file("users.csv", "label,created_at\nfraud,1\n", (size_t)-1);
 	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
@@ -567,7 +570,7 @@ START_TEST(parallel_equals_serial_on_malformed_quotes)
 		p += sprintf(p, "user_id,kind,value,seen_at\r\n");
 		for (k = 0; k < 60; k++)
 			p += sprintf(p, "u%d,device,\"d\r\n%d\",%s\r\n", k, k,
-			             k % (7 + (int)i) == 3 ? "never" : "1");
+			             k % (7 + (int)i) == 3 ? "\"never\"x" : "1");
 		ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_EDATA);
 	}
 }
@@ -649,13 +652,15 @@ START_TEST(sqlite_default_query)
 	                 FG_OK);
 	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|1\n"
 	                               "42|card|c2|1700000000|2\n"
-	                               "u3|address|a3|-|3\n");
-	ck_assert_uint_eq(bad.total, 3);
+	                               "u3|address|a3|-|3\n"
+	                               "u6|device|d6|-|6\n");
+	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.warnings, 1);
 	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
 	                 "source.db:edges:4: column 'kind': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_SELF_LINK][0],
 	                 "source.db:edges:5: column 'value': value \"u5\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "source.db:edges:6: column 'seen_at': value \"yesterday\"");
 	/* no users table and no query: no users, no error */
 	ck_assert_int_eq(fg_ingest_users_sqlite("source.db", NULL, &cfg, &bad, user_sink, &out),
@@ -674,11 +679,12 @@ START_TEST(sqlite_custom_query_and_strict)
 	ck_assert_str_eq(sb_str(&out), "42|card|c2|-|1\n");
 	cfg.strict = true;
 	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
-	                                        "SELECT * FROM edges WHERE user_id = 'u6'",
+	                                        "SELECT value, kind, ' ' AS user_id FROM edges "
+	                                        "WHERE user_id = 'u6'",
 	                                        &cfg, &bad, link_sink, &out),
 	                 FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
-	                 "source.db:query:1: column 'seen_at': unparseable time \"yesterday\"");
+	                 "source.db:query:1: column 'user_id': empty value \" \"");
 	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "SELECT user_id, value FROM edges",
 	                                        &cfg, &bad, link_sink, &out),
 	                 FG_EDATA);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -234,6 +235,15 @@ static int user_sink(void *ctx, const fg_user_row *r)
 	FUZZ_CHECK(r->label == FG_LABEL_UNKNOWN || r->label == FG_LABEL_FRAUD ||
 	           r->label == FG_LABEL_LEGIT);
 	FUZZ_CHECK(r->file && r->line >= 1);
+	FUZZ_CHECK(r->n_attrs <= FG_MAX_ATTRS && (r->n_attrs == 0 || r->attrs));
+	for (uint32_t a = 0; a < r->n_attrs; a++) {
+		const fg_attr_val *v = &r->attrs[a];
+
+		FUZZ_CHECK(v->name.len > 0 && v->state <= FG_ATTR_TEXT);
+		FUZZ_CHECK(v->state != FG_ATTR_NUMBER || isfinite(v->num));
+		FUZZ_CHECK(v->state != FG_ATTR_TEXT || v->text.len <= 64);
+		c->sum = touch(c->sum, v->name);
+	}
 	c->sum = touch(c->sum, r->user) + (uint64_t)r->created_at;
 	return cap_rows(c);
 }
@@ -253,7 +263,7 @@ static void check_result(int rc, const fg_badrows *bad, const sink_ctx *c)
 		for (int k = 0; k < FG_BAD_EXAMPLES; k++)
 			FUZZ_CHECK(memchr(bad->examples[r][k], 0, sizeof(bad->examples[r][k])));
 	}
-	FUZZ_CHECK(sum == bad->total);
+	FUZZ_CHECK(sum == bad->total + bad->warnings);
 	/* every row the reader validated is good (sink), bad or filtered */
 	FUZZ_CHECK(bad->rows_read == c->rows + bad->total + bad->rows_filtered);
 	if (rc == FG_OK && bad->total > 0)
