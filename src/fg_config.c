@@ -186,8 +186,11 @@ int fg_config_set_label(fg_config *cfg, const char *spec)
 	size_t klen;
 	int c;
 
-	if (split_spec(spec, &val, &klen) != 0)
+	val = strchr(spec, '=');
+	if (!val || val == spec)
 		return fg_error_set(FG_EUSAGE, "--label expects CLASS=V1,V2,..., got '%s'", spec);
+	klen = (size_t)(val - spec);
+	val++; /* may be empty: the class lists nothing */
 	for (c = 0; c < FG_LABEL_NCLASSES; c++)
 		if (strlen(label_class_names[c]) == klen &&
 		    strncasecmp(label_class_names[c], spec, klen) == 0)

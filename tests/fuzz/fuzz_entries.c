@@ -271,7 +271,7 @@ static void check_result(int rc, const fg_badrows *bad, const sink_ctx *c)
 }
 
 /* The configurations every input is read under. */
-enum { NCONFIGS = 3 };
+enum { NCONFIGS = 4 };
 
 static void config_variant(fg_config *cfg, int v)
 {
@@ -283,6 +283,14 @@ static void config_variant(fg_config *cfg, int v)
 	} else if (v == 2) { /* strict, with an extra relation kind */
 		cfg->strict = true;
 		if (fg_config_set_relations(cfg, "user,referral,device") != FG_OK)
+			abort();
+	} else if (v == 3) { /* the data contract: renamed columns, labels, chosen attributes */
+		if (fg_config_set_column(cfg, "created_at=label") != FG_OK ||
+		    fg_config_set_column(cfg, "label=kind") != FG_OK ||
+		    fg_config_set_column(cfg, "seen_at=value") != FG_OK ||
+		    fg_config_set_label(cfg, "fraud=a,B,\xc3\xa9") != FG_OK ||
+		    fg_config_set_label(cfg, "unknown=") != FG_OK ||
+		    fg_config_set_attrs(cfg, "age,score,x") != FG_OK)
 			abort();
 	}
 }
