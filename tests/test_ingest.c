@@ -62,17 +62,30 @@ static int link_sink(void *ctx, const fg_link_row *r)
 	return FG_OK;
 }
 
+/* "user|created_at|label|line" and, per attribute, "|name=" then -, the number or 'text'. */
 static int user_sink(void *ctx, const fg_user_row *r)
 {
 	sink_buf *b = ctx;
 
 	b->rows++;
 	if (r->created_at == FG_TIME_NONE)
-		sb_append(b, "%.*s|-|%d|%llu\n", (int)r->user.len, r->user.ptr, (int)r->label,
+		sb_append(b, "%.*s|-|%d|%llu", (int)r->user.len, r->user.ptr, (int)r->label,
 		          (unsigned long long)r->line);
 	else
-		sb_append(b, "%.*s|%lld|%d|%llu\n", (int)r->user.len, r->user.ptr,
+		sb_append(b, "%.*s|%lld|%d|%llu", (int)r->user.len, r->user.ptr,
 		          (long long)r->created_at, (int)r->label, (unsigned long long)r->line);
+	for (uint32_t a = 0; a < r->n_attrs; a++) {
+		const fg_attr_val *v = &r->attrs[a];
+
+		sb_append(b, "|%.*s=", (int)v->name.len, v->name.ptr);
+		if (v->state == FG_ATTR_NUMBER)
+			sb_append(b, "%g", v->num);
+		else if (v->state == FG_ATTR_TEXT)
+			sb_append(b, "'%.*s'", (int)v->text.len, v->text.ptr);
+		else
+			sb_append(b, "-");
+	}
+	sb_append(b, "\n");
 	return FG_OK;
 }
 
@@ -521,11 +534,11 @@ START_TEST(users_csv_labels)
 	               "fraud,u6,soon,\n",
 	               (size_t)-1);
 	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
-	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n"
-	                               "u2|-|2|3\n"
-	                               "u3|-|0|4\n"
-	                               "u4|1700000000|0|5\n"
-	                               "u6|-|1|7\n");
+	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2|x=-\n"
+	                               "u2|-|2|3|x=-\n"
+	                               "u3|-|0|4|x=-\n"
+	                               "u4|1700000000|0|5|x=-\n"
+	                               "u6|-|1|7|x=-\n");
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "users.csv:6: column 'user_id': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_WARN_CREATED_AT][0], "users.csv:7: column 'created_at': value \"soon\"");
 	fgt_write_file("users.csv", "label,created_at\nfraud,1\n", (size_t)-1);
@@ -752,6 +765,48 @@ START_TEST(sqlite_users)
 	ck_assert_int_eq(fg_ingest_users_sqlite("empty.db", "SELECT * FROM users", &cfg, &bad,
 	                                        user_sink, &out),
 	                 FG_EDB);
+}
+END_TEST
+
+
+/* User attributes through the CSV reader: every thread count and chunk size. */
+START_TEST(users_attributes_parallel_equals_serial)
+{
+	char *data = malloc(300 * 80 + 128), *p = data;
+
+	p += sprintf(p, "Age,user_id,\"Score\",label,city,age,ignored name\n");
+	for (int i = 0; i < 300; i++) {
+		switch (i % 7) {
+		case 0: p += sprintf(p, "%d,u%d,%d.5,fraud,\"Oslo, N\",9,x\n", i, i, i); break;
+		case 1: p += sprintf(p, ",u%d, -1e3 ,,,,\n", i); break;
+		case 2: p += sprintf(p, "%d,u%d,0x1f,legit,\"a\nb\",1\n", i, i); break;
+		case 3: p += sprintf(p, "%d,u%d,\"\"\"7\"\"\",\n", i, i); break;
+		case 4: p += sprintf(p, "%d,u%d,\"3\" x,,\n", i, i); break; /* malformed: bad row */
+		default: p += sprintf(p, "%d,u%d,%d,,Paris\r\n", i, i, -i); break;
+		}
+	}
+	fgt_write_file("users.csv", data, (size_t)(p - data));
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", (size_t)(p - data)), FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_QUOTE], 43);
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u0|-|1|2|age=0|score=0.5|city='Oslo, N'|ignored name='x'\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u1|-|0|3|age=-|score=-1000|city=-|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u2|-|2|4|age=2|score='0x1f'|city='a\nb'|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u3|-|0|6|age=3|score='\"7\"'|city=-|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u5|-|0|8|age=5|score=-5|city='Paris'|ignored name=-\n"));
+	/* --attrs and --no-attrs choose before reading */
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	memset(&bad, 0, sizeof(bad));
+	ck_assert_int_eq(fg_config_set_attrs(&cfg, "score"), FG_OK);
+	fgt_write_file("users.csv", "user_id,age,score\nu1,3,4\n", (size_t)-1);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2|score=4\n");
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	fg_config_set_no_attrs(&cfg);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2\n");
+	free(data);
 }
 END_TEST
 
@@ -1066,6 +1121,7 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tq, column_names_for_any_role);
 	tcase_add_test(tq, label_mapping_default_and_custom);
 	tcase_add_test(tq, cli_data_contract);
+	tcase_add_test(tq, users_attributes_parallel_equals_serial);
 	suite_add_tcase(s, tq);
 	return s;
 }
