@@ -1038,6 +1038,8 @@ START_TEST(cli_data_contract)
 	                              "--label", "fraud=suspect", "--no-attrs", NULL };
 	const char *const args3[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
 	                              "--column", "flavour=x", NULL };
+	const char *const args4[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
+	                              "--users", "u2.csv", "--top", "0", NULL };
 
 	fgt_write_file("e.csv", "user_id,kind,value,seen_at\n"
 	                        "a,card,c1,2024-02-30\nb,card,c1,1700000000\nc,device,\"x\" y,1\n",
@@ -1060,6 +1062,20 @@ START_TEST(cli_data_contract)
 	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args3), 2);
 	ck_assert_ptr_nonnull(strstr(err, "--column flavour=x: ROLE must be one of"));
 	free(err);
+	err = NULL;
+	/* two users files without created_at: said once; b fraud in one, legit in the other */
+	fgt_write_file("u2.csv", "user_id,label\nb,Cleared\n", (size_t)-1);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args4), 0);
+	{
+		const char *p = strstr(err, "no column 'created_at'");
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_ptr_null(strstr(p + 1, "no column 'created_at'"));
+	}
+	ck_assert_ptr_nonnull(strstr(err, "1 users labelled both fraud and legit (e.g. \"b\"): "
+	                                  "fraud wins"));
+	free(err);
+	ck_assert_int_eq(db_count("r.db", "SELECT n_seeds FROM runs WHERE run_id = 3"), 1);
 	/* run 1: a and b kept (a without its time), c bad; b a seed (chargeback) */
 	ck_assert_int_eq(db_count("r.db", "SELECT n_bad_rows FROM runs WHERE run_id = 1"), 1);
 	ck_assert_int_eq(db_count("r.db", "SELECT n_users FROM runs WHERE run_id = 1"), 2);
