@@ -21,7 +21,7 @@ enum {
 	OPT_KIND_WEIGHT, OPT_RELATIONS, OPT_REL_WEIGHT, OPT_LPA_ITER, OPT_DAMPING, OPT_RISK_TOL,
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
 	OPT_THREADS, OPT_QUIET, OPT_KIND_ALIAS, OPT_IGNORE_VALUE, OPT_HUB_WARN, OPT_MAX_DROP,
-	OPT_ALLOW_DROP, OPT_CONFIG,
+	OPT_ALLOW_DROP, OPT_CONFIG, OPT_COLUMN, OPT_LABEL, OPT_ATTRS, OPT_NO_ATTRS,
 };
 
 const fg_opt_spec fg_run_arg_specs[] = {
@@ -45,6 +45,16 @@ const fg_opt_spec fg_run_arg_specs[] = {
 	{ FG_OPT_VALUE, "max-bad-rows", OPT_MAX_BAD, "N", "fail (exit 3) past N bad rows in total", "1000" },
 	{ FG_OPT_SWITCH, "strict", OPT_STRICT, NULL, "fail (exit 3) on the first bad row", NULL },
 	{ FG_OPT_VALUE, "max-field", OPT_MAX_FIELD, "N", "longest accepted field in bytes", "4096" },
+	{ FG_OPT_VALUE, "column", OPT_COLUMN, "ROLE=NAME",
+	  "the column holding ROLE (user_id, kind, value, seen_at, created_at,\n"
+	  "label) is called NAME; repeatable", NULL },
+	{ FG_OPT_VALUE, "label", OPT_LABEL, "CLASS=V,...",
+	  "the label values of CLASS (fraud, legit, unknown), case-insensitive\n"
+	  "(defaults: fraud,chargeback,confirmed_fraud,1,true,yes; legit,cleared;\n"
+	  "0,false); repeatable", NULL },
+	{ FG_OPT_VALUE, "attrs", OPT_ATTRS, "A,B,...",
+	  "keep only these numeric user attributes (the users input's extra columns)", "all" },
+	{ FG_OPT_SWITCH, "no-attrs", OPT_NO_ATTRS, NULL, "keep no user attributes", NULL },
 	{ FG_OPT_VALUE, "kind-alias", OPT_KIND_ALIAS, "KIND=ALIAS[,ALIAS...]",
 	  "read rows of kind ALIAS as KIND (device=device_id,fingerprint); repeatable", NULL },
 	{ FG_OPT_VALUE, "ignore-value", OPT_IGNORE_VALUE, "KIND=V",
@@ -280,6 +290,10 @@ static int one_option(parse_state *st, const fg_opt_parser *pp)
 	case OPT_MAX_DROP: return fg_opt_double(&r->cfg.max_drop, p, 0.0, 1.0);
 	case OPT_ALLOW_DROP: r->cfg.allow_drop = true; break;
 	case OPT_CONFIG: return read_config(st, v);
+	case OPT_COLUMN: return fg_config_set_column(&r->cfg, v);
+	case OPT_LABEL: return fg_config_set_label(&r->cfg, v);
+	case OPT_ATTRS: return fg_config_set_attrs(&r->cfg, v);
+	case OPT_NO_ATTRS: fg_config_set_no_attrs(&r->cfg); break;
 	default: /* FG_OPT_ARG */
 		return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", v);
 	}

@@ -354,8 +354,11 @@ int fg_run_all(fg_run *r)
 			r->t[i] = fg_clock() - t0;
 		}
 		phase_line(phases[i].name, r->t[i], r->note);
-		if (phases[i].fn == fg_run_ingest && r->bad.total)
-			fg_badrows_report(&r->bad);
+		if (phases[i].fn == fg_run_ingest) {
+			if (r->bad.total || r->bad.warnings || r->bad.n_label_values)
+				fg_badrows_report(&r->bad);
+			fg_linkset_report(r->ls);
+		}
 	}
 	fg_log_info("total      %7.2f s  peak memory %.1f MiB (%.0f bytes per link)",
 	            fg_clock() - r->t_start, (double)fg_peak_rss() / 1048576.0,
