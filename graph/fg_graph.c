@@ -684,6 +684,10 @@ void fg_graph_free(fg_graph **pg)
 	fg_free((void *)g->user_id);
 	fg_free(g->user_label);
 	fg_free(g->user_created);
+	for (uint32_t i = 0; g->attr_name && i < g->n_attrs; i++)
+		fg_free(g->attr_name[i]);
+	fg_free(g->attr_name);
+	fg_free(g->user_attr);
 	fg_free(g->ent_kind);
 	fg_free((void *)g->ent_value);
 	fg_free(g->ent_share);

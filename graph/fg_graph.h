@@ -49,6 +49,9 @@ typedef struct fg_graph {
 	const char **user_id;    /* n_users: NUL-terminated strings (owned by a pool) */
 	uint8_t *user_label;     /* fg_label */
 	int64_t *user_created;   /* FG_TIME_NONE if unknown */
+	uint32_t n_attrs;        /* numeric user attributes (users input's extra columns) */
+	char **attr_name;        /* n_attrs, sorted by name (order-independent) */
+	float *user_attr;        /* n_users * n_attrs, row-major; NAN = missing */
 
 	/* entities, index e (vertex n_users + e) */
 	uint16_t *ent_kind;      /* kind index */
