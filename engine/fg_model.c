@@ -278,7 +278,7 @@ static int predict_rows(float *out, BoosterHandle b, const float *rows, uint32_t
 	         (unsigned long long)(uintptr_t)rows, n, nc);
 	XG(XGBoosterPredictFromDense(b, arr,
 	   "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
-	   "\"strict_shape\":false,\"missing\":NaN}", NULL, &shape, &dim, &res));
+	   "\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}", NULL, &shape, &dim, &res));
 	memcpy(out, res, (size_t)n * sizeof(float));
 cleanup:
 	return rc;

@@ -1,0 +1,480 @@
+/*
+ * Suite "model": the leak-free features (algorithms/fg_features) and the
+ * cross-fitted XGBoost model (engine/fg_model), in process on worlds made by
+ * `fraudgraph gen` or written here, and through the real `fraudgraph run`.
+ */
+#include "fg_test.h"
+
+#include "fg_alloc.h"
+#include "fg_bfs.h"
+#include "fg_cc.h"
+#include "fg_config.h"
+#include "fg_error.h"
+#include "fg_features.h"
+#include "fg_graph.h"
+#include "fg_ingest.h"
+#include "fg_model.h"
+#include "fg_par.h"
+#include "fg_rings.h"
+#include "fg_risk.h"
+#include "fg_score.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One run's kernels, in process: what the model phase reads. */
+typedef struct world {
+	fg_config cfg;
+	fg_graph *g;
+	uint32_t *comp, *ring, *seeds, n_seeds;
+	double *risk;
+	fg_scores *s;
+	fg_features *f;
+} world;
+
+static void world_kernels(world *w, const fg_features_params *fp)
+{
+	fg_graph *g = w->g;
+	size_t nv = (size_t)g->n_users + g->n_entities;
+
+	fg_scores_free(&w->s);
+	fg_features_close(&w->f);
+	fg_free(w->comp);
+	fg_free(w->ring);
+	fg_free(w->risk);
+	fg_free(w->seeds);
+	w->comp = fg_mallocarray(nv + 1, sizeof(uint32_t));
+	w->ring = fg_mallocarray(g->n_users + 1, sizeof(uint32_t));
+	w->risk = fg_calloc(nv + 1, sizeof(double));
+	w->seeds = fg_mallocarray(g->n_users + 1, sizeof(uint32_t));
+	ck_assert(w->comp && w->ring && w->risk && w->seeds);
+	w->n_seeds = 0;
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (g->user_label[u] == FG_LABEL_FRAUD)
+			w->seeds[w->n_seeds++] = u;
+	ck_assert_int_eq(fg_cc(w->comp, &g->g), FG_OK);
+	ck_assert_int_eq(fg_rings(w->ring, g, w->cfg.lpa_max_iter, NULL), FG_OK);
+	ck_assert_int_eq(fg_risk(w->risk, g, w->seeds, w->n_seeds, w->cfg.risk_damping, w->cfg.risk_tol,
+	                         w->cfg.risk_max_iter, NULL), FG_OK);
+	ck_assert_int_eq(fg_score_compute(&w->s, g, &w->cfg, w->comp, w->ring, w->risk), FG_OK);
+	ck_assert_int_eq(fg_features_open(&w->f, g, w->s, w->comp, w->seeds, w->n_seeds, fp), FG_OK);
+}
+
+static fg_features_params default_fp(void)
+{
+	fg_features_params fp = { .use_attrs = true, .attrs = NULL, .damping = 0.85, .tol = 1e-8,
+	                          .max_iter = 200 };
+	return fp;
+}
+
+static void world_load(world *w, const char *edges, const char *users)
+{
+	fg_linkset *ls = NULL;
+	fg_badrows bad;
+	fg_features_params fp = default_fp();
+
+	memset(w, 0, sizeof(*w));
+	memset(&bad, 0, sizeof(bad));
+	fg_config_init(&w->cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &w->cfg), FG_OK);
+	ck_assert_int_eq(fg_ingest_links_csv(edges, &w->cfg, &bad, fg_linkset_link_sink, ls), FG_OK);
+	ck_assert_int_eq(fg_ingest_users_csv(users, &w->cfg, &bad, fg_linkset_user_sink, ls), FG_OK);
+	ck_assert_int_eq(fg_graph_build(&w->g, ls, &w->cfg), FG_OK);
+	fg_linkset_free(&ls);
+	world_kernels(w, &fp);
+}
+
+static void world_free(world *w)
+{
+	fg_features_close(&w->f);
+	fg_scores_free(&w->s);
+	fg_free(w->comp);
+	fg_free(w->ring);
+	fg_free(w->risk);
+	fg_free(w->seeds);
+	fg_graph_free(&w->g);
+}
+
+static void gen_world(char **dir, char **edges, char **users, int n_users, int seed)
+{
+	char cmd[1024];
+
+	*dir = fgt_tmpdir();
+	snprintf(cmd, sizeof(cmd), "'%s' gen --out '%s/w' --users %d --rings %d --seed %d --quiet", fgt_bin(),
+	         *dir, n_users, n_users / 100, seed);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/w/edges.csv", *dir);
+	*edges = strdup(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/w/users.csv", *dir);
+	*users = strdup(cmd);
+}
+
+/* Train and score; returns the scores (malloc'd) and the model in *mo (may be NULL). */
+static float *train_score(fg_model **mo, world *w, int threads, char *why, size_t why_len)
+{
+	fg_model_params p;
+	fg_model *m = NULL;
+	float *sc = fg_mallocarray(w->g->n_users + 1, sizeof(float));
+
+	ck_assert_ptr_nonnull(sc);
+	fg_model_params_default(&p);
+	p.threads = threads;
+	ck_assert_int_eq(fg_model_train(&m, why, why_len, w->f, w->g, &p, NULL), FG_OK);
+	if (m) {
+		int rc = fg_model_score(sc, m, w->f, w->g, NULL);
+		ck_assert_msg(rc == FG_OK, "score: %s", fg_error_msg());
+	}
+	if (mo)
+		*mo = m;
+	else
+		fg_model_close(&m);
+	return sc;
+}
+
+static float *row_of(world *w, uint32_t u)
+{
+	uint32_t nc = fg_features_count(w->f);
+	float *row = fg_mallocarray(nc, sizeof(float));
+	double *scr = fg_mallocarray(fg_features_scratch(w->f), sizeof(double));
+
+	fg_features_row(row, w->f, u, 1u << fg_features_fold(w->f, u), scr);
+	fg_free(scr);
+	return row;
+}
+
+/*
+ * The leakage property: flipping one user's label (fraud <-> unknown) leaves
+ * its feature row and its score bit-identical, on a generated world.
+ */
+START_TEST(test_leakage_flip)
+{
+	char *dir, *edges, *users, why[200];
+	world w;
+	float *sc0, *sc1;
+	uint32_t flipped = 0, checked_unknown = 0;
+
+	gen_world(&dir, &edges, &users, 6000, 11);
+	world_load(&w, edges, users);
+	fg_par_set_threads(2);
+	sc0 = train_score(NULL, &w, 2, why, sizeof(why));
+	ck_assert_msg(why[0] == '\0', "no model: %s", why);
+
+	/* three seeds in rings and one unlabelled ring member, flipped one at a time */
+	for (uint32_t u = 0; u < w.g->n_users && (flipped < 3 || checked_unknown < 1); u++) {
+		uint8_t lab = w.g->user_label[u];
+		fg_features_params fp = default_fp();
+		float *r0, *r1;
+		uint32_t nc = fg_features_count(w.f);
+		if (w.s->ring_index[u] < 0 || lab == FG_LABEL_LEGIT)
+			continue;
+		if (lab == FG_LABEL_FRAUD ? flipped >= 3 : checked_unknown >= 1)
+			continue;
+		r0 = row_of(&w, u);
+		w.g->user_label[u] = lab == FG_LABEL_FRAUD ? FG_LABEL_UNKNOWN : FG_LABEL_FRAUD;
+		world_kernels(&w, &fp);
+		r1 = row_of(&w, u);
+		sc1 = train_score(NULL, &w, 2, why, sizeof(why));
+		ck_assert(why[0] == '\0');
+		ck_assert_msg(memcmp(r0, r1, nc * sizeof(float)) == 0, "row of %s changed when its label flipped",
+		              w.g->user_id[u]);
+		ck_assert_msg(memcmp(&sc0[u], &sc1[u], sizeof(float)) == 0,
+		              "score of %s changed when its label flipped: %.9g -> %.9g", w.g->user_id[u],
+		              sc0[u], sc1[u]);
+		/* and the flip is not a no-op: some other user's score moved */
+		{
+			uint32_t moved = 0;
+			for (uint32_t v = 0; v < w.g->n_users; v++)
+				moved += sc0[v] != sc1[v];
+			ck_assert_uint_gt(moved, 0);
+		}
+		w.g->user_label[u] = lab;
+		world_kernels(&w, &fp);
+		fg_free(r0);
+		fg_free(r1);
+		fg_free(sc1);
+		if (lab == FG_LABEL_FRAUD)
+			flipped++;
+		else
+			checked_unknown++;
+	}
+	ck_assert_uint_eq(flipped, 3);
+	ck_assert_uint_eq(checked_unknown, 1);
+	fg_free(sc0);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/* Rows and scores are the same bits for 1, 2 and 3 threads. */
+START_TEST(test_threads_in_process)
+{
+	char *dir, *edges, *users, why[200];
+	world w;
+	float *sc[3];
+	fg_features_params fp = default_fp();
+
+	gen_world(&dir, &edges, &users, 5000, 4);
+	world_load(&w, edges, users);
+	for (int t = 1; t <= 3; t++) {
+		fg_par_set_threads(t);
+		world_kernels(&w, &fp);
+		sc[t - 1] = train_score(NULL, &w, t, why, sizeof(why));
+		ck_assert_msg(why[0] == '\0', "no model: %s", why);
+	}
+	ck_assert(memcmp(sc[0], sc[1], w.g->n_users * sizeof(float)) == 0);
+	ck_assert(memcmp(sc[0], sc[2], w.g->n_users * sizeof(float)) == 0);
+	for (int t = 0; t < 3; t++)
+		fg_free(sc[t]);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/*
+ * A tiny hand-made world: 8 rings of 4 fraud seeds sharing a card and a
+ * device, 150 ordinary users, 20 households of 3 on one address.  User x
+ * shares two cards with three seeds; household member h0 shares an address.
+ */
+static void tiny_world(char **dir, char **edges, char **users, int n_rings)
+{
+	FILE *e, *u;
+
+	*dir = fgt_tmpdir();
+	*edges = fgt_path(*dir, "edges.csv");
+	*users = fgt_path(*dir, "users.csv");
+	e = fopen(*edges, "w");
+	u = fopen(*users, "w");
+	ck_assert(e && u);
+	fprintf(e, "user_id,kind,value\n");
+	fprintf(u, "user_id,created_at,label\n");
+	for (int r = 0; r < n_rings; r++)
+		for (int i = 0; i < 4; i++) {
+			fprintf(e, "r%02d_%d,card,rc%02d\nr%02d_%d,device,rd%02d\nr%02d_%d,card,rc%02d_%d\n",
+			        r, i, r, r, i, r, r, i, r, i % 2);
+			fprintf(u, "r%02d_%d,2024-01-0%dT00:00:00Z,fraud\n", r, i, 1 + i);
+		}
+	/* x: two cards shared with three seeds of ring 0 */
+	fprintf(e, "x,card,rc00\nx,card,rc00_1\n");
+	fprintf(u, "x,2024-01-02T00:00:00Z,\n");
+	for (int i = 0; i < 150; i++) {
+		fprintf(e, "o%03d,card,oc%03d\no%03d,device,od%03d\no%03d,address,oa%03d\n", i, i, i, i, i, i);
+		fprintf(u, "o%03d,2022-0%d-01T00:00:00Z,\n", i, 1 + i % 9);
+	}
+	for (int h = 0; h < 20; h++)
+		for (int i = 0; i < 3; i++) {
+			fprintf(e, "h%02d_%d,address,ha%02d\nh%02d_%d,card,hc%02d_%d\n", h, i, h, h, i, h, i);
+			fprintf(u, "h%02d_%d,2021-0%d-01T00:00:00Z,%s\n", h, i, 1 + i, h < 5 ? "legit" : "");
+		}
+	fclose(e);
+	fclose(u);
+}
+
+START_TEST(test_tiny_world_ranking)
+{
+	char *dir, *edges, *users, why[200];
+	world w;
+	float *sc;
+	int64_t x, h;
+
+	tiny_world(&dir, &edges, &users, 8);
+	world_load(&w, edges, users);
+	fg_par_set_threads(1);
+	sc = train_score(NULL, &w, 1, why, sizeof(why));
+	ck_assert_msg(why[0] == '\0', "no model: %s", why);
+	x = fg_graph_find_user(w.g, "x");
+	h = fg_graph_find_user(w.g, "h07_0");
+	ck_assert(x >= 0 && h >= 0);
+	ck_assert_msg(sc[x] > sc[h], "x %.4f should outrank household member %.4f", sc[x], sc[h]);
+	/* x also outranks every ordinary user */
+	for (uint32_t u = 0; u < w.g->n_users; u++)
+		if (w.g->user_id[u][0] == 'o')
+			ck_assert_msg(sc[x] > sc[u], "x %.4f vs %s %.4f", sc[x], w.g->user_id[u], sc[u]);
+	fg_free(sc);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/* Fewer labels than the minimum: no model, and why. */
+START_TEST(test_too_few_labels)
+{
+	char *dir, *edges, *users, why[200];
+	world w;
+	fg_model *m = NULL;
+	float *sc;
+
+	tiny_world(&dir, &edges, &users, 4); /* 16 seeds < 20 */
+	world_load(&w, edges, users);
+	sc = train_score(&m, &w, 1, why, sizeof(why));
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(why, "16 users labelled fraud") != NULL, "why: %s", why);
+	fg_free(sc);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/* Attributes with missing values: NAN in the row, aggregates over the present ones. */
+START_TEST(test_missing_attributes)
+{
+	char *dir, *edges, *users, why[200];
+	world w;
+	fg_features_params fp = default_fp();
+	float *sc, *row;
+	uint32_t nc, j_attr = UINT32_MAX, j_nb = UINT32_MAX;
+	int64_t x;
+
+	tiny_world(&dir, &edges, &users, 8);
+	world_load(&w, edges, users);
+	/* two attributes: "amount" (missing for every third user), "zeta" (always missing) */
+	w.g->n_attrs = 2;
+	w.g->attr_name = fg_calloc(2, sizeof(char *));
+	w.g->attr_name[0] = fg_strndup("amount", 6);
+	w.g->attr_name[1] = fg_strndup("zeta", 4);
+	w.g->user_attr = fg_mallocarray((size_t)w.g->n_users * 2, sizeof(float));
+	for (uint32_t u = 0; u < w.g->n_users; u++) {
+		w.g->user_attr[u * 2] = u % 3 == 0 ? NAN : (float)(u % 7);
+		w.g->user_attr[u * 2 + 1] = NAN;
+	}
+	world_kernels(&w, &fp);
+	nc = fg_features_count(w.f);
+	for (uint32_t j = 0; j < nc; j++) {
+		if (!strcmp(fg_features_name(w.f, j), "attr_amount"))
+			j_attr = j;
+		if (!strcmp(fg_features_name(w.f, j), "nb_mean_attr_amount"))
+			j_nb = j;
+	}
+	ck_assert(j_attr != UINT32_MAX && j_nb != UINT32_MAX);
+	x = fg_graph_find_user(w.g, "x");
+	row = row_of(&w, (uint32_t)x);
+	if (x % 3 == 0)
+		ck_assert(isnan(row[j_attr]));
+	else
+		ck_assert_float_eq(row[j_attr], (float)(x % 7));
+	fg_free(row);
+	/* zeta: missing everywhere, so NAN in the row and in every aggregate */
+	for (uint32_t j = 0; j < nc; j++)
+		if (strstr(fg_features_name(w.f, j), "zeta")) {
+			float *r = row_of(&w, (uint32_t)x);
+			ck_assert_msg(isnan(r[j]), "%s should be missing", fg_features_name(w.f, j));
+			fg_free(r);
+		}
+	/* the model trains and scores with missing values */
+	sc = train_score(NULL, &w, 1, why, sizeof(why));
+	ck_assert_msg(why[0] == '\0', "no model: %s", why);
+	for (uint32_t u = 0; u < w.g->n_users; u++)
+		ck_assert(sc[u] >= 0.0f && sc[u] <= 1.0f);
+	/* --attrs naming an unknown attribute is a usage error */
+	{
+		fg_features *f2 = NULL;
+		fg_features_params bad = fp;
+		bad.attrs = "amount,nosuch";
+		ck_assert_int_eq(fg_features_open(&f2, w.g, w.s, w.comp, w.seeds, w.n_seeds, &bad), FG_EUSAGE);
+		ck_assert_ptr_null(f2);
+	}
+	fg_free(sc);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/* Saved and loaded model: the same scores, bit for bit; reasons for flagged users. */
+START_TEST(test_save_load_reasons)
+{
+	char *dir, *edges, *users, why[200], *file = NULL;
+	size_t len = 0;
+	world w;
+	fg_model *m = NULL, *m2 = NULL;
+	fg_model_params p;
+	float *sc, *sc2;
+	fg_model_reason *rs = NULL;
+	uint32_t nr = 0;
+	int64_t x;
+	bool x_has = false;
+
+	tiny_world(&dir, &edges, &users, 8);
+	world_load(&w, edges, users);
+	sc = train_score(&m, &w, 1, why, sizeof(why));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(fg_model_save(&file, &len, m), FG_OK);
+	fg_model_params_default(&p);
+	ck_assert_int_eq(fg_model_load(&m2, file, len, "test.model", w.f, &p), FG_OK);
+	sc2 = fg_mallocarray(w.g->n_users, sizeof(float));
+	ck_assert_int_eq(fg_model_score(sc2, m2, w.f, w.g, NULL), FG_OK);
+	ck_assert(memcmp(sc, sc2, w.g->n_users * sizeof(float)) == 0);
+	/* a corrupt file is refused with its line */
+	{
+		fg_model *m3 = NULL;
+		ck_assert_int_eq(fg_model_load(&m3, "nonsense\n", 9, "bad.model", w.f, &p), FG_EUSAGE);
+		ck_assert_ptr_null(m3);
+		ck_assert(strstr(fg_error_msg(), "bad.model:1") != NULL);
+	}
+
+	ck_assert_int_eq(fg_model_explain(&rs, &nr, m, w.f, w.g, sc), FG_OK);
+	x = fg_graph_find_user(w.g, "x");
+	for (uint32_t i = 0; i < nr; i++) {
+		ck_assert(sc[rs[i].user] >= FG_MODEL_REASON_MIN);
+		ck_assert(rs[i].contribution > 0.0f);
+		if (rs[i].user == (uint32_t)x)
+			x_has = true;
+	}
+	if (sc[x] >= FG_MODEL_REASON_MIN)
+		ck_assert(x_has);
+	ck_assert_uint_gt(nr, 0);
+	fg_free(rs);
+	fg_free(file);
+	fg_free(sc);
+	fg_free(sc2);
+	fg_model_close(&m);
+	fg_model_close(&m2);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_leakage_flip);
+	tcase_add_test(tc, test_threads_in_process);
+	tcase_add_test(tc, test_tiny_world_ranking);
+	tcase_add_test(tc, test_too_few_labels);
+	tcase_add_test(tc, test_missing_attributes);
+	tcase_add_test(tc, test_save_load_reasons);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(model_suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
