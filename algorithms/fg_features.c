@@ -44,6 +44,7 @@
 #include "fg_alloc.h"
 #include "fg_bfs.h"
 #include "fg_error.h"
+#include "fg_kinds.h"
 #include "fg_risk.h"
 
 #include <assert.h>
@@ -711,7 +712,7 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		goto cleanup;
 	}
 	for (uint32_t k = 0; k < g->n_kinds; k++)
-		f->kclass[k] = (uint8_t)fg_score_kind_class(g->kind_name[k]);
+		f->kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	memset(f->seed_fold, 255, nu ? nu : 1);
 	for (uint32_t u = 0; u < nu; u++)
 		f->fold[u] = (uint8_t)fold_of(g->user_id[u]);

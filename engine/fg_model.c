@@ -104,16 +104,21 @@ static double neg_rate(const fg_graph *g)
 	return g->n_users ? fmin(1.0, FG_MODEL_NEG_TARGET / (double)g->n_users) : 1.0;
 }
 
-/* The training weight of user u: 0 if not a training row, else its label weight. */
-static float row_weight(const fg_graph *g, uint32_t u, double rate, float *label)
+/*
+ * The training weight of user u: 0 if not a training row, else its label
+ * weight.  seed[u] == 1: a positive (a held-out seed has 0 and counts as
+ * unlabelled); label legit: a negative; else sampled.
+ */
+static float row_weight(const fg_graph *g, const uint8_t *seed, uint32_t u, double rate, float *label)
 {
-	switch (g->user_label[u]) {
-	case FG_LABEL_FRAUD: *label = 1.0f; return 1.0f;
-	case FG_LABEL_LEGIT: *label = 0.0f; return 1.0f;
-	default:
-		*label = 0.0f;
-		return neg_coin(g->user_id[u]) < rate ? (float)(1.0 / rate) : 0.0f;
+	*label = 0.0f;
+	if (seed[u]) {
+		*label = 1.0f;
+		return 1.0f;
 	}
+	if (g->user_label[u] == FG_LABEL_LEGIT)
+		return 1.0f;
+	return neg_coin(g->user_id[u]) < rate ? (float)(1.0 / rate) : 0.0f;
 }
 
 static int model_new(fg_model **out, const fg_features *f, const fg_model_params *p)
@@ -156,7 +161,8 @@ cleanup:
 }
 
 int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features *f,
-                   const fg_graph *g, const fg_model_params *p, fg_model_info *info)
+                   const fg_graph *g, const uint8_t *seed, const fg_model_params *p,
+                   fg_model_info *info)
 {
 	const uint32_t nu = g->n_users, nc = fg_features_count(f);
 	const double rate = neg_rate(g);
@@ -172,7 +178,7 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 	why[0] = '\0';
 	for (uint32_t u = 0; u < nu; u++) {
 		float y;
-		if (row_weight(g, u, rate, &y) == 0.0f)
+		if (row_weight(g, seed, u, rate, &y) == 0.0f)
 			continue;
 		if (y > 0.0f) {
 			n_pos++;
@@ -215,7 +221,7 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 		for (uint32_t u = 0; u < nu; u++) {
 			unsigned fu = fg_features_fold(f, u);
 			float y, w;
-			if (fu == k || (w = row_weight(g, u, rate, &y)) == 0.0f)
+			if (fu == k || (w = row_weight(g, seed, u, rate, &y)) == 0.0f)
 				continue;
 			users[n] = u;
 			masks[n] = (1u << fu) | (1u << k);
@@ -301,7 +307,8 @@ static int cmp_scored_desc(const void *a, const void *b)
 }
 
 /* AUC, AP and precision at k (k = positives) on the labelled and sampled users, weighted. */
-static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *g)
+static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *g,
+                       const uint8_t *seed)
 {
 	const double rate = neg_rate(g);
 	uint64_t n = 0;
@@ -311,7 +318,7 @@ static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *
 	if (!v)
 		return fg_error_set(FG_ENOMEM, "out of memory for the model's metrics");
 	for (uint32_t u = 0; u < g->n_users; u++) {
-		float y, w = row_weight(g, u, rate, &y);
+		float y, w = row_weight(g, seed, u, rate, &y);
 		if (w == 0.0f)
 			continue;
 		v[n] = (scored){ score[u], w, u, y > 0.0f };
@@ -357,7 +364,7 @@ static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *
 }
 
 int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
-                   fg_model_info *info)
+                   const uint8_t *seed, fg_model_info *info)
 {
 	const uint32_t nu = g->n_users, nc = m->n_cols;
 	uint32_t *users = fg_mallocarray(BLOCK, sizeof(uint32_t));
@@ -387,8 +394,8 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	}
 	if (nu > 4 * BLOCK)
 		fg_log_progress_end();
-	if (info)
-		rc = oof_metrics(info, score, g);
+	if (info && seed)
+		rc = oof_metrics(info, score, g, seed);
 cleanup:
 	fg_free(users);
 	fg_free(rows);

@@ -54,22 +54,25 @@ typedef struct fg_model_info {
 } fg_model_info;
 
 /*
- * Train the K boosters on f's rows and g's labels (fraud: positive; legit and
- * sampled unlabelled users: negative).  Returns FG_OK with *out set, FG_OK
+ * Train the K boosters on f's rows and the labels (seed[u] == 1: positive,
+ * the kernels' seeds; g's legit label and sampled unlabelled users, held-out
+ * seeds among them: negative).  Returns FG_OK with *out set, FG_OK
  * with *out NULL and why[] saying so when there are too few labels (fewer
  * than p->min_positives fraud users, or a fold without one), FG_ENOMEM, or
  * FG_ERROR with XGBoost's message.  info may be NULL.
  */
 int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features *f,
-                   const fg_graph *g, const fg_model_params *p, fg_model_info *info);
+                   const fg_graph *g, const uint8_t *seed, const fg_model_params *p,
+                   fg_model_info *info);
 
 /*
  * Scores of every user into score[0..n_users): booster k on fold k's rows.
  * Rows are built and predicted in blocks (no resident n_users x F matrix).
- * Fills info's out-of-fold metrics when info is not NULL.
+ * Fills info's out-of-fold metrics (on the labels: seed mask and legit)
+ * when info and seed are not NULL.
  */
 int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
-                   fg_model_info *info);
+                   const uint8_t *seed, fg_model_info *info);
 
 /* A per-user reason: a SHAP contribution (log-odds) and its sentence. */
 typedef struct fg_model_reason {

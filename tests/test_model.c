@@ -29,6 +29,7 @@ typedef struct world {
 	fg_config cfg;
 	fg_graph *g;
 	uint32_t *comp, *ring, *seeds, n_seeds;
+	uint8_t *seed;
 	double *risk;
 	fg_scores *s;
 	fg_features *f;
@@ -45,6 +46,8 @@ static void world_kernels(world *w, const fg_features_params *fp)
 	fg_free(w->ring);
 	fg_free(w->risk);
 	fg_free(w->seeds);
+	fg_free(w->seed);
+	w->seed = fg_calloc(g->n_users + 1, 1);
 	w->comp = fg_mallocarray(nv + 1, sizeof(uint32_t));
 	w->ring = fg_mallocarray(g->n_users + 1, sizeof(uint32_t));
 	w->risk = fg_calloc(nv + 1, sizeof(double));
@@ -52,13 +55,15 @@ static void world_kernels(world *w, const fg_features_params *fp)
 	ck_assert(w->comp && w->ring && w->risk && w->seeds);
 	w->n_seeds = 0;
 	for (uint32_t u = 0; u < g->n_users; u++)
-		if (g->user_label[u] == FG_LABEL_FRAUD)
+		if (g->user_label[u] == FG_LABEL_FRAUD) {
 			w->seeds[w->n_seeds++] = u;
+			w->seed[u] = 1;
+		}
 	ck_assert_int_eq(fg_cc(w->comp, &g->g), FG_OK);
 	ck_assert_int_eq(fg_rings(w->ring, g, w->cfg.lpa_max_iter, NULL), FG_OK);
 	ck_assert_int_eq(fg_risk(w->risk, g, w->seeds, w->n_seeds, w->cfg.risk_damping, w->cfg.risk_tol,
 	                         w->cfg.risk_max_iter, NULL), FG_OK);
-	ck_assert_int_eq(fg_score_compute(&w->s, g, &w->cfg, w->comp, w->ring, w->risk), FG_OK);
+	ck_assert_int_eq(fg_score_compute(&w->s, g, &w->cfg, w->seed, w->n_seeds, w->comp, w->ring, w->risk), FG_OK);
 	ck_assert_int_eq(fg_features_open(&w->f, g, w->s, w->comp, w->seeds, w->n_seeds, fp), FG_OK);
 }
 
@@ -94,6 +99,7 @@ static void world_free(world *w)
 	fg_free(w->ring);
 	fg_free(w->risk);
 	fg_free(w->seeds);
+	fg_free(w->seed);
 	fg_graph_free(&w->g);
 }
 
@@ -121,9 +127,9 @@ static float *train_score(fg_model **mo, world *w, int threads, char *why, size_
 	ck_assert_ptr_nonnull(sc);
 	fg_model_params_default(&p);
 	p.threads = threads;
-	ck_assert_int_eq(fg_model_train(&m, why, why_len, w->f, w->g, &p, NULL), FG_OK);
+	ck_assert_int_eq(fg_model_train(&m, why, why_len, w->f, w->g, w->seed, &p, NULL), FG_OK);
 	if (m) {
-		int rc = fg_model_score(sc, m, w->f, w->g, NULL);
+		int rc = fg_model_score(sc, m, w->f, w->g, w->seed, NULL);
 		ck_assert_msg(rc == FG_OK, "score: %s", fg_error_msg());
 	}
 	if (mo)
@@ -417,7 +423,7 @@ START_TEST(test_save_load_reasons)
 	fg_model_params_default(&p);
 	ck_assert_int_eq(fg_model_load(&m2, file, len, "test.model", w.f, &p), FG_OK);
 	sc2 = fg_mallocarray(w.g->n_users, sizeof(float));
-	ck_assert_int_eq(fg_model_score(sc2, m2, w.f, w.g, NULL), FG_OK);
+	ck_assert_int_eq(fg_model_score(sc2, m2, w.f, w.g, w.seed, NULL), FG_OK);
 	ck_assert(memcmp(sc, sc2, w.g->n_users * sizeof(float)) == 0);
 	/* a corrupt file is refused with its line */
 	{
