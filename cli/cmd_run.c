@@ -21,7 +21,7 @@ enum {
 	OPT_WINDOW, OPT_AS_OF, OPT_MAX_BAD, OPT_STRICT, OPT_MAX_FIELD, OPT_MAX_SHARE,
 	OPT_KIND_WEIGHT, OPT_RELATIONS, OPT_REL_WEIGHT, OPT_LPA_ITER, OPT_DAMPING, OPT_RISK_TOL,
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
-	OPT_THREADS, OPT_QUIET,
+	OPT_THREADS, OPT_QUIET, OPT_MODEL, OPT_NO_MODEL, OPT_ATTRS, OPT_NO_ATTRS,
 };
 
 static const fg_opt_spec opts[] = {
@@ -65,6 +65,14 @@ static const fg_opt_spec opts[] = {
 	{ FG_OPT_VALUE, "holdout", OPT_HOLDOUT, "F", "hold a fraction F of seeds out of the kernels (for evaluate)",
 	  NULL },
 	{ FG_OPT_VALUE, "holdout-seed", OPT_HOLDOUT_SEED, "S", "which seeds are held out", "1" },
+	{ FG_OPT_SECTION, "Learned model (docs/scoring.md):", 0, NULL, NULL, NULL },
+	{ FG_OPT_SWITCH, "no-model", OPT_NO_MODEL, NULL,
+	  "no learned model: the hand-set scores only (today's output exactly)", NULL },
+	{ FG_OPT_VALUE, "model", OPT_MODEL, "FILE",
+	  "score with a model exported earlier (fraudgraph model export); no training", NULL },
+	{ FG_OPT_VALUE, "attrs", OPT_ATTRS, "LIST", "comma-separated user attributes to use as features",
+	  "every numeric one" },
+	{ FG_OPT_SWITCH, "no-attrs", OPT_NO_ATTRS, NULL, "no user attribute features", NULL },
 	{ FG_OPT_SECTION, "Output:", 0, NULL, NULL, NULL },
 	{ FG_OPT_VALUE, "db", OPT_DB, "FILE", "the results database (created if missing)", NULL },
 	{ FG_OPT_VALUE, "keep-runs", OPT_KEEP, "N", "keep only the newest N runs", "0: keep all" },
@@ -196,6 +204,10 @@ static int parse_args(fg_run_opts *r, int *top, int argc, char **argv)
 				return rc;
 			break;
 		case OPT_QUIET: fg_log_set_quiet(true); break;
+		case OPT_NO_MODEL: r->no_model = true; break;
+		case OPT_MODEL: r->model_path = v; break;
+		case OPT_ATTRS: r->attrs = v; break;
+		case OPT_NO_ATTRS: r->no_attrs = true; break;
 		default: /* FG_OPT_ARG */
 			return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", v);
 		}
@@ -208,6 +220,10 @@ static int parse_args(fg_run_opts *r, int *top, int argc, char **argv)
 		return fg_error_set(FG_EUSAGE, "no input: give --edges FILE or --input SOURCE.db");
 	if ((r->edges_sql || r->users_sql) && !r->input_db)
 		return fg_error_set(FG_EUSAGE, "--edges-sql and --users-sql need --input SOURCE.db");
+	if (r->no_model && r->model_path)
+		return fg_error_set(FG_EUSAGE, "--model and --no-model exclude each other");
+	if (r->no_attrs && r->attrs)
+		return fg_error_set(FG_EUSAGE, "--attrs and --no-attrs exclude each other");
 	if (window_days >= 0) {
 		int64_t ref = as_of != FG_TIME_NONE ? as_of : (int64_t)time(NULL);
 		int64_t since = ref - window_days * 86400;
@@ -224,7 +240,9 @@ static void print_top(const fg_run *r, int top)
 	const fg_scores *s = fg_run_scores(r);
 	const fg_graph *g = fg_run_graph(r);
 	const fg_track_result *tr = fg_run_tracking(r);
+	const double *learned = fg_run_ring_scores(r);
 	uint32_t *order, n = s->n_rings, shown, n_seeds;
+#define RSC(k) (learned ? learned[k] : s->rings[k].score)
 
 	if (top <= 0)
 		return;
@@ -240,10 +258,10 @@ static void print_top(const fg_run *r, int top)
 		uint32_t k = order[i], j;
 		if (shown < (uint32_t)top)
 			shown++;
-		else if (!(s->rings[k].score > s->rings[order[shown - 1]].score))
+		else if (!(RSC(k) > RSC(order[shown - 1])))
 			continue;
 		j = shown - 1;
-		while (j > 0 && s->rings[order[j - 1]].score < s->rings[k].score)
+		while (j > 0 && RSC(order[j - 1]) < RSC(k))
 		{
 			order[j] = order[j - 1];
 			j--;
@@ -261,10 +279,11 @@ static void print_top(const fg_run *r, int top)
 			const fg_ring_track *t = &tr->rings[order[i]];
 			printf("%-4u %-8s %-7s %5u %5u %5u %5u %5u %6.3f  %s\n", i + 1, t->key, fg_ring_status_name(t->status),
 			       gs->n_users, gs->n_seeds, gs->n_by_class[FG_KC_CARD],
-			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], gs->score,
+			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], RSC(order[i]),
 			       g->user_id[gs->id]);
 		}
 	}
+#undef RSC
 	fg_free(order);
 }
 
