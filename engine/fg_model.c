@@ -355,6 +355,13 @@ static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *
 		}
 		i = j;
 	}
+	info->neg_rate = rate;
+	info->n_positives = 0;
+	info->n_negatives = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		info->n_positives += v[i].y;
+		info->n_negatives += !v[i].y;
+	}
 	info->auc = (P > 0 && N > 0) ? auc / (P * N) : NAN;
 	info->ap = P > 0 ? ap : NAN;
 	info->p_at_k = P > 0 ? tp_k / P : NAN;
@@ -370,6 +377,7 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	uint32_t *users = fg_mallocarray(BLOCK, sizeof(uint32_t));
 	float *rows = fg_mallocarray((size_t)BLOCK * nc, sizeof(float));
 	float *pred = fg_mallocarray(BLOCK, sizeof(float));
+	double t_rows = 0, t_pred = 0;
 	int rc = FG_OK;
 
 	if (!users || !rows || !pred) {
@@ -383,9 +391,14 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 			for (uint32_t u = b0; u < b1; u++)
 				if (fg_features_fold(f, u) == k)
 					users[n++] = u;
-			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK ||
-			    (rc = predict_rows(pred, m->b[k], rows, n, nc)) != FG_OK)
+			double t0 = fg_clock();
+			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 				goto cleanup;
+			t_rows += fg_clock() - t0;
+			t0 = fg_clock();
+			if ((rc = predict_rows(pred, m->b[k], rows, n, nc)) != FG_OK)
+				goto cleanup;
+			t_pred += fg_clock() - t0;
 			for (uint32_t i = 0; i < n; i++)
 				score[users[i]] = pred[i];
 		}
@@ -394,6 +407,8 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	}
 	if (nu > 4 * BLOCK)
 		fg_log_progress_end();
+	if (getenv("FG_MODEL_PROFILE"))
+		fprintf(stderr, "  model rows %.3f s, predict %.3f s\n", t_rows, t_pred);
 	if (info && seed)
 		rc = oof_metrics(info, score, g, seed);
 cleanup:

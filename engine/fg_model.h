@@ -25,7 +25,7 @@
 
 /* Documented defaults (docs/scoring.md). */
 #define FG_MODEL_MIN_POSITIVES 20   /* fewer labelled fraud users: no model */
-#define FG_MODEL_NEG_TARGET 50000.0 /* expected unlabelled users sampled as negatives */
+#define FG_MODEL_NEG_TARGET 25000.0 /* expected unlabelled users sampled as negatives */
 #define FG_MODEL_TREES 40
 #define FG_MODEL_DEPTH 6
 #define FG_MODEL_ETA 0.3

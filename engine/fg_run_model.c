@@ -157,8 +157,11 @@ int fg_run_model(fg_run *r)
 	mp.threads = cfg->threads > 0 ? cfg->threads : 0;
 	if (mp.threads <= 0)
 		mp.threads = fg_par_threads();
+	double tp = fg_clock();
+#define PROF(what) do { if (getenv("FG_MODEL_PROFILE")) fprintf(stderr, "  model %-10s %6.3f s\n", what, fg_clock() - tp); tp = fg_clock(); } while (0)
 	if ((rc = fg_features_open(&f, r->g, r->scores, r->comp, r->seeds, r->n_seeds, &fp)) != FG_OK)
 		goto cleanup;
+	PROF("features");
 	memset(&info, 0, sizeof(info));
 	if (r->o.model_path) {
 		if ((rc = read_file(&file, &len, r->o.model_path)) != FG_OK ||
@@ -177,6 +180,7 @@ int fg_run_model(fg_run *r)
 		}
 		r->model_source = "trained";
 	}
+	PROF("train");
 	r->model_score = fg_mallocarray(r->g->n_users ? r->g->n_users : 1, sizeof(float));
 	r->ring_model_score = fg_mallocarray(r->scores->n_rings ? r->scores->n_rings : 1, sizeof(double));
 	if (!r->model_score || !r->ring_model_score) {
@@ -185,14 +189,17 @@ int fg_run_model(fg_run *r)
 	}
 	if ((rc = fg_model_score(r->model_score, m, f, r->g, r->seed, &info)) != FG_OK)
 		goto cleanup;
+	PROF("score");
 	fg_model_ring_scores(r->ring_model_score, r->scores, f, r->model_score);
 	if ((rc = fg_model_explain(&r->reasons, &r->n_reasons, m, f, r->g, r->model_score)) != FG_OK ||
 	    (rc = stored_rows(r, f)) != FG_OK || (rc = fg_model_importance_json(&r->model_importance, m)) != FG_OK)
 		goto cleanup;
+	PROF("explain");
 	fg_free(file);
 	file = NULL;
 	if ((rc = fg_model_save(&file, &len, m)) != FG_OK)
 		goto cleanup;
+	PROF("save");
 	r->model_file = file;
 	file = NULL;
 	if (!(r->model_params = fg_strndup(fg_model_params_json(m), strlen(fg_model_params_json(m))))) {

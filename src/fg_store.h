@@ -153,4 +153,11 @@ char *fg_store_format_ring_key(char *out, size_t cap, int64_t n);
 /* The run open on st (0 if none). */
 int64_t fg_store_current_run(const fg_store *st);
 
+/*
+ * The model file (models.model_file) of committed run run_id, or of the
+ * latest committed run with a model when run_id is 0; *run_out (may be NULL)
+ * gets its run.  *out (fg_free) holds *len bytes.  FG_ENOTFOUND when none.
+ */
+int fg_store_model_file(fg_store *st, int64_t run_id, int64_t *run_out, char **out, size_t *len);
+
 #endif
