@@ -160,6 +160,58 @@ cleanup:
 	return rc;
 }
 
+/* One booster's training set. */
+typedef struct train_set {
+	uint32_t n;
+	float *rows, *label, *weight;
+	char err[300];
+} train_set;
+
+/* Train booster k on its set with one XGBoost thread (called from an OpenMP thread). */
+static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_params *p, uint32_t nc)
+{
+	DMatrixHandle dm = NULL;
+	char buf[32];
+	int rc = FG_OK;
+
+#undef XG
+#define XG(call) do { \
+		if ((call) != 0) { \
+			snprintf(t->err, sizeof(t->err), "xgboost: %s", XGBGetLastError()); \
+			rc = FG_ERROR; \
+			goto cleanup; \
+		} \
+	} while (0)
+	XG(XGDMatrixCreateFromMat_omp(t->rows, t->n, nc, NAN, &dm, 1));
+	XG(XGDMatrixSetFloatInfo(dm, "label", t->label, t->n));
+	XG(XGDMatrixSetFloatInfo(dm, "weight", t->weight, t->n));
+	XG(XGBoosterCreate(&dm, 1, &m->b[k]));
+	XG(XGBoosterSetParam(m->b[k], "nthread", "1"));
+	XG(XGBoosterSetParam(m->b[k], "objective", "binary:logistic"));
+	XG(XGBoosterSetParam(m->b[k], "tree_method", "hist"));
+	XG(XGBoosterSetParam(m->b[k], "max_bin", "256"));
+	snprintf(buf, sizeof(buf), "%d", p->max_depth);
+	XG(XGBoosterSetParam(m->b[k], "max_depth", buf));
+	snprintf(buf, sizeof(buf), "%.17g", p->eta);
+	XG(XGBoosterSetParam(m->b[k], "eta", buf));
+	XG(XGBoosterSetParam(m->b[k], "seed", "0"));
+	XG(XGBoosterSetParam(m->b[k], "base_score", "0.5"));
+	XG(XGBoosterSetParam(m->b[k], "verbosity", "0"));
+	for (int it = 0; it < p->n_trees; it++)
+		XG(XGBoosterUpdateOneIter(m->b[k], it, dm));
+cleanup:
+	if (dm)
+		XGDMatrixFree(dm);
+	return rc;
+#undef XG
+#define XG(call) do { \
+		if ((call) != 0) { \
+			rc = fg_error_set(FG_ERROR, "xgboost: %s", XGBGetLastError()); \
+			goto cleanup; \
+		} \
+	} while (0)
+}
+
 int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features *f,
                    const fg_graph *g, const uint8_t *seed, const fg_model_params *p,
                    fg_model_info *info)
@@ -169,13 +221,14 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 	uint32_t pos_fold[K] = { 0 }, n_pos = 0, n_neg = 0;
 	uint32_t *users = NULL;
 	unsigned *masks = NULL;
-	float *rows = NULL, *label = NULL, *weight = NULL;
-	DMatrixHandle dm = NULL;
+	train_set ts[K];
+	int trc[K];
 	fg_model *m = NULL;
 	int rc = FG_OK;
 
 	*out = NULL;
 	why[0] = '\0';
+	memset(ts, 0, sizeof(ts));
 	for (uint32_t u = 0; u < nu; u++) {
 		float y;
 		if (row_weight(g, seed, u, rate, &y) == 0.0f)
@@ -207,17 +260,22 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 		return rc;
 	users = fg_mallocarray(n_pos + n_neg, sizeof(uint32_t));
 	masks = fg_mallocarray(n_pos + n_neg, sizeof(unsigned));
-	label = fg_mallocarray(n_pos + n_neg, sizeof(float));
-	weight = fg_mallocarray(n_pos + n_neg, sizeof(float));
-	rows = fg_mallocarray((size_t)(n_pos + n_neg) * nc, sizeof(float));
-	if (!users || !masks || !label || !weight || !rows) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows (%u x %u)",
-		                  n_pos + n_neg, nc);
+	if (!users || !masks) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows");
 		goto cleanup;
 	}
+	/* the K training sets: rows of folds j != k with folds {j, k} excluded, user order */
 	for (unsigned k = 0; k < K; k++) {
+		train_set *t = &ts[k];
 		uint32_t n = 0;
-		char buf[32];
+		t->label = fg_mallocarray(n_pos + n_neg, sizeof(float));
+		t->weight = fg_mallocarray(n_pos + n_neg, sizeof(float));
+		t->rows = fg_mallocarray((size_t)(n_pos + n_neg) * nc, sizeof(float));
+		if (!t->label || !t->weight || !t->rows) {
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows (%u x %u)",
+			                  n_pos + n_neg, nc);
+			goto cleanup;
+		}
 		for (uint32_t u = 0; u < nu; u++) {
 			unsigned fu = fg_features_fold(f, u);
 			float y, w;
@@ -225,46 +283,40 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 				continue;
 			users[n] = u;
 			masks[n] = (1u << fu) | (1u << k);
-			label[n] = y;
-			weight[n] = w;
+			t->label[n] = y;
+			t->weight[n] = w;
 			n++;
 		}
-		if ((rc = fg_features_rows(rows, f, users, n, masks, 0)) != FG_OK)
+		t->n = n;
+		if ((rc = fg_features_rows(t->rows, f, users, n, masks, 0)) != FG_OK)
 			goto cleanup;
-		XG(XGDMatrixCreateFromMat_omp(rows, n, nc, NAN, &dm, m->threads));
-		XG(XGDMatrixSetFloatInfo(dm, "label", label, n));
-		XG(XGDMatrixSetFloatInfo(dm, "weight", weight, n));
-		XG(XGBoosterCreate(&dm, 1, &m->b[k]));
-		XG(XGBoosterSetParam(m->b[k], "objective", "binary:logistic"));
-		XG(XGBoosterSetParam(m->b[k], "tree_method", "hist"));
-		XG(XGBoosterSetParam(m->b[k], "max_bin", "256"));
-		snprintf(buf, sizeof(buf), "%d", p->max_depth);
-		XG(XGBoosterSetParam(m->b[k], "max_depth", buf));
-		snprintf(buf, sizeof(buf), "%.17g", p->eta);
-		XG(XGBoosterSetParam(m->b[k], "eta", buf));
-		XG(XGBoosterSetParam(m->b[k], "seed", "0"));
-		XG(XGBoosterSetParam(m->b[k], "base_score", "0.5"));
-		XG(XGBoosterSetParam(m->b[k], "verbosity", "0"));
-		if ((rc = set_threads(m, k, 1)) != FG_OK)
+	}
+	/*
+	 * The boosters are independent: one OpenMP thread each, one XGBoost thread
+	 * inside (hist's sums split by thread would depend on the thread count).
+	 */
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (int k = 0; k < K; k++)
+		trc[k] = train_one(m, (unsigned)k, &ts[k], p, nc);
+	for (unsigned k = 0; k < K; k++)
+		if (trc[k] != FG_OK) {
+			rc = fg_error_set(FG_ERROR, "%s", ts[k].err);
 			goto cleanup;
-		for (int it = 0; it < p->n_trees; it++)
-			XG(XGBoosterUpdateOneIter(m->b[k], it, dm));
+		}
+	for (unsigned k = 0; k < K; k++)
 		if ((rc = set_threads(m, k, m->threads)) != FG_OK)
 			goto cleanup;
-		XGDMatrixFree(dm);
-		dm = NULL;
-	}
 	*out = m;
 	m = NULL;
 cleanup:
-	if (dm)
-		XGDMatrixFree(dm);
 	fg_model_close(&m);
 	fg_free(users);
 	fg_free(masks);
-	fg_free(label);
-	fg_free(weight);
-	fg_free(rows);
+	for (unsigned k = 0; k < K; k++) {
+		fg_free(ts[k].rows);
+		fg_free(ts[k].label);
+		fg_free(ts[k].weight);
+	}
 	return rc;
 }
 

@@ -26,11 +26,11 @@
 /* Documented defaults (docs/scoring.md). */
 #define FG_MODEL_MIN_POSITIVES 20   /* fewer labelled fraud users: no model */
 #define FG_MODEL_NEG_TARGET 25000.0 /* expected unlabelled users sampled as negatives */
-#define FG_MODEL_TREES 40
-#define FG_MODEL_DEPTH 6
+#define FG_MODEL_TREES 30
+#define FG_MODEL_DEPTH 5
 #define FG_MODEL_ETA 0.3
 #define FG_MODEL_REASON_MIN 0.2     /* users scoring at least this get reasons */
-#define FG_MODEL_REASON_USERS 20000 /* at most this many (highest scores first) */
+#define FG_MODEL_REASON_USERS 1000  /* at most this many (highest scores first) */
 #define FG_MODEL_REASONS 3          /* reasons per user */
 
 typedef struct fg_model fg_model;
