@@ -45,6 +45,7 @@
 #include "fg_bfs.h"
 #include "fg_error.h"
 #include "fg_kinds.h"
+#include "fg_log.h"
 #include "fg_risk.h"
 
 #include <assert.h>
@@ -128,7 +129,8 @@ struct fg_features {
 	uint32_t n_attr;          /* selected attributes */
 	uint32_t *attr_idx;       /* into g->attr_name */
 	uint32_t nb;              /* base values aggregated: B_NFIXED + n_attr */
-	float *m1;                /* per user * nb: one-hop weighted mean of the base values */
+	float *bm;                /* per user * 2 nb: the base values, then their one-hop weighted
+	                             means (one record: one cache miss per neighbour) */
 
 	uint32_t n_cols;
 	char **names;
@@ -157,6 +159,21 @@ uint32_t fg_features_count(const fg_features *f) { return f->n_cols; }
 const char *fg_features_name(const fg_features *f, uint32_t j) { return f->names[j]; }
 unsigned fg_features_fold(const fg_features *f, uint32_t u) { return f->fold[u]; }
 uint32_t fg_features_fold_seeds(const fg_features *f, unsigned k) { return f->n_fold_seeds[k]; }
+double fg_features_fold_ppr(const fg_features *f, uint32_t u, unsigned k)
+{
+	uint32_t sl = f->act_slot[u];
+
+	return sl == NO_SLOT ? 0.0 : f->q[(size_t)sl * K + k];
+}
+
+uint32_t fg_features_fold_hops(const fg_features *f, uint32_t u, unsigned k)
+{
+	uint32_t sl = f->act_slot[u];
+
+	return sl == NO_SLOT || f->hops[(size_t)sl * K + k] == HOPS_NONE ? UINT32_MAX
+	                                                                 : f->hops[(size_t)sl * K + k];
+}
+
 uint32_t fg_features_multi_mates(const fg_features *f, uint32_t u) { return f->multi_mates[u]; }
 size_t fg_features_scratch(const fg_features *f) { return (size_t)f->nb * 6 + 1; }
 
@@ -186,7 +203,7 @@ void fg_features_close(fg_features **pf)
 	fg_free(f->ent_list);
 	fg_free(f->ent_cnt);
 	fg_free(f->attr_idx);
-	fg_free(f->m1);
+	fg_free(f->bm);
 	for (uint32_t j = 0; f->names && j < f->n_cols; j++)
 		fg_free(f->names[j]);
 	fg_free(f->names);
@@ -331,7 +348,7 @@ static void mean_visit(void *vc, uint32_t v, double w)
 	mean_ctx *c = vc;
 
 	for (uint32_t b = 0; b < c->f->nb; b++) {
-		double x = base_value(c->f, v, b);
+		double x = c->f->bm[(size_t)v * 2 * c->f->nb + b];
 		if (!isnan(x)) {
 			c->sw[b] += w;
 			c->sx[b] += w * x;
@@ -459,6 +476,172 @@ cleanup:
 	return rc;
 }
 
+/*
+ * The seeds' components as a compact graph: local vertices are the active
+ * users (local id = slot) then the active entities (vertex order); arcs in
+ * g's CSR order.  wx[x]: the weight a walker leaving x puts on each arc
+ * (ent_weight of an entity, relation_weight of a user: an arc's weight is
+ * that of its entity end, or relation_weight between users); W[x]: x's total.
+ */
+typedef struct local_graph {
+	uint32_t n;          /* local vertices */
+	uint64_t *off;
+	uint32_t *adj;
+	double *wx, *W;
+} local_graph;
+
+static void local_free(local_graph *lg)
+{
+	fg_free(lg->off);
+	fg_free(lg->adj);
+	fg_free(lg->wx);
+	fg_free(lg->W);
+}
+
+static int local_build(local_graph *lg, const fg_features *f, const uint8_t *has)
+{
+	const fg_graph *g = f->g;
+	const uint32_t nu = g->n_users, ne = g->n_entities;
+	uint32_t *eslot = NULL, n = f->n_act;
+	uint64_t m = 0;
+	int rc = FG_OK;
+
+	memset(lg, 0, sizeof(*lg));
+	eslot = fg_mallocarray(ne ? ne : 1, sizeof(uint32_t));
+	if (!eslot)
+		return fg_error_set(FG_ENOMEM, "out of memory for the seeds' components");
+	for (uint32_t e = 0; e < ne; e++) {
+		uint32_t c = f->comp[nu + e];
+		eslot[e] = !g->ent_hub[e] && (has[c >> 3] & (1u << (c & 7))) ? n++ : NO_SLOT;
+	}
+	lg->n = n;
+	lg->off = fg_calloc((size_t)n + 1, sizeof(uint64_t));
+	lg->wx = fg_mallocarray(n ? n : 1, sizeof(double));
+	lg->W = fg_calloc(n ? n : 1, sizeof(double));
+	if (!lg->off || !lg->wx || !lg->W) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the seeds' components");
+		goto cleanup;
+	}
+	/* two passes over the active vertices in local order: degrees, then arcs */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t x = 0;
+		for (uint64_t v = 0; v < (uint64_t)nu + ne; v++) {
+			uint32_t lv = v < nu ? f->act_slot[v] : eslot[v - nu];
+			if (lv == NO_SLOT)
+				continue;
+			(void)x;
+			if (pass == 0) {
+				lg->off[lv + 1] = g->g.off[v + 1] - g->g.off[v];
+				lg->wx[lv] = v < nu ? g->relation_weight : g->ent_weight[v - nu];
+			} else {
+				uint64_t o = lg->off[lv];
+				for (uint64_t a = g->g.off[v]; a < g->g.off[v + 1]; a++) {
+					uint32_t y = g->g.adj[a];
+					lg->adj[o++] = y < nu ? f->act_slot[y] : eslot[y - nu];
+				}
+			}
+		}
+		if (pass == 0) {
+			for (uint32_t i = 0; i < n; i++)
+				lg->off[i + 1] += lg->off[i];
+			m = lg->off[n];
+			lg->adj = fg_mallocarray(m ? m : 1, sizeof(uint32_t));
+			if (!lg->adj) {
+				rc = fg_error_set(FG_ENOMEM, "out of memory for the seeds' components");
+				goto cleanup;
+			}
+		}
+	}
+	/* W(x): the sum over x's arcs of the arc weight, in CSR order (as fg_graph_weight) */
+	for (uint32_t x = 0; x < n; x++) {
+		double w = 0.0;
+		bool xu = x < f->n_act;
+		for (uint64_t a = lg->off[x]; a < lg->off[x + 1]; a++) {
+			uint32_t y = lg->adj[a];
+			w += xu ? (y < f->n_act ? g->relation_weight : lg->wx[y]) : lg->wx[x];
+		}
+		lg->W[x] = w;
+	}
+cleanup:
+	fg_free(eslot);
+	if (rc != FG_OK)
+		local_free(lg);
+	return rc;
+}
+
+/*
+ * Personalised PageRank from the local seeds src[0..ns) on lg, the iteration
+ * of fg_risk (pull, Jacobi, restart 1/ns on each seed, walkers at a vertex
+ * without arcs restart, stop at L1 change < tol or max_iter), serial: the
+ * seeds' components are a small part of the graph.  The tests check it
+ * against fg_risk.  q: n local values; work: 3 n doubles.
+ */
+static void local_ppr(double *q, double *work, const local_graph *lg, const uint32_t nact,
+                      const uint32_t *src, uint32_t ns, double d, double tol, int max_iter)
+{
+	const uint32_t n = lg->n;
+	double *r1 = work, *c = work + n, *p = work + 2 * (size_t)n, *r0 = q;
+
+	memset(p, 0, sizeof(double) * n);
+	for (uint32_t i = 0; i < ns; i++)
+		p[src[i]] += 1.0 / ns;
+	memcpy(r0, p, sizeof(double) * n);
+	for (int it = 0; it < max_iter; it++) {
+		double D = 0.0, l1 = 0.0;
+		for (uint32_t x = 0; x < n; x++) {
+			if (lg->W[x] > 0.0)
+				c[x] = r0[x] / lg->W[x];
+			else {
+				c[x] = 0.0;
+				D += r0[x];
+			}
+		}
+		for (uint32_t v = 0; v < n; v++) {
+			double sum = 0.0;
+			if (v < nact) {
+				for (uint64_t a = lg->off[v]; a < lg->off[v + 1]; a++) {
+					uint32_t x = lg->adj[a];
+					sum += c[x] * lg->wx[x];
+				}
+			} else {
+				for (uint64_t a = lg->off[v]; a < lg->off[v + 1]; a++)
+					sum += c[lg->adj[a]];
+				sum *= lg->wx[v];
+			}
+			r1[v] = d * sum + ((1.0 - d) + d * D) * p[v];
+			l1 += fabs(r1[v] - r0[v]);
+		}
+		memcpy(r0, r1, sizeof(double) * n);
+		if (l1 < tol)
+			break;
+	}
+}
+
+/* Multi-source BFS hops on lg from src[0..ns) into hops (uint32, FG_BFS_UNREACHED). */
+static void local_bfs(uint32_t *hops, uint32_t *queue, const local_graph *lg, const uint32_t *src,
+                      uint32_t ns)
+{
+	uint32_t head = 0, tail = 0;
+
+	for (uint32_t v = 0; v < lg->n; v++)
+		hops[v] = FG_BFS_UNREACHED;
+	for (uint32_t i = 0; i < ns; i++)
+		if (hops[src[i]] == FG_BFS_UNREACHED) {
+			hops[src[i]] = 0;
+			queue[tail++] = src[i];
+		}
+	while (head < tail) {
+		uint32_t v = queue[head++];
+		for (uint64_t a = lg->off[v]; a < lg->off[v + 1]; a++) {
+			uint32_t y = lg->adj[a];
+			if (hops[y] == FG_BFS_UNREACHED) {
+				hops[y] = hops[v] + 1;
+				queue[tail++] = y;
+			}
+		}
+	}
+}
+
 /* Active users (a seed in their component), their W(u), and the per-fold walks and hops. */
 static int fold_kernels(fg_features *f, const uint32_t *seeds, uint32_t ns,
                         const fg_features_params *p)
@@ -467,8 +650,9 @@ static int fold_kernels(fg_features *f, const uint32_t *seeds, uint32_t ns,
 	const uint32_t nu = g->n_users;
 	size_t nv = (size_t)nu + g->n_entities;
 	uint8_t *has = NULL;
-	uint32_t *fs = NULL;
-	void *scratch = NULL;
+	uint32_t *fs = NULL, *hops = NULL, *queue = NULL;
+	double *q = NULL, *work = NULL;
+	local_graph lg = { 0 };
 	int rc = FG_OK;
 
 	f->act_slot = fg_mallocarray(nu ? nu : 1, sizeof(uint32_t));
@@ -496,45 +680,47 @@ static int fold_kernels(fg_features *f, const uint32_t *seeds, uint32_t ns,
 		f->hops = fg_mallocarray(na * K, 1);
 		f->cos = fg_calloc(na * K, sizeof(uint16_t));
 	}
-	scratch = fg_mallocarray(nv ? nv : 1, sizeof(double));
-	if (!f->wact || !f->q || !f->nbs || !f->nbq || !f->nbs2 || !f->hops || !f->cos || !scratch) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory for the model's fold kernels");
+	if (!f->wact || !f->q || !f->nbs || !f->nbq || !f->nbs2 || !f->hops || !f->cos ||
+	    (rc = local_build(&lg, f, has)) != FG_OK) {
+		if (rc == FG_OK)
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the model's fold kernels");
 		goto cleanup;
 	}
 	memset(f->hops, HOPS_NONE, (size_t)(f->n_act ? f->n_act : 1) * K);
-	for (uint32_t u = 0; u < nu; u++)
-		if (f->act_slot[u] != NO_SLOT)
-			f->wact[f->act_slot[u]] = fg_graph_weight(g, u);
-
+	for (uint32_t x = 0; x < f->n_act; x++)
+		f->wact[x] = lg.W[x];
+	q = fg_mallocarray(lg.n ? lg.n : 1, sizeof(double));
+	work = fg_mallocarray(lg.n ? 3 * (size_t)lg.n : 1, sizeof(double));
+	hops = fg_mallocarray(lg.n ? lg.n : 1, sizeof(uint32_t));
+	queue = fg_mallocarray(lg.n ? lg.n : 1, sizeof(uint32_t));
+	if (!q || !work || !hops || !queue) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the model's fold kernels");
+		goto cleanup;
+	}
 	for (unsigned k = 0; k < K; k++) {
 		uint32_t nk = 0;
 		for (uint32_t i = 0; i < ns; i++)
 			if (f->fold[seeds[i]] == k)
-				fs[nk++] = seeds[i];
+				fs[nk++] = f->act_slot[seeds[i]];
 		f->n_fold_seeds[k] = nk;
 		if (!nk)
 			continue;
-		uint32_t *dist = scratch;
-		if ((rc = fg_bfs_multi(dist, NULL, NULL, &g->g, fs, nk)) != FG_OK)
-			goto cleanup;
-		for (uint32_t u = 0; u < nu; u++) {
-			uint32_t sl = f->act_slot[u];
-			if (sl != NO_SLOT && dist[u] != FG_BFS_UNREACHED)
-				f->hops[(size_t)sl * K + k] = (uint8_t)(dist[u] < HOPS_NONE - 1 ? dist[u] : HOPS_NONE - 1);
-		}
-		double *risk = scratch;
-		if ((rc = fg_risk(risk, g, fs, nk, p->damping, p->tol, p->max_iter, NULL)) != FG_OK)
-			goto cleanup;
-		for (uint32_t u = 0; u < nu; u++) {
-			uint32_t sl = f->act_slot[u];
-			if (sl != NO_SLOT)
-				f->q[(size_t)sl * K + k] = risk[u];
+		local_bfs(hops, queue, &lg, fs, nk);
+		local_ppr(q, work, &lg, f->n_act, fs, nk, p->damping, p->tol, p->max_iter);
+		for (uint32_t x = 0; x < f->n_act; x++) {
+			if (hops[x] != FG_BFS_UNREACHED)
+				f->hops[(size_t)x * K + k] = (uint8_t)(hops[x] < HOPS_NONE - 1 ? hops[x] : HOPS_NONE - 1);
+			f->q[(size_t)x * K + k] = q[x];
 		}
 	}
 cleanup:
+	local_free(&lg);
 	fg_free(has);
 	fg_free(fs);
-	fg_free(scratch);
+	fg_free(q);
+	fg_free(work);
+	fg_free(hops);
+	fg_free(queue);
 	return rc;
 }
 
@@ -558,11 +744,11 @@ static int neighbour_pass(fg_features *f)
 	nthreads = omp_get_max_threads();
 #endif
 	f->multi_mates = fg_calloc(nu ? nu : 1, sizeof(uint16_t));
-	f->m1 = fg_mallocarray(nu ? (size_t)nu * nb : 1, sizeof(float));
+	f->bm = fg_mallocarray(nu ? (size_t)nu * 2 * nb : 1, sizeof(float));
 	mark = fg_calloc((size_t)nthreads, sizeof(*mark));
 	cnt = fg_calloc((size_t)nthreads, sizeof(*cnt));
 	acc = fg_calloc((size_t)nthreads, sizeof(*acc));
-	if (!f->multi_mates || !f->m1 || !mark || !cnt || !acc) {
+	if (!f->multi_mates || !f->bm || !mark || !cnt || !acc) {
 		failed = 1;
 		goto cleanup;
 	}
@@ -575,6 +761,10 @@ static int neighbour_pass(fg_features *f)
 	}
 	if (failed)
 		goto cleanup;
+	#pragma omp parallel for schedule(static)
+	for (u = 0; u < (int64_t)nu; u++)
+		for (uint32_t b = 0; b < nb; b++)
+			f->bm[(size_t)u * 2 * nb + b] = (float)base_value(f, (uint32_t)u, b);
 
 	#pragma omp parallel for schedule(dynamic, 1024)
 	for (u = 0; u < (int64_t)nu; u++) {
@@ -628,7 +818,7 @@ static int neighbour_pass(fg_features *f)
 		}
 		f->multi_mates[u] = (uint16_t)(multi < UINT16_MAX ? multi : UINT16_MAX);
 		for (uint32_t b = 0; b < nb; b++)
-			f->m1[(size_t)u * nb + b] = mc.sw[b] > 0.0 ? (float)(mc.sx[b] / mc.sw[b]) : NAN;
+			f->bm[(size_t)u * 2 * nb + nb + b] = mc.sw[b] > 0.0 ? (float)(mc.sx[b] / mc.sw[b]) : NAN;
 		if (sl != NO_SLOT && sw > 0.0)
 			for (unsigned k = 0; k < K; k++) {
 				f->nbs[(size_t)sl * K + k] = bs[k] / sw;
@@ -725,9 +915,24 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		if ((ci = comp_index(s, comp[u])) >= 0)
 			f->comp_cnt[(size_t)ci * K + f->fold[u]]++;
 	}
-	if ((rc = link_pass(f)) != FG_OK || (rc = fold_kernels(f, seeds, ns, params)) != FG_OK ||
-	    (rc = neighbour_pass(f)) != FG_OK)
-		goto cleanup;
+	{
+		double t0 = fg_clock();
+		bool prof = getenv("FG_MODEL_PROFILE") != NULL;
+		if ((rc = link_pass(f)) != FG_OK)
+			goto cleanup;
+		if (prof)
+			fprintf(stderr, "  features link pass %.3f s\n", fg_clock() - t0);
+		t0 = fg_clock();
+		if ((rc = fold_kernels(f, seeds, ns, params)) != FG_OK)
+			goto cleanup;
+		if (prof)
+			fprintf(stderr, "  features fold kernels %.3f s (%u active users)\n", fg_clock() - t0, f->n_act);
+		t0 = fg_clock();
+		if ((rc = neighbour_pass(f)) != FG_OK)
+			goto cleanup;
+		if (prof)
+			fprintf(stderr, "  features neighbour pass %.3f s\n", fg_clock() - t0);
+	}
 	*out = f;
 	return FG_OK;
 cleanup:
@@ -743,6 +948,7 @@ typedef struct row_ctx {
 	double *sw, *sx, *mx, *s2w, *s2x;
 	double ppr_max;
 	int any;
+	int active;         /* the row's user is active */
 } row_ctx;
 
 static double ppr_of(const row_ctx *c, uint32_t sl)
@@ -760,11 +966,13 @@ static void row_visit(void *vc, uint32_t v, double w)
 {
 	row_ctx *c = vc;
 	const fg_features *f = c->f;
-	uint32_t vs = f->act_slot[v];
+	/* an inactive user's neighbours are inactive too (same component) */
+	uint32_t vs = c->active ? f->act_slot[v] : NO_SLOT;
 
 	for (uint32_t b = 0; b < f->nb; b++) {
-		double x = base_value(f, v, b);
-		float m = f->m1[(size_t)v * f->nb + b];
+		const float *rec = f->bm + (size_t)v * 2 * f->nb;
+		double x = rec[b];
+		float m = rec[f->nb + b];
 		if (!isnan(x)) {
 			c->sw[b] += w;
 			c->sx[b] += w * x;
@@ -800,11 +1008,11 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 	const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
 	uint32_t sl = f->act_slot[u], n_share = 0, smin = 0, smax = 0, hubs = 0;
 	uint32_t hub_class[FG_KC_N] = { 0 }, seeds_class[FG_KC_N] = { 0 }, hub_seeds = 0, ent_max = 0;
-	double ssum = 0.0, nm = 0.0;
+	double ssum = 0.0, nm = 0.0, wlinks = 0.0;
 	int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
 	int32_t ri = s->ring_index[u];
 	int64_t ci = s->comp_size[u] >= 2 ? comp_index(s, f->comp[u]) : -1;
-	row_ctx c = { .f = f, .mask = mask };
+	row_ctx c = { .f = f, .mask = mask, .active = sl != NO_SLOT };
 
 	for (unsigned k = 0; k < K; k++)
 		if (!(mask & (1u << k)))
@@ -825,6 +1033,8 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 		int kc = f->kclass[g->ent_kind[e]];
 		const uint32_t *cn = ent_counts(f, e);
 		uint32_t se = cn ? masked_sum_u32(cn, mask) : 0;
+		if (!g->ent_hub[e])
+			wlinks += g->ent_weight[e]; /* = W(u) when u has no direct link (CSR order) */
 		smin = n_share == 0 || sh < smin ? sh : smin;
 		smax = sh > smax ? sh : smax;
 		ssum += sh;
@@ -849,7 +1059,7 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 	out[F_DEG_OTHER] = (float)dc[FG_KC_OTHER];
 	out[F_DEG_USER] = (float)s->deg_user[u];
 	out[F_CO_USERS] = (float)s->co_users[u];
-	out[F_WDEG] = (float)(sl != NO_SLOT ? f->wact[sl] : fg_graph_weight(g, u));
+	out[F_WDEG] = (float)(sl != NO_SLOT ? f->wact[sl] : s->deg_user[u] ? fg_graph_weight(g, u) : wlinks);
 	out[F_SHARE_MIN] = n_share ? (float)smin : NAN;
 	out[F_SHARE_MEAN] = n_share ? (float)(ssum / n_share) : NAN;
 	out[F_SHARE_MAX] = n_share ? (float)smax : NAN;
@@ -920,7 +1130,8 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 			c.sw[b] = c.sx[b] = c.s2w[b] = c.s2x[b] = 0.0;
 			c.mx[b] = -INFINITY;
 		}
-		visit_pairs(g, u, row_visit, &c);
+		if (s->comp_size[u] >= 2) /* else no co-user: nothing to visit */
+			visit_pairs(g, u, row_visit, &c);
 		for (uint32_t b = 0; b < nb; b++) {
 			o[b] = ratio(c.sx[b], c.sw[b]);
 			o[nb + b] = c.sw[b] > 0.0 ? (float)c.mx[b] : NAN;

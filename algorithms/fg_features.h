@@ -73,6 +73,14 @@ uint32_t fg_features_fold_seeds(const fg_features *f, unsigned k);
 /* Ring-mates u reaches through two links or more (0 outside rings; label-free). */
 uint32_t fg_features_multi_mates(const fg_features *f, uint32_t u);
 
+/*
+ * Fold k's primitives of user u, for tests and explanations: its personalised
+ * PageRank from fold k's seeds (restart uniform over them) and its hops to
+ * the nearest of them (FG_BFS_UNREACHED-like UINT32_MAX if none).
+ */
+double fg_features_fold_ppr(const fg_features *f, uint32_t u, unsigned k);
+uint32_t fg_features_fold_hops(const fg_features *f, uint32_t u, unsigned k);
+
 /* Doubles of scratch a caller gives fg_features_row. */
 size_t fg_features_scratch(const fg_features *f);
 

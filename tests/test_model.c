@@ -458,12 +458,61 @@ START_TEST(test_save_load_reasons)
 }
 END_TEST
 
+/* The per-fold walks and hops against fg_risk and fg_bfs_multi (independent kernels). */
+START_TEST(test_fold_kernels_vs_risk)
+{
+	char *dir, *edges, *users;
+	world w;
+	const fg_graph *g;
+	size_t nv;
+	double *risk;
+	uint32_t *dist, *fs, checked = 0;
+
+	gen_world(&dir, &edges, &users, 4000, 9);
+	world_load(&w, edges, users);
+	g = w.g;
+	nv = (size_t)g->n_users + g->n_entities;
+	risk = fg_mallocarray(nv, sizeof(double));
+	dist = fg_mallocarray(nv, sizeof(uint32_t));
+	fs = fg_mallocarray(w.n_seeds + 1, sizeof(uint32_t));
+	for (unsigned k = 0; k < FG_FEAT_FOLDS; k++) {
+		uint32_t nk = 0;
+		for (uint32_t i = 0; i < w.n_seeds; i++)
+			if (fg_features_fold(w.f, w.seeds[i]) == k)
+				fs[nk++] = w.seeds[i];
+		ck_assert_uint_eq(nk, fg_features_fold_seeds(w.f, k));
+		if (!nk)
+			continue;
+		ck_assert_int_eq(fg_risk(risk, g, fs, nk, 0.85, 1e-12, 500, NULL), FG_OK);
+		ck_assert_int_eq(fg_bfs_multi(dist, NULL, NULL, &g->g, fs, nk), FG_OK);
+		for (uint32_t u = 0; u < g->n_users; u++) {
+			double q = fg_features_fold_ppr(w.f, u, k);
+			/* features ran to tol 1e-8: within a few 1e-9 of the converged walk */
+			ck_assert_msg(fabs(q - risk[u]) <= 1e-8 + 1e-6 * risk[u], "fold %u user %u: %.12g vs %.12g",
+			              k, u, q, risk[u]);
+			ck_assert_uint_eq(fg_features_fold_hops(w.f, u, k), dist[u]);
+			checked += risk[u] > 0.0;
+		}
+	}
+	ck_assert_uint_gt(checked, 50);
+	fg_free(risk);
+	fg_free(dist);
+	fg_free(fs);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("model");
 
 	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_fold_kernels_vs_risk);
 	tcase_add_test(tc, test_leakage_flip);
 	tcase_add_test(tc, test_threads_in_process);
 	tcase_add_test(tc, test_tiny_world_ranking);
