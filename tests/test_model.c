@@ -20,6 +20,7 @@
 #include "fg_score.h"
 
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,146 @@ START_TEST(test_fold_kernels_vs_risk)
 }
 END_TEST
 
+static int64_t q_int(const char *dbpath, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *q_text(const char *dbpath, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void run_ok(const char *const *args)
+{
+	char *err = NULL;
+	int rc = fgt_run(NULL, &err, NULL, NULL, args);
+
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, err ? err : "");
+	free(err);
+}
+
+/*
+ * Through the binary on a generated world where the model trains: the same
+ * output digest for 1, 2 and 3 threads and for reversed input rows; the
+ * hand-set scores kept in rule_score are exactly a --no-model run's; an
+ * exported model scores the same (--model round trip); flagged users have
+ * reasons; the models row holds the metrics.
+ */
+START_TEST(test_cli_run_model)
+{
+	char *dir, *edges, *users, cmd[2048];
+	char *db[6], *rev_e, *rev_u, *mfile, *d0;
+	const char *names[6] = { "t1.db", "t2.db", "t3.db", "rev.db", "nomodel.db", "loaded.db" };
+
+	gen_world(&dir, &edges, &users, 6000, 21);
+	for (int i = 0; i < 6; i++)
+		db[i] = fgt_path(dir, names[i]);
+	rev_e = fgt_path(dir, "rev_edges.csv");
+	rev_u = fgt_path(dir, "rev_users.csv");
+	mfile = fgt_path(dir, "m.model");
+	snprintf(cmd, sizeof(cmd), "(head -1 '%s'; tail -n +2 '%s' | tac) > '%s' && "
+	         "(head -1 '%s'; tail -n +2 '%s' | tac) > '%s'", edges, edges, rev_e, users, users, rev_u);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	{
+		const char *a1[] = { "run", "--db", db[0], "--edges", edges, "--users", users, "--threads", "1", "--quiet", NULL };
+		const char *a2[] = { "run", "--db", db[1], "--edges", edges, "--users", users, "--threads", "2", "--quiet", NULL };
+		const char *a3[] = { "run", "--db", db[2], "--edges", edges, "--users", users, "--threads", "3", "--quiet", NULL };
+		const char *a4[] = { "run", "--db", db[3], "--edges", rev_e, "--users", rev_u, "--threads", "2", "--quiet", NULL };
+		const char *a5[] = { "run", "--db", db[4], "--edges", edges, "--users", users, "--no-model", "--quiet", NULL };
+		run_ok(a1);
+		run_ok(a2);
+		run_ok(a3);
+		run_ok(a4);
+		run_ok(a5);
+	}
+	ck_assert_int_eq(q_int(db[0], "SELECT count(*) FROM models"), 1);
+	d0 = q_text(db[0], "SELECT output_digest FROM runs");
+	ck_assert_ptr_nonnull(d0);
+	for (int i = 1; i < 4; i++) {
+		char *d = q_text(db[i], "SELECT output_digest FROM runs");
+		ck_assert_msg(d && !strcmp(d, d0), "%s: digest %s, 1 thread %s", names[i], d, d0);
+		free(d);
+	}
+	/* the model changes the scores; the hand-set ones are a --no-model run's, bit for bit */
+	{
+		char *dn = q_text(db[4], "SELECT output_digest FROM runs");
+		ck_assert_str_ne(dn, d0);
+		free(dn);
+		char att[1200];
+		snprintf(att, sizeof(att), "sqlite3 '%s' \"ATTACH '%s' AS nm; SELECT count(*) FROM user_scores a "
+		         "JOIN nm.user_scores b USING (user_id) WHERE a.rule_score IS NOT b.score OR "
+		         "b.rule_score IS NOT b.score;\" | grep -qx 0", db[0], db[4]);
+		ck_assert_msg(fgt_sh(att) == 0, "rule_score differs from the --no-model score");
+		snprintf(att, sizeof(att), "sqlite3 '%s' \"ATTACH '%s' AS nm; SELECT count(*) FROM rings a "
+		         "JOIN nm.rings b USING (ring_id) WHERE a.rule_score IS NOT b.ring_score;\" | grep -qx 0",
+		         db[0], db[4]);
+		ck_assert_msg(fgt_sh(att) == 0, "rings.rule_score differs from the --no-model ring_score");
+		ck_assert_int_eq(q_int(db[4], "SELECT count(*) FROM models"), 0);
+	}
+	/* export, then score with the file: the same scores */
+	{
+		const char *ex[] = { "model", "export", "--db", db[0], "--out", mfile, NULL };
+		const char *ld[] = { "run", "--db", db[5], "--edges", edges, "--users", users, "--model", mfile,
+		                     "--quiet", NULL };
+		char *d;
+		run_ok(ex);
+		run_ok(ld);
+		d = q_text(db[5], "SELECT output_digest FROM runs");
+		ck_assert_str_eq(d, d0);
+		free(d);
+		ck_assert_int_eq(q_int(db[5], "SELECT count(*) FROM models WHERE source LIKE '%m.model'"), 1);
+	}
+	/* reasons: the top-scored unlabelled user has them, in words, positive */
+	{
+		char *u = q_text(db[0], "SELECT user_id FROM user_scores WHERE label IS NULL "
+		                        "ORDER BY score DESC, user_id LIMIT 1");
+		char q[512];
+		ck_assert_ptr_nonnull(u);
+		snprintf(q, sizeof(q), "SELECT count(*) FROM user_reasons WHERE user_id = '%s' AND "
+		         "contribution > 0 AND text LIKE '%%: +%%'", u);
+		ck_assert_int_ge(q_int(db[0], q), 1);
+		snprintf(q, sizeof(q), "SELECT count(*) FROM user_model_features WHERE user_id = '%s' AND "
+		         "json_extract(features, '$.ppr') IS NOT NULL", u);
+		ck_assert_int_eq(q_int(db[0], q), 1);
+		free(u);
+		ck_assert_int_gt(q_int(db[0], "SELECT count(*) FROM models WHERE auc > 0.9 AND k > 0"), 0);
+		ck_assert_int_gt(q_int(db[0], "SELECT count(*) FROM runs WHERE t_model >= 0 AND "
+		                              "model_status LIKE 'trained:%'"), 0);
+	}
+	free(d0);
+	for (int i = 0; i < 6; i++)
+		free(db[i]);
+	free(rev_e);
+	free(rev_u);
+	free(mfile);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -519,6 +660,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_too_few_labels);
 	tcase_add_test(tc, test_missing_attributes);
 	tcase_add_test(tc, test_save_load_reasons);
+	tcase_add_test(tc, test_cli_run_model);
 	suite_add_tcase(s, tc);
 	return s;
 }
