@@ -146,7 +146,7 @@ static uint64_t fmix64(uint64_t h)
 	return h;
 }
 
-static unsigned fold_of(const char *id)
+unsigned fg_features_fold_of(const char *id)
 {
 	uint64_t h = 1469598103934665603ull ^ FOLD_SALT;
 
@@ -496,6 +496,7 @@ static void local_free(local_graph *lg)
 	fg_free(lg->adj);
 	fg_free(lg->wx);
 	fg_free(lg->W);
+	memset(lg, 0, sizeof(*lg));
 }
 
 static int local_build(local_graph *lg, const fg_features *f, const uint8_t *has)
@@ -905,7 +906,7 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		f->kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	memset(f->seed_fold, 255, nu ? nu : 1);
 	for (uint32_t u = 0; u < nu; u++)
-		f->fold[u] = (uint8_t)fold_of(g->user_id[u]);
+		f->fold[u] = (uint8_t)fg_features_fold_of(g->user_id[u]);
 	for (uint32_t i = 0; i < ns; i++) {
 		uint32_t u = seeds[i];
 		int64_t ci;

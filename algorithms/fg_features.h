@@ -66,6 +66,9 @@ void fg_features_close(fg_features **f);
 uint32_t fg_features_count(const fg_features *f);
 const char *fg_features_name(const fg_features *f, uint32_t j);
 
+/* The fold of a user id string (a salted hash; what fg_features_fold returns). */
+unsigned fg_features_fold_of(const char *id);
+
 /* The fold of user u (a hash of its id), and the number of seeds in fold k. */
 unsigned fg_features_fold(const fg_features *f, uint32_t u);
 uint32_t fg_features_fold_seeds(const fg_features *f, unsigned k);

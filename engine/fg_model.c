@@ -160,6 +160,30 @@ cleanup:
 	return rc;
 }
 
+bool fg_model_enough_labels(char *why, size_t why_len, const fg_graph *g, const uint8_t *seed,
+                            const fg_model_params *p)
+{
+	uint32_t n = 0, per[K] = { 0 };
+
+	why[0] = '\0';
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (seed[u]) {
+			n++;
+			per[fg_features_fold_of(g->user_id[u])]++;
+		}
+	if (n < p->min_positives) {
+		snprintf(why, why_len, "%u users labelled fraud, fewer than the minimum of %u", n,
+		         p->min_positives);
+		return false;
+	}
+	for (unsigned k = 0; k < K; k++)
+		if (!per[k]) {
+			snprintf(why, why_len, "fold %u of %d has no user labelled fraud", k, K);
+			return false;
+		}
+	return true;
+}
+
 /* One booster's training set. */
 typedef struct train_set {
 	uint32_t n;

@@ -54,6 +54,14 @@ typedef struct fg_model_info {
 } fg_model_info;
 
 /*
+ * Whether the labels suffice to train (before any feature is built): at
+ * least p->min_positives users with seed[u] and one in every fold.  If not,
+ * false with why[] saying so.
+ */
+bool fg_model_enough_labels(char *why, size_t why_len, const fg_graph *g, const uint8_t *seed,
+                            const fg_model_params *p);
+
+/*
  * Train the K boosters on f's rows and the labels (seed[u] == 1: positive,
  * the kernels' seeds; g's legit label and sampled unlabelled users, held-out
  * seeds among them: negative).  Returns FG_OK with *out set, FG_OK

@@ -157,6 +157,13 @@ int fg_run_model(fg_run *r)
 	mp.threads = cfg->threads > 0 ? cfg->threads : 0;
 	if (mp.threads <= 0)
 		mp.threads = fg_par_threads();
+	if (!r->o.model_path && !fg_model_enough_labels(why, sizeof(why), r->g, r->seed, &mp)) {
+		snprintf(r->model_status, sizeof(r->model_status), "not trained: %s; "
+		         "the hand-set scores stay", why);
+		fg_log_warn("model: %s", r->model_status);
+		snprintf(r->note, sizeof(r->note), "%s", r->model_status);
+		return FG_OK;
+	}
 	double tp = fg_clock();
 #define PROF(what) do { if (getenv("FG_MODEL_PROFILE")) fprintf(stderr, "  model %-10s %6.3f s\n", what, fg_clock() - tp); tp = fg_clock(); } while (0)
 	if ((rc = fg_features_open(&f, r->g, r->scores, r->comp, r->seeds, r->n_seeds, &fp)) != FG_OK)
