@@ -634,6 +634,20 @@ START_TEST(test_cli_run_model)
 		ck_assert_int_gt(q_int(db[0], "SELECT count(*) FROM runs WHERE t_model >= 0 AND "
 		                              "model_status LIKE 'trained:%'"), 0);
 	}
+	/*
+	 * A stolen card's victims reach the ring through one card: on average they
+	 * score below the ring's unlabelled members (the truth file of gen).
+	 */
+	{
+		char sql[1400];
+		snprintf(sql, sizeof(sql),
+		         "printf '%%s\\n' 'CREATE TEMP TABLE t(user_id TEXT, ring_id TEXT, role TEXT);' "
+		         "'.mode csv' '.import --skip 1 %s/w/truth.csv t' '.mode list' "
+		         "'SELECT (SELECT avg(u.score) FROM user_scores u JOIN t USING (user_id) WHERE t.role = \"victim\") "
+		         "< (SELECT avg(u.score) FROM user_scores u JOIN t USING (user_id) WHERE t.role = \"ring\" "
+		         "AND u.label IS NULL);' | sqlite3 '%s' | grep -qx 1", dir, db[0]);
+		ck_assert_msg(fgt_sh(sql) == 0, "victims should score below the ring's unlabelled members");
+	}
 	free(d0);
 	for (int i = 0; i < 6; i++)
 		free(db[i]);
