@@ -121,6 +121,8 @@ struct fg_features {
 	uint32_t *ring_cnt;       /* n_rings * K */
 	uint32_t *comp_cnt;       /* n_comps * K */
 
+	uint32_t *ent_pack;       /* per entity: share | hub << 24 | kind << 25 (one cache miss
+	                             per link in rows), NULL when a share or the kinds do not fit */
 	uint8_t *ent_has;         /* bitmap over entities: linked to a seed */
 	uint32_t *ent_list;
 	uint32_t *ent_cnt;
@@ -200,6 +202,7 @@ void fg_features_close(fg_features **pf)
 	fg_free(f->ring_cnt);
 	fg_free(f->comp_cnt);
 	fg_free(f->ent_has);
+	fg_free(f->ent_pack);
 	fg_free(f->ent_list);
 	fg_free(f->ent_cnt);
 	fg_free(f->attr_idx);
@@ -403,6 +406,40 @@ static int64_t comp_index(const fg_scores *s, uint32_t cid)
 			hi = mid;
 	}
 	return lo < s->n_comps && s->comps[lo].id == cid ? (int64_t)lo : -1;
+}
+
+/* The row's view of entity e: share, hub flag, kind. */
+static inline void ent_info(const fg_features *f, uint32_t e, uint32_t *share, bool *hub,
+                            uint32_t *kind)
+{
+	if (f->ent_pack) {
+		uint32_t p = f->ent_pack[e];
+		*share = p & 0xffffffu;
+		*hub = (p >> 24) & 1u;
+		*kind = p >> 25;
+	} else {
+		*share = f->g->ent_share[e];
+		*hub = f->g->ent_hub[e];
+		*kind = f->g->ent_kind[e];
+	}
+}
+
+static int pack_entities(fg_features *f)
+{
+	const fg_graph *g = f->g;
+
+	if (g->n_kinds > 127)
+		return FG_OK;
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		if (g->ent_share[e] > 0xffffffu)
+			return FG_OK;
+	f->ent_pack = fg_mallocarray(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+	if (!f->ent_pack)
+		return fg_error_set(FG_ENOMEM, "out of memory for the model's entity index");
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		f->ent_pack[e] = g->ent_share[e] | (uint32_t)(g->ent_hub[e] ? 1u : 0u) << 24 |
+		                 (uint32_t)g->ent_kind[e] << 25;
+	return FG_OK;
 }
 
 /* Links offsets per user, the reference time, the per-entity seed counts. */
@@ -779,6 +816,12 @@ static int neighbour_pass(fg_features *f)
 		double sw = 0.0, bs[K] = { 0 }, bq[K] = { 0 };
 		mean_ctx mc = { f, acc[t], acc[t] + nb };
 
+		if (s->comp_size[u] < 2) {
+			/* alone in its component: no co-user, nothing to visit */
+			for (uint32_t b = 0; b < nb; b++)
+				f->bm[(size_t)u * 2 * nb + nb + b] = NAN;
+			continue;
+		}
 		memset(acc[t], 0, sizeof(double) * nb * 2);
 		mk[u] = tag;
 		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
@@ -832,7 +875,7 @@ static int neighbour_pass(fg_features *f)
 	for (u = 0; u < (int64_t)nu; u++) {
 		uint32_t sl = f->act_slot[u];
 		double sw = 0.0, b2[K] = { 0 };
-		if (sl == NO_SLOT)
+		if (sl == NO_SLOT || s->comp_size[u] < 2)
 			continue;
 		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
 			uint32_t x = g->g.adj[a];
@@ -919,7 +962,7 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 	{
 		double t0 = fg_clock();
 		bool prof = getenv("FG_MODEL_PROFILE") != NULL;
-		if ((rc = link_pass(f)) != FG_OK)
+		if ((rc = link_pass(f)) != FG_OK || (rc = pack_entities(f)) != FG_OK)
 			goto cleanup;
 		if (prof)
 			fprintf(stderr, "  features link pass %.3f s\n", fg_clock() - t0);
@@ -1030,12 +1073,14 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 			last = g->link_last[i];
 		if (t < nu)
 			continue;
-		uint32_t e = t - nu, sh = g->ent_share[e];
-		int kc = f->kclass[g->ent_kind[e]];
+		uint32_t e = t - nu, sh, kind;
+		bool hub;
+		ent_info(f, e, &sh, &hub, &kind);
+		int kc = f->kclass[kind];
 		const uint32_t *cn = ent_counts(f, e);
 		uint32_t se = cn ? masked_sum_u32(cn, mask) : 0;
-		if (!g->ent_hub[e])
-			wlinks += g->ent_weight[e]; /* = W(u) when u has no direct link (CSR order) */
+		if (!hub) /* ent_weight's own expression: = W(u) when u has no direct link (CSR order) */
+			wlinks += g->kind_weight[kind] / log2(1.0 + (double)sh);
 		smin = n_share == 0 || sh < smin ? sh : smin;
 		smax = sh > smax ? sh : smax;
 		ssum += sh;
@@ -1043,7 +1088,7 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 		seeds_class[kc] += se;
 		if (se > ent_max)
 			ent_max = se;
-		if (g->ent_hub[e]) {
+		if (hub) {
 			hubs++;
 			hub_class[kc]++;
 			hub_seeds += se;

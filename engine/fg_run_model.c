@@ -119,16 +119,17 @@ static int stored_rows(fg_run *r, const fg_features *f)
 		if (!(r->feat_names[j] = fg_strndup(fg_features_name(f, j), strlen(fg_features_name(f, j)))))
 			return fg_error_set(FG_ENOMEM, "out of memory for the feature names");
 	/* each row as it was scored: the user's own fold excluded */
-	for (uint32_t i = 0; i < n;) {
-		uint32_t j = i;
-		unsigned k = fg_features_fold(f, r->feat_users[i]);
-		while (j < n && fg_features_fold(f, r->feat_users[j]) == k)
-			j++;
-		int rc = fg_features_rows(r->feat_rows + (size_t)i * nc, f, r->feat_users + i, j - i,
-		                          NULL, 1u << k);
+	{
+		unsigned *masks = fg_mallocarray(n ? n : 1, sizeof(unsigned));
+		int rc;
+		if (!masks)
+			return fg_error_set(FG_ENOMEM, "out of memory for the stored feature rows");
+		for (uint32_t i = 0; i < n; i++)
+			masks[i] = 1u << fg_features_fold(f, r->feat_users[i]);
+		rc = fg_features_rows(r->feat_rows, f, r->feat_users, n, masks, 0);
+		fg_free(masks);
 		if (rc != FG_OK)
 			return rc;
-		i = j;
 	}
 	return FG_OK;
 }
@@ -198,10 +199,12 @@ int fg_run_model(fg_run *r)
 		goto cleanup;
 	PROF("score");
 	fg_model_ring_scores(r->ring_model_score, r->scores, f, r->model_score);
-	if ((rc = fg_model_explain(&r->reasons, &r->n_reasons, m, f, r->g, r->model_score)) != FG_OK ||
-	    (rc = stored_rows(r, f)) != FG_OK || (rc = fg_model_importance_json(&r->model_importance, m)) != FG_OK)
+	if ((rc = fg_model_explain(&r->reasons, &r->n_reasons, m, f, r->g, r->model_score)) != FG_OK)
 		goto cleanup;
 	PROF("explain");
+	if ((rc = stored_rows(r, f)) != FG_OK || (rc = fg_model_importance_json(&r->model_importance, m)) != FG_OK)
+		goto cleanup;
+	PROF("stored rows");
 	fg_free(file);
 	file = NULL;
 	if ((rc = fg_model_save(&file, &len, m)) != FG_OK)
