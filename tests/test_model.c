@@ -6,6 +6,7 @@
 #include "fg_test.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_bfs.h"
 #include "fg_cc.h"
 #include "fg_config.h"
@@ -661,6 +662,55 @@ START_TEST(test_cli_run_model)
 }
 END_TEST
 
+#if FG_FAULT_INJECTION
+/*
+ * A run that trains, with its Nth allocation failing (every 23rd N up to the
+ * run's last): exit 1 with "out of memory", nothing stored, no crash.  The
+ * model phase's allocations are among them (XGBoost's own are not ours).
+ */
+START_TEST(test_alloc_failures_in_model_run)
+{
+	char *dir, *edges, *users, *db;
+	int failures = 0;
+	bool succeeded = false;
+
+	gen_world(&dir, &edges, &users, 3000, 2);
+	db = fgt_path(dir, "r.db");
+	{
+		const char *a[] = { "run", "--db", db, "--edges", edges, "--users", users, "--quiet", NULL };
+		run_ok(a);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM models"), 1);
+	for (long n = 1; n <= 5000 && !succeeded; n += 23) {
+		char env[40], *err = NULL;
+		const char *envv[] = { env, NULL };
+		const char *a[] = { "run", "--db", db, "--edges", edges, "--users", users, "--quiet", NULL };
+		int rc;
+		snprintf(env, sizeof(env), "FG_FAIL_ALLOC=%ld", n);
+		rc = fgt_run(NULL, &err, NULL, envv, a);
+		if (rc == 0) {
+			succeeded = true;
+		} else {
+			ck_assert_msg(rc == 1 && err && strstr(err, "out of memory"), "FG_FAIL_ALLOC=%ld: exit %d: %s",
+			              n, rc, err ? err : "");
+			failures++;
+		}
+		free(err);
+	}
+	ck_assert(succeeded);
+	ck_assert_int_gt(failures, 20);
+	/* the first run and the last (successful) one only */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM models"), 2);
+	free(db);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+#endif
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -675,6 +725,9 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_missing_attributes);
 	tcase_add_test(tc, test_save_load_reasons);
 	tcase_add_test(tc, test_cli_run_model);
+#if FG_FAULT_INJECTION
+	tcase_add_test(tc, test_alloc_failures_in_model_run);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
