@@ -31,6 +31,7 @@ static const fg_run_phase phases[] = {
 	{ "risk", fg_run_risk, "t_risk" },
 	{ "evidence", fg_run_evidence, "t_evidence" },
 	{ "scoring", fg_run_score, "t_scoring" },
+	{ "model", fg_run_model, "t_model" },
 	{ "write", fg_run_write, NULL }, /* t_write is stored by fg_run_commit */
 };
 #define N_PHASES ((int)(sizeof(phases) / sizeof(phases[0])))
@@ -388,6 +389,7 @@ bool fg_run_close(fg_run **pr)
 	fg_free(r->holdout);
 	fg_free(r->seeds);
 	fg_scores_free(&r->scores);
+	fg_run_model_free(r);
 	fg_track_result_free(&r->track);
 	fg_free(r->prev_rings);
 	fg_graph_free(&r->g);
