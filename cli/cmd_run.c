@@ -6,10 +6,14 @@
 #include "fg_cli.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
 #include "fg_opt.h"
 #include "fg_run.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +286,14 @@ int fg_cmd_run(int argc, char **argv)
 	}
 	if (rc != FG_OK)
 		return fg_cli_fail(rc);
+#if FG_HAVE_MPI
+	if (fg_mpi_active()) {
+		/* under mpirun: rank 0 runs the job, the others serve its phases */
+		fg_mpi_session_begin();
+		if (fg_mpi_rank() != 0)
+			return fg_mpi_worker(&ro);
+	}
+#endif
 	rc = fg_run_open(&r, &ro);
 	if (rc == FG_OK)
 		rc = fg_run_all(r);
