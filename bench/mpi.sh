@@ -42,6 +42,7 @@ mkdir -p "$out"
 world=$root/bench/worlds/mpi-$users
 if [ ! -f "$world/.complete" ]; then
 	rm -rf "$world"
+	mkdir -p "$root/bench/worlds"
 	"$bin" gen --out "$world" --users "$users" --seed 42 --quiet
 	touch "$world/.complete"
 fi
@@ -58,12 +59,12 @@ one() { # label, command...
 		>/dev/null 2>"$out/$label.log"
 	local wall rss digest
 	wall=$(grep '^time:' "$out/$label.log" | awk '{print $2}')
-	rss=$(grep '^time:' "$out/$label.log" | awk '{printf "%.0f", $6 / 1024}')
+	rss=$(grep '^time:' "$out/$label.log" | awk '{printf "%.0f", $5 / 1024}')
 	digest=$(sqlite3 "$db" 'SELECT output_digest FROM runs')
 	printf '%s\t%s\t%s\t%s\n' "$label" "$wall" "$rss" "$digest" >>"$out/mpi.tsv"
 	echo "== $label: $wall s, $rss MiB max RSS (largest process), digest $digest"
-	grep -E 'fraudgraph: (mpi |ingest |build |components |total )' "$out/$label.log" |
-		sed 's/^fraudgraph: /   /'
+	grep -E '^(fraudgraph: )?(mpi |ingest |gather |build |components |total )' "$out/$label.log" |
+		sed -e 's/^fraudgraph: //' -e 's/^/   /' || true
 	rm -f "$db"
 }
 
