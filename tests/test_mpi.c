@@ -220,12 +220,16 @@ static char *file_lines(const char *log)
 
 START_TEST(bad_rows_as_one_process)
 {
-	static const char *const modes[] = { "", "--max-bad-rows 5", "--strict" };
-	static const int codes[] = { 0, 3, 3 };
-	char *bad = bad_file(), *u = world("users.csv");
+	static const int codes[] = { 0, 3, 3, 3 };
+	char *bad = bad_file(), *u = world("users.csv"), *more = fgt_path(tmp, "more-bad.csv");
+	char *copy = fmt("cp '%s' '%s'", bad, more);
+	/* the last: a second file, the budget crossed in it (15 bad rows per file) */
+	char *modes[] = { "", "--max-bad-rows 5", "--strict", NULL };
 
+	ck_assert_int_eq(fgt_sh(copy), 0);
+	modes[3] = fmt("--edges '%s' --max-bad-rows 20", more);
 	need_mpirun();
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		char *db = fgt_path(tmp, "b.db"), *log = fgt_path(tmp, "b.log"), *args, *want;
 
 		unlink(db);
@@ -247,12 +251,59 @@ START_TEST(bad_rows_as_one_process)
 		if (m == 1)
 			ck_assert_msg(strstr(want, "bad.csv:2467: too many bad rows (6 > --max-bad-rows 5)"),
 			              "%s", want);
+		if (m == 3)
+			ck_assert_msg(strstr(want, "more-bad.csv:") && strstr(want, "(21 > --max-bad-rows 20)"),
+			              "%s", want);
 		free(want);
 		free(args);
 		free(db);
 		free(log);
 	}
+	free(modes[3]);
+	free(copy);
+	free(more);
 	free(bad);
+	free(u);
+}
+
+/* SQLite input (read by rank 0, routed like CSV rows) and stdin: one process's digest. */
+START_TEST(sqlite_and_stdin_inputs)
+{
+	char *e = world("edges.csv"), *u = world("users.csv"), *src = fgt_path(tmp, "in.db");
+	char *cmd = fmt("sqlite3 '%s' '.import --csv %s edges' '.import --csv %s users'", src, e, u);
+	char *in;
+
+	need_mpirun();
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	in = fmt("--input '%s'", src);
+	same_digests(in, "8d04dad2c2b4b66e91eff03e91abd905");
+	free(in);
+	free(cmd);
+	/* links from stdin (rank 0 reads it whole), users from a file split over the ranks */
+	{
+		char *db1 = fgt_path(tmp, "s1.db"), *db3 = fgt_path(tmp, "s3.db"), *log = fgt_path(tmp, "s.log");
+		char *d1, *d3;
+
+		cmd = fmt("'%s' run --db '%s' --edges - --users '%s' --top 0 <'%s' >/dev/null 2>'%s'",
+		          fgt_bin(), db1, u, e, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		free(cmd);
+		cmd = fmt(MPIRUN " -np 3 '%s' run --db '%s' --edges - --users '%s' --top 0 <'%s' "
+		          ">/dev/null 2>'%s'", fgt_bin(), db3, u, e, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		free(cmd);
+		d1 = query(db1, "SELECT output_digest FROM runs");
+		d3 = query(db3, "SELECT output_digest FROM runs");
+		ck_assert_str_eq(d1, "8d04dad2c2b4b66e91eff03e91abd905");
+		ck_assert_str_eq(d3, d1);
+		free(d1);
+		free(d3);
+		free(db1);
+		free(db3);
+		free(log);
+	}
+	free(src);
+	free(e);
 	free(u);
 }
 END_TEST
@@ -307,6 +358,7 @@ static Suite *mpi_suite(void)
 	tcase_add_test(tc, world_digests);
 	tcase_add_test(tc, generated_world_digests);
 	tcase_add_test(tc, bad_rows_as_one_process);
+	tcase_add_test(tc, sqlite_and_stdin_inputs);
 #if FG_FAULT_INJECTION
 	tcase_add_test(tc, killed_rank_stores_nothing);
 #endif
