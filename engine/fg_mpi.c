@@ -294,7 +294,8 @@ static int exchange(void)
 		goto cleanup;
 	total = 0;
 	for (int r = 0; r < n; r++) {
-		memcpy(sbuf + total, S.out[r].p, S.out[r].len);
+		if (S.out[r].len) /* an empty buffer may have no storage */
+			memcpy(sbuf + total, S.out[r].p, S.out[r].len);
 		sc[r] = (int)S.out[r].len;
 		sd[r] = (int)total;
 		total += S.out[r].len;
@@ -309,7 +310,7 @@ static int exchange(void)
 	if (rtotal > (size_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %zu bytes to receive in one exchange", S.rank,
 		                  rtotal);
-	else if (S.arena.len + rtotal > S.arena.cap) {
+	else if (S.arena.len + rtotal >= S.arena.cap) { /* >=: never a NULL arena */
 		char *q = fg_realloc(S.arena.p, S.arena.len + rtotal + 1);
 
 		if (!q)
