@@ -6,11 +6,15 @@
 #include "fg_cli.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
 #include "fg_opt.h"
 #include "fg_run.h"
 #include "run_args.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +107,17 @@ int fg_cmd_run(int argc, char **argv)
 		fg_run_args_free(&a);
 		return fg_cli_fail(rc);
 	}
+#if FG_HAVE_MPI
+	if (fg_mpi_active()) {
+		/* under mpirun: rank 0 runs the job, the others serve its phases */
+		fg_mpi_session_begin();
+		if (fg_mpi_rank() != 0) {
+			exit_code = fg_mpi_worker(&a.ro);
+			fg_run_args_free(&a);
+			return exit_code;
+		}
+	}
+#endif
 	rc = fg_run_open(&r, &a.ro);
 	if (rc == FG_OK)
 		rc = fg_run_all(r);

@@ -9,6 +9,9 @@
 #include "fg_igraph.h"
 #include "fg_log.h"
 #include "fg_signal.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +51,23 @@ static void usage(FILE *f)
 	           "fraudgraph --version prints the version.\n\n%s", fg_cli_exit_codes);
 }
 
+static int main_command(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+#if FG_HAVE_MPI
+	/* MPI only when launched by mpirun; finalized after the command */
+	if (fg_mpi_init(&argc, &argv)) {
+		int code = main_command(argc, argv);
+
+		fg_mpi_finalize(code);
+		return code;
+	}
+#endif
+	return main_command(argc, argv);
+}
+
+static int main_command(int argc, char **argv)
 {
 	const char *name;
 

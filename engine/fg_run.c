@@ -9,6 +9,7 @@
 #include "fg_run_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_bfs.h"
 #include "fg_cc.h"
 #include "fg_error.h"
@@ -17,6 +18,9 @@
 #include "fg_rings.h"
 #include "fg_risk.h"
 #include "fg_signal.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,6 +130,14 @@ int fg_run_ingest(fg_run *r)
 	if ((rc = fg_linkset_new(&r->ls, &o->cfg)) != FG_OK)
 		return rc;
 	ps.ls = r->ls;
+#if FG_HAVE_MPI
+	if (fg_mpi_active()) {
+		/* every rank reads its share; rank 0's link set is one process's (fg_mpi.h) */
+		if ((rc = fg_mpi_ingest(r->ls, &r->bad, o)) != FG_OK)
+			return rc;
+		goto done;
+	}
+#endif
 	for (int i = 0; i < o->n_edges; i++)
 		if ((rc = fg_ingest_links_csv(o->edges[i], &o->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
 			return rc;
@@ -142,6 +154,9 @@ int fg_run_ingest(fg_run *r)
 			return rc;
 	}
 	fg_log_progress_end();
+#if FG_HAVE_MPI
+done:
+#endif
 	note(r, "%llu rows, %llu bad, %llu outside the window",
 	     (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
 	     (unsigned long long)r->bad.rows_filtered);
@@ -241,6 +256,11 @@ int fg_run_components(fg_run *r)
 
 	if ((rc = fg_cc(r->comp, &r->g->g)) != FG_OK)
 		return rc;
+#if FG_HAVE_MPI
+	/* the ranks' own pass over the links they own, checked against fg_cc */
+	if (fg_mpi_active() && (rc = fg_mpi_components(r->g, r->comp)) != FG_OK)
+		return rc;
+#endif
 	note(r, "%llu arcs", (unsigned long long)r->g->g.m);
 	return FG_OK;
 }

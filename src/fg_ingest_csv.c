@@ -51,6 +51,7 @@
 #include "fg_alloc.h"
 #include "fg_error.h"
 #include "fg_ingest_internal.h"
+#include "fg_ingest_split.h"
 
 #include <assert.h>
 #include <csv.h>
@@ -1479,4 +1480,166 @@ int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
                         fg_user_sink sink, void *ctx)
 {
 	return ingest_csv(path, FG_INGEST_USERS, cfg, bad, NULL, sink, ctx);
+}
+
+/* ---- byte ranges, for a reader split across processes (fg_ingest_split.h) ---- */
+
+int fg_ingest_csv_probe(const char *path, bool users, uint64_t *data_off, uint64_t *data_line,
+                        uint64_t *size)
+{
+	fg_config cfg;
+	fg_badrows bad;
+	fg_ingest_ctx ctx;
+	csv_reader r;
+	struct csv_parser p;
+	bool parser_ok = false;
+	char *block = NULL;
+	int fd = -1, ret = 1;
+	size_t skip = 0, pos = 0;
+	ssize_t n;
+	struct stat st;
+
+	fg_config_init(&cfg);
+	memset(&bad, 0, sizeof(bad));
+	memset(&r, 0, sizeof(r));
+	if (strcmp(path, "-") == 0)
+		return 1;
+	if (fg_ingest_ctx_init(&ctx, users ? FG_INGEST_USERS : FG_INGEST_LINKS, &cfg, &bad, NULL,
+	                       NULL, NULL, path) != FG_OK)
+		return 1;
+	if (reader_init(&r, &ctx, 1) != FG_OK || !(block = fg_malloc(BLOCK_SIZE)) ||
+	    parser_init(&p) != FG_OK)
+		goto cleanup;
+	parser_ok = true;
+	set_alloc_cap(&cfg);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto cleanup;
+	n = read_full(fd, block, BLOCK_SIZE);
+	if (n <= 0)
+		goto cleanup;
+	if (n >= 3 && memcmp(block, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	if (read_header(&r, &p, block + skip, (size_t)n - skip, &pos) != FG_OK)
+		goto cleanup;
+	*data_off = skip + pos;
+	*data_line = r.line;
+	*size = (uint64_t)st.st_size;
+	ret = FG_OK;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (parser_ok)
+		csv_free(&p);
+	fg_free(block);
+	reader_free(&r);
+	fg_ingest_ctx_free(&ctx);
+	fg_error_clear();
+	return ret;
+}
+
+static int ingest_csv_range(const char *path, fg_ingest_mode mode, const fg_config *cfg,
+                            fg_badrows *bad, fg_link_sink lsink, fg_user_sink usink,
+                            void *sink_ctx, uint64_t begin, uint64_t end, uint64_t line,
+                            fg_csv_range_end *out)
+{
+	fg_ingest_ctx ctx;
+	csv_reader r;
+	struct csv_parser p;
+	bool parser_ok = false;
+	char *block = NULL;
+	int fd = -1, ret;
+	size_t skip = 0, pos = 0;
+	ssize_t n;
+	uint64_t off;
+	struct stat st;
+
+	memset(&r, 0, sizeof(r));
+	memset(out, 0, sizeof(*out));
+	ret = fg_ingest_ctx_init(&ctx, mode, cfg, bad, lsink, usink, sink_ctx, path);
+	if (ret)
+		goto cleanup;
+	if ((ret = reader_init(&r, &ctx, 1)) != FG_OK)
+		goto cleanup;
+	if (!(block = fg_malloc(BLOCK_SIZE)) || parser_init(&p) != FG_OK) {
+		ret = fg_error_set(FG_ENOMEM, "%s: out of memory", path);
+		goto cleanup;
+	}
+	parser_ok = true;
+	set_alloc_cap(cfg);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		ret = fg_error_set(FG_EIO, "%s: cannot open: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	/* the header again (every range needs the column roles) */
+	n = read_full(fd, block, BLOCK_SIZE);
+	if (n < 0) {
+		ret = fg_error_set(FG_EIO, "%s: read error: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (n >= 3 && memcmp(block, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	ret = read_header(&r, &p, block + skip, (size_t)n - skip, &pos);
+	if (ret == 1)
+		ret = fg_error_set(FG_EDATA, "%s:1: the header cannot be split off", path);
+	if (ret)
+		goto cleanup;
+	csv_free(&p);
+	parser_ok = false;
+	if (parser_init(&p) != FG_OK) {
+		ret = fg_error_set(FG_ENOMEM, "%s: out of memory", path);
+		goto cleanup;
+	}
+	parser_ok = true;
+	reader_reset(&r, line);
+	for (off = begin; off < end;) {
+		size_t want = end - off < BLOCK_SIZE ? (size_t)(end - off) : BLOCK_SIZE;
+		ssize_t k = pread(fd, block, want, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			ret = fg_error_set(FG_EIO, "%s: read error: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if (k == 0)
+			break;
+		if ((ret = reader_feed(&r, &p, block, (size_t)k)) != FG_OK)
+			goto cleanup;
+		off += (uint64_t)k;
+	}
+	out->clean = !r.in_record && p.pstate == LIBCSV_ROW_NOT_BEGUN;
+	if (end >= (uint64_t)st.st_size) {
+		csv_fini(&p, field_cb, record_cb, &r);
+		if ((ret = r.err) != FG_OK)
+			goto cleanup;
+	}
+	out->lines = r.line - line;
+	ret = FG_OK;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (parser_ok)
+		csv_free(&p);
+	fg_free(block);
+	reader_free(&r);
+	fg_ingest_ctx_free(&ctx);
+	return ret;
+}
+
+int fg_ingest_links_csv_range(const char *path, const fg_config *cfg, fg_badrows *bad,
+                              fg_link_sink sink, void *ctx, uint64_t begin, uint64_t end,
+                              uint64_t line, fg_csv_range_end *out)
+{
+	return ingest_csv_range(path, FG_INGEST_LINKS, cfg, bad, sink, NULL, ctx, begin, end, line,
+	                        out);
+}
+
+int fg_ingest_users_csv_range(const char *path, const fg_config *cfg, fg_badrows *bad,
+                              fg_user_sink sink, void *ctx, uint64_t begin, uint64_t end,
+                              uint64_t line, fg_csv_range_end *out)
+{
+	return ingest_csv_range(path, FG_INGEST_USERS, cfg, bad, NULL, sink, ctx, begin, end, line,
+	                        out);
 }

@@ -1,0 +1,1241 @@
+/*
+ * fg_mpi: the nightly run across MPI ranks, first stage (see fg_mpi.h).
+ *
+ * Records routed between ranks (one byte array per destination):
+ *   'L' flags(u8: 1 relation) ulen klen vlen (u32) first last (i64) bytes
+ *   'U' label(u8) ulen (u32) created (i64) bytes
+ * A relation row is stored as (smaller user, larger user), the way the
+ * graph stores it.  Owners keep what they receive, sort it by (kind, value,
+ * user) and (user) and merge equal keys: first = min, last = max of seen_at
+ * (FG_TIME_NONE ignored), labels fraud > legit > unknown, created = min.
+ * The merged rows go to rank 0 as rows the link set merges the same way (a
+ * link seen over a span as two rows, first and last), so rank 0's link set is
+ * the one a single process builds.
+ */
+#include "fg_mpi.h"
+
+#include "fg_alloc.h"
+#include "fg_cc_dist.h"
+#include "fg_config.h"
+#include "fg_error.h"
+#include "fg_ingest_split.h"
+#include "fg_log.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3 };
+
+typedef struct bytes {
+	char *p;
+	size_t len, cap;
+} bytes;
+
+/* A merged link owned by this rank (strings point into the owner's arena). */
+typedef struct rec {
+	const char *u, *k, *v;
+	uint32_t ul, kl, vl;
+	uint8_t rel;
+	uint8_t label; /* users */
+	int64_t first, last; /* users: created in first */
+} rec;
+
+/*
+ * Process state.  Invariants: active implies MPI_Init succeeded; the owned
+ * arrays are valid from the end of ingest until fg_mpi_finalize; links and
+ * users are sorted and merged (unique keys) after ingest.
+ */
+static struct {
+	bool active, session, done_sent;
+	int rank, size;
+	const fg_config *cfg;
+	bytes *out;          /* per destination */
+	bytes arena;         /* what this rank received, for good */
+	size_t *lrec, *urec; /* offsets into arena of received 'L' / 'U' records */
+	size_t n_lrec, n_urec, cap_lrec, cap_urec;
+	rec *links, *users;
+	size_t n_links, n_users;
+	uint64_t phase_bytes; /* sent by this rank in the current phase */
+} S;
+
+/* ---- basics ---- */
+
+bool fg_mpi_init(int *argc, char ***argv)
+{
+	int prov;
+
+	if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
+		return false;
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &prov) != MPI_SUCCESS)
+		return false;
+	/* a rank that fails an MPI call, or dies, takes the job down */
+	MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+	MPI_Comm_rank(MPI_COMM_WORLD, &S.rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &S.size);
+	S.active = true;
+	return true;
+}
+
+bool fg_mpi_active(void) { return S.active; }
+int fg_mpi_rank(void) { return S.rank; }
+int fg_mpi_size(void) { return S.active ? S.size : 1; }
+void fg_mpi_session_begin(void) { S.session = S.active; }
+
+static void free_state(void)
+{
+	if (S.out)
+		for (int r = 0; r < S.size; r++)
+			fg_free(S.out[r].p);
+	fg_free(S.out);
+	fg_free(S.arena.p);
+	fg_free(S.lrec);
+	fg_free(S.urec);
+	fg_free(S.links);
+	fg_free(S.users);
+	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
+}
+
+/* Wait for rank 0's broadcast without spinning a core (rank 0 works meanwhile). */
+static void bcast_wait(void *buf, int n, MPI_Datatype t)
+{
+	MPI_Request req;
+	int flag = 0;
+	struct timespec ts = { 0, 1000000 };
+
+	MPI_Ibcast(buf, n, t, 0, MPI_COMM_WORLD, &req);
+	while (MPI_Test(&req, &flag, MPI_STATUS_IGNORE), !flag)
+		nanosleep(&ts, NULL);
+}
+
+static void send_cmd(int cmd, int arg)
+{
+	int m[2] = { cmd, arg };
+
+	bcast_wait(m, 2, MPI_INT);
+}
+
+void fg_mpi_finalize(int exit_code)
+{
+	if (!S.active)
+		return;
+	if (S.rank == 0 && S.session && !S.done_sent) {
+		S.done_sent = true;
+		send_cmd(CMD_DONE, exit_code);
+	}
+	free_state();
+	MPI_Finalize();
+	S.active = false;
+}
+
+/*
+ * The first failing rank's code and message on every rank.  rc: this rank's
+ * outcome (its message set if non-zero).  Collective.
+ */
+static int agree(int rc)
+{
+	int me = rc ? S.rank : S.size, first = S.size;
+	struct {
+		int code;
+		char msg[1024];
+	} e;
+
+	MPI_Allreduce(&me, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+	if (first == S.size)
+		return FG_OK;
+	if (S.rank == first) {
+		e.code = rc;
+		snprintf(e.msg, sizeof(e.msg), "%s", fg_error_msg());
+	}
+	MPI_Bcast(&e, (int)sizeof(e), MPI_BYTE, first, MPI_COMM_WORLD);
+	if (S.rank != first)
+		fg_error_set(e.code, "%s", e.msg);
+	return e.code;
+}
+
+static int put(bytes *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *q;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(q = fg_realloc(b->p, cap)))
+			return fg_error_set(FG_ENOMEM, "out of memory routing rows (%zu bytes)", cap);
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return FG_OK;
+}
+
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static int owner_of(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (int)(h % (uint64_t)S.size);
+}
+
+static int user_owner(const char *u, size_t n)
+{
+	return owner_of(hash_bytes(0x75ull * 1099511628211ull, u, n));
+}
+
+static int entity_owner(const char *k, size_t kl, const char *v, size_t vl)
+{
+	uint64_t h = hash_bytes(1469598103934665603ull, k, kl);
+
+	h = (h ^ 0xffu) * 1099511628211ull;
+	return owner_of(hash_bytes(h, v, vl));
+}
+
+/* Byte order of strings, as the graph numbers users and entities. */
+static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	if (c)
+		return c;
+	return (al > bl) - (al < bl);
+}
+
+/* ---- routing sinks ---- */
+
+static int route_link(void *ctx, const fg_link_row *row)
+{
+	const char *u = row->user.ptr, *v = row->value.ptr;
+	uint32_t ul = (uint32_t)row->user.len, vl = (uint32_t)row->value.len;
+	uint32_t kl = (uint32_t)row->kind.len;
+	char kind[FG_KIND_NAME_MAX + 1];
+	uint8_t rel;
+	int dest, rc;
+	bytes *b;
+	char tag = 'L';
+
+	(void)ctx;
+	if (kl <= FG_KIND_NAME_MAX) {
+		memcpy(kind, row->kind.ptr, kl);
+		kind[kl] = '\0';
+		rel = fg_config_is_relation(S.cfg, kind);
+	} else {
+		rel = 0;
+	}
+	if (rel && cmp_str(v, vl, u, ul) < 0) {
+		const char *t = u;
+		uint32_t tl = ul;
+
+		u = v;
+		ul = vl;
+		v = t;
+		vl = tl;
+	}
+	dest = rel ? user_owner(u, ul) : entity_owner(row->kind.ptr, kl, v, vl);
+	b = &S.out[dest];
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &rel, 1)) || (rc = put(b, &ul, 4)) ||
+	    (rc = put(b, &kl, 4)) || (rc = put(b, &vl, 4)) || (rc = put(b, &row->seen_at, 8)) ||
+	    (rc = put(b, &row->seen_at, 8)) || (rc = put(b, u, ul)) ||
+	    (rc = put(b, row->kind.ptr, kl)) || (rc = put(b, v, vl)))
+		return rc;
+	return FG_OK;
+}
+
+static int route_user(void *ctx, const fg_user_row *row)
+{
+	uint32_t ul = (uint32_t)row->user.len;
+	uint8_t label = (uint8_t)row->label;
+	bytes *b = &S.out[user_owner(row->user.ptr, ul)];
+	char tag = 'U';
+	int rc;
+
+	(void)ctx;
+	if (row->n_attrs > 0 && !S.cfg->input.no_attrs)
+		return fg_error_set(FG_EUSAGE, "%s: user attributes (column '%.*s') are not carried "
+		                    "across MPI ranks yet: run on one process, or pass --no-attrs",
+		                    row->file ? row->file : "users", (int)row->attrs[0].name.len,
+		                    row->attrs[0].name.ptr);
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &label, 1)) || (rc = put(b, &ul, 4)) ||
+	    (rc = put(b, &row->created_at, 8)) || (rc = put(b, row->user.ptr, ul)))
+		return rc;
+	return FG_OK;
+}
+
+static int null_link(void *ctx, const fg_link_row *row) { (void)ctx; (void)row; return FG_OK; }
+static int null_user(void *ctx, const fg_user_row *row) { (void)ctx; (void)row; return FG_OK; }
+
+/* ---- the exchange ---- */
+
+/* The variable-size all-to-all: every S.out[r] to rank r, appended to S.arena.  Collective. */
+static int exchange(void)
+{
+	int n = S.size, rc = FG_OK;
+	int *sc = fg_calloc((size_t)n * 4, sizeof(int));
+	int *sd = sc ? sc + n : NULL, *rcv = sc ? sc + 2 * n : NULL, *rd = sc ? sc + 3 * n : NULL;
+	char *sbuf = NULL;
+	size_t total = 0, rtotal = 0, base;
+
+	if (!sc)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the exchange");
+	for (int r = 0; !rc && r < n; r++)
+		total += S.out[r].len;
+	if (!rc && total > (size_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu bytes to route in one exchange (at most %d "
+		                  "in this stage: more ranks)", S.rank, total, INT_MAX);
+	if (!rc && !(sbuf = fg_malloc(total ? total : 1)))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the exchange (%zu bytes)", total);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	total = 0;
+	for (int r = 0; r < n; r++) {
+		if (S.out[r].len) /* an empty buffer may have no storage */
+			memcpy(sbuf + total, S.out[r].p, S.out[r].len);
+		sc[r] = (int)S.out[r].len;
+		sd[r] = (int)total;
+		total += S.out[r].len;
+		S.out[r].len = 0;
+	}
+	MPI_Alltoall(sc, 1, MPI_INT, rcv, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		rd[r] = (int)rtotal;
+		rtotal += (size_t)rcv[r];
+	}
+	base = S.arena.len;
+	if (rtotal > (size_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu bytes to receive in one exchange", S.rank,
+		                  rtotal);
+	else if (S.arena.len + rtotal >= S.arena.cap) { /* >=: never a NULL arena */
+		char *q = fg_realloc(S.arena.p, S.arena.len + rtotal + 1);
+
+		if (!q)
+			rc = fg_error_set(FG_ENOMEM, "out of memory receiving rows (%zu bytes)", rtotal);
+		else {
+			S.arena.p = q;
+			S.arena.cap = S.arena.len + rtotal + 1;
+		}
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, S.arena.p + base, rcv, rd, MPI_BYTE, MPI_COMM_WORLD);
+	S.arena.len += rtotal;
+	S.phase_bytes += total;
+cleanup:
+	fg_free(sc);
+	fg_free(sbuf);
+	return rc;
+}
+
+/* ---- bad rows across ranks ---- */
+
+/* dst += src, the examples in order (src's rows come after dst's). */
+static void badrows_add(fg_badrows *dst, const fg_badrows *src)
+{
+	for (int k = 0; k < FG_BAD_NREASONS; k++) {
+		uint64_t have = dst->by_reason[k];
+
+		for (uint64_t j = 0; j < src->by_reason[k] && j < FG_BAD_EXAMPLES; j++)
+			if (have + j < FG_BAD_EXAMPLES)
+				memcpy(dst->examples[k][have + j], src->examples[k][j],
+				       sizeof(dst->examples[k][0]));
+		dst->by_reason[k] += src->by_reason[k];
+	}
+	dst->total += src->total;
+	dst->rows_read += src->rows_read;
+	dst->rows_filtered += src->rows_filtered;
+}
+
+/* One rank's outcome on one file. */
+typedef struct outcome {
+	int rc;
+	int clean;
+	uint64_t count; /* bad rows it counted */
+	uint64_t lines, breaks;
+	uint64_t end;
+} outcome;
+
+/*
+ * A whole input read by rank 0 (SQLite, stdin, a file that cannot be split,
+ * malformed quoting): with the run's own bad-row state, so exact.
+ */
+static int read_whole(int type, const char *path, const fg_run_opts *o, fg_badrows *bad)
+{
+	int rc = FG_OK;
+
+	if (S.rank == 0) {
+		switch (type) {
+		case 0: rc = fg_ingest_links_csv(path, &o->cfg, bad, route_link, NULL); break;
+		case 1: rc = fg_ingest_users_csv(path, &o->cfg, bad, route_user, NULL); break;
+		case 2: rc = fg_ingest_links_sqlite(path, o->edges_sql, &o->cfg, bad, route_link, NULL); break;
+		default: rc = fg_ingest_users_sqlite(path, o->users_sql, &o->cfg, bad, route_user, NULL); break;
+		}
+	}
+	return agree(rc);
+}
+
+static int read_range(bool users, const char *path, const fg_config *cfg, fg_badrows *bad,
+                      bool sink, uint64_t b, uint64_t e, uint64_t line, fg_csv_range_end *end)
+{
+	if (users)
+		return fg_ingest_users_csv_range(path, cfg, bad, sink ? route_user : null_user, NULL, b,
+		                                 e, line, end);
+	return fg_ingest_links_csv_range(path, cfg, bad, sink ? route_link : null_link, NULL, b, e,
+	                                 line, end);
+}
+
+/*
+ * One CSV file, split (fg_ingest_split.h).  bad: the run's state on rank 0,
+ * NULL elsewhere.  Collective; the outcome is agreed.
+ */
+static int read_csv(bool users, const char *path, const fg_run_opts *o, fg_badrows *bad)
+{
+	uint64_t hdr[4] = { 0, 0, 0, 0 }; /* split, data_off, data_line, size */
+	uint64_t nom_lo, nom_hi, start, end, breaks = 0, lines_before = 0, total_before;
+	uint64_t *starts = NULL;
+	unsigned par = 0, par_before = 0;
+	fg_badrows lb, saved;
+	fg_config lcfg = o->cfg;
+	fg_csv_range_end re = { 0, false };
+	outcome me, *all = NULL;
+	size_t *mark = NULL;
+	int rc = FG_OK, decisive = -1;
+	uint64_t remaining, p = 0;
+
+	if (S.rank == 0) {
+		hdr[0] = fg_ingest_csv_probe(path, users, &hdr[1], &hdr[2], &hdr[3]) == FG_OK;
+		total_before = bad->total;
+	}
+	MPI_Bcast(hdr, 4, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	if (!hdr[0])
+		return read_whole(users, path, o, bad);
+	MPI_Bcast(&total_before, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+
+	/* nominal ranges, then the real starts by the quote parity */
+	nom_lo = hdr[1] + (hdr[3] - hdr[1]) * (uint64_t)S.rank / (uint64_t)S.size;
+	nom_hi = hdr[1] + (hdr[3] - hdr[1]) * (uint64_t)(S.rank + 1) / (uint64_t)S.size;
+	rc = agree(fg_csv_scan(path, nom_lo, nom_hi, &par, &breaks));
+	if (rc)
+		return rc;
+	MPI_Exscan(&par, &par_before, 1, MPI_UNSIGNED, MPI_BXOR, MPI_COMM_WORLD);
+	start = hdr[1];
+	if (S.rank > 0)
+		rc = fg_csv_next_boundary(&start, path, nom_lo, par_before & 1u, hdr[3]);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	starts = fg_mallocarray((size_t)S.size + 1, sizeof(*starts));
+	mark = fg_mallocarray((size_t)S.size, sizeof(*mark));
+	all = fg_mallocarray((size_t)S.size, sizeof(*all));
+	if ((rc = agree(starts && mark && all ? FG_OK :
+	                fg_error_set(FG_ENOMEM, "out of memory splitting %s", path))) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&start, 1, MPI_UINT64_T, starts, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	end = S.rank + 1 < S.size ? starts[S.rank + 1] : hdr[3];
+	rc = agree(fg_csv_scan(path, start, end, &par, &breaks));
+	if (rc)
+		goto cleanup;
+	MPI_Exscan(&breaks, &lines_before, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		lines_before = 0;
+
+	/* parse: rank 0 against the run's state, the others against a local budget */
+	for (int r = 0; r < S.size; r++)
+		mark[r] = S.out[r].len;
+	memset(&lb, 0, sizeof(lb));
+	remaining = o->cfg.max_bad_rows - total_before;
+	if (S.rank == 0) {
+		saved = *bad;
+		rc = read_range(users, path, &o->cfg, bad, true, start, end, hdr[2], &re);
+		me.count = bad->total - total_before;
+	} else {
+		lcfg.max_bad_rows = remaining;
+		rc = read_range(users, path, &lcfg, &lb, true, start, end, hdr[2] + lines_before, &re);
+		me.count = lb.total;
+	}
+	me.rc = rc;
+	me.clean = re.clean || end >= hdr[3];
+	me.lines = re.lines;
+	me.breaks = breaks;
+	me.end = end;
+	MPI_Allgather(&me, (int)sizeof(me), MPI_BYTE, all, (int)sizeof(me), MPI_BYTE,
+	              MPI_COMM_WORLD);
+
+	/* malformed quoting: libcsv disagrees with the parity somewhere: read it whole */
+	for (int r = 0; r < S.size; r++) {
+		if (all[r].rc == FG_OK && (!all[r].clean || all[r].lines != all[r].breaks)) {
+			for (int d = 0; d < S.size; d++)
+				S.out[d].len = mark[d];
+			if (S.rank == 0) {
+				*bad = saved;
+				fg_log_warn("%s: quoting that cannot be split at record boundaries near "
+				            "byte %llu; rank 0 reads the file whole", path,
+				            (unsigned long long)all[r].end);
+			}
+			fg_error_clear();
+			rc = read_whole(users, path, o, bad);
+			goto cleanup;
+		}
+	}
+
+	/* the first stopping row in file order: the budget crossed, or an error */
+	for (int r = 0; r < S.size && decisive < 0; r++) {
+		if (p + all[r].count > (o->cfg.strict ? 0 : remaining) || all[r].rc != FG_OK)
+			decisive = r;
+		else
+			p += all[r].count;
+	}
+	if (decisive > 0 && S.rank == decisive && p + all[decisive].count >
+	                                              (o->cfg.strict ? 0 : remaining)) {
+		/* the budget crossed here: read again with the global count for the message */
+		memset(&lb, 0, sizeof(lb));
+		lb.total = total_before + p;
+		rc = read_range(users, path, &o->cfg, &lb, false, start, end, hdr[2] + lines_before,
+		                &re);
+		lb.total -= total_before + p;
+	}
+	/* the others' bad rows to rank 0, in rank order, up to the decisive rank */
+	{
+		fg_badrows *gath = NULL;
+		int ok = 1;
+
+		if (S.rank == 0 && !(gath = fg_mallocarray((size_t)S.size, sizeof(*gath))))
+			ok = 0;
+		MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+		if (!ok) {
+			rc = agree(S.rank == 0 ? fg_error_set(FG_ENOMEM, "out of memory") : FG_OK);
+			goto cleanup;
+		}
+		MPI_Gather(&lb, (int)sizeof(lb), MPI_BYTE, gath, (int)sizeof(lb), MPI_BYTE, 0,
+		           MPI_COMM_WORLD);
+		if (S.rank == 0)
+			for (int r = 1; r < S.size && (decisive < 0 || r <= decisive); r++)
+				badrows_add(bad, &gath[r]);
+		fg_free(gath);
+	}
+	if (decisive >= 0) {
+		/* only the decisive rank's message counts */
+		rc = agree(S.rank == decisive ? (rc ? rc : FG_ERROR) : FG_OK);
+	} else {
+		rc = FG_OK;
+	}
+cleanup:
+	fg_free(starts);
+	fg_free(mark);
+	fg_free(all);
+	return rc;
+}
+
+/* ---- merging what this rank owns ---- */
+
+static int cmp_link(const void *a, const void *b)
+{
+	const rec *x = a, *y = b;
+	int c = cmp_str(x->k, x->kl, y->k, y->kl);
+
+	if (!c)
+		c = cmp_str(x->v, x->vl, y->v, y->vl);
+	if (!c)
+		c = cmp_str(x->u, x->ul, y->u, y->ul);
+	return c;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+	const rec *x = a, *y = b;
+
+	return cmp_str(x->u, x->ul, y->u, y->ul);
+}
+
+static int64_t min_time(int64_t a, int64_t b)
+{
+	if (a == FG_TIME_NONE)
+		return b;
+	if (b == FG_TIME_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
+static int label_rank(uint8_t l)
+{
+	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
+}
+
+/* Parse the arena into records, sort and merge equal keys. */
+static int merge_owned(void)
+{
+	size_t nl = 0, nu = 0, off = 0, w;
+	const char *a = S.arena.p;
+
+	while (off < S.arena.len) {
+		if (a[off] == 'L') {
+			uint32_t ul, kl, vl;
+
+			memcpy(&ul, a + off + 2, 4);
+			memcpy(&kl, a + off + 6, 4);
+			memcpy(&vl, a + off + 10, 4);
+			off += 30 + (size_t)ul + kl + vl;
+			nl++;
+		} else {
+			uint32_t ul;
+
+			memcpy(&ul, a + off + 2, 4);
+			off += 14 + (size_t)ul;
+			nu++;
+		}
+	}
+	S.links = fg_mallocarray(nl ? nl : 1, sizeof(rec));
+	S.users = fg_mallocarray(nu ? nu : 1, sizeof(rec));
+	if (!S.links || !S.users)
+		return fg_error_set(FG_ENOMEM, "out of memory merging %zu rows", nl + nu);
+	nl = nu = 0;
+	for (off = 0; off < S.arena.len;) {
+		rec r;
+
+		memset(&r, 0, sizeof(r));
+		if (a[off] == 'L') {
+			r.rel = (uint8_t)a[off + 1];
+			memcpy(&r.ul, a + off + 2, 4);
+			memcpy(&r.kl, a + off + 6, 4);
+			memcpy(&r.vl, a + off + 10, 4);
+			memcpy(&r.first, a + off + 14, 8);
+			memcpy(&r.last, a + off + 22, 8);
+			r.u = a + off + 30;
+			r.k = r.u + r.ul;
+			r.v = r.k + r.kl;
+			off += 30 + (size_t)r.ul + r.kl + r.vl;
+			S.links[nl++] = r;
+		} else {
+			r.label = (uint8_t)a[off + 1];
+			memcpy(&r.ul, a + off + 2, 4);
+			memcpy(&r.first, a + off + 6, 8);
+			r.u = a + off + 14;
+			off += 14 + (size_t)r.ul;
+			S.users[nu++] = r;
+		}
+	}
+	qsort(S.links, nl, sizeof(rec), cmp_link);
+	for (size_t i = w = 0; i < nl; i++) {
+		if (w && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
+			rec *m = &S.links[w - 1];
+
+			m->first = min_time(m->first, S.links[i].first);
+			m->last = m->last > S.links[i].last ? m->last : S.links[i].last;
+		} else {
+			S.links[w++] = S.links[i];
+		}
+	}
+	S.n_links = w;
+	qsort(S.users, nu, sizeof(rec), cmp_user);
+	for (size_t i = w = 0; i < nu; i++) {
+		if (w && cmp_user(&S.users[w - 1], &S.users[i]) == 0) {
+			rec *m = &S.users[w - 1];
+
+			if (label_rank(S.users[i].label) > label_rank(m->label))
+				m->label = S.users[i].label;
+			m->first = min_time(m->first, S.users[i].first);
+		} else {
+			S.users[w++] = S.users[i];
+		}
+	}
+	S.n_users = w;
+	return FG_OK;
+}
+
+/* ---- streaming the merged rows to rank 0 ---- */
+
+static int emit_row(bytes *b, const rec *r, int64_t t)
+{
+	char tag = 'L';
+	int rc;
+
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &r->ul, 4)) || (rc = put(b, &r->kl, 4)) ||
+	    (rc = put(b, &r->vl, 4)) || (rc = put(b, &t, 8)) || (rc = put(b, r->u, r->ul)) ||
+	    (rc = put(b, r->k, r->kl)) || (rc = put(b, r->v, r->vl)))
+		return rc;
+	return FG_OK;
+}
+
+/* Rank 0: feed one received piece into the link set. */
+static int feed(fg_linkset *ls, const char *a, size_t n)
+{
+	size_t off = 0;
+	int rc;
+
+	while (off < n) {
+		if (a[off] == 'L') {
+			fg_link_row row;
+			uint32_t ul, kl, vl;
+
+			memcpy(&ul, a + off + 1, 4);
+			memcpy(&kl, a + off + 5, 4);
+			memcpy(&vl, a + off + 9, 4);
+			memcpy(&row.seen_at, a + off + 13, 8);
+			row.user = (fg_str){ a + off + 21, ul };
+			row.kind = (fg_str){ a + off + 21 + ul, kl };
+			row.value = (fg_str){ a + off + 21 + ul + kl, vl };
+			row.file = "mpi";
+			row.line = 0;
+			if ((rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
+				return rc;
+			off += 21 + (size_t)ul + kl + vl;
+		} else {
+			fg_user_row row;
+			uint32_t ul;
+
+			memcpy(&ul, a + off + 2, 4);
+			memcpy(&row.created_at, a + off + 6, 8);
+			row.label = (fg_label)(uint8_t)a[off + 1];
+			row.user = (fg_str){ a + off + 14, ul };
+			row.file = "mpi";
+			row.line = 0;
+			row.n_attrs = 0; /* refused at routing (route_user) */
+			row.attrs = NULL;
+			if ((rc = fg_linkset_user_sink(ls, &row)) != FG_OK)
+				return rc;
+			off += 14 + (size_t)ul;
+		}
+	}
+	return FG_OK;
+}
+
+/*
+ * The merged rows to rank 0 in rounds of at most FG_MPI_STREAM bytes per
+ * rank (MPI_Gatherv), rank 0 feeding ls as they come.  Collective.
+ */
+static int gather_rows(fg_linkset *ls)
+{
+	size_t li = 0, ui = 0;
+	bytes b = { NULL, 0, 0 };
+	int *cnt = NULL, *disp = NULL, rc = FG_OK;
+	char *rbuf = NULL;
+
+	if (S.rank == 0) {
+		cnt = fg_calloc((size_t)S.size * 2, sizeof(int));
+		rbuf = fg_malloc(((size_t)S.size) * (FG_MPI_STREAM + 4096));
+		if (!cnt || !rbuf)
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the gather");
+		else
+			disp = cnt + S.size;
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	for (;;) {
+		int more = 0, any = 0, n;
+
+		b.len = 0;
+		while (!rc && b.len < FG_MPI_STREAM && li < S.n_links) {
+			const rec *r = &S.links[li++];
+
+			rc = emit_row(&b, r, r->first);
+			if (!rc && r->first != FG_TIME_NONE && r->last != r->first)
+				rc = emit_row(&b, r, r->last);
+		}
+		while (!rc && b.len < FG_MPI_STREAM && li == S.n_links && ui < S.n_users) {
+			const rec *r = &S.users[ui++];
+			char tag = 'U';
+
+			if (!(rc = put(&b, &tag, 1)) && !(rc = put(&b, &r->label, 1)) &&
+			    !(rc = put(&b, &r->ul, 4)) && !(rc = put(&b, &r->first, 8)))
+				rc = put(&b, r->u, r->ul);
+		}
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+		more = li < S.n_links || ui < S.n_users;
+		n = (int)b.len;
+		MPI_Gather(&n, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+		if (S.rank == 0) {
+			size_t t = 0;
+
+			for (int r = 0; r < S.size; r++) {
+				disp[r] = (int)t;
+				t += (size_t)cnt[r];
+			}
+		}
+		MPI_Gatherv(b.p, n, MPI_BYTE, rbuf, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+		if (S.rank != 0)
+			S.phase_bytes += b.len;
+		if (S.rank == 0)
+			for (int r = 0; r < S.size && !rc; r++)
+				rc = feed(ls, rbuf + disp[r], (size_t)cnt[r]);
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+		MPI_Allreduce(&more, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+		if (!any)
+			break;
+	}
+cleanup:
+	fg_free(b.p);
+	fg_free(cnt);
+	fg_free(rbuf);
+	return rc;
+}
+
+/* ---- phases ---- */
+
+/* The slowest rank's time, bytes exchanged, peak memory per rank: one line on rank 0. */
+static void phase_report(const char *name, double t0, uint64_t n_links)
+{
+	double t = fg_clock() - t0, tmax = 0;
+	uint64_t by = S.phase_bytes, bsum = 0, rss = fg_peak_rss(), rmax = 0, rsum = 0;
+
+	MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+	MPI_Reduce(&by, &bsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+	MPI_Reduce(&rss, &rmax, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
+	MPI_Reduce(&rss, &rsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+	S.phase_bytes = 0;
+	if (S.rank == 0)
+		fg_log_info("mpi %-10s %d ranks, slowest %.2f s, %.1f MB exchanged (%.1f bytes per "
+		            "link), peak memory per rank %.0f MiB max, %.0f MiB mean", name, S.size,
+		            tmax, (double)bsum / 1e6, n_links ? (double)bsum / (double)n_links : 0.0,
+		            (double)rmax / 1048576.0, (double)rsum / 1048576.0 / S.size);
+}
+
+static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
+{
+	double t0 = fg_clock();
+	uint64_t nl = 0, nl_all = 0;
+	int rc = FG_OK;
+
+	S.cfg = &o->cfg;
+	S.out = fg_calloc((size_t)S.size, sizeof(*S.out));
+	if ((rc = agree(S.out ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		return rc;
+	for (int i = 0; i < o->n_edges && !rc; i++)
+		if (!(rc = read_csv(false, o->edges[i], o, bad)))
+			rc = exchange();
+	for (int i = 0; i < o->n_users_files && !rc; i++)
+		if (!(rc = read_csv(true, o->users[i], o, bad)))
+			rc = exchange();
+	if (!rc && o->input_db) {
+		if (!(rc = read_whole(2, o->input_db, o, bad)) && !(rc = exchange()) &&
+		    !(rc = read_whole(3, o->input_db, o, bad)))
+			rc = exchange();
+	}
+	if (rc)
+		return rc;
+	if ((rc = agree(merge_owned())) != FG_OK)
+		return rc;
+	nl = S.n_links;
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	phase_report("ingest", t0, nl_all);
+	t0 = fg_clock();
+	rc = gather_rows(ls);
+	phase_report("gather", t0, nl_all);
+	fg_fault_point("mpi-after-gather");
+	return rc;
+}
+
+int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
+{
+	send_cmd(CMD_INGEST, 0);
+	return ingest_all(ls, bad, o);
+}
+
+/* ---- components ---- */
+
+/* A generic all-to-all of byte arrays: out[r] to rank r; *rbuf (malloc'd) gets
+ * what every rank sent, rcnt[r]/rdisp[r] where rank r's part lies.  Collective. */
+static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
+{
+	int n = S.size, rc = FG_OK;
+	int *sc = fg_calloc((size_t)n * 2, sizeof(int)), *sd = sc ? sc + n : NULL;
+	char *sbuf = NULL;
+	size_t total = 0;
+
+	*rbuf = NULL;
+	for (int r = 0; r < n; r++)
+		total += out[r].len;
+	if (!sc || total > (size_t)INT_MAX || !(sbuf = fg_malloc(total ? total : 1)))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: cannot stage %zu bytes for an exchange", S.rank,
+		                  total);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	total = 0;
+	for (int r = 0; r < n; r++) {
+		if (out[r].len)
+			memcpy(sbuf + total, out[r].p, out[r].len);
+		sc[r] = (int)out[r].len;
+		sd[r] = (int)total;
+		total += out[r].len;
+	}
+	MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, MPI_COMM_WORLD);
+	total = 0;
+	for (int r = 0; r < n; r++) {
+		rdisp[r] = (int)total;
+		total += (size_t)rcnt[r];
+	}
+	if (total > (size_t)INT_MAX || !(*rbuf = fg_malloc(total ? total : 1)))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: cannot receive %zu bytes", S.rank, total);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, *rbuf, rcnt, rdisp, MPI_BYTE, MPI_COMM_WORLD);
+	S.phase_bytes += total;
+cleanup:
+	fg_free(sc);
+	fg_free(sbuf);
+	return rc;
+}
+
+typedef struct sref {
+	const char *p;
+	uint32_t len;
+} sref;
+
+static int cmp_sref(const void *a, const void *b)
+{
+	const sref *x = a, *y = b;
+
+	return cmp_str(x->p, x->len, y->p, y->len);
+}
+
+static int64_t find_sref(const sref *a, size_t n, const char *p, uint32_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_str(a[mid].p, a[mid].len, p, len);
+
+		if (!c)
+			return (int64_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * Every rank: ids for the owned users and non-hub entities, the edges, the
+ * distributed pass; *labels (malloc'd) gets the owned users' labels in
+ * byte order of their ids, *n_users their count, *hubs this rank's hubs.
+ */
+static int components_local(uint64_t **labels, uint64_t *n_users_out, uint64_t *hubs,
+                            int *rounds)
+{
+	int n = S.size, rc = FG_OK;
+	bytes *req = fg_calloc((size_t)n, sizeof(bytes)), *resp = fg_calloc((size_t)n, sizeof(bytes));
+	int *rcnt = fg_calloc((size_t)n * 4, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
+	int *cur = rcnt ? rcnt + 2 * n : NULL;
+	char *rbuf = NULL, *abuf = NULL;
+	sref *own = NULL;
+	uint8_t *hub = NULL;
+	uint64_t *ent_id = NULL, *edges = NULL, *lab = NULL, *first = NULL;
+	size_t n_own = 0, n_req = 0, ne = 0, n_edges = 0;
+	uint64_t base = 0, nv;
+	fg_cc_dist_stats st;
+
+	*labels = NULL;
+	*hubs = 0;
+	hub = fg_calloc(S.n_links + 1, 1);
+	ent_id = fg_mallocarray(S.n_links + 1, sizeof(*ent_id));
+	if (!req || !resp || !rcnt || !hub || !ent_id)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
+	for (size_t i = 0; i < S.n_links;) {
+		size_t j = i;
+		char kind[FG_KIND_NAME_MAX + 1];
+
+		while (j < S.n_links && !S.links[i].rel &&
+		       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
+		       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
+			j++;
+		if (S.links[i].rel) {
+			i++;
+			continue;
+		}
+		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
+		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
+			(*hubs)++;
+			memset(hub + i, 1, j - i);
+		} else {
+			for (size_t k = i; k < j; k++)
+				ent_id[k] = ne; /* local entity index, made global below */
+			ne++;
+		}
+		i = j;
+	}
+	/* users: requests for every link's users to their owners */
+	for (size_t i = 0; i < S.n_links && !rc; i++) {
+		const rec *l = &S.links[i];
+
+		rc = put(&req[user_owner(l->u, l->ul)], &l->ul, 4);
+		if (!rc)
+			rc = put(&req[user_owner(l->u, l->ul)], l->u, l->ul);
+		if (!rc && l->rel) {
+			rc = put(&req[user_owner(l->v, l->vl)], &l->vl, 4);
+			if (!rc)
+				rc = put(&req[user_owner(l->v, l->vl)], l->v, l->vl);
+		}
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(req, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
+		uint32_t len;
+
+		memcpy(&len, rbuf + off, 4);
+		off += 4 + len;
+		n_req++;
+	}
+	own = fg_mallocarray(n_req + S.n_users + 1, sizeof(*own));
+	if ((rc = agree(own ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
+		uint32_t len;
+
+		memcpy(&len, rbuf + off, 4);
+		own[n_own++] = (sref){ rbuf + off + 4, len };
+		off += 4 + len;
+	}
+	for (size_t i = 0; i < S.n_users; i++)
+		own[n_own++] = (sref){ S.users[i].u, S.users[i].ul };
+	qsort(own, n_own, sizeof(*own), cmp_sref);
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < n_own; i++)
+			if (!w || cmp_sref(&own[w - 1], &own[i]) != 0)
+				own[w++] = own[i];
+		n_own = w;
+	}
+	/* global ids: rank r owns [base, base + users + entities), users first */
+	nv = n_own + ne;
+	MPI_Exscan(&nv, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		base = 0;
+	first = fg_mallocarray((size_t)n + 1, sizeof(*first));
+	lab = fg_mallocarray(nv + 1, sizeof(*lab));
+	if ((rc = agree(first && lab ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	MPI_Allreduce(&nv, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	/* answers: the id of each request, in the order asked */
+	for (int r = 0; r < n && !rc; r++) {
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;) {
+			uint32_t len;
+			uint64_t id;
+
+			memcpy(&len, rbuf + off, 4);
+			id = base + (uint64_t)find_sref(own, n_own, rbuf + off + 4, len);
+			rc = put(&resp[r], &id, 8);
+			off += 4 + len;
+		}
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	/* the edges, reading the answers back in the order the requests went */
+	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
+	if ((rc = agree(edges ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n; r++)
+		cur[r] = rdisp[r];
+	for (size_t i = 0; i < S.n_links; i++) {
+		const rec *l = &S.links[i];
+		int d = user_owner(l->u, l->ul);
+		uint64_t a, b = 0;
+
+		memcpy(&a, abuf + cur[d], 8);
+		cur[d] += 8;
+		if (l->rel) {
+			d = user_owner(l->v, l->vl);
+			memcpy(&b, abuf + cur[d], 8);
+			cur[d] += 8;
+		} else if (hub[i]) {
+			continue;
+		} else {
+			b = base + n_own + ent_id[i];
+		}
+		edges[2 * n_edges] = a;
+		edges[2 * n_edges + 1] = b;
+		n_edges++;
+	}
+	if (fg_cc_dist(lab, first, edges, n_edges, MPI_COMM_WORLD, &st) != 0) {
+		rc = agree(fg_error_set(FG_ERROR, "rank %d: the distributed components pass failed",
+		                        S.rank));
+		goto cleanup;
+	}
+	S.phase_bytes += st.bytes_sent;
+	*rounds = st.rounds;
+	*n_users_out = n_own;
+	*labels = lab; /* users first: their labels are lab[0 .. n_own) */
+	lab = NULL;
+cleanup:
+	if (req)
+		for (int r = 0; r < n; r++)
+			fg_free(req[r].p);
+	if (resp)
+		for (int r = 0; r < n; r++)
+			fg_free(resp[r].p);
+	fg_free(req);
+	fg_free(resp);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(own);
+	fg_free(hub);
+	fg_free(ent_id);
+	fg_free(edges);
+	fg_free(lab);
+	fg_free(first);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Rank 0: the same partition of the users as fg_cc's, and the same hubs. */
+static int check_components(const fg_graph *g, const uint32_t *comp, const uint64_t *all,
+                            const int *cnt, const int *disp, uint64_t hubs)
+{
+	int n = S.size;
+	int *cur = fg_calloc((size_t)n, sizeof(int));
+	uint64_t *of_comp = NULL, *sorted = NULL, total = 0, n_lab = 0, n_comp = 0;
+	size_t nv = (size_t)g->n_users + g->n_entities;
+	int rc = FG_OK;
+
+	for (int r = 0; r < n; r++)
+		total += (uint64_t)cnt[r];
+	if (total != g->n_users)
+		return fg_error_set(FG_ERROR, "mpi components: the ranks own %llu users, the graph has %u",
+		                    (unsigned long long)total, g->n_users);
+	if (hubs != g->n_hubs)
+		return fg_error_set(FG_ERROR, "mpi components: the owners found %llu hubs, the graph %u",
+		                    (unsigned long long)hubs, g->n_hubs);
+	of_comp = fg_mallocarray(nv + 1, sizeof(*of_comp));
+	sorted = fg_mallocarray(total + 1, sizeof(*sorted));
+	if (!cur || !of_comp || !sorted) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory checking the components");
+		goto cleanup;
+	}
+	for (size_t v = 0; v < nv; v++)
+		of_comp[v] = UINT64_MAX;
+	for (uint32_t u = 0; u < g->n_users; u++) {
+		const char *id = g->user_id[u];
+		int r = user_owner(id, strlen(id));
+		uint64_t l;
+
+		if (cur[r] >= cnt[r]) {
+			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' is not where its owner is", id);
+			goto cleanup;
+		}
+		l = all[disp[r] + cur[r]++];
+		sorted[u] = l;
+		if (of_comp[comp[u]] == UINT64_MAX) {
+			of_comp[comp[u]] = l;
+			n_comp++;
+		} else if (of_comp[comp[u]] != l) {
+			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' differs from fg_cc", id);
+			goto cleanup;
+		}
+	}
+	qsort(sorted, total, sizeof(*sorted), cmp_u64);
+	for (uint64_t i = 0; i < total; i++)
+		if (!i || sorted[i] != sorted[i - 1])
+			n_lab++;
+	if (n_lab != n_comp)
+		rc = fg_error_set(FG_ERROR, "mpi components: %llu components across the ranks, %llu by fg_cc",
+		                  (unsigned long long)n_lab, (unsigned long long)n_comp);
+	else
+		fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
+		            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
+cleanup:
+	fg_free(cur);
+	fg_free(of_comp);
+	fg_free(sorted);
+	return rc;
+}
+
+static int components_all(const fg_graph *g, const uint32_t *comp)
+{
+	double t0 = fg_clock();
+	uint64_t *lab = NULL, *all = NULL, nu = 0, hubs = 0, hubs_all = 0, nl = S.n_links, nl_all = 0;
+	int rounds = 0, rc, n_int, *cnt = NULL, *disp = NULL;
+
+	rc = components_local(&lab, &nu, &hubs, &rounds);
+	if (rc)
+		return rc;
+	MPI_Reduce(&hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	n_int = (int)nu;
+	if (S.rank == 0) {
+		cnt = fg_calloc((size_t)S.size * 2, sizeof(int));
+		if (cnt)
+			disp = cnt + S.size;
+	}
+	rc = agree(S.rank == 0 && !cnt ? fg_error_set(FG_ENOMEM, "out of memory") : FG_OK);
+	if (!rc) {
+		MPI_Gather(&n_int, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+		if (S.rank == 0) {
+			size_t t = 0;
+
+			for (int r = 0; r < S.size; r++) {
+				disp[r] = (int)t;
+				t += (size_t)cnt[r];
+			}
+			all = fg_mallocarray(t + 1, sizeof(*all));
+		}
+		rc = agree(S.rank == 0 && !all ? fg_error_set(FG_ENOMEM, "out of memory") : FG_OK);
+	}
+	if (!rc) {
+		MPI_Gatherv(lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		S.phase_bytes += nu * 8;
+		rc = agree(S.rank == 0 ? check_components(g, comp, all, cnt, disp, hubs_all) : FG_OK);
+	}
+	if (!rc) {
+		if (S.rank == 0)
+			fg_log_info("mpi components: %d propagation rounds", rounds);
+		phase_report("components", t0, nl_all);
+	}
+	fg_free(lab);
+	fg_free(all);
+	fg_free(cnt);
+	return rc;
+}
+
+int fg_mpi_components(const fg_graph *g, const uint32_t *comp)
+{
+	send_cmd(CMD_COMPONENTS, 0);
+	return components_all(g, comp);
+}
+
+int fg_mpi_worker(const fg_run_opts *o)
+{
+	fg_badrows none;
+	int rc = FG_OK;
+
+	memset(&none, 0, sizeof(none));
+	for (;;) {
+		int m[2] = { 0, 0 };
+
+		bcast_wait(m, 2, MPI_INT);
+		if (m[0] == CMD_DONE) {
+			S.done_sent = true;
+			return m[1];
+		}
+		if (rc != FG_OK)
+			continue; /* rank 0 knows the failure and ends the run */
+		if (m[0] == CMD_INGEST) {
+			rc = ingest_all(NULL, NULL, o);
+			fg_error_clear();
+		} else if (m[0] == CMD_COMPONENTS) {
+			rc = components_all(NULL, NULL);
+			fg_error_clear();
+		}
+	}
+}

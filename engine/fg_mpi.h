@@ -1,0 +1,92 @@
+/*
+ * fg_mpi: the nightly run on several processes under mpirun (first stage).
+ *
+ * What runs distributed (every rank): ingest and a connected-components
+ * pass.  Each rank reads its byte range of every CSV input (cut at record
+ * boundaries by the quote-parity rule, src/fg_ingest_split.h; SQLite inputs,
+ * stdin and files that cannot be split are read by rank 0), validates rows
+ * with the one-process reader, and routes every good row to the rank that
+ * owns it (MPI_Alltoallv): a user-entity row to the owner of its entity (hash
+ * of kind and value), a user-user row to the owner of the smaller user id, a
+ * user row to the owner of the user.  Owners de-duplicate, merge first/last
+ * seen and labels, and count shares, so hubs are decided by the owning rank.
+ * The bad-row budget and --strict are global: ranks learn the physical line
+ * of their first byte (MPI_Exscan of line breaks) and the bad rows before
+ * them, and the first stopping row in file order decides, with the message
+ * and the report one process would give.  The components pass is a
+ * min-label propagation over the owned non-hub links (fg_cc_dist.c),
+ * compared with fg_cc on rank 0 (a mismatch fails the run).
+ *
+ * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
+ * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs
+ * today's pipeline from build to the write-back.  So the results database and
+ * its output digest are those of one process by construction, for any rank
+ * count (docs/scale.md: what each later stage needs).
+ *
+ * Protocol: rank 0 runs the command (cmd_run.c: fg_run_all); the other ranks
+ * run fg_mpi_worker, which waits for rank 0's commands (ingest, components,
+ * done with the exit code).  Errors are agreed collectively: the first
+ * failing rank's code and message reach every rank.  A rank that dies takes
+ * the job down (MPI_ERRORS_ARE_FATAL; mpirun kills the rest), and rank 0's
+ * open transaction is never committed: nothing of the run is stored.
+ *
+ * Without MPI at build time none of this is compiled (FG_HAVE_MPI 0).
+ */
+#ifndef FG_ENGINE_FG_MPI_H
+#define FG_ENGINE_FG_MPI_H
+
+#include "fg_graph.h"
+#include "fg_ingest.h"
+#include "fg_run.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes per rank per gather round to rank 0. */
+#define FG_MPI_STREAM ((size_t)16 << 20)
+
+/*
+ * MPI_Init when launched by mpirun (OMPI_COMM_WORLD_SIZE, PMI_SIZE or
+ * PMIX_RANK in the environment); otherwise nothing.  Returns true if MPI is
+ * active.  Call once, first thing in main.
+ */
+bool fg_mpi_init(int *argc, char ***argv);
+
+/* Whether MPI is active; this process's rank and the number of ranks (0, 1 without MPI). */
+bool fg_mpi_active(void);
+int fg_mpi_rank(void);
+int fg_mpi_size(void);
+
+/*
+ * A command that takes part in the protocol has begun on every rank (called
+ * by cmd_run after its options parsed, identically on every rank).
+ */
+void fg_mpi_session_begin(void);
+
+/*
+ * The other ranks' side of a run: follow rank 0's commands until it is done;
+ * returns rank 0's exit code.  Non-zero ranks print nothing but their own
+ * fatal errors.
+ */
+int fg_mpi_worker(const fg_run_opts *o);
+
+/*
+ * Rank 0: the distributed ingest (see above) into ls and bad, which then
+ * hold exactly what one process's ingest gives.  Returns FG_OK, FG_EDATA
+ * (bad-row budget, strict, header; message as on one process), FG_EIO,
+ * FG_ENOMEM, FG_ERROR (MPI).
+ */
+int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
+
+/*
+ * Rank 0, after fg_cc: the distributed components pass over the ranks'
+ * owned links, checked against comp (users only: the same partition).
+ * Returns FG_OK or FG_ERROR (a mismatch, with the first differing user).
+ */
+int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
+
+/* Rank 0's last word (the exit code to the workers), then MPI_Finalize; no-op without MPI. */
+void fg_mpi_finalize(int exit_code);
+
+#endif

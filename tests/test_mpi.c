@@ -1,0 +1,378 @@
+/*
+ * Suite mpi: the real binary under a real mpirun (engine/fg_mpi.h).
+ *
+ * Registered only when the build has MPI (-Dmpi).  Every case needs mpirun:
+ * when it is missing the case fails and says so (never passes by skipping).
+ * -np 1..4 on this 2-core machine: oversubscribed, shared-memory transport
+ * only (btl self,vader), no network.  Root (CI) needs OMPI_ALLOW_RUN_AS_ROOT.
+ */
+#include "fg_test.h"
+
+#include "fg_build_config.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *tmp;
+
+static void setup(void)
+{
+	tmp = fgt_tmpdir();
+}
+
+static void teardown(void)
+{
+	fgt_rmtree(tmp);
+	free(tmp);
+	tmp = NULL;
+}
+
+/* mpirun on PATH, or the case fails with what to do. */
+static void need_mpirun(void)
+{
+	ck_assert_msg(fgt_sh("command -v mpirun >/dev/null 2>&1") == 0,
+	              "MPI was enabled at build time (-Dmpi) but mpirun is not on PATH: install "
+	              "openmpi-bin (.ci/deps installs it), or build with -Dmpi=disabled");
+}
+
+/* A shell command line into a malloc'd string (aborts on overflow). */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s = malloc(8192);
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(s, 8192, f, ap);
+	va_end(ap);
+	ck_assert_int_lt(n, 8192);
+	return s;
+}
+
+#define MPIRUN "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " \
+	"OMPI_MCA_rmaps_base_oversubscribe=1 mpirun --oversubscribe --mca btl self,vader"
+
+/* fraudgraph run ARGS on one process (np 0) or under mpirun -np np; exit status. */
+static int run(int np, const char *args, const char *log)
+{
+	char *cmd;
+	int rc;
+
+	if (np == 0)
+		cmd = fmt("'%s' run %s --top 0 >/dev/null 2>'%s'", fgt_bin(), args, log);
+	else
+		cmd = fmt(MPIRUN " -np %d '%s' run %s --top 0 >/dev/null 2>'%s'", np, fgt_bin(), args,
+		          log);
+	rc = fgt_sh(cmd);
+	free(cmd);
+	return rc;
+}
+
+/* One text value from a SQLite query (malloc'd), or NULL. */
+static char *query(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static char *world(const char *name)
+{
+	return fmt("%s/data-samples/world/%s", fgt_source_root(), name);
+}
+
+/*
+ * The run's digests on one process, then -np 1..4: the same output digest
+ * (and input digest); the distributed components pass said it matches.
+ */
+static void same_digests(const char *inputs, const char *expect_digest)
+{
+	char *db = fgt_path(tmp, "one.db"), *log = fgt_path(tmp, "one.log");
+	char *args = fmt("--db '%s' %s", db, inputs), *one, *one_in;
+
+	ck_assert_int_eq(run(0, args, log), 0);
+	one = query(db, "SELECT output_digest FROM runs");
+	one_in = query(db, "SELECT input_digest FROM runs");
+	ck_assert_ptr_nonnull(one);
+	if (expect_digest)
+		ck_assert_str_eq(one, expect_digest);
+	for (int np = 1; np <= 4; np++) {
+		char name[32], *mdb, *mlog, *margs, *d, *din, *err;
+
+		snprintf(name, sizeof(name), "np%d.db", np);
+		mdb = fgt_path(tmp, name);
+		snprintf(name, sizeof(name), "np%d.log", np);
+		mlog = fgt_path(tmp, name);
+		margs = fmt("--db '%s' %s", mdb, inputs);
+		ck_assert_msg(run(np, margs, mlog) == 0, "mpirun -np %d failed: %s", np,
+		              fgt_read_file(mlog, NULL));
+		d = query(mdb, "SELECT output_digest FROM runs");
+		din = query(mdb, "SELECT input_digest FROM runs");
+		ck_assert_msg(d && !strcmp(d, one), "-np %d: output digest %s, one process %s", np,
+		              d ? d : "(none)", one);
+		ck_assert_str_eq(din, one_in);
+		err = fgt_read_file(mlog, NULL);
+		ck_assert_msg(strstr(err, "the distributed pass matches fg_cc"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
+		free(err);
+		free(d);
+		free(din);
+		free(mdb);
+		free(mlog);
+		free(margs);
+	}
+	free(one);
+	free(one_in);
+	free(db);
+	free(log);
+	free(args);
+}
+
+START_TEST(world_digests)
+{
+	char *e = world("edges.csv"), *u = world("users.csv");
+	char *in = fmt("--edges '%s' --users '%s'", e, u);
+
+	need_mpirun();
+	/* the value test_engine pins for the sample world */
+	same_digests(in, "8d04dad2c2b4b66e91eff03e91abd905");
+	free(in);
+	free(e);
+	free(u);
+}
+END_TEST
+
+START_TEST(generated_world_digests)
+{
+	char *dir = fgt_path(tmp, "gen"), *cmd, *in, *db, *v;
+
+	need_mpirun();
+	cmd = fmt("'%s' gen --out '%s' --users 20000 --seed 7 --quiet", fgt_bin(), dir);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	in = fmt("--edges '%s/edges.csv' --users '%s/users.csv' --holdout 0.3", dir, dir);
+	same_digests(in, NULL);
+	/* the world has what the case is about: hubs, user-user links, held-out seeds */
+	db = fgt_path(tmp, "one.db");
+	v = query(db, "SELECT n_hubs > 0 AND n_user_links > 0 FROM runs");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	v = query(db, "SELECT count(*) > 0 FROM user_scores WHERE label = 'holdout'");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	free(db);
+	free(cmd);
+	free(in);
+	free(dir);
+}
+END_TEST
+
+/* The sample world's links with bad rows and quoted newlines spread over the file. */
+static char *bad_file(void)
+{
+	char *src = world("edges.csv"), *path = fgt_path(tmp, "bad.csv");
+	char *text = fgt_read_file(src, NULL), *line, *save = NULL;
+	FILE *f = fopen(path, "w");
+	int i = 0;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(f);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+		fprintf(f, "%s\r\n", line);
+		if (i % 700 == 351)
+			fprintf(f, "ubad%d,device,,2024-01-01\r\n", i);
+		if (i % 900 == 11)
+			fprintf(f, "\"uq%d\",\"device\",\"multi\nline\r\nvalue\",2024-01-01\r\n", i);
+		if (i % 1100 == 501)
+			fprintf(f, "u1,user,u1,\r\n");
+	}
+	fclose(f);
+	free(text);
+	free(src);
+	return path;
+}
+
+/* The lines of a log that name an input's file:line (the reports and the error). */
+static char *file_lines(const char *log)
+{
+	char *t = fgt_read_file(log, NULL), *out = calloc(1, strlen(t) + 1), *line, *save = NULL;
+
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "bad.csv:") || strstr(line, "bad rows skipped")) {
+			strcat(out, line);
+			strcat(out, "\n");
+		}
+	free(t);
+	return out;
+}
+
+START_TEST(bad_rows_as_one_process)
+{
+	static const int codes[] = { 0, 3, 3, 3 };
+	char *bad = bad_file(), *u = world("users.csv"), *more = fgt_path(tmp, "more-bad.csv");
+	char *copy = fmt("cp '%s' '%s'", bad, more);
+	/* the last: a second file, the budget crossed in it (15 bad rows per file) */
+	char *modes[] = { "", "--max-bad-rows 5", "--strict", NULL };
+
+	ck_assert_int_eq(fgt_sh(copy), 0);
+	modes[3] = fmt("--edges '%s' --max-bad-rows 20", more);
+	need_mpirun();
+	for (int m = 0; m < 4; m++) {
+		char *db = fgt_path(tmp, "b.db"), *log = fgt_path(tmp, "b.log"), *args, *want;
+
+		unlink(db);
+		args = fmt("--db '%s' --edges '%s' --users '%s' %s", db, bad, u, modes[m]);
+		ck_assert_int_eq(run(0, args, log), codes[m]);
+		want = file_lines(log);
+		ck_assert_msg(strstr(want, "bad.csv:"), "no bad rows reported: %s", want);
+		for (int np = 2; np <= 4; np++) {
+			char *got;
+
+			unlink(db);
+			ck_assert_int_eq(run(np, args, log), codes[m]);
+			got = file_lines(log);
+			ck_assert_msg(!strcmp(got, want), "%s, -np %d:\n%s\none process:\n%s", modes[m], np,
+			              got, want);
+			free(got);
+		}
+		/* the stop with --max-bad-rows 5 lies past the first quarter (not rank 0's range) */
+		if (m == 1)
+			ck_assert_msg(strstr(want, "bad.csv:2467: too many bad rows (6 > --max-bad-rows 5)"),
+			              "%s", want);
+		if (m == 3)
+			ck_assert_msg(strstr(want, "more-bad.csv:") && strstr(want, "(21 > --max-bad-rows 20)"),
+			              "%s", want);
+		free(want);
+		free(args);
+		free(db);
+		free(log);
+	}
+	free(modes[3]);
+	free(copy);
+	free(more);
+	free(bad);
+	free(u);
+}
+
+/* SQLite input (read by rank 0, routed like CSV rows) and stdin: one process's digest. */
+START_TEST(sqlite_and_stdin_inputs)
+{
+	char *e = world("edges.csv"), *u = world("users.csv"), *src = fgt_path(tmp, "in.db");
+	char *cmd = fmt("sqlite3 '%s' '.import --csv %s edges' '.import --csv %s users'", src, e, u);
+	char *in;
+
+	need_mpirun();
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	in = fmt("--input '%s'", src);
+	same_digests(in, "8d04dad2c2b4b66e91eff03e91abd905");
+	free(in);
+	free(cmd);
+	/* links from stdin (rank 0 reads it whole), users from a file split over the ranks */
+	{
+		char *db1 = fgt_path(tmp, "s1.db"), *db3 = fgt_path(tmp, "s3.db"), *log = fgt_path(tmp, "s.log");
+		char *d1, *d3;
+
+		cmd = fmt("'%s' run --db '%s' --edges - --users '%s' --top 0 <'%s' >/dev/null 2>'%s'",
+		          fgt_bin(), db1, u, e, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		free(cmd);
+		cmd = fmt(MPIRUN " -np 3 '%s' run --db '%s' --edges - --users '%s' --top 0 <'%s' "
+		          ">/dev/null 2>'%s'", fgt_bin(), db3, u, e, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		free(cmd);
+		d1 = query(db1, "SELECT output_digest FROM runs");
+		d3 = query(db3, "SELECT output_digest FROM runs");
+		ck_assert_str_eq(d1, "8d04dad2c2b4b66e91eff03e91abd905");
+		ck_assert_str_eq(d3, d1);
+		free(d1);
+		free(d3);
+		free(db1);
+		free(db3);
+		free(log);
+	}
+	free(src);
+	free(e);
+	free(u);
+}
+END_TEST
+
+#if FG_FAULT_INJECTION
+START_TEST(killed_rank_stores_nothing)
+{
+	char *db = fgt_path(tmp, "k.db"), *log = fgt_path(tmp, "k.log");
+	char *e = world("edges.csv"), *u = world("users.csv"), *args, *cmd, *before, *after;
+
+	need_mpirun();
+	args = fmt("run --db '%s' --edges '%s' --users '%s' --top 0", db, e, u);
+	cmd = fmt("'%s' %s 2>/dev/null >/dev/null", fgt_bin(), args);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	before = query(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
+	                   "FROM runs");
+	/* rank 1 dies (SIGKILL) after the gather, while rank 0 holds the run's transaction */
+	cmd = fmt(MPIRUN " -np 1 '%s' %s : -np 1 env FG_FAULT_KILL_AT=mpi-after-gather '%s' %s "
+	          ">/dev/null 2>'%s'", fgt_bin(), args, fgt_bin(), args, log);
+	ck_assert_int_ne(fgt_sh(cmd), 0);
+	free(cmd);
+	after = query(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
+	                  "FROM runs");
+	ck_assert_str_eq(after, before);
+	free(after);
+	/* and the database takes the next run */
+	cmd = fmt(MPIRUN " -np 2 '%s' %s >/dev/null 2>'%s'", fgt_bin(), args, log);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	after = query(db, "SELECT count(*) || ':' || count(DISTINCT output_digest) FROM runs "
+	                  "WHERE status = 'ok'");
+	ck_assert_str_eq(after, "2:1");
+	free(after);
+	free(before);
+	free(args);
+	free(db);
+	free(log);
+	free(e);
+	free(u);
+}
+END_TEST
+#endif
+
+static Suite *mpi_suite(void)
+{
+	Suite *s = suite_create("mpi");
+	TCase *tc = tcase_create("mpirun");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, world_digests);
+	tcase_add_test(tc, generated_world_digests);
+	tcase_add_test(tc, bad_rows_as_one_process);
+	tcase_add_test(tc, sqlite_and_stdin_inputs);
+#if FG_FAULT_INJECTION
+	tcase_add_test(tc, killed_rank_stores_nothing);
+#endif
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(mpi_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
