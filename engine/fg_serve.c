@@ -1433,17 +1433,6 @@ static int cmp_nb(const void *a, const void *b)
 	return (x->item > y->item) - (x->item < y->item);
 }
 
-static int cmp_seedhit(const void *a, const void *b)
-{
-	const seedhit *x = a, *y = b;
-
-	if (x->seed != y->seed)
-		return x->seed < y->seed ? -1 : 1;
-	if (x->hops != y->hops)
-		return x->hops < y->hops ? -1 : 1;
-	return (x->via > y->via) - (x->via < y->via);
-}
-
 static int cmp_seed_by_hops(const void *a, const void *b)
 {
 	const seedhit *x = a, *y = b;
@@ -1495,6 +1484,8 @@ typedef struct scratch {
 	tied *td;
 	seedhit *sh;
 	ringhit *rh;
+	uint32_t *set;   /* seeds already in sh (add_seed) */
+	size_t set_cap;
 	size_t n_evs, n_nbs, n_td, n_sh, cap_sh, n_rh;
 	bool truncated;
 } scratch;
@@ -1505,11 +1496,49 @@ static void scratch_free(scratch *x)
 	fg_free(x->nbs);
 	fg_free(x->td);
 	fg_free(x->sh);
+	fg_free(x->set);
 	fg_free(x->rh);
 }
 
+/*
+ * Record seed reached in `hops` through `via`, keeping per seed the fewest
+ * hops, then the smallest via (a total order: the answer does not depend on
+ * the order of the expansion).  A small open-addressing set of seed indexes
+ * (slot = position in x->sh + 1) de-duplicates as it goes: a ring's seeds are
+ * reached through every member, so the raw hit list is many times longer.
+ */
 static int add_seed(scratch *x, uint32_t seed, uint32_t hops, uint32_t via)
 {
+	size_t i;
+
+	if (2 * (x->n_sh + 1) > x->set_cap) {
+		size_t cap = x->set_cap ? x->set_cap * 2 : 64;
+		uint32_t *set = fg_calloc(cap, sizeof(uint32_t));
+
+		if (!set)
+			return fg_error_set(FG_ENOMEM, "out of memory scoring a request");
+		for (size_t k = 0; k < x->n_sh; k++) {
+			size_t j = (x->sh[k].seed * 0x9E3779B1u) & (cap - 1);
+
+			while (set[j])
+				j = (j + 1) & (cap - 1);
+			set[j] = (uint32_t)k + 1;
+		}
+		fg_free(x->set);
+		x->set = set;
+		x->set_cap = cap;
+	}
+	for (i = (seed * 0x9E3779B1u) & (x->set_cap - 1); x->set[i]; i = (i + 1) & (x->set_cap - 1)) {
+		seedhit *h = &x->sh[x->set[i] - 1];
+
+		if (h->seed == seed) {
+			if (hops < h->hops || (hops == h->hops && via < h->via)) {
+				h->hops = hops;
+				h->via = via;
+			}
+			return FG_OK;
+		}
+	}
 	if (x->n_sh == x->cap_sh) {
 		size_t cap = x->cap_sh ? x->cap_sh * 2 : 64;
 		seedhit *p = fg_reallocarray(x->sh, cap, sizeof(*p));
@@ -1519,6 +1548,7 @@ static int add_seed(scratch *x, uint32_t seed, uint32_t hops, uint32_t via)
 		x->sh = p;
 		x->cap_sh = cap;
 	}
+	x->set[i] = (uint32_t)x->n_sh + 1;
 	x->sh[x->n_sh++] = (seedhit){ seed, via, hops };
 	return FG_OK;
 }
@@ -1680,7 +1710,7 @@ static int rings_joined(scratch *x, const fg_snapshot *s)
 /* Known fraud within two user-to-user steps: the tied users, then their neighbours. */
 static int seeds_near(scratch *x, const fg_snapshot *s, uint32_t self)
 {
-	size_t budget = MAX_EXPAND, w = 0;
+	size_t budget = MAX_EXPAND;
 	int rc;
 
 	for (size_t i = 0; i < x->n_td; i++) {
@@ -1717,12 +1747,6 @@ static int seeds_near(scratch *x, const fg_snapshot *s, uint32_t self)
 		}
 	}
 done:
-	if (x->n_sh)
-		qsort(x->sh, x->n_sh, sizeof(seedhit), cmp_seedhit);
-	for (size_t i = 0; i < x->n_sh; i++)
-		if (i == 0 || x->sh[i].seed != x->sh[i - 1].seed)
-			x->sh[w++] = x->sh[i];
-	x->n_sh = w;
 	if (x->n_sh)
 		qsort(x->sh, x->n_sh, sizeof(seedhit), cmp_seed_by_hops);
 	return FG_OK;
