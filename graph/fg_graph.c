@@ -667,6 +667,11 @@ uint64_t fg_linkset_n_links(const fg_linkset *cls)
 	return n;
 }
 
+void fg_graph_release_csr(fg_graph *g)
+{
+	fg_csr_free(&g->g);
+}
+
 void fg_graph_free(fg_graph **pg)
 {
 	fg_graph *g;
