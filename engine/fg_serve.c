@@ -2412,7 +2412,7 @@ void fg_serve_release(fg_serve *sv, const fg_snapshot *s)
 int fg_serve_check(fg_serve *sv)
 {
 	fg_snapshot *s = NULL, *old;
-	int64_t latest = 0;
+	int64_t latest = 0, old_run;
 	int rc;
 
 	if (!sv->poll && (rc = fg_store_open(&sv->poll, sv->path, FG_STORE_READ)))
@@ -2435,11 +2435,13 @@ int fg_serve_check(fg_serve *sv)
 	old = sv->cur;
 	sv->cur = s;
 	pthread_mutex_unlock(&sv->mu);
-	snapshot_unref(sv, old);
-	atomic_fetch_add(&sv->reloads, 1);
+	old_run = old->run_id;
+	/* from here on neither old (freed by its last reference) nor s (current) is ours */
 	fg_log_info("serve: run %lld loaded (%llu users, %llu entities, %.2f s); run %lld retired",
 	            (long long)s->run_id, (unsigned long long)s->n_users, (unsigned long long)s->n_ents,
-	            s->load_seconds, (long long)old->run_id);
+	            s->load_seconds, (long long)old_run);
+	snapshot_unref(sv, old);
+	atomic_fetch_add(&sv->reloads, 1);
 	return 1;
 }
 
