@@ -395,6 +395,32 @@ static void config_from_params(fg_config *cfg, const char *params)
 		if (rlen)
 			(void)fg_config_set_relations(cfg, rel);
 	}
+	/* the run's --kind-alias and --ignore-value, so requests are read as its rows were */
+	kinds = json_object_get(root, "kind_aliases");
+	if (json_is_object(kinds)) {
+		json_object_foreach(kinds, name, v) {
+			if (json_is_string(v) && strlen(name) < FG_KIND_NAME_MAX &&
+			    json_string_length(v) < FG_KIND_NAME_MAX) {
+				snprintf(spec, sizeof(spec), "%s=%s", json_string_value(v), name);
+				(void)fg_config_set_kind_alias(cfg, spec);
+			}
+		}
+	}
+	kinds = json_object_get(root, "ignore_values");
+	if (json_is_array(kinds)) {
+		size_t i;
+
+		json_array_foreach(kinds, i, v) {
+			json_t *k = json_array_get(v, 0), *x = json_array_get(v, 1);
+			char ispec[FG_KIND_NAME_MAX + FG_IGNORE_VALUE_MAX + 2];
+
+			if (json_is_string(k) && json_is_string(x) && json_string_length(k) < FG_KIND_NAME_MAX &&
+			    json_string_length(x) < FG_IGNORE_VALUE_MAX) {
+				snprintf(ispec, sizeof(ispec), "%s=%s", json_string_value(k), json_string_value(x));
+				(void)fg_config_set_ignore_value(cfg, ispec);
+			}
+		}
+	}
 	fg_error_clear();
 	json_decref(root);
 }
@@ -1071,17 +1097,37 @@ int fg_serve_normalise(char **kind_out, char **value_out, const char **why, cons
 		return 0;
 	}
 	/*
-	 * Run's rules as of this build: trimmed, kind lower-cased (ASCII).  Kind
-	 * aliases, placeholder values and per-kind value normalisation join here,
-	 * in this one place, once src/fg_config exports them.
+	 * Run's row path: the readers trim and lower-case the kind, then
+	 * fg_config_normalise_value resolves the kind alias, normalises the value
+	 * by its kind's class (email, phone, address) and says whether it is a
+	 * placeholder, with the served run's own --kind-alias / --ignore-value.
 	 */
-	if (!(k = fg_strndup(kind, kind_len)) || !(v = fg_strndup(value, value_len))) {
-		fg_free(k);
-		return fg_error_set(FG_ENOMEM, "out of memory");
+	{
+		char *lk = fg_strndup(kind, kind_len);
+		const char *canon;
+		size_t clen, vlen;
+
+		if (!lk || !(v = fg_malloc(value_len + 1))) {
+			fg_free(lk);
+			return fg_error_set(FG_ENOMEM, "out of memory");
+		}
+		for (size_t i = 0; i < kind_len; i++)
+			if (lk[i] >= 'A' && lk[i] <= 'Z')
+				lk[i] = (char)(lk[i] + ('a' - 'A'));
+		if (!fg_config_normalise_value(v, &vlen, &canon, &clen, cfg, lk, kind_len, value, value_len)) {
+			fg_free(lk);
+			fg_free(v);
+			*why = "placeholder value";
+			return 0;
+		}
+		v[vlen] = '\0';
+		k = fg_strndup(canon, clen);
+		fg_free(lk);
+		if (!k) {
+			fg_free(v);
+			return fg_error_set(FG_ENOMEM, "out of memory");
+		}
 	}
-	for (size_t i = 0; i < kind_len; i++)
-		if (k[i] >= 'A' && k[i] <= 'Z')
-			k[i] = (char)(k[i] + ('a' - 'A'));
 	*kind_out = k;
 	*value_out = v;
 	return 1;
@@ -2434,6 +2480,7 @@ int fg_serve_check(fg_serve *sv)
 	pthread_mutex_lock(&sv->mu);
 	old = sv->cur;
 	sv->cur = s;
+	atomic_fetch_add(&sv->reloads, 1); /* with the swap: whoever sees the new run sees the count */
 	pthread_mutex_unlock(&sv->mu);
 	old_run = old->run_id;
 	/* from here on neither old (freed by its last reference) nor s (current) is ours */
@@ -2441,7 +2488,6 @@ int fg_serve_check(fg_serve *sv)
 	            (long long)s->run_id, (unsigned long long)s->n_users, (unsigned long long)s->n_ents,
 	            s->load_seconds, (long long)old_run);
 	snapshot_unref(sv, old);
-	atomic_fetch_add(&sv->reloads, 1);
 	return 1;
 }
 

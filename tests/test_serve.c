@@ -458,6 +458,43 @@ START_TEST(ring_card_names_the_ring)
 }
 END_TEST
 
+/* The served run's own --kind-alias and --ignore-value apply to requests (runs.params). */
+START_TEST(run_params_apply_to_requests)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "a.db"), *e = sample("world/edges.csv"),
+	     *u = sample("world/users.csv"), *err = NULL, *key, *card, body[1024];
+	server x;
+	json_t *j;
+	int rc = fgt_run(NULL, &err, NULL, NULL,
+	                 (const char *[]){ "run", "--db", db, "--edges", e, "--users", u, "--kind-alias",
+	                                   "card=card_fp", "--ignore-value", "device=dev_zero", NULL });
+
+	ck_assert_msg(rc == 0, "run failed: %s", err ? err : "");
+	key = top_ring_key(db);
+	card = ring_card(db, key);
+	server_start(&x, db, 0);
+	snprintf(body, sizeof(body), "{\"user_id\":\"al\",\"entities\":[{\"kind\":\"Card_FP\",\"value\":\"%s\"},"
+	                             "{\"kind\":\"device\",\"value\":\"DEV_ZERO\"}]}", card);
+	j = score(x.port, body);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "entities"), 0), "kind")),
+	                 "card");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "rings"), 0), "ring_key")),
+	                 key);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "ignored"), 0), "reason")),
+	                 "placeholder value");
+	json_decref(j);
+	server_stop(&x);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(e);
+	free(u);
+	free(err);
+	free(key);
+	free(card);
+}
+END_TEST
+
 START_TEST(clean_account_scores_low)
 {
 	char *dir = fgt_tmpdir(), *db = world_db(dir);
@@ -471,6 +508,17 @@ START_TEST(clean_account_scores_low)
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "rings")), 0);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "known_fraud")), 0);
 	ck_assert(json_is_null(json_object_get(j, "nearest_seed")));
+	json_decref(j);
+	/* values normalised by kind as run does: email lower-cased, phone digits, address folded */
+	j = score(x.port, "{\"user_id\":\"clean3\",\"entities\":[{\"kind\":\"email\",\"value\":\"Fresh@Example.ORG\"},"
+	                  "{\"kind\":\"phone\",\"value\":\"+44 (0)20 7946-0000\"},"
+	                  "{\"kind\":\"address\",\"value\":\"1  Quay   LANE\"}]}");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "entities"), 0), "value")),
+	                 "fresh@example.org");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "entities"), 1), "value")),
+	                 "+440207946000" "0");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "entities"), 2), "value")),
+	                 "1 quay lane");
 	json_decref(j);
 	/* no entities at all is a valid, clean request */
 	j = score(x.port, "{\"user_id\":\"clean2\"}");
@@ -510,10 +558,14 @@ START_TEST(referral_to_a_seed)
 	json_decref(j);
 	/* a relation kind given among the entities is a link, as run reads such a row */
 	snprintf(body, sizeof(body), "{\"user_id\":\"new_ref\",\"entities\":[{\"kind\":\"Referral\",\"value\":\"%s\"},"
-	                             "{\"kind\":\"referral\",\"value\":\"new_ref\"},{\"kind\":\"card\",\"value\":\"  \"}]}", seed);
+	                             "{\"kind\":\"referral\",\"value\":\"new_ref\"},{\"kind\":\"card\",\"value\":\"  \"},"
+	                             "{\"kind\":\"device\",\"value\":\"N/A\"}]}", seed);
 	j = score(x.port, body);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "links")), 1);
-	ck_assert_uint_eq(json_array_size(json_object_get(j, "ignored")), 2); /* self link, empty value */
+	/* self link, empty value, placeholder (run's rule: fg_config_normalise_value) */
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "ignored")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j, "ignored"), 2), "reason")),
+	                 "placeholder value");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(j, "known_fraud"), 0), "hops")), 1);
 	json_decref(j);
 	server_stop(&x);
@@ -798,7 +850,14 @@ START_TEST(reload_under_load_fails_nothing)
 	atomic_store(&hm.stop, true);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
+	/* the watcher drops its reference to the old snapshot just after the swap: bounded wait */
 	fg_serve_get_stats(&st, x.sv);
+	for (int i = 0; i < 500 && st.live_snapshots != 1; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		fg_serve_get_stats(&st, x.sv);
+	}
 	ck_assert_msg(atomic_load(&hm.failed) == 0, "%lu failed requests, last: %s",
 	              (unsigned long)atomic_load(&hm.failed), hm.last_error);
 	ck_assert_uint_ge(atomic_load(&hm.saw_run2), 20);
@@ -1018,6 +1077,7 @@ static Suite *serve_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, ring_card_names_the_ring);
 	tcase_add_test(tc, clean_account_scores_low);
+	tcase_add_test(tc, run_params_apply_to_requests);
 	tcase_add_test(tc, referral_to_a_seed);
 	tcase_add_test(tc, same_request_same_answer);
 	tcase_add_test(tc, every_error_status);
