@@ -15,6 +15,7 @@ int fg_cmd_explain(int argc, char **argv);
 int fg_cmd_report(int argc, char **argv);
 int fg_cmd_evaluate(int argc, char **argv);
 int fg_cmd_model(int argc, char **argv);
+int fg_cmd_serve(int argc, char **argv);
 
 /* The exit-code table printed by --help of every command. */
 extern const char fg_cli_exit_codes[];

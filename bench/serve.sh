@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench/serve.sh: throughput and latency of `fraudgraph serve` on loopback with wrk,
+# /v1/score (a new account on a ring's card and an unseen device) against /healthz,
+# bounded in time; plus the snapshot's load time and memory.  docs/serve.md has the figures.
+#
+#   bash bench/serve.sh RESULTS.db [SECONDS=10] [CONNECTIONS=2] [SERVER_THREADS=2]
+#
+# Needs wrk (Debian package wrk) and sqlite3.  FG_BIN overrides build/cli/fraudgraph.
+set -euo pipefail
+db=${1:?usage: bench/serve.sh RESULTS.db [SECONDS] [CONNECTIONS] [SERVER_THREADS]}
+secs=${2:-10}
+conns=${3:-2}
+sthreads=${4:-2}
+bin=${FG_BIN:-$(dirname "$0")/../build/cli/fraudgraph}
+command -v wrk >/dev/null || { echo "bench/serve.sh: wrk not installed (apt-get install wrk)" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+card=$(sqlite3 "$db" "SELECT e.value FROM top_rings g JOIN user_scores s ON s.run_id = g.run_id
+  AND s.ring_id = g.ring_id JOIN links l ON l.run_id = s.run_id AND l.user_id = s.user_id
+  JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id
+  WHERE e.kind = 'card' AND e.is_hub = 0 LIMIT 1")
+body="{\"user_id\":\"bench_new\",\"entities\":[{\"kind\":\"card\",\"value\":\"$card\"},{\"kind\":\"device\",\"value\":\"bench_unseen\"}]}"
+cat > "$tmp/score.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+echo "== machine: $(nproc) cores; $(uptime)"
+echo "== results db: $db ($(du -h "$db" | cut -f1)), users: $(sqlite3 "$db" 'SELECT n_users FROM latest_run')"
+t0=$(date +%s.%N)
+"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" \
+	--reload-ms 0 --quiet 2> "$tmp/log" &
+pid=$!
+for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || { cat "$tmp/log" >&2; echo "serve did not start" >&2; exit 1; }
+t1=$(date +%s.%N)
+port=$(cat "$tmp/port")
+echo "== startup (process start to listening): $(echo "$t1 - $t0" | bc) s"
+grep 'listening' "$tmp/log"
+echo "== serve RSS after load: $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$pid/status)," \
+     "peak $(awk '/VmHWM/ {print $2 / 1024 " MiB"}' /proc/$pid/status)"
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^fraudgraph_snapshot_(users|entities|bytes|load_seconds) '
+echo "== one answer:"
+curl -s -X POST -d "$body" "http://127.0.0.1:$port/v1/score" | head -c 600; echo
+echo "== wrk /healthz, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
+wrk -t2 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/healthz"
+echo "== wrk /v1/score, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/score.lua" "http://127.0.0.1:$port/v1/score"
+echo "== server-side latency histogram of /v1/score (/metrics):"
+curl -s "http://127.0.0.1:$port/metrics" | grep 'duration_seconds_bucket{endpoint="score"' | head -12
+kill -TERM "$pid"
+wait "$pid"
+echo "== serve exited $?"
