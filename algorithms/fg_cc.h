@@ -11,7 +11,8 @@
  * Parallel union-find in the style of Afforest (Sutton, Ben-Nun, Barak,
  * IPDPS 2018).  Arcs are treated as undirected, so g need not be symmetric.
  * Deterministic: the labels are canonical (smallest member), whatever the
- * thread count.  Returns FG_OK or FG_ENOMEM.
+ * thread count.  Allocates nothing and cannot fail: returns FG_OK (an int
+ * like every kernel, so callers treat them alike).
  */
 int fg_cc(uint32_t *comp, const fg_csr *g);
 

@@ -72,8 +72,6 @@
 
 #if FG_HAVE_OPENMP
 #include <omp.h>
-#else
-#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* the omp pragmas: serial build */
 #endif
 
 #define TIE_KEEP 1e-9          /* relative tolerance: keep the current label */

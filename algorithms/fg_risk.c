@@ -39,10 +39,11 @@
  * block in index order, then over blocks in block order (fg_par's scheme,
  * fused into the passes that produce the terms, so an iteration is two
  * parallel loops): fixed order for any thread count.  The serial reference
- * runs the same block functions in a plain loop, so both give the same bits.
+ * runs the same block functions in a plain loop, so both give the same bits;
+ * fg_risk_residual (fg_risk_check.c) checks the result against the equation.
  *
  * Layout read: g->g (symmetric CSR), g->ent_weight, g->relation_weight.
- * Memory: 6 doubles per active vertex and 4 bytes per vertex besides risk.  Time: O(n + m) per iteration.
+ * Memory: as in fg_risk.h.  Time: O(n + m) per iteration.
  * Thread-safety: reads g only.
  */
 #include "fg_risk.h"
@@ -55,10 +56,6 @@
 #include <assert.h>
 #include <math.h>
 #include <string.h>
-
-#if !FG_HAVE_OPENMP
-#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* the omp pragmas: serial build */
-#endif
 
 /* Working arrays of one run; all NULL or all allocated. */
 typedef struct risk_work {

@@ -23,12 +23,29 @@ typedef struct fg_risk_stats {
  * caller may assign them the mean risk of their users for display.
  * Parallel pull iteration on CSR until the L1 change < tol or max_iter.
  * ns == 0: all risks 0.  Bit-identical for any thread count.
- * Returns FG_OK or FG_ENOMEM.
+ * Memory besides risk: 6 doubles per vertex reachable from a seed, 8 bytes
+ * per vertex (active list and slot map) and a bit per vertex (the BFS mark).
+ * Returns FG_OK, FG_ENOMEM, or FG_EUSAGE for a seed that is not a user.
  */
 int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
             double damping, double tol, int max_iter, fg_risk_stats *stats);
 
+/*
+ * The same iteration in plain loops over the same block functions: the same
+ * bits as fg_risk, so it proves thread independence, not correctness (that
+ * is fg_risk_residual's job).
+ */
 int fg_risk_serial(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
                    double damping, double tol, int max_iter, fg_risk_stats *stats);
+
+/*
+ * An independent check of a result: *out = the L1 residual sum |r - rhs| of
+ * the equation above, evaluated from its definition by pushing along every
+ * arc (no code shared with fg_risk).  A converged fg_risk result has a
+ * residual of the order of tol; any wrong vertex shows.  One double per
+ * vertex, O(n + m).  Returns FG_OK or FG_ENOMEM.
+ */
+int fg_risk_residual(double *out, const double *risk, const fg_graph *g, const uint32_t *seeds,
+                     uint32_t ns, double damping);
 
 #endif

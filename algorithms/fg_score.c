@@ -38,23 +38,6 @@
 #define RISK_DECADES 3.0     /* risk_norm spans 3 orders of magnitude below a typical seed */
 #define LEGIT_USER_DAMP 0.2
 
-int fg_score_kind_class(const char *kind)
-{
-	if (!strcmp(kind, "card") || !strcmp(kind, "bank"))
-		return FG_KC_CARD;
-	if (!strcmp(kind, "device"))
-		return FG_KC_DEVICE;
-	if (!strcmp(kind, "address"))
-		return FG_KC_ADDRESS;
-	if (!strcmp(kind, "phone"))
-		return FG_KC_PHONE;
-	if (!strcmp(kind, "email"))
-		return FG_KC_EMAIL;
-	if (!strcmp(kind, "ip"))
-		return FG_KC_IP;
-	return FG_KC_OTHER;
-}
-
 void fg_scores_free(fg_scores **ps)
 {
 	fg_scores *s;
@@ -87,7 +70,8 @@ void fg_scores_free(fg_scores **ps)
  * mass grows with degree; dividing by the link weight removes what degree
  * alone explains (an unbiased walk's stationary mass is proportional to it).
  */
-static int compute_risk_norm(double *norm, const fg_graph *g, const double *risk)
+static int compute_risk_norm(double *norm, const fg_graph *g, const uint8_t *seed,
+                             const double *risk)
 {
 	double ref = 0.0;
 	uint32_t nref = 0;
@@ -95,7 +79,7 @@ static int compute_risk_norm(double *norm, const fg_graph *g, const double *risk
 
 	for (uint32_t s = 0; s < g->n_users; s++) {
 		double w;
-		if (g->user_label[s] != FG_LABEL_FRAUD)
+		if (!seed[s])
 			continue;
 		w = fg_graph_weight(g, s);
 		ref += w > 0 ? risk[s] / w : risk[s];
@@ -247,6 +231,7 @@ typedef struct scratch {
 	uint32_t times_cap;
 	uint8_t *in_group;   /* n_users, zero between uses */
 	const uint8_t *kclass; /* kind -> class, shared */
+	const uint8_t *seed;   /* per user: a seed given to the kernels, shared */
 } scratch;
 
 static void score_group(fg_group_score *out, const fg_graph *g, const fg_config *cfg,
@@ -267,7 +252,7 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 		sc->in_group[mem[i]] = 1;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t u = mem[i];
-		if (g->user_label[u] == FG_LABEL_FRAUD)
+		if (sc->seed[u])
 			seeds++;
 		else if (g->user_label[u] == FG_LABEL_LEGIT)
 			legit++;
@@ -349,7 +334,7 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 
 static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr, const fg_graph *g,
                         const fg_config *cfg, const uint32_t *comp, const double *rnorm,
-                        double base_rate, const uint8_t *kclass)
+                        double base_rate, const uint8_t *kclass, const uint8_t *seed)
 {
 	fg_group_score *res = fg_calloc(gr->n ? gr->n : 1, sizeof(*res));
 	int nthreads = 1, failed = 0;
@@ -380,6 +365,7 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 		scs[t].times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
 		scs[t].in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
 		scs[t].kclass = kclass;
+		scs[t].seed = seed;
 		if (!scs[t].ent_cnt || !scs[t].touched || !scs[t].times || !scs[t].in_group)
 			failed = 1;
 	}
@@ -421,7 +407,8 @@ nomem:
 }
 
 /* Per-user features from the links (hubs included) and the 2-hop co-users. */
-static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kclass)
+static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kclass,
+                            const uint8_t *seed)
 {
 	const uint32_t nu = g->n_users;
 	int nthreads = 1, failed = 0;
@@ -473,7 +460,7 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 					if (mk[x] != tag) {
 						mk[x] = tag;
 						co++;
-						seeds += g->user_label[x] == FG_LABEL_FRAUD;
+						seeds += seed[x];
 					}
 					continue;
 				}
@@ -482,7 +469,7 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 					if (mk[v] != tag) {
 						mk[v] = tag;
 						co++;
-						seeds += g->user_label[v] == FG_LABEL_FRAUD;
+						seeds += seed[v];
 					}
 				}
 			}
@@ -499,6 +486,7 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 }
 
 int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
+                     const uint8_t *seed, uint32_t n_seeds,
                      const uint32_t *comp, const uint32_t *ring, const double *risk)
 {
 	fg_scores *s = NULL;
@@ -507,7 +495,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	uint8_t *kclass = NULL; /* kind -> FG_KC_* */
 	const uint32_t nu = g->n_users;
 	size_t n1 = nu ? nu : 1;
-	double base_rate = nu ? (double)g->n_seeds / nu : 0.0;
+	double base_rate = nu ? (double)n_seeds / nu : 0.0;
 	int rc = FG_OK;
 	int64_t u;
 
@@ -537,7 +525,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 		rc = fg_error_set(FG_ENOMEM, "out of memory scoring %u users", nu);
 		goto cleanup;
 	}
-	if ((rc = compute_risk_norm(s->risk_norm, g, risk)) != FG_OK ||
+	if ((rc = compute_risk_norm(s->risk_norm, g, seed, risk)) != FG_OK ||
 	    (rc = compute_pct(s->risk_pct, risk, nu)) != FG_OK)
 		goto cleanup;
 
@@ -546,11 +534,11 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	if ((rc = groups_make(&rg, ring, nu)) != FG_OK || (rc = groups_make(&cg, ucomp, nu)) != FG_OK)
 		goto cleanup;
 	for (uint32_t k = 0; k < g->n_kinds && k < 65536; k++)
-		kclass[k] = (uint8_t)fg_score_kind_class(g->kind_name[k]);
+		kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	if ((rc = score_groups(&s->rings, &s->n_rings, &rg, g, cfg, comp, s->risk_norm, base_rate,
-	                       kclass)) != FG_OK ||
+	                       kclass, seed)) != FG_OK ||
 	    (rc = score_groups(&s->comps, &s->n_comps, &cg, g, cfg, comp, s->risk_norm, base_rate,
-	                       kclass)) != FG_OK)
+	                       kclass, seed)) != FG_OK)
 		goto cleanup;
 
 	for (uint32_t v = 0; v < nu; v++) {
@@ -593,7 +581,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 			sc *= LEGIT_USER_DAMP;
 		s->score[u] = sc;
 	}
-	if ((rc = compute_features(s, g, kclass)) != FG_OK)
+	if ((rc = compute_features(s, g, kclass, seed)) != FG_OK)
 		goto cleanup;
 
 	*out = s;

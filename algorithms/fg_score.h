@@ -12,21 +12,7 @@
 #define FG_ALGORITHMS_FG_SCORE_H
 
 #include "fg_graph.h"
-
-/* Entity kind classes used for per-kind counts and degrees. */
-enum {
-	FG_KC_CARD = 0, /* payment instruments: card, bank */
-	FG_KC_DEVICE,
-	FG_KC_ADDRESS,
-	FG_KC_PHONE,
-	FG_KC_EMAIL,
-	FG_KC_IP,
-	FG_KC_OTHER,
-	FG_KC_N
-};
-
-/* The class of kind name (lower-case). */
-int fg_score_kind_class(const char *kind);
+#include "fg_kinds.h"
 
 /* A scored group of users: a ring, or a component of two users or more. */
 typedef struct fg_group_score {
@@ -75,10 +61,15 @@ typedef struct fg_scores {
 } fg_scores;
 
 /*
- * Score everything.  comp: per vertex (fg_cc on g->g); ring: per user
- * (fg_rings); risk: per vertex (fg_risk).  Returns FG_OK or FG_ENOMEM; *out owned by the caller (fg_scores_free).
+ * Score everything.  seed: per user, 1 for a known-fraud seed given to the
+ * kernels (a held-out seed is 0: it counts as unlabelled), n_seeds of them;
+ * g->user_label is read only for the legit label.  comp: per vertex (fg_cc
+ * on g->g); ring: per user (fg_rings); risk: per vertex (fg_risk).  Returns
+ * FG_OK or FG_ENOMEM; *out owned by the caller (fg_scores_free).
+ * O(arcs + sum over users of their 2-hop neighbourhood).
  */
 int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
+                     const uint8_t *seed, uint32_t n_seeds,
                      const uint32_t *comp, const uint32_t *ring, const double *risk);
 
 void fg_scores_free(fg_scores **s);

@@ -2,6 +2,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_store.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ void fg_track_result_free(fg_track_result *r)
 		return;
 	if (r->rings)
 		for (uint32_t i = 0; i < r->n_rings; i++)
-			fg_free(r->rings[i].prev_keys);
+			fg_free(r->rings[i].prev);
 	fg_free(r->rings);
 	fg_free(r->dissolved);
 	memset(r, 0, sizeof(*r));
@@ -36,22 +37,14 @@ static int significant(const overlap *o, const fg_prev_ring *prev)
 	return o->cnt >= 2 || 2u * o->cnt >= prev[o->p].n_users;
 }
 
-/* Append "KEY" to a JSON list being built in buf. */
-static char *json_list_add(char *list, const char *key)
+const char *fg_ring_status_name(fg_ring_status st)
 {
-	size_t old = list ? strlen(list) : 0;
-	size_t need = old + strlen(key) + 5;
-	char *n = fg_realloc(list, need);
+	static const char *const names[FG_RING_STATUS_N] = {
+		[FG_RING_NEW] = "new", [FG_RING_STABLE] = "stable", [FG_RING_GROWN] = "grown",
+		[FG_RING_SHRUNK] = "shrunk", [FG_RING_MERGED] = "merged", [FG_RING_SPLIT] = "split",
+	};
 
-	if (!n) {
-		fg_free(list);
-		return NULL;
-	}
-	if (!old)
-		snprintf(n, need, "[\"%s\"]", key);
-	else
-		snprintf(n + old - 1, need - old + 1, ",\"%s\"]", key);
-	return n;
+	return (unsigned)st < FG_RING_STATUS_N ? names[st] : "?";
 }
 
 int fg_track_rings(fg_track_result *out, const int32_t *ring_index, uint32_t n_users,
@@ -110,6 +103,7 @@ int fg_track_rings(fg_track_result *out, const int32_t *ring_index, uint32_t n_u
 			best[o->p] = (int64_t)i;
 	}
 	/* Per current ring: continuing predecessors and split-off sources. */
+	/* Every ring starts "new" (FG_RING_NEW is 0) with an empty key. */
 	for (uint32_t c = 0; c < n_rings; c++)
 		out->rings[c].first_run_id = run_id;
 	{
@@ -148,27 +142,29 @@ int fg_track_rings(fg_track_result *out, const int32_t *ring_index, uint32_t n_u
 				if (!significant(o, prev))
 					continue;
 				if ((ncont >= 2 && cont) || (ncont == 0 && !cont)) {
-					t->prev_keys = json_list_add(t->prev_keys, prev[o->p].key);
-					if (!t->prev_keys) {
+					uint32_t *np = fg_reallocarray(t->prev, t->n_prev + 1, sizeof(*np));
+					if (!np) {
 						fg_free(byc);
 						goto nomem;
 					}
+					t->prev = np;
+					t->prev[t->n_prev++] = o->p;
 				}
 			}
 			if (ncont >= 2) {
-				t->status = "merged";
+				t->status = FG_RING_MERGED;
 			} else if (ncont == 1) {
 				const fg_prev_ring *p = &prev[main_p];
 				if (nsig[main_p] >= 2)
-					t->status = "split";
+					t->status = FG_RING_SPLIT;
 				else if (ncur[c] > p->n_users)
-					t->status = "grown";
+					t->status = FG_RING_GROWN;
 				else if (ncur[c] < p->n_users)
-					t->status = "shrunk";
+					t->status = FG_RING_SHRUNK;
 				else
-					t->status = "stable";
+					t->status = FG_RING_STABLE;
 			} else {
-				t->status = "split"; /* split off another ring: new key below */
+				t->status = FG_RING_SPLIT; /* split off another ring: new key below */
 			}
 			if (ncont >= 1) {
 				memcpy(t->key, prev[main_p].key, FG_RING_KEY_MAX);
@@ -179,22 +175,16 @@ int fg_track_rings(fg_track_result *out, const int32_t *ring_index, uint32_t n_u
 	}
 	for (uint32_t c = 0; c < n_rings; c++) {
 		fg_ring_track *t = &out->rings[c];
-		if (!t->status)
-			t->status = "new";
 		if (!t->key[0])
-			snprintf(t->key, sizeof(t->key), "R%06llu", (unsigned long long)next_key++);
-		if (!strcmp(t->status, "new"))
-			out->n_new++;
-		else if (!strcmp(t->status, "stable"))
-			out->n_stable++;
-		else if (!strcmp(t->status, "grown"))
-			out->n_grown++;
-		else if (!strcmp(t->status, "shrunk"))
-			out->n_shrunk++;
-		else if (!strcmp(t->status, "merged"))
-			out->n_merged++;
-		else
-			out->n_split++;
+			fg_store_format_ring_key(t->key, sizeof(t->key), (int64_t)next_key++);
+		switch (t->status) {
+		case FG_RING_NEW: out->n_new++; break;
+		case FG_RING_STABLE: out->n_stable++; break;
+		case FG_RING_GROWN: out->n_grown++; break;
+		case FG_RING_SHRUNK: out->n_shrunk++; break;
+		case FG_RING_MERGED: out->n_merged++; break;
+		default: out->n_split++; break;
+		}
 	}
 	for (uint32_t p = 0; p < n_prev; p++)
 		if (best[p] < 0)

@@ -31,10 +31,30 @@ typedef struct fg_prev_ring {
 	uint32_t n_users;
 } fg_prev_ring;
 
+/* A ring's status against the previous run; names in fg_ring_status_name. */
+typedef enum fg_ring_status {
+	FG_RING_NEW = 0,
+	FG_RING_STABLE,
+	FG_RING_GROWN,
+	FG_RING_SHRUNK,
+	FG_RING_MERGED,
+	FG_RING_SPLIT,
+	FG_RING_STATUS_N
+} fg_ring_status;
+
+/* The stored name of a status ("new", "stable", ...): rings.status. */
+const char *fg_ring_status_name(fg_ring_status s);
+
 typedef struct fg_ring_track {
 	char key[FG_RING_KEY_MAX];
-	const char *status;   /* static string */
-	char *prev_keys;      /* JSON list or NULL; owned */
+	fg_ring_status status;
+	/*
+	 * The previous rings this one came from (indices into prev, in increasing
+	 * order): every ring merged into it, or the rings a split-off left; NULL
+	 * and 0 otherwise.  Owned.  The writer stores their keys (rings.prev_keys).
+	 */
+	uint32_t *prev;
+	uint32_t n_prev;
 	int64_t first_run_id;
 } fg_ring_track;
 
@@ -51,7 +71,7 @@ typedef struct fg_track_result {
  * n_rings current rings.  prev[0..n_prev): the previous run's rings;
  * pair_prev/pair_user[0..n_pairs): previous memberships mapped to current user
  * ids (users gone tonight omitted).  next_key: the number for the first new
- * key ("R" + 6 digits).  run_id: tonight's run (first_run_id of new rings).
+ * key (fg_store_format_ring_key).  run_id: tonight's run (first_run_id of new rings).
  * Returns FG_OK or FG_ENOMEM.
  */
 int fg_track_rings(fg_track_result *out, const int32_t *ring_index, uint32_t n_users,

@@ -13,6 +13,7 @@
 #include "fg_csr.h"
 #include "fg_error.h"
 #include "fg_graphalytics.h"
+#include "fg_opt.h"
 #include "fg_pagerank.h"
 #include "fg_par.h"
 
@@ -24,24 +25,28 @@
 
 enum algo { ALGO_NONE, ALGO_WCC, ALGO_CDLP, ALGO_PR, ALGO_BFS };
 
+enum { OPT_ALGO = 1, OPT_GRAPH, OPT_OUT, OPT_THREADS };
+
+static const fg_opt_spec opts[] = {
+	{ FG_OPT_VALUE, "algo", OPT_ALGO, "A", "wcc, cdlp, pr or bfs", NULL },
+	{ FG_OPT_VALUE, "graph", OPT_GRAPH, "P", "the graph, as DIR/NAME", NULL },
+	{ FG_OPT_VALUE, "out", OPT_OUT, "FILE", "write the result there instead of stdout", NULL },
+	{ FG_OPT_VALUE, "threads", OPT_THREADS, "N", "OpenMP threads", "all cores" },
+	{ FG_OPT_END, NULL, 0, NULL, NULL, NULL },
+};
+
 static void help(FILE *f)
 {
-	fprintf(f,
+	fg_opt_help(f,
 	        "usage: fraudgraph graphalytics --algo wcc|cdlp|pr|bfs --graph DIR/NAME\n"
-	        "                               [--out FILE] [--threads N]\n\n"
+	        "                               [--out FILE] [--threads N]",
 	        "Run a kernel on an LDBC Graphalytics graph (DIR/NAME.properties, NAME.v,\n"
 	        "NAME.e) with the parameters from NAME.properties (cdlp.max-iterations,\n"
 	        "pr.damping-factor, pr.num-iterations, bfs.source-vertex), and write\n"
 	        "`vertex value` lines in the order of NAME.v to FILE or stdout.\n"
 	        "WCC labels are the smallest vertex id of each component; BFS prints\n"
-	        "9223372036854775807 for unreachable vertices; PR prints %%.17g.\n\n"
-	        "Options:\n"
-	        "  --algo A       wcc, cdlp, pr or bfs\n"
-	        "  --graph P      the graph, as DIR/NAME\n"
-	        "  --out FILE     write the result there instead of stdout\n"
-	        "  --threads N    OpenMP threads (default: all)\n"
-	        "  --help         this text\n\n%s",
-	        fg_cli_exit_codes);
+	        "9223372036854775807 for unreachable vertices; PR prints %.17g.",
+	        opts);
 }
 
 /* The value printed for each vertex, by dense id. */
@@ -186,44 +191,42 @@ int fg_cmd_graphalytics(int argc, char **argv)
 	struct result res = { 0 };
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+	fg_opt_parser p;
+
+	fg_opt_init(&p, "graphalytics", opts, argc, argv);
+	while ((rc = fg_opt_next(&p)) > 0) {
+		int threads;
+		switch (p.id) {
+		case FG_OPT_HELP:
 			help(stdout);
 			return FG_EXIT_OK;
-		}
-		if (strcmp(a, "--algo") && strcmp(a, "--graph") && strcmp(a, "--out") &&
-		    strcmp(a, "--threads"))
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: unknown option '%s' "
-			                                "(see --help)", a));
-		if (i + 1 >= argc)
-			return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: %s needs a value", a));
-		const char *v = argv[++i];
-		if (!strcmp(a, "--algo")) {
-			if (!strcmp(v, "wcc"))
+		case OPT_ALGO:
+			if (!strcmp(p.value, "wcc"))
 				algo = ALGO_WCC;
-			else if (!strcmp(v, "cdlp"))
+			else if (!strcmp(p.value, "cdlp"))
 				algo = ALGO_CDLP;
-			else if (!strcmp(v, "pr"))
+			else if (!strcmp(p.value, "pr"))
 				algo = ALGO_PR;
-			else if (!strcmp(v, "bfs"))
+			else if (!strcmp(p.value, "bfs"))
 				algo = ALGO_BFS;
 			else
 				return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: unknown algorithm "
-				                                "'%s' (wcc, cdlp, pr, bfs)", v));
-		} else if (!strcmp(a, "--graph")) {
-			graph = v;
-		} else if (!strcmp(a, "--out")) {
-			outpath = v;
-		} else {
-			char *end;
-			long t = strtol(v, &end, 10);
-			if (!*v || *end || t < 1 || t > 1024)
-				return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: --threads: bad "
-				                                "value '%s'", v));
-			fg_par_set_threads((int)t);
+				                                "'%s' (wcc, cdlp, pr, bfs)", p.value));
+			break;
+		case OPT_GRAPH: graph = p.value; break;
+		case OPT_OUT: outpath = p.value; break;
+		case OPT_THREADS:
+			if ((rc = fg_opt_int(&threads, &p, 1, 1024)) != FG_OK)
+				return fg_cli_fail(rc);
+			fg_par_set_threads(threads);
+			break;
+		default: /* FG_OPT_ARG */
+			return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: unexpected argument '%s'",
+			                                p.value));
 		}
 	}
+	if (rc < 0)
+		return fg_cli_fail(rc);
 	if (algo == ALGO_NONE || !graph)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "graphalytics: --algo and --graph are "
 		                                "required (see --help)"));

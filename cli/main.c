@@ -12,16 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char fg_cli_exit_codes[] =
-	"Exit codes:\n"
-	"  0  done\n"
-	"  1  runtime failure (I/O, memory, database); nothing of this run stored\n"
-	"  2  usage error (bad command line)\n"
-	"  3  input data error (bad rows past the limit, bad header); nothing stored\n"
-	"  4  not found (unknown user or run)\n"
-	"  5  drift above --fail-on-drift (report)\n"
-	"  6  the results database is being written by another run\n";
-
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);

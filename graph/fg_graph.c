@@ -68,11 +68,9 @@
 #define PH(name) (void)tph
 #endif
 
-#if FG_HAVE_OPENMP
+/* An omp pragma inside a macro body; elsewhere a plain #pragma omp.  Without
+ * OpenMP the build passes -Wno-unknown-pragmas (meson.build): the one switch. */
 #define OMP(x) _Pragma(#x)
-#else
-#define OMP(x)
-#endif
 
 /*
  * Buffers at least this large (16 Mi records, 384 MiB) are compacted (sorted +
@@ -669,6 +667,11 @@ uint64_t fg_linkset_n_links(const fg_linkset *cls)
 	return n;
 }
 
+void fg_graph_release_csr(fg_graph *g)
+{
+	fg_csr_free(&g->g);
+}
+
 void fg_graph_free(fg_graph **pg)
 {
 	fg_graph *g;
@@ -962,7 +965,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		for (uint32_t t = 0; t < ne; t++)
 			ework[kstart[kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
 		/* now kstart[k] .. kstart[k + 1] is kind rank k */
-		OMP(omp parallel for schedule(dynamic, 1))
+		#pragma omp parallel for schedule(dynamic, 1)
 		for (task = -1; task < (int64_t)nk; task++) {
 			if (task < 0)
 				rank_strings(user_rank, uwork, &us, nu);
@@ -1022,7 +1025,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	/* Renumber the records in place, then sort and merge each buffer. */
 	{
 		lrec *a = ls->el.a;
-		OMP(omp parallel for schedule(static))
+		#pragma omp parallel for schedule(static)
 		for (i = 0; i < (int64_t)ls->el.n; i++) {
 			uint64_t key = a[i].key;
 			a[i].key = (uint64_t)user_rank[key >> 32] << 32 |
@@ -1045,7 +1048,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		lrec *a = b->a;
 		if (!ls->kind_rel[k])
 			continue;
-		OMP(omp parallel for schedule(static))
+		#pragma omp parallel for schedule(static)
 		for (i = 0; i < (int64_t)b->n; i++) {
 			uint32_t x = user_rank[a[i].key >> 32], y = user_rank[(uint32_t)a[i].key];
 			a[i].key = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;

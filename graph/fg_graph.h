@@ -105,6 +105,13 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg);
 
 void fg_graph_free(fg_graph **g);
 
+/*
+ * Hand back the CSR's memory (g->g) once no kernel needs it: the ids, the
+ * link list and the per-entity arrays stay valid; g->g becomes the empty
+ * CSR (all zero), so no kernel and no fg_graph_weight may run afterwards.  The only mutation of a built graph; idempotent.  O(1).
+ */
+void fg_graph_release_csr(fg_graph *g);
+
 /* The user with this id string, or -1 (binary search, O(log n)). */
 int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);
 

@@ -29,16 +29,23 @@ enum {
 
 /*
  * Process exit codes: documented in `fraudgraph --help` and docs/operations.md.
- * Stable: cron jobs and alerting depend on them.
+ * Stable: cron jobs and alerting depend on them.  One table: the enum below
+ * and the text every --help prints (fg_cli_exit_codes) are both generated
+ * from it, so they cannot disagree.  X(name, value, meaning)
  */
+#define FG_EXIT_CODES(X) \
+	X(FG_EXIT_OK, 0, "done") \
+	X(FG_EXIT_RUNTIME, 1, "runtime failure (I/O, memory, database); nothing of this run stored") \
+	X(FG_EXIT_USAGE, 2, "usage error (bad command line)") \
+	X(FG_EXIT_DATA, 3, "input data error (bad rows past the limit, bad header); nothing stored") \
+	X(FG_EXIT_NOTFOUND, 4, "not found (unknown user or run)") \
+	X(FG_EXIT_DRIFT, 5, "drift above --fail-on-drift (report)") \
+	X(FG_EXIT_BUSY, 6, "the results database is being written by another run")
+
 enum {
-	FG_EXIT_OK = 0,       /* done */
-	FG_EXIT_RUNTIME = 1,  /* runtime failure (I/O, memory, database) */
-	FG_EXIT_USAGE = 2,    /* bad command line */
-	FG_EXIT_DATA = 3,     /* input data error: nothing was written */
-	FG_EXIT_NOTFOUND = 4, /* unknown user or run (explain, report) */
-	FG_EXIT_DRIFT = 5,    /* report --fail-on-drift: drift above threshold */
-	FG_EXIT_BUSY = 6,     /* another run is writing the same database */
+#define FG_EXIT_ENUM_(name, value, text) name = value,
+	FG_EXIT_CODES(FG_EXIT_ENUM_)
+#undef FG_EXIT_ENUM_
 };
 
 /* Record a message for the current thread and return `code` (printf format). */

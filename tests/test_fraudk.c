@@ -571,6 +571,12 @@ static double *run_risk(const fg_graph *g, const uint32_t *seeds, uint32_t ns,
 	ck_assert_int_eq(fg_risk_serial(ref, g, seeds, ns, 0.85, 1e-13, 1000, &st2), FG_OK);
 	ck_assert_int_eq(memcmp(r, ref, n * sizeof(double)), 0);
 	ck_assert_int_eq(st->iterations, st2.iterations);
+	{
+		/* the independent check: r satisfies the PageRank equation */
+		double res = -1.0;
+		ck_assert_int_eq(fg_risk_residual(&res, r, g, seeds, ns, 0.85), FG_OK);
+		ck_assert_msg(res < 1e-10, "residual %g", res);
+	}
 	free(ref);
 	return r;
 }
@@ -764,6 +770,33 @@ START_TEST(risk_random_deterministic)
 }
 END_TEST
 
+/* The independent check is no rubber stamp: a wrong vertex or an unconverged run shows. */
+START_TEST(risk_residual_catches_wrong_results)
+{
+	hg h;
+	uint32_t seeds[20];
+	double *r, res;
+	fg_risk_stats st;
+
+	hg_random(&h, 3000, 11);
+	for (uint32_t i = 0; i < 20; i++)
+		seeds[i] = i * 131;
+	r = run_risk(&h.g, seeds, 20, &st); /* residual < 1e-10 asserted there */
+	r[seeds[3]] += 1e-6;                 /* one vertex off by a millionth */
+	ck_assert_int_eq(fg_risk_residual(&res, r, &h.g, seeds, 20, 0.85), FG_OK);
+	ck_assert_msg(res > 1e-6, "residual %g misses a wrong vertex", res);
+	r[seeds[3]] -= 1e-6;
+	ck_assert_int_eq(fg_risk_residual(&res, r, &h.g, seeds, 20, 0.80), FG_OK);
+	ck_assert_msg(res > 1e-4, "residual %g misses the wrong damping", res);
+	/* two iterations only: far from the fixed point */
+	ck_assert_int_eq(fg_risk(r, &h.g, seeds, 20, 0.85, 0.0, 2, &st), FG_OK);
+	ck_assert_int_eq(fg_risk_residual(&res, r, &h.g, seeds, 20, 0.85), FG_OK);
+	ck_assert_msg(res > 1e-3, "residual %g after 2 iterations", res);
+	free(r);
+	hg_free(&h);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -784,6 +817,7 @@ int main(int argc, char **argv)
 	s = suite_create("fraudk");
 	tc = tcase_create("fraudk");
 
+	tcase_add_test(tc, risk_residual_catches_wrong_results);
 	tcase_add_test(tc, rings_empty_and_single);
 	tcase_add_test(tc, rings_two_users_one_card);
 	tcase_add_test(tc, rings_weak_ip_does_not_merge);

@@ -555,6 +555,7 @@ static void db_state_assert_eq(const db_state *a, const db_state *b, const char 
 	ck_assert_str_eq(a->last_digest, b->last_digest);
 }
 
+#if FG_FAULT_INJECTION
 /* No row of a run newer than last_run in any table that has a run_id column. */
 static void assert_no_rows_after(const char *path, int64_t last_run)
 {
@@ -579,6 +580,7 @@ static void assert_no_rows_after(const char *path, int64_t last_run)
 	}
 	sqlite3_close(db);
 }
+#endif
 
 /* `fraudgraph run --quiet --top 0 --db DB --edges E [--users U] [extra...]` */
 static void run_on(bin_result *r, const char *db, const char *edges, const char *users,
@@ -631,13 +633,8 @@ static void expect_fail(bin_result *r, int code, const char *needle, const char 
 		              what, needle, r->err);
 }
 
-static bool have_faults(void)
-{
-	if (!FG_FAULT_INJECTION)
-		fprintf(stderr, "note: built without -Dfault_injection=true: fault tests skipped\n");
-	return FG_FAULT_INJECTION;
-}
 
+#if FG_FAULT_INJECTION /* the hooks exist only in -Dfault_injection=true builds */
 static const char *const fault_points[] = {
 	"write-start", "write-user-scores", "write-rings", "write-links",
 	"write-indexes", "before-commit", "after-commit",
@@ -650,8 +647,6 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 	db_state before, after;
 	int64_t first_run;
 
-	if (!have_faults())
-		return;
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
 	{
@@ -803,8 +798,6 @@ START_TEST(concurrent_run_reader_and_explain)
 	int rc;
 	char user[256];
 
-	if (!have_faults())
-		return;
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
 	errp = fgt_path(dir, "first.err");
@@ -891,6 +884,7 @@ START_TEST(concurrent_run_reader_and_explain)
 	free(dir);
 }
 END_TEST
+#endif
 
 START_TEST(unusable_paths_fail_clearly)
 {
@@ -1014,6 +1008,7 @@ START_TEST(disk_full_fails_cleanly)
 }
 END_TEST
 
+#if FG_FAULT_INJECTION /* the hooks exist only in -Dfault_injection=true builds */
 START_TEST(every_nth_allocation_failing)
 {
 	char *dir, *db, *e, *u;
@@ -1025,8 +1020,6 @@ START_TEST(every_nth_allocation_failing)
 	long n;
 	bool succeeded = false;
 
-	if (!have_faults())
-		return;
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
 	e = sample("hub/edges.csv"); /* users, hubs cut, a ring: most write paths */
@@ -1067,6 +1060,7 @@ START_TEST(every_nth_allocation_failing)
 	free(dir);
 }
 END_TEST
+#endif
 
 /* A small source database for --input. */
 static void make_source_db(const char *path)
@@ -1317,11 +1311,17 @@ static Suite *reliability_suite(void)
 
 	faults = tcase_create("faults");
 	tcase_set_timeout(faults, 300);
+#if FG_FAULT_INJECTION
 	tcase_add_test(faults, killed_run_leaves_earlier_run_intact);
+#endif
+#if FG_FAULT_INJECTION
 	tcase_add_test(faults, concurrent_run_reader_and_explain);
+#endif
 	tcase_add_test(faults, unusable_paths_fail_clearly);
 	tcase_add_test(faults, disk_full_fails_cleanly);
+#if FG_FAULT_INJECTION
 	tcase_add_test(faults, every_nth_allocation_failing);
+#endif
 	tcase_add_test(faults, user_queries_cannot_write);
 	suite_add_tcase(s, faults);
 	return s;

@@ -1057,78 +1057,6 @@ START_TEST(storage_layout)
 }
 END_TEST
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(getenv("FG_STORE_BENCH_CPU") ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Timing only (FG_STORE_BENCH_ROWS): rows/s of user_scores rows in one run. */
-START_TEST(bench_user_scores)
-{
-	static const char *const cols[] = { "run_id", "user_id", "label", "component_id",
-		"ring_id", "risk", "risk_norm", "risk_pct", "score", "nearest_seed", "seed_hops",
-		"created_at" };
-	const char *env = getenv("FG_STORE_BENCH_ROWS");
-	long n = env ? atol(env) : 0, i;
-	char *dir, *path, user[32];
-	fg_store *st = NULL;
-	fg_bulk *b = NULL;
-	double t0, t1, t2, t3;
-	int64_t run;
-	int rc = FG_OK;
-
-	if (n <= 0)
-		return;
-	dir = fgt_tmpdir();
-	path = fgt_path(dir, "RESULTS.db");
-	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
-	if (!getenv("FG_STORE_BENCH_FRESH"))
-		commit_run(st, 10, 1, 0); /* indexes exist, as on every night but the first */
-	t0 = now_s();
-	ck_assert_int_eq(fg_store_run_begin(st, &run, NULL, 1), FG_OK);
-	ck_assert_int_eq(fg_store_bulk_begin(&b, st, "user_scores", cols, 12), FG_OK);
-	for (i = 0; i < n; i++) {
-		/* ids in hash-like order, as interning order is not sorted */
-		snprintf(user, sizeof(user), "user%08lu",
-		         getenv("FG_STORE_BENCH_SORTED") ? (unsigned long)i
-		                                         : (unsigned long)((i * 2654435761UL) % 100000000UL));
-		fg_bulk_int(b, run);
-		fg_bulk_text(b, user);
-		fg_bulk_text(b, i % 100 == 0 ? "fraud" : NULL);
-		fg_bulk_int(b, i / 7);
-		if (i % 3)
-			fg_bulk_null(b);
-		else
-			fg_bulk_int(b, i / 5);
-		fg_bulk_double(b, 1.0 / (double)(i + 1));
-		fg_bulk_double(b, 0.5);
-		fg_bulk_double(b, 50.0);
-		fg_bulk_double(b, 0.25);
-		fg_bulk_null(b);
-		fg_bulk_int(b, 3);
-		fg_bulk_int(b, 1700000000 + i);
-		rc |= fg_bulk_row(b); /* no ck_assert per row: Check logs every assert */
-	}
-	ck_assert_int_eq(rc, FG_OK);
-	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
-	t1 = now_s();
-	ck_assert_int_eq(fg_store_build_indexes(st), FG_OK);
-	t2 = now_s();
-	ck_assert_int_eq(fg_store_run_commit(st, 0), FG_OK);
-	t3 = now_s();
-	fprintf(stderr, "bench: %ld user_scores rows: insert %.2f s (%.0f rows/s), indexes "
-	        "%.2f s, commit %.2f s, total %.0f rows/s\n",
-	        n, t1 - t0, n / (t1 - t0), t2 - t1, t3 - t2, n / (t3 - t0));
-	fg_store_close(&st);
-	fgt_rmtree(dir);
-	free(path);
-	free(dir);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -1153,7 +1081,6 @@ int main(void)
 	tcase_add_test(tc, killed_run_leaves_previous_run);
 	tcase_add_test(tc, bulk_rebind_skips_are_exact);
 	tcase_add_test(tc, storage_layout);
-	tcase_add_test(tc, bench_user_scores);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

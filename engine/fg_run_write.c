@@ -1,18 +1,21 @@
 /*
  * The write-back of a run: every results table, inside the run's single
  * transaction, through the store's prepared multi-row inserts (every value
- * bound).  Also the ring tracking's input (the previous run's rings) and the
- * output digest: a hash of the scored output (user scores and rings) that is
- * identical for any thread count and any order of input rows.
+ * bound), and the output digest: a hash of the scored output (user scores
+ * and rings) that is identical for any thread count and any order of input
+ * rows.  The JSON columns (runs.inputs, runs.bad_rows, rings.prev_keys) are
+ * written here too.
  */
-#include "run.h"
+#include "fg_run.h"
+#include "fg_run_internal.h"
 
 #include "fg_alloc.h"
 #include "fg_bfs.h"
 #include "fg_error.h"
 #include "fg_hash.h"
+#include "fg_kinds.h"
 #include "fg_log.h"
-#include "tool_util.h"
+#include "fg_sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,18 +141,42 @@ static void put_factors(fg_bulk *b, const fg_group_score *x)
 	fg_bulk_double(b, x->score);
 }
 
+/* rings.prev_keys: the keys of the rings this one came from, as a JSON list (NULL: none). */
+static const char *prev_keys_json(fg_sbuf *o, const fg_run *r, const fg_ring_track *t)
+{
+	if (!t->n_prev)
+		return NULL;
+	o->len = 0;
+	fg_sbuf_puts(o, "[");
+	for (uint32_t i = 0; i < t->n_prev; i++) {
+		if (i)
+			fg_sbuf_puts(o, ",");
+		fg_sbuf_json_str(o, r->prev_rings[t->prev[i]].key);
+	}
+	fg_sbuf_puts(o, "]");
+	return o->s;
+}
+
+#define RING_CLASS_COL0 11 /* index of the first kind-class column of rings */
+
 static int write_rings(fg_run *r, fg_hash128 *dg)
 {
-	static const char *const cols[] = {
+	static const char *const fixed[] = {
 		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
-		"n_users", "n_seeds", "n_legit", "n_entities", "n_cards", "n_devices", "n_addresses",
-		"n_phones", "n_emails", "n_ips", "n_other_entities", "n_user_links", "seed_rate",
-		FACTOR_COLUMNS, "ring_score",
+		"n_users", "n_seeds", "n_legit", "n_entities",
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, /* the FG_KC_N class columns */
+		"n_user_links", "seed_rate", FACTOR_COLUMNS, "ring_score",
 	};
+	const char *cols[NCOLS(fixed)];
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
+	fg_sbuf pk = { 0 };
 	int rc;
 
+	_Static_assert(FG_KC_N == 7, "one NULL per kind class in the rings columns");
+	memcpy(cols, fixed, sizeof(cols));
+	for (int c = 0; c < FG_KC_N; c++)
+		cols[RING_CLASS_COL0 + c] = fg_kind_classes[c].ring_column;
 	if ((rc = fg_store_bulk_begin(&b, r->store, "rings", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t k = 0; k < s->n_rings && rc == FG_OK; k++) {
@@ -159,21 +186,16 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_int(b, x->id);
 		fg_bulk_text(b, t->key);
-		fg_bulk_text(b, t->status);
-		fg_bulk_text(b, t->prev_keys);
+		fg_bulk_text(b, fg_ring_status_name(t->status));
+		fg_bulk_text(b, prev_keys_json(&pk, r, t));
 		fg_bulk_int(b, t->first_run_id);
 		fg_bulk_int(b, x->component_id);
 		fg_bulk_int(b, x->n_users);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_legit);
 		fg_bulk_int(b, x->n_entities);
-		fg_bulk_int(b, x->n_by_class[FG_KC_CARD]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_DEVICE]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_ADDRESS]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_PHONE]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_EMAIL]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_IP]);
-		fg_bulk_int(b, x->n_by_class[FG_KC_OTHER]);
+		for (int c = 0; c < FG_KC_N; c++)
+			fg_bulk_int(b, x->n_by_class[c]);
 		fg_bulk_int(b, x->n_user_links);
 		fg_bulk_double(b, x->seed_rate);
 		put_factors(b, x);
@@ -183,6 +205,9 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		dg_u64(dg, x->n_users);
 		dg_f64(dg, x->score);
 	}
+	if (rc == FG_OK)
+		rc = fg_sbuf_check(&pk);
+	fg_sbuf_free(&pk);
 	return bulk_end(&b, rc);
 }
 
@@ -328,16 +353,21 @@ static int write_links(fg_run *r)
 
 static int write_features(fg_run *r)
 {
-	static const char *const cols[] = {
-		"run_id", "user_id", "deg_total", "deg_card", "deg_device", "deg_address", "deg_ip",
-		"deg_email", "deg_phone", "deg_other", "deg_user", "co_users", "component_size",
+	static const char *const fixed[] = {
+		"run_id", "user_id", "deg_total",
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, /* the FG_KC_N class columns */
+		"deg_user", "co_users", "component_size",
 		"ring_size", "max_entity_share", "seed_hops", "seeds_2hop", "risk", "ring_score",
 	};
+	const char *cols[NCOLS(fixed)];
 	const fg_graph *g = r->g;
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
 	int rc;
 
+	memcpy(cols, fixed, sizeof(cols));
+	for (int c = 0; c < FG_KC_N; c++)
+		cols[3 + c] = fg_kind_classes[c].feature_column;
 	if ((rc = fg_store_bulk_begin(&b, r->store, "user_features", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
@@ -345,13 +375,8 @@ static int write_features(fg_run *r)
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
 		fg_bulk_int(b, s->deg_total[u]);
-		fg_bulk_int(b, dc[FG_KC_CARD]);
-		fg_bulk_int(b, dc[FG_KC_DEVICE]);
-		fg_bulk_int(b, dc[FG_KC_ADDRESS]);
-		fg_bulk_int(b, dc[FG_KC_IP]);
-		fg_bulk_int(b, dc[FG_KC_EMAIL]);
-		fg_bulk_int(b, dc[FG_KC_PHONE]);
-		fg_bulk_int(b, dc[FG_KC_OTHER]);
+		for (int c = 0; c < FG_KC_N; c++)
+			fg_bulk_int(b, dc[c]);
 		fg_bulk_int(b, s->deg_user[u]);
 		fg_bulk_int(b, s->co_users[u]);
 		fg_bulk_int(b, s->comp_size[u]);
@@ -393,134 +418,30 @@ static int write_dissolved(fg_run *r)
 	return bulk_end(&b, rc);
 }
 
-static int db_fail(sqlite3 *db, const char *what)
-{
-	return fg_error_set(FG_EDB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Collects the previous run's memberships, mapped to tonight's user ids. */
-typedef struct member_ctx {
-	fg_run *r;
-	uint32_t *pair_prev, *pair_user;
-	uint64_t n, cap;
-} member_ctx;
-
-static int take_member(void *vctx, int64_t ring_id, const char *ring_key, const char *user_id)
-{
-	member_ctx *m = vctx;
-	fg_run *r = m->r;
-	uint32_t lo = 0, hi = r->n_prev_rings;
-	int64_t u;
-
-	(void)ring_key;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (r->prev_rings[mid].ring_id < ring_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= r->n_prev_rings || r->prev_rings[lo].ring_id != ring_id || !user_id)
-		return FG_OK;
-	u = fg_graph_find_user(r->g, user_id);
-	if (u < 0)
-		return FG_OK; /* gone tonight */
-	if (m->n == m->cap) {
-		uint64_t cap = m->cap ? m->cap * 2 : 4096;
-		uint32_t *a = fg_reallocarray(m->pair_prev, cap, sizeof(*a));
-		if (a)
-			m->pair_prev = a;
-		uint32_t *b = fg_reallocarray(m->pair_user, cap, sizeof(*b));
-		if (b)
-			m->pair_user = b;
-		if (!a || !b)
-			return fg_error_set(FG_ENOMEM, "out of memory reading the previous ring members");
-		m->cap = cap;
-	}
-	m->pair_prev[m->n] = lo;
-	m->pair_user[m->n] = (uint32_t)u;
-	m->n++;
-	return FG_OK;
-}
-
-int fg_run_track(fg_run *r)
-{
-	sqlite3 *db = fg_store_db(r->store);
-	sqlite3_stmt *st = NULL;
-	member_ctx m = { .r = r };
-	int64_t max_key = 0;
-	int rc = FG_OK, s;
-
-	if ((rc = fg_store_latest_run(r->store, &r->prev_run_id)) != FG_OK ||
-	    (rc = fg_store_max_ring_key(r->store, &max_key)) != FG_OK)
-		return rc;
-	if (r->prev_run_id > 0) {
-		uint32_t cap_r = 0;
-		if (sqlite3_prepare_v2(db, "SELECT ring_id, ring_key, first_run_id, n_users FROM rings "
-		                       "WHERE run_id = ? ORDER BY ring_id", -1, &st, NULL) != SQLITE_OK)
-			return db_fail(db, "reading the previous rings");
-		sqlite3_bind_int64(st, 1, r->prev_run_id);
-		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-			fg_prev_ring *p;
-			const unsigned char *key = sqlite3_column_text(st, 1);
-			if (r->n_prev_rings == cap_r) {
-				fg_prev_ring *n2;
-				cap_r = cap_r ? cap_r * 2 : 1024;
-				n2 = fg_reallocarray(r->prev_rings, cap_r, sizeof(*n2));
-				if (!n2) {
-					rc = fg_error_set(FG_ENOMEM, "out of memory reading the previous rings");
-					goto cleanup;
-				}
-				r->prev_rings = n2;
-			}
-			p = &r->prev_rings[r->n_prev_rings++];
-			memset(p, 0, sizeof(*p));
-			p->ring_id = sqlite3_column_int64(st, 0);
-			snprintf(p->key, sizeof(p->key), "%s", key ? (const char *)key : "");
-			p->first_run_id = sqlite3_column_int64(st, 2);
-			p->n_users = (uint32_t)sqlite3_column_int64(st, 3);
-		}
-		if (s != SQLITE_DONE) {
-			rc = db_fail(db, "reading the previous rings");
-			goto cleanup;
-		}
-		if ((rc = fg_store_prev_ring_members(r->store, r->prev_run_id, take_member, &m)) != FG_OK)
-			goto cleanup;
-	}
-	rc = fg_track_rings(&r->track, r->scores->ring_index, r->g->n_users, r->scores->n_rings,
-	                    r->prev_rings, r->n_prev_rings, m.pair_prev, m.pair_user, m.n,
-	                    (uint64_t)max_key + 1, r->run_id);
-cleanup:
-	sqlite3_finalize(st);
-	fg_free(m.pair_prev);
-	fg_free(m.pair_user);
-	return rc;
-}
-
 /* runs.inputs: the input files and queries, as a JSON list. */
 static void inputs_json(fg_sbuf *o, const fg_run *r)
 {
 	fg_sbuf_puts(o, "[");
-	for (int i = 0; i < r->n_edges; i++) {
+	for (int i = 0; i < r->o.n_edges; i++) {
 		fg_sbuf_puts(o, o->len > 1 ? ",{\"edges\":" : "{\"edges\":");
-		fg_sbuf_json_str(o, r->edges[i]);
+		fg_sbuf_json_str(o, r->o.edges[i]);
 		fg_sbuf_puts(o, "}");
 	}
-	for (int i = 0; i < r->n_users_files; i++) {
+	for (int i = 0; i < r->o.n_users_files; i++) {
 		fg_sbuf_puts(o, o->len > 1 ? ",{\"users\":" : "{\"users\":");
-		fg_sbuf_json_str(o, r->users[i]);
+		fg_sbuf_json_str(o, r->o.users[i]);
 		fg_sbuf_puts(o, "}");
 	}
-	if (r->input_db) {
+	if (r->o.input_db) {
 		fg_sbuf_puts(o, o->len > 1 ? ",{\"sqlite\":" : "{\"sqlite\":");
-		fg_sbuf_json_str(o, r->input_db);
-		if (r->edges_sql) {
+		fg_sbuf_json_str(o, r->o.input_db);
+		if (r->o.edges_sql) {
 			fg_sbuf_puts(o, ",\"edges_sql\":");
-			fg_sbuf_json_str(o, r->edges_sql);
+			fg_sbuf_json_str(o, r->o.edges_sql);
 		}
-		if (r->users_sql) {
+		if (r->o.users_sql) {
 			fg_sbuf_puts(o, ",\"users_sql\":");
-			fg_sbuf_json_str(o, r->users_sql);
+			fg_sbuf_json_str(o, r->o.users_sql);
 		}
 		fg_sbuf_puts(o, "}");
 	}
@@ -578,19 +499,19 @@ static int set_run_columns(fg_run *r)
 	SETI("n_links", g->n_links);
 	SETI("n_user_links", g->n_user_links);
 	SETI("n_hubs", g->n_hubs);
-	SETI("n_seeds", g->n_seeds);
+	SETI("n_seeds", r->n_seeds);
 	SETI("n_legit", g->n_legit);
 	SETI("n_components", ncomp);
 	SETI("n_rings", r->scores->n_rings);
 	SETI("lpa_iterations", r->lpa_iterations);
 	SETI("risk_iterations", r->risk_iterations);
-	SETD("t_ingest", r->t[PH_INGEST]);
-	SETD("t_build", r->t[PH_BUILD]);
-	SETD("t_components", r->t[PH_COMPONENTS]);
-	SETD("t_rings", r->t[PH_RINGS]);
-	SETD("t_risk", r->t[PH_RISK]);
-	SETD("t_evidence", r->t[PH_EVIDENCE]);
-	SETD("t_scoring", r->t[PH_SCORING]);
+	{
+		int n;
+		const fg_run_phase *ph = fg_run_phases(&n);
+		for (int i = 0; i < n; i++)
+			if (ph[i].t_column)
+				SETD(ph[i].t_column, r->t[i]);
+	}
 #undef SETI
 #undef SETD
 #undef SETT
@@ -631,6 +552,11 @@ int fg_run_write(fg_run *r)
 	double t = 0;
 	int rc;
 
+	/*
+	 * The write-back reads the links, ids and per-vertex results, not the CSR:
+	 * hand its memory back before SQLite's page cache grows.
+	 */
+	fg_graph_release_csr(r->g);
 	prof("", &t);
 	fg_hash128_init(&dg);
 	fg_fault_point("write-start");

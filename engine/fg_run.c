@@ -1,0 +1,373 @@
+/*
+ * The nightly run's phases and the table that sequences them.
+ *
+ * To add a phase (the model, between scoring and write): write
+ * `int fg_run_<name>(fg_run *r)` and add one line to `phases` below (a
+ * runs column for its time, if the schema has one).
+ */
+#include "fg_run.h"
+#include "fg_run_internal.h"
+
+#include "fg_alloc.h"
+#include "fg_bfs.h"
+#include "fg_cc.h"
+#include "fg_error.h"
+#include "fg_log.h"
+#include "fg_par.h"
+#include "fg_rings.h"
+#include "fg_risk.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const fg_run_phase phases[] = {
+	{ "ingest", fg_run_ingest, "t_ingest" },
+	{ "build", fg_run_build, "t_build" },
+	{ "components", fg_run_components, "t_components" },
+	{ "rings", fg_run_rings, "t_rings" },
+	{ "risk", fg_run_risk, "t_risk" },
+	{ "evidence", fg_run_evidence, "t_evidence" },
+	{ "scoring", fg_run_score, "t_scoring" },
+	{ "write", fg_run_write, NULL }, /* t_write is stored by fg_run_commit */
+};
+#define N_PHASES ((int)(sizeof(phases) / sizeof(phases[0])))
+
+_Static_assert(N_PHASES <= FG_RUN_MAX_PHASES, "raise FG_RUN_MAX_PHASES");
+
+const fg_run_phase *fg_run_phases(int *n)
+{
+	*n = N_PHASES;
+	return phases;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void note(fg_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->note, sizeof(r->note), fmt, ap);
+	va_end(ap);
+}
+
+void fg_run_opts_init(fg_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	fg_config_init(&o->cfg);
+}
+
+int fg_run_open(fg_run **out, const fg_run_opts *opts)
+{
+	fg_run *r;
+	char *params = NULL;
+	int rc;
+
+	*out = NULL;
+	r = fg_calloc(1, sizeof(*r));
+	if (!r)
+		return fg_error_set(FG_ENOMEM, "out of memory starting the run");
+	r->o = *opts;
+	r->t_start = fg_clock();
+	*out = r;
+	fg_par_set_threads(r->o.cfg.threads);
+	if ((rc = fg_config_to_json(&params, &r->o.cfg)) != FG_OK ||
+	    (rc = fg_store_open(&r->store, r->o.db_path, FG_STORE_WRITE)) != FG_OK ||
+	    (rc = fg_store_run_begin(r->store, &r->run_id, params, fg_par_threads())) != FG_OK)
+		goto cleanup;
+	fg_log_info("run %lld on %s, %d thread%s", (long long)r->run_id, r->o.db_path,
+	            fg_par_threads(), fg_par_threads() == 1 ? "" : "s");
+cleanup:
+	fg_free(params);
+	return rc;
+}
+
+/* The link sink with a live progress line (only drawn when stderr is a terminal). */
+typedef struct progress_sink {
+	fg_linkset *ls;
+	uint64_t rows;
+} progress_sink;
+
+static int link_sink_progress(void *ctx, const fg_link_row *row)
+{
+	progress_sink *ps = ctx;
+
+	if ((++ps->rows & 0x3ffff) == 0)
+		fg_log_progress("ingest rows", ps->rows, 0);
+	return fg_linkset_link_sink(ps->ls, row);
+}
+
+int fg_run_ingest(fg_run *r)
+{
+	const fg_run_opts *o = &r->o;
+	progress_sink ps = { NULL, 0 };
+	int rc;
+
+	if ((rc = fg_linkset_new(&r->ls, &o->cfg)) != FG_OK)
+		return rc;
+	ps.ls = r->ls;
+	for (int i = 0; i < o->n_edges; i++)
+		if ((rc = fg_ingest_links_csv(o->edges[i], &o->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
+			return rc;
+	for (int i = 0; i < o->n_users_files; i++)
+		if ((rc = fg_ingest_users_csv(o->users[i], &o->cfg, &r->bad, fg_linkset_user_sink,
+		                              r->ls)) != FG_OK)
+			return rc;
+	if (o->input_db) {
+		if ((rc = fg_ingest_links_sqlite(o->input_db, o->edges_sql, &o->cfg, &r->bad,
+		                                 link_sink_progress, &ps)) != FG_OK)
+			return rc;
+		if ((rc = fg_ingest_users_sqlite(o->input_db, o->users_sql, &o->cfg, &r->bad,
+		                                 fg_linkset_user_sink, r->ls)) != FG_OK)
+			return rc;
+	}
+	fg_log_progress_end();
+	note(r, "%llu rows, %llu bad, %llu outside the window",
+	     (unsigned long long)r->bad.rows_read, (unsigned long long)r->bad.total,
+	     (unsigned long long)r->bad.rows_filtered);
+	return FG_OK;
+}
+
+/* A deterministic per-user coin for --holdout: a hash of the user id and the seed. */
+static double holdout_coin(const char *id, uint64_t seed)
+{
+	uint64_t h = 1469598103934665603ull ^ (seed * 0x9e3779b97f4a7c15ull);
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (double)(h >> 11) / 9007199254740992.0;
+}
+
+static int alloc_arrays(fg_run *r)
+{
+	const fg_graph *g = r->g;
+	size_t nv = (size_t)g->n_users + g->n_entities, nu = g->n_users ? g->n_users : 1;
+
+	if (nv == 0)
+		nv = 1;
+	r->comp = fg_mallocarray(nv, sizeof(*r->comp));
+	r->ring = fg_mallocarray(nu, sizeof(*r->ring));
+	r->risk = fg_calloc(nv, sizeof(*r->risk));
+	r->dist = fg_mallocarray(nv, sizeof(*r->dist));
+	r->nearest = fg_mallocarray(nv, sizeof(*r->nearest));
+	r->seed = fg_calloc(nu, 1);
+	r->holdout = fg_calloc(nu, 1);
+	r->seeds = fg_mallocarray(nu, sizeof(*r->seeds));
+	if (!r->comp || !r->ring || !r->risk || !r->dist || !r->nearest || !r->seed || !r->holdout ||
+	    !r->seeds)
+		return fg_error_set(FG_ENOMEM, "out of memory for the kernels' output (%zu vertices)", nv);
+	return FG_OK;
+}
+
+int fg_run_build(fg_run *r)
+{
+	const fg_graph *g;
+	int rc;
+
+	if ((rc = fg_graph_build(&r->g, r->ls, &r->o.cfg)) != FG_OK)
+		return rc;
+	fg_linkset_free(&r->ls);
+	g = r->g;
+	if ((rc = alloc_arrays(r)) != FG_OK)
+		return rc;
+	/* The seeds, with the held-out ones kept out of the kernels' view (not out of the graph). */
+	for (uint32_t u = 0; u < g->n_users; u++) {
+		if (g->user_label[u] != FG_LABEL_FRAUD)
+			continue;
+		if (r->o.cfg.holdout > 0.0 &&
+		    holdout_coin(g->user_id[u], r->o.cfg.holdout_seed) < r->o.cfg.holdout) {
+			r->holdout[u] = 1;
+			continue;
+		}
+		r->seed[u] = 1;
+		r->seeds[r->n_seeds++] = u;
+	}
+	note(r, "%u users, %u entities, %llu links (%llu user-user), %u hubs, %llu arcs",
+	     g->n_users, g->n_entities, (unsigned long long)g->n_links,
+	     (unsigned long long)g->n_user_links, g->n_hubs, (unsigned long long)g->g.m);
+	return FG_OK;
+}
+
+int fg_run_components(fg_run *r)
+{
+	int rc;
+
+	if ((rc = fg_cc(r->comp, &r->g->g)) != FG_OK)
+		return rc;
+	note(r, "%llu arcs", (unsigned long long)r->g->g.m);
+	return FG_OK;
+}
+
+int fg_run_rings(fg_run *r)
+{
+	fg_rings_stats st;
+	int rc;
+
+	if ((rc = fg_rings(r->ring, r->g, r->o.cfg.lpa_max_iter, &st)) != FG_OK)
+		return rc;
+	r->lpa_iterations = st.iterations;
+	note(r, "%d sweeps, %s", st.iterations, st.converged ? "converged" : "stopped at the cap");
+	return FG_OK;
+}
+
+int fg_run_risk(fg_run *r)
+{
+	const fg_config *c = &r->o.cfg;
+	fg_risk_stats st;
+	int rc;
+
+	if ((rc = fg_risk(r->risk, r->g, r->seeds, r->n_seeds, c->risk_damping, c->risk_tol,
+	                  c->risk_max_iter, &st)) != FG_OK)
+		return rc;
+	r->risk_iterations = st.iterations;
+	note(r, "%u seeds, %d iterations, L1 change %.3g", r->n_seeds, st.iterations, st.last_delta);
+	return FG_OK;
+}
+
+/* Keep the first n entries of a per-vertex array (a failed shrink keeps it whole). */
+static void shrink_to_users(uint32_t **a, uint32_t n)
+{
+	uint32_t *p = fg_reallocarray(*a, n ? n : 1, sizeof(**a));
+
+	if (p)
+		*a = p;
+}
+
+int fg_run_evidence(fg_run *r)
+{
+	int rc;
+
+	if ((rc = fg_bfs_multi(r->dist, NULL, r->nearest, &r->g->g, r->seeds, r->n_seeds)) != FG_OK)
+		return rc;
+	/* Only the users' hops and nearest seeds are written: drop the entities' part. */
+	shrink_to_users(&r->dist, r->g->n_users);
+	shrink_to_users(&r->nearest, r->g->n_users);
+	note(r, "nearest seed for every reachable user");
+	return FG_OK;
+}
+
+int fg_run_score(fg_run *r)
+{
+	int rc;
+
+	if ((rc = fg_score_compute(&r->scores, r->g, &r->o.cfg, r->seed, r->n_seeds, r->comp,
+	                           r->ring, r->risk)) != FG_OK ||
+	    (rc = fg_run_track(r)) != FG_OK)
+		return rc;
+	note(r, "%u rings (%u new, %u grown, %u merged, %u split, %u dissolved), "
+	     "%u components of 2+ users", r->scores->n_rings, r->track.n_new, r->track.n_grown,
+	     r->track.n_merged, r->track.n_split, r->track.n_dissolved, r->scores->n_comps);
+	return FG_OK;
+}
+
+int fg_run_commit(fg_run *r)
+{
+	const fg_graph *g = r->g;
+	uint64_t rss = fg_peak_rss();
+	int rc, n;
+
+	(void)fg_run_phases(&n);
+	fg_store_run_set_double(r->store, "t_write", r->t[n - 1]);
+	fg_store_run_set_double(r->store, "t_total", fg_clock() - r->t_start);
+	fg_store_run_set_int(r->store, "peak_rss", (int64_t)rss);
+	fg_store_run_set_double(r->store, "bytes_per_link",
+	                        g->n_links ? (double)rss / (double)g->n_links : 0.0);
+	fg_fault_point("before-commit");
+	if ((rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs)) != FG_OK)
+		return rc;
+	r->committed = true;
+	fg_fault_point("after-commit");
+	note(r, "committed run %lld, output digest %s", (long long)r->run_id, r->output_digest);
+	return FG_OK;
+}
+
+static void phase_line(const char *name, double t, const char *summary)
+{
+	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", name, t, (double)fg_peak_rss() / 1048576.0,
+	            summary);
+}
+
+int fg_run_all(fg_run *r)
+{
+	double t0;
+	int rc;
+
+	for (int i = 0; i < N_PHASES; i++) {
+		t0 = fg_clock();
+		if ((rc = phases[i].fn(r)) != FG_OK)
+			return rc;
+		r->t[i] = fg_clock() - t0;
+		if (i == N_PHASES - 1) {
+			/* The last phase's line comes after the commit, which it times too. */
+			if ((rc = fg_run_commit(r)) != FG_OK)
+				return rc;
+			r->t[i] = fg_clock() - t0;
+		}
+		phase_line(phases[i].name, r->t[i], r->note);
+		if (phases[i].fn == fg_run_ingest && r->bad.total)
+			fg_badrows_report(&r->bad);
+	}
+	fg_log_info("total      %7.2f s  peak memory %.1f MiB (%.0f bytes per link)",
+	            fg_clock() - r->t_start, (double)fg_peak_rss() / 1048576.0,
+	            r->g->n_links ? (double)fg_peak_rss() / (double)r->g->n_links : 0.0);
+	return FG_OK;
+}
+
+bool fg_run_close(fg_run **pr)
+{
+	fg_run *r;
+	bool rolled_back = false;
+
+	if (!pr || !*pr)
+		return false;
+	r = *pr;
+	if (r->store && !r->committed) {
+		fg_store_run_rollback(r->store);
+		rolled_back = true;
+	}
+	fg_linkset_free(&r->ls);
+	fg_free(r->comp);
+	fg_free(r->ring);
+	fg_free(r->risk);
+	fg_free(r->dist);
+	fg_free(r->nearest);
+	fg_free(r->seed);
+	fg_free(r->holdout);
+	fg_free(r->seeds);
+	fg_scores_free(&r->scores);
+	fg_track_result_free(&r->track);
+	fg_free(r->prev_rings);
+	fg_graph_free(&r->g);
+	fg_store_close(&r->store);
+	fg_free(r);
+	*pr = NULL;
+	return rolled_back;
+}
+
+int64_t fg_run_id(const fg_run *r) { return r->run_id; }
+const fg_badrows *fg_run_bad_rows(const fg_run *r) { return &r->bad; }
+const fg_graph *fg_run_graph(const fg_run *r) { return r->g; }
+const uint32_t *fg_run_components_of(const fg_run *r) { return r->comp; }
+const uint32_t *fg_run_rings_of(const fg_run *r) { return r->ring; }
+const double *fg_run_risk_of(const fg_run *r) { return r->risk; }
+const fg_scores *fg_run_scores(const fg_run *r) { return r->scores; }
+const fg_track_result *fg_run_tracking(const fg_run *r) { return &r->track; }
+const char *fg_run_output_digest(const fg_run *r) { return r->output_digest; }
+const char *fg_run_note(const fg_run *r) { return r->note; }
+
+const uint32_t *fg_run_seeds(const fg_run *r, uint32_t *n, const uint8_t **mask,
+                             const uint8_t **holdout)
+{
+	*n = r->n_seeds;
+	if (mask)
+		*mask = r->seed;
+	if (holdout)
+		*holdout = r->holdout;
+	return r->seeds;
+}

@@ -1,0 +1,65 @@
+/*
+ * The state of one run, shared by the engine's run files only: fg_run.c
+ * (phases), fg_run_write.c (the write-back) and fg_run_track.c (ring
+ * tracking's glue to the store).  Not installed, not for cli/.
+ */
+#ifndef FG_ENGINE_FG_RUN_INTERNAL_H
+#define FG_ENGINE_FG_RUN_INTERNAL_H
+
+#include "fg_run.h"
+#include "fg_store.h"
+
+#define FG_RUN_MAX_PHASES 16
+
+/*
+ * Invariants: store is open with the run's transaction begun (run_id > 0)
+ * from open until commit or close; every per-vertex array has
+ * n_users + n_entities entries (at least 1) until evidence shrinks dist and
+ * nearest to n_users; seed[u] == 1 exactly for the users in seeds[0..n_seeds),
+ * which are label fraud and not held out (holdout[u] == 1); the graph is
+ * never written to except by fg_graph_release_csr in write.
+ */
+struct fg_run {
+	fg_run_opts o;
+	double t_start;
+
+	fg_store *store;
+	int64_t run_id;
+	bool committed;
+	fg_badrows bad;
+	fg_linkset *ls;        /* from ingest until build */
+	fg_graph *g;
+	uint8_t *seed;         /* per user: 1 if a seed given to the kernels */
+	uint8_t *holdout;      /* per user: 1 if a seed held out of the kernels */
+	uint32_t *seeds;       /* the seed users, increasing */
+	uint32_t n_seeds;
+	uint32_t *comp;        /* per vertex */
+	uint32_t *ring;        /* per user */
+	double *risk;          /* per vertex */
+	uint32_t *dist;        /* per vertex, hops to nearest seed (per user after evidence) */
+	uint32_t *nearest;     /* per vertex, nearest seed (per user after evidence) */
+	fg_scores *scores;
+	fg_track_result track;
+	fg_prev_ring *prev_rings; /* the previous run's rings (tracking, dissolved) */
+	uint32_t n_prev_rings;
+	int64_t prev_run_id;      /* 0 if none */
+	int lpa_iterations, risk_iterations;
+	double t[FG_RUN_MAX_PHASES]; /* seconds per phase, indexed like the phase table */
+	char note[512];              /* the last phase's summary */
+	char output_digest[33];
+};
+
+/* One phase: its progress name, function, and the runs column of its time. */
+typedef struct fg_run_phase {
+	const char *name;
+	int (*fn)(fg_run *r);
+	const char *t_column;  /* runs column for its seconds, or NULL */
+} fg_run_phase;
+
+/* The phase table, in order (fg_run.c); n in *n. */
+const fg_run_phase *fg_run_phases(int *n);
+
+/* Load the previous run's rings and match tonight's to them (r->track). */
+int fg_run_track(fg_run *r);
+
+#endif
