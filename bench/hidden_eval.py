@@ -68,6 +68,12 @@ def main():
         "SELECT max(run_id) FROM runs WHERE status = 'ok'").fetchone()[0]
     cols = [r[1] for r in con.execute("PRAGMA table_info(user_scores)")]
     wanted = [c for c in ("score", "rule_score", "risk") if c in cols]
+    # rule_score holds the hand-set score only when a model scored the run
+    # (NULL, or equal to score, otherwise)
+    if "rule_score" in wanted and not con.execute(
+            "SELECT count(*) FROM user_scores WHERE run_id = ? AND rule_score IS NOT NULL"
+            " AND rule_score <> score", (run,)).fetchone()[0]:
+        wanted.remove("rule_score")
     pos = truth_positives(truth)
     rows = con.execute(
         "SELECT user_id, label, " + ", ".join("coalesce(%s, 0)" % c for c in wanted) +
