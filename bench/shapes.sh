@@ -5,7 +5,8 @@
 #
 # For each world below (data-samples/README.md, "Shapes"): generate it once
 # with `fraudgraph gen` into bench/worlds/shapes-<name>/ (cached: reused while
-# its .complete marker holds the same command), then for each holdout seed S
+# its .complete marker holds the same command and generator sources), then
+# for each holdout seed S
 # run `fraudgraph run --holdout 0.7 --holdout-seed S` (30% of the labelled
 # fraudsters stay seeds, 70% are hidden) and measure, over the hidden
 # positives only (truth positives not labelled fraud in the run; the seeds
@@ -15,10 +16,11 @@
 # run trained a model, else the hand-set `score`; and `risk` (plain
 # personalised PageRank).  Prints one table, the mean over the seeds.
 #
-# Every world has 30k-50k users: on 2 cores the whole harness takes about a
+# Every world has 30k-50k users: on 2 cores the whole harness takes under a
 # minute with the hand-set score (gen ~0.1 s, run ~1 s per world and seed).
 # Options after `--` go to every `fraudgraph run` (e.g. --no-model).
-# FG=path/to/fraudgraph overrides the binary (default build/cli/fraudgraph).
+# FG=path/to/fraudgraph overrides the binary (default build/cli/fraudgraph);
+# FG_GEN=path the one that generates the worlds (default: FG).
 set -euo pipefail
 
 main() {
@@ -26,6 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
 fg=${FG:-$root/build/cli/fraudgraph}
+fg_gen=${FG_GEN:-$fg}
 seeds=1,2
 only=
 run_opts=()
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--seeds) seeds=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--) shift; run_opts=("$@"); break ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "shapes.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -51,6 +54,8 @@ worlds=(
 	"payments|--shape payments --users 30000 --seed 24"
 )
 
+# a world is regenerated when its options or the generator's sources change
+gen_src=$(cat engine/fg_gen_*.[ch] | md5sum | cut -c1-12)
 rows=()
 for w in "${worlds[@]}"; do
 	name=${w%%|*}
@@ -59,12 +64,12 @@ for w in "${worlds[@]}"; do
 		continue
 	fi
 	dir=bench/worlds/shapes-$name
-	if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$gen" ]; then
+	if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$gen_src $gen" ]; then
 		rm -rf "$dir"
 		mkdir -p bench/worlds
 		# shellcheck disable=SC2086
-		"$fg" gen --out "$dir" $gen --quiet
-		echo "$gen" > "$dir/.complete"
+		"$fg_gen" gen --out "$dir" $gen --quiet
+		echo "$gen_src $gen" > "$dir/.complete"
 	fi
 	tsum=()
 	for s in ${seeds//,/ }; do

@@ -25,6 +25,7 @@
 #define REVIEWS_MAX 200
 #define TERMINALS_MAX 120
 #define REPEATS_MAX 8
+#define SOLO UINT32_MAX
 
 typedef struct grp {
 	uint32_t size;
@@ -39,7 +40,7 @@ typedef struct items {
 	uint64_t n;
 	int64_t start, end;
 	double label_rate;
-	uint32_t *group;     /* per user: 0 or group index + 1 */
+	uint32_t *group;     /* per user: 0, group index + 1, or SOLO (a fraudster alone) */
 	grp *groups;
 	uint32_t ngroups;
 	uint64_t nfraud;
@@ -96,10 +97,11 @@ static uint32_t pick_popular(rng *r, const items *s)
 }
 
 /*
- * Group sizes lo..hi (uniform) until nf members are placed; members are
- * drawn at random indices by rejection (at most 5% of users are fraud).
+ * Group sizes lo..hi (uniform) until nf members are placed, then nsolo
+ * fraudsters that belong to no group; all drawn at random indices by
+ * rejection (at most 5% of users are fraud).
  */
-static int plant_groups(items *s, rng *r, uint64_t nf, uint32_t lo, uint32_t hi)
+static int plant_groups(items *s, rng *r, uint64_t nf, uint64_t nsolo, uint32_t lo, uint32_t hi)
 {
 	uint64_t placed = 0;
 	uint32_t cap = (uint32_t)(nf / lo + 2);
@@ -124,7 +126,14 @@ static int plant_groups(items *s, rng *r, uint64_t nf, uint32_t lo, uint32_t hi)
 		}
 		placed += size;
 	}
-	s->nfraud = placed;
+	for (uint64_t k = 0; k < nsolo; k++) {
+		uint64_t u;
+		do
+			u = rbelow(r, s->n);
+		while (s->group[u] != 0);
+		s->group[u] = SOLO;
+	}
+	s->nfraud = placed + nsolo;
 	return FG_OK;
 }
 
@@ -151,14 +160,15 @@ static const char *label_of(emit *em, const items *s, bool fraud)
 	return runif(&lr) < 0.005 ? "legit" : "";
 }
 
+/* "uid,fraud,<prefix><g>" (g 0: a fraudster in no group, empty ring_id) */
 static void truth_group(emit *em, const char *prefix, uint32_t g)
 {
 	char *p = em->t;
 
 	memcpy(p, em->uid, 9);
 	p = put_s(p + 9, ",fraud,");
-	p = put_s(p, prefix);
-	p = put_u64(p, g);
+	if (g)
+		p = put_u64(put_s(p, prefix), g);
 	*p++ = '\n';
 	em->t = p;
 }
@@ -193,16 +203,19 @@ static double clamp(double v, double lo, double hi)
  * product cap of 50), max(1, N/20) niche ones drawn uniformly (a handful of
  * reviewers each); 5% of the popular products are launched inside the world
  * and half of their reviews come in the ten days after the launch (a benign
- * burst).  Campaigns of 15-60 accounts (5% of users) target 4-10 of the
- * less popular three quarters of the popular products (each still shared by
- * far more than 50 users) in a 3-14 day window, 15% of them also 1-3 niche
- * products; a quarter are attacks (low ratings) rather than promotions.
+ * burst).  70% of the fraudsters (5% of users) are in campaigns of 15-60
+ * accounts that target 4-10 of the less popular three quarters of the
+ * popular products (each still shared by far more than 50 users) in a 3-14
+ * day (60%) or 30-90 day window, 15% of them also 1-3 niche products; a
+ * quarter are attacks (low ratings) rather than promotions.  The other 30%
+ * are solo spammers who review like honest users.
  */
 static int reviews_plan(void **out, const fg_gen_params *p, uint64_t key)
 {
 	items *s = items_new(p);
 	rng r = { hash3(key, T_PLAN, p->shape, 0) };
 	double sum = 0;
+	uint64_t nf;
 	int rc;
 
 	if (!s)
@@ -222,7 +235,8 @@ static int reviews_plan(void **out, const fg_gen_params *p, uint64_t key)
 		                   ? s->start + 90 * FG_GEN_DAY + (int64_t)rbelow(&r, 900 * FG_GEN_DAY)
 		                   : -1;
 	}
-	rc = plant_groups(s, &r, (uint64_t)(0.05 * (double)p->users + 0.5), 15, 60);
+	nf = (uint64_t)(0.05 * (double)p->users + 0.5);
+	rc = plant_groups(s, &r, nf - nf * 3 / 10, nf * 3 / 10, 15, 60);
 	if (rc != FG_OK) {
 		items_free(s);
 		return rc;
@@ -237,8 +251,9 @@ static int reviews_plan(void **out, const fg_gen_params *p, uint64_t key)
 		for (unsigned k = 0; k < g->nniche; k++)
 			g->items[g->npop + k] = (uint32_t)rbelow(&r, s->nniche);
 		g->attack = rchance(&r, 0.25);
-		g->t0 = s->end - 720 * FG_GEN_DAY + (int64_t)rbelow(&r, 700 * FG_GEN_DAY);
-		g->width = 3 * FG_GEN_DAY + (int64_t)rbelow(&r, 11 * FG_GEN_DAY);
+		g->t0 = s->end - 720 * FG_GEN_DAY + (int64_t)rbelow(&r, 620 * FG_GEN_DAY);
+		g->width = rchance(&r, 0.6) ? 3 * FG_GEN_DAY + (int64_t)rbelow(&r, 11 * FG_GEN_DAY)
+		                            : 30 * FG_GEN_DAY + (int64_t)rbelow(&r, 60 * FG_GEN_DAY);
 	}
 	*out = s;
 	return FG_OK;
@@ -272,19 +287,24 @@ static void reviews_user(emit *em)
 {
 	const items *s = em->plan;
 	uint32_t gid = s->group[em->idx];
-	const grp *g = gid ? &s->groups[gid - 1] : NULL;
-	const char *label = label_of(em, s, g != NULL);
+	const grp *g = gid && gid != SOLO ? &s->groups[gid - 1] : NULL;
+	bool fraud = gid != 0;
+	const char *label = label_of(em, s, fraud);
 	int64_t created;
 	double rating;
 
 	if (g) {
 		int64_t t1 = g->t0 + g->width;
 		unsigned done = 0;
-		created = g->t0 - 60 * FG_GEN_DAY + (int64_t)rbelow(&em->r, 60 * FG_GEN_DAY);
+		/* half fresh accounts, half aged ones (bought, or taken over) */
+		if (rchance(&em->r, 0.5))
+			created = g->t0 - 60 * FG_GEN_DAY + (int64_t)rbelow(&em->r, 60 * FG_GEN_DAY);
+		else
+			created = s->start + (int64_t)rbelow(&em->r, (uint64_t)(g->t0 - s->start));
 		if (created < s->start)
 			created = s->start;
 		for (unsigned k = 0; k < g->npop; k++)
-			if (rchance(&em->r, 0.7) || (k + 2 >= g->npop && done < 2)) {
+			if (rchance(&em->r, 0.6) || (k + 2 >= g->npop && done < 2)) {
 				review(em, s, g->items[k], false,
 				       g->t0 + (int64_t)rbelow(&em->r, (uint64_t)g->width));
 				done++;
@@ -301,12 +321,17 @@ static void reviews_user(emit *em)
 			review(em, s, g->items[0], false, t1);
 		rating = g->attack ? 2.0 + 0.6 * rnorm(&em->r) : 4.5 + 0.4 * rnorm(&em->r);
 	} else {
+		/* honest users and solo spammers: the same counts and tastes (popularity,
+		 * or any popular product), a quarter of them in one burst week */
 		unsigned c = lognormal_count(&em->r, 4.0, 0.9, 1, REVIEWS_MAX);
+		bool burst = rchance(&em->r, 0.25);
 		created = ordinary_created(em, s);
 		for (unsigned k = 0; k < c; k++) {
 			if (rchance(&em->r, 0.97)) {
-				uint32_t j = pick_popular(&em->r, s);
-				review(em, s, j, false, review_time(em, s, j, created));
+				uint32_t j = rchance(&em->r, 0.6) ? pick_popular(&em->r, s)
+				                                  : (uint32_t)rbelow(&em->r, s->npop);
+				review(em, s, j, false,
+				       burst ? after(em, created, 7) : review_time(em, s, j, created));
 			} else {
 				review(em, s, (uint32_t)rbelow(&em->r, s->nniche), true,
 				       after(em, created, 1100));
@@ -314,16 +339,17 @@ static void reviews_user(emit *em)
 		}
 		if (rchance(&em->r, 0.05))
 			review(em, s, pick_popular(&em->r, s), false, after(em, created, 1100));
-		rating = 4.0 + 1.0 * rnorm(&em->r);
+		rating = !fraud ? 4.0 + 1.0 * rnorm(&em->r)
+		         : rchance(&em->r, 0.5) ? 4.6 + 0.3 * rnorm(&em->r) : 1.8 + 0.6 * rnorm(&em->r);
 	}
 	user_row_open(em, created, label);
 	user_attr(em, clamp(rating, 1.0, 5.0), 0);
-	user_attr(em, 5.0 - (g ? 0.3 : 0.0) + 0.8 * rnorm(&em->r), 0.02);
-	user_attr(em, logistic((g ? 0.5 : 1.0) + rnorm(&em->r)), 0.20);
+	user_attr(em, 5.0 - (fraud ? 0.3 : 0.0) + 0.8 * rnorm(&em->r), 0.02);
+	user_attr(em, logistic((fraud ? 0.5 : 1.0) + rnorm(&em->r)), 0.20);
 	user_attr(em, rnorm(&em->r), 0);
 	user_row_close(em);
-	if (g)
-		truth_group(em, "camp-", gid);
+	if (fraud)
+		truth_group(em, "camp-", g ? gid : 0);
 }
 
 /* ---- payments ---- */
@@ -332,17 +358,18 @@ static void reviews_user(emit *em)
  * Terminals: max(1, N/6), in max(1, N/600) regions (terminal j in region
  * j % regions), with lognormal popularity exp(1.2 z).  Honest customers pay
  * at a lognormal number of terminals (median 4), 85% in their home region;
- * 3% are busy honest customers (median 10, half outside their region).
- * Fraudulent customers (3% of users, gangs of 5-30) pay at a median of 9
- * terminals anywhere, 1-3 of them among their gang's 2-4 compromised
- * terminals, with fewer repeat payments per terminal, inside the gang's
- * 60-day window.
+ * 5% are busy honest customers (median 10, half outside their region).
+ * Fraudulent customers (3% of users) pay at a median of 7 terminals
+ * anywhere, with fewer repeat payments per terminal; 60% are in gangs of
+ * 5-30 that act in one 30-200 day window and use 1-2 of the gang's 2-4
+ * compromised terminals (drawn by popularity), 40% act alone.
  */
 static int payments_plan(void **out, const fg_gen_params *p, uint64_t key)
 {
 	items *s = items_new(p);
 	rng r = { hash3(key, T_PLAN, p->shape, 0) };
 	double sum = 0;
+	uint64_t nf;
 	uint32_t m;
 	int rc;
 
@@ -366,7 +393,8 @@ static int payments_plan(void **out, const fg_gen_params *p, uint64_t key)
 		s->cdf[j] = sum;
 		s->region_cdf[j] = (prev == UINT32_MAX ? 0 : s->region_cdf[prev]) + w;
 	}
-	rc = plant_groups(s, &r, (uint64_t)(0.03 * (double)p->users + 0.5), 5, 30);
+	nf = (uint64_t)(0.03 * (double)p->users + 0.5);
+	rc = plant_groups(s, &r, nf - nf * 4 / 10, nf * 4 / 10, 5, 30);
 	if (rc != FG_OK) {
 		items_free(s);
 		return rc;
@@ -374,13 +402,13 @@ static int payments_plan(void **out, const fg_gen_params *p, uint64_t key)
 	for (uint32_t gi = 0; gi < s->ngroups; gi++) {
 		grp *g = &s->groups[gi];
 		g->npop = (uint8_t)(2 + rbelow(&r, 3));
-		for (unsigned k = 0; k < g->npop; k++)
-			g->items[k] = (uint32_t)rbelow(&r, m);
-		g->t0 = s->end - 400 * FG_GEN_DAY + (int64_t)rbelow(&r, 380 * FG_GEN_DAY);
-		g->width = 60 * FG_GEN_DAY;
+		for (unsigned k = 0; k < g->npop; k++) /* busy terminals get compromised more */
+			g->items[k] = pick_cdf(s->cdf, 0, m, runif(&r) * s->cdf[m - 1]);
+		g->width = (30 + (int64_t)rbelow(&r, 170)) * FG_GEN_DAY;
+		g->t0 = s->end - g->width - (int64_t)rbelow(&r, 500 * FG_GEN_DAY);
 	}
 	for (uint64_t u = 0; u < p->users; u++)
-		if (!s->group[u] && rchance(&r, 0.03))
+		if (!s->group[u] && rchance(&r, 0.05))
 			s->lookalike[u] = 1;
 	*out = s;
 	return FG_OK;
@@ -430,23 +458,33 @@ static void payments_user(emit *em)
 {
 	const items *s = em->plan;
 	uint32_t gid = s->group[em->idx];
-	const grp *g = gid ? &s->groups[gid - 1] : NULL;
-	const char *label = label_of(em, s, g != NULL);
+	const grp *g = gid && gid != SOLO ? &s->groups[gid - 1] : NULL;
+	bool fraud = gid != 0;
+	const char *label = label_of(em, s, fraud);
 	uint64_t rows0 = em->links;
-	int64_t created;
-	bool fraud = g != NULL;
+	/* every customer is active for a lognormal window after its first payment */
+	int64_t active = (int64_t)lognormal_count(&em->r, fraud ? 120.0 : 300.0, 1.0, 7, 1000);
+	int64_t created, t0;
 
-	if (g) {
-		unsigned d = lognormal_count(&em->r, 9.0, 0.8, 2, TERMINALS_MAX);
-		unsigned nc = 1 + (unsigned)rbelow(&em->r, g->npop < 3 ? g->npop : 3);
-		created = g->t0 - (int64_t)rbelow(&em->r, 400 * FG_GEN_DAY);
+	if (fraud) {
+		unsigned d = lognormal_count(&em->r, 7.0, 0.8, 2, TERMINALS_MAX);
+		unsigned nc = g ? 1 + rchance(&em->r, 0.4) : 0;
+		if (g) {
+			t0 = g->t0;
+			active = g->width / FG_GEN_DAY;
+		} else {
+			t0 = s->start + (int64_t)rbelow(&em->r, (uint64_t)(s->end - s->start - active * FG_GEN_DAY));
+		}
+		/* half fresh accounts, half older ones (a taken-over customer) */
+		created = t0 - (int64_t)rbelow(&em->r, rchance(&em->r, 0.5) ? 90 * FG_GEN_DAY
+		                                                             : 900 * FG_GEN_DAY);
 		if (created < s->start)
 			created = s->start;
 		for (unsigned k = 0; k < nc; k++)
-			pay(em, g->items[rbelow(&em->r, g->npop)], repeats(&em->r, 0.25), g->t0, 60);
+			pay(em, g->items[rbelow(&em->r, g->npop)], repeats(&em->r, 0.25), t0, active);
 		for (unsigned k = nc; k < d; k++)
 			pay(em, pick_in_region(&em->r, s, (uint32_t)rbelow(&em->r, s->nregions)),
-			    repeats(&em->r, 0.25), g->t0, 60);
+			    repeats(&em->r, 0.25), t0, active);
 	} else {
 		bool busy = s->lookalike[em->idx] != 0;
 		unsigned d = lognormal_count(&em->r, busy ? 10.0 : 4.0, busy ? 0.6 : 0.7, 1,
@@ -454,9 +492,10 @@ static void payments_user(emit *em)
 		uint32_t home = (uint32_t)rbelow(&em->r, s->nregions);
 		double away = busy ? 0.5 : 0.15;
 		created = ordinary_created(em, s);
+		t0 = after(em, created, 300);
 		for (unsigned k = 0; k < d; k++) {
 			uint32_t reg = rchance(&em->r, away) ? (uint32_t)rbelow(&em->r, s->nregions) : home;
-			pay(em, pick_in_region(&em->r, s, reg), repeats(&em->r, 0.5), created, 1100);
+			pay(em, pick_in_region(&em->r, s, reg), repeats(&em->r, 0.5), t0, active);
 		}
 	}
 	user_row_open(em, created, label);
@@ -466,8 +505,8 @@ static void payments_user(emit *em)
 	user_attr_count(em, em->links - rows0);
 	user_attr(em, rnorm(&em->r), 0);
 	user_row_close(em);
-	if (g)
-		truth_group(em, "gang-", gid);
+	if (fraud)
+		truth_group(em, "gang-", g ? gid : 0);
 }
 
 const fg_gen_shape_impl fg_gen_reviews_shape = {
