@@ -14,6 +14,7 @@
 
 #include "fg_gen_world.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -308,6 +309,60 @@ static inline void user_row(emit *em, int64_t created, const char *label)
 {
 	user_row_open(em, created, label);
 	user_row_close(em);
+}
+
+/* ---- helpers of the attribute shapes (fg_gen_social.c, fg_gen_items.c) ---- */
+
+static inline double gen_logistic(double x)
+{
+	return 1.0 / (1.0 + exp(-x));
+}
+
+static inline double gen_clamp(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* median * exp(sigma z), rounded, within [lo, hi] */
+static inline unsigned lognormal_count(rng *r, double median, double sigma, unsigned lo,
+                                       unsigned hi)
+{
+	double x = median * exp(sigma * rnorm(r));
+
+	return x < lo ? lo : x > hi ? hi : (unsigned)(x + 0.5);
+}
+
+/*
+ * A user's label from its own stream (so the label rate moves no other
+ * byte): a fraudster is labelled fraud with chance label_rate, any other
+ * user legit with chance 0.5%.
+ */
+static inline const char *label_of(const emit *em, double label_rate, bool fraud)
+{
+	rng lr = { hash3(em->key, T_LABEL, em->idx, 0) };
+
+	if (fraud)
+		return runif(&lr) < label_rate ? "fraud" : "";
+	return runif(&lr) < 0.005 ? "legit" : "";
+}
+
+/* truth row "uid,fraud,<prefix><group>"; group 0: no ring_id */
+static inline void truth_fraud(emit *em, const char *prefix, uint32_t group)
+{
+	char *p = em->t;
+
+	memcpy(p, em->uid, 9);
+	p = put_s(p + 9, ",fraud,");
+	if (group)
+		p = put_u64(put_s(p, prefix), group);
+	*p++ = '\n';
+	em->t = p;
+}
+
+/* an account created uniformly in [start, end - 30 days) */
+static inline int64_t created_uniform(emit *em, int64_t start)
+{
+	return start + (int64_t)rbelow(&em->r, (uint64_t)(em->end - start - 30 * FG_GEN_DAY));
 }
 
 /* ---- shapes ---- */

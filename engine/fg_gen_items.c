@@ -151,50 +151,6 @@ static items *items_new(const fg_gen_params *p)
 	return s;
 }
 
-static const char *label_of(emit *em, const items *s, bool fraud)
-{
-	rng lr = { hash3(em->key, T_LABEL, em->idx, 0) };
-
-	if (fraud)
-		return runif(&lr) < s->label_rate ? "fraud" : "";
-	return runif(&lr) < 0.005 ? "legit" : "";
-}
-
-/* "uid,fraud,<prefix><g>" (g 0: a fraudster in no group, empty ring_id) */
-static void truth_group(emit *em, const char *prefix, uint32_t g)
-{
-	char *p = em->t;
-
-	memcpy(p, em->uid, 9);
-	p = put_s(p + 9, ",fraud,");
-	if (g)
-		p = put_u64(put_s(p, prefix), g);
-	*p++ = '\n';
-	em->t = p;
-}
-
-static int64_t ordinary_created(emit *em, const items *s)
-{
-	return s->start + (int64_t)rbelow(&em->r, (uint64_t)(s->end - s->start - 30 * FG_GEN_DAY));
-}
-
-static unsigned lognormal_count(rng *r, double median, double sigma, unsigned lo, unsigned hi)
-{
-	double x = median * exp(sigma * rnorm(r));
-
-	return x < lo ? lo : x > hi ? hi : (unsigned)(x + 0.5);
-}
-
-static double logistic(double x)
-{
-	return 1.0 / (1.0 + exp(-x));
-}
-
-static double clamp(double v, double lo, double hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /* ---- reviews ---- */
 
 /*
@@ -289,7 +245,7 @@ static void reviews_user(emit *em)
 	uint32_t gid = s->group[em->idx];
 	const grp *g = gid && gid != SOLO ? &s->groups[gid - 1] : NULL;
 	bool fraud = gid != 0;
-	const char *label = label_of(em, s, fraud);
+	const char *label = label_of(em, s->label_rate, fraud);
 	int64_t created;
 	double rating;
 
@@ -325,7 +281,7 @@ static void reviews_user(emit *em)
 		 * or any popular product), a quarter of them in one burst week */
 		unsigned c = lognormal_count(&em->r, 4.0, 0.9, 1, REVIEWS_MAX);
 		bool burst = rchance(&em->r, 0.25);
-		created = ordinary_created(em, s);
+		created = created_uniform(em, s->start);
 		for (unsigned k = 0; k < c; k++) {
 			if (rchance(&em->r, 0.97)) {
 				uint32_t j = rchance(&em->r, 0.6) ? pick_popular(&em->r, s)
@@ -343,13 +299,13 @@ static void reviews_user(emit *em)
 		         : rchance(&em->r, 0.5) ? 4.6 + 0.3 * rnorm(&em->r) : 1.8 + 0.6 * rnorm(&em->r);
 	}
 	user_row_open(em, created, label);
-	user_attr(em, clamp(rating, 1.0, 5.0), 0);
+	user_attr(em, gen_clamp(rating, 1.0, 5.0), 0);
 	user_attr(em, 5.0 - (fraud ? 0.3 : 0.0) + 0.8 * rnorm(&em->r), 0.02);
-	user_attr(em, logistic((fraud ? 0.5 : 1.0) + rnorm(&em->r)), 0.20);
+	user_attr(em, gen_logistic((fraud ? 0.5 : 1.0) + rnorm(&em->r)), 0.20);
 	user_attr(em, rnorm(&em->r), 0);
 	user_row_close(em);
 	if (fraud)
-		truth_group(em, "camp-", g ? gid : 0);
+		truth_fraud(em, "camp-", g ? gid : 0);
 }
 
 /* ---- payments ---- */
@@ -460,7 +416,7 @@ static void payments_user(emit *em)
 	uint32_t gid = s->group[em->idx];
 	const grp *g = gid && gid != SOLO ? &s->groups[gid - 1] : NULL;
 	bool fraud = gid != 0;
-	const char *label = label_of(em, s, fraud);
+	const char *label = label_of(em, s->label_rate, fraud);
 	uint64_t rows0 = em->links;
 	/* every customer is active for a lognormal window after its first payment */
 	int64_t active = (int64_t)lognormal_count(&em->r, fraud ? 120.0 : 300.0, 1.0, 7, 1000);
@@ -491,7 +447,7 @@ static void payments_user(emit *em)
 		                             TERMINALS_MAX);
 		uint32_t home = (uint32_t)rbelow(&em->r, s->nregions);
 		double away = busy ? 0.5 : 0.15;
-		created = ordinary_created(em, s);
+		created = created_uniform(em, s->start);
 		t0 = after(em, created, 300);
 		for (unsigned k = 0; k < d; k++) {
 			uint32_t reg = rchance(&em->r, away) ? (uint32_t)rbelow(&em->r, s->nregions) : home;
@@ -500,13 +456,13 @@ static void payments_user(emit *em)
 	}
 	user_row_open(em, created, label);
 	user_attr(em, 3.5 + (fraud ? 0.3 : 0.0) + 0.6 * rnorm(&em->r), 0);
-	user_attr(em, logistic((fraud ? -1.4 : -2.0) + 0.8 * rnorm(&em->r)), 0.02);
+	user_attr(em, gen_logistic((fraud ? -1.4 : -2.0) + 0.8 * rnorm(&em->r)), 0.02);
 	user_attr(em, exp((fraud ? 5.6 : 6.0) + 0.8 * rnorm(&em->r)), 0.15);
 	user_attr_count(em, em->links - rows0);
 	user_attr(em, rnorm(&em->r), 0);
 	user_row_close(em);
 	if (fraud)
-		truth_group(em, "gang-", g ? gid : 0);
+		truth_fraud(em, "gang-", g ? gid : 0);
 }
 
 const fg_gen_shape_impl fg_gen_reviews_shape = {

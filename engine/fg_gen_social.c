@@ -151,17 +151,12 @@ static uint64_t other_user(emit *em, uint64_t n)
 	return o >= em->idx ? o + 1 : o;
 }
 
-static double logistic(double x)
-{
-	return 1.0 / (1.0 + exp(-x));
-}
-
 static int64_t created_at(emit *em, const social *s, bool fraud)
 {
 	/* fraud accounts: 40% opened in the last six months, the rest like everyone's */
 	if (fraud && rchance(&em->r, 0.4))
 		return s->end - 180 * FG_GEN_DAY + (int64_t)rbelow(&em->r, 150 * FG_GEN_DAY);
-	return s->start + (int64_t)rbelow(&em->r, (uint64_t)(s->end - s->start - 30 * FG_GEN_DAY));
+	return created_uniform(em, s->start);
 }
 
 /*
@@ -200,28 +195,6 @@ static unsigned out_links(emit *em, const social *s, const char *kind, int64_t c
 	return d;
 }
 
-static const char *label_of(emit *em, const social *s, bool fraud)
-{
-	rng lr = { hash3(em->key, T_LABEL, em->idx, 0) };
-
-	if (fraud)
-		return runif(&lr) < s->label_rate ? "fraud" : "";
-	return runif(&lr) < 0.005 ? "legit" : "";
-}
-
-/* "uid,fraud,<prefix><group>" (group 0: no ring_id) */
-static void truth_fraud(emit *em, const char *prefix, uint32_t group)
-{
-	char *p = em->t;
-
-	memcpy(p, em->uid, 9);
-	p = put_s(p + 9, ",fraud,");
-	if (group)
-		p = put_u64(put_s(p, prefix), group);
-	*p++ = '\n';
-	em->t = p;
-}
-
 /*
  * dense: 4% fraudsters, 40% of them in crews of 5-20 (a crew member sends
  * 40% of its transfers to crew mates), the others send 5% to other
@@ -236,7 +209,7 @@ static void dense_user(emit *em)
 	const social *s = em->plan;
 	unsigned c = s->cls[em->idx];
 	bool fraud = is_fraud(c);
-	const char *label = label_of(em, s, fraud);
+	const char *label = label_of(em, s->label_rate, fraud);
 	int64_t created = created_at(em, s, fraud);
 	unsigned d = out_links(em, s, "transfer", created, fraud ? log(10.0) : log(7.0), 0.8, 0.15,
 	                       0.05, 0.4);
@@ -281,7 +254,7 @@ static void coreview_user(emit *em)
 	const social *s = em->plan;
 	unsigned c = s->cls[em->idx];
 	bool fraud = is_fraud(c);
-	const char *label = label_of(em, s, fraud);
+	const char *label = label_of(em, s->label_rate, fraud);
 	int64_t created = created_at(em, s, false);
 	double a01, a04, z1, z2;
 
@@ -292,9 +265,9 @@ static void coreview_user(emit *em)
 	z2 = rnorm(&em->r);
 	user_row_open(em, created, label);
 	user_attr(em, 2.0 + a01, 0);
-	user_attr(em, logistic(m02[c] + rnorm(&em->r)), a01 < -0.5 ? 0.40 : 0.08);
+	user_attr(em, gen_logistic(m02[c] + rnorm(&em->r)), a01 < -0.5 ? 0.40 : 0.08);
 	user_attr(em, 1.2 + 0.4 * (m03[c] + s03[c] * rnorm(&em->r)), 0.03);
-	user_attr(em, logistic(a04), 0);
+	user_attr(em, gen_logistic(a04), 0);
 	user_attr(em, 5.0 + m05[c] + s05[c] * rnorm(&em->r), 0.08);
 	user_attr(em, 4.0 + 0.5 * (m06[c] + s06[c] * rnorm(&em->r)), 0);
 	user_attr(em, z1, 0);
