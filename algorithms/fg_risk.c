@@ -38,9 +38,9 @@
  * Active vertices are processed in blocks of FG_PAR_BLOCK; D and L1 are summed per
  * block in index order, then over blocks in block order (fg_par's scheme,
  * fused into the passes that produce the terms, so an iteration is two
- * parallel loops): fixed order for any thread count.  The serial reference
- * runs the same block functions in a plain loop, so both give the same bits;
- * fg_risk_residual (fg_risk_check.c) checks the result against the equation.
+ * parallel loops): fixed order for any thread count (the tests compare 1, 2,
+ * 3 and 8 threads bit for bit); fg_risk_residual (fg_risk_check.c) checks the
+ * result against the equation with code of its own.
  *
  * Layout read: g->g (symmetric CSR), g->ent_weight, g->relation_weight.
  * Memory: as in fg_risk.h.  Time: O(n + m) per iteration.
@@ -293,54 +293,6 @@ int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
 		#pragma omp parallel for schedule(dynamic, 1) if (w.nb >= 16)
 		for (b = 0; b < (int64_t)w.nb; b++)
 			block_pull(&w, rn, r, g, damping, restart, (uint64_t)b);
-		delta = sum_parts(&w);
-		iterations++;
-		old = r;
-		r = rn;
-		rn = old;
-		if (delta < tol) {
-			converged = 1;
-			break;
-		}
-	}
-	for (uint64_t k = 0; k < w.na; k++)
-		risk[w.act[k]] = r[k];
-	set_stats(stats, iterations, delta, converged);
-	work_free(&w);
-	return FG_OK;
-}
-
-/* Serial reference: the same block functions in plain loops, the same bits. */
-int fg_risk_serial(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
-                   double damping, double tol, int max_iter, fg_risk_stats *stats)
-{
-	risk_work w;
-	double *r, *rn, delta = 0.0;
-	int iterations = 0, converged = 0, rc;
-
-	if (ns == 0) {
-		for (uint64_t v = 0; v < g->g.n; v++)
-			risk[v] = 0.0;
-		set_stats(stats, 0, 0.0, 1);
-		return FG_OK;
-	}
-	if ((rc = work_new(&w, g, seeds, ns)) != FG_OK) {
-		set_stats(stats, 0, 0.0, 0);
-		return rc;
-	}
-	r = w.r0;
-	rn = w.r1;
-	memset(risk, 0, w.n * sizeof(*risk));
-	for (uint64_t b = 0; b < w.nb; b++)
-		block_init(&w, r, g, b);
-	while (iterations < max_iter) {
-		double restart, *old;
-
-		for (uint64_t b = 0; b < w.nb; b++)
-			block_scale(&w, r, g, b);
-		restart = (1.0 - damping) + damping * sum_parts(&w);
-		for (uint64_t b = 0; b < w.nb; b++)
-			block_pull(&w, rn, r, g, damping, restart, b);
 		delta = sum_parts(&w);
 		iterations++;
 		old = r;

@@ -31,14 +31,6 @@ int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
             double damping, double tol, int max_iter, fg_risk_stats *stats);
 
 /*
- * The same iteration in plain loops over the same block functions: the same
- * bits as fg_risk, so it proves thread independence, not correctness (that
- * is fg_risk_residual's job).
- */
-int fg_risk_serial(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
-                   double damping, double tol, int max_iter, fg_risk_stats *stats);
-
-/*
  * An independent check of a result: *out = the L1 residual sum |r - rhs| of
  * the equation above, evaluated from its definition by pushing along every
  * arc (no code shared with fg_risk).  A converged fg_risk result has a

@@ -563,21 +563,16 @@ static double *run_risk(const fg_graph *g, const uint32_t *seeds, uint32_t ns,
                         fg_risk_stats *st)
 {
 	size_t n = g->g.n;
-	double *r = malloc((n + 1) * sizeof(double)), *ref = malloc((n + 1) * sizeof(double));
-	fg_risk_stats st2;
+	double *r = malloc((n + 1) * sizeof(double));
 
-	ck_assert(r && ref);
+	ck_assert(r);
 	ck_assert_int_eq(fg_risk(r, g, seeds, ns, 0.85, 1e-13, 1000, st), FG_OK);
-	ck_assert_int_eq(fg_risk_serial(ref, g, seeds, ns, 0.85, 1e-13, 1000, &st2), FG_OK);
-	ck_assert_int_eq(memcmp(r, ref, n * sizeof(double)), 0);
-	ck_assert_int_eq(st->iterations, st2.iterations);
 	{
 		/* the independent check: r satisfies the PageRank equation */
 		double res = -1.0;
 		ck_assert_int_eq(fg_risk_residual(&res, r, g, seeds, ns, 0.85), FG_OK);
 		ck_assert_msg(res < 1e-10, "residual %g", res);
 	}
-	free(ref);
 	return r;
 }
 
@@ -655,7 +650,6 @@ START_TEST(risk_zero_seeds_and_bad_seed)
 	for (int v = 0; v < 3; v++)
 		ck_assert_double_eq(r[v], 0.0);
 	ck_assert_double_eq(r[3], 9.0);
-	ck_assert_int_eq(fg_risk_serial(r, &h.g, NULL, 0, 0.85, 1e-9, 100, &st), FG_OK);
 	ck_assert_int_eq(fg_risk(r, &h.g, &bad, 1, 0.85, 1e-9, 100, &st), FG_EUSAGE);
 	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "seed 2"));
 	hg_free(&h);
@@ -746,10 +740,12 @@ START_TEST(risk_random_deterministic)
 	fg_risk_stats st, st1;
 	size_t n;
 
-	hg_random(&h, 6000, 7);
+	hg_random(&h, 40000, 7);
 	n = h.g.g.n;
+	/* enough vertices for the parallel loops to run (16 blocks of 4096) */
+	ck_assert_uint_gt(n, 16 * 4096);
 	for (uint32_t i = 0; i < 40; i++)
-		seeds[i] = i * 149;
+		seeds[i] = i * 997;
 	ref = run_risk(&h.g, seeds, 40, &st);
 	ck_assert_int_eq(st.converged, 1);
 	for (size_t v = 0; v < n; v++)
