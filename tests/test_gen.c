@@ -2,6 +2,9 @@
  * shapes' rows, rates and attributes, usage errors. */
 #include "fg_test.h"
 
+#include "fg_error.h"
+#include "fg_gen_world.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -744,6 +747,45 @@ START_TEST(shapes_tiny_worlds)
 }
 END_TEST
 
+/* The library behind the command: shape names, parameter checks, stats. */
+START_TEST(library_contract)
+{
+	fg_gen_params p;
+	fg_gen_stats st;
+	fg_gen_shape sh;
+	char *dir = fgt_tmpdir();
+
+	for (int i = 0; i < FG_GEN_NSHAPES; i++) {
+		ck_assert_int_eq(fg_gen_shape_parse(&sh, fg_gen_shape_name((fg_gen_shape)i)), FG_OK);
+		ck_assert_int_eq(sh, i);
+	}
+	ck_assert_int_eq(fg_gen_shape_parse(&sh, "Rings"), FG_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "payments"));
+
+	fg_gen_params_init(&p);
+	p.users = 5000;
+	p.ring_min = 9;
+	p.ring_max = 8;
+	ck_assert_int_eq(fg_gen_world(&st, &p, dir), FG_EUSAGE);
+	fg_gen_params_init(&p);
+	p.users = 0;
+	ck_assert_int_eq(fg_gen_world(&st, &p, dir), FG_EUSAGE);
+	fg_gen_params_init(&p);
+	p.users = 3000;
+	p.shape = FG_GEN_SHAPE_PAYMENTS;
+	p.threads = 1;
+	ck_assert_int_eq(fg_gen_world(&st, &p, dir), FG_OK);
+	ck_assert_uint_eq(st.users, 3000);
+	ck_assert_uint_eq(st.fraudsters, 90);
+	ck_assert_uint_eq(st.truth_rows, 90);
+	ck_assert_uint_eq(st.labelled_fraud, 90); /* the shape's default label rate is 1 */
+	ck_assert_uint_eq(st.attrs, 5);
+	ck_assert_uint_gt(st.groups, 0);
+	fgt_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 static int run_gen(char **err, const char *const *args)
 {
 	return fgt_run(NULL, err, NULL, NULL, args);
@@ -829,6 +871,7 @@ static Suite *gen_suite(void)
 	tcase_add_test(tc, shape_label_rate_moves_labels_only);
 	tcase_add_test(tc, rings_variety_parameters);
 	tcase_add_test(tc, shapes_tiny_worlds);
+	tcase_add_test(tc, library_contract);
 	suite_add_tcase(s, tc);
 	return s;
 }
