@@ -6,12 +6,14 @@
 # For each world below (data-samples/README.md, "Shapes"): generate it once
 # with `fraudgraph gen` into bench/worlds/shapes-<name>/ (cached: reused while
 # its .complete marker holds the same command and generator sources), then
-# for each holdout seed S
-# run `fraudgraph run --holdout 0.7 --holdout-seed S` (30% of the labelled
+# for each holdout seed S run `fraudgraph run --holdout 0.7 --holdout-seed S`
+# (30% of the labelled
 # fraudsters stay seeds, 70% are hidden) and measure, over the hidden
 # positives only (truth positives not labelled fraud in the run; the seeds
 # the run saw are neither positives nor negatives), ROC AUC and precision at
-# k = the number of hidden positives (bench/hidden_eval.py), for each score
+# k = the number of hidden positives (`fraudgraph evaluate`, whose default
+# view is the hidden positives, checked against bench/hidden_eval.py; the
+# script alone where evaluate has no such view), for each score
 # the run stored: the learned `score` and the hand-set `rule_score` when the
 # run trained a model, else the hand-set `score`; and `risk` (plain
 # personalised PageRank).  Prints one table, the mean over the seeds.
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--seeds) seeds=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--) shift; run_opts=("$@"); break ;;
-	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "shapes.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -53,6 +55,27 @@ worlds=(
 	"reviews|--shape reviews --users 30000 --seed 23"
 	"payments|--shape payments --users 30000 --seed 24"
 )
+
+# evaluate reports hidden positives by default once it has --include-labelled
+# (score, rule_score and risk side by side); hidden_eval.py otherwise
+use_evaluate=0
+if "$fg" evaluate --help 2>/dev/null | grep -q -- --include-labelled; then
+	use_evaluate=1
+fi
+# evaluate --json -> "COLUMN AUC P@K K" lines in hidden_eval.py's order, rule_score
+# only when a model scored the run (it differs from score)
+from_json='
+import json, sys
+e = json.load(sys.stdin)
+sc = e["scores"]
+k = e["positives"]
+cols = [c for c in ("score", "rule_score", "risk") if c in sc]
+if "rule_score" in cols and all(sc["rule_score"][m] == sc["score"][m]
+                                for m in ("roc_auc", "precision_at_p", "average_precision")):
+    cols.remove("rule_score")
+for c in cols:
+    print("%s %.3f %.3f %d" % (c, sc[c]["roc_auc"], sc[c]["precision_at_p"], k))
+'
 
 # a world is regenerated when its options or the generator's sources change
 gen_src=$(cat engine/fg_gen_*.[ch] | md5sum | cut -c1-12)
@@ -77,7 +100,20 @@ for w in "${worlds[@]}"; do
 		rm -f "$db" "$db-wal" "$db-shm"
 		"$fg" run --db "$db" --edges "$dir/edges.csv" --users "$dir/users.csv" \
 			--holdout 0.7 --holdout-seed "$s" --quiet "${run_opts[@]}" > /dev/null
-		tsum+=("$(python3 "$here/hidden_eval.py" "$db" "$dir/truth.csv")")
+		mine=$(python3 "$here/hidden_eval.py" "$db" "$dir/truth.csv")
+		if [ "$use_evaluate" = 1 ]; then
+			theirs=$("$fg" evaluate --db "$db" --truth "$dir/truth.csv" --json | python3 -c "$from_json")
+			# the two implementations must agree (hidden_eval.py is the independent check)
+			if ! paste -d' ' <(echo "$theirs") <(echo "$mine") | awk '
+				$1 != $5 || ($2 - $6) ^ 2 > 1e-6 || ($3 - $7) ^ 2 > 1e-6 || $4 != $8 { bad = 1 }
+				END { exit bad }'; then
+				echo "shapes.sh: evaluate and hidden_eval.py disagree on $name seed $s:" >&2
+				paste -d' ' <(echo "$theirs") <(echo "$mine") >&2
+			fi
+			tsum+=("$theirs")
+		else
+			tsum+=("$mine")
+		fi
 	done
 	rows+=("$(printf '%s\n' "${tsum[@]}" | NAME=$name python3 -c '
 import os, sys
