@@ -276,8 +276,9 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 	for (uint32_t t = 0; t < ntouch; t++) {
 		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
 		int kc = sc->kclass[g->ent_kind[e]];
-		out->n_by_class[kc]++;
 		if (m >= 2) {
+			out->n_by_class[kc]++;
+			out->n_shared++;
 			shared_w += g->kind_weight[g->ent_kind[e]] * (double)(m - 1);
 			kinds_shared_mask |= 1u << kc;
 			if (kc == FG_KC_CARD)

@@ -20,7 +20,8 @@ typedef struct fg_group_score {
 	uint32_t component_id;
 	uint32_t n_users, n_seeds, n_legit;
 	uint32_t n_entities;   /* distinct non-hub entities linked by members */
-	uint32_t n_by_class[FG_KC_N];
+	uint32_t n_shared;     /* of those, linked by two members or more */
+	uint32_t n_by_class[FG_KC_N]; /* the shared ones per kind class (a private card is not the ring's) */
 	uint32_t n_user_links; /* direct links between members */
 	uint32_t n_rings;      /* components only: rings inside */
 	double seed_rate;      /* seeds / users */

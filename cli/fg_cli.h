@@ -8,6 +8,7 @@
 #define FG_CLI_FG_CLI_H
 
 int fg_cmd_run(int argc, char **argv);
+int fg_cmd_check(int argc, char **argv);
 int fg_cmd_gen(int argc, char **argv);
 int fg_cmd_graphalytics(int argc, char **argv);
 int fg_cmd_explain(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "fg_error.h"
 #include "fg_igraph.h"
 #include "fg_log.h"
+#include "fg_signal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", fg_cmd_run, "the nightly job: ingest, rings, risk, scores, write-back" },
+	{ "check", fg_cmd_check, "read the inputs as run would and summarise them; stores nothing" },
 	{ "explain", fg_cmd_explain, "why a user is flagged, with the evidence" },
 	{ "report", fg_cmd_report, "a run at a glance, and drift against the previous run" },
 	{ "evaluate", fg_cmd_evaluate, "detection quality against a truth file" },
@@ -49,6 +51,7 @@ int main(int argc, char **argv)
 {
 	const char *name;
 
+	fg_signal_init();
 	if (argc < 2) {
 		usage(stderr);
 		return FG_EXIT_USAGE;

@@ -2,13 +2,13 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_results.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ---- text tables -------------------------------------------------------- */
 
@@ -225,70 +225,14 @@ int fg_tool_db_error(sqlite3 *db, const char *what)
 	return fg_error_set(FG_EDB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
 }
 
-/* FG_QUERY_PLAN=1: print SQLite's plan of every query to stderr (tests, tuning). */
-static void print_plan(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	fg_sbuf q = { 0 };
-
-	fg_sbuf_puts(&q, "EXPLAIN QUERY PLAN ");
-	fg_sbuf_puts(&q, sql);
-	if (!q.nomem && sqlite3_prepare_v2(db, q.s, -1, &st, NULL) == SQLITE_OK) {
-		fprintf(stderr, "query: %.70s\n", sql);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			fprintf(stderr, "plan: %s\n", fg_tool_text(st, 3));
-	}
-	sqlite3_finalize(st);
-	fg_sbuf_free(&q);
-}
-
 int fg_tool_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql)
 {
-	const char *env = getenv("FG_QUERY_PLAN");
-
-	if (env && *env && strcmp(env, "0"))
-		print_plan(db, sql);
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
-		*out = NULL;
-		return fg_tool_db_error(db, "preparing a query");
-	}
-	return FG_OK;
+	return fg_results_db_prepare(out, db, sql);
 }
 
 int fg_tool_db_open(sqlite3 **out, const char *path)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	struct stat sb;
-	char q[256];
-	int rc = FG_OK;
-
-	*out = NULL;
-	fg_error_quote(q, sizeof(q), path, strlen(path));
-	if (stat(path, &sb) != 0)
-		return fg_error_set(FG_ENOTFOUND, "results database '%s' does not exist", q);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		rc = fg_error_set(FG_EDB, "cannot open '%s': %s", q,
-		                  db ? sqlite3_errmsg(db) : "out of memory");
-		goto cleanup;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		rc = fg_error_set(FG_EDB, "'%s' is not a fraudgraph results database: %s", q,
-		                  sqlite3_errmsg(db));
-		goto cleanup;
-	}
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = fg_error_set(FG_EDB, "'%s' is not a fraudgraph results database (no runs table)", q);
-		goto cleanup;
-	}
-	*out = db;
-	db = NULL;
-cleanup:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return rc;
+	return fg_results_open_db(out, path);
 }
 
 int fg_tool_run_resolve(int64_t *out, sqlite3 *db, const char *arg, const char *path)

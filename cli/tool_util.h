@@ -60,13 +60,14 @@ int fg_tool_parse_double(double *out, const char *s, const char *opt);
 /* ---- database ----------------------------------------------------------- */
 
 /*
- * Open the results database read-only (SQLITE_OPEN_READONLY, never created).
- * FG_ENOTFOUND if the file does not exist, FG_EDB if it is not a fraudgraph
- * results database (no `runs` table) or cannot be read.  *out is NULL on error.
+ * Open the results database read-only: fg_results_open_db (src/fg_results.h),
+ * the reader's own checks.  FG_ENOTFOUND if the file does not exist, FG_EDB
+ * if it is not a fraudgraph results database (no `runs` table), has a newer
+ * schema than this build, or cannot be read.  *out is NULL on error.
  */
 int fg_tool_db_open(sqlite3 **out, const char *path);
 
-/* Prepare sql; FG_EDB with SQLite's message on failure. */
+/* Prepare sql (fg_results_db_prepare: plan under FG_QUERY_PLAN); FG_EDB on failure. */
 int fg_tool_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql);
 
 /* FG_EDB "what: <sqlite message>". */

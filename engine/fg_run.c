@@ -16,6 +16,7 @@
 #include "fg_par.h"
 #include "fg_rings.h"
 #include "fg_risk.h"
+#include "fg_signal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,6 +84,21 @@ int fg_run_open(fg_run **out, const fg_run_opts *opts)
 cleanup:
 	fg_free(params);
 	return rc;
+}
+
+int fg_run_open_dry(fg_run **out, const fg_run_opts *opts)
+{
+	fg_run *r;
+
+	*out = NULL;
+	r = fg_calloc(1, sizeof(*r));
+	if (!r)
+		return fg_error_set(FG_ENOMEM, "out of memory starting the check");
+	r->o = *opts;
+	r->t_start = fg_clock();
+	*out = r;
+	fg_par_set_threads(r->o.cfg.threads);
+	return FG_OK;
 }
 
 /* The link sink with a live progress line (only drawn when stderr is a terminal). */
@@ -165,6 +181,16 @@ static int alloc_arrays(fg_run *r)
 	return FG_OK;
 }
 
+/* The summary's lines on stderr: information under the progress lines, warnings always. */
+static void log_line(void *ctx, bool warning, const char *line)
+{
+	(void)ctx;
+	if (warning)
+		fg_log_warn("%s", line);
+	else
+		fg_log_info("  %s", line);
+}
+
 int fg_run_build(fg_run *r)
 {
 	const fg_graph *g;
@@ -174,6 +200,20 @@ int fg_run_build(fg_run *r)
 		return rc;
 	fg_linkset_free(&r->ls);
 	g = r->g;
+	/*
+	 * The data contract before any kernel: the summary (kinds, placeholders,
+	 * hubs), then the refusals of an empty input and of a volume drop.
+	 */
+	if (r->store && (rc = fg_run_summary(g, &r->o.cfg, log_line, NULL)) != FG_OK)
+		return rc; /* a dry run (check) prints the summary itself */
+	if ((rc = fg_run_refuse_empty(g, &r->bad)) != FG_OK)
+		return rc;
+	if (r->store) {
+		if ((rc = fg_run_volume(&r->volume, r->store, g, &r->o.cfg)) != FG_OK)
+			return rc;
+		if (r->volume.over)
+			fg_log_warn("accepted with --allow-drop: %s", r->volume.message);
+	}
 	if ((rc = alloc_arrays(r)) != FG_OK)
 		return rc;
 	/* The seeds, with the held-out ones kept out of the kernels' view (not out of the graph). */
@@ -279,7 +319,11 @@ int fg_run_commit(fg_run *r)
 	fg_store_run_set_double(r->store, "bytes_per_link",
 	                        g->n_links ? (double)rss / (double)g->n_links : 0.0);
 	fg_fault_point("before-commit");
-	if ((rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs)) != FG_OK)
+	/* 128+N must keep meaning "nothing stored": hold SIGTERM & co. over the commit */
+	fg_signal_commit_enter();
+	rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs);
+	fg_signal_commit_leave(rc == FG_OK);
+	if (rc != FG_OK)
 		return rc;
 	r->committed = true;
 	fg_fault_point("after-commit");

@@ -68,6 +68,13 @@ typedef struct fg_run fg_run;
 int fg_run_open(fg_run **out, const fg_run_opts *opts);
 
 /*
+ * A run that stores nothing (`check`): no results database is opened; only
+ * ingest and build may be called (build then checks no volume).  *out as for
+ * fg_run_open.  Returns FG_OK or FG_ENOMEM.
+ */
+int fg_run_open_dry(fg_run **out, const fg_run_opts *opts);
+
+/*
  * The phases, in this order, each once (fg_run_all calls them).  Each
  * returns FG_OK or the failing call's code with its message set, and leaves
  * a one-line summary for the progress line (fg_run_note).
@@ -141,5 +148,54 @@ const fg_track_result *fg_run_tracking(const fg_run *r);
 const char *fg_run_output_digest(const fg_run *r);
 /* The last phase's summary line. */
 const char *fg_run_note(const fg_run *r);
+
+/* ---- the data contract (fg_run_summary.c), shared by run and check ---- */
+
+struct fg_sbuf;
+struct fg_store;
+
+/* One line of a summary; warning lines say something is probably wrong. */
+typedef void (*fg_run_line_fn)(void *ctx, bool warning, const char *line);
+
+/*
+ * The input summary of a built graph, one line at a time to fn: every kind
+ * seen with its weight, cap, links, hubs, links to hubs and placeholder rows
+ * dropped; a warning per kind that fell to the default settings; the
+ * placeholder rows per kind; and, when hubs cut more than
+ * cfg->hub_warn_share of the links, a warning naming the kinds.  Returns
+ * FG_OK or FG_ENOMEM.  O(links + entities).
+ */
+int fg_run_summary(const fg_graph *g, const fg_config *cfg, fg_run_line_fn fn, void *ctx);
+
+/* runs.kinds: per kind {weight, max_share | relation, links, hubs, hub_links, placeholders, default}. */
+int fg_run_kinds_json(struct fg_sbuf *o, const fg_graph *g, const fg_config *cfg);
+/* runs.placeholders: canonical kind -> rows dropped. */
+void fg_run_placeholders_json(struct fg_sbuf *o, const fg_placeholder_counts *d);
+
+/*
+ * Empty input (no link after bad rows, the time window and placeholders):
+ * FG_EDATA with the counts, else FG_OK.  Storing an empty run would give every
+ * ring a new key the next night.
+ */
+int fg_run_refuse_empty(const fg_graph *g, const fg_badrows *bad);
+
+/* The volume of tonight's graph against the previous committed run. */
+typedef struct fg_run_volume_check {
+	int64_t prev_run_id;          /* 0: no previous run, nothing compared */
+	int64_t prev_links, prev_users;
+	int64_t links, users;
+	double links_drop, users_drop; /* share fewer than before (0 if more) */
+	bool over;                     /* a drop above cfg->max_drop */
+	char message[256];             /* both counts, when over */
+} fg_run_volume_check;
+
+/*
+ * Compare g with the newest committed run of st (also inside an open run:
+ * the previous one).  FG_EDROP with both counts when links or users fell by
+ * more than cfg->max_drop and not cfg->allow_drop; FG_OK otherwise (out->over
+ * tells an accepted drop); FG_EDB.
+ */
+int fg_run_volume(fg_run_volume_check *out, struct fg_store *st, const fg_graph *g,
+                  const fg_config *cfg);
 
 #endif

@@ -47,6 +47,7 @@ struct fg_run {
 	double t[FG_RUN_MAX_PHASES]; /* seconds per phase, indexed like the phase table */
 	char note[512];              /* the last phase's summary */
 	char output_digest[33];
+	fg_run_volume_check volume;  /* against the previous run (build; zero without a store) */
 };
 
 /* One phase: its progress name, function, and the runs column of its time. */

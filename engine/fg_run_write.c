@@ -193,7 +193,7 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		fg_bulk_int(b, x->n_users);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_legit);
-		fg_bulk_int(b, x->n_entities);
+		fg_bulk_int(b, x->n_shared); /* rings.n_entities: shared by two members or more */
 		for (int c = 0; c < FG_KC_N; c++)
 			fg_bulk_int(b, x->n_by_class[c]);
 		fg_bulk_int(b, x->n_user_links);
@@ -326,7 +326,8 @@ static int write_links(fg_run *r)
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
-		if (!in_big_component(r, u))
+		/* users of a component of two or more, and every link to a hub (who used it) */
+		if (!in_big_component(r, u) && !(t >= g->n_users && g->ent_hub[t - g->n_users]))
 			continue;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
@@ -473,7 +474,7 @@ static void bad_rows_json(fg_sbuf *o, const fg_badrows *bad)
 static int set_run_columns(fg_run *r)
 {
 	const fg_graph *g = r->g;
-	fg_sbuf inputs = { 0 }, bad = { 0 };
+	fg_sbuf inputs = { 0 }, bad = { 0 }, kinds = { 0 }, drops = { 0 };
 	uint32_t ncomp = 0;
 	int rc;
 
@@ -481,7 +482,10 @@ static int set_run_columns(fg_run *r)
 		ncomp += r->comp[u] == u;
 	inputs_json(&inputs, r);
 	bad_rows_json(&bad, &r->bad);
-	if ((rc = fg_sbuf_check(&inputs)) != FG_OK || (rc = fg_sbuf_check(&bad)) != FG_OK)
+	fg_run_placeholders_json(&drops, &g->placeholders);
+	if ((rc = fg_run_kinds_json(&kinds, g, &r->o.cfg)) != FG_OK ||
+	    (rc = fg_sbuf_check(&inputs)) != FG_OK || (rc = fg_sbuf_check(&bad)) != FG_OK ||
+	    (rc = fg_sbuf_check(&kinds)) != FG_OK || (rc = fg_sbuf_check(&drops)) != FG_OK)
 		goto cleanup;
 
 #define SETI(col, v) if (rc == FG_OK) rc = fg_store_run_set_int(r->store, col, (int64_t)(v))
@@ -505,6 +509,11 @@ static int set_run_columns(fg_run *r)
 	SETI("n_rings", r->scores->n_rings);
 	SETI("lpa_iterations", r->lpa_iterations);
 	SETI("risk_iterations", r->risk_iterations);
+	SETD("hub_cut_share", fg_graph_hub_cut_share(g));
+	SETI("n_hub_links", g->n_hub_links);
+	SETI("n_placeholders", g->placeholders.total);
+	SETT("placeholders", drops.s);
+	SETT("kinds", kinds.s);
 	{
 		int n;
 		const fg_run_phase *ph = fg_run_phases(&n);
@@ -518,6 +527,8 @@ static int set_run_columns(fg_run *r)
 cleanup:
 	fg_sbuf_free(&inputs);
 	fg_sbuf_free(&bad);
+	fg_sbuf_free(&kinds);
+	fg_sbuf_free(&drops);
 	return rc;
 }
 

@@ -121,6 +121,15 @@ struct fg_linkset {
 	uint64_t n_built;      /* links of the build that consumed this linkset */
 	int consumed;
 	int broken;            /* an allocation failed half-way through a row */
+	/* the row path's cache: the last raw kind, its canonical kind and value class */
+	char kc_raw[FG_KIND_NAME_MAX];
+	size_t kc_raw_len;     /* 0: nothing cached */
+	const char *kc_kind;   /* canonical kind (points into cfg or kc_raw) */
+	size_t kc_kind_len;
+	fg_value_class kc_class;
+	char *nbuf;            /* the normalised value of the current row */
+	size_t nbuf_cap;
+	fg_placeholder_counts drops;
 };
 
 /* Strings owned by a graph. */
@@ -430,6 +439,7 @@ void fg_linkset_free(fg_linkset **pls)
 	fg_free(ls->kind_rel);
 	fg_free(ls->pend);
 	fg_free(ls->bbuf);
+	fg_free(ls->nbuf);
 	if (ls->kind_names)
 		for (uint32_t k = 0; k < ls->kind_cap; k++)
 			fg_free(ls->kind_names[k]);
@@ -580,9 +590,50 @@ static int flush(fg_linkset *ls)
 	return rc;
 }
 
-int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
+/* Count a dropped placeholder row of canonical kind name[0..len), kinds kept sorted. */
+static void count_drop(fg_placeholder_counts *d, const char *name, size_t len)
+{
+	int lo = 0, hi = d->n_kinds;
+
+	d->total++;
+	if (len >= FG_KIND_NAME_MAX) {
+		d->n_other++;
+		return;
+	}
+	while (lo < hi) {
+		int mid = (lo + hi) / 2, c = strncmp(d->kind[mid], name, len);
+		if (c == 0 && d->kind[mid][len] != '\0')
+			c = 1;
+		if (c == 0) {
+			d->n[mid]++;
+			return;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (d->n_kinds == FG_DROP_KINDS) {
+		d->n_other++;
+		return;
+	}
+	memmove(d->kind[lo + 1], d->kind[lo], (size_t)(d->n_kinds - lo) * sizeof(d->kind[0]));
+	memmove(&d->n[lo + 1], &d->n[lo], (size_t)(d->n_kinds - lo) * sizeof(d->n[0]));
+	memcpy(d->kind[lo], name, len);
+	d->kind[lo][len] = '\0';
+	d->n[lo] = 1;
+	d->n_kinds++;
+}
+
+const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls)
+{
+	return &ls->drops;
+}
+
+int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 {
 	fg_linkset *ls = ctx;
+	fg_link_row nrow, *row = &nrow;
 	uint32_t k = 0;
 	size_t need;
 	pend *q;
@@ -592,6 +643,44 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *row)
 		return fg_error_set(ls->broken ? FG_ENOMEM : FG_EUSAGE, "%s",
 		                    ls->broken ? "out of memory: link set incomplete after an allocation failure"
 		                               : "link set already built into a graph");
+	/*
+	 * The row path before interning (fg_config_normalise_value, with the
+	 * kind's alias and class cached): the kind becomes its canonical kind,
+	 * the value its normalised form, and a placeholder drops the row.
+	 */
+	nrow = *in;
+	if (!ls->kc_raw_len || in->kind.len != ls->kc_raw_len ||
+	    memcmp(ls->kc_raw, in->kind.ptr, in->kind.len) != 0) {
+		ls->kc_kind = fg_config_kind_canonical(&ls->kc_kind_len, ls->cfg, in->kind.ptr, in->kind.len);
+		ls->kc_class = fg_config_value_class(ls->cfg, ls->kc_kind, ls->kc_kind_len);
+		ls->kc_raw_len = 0;
+		if (in->kind.len < FG_KIND_NAME_MAX) {
+			memcpy(ls->kc_raw, in->kind.ptr, in->kind.len);
+			ls->kc_raw_len = in->kind.len;
+			if (ls->kc_kind == in->kind.ptr)
+				ls->kc_kind = ls->kc_raw;
+		}
+	}
+	nrow.kind.ptr = ls->kc_kind;
+	nrow.kind.len = ls->kc_kind_len;
+	if (ls->kc_class != FG_VALUE_PLAIN && ls->kc_class != FG_VALUE_USER) {
+		if (in->value.len + 1 > ls->nbuf_cap) {
+			size_t cap = in->value.len + 1 > 256 ? in->value.len + 1 : 256;
+			char *b = fg_realloc(ls->nbuf, cap);
+			if (!b)
+				return fg_error_set(FG_ENOMEM, "out of memory normalising a value");
+			ls->nbuf = b;
+			ls->nbuf_cap = cap;
+		}
+		fg_config_normalise_class(ls->nbuf, &nrow.value.len, ls->kc_class, in->value.ptr,
+		                          in->value.len);
+		nrow.value.ptr = ls->nbuf;
+	}
+	if (fg_config_is_placeholder(ls->cfg, nrow.kind.ptr, nrow.kind.len, nrow.value.ptr,
+	                             nrow.value.len)) {
+		count_drop(&ls->drops, nrow.kind.ptr, nrow.kind.len);
+		return FG_OK;
+	}
 	if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
 		return rc;
 	/* A self-relation carries no information; the reader rejects it too. */
@@ -1163,6 +1252,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		goto cleanup;
 
 	PH("csr");
+	g->n_hub_links = n_hub_links;
+	g->placeholders = ls->drops;
 	input_digest(g);
 	PH("digest");
 	*out = g;
@@ -1221,6 +1312,27 @@ int64_t fg_graph_find_user(const fg_graph *g, const char *user_id)
 			hi = mid;
 	}
 	return -1;
+}
+
+double fg_graph_hub_cut_share(const fg_graph *g)
+{
+	return g->n_links ? (double)g->n_hub_links / (double)g->n_links : 0.0;
+}
+
+void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, const fg_graph *g)
+{
+	memset(links, 0, g->n_kinds * sizeof(*links));
+	memset(hub_links, 0, g->n_kinds * sizeof(*hub_links));
+	memset(hubs, 0, g->n_kinds * sizeof(*hubs));
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint32_t t = g->link_target[i];
+		links[g->link_kind[i]]++;
+		if (t >= g->n_users && g->ent_hub[t - g->n_users])
+			hub_links[g->link_kind[i]]++;
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		if (g->ent_hub[e])
+			hubs[g->ent_kind[e]]++;
 }
 
 uint64_t fg_graph_bytes(const fg_graph *g)

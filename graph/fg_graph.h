@@ -34,6 +34,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Link rows dropped before interning because their value was a placeholder
+ * (fg_config_is_placeholder), per canonical kind.  Kinds in byte order of
+ * their names, so the counts never depend on row order; kinds past
+ * FG_DROP_KINDS distinct ones (or with names too long to keep) go to n_other.
+ */
+#define FG_DROP_KINDS 64
+typedef struct fg_placeholder_counts {
+	uint64_t total;
+	int n_kinds;
+	char kind[FG_DROP_KINDS][FG_KIND_NAME_MAX];
+	uint64_t n[FG_DROP_KINDS];
+	uint64_t n_other;
+} fg_placeholder_counts;
+
 typedef struct fg_graph {
 	uint32_t n_users;
 	uint32_t n_entities;
@@ -67,11 +82,13 @@ typedef struct fg_graph {
 	int64_t *link_last;
 
 	uint64_t n_user_links;   /* links whose target is a user */
+	uint64_t n_hub_links;    /* links whose target is a hub (cut from g) */
 	uint32_t n_hubs;
 	uint32_t n_seeds;        /* users labelled fraud */
 	uint32_t n_legit;
 
 	fg_csr g;                /* symmetric, without hub links */
+	fg_placeholder_counts placeholders; /* rows dropped for a placeholder value */
 
 	char input_digest[33];   /* hex: order-independent digest of links + users */
 	void *pool;              /* owns the strings (implementation detail) */
@@ -85,13 +102,19 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg);
 void fg_linkset_free(fg_linkset **ls);
 
 /*
- * Sinks for fg_ingest_*: add one row (strings are copied/interned).  The same
+ * Sinks for fg_ingest_*: add one row (strings are copied/interned).  A link
+ * row goes through fg_config's row path first: its kind's alias is resolved,
+ * its value normalised for the kind, and a placeholder value drops the row
+ * (counted per kind, see fg_linkset_placeholders).  The same
  * (user, kind, value) twice is one link with first/last seen merged.  A user
  * row: labels merge as fraud > legit > unknown and created_at as the minimum,
  * so the result never depends on row order.  ctx is the fg_linkset.
  */
 int fg_linkset_link_sink(void *ctx, const fg_link_row *row);
 int fg_linkset_user_sink(void *ctx, const fg_user_row *row);
+
+/* Rows dropped so far for a placeholder value (also in the built graph). */
+const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls);
 
 /* Rows taken so far (after de-duplication). */
 uint64_t fg_linkset_n_links(const fg_linkset *ls);
@@ -122,6 +145,20 @@ int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);
  * divides by.  O(degree).
  */
 double fg_graph_weight(const fg_graph *g, uint32_t v);
+
+/*
+ * Share of the links cut because their entity is a hub: n_hub_links / n_links
+ * (0 without links).  Above cfg->hub_warn_share the run warns that hubs
+ * swallow the graph.
+ */
+double fg_graph_hub_cut_share(const fg_graph *g);
+
+/*
+ * Per kind of the graph (index k): links[k] = its links, hub_links[k] = those
+ * to hubs, hubs[k] = its hubs; arrays of g->n_kinds supplied by the caller.
+ * O(links + entities).
+ */
+void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, const fg_graph *g);
 
 /* Bytes held by the graph's arrays (for the memory-per-link figure). */
 uint64_t fg_graph_bytes(const fg_graph *g);

@@ -81,6 +81,9 @@ void fg_config_init(fg_config *cfg)
 	cfg->keep_runs = 0;
 	cfg->holdout = 0.0;
 	cfg->holdout_seed = 1;
+	cfg->hub_warn_share = 0.25;
+	cfg->max_drop = 0.5;
+	cfg->allow_drop = false;
 }
 
 const fg_kind_conf *fg_config_kind(const fg_config *cfg, const char *name)
@@ -196,6 +199,215 @@ int fg_config_set_relations(fg_config *cfg, const char *list)
 	return FG_OK;
 }
 
+/* Copy name[0..len) lower-cased into out (capacity FG_KIND_NAME_MAX), trimmed; -1 if empty or too long. */
+static int kind_name(char *out, const char *name, size_t len)
+{
+	while (len && isspace((unsigned char)*name)) {
+		name++;
+		len--;
+	}
+	while (len && isspace((unsigned char)name[len - 1]))
+		len--;
+	if (len == 0 || len >= FG_KIND_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)name[i]);
+	out[len] = '\0';
+	return 0;
+}
+
+static const fg_kind_alias *find_alias(const fg_config *cfg, const char *name, size_t len)
+{
+	for (int i = 0; i < cfg->n_aliases; i++)
+		if (strlen(cfg->aliases[i].alias) == len && strncasecmp(cfg->aliases[i].alias, name, len) == 0)
+			return &cfg->aliases[i];
+	return NULL;
+}
+
+int fg_config_set_kind_alias(fg_config *cfg, const char *spec)
+{
+	char kind[FG_KIND_NAME_MAX] = "";
+	const char *p = spec;
+
+	if (!strchr(spec, '='))
+		return fg_error_set(FG_EUSAGE, "--kind-alias expects KIND=ALIAS[,ALIAS...], got '%s'", spec);
+	while (*p) {
+		const char *e = strchr(p, ','), *eq;
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char alias[FG_KIND_NAME_MAX];
+		const fg_kind_alias *old;
+
+		eq = memchr(p, '=', len);
+		if (eq) {
+			if (kind_name(kind, p, (size_t)(eq - p)) != 0)
+				return fg_error_set(FG_EUSAGE, "--kind-alias %s: bad kind name", spec);
+			len -= (size_t)(eq + 1 - p);
+			p = eq + 1;
+		}
+		if (!kind[0] || kind_name(alias, p, len) != 0)
+			return fg_error_set(FG_EUSAGE, "--kind-alias %s: expects KIND=ALIAS[,ALIAS...] "
+			                    "with names of 1 to %d characters", spec, FG_KIND_NAME_MAX - 1);
+		if (strcmp(alias, kind) == 0)
+			return fg_error_set(FG_EUSAGE, "--kind-alias %s: '%s' cannot be its own alias", spec, alias);
+		if (find_alias(cfg, kind, strlen(kind)))
+			return fg_error_set(FG_EUSAGE, "--kind-alias %s: '%s' is itself an alias", spec, kind);
+		for (int i = 0; i < cfg->n_aliases; i++)
+			if (strcmp(cfg->aliases[i].kind, alias) == 0)
+				return fg_error_set(FG_EUSAGE, "--kind-alias %s: '%s' is already the target of "
+				                    "alias '%s'", spec, alias, cfg->aliases[i].alias);
+		old = find_alias(cfg, alias, strlen(alias));
+		if (old && strcmp(old->kind, kind) != 0)
+			return fg_error_set(FG_EUSAGE, "--kind-alias %s: '%s' is already an alias of '%s'",
+			                    spec, alias, old->kind);
+		if (!old) {
+			if (cfg->n_aliases >= FG_MAX_ALIASES)
+				return fg_error_set(FG_EUSAGE, "--kind-alias: more than %d aliases", FG_MAX_ALIASES);
+			memcpy(cfg->aliases[cfg->n_aliases].alias, alias, sizeof(alias));
+			memcpy(cfg->aliases[cfg->n_aliases].kind, kind, sizeof(kind));
+			cfg->n_aliases++;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return FG_OK;
+}
+
+int fg_config_set_ignore_value(fg_config *cfg, const char *spec)
+{
+	const char *val;
+	size_t klen, vlen;
+	fg_ignore_value *iv;
+
+	if (split_spec(spec, &val, &klen) != 0)
+		return fg_error_set(FG_EUSAGE, "--ignore-value expects KIND=VALUE, got '%s'", spec);
+	vlen = strlen(val);
+	if (cfg->n_ignores >= FG_MAX_IGNORES)
+		return fg_error_set(FG_EUSAGE, "--ignore-value: more than %d values", FG_MAX_IGNORES);
+	iv = &cfg->ignores[cfg->n_ignores];
+	if (kind_name(iv->kind, spec, klen) != 0)
+		return fg_error_set(FG_EUSAGE, "--ignore-value %s: bad kind name", spec);
+	if (vlen >= FG_IGNORE_VALUE_MAX)
+		return fg_error_set(FG_EUSAGE, "--ignore-value %s: VALUE longer than %d bytes", spec,
+		                    FG_IGNORE_VALUE_MAX - 1);
+	memcpy(iv->value, val, vlen + 1);
+	cfg->n_ignores++;
+	return FG_OK;
+}
+
+const char *fg_config_kind_canonical(size_t *out_len, const fg_config *cfg, const char *kind,
+                                     size_t len)
+{
+	const fg_kind_alias *a = find_alias(cfg, kind, len);
+
+	if (!a) {
+		*out_len = len;
+		return kind;
+	}
+	*out_len = strlen(a->kind);
+	return a->kind;
+}
+
+fg_value_class fg_config_value_class(const fg_config *cfg, const char *kind, size_t len)
+{
+	const fg_kind_conf *k = find_kind((fg_config *)cfg, kind, len);
+
+	if (k && k->is_relation)
+		return FG_VALUE_USER;
+	if (len == 5 && strncmp(kind, "email", 5) == 0)
+		return FG_VALUE_EMAIL;
+	if (len == 5 && strncmp(kind, "phone", 5) == 0)
+		return FG_VALUE_PHONE;
+	if (len == 7 && strncmp(kind, "address", 7) == 0)
+		return FG_VALUE_ADDRESS;
+	return FG_VALUE_PLAIN;
+}
+
+void fg_config_normalise_class(char *out, size_t *out_len, fg_value_class cls, const char *value,
+                               size_t len)
+{
+	size_t n = 0;
+
+	switch (cls) {
+	case FG_VALUE_EMAIL:
+		for (size_t i = 0; i < len; i++)
+			out[n++] = (char)tolower((unsigned char)value[i]);
+		break;
+	case FG_VALUE_PHONE:
+		for (size_t i = 0; i < len; i++) {
+			if (value[i] >= '0' && value[i] <= '9')
+				out[n++] = value[i];
+			else if (value[i] == '+' && n == 0)
+				out[n++] = '+';
+		}
+		if (n == 1 && out[0] == '+')
+			n = 0;
+		break;
+	case FG_VALUE_ADDRESS:
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)value[i];
+			if (isspace(c)) {
+				if (n && out[n - 1] != ' ')
+					out[n++] = ' ';
+			} else {
+				out[n++] = (char)tolower(c);
+			}
+		}
+		if (n && out[n - 1] == ' ')
+			n--;
+		break;
+	default:
+		memcpy(out, value, len);
+		n = len;
+		break;
+	}
+	out[n] = '\0';
+	*out_len = n;
+}
+
+static const char *const placeholders[] = { "unknown", "null", "none", "nil", "n/a", "na", "-", "?" };
+
+bool fg_config_is_placeholder(const fg_config *cfg, const char *kind, size_t klen,
+                              const char *value, size_t len)
+{
+	bool zero = false, only_zero = true;
+
+	if (len == 0)
+		return true;
+	if (len <= 7)
+		for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
+			if (strlen(placeholders[i]) == len && strncasecmp(placeholders[i], value, len) == 0)
+				return true;
+	for (size_t i = 0; i < len && only_zero; i++) {
+		char c = value[i];
+		if (c == '0')
+			zero = true;
+		else if (c != '-' && c != ':' && c != '.' && c != ' ')
+			only_zero = false;
+	}
+	if (zero && only_zero)
+		return true;
+	for (int i = 0; i < cfg->n_ignores; i++) {
+		const fg_ignore_value *iv = &cfg->ignores[i];
+		size_t cl;
+		const char *ck = fg_config_kind_canonical(&cl, cfg, iv->kind, strlen(iv->kind));
+		if (cl == klen && memcmp(ck, kind, klen) == 0 && strlen(iv->value) == len &&
+		    strncasecmp(iv->value, value, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool fg_config_normalise_value(char *out, size_t *out_len, const char **kind_out,
+                               size_t *kind_len, const fg_config *cfg, const char *kind,
+                               size_t klen, const char *value, size_t vlen)
+{
+	*kind_out = fg_config_kind_canonical(kind_len, cfg, kind, klen);
+	fg_config_normalise_class(out, out_len, fg_config_value_class(cfg, *kind_out, *kind_len),
+	                          value, vlen);
+	return !fg_config_is_placeholder(cfg, *kind_out, *kind_len, out, *out_len);
+}
+
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -282,24 +494,81 @@ int fg_parse_time(int64_t *out, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Append s as a JSON string (quotes, backslash and control bytes escaped;
+ * other bytes as they are: the readers admit only valid UTF-8).
+ */
+static size_t put_json_str(char *buf, size_t n, size_t cap, const char *s)
+{
+#define PUTC(c) do { if (n < cap) buf[n] = (c); n++; } while (0)
+	PUTC('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			PUTC('\\');
+			PUTC((char)*p);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			char esc[8];
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			for (int i = 0; esc[i]; i++)
+				PUTC(esc[i]);
+		} else {
+			PUTC((char)*p);
+		}
+	}
+	PUTC('"');
+#undef PUTC
+	if (n < cap)
+		buf[n] = '\0';
+	return n;
+}
+
 int fg_config_to_json(char **out, const fg_config *cfg)
 {
-	size_t cap = 4096 + (size_t)cfg->n_kinds * 128, n = 0;
-	char *buf = fg_malloc(cap);
+	/* every string at most 6 bytes per byte escaped, plus its keys */
+	size_t cap = 4096 + (size_t)(cfg->n_kinds + 2 * cfg->n_aliases + 2 * cfg->n_ignores) * 512;
+	size_t n = 0;
+	char *buf;
 
-	if (!buf)
+	for (int i = 0; i < cfg->n_config_files; i++)
+		cap += 6 * strlen(cfg->config_files[i]) + 8;
+
+	if (!(buf = fg_malloc(cap)))
 		return fg_error_set(FG_ENOMEM, "out of memory writing parameters");
 #define PUT(...) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__)
 	PUT("{\"kinds\":{");
 	for (int i = 0; i < cfg->n_kinds; i++) {
 		const fg_kind_conf *k = &cfg->kinds[i];
-		PUT("%s\"%s\":{\"weight\":%.17g,", i ? "," : "", k->name, k->weight);
+		PUT("%s", i ? "," : "");
+		n = put_json_str(buf, n, cap, k->name);
+		PUT(":{\"weight\":%.17g,", k->weight);
 		if (k->is_relation)
 			PUT("\"relation\":true}");
 		else
 			PUT("\"max_share\":%u}", k->max_share);
 	}
-	PUT("},\"default_weight\":%.17g,\"default_max_share\":%u,\"relation_weight\":%.17g,",
+	PUT("},\"kind_aliases\":{");
+	for (int i = 0; i < cfg->n_aliases; i++) {
+		PUT("%s", i ? "," : "");
+		n = put_json_str(buf, n, cap, cfg->aliases[i].alias);
+		PUT(":");
+		n = put_json_str(buf, n, cap, cfg->aliases[i].kind);
+	}
+	PUT("},\"ignore_values\":[");
+	for (int i = 0; i < cfg->n_ignores; i++) {
+		PUT("%s[", i ? "," : "");
+		n = put_json_str(buf, n, cap, cfg->ignores[i].kind);
+		PUT(",");
+		n = put_json_str(buf, n, cap, cfg->ignores[i].value);
+		PUT("]");
+	}
+	PUT("],\"config\":[");
+	for (int i = 0; i < cfg->n_config_files; i++) {
+		PUT("%s", i ? "," : "");
+		n = put_json_str(buf, n, cap, cfg->config_files[i]);
+	}
+	PUT("],\"hub_warn_share\":%.17g,\"max_drop\":%.17g,\"allow_drop\":%s", cfg->hub_warn_share,
+	    cfg->max_drop, cfg->allow_drop ? "true" : "false");
+	PUT(",\"default_weight\":%.17g,\"default_max_share\":%u,\"relation_weight\":%.17g,",
 	    cfg->default_weight, cfg->default_max_share, cfg->relation_weight);
 	PUT("\"max_bad_rows\":%llu,\"strict\":%s,", (unsigned long long)cfg->max_bad_rows,
 	    cfg->strict ? "true" : "false");

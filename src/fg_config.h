@@ -21,6 +21,9 @@
 #define FG_MAX_KINDS 64       /* distinct kinds with their own settings */
 #define FG_KIND_NAME_MAX 32
 #define FG_TIME_NONE INT64_MIN /* "no timestamp" for seen_at / created_at */
+#define FG_MAX_ALIASES 64     /* --kind-alias entries */
+#define FG_MAX_IGNORES 64     /* --ignore-value entries */
+#define FG_IGNORE_VALUE_MAX 64
 
 typedef struct fg_kind_conf {
 	char name[FG_KIND_NAME_MAX]; /* lower-case */
@@ -29,6 +32,32 @@ typedef struct fg_kind_conf {
 	bool is_relation;            /* a user-user relation kind */
 } fg_kind_conf;
 
+/* --kind-alias: rows of kind `alias` are read as kind `kind`. */
+typedef struct fg_kind_alias {
+	char alias[FG_KIND_NAME_MAX]; /* lower-case */
+	char kind[FG_KIND_NAME_MAX];  /* lower-case, never itself an alias */
+} fg_kind_alias;
+
+/* --ignore-value: one more placeholder value for one kind. */
+typedef struct fg_ignore_value {
+	char kind[FG_KIND_NAME_MAX];      /* lower-case; an alias is resolved when matching */
+	char value[FG_IGNORE_VALUE_MAX];  /* compared case-insensitively with the normalised value */
+} fg_ignore_value;
+
+/*
+ * How a kind's values are normalised (fg_config_normalise_value).  The class
+ * follows the canonical kind name: email, phone, address; relation kinds keep
+ * their values (user ids) as they are; every other kind is plain (trimmed by
+ * the reader, otherwise unchanged).
+ */
+typedef enum fg_value_class {
+	FG_VALUE_PLAIN = 0,
+	FG_VALUE_EMAIL,    /* ASCII letters lower-cased */
+	FG_VALUE_PHONE,    /* digits only; a leading '+' kept */
+	FG_VALUE_ADDRESS,  /* ASCII letters lower-cased, white space runs folded to one space */
+	FG_VALUE_USER,     /* a relation's other user: unchanged */
+} fg_value_class;
+
 typedef struct fg_config {
 	/* kinds */
 	fg_kind_conf kinds[FG_MAX_KINDS];
@@ -36,6 +65,15 @@ typedef struct fg_config {
 	double default_weight;       /* unknown entity kinds */
 	uint32_t default_max_share;  /* unknown entity kinds */
 	double relation_weight;      /* weight of a direct user-user link */
+	fg_kind_alias aliases[FG_MAX_ALIASES];
+	int n_aliases;
+	fg_ignore_value ignores[FG_MAX_IGNORES];
+	int n_ignores;
+	double hub_warn_share;       /* warn when hubs cut more than this share of the links */
+	double max_drop;             /* refuse a run whose links or users fell by more than this share */
+	bool allow_drop;             /* accept such a run (with a warning) */
+	const char *const *config_files; /* --config files read (borrowed; recorded in params) */
+	int n_config_files;
 
 	/* ingest */
 	uint64_t max_bad_rows;       /* fail with exit 3 past this many */
@@ -80,6 +118,63 @@ int fg_config_set_max_share(fg_config *cfg, const char *spec);
 int fg_config_set_weight(fg_config *cfg, const char *spec);
 /* Comma-separated list of relation kinds, replacing the defaults. */
 int fg_config_set_relations(fg_config *cfg, const char *list);
+
+/*
+ * --kind-alias "KIND=ALIAS[,ALIAS...][,KIND2=ALIAS...]": rows whose kind is
+ * ALIAS are read as KIND (names case-insensitive).  An alias can name only one
+ * kind, and a kind that is an alias cannot be a target (no chains).
+ * Returns FG_OK or FG_EUSAGE with a message.
+ */
+int fg_config_set_kind_alias(fg_config *cfg, const char *spec);
+
+/*
+ * --ignore-value "KIND=VALUE": VALUE of KIND (or of its alias target) is a
+ * placeholder too.  Returns FG_OK or FG_EUSAGE.
+ */
+int fg_config_set_ignore_value(fg_config *cfg, const char *spec);
+
+/*
+ * The canonical kind of `kind` (as the readers hand it: trimmed, lower-case):
+ * the alias target if kind is an alias, else kind itself.  *out_len receives
+ * its length.  The result points into cfg or into kind.  O(n_aliases).
+ */
+const char *fg_config_kind_canonical(size_t *out_len, const fg_config *cfg, const char *kind,
+                                     size_t len);
+
+/* The normalisation class of a canonical kind (fg_value_class).  O(n_kinds). */
+fg_value_class fg_config_value_class(const fg_config *cfg, const char *kind, size_t len);
+
+/*
+ * Normalise value[0..len) of class cls into out (capacity >= len + 1; the
+ * result is never longer than the input), NUL-terminated; *out_len receives
+ * its length (0 when nothing is left, e.g. a phone without digits).  O(len).
+ */
+void fg_config_normalise_class(char *out, size_t *out_len, fg_value_class cls, const char *value,
+                               size_t len);
+
+/*
+ * Whether value[0..len) (already normalised) of canonical kind `kind` is a
+ * placeholder to drop: empty after normalisation; one of unknown, null,
+ * none, nil, n/a, na, -, ? (case-insensitive); zeros with separators only
+ * ("0", "0000", "0.0.0.0", "00000000-0000-0000-0000-000000000000"); or a
+ * value given with --ignore-value for this kind.  O(len + n_ignores).
+ */
+bool fg_config_is_placeholder(const fg_config *cfg, const char *kind, size_t klen,
+                              const char *value, size_t len);
+
+/*
+ * The row path before interning, in one call: what `run` does to each link
+ * row's (kind, value), for anything that must match what run stored (serve's
+ * requests).  kind as the readers hand it (trimmed, lower-case), value
+ * trimmed.  *kind_out and *kind_len receive the canonical kind (alias resolved;
+ * points into cfg or kind), out (capacity >= vlen + 1) the normalised value
+ * and *out_len its length.  Returns true to keep the row, false when the
+ * value is a placeholder (run drops the row and counts it per kind).
+ * O(vlen + n_aliases + n_kinds + n_ignores).  Thread-safe (reads cfg only).
+ */
+bool fg_config_normalise_value(char *out, size_t *out_len, const char **kind_out,
+                               size_t *kind_len, const fg_config *cfg, const char *kind,
+                               size_t klen, const char *value, size_t vlen);
 
 /*
  * Parse a time: unix seconds ("1700000000"), "YYYY-MM-DD", or ISO-8601

@@ -43,6 +43,7 @@ int fg_error_exit_code(int code)
 	case FG_ENOTFOUND: return FG_EXIT_NOTFOUND;
 	case FG_EDRIFT: return FG_EXIT_DRIFT;
 	case FG_EBUSY: return FG_EXIT_BUSY;
+	case FG_EDROP: return FG_EXIT_DROP;
 	default: return FG_EXIT_RUNTIME;
 	}
 }
@@ -58,6 +59,7 @@ const char *fg_error_name(int code)
 	case FG_EDB: return "database error";
 	case FG_ENOTFOUND: return "not found";
 	case FG_EBUSY: return "database busy";
+	case FG_EDROP: return "export refused: volume dropped";
 	case FG_EIGRAPH: return "igraph error";
 	case FG_EDRIFT: return "drift above threshold";
 	default: return "runtime error";

@@ -25,6 +25,7 @@ enum {
 	FG_EBUSY = -8,     /* another run holds the results database */
 	FG_EIGRAPH = -9,   /* igraph reported an error */
 	FG_EDRIFT = -10,   /* report: drift above the --fail-on-drift threshold */
+	FG_EDROP = -11,    /* run: links or users dropped past --max-drop against the last run */
 };
 
 /*
@@ -40,13 +41,15 @@ enum {
 	X(FG_EXIT_DATA, 3, "input data error (bad rows past the limit, bad header); nothing stored") \
 	X(FG_EXIT_NOTFOUND, 4, "not found (unknown user or run)") \
 	X(FG_EXIT_DRIFT, 5, "drift above --fail-on-drift (report)") \
-	X(FG_EXIT_BUSY, 6, "the results database is being written by another run")
+	X(FG_EXIT_BUSY, 6, "the results database is being written by another run") \
+	X(FG_EXIT_DROP, 7, "export refused: links or users dropped past --max-drop; nothing stored")
 
 enum {
 #define FG_EXIT_ENUM_(name, value, text) name = value,
 	FG_EXIT_CODES(FG_EXIT_ENUM_)
 #undef FG_EXIT_ENUM_
 };
+/* 128+N: killed by signal N; see docs/operations.md for a kill after the commit point. */
 
 /* Record a message for the current thread and return `code` (printf format). */
 int fg_error_set(int code, const char *fmt, ...)

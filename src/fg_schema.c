@@ -112,8 +112,23 @@ static const char schema_v1[] =
 	" SELECT * FROM hubs WHERE run_id ="
 	" (SELECT MAX(run_id) FROM runs WHERE status = 'ok');\n";
 
+/*
+ * Version 2: the run-level data contract (issue 11).  hub_cut_share: the
+ * share of the links cut because their entity is a hub (n_hub_links /
+ * n_links); n_placeholders and placeholders: rows dropped before interning
+ * for a placeholder value, in total and per kind (JSON); kinds: every kind
+ * seen with its settings and counts (JSON).  NULL in runs of version 1.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE runs ADD COLUMN hub_cut_share REAL;\n"
+	"ALTER TABLE runs ADD COLUMN n_hub_links INTEGER;\n"
+	"ALTER TABLE runs ADD COLUMN n_placeholders INTEGER;\n"
+	"ALTER TABLE runs ADD COLUMN placeholders TEXT;\n"
+	"ALTER TABLE runs ADD COLUMN kinds TEXT;\n";
+
 const fg_schema_migration fg_schema_migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 const int fg_schema_n_migrations =
 	(int)(sizeof(fg_schema_migrations) / sizeof(fg_schema_migrations[0]));
@@ -136,5 +151,6 @@ const char *const fg_schema_runs_settable[] = {
 	"n_legit", "n_components", "n_rings", "lpa_iterations", "risk_iterations",
 	"t_ingest", "t_build", "t_components", "t_rings", "t_risk", "t_evidence",
 	"t_scoring", "t_write", "t_total", "peak_rss", "bytes_per_link",
+	"hub_cut_share", "n_hub_links", "n_placeholders", "placeholders", "kinds",
 	NULL,
 };

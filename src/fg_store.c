@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*
  * Invariants: db is open; run_id > 0 exactly while a run transaction is open
@@ -116,6 +117,15 @@ static int db_error(sqlite3 *db, const char *path, const char *what)
 		                    path);
 	if (rc == SQLITE_NOMEM)
 		return fg_error_set(FG_ENOMEM, "%s: out of memory (%s)", path, what);
+	if (rc == SQLITE_IOERR || rc == SQLITE_FULL) {
+		int e = sqlite3_system_errno(db), x = sqlite3_extended_errcode(db);
+		if (e == EFBIG || e == ENOSPC || rc == SQLITE_FULL || x == SQLITE_IOERR_WRITE ||
+		    x == SQLITE_IOERR_FSYNC || x == SQLITE_IOERR_TRUNCATE)
+			return fg_error_set(FG_EIO, "%s: %s: %s (%s)", path, what, sqlite3_errmsg(db),
+			                    e == EFBIG ? "file too large: the file size limit (ulimit -f) is reached"
+			                    : e == ENOSPC ? "no space left on the device"
+			                    : "a write failed: disk full or file size limit reached?");
+	}
 	if (rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN ||
 	    rc == SQLITE_READONLY || rc == SQLITE_PERM)
 		return fg_error_set(FG_EIO, "%s: %s: %s", path, what, sqlite3_errmsg(db));
@@ -152,6 +162,35 @@ cleanup:
 	return rc;
 }
 
+/*
+ * application_id, user_version and the number of schema objects from one
+ * snapshot: read one by one, another process creating the file between two
+ * of the reads looks like a foreign database (id 0 with tables).
+ */
+static int read_ids(fg_store *st, int64_t *app_id, int64_t *uv, int64_t *nobj)
+{
+	int rc;
+	bool tx = sqlite3_get_autocommit(st->db) != 0;
+
+	if (tx && (rc = exec(st, "BEGIN", "read the schema version")) != FG_OK)
+		return rc;
+	if ((rc = query_int(st, app_id, "PRAGMA application_id", 0, false)) == FG_OK &&
+	    (rc = query_int(st, uv, "PRAGMA user_version", 0, false)) == FG_OK)
+		rc = query_int(st, nobj, "SELECT count(*) FROM sqlite_master", 0, false);
+	if (tx)
+		sqlite3_exec(st->db, rc == FG_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* After another connection migrated: the version it left must be ours. */
+static int check_version(fg_store *st, int64_t uv, int target)
+{
+	if (uv > target)
+		return fg_error_set(FG_EDB, "%s has schema version %" PRId64 ", newer than this "
+		                    "fraudgraph's %d; use a newer fraudgraph", st->path, uv, target);
+	return FG_OK;
+}
+
 /* Apply migrations above the current user_version, in one transaction. */
 static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
 {
@@ -160,8 +199,28 @@ static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
 	int rc, i;
 	bool in_tx = false;
 
-	if ((rc = exec(st, "BEGIN IMMEDIATE", "schema migration")) != FG_OK)
-		return rc;
+	/*
+	 * Two first runs on a new file both find it unmigrated: one migrates, and
+	 * the other must neither fail nor wait for the first one's whole run (it
+	 * then fails at once at fg_store_run_begin, exit 6, as documented).  So
+	 * the write lock is tried without waiting, and while another connection
+	 * holds it the version is re-read (a WAL read does not block) until the
+	 * other migration shows, for up to 5 s.
+	 */
+	sqlite3_busy_timeout(st->db, 0);
+	for (int tries = 0;; tries++) {
+		struct timespec d = { 0, 10 * 1000 * 1000 };
+
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+			break;
+		if (sqlite3_errcode(st->db) != SQLITE_BUSY || tries >= 500)
+			return db_error(st->db, st->path, "schema migration");
+		if ((rc = query_int(st, &uv, "PRAGMA user_version", 0, false)) != FG_OK)
+			return rc;
+		if (uv >= target)
+			return check_version(st, uv, target);
+		nanosleep(&d, NULL);
+	}
 	in_tx = true;
 	/* Re-read under the write lock: another process may have migrated. */
 	if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
@@ -214,9 +273,7 @@ static int check_schema(fg_store *st, const fg_schema_migration *migs, int n)
 	int target = migs[n - 1].version;
 	int rc;
 
-	if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
-	    (rc = query_int(st, &uv, "PRAGMA user_version", 0, false)) ||
-	    (rc = query_int(st, &nobj, "SELECT count(*) FROM sqlite_master", 0, false)))
+	if ((rc = read_ids(st, &app_id, &uv, &nobj)) != FG_OK)
 		return rc;
 	if (app_id != FG_SCHEMA_APPLICATION_ID && !(app_id == 0 && uv == 0 && nobj == 0))
 		return fg_error_set(FG_EDB, "%s is not a fraudgraph database (application_id %" PRId64
@@ -286,17 +343,35 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
 			goto cleanup;
 	} else {
-		int64_t app_id, nobj;
+		int64_t app_id, nobj, uv0;
 
-		sqlite3_busy_timeout(st->db, 0);
+		/*
+		 * Setting up (journal mode, schema) waits a moment for another
+		 * process doing the same on a new file; the run's own lock
+		 * (fg_store_run_begin) never waits.
+		 */
+		sqlite3_busy_timeout(st->db, 5000);
+		/*
+		 * Persistent WAL: closing checkpoints and truncates the -wal but keeps
+		 * it and the -shm, owned by the writer's account.  Otherwise the last
+		 * close deletes them and the next reader, in WAL mode, creates them
+		 * itself: owned by the analyst's account, they stop every later run
+		 * ("attempt to write a readonly database"), and a reader that may not
+		 * write the directory cannot read at all.  With the files present a
+		 * reader of another account opens them read-only (SQLite >= 3.22) and
+		 * creates nothing (fg_results.h).
+		 */
+		{
+			int persist = 1;
+			sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		}
 		/* SQLite silently opens a file it may not write read-only. */
 		if (sqlite3_db_readonly(st->db, "main") == 1) {
 			rc = fg_error_set(FG_EIO, "%s: the results database is not writable", path);
 			goto cleanup;
 		}
 		/* Refuse a foreign file before changing anything in it (journal mode). */
-		if ((rc = query_int(st, &app_id, "PRAGMA application_id", 0, false)) ||
-		    (rc = query_int(st, &nobj, "SELECT count(*) FROM sqlite_master", 0, false)))
+		if ((rc = read_ids(st, &app_id, &uv0, &nobj)) != FG_OK)
 			goto cleanup;
 		if (app_id != FG_SCHEMA_APPLICATION_ID && !(app_id == 0 && nobj == 0)) {
 			rc = fg_error_set(FG_EDB, "%s is not a fraudgraph database (application_id "
@@ -316,6 +391,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 			goto cleanup;
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
 			goto cleanup;
+		sqlite3_busy_timeout(st->db, 0);
 	}
 	*out = st;
 	st = NULL;
@@ -912,4 +988,30 @@ char *fg_store_format_ring_key(char *out, size_t cap, int64_t n)
 {
 	snprintf(out, cap, "R%06" PRId64, n);
 	return out;
+}
+
+int fg_store_run_volume(fg_store *st, int64_t run_id, int64_t *n_links, int64_t *n_users)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = FG_OK, src;
+
+	*n_links = *n_users = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(n_links, 0), coalesce(n_users, 0) FROM runs "
+	                       "WHERE run_id = ?1 AND status = 'ok'", -1, &s, NULL) != SQLITE_OK) {
+		rc = db_error(st->db, st->path, "prepare");
+		goto cleanup;
+	}
+	sqlite3_bind_int64(s, 1, run_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*n_links = sqlite3_column_int64(s, 0);
+		*n_users = sqlite3_column_int64(s, 1);
+	} else if (src == SQLITE_DONE) {
+		rc = fg_error_set(FG_ENOTFOUND, "%s: no committed run %" PRId64, st->path, run_id);
+	} else {
+		rc = db_error(st->db, st->path, "read a run's volume");
+	}
+cleanup:
+	sqlite3_finalize(s);
+	return rc;
 }

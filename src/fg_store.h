@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FG_STORE_SCHEMA_VERSION 1
+#define FG_STORE_SCHEMA_VERSION 2
 
 typedef struct fg_store fg_store;
 
@@ -149,6 +149,12 @@ int fg_store_max_ring_key(fg_store *st, int64_t *out);
 
 /* Write "R%06lld" of n (n >= 0) into out (cap >= 24); returns out. */
 char *fg_store_format_ring_key(char *out, size_t cap, int64_t n);
+
+/*
+ * The volume of committed run run_id: its n_links and n_users (0 when NULL).
+ * FG_ENOTFOUND if there is no such committed run, FG_EDB.
+ */
+int fg_store_run_volume(fg_store *st, int64_t run_id, int64_t *n_links, int64_t *n_users);
 
 /* The run open on st (0 if none). */
 int64_t fg_store_current_run(const fg_store *st);

@@ -31,6 +31,7 @@ static const target targets[] = {
 	{"sqlite_input", fg_fuzz_sqlite_input, 8},
 	{"sqlite_query", fg_fuzz_sqlite_query, 15},
 	{"graphalytics", fg_fuzz_graphalytics, 15},
+	{"truth", fg_fuzz_truth, 10},
 };
 
 static char current[4096];

@@ -262,8 +262,8 @@ START_TEST(bad_rows_exit_3_and_nothing_lost)
 	ck_assert_str_eq(q_text(h, "PRAGMA integrity_check"), "ok");
 	sqlite3_close(h);
 
-	/* under the limit: skipped, counted, summarised in runs.bad_rows */
-	run_ok(db, (const char *[]){ "--edges", bad, NULL });
+	/* under the limit: skipped, counted, summarised in runs.bad_rows (another, smaller export) */
+	run_ok(db, (const char *[]){ "--edges", bad, "--allow-drop", NULL });
 	h = db_open(db);
 	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 2);
 	ck_assert_int_ge(q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
@@ -349,14 +349,20 @@ START_TEST(empty_and_single_user_worlds)
 
 	fgt_write_file(e0, "user_id,kind,value\n", (size_t)-1);
 	fgt_write_file(e1, "user_id,kind,value\nalice,device,d1\nalice,device,d1\n", (size_t)-1);
-	run_ok(db, (const char *[]){ "--edges", e0, NULL });
+	/* a header only is an empty export: refused (exit 3), nothing stored (issue 11) */
+	{
+		char *err = NULL;
+		ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e0, NULL }), 3);
+		ck_assert_msg(strstr(err, "no links in the input") != NULL, "%s", err);
+		free(err);
+	}
 	run_ok(db, (const char *[]){ "--edges", e1, NULL });
 	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = 1"), 0);
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = 2"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 2"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2"), 0);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 2"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = (SELECT max(run_id) FROM runs)"), 0);
+	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }

@@ -223,14 +223,14 @@ START_TEST(create_schema_and_version)
 	db = fg_store_db(st);
 	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
 	ck_assert_int_eq(v, FG_STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), FG_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(q_int(db, "PRAGMA application_id"), FG_SCHEMA_APPLICATION_ID);
 	for (i = 0; tables[i]; i++)
 		ck_assert_int_eq(count_rows(db, tables[i]), 0);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
 	                           "name IN ('latest_run', 'latest_user_scores', 'latest_rings', "
 	                           "'top_rings', 'latest_hubs')"), 5);
-	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 36);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 41);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('rings')"), 28);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('user_features')"), 19);
 	fg_store_close(&st);
@@ -238,7 +238,7 @@ START_TEST(create_schema_and_version)
 	/* Reopen: no second migration, same version; journal mode WAL persisted. */
 	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
 	db = fg_store_db(st);
-	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), FG_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"), 1);
 	{
 		int64_t latest = -1;
@@ -443,7 +443,8 @@ START_TEST(migration_to_a_later_version)
 {
 	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
 	char *p0 = fgt_path(dir, "v0.db");
-	fg_schema_migration v2[2];
+	fg_schema_migration v2[16];
+	const int nv = fg_schema_n_migrations + 1, later = nv; /* this build's steps + a test one */
 	fg_store *st = NULL;
 	sqlite3 *db = NULL;
 	int64_t run1, run2;
@@ -453,17 +454,19 @@ START_TEST(migration_to_a_later_version)
 	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
 	run1 = commit_run(st, 6, 1, 0);
 	fg_store_close(&st);
-	/* A later build with a version 2 reads it only after migrating. */
-	v2[0] = fg_schema_migrations[0];
-	v2[1].version = 2;
-	v2[1].sql = v2_sql;
-	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, 2), FG_EDB);
+	/* A later build (one more schema step) reads it only after migrating. */
+	ck_assert_int_lt(nv, 16);
+	for (int i = 0; i < fg_schema_n_migrations; i++)
+		v2[i] = fg_schema_migrations[i];
+	v2[nv - 1].version = later;
+	v2[nv - 1].sql = v2_sql;
+	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, nv), FG_EDB);
 	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "older"));
-	ck_assert_msg(fg_store_open_schema(&st, path, FG_STORE_WRITE, v2, 2) == FG_OK, "%s",
+	ck_assert_msg(fg_store_open_schema(&st, path, FG_STORE_WRITE, v2, nv) == FG_OK, "%s",
 	              fg_error_msg());
 	db = fg_store_db(st);
 	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
-	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(v, later);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE host = 'migrated'"), 1);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores"), 6);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM run_notes"), 0);
@@ -474,7 +477,7 @@ START_TEST(migration_to_a_later_version)
 	/* Retention covers the new table too (found by its run_id column). */
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
 	fg_store_close(&st);
-	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, 2), FG_OK);
+	ck_assert_int_eq(fg_store_open_schema(&st, path, FG_STORE_READ, v2, nv), FG_OK);
 	fg_store_close(&st);
 	/* The version 1 build refuses the migrated file. */
 	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_EDB);
@@ -488,7 +491,7 @@ START_TEST(migration_to_a_later_version)
 	ck_assert_int_eq(fg_store_open(&st, p0, FG_STORE_READ), FG_EDB);
 	ck_assert_int_eq(fg_store_open(&st, p0, FG_STORE_WRITE), FG_OK);
 	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
-	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(v, FG_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(count_rows(fg_store_db(st), "rings"), 0);
 	fg_store_close(&st);
 	fgt_rmtree(dir);

@@ -26,6 +26,7 @@
 static char *tmp;
 static char *fixture_db;
 static char *eval_db;
+static char *night_db; /* world, then world + night2, by the real binary */
 
 /* Build a database file from an SQL file of tests/data/tools. */
 static char *make_db(const char *sql_name, const char *db_name)
@@ -55,11 +56,14 @@ static char *make_db(const char *sql_name, const char *db_name)
 	return dbp;
 }
 
+static void make_night_db(void);
+
 static void setup(void)
 {
 	tmp = fgt_tmpdir();
 	fixture_db = make_db("fixture.sql", "fixture.db");
 	eval_db = make_db("eval.sql", "eval.db");
+	make_night_db();
 }
 
 static void teardown(void)
@@ -68,6 +72,7 @@ static void teardown(void)
 	free(tmp);
 	free(fixture_db);
 	free(eval_db);
+	free(night_db);
 }
 
 static char *data_path(const char *name)
@@ -558,6 +563,258 @@ START_TEST(explain_leaves_the_database_unchanged)
 }
 END_TEST
 
+
+/* ---- explain on a real run of data-samples (issue 11's items) ------------ */
+
+
+static char *sample_path(const char *name)
+{
+	char *p = malloc(strlen(fgt_source_root()) + strlen(name) + 32);
+
+	sprintf(p, "%s/data-samples/%s", fgt_source_root(), name);
+	return p;
+}
+
+static void make_night_db(void)
+{
+	char *we = sample_path("world/edges.csv"), *wu = sample_path("world/users.csv");
+	char *ne = sample_path("night2/edges.csv"), *nu = sample_path("night2/users.csv"), *err = NULL;
+	const char *n1[] = { "run", "--db", NULL, "--edges", we, "--users", wu, NULL };
+	const char *n2[] = { "run", "--db", NULL, "--edges", we, "--users", wu, "--edges", ne,
+	                     "--users", nu, NULL };
+
+	night_db = fgt_path(tmp, "nights.db");
+	n1[2] = n2[2] = night_db;
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, n1) == 0, "night 1: %s", err);
+	free(err);
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, n2) == 0, "night 2: %s", err);
+	free(err);
+	free(we);
+	free(wu);
+	free(ne);
+	free(nu);
+}
+
+/* Replace every occurrence of what in s (in place; with is not longer). */
+static void replace_all(char *s, const char *what, const char *with)
+{
+	size_t lw = strlen(what), lr = strlen(with);
+	char *at;
+
+	ck_assert_uint_ge(lw, lr);
+	while ((at = strstr(s, what)) != NULL) {
+		memcpy(at, with, lr);
+		memmove(at + lr, at + lw, strlen(at + lw) + 1);
+	}
+}
+
+/*
+ * explain on the real database, the runs' start times (the only clock-made
+ * values) replaced by "RUN<n>-START---..." of the same length, so the golden
+ * is stable.
+ */
+static char *explain_night(const char *user, const char *format)
+{
+	const char *args[] = { "explain", user, "--db", night_db, "--format", format, NULL };
+	char *out = NULL, *err = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = fgt_run(&out, &err, NULL, NULL, args);
+
+	ck_assert_msg(rc == 0, "explain %s: %d %s", user, rc, err);
+	free(err);
+	ck_assert_int_eq(sqlite3_open_v2(night_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT run_id, started_at FROM runs", -1, &st, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *what = (const char *)sqlite3_column_text(st, 1);
+		char with[64];
+		/* as long as the time, dashes after the name: the columns stay aligned */
+		int n = snprintf(with, sizeof(with), "RUN%d-START", sqlite3_column_int(st, 0));
+		while ((size_t)n < strlen(what) && n + 1 < (int)sizeof(with))
+			with[n++] = '-';
+		with[n] = '\0';
+		replace_all(out, what, with);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+START_TEST(explain_real_run_goldens)
+{
+	char *out;
+
+	/* a member who joined R000005 tonight (data-samples/night2/README.md) */
+	out = explain_night("n2_join1", "text");
+	check_golden(out, "nights_n2_join1.text.golden");
+	ck_assert_ptr_nonnull(strstr(out, "  ring       R000005 (joined tonight)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  joined tonight  3: n2_join1, n2_join2, n2_join3\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  created    2026-"));
+	ck_assert_ptr_nonnull(strstr(out, "    linked 2026-"));
+	free(out);
+	out = explain_night("n2_join1", "json");
+	check_golden(out, "nights_n2_join1.json.golden");
+	ck_assert_ptr_nonnull(strstr(out, "\"joined_ring_tonight\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"joined_tonight\":[\"n2_join1\",\"n2_join2\",\"n2_join3\"]"));
+	free(out);
+	out = explain_night("n2_join1", "dot");
+	check_golden(out, "nights_n2_join1.dot.golden");
+	free(out);
+	/* the new ring of four: nobody "joined" a ring that is new */
+	out = explain_night("n2_ring3", "text");
+	check_golden(out, "nights_n2_ring3.text.golden");
+	ck_assert_ptr_null(strstr(out, "joined tonight"));
+	free(out);
+}
+END_TEST
+
+START_TEST(explain_private_entities_apart)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out, want[256];
+	const char *u, *kind, *value;
+
+	/* a user of run 2 with an entity of its own, and one it shares */
+	ck_assert_int_eq(sqlite3_open_v2(night_db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+		"SELECT l.user_id, e.kind, e.value FROM links l JOIN entities e"
+		" ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+		" WHERE l.run_id = 2 AND e.share = 1 AND EXISTS (SELECT 1 FROM links m JOIN entities f"
+		"  ON f.run_id = m.run_id AND f.entity_id = m.entity_id WHERE m.run_id = 2"
+		"  AND m.user_id = l.user_id AND f.share > 1)"
+		" ORDER BY l.user_id, e.kind, e.value LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	u = (const char *)sqlite3_column_text(st, 0);
+	kind = (const char *)sqlite3_column_text(st, 1);
+	value = (const char *)sqlite3_column_text(st, 2);
+	out = explain_night(u, "text");
+	snprintf(want, sizeof(want), "\nPrivate entities: used by %s alone\n", u);
+	ck_assert_msg(strstr(out, want), "%s", out);
+	/* listed there, and not among the shared ones above it */
+	snprintf(want, sizeof(want), "  %s %.30s", kind, value);
+	ck_assert_ptr_nonnull(strstr(strstr(out, "\nPrivate entities"), want));
+	ck_assert_ptr_null(strstr(out, "(shared by 1 users)"));
+	free(out);
+	out = explain_night(u, "json");
+	ck_assert_ptr_nonnull(strstr(out, "\"share\":1,\"hub\":false,\"others\":[],\"more\":0,\"shared\":false"));
+	free(out);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(explain_svg_title_and_path)
+{
+	char *out = explain_night("n2_join1", "svg"), *p = fgt_path(tmp, "j.svg"), cmd[1024];
+
+	/* a visible title: a <text>, not only the <title> a viewer hides */
+	ck_assert_ptr_nonnull(strstr(out, "font-weight=\"bold\" fill=\"#000000\">User n2_join1, score 0.907,"
+	                                  " ring R000005, run 2</text>"));
+	ck_assert_ptr_nonnull(strstr(out, ">nearest known fraud: uf1ff5272, 2 hops (path in red); 3 joined"
+	                                  " the ring tonight</text>"));
+	/* the path: two red edges (user - card - seed), drawn after the others; and the legend's */
+	{
+		int n = 0;
+		for (const char *q = out; (q = strstr(q, "stroke=\"#d62728\" stroke-width=\"3.5\"/>")); q++)
+			n++;
+		ck_assert_int_eq(n, 3);
+	}
+	/* three members joined tonight: a dashed blue ring each, plus the legend's */
+	{
+		int n = 0;
+		for (const char *q = out; (q = strstr(q, "stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray")); q++)
+			n++;
+		ck_assert_int_eq(n, 4);
+	}
+	ck_assert_ptr_nonnull(strstr(out, "paint-order=\"stroke\"")); /* labels with a halo */
+	check_tags(out);
+	fgt_write_file(p, out, (size_t)-1);
+	if (fgt_sh("command -v rsvg-convert >/dev/null 2>&1") == 0) {
+		snprintf(cmd, sizeof(cmd), "rsvg-convert '%s' -o '%s.png'", p, p);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+	}
+	free(p);
+	free(out);
+}
+END_TEST
+
+/* No byte below 0x20 but '\n' (and none of 0x7f) in s. */
+static void assert_no_control(const char *s, const char *what)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		ck_assert_msg(*p == '\n' || (*p >= 0x20 && *p != 0x7f), "%s: control byte 0x%02x at %zu",
+		              what, *p, (size_t)((const char *)p - s));
+}
+
+START_TEST(explain_control_characters_and_dashdash)
+{
+	char *edges = fgt_path(tmp, "cc-edges.csv"), *users = fgt_path(tmp, "cc-users.csv");
+	char *db = fgt_path(tmp, "cc.db"), *out = NULL, *err = NULL;
+	const char *run[] = { "run", "--db", db, "--edges", edges, "--users", users, NULL };
+	const char *formats[] = { "text", "dot", "svg" };
+	const char *dash[] = { "explain", "--db", db, "--", "-1234", NULL };
+	const char *nodash[] = { "explain", "--db", db, "-1234", NULL };
+	const char *eq[] = { "explain", "--db=", NULL, "--format=json", "--", "-1234", NULL };
+	char dbeq[512];
+
+	/* quoted fields may hold a newline or a tab (RFC 4180): ids that could forge lines */
+	fgt_write_file(edges, "user_id,kind,value\n-1234,card,\"c\001x\"\n\"evil\nUser x\",card,\"c\001x\"\n"
+	               "\"tab\tu\",card,\"c\001x\"\n-1234,device,d9\n", (size_t)-1);
+	fgt_write_file(users, "user_id,created_at,label\n-1234,,fraud\n", (size_t)-1);
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, run) == 0, "run: %s", err);
+	free(err);
+	for (int f = 0; f < 3; f++) {
+		const char *args[] = { "explain", "evil\nUser x", "--db", db, "--format", formats[f], NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+		assert_no_control(out, formats[f]);
+		/* DOT strings double the backslash: Graphviz shows \x0a */
+		ck_assert_msg(strstr(out, f == 1 ? "evil\\\\x0aUser x" : "evil\\x0aUser x"), "%s: %s",
+		              formats[f], out);
+		ck_assert_ptr_nonnull(strstr(out, f == 1 ? "c\\\\x01x" : "c\\x01x"));
+		ck_assert_ptr_null(strstr(out, "\nUser x"));
+		free(out);
+	}
+	{
+		const char *args[] = { "explain", "evil\nUser x", "--db", db, "--format", "json", NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+		ck_assert_ptr_nonnull(strstr(out, "\"user_id\":\"evil\\nUser x\""));
+		ck_assert_ptr_nonnull(strstr(out, "\"value\":\"c\\u0001x\""));
+		free(out);
+	}
+	/* `--` ends the options: a user id that starts with '-' */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, dash), 0);
+	ck_assert_ptr_nonnull(strstr(out, "User -1234 (run 1"));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, nodash), 2);
+	free(err);
+	snprintf(dbeq, sizeof(dbeq), "--db=%s", db);
+	eq[1] = dbeq;
+	eq[2] = "--run=1";
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, eq), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"user_id\":\"-1234\",\"label\":\"fraud\""));
+	free(out);
+	/* unknown user and run: exit 4, nothing on stdout */
+	{
+		const char *nouser[] = { "explain", "--db", db, "--", "-999", NULL };
+		const char *norun[] = { "explain", "--db", db, "--run", "5", "--", "-1234", NULL };
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, nouser), 4);
+		ck_assert_str_eq(out, "");
+		ck_assert_ptr_nonnull(strstr(err, "user '-999' is not in run 1 of"));
+		free(out);
+		free(err);
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, norun), 4);
+		ck_assert_ptr_nonnull(strstr(err, "run 5 is not in"));
+		free(out);
+		free(err);
+	}
+	free(edges);
+	free(users);
+	free(db);
+}
+END_TEST
+
 /* ---- report ------------------------------------------------------------- */
 
 /* PSI as documented: shares smoothed with eps = 1e-4 over B bins. */
@@ -619,25 +876,170 @@ START_TEST(report_text_golden)
 }
 END_TEST
 
+/* Whether text holds want once runs of spaces are squeezed to one (table layout aside). */
+static bool has_squeezed(const char *text, const char *want)
+{
+	char *sq = malloc(strlen(text) + 1);
+	size_t n = 0;
+	bool found;
+
+	for (const char *p = text; *p; p++)
+		if (*p != ' ' || n == 0 || sq[n - 1] != ' ')
+			sq[n++] = *p;
+	sq[n] = '\0';
+	found = strstr(sq, want) != NULL;
+	free(sq);
+	return found;
+}
+
 START_TEST(report_fail_on_drift)
 {
-	/* ring-size PSI 0.46 and user-score PSI 4.19 are above 0.3; nothing is above 5 */
+	/*
+	 * The fixture's runs hold 14 and 17 users (+21%, above the 20% limit): a
+	 * change whatever the PSI threshold.  Its PSIs (4.19, 0.46) are not
+	 * judged: 14 users and 3 rings are far below the 200 items a PSI needs.
+	 */
 	const char *above[] = { "report", "--db", fixture_db, "--fail-on-drift", "0.3", NULL };
-	const char *below[] = { "report", "--db", fixture_db, "--fail-on-drift", "5", NULL };
+	const char *high[] = { "report", "--db", fixture_db, "--fail-on-drift", "5", "--json", NULL };
 	const char *first[] = { "report", "--db", fixture_db, "--run", "1", "--fail-on-drift", "0", NULL };
 	const char *norun[] = { "report", "--db", fixture_db, "--run", "3", NULL };
 	char *out = NULL, *err = NULL;
 
 	ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, above), 5);
 	ck_assert_ptr_nonnull(strstr(out, "Top rings by score")); /* printed before failing */
+	ck_assert_ptr_nonnull(strstr(out, "verdict: CHANGE in 1 check: users\n"));
+	ck_assert_msg(has_squeezed(out, "user score PSI 14 17 - 0.30 not judged"), "%s", out);
 	ck_assert_ptr_nonnull(strstr(err, "drift"));
 	free(out);
 	free(err);
-	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, below), 0);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, high), 5);
+	ck_assert_ptr_nonnull(strstr(out, "\"users\":{\"judged\":true,\"before\":14,\"now\":17,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"user_score_psi\":{\"judged\":false,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"verdict\":\"change\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"drift_alert\":true"));
+	free(out);
 	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, first), 0);
 	ck_assert_ptr_nonnull(strstr(out, "no previous committed run"));
 	free(out);
 	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, norun), 4);
+}
+END_TEST
+
+/* `run` of the sample world into db, with extra arguments (NULL-terminated); asserts exit 0. */
+static void world_run(const char *db, const char *edges, const char *const *extra)
+{
+	char *w_users = malloc(strlen(fgt_source_root()) + 64), *err = NULL;
+	const char *args[16] = { "run", "--db", db, "--edges", edges, "--users", w_users, "--quiet" };
+	int n = 8;
+
+	sprintf(w_users, "%s/data-samples/world/users.csv", fgt_source_root());
+	for (int i = 0; extra && extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, args) == 0, "run: %s", err);
+	free(err);
+	free(w_users);
+}
+
+/*
+ * The drift verdict on real runs: the README's second night (three accounts
+ * join a ring, a new ring of four) passes the documented threshold; the same
+ * world exported with only the first half of its link rows fails it.
+ */
+START_TEST(report_drift_verdict_real_runs)
+{
+	char *edges = malloc(strlen(fgt_source_root()) + 64), *n2e = malloc(strlen(fgt_source_root()) + 64);
+	char *n2u = malloc(strlen(fgt_source_root()) + 64), *half = fgt_path(tmp, "half.csv");
+	char *good = fgt_path(tmp, "night2.db"), *bad = fgt_path(tmp, "truncated.db"), *text, *out = NULL;
+	const char *night2[] = { "--edges", n2e, "--users", n2u, NULL };
+	const char *r_good[] = { "report", "--db", good, "--fail-on-drift", "0.25", NULL };
+	const char *r_bad[] = { "report", "--db", bad, "--fail-on-drift", "0.25", NULL };
+	const char *j_bad[] = { "report", "--db", bad, "--json", NULL };
+	size_t len, lines = 0, cut = 0;
+
+	sprintf(edges, "%s/data-samples/world/edges.csv", fgt_source_root());
+	sprintf(n2e, "%s/data-samples/night2/edges.csv", fgt_source_root());
+	sprintf(n2u, "%s/data-samples/night2/users.csv", fgt_source_root());
+	world_run(good, edges, NULL);
+	world_run(good, edges, night2);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, r_good), 0);
+	ck_assert_ptr_nonnull(strstr(out, "verdict: no change that matters"));
+	/* 22 and 23 rings: too few for a ring-size PSI (0.28 unmerged, the old false alarm) */
+	ck_assert_msg(has_squeezed(out, "ring size PSI 22 23 - 0.25 not judged"), "%s", out);
+	ck_assert_msg(has_squeezed(out, "links 6111 6128 +0.3% +-20% ok"), "%s", out);
+	/* every feature of user_features is judged (1200 users) and none moved */
+	{
+		const char *at = strstr(out, "features that moved most (PSI over the previous run's deciles):\n    ");
+		ck_assert_msg(at != NULL, "%s", out);
+		at = strchr(at, '\n') + 5;
+		ck_assert_msg(strtod(strchr(at, ' ') + 1, NULL) < 0.01, "%s", at); /* the largest PSI */
+	}
+	free(out);
+
+	/* the header and the first half of the 6,178 link rows */
+	text = fgt_read_file(edges, &len);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n' && ++lines == 3090)
+			cut = i + 1;
+	ck_assert_uint_gt(cut, 0);
+	fgt_write_file(half, text, cut);
+	free(text);
+	world_run(bad, edges, NULL);
+	world_run(bad, half, NULL);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, r_bad), 5);
+	ck_assert_msg(has_squeezed(out, "links 6111 3057 -50.0% +-20% CHANGE"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "verdict: CHANGE in"));
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, j_bad), 0); /* no --fail-on-drift: exit 0 */
+	ck_assert_ptr_nonnull(strstr(out, "\"links\":{\"judged\":true,\"before\":6111,\"now\":3057,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"verdict\":\"change\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"drift_alert\":false"));
+	ck_assert(fabs(json_num(out, "hub_link_share") - 83.0 / 3057) < 0.05);
+	/* the feature that moved most is the total degree: half the links are gone */
+	ck_assert_msg(strstr(out, "\"feature_psi\":{\"deg_total\":"), "%s", out);
+	ck_assert_double_gt(json_num(out, "deg_total"), 0.25);
+	free(out);
+	free(edges);
+	free(n2e);
+	free(n2u);
+	free(half);
+	free(good);
+	free(bad);
+}
+END_TEST
+
+/* Hubs that cut most of the links are said prominently, first run or not. */
+START_TEST(report_hub_warning)
+{
+	char *edges = malloc(strlen(fgt_source_root()) + 64), *users = malloc(strlen(fgt_source_root()) + 64);
+	char *db = fgt_path(tmp, "hub.db"), *out = NULL, *err = NULL;
+	const char *run[] = { "run", "--db", db, "--edges", edges, "--users", users, "--quiet", NULL };
+	const char *text[] = { "report", "--db", db, NULL };
+	const char *json[] = { "report", "--db", db, "--json", NULL };
+
+	sprintf(edges, "%s/data-samples/hub/edges.csv", fgt_source_root());
+	sprintf(users, "%s/data-samples/hub/users.csv", fgt_source_root());
+	ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, run) == 0, "%s", err);
+	free(err);
+	/* data-samples/hub: 87 of its 144 links go to hubs */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, text), 0);
+	ck_assert_msg(strstr(out, "\n  WARNING: hubs cut 60.4% of the links (87 of 144; more than 50%)"), "%s", out);
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, json), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"hub_links\":87,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"hub_warning\":true"));
+	free(out);
+	/* the fixture: 39% of its links to hubs, no warning */
+	out = NULL;
+	{
+		const char *fx[] = { "report", "--db", fixture_db, NULL };
+		ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, fx), 0);
+		ck_assert_ptr_null(strstr(out, "WARNING"));
+		free(out);
+	}
+	free(edges);
+	free(users);
+	free(db);
 }
 END_TEST
 
@@ -646,7 +1048,8 @@ END_TEST
 START_TEST(evaluate_hand_computed)
 {
 	char *truth = data_path("eval_truth.csv"), *out = NULL;
-	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json", NULL };
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json",
+		               "--include-labelled", NULL };
 	static const char *const keys[] = { "run_id", "positives", "precision_at_k", "recall_at_k",
 	                                    "average_precision", "roc_auc", "mean_best_jaccard",
 	                                    "share_recovered", "unlabelled_positives_mean_pct", NULL };
@@ -682,14 +1085,14 @@ END_TEST
 START_TEST(evaluate_rules_and_errors)
 {
 	char *lbl = fgt_path(tmp, "label.csv"), *bad = fgt_path(tmp, "bad.csv"), *out = NULL, *err = NULL;
-	const char *a1[] = { "evaluate", "--db", eval_db, "--truth", lbl, "--json", NULL };
+	const char *a1[] = { "evaluate", "--db", eval_db, "--truth", lbl, "--json", "--include-labelled", NULL };
 	const char *a2[] = { "evaluate", "--db", eval_db, "--truth", bad, NULL };
 	const char *a3[] = { "evaluate", "--db", eval_db, NULL };
 
 	/* label rule: positives a, b -> ranks 1, 2: AP 1, AUC 1 */
 	fgt_write_file(lbl, "User_ID,label\na,fraud\nb,FRAUD\nc,legit\n", (size_t)-1);
 	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, a1), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\"positive_rule\":\"label == fraud\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"positive_rule\":\"label in {fraud, chargeback, confirmed_fraud, 1, true, yes}\""));
 	ck_assert(fabs(json_num(out, "average_precision") - 1) < 1e-12);
 	ck_assert(fabs(json_num(out, "roc_auc") - 1) < 1e-12);
 	free(out);
@@ -700,6 +1103,193 @@ START_TEST(evaluate_rules_and_errors)
 	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, a3), 2);
 	free(lbl);
 	free(bad);
+}
+END_TEST
+
+
+/* A copy of eval.db with one statement applied; malloc'd path. */
+static char *eval_copy(const char *name, const char *sql)
+{
+	char *copy = fgt_path(tmp, name), *data, *errmsg = NULL;
+	size_t n;
+	sqlite3 *db;
+
+	data = fgt_read_file(eval_db, &n);
+	fgt_write_file(copy, data, n);
+	free(data);
+	ck_assert_int_eq(sqlite3_open(copy, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &errmsg) == SQLITE_OK, "%s", errmsg ? errmsg : "?");
+	sqlite3_close(db);
+	return copy;
+}
+
+/* The number after "key": inside the object that starts at "scores":{..."col":{ */
+static double score_num(const char *text, const char *col, const char *key)
+{
+	char pat[64];
+	const char *at = strstr(text, "\"scores\":{");
+
+	ck_assert_ptr_nonnull(at);
+	snprintf(pat, sizeof(pat), "\"%s\":{", col);
+	at = strstr(at, pat);
+	ck_assert_msg(at != NULL, "no scores.%s", col);
+	return json_num(at, key);
+}
+
+START_TEST(evaluate_hidden_hand_computed)
+{
+	char *truth = data_path("eval_truth.csv"), *out = NULL;
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", truth, "--k", "2", "--json", NULL };
+
+	/*
+	 * The default view: a (labelled fraud) is neither positive nor negative.
+	 * Ranking by score: b .8, c+ .7, d .7, e+ .4, f .1; P = 2 (c, e), N = 3.
+	 * precision@2 = 1/2, recall@2 = 1/2; P@P = P@2 = 1/2.
+	 * AP = (1/2 + 2/4) / 2 = 1/2.
+	 * AUC: ascending ranks f 1, e 2, c d 3.5, b 5: (3.5 + 2 - 2*3/2) / (2*3) = 5/12.
+	 * Mean percentile of c, e: (100*3.5/5 + 100*2/5) / 2 = 55.
+	 * By risk: c+ .4, d .3, e+ .2, b .1, f 0: P@2 = 1/2, AP = (1 + 2/3)/2 = 5/6,
+	 *   AUC: ranks c 5, e 3: (8 - 3) / 6 = 5/6.
+	 * Rings use every member (a included): 0.5 as in evaluate_hand_computed.
+	 */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, args), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"view\":\"hidden\",\"score_column\":\"score\""));
+	ck_assert_int_eq((int)json_num(out, "labelled_seeds"), 1);
+	ck_assert_int_eq((int)json_num(out, "ranked"), 5);
+	ck_assert_int_eq((int)json_num(out, "positives"), 2);
+	ck_assert_int_eq((int)json_num(out, "negatives"), 3);
+	ck_assert_int_eq((int)json_num(out, "positives_not_in_run"), 1);
+	ck_assert(fabs(json_num(out, "precision_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "recall_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "precision_at_p") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "average_precision") - 0.5) < 1e-9);
+	ck_assert(fabs(json_num(out, "roc_auc") - 5.0 / 12) < 1e-9);
+	ck_assert(fabs(json_num(out, "unlabelled_positives_mean_pct") - 55) < 1e-9);
+	ck_assert(fabs(json_num(out, "mean_best_jaccard") - 0.5) < 1e-9);
+	ck_assert(fabs(score_num(out, "score", "roc_auc") - 5.0 / 12) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "precision_at_k") - 0.5) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "average_precision") - 5.0 / 6) < 1e-9);
+	ck_assert(fabs(score_num(out, "risk", "roc_auc") - 5.0 / 6) < 1e-9);
+	ck_assert_ptr_null(strstr(out, "\"rule_score\""));
+	free(out);
+	free(truth);
+}
+END_TEST
+
+START_TEST(evaluate_score_columns_and_holdout)
+{
+	char *truth = data_path("eval_truth.csv"), *out = NULL, *err = NULL;
+	/* the model's schema adds rule_score; older databases lack it */
+	char *db = eval_copy("rule.db", "UPDATE user_scores SET label = 'holdout' WHERE user_id = 'e'");
+	const char *by_rule[] = { "evaluate", "--db", db, "--truth", truth, "--k", "2", "--json", "--score",
+		                  "rule_score", NULL };
+	const char *text[] = { "evaluate", "--db", db, "--truth", truth, "--k", "2", NULL };
+	const char *bad[] = { "evaluate", "--db", eval_db, "--truth", truth, "--score", "ring_id", NULL };
+	const char *absent[] = { "evaluate", "--db", eval_db, "--truth", truth, "--score", "rule_score", NULL };
+	sqlite3 *h;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+		ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT count(*) FROM pragma_table_info('user_scores')"
+		                                       " WHERE name = 'rule_score'", -1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) == 0)
+			ck_assert_int_eq(sqlite3_exec(h, "ALTER TABLE user_scores ADD COLUMN rule_score REAL",
+			                              NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_finalize(st);
+	}
+	/* rule_score: e+ .9, f .8, c+ .7, b .6, d .5, a .4 */
+	ck_assert_int_eq(sqlite3_exec(h, "UPDATE user_scores SET rule_score = CASE user_id WHEN 'e' THEN .9"
+	                                 " WHEN 'f' THEN .8 WHEN 'c' THEN .7 WHEN 'b' THEN .6 WHEN 'd' THEN .5"
+	                                 " ELSE .4 END", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	/*
+	 * Hidden view by rule_score: e+ .9, f .8, c+ .7, b .6, d .5 (a left out).
+	 * precision@2 = 1/2, AP = (1 + 2/3) / 2 = 5/6, AUC: ranks e 5, c 3 -> (8-3)/6.
+	 * e is stored as `holdout` (a hidden seed): ranked like anyone, first by
+	 * rule_score: percentile 100, in the top 2.
+	 */
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, by_rule), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"score_column\":\"rule_score\""));
+	ck_assert(fabs(json_num(out, "average_precision") - 5.0 / 6) < 1e-9);
+	ck_assert(fabs(json_num(out, "roc_auc") - 5.0 / 6) < 1e-9);
+	ck_assert_int_eq((int)json_num(out, "heldout_seeds"), 1);
+	ck_assert(fabs(json_num(out, "heldout_mean_pct") - 100) < 1e-9);
+	ck_assert_int_eq((int)json_num(out, "heldout_in_top_k"), 1);
+	/* the other columns side by side: by score, e is 4th of 5 -> pct 40 */
+	ck_assert(fabs(score_num(out, "score", "heldout_mean_pct") - 40) < 1e-9);
+	ck_assert(fabs(score_num(out, "score", "roc_auc") - 5.0 / 12) < 1e-9);
+	free(out);
+	ck_assert_int_eq(fgt_run(&out, NULL, NULL, NULL, text), 0);
+	ck_assert_msg(strstr(out, "metric                                score  rule_score     risk\n"), "%s", out);
+	ck_assert_msg(strstr(out, "held-out seeds in top 2                   0           1        0\n"), "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "held-out seeds, mean pct (1)"));
+	ck_assert_ptr_nonnull(strstr(out, "hidden positives only: the 1 users labelled fraud"));
+	free(out);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, bad), 2);
+	ck_assert_ptr_nonnull(strstr(err, "not a score column"));
+	free(err);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, absent), 2);
+	ck_assert_ptr_nonnull(strstr(err, "no user_scores.rule_score"));
+	free(err);
+	free(db);
+	free(truth);
+}
+END_TEST
+
+/* evaluate on a truth file with this text: exit code, and stdout or stderr. */
+static int eval_truth_text(char **out, char **err, const char *text, const char *name)
+{
+	char *p = fgt_path(tmp, name);
+	const char *args[] = { "evaluate", "--db", eval_db, "--truth", p, "--json", "--include-labelled", NULL };
+	int rc;
+
+	fgt_write_file(p, text, (size_t)-1);
+	rc = fgt_run(out, err, NULL, NULL, args);
+	free(p);
+	return rc;
+}
+
+START_TEST(evaluate_truth_reader)
+{
+	char *out = NULL, *err = NULL;
+
+	/* label values a risk team exports: 1/0, true/false, fraud/legit, with a BOM and CRLF */
+	ck_assert_int_eq(eval_truth_text(&out, &err, "\xEF\xBB\xBFuser_id,label\r\na,1\r\nb,TRUE\r\nc,0\r\n"
+	                                               "d,false\r\ne,chargeback\r\nf,legit\r\n", "t1.csv"), 0);
+	/* positives a, b, e at ranks 1, 2, 5: AP (1 + 1 + 3/5) / 3 */
+	ck_assert_int_eq((int)json_num(out, "positives"), 3);
+	ck_assert(fabs(json_num(out, "average_precision") - 2.6 / 3) < 1e-9);
+	free(out);
+	free(err);
+	/* an unknown label names file, line, column and value */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,ring_id,label\na,,fraud\nb,,maybe\n", "t2.csv"), 3);
+	ck_assert_msg(strstr(err, "t2.csv:3: column 3 'label': unknown label \"maybe\""), "%s", err);
+	free(err);
+	/* a stray quote inside a field: file:line:column of the quote */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ring\nb,\"Apt 4\" rear\nc,ring\n", "t3.csv"), 3);
+	ck_assert_msg(strstr(err, "t3.csv:3:9: malformed quote"), "%s", err);
+	free(err);
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ri\"ng\nc,ring\n", "t4.csv"), 3);
+	ck_assert_msg(strstr(err, "t4.csv:2:5: malformed quote"), "%s", err);
+	free(err);
+	/* an open quote at the end of the file swallows no row silently */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,role\na,ring\nb,\"ring\nc,ring\nd,ring\n", "t5.csv"), 3);
+	ck_assert_msg(strstr(err, "unterminated quote: the quoted field opened on line 3"), "%s", err);
+	free(err);
+	/* a quoted field over two lines is one value: the record after it has its own line */
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "user_id,ring_id,label\na,\"r\n1\",fraud\n,,fraud\n", "t6.csv"), 3);
+	ck_assert_msg(strstr(err, "t6.csv:4: column 1 'user_id': empty user_id"), "%s", err);
+	free(err);
+	/* a header only: no positives, metrics undefined but no error */
+	ck_assert_int_eq(eval_truth_text(&out, NULL, "user_id,label\n", "t7.csv"), 0);
+	ck_assert_int_eq((int)json_num(out, "positives"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"roc_auc\":null"));
+	free(out);
+	ck_assert_int_eq(eval_truth_text(NULL, &err, "", "t8.csv"), 3);
+	ck_assert_ptr_nonnull(strstr(err, "empty truth file"));
+	free(err);
 }
 END_TEST
 
@@ -721,11 +1311,20 @@ int main(void)
 	tcase_add_test(tc, explain_without_other_user_index);
 	tcase_add_test(tc, explain_leaves_the_database_unchanged);
 	tcase_add_test(tc, explain_matches_real_run);
+	tcase_add_test(tc, explain_real_run_goldens);
+	tcase_add_test(tc, explain_private_entities_apart);
+	tcase_add_test(tc, explain_svg_title_and_path);
+	tcase_add_test(tc, explain_control_characters_and_dashdash);
 	tcase_add_test(tc, report_drift_hand_computed);
 	tcase_add_test(tc, report_text_golden);
 	tcase_add_test(tc, report_fail_on_drift);
+	tcase_add_test(tc, report_drift_verdict_real_runs);
+	tcase_add_test(tc, report_hub_warning);
 	tcase_add_test(tc, evaluate_hand_computed);
 	tcase_add_test(tc, evaluate_rules_and_errors);
+	tcase_add_test(tc, evaluate_hidden_hand_computed);
+	tcase_add_test(tc, evaluate_score_columns_and_holdout);
+	tcase_add_test(tc, evaluate_truth_reader);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -12,6 +12,7 @@
 #include "fg_error.h"
 #include "fg_graphalytics.h"
 #include "fg_ingest.h"
+#include "fg_truth.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -360,6 +361,37 @@ int fg_fuzz_csv_users(const uint8_t *data, size_t size)
 	write_input(p, data, size);
 	run_all(run_users_csv, p, NULL);
 	return finish();
+}
+
+/*
+ * The truth reader's contract: FG_OK with users in strict user_id order, each
+ * id non-empty, a ring only on a positive and within n_rings, ring names
+ * strictly sorted; or an error code with a message and no object.
+ */
+int fg_fuzz_truth(const uint8_t *data, size_t size)
+{
+	const char *p = tmp_path(TMP_CSV);
+	fg_truth *t = NULL;
+	int rc;
+
+	write_input(p, data, size);
+	rc = fg_truth_read(&t, p);
+	if (rc != FG_OK) {
+		FUZZ_CHECK(rc < 0 && t == NULL && fg_error_msg()[0] != '\0');
+		return rc;
+	}
+	FUZZ_CHECK(t != NULL && t->rule != NULL && t->n_users <= t->n_rows);
+	for (size_t i = 0; i < t->n_users; i++) {
+		const fg_truth_user *u = &t->users[i];
+		FUZZ_CHECK(u->user_id && u->user_id[0]);
+		FUZZ_CHECK(i == 0 || strcmp(t->users[i - 1].user_id, u->user_id) < 0);
+		FUZZ_CHECK(u->ring == FG_TRUTH_NO_RING || (u->positive && u->ring >= 0 && (size_t)u->ring < t->n_rings));
+	}
+	for (size_t r = 1; r < t->n_rings; r++)
+		FUZZ_CHECK(strcmp(t->ring_name[r - 1], t->ring_name[r]) < 0);
+	fg_truth_free(&t);
+	FUZZ_CHECK(t == NULL);
+	return FG_OK;
 }
 
 int fg_fuzz_sqlite_input(const uint8_t *data, size_t size)

@@ -41,6 +41,9 @@ int fg_fuzz_sqlite_query(const uint8_t *data, size_t size);
  */
 int fg_fuzz_graphalytics(const uint8_t *data, size_t size);
 
+/* bytes = an evaluate truth CSV (user_id and ring_id, label or role) */
+int fg_fuzz_truth(const uint8_t *data, size_t size);
+
 /* Remove the temp files of this process (the replay suite calls it at the end). */
 void fg_fuzz_cleanup(void);
 

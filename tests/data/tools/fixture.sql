@@ -18,11 +18,11 @@ INSERT INTO runs (run_id, started_at, finished_at, status, version, params, thre
   risk_iterations, t_ingest, t_build, t_components, t_rings, t_risk, t_evidence, t_scoring,
   t_write, t_total, peak_rss, bytes_per_link) VALUES
  (1, '2026-11-20T02:00:00Z', '2026-11-20T02:00:05Z', 'ok', '0.1.0', '{"holdout":0}', 2,
-  '["links-1.csv"]', 'aaaa', 'bbbb', 30, 0, 1, '{"missing user_id":1}', 14, 12, 26, 0, 2, 1, 1,
+  '["links-1.csv"]', 'aaaa', 'bbbb', 430, 0, 1, '{"missing user_id":1}', 14, 12, 400, 0, 2, 1, 1,
   9, 3, 4, 20, 0.5, 0.25, 0.125, 0.25, 0.5, 0.125, 0.125, 1.0, 3.0, 104857600, 96.5),
  (2, '2026-11-21T02:00:00Z', '2026-11-21T02:00:06Z', 'ok', '0.1.0', '{"holdout":0.2}', 2,
-  '["links-2.csv"]', 'cccc', 'dddd', 40, 1, 3, '{"missing user_id":2,"bad timestamp":1}', 17, 13,
-  32, 1, 2, 1, 1, 9, 3, 5, 22, 0.75, 0.25, 0.125, 0.25, 0.5, 0.25, 0.125, 1.5, 3.75, 115343360,
+  '["links-2.csv"]', 'cccc', 'dddd', 450, 1, 3, '{"missing user_id":2,"bad timestamp":1}', 17, 13,
+  420, 1, 2, 1, 1, 9, 3, 5, 22, 0.75, 0.25, 0.125, 0.25, 0.5, 0.25, 0.125, 1.5, 3.75, 115343360,
   98.25);
 
 -- run 1 --------------------------------------------------------------------------------------
