@@ -22,7 +22,9 @@ static void print_top(const fg_run *r, const fg_config *cfg, int top)
 	const fg_scores *s = fg_run_scores(r);
 	const fg_graph *g = fg_run_graph(r);
 	const fg_track_result *tr = fg_run_tracking(r);
+	const double *learned = fg_run_ring_scores(r);
 	uint32_t *order, n = s->n_rings, shown, n_seeds;
+#define RSC(k) (learned ? learned[k] : s->rings[k].score)
 
 	if (top <= 0)
 		return;
@@ -38,10 +40,10 @@ static void print_top(const fg_run *r, const fg_config *cfg, int top)
 		uint32_t k = order[i], j;
 		if (shown < (uint32_t)top)
 			shown++;
-		else if (!(s->rings[k].score > s->rings[order[shown - 1]].score))
+		else if (!(RSC(k) > RSC(order[shown - 1])))
 			continue;
 		j = shown - 1;
-		while (j > 0 && s->rings[order[j - 1]].score < s->rings[k].score)
+		while (j > 0 && RSC(order[j - 1]) < RSC(k))
 		{
 			order[j] = order[j - 1];
 			j--;
@@ -63,10 +65,11 @@ static void print_top(const fg_run *r, const fg_config *cfg, int top)
 			const fg_ring_track *t = &tr->rings[order[i]];
 			printf("%-4u %-8s %-7s %5u %5u %5u %5u %5u %6.3f  %s\n", i + 1, t->key, fg_ring_status_name(t->status),
 			       gs->n_users, gs->n_seeds, gs->n_by_class[FG_KC_CARD],
-			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], gs->score,
+			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], RSC(order[i]),
 			       g->user_id[gs->id]);
 		}
 	}
+#undef RSC
 	fg_free(order);
 }
 

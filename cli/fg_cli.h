@@ -14,6 +14,7 @@ int fg_cmd_graphalytics(int argc, char **argv);
 int fg_cmd_explain(int argc, char **argv);
 int fg_cmd_report(int argc, char **argv);
 int fg_cmd_evaluate(int argc, char **argv);
+int fg_cmd_model(int argc, char **argv);
 
 /* The exit-code table printed by --help of every command. */
 extern const char fg_cli_exit_codes[];

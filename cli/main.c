@@ -23,6 +23,7 @@ static const struct command {
 	{ "explain", fg_cmd_explain, "why a user is flagged, with the evidence" },
 	{ "report", fg_cmd_report, "a run at a glance, and drift against the previous run" },
 	{ "evaluate", fg_cmd_evaluate, "detection quality against a truth file" },
+	{ "model", fg_cmd_model, "export a run's learned model (for run --model)" },
 	{ "gen", fg_cmd_gen, "generate a synthetic world (edges, users, truth)" },
 	{ "graphalytics", fg_cmd_graphalytics, "run a kernel on an LDBC Graphalytics graph" },
 };

@@ -21,7 +21,8 @@ enum {
 	OPT_KIND_WEIGHT, OPT_RELATIONS, OPT_REL_WEIGHT, OPT_LPA_ITER, OPT_DAMPING, OPT_RISK_TOL,
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
 	OPT_THREADS, OPT_QUIET, OPT_KIND_ALIAS, OPT_IGNORE_VALUE, OPT_HUB_WARN, OPT_MAX_DROP,
-	OPT_ALLOW_DROP, OPT_CONFIG,
+	OPT_ALLOW_DROP, OPT_CONFIG, OPT_COLUMN, OPT_LABEL, OPT_ATTRS, OPT_NO_ATTRS,
+	OPT_MODEL, OPT_NO_MODEL,
 };
 
 const fg_opt_spec fg_run_arg_specs[] = {
@@ -45,6 +46,16 @@ const fg_opt_spec fg_run_arg_specs[] = {
 	{ FG_OPT_VALUE, "max-bad-rows", OPT_MAX_BAD, "N", "fail (exit 3) past N bad rows in total", "1000" },
 	{ FG_OPT_SWITCH, "strict", OPT_STRICT, NULL, "fail (exit 3) on the first bad row", NULL },
 	{ FG_OPT_VALUE, "max-field", OPT_MAX_FIELD, "N", "longest accepted field in bytes", "4096" },
+	{ FG_OPT_VALUE, "column", OPT_COLUMN, "ROLE=NAME",
+	  "the column holding ROLE (user_id, kind, value, seen_at, created_at,\n"
+	  "label) is called NAME; repeatable", NULL },
+	{ FG_OPT_VALUE, "label", OPT_LABEL, "CLASS=V,...",
+	  "the label values of CLASS (fraud, legit, unknown), case-insensitive\n"
+	  "(defaults: fraud,chargeback,confirmed_fraud,1,true,yes; legit,cleared;\n"
+	  "0,false); repeatable", NULL },
+	{ FG_OPT_VALUE, "attrs", OPT_ATTRS, "A,B,...",
+	  "keep only these numeric user attributes (the users input's extra columns)", "all" },
+	{ FG_OPT_SWITCH, "no-attrs", OPT_NO_ATTRS, NULL, "keep no user attributes", NULL },
 	{ FG_OPT_VALUE, "kind-alias", OPT_KIND_ALIAS, "KIND=ALIAS[,ALIAS...]",
 	  "read rows of kind ALIAS as KIND (device=device_id,fingerprint); repeatable", NULL },
 	{ FG_OPT_VALUE, "ignore-value", OPT_IGNORE_VALUE, "KIND=V",
@@ -79,6 +90,11 @@ const fg_opt_spec fg_run_arg_specs[] = {
 	{ FG_OPT_VALUE, "holdout", OPT_HOLDOUT, "F", "hold a fraction F of seeds out of the kernels (for evaluate)",
 	  NULL },
 	{ FG_OPT_VALUE, "holdout-seed", OPT_HOLDOUT_SEED, "S", "which seeds are held out", "1" },
+	{ FG_OPT_SECTION, "Learned model (docs/scoring.md):", 0, NULL, NULL, NULL },
+	{ FG_OPT_SWITCH, "no-model", OPT_NO_MODEL, NULL,
+	  "no learned model: the hand-set scores only", NULL },
+	{ FG_OPT_VALUE, "model", OPT_MODEL, "FILE",
+	  "score with a model exported earlier (fraudgraph model export); no training", NULL },
 	{ FG_OPT_SECTION, "Output:", 0, NULL, NULL, NULL },
 	{ FG_OPT_VALUE, "db", OPT_DB, "FILE", "the results database (created if missing)", NULL },
 	{ FG_OPT_VALUE, "keep-runs", OPT_KEEP, "N", "keep only the newest N runs", "0: keep all" },
@@ -280,6 +296,12 @@ static int one_option(parse_state *st, const fg_opt_parser *pp)
 	case OPT_MAX_DROP: return fg_opt_double(&r->cfg.max_drop, p, 0.0, 1.0);
 	case OPT_ALLOW_DROP: r->cfg.allow_drop = true; break;
 	case OPT_CONFIG: return read_config(st, v);
+	case OPT_COLUMN: return fg_config_set_column(&r->cfg, v);
+	case OPT_LABEL: return fg_config_set_label(&r->cfg, v);
+	case OPT_ATTRS: return fg_config_set_attrs(&r->cfg, v);
+	case OPT_NO_ATTRS: fg_config_set_no_attrs(&r->cfg); break;
+	case OPT_NO_MODEL: r->no_model = true; break;
+	case OPT_MODEL: r->model_path = v; break;
 	default: /* FG_OPT_ARG */
 		return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", v);
 	}
@@ -346,6 +368,8 @@ int fg_run_args_parse(fg_run_args *a, int argc, char **argv, bool need_db)
 	} else if (st.as_of != FG_TIME_NONE) {
 		return fg_error_set(FG_EUSAGE, "--as-of only makes sense with --window");
 	}
+	if (r->no_model && r->model_path)
+		return fg_error_set(FG_EUSAGE, "--model and --no-model exclude each other");
 	r->cfg.config_files = a->configs;
 	r->cfg.n_config_files = a->n_configs;
 	return FG_OK;

@@ -168,16 +168,16 @@ int fg_evaluate_run(fg_evaluation *out, sqlite3 *db, int64_t run_id, const char 
 	int nc = 0, rc;
 
 	memset(&u, 0, sizeof(u));
-	if ((rc = fg_results_has_score_column(&has, db, primary)))
+	if ((rc = fg_results_has_score_column(&has, db, run_id, primary)))
 		return rc;
 	if (!has)
-		return fg_error_set(FG_EUSAGE, "--score %s: this results database has no user_scores.%s", primary,
-		                    primary);
+		return fg_error_set(FG_EUSAGE, "--score %s: run %lld has no user_scores.%s (a run without a "
+		                    "learned model has no rule_score)", primary, (long long)run_id, primary);
 	cols[nc++] = primary;
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
 		if (!strcmp(shown[i], primary))
 			continue;
-		if ((rc = fg_results_has_score_column(&has, db, shown[i])))
+		if ((rc = fg_results_has_score_column(&has, db, run_id, shown[i])))
 			return rc;
 		if (has)
 			cols[nc++] = shown[i];

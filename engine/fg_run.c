@@ -31,6 +31,7 @@ static const fg_run_phase phases[] = {
 	{ "risk", fg_run_risk, "t_risk" },
 	{ "evidence", fg_run_evidence, "t_evidence" },
 	{ "scoring", fg_run_score, "t_scoring" },
+	{ "model", fg_run_model, "t_model" },
 	{ "write", fg_run_write, NULL }, /* t_write is stored by fg_run_commit */
 };
 #define N_PHASES ((int)(sizeof(phases) / sizeof(phases[0])))
@@ -354,8 +355,11 @@ int fg_run_all(fg_run *r)
 			r->t[i] = fg_clock() - t0;
 		}
 		phase_line(phases[i].name, r->t[i], r->note);
-		if (phases[i].fn == fg_run_ingest && r->bad.total)
-			fg_badrows_report(&r->bad);
+		if (phases[i].fn == fg_run_ingest) {
+			if (r->bad.total || r->bad.warnings || r->bad.n_label_values)
+				fg_badrows_report(&r->bad);
+			fg_linkset_report(r->ls);
+		}
 	}
 	fg_log_info("total      %7.2f s  peak memory %.1f MiB (%.0f bytes per link)",
 	            fg_clock() - r->t_start, (double)fg_peak_rss() / 1048576.0,
@@ -385,6 +389,7 @@ bool fg_run_close(fg_run **pr)
 	fg_free(r->holdout);
 	fg_free(r->seeds);
 	fg_scores_free(&r->scores);
+	fg_run_model_free(r);
 	fg_track_result_free(&r->track);
 	fg_free(r->prev_rings);
 	fg_graph_free(&r->g);

@@ -48,6 +48,8 @@ typedef struct fg_run_opts {
 	const char *input_db;                   /* SQLite source, or NULL */
 	const char *edges_sql;                  /* query on input_db, or NULL: table edges */
 	const char *users_sql;                  /* query on input_db, or NULL: table users */
+	bool no_model;                          /* --no-model: the hand-set scores only */
+	const char *model_path;                 /* --model FILE: score with it, no training */
 } fg_run_opts;
 
 /* Zero *o and set cfg to the defaults (fg_config_init). */
@@ -86,6 +88,11 @@ int fg_run_open_dry(fg_run **out, const fg_run_opts *opts);
  *   evidence:   fg_bfs_multi from the seed list (users' hops and nearest seed).
  *   score:      fg_score_compute with the seed mask, then ring tracking against
  *               the store's previous run.  FG_EDB, FG_ENOMEM.
+ *   model:      the learned model (engine/fg_run_model.c): leak-free features,
+ *               cross-fitted training (or --model FILE), scores, ring scores,
+ *               reasons.  Too few labels: logged, the hand-set scores stay.
+ *               FG_EUSAGE (a model file that does not fit), FG_EIO, FG_ENOMEM,
+ *               FG_ERROR (XGBoost).
  *   write:      releases the CSR (fg_graph_release_csr), then writes every
  *               results table and the run's columns, computes the output digest
  *               and builds the indexes.  FG_EDB, FG_EIO, FG_ENOMEM.
@@ -98,6 +105,7 @@ int fg_run_rings(fg_run *r);
 int fg_run_risk(fg_run *r);
 int fg_run_evidence(fg_run *r);
 int fg_run_score(fg_run *r);
+int fg_run_model(fg_run *r);
 int fg_run_write(fg_run *r);
 
 /*
@@ -144,6 +152,15 @@ const double *fg_run_risk_of(const fg_run *r);
 /* Scores and ring tracking (from score). */
 const fg_scores *fg_run_scores(const fg_run *r);
 const fg_track_result *fg_run_tracking(const fg_run *r);
+/*
+ * The stored scores (from model): the learned user scores (NULL when no
+ * model scored the run) and the rings' scores, learned or hand-set
+ * (s->n_rings of them).
+ */
+const float *fg_run_model_scores(const fg_run *r);
+const double *fg_run_ring_scores(const fg_run *r);
+/* The model phase's status line ("trained: ...", "not trained: ...", "off"). */
+const char *fg_run_model_status(const fg_run *r);
 /* The output digest, 32 hex digits (from write; "" before). */
 const char *fg_run_output_digest(const fg_run *r);
 /* The last phase's summary line. */

@@ -44,6 +44,25 @@ struct fg_run {
 	uint32_t n_prev_rings;
 	int64_t prev_run_id;      /* 0 if none */
 	int lpa_iterations, risk_iterations;
+
+	/* the learned model (fg_run_model.c); all NULL / 0 when none scored the run */
+	float *model_score;        /* per user */
+	double *ring_model_score;  /* per ring */
+	struct fg_model_reason *reasons;
+	uint32_t n_reasons;
+	uint32_t *feat_users;      /* users whose feature rows are stored, increasing */
+	uint32_t n_feat_users;
+	float *feat_rows;          /* n_feat_users * n_feat */
+	char **feat_names;
+	uint32_t n_feat;
+	char *model_file;          /* the model as a file (fg_model_save) */
+	char *model_importance;    /* JSON */
+	char *model_params;        /* JSON */
+	const char *model_source;  /* "trained" or the --model path */
+	double model_auc, model_ap, model_p_at_k;
+	uint32_t model_k, model_pos, model_neg;
+	double model_neg_rate;
+	char model_status[300];
 	double t[FG_RUN_MAX_PHASES]; /* seconds per phase, indexed like the phase table */
 	char note[512];              /* the last phase's summary */
 	char output_digest[33];
@@ -59,6 +78,11 @@ typedef struct fg_run_phase {
 
 /* The phase table, in order (fg_run.c); n in *n. */
 const fg_run_phase *fg_run_phases(int *n);
+
+/* Write the model's tables (models, user_reasons, user_model_features); no-op without a model. */
+int fg_run_write_model(fg_run *r);
+/* Free the model phase's state. */
+void fg_run_model_free(fg_run *r);
 
 /* Load the previous run's rings and match tonight's to them (r->track). */
 int fg_run_track(fg_run *r);

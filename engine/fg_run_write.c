@@ -75,7 +75,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 {
 	static const char *const cols[] = {
 		"run_id", "user_id", "label", "component_id", "ring_id", "risk", "risk_norm",
-		"risk_pct", "score", "nearest_seed", "seed_hops", "created_at",
+		"risk_pct", "score", "nearest_seed", "seed_hops", "created_at", "rule_score",
 	};
 	const fg_graph *g = r->g;
 	const fg_scores *s = r->scores;
@@ -88,6 +88,8 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 		const char *lab = label_text(r, u);
 		bool ring = s->ring_index[u] >= 0;
 		bool reached = r->dist[u] != FG_BFS_UNREACHED;
+		/* the learned score when a model scored the run, else the hand-set one */
+		double score = r->model_score ? (double)r->model_score[u] : s->score[u];
 
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
@@ -100,7 +102,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 		fg_bulk_double(b, r->risk[u]);
 		fg_bulk_double(b, s->risk_norm[u]);
 		fg_bulk_double(b, s->risk_pct[u]);
-		fg_bulk_double(b, s->score[u]);
+		fg_bulk_double(b, score);
 		if (reached) {
 			fg_bulk_text(b, g->user_id[r->nearest[u]]);
 			fg_bulk_int(b, r->dist[u]);
@@ -112,13 +114,14 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 			fg_bulk_int(b, g->user_created[u]);
 		else
 			fg_bulk_null(b);
+		fg_bulk_double(b, s->score[u]);
 		rc = fg_bulk_row(b);
 
 		dg_str(dg, g->user_id[u]);
 		dg_u64(dg, r->comp[u]);
 		dg_u64(dg, ring ? r->ring[u] : UINT32_MAX);
 		dg_f64(dg, r->risk[u]);
-		dg_f64(dg, s->score[u]);
+		dg_f64(dg, score);
 		dg_u64(dg, reached ? r->nearest[u] : UINT32_MAX);
 		dg_u64(dg, r->dist[u]);
 	}
@@ -129,7 +132,8 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 #define FACTOR_COLUMNS "seed_evidence", "risk_mean", "risk_max", "sharing", "burst", \
 	"size_factor", "dampener"
 
-static void put_factors(fg_bulk *b, const fg_group_score *x)
+/* The factors, then score (a ring's: learned or hand-set; a component's: hand-set). */
+static void put_factors(fg_bulk *b, const fg_group_score *x, double score)
 {
 	fg_bulk_double(b, x->seed_evidence);
 	fg_bulk_double(b, x->risk_mean);
@@ -138,7 +142,7 @@ static void put_factors(fg_bulk *b, const fg_group_score *x)
 	fg_bulk_double(b, x->burst);
 	fg_bulk_double(b, x->size_factor);
 	fg_bulk_double(b, x->dampener);
-	fg_bulk_double(b, x->score);
+	fg_bulk_double(b, score);
 }
 
 /* rings.prev_keys: the keys of the rings this one came from, as a JSON list (NULL: none). */
@@ -165,7 +169,7 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 		"run_id", "ring_id", "ring_key", "status", "prev_keys", "first_run_id", "component_id",
 		"n_users", "n_seeds", "n_legit", "n_entities",
 		NULL, NULL, NULL, NULL, NULL, NULL, NULL, /* the FG_KC_N class columns */
-		"n_user_links", "seed_rate", FACTOR_COLUMNS, "ring_score",
+		"n_user_links", "seed_rate", FACTOR_COLUMNS, "ring_score", "rule_score",
 	};
 	const char *cols[NCOLS(fixed)];
 	const fg_scores *s = r->scores;
@@ -182,6 +186,8 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 	for (uint32_t k = 0; k < s->n_rings && rc == FG_OK; k++) {
 		const fg_group_score *x = &s->rings[k];
 		const fg_ring_track *t = &r->track.rings[k];
+		/* ranked by the members' learned scores when a model scored the run */
+		double score = r->ring_model_score ? r->ring_model_score[k] : x->score;
 
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_int(b, x->id);
@@ -198,12 +204,13 @@ static int write_rings(fg_run *r, fg_hash128 *dg)
 			fg_bulk_int(b, x->n_by_class[c]);
 		fg_bulk_int(b, x->n_user_links);
 		fg_bulk_double(b, x->seed_rate);
-		put_factors(b, x);
+		put_factors(b, x, score);
+		fg_bulk_double(b, x->score);
 		rc = fg_bulk_row(b);
 
 		dg_u64(dg, x->id);
 		dg_u64(dg, x->n_users);
-		dg_f64(dg, x->score);
+		dg_f64(dg, score);
 	}
 	if (rc == FG_OK)
 		rc = fg_sbuf_check(&pk);
@@ -231,7 +238,7 @@ static int write_components(fg_run *r)
 		fg_bulk_int(b, x->n_entities);
 		fg_bulk_int(b, x->n_seeds);
 		fg_bulk_int(b, x->n_rings);
-		put_factors(b, x);
+		put_factors(b, x, x->score);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -593,6 +600,9 @@ int fg_run_write(fg_run *r)
 	prof("user_features", &t);
 	if ((rc = write_dissolved(r)) != FG_OK)
 		goto cleanup;
+	if ((rc = fg_run_write_model(r)) != FG_OK)
+		goto cleanup;
+	prof("model tables", &t);
 	fg_fault_point("write-links");
 	fg_hash128_final(&dg, r->output_digest);
 	if ((rc = set_run_columns(r)) != FG_OK)

@@ -50,6 +50,7 @@
 #include "fg_error.h"
 #include "fg_hash.h"
 #include "fg_intern.h"
+#include "fg_user_attrs.h"
 
 #include <math.h>
 #include "fg_log.h"
@@ -105,8 +106,9 @@ typedef struct recbuf {
 struct fg_linkset {
 	const fg_config *cfg;
 	fg_intern users, ents, kinds;
-	uint8_t *user_label;   /* fg_label, per user */
+	uint8_t *user_label;   /* fg_label in LABEL_MASK, SEEN_* bits: labels of its rows */
 	int64_t *user_created; /* per user */
+	fg_attrset *attrs;     /* user attributes (NULL until a row has some) */
 	uint32_t user_cap;
 	uint8_t *kind_rel;     /* per kind: 1 if a relation kind */
 	char **kind_names;     /* per kind: its name (for the cache and the settings) */
@@ -152,8 +154,13 @@ static int64_t max_time(int64_t a, int64_t b)
 	return a > b ? a : b; /* FG_TIME_NONE is INT64_MIN */
 }
 
+#define LABEL_MASK 0x3       /* the merged fg_label */
+#define SEEN_FRAUD 0x10      /* a row of the user said fraud */
+#define SEEN_LEGIT 0x20      /* a row of the user said legit */
+
 static int label_rank(uint8_t l)
 {
+	l &= LABEL_MASK;
 	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
 }
 
@@ -436,6 +443,7 @@ void fg_linkset_free(fg_linkset **pls)
 	fg_intern_free(&ls->kinds);
 	fg_free(ls->user_label);
 	fg_free(ls->user_created);
+	fg_attrset_free(&ls->attrs);
 	fg_free(ls->kind_rel);
 	fg_free(ls->pend);
 	fg_free(ls->bbuf);
@@ -730,9 +738,64 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 	                      row->user.len)) != FG_OK)
 		return rc;
 	if (label_rank((uint8_t)row->label) > label_rank(ls->user_label[u]))
-		ls->user_label[u] = (uint8_t)row->label;
+		ls->user_label[u] = (uint8_t)((ls->user_label[u] & ~LABEL_MASK) | row->label);
+	if (row->label == FG_LABEL_FRAUD)
+		ls->user_label[u] |= SEEN_FRAUD;
+	else if (row->label == FG_LABEL_LEGIT)
+		ls->user_label[u] |= SEEN_LEGIT;
 	ls->user_created[u] = min_time(ls->user_created[u], row->created_at);
+	if (row->n_attrs) {
+		if (!ls->attrs && (rc = fg_attrset_new(&ls->attrs)) != FG_OK)
+			return rc;
+		if ((rc = fg_attrset_add(ls->attrs, u, row)) != FG_OK) {
+			ls->broken = 1;
+			return rc;
+		}
+	}
 	return FG_OK;
+}
+
+uint64_t fg_linkset_label_conflicts(const fg_linkset *ls, char *example, size_t cap)
+{
+	uint64_t n = 0;
+	const char *best = NULL;
+	uint32_t best_len = 0;
+
+	if (example && cap)
+		example[0] = '\0';
+	if (ls->consumed)
+		return 0;
+	/* the table is not sealed yet: walk its arena, entries in id order */
+	for (uint64_t u = 0, pos = 1; u < ls->users.n; u++) {
+		const char *s = ls->users.arena + pos + FG_INTERN_HDR;
+		uint32_t len = (uint32_t)strlen(s);
+		int c;
+
+		pos += FG_INTERN_HDR + len + 1;
+		if ((ls->user_label[u] & (SEEN_FRAUD | SEEN_LEGIT)) != (SEEN_FRAUD | SEEN_LEGIT))
+			continue;
+		n++;
+		c = best ? memcmp(s, best, len < best_len ? len : best_len) : -1;
+		if (!best || c < 0 || (c == 0 && len < best_len)) {
+			best = s;
+			best_len = len;
+		}
+	}
+	if (best && example && cap)
+		fg_error_quote(example, cap, best, best_len);
+	return n;
+}
+
+void fg_linkset_report(const fg_linkset *ls)
+{
+	char ex[96];
+	uint64_t n = fg_linkset_label_conflicts(ls, ex, sizeof(ex));
+
+	if (n)
+		fg_log_warn("%llu users labelled both fraud and legit (e.g. \"%s\"): fraud wins, they are "
+		            "seeds", (unsigned long long)n, ex);
+	if (ls->attrs || ls->cfg->input.attrs[0])
+		fg_attrset_report(ls->attrs, ls->cfg);
 }
 
 /*
@@ -776,6 +839,8 @@ void fg_graph_free(fg_graph **pg)
 	fg_free((void *)g->user_id);
 	fg_free(g->user_label);
 	fg_free(g->user_created);
+	fg_free(g->attr_name);
+	fg_free(g->user_attr);
 	fg_free(g->ent_kind);
 	fg_free((void *)g->ent_value);
 	fg_free(g->ent_share);
@@ -916,6 +981,23 @@ static void input_digest(fg_graph *g)
 			b[18 + j] = (unsigned char)(l >> (8 * j));
 		}
 		ds_bytes(d, b, sizeof(b));
+	}
+	/* user attributes, like the other user columns; only when there are some,
+	 * so the digests of inputs without extra columns stay what they were */
+	if (g->n_attrs) {
+		ds_uint(d, g->n_attrs, 8);
+		for (uint32_t a = 0; a < g->n_attrs; a++)
+			ds_str(d, g->attr_name[a]);
+		for (uint64_t i = 0; i < (uint64_t)g->n_users * g->n_attrs; i++) {
+			uint32_t bits;
+			float v = g->user_attr[i];
+
+			if (isnan(v))
+				bits = 0x7fc00000u; /* one NAN */
+			else
+				memcpy(&bits, &v, sizeof(bits));
+			ds_uint(d, bits, 4);
+		}
 	}
 	fg_hash128_update(&d->st, d->buf, d->w);
 	fg_hash128_final(&d->st, g->input_digest);
@@ -1094,13 +1176,16 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	for (uint32_t t = 0; t < nu; t++) {
 		uint32_t r = user_rank[t];
 		g->user_id[r] = p->users + ls->users.off[t];
-		g->user_label[r] = ls->user_label[t];
+		g->user_label[r] = ls->user_label[t] & LABEL_MASK;
 		g->user_created[r] = ls->user_created[t];
-		if (ls->user_label[t] == FG_LABEL_FRAUD)
+		if (g->user_label[r] == FG_LABEL_FRAUD)
 			g->n_seeds++;
-		else if (ls->user_label[t] == FG_LABEL_LEGIT)
+		else if (g->user_label[r] == FG_LABEL_LEGIT)
 			g->n_legit++;
 	}
+	if ((rc = fg_attrset_build(ls->attrs, g, user_rank, nu)) != FG_OK)
+		goto cleanup;
+	fg_attrset_free(&ls->attrs);
 	for (uint32_t t = 0; t < ne; t++)
 		g->ent_value[ent_rank[t]] = p->ents + ls->ents.off[t];
 	PH("vertices");
@@ -1342,6 +1427,7 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 
 	b += (uint64_t)g->n_kinds * (sizeof(char *) + sizeof(double) + sizeof(uint32_t) + sizeof(bool));
 	b += (uint64_t)g->n_users * (sizeof(char *) + sizeof(uint8_t) + sizeof(int64_t));
+	b += (uint64_t)g->n_users * g->n_attrs * sizeof(float);
 	b += (uint64_t)g->n_entities *
 	     (sizeof(uint16_t) + sizeof(char *) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
 	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) + 2 * sizeof(int64_t));

@@ -21,6 +21,11 @@
  * ent_weight(e) = kind_weight / log2(1 + share(e)): rarity-weighted strength
  * of a shared entity.  User-user arcs weigh cfg->relation_weight.
  *
+ * User attributes: the numeric extra columns of the users inputs (see
+ * graph/fg_user_attrs.h), names in byte order, a NAN where a user has no
+ * value; they enter the input digest only when there are some, so inputs
+ * without extra columns keep their digests.
+ *
  * Thread-safety: read-only after fg_graph_build; kernels may read it from
  * many threads.
  */
@@ -64,6 +69,9 @@ typedef struct fg_graph {
 	const char **user_id;    /* n_users: NUL-terminated strings (owned by a pool) */
 	uint8_t *user_label;     /* fg_label */
 	int64_t *user_created;   /* FG_TIME_NONE if unknown */
+	uint32_t n_attrs;        /* numeric user attributes (users input's extra columns) */
+	char **attr_name;        /* n_attrs, sorted by name (order-independent) */
+	float *user_attr;        /* n_users * n_attrs, row-major; NAN = missing */
 
 	/* entities, index e (vertex n_users + e) */
 	uint16_t *ent_kind;      /* kind index */
@@ -107,14 +115,26 @@ void fg_linkset_free(fg_linkset **ls);
  * its value normalised for the kind, and a placeholder value drops the row
  * (counted per kind, see fg_linkset_placeholders).  The same
  * (user, kind, value) twice is one link with first/last seen merged.  A user
- * row: labels merge as fraud > legit > unknown and created_at as the minimum,
- * so the result never depends on row order.  ctx is the fg_linkset.
+ * row: labels merge as fraud > legit > unknown (a user labelled fraud in one
+ * row and legit in another is a seed, and is counted as a conflict),
+ * created_at as the minimum, each attribute as the largest value, so the
+ * result never depends on row order.  ctx is the fg_linkset.
  */
 int fg_linkset_link_sink(void *ctx, const fg_link_row *row);
 int fg_linkset_user_sink(void *ctx, const fg_user_row *row);
 
 /* Rows dropped so far for a placeholder value (also in the built graph). */
 const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls);
+
+/*
+ * Users labelled both fraud and legit so far; *example (if not NULL) gets
+ * the smallest such user id (up to cap bytes).  O(users).
+ */
+uint64_t fg_linkset_label_conflicts(const fg_linkset *ls, char *example, size_t cap);
+
+/* Log what the users inputs gave beyond rows: label conflicts (fraud wins),
+ * user attributes kept and left out.  Once per run, before the build. */
+void fg_linkset_report(const fg_linkset *ls);
 
 /* Rows taken so far (after de-duplication). */
 uint64_t fg_linkset_n_links(const fg_linkset *ls);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * Defaults.  Weights follow the rarity-weighting practice of the field
@@ -51,6 +52,285 @@ static fg_kind_conf *find_kind(fg_config *cfg, const char *name, size_t len)
 	return NULL;
 }
 
+/* ---- the readers' data contract ---- */
+
+static int split_spec(const char *spec, const char **val, size_t *klen);
+
+static const char *const role_names[FG_COL_NROLES] = {
+	"user_id", "kind", "value", "seen_at", "created_at", "label",
+};
+
+static const char *const label_class_names[FG_LABEL_NCLASSES] = { "fraud", "legit", "unknown" };
+
+/* Documented in fg_config.h, README.md (input) and docs/operations.md. */
+static const char *const label_defaults[FG_LABEL_NCLASSES] = {
+	"fraud,chargeback,confirmed_fraud,1,true,yes",
+	"legit,cleared",
+	"0,false",
+};
+
+static void input_defaults(fg_input_conf *in)
+{
+	memset(in, 0, sizeof(*in));
+	for (int c = 0; c < FG_LABEL_NCLASSES; c++)
+		snprintf(in->labels[c], sizeof(in->labels[c]), "%s", label_defaults[c]);
+}
+
+const char *fg_config_role_name(fg_col_role role)
+{
+	return role >= 0 && role < FG_COL_NROLES ? role_names[role] : "?";
+}
+
+const char *fg_config_column(const fg_config *cfg, fg_col_role role)
+{
+	if (role < 0 || role >= FG_COL_NROLES)
+		return "?";
+	return cfg->input.column[role][0] ? cfg->input.column[role] : role_names[role];
+}
+
+/* s[0..len) trimmed of ASCII white space; returns the start, sets *len. */
+static const char *trim_ws(const char *s, size_t *len)
+{
+	size_t n = *len;
+
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/*
+ * Normalise a comma list into out (cap bytes): items trimmed, lower-cased,
+ * empty ones dropped, joined by ','.  -1 if it does not fit or an item holds
+ * a control character.
+ */
+static int norm_list(char *out, size_t cap, const char *list)
+{
+	size_t w = 0;
+	const char *p = list;
+
+	out[0] = '\0';
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *t = trim_ws(p, &len);
+
+		if (len) {
+			if (w + len + 2 > cap)
+				return -1;
+			if (w)
+				out[w++] = ',';
+			for (size_t i = 0; i < len; i++) {
+				if ((unsigned char)t[i] < 0x20)
+					return -1;
+				out[w++] = (char)tolower((unsigned char)t[i]);
+			}
+			out[w] = '\0';
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* 1 if the normalised comma list holds s[0..len) (case-insensitive). */
+static int list_has(const char *list, const char *s, size_t len)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == len && strncasecmp(p, s, len) == 0)
+			return 1;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+int fg_config_set_column(fg_config *cfg, const char *spec)
+{
+	const char *val;
+	size_t klen, vlen;
+	int r;
+
+	if (split_spec(spec, &val, &klen) != 0)
+		return fg_error_set(FG_EUSAGE, "--column expects ROLE=NAME, got '%s'", spec);
+	for (r = 0; r < FG_COL_NROLES; r++)
+		if (strlen(role_names[r]) == klen && strncasecmp(role_names[r], spec, klen) == 0)
+			break;
+	if (r == FG_COL_NROLES)
+		return fg_error_set(FG_EUSAGE, "--column %s: ROLE must be one of user_id, kind, value, "
+		                    "seen_at, created_at, label", spec);
+	vlen = strlen(val);
+	val = trim_ws(val, &vlen);
+	if (vlen == 0 || vlen >= FG_COL_NAME_MAX || memchr(val, ',', vlen))
+		return fg_error_set(FG_EUSAGE, "--column %s: NAME must be 1 to %d bytes", spec,
+		                    FG_COL_NAME_MAX - 1);
+	memcpy(cfg->input.column[r], val, vlen);
+	cfg->input.column[r][vlen] = '\0';
+	return FG_OK;
+}
+
+int fg_config_set_label(fg_config *cfg, const char *spec)
+{
+	const char *val;
+	size_t klen;
+	int c;
+
+	val = strchr(spec, '=');
+	if (!val || val == spec)
+		return fg_error_set(FG_EUSAGE, "--label expects CLASS=V1,V2,..., got '%s'", spec);
+	klen = (size_t)(val - spec);
+	val++; /* may be empty: the class lists nothing */
+	for (c = 0; c < FG_LABEL_NCLASSES; c++)
+		if (strlen(label_class_names[c]) == klen &&
+		    strncasecmp(label_class_names[c], spec, klen) == 0)
+			break;
+	if (c == FG_LABEL_NCLASSES)
+		return fg_error_set(FG_EUSAGE, "--label %s: CLASS must be fraud, legit or unknown", spec);
+	if (norm_list(cfg->input.labels[c], sizeof(cfg->input.labels[c]), val) != 0)
+		return fg_error_set(FG_EUSAGE, "--label %s: list too long (at most %d bytes)", spec,
+		                    FG_LABEL_LIST_MAX - 1);
+	return FG_OK;
+}
+
+int fg_config_set_attrs(fg_config *cfg, const char *list)
+{
+	if (norm_list(cfg->input.attrs, sizeof(cfg->input.attrs), list) != 0)
+		return fg_error_set(FG_EUSAGE, "--attrs: list too long (at most %d bytes)",
+		                    FG_ATTRS_LIST_MAX - 1);
+	if (!cfg->input.attrs[0])
+		return fg_error_set(FG_EUSAGE, "--attrs needs at least one name (or use --no-attrs)");
+	cfg->input.no_attrs = false;
+	return FG_OK;
+}
+
+void fg_config_set_no_attrs(fg_config *cfg)
+{
+	cfg->input.no_attrs = true;
+	cfg->input.attrs[0] = '\0';
+}
+
+int fg_config_label_class(const fg_config *cfg, const char *s, size_t len)
+{
+	if (len == 0)
+		return FG_LABEL_CLASS_UNKNOWN;
+	for (int c = 0; c < FG_LABEL_NCLASSES; c++)
+		if (list_has(cfg->input.labels[c], s, len))
+			return c;
+	return -1;
+}
+
+int fg_config_attr_wanted(const fg_config *cfg, const char *name)
+{
+	if (cfg->input.no_attrs)
+		return 0;
+	return !cfg->input.attrs[0] || list_has(cfg->input.attrs, name, strlen(name));
+}
+
+/* Append the literal s like snprintf at offset n. */
+static size_t json_lit(char *buf, size_t cap, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (n + len < cap) {
+		memcpy(buf + n, s, len + 1);
+	} else if (n < cap) {
+		memcpy(buf + n, s, cap - n - 1);
+		buf[cap - 1] = '\0';
+	}
+	return n + len;
+}
+
+/* A JSON string of s (names from the command line: quotes, backslashes, controls). */
+static size_t json_str(char *buf, size_t cap, size_t n, const char *s)
+{
+#define PUTC(ch) do { if (n + 1 < cap) buf[n] = (ch); n++; } while (0)
+	PUTC('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			PUTC('\\');
+			PUTC((char)*p);
+		} else if (*p < 0x20) {
+			char e[8];
+			snprintf(e, sizeof(e), "\\u%04x", *p);
+			for (int i = 0; e[i]; i++)
+				PUTC(e[i]);
+		} else {
+			PUTC((char)*p);
+		}
+	}
+	PUTC('"');
+#undef PUTC
+	if (n < cap)
+		buf[n] = '\0';
+	return n;
+}
+
+size_t fg_config_input_json(char *buf, size_t cap, const fg_config *cfg)
+{
+	const fg_input_conf *in = &cfg->input;
+	fg_input_conf def;
+	size_t n = 0;
+	bool any = false, first;
+
+	input_defaults(&def);
+	if (cap)
+		buf[0] = '\0';
+	if (memcmp(in->column, def.column, sizeof(def.column)) == 0 &&
+	    memcmp(in->labels, def.labels, sizeof(def.labels)) == 0 && !in->attrs[0] && !in->no_attrs)
+		return 0;
+#define PUTS(str) n = json_lit(buf, cap, n, (str))
+	PUTS(",\"input\":{");
+	first = true;
+	for (int r = 0; r < FG_COL_NROLES; r++) {
+		if (!in->column[r][0])
+			continue;
+		PUTS(first ? "\"columns\":{" : ",");
+		n = json_str(buf, cap, n, role_names[r]);
+		PUTS(":");
+		n = json_str(buf, cap, n, in->column[r]);
+		first = false;
+	}
+	if (!first) {
+		PUTS("}");
+		any = true;
+	}
+	if (memcmp(in->labels, def.labels, sizeof(def.labels)) != 0) {
+		PUTS(any ? ",\"labels\":{" : "\"labels\":{");
+		for (int c = 0; c < FG_LABEL_NCLASSES; c++) {
+			if (c)
+				PUTS(",");
+			n = json_str(buf, cap, n, label_class_names[c]);
+			PUTS(":");
+			n = json_str(buf, cap, n, in->labels[c]);
+		}
+		PUTS("}");
+		any = true;
+	}
+	if (in->no_attrs || in->attrs[0]) {
+		PUTS(any ? "," : "");
+		if (in->no_attrs) {
+			PUTS("\"no_attrs\":true");
+		} else {
+			PUTS("\"attrs\":");
+			n = json_str(buf, cap, n, in->attrs);
+		}
+	}
+	PUTS("}");
+#undef PUTS
+	return n;
+}
+
 void fg_config_init(fg_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -72,6 +352,7 @@ void fg_config_init(fg_config *cfg)
 	cfg->strict = false;
 	cfg->since = FG_TIME_NONE;
 	cfg->max_field_len = 4096;
+	input_defaults(&cfg->input);
 	cfg->threads = 0;
 	cfg->lpa_max_iter = 30;
 	cfg->risk_damping = 0.85;
@@ -433,6 +714,27 @@ static int digits(const char *s, size_t n, int *out)
 	return 0;
 }
 
+int64_t fg_time_from_int(int64_t v)
+{
+	if (v >= FG_TIME_MS_MIN)
+		return v / 1000;
+	if (v <= -FG_TIME_MS_MIN)
+		return -((-(v + 1)) / 1000) - 1; /* floor division for negative milliseconds */
+	return v;
+}
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int d[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : d[m - 1];
+}
+
 int fg_parse_time(int64_t *out, const char *s, size_t len)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0;
@@ -441,48 +743,71 @@ int fg_parse_time(int64_t *out, const char *s, size_t len)
 
 	if (len == 0)
 		return -1;
-	/* unix seconds (optionally negative) */
+	/* an integer: unix seconds, or milliseconds from FG_TIME_MS_MIN (optionally negative) */
 	i = (s[0] == '-') ? 1 : 0;
 	if (i < len) {
 		size_t j = i;
 		while (j < len && s[j] >= '0' && s[j] <= '9')
 			j++;
-		if (j == len && len - i <= 12) {
+		if (j == len && len - i <= 18) {
 			int64_t v = 0;
 			for (size_t k = i; k < len; k++)
 				v = v * 10 + (s[k] - '0');
-			*out = i ? -v : v;
+			*out = fg_time_from_int(i ? -v : v);
 			return 0;
 		}
 	}
 	if (len < 10 || s[4] != '-' || s[7] != '-' ||
 	    digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
 		return -1;
 	i = 10;
 	if (i < len) {
-		if ((s[i] != 'T' && s[i] != ' ') || len < i + 9 || s[i + 3] != ':' || s[i + 6] != ':' ||
-		    digits(s + i + 1, 2, &h) || digits(s + i + 4, 2, &mi) || digits(s + i + 7, 2, &sec))
+		/* HH:MM, then optional :SS and .fff */
+		if ((s[i] != 'T' && s[i] != ' ') || len < i + 6 || s[i + 3] != ':' ||
+		    digits(s + i + 1, 2, &h) || digits(s + i + 4, 2, &mi))
 			return -1;
-		if (h > 23 || mi > 59 || sec > 60)
-			return -1;
-		i += 9;
-		if (i < len && s[i] == '.') {
-			i++;
-			if (i >= len || s[i] < '0' || s[i] > '9')
+		i += 6;
+		if (i < len && s[i] == ':') {
+			if (len < i + 3 || digits(s + i + 1, 2, &sec))
 				return -1;
-			while (i < len && s[i] >= '0' && s[i] <= '9')
+			i += 3;
+			if (i < len && s[i] == '.') {
 				i++;
+				if (i >= len || s[i] < '0' || s[i] > '9')
+					return -1;
+				while (i < len && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
 		}
+		if (h > 23 || mi > 59 || sec > 59)
+			return -1;
 	}
 	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
 	if (i < len) {
+		int oh = 0, om = 0;
+
 		if (s[i] == 'Z' && i + 1 == len) {
 			i++;
-		} else if ((s[i] == '+' || s[i] == '-') && len == i + 6 && s[i + 3] == ':') {
-			int oh, om;
-			if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+		} else if (s[i] == '+' || s[i] == '-') {
+			/* +HH, +HHMM, +HH:MM */
+			size_t rest = len - i - 1;
+			const char *z = s + i + 1;
+
+			if (rest == 2) {
+				if (digits(z, 2, &oh))
+					return -1;
+			} else if (rest == 4) {
+				if (digits(z, 2, &oh) || digits(z + 2, 2, &om))
+					return -1;
+			} else if (rest == 5 && z[2] == ':') {
+				if (digits(z, 2, &oh) || digits(z + 3, 2, &om))
+					return -1;
+			} else {
+				return -1;
+			}
+			if (oh > 23 || om > 59)
 				return -1;
 			t -= (s[i] == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
 			i = len;
@@ -525,7 +850,8 @@ static size_t put_json_str(char *buf, size_t n, size_t cap, const char *s)
 int fg_config_to_json(char **out, const fg_config *cfg)
 {
 	/* every string at most 6 bytes per byte escaped, plus its keys */
-	size_t cap = 4096 + (size_t)(cfg->n_kinds + 2 * cfg->n_aliases + 2 * cfg->n_ignores) * 512;
+	size_t cap = 4096 + (size_t)(cfg->n_kinds + 2 * cfg->n_aliases + 2 * cfg->n_ignores) * 512 +
+	             6 * sizeof(fg_input_conf);
 	size_t n = 0;
 	char *buf;
 
@@ -578,10 +904,12 @@ int fg_config_to_json(char **out, const fg_config *cfg)
 		PUT("\"since\":%lld,", (long long)cfg->since);
 	PUT("\"max_field_len\":%u,\"lpa_max_iter\":%d,\"risk_damping\":%.17g,\"risk_tol\":%.17g,"
 	    "\"risk_max_iter\":%d,\"smoothing_k\":%.17g,\"keep_runs\":%d,\"holdout\":%.17g,"
-	    "\"holdout_seed\":%llu}",
+	    "\"holdout_seed\":%llu",
 	    cfg->max_field_len, cfg->lpa_max_iter, cfg->risk_damping, cfg->risk_tol,
 	    cfg->risk_max_iter, cfg->smoothing_k, cfg->keep_runs, cfg->holdout,
 	    (unsigned long long)cfg->holdout_seed);
+	n += fg_config_input_json(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, cfg);
+	PUT("}");
 #undef PUT
 	if (n >= cap) {
 		fg_free(buf);

@@ -25,6 +25,33 @@
 #define FG_MAX_IGNORES 64     /* --ignore-value entries */
 #define FG_IGNORE_VALUE_MAX 64
 
+/* The input roles a header column can take (--column ROLE=NAME). */
+typedef enum fg_col_role {
+	FG_COL_USER_ID, FG_COL_KIND, FG_COL_VALUE, FG_COL_SEEN_AT, FG_COL_CREATED_AT, FG_COL_LABEL,
+	FG_COL_NROLES
+} fg_col_role;
+#define FG_COL_NAME_MAX 64    /* a --column header name, bytes with the NUL */
+#define FG_LABEL_LIST_MAX 512 /* a --label list, bytes with the NUL */
+#define FG_ATTRS_LIST_MAX 2048 /* the --attrs list, bytes with the NUL */
+#define FG_MAX_ATTRS 256      /* user attributes kept per run (more: ignored, said once) */
+
+/* Label classes of the --label mapping, in order of precedence. */
+enum { FG_LABEL_CLASS_FRAUD, FG_LABEL_CLASS_LEGIT, FG_LABEL_CLASS_UNKNOWN, FG_LABEL_NCLASSES };
+
+/*
+ * The readers' data contract (fg_config_set_column, _set_label, _set_attrs):
+ * plain arrays, so a copied fg_config keeps them.  column[r] is the header
+ * name of role r ("" = the role's own name); labels[c] is a comma list of
+ * lower-case values of class c; attrs is the comma list of user attributes to
+ * keep, lower-case ("" = every numeric extra column), no_attrs keeps none.
+ */
+typedef struct fg_input_conf {
+	char column[FG_COL_NROLES][FG_COL_NAME_MAX];
+	char labels[FG_LABEL_NCLASSES][FG_LABEL_LIST_MAX];
+	char attrs[FG_ATTRS_LIST_MAX];
+	bool no_attrs;
+} fg_input_conf;
+
 typedef struct fg_kind_conf {
 	char name[FG_KIND_NAME_MAX]; /* lower-case */
 	double weight;               /* sharing weight, > 0 */
@@ -80,6 +107,7 @@ typedef struct fg_config {
 	bool strict;                 /* fail on the first bad row */
 	int64_t since;               /* keep links seen at or after (FG_TIME_NONE: all) */
 	uint32_t max_field_len;      /* longer fields are bad rows */
+	fg_input_conf input;         /* column names, label mapping, attributes */
 
 	/* kernels */
 	int threads;                 /* 0: OpenMP default */
@@ -177,10 +205,57 @@ bool fg_config_normalise_value(char *out, size_t *out_len, const char **kind_out
                                size_t klen, const char *value, size_t vlen);
 
 /*
- * Parse a time: unix seconds ("1700000000"), "YYYY-MM-DD", or ISO-8601
- * "YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM]" (space also accepted for T).
- * Returns 0 and sets *out (unix seconds, UTC) or -1 if unparseable.
+ * The readers' data contract, each the parser of one run option; FG_OK or
+ * FG_EUSAGE with a message.
+ * - set_column "ROLE=NAME" (--column): role one of user_id, kind, value,
+ *   seen_at, created_at, label; NAME the header (CSV) or result column (SQL)
+ *   that holds it, matched case-insensitively.
+ * - set_label "CLASS=V1,V2,..." (--label): CLASS fraud, legit or unknown; the
+ *   list replaces that class's values (case-insensitive).  Defaults: fraud =
+ *   fraud,chargeback,confirmed_fraud,1,true,yes; legit = legit,cleared;
+ *   unknown = 0,false (an empty label is always unknown).
+ * - set_attrs "a,b,c" (--attrs): keep only these user attributes;
+ *   fg_config_set_no_attrs (--no-attrs) keeps none.
  */
+int fg_config_set_column(fg_config *cfg, const char *spec);
+int fg_config_set_label(fg_config *cfg, const char *spec);
+int fg_config_set_attrs(fg_config *cfg, const char *list);
+void fg_config_set_no_attrs(fg_config *cfg);
+
+/* The role's name ("user_id", ...) and the header name in force for it. */
+const char *fg_config_role_name(fg_col_role role);
+const char *fg_config_column(const fg_config *cfg, fg_col_role role);
+
+/*
+ * The label class (FG_LABEL_CLASS_*) of s[0..len) (already trimmed) under
+ * cfg's mapping, or -1 if no class lists it.  Empty is UNKNOWN.  O(list).
+ */
+int fg_config_label_class(const fg_config *cfg, const char *s, size_t len);
+
+/* 1 if the lower-case attribute name is kept by --attrs / --no-attrs. */
+int fg_config_attr_wanted(const fg_config *cfg, const char *name);
+
+/*
+ * The data-contract settings that differ from the defaults as one JSON
+ * member `,"input":{...}` written into buf (cap bytes) like snprintf: returns
+ * the length it needs.  Nothing (0) when everything is default, so the
+ * runs.params of an ordinary run are unchanged.
+ */
+size_t fg_config_input_json(char *buf, size_t cap, const fg_config *cfg);
+
+/*
+ * Parse a time.  Accepted: an integer, unix seconds, or unix milliseconds
+ * when its absolute value is at least FG_TIME_MS_MIN (1e11: seconds that
+ * large are past the year 5000, milliseconds that small are before March
+ * 1973), milliseconds rounded down to the second; "YYYY-MM-DD" (midnight
+ * UTC); "YYYY-MM-DD[T| ]HH:MM[:SS[.fff]]" followed by nothing (UTC), "Z",
+ * or an offset "+HH", "+HHMM" or "+HH:MM" (or "-"; PostgreSQL prints
+ * "+00", strftime %z "+0100").  Calendar dates only (2024-02-30 and
+ * second 60 are refused, not shifted).  Returns 0 and sets *out (unix
+ * seconds, UTC) or -1 if unparseable.
+ */
+#define FG_TIME_MS_MIN 100000000000LL
+int64_t fg_time_from_int(int64_t v);
 int fg_parse_time(int64_t *out, const char *s, size_t len);
 
 /*

@@ -8,17 +8,29 @@
  * before cfg->since are dropped (counted as filtered, not bad); rows without
  * seen_at are kept.
  *
- * Bad rows (missing field, empty value, unparseable time, invalid UTF-8, NUL
- * byte, field longer than cfg->max_field_len, wrong column count is NOT bad:
- * extra columns are ignored, missing trailing optional columns are empty) are
- * recorded in fg_badrows with file, line, column name and a quoted, truncated
- * value, and skipped.  Past cfg->max_bad_rows, or on the first one under
+ * Bad rows (missing field, empty value, invalid UTF-8, NUL byte, field
+ * longer than cfg->max_field_len, malformed quoting; a wrong column count is
+ * NOT bad: extra columns are ignored, missing trailing optional columns are
+ * empty) are recorded in fg_badrows with file, line, column name and a
+ * quoted, truncated value, and skipped.  Warnings keep the row: an
+ * unparseable seen_at / created_at (the row is kept without the time), a
+ * label no class of cfg->input.labels lists (the user is unknown).  Past cfg->max_bad_rows, or on the first one under
  * cfg->strict, reading stops with FG_EDATA and a message naming file:line,
  * column and value.  A header without a required column is FG_EDATA too.
  *
- * CSV: RFC 4180 through libcsv (quoted commas, doubled quotes, quoted
- * newlines, CRLF), a UTF-8 BOM, blank lines skipped, columns found by header
- * name in any order (case-insensitive), other columns ignored.  Path "-" is
+ * Columns are found by name (fg_ingest_header, shared by both readers): each
+ * role's name (user_id, kind, value, seen_at for links; user_id,
+ * created_at, label for users) or the one given by --column, in any order,
+ * case-insensitive; a missing optional column is said once per run (a
+ * warning); other columns of a links input are ignored, other columns of a
+ * users input are user attributes (cfg->input.attrs, lower-cased names).
+ *
+ * CSV: RFC 4180 through libcsv in strict mode (quoted commas, doubled
+ * quotes, quoted newlines, CRLF), a UTF-8 BOM, blank lines skipped.  A
+ * malformed quote (`a,"b" c` or `a,b"c`) is a bad row (FG_BAD_QUOTE) and
+ * reading resumes at the next physical line; a quote still open at the end
+ * of the file is FG_EDATA; an unquoted field too long for libcsv's buffer
+ * is a bad row (FG_BAD_TOO_LONG), a quoted one FG_EDATA.  Path "-" is
  * stdin.  Line numbers are the physical line where the record starts (1 is
  * the header).
  *
@@ -63,39 +75,71 @@ typedef enum fg_label {
 	FG_LABEL_LEGIT = 2, /* cleared by an analyst */
 } fg_label;
 
+/* One user attribute of a users row (an extra column of the users input). */
+typedef enum fg_attr_state {
+	FG_ATTR_MISSING = 0, /* empty field, SQL NULL */
+	FG_ATTR_NUMBER,      /* num holds a finite value within float range */
+	FG_ATTR_TEXT,        /* anything else: text holds it (trimmed, maybe truncated) */
+} fg_attr_state;
+
+typedef struct fg_attr_val {
+	fg_str name;   /* the column's name, trimmed and lower-cased */
+	fg_str text;   /* FG_ATTR_TEXT: the value (at most 64 bytes of it) */
+	double num;    /* FG_ATTR_NUMBER */
+	uint8_t state; /* fg_attr_state */
+} fg_attr_val;
+
 typedef struct fg_user_row {
 	fg_str user;
 	int64_t created_at; /* FG_TIME_NONE if absent */
-	fg_label label;     /* "fraud" / "legit" (case-insensitive), else unknown */
+	fg_label label;     /* through cfg->input.labels (see fg_config_set_label) */
 	const char *file;
 	uint64_t line;
+	uint32_t n_attrs;          /* the input's attribute columns, same for every row of it */
+	const fg_attr_val *attrs;  /* n_attrs, in column order */
 } fg_user_row;
 
 /* Sinks return FG_OK to go on, or a negative code to stop reading (passed up). */
 typedef int (*fg_link_sink)(void *ctx, const fg_link_row *row);
 typedef int (*fg_user_sink)(void *ctx, const fg_user_row *row);
 
-/* Reasons a row is bad; counted per reason. */
+/*
+ * Reasons a row is bad (skipped), then warnings (the row is kept, something
+ * of it is not); both counted per reason in fg_badrows.by_reason, so
+ * runs.bad_rows holds both (a warning's name starts with "warning:").
+ */
 typedef enum fg_bad_reason {
 	FG_BAD_MISSING_FIELD = 0, /* a required column is absent in this row */
 	FG_BAD_EMPTY_VALUE,       /* a required field is empty after trimming */
-	FG_BAD_TIME,              /* seen_at / created_at unparseable */
 	FG_BAD_UTF8,              /* invalid UTF-8 or a NUL byte */
 	FG_BAD_TOO_LONG,          /* field longer than max_field_len */
 	FG_BAD_SELF_LINK,         /* a relation row linking a user to itself */
+	FG_BAD_QUOTE,             /* malformed quoting: the rest of the line is skipped */
+	FG_WARN_SEEN_AT,          /* seen_at unparseable: the link is kept without a time */
+	FG_WARN_CREATED_AT,       /* created_at unparseable: the user is kept without it */
+	FG_WARN_LABEL,            /* a label value no class lists: the user is unknown */
 	FG_BAD_NREASONS
 } fg_bad_reason;
 
+#define FG_BAD_FIRST_WARNING FG_WARN_SEEN_AT
 #define FG_BAD_EXAMPLES 3
+#define FG_LABEL_NAMES 8 /* distinct unrecognised label values named in the summary */
 
 /* Bad-row accounting across all inputs of a run (plain data). */
 typedef struct fg_badrows {
-	uint64_t total;
+	uint64_t total;         /* bad rows (reasons below FG_BAD_FIRST_WARNING) */
+	uint64_t warnings;      /* warnings (reasons from FG_BAD_FIRST_WARNING) */
 	uint64_t by_reason[FG_BAD_NREASONS];
 	/* first FG_BAD_EXAMPLES examples per reason: "file:line: column 'c': value \"...\"" */
 	char examples[FG_BAD_NREASONS][FG_BAD_EXAMPLES][256];
 	uint64_t rows_read;     /* data rows seen (good + bad + filtered) */
 	uint64_t rows_filtered; /* dropped by the time window */
+	/* unrecognised label values, in order of first appearance, quoted */
+	char label_value[FG_LABEL_NAMES][48];
+	uint64_t label_count[FG_LABEL_NAMES];
+	uint32_t n_label_values; /* entries of label_value in use */
+	uint64_t label_others;   /* rows with other unrecognised values (table full) */
+	uint32_t noted;          /* FG_COL_* bits: a missing optional column already said */
 } fg_badrows;
 
 const char *fg_bad_reason_name(fg_bad_reason r);

@@ -73,7 +73,6 @@
 #define CHUNK_GROW_MAX 4 /* no boundary within 4 chunks: serial from there */
 #define MAX_WORKERS 64
 #define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv.c's pstate between records */
-#define HEADER_SUMMARY_MAX 200
 #define FIELD_CAP_MIN ((size_t)4 << 20) /* libcsv field buffer cap, at least */
 
 /*
@@ -91,11 +90,13 @@ typedef struct csv_reader {
 	bool have_header;
 	bool in_record;
 	bool prev_cr;  /* the last thing seen was a CR ending a line */
-	int *colrole;  /* column -> role or -1 */
+	bool skip_line; /* after a malformed row: drop bytes up to the next line end */
+	int *colrole;  /* column -> role, FG_COL_ATTR + attribute, or -1 (fg_ingest_header) */
 	size_t ncols, colcap;
-	int rolecol[FG_NROLES]; /* role -> first column with that name, or -1 */
-	char header[HEADER_SUMMARY_MAX + 8]; /* "user_id,value" for messages */
-	size_t header_len;
+	char **hname;  /* the header's names (colcap slots; NULL in workers) */
+	char *abuf;    /* the current row's attribute bytes, back to back */
+	size_t abuf_len, abuf_cap;
+	size_t *aoff;  /* per attribute: its offset in abuf */
 	size_t field_idx;
 	uint64_t line;
 	uint64_t rec_line;
@@ -109,20 +110,22 @@ typedef struct row_ent {
 	uint64_t line; /* relative to the chunk's first line */
 	int64_t t;
 	uint32_t len[3]; /* user, kind, value */
+	uint32_t alen;   /* users: bytes of the attribute blob after the value */
 	uint8_t verdict; /* fg_row_verdict */
 	uint8_t label;
+	uint8_t nwarn;   /* GOOD / FILTERED: its warnings, next in the bads list */
 } row_ent;
 
-/* A bad row's report, formatted by the worker (no file or line in it). */
+/* A bad row's or a warning's report, formatted by the worker (no file or line in it). */
 typedef struct bad_ent {
 	fg_bad_reason reason;
-	int role;
+	char col[FG_COL_NAME_MAX];
 	char what[64];
 	char q[96];
 } bad_ent;
 
 /* Why a worker stopped inside a chunk (formatted later by the reading thread). */
-enum { ERR_NONE, ERR_NOMEM, ERR_TOOBIG, ERR_CSV };
+enum { ERR_NONE, ERR_NOMEM, ERR_TOOBIG, ERR_CSV, ERR_OPEN_QUOTE };
 
 /*
  * One chunk in flight.  Input (in, in_len, off, last) is written by the
@@ -148,6 +151,7 @@ typedef struct chunk {
 	int err_kind;      /* ERR_* */
 	int csv_err;       /* libcsv's code for ERR_CSV */
 	uint64_t err_line; /* relative */
+	size_t err_col;    /* ERR_OPEN_QUOTE: the column */
 	uint64_t done_seq;
 } chunk;
 
@@ -190,53 +194,80 @@ static uint64_t count_breaks(const char *s, size_t n)
 	return k;
 }
 
+/* Keep the header's field col (libcsv reuses its buffer). */
 static void header_field(csv_reader *r, const char *s, size_t n)
 {
-	size_t col = r->field_idx, len = n;
-	const char *name = fg_ingest_trim(s, &len);
-	int role, found = -1;
+	size_t col = r->field_idx;
 
 	if (col == r->colcap) {
 		size_t cap = r->colcap ? 2 * r->colcap : 64;
 		int *p = fg_reallocarray(r->colrole, cap, sizeof(*p));
+		char **h = p ? fg_reallocarray(r->hname, cap, sizeof(*h)) : NULL;
 
-		if (!p) {
+		if (p)
+			r->colrole = p;
+		if (!h) {
 			r->err = fg_error_set(FG_ENOMEM, "%s:%llu: out of memory reading the header",
 			                      r->ctx->file, (unsigned long long)r->rec_line);
 			return;
 		}
-		r->colrole = p;
+		r->hname = h;
 		r->colcap = cap;
 	}
-	for (role = 0; role < FG_NROLES; role++) {
-		const char *want = fg_ingest_role_name(r->ctx->mode, role);
-
-		if (want && strlen(want) == len && strncasecmp(want, name, len) == 0) {
-			if (r->rolecol[role] < 0) {
-				r->rolecol[role] = (int)col;
-				found = role;
-			}
-			break;
-		}
-	}
-	r->colrole[col] = found;
+	r->colrole[col] = -1;
+	r->hname[col] = fg_malloc(n + 1);
 	r->ncols = col + 1;
-	if (r->header_len < HEADER_SUMMARY_MAX) {
-		char q[HEADER_SUMMARY_MAX];
-		size_t ql;
+	if (!r->hname[col]) {
+		r->err = fg_error_set(FG_ENOMEM, "%s:%llu: out of memory reading the header",
+		                      r->ctx->file, (unsigned long long)r->rec_line);
+		return;
+	}
+	if (n)
+		memcpy(r->hname[col], s, n);
+	r->hname[col][n] = '\0';
+}
 
-		fg_error_quote(q, sizeof(q), name, len < 64 ? len : 64);
-		ql = strlen(q);
-		if (r->header_len + ql + 1 > HEADER_SUMMARY_MAX) {
-			memcpy(r->header + r->header_len, "...", 4);
-			r->header_len = HEADER_SUMMARY_MAX;
+/* Append an attribute field to the row's abuf (a prefix of an over-long one). */
+static void attr_field(csv_reader *r, uint32_t a, const char *s, size_t n)
+{
+	size_t cap = r->ctx->cfg->max_field_len + (size_t)1;
+	size_t keep = n < cap ? n : cap;
+	fg_raw_field *f = &r->ctx->attr_f[a];
+
+	if (r->abuf_len + keep > r->abuf_cap) {
+		size_t nc = r->abuf_cap ? r->abuf_cap : 256;
+		char *q;
+
+		while (nc < r->abuf_len + keep)
+			nc *= 2;
+		if (!(q = fg_realloc(r->abuf, nc))) {
+			r->err = fg_error_set(FG_ENOMEM, "%s:%llu: out of memory", r->ctx->file,
+			                      (unsigned long long)r->rec_line);
 			return;
 		}
-		if (r->header_len)
-			r->header[r->header_len++] = ',';
-		memcpy(r->header + r->header_len, q, ql + 1);
-		r->header_len += ql;
+		r->abuf = q;
+		r->abuf_cap = nc;
 	}
+	if (keep)
+		memcpy(r->abuf + r->abuf_len, s, keep);
+	r->aoff[a] = r->abuf_len;
+	r->abuf_len += keep;
+	f->len = keep;
+	f->full_len = n;
+	f->present = true;
+	f->is_num = false;
+}
+
+/* Forget the current record's fields (after it was checked or dropped). */
+static void record_clear(csv_reader *r)
+{
+	int role;
+
+	for (role = 0; role < FG_NROLES; role++)
+		r->f[role].present = false;
+	for (uint32_t a = 0; a < r->ctx->n_attr; a++)
+		r->ctx->attr_f[a].present = false;
+	r->abuf_len = 0;
 }
 
 static void field_cb(void *data, size_t n, void *arg)
@@ -256,6 +287,8 @@ static void field_cb(void *data, size_t n, void *arg)
 	col = r->field_idx;
 	if (!r->have_header) {
 		header_field(r, s, n);
+	} else if (col < r->ncols && r->colrole[col] >= FG_COL_ATTR) {
+		attr_field(r, (uint32_t)(r->colrole[col] - FG_COL_ATTR), s, n);
 	} else if (col < r->ncols && r->colrole[col] >= 0) {
 		int role = r->colrole[col];
 		size_t cap = r->ctx->cfg->max_field_len + (size_t)1;
@@ -271,16 +304,46 @@ static void field_cb(void *data, size_t n, void *arg)
 	r->line += count_breaks(s, n);
 }
 
+/* Per-reader attribute offsets for ctx's attributes. */
+static int reader_attrs_init(csv_reader *r)
+{
+	fg_free(r->aoff);
+	r->aoff = fg_calloc(r->ctx->n_attr ? r->ctx->n_attr : 1, sizeof(*r->aoff));
+	return r->aoff ? FG_OK : fg_error_set(FG_ENOMEM, "%s: out of memory", r->ctx->file);
+}
+
+/* The header's names -> roles and attributes (fg_ingest_header). */
 static int check_header(csv_reader *r)
 {
-	int role;
+	fg_str *names = fg_calloc(r->ncols ? r->ncols : 1, sizeof(*names));
+	char where[4200];
+	int rc;
 
-	for (role = 0; role < FG_NROLES; role++)
-		if (fg_ingest_role_required(r->ctx->mode, role) && r->rolecol[role] < 0)
-			return fg_error_set(FG_EDATA, "%s:%llu: missing required column '%s' (header: %s)",
-			                    r->ctx->file, (unsigned long long)r->rec_line,
-			                    fg_ingest_role_name(r->ctx->mode, role), r->header);
-	return FG_OK;
+	if (!names)
+		return fg_error_set(FG_ENOMEM, "%s: out of memory reading the header", r->ctx->file);
+	for (size_t i = 0; i < r->ncols; i++) {
+		names[i].ptr = r->hname[i];
+		names[i].len = strlen(r->hname[i]);
+	}
+	snprintf(where, sizeof(where), "%s:%llu", r->ctx->file, (unsigned long long)r->rec_line);
+	rc = fg_ingest_header(r->ctx, names, r->ncols, r->colrole, where, "header");
+	fg_free(names);
+	if (rc == FG_OK)
+		rc = reader_attrs_init(r);
+	return rc;
+}
+
+/* The name of column col for messages ("column 12" past the header). */
+static void column_name(char *out, const csv_reader *r, size_t col)
+{
+	if (r->hname && col < r->ncols) {
+		size_t len = strlen(r->hname[col]);
+		const char *t = fg_ingest_trim(r->hname[col], &len);
+
+		fg_error_quote(out, FG_COL_NAME_MAX, t, len);
+	} else {
+		snprintf(out, FG_COL_NAME_MAX, "column %zu", col + 1);
+	}
 }
 
 /* p grown to hold at least need elements of sz bytes (capacity *cap,
@@ -300,6 +363,75 @@ static void *grow(void *p, size_t *cap, size_t need, size_t sz)
 	return q;
 }
 
+/* Append one report to the chunk's bads list. */
+static bad_ent *push_bad(chunk *c)
+{
+	void *q = grow(c->bads, &c->bads_cap, c->nbads + 1, sizeof(*c->bads));
+
+	if (!q)
+		return NULL;
+	c->bads = q;
+	return &c->bads[c->nbads++];
+}
+
+/* The attribute blob of a checked users row: per attribute a state byte, then
+ * a double (NUMBER) or a length byte and the bytes (TEXT). */
+static size_t attr_blob_len(const fg_row_check *rc)
+{
+	size_t n = 0;
+
+	for (uint32_t a = 0; a < rc->n_attrs; a++) {
+		n++;
+		if (rc->attrs[a].state == FG_ATTR_NUMBER)
+			n += sizeof(double);
+		else if (rc->attrs[a].state == FG_ATTR_TEXT)
+			n += 1 + rc->attrs[a].text.len;
+	}
+	return n;
+}
+
+static void attr_blob_put(char *w, const fg_row_check *rc)
+{
+	for (uint32_t a = 0; a < rc->n_attrs; a++) {
+		const fg_attr_val *v = &rc->attrs[a];
+
+		*w++ = (char)v->state;
+		if (v->state == FG_ATTR_NUMBER) {
+			memcpy(w, &v->num, sizeof(double));
+			w += sizeof(double);
+		} else if (v->state == FG_ATTR_TEXT) {
+			*w++ = (char)v->text.len;
+			memcpy(w, v->text.ptr, v->text.len);
+			w += v->text.len;
+		}
+	}
+}
+
+/* Decode a blob into ctx's attribute values (the reading thread). */
+static void attr_blob_get(fg_ingest_ctx *ctx, const char *w)
+{
+	for (uint32_t a = 0; a < ctx->n_attr; a++) {
+		fg_attr_val *v = &ctx->attr_val[a];
+
+		v->name.ptr = ctx->attr_name[a];
+		v->name.len = strlen(ctx->attr_name[a]);
+		v->text.ptr = NULL;
+		v->text.len = 0;
+		v->state = (uint8_t)*w++;
+		if (v->state == FG_ATTR_NUMBER) {
+			memcpy(&v->num, w, sizeof(double));
+			w += sizeof(double);
+		} else if (v->state == FG_ATTR_TEXT) {
+			size_t n = (unsigned char)*w++;
+
+			memcpy(ctx->attr_text + (size_t)a * FG_ATTR_TEXT_MAX, w, n);
+			v->text.ptr = ctx->attr_text + (size_t)a * FG_ATTR_TEXT_MAX;
+			v->text.len = n;
+			w += n;
+		}
+	}
+}
+
 /* Worker side of record_cb: check the row and append it to the chunk. */
 static int emit_row(csv_reader *r)
 {
@@ -315,23 +447,36 @@ static int emit_row(csv_reader *r)
 	e = &c->ents[c->nents];
 	e->line = r->rec_line;
 	e->verdict = (uint8_t)rc.verdict;
+	e->nwarn = 0;
+	e->alen = 0;
 	if (rc.verdict == FG_ROW_BAD) {
-		bad_ent *b;
+		bad_ent *b = push_bad(c);
 
-		if (!(q = grow(c->bads, &c->bads_cap, c->nbads + 1, sizeof(*c->bads))))
+		if (!b)
 			goto nomem;
-		c->bads = q;
-		b = &c->bads[c->nbads++];
 		b->reason = rc.reason;
-		b->role = rc.role;
+		memcpy(b->col, rc.col, sizeof(b->col));
 		memcpy(b->what, rc.what, sizeof(b->what));
 		memcpy(b->q, rc.q, sizeof(b->q));
-	} else if (rc.verdict == FG_ROW_GOOD) {
+	} else {
+		for (int w = 0; w < rc.nwarn; w++) {
+			bad_ent *b = push_bad(c);
+
+			if (!b)
+				goto nomem;
+			b->reason = rc.warn[w].reason;
+			memcpy(b->col, rc.warn[w].col, sizeof(b->col));
+			b->what[0] = '\0';
+			memcpy(b->q, rc.warn[w].q, sizeof(b->q));
+		}
+		e->nwarn = (uint8_t)rc.nwarn;
+	}
+	if (rc.verdict == FG_ROW_GOOD) {
 		size_t ul = rc.s[FG_ROLE_USER].len, kl = rc.s[FG_ROLE_KIND].len;
-		size_t vl = rc.s[FG_ROLE_VALUE].len;
+		size_t vl = rc.s[FG_ROLE_VALUE].len, al = attr_blob_len(&rc);
 		char *a;
 
-		if (!(q = grow(c->arena, &c->arena_cap, c->arena_len + ul + kl + vl + 1, 1)))
+		if (!(q = grow(c->arena, &c->arena_cap, c->arena_len + ul + kl + vl + al + 1, 1)))
 			goto nomem;
 		c->arena = q;
 		a = c->arena + c->arena_len;
@@ -343,10 +488,14 @@ static int emit_row(csv_reader *r)
 		a += kl + 1;
 		if (vl)
 			memcpy(a, rc.s[FG_ROLE_VALUE].ptr, vl);
-		c->arena_len += ul + kl + vl + 1;
+		a += vl;
+		if (al)
+			attr_blob_put(a, &rc);
+		c->arena_len += ul + kl + vl + al + 1;
 		e->len[0] = (uint32_t)ul;
 		e->len[1] = (uint32_t)kl;
 		e->len[2] = (uint32_t)vl;
+		e->alen = (uint32_t)al;
 		e->t = rc.t;
 		e->label = (uint8_t)rc.label;
 	}
@@ -357,6 +506,14 @@ nomem:
 	c->err_kind = ERR_NOMEM;
 	c->err_line = r->rec_line;
 	return FG_ENOMEM;
+}
+
+/* Point the row's attribute fields at abuf (stable once the record ended). */
+static void attrs_fix(csv_reader *r)
+{
+	for (uint32_t a = 0; a < r->ctx->n_attr; a++)
+		if (r->ctx->attr_f[a].present)
+			r->ctx->attr_f[a].ptr = r->abuf + r->aoff[a];
 }
 
 static void record_cb(int c, void *arg)
@@ -380,11 +537,9 @@ static void record_cb(int c, void *arg)
 		r->have_header = true;
 		r->err = check_header(r);
 	} else {
-		int role;
-
+		attrs_fix(r);
 		r->err = r->out ? emit_row(r) : fg_ingest_row(r->ctx, r->f, r->rec_line);
-		for (role = 0; role < FG_NROLES; role++)
-			r->f[role].present = false;
+		record_clear(r);
 	}
 	r->in_record = false;
 	if (brk) {
@@ -394,7 +549,7 @@ static void record_cb(int c, void *arg)
 }
 
 /* Set the message of a parse error (ERR_*) at `line`; returns its code. */
-static int parse_error(const char *file, int kind, int csv_err, uint64_t line)
+static int parse_error(const char *file, int kind, int csv_err, uint64_t line, const char *col)
 {
 	switch (kind) {
 	case ERR_NOMEM:
@@ -402,31 +557,169 @@ static int parse_error(const char *file, int kind, int csv_err, uint64_t line)
 	case ERR_TOOBIG:
 		return fg_error_set(FG_EDATA, "%s:%llu: field longer than %zu bytes (unterminated quote?)",
 		                    file, (unsigned long long)line, csv_alloc_cap);
+	case ERR_OPEN_QUOTE:
+		return fg_error_set(FG_EDATA, "%s:%llu: column '%s': unterminated quote: the quoted "
+		                    "field opened here runs to the end of the file", file,
+		                    (unsigned long long)line, col);
 	default:
 		return fg_error_set(FG_EDATA, "%s:%llu: %s", file, (unsigned long long)line,
 		                    csv_strerror(csv_err));
 	}
 }
 
-/* Feed one chunk of bytes; FG_OK or the first error. */
+static int parser_init(struct csv_parser *p);
+
+/*
+ * libcsv stopped at rest[0] on a row it cannot take (a malformed quote, or
+ * an unquoted field past the buffer cap): count the row as bad, naming its
+ * line, column and value, drop what was parsed of it, restart the parser and
+ * skip to the next physical line.  FG_OK, or the code that stops reading
+ * (strict, max_bad_rows, out of memory).
+ */
+static int bad_line(csv_reader *r, struct csv_parser *p, const char *rest, size_t n, bool quote)
+{
+	uint64_t line = r->in_record ? r->rec_line : r->line;
+	size_t col = r->in_record ? r->field_idx : 0, k, w;
+	fg_bad_reason reason = quote ? FG_BAD_QUOTE : FG_BAD_TOO_LONG;
+	char val[96], colname[FG_COL_NAME_MAX], what[64], q[96];
+	int rc = FG_OK;
+
+	/* the field so far, then the rest of it as written (to a comma or the line end) */
+	w = p->entry_pos < 64 ? p->entry_pos : 64;
+	memcpy(val, p->entry_buf, w);
+	for (k = 0; k < n && w < sizeof(val) && rest[k] != '\n' && rest[k] != '\r' && rest[k] != ',';
+	     k++)
+		val[w++] = rest[k];
+	fg_error_quote(q, sizeof(q), val, w);
+	column_name(colname, r, col);
+	if (quote)
+		snprintf(what, sizeof(what), "malformed quote");
+	else
+		snprintf(what, sizeof(what), "unquoted field longer than %zu bytes", csv_alloc_cap);
+	r->line += count_breaks((const char *)p->entry_buf, p->entry_pos);
+	if (r->out) {
+		chunk *c = r->out;
+		bad_ent *b;
+		void *g = grow(c->ents, &c->ents_cap, c->nents + 1, sizeof(*c->ents));
+
+		if (!g || !(b = push_bad(c))) {
+			if (g)
+				c->ents = g;
+			c->err_kind = ERR_NOMEM;
+			c->err_line = line;
+			return FG_ENOMEM;
+		}
+		c->ents = g;
+		memset(&c->ents[c->nents], 0, sizeof(c->ents[0]));
+		c->ents[c->nents].line = line;
+		c->ents[c->nents].verdict = FG_ROW_BAD;
+		c->nents++;
+		b->reason = reason;
+		memcpy(b->col, colname, sizeof(b->col));
+		memcpy(b->what, what, sizeof(b->what));
+		memcpy(b->q, q, sizeof(b->q));
+	} else {
+		r->ctx->bad->rows_read++;
+		rc = fg_ingest_bad_quoted(r->ctx, reason, colname, line, what, q);
+	}
+	record_clear(r);
+	r->in_record = false;
+	r->field_idx = 0;
+	r->skip_line = true;
+	csv_free(p);
+	csv_cap_hit = false;
+	if (parser_init(p) != FG_OK) {
+		if (r->out) {
+			r->out->err_kind = ERR_NOMEM;
+			r->out->err_line = line;
+		}
+		return fg_error_set(FG_ENOMEM, "%s:%llu: out of memory", r->ctx->file,
+		                    (unsigned long long)line);
+	}
+	return rc;
+}
+
+/*
+ * Feed one chunk of bytes; FG_OK or the first error.  Bad lines (bad_line)
+ * are skipped up to their line end, which may be in a later chunk.
+ */
 static int reader_feed(csv_reader *r, struct csv_parser *p, const char *buf, size_t n)
 {
-	if (csv_parse(p, buf, n, field_cb, record_cb, r) != n && !r->err) {
-		/* the record being parsed when libcsv gave up */
-		uint64_t line = r->in_record ? r->rec_line : r->line;
-		int kind = ERR_CSV;
+	while (n && !r->err) {
+		size_t k;
+		int e;
 
-		if (csv_error(p) == CSV_ENOMEM && !csv_cap_hit)
-			kind = ERR_NOMEM;
-		else if (csv_error(p) == CSV_ENOMEM || csv_error(p) == CSV_ETOOBIG)
-			kind = ERR_TOOBIG;
-		if (r->out) { /* worker: the reading thread formats it in order */
-			r->out->err_kind = kind;
-			r->out->csv_err = csv_error(p);
+		if (r->skip_line) {
+			for (k = 0; k < n && buf[k] != '\n' && buf[k] != '\r'; k++)
+				;
+			if (k == n)
+				return FG_OK;
+			r->skip_line = false;
+			r->line++;
+			r->prev_cr = buf[k] == '\r';
+			buf += k + 1;
+			n -= k + 1;
+			continue;
+		}
+		k = csv_parse(p, buf, n, field_cb, record_cb, r);
+		if (k == n || r->err)
+			break;
+		e = csv_error(p);
+		if (r->have_header && (e == CSV_EPARSE || (e == CSV_ENOMEM && csv_cap_hit && !p->quoted))) {
+			r->err = bad_line(r, p, buf + k, n - k, e == CSV_EPARSE);
+			buf += k;
+			n -= k;
+			continue;
+		}
+		{
+			/* the record being parsed when libcsv gave up */
+			uint64_t line = r->in_record ? r->rec_line : r->line;
+			int kind = ERR_CSV;
+
+			if (e == CSV_ENOMEM && !csv_cap_hit)
+				kind = ERR_NOMEM;
+			else if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
+				kind = ERR_TOOBIG;
+			if (r->out) { /* worker: the reading thread formats it in order */
+				r->out->err_kind = kind;
+				r->out->csv_err = e;
+				r->out->err_line = line;
+				r->err = kind == ERR_NOMEM ? FG_ENOMEM : FG_EDATA;
+			} else if (e == CSV_EPARSE) {
+				r->err = fg_error_set(FG_EDATA, "%s:%llu: malformed quote in the header",
+				                      r->ctx->file, (unsigned long long)line);
+			} else {
+				r->err = parse_error(r->ctx->file, kind, e, line, "");
+			}
+		}
+	}
+	return r->err;
+}
+
+/*
+ * End of input: csv_fini in strict mode; a quoted field still open is
+ * FG_EDATA (worker: recorded for the reading thread).
+ */
+static int reader_fini(csv_reader *r, struct csv_parser *p)
+{
+	if (r->err)
+		return r->err;
+	if (csv_fini(p, field_cb, record_cb, r) != 0 && !r->err) {
+		uint64_t line = r->in_record ? r->rec_line : r->line;
+		size_t col = r->in_record ? r->field_idx : 0;
+		char colname[FG_COL_NAME_MAX];
+
+		if (r->out) {
+			r->out->err_kind = ERR_OPEN_QUOTE;
 			r->out->err_line = line;
-			r->err = kind == ERR_NOMEM ? FG_ENOMEM : FG_EDATA;
+			r->out->err_col = col;
+			r->err = FG_EDATA;
+		} else if (!r->have_header) {
+			r->err = fg_error_set(FG_EDATA, "%s:%llu: unterminated quote in the header",
+			                      r->ctx->file, (unsigned long long)line);
 		} else {
-			r->err = parse_error(r->ctx->file, kind, csv_error(p), line);
+			column_name(colname, r, col);
+			r->err = parse_error(r->ctx->file, ERR_OPEN_QUOTE, 0, line, colname);
 		}
 	}
 	return r->err;
@@ -440,7 +733,6 @@ static int reader_init(csv_reader *r, fg_ingest_ctx *ctx, uint64_t first_line)
 	r->ctx = ctx;
 	r->line = first_line;
 	for (role = 0; role < FG_NROLES; role++) {
-		r->rolecol[role] = -1;
 		if (!fg_ingest_role_used(ctx->mode, role))
 			continue;
 		r->buf[role] = fg_malloc((size_t)ctx->cfg->max_field_len + 1);
@@ -457,6 +749,12 @@ static void reader_free(csv_reader *r)
 	for (role = 0; role < FG_NROLES; role++)
 		fg_free(r->buf[role]);
 	fg_free(r->colrole);
+	if (r->hname)
+		for (size_t i = 0; i < r->ncols; i++)
+			fg_free(r->hname[i]);
+	fg_free(r->hname);
+	fg_free(r->abuf);
+	fg_free(r->aoff);
 }
 
 /* Read into buf until it holds want bytes or EOF; returns bytes or -1 (errno). */
@@ -482,7 +780,7 @@ static ssize_t read_full(int fd, char *buf, size_t want)
 /* csv_init with the reader's settings; FG_OK or FG_ENOMEM (message set by caller). */
 static int parser_init(struct csv_parser *p)
 {
-	if (csv_init(p, CSV_REPALL_NL) != 0)
+	if (csv_init(p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
 		return FG_ENOMEM;
 	/* libcsv grows its field buffer linearly by blk_size (128 by default):
 	 * a 1 MB field would cost thousands of reallocs */
@@ -508,10 +806,13 @@ static void reader_reset(csv_reader *r, uint64_t line)
 	r->err = FG_OK;
 	r->in_record = false;
 	r->prev_cr = false;
+	r->skip_line = false;
 	r->field_idx = 0;
 	r->line = line;
 	for (role = 0; role < FG_NROLES; role++)
 		r->f[role].present = false;
+	if (r->aoff)
+		record_clear(r);
 }
 
 /*
@@ -543,8 +844,7 @@ static int feed_rest(csv_reader *r, struct csv_parser *p, int fd, char *block, b
 		if (ret)
 			return ret;
 	}
-	csv_fini(p, field_cb, record_cb, r);
-	return r->err;
+	return reader_fini(r, p);
 }
 
 /* ---- parallel chunks ---- */
@@ -686,10 +986,10 @@ static void parse_chunk(chunk *c, csv_reader *r, bool setup_ok)
 	reader_reset(r, 0);
 	r->out = c;
 	if (reader_feed(r, &p, c->in, c->in_len) == FG_OK && c->last)
-		csv_fini(&p, field_cb, record_cb, r);
+		reader_fini(r, &p);
 	c->err = r->err;
 	c->end_line = r->line;
-	c->clean_end = !r->in_record && p.pstate == LIBCSV_ROW_NOT_BEGUN;
+	c->clean_end = !r->in_record && !r->skip_line && p.pstate == LIBCSV_ROW_NOT_BEGUN;
 	csv_free(&p);
 }
 
@@ -706,9 +1006,12 @@ static void helper_init(helper *h, const pool *P)
 	h->inited = true;
 	h->ok = fg_ingest_ctx_init(&h->ctx, P->mode, P->cfg, NULL, NULL, NULL, NULL, P->file) ==
 	                FG_OK &&
-	        reader_init(&h->r, &h->ctx, 0) == FG_OK;
+	        reader_init(&h->r, &h->ctx, 0) == FG_OK &&
+	        fg_ingest_ctx_share_attrs(&h->ctx, P->head->ctx) == FG_OK &&
+	        reader_attrs_init(&h->r) == FG_OK;
 	h->r.have_header = true;
 	h->r.colrole = P->head->colrole; /* shared, read-only; not freed here */
+	h->r.hname = P->head->hname;     /* likewise */
 	h->r.ncols = P->head->ncols;
 }
 
@@ -717,6 +1020,7 @@ static void helper_free(helper *h)
 	if (!h->inited)
 		return;
 	h->r.colrole = NULL;
+	h->r.hname = NULL;
 	reader_free(&h->r);
 	fg_ingest_ctx_free(&h->ctx);
 	h->inited = false;
@@ -820,8 +1124,9 @@ static int fill_chunk(chunk *c, int fd, off_t *next_off, size_t size, int *err_n
 	}
 }
 
-/* Apply chunk c's rows in order, lines offset by base; then its error. */
-static int deliver(fg_ingest_ctx *ctx, const chunk *c, uint64_t base)
+/* Apply chunk c's rows in order, lines offset by base; then its error.
+ * r: the reading thread's reader (header names for messages). */
+static int deliver(const csv_reader *r, fg_ingest_ctx *ctx, const chunk *c, uint64_t base)
 {
 	const char *a = c->arena;
 	size_t i, nb = 0;
@@ -832,6 +1137,26 @@ static int deliver(fg_ingest_ctx *ctx, const chunk *c, uint64_t base)
 		fg_row_check rc;
 
 		rc.verdict = (fg_row_verdict)e->verdict;
+		rc.nwarn = 0;
+		rc.n_attrs = 0;
+		rc.attrs = NULL;
+		if (rc.verdict == FG_ROW_BAD) {
+			const bad_ent *b = &c->bads[nb++];
+
+			rc.reason = b->reason;
+			memcpy(rc.col, b->col, sizeof(rc.col));
+			memcpy(rc.what, b->what, sizeof(rc.what));
+			memcpy(rc.q, b->q, sizeof(rc.q));
+		} else {
+			for (int w = 0; w < e->nwarn; w++) {
+				const bad_ent *b = &c->bads[nb++];
+
+				rc.warn[w].reason = b->reason;
+				memcpy(rc.warn[w].col, b->col, sizeof(rc.warn[w].col));
+				memcpy(rc.warn[w].q, b->q, sizeof(rc.warn[w].q));
+			}
+			rc.nwarn = e->nwarn;
+		}
 		if (rc.verdict == FG_ROW_GOOD) {
 			rc.s[FG_ROLE_USER].ptr = a;
 			rc.s[FG_ROLE_USER].len = e->len[0];
@@ -842,22 +1167,25 @@ static int deliver(fg_ingest_ctx *ctx, const chunk *c, uint64_t base)
 			rc.s[FG_ROLE_VALUE].ptr = a;
 			rc.s[FG_ROLE_VALUE].len = e->len[2];
 			a += e->len[2];
+			if (ctx->n_attr) {
+				attr_blob_get(ctx, a);
+				rc.n_attrs = ctx->n_attr;
+				rc.attrs = ctx->attr_val;
+			}
+			a += e->alen;
 			rc.t = e->t;
 			rc.label = (fg_label)e->label;
-			ret = fg_ingest_row_apply(ctx, &rc, base + e->line);
-		} else if (rc.verdict == FG_ROW_BAD) {
-			const bad_ent *b = &c->bads[nb++];
-
-			ctx->bad->rows_read++;
-			ret = fg_ingest_bad_quoted(ctx, b->reason, b->role, base + e->line, b->what, b->q);
-		} else {
-			ret = fg_ingest_row_apply(ctx, &rc, base + e->line);
 		}
-		if (ret)
+		if ((ret = fg_ingest_row_apply(ctx, &rc, base + e->line)) != FG_OK)
 			return ret;
 	}
-	if (c->err)
-		return parse_error(ctx->file, c->err_kind, c->csv_err, base + c->err_line);
+	if (c->err) {
+		char colname[FG_COL_NAME_MAX] = "";
+
+		if (c->err_kind == ERR_OPEN_QUOTE)
+			column_name(colname, r, c->err_col);
+		return parse_error(ctx->file, c->err_kind, c->csv_err, base + c->err_line, colname);
+	}
 	return FG_OK;
 }
 
@@ -996,7 +1324,7 @@ static int ingest_parallel(csv_reader *r, struct csv_parser *p, int fd, char *bl
 			stop_off = c->off;
 			break;
 		}
-		if ((ret = deliver(ctx, c, base)) != FG_OK)
+		if ((ret = deliver(r, ctx, c, base)) != FG_OK)
 			break;
 		base += c->end_line;
 		k_cons++;

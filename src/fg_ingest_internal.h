@@ -17,6 +17,10 @@
 
 enum { FG_ROLE_USER, FG_ROLE_KIND, FG_ROLE_VALUE, FG_ROLE_TIME, FG_ROLE_LABEL, FG_NROLES };
 
+/* fg_ingest_header's column map: a role, FG_COL_ATTR + a (attribute a), or -1. */
+#define FG_COL_ATTR FG_NROLES
+#define FG_ATTR_TEXT_MAX 64 /* bytes of a non-numeric attribute value kept */
+
 typedef enum fg_ingest_mode { FG_INGEST_LINKS, FG_INGEST_USERS } fg_ingest_mode;
 
 /* One raw field of the current row. */
@@ -25,8 +29,10 @@ typedef struct fg_raw_field {
 	size_t len;      /* bytes at ptr */
 	size_t full_len; /* the field's real length (> max_field_len: too long) */
 	int64_t ival;    /* FG_ROLE_TIME given as an integer (is_int) */
+	double num;      /* an attribute given as a number (is_num; SQLite) */
 	bool present;    /* false: the row has no such column (or SQL NULL) */
 	bool is_int;
+	bool is_num;
 } fg_raw_field;
 
 typedef struct fg_ingest_ctx {
@@ -42,12 +48,36 @@ typedef struct fg_ingest_ctx {
 	char last_kind[FG_KIND_NAME_MAX];
 	bool last_kind_valid;
 	bool last_is_rel;
+	/* users: the attribute columns of this input (fg_ingest_header) */
+	uint32_t n_attr;
+	char **attr_name;        /* n_attr lower-case names (owned unless attr_borrowed) */
+	bool attr_borrowed;
+	fg_raw_field *attr_f;    /* n_attr: the current row's raw fields (the reader fills) */
+	fg_attr_val *attr_val;   /* n_attr: their checked values */
+	char *attr_text;         /* n_attr * FG_ATTR_TEXT_MAX: FG_ATTR_TEXT bytes */
 } fg_ingest_ctx;
 
-/* Column names of a role ("user_id", ...), and whether the mode uses/requires it. */
-const char *fg_ingest_role_name(fg_ingest_mode mode, int role);
+/* The column name of a role in this mode (cfg's --column or the role's own
+ * name; NULL if the mode has no such role), and whether the mode requires it. */
+const char *fg_ingest_role_name(const fg_ingest_ctx *ctx, int role);
 bool fg_ingest_role_used(fg_ingest_mode mode, int role);
 bool fg_ingest_role_required(fg_ingest_mode mode, int role);
+
+/*
+ * The header-to-role mapping, shared by the CSV and SQLite readers: names[i]
+ * (ncols of them, raw) -> colrole[i] (a role, FG_COL_ATTR + a, or -1; first
+ * column of a name wins).  Users mode: columns of no role whose lower-cased
+ * name fg_config_attr_wanted keeps become ctx's attributes (at most
+ * FG_MAX_ATTRS).  A missing required column is FG_EDATA "<where>: missing
+ * required column 'c' (<what>: a,b,c)"; a missing optional one is a warning
+ * logged once per run (bad->noted).  Returns FG_OK, FG_EDATA or FG_ENOMEM.
+ */
+int fg_ingest_header(fg_ingest_ctx *ctx, const fg_str *names, size_t ncols, int *colrole,
+                     const char *where, const char *what);
+
+/* Give dst (another thread's ctx of the same input) src's attribute columns:
+ * names borrowed, own row buffers.  FG_OK or FG_ENOMEM. */
+int fg_ingest_ctx_share_attrs(fg_ingest_ctx *dst, const fg_ingest_ctx *src);
 
 /* Set up ctx (allocates kind_buf).  Returns FG_OK or FG_ENOMEM. */
 int fg_ingest_ctx_init(fg_ingest_ctx *ctx, fg_ingest_mode mode, const fg_config *cfg,
@@ -65,19 +95,29 @@ typedef enum fg_row_verdict { FG_ROW_GOOD, FG_ROW_BAD, FG_ROW_FILTERED } fg_row_
  * in ctx->kind_buf, NUL-terminated), t (seen_at / created_at), label (users).
  * BAD: reason, role, what (the problem), q (the value quoted and truncated).
  */
+typedef struct fg_row_warn {
+	fg_bad_reason reason;
+	char col[FG_COL_NAME_MAX];
+	char q[96];
+} fg_row_warn;
+
 typedef struct fg_row_check {
 	fg_row_verdict verdict;
 	fg_str s[FG_NROLES];
 	int64_t t;
 	fg_label label;
 	fg_bad_reason reason;
-	int role;
+	char col[FG_COL_NAME_MAX]; /* BAD: the column's name */
 	char what[64];
 	char q[96];
+	int nwarn;                 /* GOOD or FILTERED: warnings of the row */
+	fg_row_warn warn[2];
+	uint32_t n_attrs;          /* users: ctx->attr_val */
+	const fg_attr_val *attrs;
 } fg_row_check;
 
-/* Validate and normalise one row into *out.  Pure but for ctx->kind_buf and
- * ctx's relation cache: one ctx per thread. */
+/* Validate and normalise one row (f[] and ctx->attr_f) into *out.  Pure but
+ * for ctx's buffers and relation cache: one ctx per thread. */
 void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg_row_check *out);
 
 /*
@@ -89,8 +129,8 @@ int fg_ingest_row_apply(fg_ingest_ctx *ctx, const fg_row_check *c, uint64_t line
 
 /* Count a bad row whose value is already quoted (q); FG_EDATA under strict or
  * past max_bad_rows, with a message naming file:line, column and value. */
-int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, int role, uint64_t line,
-                         const char *what, const char *q);
+int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, const char *col,
+                         uint64_t line, const char *what, const char *q);
 
 /*
  * Validate and normalise one data row (fields indexed by role) found at

@@ -4,7 +4,9 @@
  * The database is opened with SQLITE_OPEN_READONLY; the query must be one
  * statement (only whitespace or ';' after it) for which sqlite3_stmt_readonly
  * holds, so an --edges-sql cannot change the source.  Result columns are
- * found by name (case-insensitive, trimmed) like CSV headers.  TEXT (and any
+ * found by name (case-insensitive, trimmed) by fg_ingest_header, as CSV
+ * headers are; other columns of a users query are attributes (INTEGER and
+ * REAL are numbers, TEXT is parsed, NULL is missing).  TEXT (and any
  * other type, through sqlite3_column_text) goes through the same validation
  * as CSV; an INTEGER (or REAL) seen_at / created_at is unix seconds; NULL counts as a
  * missing field.  Row numbers (1-based) serve as line numbers; the file in
@@ -21,6 +23,7 @@
 #include "fg_ingest_internal.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -100,14 +103,13 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 	const char *tail = NULL;
 	fg_ingest_ctx ctx;
 	int rolecol[FG_NROLES];
-	char header[208];
-	size_t hlen = 0;
+	fg_str *names = NULL;
+	int *colrole = NULL;
 	uint64_t rowno = 0;
 	int ret = FG_OK, rc, ncol, i, role, attach_tried = 0;
 
 	assert(db_path && cfg && bad && (lsink || usink));
 	memset(&ctx, 0, sizeof(ctx));
-	header[0] = '\0';
 	{
 		size_t nl = strlen(db_path) + 16;
 
@@ -173,37 +175,26 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 	}
 
 	ncol = sqlite3_column_count(st);
-	for (role = 0; role < FG_NROLES; role++)
-		rolecol[role] = -1;
+	names = fg_calloc(ncol ? (size_t)ncol : 1, sizeof(*names));
+	colrole = fg_calloc(ncol ? (size_t)ncol : 1, sizeof(*colrole));
+	if (!names || !colrole) {
+		ret = fg_error_set(FG_ENOMEM, "%s: out of memory", name);
+		goto cleanup;
+	}
 	for (i = 0; i < ncol; i++) {
 		const char *cn = sqlite3_column_name(st, i);
-		size_t len = cn ? strlen(cn) : 0;
-		const char *tn = fg_ingest_trim(cn ? cn : "", &len);
 
-		for (role = 0; role < FG_NROLES; role++) {
-			const char *want = fg_ingest_role_name(mode, role);
-
-			if (want && rolecol[role] < 0 && strlen(want) == len &&
-			    strncasecmp(want, tn, len) == 0)
-				rolecol[role] = i;
-		}
-		if (hlen < 200) {
-			int k = snprintf(header + hlen, sizeof(header) - hlen, "%s%.*s", i ? "," : "",
-			                 (int)(len < 64 ? len : 64), tn);
-
-			hlen += k > 0 ? (size_t)k : 0;
-			if (hlen >= 200) {
-				memcpy(header + 200, "...", 4);
-				hlen = 200;
-			}
-		}
+		names[i].ptr = cn ? cn : "";
+		names[i].len = strlen(names[i].ptr);
 	}
+	ret = fg_ingest_header(&ctx, names, (size_t)ncol, colrole, name, "columns");
+	if (ret)
+		goto cleanup;
 	for (role = 0; role < FG_NROLES; role++)
-		if (fg_ingest_role_required(mode, role) && rolecol[role] < 0) {
-			ret = fg_error_set(FG_EDATA, "%s: missing required column '%s' (columns: %s)",
-			                   name, fg_ingest_role_name(mode, role), header);
-			goto cleanup;
-		}
+		rolecol[role] = -1;
+	for (i = 0; i < ncol; i++)
+		if (colrole[i] >= 0 && colrole[i] < FG_COL_ATTR)
+			rolecol[colrole[i]] = i;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fg_raw_field f[FG_NROLES];
@@ -243,6 +234,33 @@ static int ingest_sqlite(const char *db_path, const char *sql, fg_ingest_mode mo
 				goto cleanup;
 			}
 		}
+		for (i = 0; i < ncol; i++) {
+			fg_raw_field *af;
+			int type;
+
+			if (colrole[i] < FG_COL_ATTR)
+				continue;
+			af = &ctx.attr_f[colrole[i] - FG_COL_ATTR];
+			memset(af, 0, sizeof(*af));
+			type = sqlite3_column_type(st, i);
+			if (type == SQLITE_NULL)
+				continue;
+			af->present = true;
+			if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
+				double d = sqlite3_column_double(st, i);
+
+				if (isfinite(d) && fabs(d) <= FLT_MAX) {
+					af->is_num = true;
+					af->num = d;
+					continue;
+				}
+			}
+			af->ptr = (const char *)sqlite3_column_text(st, i);
+			af->len = (size_t)sqlite3_column_bytes(st, i);
+			af->full_len = af->len;
+			if (!af->ptr)
+				af->present = false;
+		}
 		ret = fg_ingest_row(&ctx, f, rowno);
 		if (ret)
 			goto cleanup;
@@ -255,6 +273,8 @@ cleanup:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	fg_ingest_ctx_free(&ctx);
+	fg_free(names);
+	fg_free(colrole);
 	fg_free(name);
 	return ret;
 }

@@ -53,8 +53,9 @@ static int known_score_column(const char *name)
 	return -1;
 }
 
-int fg_results_has_score_column(bool *out, sqlite3 *db, const char *name)
+int fg_results_has_score_column(bool *out, sqlite3 *db, int64_t run_id, const char *name)
 {
+	char sql[160];
 	sqlite3_stmt *st = NULL;
 	int rc, s;
 
@@ -67,10 +68,22 @@ int fg_results_has_score_column(bool *out, sqlite3 *db, const char *name)
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = db_error(db, "reading the columns of user_scores");
+	sqlite3_finalize(st);
+	if (rc || s != SQLITE_ROW)
+		return rc;
+	/* name is one of the fixed list above: safe to put in the statement */
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM user_scores WHERE run_id = ? AND \"%s\" IS NOT NULL LIMIT 1",
+	         name);
+	if ((rc = prepare(&st, db, sql)))
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		*out = true;
 	else if (s != SQLITE_DONE)
-		rc = db_error(db, "reading the columns of user_scores");
+		rc = db_error(db, "reading user_scores");
 	sqlite3_finalize(st);
 	return rc;
 }

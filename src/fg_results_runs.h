@@ -52,11 +52,13 @@ typedef struct fg_results_users {
 } fg_results_users;
 
 /*
- * *out = whether user_scores has column `name` (one of
- * fg_results_score_columns; schemas before the learned model have no
- * rule_score).  FG_EUSAGE for a name outside that list.
+ * *out = whether run run_id has scores in user_scores column `name` (one of
+ * fg_results_score_columns): the column exists (schemas before the learned
+ * model have no rule_score) and holds a value for at least one of the run's
+ * users (a run without a model leaves rule_score NULL).  FG_EUSAGE for a
+ * name outside that list.
  */
-int fg_results_has_score_column(bool *out, sqlite3 *db, const char *name);
+int fg_results_has_score_column(bool *out, sqlite3 *db, int64_t run_id, const char *name);
 
 /*
  * Read run_id's users with the columns cols[0..ncols) (names from

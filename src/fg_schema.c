@@ -126,9 +126,37 @@ static const char schema_v2[] =
 	"ALTER TABLE runs ADD COLUMN placeholders TEXT;\n"
 	"ALTER TABLE runs ADD COLUMN kinds TEXT;\n";
 
+/*
+ * Version 3: the learned model (engine/fg_model.c, docs/scoring.md "The
+ * learned model").  user_scores.score and rings.ring_score hold the model's
+ * scores when a model scored the run; the hand-set ones move to rule_score.
+ * models: one row per run that trained or loaded a model.  user_reasons: the
+ * top SHAP contributions of flagged users.  user_model_features: the model's
+ * feature row (JSON object by name) of labelled and flagged users only (2 M
+ * users x 60 features is too many values to store nightly).
+ */
+static const char schema_v3[] =
+	"ALTER TABLE user_scores ADD COLUMN rule_score REAL;\n"
+	"ALTER TABLE rings ADD COLUMN rule_score REAL;\n"
+	"ALTER TABLE runs ADD COLUMN t_model REAL;\n"
+	"ALTER TABLE runs ADD COLUMN model_status TEXT;\n"
+	"CREATE TABLE models ("
+	" run_id INTEGER NOT NULL PRIMARY KEY, source TEXT NOT NULL, n_folds INTEGER,"
+	" n_features INTEGER, feature_names TEXT, params TEXT, n_positives INTEGER,"
+	" n_negatives INTEGER, neg_rate REAL, auc REAL, ap REAL, p_at_k REAL, k INTEGER,"
+	" importance TEXT, model_file TEXT);\n"
+	"CREATE TABLE user_reasons ("
+	" run_id INTEGER NOT NULL, user_id TEXT NOT NULL, rank INTEGER NOT NULL,"
+	" feature TEXT NOT NULL, value REAL, contribution REAL, text TEXT,"
+	" PRIMARY KEY (run_id, user_id, rank)) WITHOUT ROWID;\n"
+	"CREATE TABLE user_model_features ("
+	" run_id INTEGER NOT NULL, user_id TEXT NOT NULL, features TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, user_id)) WITHOUT ROWID;\n";
+
 const fg_schema_migration fg_schema_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 const int fg_schema_n_migrations =
 	(int)(sizeof(fg_schema_migrations) / sizeof(fg_schema_migrations[0]));
@@ -152,5 +180,6 @@ const char *const fg_schema_runs_settable[] = {
 	"t_ingest", "t_build", "t_components", "t_rings", "t_risk", "t_evidence",
 	"t_scoring", "t_write", "t_total", "peak_rss", "bytes_per_link",
 	"hub_cut_share", "n_hub_links", "n_placeholders", "placeholders", "kinds",
+	"t_model", "model_status",
 	NULL,
 };

@@ -946,6 +946,47 @@ int fg_store_latest_run(fg_store *st, int64_t *run_id)
 	return query_int(st, run_id, "SELECT MAX(run_id) FROM runs WHERE status = 'ok'", 0, false);
 }
 
+int fg_store_model_file(fg_store *st, int64_t run_id, int64_t *run_out, char **out, size_t *len)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = FG_OK, src;
+
+	assert(st && out && len);
+	*out = NULL;
+	*len = 0;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT m.run_id, m.model_file FROM models m JOIN runs r ON r.run_id = m.run_id "
+	                       "WHERE r.status = 'ok' AND (?1 = 0 OR m.run_id = ?1) "
+	                       "ORDER BY m.run_id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+		rc = db_error(st->db, st->path, "prepare model read");
+		goto cleanup;
+	}
+	sqlite3_bind_int64(s, 1, run_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1);
+		if (run_out)
+			*run_out = sqlite3_column_int64(s, 0);
+		if (!t || !(*out = fg_strndup(t, n))) {
+			rc = t ? fg_error_set(FG_ENOMEM, "%s: out of memory reading the model", st->path)
+			       : fg_error_set(FG_ENOTFOUND, "%s: run %lld stored no model file", st->path,
+			                      (long long)sqlite3_column_int64(s, 0));
+			goto cleanup;
+		}
+		*len = n;
+	} else if (src == SQLITE_DONE) {
+		rc = run_id ? fg_error_set(FG_ENOTFOUND, "%s: run %lld has no model (not trained, or not a "
+		                           "committed run)", st->path, (long long)run_id)
+		            : fg_error_set(FG_ENOTFOUND, "%s: no committed run has a model", st->path);
+	} else {
+		rc = db_error(st->db, st->path, "read model");
+	}
+cleanup:
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int fg_store_prev_ring_members(fg_store *st, int64_t prev_run_id, fg_store_ring_member_fn fn,
                                void *ctx)
 {

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FG_STORE_SCHEMA_VERSION 2
+#define FG_STORE_SCHEMA_VERSION 3
 
 typedef struct fg_store fg_store;
 
@@ -158,5 +158,12 @@ int fg_store_run_volume(fg_store *st, int64_t run_id, int64_t *n_links, int64_t 
 
 /* The run open on st (0 if none). */
 int64_t fg_store_current_run(const fg_store *st);
+
+/*
+ * The model file (models.model_file) of committed run run_id, or of the
+ * latest committed run with a model when run_id is 0; *run_out (may be NULL)
+ * gets its run.  *out (fg_free) holds *len bytes.  FG_ENOTFOUND when none.
+ */
+int fg_store_model_file(fg_store *st, int64_t run_id, int64_t *run_out, char **out, size_t *len);
 
 #endif

@@ -63,7 +63,36 @@ START_TEST(parse_time_formats)
 	ck_assert_int_eq(fg_parse_time(&t, "yesterday", 9), -1);
 	ck_assert_int_eq(fg_parse_time(&t, "2023-13-01", 10), -1);
 	ck_assert_int_eq(fg_parse_time(&t, "", 0), -1);
-	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13", 16), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13", 16), 0); /* no seconds */
+	ck_assert_int_eq(t, 1700000000 - 20);
+	/* calendar dates only: not shifted into March or the next minute */
+	ck_assert_int_eq(fg_parse_time(&t, "2024-02-30", 10), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-02-29", 10), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2024-02-29", 10), 0);
+	ck_assert_int_eq(fg_parse_time(&t, "2024-04-31T00:00:00Z", 20), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T00:00:60Z", 20), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T24:00:00Z", 20), -1);
+	/* what exporters print: PostgreSQL "+00", strftime %z "+0100", "-05" */
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14 22:13:20+00", 22), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T23:13:20+0100", 24), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14 17:13:20-05", 22), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14 22:13+00:00", 22), 0);
+	ck_assert_int_eq(t, 1700000000 - 20);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13:20+1", 21), -1);
+	ck_assert_int_eq(fg_parse_time(&t, "2023-11-14T22:13:20+01:0", 24), -1);
+	/* epoch milliseconds: integers of absolute value from 1e11 */
+	ck_assert_int_eq(fg_parse_time(&t, "1700000000123", 13), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(fg_parse_time(&t, "99999999999", 11), 0);
+	ck_assert_int_eq(t, 99999999999LL);
+	ck_assert_int_eq(fg_parse_time(&t, "100000000000", 12), 0);
+	ck_assert_int_eq(t, 100000000);
+	ck_assert_int_eq(fg_parse_time(&t, "-100000000001", 13), 0);
+	ck_assert_int_eq(t, -100000001);
+	ck_assert_int_eq(fg_time_from_int(1700000000999LL), 1700000000);
 }
 END_TEST
 

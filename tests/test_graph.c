@@ -6,6 +6,7 @@
 #include "fg_error.h"
 #include "fg_graph.h"
 #include "fg_hash.h"
+#include "fg_ingest.h"
 #include "fg_intern.h"
 
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #if FG_HAVE_OPENMP
 #include <omp.h>
@@ -33,7 +35,7 @@ typedef struct trow {
 static void feed(fg_linkset *ls, const trow *r)
 {
 	if (r->is_user) {
-		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1 };
+		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1, 0, NULL };
 		if (fg_linkset_user_sink(ls, &ur) != FG_OK)
 			ck_abort_msg("user sink: %s", fg_error_msg());
 	} else {
@@ -809,6 +811,229 @@ START_TEST(same_result_for_any_thread_count)
 }
 END_TEST
 
+
+/* ---- user attributes: the users input's extra columns (CSV and SQLite) ---- */
+
+/* Build a graph from CSV files: one links file, users files; NULL-terminated. */
+static fg_graph *build_csv(const fg_config *cfg, const char *links, const char *const *users)
+{
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	fg_badrows bad;
+
+	memset(&bad, 0, sizeof(bad));
+	fgt_write_file("l.csv", links, (size_t)-1);
+	ck_assert_int_eq(fg_linkset_new(&ls, cfg), FG_OK);
+	ck_assert_int_eq(fg_ingest_links_csv("l.csv", cfg, &bad, fg_linkset_link_sink, ls), FG_OK);
+	for (int i = 0; users && users[i]; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "u%d.csv", i);
+		fgt_write_file(name, users[i], (size_t)-1);
+		if (fg_ingest_users_csv(name, cfg, &bad, fg_linkset_user_sink, ls) != FG_OK)
+			ck_abort_msg("users: %s", fg_error_msg());
+	}
+	fg_linkset_report(ls);
+	ck_assert_int_eq(fg_graph_build(&g, ls, cfg), FG_OK);
+	fg_linkset_free(&ls);
+	return g;
+}
+
+static const char attr_links[] = "user_id,kind,value\na,card,c1\nb,card,c1\nc,device,d1\nz,device,d1\n";
+
+/* The value of attribute name for user id (NAN if missing), or -1e30 if no such attribute. */
+static float attr_of(const fg_graph *g, const char *user, const char *name)
+{
+	int64_t u = fg_graph_find_user(g, user);
+
+	ck_assert_int_ge(u, 0);
+	for (uint32_t a = 0; a < g->n_attrs; a++)
+		if (strcmp(g->attr_name[a], name) == 0)
+			return g->user_attr[(size_t)u * g->n_attrs + a];
+	return -1e30f;
+}
+
+START_TEST(user_attributes_numeric_kept_text_dropped)
+{
+	char *dir = fgt_tmpdir();
+	fg_config cfg;
+	fg_graph *g;
+	const char *users[] = {
+		"user_id,Score,city,label,age,empty\n"
+		"a,0.5,Paris,fraud,31,\n"
+		"b,-2e3,Oslo,,,\n"
+		"c, 7 ,,legit,40,\n",
+		NULL,
+	};
+
+	ck_assert_int_eq(chdir(dir), 0);
+	fg_config_init(&cfg);
+	g = build_csv(&cfg, attr_links, users);
+	/* city has text: left out; empty has no value at all: kept, all NAN */
+	ck_assert_uint_eq(g->n_attrs, 3);
+	ck_assert_str_eq(g->attr_name[0], "age");
+	ck_assert_str_eq(g->attr_name[1], "empty");
+	ck_assert_str_eq(g->attr_name[2], "score");
+	ck_assert(attr_of(g, "a", "score") == 0.5f);
+	ck_assert(attr_of(g, "b", "score") == -2000.0f);
+	ck_assert(attr_of(g, "c", "score") == 7.0f);
+	ck_assert(attr_of(g, "a", "age") == 31.0f);
+	ck_assert(isnan(attr_of(g, "b", "age")));
+	ck_assert(isnan(attr_of(g, "c", "empty")));
+	/* z has no users row: every attribute missing */
+	ck_assert(isnan(attr_of(g, "z", "score")) && isnan(attr_of(g, "z", "age")));
+	ck_assert_uint_eq(g->n_seeds, 1);
+	ck_assert_uint_eq(g->n_legit, 1);
+	fg_graph_free(&g);
+	fgt_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(user_attributes_independent_of_row_and_column_order)
+{
+	char *dir = fgt_tmpdir();
+	fg_config cfg;
+	fg_graph *g1, *g2;
+	const char *u1[] = { "user_id,x,y\na,1,2\nb,3,\nc,,-0\n", NULL };
+	const char *u2[] = { "y,user_id,x\n0,c,\n,b,3\n2,a,1\n", NULL };
+	/* several files: union of names, a user's largest value wins */
+	const char *u3[] = { "user_id,x\na,1\nb,3\n", "user_id,y,w\nc,-0,5\na,2,\na,-1,\n", NULL };
+	const char *u4[] = { "user_id,y,w\na,-1,\nc,0,5\na,2,\n", "user_id,x\nb,3\na,1\n", NULL };
+
+	ck_assert_int_eq(chdir(dir), 0);
+	fg_config_init(&cfg);
+	g1 = build_csv(&cfg, attr_links, u1);
+	g2 = build_csv(&cfg, "user_id,kind,value\nz,device,d1\nc,device,d1\nb,card,c1\na,card,c1\n", u2);
+	ck_assert_uint_eq(g1->n_attrs, 2);
+	ck_assert_uint_eq(g2->n_attrs, 2);
+	ck_assert_int_eq(memcmp(g1->user_attr, g2->user_attr,
+	                        (size_t)g1->n_users * g1->n_attrs * sizeof(float)), 0);
+	ck_assert_str_eq(g1->input_digest, g2->input_digest);
+	fg_graph_free(&g1);
+	fg_graph_free(&g2);
+	g1 = build_csv(&cfg, attr_links, u3);
+	g2 = build_csv(&cfg, attr_links, u4);
+	ck_assert_uint_eq(g1->n_attrs, 3);
+	ck_assert_str_eq(g1->attr_name[0], "w");
+	ck_assert(attr_of(g1, "a", "y") == 2.0f);
+	ck_assert(attr_of(g1, "c", "w") == 5.0f);
+	ck_assert(isnan(attr_of(g1, "b", "y")));
+	ck_assert_int_eq(memcmp(g1->user_attr, g2->user_attr,
+	                        (size_t)g1->n_users * g1->n_attrs * sizeof(float)), 0);
+	ck_assert_str_eq(g1->input_digest, g2->input_digest);
+	fg_graph_free(&g1);
+	fg_graph_free(&g2);
+	fgt_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(user_attributes_choice_and_digest)
+{
+	char *dir = fgt_tmpdir();
+	fg_config cfg;
+	fg_graph *g;
+	char plain[33], with[33];
+	const char *bare[] = { "user_id,created_at,label\na,1,fraud\nb,2,\n", NULL };
+	const char *extra[] = { "user_id,created_at,label,x,y\na,1,fraud,1,5\nb,2,,2,6\n", NULL };
+
+	ck_assert_int_eq(chdir(dir), 0);
+	fg_config_init(&cfg);
+	g = build_csv(&cfg, attr_links, bare);
+	ck_assert_uint_eq(g->n_attrs, 0);
+	ck_assert_ptr_null(g->user_attr);
+	snprintf(plain, sizeof(plain), "%s", g->input_digest);
+	fg_graph_free(&g);
+	/* attributes are input: they enter the digest, like created_at and label */
+	g = build_csv(&cfg, attr_links, extra);
+	ck_assert_uint_eq(g->n_attrs, 2);
+	snprintf(with, sizeof(with), "%s", g->input_digest);
+	ck_assert_str_ne(plain, with);
+	fg_graph_free(&g);
+	/* --no-attrs: the same graph and digest as without the columns */
+	fg_config_set_no_attrs(&cfg);
+	g = build_csv(&cfg, attr_links, extra);
+	ck_assert_uint_eq(g->n_attrs, 0);
+	ck_assert_str_eq(g->input_digest, plain);
+	fg_graph_free(&g);
+	/* --attrs: only those (case-insensitive) */
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_attrs(&cfg, " Y ,nosuch"), FG_OK);
+	g = build_csv(&cfg, attr_links, extra);
+	ck_assert_uint_eq(g->n_attrs, 1);
+	ck_assert_str_eq(g->attr_name[0], "y");
+	ck_assert(attr_of(g, "b", "y") == 6.0f);
+	fg_graph_free(&g);
+	ck_assert_int_eq(fg_config_set_attrs(&cfg, " , "), FG_EUSAGE);
+	fgt_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(user_attributes_from_sqlite)
+{
+	char *dir = fgt_tmpdir();
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	fg_badrows bad;
+	char cmd[512];
+
+	ck_assert_int_eq(chdir(dir), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "sqlite3 src.db \"CREATE TABLE edges(user_id, kind, value);"
+	         "INSERT INTO edges VALUES('a','card','c1'),('b','card','c1');"
+	         "CREATE TABLE users(user_id, n INTEGER, r REAL, t TEXT, s TEXT);"
+	         "INSERT INTO users VALUES('a', 3, 0.25, '1.5', 'x'),('b', NULL, -1, ' 2 ', NULL);\"");
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	fg_config_init(&cfg);
+	memset(&bad, 0, sizeof(bad));
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	ck_assert_int_eq(fg_ingest_links_sqlite("src.db", NULL, &cfg, &bad, fg_linkset_link_sink, ls),
+	                 FG_OK);
+	ck_assert_int_eq(fg_ingest_users_sqlite("src.db", NULL, &cfg, &bad, fg_linkset_user_sink, ls),
+	                 FG_OK);
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	fg_linkset_free(&ls);
+	ck_assert_uint_eq(g->n_attrs, 3); /* s has text */
+	ck_assert(attr_of(g, "a", "n") == 3.0f);
+	ck_assert(isnan(attr_of(g, "b", "n")));
+	ck_assert(attr_of(g, "b", "r") == -1.0f);
+	ck_assert(attr_of(g, "a", "t") == 1.5f);
+	ck_assert(attr_of(g, "b", "t") == 2.0f);
+	fg_graph_free(&g);
+	fgt_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(label_conflicts_counted_fraud_wins)
+{
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	char ex[64];
+	const trow rows[] = { L("a", "card", "c", NONE), U("b", FG_LABEL_LEGIT, NONE),
+	                      U("b", FG_LABEL_FRAUD, NONE), U("a", FG_LABEL_FRAUD, NONE),
+	                      U("a", FG_LABEL_LEGIT, NONE), U("c", FG_LABEL_LEGIT, NONE),
+	                      U("c", FG_LABEL_LEGIT, NONE), U("d", FG_LABEL_FRAUD, NONE) };
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &cfg), FG_OK);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		feed(ls, &rows[i]);
+	ck_assert_uint_eq(fg_linkset_label_conflicts(ls, ex, sizeof(ex)), 2);
+	ck_assert_str_eq(ex, "a");
+	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
+	ck_assert_uint_eq(g->n_seeds, 3);
+	ck_assert_uint_eq(g->n_legit, 1);
+	ck_assert_uint_eq(g->user_label[fg_graph_find_user(g, "a")], FG_LABEL_FRAUD);
+	fg_linkset_free(&ls);
+	fg_graph_free(&g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -831,6 +1056,11 @@ int main(void)
 	tcase_add_test(tc, linkset_counts_and_is_consumed);
 	tcase_add_test(tc, long_values_cross_batches);
 	tcase_add_test(tc, same_result_for_any_thread_count);
+	tcase_add_test(tc, user_attributes_numeric_kept_text_dropped);
+	tcase_add_test(tc, user_attributes_independent_of_row_and_column_order);
+	tcase_add_test(tc, user_attributes_choice_and_digest);
+	tcase_add_test(tc, user_attributes_from_sqlite);
+	tcase_add_test(tc, label_conflicts_counted_fraud_wins);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

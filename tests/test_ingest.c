@@ -62,17 +62,30 @@ static int link_sink(void *ctx, const fg_link_row *r)
 	return FG_OK;
 }
 
+/* "user|created_at|label|line" and, per attribute, "|name=" then -, the number or 'text'. */
 static int user_sink(void *ctx, const fg_user_row *r)
 {
 	sink_buf *b = ctx;
 
 	b->rows++;
 	if (r->created_at == FG_TIME_NONE)
-		sb_append(b, "%.*s|-|%d|%llu\n", (int)r->user.len, r->user.ptr, (int)r->label,
+		sb_append(b, "%.*s|-|%d|%llu", (int)r->user.len, r->user.ptr, (int)r->label,
 		          (unsigned long long)r->line);
 	else
-		sb_append(b, "%.*s|%lld|%d|%llu\n", (int)r->user.len, r->user.ptr,
+		sb_append(b, "%.*s|%lld|%d|%llu", (int)r->user.len, r->user.ptr,
 		          (long long)r->created_at, (int)r->label, (unsigned long long)r->line);
+	for (uint32_t a = 0; a < r->n_attrs; a++) {
+		const fg_attr_val *v = &r->attrs[a];
+
+		sb_append(b, "|%.*s=", (int)v->name.len, v->name.ptr);
+		if (v->state == FG_ATTR_NUMBER)
+			sb_append(b, "%g", v->num);
+		else if (v->state == FG_ATTR_TEXT)
+			sb_append(b, "'%.*s'", (int)v->text.len, v->text.ptr);
+		else
+			sb_append(b, "-");
+	}
+	sb_append(b, "\n");
 	return FG_OK;
 }
 
@@ -237,8 +250,9 @@ START_TEST(line_numbers_of_bad_rows_after_quoted_newlines)
 	                       "\n"
 	                       "u2,device,d,yesterday\n"),
 	                 FG_OK);
-	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 1);
+	ck_assert_uint_eq(bad.total, 0);
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "edges.csv:6: column 'seen_at': value \"yesterday\"");
 }
 END_TEST
@@ -287,7 +301,7 @@ START_TEST(bad_row_reasons_with_file_line_column)
 	const char *head = "user_id,kind,value,seen_at\n"
 	                   "u1,device\n"              /* 2: missing value */
 	                   "  ,device,d1\n"            /* 3: empty user_id */
-	                   "u3,device,d3,yesterday\n"  /* 4: time */
+	                   "u3,device,d3,yesterday\n"  /* 4: time: a warning, kept */
 	                   "u4,device,caf\xc3,1\n"     /* 5: invalid UTF-8 */
 	                   "u5,user,u5\n";             /* 6: self link */
 	const char *tail = "u8,device,ok\n";
@@ -310,14 +324,15 @@ START_TEST(bad_row_reasons_with_file_line_column)
 	len += strlen(tail);
 
 	ck_assert_int_eq(links_n(data, len), FG_OK);
-	ck_assert_str_eq(sb_str(&out), "u8|device|ok|-|9\n");
-	ck_assert_uint_eq(bad.total, 7);
+	ck_assert_str_eq(sb_str(&out), "u3|device|d3|-|4\nu8|device|ok|-|9\n");
+	ck_assert_uint_eq(bad.total, 6);
+	ck_assert_uint_eq(bad.warnings, 1);
 	ck_assert_uint_eq(bad.rows_read, 8);
 	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
 	                 "edges.csv:2: column 'value': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0],
 	                 "edges.csv:3: column 'user_id': value \"\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "edges.csv:4: column 'seen_at': value \"yesterday\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_UTF8][0],
 	                 "edges.csv:5: column 'value': value \"caf\\xc3\"");
@@ -342,10 +357,10 @@ END_TEST
 START_TEST(strict_fails_on_first_bad_row)
 {
 	cfg.strict = true;
-	ck_assert_int_eq(links("user_id,kind,value,seen_at\nu1,device,d1,1\nu2,device,d2,yesterday\n"
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\nu1,device,d1,1\nu2,,d2,yesterday\n"
 	                       "u3,device,d3,2\n"),
 	                 FG_EDATA);
-	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'seen_at': unparseable time \"yesterday\"");
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'kind': empty value \"\"");
 	ck_assert_uint_eq(out.rows, 1);
 	ck_assert_uint_eq(bad.total, 1);
 }
@@ -358,12 +373,12 @@ START_TEST(max_bad_rows_limit)
 	                       "u1,device,,1\n"
 	                       "u2,device,d2,1\n"
 	                       "u3,,d3,1\n"
-	                       "u4,device,d4,yesterday\n"
+	                       "u4,device,\"d4\" x,yesterday\n"
 	                       "u5,device,d5,1\n"),
 	                 FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
 	                 "edges.csv:5: too many bad rows (3 > --max-bad-rows 2); "
-	                 "last: column 'seen_at': unparseable time \"yesterday\"");
+	                 "last: column 'value': malformed quote \"d4\\x22 x\"");
 	ck_assert_uint_eq(out.rows, 1);
 	/* exactly at the limit is fine */
 	memset(&bad, 0, sizeof(bad));
@@ -379,7 +394,7 @@ START_TEST(examples_kept_for_first_three_per_reason)
 	ck_assert_int_eq(links("user_id,kind,value\nu1,d,\nu2,d,\nu3,d,\nu4,d,\n"), FG_OK);
 	ck_assert_uint_eq(bad.by_reason[FG_BAD_EMPTY_VALUE], 4);
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][2], "edges.csv:4: column 'value': value \"\"");
-	ck_assert_str_eq(fg_bad_reason_name(FG_BAD_TIME), "unparseable time");
+	ck_assert_str_eq(fg_bad_reason_name(FG_BAD_QUOTE), "malformed quote");
 }
 END_TEST
 
@@ -479,10 +494,10 @@ START_TEST(golden_messy_file)
 	ck_assert_ptr_nonnull(want);
 	ck_assert_int_eq(ingest_cmp(false, in, 0), FG_OK);
 	ck_assert_str_eq(sb_str(&out), want);
-	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.total, 1);
 	ck_assert_uint_eq(bad.by_reason[FG_BAD_SELF_LINK], 1);
-	ck_assert_uint_eq(bad.by_reason[FG_BAD_TIME], 1);
-	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TIME][0], "messy_edges.csv:7: column 'seen_at'"));
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_WARN_SEEN_AT][0], "messy_edges.csv:7: column 'seen_at'"));
 	free(want);
 	free(exp);
 	free(in);
@@ -519,12 +534,13 @@ START_TEST(users_csv_labels)
 	               "fraud,u6,soon,\n",
 	               (size_t)-1);
 	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
-	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n"
-	                               "u2|-|2|3\n"
-	                               "u3|-|0|4\n"
-	                               "u4|1700000000|0|5\n");
+	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2|x=-\n"
+	                               "u2|-|2|3|x=-\n"
+	                               "u3|-|0|4|x=-\n"
+	                               "u4|1700000000|0|5|x=-\n"
+	                               "u6|-|1|7|x=-\n");
 	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "users.csv:6: column 'user_id': value \"\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0], "users.csv:7: column 'created_at': value \"soon\"");
+	ck_assert_str_eq(bad.examples[FG_WARN_CREATED_AT][0], "users.csv:7: column 'created_at': value \"soon\"");
 	fgt_write_file("users.csv", "label,created_at\nfraud,1\n", (size_t)-1);
 	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
@@ -567,7 +583,7 @@ START_TEST(parallel_equals_serial_on_malformed_quotes)
 		p += sprintf(p, "user_id,kind,value,seen_at\r\n");
 		for (k = 0; k < 60; k++)
 			p += sprintf(p, "u%d,device,\"d\r\n%d\",%s\r\n", k, k,
-			             k % (7 + (int)i) == 3 ? "never" : "1");
+			             k % (7 + (int)i) == 3 ? "\"never\"x" : "1");
 		ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_EDATA);
 	}
 }
@@ -649,13 +665,15 @@ START_TEST(sqlite_default_query)
 	                 FG_OK);
 	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|1\n"
 	                               "42|card|c2|1700000000|2\n"
-	                               "u3|address|a3|-|3\n");
-	ck_assert_uint_eq(bad.total, 3);
+	                               "u3|address|a3|-|3\n"
+	                               "u6|device|d6|-|6\n");
+	ck_assert_uint_eq(bad.total, 2);
+	ck_assert_uint_eq(bad.warnings, 1);
 	ck_assert_str_eq(bad.examples[FG_BAD_MISSING_FIELD][0],
 	                 "source.db:edges:4: column 'kind': value \"\"");
 	ck_assert_str_eq(bad.examples[FG_BAD_SELF_LINK][0],
 	                 "source.db:edges:5: column 'value': value \"u5\"");
-	ck_assert_str_eq(bad.examples[FG_BAD_TIME][0],
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
 	                 "source.db:edges:6: column 'seen_at': value \"yesterday\"");
 	/* no users table and no query: no users, no error */
 	ck_assert_int_eq(fg_ingest_users_sqlite("source.db", NULL, &cfg, &bad, user_sink, &out),
@@ -674,11 +692,12 @@ START_TEST(sqlite_custom_query_and_strict)
 	ck_assert_str_eq(sb_str(&out), "42|card|c2|-|1\n");
 	cfg.strict = true;
 	ck_assert_int_eq(fg_ingest_links_sqlite("source.db",
-	                                        "SELECT * FROM edges WHERE user_id = 'u6'",
+	                                        "SELECT value, kind, ' ' AS user_id FROM edges "
+	                                        "WHERE user_id = 'u6'",
 	                                        &cfg, &bad, link_sink, &out),
 	                 FG_EDATA);
 	ck_assert_str_eq(fg_error_msg(),
-	                 "source.db:query:1: column 'seen_at': unparseable time \"yesterday\"");
+	                 "source.db:query:1: column 'user_id': empty value \" \"");
 	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", "SELECT user_id, value FROM edges",
 	                                        &cfg, &bad, link_sink, &out),
 	                 FG_EDATA);
@@ -749,6 +768,333 @@ START_TEST(sqlite_users)
 }
 END_TEST
 
+
+/* User attributes through the CSV reader: every thread count and chunk size. */
+START_TEST(users_attributes_parallel_equals_serial)
+{
+	char *data = malloc(300 * 80 + 128), *p = data;
+
+	p += sprintf(p, "Age,user_id,\"Score\",label,city,age,ignored name\n");
+	for (int i = 0; i < 300; i++) {
+		switch (i % 7) {
+		case 0: p += sprintf(p, "%d,u%d,%d.5,fraud,\"Oslo, N\",9,x\n", i, i, i); break;
+		case 1: p += sprintf(p, ",u%d, -1e3 ,,,,\n", i); break;
+		case 2: p += sprintf(p, "%d,u%d,0x1f,legit,\"a\nb\",1\n", i, i); break;
+		case 3: p += sprintf(p, "%d,u%d,\"\"\"7\"\"\",\n", i, i); break;
+		case 4: p += sprintf(p, "%d,u%d,\"3\" x,,\n", i, i); break; /* malformed: bad row */
+		default: p += sprintf(p, "%d,u%d,%d,,Paris\r\n", i, i, -i); break;
+		}
+	}
+	fgt_write_file("users.csv", data, (size_t)(p - data));
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", (size_t)(p - data)), FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_QUOTE], 43);
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u0|-|1|2|age=0|score=0.5|city='Oslo, N'|ignored name='x'\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u1|-|0|3|age=-|score=-1000|city=-|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u2|-|2|4|age=2|score='0x1f'|city='a\nb'|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u3|-|0|6|age=3|score='\"7\"'|city=-|ignored name=-\n"));
+	ck_assert_ptr_nonnull(strstr(sb_str(&out), "u5|-|0|8|age=5|score=-5|city='Paris'|ignored name=-\n"));
+	/* --attrs and --no-attrs choose before reading */
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	memset(&bad, 0, sizeof(bad));
+	ck_assert_int_eq(fg_config_set_attrs(&cfg, "score"), FG_OK);
+	fgt_write_file("users.csv", "user_id,age,score\nu1,3,4\n", (size_t)-1);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2|score=4\n");
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	fg_config_set_no_attrs(&cfg);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2\n");
+	free(data);
+}
+END_TEST
+
+/* ---- the data contract (issue 11): quotes, times, column names, labels ---- */
+
+/* A stray quote is one bad row; the next physical line parses as usual. */
+START_TEST(malformed_quote_is_a_bad_row_and_reading_resumes)
+{
+	ck_assert_int_eq(links("user_id,kind,value\n"
+	                       "a1,device,\"Apt 4\" rear\n"
+	                       "a2,device,d2\n"
+	                       "a3,dev\"ice,d3\n"
+	                       "a4,device,\"q\"\"ok\"\r\n"
+	                       "a5,\"x\ny\" z,d5\n"
+	                       "a6,device,d6\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "a2|device|d2|-|3\n"
+	                               "a4|device|q\"ok|-|5\n"
+	                               "a6|device|d6|-|8\n");
+	ck_assert_uint_eq(bad.total, 3);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_QUOTE], 3);
+	ck_assert_uint_eq(bad.rows_read, 6);
+	ck_assert_str_eq(bad.examples[FG_BAD_QUOTE][0],
+	                 "edges.csv:2: column 'value': value \"Apt 4\\x22 rear\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_QUOTE][1],
+	                 "edges.csv:4: column 'kind': value \"dev\\x22ice\"");
+	ck_assert_str_eq(bad.examples[FG_BAD_QUOTE][2],
+	                 "edges.csv:6: column 'kind': value \"x\\x0ay\\x22 z\"");
+	/* the 201-row file of the issue: 200 rows kept, 1 bad */
+	{
+		char *data = malloc(201 * 32 + 64), *p = data;
+
+		p += sprintf(p, "user_id,kind,value\n");
+		p += sprintf(p, "a0,device,\"Apt 4\" rear\n");
+		for (int i = 1; i < 201; i++)
+			p += sprintf(p, "a%d,device,d%d\n", i, i);
+		memset(&bad, 0, sizeof(bad));
+		free(out.s);
+		memset(&out, 0, sizeof(out));
+		ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_OK);
+		ck_assert_uint_eq(out.rows, 200);
+		ck_assert_uint_eq(bad.total, 1);
+		free(data);
+	}
+	/* strict: the first malformed quote stops, with file:line, column and value */
+	cfg.strict = true;
+	ck_assert_int_eq(links("user_id,kind,value\nu1,d,x\nu2,d,\"v\"w\n"), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:3: column 'value': malformed quote \"v\\x22w\"");
+}
+END_TEST
+
+/* An open quote at the end of the file is an error, not one huge value. */
+START_TEST(unterminated_quote_at_eof_is_an_error)
+{
+	ck_assert_int_eq(links("user_id,kind,value\nu1,device,d1\nu2,device,\"open\nu3,device,d3\n"),
+	                 FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(),
+	                 "edges.csv:3: column 'value': unterminated quote: the quoted field opened "
+	                 "here runs to the end of the file");
+	ck_assert_int_eq(links("user_id,kind,\"value\n"), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:1: unterminated quote in the header");
+	fgt_write_file("users.csv", "user_id,label\nu1,\"fraud\n", (size_t)-1);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_EDATA);
+	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "users.csv:2: column 'label': unterminated"));
+}
+END_TEST
+
+/* Malformed quotes across chunk boundaries: parallel == serial (ingest_cmp). */
+START_TEST(parallel_equals_serial_on_bad_quotes)
+{
+	char *data = malloc(400 * 48 + 64), *p = data;
+
+	p += sprintf(p, "user_id,kind,value,seen_at\n");
+	for (int i = 0; i < 400; i++) {
+		switch (i % 23) {
+		case 3: p += sprintf(p, "u%d,device,\"Apt %d\" rear,1\n", i, i); break;
+		case 7: p += sprintf(p, "u%d,dev\"ice,d%d,1\n", i, i); break;
+		case 11: p += sprintf(p, "u%d,address,\"a\n%d\" x,1\n", i, i); break;
+		case 13: p += sprintf(p, "u%d,address,\"a, \"\"b\"\"\n%d\",1\r\n", i, i); break;
+		case 17: p += sprintf(p, "u%d,device,d%d,2024-02-30\n", i, i); break;
+		default: p += sprintf(p, "u%d,device,d%d,%d\n", i, i, i); break;
+		}
+	}
+	ck_assert_int_eq(links_n(data, (size_t)(p - data)), FG_OK);
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_QUOTE], 3 * 18 - 1);
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 17);
+	ck_assert_uint_eq(out.rows, 400 - bad.total);
+	free(data);
+}
+END_TEST
+
+/* An unquoted field past libcsv's buffer cap is a bad row, not the end of the file. */
+START_TEST(unquoted_field_over_the_cap_is_a_bad_row)
+{
+	size_t n = (size_t)5 << 20;
+	const char *head = "user_id,kind,value\nu1,device,d1\nu2,device,";
+	const char *tail = "\nu3,device,d3\n";
+	char *data = malloc(n + 64);
+	size_t len = 0;
+
+	memcpy(data, head, strlen(head));
+	len = strlen(head);
+	memset(data + len, 'x', n);
+	len += n;
+	memcpy(data + len, tail, strlen(tail));
+	len += strlen(tail);
+	fgt_write_file("edges.csv", data, len);
+	cfg.threads = 1;
+	ck_assert_int_eq(fg_ingest_links_csv("edges.csv", &cfg, &bad, link_sink, &out), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|-|2\nu3|device|d3|-|4\n");
+	ck_assert_uint_eq(bad.by_reason[FG_BAD_TOO_LONG], 1);
+	ck_assert_ptr_nonnull(strstr(bad.examples[FG_BAD_TOO_LONG][0],
+	                             "edges.csv:3: column 'value': value \"xxx"));
+	free(data);
+}
+END_TEST
+
+/* Optional times: kept without the time, a warning per reason; exporters' formats. */
+START_TEST(unparseable_optional_times_keep_the_row)
+{
+	ck_assert_int_eq(links("user_id,kind,value,seen_at\n"
+	                       "u1,device,d1,2024-02-30\n"
+	                       "u2,device,d2,2023-11-14T00:00:60Z\n"
+	                       "u3,device,d3,2023-11-14 22:13:20+00\n"
+	                       "u4,device,d4,2023-11-14T23:13:20+0100\n"
+	                       "u5,device,d5,2023-11-14 22:13\n"
+	                       "u6,device,d6,1700000000123\n"
+	                       "u7,device,d7,2023-11-14\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|-|2\n"
+	                               "u2|device|d2|-|3\n"
+	                               "u3|device|d3|1700000000|4\n"
+	                               "u4|device|d4|1700000000|5\n"
+	                               "u5|device|d5|1699999980|6\n"
+	                               "u6|device|d6|1700000000|7\n"
+	                               "u7|device|d7|1699920000|8\n");
+	ck_assert_uint_eq(bad.total, 0);
+	ck_assert_uint_eq(bad.warnings, 2);
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_SEEN_AT], 2);
+	ck_assert_str_eq(bad.examples[FG_WARN_SEEN_AT][0],
+	                 "edges.csv:2: column 'seen_at': value \"2024-02-30\"");
+	/* the time window still applies to the parsed ones; strict does not stop on a warning */
+	cfg.strict = true;
+	fgt_write_file("users.csv", "user_id,created_at\nu1,soon\nu2,1700000000000\n", (size_t)-1);
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2\nu2|1700000000|0|3\n");
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_CREATED_AT], 1);
+}
+END_TEST
+
+/* --column names any role; the SQLite reader maps the same way. */
+START_TEST(column_names_for_any_role)
+{
+	ck_assert_int_eq(fg_config_set_column(&cfg, "user_id=account"), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "kind=Type"), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "value=ident"), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "seen_at= observed_at "), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "created_at=signup_time"), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "label=status"), FG_OK);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "colour=x"), FG_EUSAGE);
+	ck_assert_int_eq(fg_config_set_column(&cfg, "label="), FG_EUSAGE);
+	ck_assert_int_eq(links("ACCOUNT,type,ident,observed_at,user_id\nu1,device,d1,1700000000,zz\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|device|d1|1700000000|2\n");
+	/* messages name the file's column */
+	ck_assert_int_eq(links("account,type,ident\nu1,,d1\n"), FG_OK);
+	ck_assert_str_eq(bad.examples[FG_BAD_EMPTY_VALUE][0], "edges.csv:2: column 'Type': value \"\"");
+	ck_assert_int_eq(links("user_id,kind,value\nu1,device,d1\n"), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "edges.csv:1: missing required column 'account' "
+	                                 "(header: user_id,kind,value)");
+	fgt_write_file("users.csv", "account,signup_time,status\nu1,1700000000,Chargeback\n",
+	               (size_t)-1);
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|1700000000|1|2\n");
+	make_db("source.db", "CREATE TABLE edges(account, type, ident);"
+	                     "INSERT INTO edges VALUES('u9', 'card', 'c9');");
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(fg_ingest_links_sqlite("source.db", NULL, &cfg, &bad, link_sink, &out), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u9|card|c9|-|1\n");
+}
+END_TEST
+
+/* The documented label mapping, --label, unrecognised values named. */
+START_TEST(label_mapping_default_and_custom)
+{
+	fgt_write_file("users.csv",
+	               "user_id,label\n"
+	               "u1,fraud\nu2,CHARGEBACK\nu3,confirmed_fraud\nu4,1\nu5,True\nu6,yes\n"
+	               "u7,legit\nu8,Cleared\nu9,0\nu10,false\nu11,\nu12,maybe\nu13,MAYBE\nu14,fraud?\n",
+	               (size_t)-1);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|1|2\nu2|-|1|3\nu3|-|1|4\nu4|-|1|5\nu5|-|1|6\nu6|-|1|7\n"
+	                               "u7|-|2|8\nu8|-|2|9\nu9|-|0|10\nu10|-|0|11\nu11|-|0|12\n"
+	                               "u12|-|0|13\nu13|-|0|14\nu14|-|0|15\n");
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_LABEL], 3);
+	ck_assert_uint_eq(bad.n_label_values, 3);
+	ck_assert_str_eq(bad.label_value[0], "maybe");
+	ck_assert_uint_eq(bad.label_count[0], 1);
+	ck_assert_str_eq(bad.label_value[1], "MAYBE");
+	ck_assert_str_eq(bad.label_value[2], "fraud?");
+	/* --label replaces a class's list */
+	memset(&bad, 0, sizeof(bad));
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(fg_config_set_label(&cfg, "fraud=Maybe, fraud?"), FG_OK);
+	ck_assert_int_eq(fg_config_set_label(&cfg, "legit=0"), FG_OK);
+	ck_assert_int_eq(fg_config_set_label(&cfg, "suspect=x"), FG_EUSAGE);
+	ck_assert_int_eq(ingest_cmp(true, "users.csv", 0), FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|-|0|2\nu2|-|0|3\nu3|-|0|4\nu4|-|0|5\nu5|-|0|6\nu6|-|0|7\n"
+	                               "u7|-|0|8\nu8|-|0|9\nu9|-|2|10\nu10|-|0|11\nu11|-|0|12\n"
+	                               "u12|-|1|13\nu13|-|1|14\nu14|-|1|15\n");
+	ck_assert_uint_eq(bad.by_reason[FG_WARN_LABEL], 8);
+}
+END_TEST
+
+/* Through the binary: warnings in runs.bad_rows, --column, --label, attributes. */
+START_TEST(cli_data_contract)
+{
+	char *err = NULL;
+	const char *const args1[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
+	                              "--top", "0", NULL };
+	const char *const args2[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
+	                              "--top", "0", "--column", "created_at=signup_time",
+	                              "--label", "fraud=suspect", "--no-attrs", NULL };
+	const char *const args3[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
+	                              "--column", "flavour=x", NULL };
+	const char *const args4[] = { "run", "--db", "r.db", "--edges", "e.csv", "--users", "u.csv",
+	                              "--users", "u2.csv", "--top", "0", NULL };
+
+	fgt_write_file("e.csv", "user_id,kind,value,seen_at\n"
+	                        "a,card,c1,2024-02-30\nb,card,c1,1700000000\nc,device,\"x\" y,1\n",
+	               (size_t)-1);
+	fgt_write_file("u.csv", "user_id,signup_time,label,age\na,1700000000,suspect,31\n"
+	                        "b,1700000001,chargeback,x\n",
+	               (size_t)-1);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args1), 0);
+	ck_assert_ptr_nonnull(strstr(err, "no column 'created_at'"));
+	ck_assert_ptr_nonnull(strstr(err, "--column created_at=NAME"));
+	ck_assert_ptr_nonnull(strstr(err, "unrecognised labels, counted as unknown: \"suspect\" (1)"));
+	ck_assert_ptr_nonnull(strstr(err, "user attribute 'age' is not numeric (first at u.csv:3"));
+	ck_assert_ptr_nonnull(strstr(err, "e.csv:4: column 'value': value \"x\\x22 y\""));
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args2), 0);
+	ck_assert_ptr_null(strstr(err, "no column 'created_at'"));
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args3), 2);
+	ck_assert_ptr_nonnull(strstr(err, "--column flavour=x: ROLE must be one of"));
+	free(err);
+	err = NULL;
+	/* two users files without created_at: said once; b fraud in one, legit in the other */
+	fgt_write_file("u2.csv", "user_id,label\nb,Cleared\n", (size_t)-1);
+	ck_assert_int_eq(fgt_run(NULL, &err, NULL, NULL, args4), 0);
+	{
+		const char *p = strstr(err, "no column 'created_at'");
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_ptr_null(strstr(p + 1, "no column 'created_at'"));
+	}
+	ck_assert_ptr_nonnull(strstr(err, "1 users labelled both fraud and legit (e.g. \"b\"): "
+	                                  "fraud wins"));
+	free(err);
+	ck_assert_int_eq(db_count("r.db", "SELECT n_seeds FROM runs WHERE run_id = 3"), 1);
+	/* run 1: a and b kept (a without its time), c bad; b a seed (chargeback) */
+	ck_assert_int_eq(db_count("r.db", "SELECT n_bad_rows FROM runs WHERE run_id = 1"), 1);
+	ck_assert_int_eq(db_count("r.db", "SELECT n_users FROM runs WHERE run_id = 1"), 2);
+	ck_assert_int_eq(db_count("r.db", "SELECT n_seeds FROM runs WHERE run_id = 1"), 1);
+	ck_assert_int_eq(db_count("r.db", "SELECT json_extract(bad_rows, '$.\"warning: unparseable "
+	                                  "seen_at (link kept without time)\".count') FROM runs "
+	                                  "WHERE run_id = 1"), 1);
+	ck_assert_int_eq(db_count("r.db", "SELECT json_extract(bad_rows, '$.\"malformed quote\".count')"
+	                                  " FROM runs WHERE run_id = 1"), 1);
+	/* run 2: a is the seed (suspect), b unknown; the mapping is in runs.params */
+	ck_assert_int_eq(db_count("r.db", "SELECT n_seeds FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(db_count("r.db", "SELECT json_extract(params, '$.input.columns.created_at') "
+	                                  "= 'signup_time' AND json_extract(params, '$.input.no_attrs') "
+	                                  "FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(db_count("r.db", "SELECT json_type(params, '$.input') IS NULL FROM runs "
+	                                  "WHERE run_id = 1"), 1);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
 	Suite *s = suite_create("ingest");
@@ -783,6 +1129,15 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tq, sqlite_custom_query_and_strict);
 	tcase_add_test(tq, sqlite_rejects_writes_and_multiple_statements);
 	tcase_add_test(tq, sqlite_users);
+	tcase_add_test(tq, malformed_quote_is_a_bad_row_and_reading_resumes);
+	tcase_add_test(tq, unterminated_quote_at_eof_is_an_error);
+	tcase_add_test(tq, parallel_equals_serial_on_bad_quotes);
+	tcase_add_test(tq, unquoted_field_over_the_cap_is_a_bad_row);
+	tcase_add_test(tq, unparseable_optional_times_keep_the_row);
+	tcase_add_test(tq, column_names_for_any_role);
+	tcase_add_test(tq, label_mapping_default_and_custom);
+	tcase_add_test(tq, cli_data_contract);
+	tcase_add_test(tq, users_attributes_parallel_equals_serial);
 	suite_add_tcase(s, tq);
 	return s;
 }

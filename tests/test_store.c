@@ -230,8 +230,8 @@ START_TEST(create_schema_and_version)
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
 	                           "name IN ('latest_run', 'latest_user_scores', 'latest_rings', "
 	                           "'top_rings', 'latest_hubs')"), 5);
-	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 41);
-	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('rings')"), 28);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 43);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('rings')"), 29);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('user_features')"), 19);
 	fg_store_close(&st);
 	ck_assert_ptr_null(st);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -235,6 +236,15 @@ static int user_sink(void *ctx, const fg_user_row *r)
 	FUZZ_CHECK(r->label == FG_LABEL_UNKNOWN || r->label == FG_LABEL_FRAUD ||
 	           r->label == FG_LABEL_LEGIT);
 	FUZZ_CHECK(r->file && r->line >= 1);
+	FUZZ_CHECK(r->n_attrs <= FG_MAX_ATTRS && (r->n_attrs == 0 || r->attrs));
+	for (uint32_t a = 0; a < r->n_attrs; a++) {
+		const fg_attr_val *v = &r->attrs[a];
+
+		FUZZ_CHECK(v->name.len > 0 && v->state <= FG_ATTR_TEXT);
+		FUZZ_CHECK(v->state != FG_ATTR_NUMBER || isfinite(v->num));
+		FUZZ_CHECK(v->state != FG_ATTR_TEXT || v->text.len <= 64);
+		c->sum = touch(c->sum, v->name);
+	}
 	c->sum = touch(c->sum, r->user) + (uint64_t)r->created_at;
 	return cap_rows(c);
 }
@@ -254,7 +264,7 @@ static void check_result(int rc, const fg_badrows *bad, const sink_ctx *c)
 		for (int k = 0; k < FG_BAD_EXAMPLES; k++)
 			FUZZ_CHECK(memchr(bad->examples[r][k], 0, sizeof(bad->examples[r][k])));
 	}
-	FUZZ_CHECK(sum == bad->total);
+	FUZZ_CHECK(sum == bad->total + bad->warnings);
 	/* every row the reader validated is good (sink), bad or filtered */
 	FUZZ_CHECK(bad->rows_read == c->rows + bad->total + bad->rows_filtered);
 	if (rc == FG_OK && bad->total > 0)
@@ -262,7 +272,7 @@ static void check_result(int rc, const fg_badrows *bad, const sink_ctx *c)
 }
 
 /* The configurations every input is read under. */
-enum { NCONFIGS = 3 };
+enum { NCONFIGS = 4 };
 
 static void config_variant(fg_config *cfg, int v)
 {
@@ -274,6 +284,14 @@ static void config_variant(fg_config *cfg, int v)
 	} else if (v == 2) { /* strict, with an extra relation kind */
 		cfg->strict = true;
 		if (fg_config_set_relations(cfg, "user,referral,device") != FG_OK)
+			abort();
+	} else if (v == 3) { /* the data contract: renamed columns, labels, chosen attributes */
+		if (fg_config_set_column(cfg, "created_at=label") != FG_OK ||
+		    fg_config_set_column(cfg, "label=kind") != FG_OK ||
+		    fg_config_set_column(cfg, "seen_at=value") != FG_OK ||
+		    fg_config_set_label(cfg, "fraud=a,B,\xc3\xa9") != FG_OK ||
+		    fg_config_set_label(cfg, "unknown=") != FG_OK ||
+		    fg_config_set_attrs(cfg, "age,score,x") != FG_OK)
 			abort();
 	}
 }

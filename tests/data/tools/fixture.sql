@@ -37,7 +37,7 @@ INSERT INTO entities VALUES
 INSERT INTO hubs VALUES
  (1,'address','forwarder 1',120,50,'share 120 > max_share 50'),
  (1,'device','emu-0',40,30,'share 40 > max_share 30');
-INSERT INTO user_scores VALUES
+INSERT INTO user_scores (run_id, user_id, label, component_id, ring_id, risk, risk_norm, risk_pct, score, nearest_seed, seed_hops, created_at) VALUES
  (1,'u01',NULL,1,1,0.02,0.40,70.0,0.35,NULL,NULL,1700000000),
  (1,'u02',NULL,1,1,0.02,0.40,70.0,0.33,NULL,NULL,1700000100),
  (1,'u03',NULL,6,NULL,0,0,10.0,0.02,NULL,NULL,NULL),
@@ -52,7 +52,7 @@ INSERT INTO user_scores VALUES
  (1,'u51',NULL,3,2,0.01,0.2,60.0,0.22,NULL,NULL,NULL),
  (1,'u52',NULL,3,2,0.01,0.2,60.0,0.18,NULL,NULL,NULL),
  (1,'u60',NULL,9,NULL,0,0,10.0,0.01,NULL,NULL,NULL);
-INSERT INTO rings VALUES
+INSERT INTO rings (run_id, ring_id, ring_key, status, prev_keys, first_run_id, component_id, n_users, n_seeds, n_legit, n_entities, n_cards, n_devices, n_addresses, n_phones, n_emails, n_ips, n_other_entities, n_user_links, seed_rate, seed_evidence, risk_mean, risk_max, sharing, burst, size_factor, dampener, ring_score) VALUES
  (1,1,'R000001','new',NULL,1,1, 2,0,0,1,1,0,0,0,0,0,0,0, 0.0,0.1,0.2,0.3,0.5,0.2,0.6,1.0,0.30),
  (1,2,'R000002','new',NULL,1,3, 3,0,0,1,0,0,0,1,0,0,0,0, 0.0,0.1,0.1,0.1,0.4,0.0,0.7,1.0,0.20),
  (1,3,'R000003','new',NULL,1,4, 2,1,0,1,0,1,0,0,0,0,0,0, 0.5,0.6,0.6,0.9,0.5,0.0,0.6,1.0,0.70);
@@ -86,7 +86,7 @@ INSERT INTO entities VALUES
 INSERT INTO hubs VALUES
  (2,'address','forwarder 1',120,50,'share 120 > max_share 50'),
  (2,'device','emu-0',45,30,'share 45 > max_share 30');
-INSERT INTO user_scores VALUES
+INSERT INTO user_scores (run_id, user_id, label, component_id, ring_id, risk, risk_norm, risk_pct, score, nearest_seed, seed_hops, created_at) VALUES
  (2,'u01',NULL,1,1,0.04,0.70,88.0,0.82,'u05',4,1700000000),
  (2,'u02',NULL,1,1,0.05,0.75,90.0,0.85,'u05',2,1700000100),
  (2,'u03',NULL,1,1,0.05,0.75,90.0,0.86,'u05',2,1700000200),
@@ -104,7 +104,7 @@ INSERT INTO user_scores VALUES
  (2,'u51',NULL,3,2,0.01,0.2,60.0,0.22,NULL,NULL,NULL),
  (2,'u52',NULL,3,2,0.01,0.2,60.0,0.18,NULL,NULL,NULL),
  (2,'u60',NULL,9,NULL,0,0,5.0,0.01,NULL,NULL,NULL);
-INSERT INTO rings VALUES
+INSERT INTO rings (run_id, ring_id, ring_key, status, prev_keys, first_run_id, component_id, n_users, n_seeds, n_legit, n_entities, n_cards, n_devices, n_addresses, n_phones, n_emails, n_ips, n_other_entities, n_user_links, seed_rate, seed_evidence, risk_mean, risk_max, sharing, burst, size_factor, dampener, ring_score) VALUES
  (2,1,'R000001','grown','["R000001"]',1,1, 5,1,0,4,2,1,1,0,0,0,0,0,
   0.2,0.35,0.6,1.0,0.8,0.9,0.9,1.0,0.86),
  (2,2,'R000002','stable','["R000002"]',1,3, 3,0,0,1,0,0,0,1,0,0,0,0,

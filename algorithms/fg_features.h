@@ -1,0 +1,115 @@
+/*
+ * fg_features: the learned model's per-user feature rows, leak-free.
+ *
+ * Users are split into FG_FEAT_FOLDS folds by a hash of their user id (never
+ * by label or row order).  Every seed-derived primitive (personalised
+ * PageRank, hops to the nearest seed, seeds among co-users, among an
+ * entity's users, in a ring or component, the seed share of neighbours) is
+ * computed once per fold, from that fold's seeds only.  A feature row is
+ * asked for with an exclusion mask of folds: the row combines the per-fold
+ * primitives of the folds not in the mask, summed in fold order 0..K-1
+ * (never "total minus own fold", which changes bits).  A user of fold k
+ * scored with mask {k} therefore has a row that does not depend on its own
+ * label at all: flipping it (fraud <-> unknown) leaves the row bit-identical.
+ * Training rows of the model that scores fold k come from folds j != k with
+ * mask {j, k} (cross-fitting, engine/fg_model.c).
+ *
+ * Label-free features (structure, attributes, their neighbour aggregates)
+ * ignore the mask.  docs/scoring.md names and defines every column.
+ *
+ * Layout read: the graph (links with hubs, the CSR without), the scores'
+ * rings and components, the per-vertex components.  The CSR must still be
+ * allocated while rows are built.  Memory: O(users) bytes of indexes plus
+ * O(K) doubles per user in a component that holds a seed, O(K) counts per
+ * entity linked to a seed.
+ *
+ * Thread-safety: fg_features_open calls fg_risk and fg_bfs_multi (OpenMP
+ * inside, no igraph); a built fg_features is read-only, rows may be built from
+ * many threads.  Every value is a fixed-order computation: identical for any
+ * thread count and any order of input rows.
+ */
+#ifndef FG_ALGORITHMS_FG_FEATURES_H
+#define FG_ALGORITHMS_FG_FEATURES_H
+
+#include "fg_graph.h"
+#include "fg_score.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FG_FEAT_FOLDS 5
+#define FG_FEAT_MASK_NONE 0u
+
+typedef struct fg_features fg_features;
+
+typedef struct fg_features_params {
+	bool use_attrs;          /* false: no attribute columns (--no-attrs) */
+	const char *attrs;       /* comma-separated attribute names, NULL: every numeric one */
+	double damping, tol;     /* personalised PageRank per fold (as fg_risk) */
+	int max_iter;
+} fg_features_params;
+
+/*
+ * Build the per-fold primitives.  g: the graph with its CSR; s: the scores
+ * (rings, components, degrees); comp: per vertex (fg_cc); seeds[0..ns): the
+ * kernels' seeds (held-out ones already removed), ascending.  Returns FG_OK,
+ * FG_ENOMEM, or FG_EUSAGE when params->attrs names an unknown attribute.
+ * g, s and comp are kept by pointer and must outlive *out.
+ * Time: K risk walks and K BFS over the seeds' components, O(links) else.
+ */
+int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
+                     const uint32_t *comp, const uint32_t *seeds, uint32_t ns,
+                     const fg_features_params *params);
+void fg_features_close(fg_features **f);
+
+/* Columns of a row, and their names (stable, documented). */
+uint32_t fg_features_count(const fg_features *f);
+const char *fg_features_name(const fg_features *f, uint32_t j);
+
+/* The fold of a user id string (a salted hash; what fg_features_fold returns). */
+unsigned fg_features_fold_of(const char *id);
+
+/* The fold of user u (a hash of its id), and the number of seeds in fold k. */
+unsigned fg_features_fold(const fg_features *f, uint32_t u);
+uint32_t fg_features_fold_seeds(const fg_features *f, unsigned k);
+
+/* Ring-mates u reaches through two links or more (0 outside rings; label-free). */
+uint32_t fg_features_multi_mates(const fg_features *f, uint32_t u);
+
+/*
+ * Fold k's primitives of user u, for tests and explanations: its personalised
+ * PageRank from fold k's seeds (restart uniform over them) and its hops to
+ * the nearest of them (FG_BFS_UNREACHED-like UINT32_MAX if none).
+ */
+double fg_features_fold_ppr(const fg_features *f, uint32_t u, unsigned k);
+uint32_t fg_features_fold_hops(const fg_features *f, uint32_t u, unsigned k);
+
+/* Doubles of scratch a caller gives fg_features_row. */
+size_t fg_features_scratch(const fg_features *f);
+
+/*
+ * Row of user u into out[0..count) combining the folds not in mask (bit k:
+ * fold k excluded).  NAN = missing.  scratch: fg_features_scratch doubles,
+ * private to the calling thread.  O(two-hop neighbourhood of u).
+ */
+void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask,
+                     double *scratch);
+
+/*
+ * Rows of users[0..n) into out (row-major, n * count), row i with mask
+ * masks[i] (or mask_all when masks is NULL), in parallel over rows.
+ * Returns FG_OK or FG_ENOMEM.
+ */
+int fg_features_rows(float *out, const fg_features *f, const uint32_t *users, uint32_t n,
+                     const unsigned *masks, unsigned mask_all);
+
+/*
+ * For an explanation: the entity of class kc (FG_KC_*, or -1 for hubs of any
+ * class) linked to u that has the most seeds among its users, folds in mask
+ * excluded; ties by the smallest entity id.  Returns the entity (index into
+ * g->ent_*) or -1 if none has a seed; *n_seeds gets the count.
+ */
+int64_t fg_features_top_entity(const fg_features *f, uint32_t u, int kc, unsigned mask,
+                               uint32_t *n_seeds);
+
+#endif

@@ -1,0 +1,1017 @@
+/*
+ * The learned model: training, cross-fitting, prediction, SHAP reasons and
+ * model files, on XGBoost's C API (Debian's libxgboost 1.7.4).
+ *
+ * Labels.  Positives: users labelled fraud (the kernels' seeds; held-out
+ * seeds are unknown, as everywhere).  Negatives: users labelled legit, and
+ * unlabelled users sampled as positive-unlabelled negatives with a coin
+ * from a hash of the user id at rate r = min(1, FG_MODEL_NEG_TARGET /
+ * n_users), each weighing 1 / r so the base rate is kept.  r depends on the
+ * number of users only, never on labels: a user's label cannot change which
+ * rows another fold's booster trains on.
+ *
+ * Cross-fitting.  Booster k trains on the labelled and sampled rows of folds
+ * j != k, each row built with folds {j, k} excluded (fg_features), and scores
+ * fold k's users with fold k excluded.  Rows are in canonical user order.
+ *
+ * Parameters: binary:logistic, tree_method=hist, max_bin 256, max_depth 6,
+ * eta 0.3, 40 rounds, seed 0, no row or column subsampling (no randomness
+ * at all), base_score 0.5 (1.7's fixed default: not estimated from labels).
+ * Training runs XGBoost with nthread 1: the histogram sums of hist are
+ * split by thread, and with a few ten thousand rows one thread costs
+ * little; prediction (a fixed-order sum over trees per row) and SHAP use the
+ * run's threads.  Either way the output is identical for any thread count.
+ *
+ * Model file ("fraudgraph-model 1"): text lines "folds K", "features N",
+ * the N names one per line, "params <json>", then K times
+ * "booster <bytes>" followed by that many bytes of XGBoost JSON and a newline.
+ */
+#include "fg_model.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+#include "fg_log.h"
+
+#include <xgboost/c_api.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define K FG_FEAT_FOLDS
+#define BLOCK 65536u
+#define NEG_SALT 0x2545f4914f6cdd1dull
+
+struct fg_model {
+	BoosterHandle b[K];
+	uint32_t n_cols;
+	char **names;
+	char params[1024];
+	int threads;
+};
+
+#define XG(call) do { \
+		if ((call) != 0) { \
+			rc = fg_error_set(FG_ERROR, "xgboost: %s", XGBGetLastError()); \
+			goto cleanup; \
+		} \
+	} while (0)
+
+void fg_model_params_default(fg_model_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->threads = 1;
+	p->n_trees = FG_MODEL_TREES;
+	p->max_depth = FG_MODEL_DEPTH;
+	p->eta = FG_MODEL_ETA;
+	p->min_positives = FG_MODEL_MIN_POSITIVES;
+}
+
+void fg_model_close(fg_model **pm)
+{
+	fg_model *m;
+
+	if (!pm || !*pm)
+		return;
+	m = *pm;
+	for (unsigned k = 0; k < K; k++)
+		if (m->b[k])
+			XGBoosterFree(m->b[k]);
+	for (uint32_t j = 0; m->names && j < m->n_cols; j++)
+		fg_free(m->names[j]);
+	fg_free(m->names);
+	fg_free(m);
+	*pm = NULL;
+}
+
+static double neg_coin(const char *id)
+{
+	uint64_t h = 1469598103934665603ull ^ NEG_SALT;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (double)(h >> 11) / 9007199254740992.0;
+}
+
+static double neg_rate(const fg_graph *g)
+{
+	return g->n_users ? fmin(1.0, FG_MODEL_NEG_TARGET / (double)g->n_users) : 1.0;
+}
+
+/*
+ * The training weight of user u: 0 if not a training row, else its label
+ * weight.  seed[u] == 1: a positive (a held-out seed has 0 and counts as
+ * unlabelled); label legit: a negative; else sampled.
+ */
+static float row_weight(const fg_graph *g, const uint8_t *seed, uint32_t u, double rate, float *label)
+{
+	*label = 0.0f;
+	if (seed[u]) {
+		*label = 1.0f;
+		return 1.0f;
+	}
+	if (g->user_label[u] == FG_LABEL_LEGIT)
+		return 1.0f;
+	return neg_coin(g->user_id[u]) < rate ? (float)(1.0 / rate) : 0.0f;
+}
+
+static int model_new(fg_model **out, const fg_features *f, const fg_model_params *p)
+{
+	fg_model *m = fg_calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return fg_error_set(FG_ENOMEM, "out of memory for the model");
+	m->n_cols = fg_features_count(f);
+	m->threads = p->threads > 0 ? p->threads : 1;
+	m->names = fg_calloc(m->n_cols, sizeof(char *));
+	if (!m->names) {
+		fg_model_close(&m);
+		return fg_error_set(FG_ENOMEM, "out of memory for the model");
+	}
+	for (uint32_t j = 0; j < m->n_cols; j++)
+		if (!(m->names[j] = fg_strndup(fg_features_name(f, j), strlen(fg_features_name(f, j))))) {
+			fg_model_close(&m);
+			return fg_error_set(FG_ENOMEM, "out of memory for the model");
+		}
+	snprintf(m->params, sizeof(m->params),
+	         "{\"objective\":\"binary:logistic\",\"tree_method\":\"hist\",\"max_bin\":256,"
+	         "\"max_depth\":%d,\"eta\":%g,\"rounds\":%d,\"seed\":0,\"base_score\":0.5,"
+	         "\"folds\":%d,\"neg_target\":%g,\"min_positives\":%u}",
+	         p->max_depth, p->eta, p->n_trees, K, FG_MODEL_NEG_TARGET, p->min_positives);
+	*out = m;
+	return FG_OK;
+}
+
+static int set_threads(fg_model *m, unsigned k, int threads)
+{
+	char buf[16];
+	int rc = FG_OK;
+
+	snprintf(buf, sizeof(buf), "%d", threads);
+	XG(XGBoosterSetParam(m->b[k], "nthread", buf));
+cleanup:
+	return rc;
+}
+
+bool fg_model_enough_labels(char *why, size_t why_len, const fg_graph *g, const uint8_t *seed,
+                            const fg_model_params *p)
+{
+	uint32_t n = 0, per[K] = { 0 };
+
+	why[0] = '\0';
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (seed[u]) {
+			n++;
+			per[fg_features_fold_of(g->user_id[u])]++;
+		}
+	if (n < p->min_positives) {
+		snprintf(why, why_len, "%u users labelled fraud, fewer than the minimum of %u", n,
+		         p->min_positives);
+		return false;
+	}
+	for (unsigned k = 0; k < K; k++)
+		if (!per[k]) {
+			snprintf(why, why_len, "fold %u of %d has no user labelled fraud", k, K);
+			return false;
+		}
+	return true;
+}
+
+/* One booster's training set. */
+typedef struct train_set {
+	uint32_t n;
+	float *rows, *label, *weight;
+	char err[300];
+} train_set;
+
+/* Train booster k on its set with one XGBoost thread (called from an OpenMP thread). */
+static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_params *p, uint32_t nc)
+{
+	DMatrixHandle dm = NULL;
+	char buf[32];
+	int rc = FG_OK;
+
+#undef XG
+#define XG(call) do { \
+		if ((call) != 0) { \
+			snprintf(t->err, sizeof(t->err), "xgboost: %s", XGBGetLastError()); \
+			rc = FG_ERROR; \
+			goto cleanup; \
+		} \
+	} while (0)
+	XG(XGDMatrixCreateFromMat_omp(t->rows, t->n, nc, NAN, &dm, 1));
+	XG(XGDMatrixSetFloatInfo(dm, "label", t->label, t->n));
+	XG(XGDMatrixSetFloatInfo(dm, "weight", t->weight, t->n));
+	XG(XGBoosterCreate(&dm, 1, &m->b[k]));
+	XG(XGBoosterSetParam(m->b[k], "nthread", "1"));
+	XG(XGBoosterSetParam(m->b[k], "objective", "binary:logistic"));
+	XG(XGBoosterSetParam(m->b[k], "tree_method", "hist"));
+	XG(XGBoosterSetParam(m->b[k], "max_bin", "256"));
+	snprintf(buf, sizeof(buf), "%d", p->max_depth);
+	XG(XGBoosterSetParam(m->b[k], "max_depth", buf));
+	snprintf(buf, sizeof(buf), "%.17g", p->eta);
+	XG(XGBoosterSetParam(m->b[k], "eta", buf));
+	XG(XGBoosterSetParam(m->b[k], "seed", "0"));
+	XG(XGBoosterSetParam(m->b[k], "base_score", "0.5"));
+	XG(XGBoosterSetParam(m->b[k], "verbosity", "0"));
+	for (int it = 0; it < p->n_trees; it++)
+		XG(XGBoosterUpdateOneIter(m->b[k], it, dm));
+cleanup:
+	if (dm)
+		XGDMatrixFree(dm);
+	return rc;
+#undef XG
+#define XG(call) do { \
+		if ((call) != 0) { \
+			rc = fg_error_set(FG_ERROR, "xgboost: %s", XGBGetLastError()); \
+			goto cleanup; \
+		} \
+	} while (0)
+}
+
+int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features *f,
+                   const fg_graph *g, const uint8_t *seed, const fg_model_params *p,
+                   fg_model_info *info)
+{
+	const uint32_t nu = g->n_users, nc = fg_features_count(f);
+	const double rate = neg_rate(g);
+	uint32_t pos_fold[K] = { 0 }, n_pos = 0, n_neg = 0;
+	uint32_t *users = NULL;
+	unsigned *masks = NULL;
+	train_set ts[K];
+	int trc[K];
+	fg_model *m = NULL;
+	int rc = FG_OK;
+
+	*out = NULL;
+	why[0] = '\0';
+	memset(ts, 0, sizeof(ts));
+	for (uint32_t u = 0; u < nu; u++) {
+		float y;
+		if (row_weight(g, seed, u, rate, &y) == 0.0f)
+			continue;
+		if (y > 0.0f) {
+			n_pos++;
+			pos_fold[fg_features_fold(f, u)]++;
+		} else {
+			n_neg++;
+		}
+	}
+	if (info) {
+		memset(info, 0, sizeof(*info));
+		info->n_positives = n_pos;
+		info->n_negatives = n_neg;
+		info->neg_rate = rate;
+	}
+	if (n_pos < p->min_positives) {
+		snprintf(why, why_len, "%u users labelled fraud, fewer than the minimum of %u", n_pos,
+		         p->min_positives);
+		return FG_OK;
+	}
+	for (unsigned k = 0; k < K; k++)
+		if (!pos_fold[k]) {
+			snprintf(why, why_len, "fold %u of %d has no user labelled fraud", k, K);
+			return FG_OK;
+		}
+	if ((rc = model_new(&m, f, p)) != FG_OK)
+		return rc;
+	users = fg_mallocarray(n_pos + n_neg, sizeof(uint32_t));
+	masks = fg_mallocarray(n_pos + n_neg, sizeof(unsigned));
+	if (!users || !masks) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows");
+		goto cleanup;
+	}
+	/* the K training sets: rows of folds j != k with folds {j, k} excluded, user order */
+	for (unsigned k = 0; k < K; k++) {
+		train_set *t = &ts[k];
+		uint32_t n = 0;
+		t->label = fg_mallocarray(n_pos + n_neg, sizeof(float));
+		t->weight = fg_mallocarray(n_pos + n_neg, sizeof(float));
+		t->rows = fg_mallocarray((size_t)(n_pos + n_neg) * nc, sizeof(float));
+		if (!t->label || !t->weight || !t->rows) {
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows (%u x %u)",
+			                  n_pos + n_neg, nc);
+			goto cleanup;
+		}
+		for (uint32_t u = 0; u < nu; u++) {
+			unsigned fu = fg_features_fold(f, u);
+			float y, w;
+			if (fu == k || (w = row_weight(g, seed, u, rate, &y)) == 0.0f)
+				continue;
+			users[n] = u;
+			masks[n] = (1u << fu) | (1u << k);
+			t->label[n] = y;
+			t->weight[n] = w;
+			n++;
+		}
+		t->n = n;
+		if ((rc = fg_features_rows(t->rows, f, users, n, masks, 0)) != FG_OK)
+			goto cleanup;
+	}
+	/*
+	 * The boosters are independent: one OpenMP thread each, one XGBoost thread
+	 * inside (hist's sums split by thread would depend on the thread count).
+	 */
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (int k = 0; k < K; k++)
+		trc[k] = train_one(m, (unsigned)k, &ts[k], p, nc);
+	for (unsigned k = 0; k < K; k++)
+		if (trc[k] != FG_OK) {
+			rc = fg_error_set(FG_ERROR, "%s", ts[k].err);
+			goto cleanup;
+		}
+	for (unsigned k = 0; k < K; k++)
+		if ((rc = set_threads(m, k, m->threads)) != FG_OK)
+			goto cleanup;
+	*out = m;
+	m = NULL;
+cleanup:
+	fg_model_close(&m);
+	fg_free(users);
+	fg_free(masks);
+	for (unsigned k = 0; k < K; k++) {
+		fg_free(ts[k].rows);
+		fg_free(ts[k].label);
+		fg_free(ts[k].weight);
+	}
+	return rc;
+}
+
+/* In-place prediction of n dense rows (no DMatrix): probabilities into out[0..n). */
+static int predict_rows(float *out, BoosterHandle b, const float *rows, uint32_t n, uint32_t nc)
+{
+	char arr[256];
+	const bst_ulong *shape = NULL;
+	bst_ulong dim = 0;
+	const float *res = NULL;
+	int rc = FG_OK;
+
+	if (!n)
+		return FG_OK;
+	snprintf(arr, sizeof(arr),
+	         "{\"data\":[%llu,true],\"shape\":[%u,%u],\"typestr\":\"<f4\",\"version\":3}",
+	         (unsigned long long)(uintptr_t)rows, n, nc);
+	XG(XGBoosterPredictFromDense(b, arr,
+	   "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+	   "\"strict_shape\":false,\"cache_id\":0,\"missing\":NaN}", NULL, &shape, &dim, &res));
+	memcpy(out, res, (size_t)n * sizeof(float));
+cleanup:
+	return rc;
+}
+
+typedef struct scored {
+	float s;
+	float w;
+	uint32_t u;
+	uint8_t y;
+} scored;
+
+static int cmp_scored_desc(const void *a, const void *b)
+{
+	const scored *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s > y->s ? -1 : 1;
+	return x->u < y->u ? -1 : x->u > y->u;
+}
+
+/* AUC, AP and precision at k (k = positives) on the labelled and sampled users, weighted. */
+static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *g,
+                       const uint8_t *seed)
+{
+	const double rate = neg_rate(g);
+	uint64_t n = 0;
+	scored *v = fg_mallocarray(g->n_users ? g->n_users : 1, sizeof(*v));
+	double P = 0, N = 0, tp = 0, fp = 0, auc = 0, ap = 0, seen = 0, tp_k = 0;
+
+	if (!v)
+		return fg_error_set(FG_ENOMEM, "out of memory for the model's metrics");
+	for (uint32_t u = 0; u < g->n_users; u++) {
+		float y, w = row_weight(g, seed, u, rate, &y);
+		if (w == 0.0f)
+			continue;
+		v[n] = (scored){ score[u], w, u, y > 0.0f };
+		if (y > 0.0f)
+			P += w;
+		else
+			N += w;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_scored_desc);
+	for (uint64_t i = 0; i < n;) {
+		uint64_t j = i;
+		double gp = 0, gn = 0;
+		while (j < n && v[j].s == v[i].s) {
+			if (v[j].y)
+				gp += v[j].w;
+			else
+				gn += v[j].w;
+			j++;
+		}
+		/* positives of this tie group beat the negatives below, tie half */
+		auc += gp * (N - fp - gn) + 0.5 * gp * gn;
+		tp += gp;
+		fp += gn;
+		if (gp > 0)
+			ap += gp / P * (tp / (tp + fp));
+		for (uint64_t t = i; t < j; t++) {
+			if (seen < P) {
+				double take = fmin((double)v[t].w, P - seen);
+				seen += take;
+				if (v[t].y)
+					tp_k += take;
+			}
+		}
+		i = j;
+	}
+	info->neg_rate = rate;
+	info->n_positives = 0;
+	info->n_negatives = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		info->n_positives += v[i].y;
+		info->n_negatives += !v[i].y;
+	}
+	info->auc = (P > 0 && N > 0) ? auc / (P * N) : NAN;
+	info->ap = P > 0 ? ap : NAN;
+	info->p_at_k = P > 0 ? tp_k / P : NAN;
+	info->k = (uint32_t)P;
+	fg_free(v);
+	return FG_OK;
+}
+
+int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
+                   const uint8_t *seed, fg_model_info *info)
+{
+	const uint32_t nu = g->n_users, nc = m->n_cols;
+	uint32_t *users = fg_mallocarray(BLOCK, sizeof(uint32_t));
+	float *rows = fg_mallocarray((size_t)BLOCK * nc, sizeof(float));
+	float *pred = fg_mallocarray(BLOCK, sizeof(float));
+	double t_rows = 0, t_pred = 0;
+	int rc = FG_OK;
+
+	if (!users || !rows || !pred) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the prediction block");
+		goto cleanup;
+	}
+	for (uint32_t b0 = 0; b0 < nu; b0 += BLOCK) {
+		uint32_t b1 = nu - b0 > BLOCK ? b0 + BLOCK : nu;
+		for (unsigned k = 0; k < K; k++) {
+			uint32_t n = 0;
+			for (uint32_t u = b0; u < b1; u++)
+				if (fg_features_fold(f, u) == k)
+					users[n++] = u;
+			double t0 = fg_clock();
+			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
+				goto cleanup;
+			t_rows += fg_clock() - t0;
+			t0 = fg_clock();
+			if ((rc = predict_rows(pred, m->b[k], rows, n, nc)) != FG_OK)
+				goto cleanup;
+			t_pred += fg_clock() - t0;
+			for (uint32_t i = 0; i < n; i++)
+				score[users[i]] = pred[i];
+		}
+		if (nu > 4 * BLOCK)
+			fg_log_progress("model scores", b1, nu);
+	}
+	if (nu > 4 * BLOCK)
+		fg_log_progress_end();
+	if (getenv("FG_MODEL_PROFILE"))
+		fprintf(stderr, "  model rows %.3f s, predict %.3f s\n", t_rows, t_pred);
+	if (info && seed)
+		rc = oof_metrics(info, score, g, seed);
+cleanup:
+	fg_free(users);
+	fg_free(rows);
+	fg_free(pred);
+	return rc;
+}
+
+void fg_model_ring_scores(double *ring_score, const fg_scores *s, const fg_features *f,
+                          const float *score)
+{
+	double *sum_core = fg_calloc(s->n_rings ? s->n_rings : 1, sizeof(double));
+	double *sum_all = fg_calloc(s->n_rings ? s->n_rings : 1, sizeof(double));
+	uint32_t *n_core = fg_calloc(s->n_rings ? s->n_rings : 1, sizeof(uint32_t));
+
+	if (!sum_core || !sum_all || !n_core) {
+		/* no memory: fall back to the hand-set ring scores */
+		for (uint32_t r = 0; r < s->n_rings; r++)
+			ring_score[r] = s->rings[r].score;
+		goto cleanup;
+	}
+	/* users in id order: fixed-order sums */
+	for (uint32_t u = 0; u < s->n_users; u++) {
+		int32_t r = s->ring_index[u];
+		if (r < 0)
+			continue;
+		sum_all[r] += score[u];
+		if (fg_features_multi_mates(f, u) > 0) {
+			sum_core[r] += score[u];
+			n_core[r]++;
+		}
+	}
+	for (uint32_t r = 0; r < s->n_rings; r++)
+		ring_score[r] = n_core[r] ? sum_core[r] / n_core[r] : sum_all[r] / s->rings[r].n_users;
+cleanup:
+	fg_free(sum_core);
+	fg_free(sum_all);
+	fg_free(n_core);
+}
+
+/* The kind name of entity e ("card", "device", ...). */
+static const char *ent_kind(const fg_graph *g, int64_t e)
+{
+	return g->kind_name[g->ent_kind[e]];
+}
+
+/* The best-evidenced entity among several classes. */
+static int64_t top_of(const fg_features *f, uint32_t u, const int *kcs, int n, unsigned mask,
+                      uint32_t *ns)
+{
+	int64_t best = -1;
+
+	*ns = 0;
+	for (int i = 0; i < n; i++) {
+		uint32_t c;
+		int64_t e = fg_features_top_entity(f, u, kcs[i], mask, &c);
+		if (e >= 0 && (c > *ns || (c == *ns && e < best))) {
+			best = e;
+			*ns = c;
+		}
+	}
+	return best;
+}
+
+/*
+ * The sentence for feature j of user u's row (value v, contribution c):
+ * entity features name the entity, the others say what the value means.
+ */
+static void reason_text(char *out, size_t len, const fg_features *f, const fg_graph *g, uint32_t u,
+                        const char *name, float v, float c)
+{
+	unsigned mask = 1u << fg_features_fold(f, u);
+	char what[160];
+	uint32_t ns = 0;
+	int64_t e = -1;
+	static const int card[] = { FG_KC_CARD }, dev[] = { FG_KC_DEVICE }, addr[] = { FG_KC_ADDRESS };
+	static const int other[] = { FG_KC_PHONE, FG_KC_EMAIL, FG_KC_IP, FG_KC_OTHER };
+	static const int any[] = { FG_KC_CARD, FG_KC_DEVICE, FG_KC_ADDRESS, FG_KC_PHONE, FG_KC_EMAIL,
+	                           FG_KC_IP, FG_KC_OTHER };
+	static const int hub[] = { -1 };
+
+	if (!strcmp(name, "seeds_card"))
+		e = top_of(f, u, card, 1, mask, &ns);
+	else if (!strcmp(name, "seeds_device"))
+		e = top_of(f, u, dev, 1, mask, &ns);
+	else if (!strcmp(name, "seeds_address"))
+		e = top_of(f, u, addr, 1, mask, &ns);
+	else if (!strcmp(name, "seeds_other"))
+		e = top_of(f, u, other, 4, mask, &ns);
+	else if (!strcmp(name, "entity_seeds_max"))
+		e = top_of(f, u, any, 7, mask, &ns);
+	else if (!strcmp(name, "hub_seeds"))
+		e = top_of(f, u, hub, 1, mask, &ns);
+
+	if (e >= 0 && g->ent_hub[e])
+		snprintf(what, sizeof(what), "uses %s %.40s shared by %u users, %u of them known fraudsters",
+		         ent_kind(g, e), g->ent_value[e], g->ent_share[e], ns);
+	else if (e >= 0)
+		snprintf(what, sizeof(what), "shares %s %.40s with %u known fraudster%s", ent_kind(g, e),
+		         g->ent_value[e], ns, ns == 1 ? "" : "s");
+	else if (!strcmp(name, "seed_hops"))
+		snprintf(what, sizeof(what), isnan(v) ? "no path to known fraud" :
+		         "%.0f hops from the nearest known fraudster", v);
+	else if (!strcmp(name, "seeds_2hop"))
+		snprintf(what, sizeof(what), "%.0f known fraudsters among its co-users", v);
+	else if (!strcmp(name, "seeds_2hop_rate"))
+		snprintf(what, sizeof(what), "%.0f%% of its co-users are known fraudsters", 100.0 * v);
+	else if (!strcmp(name, "ring_seeds") || !strcmp(name, "ring_seed_rate"))
+		snprintf(what, sizeof(what), "in a ring with known fraudsters (%s %.3g)", name, v);
+	else if (!strcmp(name, "comp_seeds") || !strcmp(name, "comp_seed_rate"))
+		snprintf(what, sizeof(what), "connected to known fraudsters (%s %.3g)", name, v);
+	else if (!strncmp(name, "ppr", 3) || !strncmp(name, "nb_ppr", 6))
+		snprintf(what, sizeof(what), "close to known fraud by the risk walk (%s %.3g)", name, v);
+	else if (!strcmp(name, "nb_seed_mean") || !strcmp(name, "nb2_seed_mean"))
+		snprintf(what, sizeof(what), "%.0f%% of its %s linked users are known fraudsters",
+		         100.0 * v, name[2] == '2' ? "two-hop" : "directly");
+	else if (!strcmp(name, "ring_multi_mates"))
+		snprintf(what, sizeof(what), "reaches %.0f ring-mates through more than one identifier", v);
+	else if (!strcmp(name, "ring_sharing"))
+		snprintf(what, sizeof(what), "its ring shares identifiers densely (sharing %.2f)", v);
+	else if (!strcmp(name, "ring_burst"))
+		snprintf(what, sizeof(what), "its ring's accounts were created together (burst %.2f)", v);
+	else if (!strcmp(name, "ring_size"))
+		snprintf(what, sizeof(what), "in a ring of %.0f users", v);
+	else if (!strcmp(name, "component_size"))
+		snprintf(what, sizeof(what), "in a connected group of %.0f users", v);
+	else if (!strcmp(name, "account_age_days"))
+		snprintf(what, sizeof(what), "account %.0f days old", v);
+	else if (!strncmp(name, "deg_", 4))
+		snprintf(what, sizeof(what), "linked to %.0f %s identifiers", v, name + 4);
+	else if (!strncmp(name, "attr_", 5))
+		snprintf(what, sizeof(what), "attribute %.60s = %.4g", name + 5, v);
+	else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7))
+		snprintf(what, sizeof(what), "its linked users' %s %.60s = %.4g",
+		         name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean",
+		         strchr(name + 3, '_') + 1, v);
+	else
+		snprintf(what, sizeof(what), "%.60s = %.4g", name, v);
+	snprintf(out, len, "%s: %+.2f", what, c);
+}
+
+typedef struct pick {
+	float s;
+	uint32_t u;
+} pick;
+
+static int cmp_pick(const void *a, const void *b)
+{
+	const pick *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s > y->s ? -1 : 1;
+	return x->u < y->u ? -1 : x->u > y->u;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_reason(const void *a, const void *b)
+{
+	const fg_model_reason *x = a, *y = b;
+
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return x->rank - y->rank;
+}
+
+int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const fg_features *f,
+                     const fg_graph *g, const float *score)
+{
+	const uint32_t nc = m->n_cols;
+	uint32_t n_sel = 0, n_r = 0;
+	pick *sel = NULL;
+	uint32_t *users = NULL;
+	float *rows = NULL;
+	fg_model_reason *rs = NULL;
+	DMatrixHandle dm = NULL;
+	int rc = FG_OK;
+
+	*out = NULL;
+	*n_out = 0;
+	sel = fg_mallocarray(g->n_users ? g->n_users : 1, sizeof(*sel));
+	if (!sel)
+		return fg_error_set(FG_ENOMEM, "out of memory selecting users for reasons");
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (score[u] >= FG_MODEL_REASON_MIN)
+			sel[n_sel++] = (pick){ score[u], u };
+	qsort(sel, n_sel, sizeof(*sel), cmp_pick);
+	if (n_sel > FG_MODEL_REASON_USERS)
+		n_sel = FG_MODEL_REASON_USERS;
+	users = fg_mallocarray(n_sel ? n_sel : 1, sizeof(uint32_t));
+	rows = fg_mallocarray(n_sel ? (size_t)n_sel * nc : 1, sizeof(float));
+	rs = fg_mallocarray(n_sel ? (size_t)n_sel * FG_MODEL_REASONS : 1, sizeof(*rs));
+	if (!users || !rows || !rs) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for reasons (%u users)", n_sel);
+		goto cleanup;
+	}
+	for (unsigned k = 0; k < K; k++) {
+		uint32_t n = 0;
+		bst_ulong len = 0;
+		const float *contrib = NULL;
+		for (uint32_t i = 0; i < n_sel; i++)
+			if (fg_features_fold(f, sel[i].u) == k)
+				users[n++] = sel[i].u;
+		if (!n)
+			continue;
+		qsort(users, n, sizeof(*users), cmp_u32);
+		if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
+			goto cleanup;
+		XG(XGDMatrixCreateFromMat_omp(rows, n, nc, NAN, &dm, m->threads));
+		XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &contrib));
+		if (len != (bst_ulong)n * (nc + 1)) {
+			rc = fg_error_set(FG_ERROR, "xgboost: %llu contributions for %u rows of %u features",
+			                  (unsigned long long)len, n, nc);
+			goto cleanup;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			const float *c = contrib + (size_t)i * (nc + 1);
+			int64_t prev = -1;
+			for (int r = 0; r < FG_MODEL_REASONS; r++) {
+				int64_t best = -1;
+				/* the next largest after prev in (contribution desc, column asc) order */
+				for (uint32_t j = 0; j < nc; j++) {
+					if (!(c[j] > 0.0f))
+						continue;
+					if (prev >= 0 && (c[j] > c[prev] || (c[j] == c[prev] && (int64_t)j <= prev)))
+						continue;
+					if (best < 0 || c[j] > c[best])
+						best = j;
+				}
+				if (best < 0)
+					break;
+				prev = best;
+				fg_model_reason *x = &rs[n_r++];
+				x->user = users[i];
+				x->rank = r + 1;
+				x->feature = (uint32_t)best;
+				x->value = rows[(size_t)i * nc + best];
+				x->contribution = c[best];
+				reason_text(x->text, sizeof(x->text), f, g, users[i], m->names[best], x->value,
+				            x->contribution);
+			}
+		}
+		XGDMatrixFree(dm);
+		dm = NULL;
+	}
+	qsort(rs, n_r, sizeof(*rs), cmp_reason);
+	*out = rs;
+	*n_out = n_r;
+	rs = NULL;
+cleanup:
+	if (dm)
+		XGDMatrixFree(dm);
+	fg_free(sel);
+	fg_free(users);
+	fg_free(rows);
+	fg_free(rs);
+	return rc;
+}
+
+/* A growable byte buffer for the model file. */
+typedef struct buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+} buf;
+
+static void buf_put(buf *b, const void *p, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *s = fg_realloc(b->s, cap);
+		if (!s) {
+			b->failed = 1;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+int fg_model_booster_json(char **out, const fg_model *m, unsigned k)
+{
+	bst_ulong len = 0;
+	const char *p = NULL;
+	int rc = FG_OK;
+
+	*out = NULL;
+	XG(XGBoosterSaveModelToBuffer(m->b[k], "{\"format\":\"json\"}", &len, &p));
+	if (!(*out = fg_strndup(p, len)))
+		rc = fg_error_set(FG_ENOMEM, "out of memory saving the model");
+cleanup:
+	return rc;
+}
+
+int fg_model_save(char **out, size_t *len, const fg_model *m)
+{
+	buf b = { 0 };
+	char line[128];
+	int rc = FG_OK;
+
+	*out = NULL;
+	snprintf(line, sizeof(line), "fraudgraph-model 1\nfolds %d\nfeatures %u\n", K, m->n_cols);
+	buf_str(&b, line);
+	for (uint32_t j = 0; j < m->n_cols; j++) {
+		buf_str(&b, m->names[j]);
+		buf_str(&b, "\n");
+	}
+	buf_str(&b, "params ");
+	buf_str(&b, m->params);
+	buf_str(&b, "\n");
+	for (unsigned k = 0; k < K; k++) {
+		char *js = NULL;
+		if ((rc = fg_model_booster_json(&js, m, k)) != FG_OK)
+			goto cleanup;
+		snprintf(line, sizeof(line), "booster %zu\n", strlen(js));
+		buf_str(&b, line);
+		buf_str(&b, js);
+		buf_str(&b, "\n");
+		fg_free(js);
+	}
+	if (b.failed) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory saving the model");
+		goto cleanup;
+	}
+	*out = b.s;
+	*len = b.len;
+	b.s = NULL;
+cleanup:
+	fg_free(b.s);
+	return rc;
+}
+
+/* The next line of buf at *pos (without its newline) into line; false at the end. */
+static bool next_line(char *line, size_t cap, const char *s, size_t len, size_t *pos)
+{
+	size_t i = *pos, n = 0;
+
+	if (i >= len)
+		return false;
+	while (i < len && s[i] != '\n') {
+		if (n + 1 < cap)
+			line[n++] = s[i];
+		i++;
+	}
+	line[n] = '\0';
+	*pos = i < len ? i + 1 : i;
+	return true;
+}
+
+int fg_model_load(fg_model **out, const char *s, size_t len, const char *path,
+                  const fg_features *f, const fg_model_params *p)
+{
+	char line[1024];
+	size_t pos = 0;
+	unsigned folds = 0, nfeat = 0;
+	fg_model *m = NULL;
+	int rc = FG_OK, ln = 0;
+
+	*out = NULL;
+#define BAD(...) do { rc = fg_error_set(FG_EUSAGE, __VA_ARGS__); goto cleanup; } while (0)
+	if (!next_line(line, sizeof(line), s, len, &pos) || strcmp(line, "fraudgraph-model 1"))
+		BAD("%s:1: not a fraudgraph model file (first line '%.40s')", path, line);
+	ln = 1;
+	if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "folds %u", &folds) != 1 || folds != K)
+		BAD("%s:2: expected 'folds %d', got '%.40s'", path, K, line);
+	if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "features %u", &nfeat) != 1)
+		BAD("%s:3: expected 'features N', got '%.40s'", path, line);
+	ln = 3;
+	if (nfeat != fg_features_count(f))
+		BAD("%s: the model has %u features, this run builds %u (attributes differ? see --attrs)",
+		    path, nfeat, fg_features_count(f));
+	if ((rc = model_new(&m, f, p)) != FG_OK)
+		goto cleanup;
+	for (uint32_t j = 0; j < nfeat; j++) {
+		ln++;
+		if (!next_line(line, sizeof(line), s, len, &pos))
+			BAD("%s:%d: the file ends inside the feature names", path, ln);
+		if (strcmp(line, m->names[j]))
+			BAD("%s:%d: feature %u is '%.60s', this run's is '%.60s'", path, ln, j, line, m->names[j]);
+	}
+	ln++;
+	if (!next_line(line, sizeof(line), s, len, &pos) || strncmp(line, "params ", 7))
+		BAD("%s:%d: expected 'params {...}'", path, ln);
+	snprintf(m->params, sizeof(m->params), "%s", line + 7);
+	for (unsigned k = 0; k < K; k++) {
+		size_t n = 0;
+		ln++;
+		if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "booster %zu", &n) != 1 ||
+		    n > len - pos)
+			BAD("%s:%d: expected 'booster BYTES' for fold %u, got '%.40s'", path, ln, k, line);
+		XG(XGBoosterCreate(NULL, 0, &m->b[k]));
+		XG(XGBoosterLoadModelFromBuffer(m->b[k], s + pos, n));
+		if ((rc = set_threads(m, k, m->threads)) != FG_OK)
+			goto cleanup;
+		pos += n + 1;
+		ln++;
+	}
+#undef BAD
+	*out = m;
+	m = NULL;
+cleanup:
+	fg_model_close(&m);
+	return rc;
+}
+
+const char *fg_model_params_json(const fg_model *m)
+{
+	return m->params;
+}
+
+static void buf_json_str(buf *b, const char *s)
+{
+	buf_str(b, "\"");
+	for (; *s; s++) {
+		char esc[8];
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			buf_put(b, esc, 2);
+		} else if ((unsigned char)*s < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
+			buf_str(b, esc);
+		} else {
+			buf_put(b, s, 1);
+		}
+	}
+	buf_str(b, "\"");
+}
+
+int fg_model_features_json(char **out, const fg_model *m)
+{
+	buf b = { 0 };
+
+	buf_str(&b, "[");
+	for (uint32_t j = 0; j < m->n_cols; j++) {
+		if (j)
+			buf_str(&b, ",");
+		buf_json_str(&b, m->names[j]);
+	}
+	buf_str(&b, "]");
+	if (b.failed) {
+		fg_free(b.s);
+		return fg_error_set(FG_ENOMEM, "out of memory for the feature names");
+	}
+	*out = b.s;
+	return FG_OK;
+}
+
+typedef struct imp {
+	double gain;
+	uint32_t j;
+} imp;
+
+static int cmp_imp(const void *a, const void *b)
+{
+	const imp *x = a, *y = b;
+
+	if (x->gain != y->gain)
+		return x->gain > y->gain ? -1 : 1;
+	return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/* Total gain per feature summed over the K boosters, as {"name": gain, ...}, largest first. */
+int fg_model_importance_json(char **out, const fg_model *m)
+{
+	imp *v = fg_calloc(m->n_cols ? m->n_cols : 1, sizeof(*v));
+	buf b = { 0 };
+	int rc = FG_OK;
+
+	*out = NULL;
+	if (!v)
+		return fg_error_set(FG_ENOMEM, "out of memory for feature importance");
+	for (uint32_t j = 0; j < m->n_cols; j++)
+		v[j].j = j;
+	for (unsigned k = 0; k < K; k++) {
+		bst_ulong nf = 0, dim = 0;
+		const char **names = NULL;
+		const bst_ulong *shape = NULL;
+		const float *sc = NULL;
+		XG(XGBoosterFeatureScore(m->b[k], "{\"importance_type\":\"total_gain\"}", &nf, &names,
+		                         &dim, &shape, &sc));
+		for (bst_ulong i = 0; i < nf; i++) {
+			unsigned j;
+			if (sscanf(names[i], "f%u", &j) == 1 && j < m->n_cols)
+				v[j].gain += sc[i];
+		}
+	}
+	qsort(v, m->n_cols, sizeof(*v), cmp_imp);
+	buf_str(&b, "{");
+	for (uint32_t i = 0, first = 1; i < m->n_cols; i++) {
+		char num[40];
+		if (v[i].gain <= 0.0)
+			continue;
+		if (!first)
+			buf_str(&b, ",");
+		first = 0;
+		buf_json_str(&b, m->names[v[i].j]);
+		snprintf(num, sizeof(num), ":%.6g", v[i].gain);
+		buf_str(&b, num);
+	}
+	buf_str(&b, "}");
+	if (b.failed) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for feature importance");
+		goto cleanup;
+	}
+	*out = b.s;
+	b.s = NULL;
+cleanup:
+	fg_free(b.s);
+	fg_free(v);
+	return rc;
+}
