@@ -70,7 +70,8 @@ typedef struct fg_graph {
 	uint8_t *user_label;     /* fg_label */
 	int64_t *user_created;   /* FG_TIME_NONE if unknown */
 	uint32_t n_attrs;        /* numeric user attributes (users input's extra columns) */
-	char **attr_name;        /* n_attrs, sorted by name (order-independent) */
+	char **attr_name;        /* n_attrs, sorted by name (order-independent); one allocation:
+	                            the pointers, then the names (fg_user_attrs.c) */
 	float *user_attr;        /* n_users * n_attrs, row-major; NAN = missing */
 
 	/* entities, index e (vertex n_users + e) */
