@@ -1,5 +1,9 @@
 /*
- * gen_world: see gen_world.h for the contract.
+ * The `rings` shape (the default world): ordinary users, households,
+ * offices, public hubs (freight forwarders, emulator device ids, carrier
+ * NAT), fraud rings (with stolen-card victims, hub routing and optional
+ * camouflage links to ordinary users) and buyer-seller collusion groups.
+ * What it plants and at which rates: data-samples/README.md.
  *
  * Layout of the plan: per user u, kind[u] (structure type, bit 0x80 = victim
  * of a stolen card), pos[u] (position inside its structure) and grp[u] (index
@@ -8,30 +12,22 @@
  * members are drawn at random indices (rejection sampling against the plan),
  * so a ring's rows are scattered through the file, and user ids are a keyed
  * bijection of the index so that byte order says nothing about structure.
+ *
+ * The variety parameters (ring sizes, camouflage, victims per ring, burst
+ * width) draw nothing from any stream at their defaults, so the default world
+ * stays byte-identical to the one data-samples/world and the tests pin.
  */
-#include "gen_world.h"
+#include "fg_gen_internal.h"
 
 #include "fg_alloc.h"
-#include "fg_build_config.h"
 #include "fg_error.h"
-#include "fg_log.h"
-#include "fg_par.h"
 
-#include <assert.h>
-#include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if FG_HAVE_OPENMP
-#include <omp.h>
-#endif
-
-#define SPAN_SECONDS (3 * 365 * 86400LL)
-#define DAY 86400LL
-#define CHUNK_USERS 8192
-#define USER_RESERVE 32768 /* bytes reserved per user and file: far above the longest user */
+#define DAY FG_GEN_DAY
+#define USER_RESERVE 32768 /* edges bytes reserved per user: far above the longest user */
 
 enum { K_ORD = 0, K_RING, K_HH, K_OFFICE, K_COL };
 #define K_VICTIM 0x80
@@ -40,7 +36,7 @@ enum { K_ORD = 0, K_RING, K_HH, K_OFFICE, K_COL };
 enum {
 	T_CARD = 1, T_DEV, T_ADDR, T_IP, T_EMAIL, T_PHONE,
 	T_RCARD, T_RDEV, T_RADDR, T_RPHONE, T_REMAIL, T_RIP,
-	T_HADDR, T_HDEV, T_HCARD, T_HIP, T_OADDR, T_ODEV, T_OIP, T_USER, T_PLAN,
+	T_HADDR, T_HDEV, T_HCARD, T_HIP, T_OADDR, T_ODEV, T_OIP,
 };
 
 typedef struct group {
@@ -55,7 +51,7 @@ typedef struct group {
 } group;
 
 typedef struct vict {
-	uint32_t user, ring;
+	uint32_t user, ring, slot; /* slot: which of the ring's cards is this victim's */
 } vict;
 
 typedef struct plan {
@@ -71,143 +67,9 @@ typedef struct plan {
 	uint32_t nfreight, nemu, nnat;
 	double p_freight, p_emu, p_nat;
 	double label_rate;
+	double camouflage;
 } plan;
 
-typedef struct gbuf {
-	char *p;
-	size_t len, cap;
-} gbuf;
-
-/* ---- randomness ---- */
-
-static inline uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t hash3(uint64_t key, uint64_t tag, uint64_t a, uint64_t b)
-{
-	uint64_t h = mix64(key + tag * 0x9e3779b97f4a7c15ull);
-
-	h = mix64(h ^ (a + 0x632be59bd9b4e019ull));
-	return mix64(h ^ (b + 0x85157af5ull));
-}
-
-typedef struct rng {
-	uint64_t s;
-} rng;
-
-static inline uint64_t rnext(rng *r)
-{
-	r->s += 0x9e3779b97f4a7c15ull;
-	return mix64(r->s);
-}
-
-static inline double runif(rng *r)
-{
-	return (double)(rnext(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* uniform in [0, n), n < 2^32 */
-static inline uint64_t rbelow(rng *r, uint64_t n)
-{
-	return ((rnext(r) >> 32) * n) >> 32;
-}
-
-static inline bool rchance(rng *r, double p)
-{
-	return runif(r) < p;
-}
-
-/* user index -> 32-bit id: a keyed bijection, so ids are unique and unordered */
-static inline uint32_t uid_of(const plan *pl, uint64_t idx)
-{
-	uint32_t x = (uint32_t)idx ^ (uint32_t)pl->key;
-
-	x *= 0x9e3779b1u;
-	x ^= x >> 16;
-	x *= 0x85ebca6bu;
-	x ^= x >> 13;
-	x *= 0xc2b2ae35u;
-	x ^= x >> 16;
-	return x + (uint32_t)(pl->key >> 32);
-}
-
-/* ---- formatting ---- */
-
-static const char hexd[] = "0123456789abcdef";
-
-static inline char *put_s(char *p, const char *s)
-{
-	while (*s)
-		*p++ = *s++;
-	return p;
-}
-
-static inline char *put_hex(char *p, uint64_t v, int digits)
-{
-	for (int i = digits - 1; i >= 0; i--)
-		p[i] = hexd[v & 15], v >>= 4;
-	return p + digits;
-}
-
-static inline char *put_u64(char *p, uint64_t v)
-{
-	char t[24];
-	int n = 0;
-
-	do
-		t[n++] = (char)('0' + v % 10), v /= 10;
-	while (v);
-	while (n)
-		*p++ = t[--n];
-	return p;
-}
-
-static inline char *put_2(char *p, unsigned v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-	return p + 2;
-}
-
-/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SSZ" (civil_from_days, H. Hinnant); t >= 0 */
-static char *put_iso(char *p, int64_t t)
-{
-	int64_t days = t / DAY, sec = t % DAY;
-	int64_t z = days + 719468, era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-
-	y += m <= 2;
-	p = put_2(p, (unsigned)(y / 100));
-	p = put_2(p, (unsigned)(y % 100));
-	*p++ = '-';
-	p = put_2(p, m);
-	*p++ = '-';
-	p = put_2(p, d);
-	*p++ = 'T';
-	p = put_2(p, (unsigned)(sec / 3600));
-	*p++ = ':';
-	p = put_2(p, (unsigned)(sec / 60 % 60));
-	*p++ = ':';
-	p = put_2(p, (unsigned)(sec % 60));
-	*p++ = 'Z';
-	return p;
-}
-
-static inline char *put_uid(char *p, const plan *pl, uint64_t idx)
-{
-	*p++ = 'u';
-	return put_hex(p, uid_of(pl, idx), 8);
-}
 
 static const char *const streets[] = {
 	"Elm", "Oak", "Maple", "Cedar", "Pine", "Birch", "Willow", "Ash", "Chestnut", "Walnut",
@@ -224,7 +86,6 @@ static const char *const names[] = {
 	"Old Mill", "Lighthouse", "Red Barn", "Corner", "Rose", "Ivy",
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * An address from hash h: mostly "addr_<hex>", one in eight street-like with
@@ -308,99 +169,9 @@ static const char *const emulators[] = {
 };
 static const char *const nats[] = { "100.64.0.1", "100.64.12.7", "100.72.3.1", "100.80.0.9" };
 
-/* ---- rows ---- */
-
-typedef struct emit {
-	const plan *pl;
-	char *e, *u, *t; /* write cursors into the edges, users, truth buffers */
-	uint64_t idx;
-	char uid[9];
-	rng r;
-	uint64_t links, fraud, legit;
-} emit;
-
-/* A seen_at: mostly ISO, some unix seconds, a few empty. */
-static char *put_seen(emit *em, char *p, int64_t t)
-{
-	uint64_t x = rbelow(&em->r, 100);
-
-	if (t > em->pl->end)
-		t = em->pl->end;
-	if (x < 3)
-		return p;
-	if (x < 23)
-		return put_u64(p, (uint64_t)t);
-	return put_iso(p, t);
-}
-
-static char *row_head(emit *em, const char *kind)
-{
-	char *p = em->e;
-
-	memcpy(p, em->uid, 9);
-	p += 9;
-	*p++ = ',';
-	p = put_s(p, kind);
-	*p++ = ',';
-	return p;
-}
-
-static void row_tail(emit *em, char *p, int64_t seen)
-{
-	*p++ = ',';
-	p = put_seen(em, p, seen);
-	*p++ = '\n';
-	em->e = p;
-	em->links++;
-}
-
-static void link_hex(emit *em, const char *kind, const char *prefix, uint64_t h, int64_t seen)
-{
-	row_tail(em, put_hex(put_s(row_head(em, kind), prefix), h, 16), seen);
-}
-
-static void link_str(emit *em, const char *kind, const char *value, int64_t seen)
-{
-	row_tail(em, put_s(row_head(em, kind), value), seen);
-}
-
 static void link_addr(emit *em, uint64_t h, int64_t seen)
 {
 	row_tail(em, put_addr(row_head(em, "address"), h), seen);
-}
-
-static void link_user(emit *em, const char *kind, uint64_t other, int64_t seen)
-{
-	row_tail(em, put_uid(row_head(em, kind), em->pl, other), seen);
-}
-
-/* a time after t0 within days (uniform, seconds resolution) */
-/* a time in [t0, t0 + days), kept before the end of the world */
-static int64_t after(emit *em, int64_t t0, int64_t days)
-{
-	int64_t span = days * DAY;
-
-	if (span > em->pl->end - t0)
-		span = em->pl->end - t0;
-	return span > 0 ? t0 + (int64_t)rbelow(&em->r, (uint64_t)span) : t0;
-}
-
-static void user_row(emit *em, int64_t created, const char *label)
-{
-	char *p = em->u;
-	uint64_t x = rbelow(&em->r, 100);
-
-	memcpy(p, em->uid, 9);
-	p += 9;
-	*p++ = ',';
-	if (x >= 1)
-		p = x < 86 ? put_u64(p, (uint64_t)created) : put_iso(p, created);
-	*p++ = ',';
-	p = put_s(p, label);
-	*p++ = '\n';
-	em->u = p;
-	em->fraud += label[0] == 'f';
-	em->legit += label[0] == 'l';
 }
 
 static void truth_row(emit *em, const char *prefix, uint32_t local, const char *role)
@@ -420,7 +191,7 @@ static void truth_row(emit *em, const char *prefix, uint32_t local, const char *
 
 static int64_t ordinary_created(emit *em)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 
 	return pl->start + (int64_t)rbelow(&em->r, (uint64_t)(pl->end - pl->start - 30 * DAY));
 }
@@ -429,7 +200,7 @@ static int64_t ordinary_created(emit *em)
 static void private_items(emit *em, int64_t created, int ndev, int ncard, double p_ip,
                           double p_email, double p_phone)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 
 	for (int j = 0; j < ndev; j++)
 		link_hex(em, "device", "dev_", hash3(pl->key, T_DEV, em->idx, (uint64_t)j),
@@ -451,7 +222,7 @@ static void private_items(emit *em, int64_t created, int ndev, int ncard, double
 /* Public hubs an ordinary user may touch. */
 static void hub_items(emit *em, int64_t created)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 
 	for (uint32_t j = 0; j < pl->nfreight; j++)
 		if (rchance(&em->r, pl->p_freight))
@@ -471,19 +242,16 @@ static int cmp_victim(const void *a, const void *b)
 	return (x->user > y->user) - (x->user < y->user);
 }
 
-static const group *victim_ring(const plan *pl, uint64_t idx)
+static const vict *victim_of(const plan *pl, uint64_t idx)
 {
-	vict k = { (uint32_t)idx, 0 };
-	const vict *v = bsearch(&k, pl->victims, pl->nvictims, sizeof(vict), cmp_victim);
+	vict k = { (uint32_t)idx, 0, 0 };
 
-	if (!v)
-		return NULL;
-	return &pl->groups[v->ring];
+	return bsearch(&k, pl->victims, pl->nvictims, sizeof(vict), cmp_victim);
 }
 
 static void gen_ordinary(emit *em, double p_legit)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	int64_t created = ordinary_created(em);
 	int ndev = 1 + rchance(&em->r, 0.3), ncard = 1 + rchance(&em->r, 0.3);
 
@@ -505,7 +273,7 @@ static void gen_ordinary(emit *em, double p_legit)
 /* A household member; a victim's truth row says victim instead (one row per user). */
 static void gen_household(emit *em, const group *g, unsigned k, bool victim)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	int64_t created = ordinary_created(em);
 	uint32_t gi = (uint32_t)(g - pl->groups);
 
@@ -525,7 +293,7 @@ static void gen_household(emit *em, const group *g, unsigned k, bool victim)
 
 static void gen_office(emit *em, const group *g, unsigned k)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	int64_t created = ordinary_created(em);
 	uint32_t gi = (uint32_t)(g - pl->groups);
 
@@ -543,6 +311,41 @@ static void gen_office(emit *em, const group *g, unsigned k)
 }
 
 /*
+ * Camouflage: 1-3 links from a ring member to ordinary users, each an order
+ * placed with them, their device or their home address (a ring using an
+ * ordinary user's home as a drop).  The ordinary user is drawn from the
+ * member's own stream; unplanted users are at least half, so 64 tries fail
+ * only in worlds too small to hold one.
+ */
+static void camouflage(emit *em, int64_t created)
+{
+	const plan *pl = em->plan;
+
+	for (int c = 1 + (int)rbelow(&em->r, 3); c > 0; c--) {
+		uint64_t other = UINT64_MAX;
+		for (int tries = 0; tries < 64 && other == UINT64_MAX; tries++) {
+			uint64_t o = rbelow(&em->r, pl->n);
+			if (pl->kind[o] == K_ORD)
+				other = o;
+		}
+		if (other == UINT64_MAX)
+			return;
+		switch (rbelow(&em->r, 3)) {
+		case 0:
+			link_user(em, "order", other, after(em, created, 60));
+			break;
+		case 1:
+			link_hex(em, "device", "dev_", hash3(pl->key, T_DEV, other, 0),
+			         after(em, created, 60));
+			break;
+		default:
+			link_addr(em, hash3(pl->key, T_ADDR, other, 0), after(em, created, 60));
+			break;
+		}
+	}
+}
+
+/*
  * A ring member.  Pools: nc cards then nd devices form P = nc + nd items;
  * member k always takes items k % P and (k + 1) % P, so consecutive members
  * share an item and the whole ring is connected without relying on drop
@@ -550,11 +353,11 @@ static void gen_office(emit *em, const group *g, unsigned k)
  */
 static void gen_ring(emit *em, const group *g, unsigned k, const char *label)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	uint32_t gi = (uint32_t)(g - pl->groups);
 	int64_t created = g->t0 + (int64_t)rbelow(&em->r, (uint64_t)g->width);
 	unsigned P = g->nc + g->nd, a = k % P, b = (k + 1) % P;
-	bool use[12] = { false };
+	bool use[32] = { false };
 	unsigned have_c = 0, have_d = 0, want_c, want_d;
 
 	user_row(em, created, label);
@@ -609,11 +412,13 @@ static void gen_ring(emit *em, const group *g, unsigned k, const char *label)
 		link_str(em, "address", freight[g->hub], after(em, created, 20));
 	if (g->referral && k > 0 && rchance(&em->r, 0.7))
 		link_user(em, "referral", pl->members[g->first + k - 1], after(em, created, 5));
+	if (pl->camouflage > 0 && rchance(&em->r, pl->camouflage))
+		camouflage(em, created);
 }
 
 static void gen_collusion(emit *em, const group *g, unsigned k, const char *label)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	int64_t created = g->t0 + (int64_t)rbelow(&em->r, (uint64_t)g->width);
 	const uint32_t *m = pl->members + g->first;
 
@@ -635,15 +440,12 @@ static void gen_collusion(emit *em, const group *g, unsigned k, const char *labe
 
 static void gen_user(emit *em)
 {
-	const plan *pl = em->pl;
+	const plan *pl = em->plan;
 	uint64_t idx = em->idx;
 	unsigned kind = pl->kind[idx] & 0x7f, k = pl->pos[idx];
 	const group *g = kind == K_ORD ? NULL : &pl->groups[pl->grp[idx]];
 	bool victim = (pl->kind[idx] & K_VICTIM) != 0;
-	char *p = em->uid;
 
-	put_uid(p, pl, idx);
-	em->r.s = hash3(pl->key, T_USER, idx, 0);
 	switch (kind) {
 	case K_RING:
 	case K_COL: {
@@ -673,27 +475,17 @@ static void gen_user(emit *em)
 		break;
 	}
 	if (victim) { /* the stolen card, used by its owner long before the ring */
-		const group *ring = victim_ring(pl, idx);
+		const vict *v = victim_of(pl, idx);
+		const group *ring = &pl->groups[v->ring];
 		int64_t t = ring->t0 - (int64_t)rbelow(&em->r, (uint64_t)(200 * DAY)) - DAY;
-		uint32_t gi = (uint32_t)(ring - pl->groups);
 		if (t < pl->start)
 			t = pl->start;
-		link_hex(em, "card", "card_", hash3(pl->key, T_RCARD, gi, 0), t);
+		link_hex(em, "card", "card_", hash3(pl->key, T_RCARD, v->ring, v->slot), t);
 		truth_row(em, "ring-", ring->local, "victim");
 	}
 }
 
 /* ---- the plan ---- */
-
-void fg_gen_params_init(fg_gen_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->users = 10000;
-	p->rings = FG_GEN_RINGS_DEFAULT;
-	p->seed = 1;
-	p->label_rate = 0.3;
-	p->start = 1698796800; /* 2023-11-01T00:00:00Z */
-}
 
 static void plan_free(plan *pl)
 {
@@ -732,7 +524,7 @@ static void burst(group *g, rng *r, const plan *pl, int64_t max_width)
  * Draw the structures and their members.  Serial and cheap: O(planted users)
  * plus the three per-user arrays.
  */
-static int plan_build(plan *pl, const fg_gen_params *p)
+static int plan_build(plan *pl, const fg_gen_params *p, uint64_t key)
 {
 	uint64_t n = p->users, planted = 0, budget = n / 2;
 	uint32_t R, ncol, noff, nhh, ng = 0, nm = 0;
@@ -742,10 +534,11 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 
 	memset(pl, 0, sizeof(*pl));
 	pl->n = n;
-	pl->key = mix64(p->seed ^ 0x5eed5eed5eed5eedull);
+	pl->key = key;
 	pl->start = p->start;
-	pl->end = p->start + SPAN_SECONDS;
+	pl->end = p->start + FG_GEN_SPAN;
 	pl->label_rate = p->label_rate;
+	pl->camouflage = p->camouflage;
 	r.s = hash3(pl->key, T_PLAN, 0, 0);
 
 	if (p->rings == FG_GEN_RINGS_DEFAULT)
@@ -770,7 +563,7 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 	/* ring sizes 5-40, skewed towards small (5 + 35 u^3, mean ~14) */
 	for (uint32_t i = 0; i < R; i++) {
 		double u = runif(&r);
-		uint64_t s = 5 + (uint64_t)(35.0 * u * u * u);
+		uint64_t s = p->ring_min + (uint64_t)((double)(p->ring_max - p->ring_min) * u * u * u);
 		if (s > n / 2)
 			s = n / 2;
 		sizes[ng++] = (uint32_t)s;
@@ -792,13 +585,21 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 	for (uint32_t i = 0; i < nhh && planted + 5 <= budget; i++, pl->nhh++)
 		planted += sizes[ng++] = 2 + (uint32_t)rbelow(&r, 4);
 	pl->ngroups = ng;
+	/* victims are drawn from the unplanted users: leave them room */
+	if ((uint64_t)R * p->victims > (n - planted) / 2) {
+		rc = fg_error_set(FG_EUSAGE,
+		                  "--victims %u: %llu possible victims do not fit in %llu users",
+		                  p->victims, (unsigned long long)R * p->victims,
+		                  (unsigned long long)n);
+		goto cleanup;
+	}
 
 	pl->kind = fg_calloc(n, 1);
 	pl->pos = fg_calloc(n, 1);
 	pl->grp = fg_mallocarray(n, sizeof(uint32_t));
 	pl->groups = fg_calloc(ng + 1, sizeof(group));
 	pl->members = fg_mallocarray(planted + 1, sizeof(uint32_t));
-	pl->victims = fg_mallocarray((size_t)R + 1, sizeof(vict));
+	pl->victims = fg_mallocarray((size_t)R * p->victims + 1, sizeof(vict));
 	if (!pl->kind || !pl->pos || !pl->grp || !pl->groups || !pl->members || !pl->victims) {
 		rc = fg_error_set(FG_ENOMEM, "gen: out of memory planning %llu users",
 		                  (unsigned long long)n);
@@ -813,8 +614,9 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 		if (gi < pl->nrings) {
 			g->type = K_RING;
 			g->local = gi + 1;
-			g->nc = (uint8_t)clampu(2 + s / 8 + (uint32_t)rbelow(&r, 2), 2, 6);
-			g->nd = (uint8_t)clampu(2 + s / 10 + (uint32_t)rbelow(&r, 2), 2, 5);
+			/* pools grow with rings over 40 so that no pool entity passes its cap */
+			g->nc = (uint8_t)clampu(2 + s / 8 + (uint32_t)rbelow(&r, 2), 2, s > 40 ? 12 : 6);
+			g->nd = (uint8_t)clampu(2 + s / 10 + (uint32_t)rbelow(&r, 2), 2, s > 40 ? 9 : 5);
 			g->na = (uint8_t)(1 + rbelow(&r, 3));
 			g->nphone = (uint8_t)(rchance(&r, 0.5) ? 1 + s / 15 : 0);
 			g->nemail = (uint8_t)(rchance(&r, 0.3) ? 1 + s / 15 : 0);
@@ -825,7 +627,7 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 			g->hubroute = pl->nfreight > 0 && rchance(&r, 0.25);
 			g->hub = pl->nfreight ? (uint32_t)rbelow(&r, pl->nfreight) : 0;
 			g->referral = rchance(&r, 0.2);
-			burst(g, &r, pl, 4 * DAY);
+			burst(g, &r, pl, (int64_t)p->burst_days * DAY);
 		} else if (gi < pl->nrings + pl->ncol) {
 			g->type = K_COL;
 			g->local = gi - pl->nrings + 1;
@@ -857,18 +659,21 @@ static int plan_build(plan *pl, const fg_gen_params *p)
 
 		if (!pl->groups[gi].stolen)
 			continue;
-		if (pl->nhh > 0 && rchance(&r, 0.5)) {
-			const group *h = &pl->groups[pl->nrings + pl->ncol + pl->noffice +
-			                             rbelow(&r, pl->nhh)];
-			u = pl->members[h->first];
-			if (pl->kind[u] & K_VICTIM)
-				u = UINT64_MAX;
+		for (uint32_t j = 0; j < p->victims; j++, u = UINT64_MAX) {
+			if (pl->nhh > 0 && rchance(&r, 0.5)) {
+				const group *h = &pl->groups[pl->nrings + pl->ncol + pl->noffice +
+				                             rbelow(&r, pl->nhh)];
+				u = pl->members[h->first];
+				if (pl->kind[u] & K_VICTIM)
+					u = UINT64_MAX;
+			}
+			if (u == UINT64_MAX)
+				u = pick_free(pl, &r);
+			pl->kind[u] |= K_VICTIM;
+			pl->victims[pl->nvictims].user = (uint32_t)u;
+			pl->victims[pl->nvictims].slot = j % pl->groups[gi].nc;
+			pl->victims[pl->nvictims++].ring = gi;
 		}
-		if (u == UINT64_MAX)
-			u = pick_free(pl, &r);
-		pl->kind[u] |= K_VICTIM;
-		pl->victims[pl->nvictims].user = (uint32_t)u;
-		pl->victims[pl->nvictims++].ring = gi;
 	}
 	qsort(pl->victims, pl->nvictims, sizeof(vict), cmp_victim);
 
@@ -879,194 +684,61 @@ cleanup:
 	return rc;
 }
 
-/* ---- writing ---- */
 
-static int gbuf_reserve(gbuf *b, size_t extra)
+/* ---- the shape ---- */
+
+static int rings_plan(void **out, const fg_gen_params *p, uint64_t key)
 {
-	size_t cap;
-	char *p;
+	plan *pl = fg_calloc(1, sizeof(plan));
+	int rc;
 
-	if (b->cap - b->len >= extra)
-		return 0;
-	cap = b->cap ? b->cap : 1 << 20;
-	while (cap - b->len < extra)
-		cap *= 2;
-	p = fg_realloc(b->p, cap);
-	if (!p)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-typedef struct chunk_out {
-	gbuf e, u, t;
-	uint64_t links, truth, fraud, legit;
-} chunk_out;
-
-/* Format users [lo, hi) into c (buffers reset first).  Returns 0 or -1 (memory). */
-static int gen_chunk(chunk_out *c, const plan *pl, uint64_t lo, uint64_t hi)
-{
-	emit em;
-
-	c->e.len = c->u.len = c->t.len = 0;
-	c->links = c->truth = c->fraud = c->legit = 0;
-	memset(&em, 0, sizeof(em));
-	em.pl = pl;
-	for (uint64_t i = lo; i < hi; i++) {
-		char *t0;
-		if (gbuf_reserve(&c->e, USER_RESERVE) || gbuf_reserve(&c->u, 256) ||
-		    gbuf_reserve(&c->t, 256))
-			return -1;
-		em.idx = i;
-		em.e = c->e.p + c->e.len;
-		em.u = c->u.p + c->u.len;
-		em.t = t0 = c->t.p + c->t.len;
-		em.links = 0;
-		gen_user(&em);
-		c->e.len = (size_t)(em.e - c->e.p);
-		c->u.len = (size_t)(em.u - c->u.p);
-		c->t.len = (size_t)(em.t - c->t.p);
-		c->links += em.links;
-		c->truth += em.t != t0;
+	if (!pl)
+		return fg_error_set(FG_ENOMEM, "gen: out of memory");
+	if (p->ring_min < 2 || p->ring_min > p->ring_max || p->ring_max > FG_GEN_RING_SIZE_MAX) {
+		fg_free(pl);
+		return fg_error_set(FG_EUSAGE, "--ring-size: expected 2 <= MIN <= MAX <= %d, got %u-%u",
+		                    FG_GEN_RING_SIZE_MAX, p->ring_min, p->ring_max);
 	}
-	c->fraud = em.fraud;
-	c->legit = em.legit;
-	return 0;
-}
-
-typedef struct outfile {
-	const char *name;
-	char *path;
-	FILE *f;
-} outfile;
-
-int fg_gen_world(fg_gen_stats *out, const fg_gen_params *p, const char *dir)
-{
-	static const char *const headers[3] = {
-		"user_id,kind,value,seen_at\n", "user_id,created_at,label\n", "user_id,ring_id,role\n",
-	};
-	outfile files[3] = { { "edges.csv", NULL, NULL }, { "users.csv", NULL, NULL },
-	                     { "truth.csv", NULL, NULL } };
-	plan pl;
-	chunk_out *bufs = NULL;
-	int T, rc = FG_OK, fail = 0, fail_errno = 0, fail_file = 0;
-	uint64_t nchunks;
-	fg_gen_stats st;
-
-	assert(out && p && dir);
-	memset(&st, 0, sizeof(st));
-	memset(&pl, 0, sizeof(pl));
-	if (p->users < 1 || p->users > FG_GEN_MAX_USERS)
-		return fg_error_set(FG_EUSAGE, "--users must be between 1 and %llu",
-		                    (unsigned long long)FG_GEN_MAX_USERS);
-	rc = plan_build(&pl, p);
-	if (rc != FG_OK)
+	rc = plan_build(pl, p, key);
+	if (rc != FG_OK) {
+		fg_free(pl);
 		return rc;
-	for (int i = 0; i < 3; i++) {
-		size_t len = strlen(dir) + strlen(files[i].name) + 2;
-		files[i].path = fg_malloc(len);
-		if (!files[i].path) {
-			rc = fg_error_set(FG_ENOMEM, "gen: out of memory");
-			goto cleanup;
-		}
-		snprintf(files[i].path, len, "%s/%s", dir, files[i].name);
-		files[i].f = fopen(files[i].path, "wb");
-		if (!files[i].f || fputs(headers[i], files[i].f) < 0) {
-			rc = fg_error_set(FG_EIO, "cannot write %s: %s", files[i].path, strerror(errno));
-			goto cleanup;
-		}
-		st.bytes += strlen(headers[i]);
 	}
-
-	fg_par_set_threads(p->threads);
-	T = fg_par_threads();
-	bufs = fg_calloc((size_t)T, sizeof(chunk_out));
-	if (!bufs) {
-		rc = fg_error_set(FG_ENOMEM, "gen: out of memory");
-		goto cleanup;
-	}
-	nchunks = (pl.n + CHUNK_USERS - 1) / CHUNK_USERS;
-	/*
-	 * Each thread formats a chunk into its own buffers; the ordered section
-	 * writes chunks in index order while other threads format later ones.
-	 * Errors are recorded in the ordered section (serial) and reported after
-	 * the region, on the calling thread, since messages are thread-local.
-	 */
-#if FG_HAVE_OPENMP
-#pragma omp parallel for ordered schedule(static, 1) num_threads(T)
-#endif
-	for (uint64_t c = 0; c < nchunks; c++) {
-#if FG_HAVE_OPENMP
-		chunk_out *b = &bufs[omp_get_thread_num()];
-#else
-		chunk_out *b = &bufs[0];
-#endif
-		uint64_t lo = c * CHUNK_USERS, hi = lo + CHUNK_USERS < pl.n ? lo + CHUNK_USERS : pl.n;
-		int grc = gen_chunk(b, &pl, lo, hi);
-
-#if FG_HAVE_OPENMP
-#pragma omp ordered
-#endif
-		{
-			if (!fail && grc != 0)
-				fail = FG_ENOMEM;
-			if (!fail) {
-				gbuf *g[3] = { &b->e, &b->u, &b->t };
-				for (int i = 0; i < 3 && !fail; i++) {
-					if (g[i]->len && fwrite(g[i]->p, 1, g[i]->len, files[i].f) != g[i]->len) {
-						fail = FG_EIO;
-						fail_errno = errno;
-						fail_file = i;
-					}
-					st.bytes += g[i]->len;
-				}
-				st.links += b->links;
-				st.truth_rows += b->truth;
-				st.labelled_fraud += b->fraud;
-				st.labelled_legit += b->legit;
-				fg_log_progress("gen users", hi, pl.n);
-			}
-		}
-	}
-	fg_log_progress_end();
-	if (fail == FG_ENOMEM) {
-		rc = fg_error_set(FG_ENOMEM, "gen: out of memory formatting rows");
-		goto cleanup;
-	}
-	if (fail == FG_EIO) {
-		rc = fg_error_set(FG_EIO, "cannot write %s: %s", files[fail_file].path,
-		                  strerror(fail_errno));
-		goto cleanup;
-	}
-	for (int i = 0; i < 3; i++) {
-		FILE *f = files[i].f;
-		files[i].f = NULL;
-		if (fclose(f) != 0 && rc == FG_OK)
-			rc = fg_error_set(FG_EIO, "cannot write %s: %s", files[i].path, strerror(errno));
-	}
-	if (rc != FG_OK)
-		goto cleanup;
-	st.users = pl.n;
-	st.rings = pl.nrings;
-	st.households = pl.nhh;
-	st.offices = pl.noffice;
-	st.collusions = pl.ncol;
-	st.victims = pl.nvictims;
-	*out = st;
-
-cleanup:
-	for (int i = 0; i < 3; i++) {
-		if (files[i].f)
-			fclose(files[i].f);
-		fg_free(files[i].path);
-	}
-	for (int i = 0; bufs && i < T; i++) {
-		fg_free(bufs[i].e.p);
-		fg_free(bufs[i].u.p);
-		fg_free(bufs[i].t.p);
-	}
-	fg_free(bufs);
-	plan_free(&pl);
-	return rc;
+	*out = pl;
+	return FG_OK;
 }
+
+static void rings_stats(fg_gen_stats *out, const void *vp)
+{
+	const plan *pl = vp;
+
+	out->rings = pl->nrings;
+	out->households = pl->nhh;
+	out->offices = pl->noffice;
+	out->collusions = pl->ncol;
+	out->victims = pl->nvictims;
+	out->fraudsters = 0;
+	for (uint32_t gi = 0; gi < pl->nrings + pl->ncol; gi++)
+		out->fraudsters += pl->groups[gi].size;
+}
+
+static void rings_free(void *vp)
+{
+	plan *pl = vp;
+
+	if (!pl)
+		return;
+	plan_free(pl);
+	fg_free(pl);
+}
+
+const fg_gen_shape_impl fg_gen_rings_shape = {
+	.name = "rings",
+	.headers = { "user_id,kind,value,seen_at\n", "user_id,created_at,label\n",
+	             "user_id,ring_id,role\n" },
+	.user_reserve = USER_RESERVE,
+	.plan = rings_plan,
+	.user = gen_user,
+	.stats = rings_stats,
+	.free = rings_free,
+};
