@@ -11,6 +11,7 @@
 
 #include "fg_error.h"
 #include "fg_report.h"
+#include "fg_results.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static void json_hubs(fg_sbuf *o, const fg_report *r)
 static void json_rings(fg_sbuf *o, const fg_report *r)
 {
 	for (size_t i = 0; i < r->n_top_rings; i++) {
-		const fg_results_ring *g = &r->top_rings[i];
+		const fg_results_ring_row *g = &r->top_rings[i];
 		fg_sbuf_puts(o, i ? ",\n  {\"ring_key\":" : "\n  {\"ring_key\":");
 		fg_sbuf_json_str(o, g->ring_key);
 		fg_sbuf_puts(o, ",\"status\":");
@@ -213,7 +214,7 @@ static int table_rings(fg_sbuf *o, const fg_report *r)
 	if ((rc = fg_table_new(&t, 13, hdr, "llrrrrrrrrrrr", 12)))
 		return rc;
 	for (size_t i = 0; i < r->n_top_rings; i++) {
-		const fg_results_ring *g = &r->top_rings[i];
+		const fg_results_ring_row *g = &r->top_rings[i];
 		fg_table_cell(t, "%s", g->ring_key ? g->ring_key : "");
 		fg_table_cell(t, "%s", g->status ? g->status : "");
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
@@ -428,10 +429,12 @@ int fg_cmd_report(int argc, char **argv)
 	fg_opt_parser op;
 	fg_drift_limits lim = fg_drift_limits_default;
 	bool json = false, have_threshold = false;
-	sqlite3 *db = NULL;
+	fg_results *res = NULL;
+	fg_res_arena arena = { 0 };
+	fg_res_run run = { 0 };
 	fg_sbuf out = { 0 };
 	fg_report r;
-	int64_t run_id = 0, prev_id = 0;
+	int64_t prev_id = 0;
 	int rc = FG_OK;
 
 	memset(&r, 0, sizeof(r));
@@ -456,13 +459,13 @@ int fg_cmd_report(int argc, char **argv)
 		return fg_cli_fail(rc);
 	if (!db_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "report: --db RESULTS.db is required (see --help)"));
-	rc = fg_tool_db_open(&db, db_path);
+	rc = fg_results_open(&res, db_path);
 	if (!rc)
-		rc = fg_tool_run_resolve(&run_id, db, run_arg, db_path);
+		rc = fg_results_run_pick(&run, &arena, res, run_arg);
 	if (!rc)
-		rc = fg_tool_run_previous(&prev_id, db, run_id);
+		rc = fg_results_run_previous(&prev_id, res, run.run_id);
 	if (!rc)
-		rc = fg_report_build(&r, db, run_id, prev_id, &lim);
+		rc = fg_report_build(&r, fg_results_db(res), run.run_id, prev_id, &lim);
 	if (!rc) {
 		if (json)
 			emit_json(&out, &r, lim.psi, have_threshold);
@@ -474,7 +477,8 @@ int fg_cmd_report(int argc, char **argv)
 	if (!rc)
 		rc = fg_sbuf_write(&out, stdout);
 	fg_sbuf_free(&out);
-	sqlite3_close(db);
+	fg_res_arena_free(&arena);
+	fg_results_close(&res);
 	if (rc) {
 		fg_report_free(&r);
 		return fg_cli_fail(rc);

@@ -80,7 +80,7 @@ typedef struct fg_report {
 	fg_results_counts hub_kinds, prev_hub_kinds;
 	fg_results_hub *top_hubs;
 	size_t n_top_hubs;
-	fg_results_ring *top_rings;
+	fg_results_ring_row *top_rings;
 	size_t n_top_rings;
 	fg_results_changes changes;
 	/* PSI over the unmerged bins (shown for reference; not the verdict) */

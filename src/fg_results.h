@@ -76,12 +76,12 @@ int fg_results_schema_version(const fg_results *r);
  */
 sqlite3 *fg_results_db(fg_results *r);
 int fg_results_prepare(sqlite3_stmt **out, fg_results *r, const char *sql);
-/* The same on a bare connection (cli/tool_util's fg_tool_prepare). */
+/* The same on a bare connection (fg_results_runs.c's statements). */
 int fg_results_db_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql);
 
 /*
  * The connection-level checks of fg_results_open for a caller that wants a
- * bare connection (cli/tool_util's fg_tool_db_open for report and evaluate):
+ * bare connection (tests; report and evaluate use fg_results_open and fg_results_db):
  * read-only open, fraudgraph database, schema not newer.  *out NULL on error.
  */
 int fg_results_open_db(sqlite3 **out, const char *path);

@@ -7,6 +7,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_results.h"
 #include "fg_sbuf.h"
 
 #include <math.h>
@@ -22,13 +23,8 @@ static int db_error(sqlite3 *db, const char *what)
 	return fg_error_set(FG_EDB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-static int prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql)
-{
-	*out = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
-		return db_error(db, "preparing a query of the results");
-	return FG_OK;
-}
+/* The reader's prepare: one place for FG_QUERY_PLAN and the error text. */
+#define prepare fg_results_db_prepare
 
 /* strdup of a text column; NULL for SQL NULL; *nomem on a failed copy. */
 static char *dup_col(sqlite3_stmt *st, int col, bool *nomem)
@@ -450,10 +446,10 @@ void fg_results_hubs_free(fg_results_hub *h, size_t n)
 	fg_free(h);
 }
 
-int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
+int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
 {
 	sqlite3_stmt *st = NULL;
-	fg_results_ring *r = NULL;
+	fg_results_ring_row *r = NULL;
 	int rc, s;
 
 	*out = NULL;
@@ -471,7 +467,7 @@ int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t 
 	sqlite3_bind_int(st, 2, limit);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
 		bool nomem = false;
-		fg_results_ring *x = &r[(*n)++];
+		fg_results_ring_row *x = &r[(*n)++];
 		x->ring_key = dup_col(st, 0, &nomem);
 		x->status = dup_col(st, 1, &nomem);
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
@@ -495,7 +491,7 @@ cleanup:
 	return rc;
 }
 
-void fg_results_rings_free(fg_results_ring *r, size_t n)
+void fg_results_rings_free(fg_results_ring_row *r, size_t n)
 {
 	for (size_t i = 0; r && i < n; i++) {
 		fg_free(r[i].ring_key);

@@ -6,7 +6,7 @@
  * commands run is here (docs/schema.md documents the tables).
  *
  * All functions take a read-only connection (the caller opens it, e.g.
- * fg_tool_db_open) and a committed run_id; they return FG_OK, FG_ENOMEM or
+ * fg_results_db of an fg_results_open handle) and a committed run_id; they return FG_OK, FG_ENOMEM or
  * FG_EDB (with SQLite's message), and FG_ENOTFOUND for a run that does not
  * exist.  Each statement reads one or two runs' rows through the run_id
  * prefix of the primary keys; none writes.
@@ -151,15 +151,15 @@ void fg_results_hubs_free(fg_results_hub *h, size_t n);
 #define FG_RESULTS_RING_N_COUNTS 10
 extern const char *const fg_results_ring_count_names[FG_RESULTS_RING_N_COUNTS];
 
-typedef struct fg_results_ring {
+typedef struct fg_results_ring_row {
 	char *ring_key, *status;
 	int64_t counts[FG_RESULTS_RING_N_COUNTS];
 	double ring_score;
-} fg_results_ring;
+} fg_results_ring_row;
 
 /* Up to limit rings of run_id by ring_score descending, then ring_key. */
-int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t run_id, int limit);
-void fg_results_rings_free(fg_results_ring *r, size_t n);
+int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit);
+void fg_results_rings_free(fg_results_ring_row *r, size_t n);
 
 /* Counts of one run, or of a run against the previous one (prev_id 0: zeros). */
 typedef struct fg_results_changes {
