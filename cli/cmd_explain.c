@@ -122,6 +122,10 @@ static int escape_case(fg_explain *x)
 	escape(&x->user.user_id, a, &nomem);
 	escape(&x->user.label, a, &nomem);
 	escape(&x->user.nearest_seed, a, &nomem);
+	for (size_t i = 0; i < x->n_reasons; i++) {
+		escape(&x->reasons[i].feature, a, &nomem);
+		escape(&x->reasons[i].text, a, &nomem);
+	}
 	escape(&x->ring.ring_key, a, &nomem);
 	escape(&x->ring.prev_keys_json, a, &nomem);
 	for (size_t i = 0; i < x->n_members; i++) {
@@ -220,7 +224,12 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		snprintf(b4, sizeof(b4), "-");
 	else
 		snprintf(b4, sizeof(b4), "%.1f", x->user.risk_pct);
-	fg_sbuf_printf(o, "  score      %s\n", b1);
+	fg_sbuf_printf(o, "  score      %s", b1);
+	if (x->model_source && !isnan(x->user.rule_score)) {
+		fmt_score(b1, sizeof(b1), x->user.rule_score);
+		fg_sbuf_printf(o, " (learned model, %s; hand-set rule score %s)", x->model_source, b1);
+	}
+	fg_sbuf_puts(o, "\n");
 	fg_sbuf_printf(o, "  risk       %s (normalised %s, percentile %s)\n", b2, b3, b4);
 	fg_sbuf_printf(o, "  label      %s\n", label_text(x->user.label));
 	if (x->user.has_component)
@@ -239,6 +248,24 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		               (long long)x->user.seed_hops);
 	else
 		fg_sbuf_puts(o, "  nearest known fraud  none reachable\n");
+
+	if (x->n_reasons) {
+		fg_sbuf_puts(o, "\nWhy the model flags this user\n");
+		for (size_t i = 0; i < x->n_reasons; i++) {
+			const fg_res_reason *w = &x->reasons[i];
+			char v[32], c[32];
+			if (isnan(w->value))
+				snprintf(v, sizeof(v), "-");
+			else
+				snprintf(v, sizeof(v), "%.4g", w->value);
+			if (isnan(w->contribution))
+				snprintf(c, sizeof(c), "-");
+			else
+				snprintf(c, sizeof(c), "%+.2f", w->contribution);
+			fg_sbuf_printf(o, "  %lld. %s\n     (%s = %s, contribution %s to the log-odds)\n",
+			               (long long)w->rank, w->text ? w->text : w->feature, w->feature, v, c);
+		}
+	}
 
 	if (x->ring_found) {
 		fmt_score(b1, sizeof(b1), x->ring.ring_score);
@@ -449,6 +476,10 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_json_str(o, x->user.label);
 	fg_sbuf_puts(o, ",\"score\":");
 	fg_sbuf_json_num(o, x->user.score);
+	fg_sbuf_puts(o, ",\"rule_score\":");
+	fg_sbuf_json_num(o, x->user.rule_score);
+	fg_sbuf_puts(o, ",\"model\":");
+	fg_sbuf_json_str(o, x->model_source);
 	fg_sbuf_puts(o, ",\"risk\":");
 	fg_sbuf_json_num(o, x->user.risk);
 	fg_sbuf_puts(o, ",\"risk_norm\":");
@@ -491,6 +522,20 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 		}
 		fg_sbuf_puts(o, "}");
 	}
+	fg_sbuf_puts(o, ",\n\"reasons\":[");
+	for (size_t i = 0; i < x->n_reasons; i++) {
+		const fg_res_reason *w = &x->reasons[i];
+		fg_sbuf_printf(o, "%s{\"rank\":%lld,\"feature\":", i ? "," : "", (long long)w->rank);
+		fg_sbuf_json_str(o, w->feature);
+		fg_sbuf_puts(o, ",\"value\":");
+		fg_sbuf_json_num(o, w->value);
+		fg_sbuf_puts(o, ",\"contribution\":");
+		fg_sbuf_json_num(o, w->contribution);
+		fg_sbuf_puts(o, ",\"text\":");
+		fg_sbuf_json_str(o, w->text);
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, "]");
 	fg_sbuf_puts(o, ",\n\"ring\":");
 	if (!x->ring_found) {
 		fg_sbuf_puts(o, "null");

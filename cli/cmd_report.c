@@ -68,6 +68,110 @@ static void json_rings(fg_sbuf *o, const fg_report *r)
 	}
 }
 
+/* ---- the learned model ---------------------------------------------------- */
+
+static void json_model(fg_sbuf *o, const fg_results_model *m)
+{
+	static const char *const names[5] = { "n_folds", "n_features", "n_positives", "n_negatives", "k" };
+	const int64_t iv[5] = { m->n_folds, m->n_features, m->n_positives, m->n_negatives, m->k };
+
+	fg_sbuf_puts(o, "{\"status\":");
+	fg_sbuf_json_str(o, m->status);
+	fg_sbuf_puts(o, ",\"source\":");
+	fg_sbuf_json_str(o, m->found ? m->source : NULL);
+	for (int i = 0; i < 5; i++) {
+		if (m->found && iv[i] >= 0)
+			fg_sbuf_printf(o, ",\"%s\":%lld", names[i], (long long)iv[i]);
+		else
+			fg_sbuf_printf(o, ",\"%s\":null", names[i]);
+	}
+	fg_sbuf_puts(o, ",\"auc\":");
+	fg_sbuf_json_num(o, m->found ? m->auc : NAN);
+	fg_sbuf_puts(o, ",\"ap\":");
+	fg_sbuf_json_num(o, m->found ? m->ap : NAN);
+	fg_sbuf_puts(o, ",\"p_at_k\":");
+	fg_sbuf_json_num(o, m->found ? m->p_at_k : NAN);
+	fg_sbuf_puts(o, ",\"top_importance\":[");
+	for (size_t i = 0; i < m->n_top; i++) {
+		fg_sbuf_puts(o, i ? ",{\"feature\":" : "{\"feature\":");
+		fg_sbuf_json_str(o, m->top_feature[i]);
+		fg_sbuf_puts(o, ",\"gain\":");
+		fg_sbuf_json_num(o, m->top_gain[i]);
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, "]}");
+}
+
+static void fmt_metric(char *b, size_t cap, bool found, double v)
+{
+	if (!found || isnan(v))
+		snprintf(b, cap, "-");
+	else
+		snprintf(b, cap, "%.4f", v);
+}
+
+/* "Model" section: status, metrics against the previous run's, the top importance. */
+static int text_model(fg_sbuf *o, const fg_report *r)
+{
+	static const char *const hdr[] = { "metric", "this run", "previous" };
+	const fg_results_model *m = &r->model, *p = &r->prev_model;
+	bool have_prev = r->prev.run_id != 0;
+	fg_table *t = NULL;
+	char a[32], b[32];
+	int rc;
+
+	fg_sbuf_puts(o, "\nModel\n");
+	fg_sbuf_printf(o, "  status     %s\n", m->status ? m->status : "not recorded (a run before the learned model)");
+	if (have_prev)
+		fg_sbuf_printf(o, "  previous   %s\n", p->status ? p->status : "not recorded");
+	if (!m->found && !(have_prev && p->found))
+		return FG_OK;
+	if ((rc = fg_table_new(&t, 3, hdr, "lrr", 40)))
+		return rc;
+	fg_table_cell(t, "source");
+	fg_table_cell(t, "%s", m->found && m->source ? m->source : "-");
+	fg_table_cell(t, "%s", have_prev && p->found && p->source ? p->source : "-");
+	{
+		const char *names[3] = { "AUC (out of fold)", "AP (out of fold)", "precision at k" };
+		const double mv[3] = { m->auc, m->ap, m->p_at_k }, pv[3] = { p->auc, p->ap, p->p_at_k };
+		for (int i = 0; i < 3; i++) {
+			fmt_metric(a, sizeof(a), m->found, mv[i]);
+			fmt_metric(b, sizeof(b), have_prev && p->found, pv[i]);
+			fg_table_cell(t, "%s", names[i]);
+			fg_table_cell(t, "%s", a);
+			fg_table_cell(t, "%s", b);
+		}
+	}
+	{
+		const char *names[3] = { "k", "positives", "negatives" };
+		const int64_t mv[3] = { m->k, m->n_positives, m->n_negatives };
+		const int64_t pv[3] = { p->k, p->n_positives, p->n_negatives };
+		for (int i = 0; i < 3; i++) {
+			fg_table_cell(t, "%s", names[i]);
+			if (m->found && mv[i] >= 0)
+				fg_table_cell(t, "%lld", (long long)mv[i]);
+			else
+				fg_table_cell(t, "-");
+			if (have_prev && p->found && pv[i] >= 0)
+				fg_table_cell(t, "%lld", (long long)pv[i]);
+			else
+				fg_table_cell(t, "-");
+		}
+	}
+	if ((rc = fg_table_check(t)))
+		goto cleanup;
+	fg_table_print(o, t, 2);
+	if (m->n_top) {
+		fg_sbuf_puts(o, "  top features by gain:");
+		for (size_t i = 0; i < m->n_top; i++)
+			fg_sbuf_printf(o, "%s %s %.4g", i ? "," : "", m->top_feature[i], m->top_gain[i]);
+		fg_sbuf_puts(o, "\n");
+	}
+cleanup:
+	fg_table_free(&t);
+	return rc;
+}
+
 static void emit_json(fg_sbuf *o, const fg_report *r, double threshold, bool have_threshold)
 {
 	static const char *const psi_names[3] = { "user_score", "ring_size", "hubs_per_kind" };
@@ -116,7 +220,14 @@ static void emit_json(fg_sbuf *o, const fg_report *r, double threshold, bool hav
 	fg_sbuf_printf(o, ",\"other\":%.0f,\"dissolved\":%lld},\n\"top_rings\":[", d->status[FG_RESULTS_N_STATUS],
 	               (long long)r->changes.dissolved);
 	json_rings(o, r);
-	fg_sbuf_puts(o, "],\n\"drift\":");
+	fg_sbuf_puts(o, "],\n\"model\":");
+	json_model(o, &r->model);
+	fg_sbuf_puts(o, ",\n\"previous_model\":");
+	if (r->prev.run_id)
+		json_model(o, &r->prev_model);
+	else
+		fg_sbuf_puts(o, "null");
+	fg_sbuf_puts(o, ",\n\"drift\":");
 	if (!r->prev.run_id) {
 		fg_sbuf_puts(o, "null");
 	} else {
@@ -344,6 +455,8 @@ static int emit_text(fg_sbuf *o, const fg_report *r, const fg_drift_limits *lim,
 
 	fg_sbuf_puts(o, "\nTop rings by score\n");
 	if ((rc = table_rings(o, r)))
+		goto cleanup;
+	if ((rc = text_model(o, r)))
 		goto cleanup;
 
 	if (!r->prev.run_id) {

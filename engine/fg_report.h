@@ -96,6 +96,8 @@ typedef struct fg_report {
 	 * PSIs; sorted by PSI descending (not judged last), then name.
 	 */
 	fg_results_features features, prev_features;
+	/* The learned model of each run (runs.model_status, models): shown, not judged. */
+	fg_results_model model, prev_model;
 	fg_feature_drift *feature_drift;
 	size_t n_feature_drift;
 } fg_report;

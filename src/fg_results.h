@@ -117,12 +117,30 @@ typedef struct fg_res_user {
 	bool has_component, has_ring, has_hops, has_created;
 	int64_t component_id, ring_id, seed_hops, created_at;
 	double risk, risk_norm, risk_pct, score;
+	double rule_score;        /* the hand-set score (schema 3); NAN without a model or column */
 	const char *nearest_seed; /* NULL if none reachable */
 } fg_res_user;
 
 /* FG_ENOTFOUND "user 'x' is not in run N of PATH". */
 int fg_results_user(fg_res_user *out, fg_res_arena *a, fg_results *r, int64_t run_id,
                     const char *user_id);
+
+/* A user_reasons row: one of the model's top contributions to the user's score. */
+typedef struct fg_res_reason {
+	int64_t rank;        /* 1 = the largest contribution */
+	const char *feature; /* the model's feature name */
+	double value;        /* the feature's value (NAN if NULL) */
+	double contribution; /* its SHAP contribution to the log-odds (NAN if NULL) */
+	const char *text;    /* the stored sentence, NULL if none */
+} fg_res_reason;
+
+/*
+ * The user's reasons by rank (the run stores them for users scoring at least
+ * the model's reason threshold, docs/scoring.md).  *n 0 (FG_OK) when the
+ * database has no user_reasons table (schema < 3) or the user has no rows.
+ */
+int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_results *r,
+                            int64_t run_id, const char *user_id);
 
 /* The user_features row (docs/schema.md), in column order. */
 #define FG_RES_N_FEATURES 17

@@ -644,3 +644,109 @@ cleanup:
 	fg_sbuf_free(&sql);
 	return rc;
 }
+
+/* ---- the learned model of a run ------------------------------------------ */
+
+static bool table_has(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st = NULL;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static double dbl_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static int64_t i64_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
+int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	bool nomem = false;
+	int rc = FG_OK, s;
+
+	memset(out, 0, sizeof(*out));
+	out->auc = out->ap = out->p_at_k = out->neg_rate = NAN;
+	out->n_folds = out->n_features = out->n_positives = out->n_negatives = out->k = -1;
+	if (!table_has(db, "runs", "model_status"))
+		return FG_OK; /* schema < 3: no model columns, no models table */
+	if ((rc = prepare(&st, db, "SELECT model_status FROM runs WHERE run_id = ?1")))
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		out->status = dup_col(st, 0, &nomem);
+	else if (s != SQLITE_DONE)
+		rc = db_error(db, "reading runs.model_status");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc || nomem)
+		goto cleanup;
+	if ((rc = prepare(&st, db, "SELECT source, n_folds, n_features, n_positives, n_negatives, neg_rate,"
+	                           " auc, ap, p_at_k, k FROM models WHERE run_id = ?1")))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		out->found = true;
+		out->source = dup_col(st, 0, &nomem);
+		out->n_folds = i64_col(st, 1);
+		out->n_features = i64_col(st, 2);
+		out->n_positives = i64_col(st, 3);
+		out->n_negatives = i64_col(st, 4);
+		out->neg_rate = dbl_col(st, 5);
+		out->auc = dbl_col(st, 6);
+		out->ap = dbl_col(st, 7);
+		out->p_at_k = dbl_col(st, 8);
+		out->k = i64_col(st, 9);
+	} else if (s != SQLITE_DONE) {
+		rc = db_error(db, "reading models");
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc || nomem || !out->found)
+		goto cleanup;
+	/* importance is a JSON object {feature: total gain}; the largest first, ties by name. */
+	if ((rc = prepare(&st, db, "SELECT j.key, j.value FROM models m, json_each(m.importance) j"
+	                           " WHERE m.run_id = ?1 AND json_valid(m.importance)"
+	                           " AND j.type IN ('integer', 'real')"
+	                           " ORDER BY j.value DESC, j.key LIMIT ?2")))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, FG_RESULTS_MODEL_TOP);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && out->n_top < FG_RESULTS_MODEL_TOP) {
+		out->top_feature[out->n_top] = dup_col(st, 0, &nomem);
+		out->top_gain[out->n_top++] = dbl_col(st, 1);
+	}
+	if (s != SQLITE_DONE && s != SQLITE_ROW)
+		rc = db_error(db, "reading models.importance");
+cleanup:
+	sqlite3_finalize(st);
+	if (!rc && nomem)
+		rc = fg_error_set(FG_ENOMEM, "out of memory reading the model of run %lld", (long long)run_id);
+	if (rc)
+		fg_results_model_free(out);
+	return rc;
+}
+
+void fg_results_model_free(fg_results_model *m)
+{
+	fg_free(m->status);
+	fg_free(m->source);
+	for (size_t i = 0; i < m->n_top; i++)
+		fg_free(m->top_feature[i]);
+	memset(m, 0, sizeof(*m));
+}

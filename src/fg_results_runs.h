@@ -187,4 +187,29 @@ typedef struct fg_results_features {
 int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id, size_t stride);
 void fg_results_features_free(fg_results_features *f);
 
+/* ---- report and explain: the learned model of a run ---------------------- */
+
+#define FG_RESULTS_MODEL_TOP 5 /* features of the importance kept */
+
+/*
+ * runs.model_status and the run's models row (docs/schema.md).  found false
+ * when the run has no models row (not trained, --no-model, or a schema before
+ * 3); status NULL when the run recorded none.  Counts -1 and doubles NAN for
+ * NULL.  top_feature/top_gain: the FG_RESULTS_MODEL_TOP features of largest
+ * total gain in models.importance, largest first (ties by name).  Strings
+ * owned; free with fg_results_model_free (also after an error).
+ */
+typedef struct fg_results_model {
+	bool found;
+	char *status;                /* "trained: ...", "loaded: ...", "not trained: why", "off (--no-model)" */
+	char *source;                /* models.source: "trained" or "loaded" */
+	int64_t n_folds, n_features, n_positives, n_negatives, k;
+	double neg_rate, auc, ap, p_at_k; /* out-of-fold on the labels */
+	char *top_feature[FG_RESULTS_MODEL_TOP];
+	double top_gain[FG_RESULTS_MODEL_TOP];
+	size_t n_top;
+} fg_results_model;
+int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id);
+void fg_results_model_free(fg_results_model *m);
+
 #endif
