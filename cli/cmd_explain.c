@@ -487,29 +487,17 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_puts(o, ",\"risk_pct\":");
 	fg_sbuf_json_num(o, x->user.risk_pct);
 	fg_sbuf_puts(o, ",\"component_id\":");
-	if (x->user.has_component)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.component_id);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_component, x->user.component_id);
 	fg_sbuf_puts(o, ",\"ring_id\":");
-	if (x->user.has_ring)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.ring_id);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_ring, x->user.ring_id);
 	fg_sbuf_puts(o, ",\"ring_key\":");
 	fg_sbuf_json_str(o, x->ring_found ? x->ring.ring_key : NULL);
 	fg_sbuf_puts(o, ",\"nearest_seed\":");
 	fg_sbuf_json_str(o, x->user.nearest_seed);
 	fg_sbuf_puts(o, ",\"seed_hops\":");
-	if (x->user.has_hops)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.seed_hops);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_hops, x->user.seed_hops);
 	fg_sbuf_puts(o, ",\"created_at\":");
-	if (x->user.has_created)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.created_at);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_created, x->user.created_at);
 	fg_sbuf_puts(o, ",\"joined_ring_tonight\":");
 	fg_sbuf_puts(o, fg_explain_ring_has_lineage(x) ? (x->user_joined ? "true" : "false") : "null");
 	fg_sbuf_puts(o, "},\n\"features\":");

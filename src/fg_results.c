@@ -665,49 +665,35 @@ int fg_results_user(fg_res_user *out, fg_res_arena *a, fg_results *r, int64_t ru
 int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_results *r,
                             int64_t run_id, const char *user_id)
 {
-	fg_res_reason *v = NULL;
-	size_t cap = 0;
+	vec x = { .sz = sizeof(fg_res_reason) };
 	sqlite3_stmt *st;
 	bool oom = false;
-	int rc, s;
+	int rc, s = SQLITE_DONE;
 
-	*out = NULL;
-	*n = 0;
 	if (!r->has_model)
-		return FG_OK;
+		return vec_finish(out, n, a, &x, FG_OK);
 	if ((rc = stmt(&st, r, Q_REASONS)) != FG_OK)
-		return rc;
+		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_reason *x;
-		if (*n == cap) {
-			/* Arena growth by copy: a user has FG_MODEL_REASONS (3) rows. */
-			size_t nc = cap ? 2 * cap : 4;
-			fg_res_reason *nv = fg_res_alloc(a, nc * sizeof(*nv));
-			if (!nv) {
-				sqlite3_reset(st);
-				return nomem();
-			}
-			if (*n)
-				memcpy(nv, v, *n * sizeof(*nv));
-			v = nv;
-			cap = nc;
+	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		fg_res_reason *w = vec_push(&x);
+		if (!w) {
+			oom = true;
+			break;
 		}
-		x = &v[(*n)++];
-		col_i64(&x->rank, st, 0);
-		x->feature = col_str(a, st, 1, &oom);
-		x->value = col_dbl(st, 2);
-		x->contribution = col_dbl(st, 3);
-		x->text = col_str(a, st, 4, &oom);
+		col_i64(&w->rank, st, 0);
+		w->feature = col_str(a, st, 1, &oom);
+		w->value = col_dbl(st, 2);
+		w->contribution = col_dbl(st, 3);
+		w->text = col_str(a, st, 4, &oom);
 	}
-	sqlite3_reset(st);
-	if (s != SQLITE_DONE)
-		return db_error(r->db, "reading user_reasons");
 	if (oom)
-		return nomem();
-	*out = v;
-	return FG_OK;
+		rc = nomem();
+	else if (s != SQLITE_DONE)
+		rc = db_error(r->db, "reading user_reasons");
+	sqlite3_reset(st);
+	return vec_finish(out, n, a, &x, rc);
 }
 
 const char *const fg_res_feature_names[FG_RES_N_FEATURES] = {
