@@ -84,7 +84,8 @@ typedef struct fg_explain {
 	fg_res_user user;
 	bool has_features;
 	fg_res_features features;
-	const char *model_source;  /* "trained"/"loaded": user.score is the model's; NULL: hand-set */
+	const char *model_source;  /* models.source ("trained" or the --model file): user.score is
+	                            * the model's; NULL: the hand-set score */
 	fg_res_reason *reasons;    /* by rank; none without a model or below its threshold */
 	size_t n_reasons;
 

@@ -202,7 +202,7 @@ void fg_results_features_free(fg_results_features *f);
 typedef struct fg_results_model {
 	bool found;
 	char *status;                /* "trained: ...", "loaded: ...", "not trained: why", "off (--no-model)" */
-	char *source;                /* models.source: "trained" or "loaded" */
+	char *source;                /* models.source: "trained", or the --model file */
 	int64_t n_folds, n_features, n_positives, n_negatives, k;
 	double neg_rate, auc, ap, p_at_k; /* out-of-fold on the labels */
 	char *top_feature[FG_RESULTS_MODEL_TOP];
