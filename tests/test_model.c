@@ -350,9 +350,13 @@ START_TEST(test_missing_attributes)
 	world_load(&w, edges, users);
 	/* two attributes: "amount" (missing for every third user), "zeta" (always missing) */
 	w.g->n_attrs = 2;
-	w.g->attr_name = fg_calloc(2, sizeof(char *));
-	w.g->attr_name[0] = fg_strndup("amount", 6);
-	w.g->attr_name[1] = fg_strndup("zeta", 4);
+	/* one block, names after the pointers, as fg_user_attrs builds it (fg_graph_free frees the block) */
+	w.g->attr_name = fg_malloc(2 * sizeof(char *) + sizeof("amount") + sizeof("zeta"));
+	ck_assert_ptr_nonnull(w.g->attr_name);
+	w.g->attr_name[0] = (char *)(w.g->attr_name + 2);
+	memcpy(w.g->attr_name[0], "amount", sizeof("amount"));
+	w.g->attr_name[1] = w.g->attr_name[0] + sizeof("amount");
+	memcpy(w.g->attr_name[1], "zeta", sizeof("zeta"));
 	w.g->user_attr = fg_mallocarray((size_t)w.g->n_users * 2, sizeof(float));
 	for (uint32_t u = 0; u < w.g->n_users; u++) {
 		w.g->user_attr[u * 2] = u % 3 == 0 ? NAN : (float)(u % 7);
