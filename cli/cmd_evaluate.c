@@ -10,6 +10,7 @@
 
 #include "fg_error.h"
 #include "fg_evaluate.h"
+#include "fg_results.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -236,10 +237,11 @@ int fg_cmd_evaluate(int argc, char **argv)
 	uint64_t k = 0;
 	fg_eval_params p = { .k = 100 };
 	bool json = false;
-	sqlite3 *db = NULL;
+	fg_results *res = NULL;
+	fg_res_arena arena = { 0 };
+	fg_res_run run = { 0 };
 	fg_evaluation e;
 	fg_sbuf out = { 0 };
-	int64_t run_id = 0;
 	int rc = FG_OK;
 
 	fg_opt_init(&op, "evaluate", opts, argc, argv);
@@ -266,11 +268,11 @@ int fg_cmd_evaluate(int argc, char **argv)
 		return fg_cli_fail(rc);
 	if (!db_path || !truth_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "evaluate: --db and --truth are required (see --help)"));
-	rc = fg_tool_db_open(&db, db_path);
+	rc = fg_results_open(&res, db_path);
 	if (!rc)
-		rc = fg_tool_run_resolve(&run_id, db, run_arg, db_path);
+		rc = fg_results_run_pick(&run, &arena, res, run_arg);
 	if (!rc)
-		rc = fg_evaluate_run(&e, db, run_id, truth_path, &p);
+		rc = fg_evaluate_run(&e, fg_results_db(res), run.run_id, truth_path, &p);
 	if (!rc) {
 		if (json)
 			emit_json(&out, &e, truth_path);
@@ -282,6 +284,7 @@ int fg_cmd_evaluate(int argc, char **argv)
 	if (!rc)
 		rc = fg_sbuf_write(&out, stdout);
 	fg_sbuf_free(&out);
-	sqlite3_close(db);
+	fg_res_arena_free(&arena);
+	fg_results_close(&res);
 	return rc ? fg_cli_fail(rc) : FG_EXIT_OK;
 }

@@ -122,6 +122,10 @@ static int escape_case(fg_explain *x)
 	escape(&x->user.user_id, a, &nomem);
 	escape(&x->user.label, a, &nomem);
 	escape(&x->user.nearest_seed, a, &nomem);
+	for (size_t i = 0; i < x->n_reasons; i++) {
+		escape(&x->reasons[i].feature, a, &nomem);
+		escape(&x->reasons[i].text, a, &nomem);
+	}
 	escape(&x->ring.ring_key, a, &nomem);
 	escape(&x->ring.prev_keys_json, a, &nomem);
 	for (size_t i = 0; i < x->n_members; i++) {
@@ -220,7 +224,12 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		snprintf(b4, sizeof(b4), "-");
 	else
 		snprintf(b4, sizeof(b4), "%.1f", x->user.risk_pct);
-	fg_sbuf_printf(o, "  score      %s\n", b1);
+	fg_sbuf_printf(o, "  score      %s", b1);
+	if (x->model_source && !isnan(x->user.rule_score)) {
+		fmt_score(b1, sizeof(b1), x->user.rule_score);
+		fg_sbuf_printf(o, " (learned model, %s; hand-set rule score %s)", x->model_source, b1);
+	}
+	fg_sbuf_puts(o, "\n");
 	fg_sbuf_printf(o, "  risk       %s (normalised %s, percentile %s)\n", b2, b3, b4);
 	fg_sbuf_printf(o, "  label      %s\n", label_text(x->user.label));
 	if (x->user.has_component)
@@ -239,6 +248,24 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 		               (long long)x->user.seed_hops);
 	else
 		fg_sbuf_puts(o, "  nearest known fraud  none reachable\n");
+
+	if (x->n_reasons) {
+		fg_sbuf_puts(o, "\nWhy the model flags this user\n");
+		for (size_t i = 0; i < x->n_reasons; i++) {
+			const fg_res_reason *w = &x->reasons[i];
+			char v[32], c[32];
+			if (isnan(w->value))
+				snprintf(v, sizeof(v), "-");
+			else
+				snprintf(v, sizeof(v), "%.4g", w->value);
+			if (isnan(w->contribution))
+				snprintf(c, sizeof(c), "-");
+			else
+				snprintf(c, sizeof(c), "%+.2f", w->contribution);
+			fg_sbuf_printf(o, "  %lld. %s\n     (%s = %s, contribution %s to the log-odds)\n",
+			               (long long)w->rank, w->text ? w->text : w->feature, w->feature, v, c);
+		}
+	}
 
 	if (x->ring_found) {
 		fmt_score(b1, sizeof(b1), x->ring.ring_score);
@@ -449,6 +476,10 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_json_str(o, x->user.label);
 	fg_sbuf_puts(o, ",\"score\":");
 	fg_sbuf_json_num(o, x->user.score);
+	fg_sbuf_puts(o, ",\"rule_score\":");
+	fg_sbuf_json_num(o, x->user.rule_score);
+	fg_sbuf_puts(o, ",\"model\":");
+	fg_sbuf_json_str(o, x->model_source);
 	fg_sbuf_puts(o, ",\"risk\":");
 	fg_sbuf_json_num(o, x->user.risk);
 	fg_sbuf_puts(o, ",\"risk_norm\":");
@@ -456,29 +487,17 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 	fg_sbuf_puts(o, ",\"risk_pct\":");
 	fg_sbuf_json_num(o, x->user.risk_pct);
 	fg_sbuf_puts(o, ",\"component_id\":");
-	if (x->user.has_component)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.component_id);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_component, x->user.component_id);
 	fg_sbuf_puts(o, ",\"ring_id\":");
-	if (x->user.has_ring)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.ring_id);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_ring, x->user.ring_id);
 	fg_sbuf_puts(o, ",\"ring_key\":");
 	fg_sbuf_json_str(o, x->ring_found ? x->ring.ring_key : NULL);
 	fg_sbuf_puts(o, ",\"nearest_seed\":");
 	fg_sbuf_json_str(o, x->user.nearest_seed);
 	fg_sbuf_puts(o, ",\"seed_hops\":");
-	if (x->user.has_hops)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.seed_hops);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_hops, x->user.seed_hops);
 	fg_sbuf_puts(o, ",\"created_at\":");
-	if (x->user.has_created)
-		fg_sbuf_printf(o, "%lld", (long long)x->user.created_at);
-	else
-		fg_sbuf_puts(o, "null");
+	json_int(o, x->user.has_created, x->user.created_at);
 	fg_sbuf_puts(o, ",\"joined_ring_tonight\":");
 	fg_sbuf_puts(o, fg_explain_ring_has_lineage(x) ? (x->user_joined ? "true" : "false") : "null");
 	fg_sbuf_puts(o, "},\n\"features\":");
@@ -491,6 +510,20 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 		}
 		fg_sbuf_puts(o, "}");
 	}
+	fg_sbuf_puts(o, ",\n\"reasons\":[");
+	for (size_t i = 0; i < x->n_reasons; i++) {
+		const fg_res_reason *w = &x->reasons[i];
+		fg_sbuf_printf(o, "%s{\"rank\":%lld,\"feature\":", i ? "," : "", (long long)w->rank);
+		fg_sbuf_json_str(o, w->feature);
+		fg_sbuf_puts(o, ",\"value\":");
+		fg_sbuf_json_num(o, w->value);
+		fg_sbuf_puts(o, ",\"contribution\":");
+		fg_sbuf_json_num(o, w->contribution);
+		fg_sbuf_puts(o, ",\"text\":");
+		fg_sbuf_json_str(o, w->text);
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, "]");
 	fg_sbuf_puts(o, ",\n\"ring\":");
 	if (!x->ring_found) {
 		fg_sbuf_puts(o, "null");

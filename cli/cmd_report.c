@@ -11,6 +11,7 @@
 
 #include "fg_error.h"
 #include "fg_report.h"
+#include "fg_results.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static void json_hubs(fg_sbuf *o, const fg_report *r)
 static void json_rings(fg_sbuf *o, const fg_report *r)
 {
 	for (size_t i = 0; i < r->n_top_rings; i++) {
-		const fg_results_ring *g = &r->top_rings[i];
+		const fg_results_ring_row *g = &r->top_rings[i];
 		fg_sbuf_puts(o, i ? ",\n  {\"ring_key\":" : "\n  {\"ring_key\":");
 		fg_sbuf_json_str(o, g->ring_key);
 		fg_sbuf_puts(o, ",\"status\":");
@@ -65,6 +66,110 @@ static void json_rings(fg_sbuf *o, const fg_report *r)
 		fg_sbuf_json_num(o, g->ring_score);
 		fg_sbuf_puts(o, "}");
 	}
+}
+
+/* ---- the learned model ---------------------------------------------------- */
+
+static void json_model(fg_sbuf *o, const fg_results_model *m)
+{
+	static const char *const names[5] = { "n_folds", "n_features", "n_positives", "n_negatives", "k" };
+	const int64_t iv[5] = { m->n_folds, m->n_features, m->n_positives, m->n_negatives, m->k };
+
+	fg_sbuf_puts(o, "{\"status\":");
+	fg_sbuf_json_str(o, m->status);
+	fg_sbuf_puts(o, ",\"source\":");
+	fg_sbuf_json_str(o, m->found ? m->source : NULL);
+	for (int i = 0; i < 5; i++) {
+		if (m->found && iv[i] >= 0)
+			fg_sbuf_printf(o, ",\"%s\":%lld", names[i], (long long)iv[i]);
+		else
+			fg_sbuf_printf(o, ",\"%s\":null", names[i]);
+	}
+	fg_sbuf_puts(o, ",\"auc\":");
+	fg_sbuf_json_num(o, m->found ? m->auc : NAN);
+	fg_sbuf_puts(o, ",\"ap\":");
+	fg_sbuf_json_num(o, m->found ? m->ap : NAN);
+	fg_sbuf_puts(o, ",\"p_at_k\":");
+	fg_sbuf_json_num(o, m->found ? m->p_at_k : NAN);
+	fg_sbuf_puts(o, ",\"top_importance\":[");
+	for (size_t i = 0; i < m->n_top; i++) {
+		fg_sbuf_puts(o, i ? ",{\"feature\":" : "{\"feature\":");
+		fg_sbuf_json_str(o, m->top_feature[i]);
+		fg_sbuf_puts(o, ",\"gain\":");
+		fg_sbuf_json_num(o, m->top_gain[i]);
+		fg_sbuf_puts(o, "}");
+	}
+	fg_sbuf_puts(o, "]}");
+}
+
+static void fmt_metric(char *b, size_t cap, bool found, double v)
+{
+	if (!found || isnan(v))
+		snprintf(b, cap, "-");
+	else
+		snprintf(b, cap, "%.4f", v);
+}
+
+/* "Model" section: status, metrics against the previous run's, the top importance. */
+static int text_model(fg_sbuf *o, const fg_report *r)
+{
+	static const char *const hdr[] = { "metric", "this run", "previous" };
+	const fg_results_model *m = &r->model, *p = &r->prev_model;
+	bool have_prev = r->prev.run_id != 0;
+	fg_table *t = NULL;
+	char a[32], b[32];
+	int rc;
+
+	fg_sbuf_puts(o, "\nModel\n");
+	fg_sbuf_printf(o, "  status     %s\n", m->status ? m->status : "not recorded (a run before the learned model)");
+	if (have_prev)
+		fg_sbuf_printf(o, "  previous   %s\n", p->status ? p->status : "not recorded");
+	if (!m->found && !(have_prev && p->found))
+		return FG_OK;
+	if ((rc = fg_table_new(&t, 3, hdr, "lrr", 40)))
+		return rc;
+	fg_table_cell(t, "source");
+	fg_table_cell(t, "%s", m->found && m->source ? m->source : "-");
+	fg_table_cell(t, "%s", have_prev && p->found && p->source ? p->source : "-");
+	{
+		const char *names[3] = { "AUC (out of fold)", "AP (out of fold)", "precision at k" };
+		const double mv[3] = { m->auc, m->ap, m->p_at_k }, pv[3] = { p->auc, p->ap, p->p_at_k };
+		for (int i = 0; i < 3; i++) {
+			fmt_metric(a, sizeof(a), m->found, mv[i]);
+			fmt_metric(b, sizeof(b), have_prev && p->found, pv[i]);
+			fg_table_cell(t, "%s", names[i]);
+			fg_table_cell(t, "%s", a);
+			fg_table_cell(t, "%s", b);
+		}
+	}
+	{
+		const char *names[3] = { "k", "positives", "negatives" };
+		const int64_t mv[3] = { m->k, m->n_positives, m->n_negatives };
+		const int64_t pv[3] = { p->k, p->n_positives, p->n_negatives };
+		for (int i = 0; i < 3; i++) {
+			fg_table_cell(t, "%s", names[i]);
+			if (m->found && mv[i] >= 0)
+				fg_table_cell(t, "%lld", (long long)mv[i]);
+			else
+				fg_table_cell(t, "-");
+			if (have_prev && p->found && pv[i] >= 0)
+				fg_table_cell(t, "%lld", (long long)pv[i]);
+			else
+				fg_table_cell(t, "-");
+		}
+	}
+	if ((rc = fg_table_check(t)))
+		goto cleanup;
+	fg_table_print(o, t, 2);
+	if (m->n_top) {
+		fg_sbuf_puts(o, "  top features by gain:");
+		for (size_t i = 0; i < m->n_top; i++)
+			fg_sbuf_printf(o, "%s %s %.4g", i ? "," : "", m->top_feature[i], m->top_gain[i]);
+		fg_sbuf_puts(o, "\n");
+	}
+cleanup:
+	fg_table_free(&t);
+	return rc;
 }
 
 static void emit_json(fg_sbuf *o, const fg_report *r, double threshold, bool have_threshold)
@@ -115,7 +220,14 @@ static void emit_json(fg_sbuf *o, const fg_report *r, double threshold, bool hav
 	fg_sbuf_printf(o, ",\"other\":%.0f,\"dissolved\":%lld},\n\"top_rings\":[", d->status[FG_RESULTS_N_STATUS],
 	               (long long)r->changes.dissolved);
 	json_rings(o, r);
-	fg_sbuf_puts(o, "],\n\"drift\":");
+	fg_sbuf_puts(o, "],\n\"model\":");
+	json_model(o, &r->model);
+	fg_sbuf_puts(o, ",\n\"previous_model\":");
+	if (r->prev.run_id)
+		json_model(o, &r->prev_model);
+	else
+		fg_sbuf_puts(o, "null");
+	fg_sbuf_puts(o, ",\n\"drift\":");
 	if (!r->prev.run_id) {
 		fg_sbuf_puts(o, "null");
 	} else {
@@ -213,7 +325,7 @@ static int table_rings(fg_sbuf *o, const fg_report *r)
 	if ((rc = fg_table_new(&t, 13, hdr, "llrrrrrrrrrrr", 12)))
 		return rc;
 	for (size_t i = 0; i < r->n_top_rings; i++) {
-		const fg_results_ring *g = &r->top_rings[i];
+		const fg_results_ring_row *g = &r->top_rings[i];
 		fg_table_cell(t, "%s", g->ring_key ? g->ring_key : "");
 		fg_table_cell(t, "%s", g->status ? g->status : "");
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
@@ -344,6 +456,8 @@ static int emit_text(fg_sbuf *o, const fg_report *r, const fg_drift_limits *lim,
 	fg_sbuf_puts(o, "\nTop rings by score\n");
 	if ((rc = table_rings(o, r)))
 		goto cleanup;
+	if ((rc = text_model(o, r)))
+		goto cleanup;
 
 	if (!r->prev.run_id) {
 		fg_sbuf_puts(o, "\nDrift\n  no previous committed run: nothing to compare with\n");
@@ -428,10 +542,12 @@ int fg_cmd_report(int argc, char **argv)
 	fg_opt_parser op;
 	fg_drift_limits lim = fg_drift_limits_default;
 	bool json = false, have_threshold = false;
-	sqlite3 *db = NULL;
+	fg_results *res = NULL;
+	fg_res_arena arena = { 0 };
+	fg_res_run run = { 0 };
 	fg_sbuf out = { 0 };
 	fg_report r;
-	int64_t run_id = 0, prev_id = 0;
+	int64_t prev_id = 0;
 	int rc = FG_OK;
 
 	memset(&r, 0, sizeof(r));
@@ -456,13 +572,13 @@ int fg_cmd_report(int argc, char **argv)
 		return fg_cli_fail(rc);
 	if (!db_path)
 		return fg_cli_fail(fg_error_set(FG_EUSAGE, "report: --db RESULTS.db is required (see --help)"));
-	rc = fg_tool_db_open(&db, db_path);
+	rc = fg_results_open(&res, db_path);
 	if (!rc)
-		rc = fg_tool_run_resolve(&run_id, db, run_arg, db_path);
+		rc = fg_results_run_pick(&run, &arena, res, run_arg);
 	if (!rc)
-		rc = fg_tool_run_previous(&prev_id, db, run_id);
+		rc = fg_results_run_previous(&prev_id, res, run.run_id);
 	if (!rc)
-		rc = fg_report_build(&r, db, run_id, prev_id, &lim);
+		rc = fg_report_build(&r, fg_results_db(res), run.run_id, prev_id, &lim);
 	if (!rc) {
 		if (json)
 			emit_json(&out, &r, lim.psi, have_threshold);
@@ -474,7 +590,8 @@ int fg_cmd_report(int argc, char **argv)
 	if (!rc)
 		rc = fg_sbuf_write(&out, stdout);
 	fg_sbuf_free(&out);
-	sqlite3_close(db);
+	fg_res_arena_free(&arena);
+	fg_results_close(&res);
 	if (rc) {
 		fg_report_free(&r);
 		return fg_cli_fail(rc);

@@ -11,6 +11,8 @@
  */
 #include "fg_explain.h"
 
+#include "fg_results_runs.h"
+
 #include "fg_alloc.h"
 #include "fg_bfs.h"
 #include "fg_csr.h"
@@ -646,8 +648,20 @@ int fg_explain_build(fg_explain **out, fg_results *r, const char *run_arg, const
 	    (rc = fg_results_run_previous(&x->prev_run_id, r, x->run.run_id)) != FG_OK ||
 	    (rc = fg_results_user(&x->user, &x->arena, r, x->run.run_id, user_id)) != FG_OK ||
 	    (rc = fg_results_user_features(&x->features, &x->has_features, r, x->run.run_id,
-	                                   user_id)) != FG_OK)
+	                                   user_id)) != FG_OK ||
+	    (rc = fg_results_user_reasons(&x->reasons, &x->n_reasons, &x->arena, r, x->run.run_id,
+	                                  user_id)) != FG_OK)
 		goto cleanup;
+	{
+		fg_results_model m;
+		if ((rc = fg_results_model_read(&m, fg_results_db(r), x->run.run_id)) != FG_OK)
+			goto cleanup;
+		if (m.found && m.source && !(x->model_source = fg_res_strdup(&x->arena, m.source)))
+			rc = oom();
+		fg_results_model_free(&m);
+		if (rc)
+			goto cleanup;
+	}
 	if (x->user.has_ring) {
 		rc = fg_results_ring(&x->ring, &x->arena, r, x->run.run_id, x->user.ring_id);
 		if (rc == FG_ENOTFOUND) {

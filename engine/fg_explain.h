@@ -3,7 +3,9 @@
  * one user of one run, read through the results reader (src/fg_results.h)
  * into one struct; cli/cmd_explain.c only renders it (text, json, dot, svg).
  *
- * The case: the user's scores, label, account creation and features; the
+ * The case: the user's scores (the learned one and the hand-set rule_score),
+ * label, account creation and features; the model's reasons (user_reasons:
+ * its top contributions, for users above the reason threshold); the
  * ring with every factor of its score, its members and who of them joined it
  * tonight; the evidence (each entity the user is linked to, shared ones apart
  * from private ones, the link's times, the other users of a shared entity
@@ -82,6 +84,10 @@ typedef struct fg_explain {
 	fg_res_user user;
 	bool has_features;
 	fg_res_features features;
+	const char *model_source;  /* models.source ("trained" or the --model file): user.score is
+	                            * the model's; NULL: the hand-set score */
+	fg_res_reason *reasons;    /* by rank; none without a model or below its threshold */
+	size_t n_reasons;
 
 	bool ring_found;           /* user.has_ring and the rings row exists */
 	fg_res_ring ring;

@@ -296,7 +296,11 @@ int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id
 		return rc;
 	if ((rc = fg_results_changes_read(&out->changes, db, run_id, prev_id)))
 		return rc;
+	if ((rc = fg_results_model_read(&out->model, db, run_id)))
+		return rc;
 	if (prev_id) {
+		if ((rc = fg_results_model_read(&out->prev_model, db, prev_id)))
+			return rc;
 		if ((rc = fg_results_run_read(&out->prev, db, prev_id)))
 			return rc;
 		if ((rc = fg_results_dist_read(&out->prev_dist, db, prev_id)))
@@ -324,5 +328,7 @@ void fg_report_free(fg_report *r)
 	fg_results_features_free(&r->features);
 	fg_results_features_free(&r->prev_features);
 	fg_free(r->feature_drift);
+	fg_results_model_free(&r->model);
+	fg_results_model_free(&r->prev_model);
 	memset(r, 0, sizeof(*r));
 }

@@ -80,7 +80,7 @@ typedef struct fg_report {
 	fg_results_counts hub_kinds, prev_hub_kinds;
 	fg_results_hub *top_hubs;
 	size_t n_top_hubs;
-	fg_results_ring *top_rings;
+	fg_results_ring_row *top_rings;
 	size_t n_top_rings;
 	fg_results_changes changes;
 	/* PSI over the unmerged bins (shown for reference; not the verdict) */
@@ -96,6 +96,8 @@ typedef struct fg_report {
 	 * PSIs; sorted by PSI descending (not judged last), then name.
 	 */
 	fg_results_features features, prev_features;
+	/* The learned model of each run (runs.model_status, models): shown, not judged. */
+	fg_results_model model, prev_model;
 	fg_feature_drift *feature_drift;
 	size_t n_feature_drift;
 } fg_report;

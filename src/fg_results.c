@@ -85,6 +85,8 @@ enum {
 	Q_RUN_GET,
 	Q_RUN_PREV,
 	Q_USER,
+	Q_USER_RULE,
+	Q_REASONS,
 	Q_FEATURES,
 	Q_USER_ENTITIES,
 	Q_ENTITY_TOP,
@@ -116,6 +118,9 @@ static const char *const sql_text[Q_COUNT] = {
 	[Q_USER] = "SELECT user_id, label, component_id, ring_id, risk, risk_norm, risk_pct, score,"
 	           " nearest_seed, seed_hops, created_at"
 	           " FROM user_scores WHERE run_id = ?1 AND user_id = ?2",
+	[Q_USER_RULE] = "SELECT rule_score FROM user_scores WHERE run_id = ?1 AND user_id = ?2",
+	[Q_REASONS] = "SELECT rank, feature, value, contribution, text FROM user_reasons"
+	              " WHERE run_id = ?1 AND user_id = ?2 ORDER BY rank",
 	[Q_FEATURES] = "SELECT deg_total, deg_card, deg_device, deg_address, deg_ip, deg_email,"
 	               " deg_phone, deg_other, deg_user, co_users, component_size, ring_size,"
 	               " max_entity_share, seed_hops, seeds_2hop, risk, ring_score"
@@ -171,6 +176,7 @@ struct fg_results {
 	char *path;
 	int schema_version;
 	bool has_features;         /* user_features exists (always in schema 1) */
+	bool has_model;            /* schema >= 3: user_reasons, user_scores.rule_score */
 	sqlite3_stmt *q[Q_COUNT];
 };
 
@@ -398,6 +404,9 @@ int fg_results_open(fg_results **out, const char *path)
 	if (query_i64(&v, NULL, r->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	                                " AND name = 'user_features'") == SQLITE_OK)
 		r->has_features = v > 0;
+	if (query_i64(&v, NULL, r->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	                                " AND name = 'user_reasons'") == SQLITE_OK)
+		r->has_model = v > 0;
 	*out = r;
 	return FG_OK;
 }
@@ -635,7 +644,56 @@ int fg_results_user(fg_res_user *out, fg_res_arena *a, fg_results *r, int64_t ru
 	out->has_hops = col_i64(&out->seed_hops, st, 9);
 	out->has_created = col_i64(&out->created_at, st, 10);
 	sqlite3_reset(st);
-	return oom ? nomem() : FG_OK;
+	out->rule_score = NAN;
+	if (oom)
+		return nomem();
+	if (!r->has_model)
+		return FG_OK;
+	if ((rc = stmt(&st, r, Q_USER_RULE)) != FG_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		out->rule_score = col_dbl(st, 0);
+	else if (s != SQLITE_DONE)
+		return db_error(r->db, "reading user_scores.rule_score");
+	sqlite3_reset(st);
+	return FG_OK;
+}
+
+int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_results *r,
+                            int64_t run_id, const char *user_id)
+{
+	vec x = { .sz = sizeof(fg_res_reason) };
+	sqlite3_stmt *st;
+	bool oom = false;
+	int rc, s = SQLITE_DONE;
+
+	if (!r->has_model)
+		return vec_finish(out, n, a, &x, FG_OK);
+	if ((rc = stmt(&st, r, Q_REASONS)) != FG_OK)
+		return vec_finish(out, n, a, &x, rc);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		fg_res_reason *w = vec_push(&x);
+		if (!w) {
+			oom = true;
+			break;
+		}
+		col_i64(&w->rank, st, 0);
+		w->feature = col_str(a, st, 1, &oom);
+		w->value = col_dbl(st, 2);
+		w->contribution = col_dbl(st, 3);
+		w->text = col_str(a, st, 4, &oom);
+	}
+	if (oom)
+		rc = nomem();
+	else if (s != SQLITE_DONE)
+		rc = db_error(r->db, "reading user_reasons");
+	sqlite3_reset(st);
+	return vec_finish(out, n, a, &x, rc);
 }
 
 const char *const fg_res_feature_names[FG_RES_N_FEATURES] = {

@@ -76,12 +76,12 @@ int fg_results_schema_version(const fg_results *r);
  */
 sqlite3 *fg_results_db(fg_results *r);
 int fg_results_prepare(sqlite3_stmt **out, fg_results *r, const char *sql);
-/* The same on a bare connection (cli/tool_util's fg_tool_prepare). */
+/* The same on a bare connection (fg_results_runs.c's statements). */
 int fg_results_db_prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql);
 
 /*
  * The connection-level checks of fg_results_open for a caller that wants a
- * bare connection (cli/tool_util's fg_tool_db_open for report and evaluate):
+ * bare connection (tests; report and evaluate use fg_results_open and fg_results_db):
  * read-only open, fraudgraph database, schema not newer.  *out NULL on error.
  */
 int fg_results_open_db(sqlite3 **out, const char *path);
@@ -117,12 +117,30 @@ typedef struct fg_res_user {
 	bool has_component, has_ring, has_hops, has_created;
 	int64_t component_id, ring_id, seed_hops, created_at;
 	double risk, risk_norm, risk_pct, score;
+	double rule_score;        /* the hand-set score (schema 3); NAN without a model or column */
 	const char *nearest_seed; /* NULL if none reachable */
 } fg_res_user;
 
 /* FG_ENOTFOUND "user 'x' is not in run N of PATH". */
 int fg_results_user(fg_res_user *out, fg_res_arena *a, fg_results *r, int64_t run_id,
                     const char *user_id);
+
+/* A user_reasons row: one of the model's top contributions to the user's score. */
+typedef struct fg_res_reason {
+	int64_t rank;        /* 1 = the largest contribution */
+	const char *feature; /* the model's feature name */
+	double value;        /* the feature's value (NAN if NULL) */
+	double contribution; /* its SHAP contribution to the log-odds (NAN if NULL) */
+	const char *text;    /* the stored sentence, NULL if none */
+} fg_res_reason;
+
+/*
+ * The user's reasons by rank (the run stores them for users scoring at least
+ * the model's reason threshold, docs/scoring.md).  *n 0 (FG_OK) when the
+ * database has no user_reasons table (schema < 3) or the user has no rows.
+ */
+int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_results *r,
+                            int64_t run_id, const char *user_id);
 
 /* The user_features row (docs/schema.md), in column order. */
 #define FG_RES_N_FEATURES 17

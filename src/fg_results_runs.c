@@ -7,6 +7,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_results.h"
 #include "fg_sbuf.h"
 
 #include <math.h>
@@ -22,13 +23,8 @@ static int db_error(sqlite3 *db, const char *what)
 	return fg_error_set(FG_EDB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-static int prepare(sqlite3_stmt **out, sqlite3 *db, const char *sql)
-{
-	*out = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
-		return db_error(db, "preparing a query of the results");
-	return FG_OK;
-}
+/* The reader's prepare: one place for FG_QUERY_PLAN and the error text. */
+#define prepare fg_results_db_prepare
 
 /* strdup of a text column; NULL for SQL NULL; *nomem on a failed copy. */
 static char *dup_col(sqlite3_stmt *st, int col, bool *nomem)
@@ -450,10 +446,10 @@ void fg_results_hubs_free(fg_results_hub *h, size_t n)
 	fg_free(h);
 }
 
-int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
+int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
 {
 	sqlite3_stmt *st = NULL;
-	fg_results_ring *r = NULL;
+	fg_results_ring_row *r = NULL;
 	int rc, s;
 
 	*out = NULL;
@@ -471,7 +467,7 @@ int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t 
 	sqlite3_bind_int(st, 2, limit);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
 		bool nomem = false;
-		fg_results_ring *x = &r[(*n)++];
+		fg_results_ring_row *x = &r[(*n)++];
 		x->ring_key = dup_col(st, 0, &nomem);
 		x->status = dup_col(st, 1, &nomem);
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
@@ -495,7 +491,7 @@ cleanup:
 	return rc;
 }
 
-void fg_results_rings_free(fg_results_ring *r, size_t n)
+void fg_results_rings_free(fg_results_ring_row *r, size_t n)
 {
 	for (size_t i = 0; r && i < n; i++) {
 		fg_free(r[i].ring_key);
@@ -647,4 +643,110 @@ cleanup:
 	sqlite3_finalize(st);
 	fg_sbuf_free(&sql);
 	return rc;
+}
+
+/* ---- the learned model of a run ------------------------------------------ */
+
+static bool table_has(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st = NULL;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static double dbl_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
+static int64_t i64_col(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
+int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st = NULL;
+	bool nomem = false;
+	int rc = FG_OK, s;
+
+	memset(out, 0, sizeof(*out));
+	out->auc = out->ap = out->p_at_k = out->neg_rate = NAN;
+	out->n_folds = out->n_features = out->n_positives = out->n_negatives = out->k = -1;
+	if (!table_has(db, "runs", "model_status"))
+		return FG_OK; /* schema < 3: no model columns, no models table */
+	if ((rc = prepare(&st, db, "SELECT model_status FROM runs WHERE run_id = ?1")))
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		out->status = dup_col(st, 0, &nomem);
+	else if (s != SQLITE_DONE)
+		rc = db_error(db, "reading runs.model_status");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc || nomem)
+		goto cleanup;
+	if ((rc = prepare(&st, db, "SELECT source, n_folds, n_features, n_positives, n_negatives, neg_rate,"
+	                           " auc, ap, p_at_k, k FROM models WHERE run_id = ?1")))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		out->found = true;
+		out->source = dup_col(st, 0, &nomem);
+		out->n_folds = i64_col(st, 1);
+		out->n_features = i64_col(st, 2);
+		out->n_positives = i64_col(st, 3);
+		out->n_negatives = i64_col(st, 4);
+		out->neg_rate = dbl_col(st, 5);
+		out->auc = dbl_col(st, 6);
+		out->ap = dbl_col(st, 7);
+		out->p_at_k = dbl_col(st, 8);
+		out->k = i64_col(st, 9);
+	} else if (s != SQLITE_DONE) {
+		rc = db_error(db, "reading models");
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc || nomem || !out->found)
+		goto cleanup;
+	/* importance is a JSON object {feature: total gain}; the largest first, ties by name. */
+	if ((rc = prepare(&st, db, "SELECT j.key, j.value FROM models m, json_each(m.importance) j"
+	                           " WHERE m.run_id = ?1 AND json_valid(m.importance)"
+	                           " AND j.type IN ('integer', 'real')"
+	                           " ORDER BY j.value DESC, j.key LIMIT ?2")))
+		goto cleanup;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, FG_RESULTS_MODEL_TOP);
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && out->n_top < FG_RESULTS_MODEL_TOP) {
+		out->top_feature[out->n_top] = dup_col(st, 0, &nomem);
+		out->top_gain[out->n_top++] = dbl_col(st, 1);
+	}
+	if (s != SQLITE_DONE && s != SQLITE_ROW)
+		rc = db_error(db, "reading models.importance");
+cleanup:
+	sqlite3_finalize(st);
+	if (!rc && nomem)
+		rc = fg_error_set(FG_ENOMEM, "out of memory reading the model of run %lld", (long long)run_id);
+	if (rc)
+		fg_results_model_free(out);
+	return rc;
+}
+
+void fg_results_model_free(fg_results_model *m)
+{
+	fg_free(m->status);
+	fg_free(m->source);
+	for (size_t i = 0; i < m->n_top; i++)
+		fg_free(m->top_feature[i]);
+	memset(m, 0, sizeof(*m));
 }

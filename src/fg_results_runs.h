@@ -6,7 +6,7 @@
  * commands run is here (docs/schema.md documents the tables).
  *
  * All functions take a read-only connection (the caller opens it, e.g.
- * fg_tool_db_open) and a committed run_id; they return FG_OK, FG_ENOMEM or
+ * fg_results_db of an fg_results_open handle) and a committed run_id; they return FG_OK, FG_ENOMEM or
  * FG_EDB (with SQLite's message), and FG_ENOTFOUND for a run that does not
  * exist.  Each statement reads one or two runs' rows through the run_id
  * prefix of the primary keys; none writes.
@@ -151,15 +151,15 @@ void fg_results_hubs_free(fg_results_hub *h, size_t n);
 #define FG_RESULTS_RING_N_COUNTS 10
 extern const char *const fg_results_ring_count_names[FG_RESULTS_RING_N_COUNTS];
 
-typedef struct fg_results_ring {
+typedef struct fg_results_ring_row {
 	char *ring_key, *status;
 	int64_t counts[FG_RESULTS_RING_N_COUNTS];
 	double ring_score;
-} fg_results_ring;
+} fg_results_ring_row;
 
 /* Up to limit rings of run_id by ring_score descending, then ring_key. */
-int fg_results_top_rings(fg_results_ring **out, size_t *n, sqlite3 *db, int64_t run_id, int limit);
-void fg_results_rings_free(fg_results_ring *r, size_t n);
+int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit);
+void fg_results_rings_free(fg_results_ring_row *r, size_t n);
 
 /* Counts of one run, or of a run against the previous one (prev_id 0: zeros). */
 typedef struct fg_results_changes {
@@ -186,5 +186,30 @@ typedef struct fg_results_features {
 } fg_results_features;
 int fg_results_features_read(fg_results_features *out, sqlite3 *db, int64_t run_id, size_t stride);
 void fg_results_features_free(fg_results_features *f);
+
+/* ---- report and explain: the learned model of a run ---------------------- */
+
+#define FG_RESULTS_MODEL_TOP 5 /* features of the importance kept */
+
+/*
+ * runs.model_status and the run's models row (docs/schema.md).  found false
+ * when the run has no models row (not trained, --no-model, or a schema before
+ * 3); status NULL when the run recorded none.  Counts -1 and doubles NAN for
+ * NULL.  top_feature/top_gain: the FG_RESULTS_MODEL_TOP features of largest
+ * total gain in models.importance, largest first (ties by name).  Strings
+ * owned; free with fg_results_model_free (also after an error).
+ */
+typedef struct fg_results_model {
+	bool found;
+	char *status;                /* "trained: ...", "loaded: ...", "not trained: why", "off (--no-model)" */
+	char *source;                /* models.source: "trained", or the --model file */
+	int64_t n_folds, n_features, n_positives, n_negatives, k;
+	double neg_rate, auc, ap, p_at_k; /* out-of-fold on the labels */
+	char *top_feature[FG_RESULTS_MODEL_TOP];
+	double top_gain[FG_RESULTS_MODEL_TOP];
+	size_t n_top;
+} fg_results_model;
+int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id);
+void fg_results_model_free(fg_results_model *m);
 
 #endif

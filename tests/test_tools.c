@@ -1293,6 +1293,164 @@ START_TEST(evaluate_truth_reader)
 }
 END_TEST
 
+/* ---- the learned model: explain's reasons, report's model section --------- */
+
+/*
+ * A trained run by the real binary.  No data-samples/ world has the 20
+ * labelled fraudsters training needs (world has 12), so the world is
+ * `fraudgraph gen`'s (seed 3, 6000 users: 305 labelled); run twice, so
+ * report has a previous run with a model to compare.
+ */
+static char *trained_db(void)
+{
+	char cmd[2048], *dir = fgt_path(tmp, "trained"), *db = fgt_path(tmp, "trained.db");
+	char *edges = fgt_path(dir, "edges.csv"), *users = fgt_path(dir, "users.csv"), *err = NULL;
+	const char *args[] = { "run", "--db", db, "--edges", edges, "--users", users, "--quiet", NULL };
+
+	snprintf(cmd, sizeof(cmd), "'%s' gen --out '%s' --users 6000 --rings 60 --seed 3 --quiet",
+	         fgt_bin(), dir);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_msg(fgt_run(NULL, &err, NULL, NULL, args) == 0, "run: %s", err);
+		free(err);
+		err = NULL;
+	}
+	free(edges);
+	free(users);
+	free(dir);
+	return db;
+}
+
+/* Column 0 of the first row of sql as text (malloc'd), or NULL. */
+static char *query_text(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+START_TEST(explain_and_report_show_the_model)
+{
+	char *db = trained_db(), *out = NULL, *err = NULL, *user, *t1, *t2, *t3, *rule, *status;
+	char want[512];
+
+	/* a user with three stored reasons in the latest run */
+	user = query_text(db, "SELECT user_id FROM user_reasons WHERE run_id = 2 AND rank = 3"
+	                      " ORDER BY user_id LIMIT 1");
+	ck_assert_ptr_nonnull(user);
+	snprintf(want, sizeof(want), "SELECT text FROM user_reasons WHERE run_id = 2 AND user_id = '%s'"
+	         " AND rank = 1", user);
+	t1 = query_text(db, want);
+	want[strlen(want) - 1] = '2';
+	t2 = query_text(db, want);
+	want[strlen(want) - 1] = '3';
+	t3 = query_text(db, want);
+	snprintf(want, sizeof(want), "SELECT printf('%%.3f', rule_score) FROM user_scores"
+	         " WHERE run_id = 2 AND user_id = '%s'", user);
+	rule = query_text(db, want);
+	ck_assert_ptr_nonnull(t1);
+	ck_assert_ptr_nonnull(t2);
+	ck_assert_ptr_nonnull(t3);
+	ck_assert_ptr_nonnull(rule);
+
+	{
+		const char *args[] = { "explain", "--db", db, user, NULL };
+		ck_assert_msg(fgt_run(&out, &err, NULL, NULL, args) == 0, "explain: %s", err);
+		free(err);
+		ck_assert_ptr_nonnull(strstr(out, "\nWhy the model flags this user\n"));
+		/* the reasons in rank order, each the stored sentence */
+		ck_assert_ptr_nonnull(strstr(out, t1));
+		ck_assert_ptr_nonnull(strstr(out, t2));
+		ck_assert_ptr_nonnull(strstr(out, t3));
+		ck_assert(strstr(out, t1) < strstr(out, t2) && strstr(out, t2) < strstr(out, t3));
+		snprintf(want, sizeof(want), "(learned model, trained; hand-set rule score %s)", rule);
+		ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+		free(out);
+	}
+	{
+		const char *args[] = { "explain", "--db", db, user, "--format", "json", NULL };
+		const char *keys[] = { "user", "reasons", NULL };
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+		free(err);
+		check_json(out, keys);
+		ck_assert_ptr_nonnull(strstr(out, "\"model\":\"trained\""));
+		ck_assert_ptr_nonnull(strstr(out, "\"reasons\":[{\"rank\":1,\"feature\":"));
+		ck_assert_ptr_nonnull(strstr(out, "{\"rank\":3,"));
+		free(out);
+	}
+	{
+		/* a user of no reasons (below the threshold): no section, an empty list */
+		char *low = query_text(db, "SELECT user_id FROM user_scores s WHERE run_id = 2 AND NOT EXISTS"
+		                           " (SELECT 1 FROM user_reasons r WHERE r.run_id = 2"
+		                           " AND r.user_id = s.user_id) ORDER BY user_id LIMIT 1");
+		const char *args[] = { "explain", "--db", db, low, NULL };
+		const char *jargs[] = { "explain", "--db", db, low, "--format", "json", NULL };
+		ck_assert_ptr_nonnull(low);
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+		free(err);
+		ck_assert_ptr_null(strstr(out, "Why the model flags"));
+		free(out);
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, jargs), 0);
+		free(err);
+		ck_assert_ptr_nonnull(strstr(out, "\"reasons\":[]"));
+		free(out);
+		free(low);
+	}
+
+	status = query_text(db, "SELECT model_status FROM runs WHERE run_id = 2");
+	ck_assert_ptr_nonnull(status);
+	ck_assert_msg(strncmp(status, "trained: ", 9) == 0, "%s", status);
+	{
+		const char *args[] = { "report", "--db", db, NULL };
+		char *top = query_text(db, "SELECT j.key FROM models m, json_each(m.importance) j"
+		                           " WHERE m.run_id = 2 ORDER BY j.value DESC, j.key LIMIT 1");
+		char *auc = query_text(db, "SELECT printf('%.4f', auc) FROM models WHERE run_id = 2");
+		char *pos = query_text(db, "SELECT n_positives FROM models WHERE run_id = 2");
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+		free(err);
+		snprintf(want, sizeof(want), "\nModel\n  status     %s\n  previous   ", status);
+		ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+		snprintf(want, sizeof(want), "top features by gain: %s ", top);
+		ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+		/* this run and the previous one (same input, same model) side by side */
+		snprintf(want, sizeof(want), "AUC (out of fold)    %s    %s", auc, auc);
+		ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+		snprintf(want, sizeof(want), "positives               %s       %s", pos, pos);
+		ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+		free(out);
+		free(top);
+		free(auc);
+		free(pos);
+	}
+	{
+		const char *args[] = { "report", "--db", db, "--json", NULL };
+		const char *keys[] = { "model", "previous_model", NULL };
+		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+		free(err);
+		check_json(out, keys);
+		ck_assert_ptr_nonnull(strstr(out, "\"model\":{\"status\":\"trained: "));
+		ck_assert_ptr_nonnull(strstr(out, "\"previous_model\":{\"status\":\"trained: "));
+		ck_assert_ptr_nonnull(strstr(out, "\"top_importance\":[{\"feature\":"));
+		free(out);
+	}
+	free(status);
+	free(rule);
+	free(t1);
+	free(t2);
+	free(t3);
+	free(user);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tools");
@@ -1325,6 +1483,7 @@ int main(void)
 	tcase_add_test(tc, evaluate_hidden_hand_computed);
 	tcase_add_test(tc, evaluate_score_columns_and_holdout);
 	tcase_add_test(tc, evaluate_truth_reader);
+	tcase_add_test(tc, explain_and_report_show_the_model);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
