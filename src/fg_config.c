@@ -260,7 +260,7 @@ static size_t json_str(char *buf, size_t cap, size_t n, const char *s)
 		if (*p == '"' || *p == '\\') {
 			PUTC('\\');
 			PUTC((char)*p);
-		} else if (*p < 0x20) {
+		} else if (*p < 0x20 || *p == 0x7f) {
 			char e[8];
 			snprintf(e, sizeof(e), "\\u%04x", *p);
 			for (int i = 0; e[i]; i++)
@@ -819,34 +819,6 @@ int fg_parse_time(int64_t *out, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * Append s as a JSON string (quotes, backslash and control bytes escaped;
- * other bytes as they are: the readers admit only valid UTF-8).
- */
-static size_t put_json_str(char *buf, size_t n, size_t cap, const char *s)
-{
-#define PUTC(c) do { if (n < cap) buf[n] = (c); n++; } while (0)
-	PUTC('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			PUTC('\\');
-			PUTC((char)*p);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			char esc[8];
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			for (int i = 0; esc[i]; i++)
-				PUTC(esc[i]);
-		} else {
-			PUTC((char)*p);
-		}
-	}
-	PUTC('"');
-#undef PUTC
-	if (n < cap)
-		buf[n] = '\0';
-	return n;
-}
-
 int fg_config_to_json(char **out, const fg_config *cfg)
 {
 	/* every string at most 6 bytes per byte escaped, plus its keys */
@@ -865,7 +837,7 @@ int fg_config_to_json(char **out, const fg_config *cfg)
 	for (int i = 0; i < cfg->n_kinds; i++) {
 		const fg_kind_conf *k = &cfg->kinds[i];
 		PUT("%s", i ? "," : "");
-		n = put_json_str(buf, n, cap, k->name);
+		n = json_str(buf, cap, n, k->name);
 		PUT(":{\"weight\":%.17g,", k->weight);
 		if (k->is_relation)
 			PUT("\"relation\":true}");
@@ -875,22 +847,22 @@ int fg_config_to_json(char **out, const fg_config *cfg)
 	PUT("},\"kind_aliases\":{");
 	for (int i = 0; i < cfg->n_aliases; i++) {
 		PUT("%s", i ? "," : "");
-		n = put_json_str(buf, n, cap, cfg->aliases[i].alias);
+		n = json_str(buf, cap, n, cfg->aliases[i].alias);
 		PUT(":");
-		n = put_json_str(buf, n, cap, cfg->aliases[i].kind);
+		n = json_str(buf, cap, n, cfg->aliases[i].kind);
 	}
 	PUT("},\"ignore_values\":[");
 	for (int i = 0; i < cfg->n_ignores; i++) {
 		PUT("%s[", i ? "," : "");
-		n = put_json_str(buf, n, cap, cfg->ignores[i].kind);
+		n = json_str(buf, cap, n, cfg->ignores[i].kind);
 		PUT(",");
-		n = put_json_str(buf, n, cap, cfg->ignores[i].value);
+		n = json_str(buf, cap, n, cfg->ignores[i].value);
 		PUT("]");
 	}
 	PUT("],\"config\":[");
 	for (int i = 0; i < cfg->n_config_files; i++) {
 		PUT("%s", i ? "," : "");
-		n = put_json_str(buf, n, cap, cfg->config_files[i]);
+		n = json_str(buf, cap, n, cfg->config_files[i]);
 	}
 	PUT("],\"hub_warn_share\":%.17g,\"max_drop\":%.17g,\"allow_drop\":%s", cfg->hub_warn_share,
 	    cfg->max_drop, cfg->allow_drop ? "true" : "false");
