@@ -37,7 +37,7 @@
 		}                                                                        \
 	} while (0)
 
-enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_N };
+enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_CONF, TMP_N };
 static char tmp_paths[TMP_N][512];
 
 typedef struct sink_ctx {
@@ -48,7 +48,7 @@ typedef struct sink_ctx {
 
 static const char *tmp_path(int which)
 {
-	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db", "ga"};
+	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db", "ga", "in.conf"};
 
 	if (!tmp_paths[which][0]) {
 		const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
@@ -96,6 +96,12 @@ static void write_input(const char *path, const uint8_t *data, size_t size)
 		done += (size_t)k;
 	}
 	FUZZ_CHECK(close(fd) == 0);
+}
+
+const char *fg_fuzz_config_file(const uint8_t *data, size_t size)
+{
+	write_input(tmp_path(TMP_CONF), data, size);
+	return tmp_path(TMP_CONF);
 }
 
 static int progress_cb(void *arg)

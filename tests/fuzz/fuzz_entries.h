@@ -44,6 +44,15 @@ int fg_fuzz_graphalytics(const uint8_t *data, size_t size);
 /* bytes = an evaluate truth CSV (user_id and ring_id, label or role) */
 int fg_fuzz_truth(const uint8_t *data, size_t size);
 
+/*
+ * bytes = a `run --config FILE` file (cli/run_args.c); the entry is in
+ * fuzz_config_entry.c, which links the CLI's option parser (the other
+ * targets link src/ only).
+ */
+int fg_fuzz_config(const uint8_t *data, size_t size);
+/* Write bytes to this process's temp config file and return its path. */
+const char *fg_fuzz_config_file(const uint8_t *data, size_t size);
+
 /* Remove the temp files of this process (the replay suite calls it at the end). */
 void fg_fuzz_cleanup(void);
 
