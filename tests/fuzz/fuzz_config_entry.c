@@ -31,15 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "fuzz contract broken: %s (%s:%d); last error: %s\n",  \
-			        #cond, __FILE__, __LINE__, fg_error_msg());               \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
-
 /* Errors of fg_run_args_parse made after the options are read: they name options, not the file. */
 static bool late_check(const char *msg)
 {
@@ -70,8 +61,8 @@ static bool json_valid(const char *text)
 	sqlite3_stmt *st = NULL;
 	bool ok = false;
 
-	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &st, NULL) == SQLITE_OK);
+	FUZZ_CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
+	FUZZ_CHECK(sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &st, NULL) == SQLITE_OK);
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ok = sqlite3_column_int(st, 0) == 1;
@@ -84,24 +75,24 @@ static void check_config(const fg_config *cfg)
 {
 	char *json = NULL;
 
-	CHECK(cfg->n_kinds >= 0 && cfg->n_kinds <= FG_MAX_KINDS);
-	CHECK(cfg->n_aliases >= 0 && cfg->n_aliases <= FG_MAX_ALIASES);
-	CHECK(cfg->n_ignores >= 0 && cfg->n_ignores <= FG_MAX_IGNORES);
+	FUZZ_CHECK(cfg->n_kinds >= 0 && cfg->n_kinds <= FG_MAX_KINDS);
+	FUZZ_CHECK(cfg->n_aliases >= 0 && cfg->n_aliases <= FG_MAX_ALIASES);
+	FUZZ_CHECK(cfg->n_ignores >= 0 && cfg->n_ignores <= FG_MAX_IGNORES);
 	for (int i = 0; i < cfg->n_kinds; i++) {
-		CHECK(name_ok(cfg->kinds[i].name, FG_KIND_NAME_MAX));
-		CHECK(cfg->kinds[i].weight > 0);
+		FUZZ_CHECK(name_ok(cfg->kinds[i].name, FG_KIND_NAME_MAX));
+		FUZZ_CHECK(cfg->kinds[i].weight > 0);
 	}
 	for (int i = 0; i < cfg->n_aliases; i++) {
 		size_t n;
 		const fg_kind_alias *a = &cfg->aliases[i];
-		CHECK(name_ok(a->alias, FG_KIND_NAME_MAX) && name_ok(a->kind, FG_KIND_NAME_MAX));
+		FUZZ_CHECK(name_ok(a->alias, FG_KIND_NAME_MAX) && name_ok(a->kind, FG_KIND_NAME_MAX));
 		/* no chains: the target resolves to itself */
-		CHECK(!strcmp(fg_config_kind_canonical(&n, cfg, a->kind, strlen(a->kind)), a->kind));
+		FUZZ_CHECK(!strcmp(fg_config_kind_canonical(&n, cfg, a->kind, strlen(a->kind)), a->kind));
 	}
 	for (int i = 0; i < cfg->n_ignores; i++)
-		CHECK(strnlen(cfg->ignores[i].value, FG_IGNORE_VALUE_MAX) < FG_IGNORE_VALUE_MAX);
-	CHECK(fg_config_to_json(&json, cfg) == FG_OK);
-	CHECK(json_valid(json));
+		FUZZ_CHECK(strnlen(cfg->ignores[i].value, FG_IGNORE_VALUE_MAX) < FG_IGNORE_VALUE_MAX);
+	FUZZ_CHECK(fg_config_to_json(&json, cfg) == FG_OK);
+	FUZZ_CHECK(json_valid(json));
 	fg_free(json);
 }
 
@@ -121,8 +112,8 @@ int fg_fuzz_config(const uint8_t *data, size_t size)
 		check_config(&a.ro.cfg);
 	} else {
 		const char *msg = fg_error_msg();
-		CHECK(rc < 0 && msg[0] != '\0');
-		CHECK(strstr(msg, path) != NULL || late_check(msg));
+		FUZZ_CHECK(rc < 0 && msg[0] != '\0');
+		FUZZ_CHECK(strstr(msg, path) != NULL || late_check(msg));
 	}
 	fg_run_args_free(&a);
 	return rc;

@@ -28,15 +28,6 @@
 #define PROGRESS_STEPS 1000
 #define PROGRESS_CAP 500 /* x PROGRESS_STEPS VM steps per connection */
 
-#define FUZZ_CHECK(cond)                                                                 \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz contract broken: %s (%s:%d); last error: %s\n", \
-			        #cond, __FILE__, __LINE__, fg_error_msg());              \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
-
 enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_CONF, TMP_N };
 static char tmp_paths[TMP_N][512];
 

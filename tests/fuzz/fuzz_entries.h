@@ -20,8 +20,22 @@
 #ifndef FG_TESTS_FUZZ_FUZZ_ENTRIES_H
 #define FG_TESTS_FUZZ_FUZZ_ENTRIES_H
 
+#include "fg_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A broken contract: say which and abort (libFuzzer's crash, the replay's failed test). */
+#define FUZZ_CHECK(cond)                                                                 \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "fuzz contract broken: %s (%s:%d); last error: %s\n", \
+			        #cond, __FILE__, __LINE__, fg_error_msg());              \
+			abort();                                                         \
+		}                                                                        \
+	} while (0)
 
 /* bytes = a links CSV (user_id,kind,value[,seen_at]) */
 int fg_fuzz_csv_links(const uint8_t *data, size_t size);
