@@ -9,6 +9,7 @@
 #include "fg_cli.h"
 
 #include "fg_error.h"
+#include "fg_ingest.h"
 #include "fg_log.h"
 #include "fg_run.h"
 #include "fg_store.h"
@@ -25,7 +26,9 @@ static void help(FILE *f)
 	        "Reads the inputs exactly as `fraudgraph run` would with the same options and prints\n"
 	        "what run would see: rows, bad rows per reason, kinds, labels, hubs, and with --db\n"
 	        "the volume against the last committed run.  Stores nothing; RESULTS.db is only\n"
-	        "read.  Exits as run would for this input: 3 (bad rows, empty), 7 (volume drop).",
+	        "read.  Exits as run would for this input: 3 (bad rows, empty), 7 (volume drop).\n"
+	        "Label values the mapping does not know are counted and named (run keeps those\n"
+	        "users as unknown); with --strict they fail the check too (exit 3).",
 	        fg_run_arg_specs);
 }
 
@@ -33,6 +36,38 @@ static void print_line(void *ctx, bool warning, const char *line)
 {
 	(void)ctx;
 	printf("%s%s\n", warning ? "warning: " : "", line);
+}
+
+/*
+ * The users' label values no class of the mapping lists (the readers keep
+ * those users as unknown): how many rows, the distinct values with their
+ * counts, and the first rows by file, line, column and value.  Only a
+ * warning, unless --strict: then the check fails (exit 3) naming the first.
+ */
+static int labels(const fg_badrows *bad, const fg_config *cfg)
+{
+	uint64_t n = bad->by_reason[FG_WARN_LABEL];
+
+	if (!n) {
+		printf("labels: every value recognised\n");
+		return FG_OK;
+	}
+	printf("labels: %llu row%s with an unrecognised value, kept as unknown users:",
+	       (unsigned long long)n, n == 1 ? "" : "s");
+	for (uint32_t i = 0; i < bad->n_label_values && i < FG_LABEL_NAMES; i++)
+		printf("%s\"%s\" (%llu)", i ? ", " : " ", bad->label_value[i],
+		       (unsigned long long)bad->label_count[i]);
+	if (bad->label_others)
+		printf(", others (%llu)", (unsigned long long)bad->label_others);
+	printf("\n");
+	for (uint64_t k = 0; k < FG_BAD_EXAMPLES && k < n; k++)
+		printf("  %s %s\n", k ? "then " : "first", bad->examples[FG_WARN_LABEL][k]);
+	printf("  map them with --label fraud=V,... or --label legit=V,...\n");
+	if (cfg->strict)
+		return fg_error_set(FG_EDATA, "--strict: %llu unrecognised label value%s (first: %s)",
+		                    (unsigned long long)n, n == 1 ? "" : "s",
+		                    bad->examples[FG_WARN_LABEL][0]);
+	return FG_OK;
 }
 
 static int volume(const fg_run_args *a, const fg_graph *g)
@@ -91,7 +126,7 @@ int fg_cmd_check(int argc, char **argv)
 	       (unsigned long long)bad->rows_read, (unsigned long long)bad->total,
 	       (unsigned long long)bad->rows_filtered);
 	for (int k = 0; k < FG_BAD_NREASONS; k++) {
-		if (!bad->by_reason[k])
+		if (!bad->by_reason[k] || k == FG_WARN_LABEL) /* labels: their own line below */
 			continue;
 		printf("  bad rows, %s: %llu", fg_bad_reason_name((fg_bad_reason)k),
 		       (unsigned long long)bad->by_reason[k]);
@@ -99,6 +134,8 @@ int fg_cmd_check(int argc, char **argv)
 			printf(" (first: %s)", bad->examples[k][0]);
 		printf("\n");
 	}
+	if (rc == FG_OK)
+		rc = labels(bad, &a.ro.cfg);
 	if (rc != FG_OK)
 		goto fail;
 	if ((rc = fg_run_build(r)) != FG_OK && rc != FG_EDATA)

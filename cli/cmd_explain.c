@@ -276,6 +276,11 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 				fg_sbuf_printf(o, " (%s)", x->ring.first_seen);
 		}
 		fg_sbuf_puts(o, "\n");
+		if (x->model_source && !isnan(x->ring.rule_score)) {
+			fmt_score(b1, sizeof(b1), x->ring.rule_score);
+			fg_sbuf_printf(o, "  rule score  %s (hand-set, the factors' product; the score above is learned)\n",
+			               b1);
+		}
 		if (x->ring.prev_keys_json)
 			fg_sbuf_printf(o, "  prev keys   %s\n", x->ring.prev_keys_json);
 		fg_sbuf_printf(o, "  members     %lld users (seeds %lld, legit %lld)\n", (long long)x->ring.counts[0],
@@ -309,6 +314,12 @@ static int emit_text(fg_sbuf *o, const fg_explain *x)
 			for (int i = 0; i < FG_RES_N_RING_FACTORS; i++) {
 				fmt_score(b1, sizeof(b1), x->ring.factors[i]);
 				fg_table_cell(t, "%s", fg_res_ring_factor_names[i]);
+				fg_table_cell(t, "%s", b1);
+			}
+			if (x->model_source && !isnan(x->ring.rule_score)) {
+				/* the factors' product; ring_score below is then the learned one */
+				fmt_score(b1, sizeof(b1), x->ring.rule_score);
+				fg_table_cell(t, "rule_score");
 				fg_table_cell(t, "%s", b1);
 			}
 			fmt_score(b1, sizeof(b1), x->ring.ring_score);
@@ -543,6 +554,8 @@ static void emit_json(fg_sbuf *o, const fg_explain *x)
 		fg_sbuf_json_str(o, x->ring.first_seen);
 		fg_sbuf_puts(o, ",\"ring_score\":");
 		fg_sbuf_json_num(o, x->ring.ring_score);
+		fg_sbuf_puts(o, ",\"rule_score\":");
+		fg_sbuf_json_num(o, x->ring.rule_score);
 		fg_sbuf_puts(o, ",\"factors\":{");
 		for (int i = 0; i < FG_RES_N_RING_FACTORS; i++) {
 			fg_sbuf_printf(o, "%s\"%s\":", i ? "," : "", fg_res_ring_factor_names[i]);

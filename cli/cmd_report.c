@@ -64,6 +64,8 @@ static void json_rings(fg_sbuf *o, const fg_report *r)
 			fg_sbuf_printf(o, ",\"%s\":%lld", fg_results_ring_count_names[c], (long long)g->counts[c]);
 		fg_sbuf_puts(o, ",\"ring_score\":");
 		fg_sbuf_json_num(o, g->ring_score);
+		fg_sbuf_puts(o, ",\"rule_score\":");
+		fg_sbuf_json_num(o, g->rule_score);
 		fg_sbuf_puts(o, "}");
 	}
 }
@@ -314,7 +316,10 @@ static int table_hubs(fg_sbuf *o, const fg_report *r)
 static int table_rings(fg_sbuf *o, const fg_report *r)
 {
 	static const char *const hdr[] = { "ring", "status", "users", "seeds", "cards", "devices",
-	                                   "addr", "phones", "emails", "ips", "other", "links", "score" };
+	                                   "addr", "phones", "emails", "ips", "other", "links", "score",
+	                                   "rule" };
+	/* a model scored the run: score is the learned one, rule the hand-set one beside it */
+	bool rule = r->model.found && r->model.source;
 	fg_table *t = NULL;
 	int rc;
 
@@ -322,7 +327,7 @@ static int table_rings(fg_sbuf *o, const fg_report *r)
 		fg_sbuf_puts(o, "  none\n");
 		return FG_OK;
 	}
-	if ((rc = fg_table_new(&t, 13, hdr, "llrrrrrrrrrrr", 12)))
+	if ((rc = fg_table_new(&t, rule ? 14 : 13, hdr, "llrrrrrrrrrrrr", 12)))
 		return rc;
 	for (size_t i = 0; i < r->n_top_rings; i++) {
 		const fg_results_ring_row *g = &r->top_rings[i];
@@ -331,6 +336,10 @@ static int table_rings(fg_sbuf *o, const fg_report *r)
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
 			fg_table_cell(t, "%lld", (long long)g->counts[c]);
 		fg_table_cell(t, "%.3f", g->ring_score);
+		if (rule && isnan(g->rule_score))
+			fg_table_cell(t, "-");
+		else if (rule)
+			fg_table_cell(t, "%.3f", g->rule_score);
 	}
 	if (!(rc = fg_table_check(t)))
 		fg_table_print(o, t, 2);

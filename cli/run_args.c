@@ -138,15 +138,18 @@ static char *keep(fg_run_args *a, char *s)
  * "name value", "name=value" or "--name value" (the value is the rest of the
  * line, trimmed, taken as it is: no quoting, so SQL and paths with spaces
  * work).  A '#' after white space starts a comment.  Options in the file
- * apply where --config stands on the command line.
+ * apply where --config stands on the command line.  Each line is parsed on
+ * its own, so an option missing its value is an error of its line ("db"
+ * alone never takes the next line as the database), and every error names
+ * the line: "--config FILE:LINE: ...".
  */
 static int read_config(parse_state *st, const char *path)
 {
 	fg_run_args *a = st->a;
 	FILE *f;
-	char *line = NULL, **argv = NULL;
+	char *line = NULL;
 	size_t cap = 0;
-	int argc = 1, acap = 0, rc = FG_OK;
+	int rc = FG_OK;
 	unsigned long lineno = 0;
 	ssize_t n;
 
@@ -156,9 +159,14 @@ static int read_config(parse_state *st, const char *path)
 		return fg_error_set(FG_EUSAGE, "--config %s: %s", path, strerror(errno));
 	if (a->n_configs < FG_RUN_MAX_INPUTS)
 		a->configs[a->n_configs++] = path;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		char *p = line, *e, *name, *val = NULL, *opt;
+	while (rc == FG_OK && (n = getline(&line, &cap, f)) >= 0) {
+		char *p = line, *e, *name, *val = NULL, *opt, *argv[4], what[300];
+		int argc = 1;
 		lineno++;
+		if (strlen(line) != (size_t)n) {
+			rc = fg_error_set(FG_EUSAGE, "--config %s:%lu: a NUL byte in the line", path, lineno);
+			break;
+		}
 		for (char *c = p; *c; c++)
 			if (*c == '#' && (c == p || isspace((unsigned char)c[-1]))) {
 				*c = '\0';
@@ -182,50 +190,35 @@ static int read_config(parse_state *st, const char *path)
 				p++;
 			val = *p ? p : NULL;
 		}
+		snprintf(what, sizeof(what), "--config %s:%lu", path, lineno);
 		if (!*name) {
-			rc = fg_error_set(FG_EUSAGE, "%s:%lu: expected an option name", path, lineno);
-			goto cleanup;
+			rc = fg_error_set(FG_EUSAGE, "%s: expected an option name", what);
+			break;
 		}
 		opt = fg_malloc(strlen(name) + 3);
 		if (!opt || !keep(a, opt)) {
 			rc = fg_error_set(FG_ENOMEM, "out of memory reading %s", path);
-			goto cleanup;
+			break;
 		}
 		sprintf(opt, "--%s", name);
-		if (argc + 3 > acap) {
-			char **na = fg_reallocarray(argv, (size_t)(acap = acap * 2 + 16), sizeof(*na));
-			if (!na) {
-				rc = fg_error_set(FG_ENOMEM, "out of memory reading %s", path);
-				goto cleanup;
-			}
-			argv = na;
-		}
+		argv[0] = (char *)"run";
 		argv[argc++] = opt;
 		if (val) {
 			char *v = keep(a, fg_strndup(val, strlen(val)));
 			if (!v) {
 				rc = fg_error_set(FG_ENOMEM, "out of memory reading %s", path);
-				goto cleanup;
+				break;
 			}
 			argv[argc++] = v;
 		}
-	}
-	if (ferror(f)) {
-		rc = fg_error_set(FG_EUSAGE, "--config %s: read error", path);
-		goto cleanup;
-	}
-	if (argv) {
-		char what[300];
-		argv[0] = (char *)"run";
 		argv[argc] = NULL;
-		snprintf(what, sizeof(what), "--config %s", path);
 		st->depth++;
 		rc = parse_vector(st, what, argc, argv);
 		st->depth--;
 	}
-cleanup:
+	if (rc == FG_OK && ferror(f))
+		rc = fg_error_set(FG_EUSAGE, "--config %s: read error", path);
 	free(line);
-	fg_free(argv);
 	fclose(f);
 	return rc;
 }
@@ -314,15 +307,13 @@ static int parse_vector(parse_state *st, const char *what, int argc, char **argv
 	int rc;
 
 	fg_opt_init(&p, st->a->command, fg_run_arg_specs, argc, argv);
-	while ((rc = fg_opt_next(&p)) > 0) {
-		if ((rc = one_option(st, &p)) != FG_OK) {
-			if (rc < 0 && what && strstr(fg_error_msg(), what) == NULL) {
-				char msg[1024];
-				snprintf(msg, sizeof(msg), "%s", fg_error_msg());
-				return fg_error_set(rc, "%s: %s", what, msg);
-			}
-			return rc;
-		}
+	while ((rc = fg_opt_next(&p)) > 0 && (rc = one_option(st, &p)) == FG_OK)
+		;
+	/* a --config line's error names its file and line (the parser's own errors too) */
+	if (rc < 0 && what && strstr(fg_error_msg(), what) == NULL) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", fg_error_msg());
+		return fg_error_set(rc, "%s: %s", what, msg);
 	}
 	return rc;
 }

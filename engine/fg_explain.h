@@ -6,7 +6,8 @@
  * The case: the user's scores (the learned one and the hand-set rule_score),
  * label, account creation and features; the model's reasons (user_reasons:
  * its top contributions, for users above the reason threshold); the
- * ring with every factor of its score, its members and who of them joined it
+ * ring with every factor of its score (and both scores: the learned
+ * ring_score and the hand-set rule_score), its members and who of them joined it
  * tonight; the evidence (each entity the user is linked to, shared ones apart
  * from private ones, the link's times, the other users of a shared entity
  * ranked confirmed fraud first); direct user-user links; the path to the

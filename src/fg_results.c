@@ -95,6 +95,7 @@ enum {
 	Q_LINKS_REV,
 	Q_RING,
 	Q_RING_BY_KEY,
+	Q_RING_RULE,
 	Q_RING_MEMBERS,
 	Q_RING_HISTORY,
 	Q_HUBS,
@@ -156,6 +157,7 @@ static const char *const sql_text[Q_COUNT] = {
 	                " ORDER BY +l.user_id, l.kind",
 	[Q_RING] = "SELECT " RING_COLUMNS " FROM rings r WHERE r.run_id = ?1 AND r.ring_id = ?2",
 	[Q_RING_BY_KEY] = "SELECT " RING_COLUMNS " FROM rings r WHERE r.ring_key = ?2 AND r.run_id = ?1",
+	[Q_RING_RULE] = "SELECT rule_score FROM rings WHERE run_id = ?1 AND ring_id = ?2",
 	[Q_RING_MEMBERS] = "SELECT s.user_id, s.label, s.score, s.created_at,"
 	                   " (SELECT g.ring_key FROM user_scores p JOIN rings g"
 	                   "  ON g.run_id = p.run_id AND g.ring_id = p.ring_id"
@@ -908,7 +910,7 @@ static int read_ring(fg_res_ring *out, fg_res_arena *a, fg_results *r, sqlite3_s
 {
 	bool oom = false;
 	char qp[256];
-	int s = sqlite3_step(st);
+	int rc, s = sqlite3_step(st);
 
 	if (s == SQLITE_DONE) {
 		quote(qp, sizeof(qp), r->path);
@@ -933,7 +935,22 @@ static int read_ring(fg_res_ring *out, fg_res_arena *a, fg_results *r, sqlite3_s
 		out->factors[i] = col_dbl(st, 8 + FG_RES_N_RING_COUNTS + i);
 	out->ring_score = col_dbl(st, 8 + FG_RES_N_RING_COUNTS + FG_RES_N_RING_FACTORS);
 	sqlite3_reset(st);
-	return oom ? nomem() : FG_OK;
+	out->rule_score = NAN;
+	if (oom)
+		return nomem();
+	if (!r->has_model)
+		return FG_OK;
+	if ((rc = stmt(&st, r, Q_RING_RULE)) != FG_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, out->run_id);
+	sqlite3_bind_int64(st, 2, out->ring_id);
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
+		out->rule_score = col_dbl(st, 0);
+	else if (s != SQLITE_DONE)
+		return db_error(r->db, "reading rings.rule_score");
+	sqlite3_reset(st);
+	return FG_OK;
 }
 
 int fg_results_ring(fg_res_ring *out, fg_res_arena *a, fg_results *r, int64_t run_id,

@@ -227,6 +227,7 @@ typedef struct fg_res_ring {
 	bool count_null[FG_RES_N_RING_COUNTS];
 	double factors[FG_RES_N_RING_FACTORS]; /* NAN if NULL */
 	double ring_score;
+	double rule_score;          /* the hand-set ring score (schema 3); NAN without the column */
 } fg_res_ring;
 
 /* FG_ENOTFOUND "ring N is not in run M of PATH". */

@@ -446,6 +446,14 @@ void fg_results_hubs_free(fg_results_hub *h, size_t n)
 	fg_free(h);
 }
 
+static bool table_has(sqlite3 *db, const char *table, const char *column);
+static double dbl_col(sqlite3_stmt *st, int col);
+
+#define RING_ROW_SQL(rule)                                                                   \
+	"SELECT ring_key, status, n_users, n_seeds, n_cards, n_devices, n_addresses,"        \
+	" n_phones, n_emails, n_ips, n_other_entities, n_user_links, ring_score, " rule      \
+	" FROM rings WHERE run_id = ? ORDER BY ring_score DESC, ring_key LIMIT ?"
+
 int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
 {
 	sqlite3_stmt *st = NULL;
@@ -457,10 +465,9 @@ int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int6
 	r = fg_calloc(limit > 0 ? (size_t)limit : 1, sizeof(*r));
 	if (!r)
 		return fg_error_set(FG_ENOMEM, "out of memory reading rings");
-	rc = prepare(&st, db,
-	             "SELECT ring_key, status, n_users, n_seeds, n_cards, n_devices, n_addresses,"
-	             " n_phones, n_emails, n_ips, n_other_entities, n_user_links, ring_score"
-	             " FROM rings WHERE run_id = ? ORDER BY ring_score DESC, ring_key LIMIT ?");
+	/* rings.rule_score arrived with schema 3 */
+	rc = prepare(&st, db, table_has(db, "rings", "rule_score") ? RING_ROW_SQL("rule_score")
+	                                                           : RING_ROW_SQL("NULL"));
 	if (rc)
 		goto cleanup;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -473,6 +480,7 @@ int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int6
 		for (int c = 0; c < FG_RESULTS_RING_N_COUNTS; c++)
 			x->counts[c] = sqlite3_column_int64(st, 2 + c);
 		x->ring_score = sqlite3_column_double(st, 12);
+		x->rule_score = dbl_col(st, 13);
 		if (nomem) {
 			rc = fg_error_set(FG_ENOMEM, "out of memory reading rings");
 			goto cleanup;

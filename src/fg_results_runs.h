@@ -155,6 +155,7 @@ typedef struct fg_results_ring_row {
 	char *ring_key, *status;
 	int64_t counts[FG_RESULTS_RING_N_COUNTS];
 	double ring_score;
+	double rule_score; /* the hand-set one (schema 3); NAN before it */
 } fg_results_ring_row;
 
 /* Up to limit rings of run_id by ring_score descending, then ring_key. */

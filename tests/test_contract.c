@@ -769,6 +769,71 @@ START_TEST(analysts_tables_shared_counts_and_hub_links)
 }
 END_TEST
 
+/* check counts and names the label values the mapping does not know; --strict refuses them */
+START_TEST(check_names_unrecognised_labels)
+{
+	char *dir = fgt_tmpdir(), *e = fgt_path(dir, "e.csv"), *u = fgt_path(dir, "users.csv");
+	char *clean = fgt_path(dir, "clean.csv"), *out, *err, want[1024];
+
+	fgt_write_file(e, "user_id,kind,value\nu1,card,c1\nu2,card,c1\nu3,device,d1\nu4,device,d1\n"
+	                  "u5,card,c2\nu6,card,c2\n", (size_t)-1);
+	fgt_write_file(u, "user_id,label\nu1,fraud\nu2,frod\nu3,legit\nu4,suspect\nu5,frod\nu6,\n",
+	               (size_t)-1);
+	fgt_write_file(clean, "user_id,label\nu1,fraud\nu2,Chargeback\nu3,legit\nu4,0\nu5,\n", (size_t)-1);
+	{
+		const char *args[] = { "check", "--edges", e, "--users", u, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(strstr(out, "labels: 3 rows with an unrecognised value, kept as unknown users:"
+		                          " \"frod\" (2), \"suspect\" (1)\n"), "%s", out);
+		snprintf(want, sizeof(want), "  first %s:3: column 'label': value \"frod\"\n"
+		         "  then  %s:5: column 'label': value \"suspect\"\n"
+		         "  then  %s:6: column 'label': value \"frod\"\n", u, u, u);
+		ck_assert_msg(strstr(out, want), "no\n%s\nin\n%s", want, out);
+		/* the labels have their own line, not the bad-rows one */
+		ck_assert_msg(!strstr(out, "bad rows, warning: unrecognised label"), "%s", out);
+		ck_assert_msg(strstr(out, "users: 6 (labelled fraud 1, legit 1)"), "%s", out);
+		ck_assert_msg(strstr(out, "check: nothing stored; run would accept this input"), "%s", out);
+		free(out);
+		free(err);
+	}
+	{
+		const char *args[] = { "check", "--strict", "--edges", e, "--users", u, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 3);
+		ck_assert_msg(strstr(out, "labels: 3 rows with an unrecognised value"), "%s", out);
+		ck_assert_msg(!strstr(out, "check: nothing stored"), "%s", out);
+		snprintf(want, sizeof(want), "fraudgraph: --strict: 3 unrecognised label values (first: %s:3:"
+		         " column 'label': value \"frod\")", u);
+		ck_assert_msg(strstr(err, want), "no\n%s\nin\n%s", want, err);
+		free(out);
+		free(err);
+	}
+	{
+		/* mapped values (case-insensitive), the unknown class and empty ones are known */
+		const char *args[] = { "check", "--strict", "--edges", e, "--users", clean, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(strstr(out, "labels: every value recognised\n"), "%s", out);
+		ck_assert_msg(strstr(out, "users: 6 (labelled fraud 2, legit 1)"), "%s", out);
+		free(out);
+		free(err);
+	}
+	{
+		/* --label maps them: nothing left to report */
+		const char *args[] = { "check", "--strict", "--label", "fraud=fraud,frod", "--label", "unknown=suspect",
+		                       "--edges", e, "--users", u, NULL };
+		ck_assert_int_eq(fg(&out, &err, args), 0);
+		ck_assert_msg(strstr(out, "labels: every value recognised\n"), "%s", out);
+		ck_assert_msg(strstr(out, "users: 6 (labelled fraud 3, legit 1)"), "%s", out);
+		free(out);
+		free(err);
+	}
+	fgt_rmtree(dir);
+	free(dir);
+	free(e);
+	free(u);
+	free(clean);
+}
+END_TEST
+
 static Suite *contract_suite(void)
 {
 	Suite *s = suite_create("contract");
@@ -787,6 +852,7 @@ static Suite *contract_suite(void)
 		tcase_add_test(cli, hubs_that_swallow_the_graph);
 		tcase_add_test(cli, exports_that_must_be_refused);
 		tcase_add_test(cli, check_stores_nothing_and_config_file);
+		tcase_add_test(cli, check_names_unrecognised_labels);
 		tcase_add_test(cli, schema_v1_database_migrates);
 		tcase_add_test(cli, file_size_limit_is_an_error_not_a_kill);
 		tcase_add_test(cli, analysts_tables_shared_counts_and_hub_links);

@@ -32,6 +32,7 @@ static const target targets[] = {
 	{"sqlite_query", fg_fuzz_sqlite_query, 15},
 	{"graphalytics", fg_fuzz_graphalytics, 15},
 	{"truth", fg_fuzz_truth, 10},
+	{"config", fg_fuzz_config, 20},
 };
 
 static char current[4096];
@@ -140,6 +141,25 @@ START_TEST(entries_report_errors)
 	ck_assert_int_eq(fg_fuzz_sqlite_query((const uint8_t *)badsql, sizeof(badsql) - 1), FG_EDB);
 	ck_assert_ptr_nonnull(strstr(fg_error_msg(), "read-only"));
 	ck_assert_int_eq(fg_fuzz_sqlite_input((const uint8_t *)good, sizeof(good) - 1), FG_EDB);
+	{
+		static const char conf[] = "edges e.csv\nkind-alias device=fp\n";
+		static const char badconf[] = "edges e.csv\nthreads lots\n";
+		ck_assert_int_eq(fg_fuzz_config((const uint8_t *)conf, sizeof(conf) - 1), FG_OK);
+		ck_assert_int_eq(fg_fuzz_config((const uint8_t *)badconf, sizeof(badconf) - 1), FG_EUSAGE);
+		ck_assert_ptr_nonnull(strstr(fg_error_msg(), "--config "));
+		ck_assert_ptr_nonnull(strstr(fg_error_msg(), "lots"));
+	}
+	{
+		/* found by the fuzzer: an option without its value took the next line as it,
+		 * and the parser's own errors did not name the file */
+		static const char swallow[] = "edges e.csv\ndb\nquiet\n";
+		static const char noval[] = "edges e.csv\nmax-share\n";
+		ck_assert_int_eq(fg_fuzz_config((const uint8_t *)swallow, sizeof(swallow) - 1), FG_EUSAGE);
+		ck_assert_ptr_nonnull(strstr(fg_error_msg(), ":2: option --db needs a value"));
+		ck_assert_int_eq(fg_fuzz_config((const uint8_t *)noval, sizeof(noval) - 1), FG_EUSAGE);
+		ck_assert_msg(strstr(fg_error_msg(), "--config ") && strstr(fg_error_msg(), ":2: option --max-share"),
+		              "%s", fg_error_msg());
+	}
 	fg_fuzz_cleanup();
 }
 END_TEST

@@ -1441,6 +1441,78 @@ START_TEST(explain_and_report_show_the_model)
 		ck_assert_ptr_nonnull(strstr(out, "\"top_importance\":[{\"feature\":"));
 		free(out);
 	}
+	{
+		/* the ring's hand-set rule_score beside its learned ring_score: explain and report */
+		const char *q = "SELECT ring_key || ' ' || printf('%.3f', ring_score) || ' '"
+		                " || printf('%.3f', rule_score) FROM rings WHERE run_id = 2"
+		                " ORDER BY ring_score DESC, ring_key LIMIT 1";
+		char *top = query_text(db, q), key[64], score[16], rs[16], got[16], *member, *line;
+		ck_assert_ptr_nonnull(top);
+		ck_assert_int_eq(sscanf(top, "%63s %15s %15s", key, score, rs), 3);
+		/* the learned score is the core's mean, the rule one the factors' product: they differ */
+		ck_assert_str_ne(score, rs);
+		snprintf(want, sizeof(want), "SELECT s.user_id FROM user_scores s JOIN rings g"
+		         " ON g.run_id = s.run_id AND g.ring_id = s.ring_id WHERE s.run_id = 2"
+		         " AND g.ring_key = '%s' ORDER BY s.user_id LIMIT 1", key);
+		member = query_text(db, want);
+		ck_assert_ptr_nonnull(member);
+		{
+			const char *args[] = { "explain", "--db", db, member, NULL };
+			ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+			free(err);
+			snprintf(want, sizeof(want), "\nRing %s: ", key);
+			ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+			snprintf(want, sizeof(want), ", score %s", score);
+			ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+			snprintf(want, sizeof(want), "\n  rule score  %s (hand-set, the factors' product;"
+			         " the score above is learned)\n", rs);
+			ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+			snprintf(want, sizeof(want), "    rule_score     %s\n    ring_score     %s\n", rs, score);
+			ck_assert_msg(strstr(out, want) != NULL, "no '%s' in:\n%s", want, out);
+			free(out);
+		}
+		{
+			const char *args[] = { "explain", "--db", db, member, "--format", "json", NULL };
+			const char *keys[] = { "ring", NULL };
+			char *r, *v;
+			ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+			free(err);
+			check_json(out, keys);
+			r = strstr(out, "\n\"ring\":{");
+			ck_assert_ptr_nonnull(r);
+			v = strstr(r, ",\"rule_score\":");
+			ck_assert_ptr_nonnull(v);
+			snprintf(got, sizeof(got), "%.3f", strtod(v + 14, NULL));
+			ck_assert_msg(!strcmp(got, rs), "ring rule_score %.20s, want %s", v + 14, rs);
+			free(out);
+		}
+		{
+			const char *args[] = { "report", "--db", db, NULL };
+			const char *jargs[] = { "report", "--db", db, "--json", NULL };
+			ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
+			free(err);
+			ck_assert_msg(strstr(out, "  links  score   rule\n"), "%s", out);
+			snprintf(want, sizeof(want), "\n  %s ", key);
+			line = strstr(out, want);
+			ck_assert_msg(line != NULL, "no '%s' in:\n%s", want, out);
+			snprintf(want, sizeof(want), "  %s  %s\n", score, rs);
+			ck_assert_msg(strstr(line, want) == strchr(line + 1, '\n') - strlen(want) + 1,
+			              "no '%s' ending the line of %s in:\n%s", want, key, out);
+			free(out);
+			ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, jargs), 0);
+			free(err);
+			snprintf(want, sizeof(want), "{\"ring_key\":\"%s\"", key);
+			line = strstr(out, want);
+			ck_assert_ptr_nonnull(line);
+			line = strstr(line, ",\"rule_score\":");
+			ck_assert_ptr_nonnull(line);
+			snprintf(got, sizeof(got), "%.3f", strtod(line + 14, NULL));
+			ck_assert_msg(!strcmp(got, rs), "report rule_score %.20s, want %s", line + 14, rs);
+			free(out);
+		}
+		free(member);
+		free(top);
+	}
 	free(status);
 	free(rule);
 	free(t1);

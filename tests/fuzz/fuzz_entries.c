@@ -28,16 +28,7 @@
 #define PROGRESS_STEPS 1000
 #define PROGRESS_CAP 500 /* x PROGRESS_STEPS VM steps per connection */
 
-#define FUZZ_CHECK(cond)                                                                 \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz contract broken: %s (%s:%d); last error: %s\n", \
-			        #cond, __FILE__, __LINE__, fg_error_msg());              \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
-
-enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_N };
+enum { TMP_CSV, TMP_DB, TMP_QDB, TMP_GA, TMP_CONF, TMP_N };
 static char tmp_paths[TMP_N][512];
 
 typedef struct sink_ctx {
@@ -48,7 +39,7 @@ typedef struct sink_ctx {
 
 static const char *tmp_path(int which)
 {
-	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db", "ga"};
+	static const char *const suffix[TMP_N] = {"in.csv", "in.db", "query.db", "ga", "in.conf"};
 
 	if (!tmp_paths[which][0]) {
 		const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
@@ -96,6 +87,12 @@ static void write_input(const char *path, const uint8_t *data, size_t size)
 		done += (size_t)k;
 	}
 	FUZZ_CHECK(close(fd) == 0);
+}
+
+const char *fg_fuzz_config_file(const uint8_t *data, size_t size)
+{
+	write_input(tmp_path(TMP_CONF), data, size);
+	return tmp_path(TMP_CONF);
 }
 
 static int progress_cb(void *arg)

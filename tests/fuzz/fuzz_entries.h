@@ -20,8 +20,22 @@
 #ifndef FG_TESTS_FUZZ_FUZZ_ENTRIES_H
 #define FG_TESTS_FUZZ_FUZZ_ENTRIES_H
 
+#include "fg_error.h"
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A broken contract: say which and abort (libFuzzer's crash, the replay's failed test). */
+#define FUZZ_CHECK(cond)                                                                 \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "fuzz contract broken: %s (%s:%d); last error: %s\n", \
+			        #cond, __FILE__, __LINE__, fg_error_msg());              \
+			abort();                                                         \
+		}                                                                        \
+	} while (0)
 
 /* bytes = a links CSV (user_id,kind,value[,seen_at]) */
 int fg_fuzz_csv_links(const uint8_t *data, size_t size);
@@ -43,6 +57,15 @@ int fg_fuzz_graphalytics(const uint8_t *data, size_t size);
 
 /* bytes = an evaluate truth CSV (user_id and ring_id, label or role) */
 int fg_fuzz_truth(const uint8_t *data, size_t size);
+
+/*
+ * bytes = a `run --config FILE` file (cli/run_args.c); the entry is in
+ * fuzz_config_entry.c, which links the CLI's option parser (the other
+ * targets link src/ only).
+ */
+int fg_fuzz_config(const uint8_t *data, size_t size);
+/* Write bytes to this process's temp config file and return its path. */
+const char *fg_fuzz_config_file(const uint8_t *data, size_t size);
 
 /* Remove the temp files of this process (the replay suite calls it at the end). */
 void fg_fuzz_cleanup(void);
