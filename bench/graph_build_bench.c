@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	}
 	for (uint64_t u = 0; u < nu; u += 50) {
 		fg_user_row ur;
+		memset(&ur, 0, sizeof(ur)); /* no attributes */
 		ur.user.ptr = ub;
 		ur.user.len = fmt(ub, "user-", u * 2654435761ULL % 100000000000ULL);
 		ur.created_at = 1600000000;
