@@ -1058,7 +1058,8 @@ int fg_results_hubs(fg_res_hub **out, size_t *n, fg_res_arena *a, fg_results *r,
 		h->kind = col_str(a, st, 0, &oom);
 		h->value = col_str(a, st, 1, &oom);
 		h->share = sqlite3_column_int64(st, 2);
-		h->max_share = sqlite3_column_int64(st, 3);
+		if (!col_i64(&h->max_share, st, 3))
+			h->max_share = -1;
 		h->reason = col_str(a, st, 4, &oom);
 	}
 	if (oom)

@@ -394,58 +394,6 @@ int fg_results_hub_kinds(fg_results_counts *out, sqlite3 *db, int64_t run_id)
 	return rc;
 }
 
-int fg_results_top_hubs(fg_results_hub **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
-{
-	sqlite3_stmt *st = NULL;
-	fg_results_hub *h = NULL;
-	int rc, s;
-
-	*out = NULL;
-	*n = 0;
-	h = fg_calloc(limit > 0 ? (size_t)limit : 1, sizeof(*h));
-	if (!h)
-		return fg_error_set(FG_ENOMEM, "out of memory reading hubs");
-	rc = prepare(&st, db,
-	             "SELECT kind, value, share, max_share FROM hubs WHERE run_id = ?"
-	             " ORDER BY share DESC, kind, value LIMIT ?");
-	if (rc)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int(st, 2, limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
-		bool nomem = false;
-		fg_results_hub *x = &h[(*n)++];
-		x->kind = dup_col(st, 0, &nomem);
-		x->value = dup_col(st, 1, &nomem);
-		x->share = sqlite3_column_int64(st, 2);
-		x->max_share = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
-		if (nomem) {
-			rc = fg_error_set(FG_ENOMEM, "out of memory reading hubs");
-			goto cleanup;
-		}
-	}
-	if (s != SQLITE_DONE && s != SQLITE_ROW)
-		rc = db_error(db, "reading hubs");
-cleanup:
-	sqlite3_finalize(st);
-	if (rc) {
-		fg_results_hubs_free(h, *n);
-		*n = 0;
-	} else {
-		*out = h;
-	}
-	return rc;
-}
-
-void fg_results_hubs_free(fg_results_hub *h, size_t n)
-{
-	for (size_t i = 0; h && i < n; i++) {
-		fg_free(h[i].kind);
-		fg_free(h[i].value);
-	}
-	fg_free(h);
-}
-
 int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
 {
 	sqlite3_stmt *st = NULL;
