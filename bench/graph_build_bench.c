@@ -7,8 +7,8 @@
  * Not wired into meson (that needs a subdir in the top meson.build); after
  * `meson setup build && ninja -C build`, from the source root:
  *   gcc -O3 -fopenmp [-DFG_GRAPH_TIMING] -Isrc -Igraph -Ibuild \
- *       -o /tmp/graph_build_bench bench/graph_build_bench.c graph/fg_graph.c \
- *       graph/fg_intern.c graph/fg_csr.c build/src/libfg_src.a -lm
+ *       -o /tmp/graph_build_bench bench/graph_build_bench.c graph/fg_*.c \
+ *       build/src/libfg_src.a $(pkg-config --cflags --libs igraph) -lm
  *   OMP_NUM_THREADS=2 /tmp/graph_build_bench
  * (-DFG_GRAPH_TIMING prints the build's phase times.)
  */
