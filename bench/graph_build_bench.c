@@ -7,8 +7,8 @@
  * Not wired into meson (that needs a subdir in the top meson.build); after
  * `meson setup build && ninja -C build`, from the source root:
  *   gcc -O3 -fopenmp [-DFG_GRAPH_TIMING] -Isrc -Igraph -Ibuild \
- *       -o /tmp/graph_build_bench bench/graph_build_bench.c graph/fg_graph.c \
- *       graph/fg_intern.c graph/fg_csr.c build/src/libfg_src.a -lm
+ *       -o /tmp/graph_build_bench bench/graph_build_bench.c graph/fg_*.c \
+ *       build/src/libfg_src.a $(pkg-config --cflags --libs igraph) -lm
  *   OMP_NUM_THREADS=2 /tmp/graph_build_bench
  * (-DFG_GRAPH_TIMING prints the build's phase times.)
  */
@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	}
 	for (uint64_t u = 0; u < nu; u += 50) {
 		fg_user_row ur;
+		memset(&ur, 0, sizeof(ur)); /* no attributes */
 		ur.user.ptr = ub;
 		ur.user.len = fmt(ub, "user-", u * 2654435761ULL % 100000000000ULL);
 		ur.created_at = 1600000000;

@@ -39,7 +39,7 @@ static void json_hist(fg_sbuf *o, const char *const *names, const double *v, int
 static void json_hubs(fg_sbuf *o, const fg_report *r)
 {
 	for (size_t i = 0; i < r->n_top_hubs; i++) {
-		const fg_results_hub *h = &r->top_hubs[i];
+		const fg_res_hub *h = &r->top_hubs[i];
 		fg_sbuf_puts(o, i ? ",{\"kind\":" : "{\"kind\":");
 		fg_sbuf_json_str(o, h->kind);
 		fg_sbuf_puts(o, ",\"value\":");
@@ -298,7 +298,7 @@ static int table_hubs(fg_sbuf *o, const fg_report *r)
 	if ((rc = fg_table_new(&t, 4, hdr, "llrr", 40)))
 		return rc;
 	for (size_t i = 0; i < r->n_top_hubs; i++) {
-		const fg_results_hub *h = &r->top_hubs[i];
+		const fg_res_hub *h = &r->top_hubs[i];
 		fg_table_cell(t, "%s", h->kind ? h->kind : "");
 		fg_table_cell(t, "%s", h->value ? h->value : "");
 		fg_table_cell(t, "%lld", (long long)h->share);
@@ -587,7 +587,7 @@ int fg_cmd_report(int argc, char **argv)
 	if (!rc)
 		rc = fg_results_run_previous(&prev_id, res, run.run_id);
 	if (!rc)
-		rc = fg_report_build(&r, fg_results_db(res), run.run_id, prev_id, &lim);
+		rc = fg_report_build(&r, res, run.run_id, prev_id, &lim);
 	if (!rc) {
 		if (json)
 			emit_json(&out, &r, lim.psi, have_threshold);

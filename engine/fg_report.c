@@ -278,9 +278,10 @@ static size_t feature_stride(const fg_results_run *run)
 	return n > FEATURE_SAMPLE ? (size_t)((n + FEATURE_SAMPLE - 1) / FEATURE_SAMPLE) : 1;
 }
 
-int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id,
+int fg_report_build(fg_report *out, fg_results *res, int64_t run_id, int64_t prev_id,
                     const fg_drift_limits *lim)
 {
+	sqlite3 *db = fg_results_db(res);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -290,7 +291,7 @@ int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id
 		return rc;
 	if ((rc = fg_results_hub_kinds(&out->hub_kinds, db, run_id)))
 		return rc;
-	if ((rc = fg_results_top_hubs(&out->top_hubs, &out->n_top_hubs, db, run_id, TOP_N)))
+	if ((rc = fg_results_hubs(&out->top_hubs, &out->n_top_hubs, &out->hub_arena, res, run_id, TOP_N)))
 		return rc;
 	if ((rc = fg_results_top_rings(&out->top_rings, &out->n_top_rings, db, run_id, TOP_N)))
 		return rc;
@@ -323,7 +324,7 @@ void fg_report_free(fg_report *r)
 	fg_results_run_free(&r->prev);
 	fg_results_counts_free(&r->hub_kinds);
 	fg_results_counts_free(&r->prev_hub_kinds);
-	fg_results_hubs_free(r->top_hubs, r->n_top_hubs);
+	fg_res_arena_free(&r->hub_arena);
 	fg_results_rings_free(r->top_rings, r->n_top_rings);
 	fg_results_features_free(&r->features);
 	fg_results_features_free(&r->prev_features);

@@ -22,6 +22,7 @@
 #ifndef FG_ENGINE_FG_REPORT_H
 #define FG_ENGINE_FG_REPORT_H
 
+#include "fg_results.h"
 #include "fg_results_runs.h"
 
 #include <sqlite3.h>
@@ -78,8 +79,9 @@ typedef struct fg_report {
 	fg_results_run run, prev;      /* prev.run_id 0 without a previous run */
 	fg_results_dist dist, prev_dist;
 	fg_results_counts hub_kinds, prev_hub_kinds;
-	fg_results_hub *top_hubs;
+	fg_res_hub *top_hubs;          /* in hub_arena */
 	size_t n_top_hubs;
+	fg_res_arena hub_arena;
 	fg_results_ring_row *top_rings;
 	size_t n_top_rings;
 	fg_results_changes changes;
@@ -103,12 +105,12 @@ typedef struct fg_report {
 } fg_report;
 
 /*
- * Read run_id (and prev_id, 0 for none) from db and judge the drift with lim.
+ * Read run_id (and prev_id, 0 for none) from res and judge the drift with lim.
  * out is zeroed first; free it with fg_report_free even on error.  Errors as
  * the fg_results_* readers.  Reads one or two runs' rows of runs, user_scores
  * (grouped), rings, hubs and dissolved_rings.
  */
-int fg_report_build(fg_report *out, sqlite3 *db, int64_t run_id, int64_t prev_id,
+int fg_report_build(fg_report *out, fg_results *res, int64_t run_id, int64_t prev_id,
                     const fg_drift_limits *lim);
 
 /*

@@ -155,9 +155,9 @@ int fg_ingest_links_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
 
 /*
  * Chunk size of the parallel CSV reader (regular files of at least two
- * chunks read with threads >= 2; see fg_ingest_csv.c).  0 (the default)
- * means the FG_INGEST_CHUNK environment variable (bytes; 0 turns the
- * parallel reader off), else 2 MiB.  For tests and benchmarks; not
+ * chunks read with threads >= 2; see fg_ingest_csv.c and
+ * fg_ingest_csv_pool.c).  0 (the default) means the FG_INGEST_CHUNK
+ * environment variable (bytes; 0 turns the parallel reader off), else 2 MiB.  For tests and benchmarks; not
  * thread-safe with a running reader.  The output is the same for any value.
  */
 void fg_ingest_csv_set_chunk(size_t bytes);

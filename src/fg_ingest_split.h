@@ -2,7 +2,7 @@
  * fg_ingest_split: reading one CSV file as byte ranges, one per process
  * (engine/fg_mpi.c cuts them; the MPI choreography lives there, not here).
  *
- * Cutting rule (the one the chunked reader in fg_ingest_csv.c uses): a range
+ * Cutting rule (the one the chunked reader in fg_ingest_csv_pool.c uses): a range
  * starts right after an LF preceded by an even number of '"' bytes since the
  * end of the header (RFC 4180: a record boundary; doubled quotes count twice).
  * A process that owns the nominal range [a, b) learns the parity of [data_off,

@@ -526,6 +526,36 @@ static int nomem(void)
 	return fg_error_set(FG_ENOMEM, "out of memory reading the results");
 }
 
+/* Fill one element (zeroed) from the current row of st; strings into a; set *oom on a failed copy. */
+typedef void row_fill(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom);
+
+/*
+ * Step st (prepared and bound) to its end, one element of x per row, filled
+ * by fill; then reset st.  FG_OK, FG_ENOMEM, or FG_EDB "reading <table>".
+ * The loop every multi-row getter shares.
+ */
+static int read_rows(vec *x, fg_res_arena *a, fg_results *r, sqlite3_stmt *st, row_fill *fill,
+                     const char *table)
+{
+	bool oom = false;
+	int rc = FG_OK, s = SQLITE_DONE;
+
+	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		void *e = vec_push(x);
+		if (!e) {
+			oom = true;
+			break;
+		}
+		fill(e, a, st, &oom);
+	}
+	if (oom)
+		rc = nomem();
+	else if (s != SQLITE_DONE)
+		rc = fg_error_set(FG_EDB, "reading %s: %s", table, sqlite3_errmsg(r->db));
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* ---- runs ------------------------------------------------------------------- */
 
 int fg_results_run_get(fg_res_run *out, fg_res_arena *a, fg_results *r, int64_t run_id)
@@ -664,13 +694,23 @@ int fg_results_user(fg_res_user *out, fg_res_arena *a, fg_results *r, int64_t ru
 	return FG_OK;
 }
 
+static void fill_reason(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_reason *w = elem;
+
+	col_i64(&w->rank, st, 0);
+	w->feature = col_str(a, st, 1, oom);
+	w->value = col_dbl(st, 2);
+	w->contribution = col_dbl(st, 3);
+	w->text = col_str(a, st, 4, oom);
+}
+
 int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_results *r,
                             int64_t run_id, const char *user_id)
 {
 	vec x = { .sz = sizeof(fg_res_reason) };
 	sqlite3_stmt *st;
-	bool oom = false;
-	int rc, s = SQLITE_DONE;
+	int rc;
 
 	if (!r->has_model)
 		return vec_finish(out, n, a, &x, FG_OK);
@@ -678,23 +718,7 @@ int fg_results_user_reasons(fg_res_reason **out, size_t *n, fg_res_arena *a, fg_
 		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_reason *w = vec_push(&x);
-		if (!w) {
-			oom = true;
-			break;
-		}
-		col_i64(&w->rank, st, 0);
-		w->feature = col_str(a, st, 1, &oom);
-		w->value = col_dbl(st, 2);
-		w->contribution = col_dbl(st, 3);
-		w->text = col_str(a, st, 4, &oom);
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading user_reasons");
-	sqlite3_reset(st);
+	rc = read_rows(&x, a, r, st, fill_reason, "user_reasons");
 	return vec_finish(out, n, a, &x, rc);
 }
 
@@ -733,39 +757,42 @@ int fg_results_user_features(fg_res_features *out, bool *found, fg_results *r, i
 
 /* ---- entities and links ----------------------------------------------------- */
 
+static void fill_entity(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_entity *e = elem;
+
+	e->entity_id = sqlite3_column_int64(st, 0);
+	e->kind = col_str(a, st, 1, oom);
+	e->value = col_str(a, st, 2, oom);
+	e->share = sqlite3_column_int64(st, 3);
+	e->is_hub = sqlite3_column_int64(st, 4) != 0;
+	e->has_first = col_i64(&e->first_seen, st, 5);
+	e->has_last = col_i64(&e->last_seen, st, 6);
+	e->known = sqlite3_column_int(st, 7) != 0;
+}
+
 int fg_results_user_entities(fg_res_entity **out, size_t *n, fg_res_arena *a, fg_results *r,
                              int64_t run_id, const char *user_id)
 {
 	vec x = { .sz = sizeof(fg_res_entity) };
 	sqlite3_stmt *st;
-	bool oom = false;
-	int rc, s = SQLITE_DONE;
+	int rc;
 
 	if ((rc = stmt(&st, r, Q_USER_ENTITIES)) != FG_OK)
 		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_entity *e = vec_push(&x);
-		if (!e) {
-			oom = true;
-			break;
-		}
-		e->entity_id = sqlite3_column_int64(st, 0);
-		e->kind = col_str(a, st, 1, &oom);
-		e->value = col_str(a, st, 2, &oom);
-		e->share = sqlite3_column_int64(st, 3);
-		e->is_hub = sqlite3_column_int64(st, 4) != 0;
-		e->has_first = col_i64(&e->first_seen, st, 5);
-		e->has_last = col_i64(&e->last_seen, st, 6);
-		e->known = sqlite3_column_int(st, 7) != 0;
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading links");
-	sqlite3_reset(st);
+	rc = read_rows(&x, a, r, st, fill_entity, "links");
 	return vec_finish(out, n, a, &x, rc);
+}
+
+static void fill_uref(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_uref *u = elem;
+
+	u->user_id = col_str(a, st, 0, oom);
+	u->label = col_str(a, st, 1, oom);
+	u->score = col_dbl(st, 2);
 }
 
 /* Rows of (user_id, label, score) from st into a vector of fg_res_uref. */
@@ -773,25 +800,8 @@ static int read_urefs(fg_res_uref **out, size_t *n, fg_res_arena *a, fg_results 
                       sqlite3_stmt *st)
 {
 	vec x = { .sz = sizeof(fg_res_uref) };
-	bool oom = false;
-	int rc = FG_OK, s = SQLITE_DONE;
 
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_uref *u = vec_push(&x);
-		if (!u) {
-			oom = true;
-			break;
-		}
-		u->user_id = col_str(a, st, 0, &oom);
-		u->label = col_str(a, st, 1, &oom);
-		u->score = col_dbl(st, 2);
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading links");
-	sqlite3_reset(st);
-	return vec_finish(out, n, a, &x, rc);
+	return vec_finish(out, n, a, &x, read_rows(&x, a, r, st, fill_uref, "links"));
 }
 
 int fg_results_entity_top_users(fg_res_uref **out, size_t *n, fg_res_arena *a, fg_results *r,
@@ -828,6 +838,20 @@ int fg_results_entity_users(fg_res_uref **out, size_t *n, fg_res_arena *a, fg_re
 	return read_urefs(out, n, a, r, st);
 }
 
+static void fill_ulink(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_ulink *l = elem;
+
+	l->other.user_id = col_str(a, st, 0, oom);
+	l->kind = col_str(a, st, 1, oom);
+	l->other.label = col_str(a, st, 2, oom);
+	l->other.score = col_dbl(st, 3);
+	l->has_first = col_i64(&l->first_seen, st, 4);
+	l->has_last = col_i64(&l->last_seen, st, 5);
+	if (!l->other.user_id && !*oom)
+		l->other.user_id = ""; /* never NULL: other_user IS NOT NULL */
+}
+
 static int ulink_cmp(const void *p, const void *q)
 {
 	const fg_res_ulink *x = p, *y = q;
@@ -840,36 +864,16 @@ int fg_results_user_links(fg_res_ulink **out, size_t *n, fg_res_arena *a, fg_res
                           int64_t run_id, const char *user_id)
 {
 	vec x = { .sz = sizeof(fg_res_ulink) };
-	bool oom = false;
-	int rc = FG_OK, s = SQLITE_DONE;
+	int rc = FG_OK;
 
-	for (int pass = 0; pass < 2 && rc == FG_OK && !oom; pass++) {
+	for (int pass = 0; pass < 2 && rc == FG_OK; pass++) {
 		sqlite3_stmt *st;
 		if ((rc = stmt(&st, r, pass ? Q_LINKS_REV : Q_LINKS_FWD)) != FG_OK)
 			break;
 		sqlite3_bind_int64(st, 1, run_id);
 		sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-		while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-			fg_res_ulink *l = vec_push(&x);
-			if (!l) {
-				oom = true;
-				break;
-			}
-			l->other.user_id = col_str(a, st, 0, &oom);
-			l->kind = col_str(a, st, 1, &oom);
-			l->other.label = col_str(a, st, 2, &oom);
-			l->other.score = col_dbl(st, 3);
-			l->has_first = col_i64(&l->first_seen, st, 4);
-			l->has_last = col_i64(&l->last_seen, st, 5);
-			if (!l->other.user_id && !oom)
-				l->other.user_id = ""; /* never NULL: other_user IS NOT NULL */
-		}
-		if (!oom && s != SQLITE_DONE)
-			rc = db_error(r->db, "reading links");
-		sqlite3_reset(st);
+		rc = read_rows(&x, a, r, st, fill_ulink, "links");
 	}
-	if (oom)
-		rc = nomem();
 	if (rc == FG_OK && x.n) {
 		/* a link stored both ways shows once; times are merged */
 		fg_res_ulink *v = (fg_res_ulink *)x.v;
@@ -987,37 +991,42 @@ int fg_results_ring_by_key(fg_res_ring *out, fg_res_arena *a, fg_results *r, int
 	return read_ring(out, a, r, st, what);
 }
 
+static void fill_member(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_member *m = elem;
+
+	m->user.user_id = col_str(a, st, 0, oom);
+	m->user.label = col_str(a, st, 1, oom);
+	m->user.score = col_dbl(st, 2);
+	m->has_created = col_i64(&m->created_at, st, 3);
+	m->prev_ring_key = col_str(a, st, 4, oom);
+}
+
 int fg_results_ring_members(fg_res_member **out, size_t *n, fg_res_arena *a, fg_results *r,
                             int64_t run_id, int64_t ring_id, int64_t prev_run_id)
 {
 	vec x = { .sz = sizeof(fg_res_member) };
 	sqlite3_stmt *st;
-	bool oom = false;
-	int rc, s = SQLITE_DONE;
+	int rc;
 
 	if ((rc = stmt(&st, r, Q_RING_MEMBERS)) != FG_OK)
 		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, ring_id);
 	sqlite3_bind_int64(st, 3, prev_run_id);
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_member *m = vec_push(&x);
-		if (!m) {
-			oom = true;
-			break;
-		}
-		m->user.user_id = col_str(a, st, 0, &oom);
-		m->user.label = col_str(a, st, 1, &oom);
-		m->user.score = col_dbl(st, 2);
-		m->has_created = col_i64(&m->created_at, st, 3);
-		m->prev_ring_key = col_str(a, st, 4, &oom);
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading user_scores");
-	sqlite3_reset(st);
+	rc = read_rows(&x, a, r, st, fill_member, "user_scores");
 	return vec_finish(out, n, a, &x, rc);
+}
+
+static void fill_ring_hist(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_ring_hist *h = elem;
+
+	h->run_id = sqlite3_column_int64(st, 0);
+	h->started_at = col_str(a, st, 1, oom);
+	h->status = col_str(a, st, 2, oom);
+	h->n_users = sqlite3_column_int64(st, 3);
+	h->ring_score = col_dbl(st, 4);
 }
 
 int fg_results_ring_history(fg_res_ring_hist **out, size_t *n, fg_res_arena *a, fg_results *r,
@@ -1025,63 +1034,41 @@ int fg_results_ring_history(fg_res_ring_hist **out, size_t *n, fg_res_arena *a, 
 {
 	vec x = { .sz = sizeof(fg_res_ring_hist) };
 	sqlite3_stmt *st;
-	bool oom = false;
-	int rc, s = SQLITE_DONE;
+	int rc;
 
 	if ((rc = stmt(&st, r, Q_RING_HISTORY)) != FG_OK)
 		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_text(st, 1, ring_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, up_to_run);
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_ring_hist *h = vec_push(&x);
-		if (!h) {
-			oom = true;
-			break;
-		}
-		h->run_id = sqlite3_column_int64(st, 0);
-		h->started_at = col_str(a, st, 1, &oom);
-		h->status = col_str(a, st, 2, &oom);
-		h->n_users = sqlite3_column_int64(st, 3);
-		h->ring_score = col_dbl(st, 4);
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading rings");
-	sqlite3_reset(st);
+	rc = read_rows(&x, a, r, st, fill_ring_hist, "rings");
 	return vec_finish(out, n, a, &x, rc);
 }
 
 /* ---- hubs ------------------------------------------------------------------- */
+
+static void fill_hub(void *elem, fg_res_arena *a, sqlite3_stmt *st, bool *oom)
+{
+	fg_res_hub *h = elem;
+
+	h->kind = col_str(a, st, 0, oom);
+	h->value = col_str(a, st, 1, oom);
+	h->share = sqlite3_column_int64(st, 2);
+	if (!col_i64(&h->max_share, st, 3))
+		h->max_share = -1;
+	h->reason = col_str(a, st, 4, oom);
+}
 
 int fg_results_hubs(fg_res_hub **out, size_t *n, fg_res_arena *a, fg_results *r, int64_t run_id,
                     int limit)
 {
 	vec x = { .sz = sizeof(fg_res_hub) };
 	sqlite3_stmt *st;
-	bool oom = false;
-	int rc, s = SQLITE_DONE;
+	int rc;
 
 	if ((rc = stmt(&st, r, Q_HUBS)) != FG_OK)
 		return vec_finish(out, n, a, &x, rc);
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
-	while (!oom && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		fg_res_hub *h = vec_push(&x);
-		if (!h) {
-			oom = true;
-			break;
-		}
-		h->kind = col_str(a, st, 0, &oom);
-		h->value = col_str(a, st, 1, &oom);
-		h->share = sqlite3_column_int64(st, 2);
-		h->max_share = sqlite3_column_int64(st, 3);
-		h->reason = col_str(a, st, 4, &oom);
-	}
-	if (oom)
-		rc = nomem();
-	else if (s != SQLITE_DONE)
-		rc = db_error(r->db, "reading hubs");
-	sqlite3_reset(st);
+	rc = read_rows(&x, a, r, st, fill_hub, "hubs");
 	return vec_finish(out, n, a, &x, rc);
 }

@@ -264,11 +264,12 @@ int fg_results_ring_history(fg_res_ring_hist **out, size_t *n, fg_res_arena *a, 
 /* ---- hubs ----------------------------------------------------------------- */
 
 typedef struct fg_res_hub {
-	const char *kind, *value, *reason;
-	int64_t share, max_share;
+	const char *kind, *value, *reason; /* reason NULL if none was stored */
+	int64_t share, max_share;          /* max_share -1 for NULL */
 } fg_res_hub;
 
-/* The run's hubs, largest share first (ties: kind, value); limit 0: all. */
+/* The run's hubs, largest share first (ties: kind, value); limit 0: all.
+ * explain's and report's one read of the hubs table. */
 int fg_results_hubs(fg_res_hub **out, size_t *n, fg_res_arena *a, fg_results *r, int64_t run_id,
                     int limit);
 

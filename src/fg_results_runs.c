@@ -26,6 +26,16 @@ static int db_error(sqlite3 *db, const char *what)
 /* The reader's prepare: one place for FG_QUERY_PLAN and the error text. */
 #define prepare fg_results_db_prepare
 
+/* sql prepared, with run_id bound to its first parameter (most queries here read one run). */
+static int prepare_run(sqlite3_stmt **st, sqlite3 *db, const char *sql, int64_t run_id)
+{
+	int rc = prepare(st, db, sql);
+
+	if (rc == FG_OK)
+		sqlite3_bind_int64(*st, 1, run_id);
+	return rc;
+}
+
 /* strdup of a text column; NULL for SQL NULL; *nomem on a failed copy. */
 static char *dup_col(sqlite3_stmt *st, int col, bool *nomem)
 {
@@ -72,9 +82,8 @@ int fg_results_has_score_column(bool *out, sqlite3 *db, int64_t run_id, const ch
 	/* name is one of the fixed list above: safe to put in the statement */
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM user_scores WHERE run_id = ? AND \"%s\" IS NOT NULL LIMIT 1",
 	         name);
-	if ((rc = prepare(&st, db, sql)))
+	if ((rc = prepare_run(&st, db, sql, run_id)))
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		*out = true;
@@ -138,9 +147,8 @@ int fg_results_users_read(fg_results_users *out, sqlite3 *db, int64_t run_id,
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", fg_results_score_columns[k]);
 	}
 	snprintf(sql + len, sizeof(sql) - len, " FROM user_scores WHERE run_id = ? ORDER BY user_id");
-	if ((rc = prepare(&st, db, sql)))
+	if ((rc = prepare_run(&st, db, sql, run_id)))
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		bool nomem = false;
 		size_t i = out->n;
@@ -186,12 +194,11 @@ int fg_results_run_holdout(double *out, bool *has, sqlite3 *db, int64_t run_id)
 
 	*out = 0;
 	*has = false;
-	rc = prepare(&st, db,
+	rc = prepare_run(&st, db,
 	             "SELECT CASE WHEN json_valid(params) THEN json_extract(params, '$.holdout') END"
-	             " FROM runs WHERE run_id = ?");
+	             " FROM runs WHERE run_id = ?", run_id);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*has = true;
@@ -282,9 +289,8 @@ int fg_results_run_read(fg_results_run *out, sqlite3 *db, int64_t run_id)
 	for (int i = 0; i < FG_RESULTS_RUN_N_TIMES; i++)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", t_%s", fg_results_run_time_names[i]);
 	snprintf(sql + len, sizeof(sql) - len, " FROM runs WHERE run_id = ?");
-	if ((rc = prepare(&st, db, sql)))
+	if ((rc = prepare_run(&st, db, sql, run_id)))
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	s = sqlite3_step(st);
 	if (s != SQLITE_ROW) {
 		rc = s == SQLITE_DONE ? fg_error_set(FG_ENOTFOUND, "run %lld is not in the results", (long long)run_id)
@@ -344,12 +350,11 @@ int fg_results_dist_read(fg_results_dist *out, sqlite3 *db, int64_t run_id)
 	int rc, s;
 
 	memset(out, 0, sizeof(*out));
-	rc = prepare(&st, db,
+	rc = prepare_run(&st, db,
 	             "SELECT CAST(score * 10 AS INTEGER), count(*) FROM user_scores"
-	             " WHERE run_id = ? AND score IS NOT NULL GROUP BY 1");
+	             " WHERE run_id = ? AND score IS NOT NULL GROUP BY 1", run_id);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t b = sqlite3_column_int64(st, 0), c = sqlite3_column_int64(st, 1);
 		b = b < 0 ? 0 : b >= FG_RESULTS_SCORE_BINS ? FG_RESULTS_SCORE_BINS - 1 : b;
@@ -359,10 +364,9 @@ int fg_results_dist_read(fg_results_dist *out, sqlite3 *db, int64_t run_id)
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return db_error(db, "reading user_scores");
-	rc = prepare(&st, db, "SELECT n_users, ring_score, status FROM rings WHERE run_id = ?");
+	rc = prepare_run(&st, db, "SELECT n_users, ring_score, status FROM rings WHERE run_id = ?", run_id);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *status = sqlite3_column_text(st, 2);
 		int b = (int)floor(sqlite3_column_double(st, 1) * 5), k;
@@ -384,66 +388,14 @@ int fg_results_hub_kinds(fg_results_counts *out, sqlite3 *db, int64_t run_id)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = prepare(&st, db,
-	             "SELECT kind, count(*), total(share) FROM hubs WHERE run_id = ? GROUP BY kind ORDER BY kind");
+	rc = prepare_run(&st, db,
+	                 "SELECT kind, count(*), total(share) FROM hubs WHERE run_id = ?"
+	                 " GROUP BY kind ORDER BY kind", run_id);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	rc = read_counts(out, st, db, "hubs");
 	sqlite3_finalize(st);
 	return rc;
-}
-
-int fg_results_top_hubs(fg_results_hub **out, size_t *n, sqlite3 *db, int64_t run_id, int limit)
-{
-	sqlite3_stmt *st = NULL;
-	fg_results_hub *h = NULL;
-	int rc, s;
-
-	*out = NULL;
-	*n = 0;
-	h = fg_calloc(limit > 0 ? (size_t)limit : 1, sizeof(*h));
-	if (!h)
-		return fg_error_set(FG_ENOMEM, "out of memory reading hubs");
-	rc = prepare(&st, db,
-	             "SELECT kind, value, share, max_share FROM hubs WHERE run_id = ?"
-	             " ORDER BY share DESC, kind, value LIMIT ?");
-	if (rc)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int(st, 2, limit);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
-		bool nomem = false;
-		fg_results_hub *x = &h[(*n)++];
-		x->kind = dup_col(st, 0, &nomem);
-		x->value = dup_col(st, 1, &nomem);
-		x->share = sqlite3_column_int64(st, 2);
-		x->max_share = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
-		if (nomem) {
-			rc = fg_error_set(FG_ENOMEM, "out of memory reading hubs");
-			goto cleanup;
-		}
-	}
-	if (s != SQLITE_DONE && s != SQLITE_ROW)
-		rc = db_error(db, "reading hubs");
-cleanup:
-	sqlite3_finalize(st);
-	if (rc) {
-		fg_results_hubs_free(h, *n);
-		*n = 0;
-	} else {
-		*out = h;
-	}
-	return rc;
-}
-
-void fg_results_hubs_free(fg_results_hub *h, size_t n)
-{
-	for (size_t i = 0; h && i < n; i++) {
-		fg_free(h[i].kind);
-		fg_free(h[i].value);
-	}
-	fg_free(h);
 }
 
 static bool table_has(sqlite3 *db, const char *table, const char *column);
@@ -466,11 +418,11 @@ int fg_results_top_rings(fg_results_ring_row **out, size_t *n, sqlite3 *db, int6
 	if (!r)
 		return fg_error_set(FG_ENOMEM, "out of memory reading rings");
 	/* rings.rule_score arrived with schema 3 */
-	rc = prepare(&st, db, table_has(db, "rings", "rule_score") ? RING_ROW_SQL("rule_score")
-	                                                           : RING_ROW_SQL("NULL"));
+	rc = prepare_run(&st, db, table_has(db, "rings", "rule_score") ? RING_ROW_SQL("rule_score")
+	                                                               : RING_ROW_SQL("NULL"),
+	                 run_id);
 	if (rc)
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int(st, 2, limit);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
 		bool nomem = false;
@@ -691,9 +643,8 @@ int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id)
 	out->n_folds = out->n_features = out->n_positives = out->n_negatives = out->k = -1;
 	if (!table_has(db, "runs", "model_status"))
 		return FG_OK; /* schema < 3: no model columns, no models table */
-	if ((rc = prepare(&st, db, "SELECT model_status FROM runs WHERE run_id = ?1")))
+	if ((rc = prepare_run(&st, db, "SELECT model_status FROM runs WHERE run_id = ?1", run_id)))
 		return rc;
-	sqlite3_bind_int64(st, 1, run_id);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		out->status = dup_col(st, 0, &nomem);
@@ -703,10 +654,9 @@ int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id)
 	st = NULL;
 	if (rc || nomem)
 		goto cleanup;
-	if ((rc = prepare(&st, db, "SELECT source, n_folds, n_features, n_positives, n_negatives, neg_rate,"
-	                           " auc, ap, p_at_k, k FROM models WHERE run_id = ?1")))
+	if ((rc = prepare_run(&st, db, "SELECT source, n_folds, n_features, n_positives, n_negatives, neg_rate,"
+	                           " auc, ap, p_at_k, k FROM models WHERE run_id = ?1", run_id)))
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, run_id);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		out->found = true;
@@ -728,12 +678,11 @@ int fg_results_model_read(fg_results_model *out, sqlite3 *db, int64_t run_id)
 	if (rc || nomem || !out->found)
 		goto cleanup;
 	/* importance is a JSON object {feature: total gain}; the largest first, ties by name. */
-	if ((rc = prepare(&st, db, "SELECT j.key, j.value FROM models m, json_each(m.importance) j"
+	if ((rc = prepare_run(&st, db, "SELECT j.key, j.value FROM models m, json_each(m.importance) j"
 	                           " WHERE m.run_id = ?1 AND json_valid(m.importance)"
 	                           " AND j.type IN ('integer', 'real')"
-	                           " ORDER BY j.value DESC, j.key LIMIT ?2")))
+	                           " ORDER BY j.value DESC, j.key LIMIT ?2", run_id)))
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int(st, 2, FG_RESULTS_MODEL_TOP);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW && out->n_top < FG_RESULTS_MODEL_TOP) {
 		out->top_feature[out->n_top] = dup_col(st, 0, &nomem);

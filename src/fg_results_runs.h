@@ -138,14 +138,7 @@ int fg_results_dist_read(fg_results_dist *out, sqlite3 *db, int64_t run_id);
 /* Hubs per kind of run_id (count = hubs, links = sum of their shares), by kind name. */
 int fg_results_hub_kinds(fg_results_counts *out, sqlite3 *db, int64_t run_id);
 
-typedef struct fg_results_hub {
-	char *kind, *value;
-	int64_t share, max_share; /* max_share -1 for NULL */
-} fg_results_hub;
-
-/* Up to limit hubs of run_id by share descending, then kind, value.  Free with fg_results_hubs_free. */
-int fg_results_top_hubs(fg_results_hub **out, size_t *n, sqlite3 *db, int64_t run_id, int limit);
-void fg_results_hubs_free(fg_results_hub *h, size_t n);
+/* The top hubs of a run: fg_results_hubs (fg_results.h). */
 
 /* The per-kind counts of a ring, in fg_results_ring_count_names order. */
 #define FG_RESULTS_RING_N_COUNTS 10

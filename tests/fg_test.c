@@ -1,6 +1,7 @@
 #include "fg_test.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,4 +146,155 @@ int fgt_sh(const char *cmdline)
 	if (status == -1)
 		return 127;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+char *fgt_sample(const char *rel)
+{
+	char *p = malloc(strlen(fgt_source_root()) + strlen(rel) + 32);
+
+	ck_assert_ptr_nonnull(p);
+	sprintf(p, "%s/data-samples/%s", fgt_source_root(), rel);
+	return p;
+}
+
+pid_t fgt_start(const char *errpath, const char *const *extra_env, const char *const *args,
+                const int *gate)
+{
+	const char *argv[64];
+	int n = 0;
+	pid_t pid;
+
+	argv[n++] = fgt_bin();
+	for (int i = 0; args[i]; i++) {
+		ck_assert_int_lt(n, 63);
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDWR);
+		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (in < 0 || e < 0)
+			_exit(127);
+		dup2(in, 0);
+		dup2(in, 1);
+		dup2(e, 2);
+		for (int i = 0; extra_env && extra_env[i]; i++)
+			putenv((char *)extra_env[i]);
+		if (gate) {
+			char c;
+			close(gate[1]);
+			while (read(gate[0], &c, 1) > 0) {
+			}
+			close(gate[0]);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int fgt_wait(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void fgt_wait_for_line(pid_t pid, const char *errpath, const char *line)
+{
+	for (int i = 0; i < 120 * 100; i++) {
+		char *t = fgt_read_file(errpath, NULL);
+		bool found = t && strstr(t, line);
+		int status;
+
+		free(t);
+		if (found)
+			return;
+		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the run ended before '%s'", line);
+		usleep(10000);
+	}
+	ck_abort_msg("no '%s' from the run within 120 s", line);
+}
+
+sqlite3 *fgt_db_ro(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_msg(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
+	              "open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+/* sql prepared and stepped to its first row; NULL (optional) when it has none.
+ * The test fails if it does not prepare, or has no row and one is required. */
+static sqlite3_stmt *first_row(sqlite3 *db, const char *sql, bool optional)
+{
+	sqlite3_stmt *st = NULL;
+	int s;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	s = sqlite3_step(st);
+	ck_assert_msg(s == SQLITE_ROW || (optional && s == SQLITE_DONE), "no row: %s (%s)", sql,
+	              sqlite3_errmsg(db));
+	if (s == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int64_t fgt_q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = first_row(db, sql, false);
+	int64_t v = sqlite3_column_int64(st, 0);
+
+	sqlite3_finalize(st);
+	return v;
+}
+
+double fgt_q_dbl(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = first_row(db, sql, false);
+	double v = sqlite3_column_double(st, 0);
+
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *q_text(sqlite3 *db, const char *sql, bool optional)
+{
+	sqlite3_stmt *st = first_row(db, sql, optional);
+	const unsigned char *t = st ? sqlite3_column_text(st, 0) : NULL;
+	char *v = strdup(t ? (const char *)t : "");
+
+	ck_assert_ptr_nonnull(v);
+	sqlite3_finalize(st);
+	return v;
+}
+
+char *fgt_q_text(sqlite3 *db, const char *sql)
+{
+	return q_text(db, sql, false);
+}
+
+char *fgt_q_text_opt(sqlite3 *db, const char *sql)
+{
+	return q_text(db, sql, true);
+}
+
+int fgt_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

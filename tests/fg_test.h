@@ -6,7 +6,10 @@
 #define FG_TESTS_FG_TEST_H
 
 #include <check.h>
+#include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /* A fresh directory under $TMPDIR (or /tmp); malloc'd path. Aborts the test on failure. */
 char *fgt_tmpdir(void);
@@ -38,5 +41,40 @@ int fgt_run(char **out, char **err, const char *stdin_path, const char *const *e
 
 /* Run a shell command line; returns its exit status (or 128 + signal). */
 int fgt_sh(const char *cmdline);
+
+/* malloc'd "<source root>/data-samples/<rel>". */
+char *fgt_sample(const char *rel);
+
+/*
+ * Start the binary in the background with args (NULL-terminated, without
+ * argv[0]), stdin and stdout on /dev/null, stderr to errpath, extra_env
+ * added; returns its pid.  gate (a pipe, or NULL): the child waits until the
+ * pipe's write end closes before it executes, so that several children start
+ * at the same moment.
+ */
+pid_t fgt_start(const char *errpath, const char *const *extra_env, const char *const *args,
+                const int *gate);
+
+/* Wait for pid; its exit code, or 128 + signal. */
+int fgt_wait(pid_t pid);
+
+/* Wait (up to 120 s) until errpath holds `line`; fails the test if pid ends first. */
+void fgt_wait_for_line(pid_t pid, const char *errpath, const char *line);
+
+/* Run every test of s (the runner frees s); EXIT_SUCCESS or EXIT_FAILURE, for main. */
+int fgt_run_suite(Suite *s);
+
+/* ---- the results database, read-only ---- */
+
+/* Open path read-only (busy timeout 10 s); fails the test if it cannot. */
+sqlite3 *fgt_db_ro(const char *path);
+
+/* The first column of the first row of sql: it must prepare and give a row. */
+int64_t fgt_q_int(sqlite3 *db, const char *sql);
+double fgt_q_dbl(sqlite3 *db, const char *sql);
+/* malloc'd text ("" for NULL). */
+char *fgt_q_text(sqlite3 *db, const char *sql);
+/* The same, "" also when sql gives no row (it must still prepare and run). */
+char *fgt_q_text_opt(sqlite3 *db, const char *sql);
 
 #endif

@@ -204,99 +204,12 @@ END_TEST
 
 /* ---- the binary ---- */
 
-static char *sample(const char *rel)
-{
-	char *p = malloc(strlen(fgt_source_root()) + strlen(rel) + 32);
-
-	ck_assert_ptr_nonnull(p);
-	sprintf(p, "%s/data-samples/%s", fgt_source_root(), rel);
-	return p;
-}
-
-/*
- * Start the binary with stderr to errpath and extra env; returns its pid.
- * gate (a pipe, or NULL): the child waits until the pipe's write end closes
- * before it executes, so that several children start at the same moment.
- */
-static pid_t start_gated(const char *errpath, const char *const *env, const char *const *args,
-                         const int *gate)
-{
-	const char *argv[64];
-	int n = 0;
-	pid_t pid;
-
-	argv[n++] = fgt_bin();
-	for (int i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDWR);
-		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (in < 0 || e < 0)
-			_exit(127);
-		dup2(in, 0);
-		dup2(in, 1);
-		dup2(e, 2);
-		for (int i = 0; env && env[i]; i++)
-			putenv((char *)env[i]);
-		if (gate) {
-			char c;
-			close(gate[1]);
-			while (read(gate[0], &c, 1) > 0) {
-			}
-			close(gate[0]);
-		}
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static pid_t start_bin(const char *errpath, const char *const *env, const char *const *args)
-{
-	return start_gated(errpath, env, args, NULL);
-}
-
-static int wait_bin(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Wait until errpath holds `line`. */
-static void wait_for_line(pid_t pid, const char *errpath, const char *line)
-{
-	for (int i = 0; i < 120 * 100; i++) {
-		char *t = fgt_read_file(errpath, NULL);
-		bool found = t && strstr(t, line);
-		int status;
-
-		free(t);
-		if (found)
-			return;
-		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the run ended before '%s'", line);
-		usleep(10000);
-	}
-	ck_abort_msg("no '%s' from the run within 120 s", line);
-}
-
+/* fgt_q_int on a connection of its own. */
 static int64_t q_int(const char *db_path, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int64_t v = -1;
+	sqlite3 *db = fgt_db_ro(db_path);
+	int64_t v = fgt_q_int(db, sql);
 
-	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
 }
@@ -309,7 +222,7 @@ static int64_t q_int(const char *db_path, const char *sql)
  */
 START_TEST(two_first_runs_race_on_a_new_file)
 {
-	char *dir = fgt_tmpdir(), *e = sample("world/edges.csv");
+	char *dir = fgt_tmpdir(), *e = fgt_sample("world/edges.csv");
 	const char *env[] = { "FG_FAULT_SLEEP_AT=write-start:1", NULL };
 
 	for (int trial = 0; trial < 16; trial++) {
@@ -322,12 +235,12 @@ START_TEST(two_first_runs_race_on_a_new_file)
 		snprintf(err0, sizeof(err0), "%s/err%d.a", dir, trial);
 		snprintf(err1, sizeof(err1), "%s/err%d.b", dir, trial);
 		ck_assert_int_eq(pipe(gate), 0);
-		p0 = start_gated(err0, env, args, gate);
-		p1 = start_gated(err1, env, args, gate);
+		p0 = fgt_start(err0, env, args, gate);
+		p1 = fgt_start(err1, env, args, gate);
 		close(gate[0]);
 		close(gate[1]); /* both go */
-		r0 = wait_bin(p0);
-		r1 = wait_bin(p1);
+		r0 = fgt_wait(p0);
+		r1 = fgt_wait(p1);
 		{
 			char *t0 = fgt_read_file(err0, NULL), *t1 = fgt_read_file(err1, NULL);
 			ck_assert_msg((r0 == 0 && r1 == 6) || (r0 == 6 && r1 == 0),
@@ -360,20 +273,14 @@ static int fg(char **out, char **err, const char *const *args)
 	return rc;
 }
 
+/* fgt_q_text_opt on a connection of its own ("" for no row). */
 static char *q_text(const char *db_path, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	char *v = NULL;
+	sqlite3 *db = fgt_db_ro(db_path);
+	char *v = fgt_q_text_opt(db, sql);
 
-	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		v = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
 	sqlite3_close(db);
-	return v ? v : strdup("");
+	return v;
 }
 
 /* Aliases, placeholders and default kinds through the command line, in the summary and in runs. */
@@ -483,7 +390,7 @@ static void subset(const char *src, const char *dst, int every)
 START_TEST(exports_that_must_be_refused)
 {
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *half = fgt_path(dir, "half.csv");
-	char *ph = fgt_path(dir, "ph.csv"), *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *ph = fgt_path(dir, "ph.csv"), *e = fgt_sample("world/edges.csv"), *u = fgt_sample("world/users.csv");
 	char *err, *out, *digest;
 
 	{
@@ -555,7 +462,7 @@ END_TEST
 START_TEST(check_stores_nothing_and_config_file)
 {
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *cfgp = fgt_path(dir, "night.conf");
-	char *e = sample("world/edges.csv"), *u = sample("world/users.csv"), *out, *err, *cf, *p;
+	char *e = fgt_sample("world/edges.csv"), *u = fgt_sample("world/users.csv"), *out, *err, *cf, *p;
 
 	/* check on a database that does not exist yet: creates nothing */
 	{
@@ -617,7 +524,7 @@ END_TEST
 /* A version 1 database (before this change) migrates: the new runs columns exist, NULL for old runs. */
 START_TEST(schema_v1_database_migrates)
 {
-	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *e = sample("world/edges.csv");
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *e = fgt_sample("world/edges.csv");
 	sqlite3 *h;
 
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
@@ -647,7 +554,7 @@ END_TEST
 START_TEST(term_signal_around_the_commit)
 {
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *errp = fgt_path(dir, "err");
-	char *e = sample("world/edges.csv");
+	char *e = fgt_sample("world/edges.csv");
 	const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
 	static const struct { const char *point; int sig; int want; int64_t runs; } cases[] = {
 		{ "before-commit", SIGTERM, 128 + SIGTERM, 0 },
@@ -669,12 +576,12 @@ START_TEST(term_signal_around_the_commit)
 			errp = fgt_path(dir, name);
 		}
 		snprintf(line, sizeof(line), "sleeping 60 s at %s", cases[i].point);
-		pid = start_bin(errp, envv, args);
-		wait_for_line(pid, errp, line);
+		pid = fgt_start(errp, envv, args, NULL);
+		fgt_wait_for_line(pid, errp, line);
 		ck_assert_int_eq(kill(pid, cases[i].sig), 0);
 		usleep(100000);
 		kill(pid, SIGUSR1); /* wake the fault point if the signal was held */
-		ck_assert_int_eq(wait_bin(pid), cases[i].want);
+		ck_assert_int_eq(fgt_wait(pid), cases[i].want);
 		ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), cases[i].runs);
 	}
 	fgt_rmtree(dir);
@@ -689,7 +596,7 @@ END_TEST
 START_TEST(file_size_limit_is_an_error_not_a_kill)
 {
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db"), *errp = fgt_path(dir, "err");
-	char *e = sample("world/edges.csv"), *err;
+	char *e = fgt_sample("world/edges.csv"), *err;
 	const char *argv[] = { fgt_bin(), "run", "--quiet", "--top", "0", "--db", db, "--edges", e, NULL };
 	int status;
 	pid_t pid = fork();
@@ -731,7 +638,7 @@ START_TEST(analysts_tables_shared_counts_and_hub_links)
 	static const char *const kinds[] = { "card", "device", "address", "phone", "email", "ip" };
 	static const char *const cols[] = { "n_cards", "n_devices", "n_addresses", "n_phones", "n_emails", "n_ips" };
 	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "r.db");
-	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *e = fgt_sample("world/edges.csv"), *u = fgt_sample("world/users.csv");
 	const char *args[] = { "run", "--quiet", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL };
 	char sql[2048];
 
@@ -872,11 +779,5 @@ static Suite *contract_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(contract_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(contract_suite());
 }

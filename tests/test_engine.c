@@ -57,46 +57,9 @@ static void world_opts(fg_run_opts *o, const char *db)
 	o->users[o->n_users_files++] = users;
 }
 
-static sqlite3 *db_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	return db;
-}
-
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* The first column of the first row as a string the caller frees ("" for NULL). */
-static char *q_text(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	const unsigned char *t;
-	char *v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	t = sqlite3_column_text(st, 0);
-	v = strdup(t ? (const char *)t : "");
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void assert_text(sqlite3 *db, const char *sql, const char *want)
 {
-	char *got = q_text(db, sql);
+	char *got = fgt_q_text(db, sql);
 
 	ck_assert_str_eq(got, want);
 	free(got);
@@ -126,31 +89,31 @@ START_TEST(world_through_the_library_pins_the_digests)
 	world_opts(&o, db);
 	ck_assert_int_eq(run_lib(&o, digest), FG_OK);
 	ck_assert_str_eq(digest, WORLD_OUTPUT_DIGEST);
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	assert_text(h, "SELECT input_digest FROM runs", WORLD_INPUT_DIGEST);
 	assert_text(h, "SELECT output_digest FROM runs", WORLD_OUTPUT_DIGEST);
 	assert_text(h, "SELECT status FROM runs", "ok");
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 1200);
-	ck_assert_int_eq(q_int(h, "SELECT n_entities FROM runs"), 5279);
-	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs"), 6111);
-	ck_assert_int_eq(q_int(h, "SELECT n_hubs FROM runs"), 7);
-	ck_assert_int_eq(q_int(h, "SELECT n_seeds FROM runs"), 12);
-	ck_assert_int_eq(q_int(h, "SELECT n_rings FROM runs"), 22);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores"), 1200);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs"), 1200);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_entities FROM runs"), 5279);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_links FROM runs"), 6111);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_hubs FROM runs"), 7);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_seeds FROM runs"), 12);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_rings FROM runs"), 22);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores"), 1200);
 	/*
 	 * The top ring of the README's world: 21 users, 6 seeds; of the entities shared by two
 	 * members or more (issue 11), 5 cards, 4 devices, 1 address.
 	 */
 	assert_text(h, "SELECT ring_key FROM rings ORDER BY ring_score DESC LIMIT 1", "R000007");
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings WHERE ring_key = 'R000007'"), 21);
-	ck_assert_int_eq(q_int(h, "SELECT n_seeds FROM rings WHERE ring_key = 'R000007'"), 6);
-	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings WHERE ring_key = 'R000007'"), 5);
-	ck_assert_int_eq(q_int(h, "SELECT n_devices FROM rings WHERE ring_key = 'R000007'"), 4);
-	ck_assert_int_eq(q_int(h, "SELECT n_addresses FROM rings WHERE ring_key = 'R000007'"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores u JOIN rings g "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM rings WHERE ring_key = 'R000007'"), 21);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_seeds FROM rings WHERE ring_key = 'R000007'"), 6);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_cards FROM rings WHERE ring_key = 'R000007'"), 5);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_devices FROM rings WHERE ring_key = 'R000007'"), 4);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_addresses FROM rings WHERE ring_key = 'R000007'"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores u JOIN rings g "
 	                          "ON g.run_id = u.run_id AND g.ring_id = u.ring_id "
 	                          "WHERE g.ring_key = 'R000007' AND u.user_id = 'u144333db'"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE status <> 'new'"), 0);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE status <> 'new'"), 0);
 	sqlite3_close(h);
 	free(db);
 }
@@ -169,7 +132,7 @@ START_TEST(library_and_binary_agree)
 	ck_assert_int_eq(run_lib(&o, digest), FG_OK);
 	ck_assert_str_eq(digest, WORLD_HOLDOUT_OUTPUT_DIGEST);
 	ck_assert_int_eq(fgt_run(NULL, NULL, NULL, NULL, argv), 0);
-	h = db_open(bin);
+	h = fgt_db_ro(bin);
 	assert_text(h, "SELECT output_digest FROM runs", digest);
 	assert_text(h, "SELECT input_digest FROM runs", WORLD_INPUT_DIGEST);
 	sqlite3_close(h);
@@ -229,7 +192,7 @@ START_TEST(phases_one_by_one)
 	ck_assert_ptr_null(fg_run_graph(r)->g.off); /* the CSR went back before the write */
 	ck_assert_int_eq(fg_run_commit(r), FG_OK);
 	ck_assert(!fg_run_close(&r));
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	assert_text(h, "SELECT output_digest FROM runs", WORLD_OUTPUT_DIGEST);
 	sqlite3_close(h);
 	free(db);
@@ -283,12 +246,12 @@ START_TEST(holdout_is_a_seed_mask_and_leaves_the_graph_alone)
 	ck_assert_uint_eq(n_fraud, 12);
 	ck_assert_str_eq(fg_run_output_digest(r), WORLD_HOLDOUT_OUTPUT_DIGEST);
 	fg_run_close(&r);
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT n_seeds FROM runs"), 6);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE label = 'holdout'"), 6);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE label = 'fraud'"), 6);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_seeds FROM runs"), 6);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE label = 'holdout'"), 6);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE label = 'fraud'"), 6);
 	/* A held-out user is never anyone's nearest seed. */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores u JOIN user_scores s "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores u JOIN user_scores s "
 	                          "ON s.run_id = u.run_id AND s.user_id = u.nearest_seed "
 	                          "WHERE s.label <> 'fraud'"), 0);
 	sqlite3_close(h);
@@ -311,9 +274,9 @@ START_TEST(close_before_commit_stores_nothing)
 	ck_assert_int_eq(fg_run_build(r), FG_OK);
 	ck_assert(fg_run_close(&r)); /* rolled back */
 	ck_assert_ptr_null(r);
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id <> 1"), 0);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE run_id <> 1"), 0);
 	assert_text(h, "SELECT output_digest FROM runs", WORLD_OUTPUT_DIGEST);
 	sqlite3_close(h);
 	free(db);
@@ -334,19 +297,19 @@ START_TEST(kind_classes_match_the_schema)
 	ck_assert_int_eq(fg_kind_class_of("Card"), FG_KC_OTHER); /* exact names only */
 	world_opts(&o, db);
 	ck_assert_int_eq(run_lib(&o, NULL), FG_OK);
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	for (int c = 0; c < FG_KC_N; c++) {
 		ck_assert_ptr_nonnull(fg_kind_classes[c].name);
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('rings') WHERE name = '%s'",
 		         fg_kind_classes[c].ring_column);
-		ck_assert_int_eq(q_int(h, sql), 1);
+		ck_assert_int_eq(fgt_q_int(h, sql), 1);
 		snprintf(sql, sizeof(sql),
 		         "SELECT count(*) FROM pragma_table_info('user_features') WHERE name = '%s'",
 		         fg_kind_classes[c].feature_column);
-		ck_assert_int_eq(q_int(h, sql), 1);
+		ck_assert_int_eq(fgt_q_int(h, sql), 1);
 	}
 	/* The class columns add up to the ring's distinct entities. */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE n_entities <> n_cards + n_devices "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE n_entities <> n_cards + n_devices "
 	                          "+ n_addresses + n_phones + n_emails + n_ips + n_other_entities"), 0);
 	sqlite3_close(h);
 	free(db);
@@ -357,8 +320,6 @@ int main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("engine");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, world_through_the_library_pins_the_digests);
@@ -368,9 +329,5 @@ int main(void)
 	tcase_add_test(tc, close_before_commit_stores_nothing);
 	tcase_add_test(tc, kind_classes_match_the_schema);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(s);
 }

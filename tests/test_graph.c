@@ -1038,8 +1038,6 @@ int main(void)
 {
 	Suite *s = suite_create("graph");
 	TCase *tc = tcase_create("graph");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, hash_xxh64_vectors_and_streaming);
 	tcase_add_test(tc, intern_ids_tags_and_growth);
@@ -1062,9 +1060,5 @@ int main(void)
 	tcase_add_test(tc, user_attributes_from_sqlite);
 	tcase_add_test(tc, label_conflicts_counted_fraud_wins);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(s);
 }

@@ -1144,11 +1144,5 @@ static Suite *ingest_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ingest_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(ingest_suite());
 }

@@ -451,49 +451,13 @@ END_TEST
 
 #define BIN_RSS_LIMIT_KB (FG_ASAN ? 3L * 1024 * 1024 : RSS_LIMIT_KB)
 
-static char *sample(const char *rel)
-{
-	char *p = malloc(4096);
-
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, 4096, "%s/data-samples/%s", fgt_source_root(), rel);
-	return p;
-}
-
-static sqlite3 *db_ro(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	ck_assert_msg(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
-	              "open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-	sqlite3_busy_timeout(db, 10000);
-	return db;
-}
-
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s (%s)", sql, sqlite3_errmsg(db));
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* First column of the first row into out (NULL or no row: ""). */
+/* fgt_q_text_opt into out ("" for NULL or no row). */
 static void q_text(char *out, size_t cap, sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
+	char *t = fgt_q_text_opt(db, sql);
 
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	out[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	snprintf(out, cap, "%s", t);
+	free(t);
 }
 
 #define MAX_TABLES 40
@@ -510,7 +474,7 @@ typedef struct db_state {
 /* Read the state through a fresh read-only connection; asserts integrity_check == ok. */
 static void db_state_read(db_state *s, const char *path)
 {
-	sqlite3 *db = db_ro(path);
+	sqlite3 *db = fgt_db_ro(path);
 	sqlite3_stmt *st = NULL;
 	char buf[256];
 
@@ -532,10 +496,10 @@ static void db_state_read(db_state *s, const char *path)
 		char sql[160];
 
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", s->table[i]);
-		s->rows[i] = q_int(db, sql);
+		s->rows[i] = fgt_q_int(db, sql);
 	}
-	s->runs = q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'");
-	s->last_run = q_int(db, "SELECT coalesce(max(run_id), 0) FROM runs WHERE status = 'ok'");
+	s->runs = fgt_q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'");
+	s->last_run = fgt_q_int(db, "SELECT coalesce(max(run_id), 0) FROM runs WHERE status = 'ok'");
 	q_text(s->last_digest, sizeof(s->last_digest), db,
 	       "SELECT output_digest FROM runs WHERE status = 'ok' ORDER BY run_id DESC LIMIT 1");
 	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
@@ -559,7 +523,7 @@ static void db_state_assert_eq(const db_state *a, const db_state *b, const char 
 /* No row of a run newer than last_run in any table that has a run_id column. */
 static void assert_no_rows_after(const char *path, int64_t last_run)
 {
-	sqlite3 *db = db_ro(path);
+	sqlite3 *db = fgt_db_ro(path);
 	db_state s;
 
 	db_state_read(&s, path);
@@ -611,7 +575,7 @@ static void run_on(bin_result *r, const char *db, const char *edges, const char 
 
 static void run_world(bin_result *r, const char *db, const char *const *env, long fsize)
 {
-	char *e = sample("world/edges.csv"), *u = sample("world/users.csv");
+	char *e = fgt_sample("world/edges.csv"), *u = fgt_sample("world/users.csv");
 
 	run_on(r, db, e, u, env, fsize, NULL);
 	free(e);
@@ -685,7 +649,7 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 			static const char *const per_run[] = {"user_scores", "rings", "components",
 			                                      "links", "entities", "hubs",
 			                                      "user_features"};
-			sqlite3 *h = db_ro(db);
+			sqlite3 *h = fgt_db_ro(db);
 
 			ck_assert_int_eq(after.runs, before.runs + 1);
 			/* same input as the first run: same output, every table as full */
@@ -696,10 +660,10 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 
 				snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = %lld",
 				         per_run[t], (long long)first_run);
-				a = q_int(h, sql);
+				a = fgt_q_int(h, sql);
 				snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = %lld",
 				         per_run[t], (long long)after.last_run);
-				b = q_int(h, sql);
+				b = fgt_q_int(h, sql);
 				ck_assert_msg(a == b && a > 0, "%s: first run %lld rows, committed run %lld",
 				              per_run[t], (long long)a, (long long)b);
 			}
@@ -718,7 +682,7 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 	ck_assert_int_eq(after.runs, before.runs + 1);
 	{
 		/* the first run's output is as it was written */
-		sqlite3 *h = db_ro(db);
+		sqlite3 *h = fgt_db_ro(db);
 		char sql[128], digest[128];
 
 		snprintf(sql, sizeof(sql), "SELECT output_digest FROM runs WHERE run_id = %lld",
@@ -733,61 +697,6 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 }
 END_TEST
 
-/* Start the binary in the background with stderr to errpath; returns its pid. */
-static pid_t start_bin(const char *errpath, const char *const *env, const char *const *args)
-{
-	const char *argv[64];
-	int n = 0;
-	pid_t pid;
-
-	argv[n++] = fgt_bin();
-	for (int i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDWR);
-		int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (in < 0 || e < 0)
-			_exit(127);
-		dup2(in, 0);
-		dup2(in, 1);
-		dup2(e, 2);
-		for (int i = 0; env && env[i]; i++)
-			putenv((char *)env[i]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_bin(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Wait until errpath holds `line` (the process announced a fault-point pause). */
-static void wait_for_line(pid_t pid, const char *errpath, const char *line)
-{
-	for (int i = 0; i < 120 * 100; i++) {
-		char *t = fgt_read_file(errpath, NULL);
-		bool found = t && strstr(t, line);
-		int status;
-
-		free(t);
-		if (found)
-			return;
-		ck_assert_msg(waitpid(pid, &status, WNOHANG) == 0, "the run ended before '%s'", line);
-		usleep(10000);
-	}
-	ck_abort_msg("no '%s' from the run within 120 s", line);
-}
-
 START_TEST(concurrent_run_reader_and_explain)
 {
 	char *dir, *db, *errp, *e, *u;
@@ -801,17 +710,17 @@ START_TEST(concurrent_run_reader_and_explain)
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
 	errp = fgt_path(dir, "first.err");
-	e = sample("world/edges.csv");
-	u = sample("world/users.csv");
+	e = fgt_sample("world/edges.csv");
+	u = fgt_sample("world/users.csv");
 	run_world(&r, db, NULL, 0);
 	expect_ok(&r, "first run");
 	bin_result_free(&r);
 	db_state_read(&before, db);
 
 	/* a reader holding a read transaction from before the second run */
-	held = db_ro(db);
+	held = fgt_db_ro(db);
 	ck_assert_int_eq(sqlite3_exec(held, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
+	ck_assert_int_eq(fgt_q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
 	q_text(user, sizeof(user), held, "SELECT user_id FROM user_scores ORDER BY user_id LIMIT 1");
 	ck_assert(user[0] != '\0');
 
@@ -819,9 +728,9 @@ START_TEST(concurrent_run_reader_and_explain)
 		const char *env[] = {"FG_FAULT_SLEEP_AT=before-commit:60", NULL};
 		const char *args[] = {"run", "--top", "0", "--db", db, "--edges", e, "--users", u, NULL};
 
-		pid = start_bin(errp, env, args);
+		pid = fgt_start(errp, env, args, NULL);
 	}
-	wait_for_line(pid, errp, "sleeping 60 s at before-commit");
+	fgt_wait_for_line(pid, errp, "sleeping 60 s at before-commit");
 
 	/* everything written, not committed: readers see the previous complete run */
 	db_state_read(&during, db);
@@ -861,7 +770,7 @@ START_TEST(concurrent_run_reader_and_explain)
 
 	/* let the first run commit */
 	ck_assert_int_eq(kill(pid, SIGUSR1), 0);
-	rc = wait_bin(pid);
+	rc = fgt_wait(pid);
 	{
 		char *t = fgt_read_file(errp, NULL);
 
@@ -869,9 +778,9 @@ START_TEST(concurrent_run_reader_and_explain)
 		free(t);
 	}
 	/* the old read transaction still sees its snapshot; a new one sees the new run */
-	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
+	ck_assert_int_eq(fgt_q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"), before.runs);
 	ck_assert_int_eq(sqlite3_exec(held, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"),
+	ck_assert_int_eq(fgt_q_int(held, "SELECT count(*) FROM runs WHERE status = 'ok'"),
 	                 before.runs + 1);
 	sqlite3_close(held);
 	db_state_read(&after, db);
@@ -892,7 +801,7 @@ START_TEST(unusable_paths_fail_clearly)
 	char *afile = fgt_path(dir, "afile"), *under_file = fgt_path(afile, "r.db");
 	char *missing = fgt_path(dir, "no-such-dir/r.db");
 	char *nocsv = fgt_path(dir, "missing.csv");
-	char *e = sample("collusion/edges.csv");
+	char *e = fgt_sample("collusion/edges.csv");
 	bin_result r;
 	db_state before, after;
 
@@ -972,14 +881,14 @@ START_TEST(disk_full_fails_cleanly)
 		ck_assert_ptr_nonnull(strstr(r.err, "fresh.db"));
 		bin_result_free(&r);
 		if (stat(fresh, &st) == 0 && st.st_size > 0) {
-			sqlite3 *h = db_ro(fresh);
+			sqlite3 *h = fgt_db_ro(fresh);
 			char buf[64];
 			int64_t n = 0;
 
 			q_text(buf, sizeof(buf), h, "PRAGMA integrity_check");
 			ck_assert_str_eq(buf, "ok");
-			if (q_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"))
-				n = q_int(h, "SELECT count(*) FROM runs");
+			if (fgt_q_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"))
+				n = fgt_q_int(h, "SELECT count(*) FROM runs");
 			ck_assert_int_eq(n, 0);
 			sqlite3_close(h);
 		}
@@ -1022,8 +931,8 @@ START_TEST(every_nth_allocation_failing)
 
 	dir = fgt_tmpdir();
 	db = fgt_path(dir, "results.db");
-	e = sample("hub/edges.csv"); /* users, hubs cut, a ring: most write paths */
-	u = sample("hub/users.csv");
+	e = fgt_sample("hub/edges.csv"); /* users, hubs cut, a ring: most write paths */
+	u = fgt_sample("hub/users.csv");
 	run_on(&r, db, e, u, NULL, 0, NULL);
 	expect_ok(&r, "first run");
 	bin_result_free(&r);
@@ -1177,13 +1086,13 @@ START_TEST(hub_of_a_million_users_is_cut_and_recorded)
 	fprintf(stderr, "hub of a million users: peak RSS %ld kB\n", r.maxrss_kb);
 	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
 	bin_result_free(&r);
-	h = db_ro(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE kind = 'device'"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT share FROM hubs WHERE kind = 'device'"), 1000000);
-	ck_assert_int_eq(q_int(h, "SELECT n_hubs FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 1000000);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM hubs WHERE kind = 'device'"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT share FROM hubs WHERE kind = 'device'"), 1000000);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_hubs FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs"), 1000000);
 	/* cut: the hub ties nobody together; the card does */
-	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 3);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT max(n_users) FROM components"), 3);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 	free(p);
@@ -1209,9 +1118,9 @@ START_TEST(user_with_a_million_entities)
 	fprintf(stderr, "a user with a million devices: peak RSS %ld kB\n", r.maxrss_kb);
 	ck_assert_msg(r.maxrss_kb < BIN_RSS_LIMIT_KB, "peak RSS %ld kB", r.maxrss_kb);
 	bin_result_free(&r);
-	h = db_ro(db);
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 2);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT max(n_users) FROM components"), 2);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 	free(p);
@@ -1231,10 +1140,10 @@ START_TEST(empty_worlds_and_hostile_files_through_run)
 	run_on(&r, db, p, NULL, NULL, 0, NULL);
 	ck_assert_msg(r.rc == 0 || r.rc == 3, "header only: exit %d, stderr: %s", r.rc, r.err);
 	if (r.rc == 0) {
-		sqlite3 *h = db_ro(db);
+		sqlite3 *h = fgt_db_ro(db);
 
-		ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 0);
-		ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores"), 0);
+		ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 0);
+		ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores"), 0);
 		sqlite3_close(h);
 	} else {
 		ck_assert_ptr_nonnull(strstr(r.err, "fraudgraph: "));
@@ -1270,10 +1179,10 @@ START_TEST(empty_worlds_and_hostile_files_through_run)
 	expect_ok(&r, "bad rows under the limit");
 	bin_result_free(&r);
 	{
-		sqlite3 *h = db_ro(db);
+		sqlite3 *h = fgt_db_ro(db);
 
-		ck_assert_int_eq(q_int(h, "SELECT n_bad_rows FROM runs ORDER BY run_id DESC LIMIT 1"), 4);
-		ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 2);
+		ck_assert_int_eq(fgt_q_int(h, "SELECT n_bad_rows FROM runs ORDER BY run_id DESC LIMIT 1"), 4);
+		ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs ORDER BY run_id DESC LIMIT 1"), 2);
 		sqlite3_close(h);
 	}
 	{
@@ -1329,11 +1238,5 @@ static Suite *reliability_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reliability_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(reliability_suite());
 }

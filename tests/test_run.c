@@ -31,58 +31,13 @@ static void free_kept(void)
 
 static char *sample(const char *rel)
 {
-	char *p = keep(malloc(4096));
-
-	snprintf(p, 4096, "%s/data-samples/%s", fgt_source_root(), rel);
-	return p;
+	return keep(fgt_sample(rel));
 }
 
-static sqlite3 *db_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	return db;
-}
-
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static double q_dbl(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	double v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* malloc'd text of the first column of the first row (NULL -> "") */
+/* fgt_q_text, freed with the test's other strings */
 static char *q_text(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	char *v;
-
-	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-	              sqlite3_errmsg(db));
-	ck_assert_msg(sqlite3_step(st) == SQLITE_ROW, "no row: %s", sql);
-	v = keep(strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : ""));
-	sqlite3_finalize(st);
-	return v;
+	return keep(fgt_q_text(db, sql));
 }
 
 /* Run `fraudgraph run --quiet --top 0 --db DB ARGS...`; returns the exit code. */
@@ -145,40 +100,40 @@ START_TEST(ring_beats_household)
 	double ring, hh;
 
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	ck_assert_str_eq(q_text(h, "SELECT status FROM runs"), "ok");
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs"), 9);
-	ck_assert_int_eq(q_int(h, "SELECT n_seeds FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_legit FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings"), 2);
-	ring = q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs"), 9);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_seeds FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_legit FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings"), 2);
+	ring = fgt_q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'");
-	hh = q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	hh = fgt_q_dbl(h, "SELECT r.ring_score FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	              "AND u.ring_id = r.ring_id WHERE u.user_id = 'hh_u3'");
 	ck_assert_msg(ring > hh, "ring %g should score above household %g", ring, hh);
 	ck_assert_msg(ring > 2 * hh, "ring %g should clearly beat household %g", ring, hh);
 	/* components of two users or more are scored too, on the same formula */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM components WHERE component_score IS NULL"), 0);
-	ck_assert(q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM components WHERE component_score IS NULL"), 0);
+	ck_assert(fgt_q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
 	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'ring_u1'") >
-	          q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
+	          fgt_q_dbl(h, "SELECT c.component_score FROM components c JOIN user_scores u ON "
 	                   "u.run_id = c.run_id AND u.component_id = c.component_id WHERE u.user_id = 'hh_u1'"));
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 5);
-	ck_assert_int_eq(q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_cards FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE u.user_id = 'ring_u3'"), 2);
 	/* the seed's nearest seed is itself; a ring member reaches it through a card */
-	ck_assert_int_eq(q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u1'"), 0);
-	ck_assert_int_eq(q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u2'"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u1'"), 0);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT seed_hops FROM user_scores WHERE user_id = 'ring_u2'"), 2);
 	ck_assert_str_eq(q_text(h, "SELECT nearest_seed FROM user_scores WHERE user_id = 'ring_u5'"),
 	                 "ring_u1");
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE user_id LIKE 'hh_%' "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE user_id LIKE 'hh_%' "
 	                          "AND nearest_seed IS NOT NULL"), 0);
 	ck_assert_str_eq(q_text(h, "SELECT label FROM user_scores WHERE user_id = 'hh_u2'"), "legit");
 	/* features */
-	ck_assert_int_eq(q_int(h, "SELECT deg_card FROM user_features WHERE user_id = 'ring_u2'"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT ring_size FROM user_features WHERE user_id = 'ring_u2'"), 5);
-	ck_assert_int_eq(q_int(h, "SELECT seeds_2hop FROM user_features WHERE user_id = 'ring_u2'"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT deg_card FROM user_features WHERE user_id = 'ring_u2'"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT ring_size FROM user_features WHERE user_id = 'ring_u2'"), 5);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT seeds_2hop FROM user_features WHERE user_id = 'ring_u2'"), 1);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -191,22 +146,22 @@ START_TEST(hubs_recorded_and_cut)
 	sqlite3 *h;
 
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT n_hubs FROM runs"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT share FROM hubs WHERE kind = 'address'"), 55);
-	ck_assert_int_eq(q_int(h, "SELECT max_share FROM hubs WHERE kind = 'address'"), 50);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE reason LIKE '%max-share%'"), 2);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM hubs"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_hubs FROM runs"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT share FROM hubs WHERE kind = 'address'"), 55);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT max_share FROM hubs WHERE kind = 'address'"), 50);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM hubs WHERE reason LIKE '%max-share%'"), 2);
 	/* only fw_u01 and fw_u02 stay linked */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT max(n_users) FROM components"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT max(n_users) FROM components"), 2);
 	sqlite3_close(h);
 	/* a raised cap keeps the hub in the graph: everyone in one component */
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--max-share", "address=100",
 	                             "--max-share", "device=100", NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 2"), 0);
-	ck_assert_int_ge(q_int(h, "SELECT max(n_users) FROM components WHERE run_id = 2"), 55);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 2"), 0);
+	ck_assert_int_ge(fgt_q_int(h, "SELECT max(n_users) FROM components WHERE run_id = 2"), 55);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -219,17 +174,17 @@ START_TEST(collusion_through_user_links)
 	sqlite3 *h;
 
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
-	h = db_open(db);
-	ck_assert_int_gt(q_int(h, "SELECT n_user_links FROM runs"), 0);
+	h = fgt_db_ro(db);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT n_user_links FROM runs"), 0);
 	/* one component; every colluder in a ring (label-propagation ties may split a star of
 	 * equal links in two: see docs/scoring.md) */
-	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT component_id) FROM user_scores WHERE user_id IN "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(DISTINCT component_id) FROM user_scores WHERE user_id IN "
 	                          "('col_b1','col_b2','col_b3','col_b4','col_s1')"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE ring_id IS NOT NULL AND user_id IN "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE ring_id IS NOT NULL AND user_id IN "
 	                          "('col_b1','col_b2','col_b3','col_b4','col_s1')"), 5);
-	ck_assert_int_le(q_int(h, "SELECT count(DISTINCT ring_id) FROM user_scores WHERE user_id IN "
+	ck_assert_int_le(fgt_q_int(h, "SELECT count(DISTINCT ring_id) FROM user_scores WHERE user_id IN "
 	                          "('col_b1','col_b2','col_b3','col_b4','col_s1')"), 2);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM links WHERE other_user IS NOT NULL"), 0);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM links WHERE other_user IS NOT NULL"), 0);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -244,7 +199,7 @@ START_TEST(bad_rows_exit_3_and_nothing_lost)
 	sqlite3 *h;
 
 	run_ok(db, (const char *[]){ "--edges", good, NULL });
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	digest = q_text(h, "SELECT output_digest FROM runs");
 	sqlite3_close(h);
 
@@ -256,18 +211,18 @@ START_TEST(bad_rows_exit_3_and_nothing_lost)
 	ck_assert_ptr_nonnull(strstr(err, "nothing of this run was stored"));
 	free(err);
 
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 1);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs"), 1);
 	ck_assert_str_eq(q_text(h, "SELECT output_digest FROM runs"), digest);
 	ck_assert_str_eq(q_text(h, "PRAGMA integrity_check"), "ok");
 	sqlite3_close(h);
 
 	/* under the limit: skipped, counted, summarised in runs.bad_rows (another, smaller export) */
 	run_ok(db, (const char *[]){ "--edges", bad, "--allow-drop", NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 2);
-	ck_assert_int_ge(q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM runs WHERE run_id = 2 AND bad_rows LIKE '%edges.csv:%'"), 0);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_ge(fgt_q_int(h, "SELECT n_bad_rows FROM runs WHERE run_id = 2"), 5);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM runs WHERE run_id = 2 AND bad_rows LIKE '%edges.csv:%'"), 0);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -286,12 +241,12 @@ START_TEST(time_window_keeps_recent_links)
 	run_ok(db, (const char *[]){ "--edges", e, "--since", "2026-03-01", NULL });
 	run_ok(db, (const char *[]){ "--edges", e, "--window", "30", "--as-of", "2026-06-15", NULL });
 	run_ok(db, (const char *[]){ "--edges", e, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 1"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 1"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 2"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"), 3);
-	ck_assert_int_eq(q_int(h, "SELECT json_extract(params, '$.since') FROM runs WHERE run_id = 2"),
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 1"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_links FROM runs WHERE run_id = 1"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_filtered FROM runs WHERE run_id = 2"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"), 3);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT json_extract(params, '$.since') FROM runs WHERE run_id = 2"),
 	                 1781481600 - 30 * 86400); /* 2026-06-15T00:00:00Z minus 30 days */
 	sqlite3_close(h);
 	ck_assert_int_eq(run_fg(db, &err, (const char *[]){ "--edges", e, "--since", "yesterday", NULL }), 2);
@@ -315,15 +270,15 @@ START_TEST(inputs_json_escapes_any_file_name)
 	e = keep(fgt_path(dir, name));
 	fgt_write_file(e, "user_id,kind,value\na,card,c\nb,card,c\nb,card\n", (size_t)-1);
 	run_ok(db, (const char *[]){ "--edges", e, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT json_valid(inputs) AND json_valid(bad_rows) FROM runs"), 1);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT json_valid(inputs) AND json_valid(bad_rows) FROM runs"), 1);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT json_extract(inputs, '$[0].edges') = ? FROM runs",
 	                                    -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, e, -1, SQLITE_STATIC);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
 	sqlite3_finalize(st);
-	ck_assert_int_eq(q_int(h, "SELECT json_extract(bad_rows, '$.\"missing field\".count') FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT json_extract(bad_rows, '$.\"missing field\".count') FROM runs"), 1);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -357,12 +312,12 @@ START_TEST(empty_and_single_user_worlds)
 		free(err);
 	}
 	run_ok(db, (const char *[]){ "--edges", e1, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_users FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT n_links FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = (SELECT max(run_id) FROM runs)"), 0);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_users FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT n_links FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = (SELECT max(run_id) FROM runs)"), 0);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = (SELECT max(run_id) FROM runs)"), 1);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -409,23 +364,23 @@ START_TEST(digest_independent_of_threads_and_row_order)
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--threads", "2", NULL });
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--threads", "3", NULL });
 	run_ok(db, (const char *[]){ "--edges", er, "--users", ur, "--threads", "8", NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT output_digest) FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT input_digest) FROM runs"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs WHERE length(output_digest) = 32"), 4);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(DISTINCT output_digest) FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(DISTINCT input_digest) FROM runs"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs WHERE length(output_digest) = 32"), 4);
 	/* the same data every night: every ring stable, same keys */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status <> 'stable'"), 0);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings a JOIN rings b ON a.ring_id = b.ring_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status <> 'stable'"), 0);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings a JOIN rings b ON a.ring_id = b.ring_id "
 	                          "AND a.run_id = 1 AND b.run_id = 4 AND a.ring_key = b.ring_key"),
-	                 q_int(h, "SELECT count(*) FROM rings WHERE run_id = 1"));
+	                 fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 1"));
 	/* every table filled */
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 4"), 1000);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4"), 3);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM components WHERE run_id = 4"), 3);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM entities WHERE run_id = 4"), 10);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM links WHERE run_id = 4"), 10);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_features WHERE run_id = 4"), 1000);
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 4"), 0);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 4"), 1000);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4"), 3);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM components WHERE run_id = 4"), 3);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM entities WHERE run_id = 4"), 10);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM links WHERE run_id = 4"), 10);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM user_features WHERE run_id = 4"), 1000);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM hubs WHERE run_id = 4"), 0);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -472,13 +427,13 @@ START_TEST(planted_rings_rank_first_on_world)
 		"  GROUP BY coalesce(t.role, '-') ORDER BY count(*) DESC LIMIT 1) AS role "
 		"FROM rings r", NULL, NULL, NULL), SQLITE_OK);
 	/* the five top rings are planted fraud: the three rings and the two collusion groups */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM (SELECT role FROM ring_role ORDER BY ring_score DESC "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM (SELECT role FROM ring_role ORDER BY ring_score DESC "
 	                          "LIMIT 5) WHERE role IN ('ring', 'collusion')"), 5);
 	/* every planted ring ranks above every household and office */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM ring_role a, ring_role b WHERE a.role = 'ring' "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM ring_role a, ring_role b WHERE a.role = 'ring' "
 	                          "AND b.role IN ('household', 'office') AND a.ring_score <= b.ring_score"), 0);
 	/* the stolen card's victim is in the ring's component */
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM truth t JOIN user_scores s ON s.user_id = t.user_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM truth t JOIN user_scores s ON s.user_id = t.user_id "
 	                          "WHERE t.role = 'victim' AND s.component_id NOT IN (SELECT s2.component_id "
 	                          "FROM truth t2 JOIN user_scores s2 ON s2.user_id = t2.user_id "
 	                          "WHERE t2.ring_id = t.ring_id AND t2.role = 'ring')"), 0);
@@ -515,7 +470,7 @@ START_TEST(ring_grows_keeps_key_then_merges_and_splits)
 	               "b1,card,cb\nb2,card,cb\nb3,card,cb\n", (size_t)-1);
 	run_ok(db, (const char *[]){ "--edges", n1, NULL });
 	run_ok(db, (const char *[]){ "--edges", n2, NULL });
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	k1 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id AND "
 	               "u.ring_id = r.ring_id WHERE r.run_id = 1 AND u.user_id = 'a1'");
 	k2 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id AND "
@@ -527,18 +482,18 @@ START_TEST(ring_grows_keeps_key_then_merges_and_splits)
 	                           "AND u.ring_id = r.ring_id WHERE r.run_id = 2 AND u.user_id = 'b1'"), "stable");
 	sqlite3_close(h);
 	run_ok(db, (const char *[]){ "--edges", n3, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3"), 1);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3"), 1);
 	ck_assert_str_eq(q_text(h, "SELECT status FROM rings WHERE run_id = 3"), "merged");
 	ck_assert_str_eq(q_text(h, "SELECT ring_key FROM rings WHERE run_id = 3"), k1); /* A had 4 > 3 */
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3 AND prev_keys LIKE '%,%'"), 0);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 3 AND prev_keys LIKE '%,%'"), 0);
 	sqlite3_close(h);
 	run_ok(db, (const char *[]){ "--edges", n4, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status = 'split'"), 2);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 4 AND status = 'split'"), 2);
 	ck_assert_str_eq(q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                           "AND u.ring_id = r.ring_id WHERE r.run_id = 4 AND u.user_id = 'a1'"), k1);
-	ck_assert_int_eq(q_int(h, "SELECT first_run_id FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT first_run_id FROM rings r JOIN user_scores u ON u.run_id = r.run_id "
 	                          "AND u.ring_id = r.ring_id WHERE r.run_id = 4 AND u.user_id = 'a1'"), 1);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
@@ -556,18 +511,18 @@ START_TEST(second_night_of_the_world)
 
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, NULL });
 	run_ok(db, (const char *[]){ "--edges", e, "--users", u, "--edges", e2, "--users", u2, NULL });
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	k1 = q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
 	               "AND s.ring_id = r.ring_id WHERE r.run_id = 1 AND s.user_id = 'u03e86bba'");
 	ck_assert_str_eq(q_text(h, "SELECT r.ring_key FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
 	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join1'"), k1);
 	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
 	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_join2'"), "grown");
-	ck_assert_int_eq(q_int(h, "SELECT r.n_users FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
+	ck_assert_int_eq(fgt_q_int(h, "SELECT r.n_users FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
 	                          "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), 4);
 	ck_assert_str_eq(q_text(h, "SELECT r.status FROM rings r JOIN user_scores s ON s.run_id = r.run_id "
 	                           "AND s.ring_id = r.ring_id WHERE r.run_id = 2 AND s.user_id = 'n2_ring3'"), "new");
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2 AND status NOT IN ('stable')"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM rings WHERE run_id = 2 AND status NOT IN ('stable')"), 2);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -583,9 +538,9 @@ START_TEST(dissolved_ring_recorded)
 	fgt_write_file(n2, "user_id,kind,value\na1,card,ca\na2,card,ca\nb1,card,cb1\nb2,card,cb2\n", (size_t)-1);
 	run_ok(db, (const char *[]){ "--edges", n1, NULL });
 	run_ok(db, (const char *[]){ "--edges", n2, NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM dissolved_rings WHERE run_id = 2"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT prev_n_users FROM dissolved_rings WHERE run_id = 2"), 2);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM dissolved_rings WHERE run_id = 2"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT prev_n_users FROM dissolved_rings WHERE run_id = 2"), 2);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -601,15 +556,15 @@ START_TEST(retention_keeps_newest)
 
 	for (int i = 0; i < 3; i++)
 		run_ok(db, (const char *[]){ "--edges", e, "--keep-runs", "2", NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(*) FROM runs"), 2);
-	ck_assert_int_eq(q_int(h, "SELECT min(run_id) FROM runs"), 2);
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT min(run_id) FROM runs"), 2);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[256];
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = 1", tables[i]);
-		ck_assert_int_eq(q_int(h, sql), 0);
+		ck_assert_int_eq(fgt_q_int(h, sql), 0);
 	}
-	ck_assert_int_gt(q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 3"), 0);
+	ck_assert_int_gt(fgt_q_int(h, "SELECT count(*) FROM user_scores WHERE run_id = 3"), 0);
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -630,11 +585,11 @@ START_TEST(sqlite_input_equals_csv)
 	run_ok(db, (const char *[]){ "--input", src, "--edges-sql",
 	                             "SELECT user_id, kind, value, seen_at FROM edges WHERE kind <> 'device'",
 	                             NULL });
-	h = db_open(db);
-	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT input_digest) FROM runs WHERE run_id <= 2"), 1);
-	ck_assert_int_eq(q_int(h, "SELECT count(DISTINCT output_digest) FROM runs WHERE run_id <= 2"), 1);
-	ck_assert_int_lt(q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"),
-	                 q_int(h, "SELECT n_links FROM runs WHERE run_id = 2"));
+	h = fgt_db_ro(db);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(DISTINCT input_digest) FROM runs WHERE run_id <= 2"), 1);
+	ck_assert_int_eq(fgt_q_int(h, "SELECT count(DISTINCT output_digest) FROM runs WHERE run_id <= 2"), 1);
+	ck_assert_int_lt(fgt_q_int(h, "SELECT n_links FROM runs WHERE run_id = 3"),
+	                 fgt_q_int(h, "SELECT n_links FROM runs WHERE run_id = 2"));
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }
@@ -654,7 +609,7 @@ START_TEST(documented_queries_run)
 	snprintf(path, sizeof(path), "%s/docs/schema.md", fgt_source_root());
 	doc = keep(fgt_read_file(path, NULL));
 	ck_assert_ptr_nonnull(doc);
-	h = db_open(db);
+	h = fgt_db_ro(db);
 	for (p = doc; (p = strstr(p, "```sql\n")) != NULL;) {
 		char *q = p + 7, *end = strstr(q, "```");
 		const char *tail;
@@ -685,8 +640,6 @@ int main(void)
 {
 	Suite *s = suite_create("run");
 	TCase *tc = tcase_create("run");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_checked_fixture(tc, NULL, free_kept);
@@ -708,9 +661,5 @@ int main(void)
 	tcase_add_test(tc, sqlite_input_equals_csv);
 	tcase_add_test(tc, documented_queries_run);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fgt_run_suite(s);
 }

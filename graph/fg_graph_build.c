@@ -1,0 +1,509 @@
+/*
+ * fg_graph_build: the canonical graph of fg_graph.h from a filled fg_linkset.
+ *
+ * Phases (the table in fg_graph_build, in order):
+ *   consume   the last batch is interned, the interning indexes dropped;
+ *   start     the graph and its string pool;
+ *   kinds     kinds ranked by name, with their settings;
+ *   rank      users and entities ranked by string order (fg_strsort: an MSD
+ *             radix sort over 8-byte chunks); entities are bucketed by kind
+ *             rank first, and the users and each kind's entities are
+ *             independent tasks run in parallel;
+ *   vertices  the per-user and per-entity arrays; the string pools lose
+ *             their interning headers and move to the graph;
+ *   el sort   the entity-link records renumbered in place to canonical ids,
+ *             sorted by the 64-bit key (fg_afsort, top level split across
+ *             threads) and merged;
+ *   rel sort  the same for each relation kind's records;
+ *   merge     the sorted buffers merged (k-way; a tie on a user pair is
+ *             ordered by kind rank) into the struct-of-arrays links;
+ *   shares    shares, hubs and rarity weights in one pass over the links;
+ *   csr       the hub-free CSR from fg_csr_from_arcs (hub links enter it as
+ *             self-loops that it drops, so no copy of the arcs is made);
+ *   digest    the placeholder counts and the input digest.
+ * Each phase frees what no later phase needs, which sets the peak below.
+ * Every parallel step either computes element-wise or sorts disjoint ranges,
+ * so the result is the same for any thread count; temporary ids never reach
+ * the result, so it is the same for any row order.
+ *
+ * Memory, bytes (L distinct links, U users, E entities, S string bytes):
+ * peak: records 24 L + links 26 L + strings + vertex arrays, or, later, the
+ * graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
+ * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
+ *
+ * Complexity: O(L + U + E + total string bytes) expected.
+ * Thread-safety: uses OpenMP internally (no igraph call); one build per
+ * linkset.
+ */
+#include "fg_graph_internal.h"
+
+#include "fg_alloc.h"
+#include "fg_error.h"
+#include "fg_log.h"
+#include "fg_strsort.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef FG_GRAPH_TIMING
+#include <stdio.h>
+#endif
+
+/* One sorted, de-duplicated buffer feeding the k-way merge. */
+typedef struct head {
+	const fg_recbuf *b;
+	size_t i;
+	uint16_t kind; /* canonical kind (relations); entity links take the entity's */
+	int is_rel;
+} head;
+
+/*
+ * The state passed from phase to phase.  Invariants: g owns p once start has
+ * run; a rank array is valid from the phase that fills it until the one that
+ * frees it (NULL afterwards); everything NULL is freed by fg_graph_build.
+ */
+typedef struct build {
+	fg_linkset *ls;
+	const fg_config *cfg;
+	fg_graph *g;
+	fg_graph_pool *p;
+	uint32_t nu, ne, nk;
+	uint32_t *kind_rank; /* temporary kind id -> canonical kind */
+	uint32_t *user_rank; /* temporary user id -> canonical user (until rel sort) */
+	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (until el sort) */
+	head *heads;         /* the sorted buffers (rel sort, merge) */
+	uint32_t nheads;
+	uint64_t nl;         /* distinct links */
+} build;
+
+static int nomem(const char *what)
+{
+	return fg_error_set(FG_ENOMEM, "out of memory building the graph (%s)", what);
+}
+
+/*
+ * Drop the interning headers of a sealed table: strings packed back to back
+ * (NUL-terminated), off[id] updated.  Afterwards only arena + off[id] is
+ * meaningful (not fg_intern_len/_tag).  One sequential pass.
+ */
+static void strip_headers(fg_intern *t)
+{
+	uint64_t w = 0;
+
+	for (uint32_t id = 0; id < t->n; id++) {
+		uint32_t o = t->off[id], len = fg_intern_len(t, id);
+		memmove(t->arena + w, t->arena + o, (size_t)len + 1);
+		t->off[id] = (uint32_t)w;
+		w += (uint64_t)len + 1;
+	}
+	t->off[t->n] = (uint32_t)w;
+	t->arena_len = w;
+}
+
+/* Move the arena of t out, shrunk to its size (strings stay NUL-terminated). */
+static char *take_arena(fg_intern *t)
+{
+	char *a = t->arena, *s;
+
+	if (!a)
+		return NULL;
+	s = t->arena_len ? fg_realloc(a, (size_t)t->arena_len) : NULL;
+	if (s)
+		a = s;
+	t->arena = NULL;
+	t->arena_cap = 0;
+	return a;
+}
+
+/* The last batch interned; the set is consumed and its lookup indexes dropped. */
+static int consume(build *b)
+{
+	fg_linkset *ls = b->ls;
+	int rc;
+
+	if ((rc = fg_linkset_check_open(ls)) != FG_OK || (rc = fg_linkset_flush(ls)) != FG_OK)
+		return rc;
+	ls->consumed = 1;
+	fg_free(ls->pend);
+	ls->pend = NULL;
+	fg_free(ls->bbuf);
+	ls->bbuf = NULL;
+	ls->bbuf_cap = 0;
+	fg_intern_drop_index(&ls->users);
+	fg_intern_drop_index(&ls->ents);
+	fg_intern_drop_index(&ls->kinds);
+	b->nu = ls->users.n;
+	b->ne = ls->ents.n;
+	b->nk = ls->kinds.n;
+	return FG_OK;
+}
+
+static int start(build *b)
+{
+	if ((uint64_t)b->nu + b->ne >= UINT32_MAX)
+		return fg_error_set(FG_EDATA, "too many vertices: %u users + %u entities", b->nu, b->ne);
+	b->g = fg_calloc(1, sizeof(*b->g));
+	if (b->g)
+		b->g->pool = b->p = fg_calloc(1, sizeof(*b->p)); /* owned by g from here on */
+	b->kind_rank = fg_mallocarray(b->nk ? b->nk : 1, sizeof(*b->kind_rank));
+	if (!b->g || !b->p || !b->kind_rank)
+		return nomem("start");
+	return FG_OK;
+}
+
+/* Kinds: ranks, names, settings.  kind_rank[tmp] = canonical kind. */
+static int rank_kinds(build *b)
+{
+	fg_linkset *ls = b->ls;
+	fg_graph *g = b->g;
+	uint32_t nk = b->nk;
+	fg_strkey *work = fg_mallocarray(nk ? nk : 1, sizeof(*work));
+
+	if (!work || fg_intern_seal(&ls->kinds) != FG_OK) {
+		fg_free(work);
+		return nomem("kinds");
+	}
+	fg_strsort_rank(b->kind_rank, work, &ls->kinds, nk);
+	fg_free(work);
+	g->n_kinds = nk;
+	g->kind_name = fg_calloc(nk ? nk : 1, sizeof(*g->kind_name));
+	g->kind_weight = fg_calloc(nk ? nk : 1, sizeof(*g->kind_weight));
+	g->kind_max_share = fg_calloc(nk ? nk : 1, sizeof(*g->kind_max_share));
+	g->kind_is_relation = fg_calloc(nk ? nk : 1, sizeof(*g->kind_is_relation));
+	if (!g->kind_name || !g->kind_weight || !g->kind_max_share || !g->kind_is_relation)
+		return nomem("kinds");
+	b->p->kinds = take_arena(&ls->kinds);
+	for (uint32_t k = 0; k < nk; k++) {
+		uint32_t r = b->kind_rank[k];
+		const char *name = b->p->kinds + ls->kinds.off[k];
+		g->kind_name[r] = (char *)name;
+		g->kind_weight[r] = fg_config_kind_weight(b->cfg, name);
+		g->kind_max_share[r] = fg_config_kind_max_share(b->cfg, name);
+		g->kind_is_relation[r] = ls->kind_rel[k] != 0;
+	}
+	b->p->bytes += ls->kinds.arena_len;
+	return FG_OK;
+}
+
+/*
+ * Canonical user and entity ids: string ranks, both sorts at once.
+ * Entities are ordered by (kind, value): bucket them by kind rank, then sort
+ * each kind's values; users and the kinds are independent tasks (users
+ * first: the largest), each sorted serially.
+ */
+static int rank_vertices(build *b)
+{
+	fg_linkset *ls = b->ls;
+	const uint32_t nu = b->nu, ne = b->ne, nk = b->nk;
+	fg_strkey *uwork = NULL, *ework = NULL;
+	uint64_t *kstart = NULL;
+	int64_t task;
+	int rc;
+
+	if ((rc = fg_intern_seal(&ls->users)) != FG_OK || (rc = fg_intern_seal(&ls->ents)) != FG_OK)
+		return rc;
+	b->user_rank = fg_mallocarray(nu ? nu : 1, sizeof(*b->user_rank));
+	b->ent_rank = fg_mallocarray(ne ? ne : 1, sizeof(*b->ent_rank));
+	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
+	ework = fg_mallocarray(ne ? ne : 1, sizeof(*ework));
+	if (!b->user_rank || !b->ent_rank || !uwork || !ework ||
+	    !(kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+		rc = nomem("ranks");
+		goto cleanup;
+	}
+	for (uint32_t t = 0; t < ne; t++)
+		kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
+	for (uint32_t k = 0; k < nk; k++)
+		kstart[k + 2] += kstart[k + 1];
+	for (uint32_t t = 0; t < ne; t++)
+		ework[kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+	/* now kstart[k] .. kstart[k + 1] is kind rank k */
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (task = -1; task < (int64_t)nk; task++) {
+		if (task < 0)
+			fg_strsort_rank(b->user_rank, uwork, &ls->users, nu);
+		else
+			fg_strsort_sort(ework + kstart[task], kstart[task + 1] - kstart[task], &ls->ents, 0);
+	}
+	for (uint32_t q = 0; q < ne; q++)
+		b->ent_rank[ework[q].id] = q;
+	rc = FG_OK;
+
+cleanup:
+	fg_free(uwork);
+	fg_free(ework);
+	fg_free(kstart);
+	return rc;
+}
+
+/* Users and entities in canonical order; the interning tables are released. */
+static int fill_vertices(build *b)
+{
+	fg_linkset *ls = b->ls;
+	fg_graph *g = b->g;
+	fg_graph_pool *p = b->p;
+	const uint32_t nu = b->nu, ne = b->ne;
+	int rc;
+
+	g->n_users = nu;
+	g->relation_weight = b->cfg->relation_weight;
+	g->n_entities = ne;
+	g->user_id = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_id));
+	g->user_label = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_label));
+	g->user_created = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created));
+	g->ent_kind = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_kind));
+	g->ent_value = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_value));
+	if (!g->user_id || !g->user_label || !g->user_created || !g->ent_kind || !g->ent_value)
+		return nomem("vertices");
+	for (uint32_t t = 0; t < ne; t++)
+		g->ent_kind[b->ent_rank[t]] = (uint16_t)b->kind_rank[fg_intern_tag(&ls->ents, t)];
+	strip_headers(&ls->users);
+	strip_headers(&ls->ents);
+	p->users = take_arena(&ls->users);
+	p->ents = take_arena(&ls->ents);
+	p->bytes += ls->users.arena_len + ls->ents.arena_len;
+	for (uint32_t t = 0; t < nu; t++) {
+		uint32_t r = b->user_rank[t];
+		g->user_id[r] = p->users + ls->users.off[t];
+		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
+		g->user_created[r] = ls->user_created[t];
+		if (g->user_label[r] == FG_LABEL_FRAUD)
+			g->n_seeds++;
+		else if (g->user_label[r] == FG_LABEL_LEGIT)
+			g->n_legit++;
+	}
+	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
+		return rc;
+	fg_attrset_free(&ls->attrs);
+	for (uint32_t t = 0; t < ne; t++)
+		g->ent_value[b->ent_rank[t]] = p->ents + ls->ents.off[t];
+	fg_intern_free(&ls->users);
+	fg_intern_free(&ls->ents);
+	fg_free(ls->user_label);
+	ls->user_label = NULL;
+	fg_free(ls->user_created);
+	ls->user_created = NULL;
+	return FG_OK;
+}
+
+/* The entity links renumbered in place, then sorted and merged. */
+static int sort_entity_links(build *b)
+{
+	fg_recbuf *el = &b->ls->el;
+	fg_linkrec *a = el->a;
+	int64_t i;
+
+	#pragma omp parallel for schedule(static)
+	for (i = 0; i < (int64_t)el->n; i++) {
+		uint64_t key = a[i].key;
+		a[i].key = (uint64_t)b->user_rank[key >> 32] << 32 |
+		           (uint64_t)(b->nu + b->ent_rank[(uint32_t)key]);
+	}
+	el->clean = 0;
+	fg_recbuf_compact(el);
+	b->nl += el->n;
+	fg_free(b->ent_rank);
+	b->ent_rank = NULL;
+	return FG_OK;
+}
+
+/*
+ * Each relation kind's records renumbered (smaller user first), sorted and
+ * merged; the merge heads: relations by kind rank (so a tie on the pair
+ * takes the smaller kind), then the entity links.
+ */
+static int sort_relations(build *b)
+{
+	fg_linkset *ls = b->ls;
+	head *heads;
+	int64_t i;
+
+	if (!(heads = b->heads = fg_calloc((size_t)b->nk + 1, sizeof(*heads))))
+		return nomem("merge");
+	for (uint32_t k = 0; k < b->nk; k++) {
+		fg_recbuf *rb = &ls->rel[k];
+		fg_linkrec *a = rb->a;
+		if (!ls->kind_rel[k])
+			continue;
+		#pragma omp parallel for schedule(static)
+		for (i = 0; i < (int64_t)rb->n; i++) {
+			uint32_t x = b->user_rank[a[i].key >> 32], y = b->user_rank[(uint32_t)a[i].key];
+			a[i].key = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+		}
+		rb->clean = 0;
+		fg_recbuf_compact(rb);
+		b->nl += rb->n;
+		heads[b->nheads].b = rb;
+		heads[b->nheads].kind = (uint16_t)b->kind_rank[k];
+		heads[b->nheads].is_rel = 1;
+		b->nheads++;
+	}
+	fg_free(b->user_rank);
+	b->user_rank = NULL;
+	for (uint32_t a = 1; a < b->nheads; a++) {
+		head x = heads[a];
+		uint32_t j = a;
+		while (j > 0 && heads[j - 1].kind > x.kind) {
+			heads[j] = heads[j - 1];
+			j--;
+		}
+		heads[j] = x;
+	}
+	heads[b->nheads].b = &ls->el;
+	heads[b->nheads].is_rel = 0;
+	b->nheads++;
+	return FG_OK;
+}
+
+/* k-way merge into the link arrays: (user, target, kind) order; the records are released. */
+static int merge_links(build *b)
+{
+	fg_graph *g = b->g;
+	const uint64_t nl = b->nl;
+	const uint32_t nu = b->nu;
+
+	g->n_links = nl;
+	g->link_user = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_user));
+	g->link_target = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_target));
+	g->link_kind = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_kind));
+	g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
+	g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
+	if (!g->link_user || !g->link_target || !g->link_kind || !g->link_first || !g->link_last)
+		return nomem("links");
+	for (uint64_t w = 0; w < nl; w++) {
+		head *best = NULL;
+		const fg_linkrec *r;
+		for (uint32_t h = 0; h < b->nheads; h++) {
+			head *c = &b->heads[h];
+			if (c->i < c->b->n && (!best || c->b->a[c->i].key < best->b->a[best->i].key))
+				best = c;
+		}
+		r = &best->b->a[best->i++];
+		g->link_user[w] = (uint32_t)(r->key >> 32);
+		g->link_target[w] = (uint32_t)r->key;
+		g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
+		g->link_first[w] = r->first;
+		g->link_last[w] = r->last;
+		if (best->is_rel)
+			g->n_user_links++;
+	}
+	b->ls->n_built = nl;
+	fg_recbuf_free(&b->ls->el);
+	for (uint32_t k = 0; k < b->ls->kind_cap; k++)
+		fg_recbuf_free(&b->ls->rel[k]);
+	return FG_OK;
+}
+
+/* Shares, hubs, weights. */
+static int count_shares(build *b)
+{
+	fg_graph *g = b->g;
+	const uint32_t nu = b->nu, ne = b->ne;
+
+	g->ent_share = fg_calloc(ne ? ne : 1, sizeof(*g->ent_share));
+	g->ent_hub = fg_calloc(ne ? ne : 1, sizeof(*g->ent_hub));
+	g->ent_weight = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_weight));
+	if (!g->ent_share || !g->ent_hub || !g->ent_weight)
+		return nomem("entities");
+	/* Links are unique per (user, entity): a count is the number of distinct users. */
+	for (uint64_t w = 0; w < b->nl; w++)
+		if (g->link_target[w] >= nu)
+			g->ent_share[g->link_target[w] - nu]++;
+	for (uint32_t e = 0; e < ne; e++) {
+		uint16_t k = g->ent_kind[e];
+		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[k];
+		g->ent_weight[e] = g->kind_weight[k] / log2(1.0 + (double)g->ent_share[e]);
+		if (g->ent_hub[e]) {
+			g->n_hubs++;
+			g->n_hub_links += g->ent_share[e];
+		}
+	}
+	return FG_OK;
+}
+
+/*
+ * The CSR without hub links: a hub link's target is replaced by its user
+ * for the call, making it a self-loop that the build drops, then restored.
+ * This saves copying the arcs (8 bytes a link) at the peak of memory.
+ */
+static int build_csr(build *b)
+{
+	fg_graph *g = b->g;
+	const uint32_t nu = b->nu;
+	const uint64_t nl = b->nl, n_hub_links = g->n_hub_links;
+	struct hubref {
+		uint64_t at;
+		uint32_t target;
+	} *hub_at = NULL;
+	int rc;
+
+	if (n_hub_links) {
+		uint64_t h = 0;
+		if (!(hub_at = fg_mallocarray(n_hub_links, sizeof(*hub_at))))
+			return nomem("hubs");
+		for (uint64_t w = 0; w < nl; w++) {
+			uint32_t t = g->link_target[w];
+			if (t >= nu && g->ent_hub[t - nu]) {
+				hub_at[h].at = w;
+				hub_at[h++].target = t;
+				g->link_target[w] = g->link_user[w];
+			}
+		}
+	}
+	rc = fg_csr_from_arcs(&g->g, nu + b->ne, nl, g->link_user, g->link_target, true, true, true);
+	for (uint64_t h = 0; h < n_hub_links; h++)
+		g->link_target[hub_at[h].at] = hub_at[h].target;
+	fg_free(hub_at);
+	return rc;
+}
+
+static int digest(build *b)
+{
+	b->g->placeholders = b->ls->drops;
+	fg_graph_input_digest(b->g);
+	return FG_OK;
+}
+
+int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
+{
+	static const struct phase {
+		const char *name; /* for -DFG_GRAPH_TIMING (benchmarks only) */
+		int (*run)(build *b);
+	} phases[] = {
+		{ "consume", consume },
+		{ "start", start },
+		{ "kinds", rank_kinds },
+		{ "rank", rank_vertices },
+		{ "vertices", fill_vertices },
+		{ "el sort", sort_entity_links },
+		{ "rel sort", sort_relations },
+		{ "merge", merge_links },
+		{ "shares", count_shares },
+		{ "csr", build_csr },
+		{ "digest", digest },
+	};
+	build b = { .ls = ls, .cfg = cfg };
+	int rc = FG_OK;
+
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]) && rc == FG_OK; i++) {
+#ifdef FG_GRAPH_TIMING
+		double t0 = fg_clock();
+#endif
+		rc = phases[i].run(&b);
+#ifdef FG_GRAPH_TIMING
+		fprintf(stderr, "  graph build: %-8s %.3f s\n", phases[i].name, fg_clock() - t0);
+#endif
+	}
+	if (rc == FG_OK) {
+		*out = b.g;
+		b.g = NULL;
+	}
+	fg_graph_free(&b.g);
+	fg_free(b.kind_rank);
+	fg_free(b.user_rank);
+	fg_free(b.ent_rank);
+	fg_free(b.heads);
+	return rc;
+}
