@@ -966,6 +966,8 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		bool prof = getenv("FG_MODEL_PROFILE") != NULL;
 		if ((rc = link_pass(f)) != FG_OK || (rc = pack_entities(f)) != FG_OK)
 			goto cleanup;
+		if (params->t_ref_given)
+			f->t_ref = params->t_ref;
 		if (prof)
 			fprintf(stderr, "  features link pass %.3f s\n", fg_clock() - t0);
 		t0 = fg_clock();
@@ -1298,4 +1300,316 @@ int64_t fg_features_top_entity(const fg_features *f, uint32_t u, int kc, unsigne
 	}
 	*n_seeds = bn;
 	return best;
+}
+
+/* ---- one row for an account the graph does not hold (serve) ------------- */
+
+uint32_t fg_features_n_attrs(const fg_features *f) { return f->n_attr; }
+
+uint32_t fg_features_entity_seeds(const fg_features *f, uint32_t e, unsigned mask)
+{
+	const uint32_t *cn = ent_counts(f, e);
+
+	return cn ? masked_sum_u32(cn, mask) : 0;
+}
+
+/* A (co-user, weight) pair of the new account, in CSR order; via_link: through a direct link. */
+typedef struct new_pair {
+	uint32_t v;
+	bool via_link;
+	double w;
+} new_pair;
+
+static int cmp_item_v(const void *a, const void *b)
+{
+	const fg_features_item *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+static int cmp_pair_v(const void *a, const void *b)
+{
+	const new_pair *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Whether user u has a link to vertex t in g (links sorted by (user, target)). */
+static bool has_link(const fg_features *f, uint32_t u, uint32_t t)
+{
+	uint64_t lo = f->link_off[u], hi = f->link_off[u + 1];
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (f->g->link_target[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->link_off[u + 1] && f->g->link_target[lo] == t;
+}
+
+int fg_features_row_new(float *out, const fg_features *f, const fg_features_item *items_in,
+                        uint32_t n, int64_t self, const float *attrs, unsigned mask)
+{
+	const fg_graph *g = f->g;
+	const fg_scores *s = f->s;
+	const uint32_t nu = g->n_users;
+	fg_features_item *items = NULL;
+	new_pair *pairs = NULL, *byv = NULL;
+	double *scratch = NULL, bs[K] = { 0 }, bq[K] = { 0 }, b2[K] = { 0 }, qn[K] = { 0 }, sw = 0.0;
+	size_t np = 0, cap = 0;
+	uint32_t self_sl = self >= 0 ? f->act_slot[self] : NO_SLOT, cos[K] = { 0 };
+	row_ctx c = { .f = f, .active = 1 };
+	row_prim p = { .ri = -1, .hops = HOPS_NONE };
+	int rc = FG_OK;
+
+	assert(self < (int64_t)nu);
+	ctx_folds(&c, mask);
+	items = fg_mallocarray(n ? n : 1, sizeof(*items));
+	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(double));
+	if (!items || !scratch) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		goto cleanup;
+	}
+	/* vertex order, as the CSR: the weight sums add in the run's order */
+	memcpy(items, items_in, sizeof(*items) * n);
+	qsort(items, n, sizeof(*items), cmp_item_v);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const fg_features_item *it = &items[i];
+		uint64_t b0 = 0, b1 = 0;
+		double w;
+		bool via_link = false;
+
+		if (it->v >= 0 && it->v < nu) { /* a direct link to a user of g */
+			if (it->v == self)
+				continue;
+			p.deg_user++;
+			p.deg_total++; /* as fg_score: a direct link is a link */
+			/* two relations to one user (order and transfer) are one arc of the CSR */
+			if (i > 0 && items[i - 1].v == it->v)
+				continue;
+			w = g->relation_weight;
+			via_link = true;
+			{
+				/* the one pull step: q_k(v) / W(v) * relation weight */
+				uint32_t vs = f->act_slot[it->v];
+				for (unsigned k = 0; vs != NO_SLOT && f->wact[vs] > 0.0 && k < K; k++)
+					qn[k] += f->q[(size_t)vs * K + k] / f->wact[vs] * w;
+			}
+			p.wdeg += w;
+			if (np == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				new_pair *q = fg_reallocarray(pairs, nc, sizeof(*q));
+				if (!q) {
+					rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+					goto cleanup;
+				}
+				pairs = q;
+				cap = nc;
+			}
+			pairs[np++] = (new_pair){ (uint32_t)it->v, true, w };
+			continue;
+		}
+		p.deg_total++;
+		if (it->v < 0) { /* an entity the run did not store: this account alone has it */
+			bool hub = it->max_share < 1;
+			p.deg_class[it->kind_class]++;
+			if (!hub)
+				p.wdeg += it->kind_weight / log2(2.0);
+			prim_entity(&p, 1, hub, it->kind_class, 0);
+			continue;
+		}
+		{
+			uint32_t e = (uint32_t)(it->v - nu), kind = g->ent_kind[e], kc = f->kclass[kind];
+			bool mine = self >= 0 && has_link(f, (uint32_t)self, (uint32_t)it->v);
+			uint32_t sh = g->ent_share[e] + (mine ? 0 : 1);
+			bool hub = g->ent_hub[e] || sh > g->kind_max_share[kind];
+
+			p.deg_class[kc]++;
+			prim_entity(&p, sh, hub, (int)kc, fg_features_entity_seeds(f, e, mask));
+			if (hub)
+				continue;
+			w = mine ? g->ent_weight[e] : g->kind_weight[kind] / log2(1.0 + (double)sh);
+			p.wdeg += w;
+			b0 = g->g.off[it->v];
+			b1 = g->g.off[it->v + 1];
+			/* the one pull step through e: q_k(e) / deg(e), q_k(e) = d w(e) sum q_k(x) / W(x) */
+			if (b1 > b0) {
+				double qe[K] = { 0 };
+				for (uint64_t b = b0; b < b1; b++) {
+					uint32_t xs = f->act_slot[g->g.adj[b]];
+					for (unsigned k = 0; xs != NO_SLOT && f->wact[xs] > 0.0 && k < K; k++)
+						qe[k] += f->q[(size_t)xs * K + k] / f->wact[xs];
+				}
+				for (unsigned k = 0; k < K; k++)
+					qn[k] += f->damping * g->ent_weight[e] * qe[k] / (double)(b1 - b0);
+			}
+		}
+		for (uint64_t b = b0; b < b1; b++) {
+			uint32_t v = g->g.adj[b];
+			if (v == self)
+				continue;
+			if (np == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				new_pair *q = fg_reallocarray(pairs, nc, sizeof(*q));
+				if (!q) {
+					rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+					goto cleanup;
+				}
+				pairs = q;
+				cap = nc;
+			}
+			pairs[np++] = (new_pair){ v, via_link, w };
+		}
+	}
+
+	/* per pair, in CSR order: seed shares, walk shares, two-hop shares, hops, aggregates */
+	ctx_start(&c, scratch);
+	for (size_t i = 0; i < np; i++) {
+		uint32_t v = pairs[i].v, vs = f->act_slot[v];
+		double w = pairs[i].w;
+		sw += w;
+		if (f->seed_fold[v] != 255)
+			bs[f->seed_fold[v]] += w;
+		if (vs != NO_SLOT) {
+			for (unsigned k = 0; k < K; k++) {
+				uint8_t h = f->hops[(size_t)vs * K + k];
+				uint32_t hv = (uint32_t)h + (pairs[i].via_link ? 1u : 2u);
+				if (f->wact[vs] > 0.0)
+					bq[k] += w * f->q[(size_t)vs * K + k] / f->wact[vs];
+				b2[k] += w * f->nbs[(size_t)vs * K + k];
+				if (!(mask & (1u << k)) && h != HOPS_NONE && hv < p.hops)
+					p.hops = hv < HOPS_NONE - 1 ? hv : HOPS_NONE - 1;
+			}
+		}
+		row_visit(&c, v, w);
+	}
+	if (sw > 0.0)
+		for (unsigned k = 0; k < K; k++) {
+			if (mask & (1u << k))
+				continue;
+			p.nbs += bs[k] / sw;
+			p.nbs2 += b2[k] / sw;
+			p.nbq += c.nfold_w[k] * (bq[k] / sw);
+		}
+
+	/* distinct co-users: co-seeds, the ring it would join, ring-mates through two links */
+	byv = fg_mallocarray(np ? np : 1, sizeof(*byv));
+	if (!byv) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		goto cleanup;
+	}
+	memcpy(byv, pairs, sizeof(*byv) * np);
+	qsort(byv, np, sizeof(*byv), cmp_pair_v);
+	/*
+	 * Per distinct co-user (byv in user order): co-users and co-seeds; then
+	 * (ring, weight) and (component) of each into byv's place, sorted and
+	 * folded: the ring it would join (self's own; else the ring whose members
+	 * carry the most weight, ties by the lowest index) and the components.
+	 */
+	{
+		size_t nd = 0;
+		for (size_t i = 0; i < np;) {
+			size_t j = i;
+			double wv = 0.0;
+			while (j < np && byv[j].v == byv[i].v)
+				wv += byv[j++].w;
+			p.co_users++;
+			if (f->seed_fold[byv[i].v] != 255)
+				cos[f->seed_fold[byv[i].v]]++;
+			byv[nd++] = (new_pair){ byv[i].v, j - i >= 2, wv }; /* via_link: reached twice */
+			i = j;
+		}
+		if (self >= 0)
+			p.ri = s->ring_index[self];
+		else if (nd) {
+			/* (ring, weight) of the ring members among the co-users, in pairs[]'s memory */
+			size_t nr = 0;
+			double best_w = 0.0;
+			for (size_t i = 0; i < nd; i++)
+				if (s->ring_index[byv[i].v] >= 0)
+					pairs[nr++] = (new_pair){ (uint32_t)s->ring_index[byv[i].v], false, byv[i].w };
+			qsort(pairs, nr, sizeof(*pairs), cmp_pair_v);
+			for (size_t i = 0; i < nr;) {
+				size_t j = i;
+				double acc = 0.0;
+				while (j < nr && pairs[j].v == pairs[i].v)
+					acc += pairs[j++].w;
+				if (acc > best_w) { /* ascending ring order: the first of equal weights stays */
+					best_w = acc;
+					p.ri = (int32_t)pairs[i].v;
+				}
+				i = j;
+			}
+		}
+		for (size_t i = 0; p.ri >= 0 && i < nd; i++)
+			if (byv[i].via_link && s->ring_index[byv[i].v] == p.ri)
+				p.multi_mates++;
+		if (self >= 0) {
+			int64_t ci = s->comp_size[self] >= 2 ? comp_index(s, f->comp[self]) : -1;
+			p.comp_size = s->comp_size[self];
+			p.in_comp = ci >= 0;
+			p.cs = ci >= 0 ? masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask) : 0;
+			p.ring_size = s->ring_size[self];
+		} else {
+			/* components of the co-users, each once, plus the account itself */
+			for (size_t i = 0; i < nd; i++)
+				pairs[i] = (new_pair){ f->comp[byv[i].v], false, (double)s->comp_size[byv[i].v] };
+			qsort(pairs, nd, sizeof(*pairs), cmp_pair_v);
+			p.comp_size = 1;
+			for (size_t i = 0; i < nd; i++) {
+				int64_t ci;
+				if (i && pairs[i].v == pairs[i - 1].v)
+					continue;
+				p.comp_size += pairs[i].w;
+				ci = pairs[i].w >= 2 ? comp_index(s, pairs[i].v) : -1;
+				if (ci >= 0)
+					p.cs += masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask);
+			}
+			p.in_comp = p.comp_size >= 2;
+			p.ring_size = p.ri >= 0 ? (double)s->rings[p.ri].n_users + 1.0 : 1.0;
+		}
+	}
+	for (unsigned k = 0; k < K; k++)
+		if (!(mask & (1u << k)))
+			p.cos += cos[k];
+	p.rs = p.ri >= 0 ? masked_sum_u32(f->ring_cnt + (size_t)p.ri * K, mask) : 0;
+
+	/* the walk, hops, age and span: self's from last night; a new account's one step on */
+	if (self >= 0) {
+		int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
+		for (uint64_t i = f->link_off[self]; i < f->link_off[self + 1]; i++) {
+			if (g->link_first[i] != FG_TIME_NONE && (first == FG_TIME_NONE || g->link_first[i] < first))
+				first = g->link_first[i];
+			if (g->link_last[i] != FG_TIME_NONE && (last == FG_TIME_NONE || g->link_last[i] > last))
+				last = g->link_last[i];
+		}
+		p.ppr = self_sl != NO_SLOT ? ppr_of(&c, self_sl) : 0.0;
+		p.hops = HOPS_NONE;
+		for (unsigned k = 0; self_sl != NO_SLOT && k < K; k++)
+			if (!(mask & (1u << k)) && f->hops[(size_t)self_sl * K + k] < p.hops)
+				p.hops = f->hops[(size_t)self_sl * K + k];
+		p.age = base_value(f, (uint32_t)self, B_AGE);
+		p.span = first != FG_TIME_NONE && last != FG_TIME_NONE ? (double)(last - first) / DAY : NAN;
+	} else {
+		for (unsigned k = 0; k < K; k++)
+			if (c.nfold_w[k] > 0.0)
+				p.ppr += c.nfold_w[k] * f->damping * qn[k];
+		p.age = f->t_ref == FG_TIME_NONE ? NAN : 0.0;
+		p.span = 0.0;
+	}
+	p.w = p.wdeg;
+
+	emit_row(out, f, &p, &c);
+	for (uint32_t a = 0; a < f->n_attr; a++)
+		out[F_NFIXED + a] = attrs ? attrs[a]
+		                  : self >= 0 ? g->user_attr[(size_t)self * g->n_attrs + f->attr_idx[a]] : NAN;
+cleanup:
+	fg_free(items);
+	fg_free(pairs);
+	fg_free(byv);
+	fg_free(scratch);
+	return rc;
 }

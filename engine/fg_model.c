@@ -699,6 +699,30 @@ static int cmp_reason(const void *a, const void *b)
 	return x->rank - y->rank;
 }
 
+int fg_model_top_contributions(uint32_t *cols, const float *c, uint32_t nc, int max)
+{
+	int64_t prev = -1;
+	int n = 0;
+
+	for (; n < max; n++) {
+		int64_t best = -1;
+		/* the next largest after prev in (contribution desc, column asc) order */
+		for (uint32_t j = 0; j < nc; j++) {
+			if (!(c[j] > 0.0f))
+				continue;
+			if (prev >= 0 && (c[j] > c[prev] || (c[j] == c[prev] && (int64_t)j <= prev)))
+				continue;
+			if (best < 0 || c[j] > c[best])
+				best = j;
+		}
+		if (best < 0)
+			break;
+		cols[n] = (uint32_t)best;
+		prev = best;
+	}
+	return n;
+}
+
 int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const fg_features *f,
                      const fg_graph *g, const float *score)
 {
@@ -750,21 +774,10 @@ int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const 
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			const float *c = contrib + (size_t)i * (nc + 1);
-			int64_t prev = -1;
-			for (int r = 0; r < FG_MODEL_REASONS; r++) {
-				int64_t best = -1;
-				/* the next largest after prev in (contribution desc, column asc) order */
-				for (uint32_t j = 0; j < nc; j++) {
-					if (!(c[j] > 0.0f))
-						continue;
-					if (prev >= 0 && (c[j] > c[prev] || (c[j] == c[prev] && (int64_t)j <= prev)))
-						continue;
-					if (best < 0 || c[j] > c[best])
-						best = j;
-				}
-				if (best < 0)
-					break;
-				prev = best;
+			uint32_t top[FG_MODEL_REASONS];
+			int nt = fg_model_top_contributions(top, c, nc, FG_MODEL_REASONS);
+			for (int r = 0; r < nt; r++) {
+				uint32_t best = top[r];
 				fg_model_reason *x = &rs[n_r++];
 				x->user = users[i];
 				x->rank = r + 1;

@@ -145,6 +145,13 @@ const char *fg_model_feature_name(const fg_model *m, uint32_t j);
 int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k,
                          const float *row);
 
+/*
+ * The columns of the largest positive contributions c[0..nc) (the bias
+ * c[nc] aside), at most max, largest first, ties by column: the reasons'
+ * order of fg_model_explain.  Returns how many.
+ */
+int fg_model_top_contributions(uint32_t *cols, const float *c, uint32_t nc, int max);
+
 /* An entity a reason names: the one with the most known fraud among its users. */
 typedef struct fg_model_entity {
 	const char *kind, *value;
