@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,49 +290,47 @@ static uint32_t find_ring_key(const fg_snapshot *s, const char *key, size_t len)
 	return NONE32;
 }
 
-static int32_t find_comp(const fg_snapshot *s, int64_t id)
+/*
+ * The index of the record whose int64 key (at byte offset off of records of
+ * sz bytes) is id, among n records sorted by that key; -1 if none.  The
+ * components, rings and entities are read in key order, so each is found by
+ * this one binary search.  O(log n).
+ */
+static int64_t find_sorted(const void *base, size_t n, size_t sz, size_t off, int64_t id)
 {
-	size_t lo = 0, hi = s->n_comps;
+	size_t lo = 0, hi = n;
+	int64_t k;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (s->comps[mid].component_id < id)
+		memcpy(&k, (const char *)base + mid * sz + off, sizeof(k));
+		if (k < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->n_comps && s->comps[lo].component_id == id ? (int32_t)lo : -1;
+	if (lo == n)
+		return -1;
+	memcpy(&k, (const char *)base + lo * sz + off, sizeof(k));
+	return k == id ? (int64_t)lo : -1;
+}
+
+static int32_t find_comp(const fg_snapshot *s, int64_t id)
+{
+	return (int32_t)find_sorted(s->comps, s->n_comps, sizeof(comp_rec), offsetof(comp_rec, component_id), id);
 }
 
 static int32_t find_ring_id(const fg_snapshot *s, int64_t id)
 {
-	size_t lo = 0, hi = s->n_rings;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->rings[mid].ring_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_rings && s->rings[lo].ring_id == id ? (int32_t)lo : -1;
+	return (int32_t)find_sorted(s->rings, s->n_rings, sizeof(ring_rec), offsetof(ring_rec, ring_id), id);
 }
 
 static uint32_t find_entity_id(const fg_snapshot *s, int64_t id)
 {
-	size_t lo = 0, hi = s->n_ents;
+	int64_t e = find_sorted(s->e_eid, s->n_ents, sizeof(int64_t), 0, id);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->e_eid[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_ents && s->e_eid[lo] == id ? (uint32_t)lo : NONE32;
+	return e < 0 ? NONE32 : (uint32_t)e;
 }
 
 static int intern_kind(fg_snapshot *s, uint32_t *out, const char *kind)
