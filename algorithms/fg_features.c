@@ -1320,6 +1320,20 @@ typedef struct new_pair {
 	double w;
 } new_pair;
 
+static int push_pair(new_pair **pairs, size_t *np, size_t *cap, new_pair p)
+{
+	if (*np == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		new_pair *q = fg_reallocarray(*pairs, nc, sizeof(*q));
+		if (!q)
+			return fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		*pairs = q;
+		*cap = nc;
+	}
+	(*pairs)[(*np)++] = p;
+	return FG_OK;
+}
+
 static int cmp_item_v(const void *a, const void *b)
 {
 	const fg_features_item *x = a, *y = b;
@@ -1399,17 +1413,8 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 					qn[k] += f->q[(size_t)vs * K + k] / f->wact[vs] * w;
 			}
 			p.wdeg += w;
-			if (np == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				new_pair *q = fg_reallocarray(pairs, nc, sizeof(*q));
-				if (!q) {
-					rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
-					goto cleanup;
-				}
-				pairs = q;
-				cap = nc;
-			}
-			pairs[np++] = (new_pair){ (uint32_t)it->v, true, w };
+			if ((rc = push_pair(&pairs, &np, &cap, (new_pair){ (uint32_t)it->v, true, w })))
+				goto cleanup;
 			continue;
 		}
 		p.deg_total++;
@@ -1451,17 +1456,8 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 			uint32_t v = g->g.adj[b];
 			if (v == self)
 				continue;
-			if (np == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				new_pair *q = fg_reallocarray(pairs, nc, sizeof(*q));
-				if (!q) {
-					rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
-					goto cleanup;
-				}
-				pairs = q;
-				cap = nc;
-			}
-			pairs[np++] = (new_pair){ v, via_link, w };
+			if ((rc = push_pair(&pairs, &np, &cap, (new_pair){ v, via_link, w })))
+				goto cleanup;
 		}
 	}
 
