@@ -103,6 +103,7 @@ int fg_cmd_serve(int argc, char **argv)
 	            ho.listen, fg_http_port(h), (long long)info.run_id, (unsigned long long)info.n_users,
 	            (unsigned long long)info.n_entities, (unsigned long long)info.n_rings,
 	            (double)info.bytes / 1048576.0, info.load_seconds);
+	fg_log_info("serve: model %s", info.model_status);
 	if (port_file) {
 		char tmp[4096];
 		FILE *f;

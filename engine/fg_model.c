@@ -663,7 +663,8 @@ void fg_model_reason_text(char *out, size_t len, const char *name, float v, floa
 	else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7))
 		snprintf(what, sizeof(what), "its linked users' %s %.60s = %.4g",
 		         name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean",
-		         strchr(name + 3, '_') + 1, v);
+		         /* what follows "nb_mean_", "nb_max_" or "nb2_mean_" */
+		         strchr(strchr(name, '_') + 1, '_') + 1, v);
 	else
 		snprintf(what, sizeof(what), "%.60s = %.4g", name, v);
 	snprintf(out, len, "%s: %+.2f", what, c);

@@ -944,7 +944,7 @@ static int model_build(fg_snapshot *s)
 	                          .tol = s->cfg.risk_tol, .max_iter = s->cfg.risk_max_iter };
 	fg_graph *g;
 	uint32_t nu, nv, *ring_min = NULL;
-	double t0 = fg_clock();
+	double t0 = fg_clock(), t_graph = 0.0;
 	int rc;
 
 	if (!m)
@@ -957,6 +957,7 @@ static int model_build(fg_snapshot *s)
 	    (rc = fg_graph_build(&m->g, ls, &s->cfg)))
 		goto cleanup;
 	fg_linkset_free(&ls);
+	t_graph = fg_clock() - t0;
 	g = m->g;
 	nu = g->n_users;
 	nv = nu + g->n_entities;
@@ -1035,8 +1036,9 @@ static int model_build(fg_snapshot *s)
 	           (uint64_t)nu * (2 * sizeof(uint32_t) + 1) + (uint64_t)s->n_users * sizeof(int32_t) +
 	           (uint64_t)s->n_ents * sizeof(int64_t);
 	snprintf(s->model_status, sizeof(s->model_status),
-	         "served: %u features, %u users and %u entities of the stored links, built in %.2f s",
-	         fg_features_count(m->f), nu, g->n_entities, fg_clock() - t0);
+	         "served: %u features on the graph of the stored links (%u users, %u entities); "
+	         "graph %.2f s, kernels %.2f s", fg_features_count(m->f), nu, g->n_entities, t_graph,
+	         fg_clock() - t0 - t_graph);
 	s->model = m;
 	m = NULL;
 cleanup:
@@ -1299,6 +1301,8 @@ void fg_snapshot_get_info(fg_snapshot_info *out, const fg_snapshot *s)
 	out->n_user_links = s->uu_off ? s->uu_off[s->n_users] / 2 : 0;
 	out->bytes = s->bytes;
 	out->load_seconds = s->load_seconds;
+	out->model_status = s->model_status;
+	out->model_bytes = s->model ? s->model->bytes : 0;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -2857,6 +2861,7 @@ static int answer_healthz(fg_serve_reply *out, const fg_snapshot *s)
 		jset(&ok, root, "run_id", json_integer(s->run_id));
 		jset(&ok, root, "finished_at", jstr(s->finished_at));
 		jset(&ok, root, "users", json_integer((json_int_t)s->n_users));
+		jset(&ok, root, "model", jstr(s->model_status));
 	}
 	return reply_json(out, 200, root, ok);
 }

@@ -64,6 +64,8 @@ typedef struct fg_snapshot_info {
 	uint64_t n_users, n_entities, n_rings, n_components, n_links, n_user_links;
 	uint64_t bytes;          /* heap bytes held by the snapshot */
 	double load_seconds;     /* wall time of fg_snapshot_load */
+	const char *model_status;/* "served: ...", "none: ...", "not served: <why>" */
+	uint64_t model_bytes;    /* of bytes: the model's graph and kernels */
 } fg_snapshot_info;
 
 void fg_snapshot_get_info(fg_snapshot_info *out, const fg_snapshot *s);

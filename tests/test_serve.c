@@ -326,7 +326,8 @@ static const field entity_obj_fields[] = {
 	{ "hub", T_BOOL }, { "max_share", T_INT }, { "component_id", T_INT | T_NULLABLE }, { NULL, 0 },
 };
 static const field healthz_fields[] = {
-	{ "status", T_STR }, { "run_id", T_INT }, { "finished_at", T_STR }, { "users", T_INT }, { NULL, 0 },
+	{ "status", T_STR }, { "run_id", T_INT }, { "finished_at", T_STR }, { "users", T_INT },
+	{ "model", T_STR }, { NULL, 0 },
 };
 static const field error_doc_fields[] = { { "error", T_OBJ }, { NULL, 0 } };
 static const field error_fields[] = { { "status", T_INT }, { "message", T_STR }, { NULL, 0 } };
