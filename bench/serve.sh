@@ -53,7 +53,7 @@ wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/score.lua" "http://127.0.0.1:
 # buckets of /metrics: the upper bound of the bucket holding the 50th, 99th, 99.9th percentile.
 server_pct() {
 	curl -s "http://127.0.0.1:$port/metrics" | awk -v ep="$1" '
-	  index($0, "duration_seconds_bucket{endpoint=\"" ep "\"") == 1 {
+	  index($0, "duration_seconds_bucket{endpoint=\"" ep "\"") > 0 {
 	    match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n++; les[n] = le; cum[n] = $2 }
 	  END { tot = cum[n]; split("50 99 99.9", ps, " ");
 	    for (i = 1; i <= 3; i++) for (j = 1; j <= n; j++) if (cum[j] >= tot * ps[i] / 100) {

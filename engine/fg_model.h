@@ -139,7 +139,7 @@ const char *fg_model_feature_name(const fg_model *m, uint32_t j);
  * Booster k's probability for one dense row (n_features floats, NAN =
  * missing) into *score, and, when contrib is not NULL, its SHAP
  * contributions (log-odds) into contrib[0..n_features], the last one the
- * bias.  Thread-safe (see the top).  FG_OK or FG_ERROR with XGBoost's message.
+ * bias (the costly part: TreeSHAP walks every path of every tree).  Thread-safe (see the top).  FG_OK or FG_ERROR with XGBoost's message.
  * Cost: one tree walk per tree, and the SHAP pass (TreeSHAP) when asked.
  */
 int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k,

@@ -2281,12 +2281,15 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 				attrs[a] = (float)r->attr_val[i];
 	}
 	if ((rc = fg_features_row_new(row, m->f, items, n, gself, attrs, mask)) ||
-	    (rc = fg_model_predict_row(&p, contrib, m->m, k, row)))
+	    (rc = fg_model_predict_row(&p, NULL, m->m, k, row)))
+		goto cleanup;
+	/* reasons as the run gives them: for a score of at least FG_MODEL_REASON_MIN */
+	if (p >= FG_MODEL_REASON_MIN && (rc = fg_model_predict_row(&p, contrib, m->m, k, row)))
 		goto cleanup;
 	*score = p;
 	jset(&ok, o, "score", jnum(p));
 	jset(&ok, o, "booster", json_integer(k));
-	nt = fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS);
+	nt = p >= FG_MODEL_REASON_MIN ? fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS) : 0;
 	for (int i = 0; i < nt; i++) {
 		const char *name = fg_features_name(m->f, top[i]);
 		fg_model_entity e;
