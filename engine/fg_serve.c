@@ -1246,7 +1246,7 @@ static int lc_link(void *c, const fg_snap_link_row *r)
 	return on_link(lc->s, r);
 }
 
-int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id)
+int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool with_model)
 {
 	fg_store *st = NULL;
 	fg_snapshot *s = NULL;
@@ -1255,6 +1255,8 @@ int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id)
 	int rc;
 	static const fg_snap_sink sink = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link,
 	                                   lc_model };
+	static const fg_snap_sink sink_rules = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link,
+	                                         NULL };
 
 	assert(out && path);
 	*out = NULL;
@@ -1264,12 +1266,13 @@ int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id)
 	}
 	s->path = path;
 	fg_config_init(&s->cfg);
-	snprintf(s->model_status, sizeof(s->model_status), "none: the run has no model");
+	snprintf(s->model_status, sizeof(s->model_status), with_model ? "none: the run has no model"
+	         : "off (--no-model): the rule scores");
 	if ((rc = fg_store_open(&st, path, FG_STORE_READ)))
 		goto cleanup;
 	lc.s = s;
 	lc.users_indexed = false;
-	if ((rc = fg_results_snapshot_read(st, path, run_id, &sink, &lc)))
+	if ((rc = fg_results_snapshot_read(st, path, run_id, with_model ? &sink : &sink_rules, &lc)))
 		goto cleanup;
 	if (!lc.users_indexed && (rc = build_indexes(s)))
 		goto cleanup;
@@ -2938,6 +2941,7 @@ int fg_serve_answer(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, co
 struct fg_serve {
 	char *path;
 	int reload_ms;
+	bool no_model;
 	pthread_mutex_t mu;        /* guards cur (the swap and the taking of a reference) */
 	pthread_cond_t cv;         /* wakes the watcher to stop */
 	fg_snapshot *cur;          /* holds one reference */
@@ -2989,7 +2993,7 @@ int fg_serve_check(fg_serve *sv)
 	if (latest == 0 || latest == old->run_id)
 		return 0;
 	/* load beside the old one: requests keep being answered meanwhile */
-	if ((rc = fg_snapshot_load(&s, sv->path, latest)))
+	if ((rc = fg_snapshot_load(&s, sv->path, latest, !sv->no_model)))
 		return rc;
 	atomic_init(&s->refs, 1);
 	atomic_fetch_add(&sv->live, 1);
@@ -3051,10 +3055,11 @@ int fg_serve_open(fg_serve **out, const fg_serve_opts *o)
 	pthread_mutex_init(&sv->mu, NULL);
 	pthread_cond_init(&sv->cv, NULL);
 	sv->reload_ms = o->reload_ms;
+	sv->no_model = o->no_model;
 	atomic_init(&sv->reloads, 0);
 	atomic_init(&sv->failures, 0);
 	atomic_init(&sv->live, 0);
-	if ((rc = fg_snapshot_load(&sv->cur, sv->path, 0)))
+	if ((rc = fg_snapshot_load(&sv->cur, sv->path, 0, !sv->no_model)))
 		goto fail;
 	atomic_init(&sv->cur->refs, 1);
 	atomic_store(&sv->live, 1);

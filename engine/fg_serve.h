@@ -46,12 +46,13 @@ typedef struct fg_serve fg_serve;
 
 /*
  * Load run `run_id` (0: the newest committed run) of the results database at
- * path into *out.  Returns FG_OK, FG_ENOTFOUND (no such file or run), FG_EDB,
+ * path into *out, with the run's learned model when it has one and with_model
+ * is set (the model's graph and kernels, docs/serve.md).  Returns FG_OK, FG_ENOTFOUND (no such file or run), FG_EDB,
  * FG_ENOMEM.  Cost: one pass over the run's users, rings, components,
  * entities and links, O(rows) time; memory in docs/serve.md (bytes per user
  * and per entity).  The caller owns *out (fg_snapshot_free).
  */
-int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id);
+int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool with_model);
 
 /* NULL-safe; clears the pointer.  Only for a snapshot no fg_serve holds. */
 void fg_snapshot_free(fg_snapshot **s);
@@ -142,6 +143,7 @@ int fg_serve_error_reply(fg_serve_reply *out, int status, const char *msg);
 typedef struct fg_serve_opts {
 	const char *db_path;
 	int reload_ms; /* poll interval of the watcher; 0: no watcher */
+	bool no_model; /* serve the rule scores even where the run has a model */
 } fg_serve_opts;
 
 /*

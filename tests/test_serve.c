@@ -81,15 +81,20 @@ typedef struct server {
 	uint16_t port;
 } server;
 
-static void server_start(server *x, const char *db, int reload_ms)
+static void server_start_opts(server *x, const char *db, int reload_ms, bool no_model)
 {
-	fg_serve_opts so = { db, reload_ms };
+	fg_serve_opts so = { db, reload_ms, no_model };
 	fg_http_opts ho = { "127.0.0.1:0", 2, true };
 
 	ck_assert_msg(fg_serve_open(&x->sv, &so) == FG_OK, "%s", fg_error_msg());
 	ck_assert_msg(fg_http_start(&x->h, x->sv, &ho) == FG_OK, "%s", fg_error_msg());
 	x->port = fg_http_port(x->h);
 	ck_assert_int_gt(x->port, 0);
+}
+
+static void server_start(server *x, const char *db, int reload_ms)
+{
+	server_start_opts(x, db, reload_ms, false);
 }
 
 static void server_stop(server *x)
@@ -1265,6 +1270,30 @@ START_TEST(model_new_ring_account_high_clean_low)
 }
 END_TEST
 
+/* serve --no-model: the rule scores, model null, /healthz says so */
+START_TEST(model_off_serves_rules)
+{
+	char *key = top_ring_key(model_db), *card = ring_card(model_db, key), body[1024];
+	server x;
+	json_t *j;
+	resp r;
+
+	server_start_opts(&x, model_db, 0, true);
+	snprintf(body, sizeof(body),
+	         "{\"user_id\":\"signup-0\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"}]}", card);
+	j = score(x.port, body);
+	ck_assert(json_is_null(json_object_get(j, "model")));
+	ck_assert(jscore(j) > 0.2);
+	json_decref(j);
+	r = http(x.port, "GET", "/healthz", NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"model\":\"off (--no-model)"));
+	resp_free(&r);
+	server_stop(&x);
+	free(key);
+	free(card);
+}
+END_TEST
+
 typedef struct same_hammer {
 	uint16_t port;
 	const char *body, *want;
@@ -1338,6 +1367,7 @@ static Suite *serve_suite(void)
 	tcase_add_test(tc, model_existing_users_match_last_night);
 	tcase_add_test(tc, model_new_ring_account_high_clean_low);
 	tcase_add_test(tc, model_concurrent_requests_same_answer);
+	tcase_add_test(tc, model_off_serves_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
