@@ -4,6 +4,7 @@
 # bounded in time; plus the snapshot's load time and memory.  docs/serve.md has the figures.
 #
 #   bash bench/serve.sh RESULTS.db [SECONDS=10] [CONNECTIONS=2] [SERVER_THREADS=2]
+#   FG_SERVE_ARGS=--no-model bash bench/serve.sh ...   (the rule scores only, for comparison)
 #
 # Needs wrk (Debian package wrk) and sqlite3.  FG_BIN overrides build/cli/fraudgraph.
 set -euo pipefail
@@ -30,7 +31,7 @@ LUA
 echo "== machine: $(nproc) cores; $(uptime)"
 echo "== results db: $db ($(du -h "$db" | cut -f1)), users: $(sqlite3 "$db" 'SELECT n_users FROM latest_run')"
 t0=$(date +%s.%N)
-"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" \
+"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" ${FG_SERVE_ARGS:-} \
 	--reload-ms 0 --quiet 2> "$tmp/log" &
 pid=$!
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
