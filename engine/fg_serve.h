@@ -10,8 +10,12 @@
  * rings by key and by id, components, and the stored links as three CSR
  * adjacencies (entity -> users, user -> entities, user <-> user).  The run's
  * parameters (kind weights, hub caps, relation kinds) come from runs.params,
- * so a request is weighed as the run weighed its rows.  Immutable once
- * loaded: any number of threads read it without locks.
+ * so a request is weighed as the run weighed its rows.  Where the run has a
+ * learned model, the snapshot also holds its boosters and last night's graph
+ * rebuilt from the stored links with the feature kernels on it, so that a
+ * request's feature row is computed as the run computed its users' rows and
+ * scored by the run's model (docs/serve.md, "Score with the learned model").
+ * Immutable once loaded: any number of threads read it without locks.
  *
  * Holder (fg_serve): the current snapshot, reference-counted.  A request
  * takes a reference (fg_serve_acquire), answers from that snapshot only and
