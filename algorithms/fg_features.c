@@ -1387,8 +1387,10 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 		goto cleanup;
 	}
 	/* vertex order, as the CSR: the weight sums add in the run's order */
-	memcpy(items, items_in, sizeof(*items) * n);
-	qsort(items, n, sizeof(*items), cmp_item_v);
+	if (n) {
+		memcpy(items, items_in, sizeof(*items) * n);
+		qsort(items, n, sizeof(*items), cmp_item_v);
+	}
 
 	for (uint32_t i = 0; i < n; i++) {
 		const fg_features_item *it = &items[i];
@@ -1497,8 +1499,10 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 		rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
 		goto cleanup;
 	}
-	memcpy(byv, pairs, sizeof(*byv) * np);
-	qsort(byv, np, sizeof(*byv), cmp_pair_v);
+	if (np) { /* pairs is NULL when no identifier reaches another user */
+		memcpy(byv, pairs, sizeof(*byv) * np);
+		qsort(byv, np, sizeof(*byv), cmp_pair_v);
+	}
 	/*
 	 * Per distinct co-user (byv in user order): co-users and co-seeds; then
 	 * (ring, weight) and (component) of each into byv's place, sorted and
@@ -1553,7 +1557,8 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 			/* components of the co-users, each once, plus the account itself */
 			for (size_t i = 0; i < nd; i++)
 				pairs[i] = (new_pair){ f->comp[byv[i].v], false, (double)s->comp_size[byv[i].v] };
-			qsort(pairs, nd, sizeof(*pairs), cmp_pair_v);
+			if (nd)
+				qsort(pairs, nd, sizeof(*pairs), cmp_pair_v);
 			p.comp_size = 1;
 			for (size_t i = 0; i < nd; i++) {
 				int64_t ci;
