@@ -109,6 +109,7 @@ struct fg_features {
 	uint32_t n_fold_seeds[K];
 	uint64_t *link_off;       /* n_users + 1: user u's links are [link_off[u], link_off[u+1]) */
 	int64_t t_ref;            /* latest time in the data (account age reference) */
+	double damping;           /* of the per-fold walks (fg_features_row_new's one step) */
 
 	uint32_t *act_slot;       /* per user */
 	uint32_t n_act;
@@ -931,6 +932,7 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 	f->g = g;
 	f->s = s;
 	f->comp = comp;
+	f->damping = params->damping;
 	if ((rc = select_attrs(f, params)) != FG_OK)
 		goto cleanup;
 	f->nb = B_NFIXED + f->n_attr;
@@ -964,6 +966,8 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		bool prof = getenv("FG_MODEL_PROFILE") != NULL;
 		if ((rc = link_pass(f)) != FG_OK || (rc = pack_entities(f)) != FG_OK)
 			goto cleanup;
+		if (params->t_ref_given)
+			f->t_ref = params->t_ref;
 		if (prof)
 			fprintf(stderr, "  features link pass %.3f s\n", fg_clock() - t0);
 		t0 = fg_clock();
@@ -1044,25 +1048,152 @@ static float ratio(double a, double b)
 	return b > 0.0 ? (float)(a / b) : NAN;
 }
 
-void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask, double *scratch)
-{
-	const fg_graph *g = f->g;
-	const fg_scores *s = f->s;
-	const uint32_t nu = g->n_users, nb = f->nb;
-	const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
-	uint32_t sl = f->act_slot[u], n_share = 0, smin = 0, smax = 0, hubs = 0;
-	uint32_t hub_class[FG_KC_N] = { 0 }, seeds_class[FG_KC_N] = { 0 }, hub_seeds = 0, ent_max = 0;
-	double ssum = 0.0, nm = 0.0, wlinks = 0.0;
-	int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
-	int32_t ri = s->ring_index[u];
-	int64_t ci = s->comp_size[u] >= 2 ? comp_index(s, f->comp[u]) : -1;
-	row_ctx c = { .f = f, .mask = mask, .active = sl != NO_SLOT };
+/*
+ * One row's primitives, folds already combined: what fg_features_row reads
+ * from the graph and the per-fold arrays, and fg_features_row_new computes
+ * for an account the graph does not hold.  emit_row turns them into the
+ * columns: the one definition of every column's expression.
+ */
+typedef struct row_prim {
+	double deg_total, deg_class[FG_KC_N], deg_user, co_users, wdeg;
+	uint32_t n_share, smin, smax;
+	double ssum;
+	uint32_t hubs, hub_class[FG_KC_N];
+	double comp_size, ring_size, multi_mates;
+	int32_t ri;              /* ring index into s->rings, -1 */
+	bool in_comp;            /* in a component of two users or more (the seed rate's denominator) */
+	double age, span;        /* NAN = missing */
+	double ppr, w;           /* ppr_norm = ppr / w (0 if w is 0) */
+	uint32_t hops, cos;      /* hops HOPS_NONE = unreached */
+	double nbs, nbs2, nbq;
+	uint32_t seeds_class[FG_KC_N], hub_seeds, ent_max, rs, cs;
+} row_prim;
 
+/* The one-hop aggregates accumulator of row_ctx over scratch (fg_features_scratch doubles). */
+static void ctx_start(row_ctx *c, double *scratch)
+{
+	const uint32_t nb = c->f->nb;
+
+	c->sw = scratch;
+	c->sx = scratch + nb;
+	c->mx = scratch + 2 * (size_t)nb;
+	c->s2w = scratch + 3 * (size_t)nb;
+	c->s2x = scratch + 4 * (size_t)nb;
+	for (uint32_t b = 0; b < nb; b++) {
+		c->sw[b] = c->sx[b] = c->s2w[b] = c->s2x[b] = 0.0;
+		c->mx[b] = -INFINITY;
+	}
+}
+
+static void ctx_folds(row_ctx *c, unsigned mask)
+{
+	const fg_features *f = c->f;
+	double nm = 0.0;
+
+	c->mask = mask;
 	for (unsigned k = 0; k < K; k++)
 		if (!(mask & (1u << k)))
 			nm += f->n_fold_seeds[k];
 	for (unsigned k = 0; k < K; k++)
-		c.nfold_w[k] = (!(mask & (1u << k)) && nm > 0.0) ? f->n_fold_seeds[k] / nm : 0.0;
+		c->nfold_w[k] = (!(mask & (1u << k)) && nm > 0.0) ? f->n_fold_seeds[k] / nm : 0.0;
+}
+
+/* Columns from the primitives p and the visited aggregates c (the attribute columns are the caller's). */
+static void emit_row(float *out, const fg_features *f, const row_prim *p, const row_ctx *c)
+{
+	const fg_scores *s = f->s;
+	const uint32_t nb = f->nb;
+	const int32_t ri = p->ri;
+
+	out[F_DEG_TOTAL] = (float)p->deg_total;
+	out[F_DEG_CARD] = (float)p->deg_class[FG_KC_CARD];
+	out[F_DEG_DEVICE] = (float)p->deg_class[FG_KC_DEVICE];
+	out[F_DEG_ADDRESS] = (float)p->deg_class[FG_KC_ADDRESS];
+	out[F_DEG_PHONE] = (float)p->deg_class[FG_KC_PHONE];
+	out[F_DEG_EMAIL] = (float)p->deg_class[FG_KC_EMAIL];
+	out[F_DEG_IP] = (float)p->deg_class[FG_KC_IP];
+	out[F_DEG_OTHER] = (float)p->deg_class[FG_KC_OTHER];
+	out[F_DEG_USER] = (float)p->deg_user;
+	out[F_CO_USERS] = (float)p->co_users;
+	out[F_WDEG] = (float)p->wdeg;
+	out[F_SHARE_MIN] = p->n_share ? (float)p->smin : NAN;
+	out[F_SHARE_MEAN] = p->n_share ? (float)(p->ssum / p->n_share) : NAN;
+	out[F_SHARE_MAX] = p->n_share ? (float)p->smax : NAN;
+	out[F_HUB_LINKS] = (float)p->hubs;
+	out[F_HUB_CARD] = (float)p->hub_class[FG_KC_CARD];
+	out[F_HUB_DEVICE] = (float)p->hub_class[FG_KC_DEVICE];
+	out[F_HUB_ADDRESS] = (float)p->hub_class[FG_KC_ADDRESS];
+	out[F_COMP_SIZE] = (float)p->comp_size;
+	out[F_RING_SIZE] = (float)p->ring_size;
+	out[F_RING_SHARING] = ri >= 0 ? (float)s->rings[ri].sharing : NAN;
+	out[F_RING_BURST] = ri >= 0 ? (float)s->rings[ri].burst : NAN;
+	out[F_RING_SIZE_FACTOR] = ri >= 0 ? (float)s->rings[ri].size_factor : NAN;
+	out[F_RING_MULTI_MATES] = (float)p->multi_mates;
+	out[F_ACCOUNT_AGE] = (float)p->age;
+	out[F_ACTIVITY_SPAN] = (float)p->span;
+
+	out[F_PPR] = (float)p->ppr;
+	out[F_PPR_NORM] = p->w > 0.0 ? (float)(p->ppr / p->w) : 0.0f;
+	out[F_SEED_HOPS] = p->hops == HOPS_NONE ? NAN : (float)p->hops;
+	out[F_SEEDS_2HOP] = (float)p->cos;
+	out[F_SEEDS_2HOP_RATE] = ratio(p->cos, p->co_users);
+	out[F_SEEDS_CARD] = (float)p->seeds_class[FG_KC_CARD];
+	out[F_SEEDS_DEVICE] = (float)p->seeds_class[FG_KC_DEVICE];
+	out[F_SEEDS_ADDRESS] = (float)p->seeds_class[FG_KC_ADDRESS];
+	out[F_SEEDS_OTHER] = (float)(p->seeds_class[FG_KC_PHONE] + p->seeds_class[FG_KC_EMAIL] +
+	                             p->seeds_class[FG_KC_IP] + p->seeds_class[FG_KC_OTHER]);
+	out[F_HUB_SEEDS] = (float)p->hub_seeds;
+	out[F_ENT_SEED_MAX] = (float)p->ent_max;
+	out[F_RING_SEEDS] = (float)p->rs;
+	out[F_RING_SEED_RATE] = ri >= 0 ? (float)((double)p->rs / p->ring_size) : NAN;
+	out[F_COMP_SEEDS] = (float)p->cs;
+	out[F_COMP_SEED_RATE] = p->in_comp ? (float)((double)p->cs / p->comp_size) : NAN;
+	out[F_NB_SEED_MEAN] = (float)p->nbs;
+	out[F_NB2_SEED_MEAN] = (float)p->nbs2;
+	out[F_NB_PPR_NORM_MEAN] = (float)p->nbq;
+
+	{
+		float *o = out + F_NFIXED + f->n_attr;
+		for (uint32_t b = 0; b < nb; b++) {
+			o[b] = ratio(c->sx[b], c->sw[b]);
+			o[nb + b] = c->sw[b] > 0.0 ? (float)c->mx[b] : NAN;
+			o[2 * nb + b] = ratio(c->s2x[b], c->s2w[b]);
+		}
+		out[F_NB_PPR_NORM_MAX] = c->any ? (float)c->ppr_max : NAN;
+	}
+}
+
+/* An entity's contribution to the row's entity columns (hubs included). */
+static void prim_entity(row_prim *p, uint32_t sh, bool hub, int kc, uint32_t se)
+{
+	p->smin = p->n_share == 0 || sh < p->smin ? sh : p->smin;
+	p->smax = sh > p->smax ? sh : p->smax;
+	p->ssum += sh;
+	p->n_share++;
+	p->seeds_class[kc] += se;
+	if (se > p->ent_max)
+		p->ent_max = se;
+	if (hub) {
+		p->hubs++;
+		p->hub_class[kc]++;
+		p->hub_seeds += se;
+	}
+}
+
+void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask, double *scratch)
+{
+	const fg_graph *g = f->g;
+	const fg_scores *s = f->s;
+	const uint32_t nu = g->n_users;
+	const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
+	uint32_t sl = f->act_slot[u];
+	double wlinks = 0.0;
+	int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
+	int64_t ci = s->comp_size[u] >= 2 ? comp_index(s, f->comp[u]) : -1;
+	row_ctx c = { .f = f, .active = sl != NO_SLOT };
+	row_prim p = { .ri = s->ring_index[u] };
+
+	ctx_folds(&c, mask);
 
 	/* the user's links, hubs included */
 	for (uint64_t i = f->link_off[u]; i < f->link_off[u + 1]; i++) {
@@ -1076,115 +1207,49 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 		uint32_t e = t - nu, sh, kind;
 		bool hub;
 		ent_info(f, e, &sh, &hub, &kind);
-		int kc = f->kclass[kind];
 		const uint32_t *cn = ent_counts(f, e);
-		uint32_t se = cn ? masked_sum_u32(cn, mask) : 0;
 		if (!hub) /* ent_weight's own expression: = W(u) when u has no direct link (CSR order) */
 			wlinks += g->kind_weight[kind] / log2(1.0 + (double)sh);
-		smin = n_share == 0 || sh < smin ? sh : smin;
-		smax = sh > smax ? sh : smax;
-		ssum += sh;
-		n_share++;
-		seeds_class[kc] += se;
-		if (se > ent_max)
-			ent_max = se;
-		if (hub) {
-			hubs++;
-			hub_class[kc]++;
-			hub_seeds += se;
-		}
+		prim_entity(&p, sh, hub, f->kclass[kind], cn ? masked_sum_u32(cn, mask) : 0);
 	}
 
-	out[F_DEG_TOTAL] = (float)s->deg_total[u];
-	out[F_DEG_CARD] = (float)dc[FG_KC_CARD];
-	out[F_DEG_DEVICE] = (float)dc[FG_KC_DEVICE];
-	out[F_DEG_ADDRESS] = (float)dc[FG_KC_ADDRESS];
-	out[F_DEG_PHONE] = (float)dc[FG_KC_PHONE];
-	out[F_DEG_EMAIL] = (float)dc[FG_KC_EMAIL];
-	out[F_DEG_IP] = (float)dc[FG_KC_IP];
-	out[F_DEG_OTHER] = (float)dc[FG_KC_OTHER];
-	out[F_DEG_USER] = (float)s->deg_user[u];
-	out[F_CO_USERS] = (float)s->co_users[u];
-	out[F_WDEG] = (float)(sl != NO_SLOT ? f->wact[sl] : s->deg_user[u] ? fg_graph_weight(g, u) : wlinks);
-	out[F_SHARE_MIN] = n_share ? (float)smin : NAN;
-	out[F_SHARE_MEAN] = n_share ? (float)(ssum / n_share) : NAN;
-	out[F_SHARE_MAX] = n_share ? (float)smax : NAN;
-	out[F_HUB_LINKS] = (float)hubs;
-	out[F_HUB_CARD] = (float)hub_class[FG_KC_CARD];
-	out[F_HUB_DEVICE] = (float)hub_class[FG_KC_DEVICE];
-	out[F_HUB_ADDRESS] = (float)hub_class[FG_KC_ADDRESS];
-	out[F_COMP_SIZE] = (float)s->comp_size[u];
-	out[F_RING_SIZE] = (float)s->ring_size[u];
-	out[F_RING_SHARING] = ri >= 0 ? (float)s->rings[ri].sharing : NAN;
-	out[F_RING_BURST] = ri >= 0 ? (float)s->rings[ri].burst : NAN;
-	out[F_RING_SIZE_FACTOR] = ri >= 0 ? (float)s->rings[ri].size_factor : NAN;
-	out[F_RING_MULTI_MATES] = (float)f->multi_mates[u];
-	out[F_ACCOUNT_AGE] = (float)base_value(f, u, B_AGE);
-	out[F_ACTIVITY_SPAN] = first != FG_TIME_NONE && last != FG_TIME_NONE ?
-	                       (float)((double)(last - first) / DAY) : NAN;
+	p.deg_total = s->deg_total[u];
+	for (int kc = 0; kc < FG_KC_N; kc++)
+		p.deg_class[kc] = dc[kc];
+	p.deg_user = s->deg_user[u];
+	p.co_users = s->co_users[u];
+	p.wdeg = sl != NO_SLOT ? f->wact[sl] : s->deg_user[u] ? fg_graph_weight(g, u) : wlinks;
+	p.comp_size = s->comp_size[u];
+	p.ring_size = s->ring_size[u];
+	p.multi_mates = f->multi_mates[u];
+	p.age = base_value(f, u, B_AGE);
+	p.span = first != FG_TIME_NONE && last != FG_TIME_NONE ? (double)(last - first) / DAY : NAN;
 
 	/* seed-derived, folds in mask excluded */
-	{
-		double ppr = sl != NO_SLOT ? ppr_of(&c, sl) : 0.0, nbs = 0.0, nbs2 = 0.0, nbq = 0.0;
-		uint32_t hops = HOPS_NONE, cos = 0;
-		for (unsigned k = 0; k < K; k++) {
-			if (mask & (1u << k) || sl == NO_SLOT)
-				continue;
-			size_t i = (size_t)sl * K + k;
-			hops = f->hops[i] < hops ? f->hops[i] : hops;
-			cos += f->cos[i];
-			nbs += f->nbs[i];
-			nbs2 += f->nbs2[i];
-			nbq += c.nfold_w[k] * f->nbq[i];
-		}
-		double w = sl != NO_SLOT ? f->wact[sl] : 0.0;
-		uint32_t rs = ri >= 0 ? masked_sum_u32(f->ring_cnt + (size_t)ri * K, mask) : 0;
-		uint32_t cs = ci >= 0 ? masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask) : 0;
-		out[F_PPR] = (float)ppr;
-		out[F_PPR_NORM] = w > 0.0 ? (float)(ppr / w) : 0.0f;
-		out[F_SEED_HOPS] = hops == HOPS_NONE ? NAN : (float)hops;
-		out[F_SEEDS_2HOP] = (float)cos;
-		out[F_SEEDS_2HOP_RATE] = ratio(cos, s->co_users[u]);
-		out[F_SEEDS_CARD] = (float)seeds_class[FG_KC_CARD];
-		out[F_SEEDS_DEVICE] = (float)seeds_class[FG_KC_DEVICE];
-		out[F_SEEDS_ADDRESS] = (float)seeds_class[FG_KC_ADDRESS];
-		out[F_SEEDS_OTHER] = (float)(seeds_class[FG_KC_PHONE] + seeds_class[FG_KC_EMAIL] +
-		                             seeds_class[FG_KC_IP] + seeds_class[FG_KC_OTHER]);
-		out[F_HUB_SEEDS] = (float)hub_seeds;
-		out[F_ENT_SEED_MAX] = (float)ent_max;
-		out[F_RING_SEEDS] = (float)rs;
-		out[F_RING_SEED_RATE] = ri >= 0 ? (float)((double)rs / s->ring_size[u]) : NAN;
-		out[F_COMP_SEEDS] = (float)cs;
-		out[F_COMP_SEED_RATE] = ci >= 0 ? (float)((double)cs / s->comp_size[u]) : NAN;
-		out[F_NB_SEED_MEAN] = (float)nbs;
-		out[F_NB2_SEED_MEAN] = (float)nbs2;
-		out[F_NB_PPR_NORM_MEAN] = (float)nbq;
+	p.ppr = sl != NO_SLOT ? ppr_of(&c, sl) : 0.0;
+	p.hops = HOPS_NONE;
+	for (unsigned k = 0; k < K; k++) {
+		if (mask & (1u << k) || sl == NO_SLOT)
+			continue;
+		size_t i = (size_t)sl * K + k;
+		p.hops = f->hops[i] < p.hops ? f->hops[i] : p.hops;
+		p.cos += f->cos[i];
+		p.nbs += f->nbs[i];
+		p.nbs2 += f->nbs2[i];
+		p.nbq += c.nfold_w[k] * f->nbq[i];
 	}
+	p.w = sl != NO_SLOT ? f->wact[sl] : 0.0;
+	p.rs = p.ri >= 0 ? masked_sum_u32(f->ring_cnt + (size_t)p.ri * K, mask) : 0;
+	p.cs = ci >= 0 ? masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask) : 0;
+	p.in_comp = ci >= 0;
 
 	/* attributes and neighbour aggregates */
-	{
-		float *o = out + F_NFIXED;
-		for (uint32_t a = 0; a < f->n_attr; a++)
-			o[a] = g->user_attr[(size_t)u * g->n_attrs + f->attr_idx[a]];
-		o += f->n_attr;
-		c.sw = scratch;
-		c.sx = scratch + nb;
-		c.mx = scratch + 2 * (size_t)nb;
-		c.s2w = scratch + 3 * (size_t)nb;
-		c.s2x = scratch + 4 * (size_t)nb;
-		for (uint32_t b = 0; b < nb; b++) {
-			c.sw[b] = c.sx[b] = c.s2w[b] = c.s2x[b] = 0.0;
-			c.mx[b] = -INFINITY;
-		}
-		if (s->comp_size[u] >= 2) /* else no co-user: nothing to visit */
-			visit_pairs(g, u, row_visit, &c);
-		for (uint32_t b = 0; b < nb; b++) {
-			o[b] = ratio(c.sx[b], c.sw[b]);
-			o[nb + b] = c.sw[b] > 0.0 ? (float)c.mx[b] : NAN;
-			o[2 * nb + b] = ratio(c.s2x[b], c.s2w[b]);
-		}
-		out[F_NB_PPR_NORM_MAX] = c.any ? (float)c.ppr_max : NAN;
-	}
+	ctx_start(&c, scratch);
+	if (s->comp_size[u] >= 2) /* else no co-user: nothing to visit */
+		visit_pairs(g, u, row_visit, &c);
+	emit_row(out, f, &p, &c);
+	for (uint32_t a = 0; a < f->n_attr; a++)
+		out[F_NFIXED + a] = g->user_attr[(size_t)u * g->n_attrs + f->attr_idx[a]];
 }
 
 int fg_features_rows(float *out, const fg_features *f, const uint32_t *users, uint32_t n,
@@ -1235,4 +1300,317 @@ int64_t fg_features_top_entity(const fg_features *f, uint32_t u, int kc, unsigne
 	}
 	*n_seeds = bn;
 	return best;
+}
+
+/* ---- one row for an account the graph does not hold (serve) ------------- */
+
+uint32_t fg_features_n_attrs(const fg_features *f) { return f->n_attr; }
+
+uint32_t fg_features_entity_seeds(const fg_features *f, uint32_t e, unsigned mask)
+{
+	const uint32_t *cn = ent_counts(f, e);
+
+	return cn ? masked_sum_u32(cn, mask) : 0;
+}
+
+/* A (co-user, weight) pair of the new account, in CSR order; via_link: through a direct link. */
+typedef struct new_pair {
+	uint32_t v;
+	bool via_link;
+	double w;
+} new_pair;
+
+static int push_pair(new_pair **pairs, size_t *np, size_t *cap, new_pair p)
+{
+	if (*np == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		new_pair *q = fg_reallocarray(*pairs, nc, sizeof(*q));
+		if (!q)
+			return fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		*pairs = q;
+		*cap = nc;
+	}
+	(*pairs)[(*np)++] = p;
+	return FG_OK;
+}
+
+static int cmp_item_v(const void *a, const void *b)
+{
+	const fg_features_item *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+static int cmp_pair_v(const void *a, const void *b)
+{
+	const new_pair *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Whether user u has a link to vertex t in g (links sorted by (user, target)). */
+static bool has_link(const fg_features *f, uint32_t u, uint32_t t)
+{
+	uint64_t lo = f->link_off[u], hi = f->link_off[u + 1];
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (f->g->link_target[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->link_off[u + 1] && f->g->link_target[lo] == t;
+}
+
+int fg_features_row_new(float *out, const fg_features *f, const fg_features_item *items_in,
+                        uint32_t n, int64_t self, const float *attrs, unsigned mask)
+{
+	const fg_graph *g = f->g;
+	const fg_scores *s = f->s;
+	const uint32_t nu = g->n_users;
+	fg_features_item *items = NULL;
+	new_pair *pairs = NULL, *byv = NULL;
+	double *scratch = NULL, bs[K] = { 0 }, bq[K] = { 0 }, b2[K] = { 0 }, qn[K] = { 0 }, sw = 0.0;
+	size_t np = 0, cap = 0;
+	uint32_t self_sl = self >= 0 ? f->act_slot[self] : NO_SLOT, cos[K] = { 0 };
+	row_ctx c = { .f = f, .active = 1 };
+	row_prim p = { .ri = -1, .hops = HOPS_NONE };
+	int rc = FG_OK;
+
+	assert(self < (int64_t)nu);
+	ctx_folds(&c, mask);
+	items = fg_mallocarray(n ? n : 1, sizeof(*items));
+	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(double));
+	if (!items || !scratch) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		goto cleanup;
+	}
+	/* vertex order, as the CSR: the weight sums add in the run's order */
+	if (n) {
+		memcpy(items, items_in, sizeof(*items) * n);
+		qsort(items, n, sizeof(*items), cmp_item_v);
+	}
+
+	for (uint32_t i = 0; i < n; i++) {
+		const fg_features_item *it = &items[i];
+		uint64_t b0 = 0, b1 = 0;
+		double w;
+		bool via_link = false;
+
+		if (it->v >= 0 && it->v < nu) { /* a direct link to a user of g */
+			if (it->v == self)
+				continue;
+			p.deg_user++;
+			p.deg_total++; /* as fg_score: a direct link is a link */
+			/* two relations to one user (order and transfer) are one arc of the CSR */
+			if (i > 0 && items[i - 1].v == it->v)
+				continue;
+			w = g->relation_weight;
+			via_link = true;
+			{
+				/* the one pull step: q_k(v) / W(v) * relation weight */
+				uint32_t vs = f->act_slot[it->v];
+				for (unsigned k = 0; vs != NO_SLOT && f->wact[vs] > 0.0 && k < K; k++)
+					qn[k] += f->q[(size_t)vs * K + k] / f->wact[vs] * w;
+			}
+			p.wdeg += w;
+			if ((rc = push_pair(&pairs, &np, &cap, (new_pair){ (uint32_t)it->v, true, w })))
+				goto cleanup;
+			continue;
+		}
+		p.deg_total++;
+		if (it->v < 0) { /* an entity the run did not store: this account alone has it */
+			bool hub = it->max_share < 1;
+			p.deg_class[it->kind_class]++;
+			if (!hub)
+				p.wdeg += it->kind_weight / log2(2.0);
+			prim_entity(&p, 1, hub, it->kind_class, 0);
+			continue;
+		}
+		{
+			uint32_t e = (uint32_t)(it->v - nu), kind = g->ent_kind[e], kc = f->kclass[kind];
+			bool mine = self >= 0 && has_link(f, (uint32_t)self, (uint32_t)it->v);
+			uint32_t sh = g->ent_share[e] + (mine ? 0 : 1);
+			bool hub = g->ent_hub[e] || sh > g->kind_max_share[kind];
+
+			p.deg_class[kc]++;
+			prim_entity(&p, sh, hub, (int)kc, fg_features_entity_seeds(f, e, mask));
+			if (hub)
+				continue;
+			w = mine ? g->ent_weight[e] : g->kind_weight[kind] / log2(1.0 + (double)sh);
+			p.wdeg += w;
+			b0 = g->g.off[it->v];
+			b1 = g->g.off[it->v + 1];
+			/* the one pull step through e: q_k(e) / deg(e), q_k(e) = d w(e) sum q_k(x) / W(x) */
+			if (b1 > b0) {
+				double qe[K] = { 0 };
+				for (uint64_t b = b0; b < b1; b++) {
+					uint32_t xs = f->act_slot[g->g.adj[b]];
+					for (unsigned k = 0; xs != NO_SLOT && f->wact[xs] > 0.0 && k < K; k++)
+						qe[k] += f->q[(size_t)xs * K + k] / f->wact[xs];
+				}
+				for (unsigned k = 0; k < K; k++)
+					qn[k] += f->damping * g->ent_weight[e] * qe[k] / (double)(b1 - b0);
+			}
+		}
+		for (uint64_t b = b0; b < b1; b++) {
+			uint32_t v = g->g.adj[b];
+			if (v == self)
+				continue;
+			if ((rc = push_pair(&pairs, &np, &cap, (new_pair){ v, via_link, w })))
+				goto cleanup;
+		}
+	}
+
+	/* per pair, in CSR order: seed shares, walk shares, two-hop shares, hops, aggregates */
+	ctx_start(&c, scratch);
+	for (size_t i = 0; i < np; i++) {
+		uint32_t v = pairs[i].v, vs = f->act_slot[v];
+		double w = pairs[i].w;
+		sw += w;
+		if (f->seed_fold[v] != 255)
+			bs[f->seed_fold[v]] += w;
+		if (vs != NO_SLOT) {
+			for (unsigned k = 0; k < K; k++) {
+				uint8_t h = f->hops[(size_t)vs * K + k];
+				uint32_t hv = (uint32_t)h + (pairs[i].via_link ? 1u : 2u);
+				if (f->wact[vs] > 0.0)
+					bq[k] += w * f->q[(size_t)vs * K + k] / f->wact[vs];
+				b2[k] += w * f->nbs[(size_t)vs * K + k];
+				if (!(mask & (1u << k)) && h != HOPS_NONE && hv < p.hops)
+					p.hops = hv < HOPS_NONE - 1 ? hv : HOPS_NONE - 1;
+			}
+		}
+		row_visit(&c, v, w);
+	}
+	if (sw > 0.0)
+		for (unsigned k = 0; k < K; k++) {
+			if (mask & (1u << k))
+				continue;
+			p.nbs += bs[k] / sw;
+			p.nbs2 += b2[k] / sw;
+			p.nbq += c.nfold_w[k] * (bq[k] / sw);
+		}
+
+	/* distinct co-users: co-seeds, the ring it would join, ring-mates through two links */
+	byv = fg_mallocarray(np ? np : 1, sizeof(*byv));
+	if (!byv) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for a request's feature row");
+		goto cleanup;
+	}
+	if (np) { /* pairs is NULL when no identifier reaches another user */
+		memcpy(byv, pairs, sizeof(*byv) * np);
+		qsort(byv, np, sizeof(*byv), cmp_pair_v);
+	}
+	/*
+	 * Per distinct co-user (byv in user order): co-users and co-seeds; then
+	 * (ring, weight) and (component) of each into byv's place, sorted and
+	 * folded: the ring it would join (self's own; else the ring whose members
+	 * carry the most weight, ties by the lowest index) and the components.
+	 */
+	{
+		size_t nd = 0;
+		for (size_t i = 0; i < np;) {
+			size_t j = i;
+			double wv = 0.0;
+			while (j < np && byv[j].v == byv[i].v)
+				wv += byv[j++].w;
+			p.co_users++;
+			if (f->seed_fold[byv[i].v] != 255)
+				cos[f->seed_fold[byv[i].v]]++;
+			byv[nd++] = (new_pair){ byv[i].v, j - i >= 2, wv }; /* via_link: reached twice */
+			i = j;
+		}
+		if (self >= 0)
+			p.ri = s->ring_index[self];
+		else if (nd) {
+			/* (ring, weight) of the ring members among the co-users, in pairs[]'s memory */
+			size_t nr = 0;
+			double best_w = 0.0;
+			for (size_t i = 0; i < nd; i++)
+				if (s->ring_index[byv[i].v] >= 0)
+					pairs[nr++] = (new_pair){ (uint32_t)s->ring_index[byv[i].v], false, byv[i].w };
+			qsort(pairs, nr, sizeof(*pairs), cmp_pair_v);
+			for (size_t i = 0; i < nr;) {
+				size_t j = i;
+				double acc = 0.0;
+				while (j < nr && pairs[j].v == pairs[i].v)
+					acc += pairs[j++].w;
+				if (acc > best_w) { /* ascending ring order: the first of equal weights stays */
+					best_w = acc;
+					p.ri = (int32_t)pairs[i].v;
+				}
+				i = j;
+			}
+		}
+		for (size_t i = 0; p.ri >= 0 && i < nd; i++)
+			if (byv[i].via_link && s->ring_index[byv[i].v] == p.ri)
+				p.multi_mates++;
+		if (self >= 0) {
+			int64_t ci = s->comp_size[self] >= 2 ? comp_index(s, f->comp[self]) : -1;
+			p.comp_size = s->comp_size[self];
+			p.in_comp = ci >= 0;
+			p.cs = ci >= 0 ? masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask) : 0;
+			p.ring_size = s->ring_size[self];
+		} else {
+			/* components of the co-users, each once, plus the account itself */
+			for (size_t i = 0; i < nd; i++)
+				pairs[i] = (new_pair){ f->comp[byv[i].v], false, (double)s->comp_size[byv[i].v] };
+			if (nd)
+				qsort(pairs, nd, sizeof(*pairs), cmp_pair_v);
+			p.comp_size = 1;
+			for (size_t i = 0; i < nd; i++) {
+				int64_t ci;
+				if (i && pairs[i].v == pairs[i - 1].v)
+					continue;
+				p.comp_size += pairs[i].w;
+				ci = pairs[i].w >= 2 ? comp_index(s, pairs[i].v) : -1;
+				if (ci >= 0)
+					p.cs += masked_sum_u32(f->comp_cnt + (size_t)ci * K, mask);
+			}
+			p.in_comp = p.comp_size >= 2;
+			p.ring_size = p.ri >= 0 ? (double)s->rings[p.ri].n_users + 1.0 : 1.0;
+		}
+	}
+	for (unsigned k = 0; k < K; k++)
+		if (!(mask & (1u << k)))
+			p.cos += cos[k];
+	p.rs = p.ri >= 0 ? masked_sum_u32(f->ring_cnt + (size_t)p.ri * K, mask) : 0;
+
+	/* the walk, hops, age and span: self's from last night; a new account's one step on */
+	if (self >= 0) {
+		int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
+		for (uint64_t i = f->link_off[self]; i < f->link_off[self + 1]; i++) {
+			if (g->link_first[i] != FG_TIME_NONE && (first == FG_TIME_NONE || g->link_first[i] < first))
+				first = g->link_first[i];
+			if (g->link_last[i] != FG_TIME_NONE && (last == FG_TIME_NONE || g->link_last[i] > last))
+				last = g->link_last[i];
+		}
+		p.ppr = self_sl != NO_SLOT ? ppr_of(&c, self_sl) : 0.0;
+		p.hops = HOPS_NONE;
+		for (unsigned k = 0; self_sl != NO_SLOT && k < K; k++)
+			if (!(mask & (1u << k)) && f->hops[(size_t)self_sl * K + k] < p.hops)
+				p.hops = f->hops[(size_t)self_sl * K + k];
+		p.age = base_value(f, (uint32_t)self, B_AGE);
+		p.span = first != FG_TIME_NONE && last != FG_TIME_NONE ? (double)(last - first) / DAY : NAN;
+	} else {
+		for (unsigned k = 0; k < K; k++)
+			if (c.nfold_w[k] > 0.0)
+				p.ppr += c.nfold_w[k] * f->damping * qn[k];
+		p.age = f->t_ref == FG_TIME_NONE ? NAN : 0.0;
+		p.span = 0.0;
+	}
+	p.w = p.wdeg;
+
+	emit_row(out, f, &p, &c);
+	for (uint32_t a = 0; a < f->n_attr; a++)
+		out[F_NFIXED + a] = attrs ? attrs[a]
+		                  : self >= 0 ? g->user_attr[(size_t)self * g->n_attrs + f->attr_idx[a]] : NAN;
+cleanup:
+	fg_free(items);
+	fg_free(pairs);
+	fg_free(byv);
+	fg_free(scratch);
+	return rc;
 }

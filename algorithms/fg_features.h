@@ -47,6 +47,9 @@ typedef struct fg_features_params {
 	const char *attrs;       /* comma-separated attribute names, NULL: every numeric one */
 	double damping, tol;     /* personalised PageRank per fold (as fg_risk) */
 	int max_iter;
+	bool t_ref_given;        /* the account-age reference is t_ref, not the data's latest time
+	                            (serve rebuilds a run's graph from part of its links) */
+	int64_t t_ref;
 } fg_features_params;
 
 /*
@@ -111,5 +114,47 @@ int fg_features_rows(float *out, const fg_features *f, const uint32_t *users, ui
  */
 int64_t fg_features_top_entity(const fg_features *f, uint32_t u, int kc, unsigned mask,
                                uint32_t *n_seeds);
+
+/* ---- one row for an account the graph does not hold (serve) ------------- */
+
+/* Attribute columns of a row (attr_* follow the fixed columns, in name order). */
+uint32_t fg_features_n_attrs(const fg_features *f);
+
+/* Seeds among entity e's users (hubs included), folds in mask excluded. */
+uint32_t fg_features_entity_seeds(const fg_features *f, uint32_t e, unsigned mask);
+
+/* One identifier or direct link of a request. */
+typedef struct fg_features_item {
+	int64_t v;           /* a vertex of g: a user (direct link) or an entity (n_users + e);
+	                        -1: an entity g does not hold (no other user has it) */
+	int kind_class;      /* v == -1: its kind class (FG_KC_*) ... */
+	double kind_weight;  /* ... its kind's weight ... */
+	uint32_t max_share;  /* ... and hub cap */
+} fg_features_item;
+
+/*
+ * The row of an account with identifiers and links items[0..n) on last
+ * night's graph, folds in mask excluded (a new account: the fold of its id),
+ * the same columns and expressions as fg_features_row (one emitter).
+ *
+ * self: the account's user in g, or -1.  With self and its own links as the
+ * items, the row is fg_features_row(self) (up to the order of float sums).
+ * Computed from the items: degrees, shares (+1 for an entity self does not
+ * hold yet), hubs (a share passing the kind's cap), weights, co-users,
+ * co-seeds, seeds per entity, one-hop seed, walk and two-hop seed shares, the
+ * neighbour aggregates, the ring it would join (self's own; else the ring
+ * whose members carry the most tie weight), ring-mates reached twice, the
+ * components it would join.  From last night when self is known: the walk
+ * (ppr), hops, account age and activity span.  For a new account: ppr is one
+ * step of the fold walks from its neighbours' converged values (d times the
+ * pull over its arcs: q(e) / deg(e) through an entity, q(v) / W(v) times the
+ * relation weight through a link), hops = the neighbours' + 1 or 2, age 0
+ * (created now; NAN when the data had no times), activity span 0.
+ * attrs: the account's attributes (fg_features_n_attrs, NAN = missing), or
+ * NULL (self's, or missing).  Thread-safe (f is read only).  O(sum of the
+ * items' shares).  Returns FG_OK or FG_ENOMEM.
+ */
+int fg_features_row_new(float *out, const fg_features *f, const fg_features_item *items,
+                        uint32_t n, int64_t self, const float *attrs, unsigned mask);
 
 #endif

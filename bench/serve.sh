@@ -4,6 +4,7 @@
 # bounded in time; plus the snapshot's load time and memory.  docs/serve.md has the figures.
 #
 #   bash bench/serve.sh RESULTS.db [SECONDS=10] [CONNECTIONS=2] [SERVER_THREADS=2]
+#   FG_SERVE_ARGS=--no-model bash bench/serve.sh ...   (the rule scores only, for comparison)
 #
 # Needs wrk (Debian package wrk) and sqlite3.  FG_BIN overrides build/cli/fraudgraph.
 set -euo pipefail
@@ -30,7 +31,7 @@ LUA
 echo "== machine: $(nproc) cores; $(uptime)"
 echo "== results db: $db ($(du -h "$db" | cut -f1)), users: $(sqlite3 "$db" 'SELECT n_users FROM latest_run')"
 t0=$(date +%s.%N)
-"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" \
+"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" ${FG_SERVE_ARGS:-} \
 	--reload-ms 0 --quiet 2> "$tmp/log" &
 pid=$!
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -44,12 +45,26 @@ echo "== serve RSS after load: $(awk '/VmRSS/ {print $2 / 1024 " MiB"}' /proc/$p
 curl -s "http://127.0.0.1:$port/metrics" | grep -E '^fraudgraph_snapshot_(users|entities|bytes|load_seconds) '
 echo "== one answer:"
 curl -s -X POST -d "$body" "http://127.0.0.1:$port/v1/score" | head -c 600; echo
+curl -s "http://127.0.0.1:$port/healthz"; echo
 echo "== wrk /healthz, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
 wrk -t2 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/healthz"
 echo "== wrk /v1/score, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$tmp/score.lua" "http://127.0.0.1:$port/v1/score"
+# The server's own time (request read to answer queued) per endpoint, from the cumulative
+# buckets of /metrics: the upper bound of the bucket holding the 50th, 99th, 99.9th percentile.
+server_pct() {
+	curl -s "http://127.0.0.1:$port/metrics" | awk -v ep="$1" '
+	  index($0, "duration_seconds_bucket{endpoint=\"" ep "\"") > 0 {
+	    match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n++; les[n] = le; cum[n] = $2 }
+	  END { tot = cum[n]; split("50 99 99.9", ps, " ");
+	    for (i = 1; i <= 3; i++) for (j = 1; j <= n; j++) if (cum[j] >= tot * ps[i] / 100) {
+	      printf "  p%s <= %s s", ps[i], les[j]; break }
+	    printf "  (%d requests)\n", tot }'
+}
 echo "== server-side latency histogram of /v1/score (/metrics):"
-curl -s "http://127.0.0.1:$port/metrics" | grep 'duration_seconds_bucket{endpoint="score"' | head -12
+curl -s "http://127.0.0.1:$port/metrics" | grep 'duration_seconds_bucket{endpoint="score"' | head -14
+echo "== server's own time, /healthz:"; server_pct healthz
+echo "== server's own time, /v1/score:"; server_pct score
 kill -TERM "$pid"
 wait "$pid"
 echo "== serve exited $?"

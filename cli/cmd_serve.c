@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { OPT_DB = 1, OPT_LISTEN, OPT_THREADS, OPT_RELOAD, OPT_PORT_FILE, OPT_DRAIN, OPT_QUIET };
+enum { OPT_DB = 1, OPT_LISTEN, OPT_THREADS, OPT_RELOAD, OPT_PORT_FILE, OPT_DRAIN, OPT_QUIET, OPT_NO_MODEL };
 
 static const fg_opt_spec opts[] = {
 	{ FG_OPT_VALUE, "db", OPT_DB, "FILE", "the results database (read-only)", NULL },
@@ -33,6 +33,8 @@ static const fg_opt_spec opts[] = {
 	{ FG_OPT_VALUE, "port-file", OPT_PORT_FILE, "FILE", "write the bound port there once listening", NULL },
 	{ FG_OPT_VALUE, "drain-s", OPT_DRAIN, "S", "on SIGTERM, seconds to let open connections finish", "5" },
 	{ FG_OPT_SWITCH, "quiet", OPT_QUIET, NULL, "no log line per bad request", NULL },
+	{ FG_OPT_SWITCH, "no-model", OPT_NO_MODEL, NULL,
+	  "answer with the rule scores even where the run has a learned model", NULL },
 	{ FG_OPT_END, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -50,7 +52,7 @@ static void help(FILE *f)
 
 int fg_cmd_serve(int argc, char **argv)
 {
-	fg_serve_opts so = { NULL, 1000 };
+	fg_serve_opts so = { NULL, 1000, false };
 	fg_http_opts ho = { "127.0.0.1:8080", 2, false };
 	const char *port_file = NULL;
 	double drain_s = 5.0;
@@ -72,6 +74,7 @@ int fg_cmd_serve(int argc, char **argv)
 		case OPT_PORT_FILE: port_file = p.value; break;
 		case OPT_DRAIN: rc = fg_opt_double(&drain_s, &p, 0, 3600); break;
 		case OPT_QUIET: ho.quiet = true; break;
+		case OPT_NO_MODEL: so.no_model = true; break;
 		case FG_OPT_HELP: help(stdout); return FG_EXIT_OK;
 		default:
 			rc = fg_error_set(FG_EUSAGE, "serve: unexpected argument '%s'", p.value);
@@ -103,6 +106,7 @@ int fg_cmd_serve(int argc, char **argv)
 	            ho.listen, fg_http_port(h), (long long)info.run_id, (unsigned long long)info.n_users,
 	            (unsigned long long)info.n_entities, (unsigned long long)info.n_rings,
 	            (double)info.bytes / 1048576.0, info.load_seconds);
+	fg_log_info("serve: model %s", info.model_status);
 	if (port_file) {
 		char tmp[4096];
 		FILE *f;

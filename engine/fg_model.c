@@ -34,6 +34,7 @@
 
 #include <xgboost/c_api.h>
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,25 +122,21 @@ static float row_weight(const fg_graph *g, const uint8_t *seed, uint32_t u, doub
 	return neg_coin(g->user_id[u]) < rate ? (float)(1.0 / rate) : 0.0f;
 }
 
-static int model_new(fg_model **out, const fg_features *f, const fg_model_params *p)
+/* A model of n_cols columns with empty names and p's parameters. */
+static int model_alloc(fg_model **out, uint32_t n_cols, const fg_model_params *p)
 {
 	fg_model *m = fg_calloc(1, sizeof(*m));
 
 	*out = NULL;
 	if (!m)
 		return fg_error_set(FG_ENOMEM, "out of memory for the model");
-	m->n_cols = fg_features_count(f);
+	m->n_cols = n_cols;
 	m->threads = p->threads > 0 ? p->threads : 1;
-	m->names = fg_calloc(m->n_cols, sizeof(char *));
+	m->names = fg_calloc(n_cols ? n_cols : 1, sizeof(char *));
 	if (!m->names) {
 		fg_model_close(&m);
 		return fg_error_set(FG_ENOMEM, "out of memory for the model");
 	}
-	for (uint32_t j = 0; j < m->n_cols; j++)
-		if (!(m->names[j] = fg_strndup(fg_features_name(f, j), strlen(fg_features_name(f, j))))) {
-			fg_model_close(&m);
-			return fg_error_set(FG_ENOMEM, "out of memory for the model");
-		}
 	snprintf(m->params, sizeof(m->params),
 	         "{\"objective\":\"binary:logistic\",\"tree_method\":\"hist\",\"max_bin\":256,"
 	         "\"max_depth\":%d,\"eta\":%g,\"rounds\":%d,\"seed\":0,\"base_score\":0.5,"
@@ -147,6 +144,43 @@ static int model_new(fg_model **out, const fg_features *f, const fg_model_params
 	         p->max_depth, p->eta, p->n_trees, K, FG_MODEL_NEG_TARGET, p->min_positives);
 	*out = m;
 	return FG_OK;
+}
+
+static int model_new(fg_model **out, const fg_features *f, const fg_model_params *p)
+{
+	fg_model *m;
+	int rc;
+
+	if ((rc = model_alloc(&m, fg_features_count(f), p)) != FG_OK)
+		return rc;
+	for (uint32_t j = 0; j < m->n_cols; j++)
+		if (!(m->names[j] = fg_strndup(fg_features_name(f, j), strlen(fg_features_name(f, j))))) {
+			fg_model_close(&m);
+			return fg_error_set(FG_ENOMEM, "out of memory for the model");
+		}
+	*out = m;
+	return FG_OK;
+}
+
+/*
+ * The one place rows become an XGBoost matrix: n dense rows of nc floats
+ * (NAN = missing), with labels and weights when given (training).  Returns
+ * XGBoost's status (0 ok, *out NULL otherwise); the caller reports
+ * XGBGetLastError in its own way (train_one runs on an OpenMP thread).
+ */
+static int dmatrix_of(DMatrixHandle *out, const float *rows, uint32_t n, uint32_t nc,
+                      const float *label, const float *weight, int threads)
+{
+	*out = NULL;
+	if (XGDMatrixCreateFromMat_omp(rows, n, nc, NAN, out, threads) != 0 ||
+	    (label && XGDMatrixSetFloatInfo(*out, "label", label, n) != 0) ||
+	    (weight && XGDMatrixSetFloatInfo(*out, "weight", weight, n) != 0)) {
+		if (*out)
+			XGDMatrixFree(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static int set_threads(fg_model *m, unsigned k, int threads)
@@ -206,9 +240,7 @@ static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_param
 			goto cleanup; \
 		} \
 	} while (0)
-	XG(XGDMatrixCreateFromMat_omp(t->rows, t->n, nc, NAN, &dm, 1));
-	XG(XGDMatrixSetFloatInfo(dm, "label", t->label, t->n));
-	XG(XGDMatrixSetFloatInfo(dm, "weight", t->weight, t->n));
+	XG(dmatrix_of(&dm, t->rows, t->n, nc, t->label, t->weight, 1));
 	XG(XGBoosterCreate(&dm, 1, &m->b[k]));
 	XG(XGBoosterSetParam(m->b[k], "nthread", "1"));
 	XG(XGBoosterSetParam(m->b[k], "objective", "binary:logistic"));
@@ -550,42 +582,52 @@ static int64_t top_of(const fg_features *f, uint32_t u, const int *kcs, int n, u
 	return best;
 }
 
-/*
- * The sentence for feature j of user u's row (value v, contribution c):
- * entity features name the entity, the others say what the value means.
- */
+int fg_model_reason_classes(int *kcs, const char *name)
+{
+	static const struct { const char *name; int n; int kc[FG_KC_N]; } tab[] = {
+		{ "seeds_card", 1, { FG_KC_CARD } },
+		{ "seeds_device", 1, { FG_KC_DEVICE } },
+		{ "seeds_address", 1, { FG_KC_ADDRESS } },
+		{ "seeds_other", 4, { FG_KC_PHONE, FG_KC_EMAIL, FG_KC_IP, FG_KC_OTHER } },
+		{ "entity_seeds_max", 7, { FG_KC_CARD, FG_KC_DEVICE, FG_KC_ADDRESS, FG_KC_PHONE, FG_KC_EMAIL,
+		                           FG_KC_IP, FG_KC_OTHER } },
+		{ "hub_seeds", 1, { -1 } },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(name, tab[i].name)) {
+			memcpy(kcs, tab[i].kc, sizeof(int) * (size_t)tab[i].n);
+			return tab[i].n;
+		}
+	return 0;
+}
+
+/* The sentence for feature j of user u's row: the entity its entity features name, from f. */
 static void reason_text(char *out, size_t len, const fg_features *f, const fg_graph *g, uint32_t u,
                         const char *name, float v, float c)
 {
-	unsigned mask = 1u << fg_features_fold(f, u);
-	char what[160];
+	int kcs[FG_KC_N], n = fg_model_reason_classes(kcs, name);
+	fg_model_entity ent;
 	uint32_t ns = 0;
-	int64_t e = -1;
-	static const int card[] = { FG_KC_CARD }, dev[] = { FG_KC_DEVICE }, addr[] = { FG_KC_ADDRESS };
-	static const int other[] = { FG_KC_PHONE, FG_KC_EMAIL, FG_KC_IP, FG_KC_OTHER };
-	static const int any[] = { FG_KC_CARD, FG_KC_DEVICE, FG_KC_ADDRESS, FG_KC_PHONE, FG_KC_EMAIL,
-	                           FG_KC_IP, FG_KC_OTHER };
-	static const int hub[] = { -1 };
+	int64_t e = n ? top_of(f, u, kcs, n, 1u << fg_features_fold(f, u), &ns) : -1;
 
-	if (!strcmp(name, "seeds_card"))
-		e = top_of(f, u, card, 1, mask, &ns);
-	else if (!strcmp(name, "seeds_device"))
-		e = top_of(f, u, dev, 1, mask, &ns);
-	else if (!strcmp(name, "seeds_address"))
-		e = top_of(f, u, addr, 1, mask, &ns);
-	else if (!strcmp(name, "seeds_other"))
-		e = top_of(f, u, other, 4, mask, &ns);
-	else if (!strcmp(name, "entity_seeds_max"))
-		e = top_of(f, u, any, 7, mask, &ns);
-	else if (!strcmp(name, "hub_seeds"))
-		e = top_of(f, u, hub, 1, mask, &ns);
+	if (e >= 0)
+		ent = (fg_model_entity){ ent_kind(g, e), g->ent_value[e], g->ent_share[e], ns, g->ent_hub[e] };
+	fg_model_reason_text(out, len, name, v, c, e >= 0 ? &ent : NULL);
+}
 
-	if (e >= 0 && g->ent_hub[e])
+void fg_model_reason_text(char *out, size_t len, const char *name, float v, float c,
+                          const fg_model_entity *e)
+{
+	char what[160];
+	uint32_t ns = e ? e->n_seeds : 0;
+
+	if (e && e->hub)
 		snprintf(what, sizeof(what), "uses %s %.40s shared by %u users, %u of them known fraudsters",
-		         ent_kind(g, e), g->ent_value[e], g->ent_share[e], ns);
-	else if (e >= 0)
-		snprintf(what, sizeof(what), "shares %s %.40s with %u known fraudster%s", ent_kind(g, e),
-		         g->ent_value[e], ns, ns == 1 ? "" : "s");
+		         e->kind, e->value, e->share, ns);
+	else if (e)
+		snprintf(what, sizeof(what), "shares %s %.40s with %u known fraudster%s", e->kind,
+		         e->value, ns, ns == 1 ? "" : "s");
 	else if (!strcmp(name, "seed_hops"))
 		snprintf(what, sizeof(what), isnan(v) ? "no path to known fraud" :
 		         "%.0f hops from the nearest known fraudster", v);
@@ -621,7 +663,8 @@ static void reason_text(char *out, size_t len, const fg_features *f, const fg_gr
 	else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7))
 		snprintf(what, sizeof(what), "its linked users' %s %.60s = %.4g",
 		         name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean",
-		         strchr(name + 3, '_') + 1, v);
+		         /* what follows "nb_mean_", "nb_max_" or "nb2_mean_" */
+		         strchr(strchr(name, '_') + 1, '_') + 1, v);
 	else
 		snprintf(what, sizeof(what), "%.60s = %.4g", name, v);
 	snprintf(out, len, "%s: %+.2f", what, c);
@@ -655,6 +698,30 @@ static int cmp_reason(const void *a, const void *b)
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	return x->rank - y->rank;
+}
+
+int fg_model_top_contributions(uint32_t *cols, const float *c, uint32_t nc, int max)
+{
+	int64_t prev = -1;
+	int n = 0;
+
+	for (; n < max; n++) {
+		int64_t best = -1;
+		/* the next largest after prev in (contribution desc, column asc) order */
+		for (uint32_t j = 0; j < nc; j++) {
+			if (!(c[j] > 0.0f))
+				continue;
+			if (prev >= 0 && (c[j] > c[prev] || (c[j] == c[prev] && (int64_t)j <= prev)))
+				continue;
+			if (best < 0 || c[j] > c[best])
+				best = j;
+		}
+		if (best < 0)
+			break;
+		cols[n] = (uint32_t)best;
+		prev = best;
+	}
+	return n;
 }
 
 int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const fg_features *f,
@@ -699,7 +766,7 @@ int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const 
 		qsort(users, n, sizeof(*users), cmp_u32);
 		if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 			goto cleanup;
-		XG(XGDMatrixCreateFromMat_omp(rows, n, nc, NAN, &dm, m->threads));
+		XG(dmatrix_of(&dm, rows, n, nc, NULL, NULL, m->threads));
 		XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &contrib));
 		if (len != (bst_ulong)n * (nc + 1)) {
 			rc = fg_error_set(FG_ERROR, "xgboost: %llu contributions for %u rows of %u features",
@@ -708,21 +775,10 @@ int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const 
 		}
 		for (uint32_t i = 0; i < n; i++) {
 			const float *c = contrib + (size_t)i * (nc + 1);
-			int64_t prev = -1;
-			for (int r = 0; r < FG_MODEL_REASONS; r++) {
-				int64_t best = -1;
-				/* the next largest after prev in (contribution desc, column asc) order */
-				for (uint32_t j = 0; j < nc; j++) {
-					if (!(c[j] > 0.0f))
-						continue;
-					if (prev >= 0 && (c[j] > c[prev] || (c[j] == c[prev] && (int64_t)j <= prev)))
-						continue;
-					if (best < 0 || c[j] > c[best])
-						best = j;
-				}
-				if (best < 0)
-					break;
-				prev = best;
+			uint32_t top[FG_MODEL_REASONS];
+			int nt = fg_model_top_contributions(top, c, nc, FG_MODEL_REASONS);
+			for (int r = 0; r < nt; r++) {
+				uint32_t best = top[r];
 				fg_model_reason *x = &rs[n_r++];
 				x->user = users[i];
 				x->rank = r + 1;
@@ -852,8 +908,8 @@ static bool next_line(char *line, size_t cap, const char *s, size_t len, size_t 
 	return true;
 }
 
-int fg_model_load(fg_model **out, const char *s, size_t len, const char *path,
-                  const fg_features *f, const fg_model_params *p)
+int fg_model_load_file(fg_model **out, const char *s, size_t len, const char *path,
+                       const fg_model_params *p)
 {
 	char line[1024];
 	size_t pos = 0;
@@ -868,20 +924,20 @@ int fg_model_load(fg_model **out, const char *s, size_t len, const char *path,
 	ln = 1;
 	if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "folds %u", &folds) != 1 || folds != K)
 		BAD("%s:2: expected 'folds %d', got '%.40s'", path, K, line);
-	if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "features %u", &nfeat) != 1)
+	if (!next_line(line, sizeof(line), s, len, &pos) || sscanf(line, "features %u", &nfeat) != 1 ||
+	    nfeat == 0 || nfeat > 100000)
 		BAD("%s:3: expected 'features N', got '%.40s'", path, line);
 	ln = 3;
-	if (nfeat != fg_features_count(f))
-		BAD("%s: the model has %u features, this run builds %u (attributes differ? see --attrs)",
-		    path, nfeat, fg_features_count(f));
-	if ((rc = model_new(&m, f, p)) != FG_OK)
+	if ((rc = model_alloc(&m, nfeat, p)) != FG_OK)
 		goto cleanup;
 	for (uint32_t j = 0; j < nfeat; j++) {
 		ln++;
 		if (!next_line(line, sizeof(line), s, len, &pos))
 			BAD("%s:%d: the file ends inside the feature names", path, ln);
-		if (strcmp(line, m->names[j]))
-			BAD("%s:%d: feature %u is '%.60s', this run's is '%.60s'", path, ln, j, line, m->names[j]);
+		if (!(m->names[j] = fg_strndup(line, strlen(line)))) {
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the model");
+			goto cleanup;
+		}
 	}
 	ln++;
 	if (!next_line(line, sizeof(line), s, len, &pos) || strncmp(line, "params ", 7))
@@ -905,6 +961,67 @@ int fg_model_load(fg_model **out, const char *s, size_t len, const char *path,
 	m = NULL;
 cleanup:
 	fg_model_close(&m);
+	return rc;
+}
+
+int fg_model_load(fg_model **out, const char *s, size_t len, const char *path,
+                  const fg_features *f, const fg_model_params *p)
+{
+	fg_model *m = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = fg_model_load_file(&m, s, len, path, p)) != FG_OK)
+		return rc;
+	if (m->n_cols != fg_features_count(f)) {
+		rc = fg_error_set(FG_EUSAGE, "%s: the model has %u features, this run builds %u "
+		                  "(attributes differ? see --attrs)", path, m->n_cols, fg_features_count(f));
+		goto cleanup;
+	}
+	for (uint32_t j = 0; j < m->n_cols; j++)
+		if (strcmp(m->names[j], fg_features_name(f, j))) {
+			rc = fg_error_set(FG_EUSAGE, "%s:%u: feature %u is '%.60s', this run's is '%.60s'", path,
+			                  j + 4, j, m->names[j], fg_features_name(f, j));
+			goto cleanup;
+		}
+	*out = m;
+	m = NULL;
+cleanup:
+	fg_model_close(&m);
+	return rc;
+}
+
+uint32_t fg_model_n_features(const fg_model *m)
+{
+	return m->n_cols;
+}
+
+const char *fg_model_feature_name(const fg_model *m, uint32_t j)
+{
+	return m->names[j];
+}
+
+int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k, const float *row)
+{
+	DMatrixHandle dm = NULL;
+	bst_ulong len = 0;
+	const float *res = NULL;
+	int rc = FG_OK;
+
+	assert(k < K);
+	if ((rc = predict_rows(score, m->b[k], row, 1, m->n_cols)) != FG_OK || !contrib)
+		return rc;
+	XG(dmatrix_of(&dm, row, 1, m->n_cols, NULL, NULL, 1));
+	XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &res));
+	if (len != (bst_ulong)m->n_cols + 1) {
+		rc = fg_error_set(FG_ERROR, "xgboost: %llu contributions for one row of %u features",
+		                  (unsigned long long)len, m->n_cols);
+		goto cleanup;
+	}
+	memcpy(contrib, res, sizeof(float) * ((size_t)m->n_cols + 1));
+cleanup:
+	if (dm)
+		XGDMatrixFree(dm);
 	return rc;
 }
 

@@ -10,8 +10,14 @@
  * label (fraud <-> unknown) leaves its score bit-identical.  docs/scoring.md
  * ("The learned model") documents labels, sampling, parameters and outputs.
  *
- * Ownership: fg_model_close frees every XGBoost handle.  Thread-safety: one
- * model is used from one thread at a time (XGBoost runs its own threads).
+ * Ownership: fg_model_close frees every XGBoost handle.  Thread-safety:
+ * training, scoring and explaining a run use one model from one thread at a
+ * time (XGBoost runs its own threads).  fg_model_predict_row may be called
+ * from many threads at once on one loaded model: XGBoost (>= 1.4) makes
+ * prediction, SHAP included, thread-safe for tree boosters as long as no
+ * thread trains or sets a parameter meanwhile (doc/prediction.rst, "Thread
+ * Safety"); the results live in XGBoost's thread-local buffers and are
+ * copied out before the next call.
  */
 #ifndef FG_ENGINE_FG_MODEL_H
 #define FG_ENGINE_FG_MODEL_H
@@ -119,6 +125,54 @@ int fg_model_save(char **out, size_t *len, const fg_model *m);
  */
 int fg_model_load(fg_model **out, const char *buf, size_t len, const char *path,
                   const fg_features *f, const fg_model_params *p);
+
+/*
+ * Load a model file without a run to check it against (serve): the feature
+ * names are the file's (fg_model_feature_name).  Same errors as fg_model_load.
+ */
+int fg_model_load_file(fg_model **out, const char *buf, size_t len, const char *path,
+                       const fg_model_params *p);
+uint32_t fg_model_n_features(const fg_model *m);
+const char *fg_model_feature_name(const fg_model *m, uint32_t j);
+
+/*
+ * Booster k's probability for one dense row (n_features floats, NAN =
+ * missing) into *score, and, when contrib is not NULL, its SHAP
+ * contributions (log-odds) into contrib[0..n_features], the last one the
+ * bias (the costly part: TreeSHAP walks every path of every tree).  Thread-safe (see the top).  FG_OK or FG_ERROR with XGBoost's message.
+ * Cost: one tree walk per tree, and the SHAP pass (TreeSHAP) when asked.
+ */
+int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k,
+                         const float *row);
+
+/*
+ * The columns of the largest positive contributions c[0..nc) (the bias
+ * c[nc] aside), at most max, largest first, ties by column: the reasons'
+ * order of fg_model_explain.  Returns how many.
+ */
+int fg_model_top_contributions(uint32_t *cols, const float *c, uint32_t nc, int max);
+
+/* An entity a reason names: the one with the most known fraud among its users. */
+typedef struct fg_model_entity {
+	const char *kind, *value;
+	uint32_t share, n_seeds;
+	bool hub;
+} fg_model_entity;
+
+/*
+ * The kind classes (FG_KC_*, or -1 for hubs of any class) whose entities
+ * feature `name` counts (seeds_card, seeds_other, entity_seeds_max,
+ * hub_seeds ...) into kcs[0..FG_KC_N); 0 if the feature names no entity.
+ */
+int fg_model_reason_classes(int *kcs, const char *name);
+
+/*
+ * The sentence an investigator reads for feature `name` with value v and
+ * contribution c: "shares card c1 with 3 known fraudsters: +0.21".  e: the
+ * entity an entity feature names (NULL: none, or not an entity feature).
+ */
+void fg_model_reason_text(char *out, size_t len, const char *name, float v, float c,
+                          const fg_model_entity *e);
 
 /* XGBoost's JSON of booster k, the parameters, the importance, as text (fg_free). */
 int fg_model_booster_json(char **out, const fg_model *m, unsigned k);

@@ -20,10 +20,16 @@
 #include "fg_serve.h"
 
 #include "fg_alloc.h"
+#include "fg_cc.h"
 #include "fg_error.h"
+#include "fg_features.h"
+#include "fg_graph.h"
 #include "fg_hash.h"
+#include "fg_kinds.h"
 #include "fg_log.h"
+#include "fg_model.h"
 #include "fg_results_snapshot.h"
+#include "fg_score.h"
 #include "fg_store.h"
 
 #include <assert.h>
@@ -32,6 +38,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +205,18 @@ struct fg_snapshot {
 	uint32_t *uu_off, *uu_adj;      /* user -> users */
 	uint16_t *uu_kind;              /* relation kind of each uu_adj entry */
 
+	/* the learned model, when the run has one (NULL: the rule scores) */
+	struct serve_model *model;
+	char model_status[256];         /* what loading the model did (healthz, logs) */
+	char *model_file;               /* while loading */
+	size_t model_len;
+	size_t n_ages;                  /* while loading: stored (created_at, account age) pairs */
+	int64_t age_created[FG_SNAP_AGES];
+	double age_days[FG_SNAP_AGES];
+	struct mlink { uint32_t u, t; uint32_t k; bool user; int64_t first, last; } *ml; /* while loading */
+	size_t n_ml, cap_ml;
+	double *e_risk;                 /* while loading (the model's graph) */
+
 	uint64_t bytes;
 	int error;                      /* first callback error while loading */
 	const char *path;
@@ -271,49 +290,47 @@ static uint32_t find_ring_key(const fg_snapshot *s, const char *key, size_t len)
 	return NONE32;
 }
 
-static int32_t find_comp(const fg_snapshot *s, int64_t id)
+/*
+ * The index of the record whose int64 key (at byte offset off of records of
+ * sz bytes) is id, among n records sorted by that key; -1 if none.  The
+ * components, rings and entities are read in key order, so each is found by
+ * this one binary search.  O(log n).
+ */
+static int64_t find_sorted(const void *base, size_t n, size_t sz, size_t off, int64_t id)
 {
-	size_t lo = 0, hi = s->n_comps;
+	size_t lo = 0, hi = n;
+	int64_t k;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (s->comps[mid].component_id < id)
+		memcpy(&k, (const char *)base + mid * sz + off, sizeof(k));
+		if (k < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->n_comps && s->comps[lo].component_id == id ? (int32_t)lo : -1;
+	if (lo == n)
+		return -1;
+	memcpy(&k, (const char *)base + lo * sz + off, sizeof(k));
+	return k == id ? (int64_t)lo : -1;
+}
+
+static int32_t find_comp(const fg_snapshot *s, int64_t id)
+{
+	return (int32_t)find_sorted(s->comps, s->n_comps, sizeof(comp_rec), offsetof(comp_rec, component_id), id);
 }
 
 static int32_t find_ring_id(const fg_snapshot *s, int64_t id)
 {
-	size_t lo = 0, hi = s->n_rings;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->rings[mid].ring_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_rings && s->rings[lo].ring_id == id ? (int32_t)lo : -1;
+	return (int32_t)find_sorted(s->rings, s->n_rings, sizeof(ring_rec), offsetof(ring_rec, ring_id), id);
 }
 
 static uint32_t find_entity_id(const fg_snapshot *s, int64_t id)
 {
-	size_t lo = 0, hi = s->n_ents;
+	int64_t e = find_sorted(s->e_eid, s->n_ents, sizeof(int64_t), 0, id);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->e_eid[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n_ents && s->e_eid[lo] == id ? (uint32_t)lo : NONE32;
+	return e < 0 ? NONE32 : (uint32_t)e;
 }
 
 static int intern_kind(fg_snapshot *s, uint32_t *out, const char *kind)
@@ -366,6 +383,17 @@ static void config_from_params(fg_config *cfg, const char *params)
 		cfg->default_max_share = (uint32_t)json_integer_value(v);
 	if ((v = json_object_get(root, "relation_weight")) && json_is_number(v) && json_number_value(v) > 0)
 		cfg->relation_weight = json_number_value(v);
+	/* the kernels' settings: the model's feature walks run with the run's own */
+	if ((v = json_object_get(root, "risk_damping")) && json_is_number(v) && json_number_value(v) > 0 &&
+	    json_number_value(v) < 1)
+		cfg->risk_damping = json_number_value(v);
+	if ((v = json_object_get(root, "risk_tol")) && json_is_number(v) && json_number_value(v) > 0)
+		cfg->risk_tol = json_number_value(v);
+	if ((v = json_object_get(root, "risk_max_iter")) && json_is_integer(v) &&
+	    json_integer_value(v) >= 1 && json_integer_value(v) <= 100000)
+		cfg->risk_max_iter = (int)json_integer_value(v);
+	if ((v = json_object_get(root, "smoothing_k")) && json_is_number(v) && json_number_value(v) >= 0)
+		cfg->smoothing_k = json_number_value(v);
 	if ((v = json_object_get(root, "max_field_len")) && json_is_integer(v) &&
 	    json_integer_value(v) >= 1 && json_integer_value(v) <= UINT32_MAX)
 		cfg->max_field_len = (uint32_t)json_integer_value(v);
@@ -559,7 +587,8 @@ static int on_entity(void *ctx, const fg_snap_entity_row *r)
 		if (e >= NONE32 - 1)
 			return fg_error_set(FG_ENOMEM, "snapshot: more than 2^32 entities");
 		if (!GROW_USERS(s->e_eid) || !GROW_USERS(s->e_value) || !GROW_USERS(s->e_kind) ||
-		    !GROW_USERS(s->e_share) || !GROW_USERS(s->e_hub) || !GROW_USERS(s->e_comp))
+		    !GROW_USERS(s->e_share) || !GROW_USERS(s->e_hub) || !GROW_USERS(s->e_comp) ||
+		    (s->model_file && !GROW_USERS(s->e_risk)))
 			return fg_error_set(FG_ENOMEM, "snapshot: out of memory for entities");
 		s->cap_ents = cap;
 	}
@@ -571,7 +600,23 @@ static int on_entity(void *ctx, const fg_snap_entity_row *r)
 	s->e_share[e] = r->share < 0 ? 0 : r->share > UINT32_MAX ? UINT32_MAX : (uint32_t)r->share;
 	s->e_hub[e] = r->is_hub;
 	s->e_comp[e] = r->component_id >= 0 ? find_comp(s, r->component_id) : -1;
+	if (s->model_file)
+		s->e_risk[e] = isnan(r->risk) ? 0.0 : r->risk;
 	s->n_ents++;
+	return FG_OK;
+}
+
+/* The stored link as the model's graph reads it (only when the run has a model). */
+static int keep_model_link(fg_snapshot *s, uint32_t u, uint32_t t, uint32_t k, bool user,
+                           const fg_snap_link_row *r)
+{
+	int rc;
+
+	if (!s->model_file)
+		return FG_OK;
+	if ((rc = grow(&s->ml, &s->cap_ml, s->n_ml, sizeof(*s->ml))))
+		return rc;
+	s->ml[s->n_ml++] = (struct mlink){ u, t, k, user, r->first_seen, r->last_seen };
 	return FG_OK;
 }
 
@@ -593,6 +638,8 @@ static int on_link(void *ctx, const fg_snap_link_row *r)
 		s->lp[s->n_lp].a = u;
 		s->lp[s->n_lp].b = e;
 		s->n_lp++;
+		if ((rc = keep_model_link(s, u, e, s->e_kind[e], false, r)))
+			return rc;
 	} else {
 		uint32_t o = find_user(s, r->other_user, r->other_len), k;
 
@@ -605,6 +652,8 @@ static int on_link(void *ctx, const fg_snap_link_row *r)
 		/* both directions: a user's direct links are its own list */
 		s->up[s->n_up++] = (struct upair){ u, o, k };
 		s->up[s->n_up++] = (struct upair){ o, u, k };
+		if ((rc = keep_model_link(s, u, o, k, true, r)))
+			return rc;
 	}
 	return FG_OK;
 }
@@ -758,6 +807,253 @@ static int build_indexes(fg_snapshot *s)
 	return FG_OK;
 }
 
+/* ---- the learned model ---------------------------------------------------- */
+
+/*
+ * What scoring a request with the run's model needs: last night's graph
+ * rebuilt from the stored links (every link of the users in components of two
+ * users or more, and every hub link: the whole neighbourhood any request can
+ * reach), with the run's components, rings, scores and the feature kernels of
+ * algorithms/fg_features on it, so an existing user's row is the row the run
+ * scored, and a new account's row is computed by fg_features_row_new from the
+ * same primitives.  Invariant: read-only once built.
+ */
+typedef struct serve_model {
+	fg_graph *g;
+	uint32_t *comp, *ring, *seeds, n_seeds;
+	uint8_t *seed;
+	double *risk;
+	fg_scores *sc;
+	fg_features *f;
+	fg_model *m;
+	int32_t *user_g;   /* snapshot user -> user of g, -1 */
+	int64_t *ent_g;    /* snapshot entity -> vertex of g, -1 */
+	uint32_t attr0;    /* first attr_ column of a row */
+	uint64_t bytes;
+} serve_model;
+
+static void serve_model_free(serve_model **pm)
+{
+	serve_model *m;
+
+	if (!pm || !(m = *pm))
+		return;
+	fg_model_close(&m->m);
+	fg_features_close(&m->f);
+	fg_scores_free(&m->sc);
+	fg_graph_free(&m->g);
+	fg_free(m->comp);
+	fg_free(m->ring);
+	fg_free(m->seeds);
+	fg_free(m->seed);
+	fg_free(m->risk);
+	fg_free(m->user_g);
+	fg_free(m->ent_g);
+	fg_free(m);
+	*pm = NULL;
+}
+
+/* Feed the stored links and their users to a linkset, as run's readers would. */
+static int model_rows(fg_linkset *ls, const fg_snapshot *s)
+{
+	uint8_t *need = fg_calloc(s->n_users ? s->n_users : 1, 1);
+	size_t newest = NONE32;
+	int rc = FG_OK;
+
+	if (!need)
+		return fg_error_set(FG_ENOMEM, "snapshot: out of memory for the model's graph");
+	for (size_t i = 0; i < s->n_ml; i++) {
+		const struct mlink *l = &s->ml[i];
+		const char *kind = S(s, s->kind[l->k]);
+		const char *val = l->user ? S(s, s->u_id[l->t]) : S(s, s->e_value[l->t]);
+		fg_link_row row = { { S(s, s->u_id[l->u]), strlen(S(s, s->u_id[l->u])) },
+		                    { kind, strlen(kind) }, { val, strlen(val) }, l->first, "snapshot", i + 1 };
+
+		need[l->u] = 1;
+		if (l->user)
+			need[l->t] = 1;
+		if ((rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
+			goto cleanup;
+		if (l->last != l->first) {
+			row.seen_at = l->last;
+			if ((rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
+				goto cleanup;
+		}
+	}
+	/* seeds alone in their component count in their fold; the newest account sets the age reference */
+	for (size_t u = 0; u < s->n_users; u++) {
+		if (s->u_label[u] == LBL_FRAUD)
+			need[u] = 1;
+		if (s->u_created[u] != FG_TIME_NONE &&
+		    (newest == NONE32 || s->u_created[u] > s->u_created[newest]))
+			newest = u;
+	}
+	if (newest != NONE32)
+		need[newest] = 1;
+	for (size_t u = 0; u < s->n_users; u++) {
+		const char *id = S(s, s->u_id[u]);
+		fg_user_row row = { { id, strlen(id) }, s->u_created[u],
+		                    s->u_label[u] == LBL_FRAUD ? FG_LABEL_FRAUD
+		                    : s->u_label[u] == LBL_LEGIT ? FG_LABEL_LEGIT : FG_LABEL_UNKNOWN,
+		                    "snapshot", u + 1, 0, NULL };
+
+		if (need[u] && (rc = fg_linkset_user_sink(ls, &row)) != FG_OK)
+			goto cleanup;
+	}
+cleanup:
+	fg_free(need);
+	return rc;
+}
+
+/*
+ * The run's account-age reference (its latest input time, which the stored
+ * links alone may miss: a lone user's links are not stored): the integer t
+ * with (float)((t - c) / 86400) == a for every stored row's (created_at c,
+ * account_age_days a), the first such t near the first row's.  false if no t
+ * fits them all (then the stored links' latest time stands).
+ */
+static bool age_reference(int64_t *t_ref, const fg_snapshot *s)
+{
+	if (!s->n_ages)
+		return false;
+	int64_t t0 = s->age_created[0] + llround(s->age_days[0] * 86400.0);
+	for (int64_t t = t0 - 64; t <= t0 + 64; t++) {
+		bool all = true;
+		for (size_t i = 0; i < s->n_ages && all; i++)
+			all = (float)((double)(t - s->age_created[i]) / 86400.0) == (float)s->age_days[i];
+		if (all) {
+			*t_ref = t;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Build the model's side of snapshot s from its stored links and model
+ * file.  FG_OK with s->model set, FG_OK with s->model NULL and
+ * s->model_status saying why (a model file this build cannot read, feature
+ * names it does not build), or FG_ENOMEM.
+ */
+static int model_build(fg_snapshot *s)
+{
+	serve_model *m = fg_calloc(1, sizeof(*m));
+	fg_linkset *ls = NULL;
+	fg_model_params mp;
+	fg_features_params fp = { .use_attrs = true, .attrs = NULL, .damping = s->cfg.risk_damping,
+	                          .tol = s->cfg.risk_tol, .max_iter = s->cfg.risk_max_iter };
+	fg_graph *g;
+	uint32_t nu, nv, *ring_min = NULL;
+	double t0 = fg_clock(), t_graph = 0.0;
+	int rc;
+
+	if (!m)
+		return fg_error_set(FG_ENOMEM, "snapshot: out of memory for the model");
+	fp.t_ref_given = age_reference(&fp.t_ref, s);
+	fg_model_params_default(&mp);
+	mp.threads = 1; /* one request, one thread: the pool serves requests in parallel */
+	if ((rc = fg_model_load_file(&m->m, s->model_file, s->model_len, "models.model_file", &mp)) ||
+	    (rc = fg_linkset_new(&ls, &s->cfg)) || (rc = model_rows(ls, s)) ||
+	    (rc = fg_graph_build(&m->g, ls, &s->cfg)))
+		goto cleanup;
+	fg_linkset_free(&ls);
+	t_graph = fg_clock() - t0;
+	g = m->g;
+	nu = g->n_users;
+	nv = nu + g->n_entities;
+	m->comp = fg_mallocarray(nv ? nv : 1, sizeof(uint32_t));
+	m->ring = fg_mallocarray(nu ? nu : 1, sizeof(uint32_t));
+	m->risk = fg_calloc(nv ? nv : 1, sizeof(double));
+	m->seed = fg_calloc(nu ? nu : 1, 1);
+	m->seeds = fg_mallocarray(nu ? nu : 1, sizeof(uint32_t));
+	m->user_g = fg_mallocarray(s->n_users ? s->n_users : 1, sizeof(int32_t));
+	m->ent_g = fg_mallocarray(s->n_ents ? s->n_ents : 1, sizeof(int64_t));
+	ring_min = fg_mallocarray(s->n_rings ? s->n_rings : 1, sizeof(uint32_t));
+	if (!m->comp || !m->ring || !m->risk || !m->seed || !m->seeds || !m->user_g || !m->ent_g ||
+	    !ring_min) {
+		rc = fg_error_set(FG_ENOMEM, "snapshot: out of memory for the model");
+		goto cleanup;
+	}
+	for (size_t u = 0; u < s->n_users; u++)
+		m->user_g[u] = -1;
+	for (size_t e = 0; e < s->n_ents; e++)
+		m->ent_g[e] = -1;
+	for (size_t r = 0; r < s->n_rings; r++)
+		ring_min[r] = NONE32;
+	/* users of g (id order, a subset of the snapshot's): rings by their smallest member, as fg_rings */
+	for (uint32_t u = 0; u < nu; u++) {
+		uint32_t su = find_user(s, g->user_id[u], strlen(g->user_id[u]));
+		int32_t r;
+
+		if (su == NONE32) {
+			rc = fg_error_set(FG_EDATA, "user %.40s of the model's graph is not in the run", g->user_id[u]);
+			goto cleanup;
+		}
+		m->user_g[su] = (int32_t)u;
+		m->risk[u] = s->u_risk[su];
+		if (g->user_label[u] == FG_LABEL_FRAUD) {
+			m->seed[u] = 1;
+			m->seeds[m->n_seeds++] = u;
+		}
+		r = s->u_ring[su];
+		if (r >= 0 && ring_min[r] == NONE32)
+			ring_min[r] = u;
+		m->ring[u] = r >= 0 ? ring_min[r] : u;
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		const char *v = g->ent_value[e];
+		uint32_t se = find_entity(s, g->kind_name[g->ent_kind[e]], v, strlen(v));
+
+		if (se == NONE32) {
+			rc = fg_error_set(FG_EDATA, "entity %.40s of the model's graph is not in the run", v);
+			goto cleanup;
+		}
+		m->ent_g[se] = (int64_t)nu + e;
+		m->risk[nu + e] = s->e_risk ? s->e_risk[se] : 0.0;
+	}
+	if ((rc = fg_cc(m->comp, &g->g)) ||
+	    (rc = fg_score_compute(&m->sc, g, &s->cfg, m->seed, m->n_seeds, m->comp, m->ring, m->risk)) ||
+	    (rc = fg_features_open(&m->f, g, m->sc, m->comp, m->seeds, m->n_seeds, &fp)))
+		goto cleanup;
+	if (fg_model_n_features(m->m) != fg_features_count(m->f)) {
+		rc = fg_error_set(FG_EDATA, "the model has %u features, the snapshot builds %u",
+		                  fg_model_n_features(m->m), fg_features_count(m->f));
+		goto cleanup;
+	}
+	for (uint32_t j = 0; j < fg_features_count(m->f); j++)
+		if (strcmp(fg_model_feature_name(m->m, j), fg_features_name(m->f, j))) {
+			rc = fg_error_set(FG_EDATA, "model feature %u is '%.60s', the snapshot builds '%.60s'", j,
+			                  fg_model_feature_name(m->m, j), fg_features_name(m->f, j));
+			goto cleanup;
+		}
+	m->attr0 = fg_features_count(m->f);
+	for (uint32_t j = 0; j < fg_features_count(m->f); j++)
+		if (!strncmp(fg_features_name(m->f, j), "attr_", 5)) {
+			m->attr0 = j;
+			break;
+		}
+	m->bytes = fg_graph_bytes(g) + (uint64_t)nv * (sizeof(uint32_t) + sizeof(double)) +
+	           (uint64_t)nu * (2 * sizeof(uint32_t) + 1) + (uint64_t)s->n_users * sizeof(int32_t) +
+	           (uint64_t)s->n_ents * sizeof(int64_t);
+	snprintf(s->model_status, sizeof(s->model_status),
+	         "served: %u features on the graph of the stored links (%u users, %u entities); "
+	         "graph %.2f s, kernels %.2f s", fg_features_count(m->f), nu, g->n_entities, t_graph,
+	         fg_clock() - t0 - t_graph);
+	s->model = m;
+	m = NULL;
+cleanup:
+	fg_free(ring_min);
+	fg_linkset_free(&ls);
+	serve_model_free(&m);
+	if (rc != FG_OK && rc != FG_ENOMEM) {
+		snprintf(s->model_status, sizeof(s->model_status), "not served: %s", fg_error_msg());
+		fg_log_warn("serve: the run's model is not served (rule scores instead): %s", fg_error_msg());
+		fg_error_clear();
+		rc = FG_OK;
+	}
+	return rc;
+}
+
 static int build_after_load(fg_snapshot *s)
 {
 	int rc;
@@ -808,6 +1104,17 @@ static int build_after_load(fg_snapshot *s)
 	}
 	if ((rc = build_uu(s)))
 		return rc;
+	if (s->model_file) {
+		if ((rc = model_build(s)))
+			return rc;
+		fg_free(s->model_file);
+		s->model_file = NULL;
+		fg_free(s->ml);
+		s->ml = NULL;
+		s->cap_ml = 0;
+		fg_free(s->e_risk);
+		s->e_risk = NULL;
+	}
 	fg_free(s->lp);
 	s->lp = NULL;
 	s->cap_lp = 0;
@@ -832,6 +1139,8 @@ static uint64_t snapshot_bytes(const fg_snapshot *s)
 	b += (uint64_t)(s->n_users + 1) * sizeof(uint32_t) +
 	     (uint64_t)(s->uu_off ? s->uu_off[s->n_users] : 0) * (sizeof(uint32_t) + sizeof(uint16_t));
 	b += (uint64_t)(s->n_rings + 1 + (s->ring_off ? s->ring_off[s->n_rings] : 0)) * sizeof(uint32_t);
+	if (s->model)
+		b += s->model->bytes;
 	return b;
 }
 
@@ -879,6 +1188,10 @@ void fg_snapshot_free(fg_snapshot **sp)
 	fg_free(s->uu_off);
 	fg_free(s->uu_adj);
 	fg_free(s->uu_kind);
+	serve_model_free(&s->model);
+	fg_free(s->model_file);
+	fg_free(s->ml);
+	fg_free(s->e_risk);
 	fg_free(s);
 	*sp = NULL;
 }
@@ -907,6 +1220,19 @@ static int lc_entity(void *c, const fg_snap_entity_row *r)
 	return on_entity(lc->s, r);
 }
 
+static int lc_model(void *c, const fg_snap_model_row *r)
+{
+	fg_snapshot *s = ((load_ctx *)c)->s;
+
+	if (!(s->model_file = fg_strndup(r->model_file, r->model_len)))
+		return fg_error_set(FG_ENOMEM, "snapshot: out of memory for the model");
+	s->model_len = r->model_len;
+	s->n_ages = r->n_ages < FG_SNAP_AGES ? r->n_ages : FG_SNAP_AGES;
+	memcpy(s->age_created, r->age_created, s->n_ages * sizeof(int64_t));
+	memcpy(s->age_days, r->age_days, s->n_ages * sizeof(double));
+	return FG_OK;
+}
+
 static int lc_link(void *c, const fg_snap_link_row *r)
 {
 	load_ctx *lc = c;
@@ -920,14 +1246,17 @@ static int lc_link(void *c, const fg_snap_link_row *r)
 	return on_link(lc->s, r);
 }
 
-int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id)
+int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool with_model)
 {
 	fg_store *st = NULL;
 	fg_snapshot *s = NULL;
 	load_ctx lc;
 	double t0 = fg_clock();
 	int rc;
-	static const fg_snap_sink sink = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link };
+	static const fg_snap_sink sink = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link,
+	                                   lc_model };
+	static const fg_snap_sink sink_rules = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link,
+	                                         NULL };
 
 	assert(out && path);
 	*out = NULL;
@@ -937,11 +1266,13 @@ int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id)
 	}
 	s->path = path;
 	fg_config_init(&s->cfg);
+	snprintf(s->model_status, sizeof(s->model_status), with_model ? "none: the run has no model"
+	         : "off (--no-model): the rule scores");
 	if ((rc = fg_store_open(&st, path, FG_STORE_READ)))
 		goto cleanup;
 	lc.s = s;
 	lc.users_indexed = false;
-	if ((rc = fg_results_snapshot_read(st, path, run_id, &sink, &lc)))
+	if ((rc = fg_results_snapshot_read(st, path, run_id, with_model ? &sink : &sink_rules, &lc)))
 		goto cleanup;
 	if (!lc.users_indexed && (rc = build_indexes(s)))
 		goto cleanup;
@@ -973,6 +1304,8 @@ void fg_snapshot_get_info(fg_snapshot_info *out, const fg_snapshot *s)
 	out->n_user_links = s->uu_off ? s->uu_off[s->n_users] / 2 : 0;
 	out->bytes = s->bytes;
 	out->load_seconds = s->load_seconds;
+	out->model_status = s->model_status;
+	out->model_bytes = s->model ? s->model->bytes : 0;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -988,6 +1321,9 @@ struct fg_serve_request {
 	item *ent, *link, *dropped;
 	size_t n_ent, n_link, n_dropped;
 	size_t n_attrs;
+	char **attr_name;  /* the numeric attributes, n_num of them (the model's attr_ columns) */
+	double *attr_val;
+	size_t n_num;
 };
 
 size_t fg_serve_request_n_entities(const fg_serve_request *r) { return r->n_ent; }
@@ -1012,6 +1348,10 @@ void fg_serve_request_free(fg_serve_request **rp)
 	items_free(r->ent, r->n_ent);
 	items_free(r->link, r->n_link);
 	items_free(r->dropped, r->n_dropped);
+	for (size_t i = 0; i < r->n_num; i++)
+		fg_free(r->attr_name[i]);
+	fg_free(r->attr_name);
+	fg_free(r->attr_val);
 	fg_free(r);
 	*rp = NULL;
 }
@@ -1311,6 +1651,31 @@ int fg_serve_request_parse(fg_serve_request **out, int *status, const fg_config 
 		PARSE_FAIL(422, "%zu links in one request (with the entities of relation kinds), the limit is %d",
 		           r->n_link, FG_SERVE_MAX_ITEMS);
 	r->n_attrs = json_object_size(attrs);
+	if (r->n_attrs > FG_SERVE_MAX_ITEMS)
+		PARSE_FAIL(422, "%zu attributes in one request, the limit is %d", r->n_attrs, FG_SERVE_MAX_ITEMS);
+	if (r->n_attrs) {
+		const char *key;
+		json_t *val;
+
+		r->attr_name = fg_calloc(r->n_attrs, sizeof(char *));
+		r->attr_val = fg_calloc(r->n_attrs, sizeof(double));
+		if (!r->attr_name || !r->attr_val) {
+			*status = 500;
+			rc = fg_error_set(FG_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		/* numbers only: the model's attributes are the users input's numeric columns */
+		json_object_foreach(attrs, key, val) {
+			if (!json_is_number(val))
+				continue;
+			if (!(r->attr_name[r->n_num] = fg_strndup(key, strlen(key)))) {
+				*status = 500;
+				rc = fg_error_set(FG_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			r->attr_val[r->n_num++] = json_number_value(val);
+		}
+	}
 	*out = r;
 	r = NULL;
 cleanup:
@@ -1815,12 +2180,160 @@ static void add_reason(bool *ok, json_t *reasons, const char *fmt, ...)
 	jpush(ok, reasons, jstr(buf));
 }
 
+/* The request's items as the feature kernels read them (vertices of the model's graph). */
+static uint32_t model_items(fg_features_item *items, const fg_snapshot *s, const scratch *x)
+{
+	const serve_model *m = s->model;
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < x->n_evs; i++) {
+		const ev *v = &x->evs[i];
+
+		if (v->is_link) {
+			/* a link to a user the run does not know, or one without stored links: no neighbour */
+			if (v->target != NONE32 && m->user_g[v->target] >= 0)
+				items[n++] = (fg_features_item){ m->user_g[v->target], 0, 0.0, 0 };
+		} else if (v->target != NONE32 && m->ent_g[v->target] >= 0) {
+			items[n++] = (fg_features_item){ m->ent_g[v->target], 0, 0.0, 0 };
+		} else {
+			items[n++] = (fg_features_item){ -1, (int)fg_kind_class_of(v->it->kind),
+			                                 fg_config_kind_weight(&s->cfg, v->it->kind),
+			                                 fg_config_kind_max_share(&s->cfg, v->it->kind) };
+		}
+	}
+	return n;
+}
+
+/*
+ * The entity a reason of feature `name` names: among the request's entities
+ * of the feature's classes (hubs for hub_seeds), the one with the most known
+ * fraud (folds in mask excluded), ties by the run's entity order; none
+ * without known fraud, as fg_features_top_entity.
+ */
+static bool model_reason_entity(fg_model_entity *out, const fg_snapshot *s, const scratch *x,
+                                const char *name, unsigned mask)
+{
+	const serve_model *m = s->model;
+	const fg_graph *g = m->g;
+	int kcs[FG_KC_N], nk = fg_model_reason_classes(kcs, name);
+	int64_t best = -1;
+	uint32_t bn = 0;
+	const ev *bv = NULL;
+
+	for (size_t i = 0; nk && i < x->n_evs; i++) {
+		const ev *v = &x->evs[i];
+		int64_t gv;
+		uint32_t e, ns;
+		bool match = false, hub;
+
+		if (v->is_link || v->target == NONE32 || (gv = m->ent_g[v->target]) < 0)
+			continue;
+		e = (uint32_t)(gv - g->n_users);
+		hub = g->ent_hub[e] || v->status == EV_WOULD_HUB;
+		for (int c = 0; c < nk && !match; c++)
+			match = kcs[c] < 0 ? hub : (int)fg_kind_class_of(v->it->kind) == kcs[c];
+		if (!match || !(ns = fg_features_entity_seeds(m->f, e, mask)))
+			continue;
+		if (ns > bn || (ns == bn && gv < best)) {
+			bn = ns;
+			best = gv;
+			bv = v;
+		}
+	}
+	if (!bv)
+		return false;
+	*out = (fg_model_entity){ bv->it->kind, bv->it->value,
+	                          g->ent_share[best - g->n_users], bn,
+	                          g->ent_hub[best - g->n_users] || bv->status == EV_WOULD_HUB };
+	return true;
+}
+
+/*
+ * The learned score of a request: its row on last night's graph
+ * (fg_features_row_new; an existing user's own row when it sends its stored
+ * links), the booster of its fold (the fold of its id, as the run scored
+ * users), the top SHAP contributions as reasons in explain's words.
+ * *out: the answer's "model" object; *score: the probability.
+ */
+static int model_answer(json_t **out, double *score, const fg_snapshot *s,
+                        const fg_serve_request *r, const scratch *x, uint32_t self)
+{
+	const serve_model *m = s->model;
+	const uint32_t nc = fg_features_count(m->f), na = fg_features_n_attrs(m->f);
+	fg_features_item *items = fg_mallocarray(x->n_evs ? x->n_evs : 1, sizeof(*items));
+	float *row = fg_mallocarray(nc, sizeof(float)), *contrib = fg_mallocarray((size_t)nc + 1, sizeof(float));
+	float *attrs = NULL, p = 0.0f;
+	unsigned k = fg_features_fold_of(r->user_id), mask = 1u << k;
+	int64_t gself = self != NONE32 ? m->user_g[self] : -1;
+	uint32_t top[FG_MODEL_REASONS], n;
+	json_t *o = json_object(), *rs = json_array();
+	bool ok = o && rs;
+	int rc = FG_OK, nt;
+
+	*out = NULL;
+	if (!items || !row || !contrib || !ok || (na && r->n_num && !(attrs = fg_mallocarray(na, sizeof(float))))) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory scoring a request with the model");
+		goto cleanup;
+	}
+	n = model_items(items, s, x);
+	for (uint32_t a = 0; attrs && a < na; a++) {
+		const char *name = fg_features_name(m->f, m->attr0 + a) + 5; /* after "attr_" */
+		attrs[a] = NAN;
+		for (size_t i = 0; i < r->n_num; i++)
+			if (!strcmp(r->attr_name[i], name))
+				attrs[a] = (float)r->attr_val[i];
+	}
+	if ((rc = fg_features_row_new(row, m->f, items, n, gself, attrs, mask)) ||
+	    (rc = fg_model_predict_row(&p, NULL, m->m, k, row)))
+		goto cleanup;
+	/* reasons as the run gives them: for a score of at least FG_MODEL_REASON_MIN */
+	if (p >= FG_MODEL_REASON_MIN && (rc = fg_model_predict_row(&p, contrib, m->m, k, row)))
+		goto cleanup;
+	*score = p;
+	jset(&ok, o, "score", jnum(p));
+	jset(&ok, o, "booster", json_integer(k));
+	nt = p >= FG_MODEL_REASON_MIN ? fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS) : 0;
+	for (int i = 0; i < nt; i++) {
+		const char *name = fg_features_name(m->f, top[i]);
+		fg_model_entity e;
+		char text[200];
+		json_t *ro = json_object();
+		bool has_e = model_reason_entity(&e, s, x, name, mask);
+
+		fg_model_reason_text(text, sizeof(text), name, row[top[i]], contrib[top[i]], has_e ? &e : NULL);
+		if (ro) {
+			jset(&ok, ro, "feature", json_string(name));
+			jset(&ok, ro, "value", isnan(row[top[i]]) ? json_null() : jnum(row[top[i]]));
+			jset(&ok, ro, "contribution", jnum(contrib[top[i]]));
+			jset(&ok, ro, "text", jstr(text));
+		}
+		jpush(&ok, rs, ro);
+	}
+	jset(&ok, o, "reasons", rs);
+	rs = NULL;
+	if (!ok) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory scoring a request with the model");
+		goto cleanup;
+	}
+	*out = o;
+	o = NULL;
+cleanup:
+	json_decref(o);
+	json_decref(rs);
+	fg_free(items);
+	fg_free(row);
+	fg_free(contrib);
+	fg_free(attrs);
+	return rc;
+}
+
 static int score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_serve_request *r)
 {
 	scratch x;
 	json_t *root = json_object(), *arr, *o, *reasons = json_array();
 	uint32_t self = find_user(s, r->user_id, strlen(r->user_id));
-	double risk_part = 0.0, ring_part = 0.0, score;
+	double risk_part = 0.0, ring_part = 0.0, score, model_score = 0.0;
+	json_t *mo = NULL;
 	uint32_t nearest = NONE32, nearest_hops = UINT32_MAX;
 	char v1[96], v2[96];
 	bool ok = root && reasons;
@@ -1860,17 +2373,21 @@ static int score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_ser
 	if (score > 1)
 		score = 1;
 
+	if (s->model && (rc = model_answer(&mo, &model_score, s, r, &x, self)))
+		goto fail;
 	jset(&ok, root, "format", json_string("fraudgraph.score/1"));
 	jset(&ok, root, "run_id", json_integer(s->run_id));
 	jset(&ok, root, "user_id", jstr(r->user_id));
-	jset(&ok, root, "score", jnum(score));
+	jset(&ok, root, "score", jnum(mo ? model_score : score));
+	jset(&ok, root, "rule_score", jnum(score));
 	o = json_object();
 	if (o) {
 		jset(&ok, o, "risk", jnum(risk_part));
 		jset(&ok, o, "ring", jnum(ring_part));
 	}
 	jset(&ok, root, "factors", o);
-	jset(&ok, root, "model", json_null());
+	jset(&ok, root, "model", mo ? mo : json_null());
+	mo = NULL;
 	if (self != NONE32) {
 		o = user_ref(s, self);
 		if (o && s->u_ring[self] >= 0)
@@ -2077,6 +2594,7 @@ fail:
 	scratch_free(&x);
 	json_decref(root);
 	json_decref(reasons);
+	json_decref(mo);
 	return rc;
 }
 
@@ -2349,6 +2867,7 @@ static int answer_healthz(fg_serve_reply *out, const fg_snapshot *s)
 		jset(&ok, root, "run_id", json_integer(s->run_id));
 		jset(&ok, root, "finished_at", jstr(s->finished_at));
 		jset(&ok, root, "users", json_integer((json_int_t)s->n_users));
+		jset(&ok, root, "model", jstr(s->model_status));
 	}
 	return reply_json(out, 200, root, ok);
 }
@@ -2422,6 +2941,7 @@ int fg_serve_answer(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, co
 struct fg_serve {
 	char *path;
 	int reload_ms;
+	bool no_model;
 	pthread_mutex_t mu;        /* guards cur (the swap and the taking of a reference) */
 	pthread_cond_t cv;         /* wakes the watcher to stop */
 	fg_snapshot *cur;          /* holds one reference */
@@ -2473,7 +2993,7 @@ int fg_serve_check(fg_serve *sv)
 	if (latest == 0 || latest == old->run_id)
 		return 0;
 	/* load beside the old one: requests keep being answered meanwhile */
-	if ((rc = fg_snapshot_load(&s, sv->path, latest)))
+	if ((rc = fg_snapshot_load(&s, sv->path, latest, !sv->no_model)))
 		return rc;
 	atomic_init(&s->refs, 1);
 	atomic_fetch_add(&sv->live, 1);
@@ -2535,10 +3055,11 @@ int fg_serve_open(fg_serve **out, const fg_serve_opts *o)
 	pthread_mutex_init(&sv->mu, NULL);
 	pthread_cond_init(&sv->cv, NULL);
 	sv->reload_ms = o->reload_ms;
+	sv->no_model = o->no_model;
 	atomic_init(&sv->reloads, 0);
 	atomic_init(&sv->failures, 0);
 	atomic_init(&sv->live, 0);
-	if ((rc = fg_snapshot_load(&sv->cur, sv->path, 0)))
+	if ((rc = fg_snapshot_load(&sv->cur, sv->path, 0, !sv->no_model)))
 		goto fail;
 	atomic_init(&sv->cur->refs, 1);
 	atomic_store(&sv->live, 1);

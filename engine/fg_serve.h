@@ -10,8 +10,12 @@
  * rings by key and by id, components, and the stored links as three CSR
  * adjacencies (entity -> users, user -> entities, user <-> user).  The run's
  * parameters (kind weights, hub caps, relation kinds) come from runs.params,
- * so a request is weighed as the run weighed its rows.  Immutable once
- * loaded: any number of threads read it without locks.
+ * so a request is weighed as the run weighed its rows.  Where the run has a
+ * learned model, the snapshot also holds its boosters and last night's graph
+ * rebuilt from the stored links with the feature kernels on it, so that a
+ * request's feature row is computed as the run computed its users' rows and
+ * scored by the run's model (docs/serve.md, "Score with the learned model").
+ * Immutable once loaded: any number of threads read it without locks.
  *
  * Holder (fg_serve): the current snapshot, reference-counted.  A request
  * takes a reference (fg_serve_acquire), answers from that snapshot only and
@@ -46,12 +50,13 @@ typedef struct fg_serve fg_serve;
 
 /*
  * Load run `run_id` (0: the newest committed run) of the results database at
- * path into *out.  Returns FG_OK, FG_ENOTFOUND (no such file or run), FG_EDB,
+ * path into *out, with the run's learned model when it has one and with_model
+ * is set (the model's graph and kernels, docs/serve.md).  Returns FG_OK, FG_ENOTFOUND (no such file or run), FG_EDB,
  * FG_ENOMEM.  Cost: one pass over the run's users, rings, components,
  * entities and links, O(rows) time; memory in docs/serve.md (bytes per user
  * and per entity).  The caller owns *out (fg_snapshot_free).
  */
-int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id);
+int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool with_model);
 
 /* NULL-safe; clears the pointer.  Only for a snapshot no fg_serve holds. */
 void fg_snapshot_free(fg_snapshot **s);
@@ -64,6 +69,8 @@ typedef struct fg_snapshot_info {
 	uint64_t n_users, n_entities, n_rings, n_components, n_links, n_user_links;
 	uint64_t bytes;          /* heap bytes held by the snapshot */
 	double load_seconds;     /* wall time of fg_snapshot_load */
+	const char *model_status;/* "served: ...", "none: ...", "not served: <why>" */
+	uint64_t model_bytes;    /* of bytes: the model's graph and kernels */
 } fg_snapshot_info;
 
 void fg_snapshot_get_info(fg_snapshot_info *out, const fg_snapshot *s);
@@ -140,6 +147,7 @@ int fg_serve_error_reply(fg_serve_reply *out, int status, const char *msg);
 typedef struct fg_serve_opts {
 	const char *db_path;
 	int reload_ms; /* poll interval of the watcher; 0: no watcher */
+	bool no_model; /* serve the rule scores even where the run has a model */
 } fg_serve_opts;
 
 /*

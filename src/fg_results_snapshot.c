@@ -173,7 +173,7 @@ static int read_entities(sqlite3 *db, const char *path, int64_t run_id,
 	int rc, src;
 
 	rc = prepare(&s, db, path, "entities",
-	             "SELECT entity_id, kind, value, share, is_hub, component_id FROM entities"
+	             "SELECT entity_id, kind, value, share, is_hub, component_id, risk FROM entities"
 	             " WHERE run_id = ?1 ORDER BY entity_id",
 	             run_id);
 	if (rc)
@@ -190,6 +190,7 @@ static int read_entities(sqlite3 *db, const char *path, int64_t run_id,
 		r.share = col_int(s, 3, 0);
 		r.is_hub = col_int(s, 4, 0) != 0;
 		r.component_id = col_int(s, 5, -1);
+		r.risk = col_real(s, 6);
 		if ((rc = sink->entity(ctx, &r)) != FG_OK)
 			goto cleanup;
 	}
@@ -208,7 +209,7 @@ static int read_links(sqlite3 *db, const char *path, int64_t run_id, const fg_sn
 
 	/* The (run_id, user_id) index: the run's links without a scan of other runs. */
 	rc = prepare(&s, db, path, "links",
-	             "SELECT user_id, kind, entity_id, other_user FROM links"
+	             "SELECT user_id, kind, entity_id, other_user, first_seen, last_seen FROM links"
 	             " WHERE run_id = ?1 ORDER BY user_id",
 	             run_id);
 	if (rc)
@@ -222,6 +223,8 @@ static int read_links(sqlite3 *db, const char *path, int64_t run_id, const fg_sn
 		r.entity_id = col_int(s, 2, -1);
 		r.other_user = col_text(s, 3);
 		r.other_len = r.other_user ? (size_t)sqlite3_column_bytes(s, 3) : 0;
+		r.first_seen = col_int(s, 4, INT64_MIN);
+		r.last_seen = col_int(s, 5, INT64_MIN);
 		if (!r.user_id || !r.kind || (r.entity_id < 0 && !r.other_user))
 			continue;
 		if ((rc = sink->link(ctx, &r)) != FG_OK)
@@ -230,6 +233,69 @@ static int read_links(sqlite3 *db, const char *path, int64_t run_id, const fg_sn
 	if (src != SQLITE_DONE)
 		rc = db_fail(db, path, "links");
 cleanup:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* (created_at, account_age_days) of the first stored feature rows with both. */
+static int read_ages(sqlite3 *db, const char *path, int64_t run_id, int64_t *created, double *days,
+                     size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, src;
+
+	*n = 0;
+	rc = prepare(&s, db, path, "user_model_features",
+	             "SELECT u.created_at, json_extract(f.features, '$.account_age_days')"
+	             " FROM user_model_features f JOIN user_scores u"
+	             " ON u.run_id = f.run_id AND u.user_id = f.user_id"
+	             " WHERE f.run_id = ?1 AND u.created_at IS NOT NULL"
+	             " AND json_extract(f.features, '$.account_age_days') IS NOT NULL LIMIT 64",
+	             run_id);
+	if (rc)
+		goto cleanup;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW && *n < FG_SNAP_AGES) {
+		created[*n] = sqlite3_column_int64(s, 0);
+		days[*n] = sqlite3_column_double(s, 1);
+		(*n)++;
+	}
+	if (src != SQLITE_DONE && src != SQLITE_ROW)
+		rc = db_fail(db, path, "user_model_features");
+cleanup:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The run's models row, if any (a run the model did not score has none). */
+static int read_model(sqlite3 *db, const char *path, int64_t run_id, const fg_snap_sink *sink,
+                      void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t created[FG_SNAP_AGES];
+	double days[FG_SNAP_AGES];
+	int rc = FG_OK, src;
+
+	/* a database written before schema version 3 has no models table: no model */
+	if (sqlite3_prepare_v2(db, "SELECT source, model_file, n_features FROM models WHERE run_id = ?1",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return strstr(sqlite3_errmsg(db), "no such table") ? FG_OK : db_fail(db, path, "models");
+	sqlite3_bind_int64(s, 1, run_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		fg_snap_model_row r;
+
+		r.source = col_text(s, 0);
+		r.model_file = col_text(s, 1);
+		r.model_len = (size_t)sqlite3_column_bytes(s, 1);
+		r.n_features = col_int(s, 2, 0);
+		r.n_ages = 0;
+		r.age_created = created;
+		r.age_days = days;
+		if ((rc = read_ages(db, path, run_id, created, days, &r.n_ages)) == FG_OK && r.model_file)
+			rc = sink->model(ctx, &r);
+	} else if (src != SQLITE_DONE) {
+		rc = db_fail(db, path, "models");
+	}
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -294,6 +360,8 @@ int fg_results_snapshot_read(fg_store *st, const char *path, int64_t run_id,
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, path, "(begin)");
 	if ((rc = read_run(db, path, &run_id, sink, ctx)) != FG_OK)
+		goto cleanup;
+	if (sink->model && (rc = read_model(db, path, run_id, sink, ctx)) != FG_OK)
 		goto cleanup;
 	if (sink->component && (rc = read_components(db, path, run_id, sink, ctx)) != FG_OK)
 		goto cleanup;

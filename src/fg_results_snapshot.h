@@ -81,6 +81,7 @@ typedef struct fg_snap_entity_row {
 	int64_t share;
 	bool is_hub;
 	int64_t component_id; /* -1 if NULL (hubs) */
+	double risk;          /* the walk's probability at the entity, NAN if NULL */
 } fg_snap_entity_row;
 
 typedef struct fg_snap_link_row {
@@ -90,7 +91,23 @@ typedef struct fg_snap_link_row {
 	int64_t entity_id;      /* -1 for a user-user link */
 	const char *other_user; /* NULL for a user-entity link */
 	size_t other_len;
+	int64_t first_seen, last_seen; /* INT64_MIN if NULL */
 } fg_snap_link_row;
+
+/* The run's model (models), if a model scored it. */
+typedef struct fg_snap_model_row {
+	const char *source;     /* "trained" or the --model path */
+	const char *model_file; /* the fraudgraph-model file (fg_model_save) */
+	size_t model_len;
+	int64_t n_features;
+	/* (created_at, account_age_days) of up to FG_SNAP_AGES stored feature rows
+	 * (user_model_features): the run's account-age reference follows from them */
+	size_t n_ages;
+	const int64_t *age_created;
+	const double *age_days;
+} fg_snap_model_row;
+
+#define FG_SNAP_AGES 64
 
 /* Callbacks; any may be NULL (that table is then not read). */
 typedef struct fg_snap_sink {
@@ -100,12 +117,13 @@ typedef struct fg_snap_sink {
 	int (*user)(void *ctx, const fg_snap_user_row *r);
 	int (*entity)(void *ctx, const fg_snap_entity_row *r);
 	int (*link)(void *ctx, const fg_snap_link_row *r);
+	int (*model)(void *ctx, const fg_snap_model_row *r); /* called only if the run has one */
 } fg_snap_sink;
 
 /*
  * Read run `run_id` (0: the newest run with status 'ok') of st into sink, in
- * one read transaction: the run row first, then each table in primary-key
- * order (links in rowid order).  Returns FG_OK, FG_ENOTFOUND if the run does
+ * one read transaction: the run row first, then its model (if any), then
+ * each table in primary-key order (links in user_id order).  Returns FG_OK, FG_ENOTFOUND if the run does
  * not exist or the database holds no run ("no committed run in PATH"),
  * FG_EDB on a SQLite error (message names the table), or a callback's code.
  * Cost: one pass over the run's rows of each table, O(rows).

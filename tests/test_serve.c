@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -80,15 +81,20 @@ typedef struct server {
 	uint16_t port;
 } server;
 
-static void server_start(server *x, const char *db, int reload_ms)
+static void server_start_opts(server *x, const char *db, int reload_ms, bool no_model)
 {
-	fg_serve_opts so = { db, reload_ms };
+	fg_serve_opts so = { db, reload_ms, no_model };
 	fg_http_opts ho = { "127.0.0.1:0", 2, true };
 
 	ck_assert_msg(fg_serve_open(&x->sv, &so) == FG_OK, "%s", fg_error_msg());
 	ck_assert_msg(fg_http_start(&x->h, x->sv, &ho) == FG_OK, "%s", fg_error_msg());
 	x->port = fg_http_port(x->h);
 	ck_assert_int_gt(x->port, 0);
+}
+
+static void server_start(server *x, const char *db, int reload_ms)
+{
+	server_start_opts(x, db, reload_ms, false);
 }
 
 static void server_stop(server *x)
@@ -249,13 +255,21 @@ static void check_fields(const json_t *o, const field *f, const char *what)
 
 static const field score_fields[] = {
 	{ "format", T_STR }, { "run_id", T_INT }, { "user_id", T_STR }, { "score", T_NUM },
-	{ "factors", T_OBJ }, { "model", T_OBJ | T_NULLABLE }, { "known_user", T_OBJ | T_NULLABLE },
+	{ "rule_score", T_NUM }, { "factors", T_OBJ }, { "model", T_OBJ | T_NULLABLE },
+	{ "known_user", T_OBJ | T_NULLABLE },
 	{ "rings", T_ARR }, { "components", T_ARR }, { "known_fraud", T_ARR },
 	{ "nearest_seed", T_OBJ | T_NULLABLE }, { "entities", T_ARR }, { "links", T_ARR },
 	{ "hubs", T_ARR }, { "ignored", T_ARR }, { "reasons", T_ARR }, { "truncated", T_BOOL },
 	{ NULL, 0 },
 };
 static const field factor_fields[] = { { "risk", T_NUM }, { "ring", T_NUM }, { NULL, 0 } };
+static const field model_fields[] = {
+	{ "score", T_NUM }, { "booster", T_INT }, { "reasons", T_ARR }, { NULL, 0 },
+};
+static const field model_reason_fields[] = {
+	{ "feature", T_STR }, { "value", T_NUM | T_NULLABLE }, { "contribution", T_NUM },
+	{ "text", T_STR }, { NULL, 0 },
+};
 static const field score_ring_fields[] = {
 	{ "ring_key", T_STR }, { "ring_score", T_NUM }, { "status", T_STR }, { "n_users", T_INT },
 	{ "shared_users", T_INT }, { "tie", T_NUM }, { "join_score", T_NUM }, { NULL, 0 },
@@ -317,7 +331,8 @@ static const field entity_obj_fields[] = {
 	{ "hub", T_BOOL }, { "max_share", T_INT }, { "component_id", T_INT | T_NULLABLE }, { NULL, 0 },
 };
 static const field healthz_fields[] = {
-	{ "status", T_STR }, { "run_id", T_INT }, { "finished_at", T_STR }, { "users", T_INT }, { NULL, 0 },
+	{ "status", T_STR }, { "run_id", T_INT }, { "finished_at", T_STR }, { "users", T_INT },
+	{ "model", T_STR }, { NULL, 0 },
 };
 static const field error_doc_fields[] = { { "error", T_OBJ }, { NULL, 0 } };
 static const field error_fields[] = { { "status", T_INT }, { "message", T_STR }, { NULL, 0 } };
@@ -339,6 +354,18 @@ static void check_score_doc(const json_t *j)
 	check_fields(j, score_fields, "score");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "format")), "fraudgraph.score/1");
 	check_fields(json_object_get(j, "factors"), factor_fields, "score.factors");
+	if (json_is_object(json_object_get(j, "model"))) {
+		const json_t *m = json_object_get(j, "model");
+
+		check_fields(m, model_fields, "score.model");
+		check_each(json_object_get(m, "reasons"), model_reason_fields, "score.model.reasons[]");
+		/* with a model, the answer's score is the model's, the rule's beside it */
+		ck_assert(json_number_value(json_object_get(j, "score")) ==
+		          json_number_value(json_object_get(m, "score")));
+	} else {
+		ck_assert(json_number_value(json_object_get(j, "score")) ==
+		          json_number_value(json_object_get(j, "rule_score")));
+	}
 	if (json_is_object(json_object_get(j, "known_user")))
 		check_fields(json_object_get(j, "known_user"),
 		             (const field[]){ { "user_id", T_STR }, { "label", T_STR | T_NULLABLE },
@@ -1069,6 +1096,252 @@ START_TEST(fuzz_corpus_replay)
 }
 END_TEST
 
+/* ---- the learned model in the request path ----------------------------- */
+
+/*
+ * A world with enough labels to train (305 known fraudsters), made once for
+ * the model tests: `fraudgraph gen --users 6000 --rings 60 --seed 3`, then
+ * `fraudgraph run` (which trains the model and stores it).
+ */
+static char *model_dir, *model_db;
+
+static void model_world_setup(void)
+{
+	char *w, *e, *u, *err = NULL, cmd[4096];
+	int rc;
+
+	model_dir = fgt_tmpdir();
+	w = fgt_path(model_dir, "w");
+	model_db = fgt_path(model_dir, "r.db");
+	snprintf(cmd, sizeof(cmd), "'%s' gen --out '%s' --users 6000 --rings 60 --seed 3 --quiet",
+	         fgt_bin(), w);
+	ck_assert_int_eq(system(cmd), 0);
+	e = fgt_path(w, "edges.csv");
+	u = fgt_path(w, "users.csv");
+	rc = fgt_run(NULL, &err, NULL, NULL,
+	             (const char *[]){ "run", "--db", model_db, "--edges", e, "--users", u, "--quiet", NULL });
+	ck_assert_msg(rc == 0, "run failed (%d): %s", rc, err ? err : "");
+	free(err);
+	free(w);
+	free(e);
+	free(u);
+}
+
+static void model_world_teardown(void)
+{
+	fgt_rmtree(model_dir);
+	free(model_dir);
+	free(model_db);
+}
+
+/* The request of an existing user with its stored links, and last night's score. */
+typedef struct stored_user {
+	char *id;
+	char *body;
+	double score;
+} stored_user;
+
+/*
+ * Users of components of two users or more (their every link is stored), the
+ * first n in user_id order, each with its stored identifiers and its direct
+ * links in both directions, as a /v1/score body.
+ */
+static size_t stored_users(stored_user *out, size_t n, const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	size_t k = 0;
+
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h,
+	    "SELECT s.user_id, s.score, json_object('user_id', s.user_id,"
+	    " 'entities', (SELECT json_group_array(json_object('kind', l.kind, 'value', e.value))"
+	    "   FROM links l JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+	    "   WHERE l.run_id = s.run_id AND l.user_id = s.user_id),"
+	    " 'links', (SELECT json_group_array(json_object('kind', kind, 'user_id', o)) FROM"
+	    "   (SELECT kind, other_user AS o FROM links WHERE run_id = s.run_id AND user_id = s.user_id"
+	    "    AND other_user IS NOT NULL UNION SELECT kind, user_id FROM links"
+	    "    WHERE run_id = s.run_id AND other_user = s.user_id)))"
+	    " FROM user_scores s JOIN components c ON c.run_id = s.run_id AND c.component_id = s.component_id"
+	    " WHERE s.run_id = (SELECT max(run_id) FROM runs) AND c.n_users >= 2"
+	    " ORDER BY s.user_id LIMIT ?1", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)n);
+	while (sqlite3_step(s) == SQLITE_ROW && k < n) {
+		out[k].id = strdup((const char *)sqlite3_column_text(s, 0));
+		out[k].score = sqlite3_column_double(s, 1);
+		out[k].body = strdup((const char *)sqlite3_column_text(s, 2));
+		k++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return k;
+}
+
+static double model_score(const json_t *j)
+{
+	const json_t *m = json_object_get(j, "model");
+
+	ck_assert_msg(json_is_object(m), "no model in the answer");
+	return json_number_value(json_object_get(m, "score"));
+}
+
+/*
+ * An existing user sent with its own stored links gets last night's learned
+ * score: its row is the row the run scored it with (same graph, same
+ * kernels, the booster of its fold), so the score is equal up to the 6
+ * significant digits the answer prints.
+ */
+START_TEST(model_existing_users_match_last_night)
+{
+	stored_user us[300];
+	size_t n = stored_users(us, 300, model_db), with_links = 0;
+	server x;
+
+	ck_assert_uint_ge(n, 300);
+	server_start(&x, model_db, 0);
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = score(x.port, us[i].body);
+		double got = model_score(j);
+
+		ck_assert_msg(fabs(got - us[i].score) <= 1e-6 * fmax(1.0, us[i].score),
+		              "%s: served %.9g, last night %.9g", us[i].id, got, us[i].score);
+		with_links += strstr(us[i].body, "\"links\": []") == NULL && strstr(us[i].body, "\"links\":[]") == NULL;
+		json_decref(j);
+		free(us[i].id);
+		free(us[i].body);
+	}
+	ck_assert_uint_gt(with_links, 0); /* direct links (two relations to one user among them) covered */
+	server_stop(&x);
+}
+END_TEST
+
+/*
+ * A new account on a card of the top ring scores high with the model and
+ * far above a clean account with two new identifiers, which scores low; the
+ * reasons are sentences in explain's words with their contributions.
+ */
+START_TEST(model_new_ring_account_high_clean_low)
+{
+	char *key = top_ring_key(model_db), *card = ring_card(model_db, key), body[1024];
+	double hi = 1.0, lo = 0.0;
+	int with_reasons = 0;
+	server x;
+
+	server_start(&x, model_db, 0);
+	/* three ids, so that more than one booster (fold of the id) is asked */
+	for (int i = 0; i < 3; i++) {
+		json_t *j, *reasons;
+
+		snprintf(body, sizeof(body),
+		         "{\"user_id\":\"signup-%d\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"},"
+		         "{\"kind\":\"device\",\"value\":\"dev_never_seen\"}]}", i, card);
+		j = score(x.port, body);
+		hi = fmin(hi, model_score(j));
+		reasons = json_object_get(json_object_get(j, "model"), "reasons");
+		/* reasons as the run gives them: for a score of at least 0.2, none below */
+		if (model_score(j) >= 0.2) {
+			with_reasons++;
+			ck_assert_uint_ge(json_array_size(reasons), 1);
+			ck_assert(json_number_value(json_object_get(json_array_get(reasons, 0), "contribution")) > 0.0);
+			ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(reasons, 0), "text")),
+			                             ": +"));
+		} else {
+			ck_assert_uint_eq(json_array_size(reasons), 0);
+		}
+		/* the rule's reasons stay: the ring is named */
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(j, "reasons"), 0)), key));
+		json_decref(j);
+		snprintf(body, sizeof(body),
+		         "{\"user_id\":\"clean-%d\",\"entities\":[{\"kind\":\"card\",\"value\":\"card_new_%d\"},"
+		         "{\"kind\":\"device\",\"value\":\"dev_new_%d\"}]}", i, i, i);
+		j = score(x.port, body);
+		lo = fmax(lo, model_score(j));
+		ck_assert(json_number_value(json_object_get(j, "rule_score")) == 0.0);
+		ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(j, "model"), "reasons")), 0);
+		json_decref(j);
+	}
+	ck_assert_msg(hi > 0.15, "ring-card accounts: lowest model score %.4f", hi);
+	ck_assert_msg(lo < 0.01, "clean accounts: highest model score %.4f", lo);
+	ck_assert(hi > 20.0 * lo);
+	ck_assert_int_ge(with_reasons, 1);
+	server_stop(&x);
+	free(key);
+	free(card);
+}
+END_TEST
+
+/* serve --no-model: the rule scores, model null, /healthz says so */
+START_TEST(model_off_serves_rules)
+{
+	char *key = top_ring_key(model_db), *card = ring_card(model_db, key), body[1024];
+	server x;
+	json_t *j;
+	resp r;
+
+	server_start_opts(&x, model_db, 0, true);
+	snprintf(body, sizeof(body),
+	         "{\"user_id\":\"signup-0\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"}]}", card);
+	j = score(x.port, body);
+	ck_assert(json_is_null(json_object_get(j, "model")));
+	ck_assert(jscore(j) > 0.2);
+	json_decref(j);
+	r = http(x.port, "GET", "/healthz", NULL);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"model\":\"off (--no-model)"));
+	resp_free(&r);
+	server_stop(&x);
+	free(key);
+	free(card);
+}
+END_TEST
+
+typedef struct same_hammer {
+	uint16_t port;
+	const char *body, *want;
+	int n, bad;
+} same_hammer;
+
+static void *same_main(void *arg)
+{
+	same_hammer *h = arg;
+
+	for (int i = 0; i < h->n; i++) {
+		resp r = http(h->port, "POST", "/v1/score", h->body);
+
+		h->bad += r.status != 200 || !r.body || strcmp(r.body, h->want) != 0;
+		resp_free(&r);
+	}
+	return NULL;
+}
+
+/* The boosters are shared by the worker threads: four clients at once get the same bytes. */
+START_TEST(model_concurrent_requests_same_answer)
+{
+	char *key = top_ring_key(model_db), *card = ring_card(model_db, key), body[1024];
+	same_hammer hm[4];
+	pthread_t t[4];
+	server x;
+	resp r;
+
+	server_start(&x, model_db, 0);
+	snprintf(body, sizeof(body),
+	         "{\"user_id\":\"signup-c\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"}]}", card);
+	r = http(x.port, "POST", "/v1/score", body);
+	ck_assert_int_eq(r.status, 200);
+	for (int i = 0; i < 4; i++) {
+		hm[i] = (same_hammer){ x.port, body, r.body, 100, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, same_main, &hm[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(hm[i].bad, 0);
+	}
+	resp_free(&r);
+	server_stop(&x);
+	free(key);
+	free(card);
+}
+END_TEST
+
 static Suite *serve_suite(void)
 {
 	Suite *s = suite_create("serve");
@@ -1087,6 +1360,14 @@ static Suite *serve_suite(void)
 	tcase_add_test(tc, cli_errors);
 	tcase_add_test(tc, parser_contract);
 	tcase_add_test(tc, fuzz_corpus_replay);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_set_timeout(tc, 240);
+	tcase_add_unchecked_fixture(tc, model_world_setup, model_world_teardown);
+	tcase_add_test(tc, model_existing_users_match_last_night);
+	tcase_add_test(tc, model_new_ring_account_high_clean_low);
+	tcase_add_test(tc, model_concurrent_requests_same_answer);
+	tcase_add_test(tc, model_off_serves_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
