@@ -320,13 +320,22 @@ cleanup:
 	return rc;
 }
 
+/*
+ * links, keyed (run_id, user_id, link_no): the links are sorted by (user,
+ * target, kind) and users are numbered in user_id byte order (SQLite's
+ * BINARY order), so numbering each user's written links 0, 1, ... gives the
+ * rows in key order.
+ */
 static int write_links(fg_run *r)
 {
 	static const char *const cols[] = {
-		"run_id", "user_id", "kind", "entity_id", "other_user", "first_seen", "last_seen",
+		"run_id", "user_id", "link_no", "kind", "entity_id", "other_user", "first_seen",
+		"last_seen",
 	};
 	const fg_graph *g = r->g;
 	fg_bulk *b = NULL;
+	uint32_t prev = UINT32_MAX;
+	int64_t no = 0;
 	int rc;
 
 	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, NCOLS(cols))) != FG_OK)
@@ -336,8 +345,11 @@ static int write_links(fg_run *r)
 		/* users of a component of two or more, and every link to a hub (who used it) */
 		if (!in_big_component(r, u) && !(t >= g->n_users && g->ent_hub[t - g->n_users]))
 			continue;
+		no = u == prev ? no + 1 : 0;
+		prev = u;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_int(b, no);
 		fg_bulk_text(b, g->kind_name[g->link_kind[i]]);
 		if (t >= g->n_users) {
 			fg_bulk_int(b, t - g->n_users);

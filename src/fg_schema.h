@@ -30,6 +30,27 @@ extern const int fg_schema_n_migrations;
 extern const char fg_schema_indexes_sql[];
 
 /*
+ * The planner statistics written at each commit (fg_store_run_commit) into
+ * sqlite_stat1, one entry per index whose first column is run_id (and the
+ * runs table's row count).  Without statistics SQLite assumes that
+ * `run_id = ?` matches about 10 rows, so a run's primary-key range (a
+ * covering scan of millions of rows in a WITHOUT ROWID table) looks cheaper
+ * than a secondary index on (run_id, x) followed by a key lookup.  The
+ * store writes "T R n2 n3 ...": R rows of the new run in the index, T = R x
+ * the committed runs, then `rest` (rows per value of each further key
+ * column, capped at R; measured on the 2M world, rounded).
+ */
+typedef struct fg_schema_stat {
+	const char *table;
+	const char *index; /* the table's own name: the key of a WITHOUT ROWID table; NULL: row count */
+	const char *where; /* a partial index's condition, NULL for a full index */
+	const char *rest;  /* e.g. "1": one row per (run_id, user_id) */
+} fg_schema_stat;
+
+/* This build's statistics, terminated by an entry with table NULL. */
+extern const fg_schema_stat fg_schema_stats[];
+
+/*
  * The runs columns fg_store_run_set_* may write (everything but run_id,
  * status, started_at, finished_at, version, params, threads, which the store
  * sets itself), NULL-terminated.

@@ -55,19 +55,30 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#define MAX_WRITTEN 32
+
 /*
  * Invariants: db is open; run_id > 0 exactly while a run transaction is open
  * (BEGIN IMMEDIATE done, runs row inserted); mode READ never opens a run.
+ * written[0..n_written): rows bulk-inserted per table in the open run, for
+ * the planner statistics of the commit (a table past MAX_WRITTEN or with a
+ * longer name is not counted and keeps its previous statistics).
  */
 struct fg_store {
 	sqlite3 *db;
 	char *path;
 	fg_store_mode mode;
 	int64_t run_id;
+	struct {
+		char table[48];
+		int64_t rows;
+	} written[MAX_WRITTEN];
+	int n_written;
 };
 
 #define BULK_MAX_ROWS 256
@@ -93,6 +104,7 @@ typedef struct bulk_val {
 struct fg_bulk {
 	fg_store *st;
 	char *table;
+	int64_t *written; /* the store's row count of this table, or NULL */
 	char *insert_head; /* "INSERT INTO "t" ("a","b") VALUES " */
 	int ncols;
 	int rows_per_stmt;
@@ -162,6 +174,22 @@ cleanup:
 	return rc;
 }
 
+/* The open run's row count of table (added if new and add), or NULL. */
+static int64_t *written_count(fg_store *st, const char *table, bool add)
+{
+	int i;
+
+	for (i = 0; i < st->n_written; i++)
+		if (strcmp(st->written[i].table, table) == 0)
+			return &st->written[i].rows;
+	if (!add || i == MAX_WRITTEN || strlen(table) >= sizeof(st->written[i].table))
+		return NULL;
+	strcpy(st->written[i].table, table);
+	st->written[i].rows = 0;
+	st->n_written++;
+	return &st->written[i].rows;
+}
+
 /*
  * application_id, user_version and the number of schema objects from one
  * snapshot: read one by one, another process creating the file between two
@@ -190,6 +218,8 @@ static int check_version(fg_store *st, int64_t uv, int target)
 		                    "fraudgraph's %d; use a newer fraudgraph", st->path, uv, target);
 	return FG_OK;
 }
+
+static int write_stats(fg_store *st, bool seed);
 
 /* Apply migrations above the current user_version, in one transaction. */
 static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
@@ -258,6 +288,15 @@ static int migrate(fg_store *st, const fg_schema_migration *migs, int n)
 		if ((rc = exec(st, sql, "set user_version")) != FG_OK)
 			goto cleanup;
 	}
+	/*
+	 * A step may rebuild a table, and its indexes go with it.  A database
+	 * with runs gets them back at once, so readers keep their plans; a new
+	 * one gets them after its first run's load (fg_store_build_indexes).
+	 */
+	if (uv > 0 && (rc = exec(st, fg_schema_indexes_sql, "rebuild the indexes")) != FG_OK)
+		goto cleanup;
+	if ((rc = write_stats(st, true)) != FG_OK)
+		goto cleanup;
 	rc = exec(st, "COMMIT", "commit schema migration");
 	in_tx = rc != FG_OK;
 cleanup:
@@ -477,6 +516,7 @@ int fg_store_run_begin(fg_store *st, int64_t *run_id, const char *params_json, i
 		goto cleanup;
 	}
 	st->run_id = sqlite3_last_insert_rowid(st->db);
+	st->n_written = 0;
 	*run_id = st->run_id;
 	rc = FG_OK;
 cleanup:
@@ -593,6 +633,121 @@ cleanup:
 	return rc;
 }
 
+/* Rows of the open run in the partial index e, or -1 if the index is missing. */
+static int partial_rows(fg_store *st, const fg_schema_stat *e, int64_t *out)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\" INDEXED BY \"%w\" "
+	                            "WHERE run_id = ?1 AND (%s)", e->table, e->index, e->where);
+	sqlite3_stmt *s = NULL;
+	int rc = FG_OK;
+
+	*out = -1;
+	if (!sql)
+		return fg_error_set(FG_ENOMEM, "%s: out of memory for statistics", st->path);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, st->run_id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*out = sqlite3_column_int64(s, 0);
+		else
+			rc = db_error(st->db, st->path, "count for statistics");
+	} else if (sqlite3_errcode(st->db) != SQLITE_ERROR) {
+		/* SQLITE_ERROR: no such index (dropped by hand): no statistics for it */
+		rc = db_error(st->db, st->path, "count for statistics");
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/* Rows per run assumed by the statistics of a database no run has committed to yet. */
+#define SEED_ROWS 1000000
+
+/*
+ * sqlite_stat1 for the planner (fg_schema_stats has why and the format).
+ * At a commit (seed false): from the open run's row counts, so it costs no
+ * scan; an index whose table got no row this run keeps its previous line.
+ * Part of the run's transaction, like everything else.  After a migration
+ * (seed true): a line of SEED_ROWS rows per run for every index without
+ * one, so a new or migrated file is planned as a large one until its next
+ * commit.
+ */
+static int write_stats(fg_store *st, bool seed)
+{
+	sqlite3_stmt *del = NULL, *ins = NULL, *have = NULL;
+	int64_t k, has;
+	int rc;
+
+	if ((rc = query_int(st, &k, "SELECT count(*) FROM runs WHERE status = 'ok'", 0, false)) ||
+	    (rc = query_int(st, &has, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+	                    0, false)))
+		return rc;
+	if (!has && (rc = exec(st, "ANALYZE sqlite_master", "create sqlite_stat1")) != FG_OK)
+		return rc;
+	if (seed)
+		k = 1;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM sqlite_stat1 WHERE tbl = ?1 AND idx IS ?2", -1,
+	                       &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_stat1 WHERE tbl = ?1 AND idx IS ?2", -1,
+	                       &have, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
+	                       -1, &ins, NULL) != SQLITE_OK) {
+		rc = db_error(st->db, st->path, "prepare statistics");
+		goto cleanup;
+	}
+	for (const fg_schema_stat *e = fg_schema_stats; e->table && rc == FG_OK; e++) {
+		char stat[160];
+		int64_t r = 0, *w;
+		size_t len;
+
+		if (seed) {
+			bool exists;
+
+			sqlite3_bind_text(have, 1, e->table, -1, SQLITE_STATIC);
+			sqlite3_bind_text(have, 2, e->index, -1, SQLITE_STATIC);
+			exists = sqlite3_step(have) == SQLITE_ROW;
+			sqlite3_reset(have);
+			if (exists)
+				continue;
+		}
+		if (!e->index)
+			rc = query_int(st, &r, "SELECT count(*) FROM runs", 0, false);
+		else if (seed)
+			r = SEED_ROWS;
+		else if (e->where)
+			rc = partial_rows(st, e, &r);
+		else if ((w = written_count(st, e->table, false)))
+			r = *w;
+		if (rc != FG_OK || r <= 0)
+			continue;
+		len = (size_t)snprintf(stat, sizeof(stat), "%" PRId64, e->index ? r * (k > 0 ? k : 1) : r);
+		if (e->index)
+			len += (size_t)snprintf(stat + len, sizeof(stat) - len, " %" PRId64, r);
+		for (const char *p = e->rest; p && *p && len < sizeof(stat);) {
+			char *end;
+			long long n = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			len += (size_t)snprintf(stat + len, sizeof(stat) - len, " %lld", n < r ? n : (long long)r);
+			p = end;
+		}
+		sqlite3_bind_text(del, 1, e->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(del, 2, e->index, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 1, e->table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, e->index, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, stat, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(del) != SQLITE_DONE || sqlite3_step(ins) != SQLITE_DONE)
+			rc = db_error(st->db, st->path, "write statistics");
+		sqlite3_reset(del);
+		sqlite3_reset(ins);
+	}
+cleanup:
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(have);
+	return rc;
+}
+
 int fg_store_run_commit(fg_store *st, int keep_runs)
 {
 	sqlite3_stmt *s = NULL;
@@ -631,6 +786,8 @@ int fg_store_run_commit(fg_store *st, int keep_runs)
 		goto cleanup;
 	}
 	if (keep_runs > 0 && (rc = retention(st, keep_runs)) != FG_OK)
+		goto cleanup;
+	if ((rc = write_stats(st, false)) != FG_OK)
 		goto cleanup;
 	fg_fault_point("store_before_commit");
 	if ((rc = exec(st, "COMMIT", "commit the run")) != FG_OK)
@@ -733,6 +890,7 @@ int fg_store_bulk_begin(fg_bulk **out, fg_store *st, const char *table,
 		goto cleanup;
 	}
 	b->table = fg_strndup(table, strlen(table));
+	b->written = written_count(st, table, true);
 	b->insert_head = fg_malloc(cap);
 	b->vals = fg_mallocarray((size_t)b->rows_per_stmt * (size_t)ncols, sizeof(*b->vals));
 	b->bound = fg_mallocarray((size_t)b->rows_per_stmt * (size_t)ncols, sizeof(*b->bound));
@@ -880,6 +1038,8 @@ static int flush(fg_bulk *b, sqlite3_stmt *s, bulk_val *bound)
 	}
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = db_error(b->st->db, b->st->path, b->table);
+	else if (b->written)
+		*b->written += b->nrows;
 	sqlite3_reset(s);
 	b->nrows = 0;
 	b->arena_len = 0;

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FG_STORE_SCHEMA_VERSION 3
+#define FG_STORE_SCHEMA_VERSION 4
 
 typedef struct fg_store fg_store;
 
@@ -67,8 +67,9 @@ int fg_store_run_set_text(fg_store *st, const char *column, const char *v);
 
 /*
  * Finish: status 'ok', finished_at, then retention (keep_runs > 0: delete
- * runs older than the newest keep_runs, and their rows in every table), then
- * COMMIT.  After commit the run is visible atomically.
+ * runs older than the newest keep_runs, and their rows in every table), the
+ * planner statistics (sqlite_stat1, from the rows bulk-inserted in this run:
+ * fg_schema_stats), then COMMIT.  After commit the run is visible atomically.
  */
 int fg_store_run_commit(fg_store *st, int keep_runs);
 

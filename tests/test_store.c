@@ -77,8 +77,8 @@ static void fill_run(fg_store *st, int64_t run, int n, int key_base)
 		"n_entities", "n_seeds", "n_rings", "risk_max" };
 	static const char *const ent_cols[] = { "run_id", "entity_id", "kind", "value", "share",
 		"is_hub", "risk", "component_id" };
-	static const char *const link_cols[] = { "run_id", "user_id", "kind", "entity_id",
-		"other_user", "first_seen", "last_seen" };
+	static const char *const link_cols[] = { "run_id", "user_id", "link_no", "kind",
+		"entity_id", "other_user", "first_seen", "last_seen" };
 	static const char *const feat_cols[] = { "run_id", "user_id", "deg_total", "deg_card",
 		"component_size", "ring_size", "risk", "ring_score" };
 	static const char *const dis_cols[] = { "run_id", "ring_key", "prev_run_id",
@@ -159,11 +159,12 @@ static void fill_run(fg_store *st, int64_t run, int n, int key_base)
 	ck_assert_int_eq(fg_bulk_row(b), FG_OK);
 	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
 
-	bulk_or_fail(&b, st, "links", link_cols, 7);
+	bulk_or_fail(&b, st, "links", link_cols, 8);
 	for (i = 0; i < n; i++) {
 		snprintf(user, sizeof(user), "u%d", i);
 		fg_bulk_int(b, run);
 		fg_bulk_text(b, user);
+		fg_bulk_int(b, 0);
 		fg_bulk_text(b, "card");
 		fg_bulk_int(b, 0);
 		fg_bulk_null(b);
@@ -497,6 +498,121 @@ START_TEST(migration_to_a_later_version)
 	fgt_rmtree(dir);
 	free(path);
 	free(p0);
+	free(dir);
+}
+END_TEST
+
+/*
+ * Every row of table in db as text, sorted: the v3 columns given by cols
+ * ("quote(a)||'|'||quote(b)..."), so a rebuilt table is compared on the
+ * columns it had.  Returns a malloc'd string.
+ */
+static char *table_text(sqlite3 *db, const char *table, const char *cols)
+{
+	char *sql = sqlite3_mprintf("SELECT %s FROM \"%w\" ORDER BY 1", cols, table);
+	sqlite3_stmt *s = NULL;
+	size_t len = 0, cap = 1024;
+	char *out = malloc(cap);
+
+	ck_assert_ptr_nonnull(sql);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	out[0] = '\0';
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(s, 0);
+		size_t n = strlen(row);
+
+		while (len + n + 2 > cap)
+			ck_assert_ptr_nonnull(out = realloc(out, cap *= 2));
+		memcpy(out + len, row, n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	return out;
+}
+
+/*
+ * A schema version 3 database written by the version 3 build
+ * (tests/data/store/v3-two-runs.sql, two runs) is migrated to version 4
+ * with every row of every table unchanged, links numbered per user in their
+ * stored order, the indexes back at once, and the next run committed on top.
+ */
+START_TEST(migration_from_v3_keeps_every_row)
+{
+	static const char *const all[] = { "runs", "hubs", "user_scores", "rings",
+		"dissolved_rings", "components", "entities", "links", "user_features", "models",
+		"user_reasons", "user_model_features", "store_meta", NULL };
+	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
+	char *fx = fgt_path(fgt_source_root(), "tests/data/store/v3-two-runs.sql");
+	char *dump = fgt_read_file(fx, NULL), *cols[16], *before[16];
+	fg_store *st = NULL;
+	sqlite3 *db = NULL;
+	int v, n;
+
+	ck_assert_msg(dump != NULL, "cannot read %s", fx);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, dump, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 3);
+	for (n = 0; all[n]; n++) {
+		char *sql = sqlite3_mprintf("SELECT group_concat('quote(\"' || name || '\")', "
+		                            "'||''|''||') FROM pragma_table_info(%Q)", all[n]);
+		sqlite3_stmt *s = NULL;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+		cols[n] = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		sqlite3_free(sql);
+		before[n] = table_text(db, all[n], cols[n]);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 2);
+	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM links WHERE other_user IS NOT NULL"), 0);
+	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM hubs"), 0);
+	sqlite3_close(db);
+
+	ck_assert_msg(fg_store_open(&st, path, FG_STORE_WRITE) == FG_OK, "%s", fg_error_msg());
+	db = fg_store_db(st);
+	ck_assert_int_eq(fg_store_schema_version(st, &v), FG_OK);
+	ck_assert_int_eq(v, FG_STORE_SCHEMA_VERSION);
+	for (int i = 0; i < n; i++) {
+		char *after = table_text(db, all[i], cols[i]);
+
+		ck_assert_msg(strcmp(before[i], after) == 0, "%s changed by the migration", all[i]);
+		free(after);
+	}
+	/* link_no numbers each user's links 0, 1, ... */
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM (SELECT max(link_no) + 1 = count(*) AS ok,"
+	                           " min(link_no) = 0 AS z FROM links GROUP BY run_id, user_id)"
+	                           " WHERE NOT ok OR NOT z"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
+	                           " ('user_scores_ring', 'rings_score', 'rings_key', 'links_entity',"
+	                           " 'links_other', 'entities_value')"), 6);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	                           "('user_scores_user', 'links_user', 'hubs_run')"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_integrity_check "
+	                           "WHERE integrity_check = 'ok'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_user_scores"),
+	                 q_int(db, "SELECT count(*) FROM user_scores WHERE run_id = 2"));
+	/* The next run lands on top; retention still covers the rebuilt tables. */
+	ck_assert_int_eq(commit_run(st, 6, 900, 2), 3);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores WHERE run_id < 2"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM links WHERE run_id < 2"), 0);
+	fg_store_close(&st);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
+	ck_assert_int_eq(q_int(fg_store_db(st), "SELECT run_id FROM latest_run"), 3);
+	fg_store_close(&st);
+	for (int i = 0; i < n; i++) {
+		free(cols[i]);
+		free(before[i]);
+	}
+	free(dump);
+	free(fx);
+	fgt_rmtree(dir);
+	free(path);
 	free(dir);
 }
 END_TEST
@@ -1014,45 +1130,125 @@ START_TEST(bulk_rebind_skips_are_exact)
 }
 END_TEST
 
+/* The plan of sql (EXPLAIN QUERY PLAN details, one per line) into out. */
+static void plan_of(sqlite3 *db, const char *sql, char *out, size_t cap)
+{
+	char q[2048];
+	sqlite3_stmt *s = NULL;
+	size_t len = 0;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	while (sqlite3_step(s) == SQLITE_ROW && len < cap)
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+}
+
 /*
- * Storage choices of the write-back: a new file has 16 KiB pages, the ring
- * index is partial (users in a ring) and still answers the ring-members
- * question, user_features is stored in its primary key (WITHOUT ROWID).
+ * Storage choices of the write-back (schema version 4): a new file has 16 KiB
+ * pages; the per-run tables are stored in their primary keys (WITHOUT ROWID)
+ * and the indexes that repeated a key are gone; every index led by run_id
+ * has a planner statistics line from the commit (T = rows x runs, R = rows
+ * of the run), and a reader's connection plans the documented questions
+ * through the indexes, never through a scan of a run.
  */
 START_TEST(storage_layout)
 {
+	static const char *const clustered[] = { "user_scores", "user_features", "links",
+		"entities", "hubs", "rings", "components", NULL };
+	static const struct { const char *sql, *want; } plans[] = {
+		/* explain's ring members and docs/schema.md "Members of a ring" */
+		{ "SELECT s.user_id FROM user_scores s WHERE s.run_id = 2 AND s.ring_id = 3",
+		  "user_scores_ring (run_id=? AND ring_id=?)" },
+		{ "SELECT s.user_id, s.score FROM latest_rings g JOIN user_scores s ON "
+		  "s.run_id = g.run_id AND s.ring_id = g.ring_id WHERE g.ring_key = 'R000001'",
+		  "user_scores_ring (run_id=? AND ring_id=?)" },
+		/* explain's direct links seen from the other side */
+		{ "SELECT l.user_id FROM links l WHERE l.run_id = 2 AND l.other_user = 'u3'",
+		  "links_other (run_id=? AND other_user=?)" },
+		/* a user's links: the key */
+		{ "SELECT l.kind FROM links l WHERE l.run_id = 2 AND l.user_id = 'u3'",
+		  "PRIMARY KEY (run_id=? AND user_id=?)" },
+		/* who else used an entity */
+		{ "SELECT l.user_id FROM links l WHERE l.run_id = 2 AND l.entity_id = 0",
+		  "links_entity (run_id=? AND entity_id=?)" },
+		/* one user's history, without an index on user_id: one key lookup per run */
+		{ "SELECT r.run_id, s.score FROM user_scores s JOIN runs r ON r.run_id = s.run_id "
+		  "AND r.status = 'ok' WHERE s.user_id = 'u1' ORDER BY r.run_id",
+		  "PRIMARY KEY (run_id=? AND user_id=?)" },
+		{ "SELECT entity_id FROM entities WHERE run_id = 2 AND kind = 'card' AND value = 'c'",
+		  "entities_value (run_id=? AND kind=? AND value=?)" },
+	};
 	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
 	fg_store *st = NULL;
 	sqlite3 *db;
 	sqlite3_stmt *s = NULL;
-	bool uses_ring_index = false;
+	char plan[2048];
 
+	/* big enough for the planner to tell a run's range from a lookup */
 	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_WRITE), FG_OK);
-	commit_run(st, 20, 1, 0);
+	commit_run(st, 2000, 1, 0);
+	commit_run(st, 2000, 5000, 0);
+	fg_store_close(&st);
+	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
 	db = fg_store_db(st);
 	ck_assert_int_eq(q_int(db, "PRAGMA page_size"), 16384);
+	for (int i = 0; clustered[i]; i++) {
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master WHERE name = '%s' "
+		         "AND sql LIKE '%%WITHOUT ROWID'", clustered[i]);
+		ck_assert_msg(q_int(db, sql) == 1, "%s is not WITHOUT ROWID", clustered[i]);
+	}
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	                           "('user_scores_user', 'links_user', 'hubs_run')"), 0);
 	ck_assert_int_eq(q_int(db, "SELECT partial FROM pragma_index_list('user_scores') "
 	                           "WHERE name = 'user_scores_ring'"), 1);
-	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM user_scores WHERE ring_id IS NOT NULL"), 0);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT s.user_id, s.score "
-	                                    "FROM latest_rings g JOIN user_scores s ON "
-	                                    "s.run_id = g.run_id AND s.ring_id = g.ring_id "
-	                                    "WHERE g.ring_key = 'R000001'", -1, &s, NULL),
-	                 SQLITE_OK);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		uses_ring_index |= strstr((const char *)sqlite3_column_text(s, 3),
-		                          "user_scores_ring") != NULL;
+	/* Every index led by run_id (and every key of a clustered table) has a template line. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                 "SELECT m.tbl_name, CASE WHEN l.origin = 'pk' THEN m.tbl_name ELSE l.name END "
+	                 "FROM sqlite_master m, pragma_index_list(m.name) l "
+	                 "WHERE m.type = 'table' AND (SELECT i.name FROM pragma_index_info(l.name) i "
+	                 "WHERE i.seqno = 0) = 'run_id'", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		const char *x = (const char *)sqlite3_column_text(s, 1);
+		const fg_schema_stat *e = fg_schema_stats;
+
+		while (e->table && !(e->index && !strcmp(e->table, t) && !strcmp(e->index, x)))
+			e++;
+		ck_assert_msg(e->table != NULL, "no planner statistics for %s.%s", t, x);
+	}
 	sqlite3_finalize(s);
-	ck_assert_msg(uses_ring_index, "ring members are not found through user_scores_ring");
-	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'user_features' "
-	                           "AND sql LIKE '%WITHOUT ROWID'"), 1);
-	/* A second run on the same file: its ring members are found through the index. */
-	commit_run(st, 20, 100, 0);
+	/* From the second commit: 2000 rows a run, two runs; every user is in a ring. */
+	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 1' FROM sqlite_stat1 "
+	                           "WHERE tbl = 'user_scores' AND idx = 'user_scores'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 5 1' FROM sqlite_stat1 "
+	                           "WHERE tbl = 'links' AND idx = 'links'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 4' FROM sqlite_stat1 "
+	                           "WHERE tbl = 'user_scores' AND idx = 'user_scores_ring'"), 1);
+	/* one hub a run: the rows per value are capped at the run's rows */
+	ck_assert_int_eq(q_int(db, "SELECT stat = '2 1 1 1' FROM sqlite_stat1 "
+	                           "WHERE tbl = 'hubs' AND idx = 'hubs'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT stat FROM sqlite_stat1 WHERE tbl = 'runs'"), 2);
+	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		plan_of(db, plans[i].sql, plan, sizeof(plan));
+		ck_assert_msg(strstr(plan, plans[i].want) != NULL, "%s\nplanned as\n%s\nnot %s",
+		              plans[i].sql, plan, plans[i].want);
+		ck_assert_msg(!strstr(plan, "(run_id=?)\n") && !strstr(plan, "SCAN user_scores") &&
+		              !strstr(plan, "SCAN l\n") && !strstr(plan, "SCAN s\n"),
+		              "%s\nreads a whole run:\n%s", plans[i].sql, plan);
+	}
+	/* The second run's ring members are found through the index. */
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores INDEXED BY user_scores_ring "
 	                           "WHERE run_id = 2 AND ring_id >= 0"),
 	                 q_int(db, "SELECT count(*) FROM user_scores NOT INDEXED "
 	                           "WHERE run_id = 2 AND ring_id IS NOT NULL"));
-	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_features"), 40);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_features"), 4000);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_integrity_check "
+	                           "WHERE integrity_check = 'ok'"), 1);
 	fg_store_close(&st);
 	fgt_rmtree(dir);
 	free(path);
@@ -1075,6 +1271,7 @@ int main(void)
 	tcase_add_test(tc, foreign_files_refused);
 	tcase_add_test(tc, newer_schema_refused);
 	tcase_add_test(tc, migration_to_a_later_version);
+	tcase_add_test(tc, migration_from_v3_keeps_every_row);
 	tcase_add_test(tc, bulk_round_trip_exact);
 	tcase_add_test(tc, retention_keeps_newest_without_orphans);
 	tcase_add_test(tc, views_show_latest_run_only);

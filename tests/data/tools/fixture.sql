@@ -56,21 +56,21 @@ INSERT INTO rings (run_id, ring_id, ring_key, status, prev_keys, first_run_id, c
  (1,1,'R000001','new',NULL,1,1, 2,0,0,1,1,0,0,0,0,0,0,0, 0.0,0.1,0.2,0.3,0.5,0.2,0.6,1.0,0.30),
  (1,2,'R000002','new',NULL,1,3, 3,0,0,1,0,0,0,1,0,0,0,0, 0.0,0.1,0.1,0.1,0.4,0.0,0.7,1.0,0.20),
  (1,3,'R000003','new',NULL,1,4, 2,1,0,1,0,1,0,0,0,0,0,0, 0.5,0.6,0.6,0.9,0.5,0.0,0.6,1.0,0.70);
-INSERT INTO links VALUES
- (1,'u01','card',3,NULL,1700000000,1700500000),
- (1,'u02','card',3,NULL,1700000100,1700500000),
- (1,'u01','address',1,NULL,NULL,NULL),
- (1,'u20','address',1,NULL,NULL,NULL),
- (1,'u20','address',2,NULL,NULL,NULL),
- (1,'u21','address',2,NULL,NULL,NULL),
- (1,'u22','address',2,NULL,NULL,NULL),
- (1,'u20','device',6,NULL,NULL,NULL),
- (1,'u21','device',6,NULL,NULL,NULL),
- (1,'u40','device',4,NULL,NULL,NULL),
- (1,'u41','device',4,NULL,NULL,NULL),
- (1,'u50','phone',7,NULL,NULL,NULL),
- (1,'u51','phone',7,NULL,NULL,NULL),
- (1,'u52','phone',7,NULL,NULL,NULL);
+INSERT INTO links (run_id, user_id, kind, entity_id, other_user, first_seen, last_seen, link_no) VALUES
+ (1,'u01','card',3,NULL,1700000000,1700500000,0),
+ (1,'u02','card',3,NULL,1700000100,1700500000,0),
+ (1,'u01','address',1,NULL,NULL,NULL,1),
+ (1,'u20','address',1,NULL,NULL,NULL,0),
+ (1,'u20','address',2,NULL,NULL,NULL,1),
+ (1,'u21','address',2,NULL,NULL,NULL,0),
+ (1,'u22','address',2,NULL,NULL,NULL,0),
+ (1,'u20','device',6,NULL,NULL,NULL,2),
+ (1,'u21','device',6,NULL,NULL,NULL,1),
+ (1,'u40','device',4,NULL,NULL,NULL,0),
+ (1,'u41','device',4,NULL,NULL,NULL,0),
+ (1,'u50','phone',7,NULL,NULL,NULL,0),
+ (1,'u51','phone',7,NULL,NULL,NULL,0),
+ (1,'u52','phone',7,NULL,NULL,NULL,0);
 
 -- run 2 --------------------------------------------------------------------------------------
 INSERT INTO entities VALUES
@@ -112,28 +112,28 @@ INSERT INTO rings (run_id, ring_id, ring_key, status, prev_keys, first_run_id, c
  (2,3,'R000004','new',NULL,2,5, 2,0,0,0,0,0,0,0,0,0,0,1,
   0.0,0.1,0.2,0.2,0.6,0.5,0.6,1.0,0.46);
 INSERT INTO dissolved_rings VALUES (2,'R000003',1,3,2,'no shared link left');
-INSERT INTO links VALUES
- (2,'u01','card',4,NULL,1700000000,1700600000),
- (2,'u02','card',4,NULL,1700000100,1700600000),
- (2,'u03','card',4,NULL,1700000200,1700600000),
- (2,'u03','card',5,NULL,1700000200,1700600000),
- (2,'u04','card',5,NULL,1700000300,1700600000),
- (2,'u05','card',5,NULL,1700000400,1700600000),
- (2,'u01','device',6,NULL,NULL,NULL),
- (2,'u04','device',6,NULL,NULL,NULL),
- (2,'u02','address',1,NULL,NULL,NULL),
- (2,'u05','address',1,NULL,NULL,NULL),
- (2,'u01','address',2,NULL,NULL,NULL),
- (2,'u20','address',2,NULL,NULL,NULL),
- (2,'u20','address',3,NULL,NULL,NULL),
- (2,'u21','address',3,NULL,NULL,NULL),
- (2,'u22','address',3,NULL,NULL,NULL),
- (2,'u20','device',8,NULL,NULL,NULL),
- (2,'u21','device',8,NULL,NULL,NULL),
- (2,'u30','transfer',NULL,'u31',1700300000,1700400000),
- (2,'u50','phone',9,NULL,NULL,NULL),
- (2,'u51','phone',9,NULL,NULL,NULL),
- (2,'u52','phone',9,NULL,NULL,NULL);
+INSERT INTO links (run_id, user_id, kind, entity_id, other_user, first_seen, last_seen, link_no) VALUES
+ (2,'u01','card',4,NULL,1700000000,1700600000,0),
+ (2,'u02','card',4,NULL,1700000100,1700600000,0),
+ (2,'u03','card',4,NULL,1700000200,1700600000,0),
+ (2,'u03','card',5,NULL,1700000200,1700600000,1),
+ (2,'u04','card',5,NULL,1700000300,1700600000,0),
+ (2,'u05','card',5,NULL,1700000400,1700600000,0),
+ (2,'u01','device',6,NULL,NULL,NULL,1),
+ (2,'u04','device',6,NULL,NULL,NULL,1),
+ (2,'u02','address',1,NULL,NULL,NULL,1),
+ (2,'u05','address',1,NULL,NULL,NULL,1),
+ (2,'u01','address',2,NULL,NULL,NULL,2),
+ (2,'u20','address',2,NULL,NULL,NULL,0),
+ (2,'u20','address',3,NULL,NULL,NULL,1),
+ (2,'u21','address',3,NULL,NULL,NULL,0),
+ (2,'u22','address',3,NULL,NULL,NULL,0),
+ (2,'u20','device',8,NULL,NULL,NULL,2),
+ (2,'u21','device',8,NULL,NULL,NULL,1),
+ (2,'u30','transfer',NULL,'u31',1700300000,1700400000,0),
+ (2,'u50','phone',9,NULL,NULL,NULL,0),
+ (2,'u51','phone',9,NULL,NULL,NULL,0),
+ (2,'u52','phone',9,NULL,NULL,NULL,0);
 INSERT INTO user_features (run_id, user_id, deg_total, deg_user) VALUES
  (2,'u01',3,0), (2,'u02',2,0), (2,'u03',2,0), (2,'u04',2,0), (2,'u05',2,0), (2,'u10',0,0),
  (2,'u20',3,0), (2,'u21',2,0), (2,'u22',1,0), (2,'u30',1,1), (2,'u31',1,1), (2,'u40',0,0),
