@@ -389,9 +389,10 @@ def main():
                       if k in many["rounds"] and one["rounds"][k] > 0]
             worst = max(paired) if paired else float("nan")
             slower = [p for p in PHASES if many[p] > one[p] * 1.1 and many[p] - one[p] > 0.05]
-            w("| %s world, %d threads never slower than 1 | %.2f s vs %.2f s (median); worst "
-              "round %.2fx%s | %.2fx | %s |" % (
-                  size, t, many["wall"], one["wall"], worst,
+            w("| %s world, %d threads never slower than 1 | %.2f s vs %.2f s (median), CPU %.1f "
+              "vs %.1f s (%.2fx); worst round %.2fx%s | %.2fx | %s |" % (
+                  size, t, many["wall"], one["wall"], many["cpu"], one["cpu"],
+                  many["cpu"] / one["cpu"], worst,
                   ("; phases slower by > 10%: " + ", ".join(
                       "%s %.2f vs %.2f" % (p, many[p], one[p]) for p in slower)) if slower else "",
                   many["wall"] / one["wall"], verdict(many["wall"] <= one["wall"] and worst <= 1.0)))

@@ -13,8 +13,9 @@
 #
 # Then, --runs rounds; in each round, for each size: igraph's job
 # (bench_kernels --baseline: load + components + personalised PageRank) and
-# `fraudgraph run --threads T --top 0` for each T, one after the other on the
-# same files, so that every configuration sees the same load.  Process wall,
+# `fraudgraph run --threads T --top 0` for each T (reversed in even rounds),
+# one after the other on the same files, so every configuration sees the
+# same load.  Process wall,
 # CPU and max RSS come from /usr/bin/time, phase times and peak RSS from the
 # runs table, uptime's load before each process.
 #
@@ -152,8 +153,11 @@ for r in $(seq 1 "$runs"); do
 		done
 		rm -f "$out/baseline-$size-r$r.tsv"
 
-		# the nightly job
-		for t in ${threads//,/ }; do
+		# the nightly job; the thread counts in reverse order in even rounds, so
+		# that a load that rises or falls during a round favours neither
+		order=${threads//,/ }
+		if [ $((r % 2)) = 0 ]; then order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+		for t in $order; do
 			db=$out/run-$size-t$t.db
 			rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 			la=$(loadavg)
