@@ -299,10 +299,6 @@ static uint32_t vote_small(const fg_graph *g, const uint32_t *label, uint32_t u,
 	return pick;
 }
 
-/*
- * The new label of u (see the update rule), a function of the labels of u's
- * projected neighbours and u's own label only.  Scratch is left clean.
- */
 /* Two-hop contributions of u's vote (an upper bound on its distinct labels). */
 static uint64_t vote_bound(const fg_graph *g, uint32_t u)
 {
@@ -318,6 +314,10 @@ static uint64_t vote_bound(const fg_graph *g, uint32_t u)
 	return bound;
 }
 
+/*
+ * The new label of u (see the update rule), a function of the labels of u's
+ * projected neighbours and u's own label only.  Scratch is left clean.
+ */
 static uint32_t vote(const fg_graph *g, const uint32_t *label, uint32_t u, vote_scratch *s)
 {
 	uint64_t bound = vote_bound(g, u);
