@@ -545,10 +545,10 @@ START_TEST(rings_random_deterministic)
 		check_ring_structure(&h.g, ref);
 		ck_assert_uint_gt(count_rings(ref, nu, 3), 10);
 		/* min_ns 0: every colour class with work forks (the parallel path on a
-		 * small graph); the default: classes this small run serially */
-		for (size_t t = 0; t < 2 * sizeof(threads) / sizeof(threads[0]); t++) {
-			fg_par_set_min_ns(t % 2 ? FG_PAR_MIN_NS : 0);
-			fg_par_set_threads(threads[t / 2]);
+		 * small graph; the default rule would keep classes this small serial) */
+		fg_par_set_min_ns(0);
+		for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+			fg_par_set_threads(threads[t]);
 			ck_assert_int_eq(fg_rings(ring, &h.g, 100, &st1), FG_OK);
 			ck_assert_int_eq(memcmp(ring, ref, (size_t)nu * sizeof(uint32_t)), 0);
 			ck_assert_int_eq(st1.iterations, st.iterations);
@@ -770,7 +770,7 @@ START_TEST(risk_random_deterministic)
 	n = h.g.g.n;
 	/* many blocks of 4096; the sweeps themselves go parallel only past ~1.5 M
 	 * active arcs (fg_risk.c, fg_par_pays), which this graph does not reach:
-	 * with min_ns 0 (odd rounds) every sweep forks */
+	 * with min_ns 0 every sweep forks */
 	ck_assert_uint_gt(n, 16 * 4096);
 	for (uint32_t i = 0; i < 40; i++)
 		seeds[i] = i * 997;
@@ -781,9 +781,9 @@ START_TEST(risk_random_deterministic)
 	ck_assert_double_eq_tol(sum, 1.0, 1e-9);
 	r = malloc(n * sizeof(double));
 	ck_assert_ptr_nonnull(r);
-	for (size_t t = 0; t < 2 * sizeof(threads) / sizeof(threads[0]); t++) {
-		fg_par_set_min_ns(t % 2 ? 0 : FG_PAR_MIN_NS);
-		fg_par_set_threads(threads[t / 2]);
+	fg_par_set_min_ns(0);
+	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		fg_par_set_threads(threads[t]);
 		ck_assert_int_eq(fg_risk(r, &h.g, seeds, 40, 0.85, 1e-13, 1000, &st1), FG_OK);
 		ck_assert_int_eq(memcmp(r, ref, n * sizeof(double)), 0);
 		ck_assert_int_eq(st1.iterations, st.iterations);
