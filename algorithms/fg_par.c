@@ -3,6 +3,8 @@
 #include "fg_alloc.h"
 #include "fg_build_config.h"
 
+#include <stdlib.h>
+
 #if FG_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -24,6 +26,30 @@ int fg_par_threads(void)
 #else
 	return 1;
 #endif
+}
+
+static uint64_t min_ns;
+static int min_ns_set;
+
+void fg_par_set_min_ns(uint64_t ns)
+{
+	min_ns = ns;
+	min_ns_set = 1;
+}
+
+int fg_par_pays(uint64_t units, uint64_t ns_per_unit)
+{
+	if (!min_ns_set) {
+		const char *e = getenv("FG_PAR_MIN_NS");
+		char *end = NULL;
+		unsigned long long v = e && *e ? strtoull(e, &end, 10) : 0;
+		fg_par_set_min_ns(e && *e && end && !*end ? (uint64_t)v : FG_PAR_MIN_NS);
+	}
+	if (fg_par_threads() < 2 || units == 0)
+		return 0;
+	if (ns_per_unit == 0)
+		ns_per_unit = 1;
+	return units >= (min_ns + ns_per_unit - 1) / ns_per_unit;
 }
 
 double fg_par_sum_fn(uint64_t n, double (*f)(uint64_t i, const void *ctx), const void *ctx)

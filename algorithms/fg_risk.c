@@ -58,16 +58,15 @@
 #include <string.h>
 
 /*
- * A parallel sweep must not be slower than the serial one.  One sweep costs
- * about 1-2 ns per active arc serially, and a fork/join of the team costs
- * microseconds on an idle machine but milliseconds on a loaded one (the
- * second thread waits for a core).  Measured on the 2M world (4,497 seeds,
- * 117 iterations, ~2.5 ms per iteration): 0.29 s at 1 thread, 0.30 s at 2
- * threads idle, 1.3 s vs 3.6 s under load.  So sweeps run in parallel only
- * when one sweep has at least this many active arcs (~10 ms serially).
- * The result does not depend on it: blocks and their sums are the same.
+ * A parallel sweep must not be slower than the serial one (fg_par_pays).
+ * Measured serially (docs/performance.md): ~13.5 ns per active arc on the 2M
+ * world's seeded part (144 k arcs, 1.95 ms per iteration), ~24 ns per arc
+ * over the whole graph; 0.29 s at 1 thread, 0.30 s at 2 threads idle, 1.3 s
+ * vs 3.6 s under load when every sweep forked.  So a sweep forks only when
+ * its active arcs at RISK_NS_PER_ARC pay for it (~1.5 M arcs).  The result
+ * does not depend on it: blocks and their sums are the same.
  */
-#define RISK_PAR_MIN_ARCS (8u * 1024 * 1024)
+#define RISK_NS_PER_ARC 13
 
 /* Working arrays of one run; all NULL or all allocated. */
 typedef struct risk_work {
@@ -75,7 +74,7 @@ typedef struct risk_work {
 	uint32_t *act;  /* active vertices (reachable from a seed), ascending */
 	uint64_t na;    /* active vertices */
 	uint64_t arcs;  /* arcs of the active vertices: the work of one sweep */
-	int par;        /* arcs >= RISK_PAR_MIN_ARCS: sweeps run in parallel */
+	int par;        /* fg_par_pays(arcs, RISK_NS_PER_ARC): sweeps run in parallel */
 	uint32_t *slot; /* vertex -> index in act (read for active vertices only) */
 	double *q;      /* c(x) * w_x, for the user side of the gather */
 	double *r0, *r1;/* the two iterates, by slot */
@@ -241,7 +240,7 @@ static int work_new(risk_work *w, const fg_graph *g, const uint32_t *seeds, uint
 	w->nb = (w->na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK;
 	for (uint64_t k = 0; k < w->na; k++)
 		w->arcs += g->g.off[w->act[k] + 1] - g->g.off[w->act[k]];
-	w->par = w->nb >= 2 && w->arcs >= RISK_PAR_MIN_ARCS;
+	w->par = w->nb >= 2 && fg_par_pays(w->arcs, RISK_NS_PER_ARC);
 	w->slot = fg_mallocarray(n + 1, sizeof(uint32_t));
 	w->W = fg_mallocarray(w->na + 1, sizeof(double));
 	w->p = fg_calloc(w->na + 1, sizeof(double));
@@ -303,7 +302,7 @@ int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
 	while (iterations < max_iter) {
 		double restart, *old;
 
-		#pragma omp parallel for schedule(static) if (w.par)
+		#pragma omp parallel for schedule(dynamic, 1) if (w.par)
 		for (b = 0; b < (int64_t)w.nb; b++)
 			block_scale(&w, r, g, (uint64_t)b);
 		restart = (1.0 - damping) + damping * sum_parts(&w);

@@ -15,6 +15,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_par.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ static int compute_risk_norm(double *norm, const fg_graph *g, const uint8_t *see
 		nref++;
 	}
 	ref = nref ? ref / nref : 0.0;
-	#pragma omp parallel for schedule(static)
+	/* work: each user's arcs (fg_graph_weight), a few ns each */
+	#pragma omp parallel for schedule(dynamic, 4096) if (fg_par_pays(g->g.off[g->n_users], 4))
 	for (u = 0; u < (int64_t)g->n_users; u++) {
 		double w = fg_graph_weight(g, (uint32_t)u), rho, x;
 		if (ref <= 0.0 || risk[u] <= 0.0) {
@@ -446,7 +448,8 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 			failed = 1;
 	}
 	if (!failed) {
-		#pragma omp parallel for schedule(dynamic, 1024)
+		/* work: two hops per user, ~20 ns per arc (each leads to a list) */
+		#pragma omp parallel for schedule(dynamic, 1024) if (fg_par_pays(g->g.off[nu], 20))
 		for (u = 0; u < (int64_t)nu; u++) {
 			int t = 0;
 			uint32_t *mk, co = 0, seeds = 0, tag = (uint32_t)u + 1;
@@ -575,7 +578,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 				s->comps[lo].n_rings++;
 		}
 	}
-	#pragma omp parallel for schedule(static)
+	#pragma omp parallel for schedule(dynamic, 16384) if (fg_par_pays(nu, 4))
 	for (u = 0; u < (int64_t)nu; u++) {
 		double sc = 1.0 - (1.0 - s->risk_norm[u]) * (1.0 - s->ring_score[u]);
 		if (g->user_label[u] == FG_LABEL_LEGIT)

@@ -73,6 +73,7 @@ typedef struct opts {
 	int pr_iter;
 	int cdlp_iter;
 	int skip_floor;
+	int baseline;
 } opts;
 
 /* Process CPU seconds (user + system, all threads). */
@@ -376,9 +377,11 @@ static void usage(void)
 {
 	printf("usage: bench_kernels --edges EDGES.csv [--users USERS.csv] [--runs N]\n"
 	       "         [--threads 1,2,...] [--cap SECONDS] [--igraph-runs N] [--no-igraph]\n"
-	       "         [--pr-iter N] [--cdlp-iter N] [--skip-floor]\n"
+	       "         [--pr-iter N] [--cdlp-iter N] [--skip-floor] [--baseline]\n"
 	       "Times fraudgraph's kernels and igraph's on the same graph; TSV on stdout\n"
-	       "(bench threads runs wall_s cpu_s work unit rate note), medians of --runs.\n");
+	       "(bench threads runs wall_s cpu_s work unit rate note), medians of --runs.\n"
+	       "--baseline: only igraph's job, once: load (CSV -> igraph_t, one thread),\n"
+	       "components and personalised PageRank from the seeds; rows baseline_*.\n");
 }
 
 static void parse_threads(opts *o, const char *s)
@@ -426,6 +429,8 @@ static void parse_opts(opts *o, int argc, char **argv)
 			o->no_igraph = 1;
 		else if (!strcmp(a, "--skip-floor"))
 			o->skip_floor = 1;
+		else if (!strcmp(a, "--baseline"))
+			o->baseline = 1;
 		else if (!strcmp(a, "--help")) {
 			usage();
 			exit(0);
@@ -447,6 +452,93 @@ static void parse_opts(opts *o, int argc, char **argv)
 		o->igraph_runs = 1;
 	if (o->igraph_runs > MAX_RUNS)
 		o->igraph_runs = MAX_RUNS;
+}
+
+/*
+ * igraph's version of the nightly job's core, the yardstick of issue 13:
+ * load the CSV files into an igraph_t, weakly connected components, and
+ * personalised PageRank (PRPACK, weighted like our risk, reset on the fraud
+ * seeds).  igraph has no reader for these files, so the load is ours, on one
+ * thread (igraph is single-threaded): fg_ingest into a link set, the graph
+ * (ids, hub cuts, CSR), then igraph_t from the CSR.  Each part is one row
+ * (runs = 1), then baseline_total; run.sh runs this process --runs times,
+ * interleaved with `fraudgraph run`, and takes medians.
+ */
+static int baseline(const opts *o)
+{
+	fg_config cfg;
+	fg_linkset *ls = NULL;
+	fg_graph *g = NULL;
+	fg_badrows bad;
+	igraph_t ig;
+	igraph_vector_t w, reset, res;
+	igraph_vector_int_t memb;
+	igraph_integer_t no = 0;
+	sample all, s;
+	uint32_t ns = 0;
+	uint64_t bytes = file_size(o->edges) + (o->users ? file_size(o->users) : 0);
+	char note[160];
+
+	fg_config_init(&cfg);
+	cfg.threads = 1;
+	fg_par_set_threads(1);
+	memset(&bad, 0, sizeof(bad));
+	memset(&all, 0, sizeof(all));
+	memset(&s, 0, sizeof(s));
+	s_start(&all);
+	s_start(&s);
+	if (fg_linkset_new(&ls, &cfg) != FG_OK ||
+	    fg_ingest_links_csv(o->edges, &cfg, &bad, fg_linkset_link_sink, ls) != FG_OK ||
+	    (o->users && fg_ingest_users_csv(o->users, &cfg, &bad, fg_linkset_user_sink, ls) != FG_OK) ||
+	    fg_graph_build(&g, ls, &cfg) != FG_OK)
+		die("baseline load");
+	fg_linkset_free(&ls);
+	if (fg_igraph_from_csr(&ig, &g->g, false) != FG_OK)
+		die("fg_igraph_from_csr");
+	s_stop(&s);
+	snprintf(note, sizeof(note), "%llu rows -> %u users, %u entities, %llu arcs",
+	         (unsigned long long)bad.rows_read, g->n_users, g->n_entities,
+	         (unsigned long long)g->g.m);
+	emit("baseline_load", 1, &s, (double)bytes, "B", note);
+
+	memset(&s, 0, sizeof(s));
+	s_start(&s);
+	if (igraph_vector_int_init(&memb, 0) != IGRAPH_SUCCESS ||
+	    fg_igraph_check(igraph_connected_components(&ig, &memb, NULL, &no, IGRAPH_WEAK),
+	                    "components") != FG_OK)
+		die("igraph_connected_components");
+	s_stop(&s);
+	igraph_vector_int_destroy(&memb);
+	snprintf(note, sizeof(note), "%lld components", (long long)no);
+	emit("baseline_cc", 1, &s, (double)g->g.m, "arcs", note);
+
+	memset(&s, 0, sizeof(s));
+	s_start(&s);
+	edge_weights(&w, &ig, g);
+	if (igraph_vector_init(&reset, (igraph_integer_t)g->g.n) != IGRAPH_SUCCESS ||
+	    igraph_vector_init(&res, 0) != IGRAPH_SUCCESS)
+		die("igraph");
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (g->user_label[u] == FG_LABEL_FRAUD) {
+			VECTOR(reset)[u] = 1.0;
+			ns++;
+		}
+	if (fg_igraph_check(igraph_personalized_pagerank(&ig, IGRAPH_PAGERANK_ALGO_PRPACK, &res, NULL,
+	                                                 igraph_vss_all(), false, cfg.risk_damping,
+	                                                 &reset, &w, NULL),
+	                    "PRPACK") != FG_OK)
+		die("igraph_personalized_pagerank");
+	s_stop(&s);
+	snprintf(note, sizeof(note), "PRPACK, weighted, reset on %u seeds", ns);
+	emit("baseline_ppr", 1, &s, (double)g->g.m, "arcs", note);
+	s_stop(&all);
+	emit("baseline_total", 1, &all, (double)g->n_links, "links", "load + components + PPR");
+	igraph_vector_destroy(&w);
+	igraph_vector_destroy(&reset);
+	igraph_vector_destroy(&res);
+	igraph_destroy(&ig);
+	fg_graph_free(&g);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -473,6 +565,8 @@ int main(int argc, char **argv)
 		bytes_u = file_size(o.users);
 
 	printf("bench\tthreads\truns\twall_s\tcpu_s\twork\tunit\trate\tnote\n");
+	if (o.baseline)
+		return baseline(&o);
 	if (!o.skip_floor)
 		bench_floor(&o, bytes_e);
 

@@ -14,7 +14,32 @@
 #endif
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#if FG_HAVE_OPENMP
+/*
+ * OpenMP threads wait passively (sleep in the kernel) between and at the end
+ * of parallel regions, unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT.
+ * libgomp's default spins for ~3 ms before sleeping; on a shared machine the
+ * spinning thread burns the job's own share of the CPU (each engineer's or
+ * service's processes form one scheduling group) while the other thread
+ * works: measured on the 500k world at load 10, 2 threads took 17.2 CPU-s
+ * and 36.9 s against 11.7 CPU-s and 30.7 s at 1 thread; passive: 14.9 CPU-s
+ * and 29.0 s (docs/performance.md).  The loops fork only for >= 20 ms of
+ * work (fg_par_pays), so a sleeping thread's wake-up (~0.1 ms) is noise.
+ * libgomp reads its environment in its own constructor, before main and
+ * before the executable's constructors; the executable's .preinit_array
+ * runs before any shared library's initialisers (ELF gABI), hence this.
+ */
+static void omp_wait_passive(void)
+{
+	if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT"))
+		setenv("OMP_WAIT_POLICY", "passive", 0);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const fg_preinit)(void) =
+	omp_wait_passive;
+#endif
 
 static const struct command {
 	const char *name;

@@ -31,6 +31,7 @@
 #include "fg_alloc.h"
 #include "fg_error.h"
 #include "fg_log.h"
+#include "fg_par.h"
 
 #include <xgboost/c_api.h>
 
@@ -492,6 +493,12 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the prediction block");
 		goto cleanup;
 	}
+	/* XGBoost's threads only where a call's rows pay for the fork (fg_par_pays):
+	 * ~0.6 us per row, measured; the same bits at any nthread */
+	for (unsigned k = 0; k < K; k++)
+		if ((rc = set_threads(m, k, fg_par_pays((nu < BLOCK ? nu : BLOCK) / K, 600) ?
+		                              m->threads : 1)) != FG_OK)
+			goto cleanup;
 	for (uint32_t b0 = 0; b0 < nu; b0 += BLOCK) {
 		uint32_t b1 = nu - b0 > BLOCK ? b0 + BLOCK : nu;
 		for (unsigned k = 0; k < K; k++) {

@@ -5,6 +5,7 @@
  */
 #include "fg_test.h"
 
+#include "fg_build_config.h"
 #include "fg_csr.h"
 #include "fg_error.h"
 #include "fg_graph.h"
@@ -543,17 +544,42 @@ START_TEST(rings_random_deterministic)
 		ck_assert_int_eq(st.converged, 1);
 		check_ring_structure(&h.g, ref);
 		ck_assert_uint_gt(count_rings(ref, nu, 3), 10);
+		/* min_ns 0: every colour class with work forks (the parallel path on a
+		 * small graph; the default rule would keep classes this small serial) */
+		fg_par_set_min_ns(0);
 		for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
 			fg_par_set_threads(threads[t]);
 			ck_assert_int_eq(fg_rings(ring, &h.g, 100, &st1), FG_OK);
 			ck_assert_int_eq(memcmp(ring, ref, (size_t)nu * sizeof(uint32_t)), 0);
 			ck_assert_int_eq(st1.iterations, st.iterations);
 		}
+		fg_par_set_min_ns(FG_PAR_MIN_NS);
 		fg_par_set_threads(2);
 		free(ring);
 		free(ref);
 		hg_free(&h);
 	}
+}
+END_TEST
+
+/* The fork policy: 2+ threads and enough work; the threshold moves with min_ns. */
+START_TEST(par_pays_by_work)
+{
+	fg_par_set_min_ns(FG_PAR_MIN_NS);
+	fg_par_set_threads(1);
+	ck_assert_int_eq(fg_par_pays(UINT64_C(1) << 40, 100), 0);
+	fg_par_set_threads(2);
+#if FG_HAVE_OPENMP
+	ck_assert_int_eq(fg_par_pays(FG_PAR_MIN_NS / 10, 10), 1);
+	ck_assert_int_eq(fg_par_pays(FG_PAR_MIN_NS / 10 - 1, 10), 0);
+	ck_assert_int_eq(fg_par_pays(1, 0), 0); /* one unit: far below the minimum */
+	fg_par_set_min_ns(0);
+	ck_assert_int_eq(fg_par_pays(1, 1), 1);
+	ck_assert_int_eq(fg_par_pays(0, 1), 0); /* no work: never forks */
+#else
+	ck_assert_int_eq(fg_par_pays(UINT64_C(1) << 40, 100), 0);
+#endif
+	fg_par_set_min_ns(FG_PAR_MIN_NS);
 }
 END_TEST
 
@@ -742,8 +768,9 @@ START_TEST(risk_random_deterministic)
 
 	hg_random(&h, 40000, 7);
 	n = h.g.g.n;
-	/* many blocks of 4096; the sweeps themselves go parallel only past 8 M active
-	 * arcs (fg_risk.c), which no unit-test graph reaches: the 2M world checks that */
+	/* many blocks of 4096; the sweeps themselves go parallel only past ~1.5 M
+	 * active arcs (fg_risk.c, fg_par_pays), which this graph does not reach:
+	 * with min_ns 0 every sweep forks */
 	ck_assert_uint_gt(n, 16 * 4096);
 	for (uint32_t i = 0; i < 40; i++)
 		seeds[i] = i * 997;
@@ -754,12 +781,14 @@ START_TEST(risk_random_deterministic)
 	ck_assert_double_eq_tol(sum, 1.0, 1e-9);
 	r = malloc(n * sizeof(double));
 	ck_assert_ptr_nonnull(r);
+	fg_par_set_min_ns(0);
 	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
 		fg_par_set_threads(threads[t]);
 		ck_assert_int_eq(fg_risk(r, &h.g, seeds, 40, 0.85, 1e-13, 1000, &st1), FG_OK);
 		ck_assert_int_eq(memcmp(r, ref, n * sizeof(double)), 0);
 		ck_assert_int_eq(st1.iterations, st.iterations);
 	}
+	fg_par_set_min_ns(FG_PAR_MIN_NS);
 	fg_par_set_threads(2);
 	free(r);
 	free(ref);
@@ -826,6 +855,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, rings_hubs_are_cut);
 	tcase_add_test(tc, rings_max_iter_zero_and_cap);
 	tcase_add_test(tc, rings_random_deterministic);
+	tcase_add_test(tc, par_pays_by_work);
 	tcase_add_test(tc, risk_chain_and_mass);
 	tcase_add_test(tc, risk_isolated_seed_restarts);
 	tcase_add_test(tc, risk_zero_seeds_and_bad_seed);

@@ -465,6 +465,8 @@ START_TEST(kernels_identical_for_any_thread_count)
 		ck_assert_int_eq(fg_csr_transpose(&in, &out), 0);
 		for (uint32_t v = 0; v < n; v++)
 			init[v] = v;
+		/* every loop forks (min_ns 0: fg_cc's parallel path on these small graphs) */
+		fg_par_set_min_ns(0);
 		for (size_t t = 0; t < NTC; t++) {
 			fg_par_set_threads(thread_counts[t]);
 #if FG_HAVE_OPENMP
@@ -491,6 +493,7 @@ START_TEST(kernels_identical_for_any_thread_count)
 				}
 			}
 		}
+		fg_par_set_min_ns(FG_PAR_MIN_NS);
 		fg_par_set_threads(2);
 		for (int k = 0; k < 6; k++)
 			fg_free(first[k]);

@@ -228,12 +228,14 @@ START_TEST(test_threads_in_process)
 
 	gen_world(&dir, &edges, &users, 5000, 4);
 	world_load(&w, edges, users);
+	fg_par_set_min_ns(0); /* every loop with work forks: the parallel paths on a small world */
 	for (int t = 1; t <= 3; t++) {
 		fg_par_set_threads(t);
 		world_kernels(&w, &fp);
 		sc[t - 1] = train_score(NULL, &w, t, why, sizeof(why));
 		ck_assert_msg(why[0] == '\0', "no model: %s", why);
 	}
+	fg_par_set_min_ns(FG_PAR_MIN_NS);
 	ck_assert(memcmp(sc[0], sc[1], w.g->n_users * sizeof(float)) == 0);
 	ck_assert(memcmp(sc[0], sc[2], w.g->n_users * sizeof(float)) == 0);
 	for (int t = 0; t < 3; t++)
@@ -580,7 +582,11 @@ START_TEST(test_cli_run_model)
 		const char *a5[] = { "run", "--db", db[4], "--edges", edges, "--users", users, "--no-model", "--quiet", NULL };
 		run_ok(a1);
 		run_ok(a2);
+		/* 3 threads with every loop forking (FG_PAR_MIN_NS=0): the parallel paths
+		 * end to end, which this small world does not pay for otherwise */
+		ck_assert_int_eq(setenv("FG_PAR_MIN_NS", "0", 1), 0);
 		run_ok(a3);
+		unsetenv("FG_PAR_MIN_NS");
 		run_ok(a4);
 		run_ok(a5);
 	}
