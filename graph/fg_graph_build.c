@@ -125,11 +125,7 @@ static int consume(build *b)
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK || (rc = fg_linkset_flush(ls)) != FG_OK)
 		return rc;
 	ls->consumed = 1;
-	fg_free(ls->pend);
-	ls->pend = NULL;
-	fg_free(ls->bbuf);
-	ls->bbuf = NULL;
-	ls->bbuf_cap = 0;
+	fg_linkset_free_batch(ls);
 	fg_intern_drop_index(&ls->users);
 	fg_intern_drop_index(&ls->ents);
 	fg_intern_drop_index(&ls->kinds);
