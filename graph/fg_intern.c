@@ -18,8 +18,12 @@
 #define INTERN_SEED 0x66726175646772ULL /* "fraudgr" */
 
 #define PART_MIN_SLOTS 16
-#define BATCH_PAR_MIN 4096 /* keys below which a batch runs on the calling thread */
-#define LOOKAHEAD 8        /* keys between a slot's prefetch and its probe */
+/* Keys below which a batch runs on the calling thread: a parallel phase must
+ * hold ~10+ ms of serial work (at ~100 ns a key, the lookups being cache
+ * misses) or, on a loaded machine, waiting at its barrier costs more than it
+ * saves (the idea of fg_par_pays on branch h/threads). */
+#define BATCH_PAR_MIN ((size_t)1 << 17)
+#define LOOKAHEAD 16       /* keys between a slot's prefetch and its probe */
 
 /* Why a part of a batch failed (the message is set on the calling thread). */
 enum { BERR_NONE, BERR_NOMEM, BERR_FULL, BERR_NUL };
@@ -401,6 +405,8 @@ static void place_part(batch *B, size_t p, uint32_t cnt)
 		uint64_t pos = b->newpos[q0 + j];
 		char *e = t->arena + o;
 
+		if (j + LOOKAHEAD < cnt)
+			PREFETCH(&P->slots[b->newpos[q0 + j + LOOKAHEAD]]);
 		if (B->pmoved[p]) {
 			const uint64_t pend = (uint64_t)k->h << 32 | (B->base_len + j);
 			for (pos = k->h & P->mask; P->slots[pos] != pend; pos = (pos + 1) & P->mask)

@@ -47,8 +47,8 @@
 
 /* Link rows per batch; bytes of a batch's strings; index parts 2^PBITS of the
  * users' and entities' tables (fixed: temporary ids do not depend on threads). */
-#define BATCH ((uint32_t)1 << 16)
-#define BBUF_CAP ((size_t)4 << 20)
+#define BATCH ((uint32_t)1 << 18)
+#define BBUF_CAP ((size_t)16 << 20)
 #define PBITS 6
 
 static int64_t min_time(int64_t a, int64_t b)
@@ -281,7 +281,8 @@ nomem:
  * Link rows are taken in batches: the strings are copied aside (bbuf), then
  * flush interns the batch's users and entities with fg_intern_get_batch (in
  * parallel by index part, see above) and stores each row.  A batch is large
- * (BATCH rows, about 3 MiB of strings) so that the parallel regions pay.
+ * (BATCH rows, about 12 MiB of strings) so that the parallel regions pay
+ * (fg_intern.c: BATCH_PAR_MIN keys).
  * Temporary ids then follow batch and part order, which nothing observable
  * depends on.
  */

@@ -300,7 +300,7 @@ static fg_intern_key *batch_keys(char **store, size_t n, uint64_t seed)
 	ck_assert_ptr_nonnull(buf);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t r = rnd(&seed);
-		int len = (r % 101) == 0 ? 0 : snprintf(buf + 16 * i, 16, "k%llu", (unsigned long long)(r >> 8) % 9000);
+		int len = (r % 101) == 0 ? 0 : snprintf(buf + 16 * i, 16, "k%llu", (unsigned long long)(r >> 8) % 200000);
 		k[i].s = buf + 16 * i;
 		k[i].len = (uint32_t)len;
 		k[i].tag = (uint16_t)((r >> 4) % 3);
@@ -313,7 +313,8 @@ static fg_intern_key *batch_keys(char **store, size_t n, uint64_t seed)
 static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_key *keys, size_t n)
 {
 	fg_intern_batch b = { 0 };
-	const size_t cut[] = { 0, 37, 20000, n };
+	/* a small call (serial), then two past BATCH_PAR_MIN (parallel parts) */
+	const size_t cut[] = { 0, 37, 140000, n };
 
 	for (int c = 0; c < 3; c++)
 		ck_assert_int_eq(fg_intern_get_batch(ids + cut[c], added + cut[c], t, keys + cut[c],
@@ -324,7 +325,7 @@ static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_ke
 
 START_TEST(intern_batch_same_strings_as_one_by_one)
 {
-	enum { N = 50000 };
+	enum { N = 300000 };
 	char *store;
 	fg_intern_key *keys = batch_keys(&store, N, 11);
 	uint32_t *ref = calloc(N, sizeof(*ref)), *ids = calloc(N, sizeof(*ids));
@@ -418,7 +419,7 @@ END_TEST
 
 START_TEST(intern_batch_failure_leaves_the_table)
 {
-	enum { N = 9000 };
+	enum { N = 200000 }; /* the failing batch takes the parallel path */
 	char *store;
 	fg_intern_key *keys = batch_keys(&store, N, 5);
 	uint32_t *ids = calloc(N, sizeof(*ids));
