@@ -75,7 +75,7 @@ struct fg_linkset {
 	fg_recbuf el;          /* entity links */
 	int64_t last_kind;     /* cache of the last kind seen (-1: none) */
 	fg_pend *pend;         /* link rows waiting for their batched lookups */
-	uint32_t npend;
+	uint32_t npend, pend_cap;
 	fg_pend_keys pk;       /* their keys and ids (allocated with pend) */
 	char *bbuf;            /* their strings */
 	size_t bbuf_len, bbuf_cap;

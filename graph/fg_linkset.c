@@ -295,7 +295,7 @@ void fg_linkset_free_batch(fg_linkset *ls)
 	fg_free(ls->bbuf);
 	ls->bbuf = NULL;
 	ls->bbuf_cap = ls->bbuf_len = 0;
-	ls->npend = 0;
+	ls->npend = ls->pend_cap = 0;
 	fg_free(pk->ukeys);
 	fg_free(pk->ekeys);
 	fg_free(pk->uids);
@@ -306,23 +306,64 @@ void fg_linkset_free_batch(fg_linkset *ls)
 	memset(pk, 0, sizeof(*pk));
 }
 
-/* The batch's arrays (once).  FG_OK or FG_ENOMEM. */
-static int batch_alloc(fg_linkset *ls)
+/* *p grown to n elements of sz bytes; 0 on failure (*p unchanged). */
+static int regrow(void *p, size_t n, size_t sz)
+{
+	void *q = fg_reallocarray(*(void **)p, n, sz);
+
+	if (q)
+		*(void **)p = q;
+	return q != NULL;
+}
+
+/*
+ * Room for one more row: the batch's arrays grow (doubling from 1024 rows,
+ * so a small input never pays for a full batch) up to BATCH rows, then the
+ * batch is flushed.  FG_OK, or the flush's error, or FG_ENOMEM.
+ */
+static int pend_room(fg_linkset *ls)
 {
 	fg_pend_keys *pk = &ls->pk;
+	size_t cap;
 
-	if (ls->pend)
+	if (ls->npend < ls->pend_cap)
 		return FG_OK;
-	pk->ukeys = fg_mallocarray(2 * (size_t)BATCH, sizeof(*pk->ukeys));
-	pk->ekeys = fg_mallocarray(BATCH, sizeof(*pk->ekeys));
-	pk->uids = fg_mallocarray(2 * (size_t)BATCH, sizeof(*pk->uids));
-	pk->eids = fg_mallocarray(BATCH, sizeof(*pk->eids));
-	pk->uadded = fg_mallocarray(2 * (size_t)BATCH, sizeof(*pk->uadded));
-	ls->pend = fg_mallocarray(BATCH, sizeof(*ls->pend));
-	if (!pk->ukeys || !pk->ekeys || !pk->uids || !pk->eids || !pk->uadded || !ls->pend) {
-		fg_linkset_free_batch(ls);
+	if (ls->pend_cap >= BATCH)
+		return fg_linkset_flush(ls);
+	cap = ls->pend_cap ? 2 * (size_t)ls->pend_cap : 1024;
+	if (!regrow(&pk->ukeys, 2 * cap, sizeof(*pk->ukeys)) ||
+	    !regrow(&pk->ekeys, cap, sizeof(*pk->ekeys)) || !regrow(&pk->uids, 2 * cap, sizeof(*pk->uids)) ||
+	    !regrow(&pk->eids, cap, sizeof(*pk->eids)) ||
+	    !regrow(&pk->uadded, 2 * cap, sizeof(*pk->uadded)) || !regrow(&ls->pend, cap, sizeof(*ls->pend)))
 		return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
+	ls->pend_cap = (uint32_t)cap;
+	return FG_OK;
+}
+
+/* Room for need more bytes of strings: bbuf grows (doubling from 64 KiB) up
+ * to BBUF_CAP, then the batch is flushed; a single longer row gets its own
+ * size.  FG_OK, or the flush's error, or FG_ENOMEM. */
+static int bbuf_room(fg_linkset *ls, size_t need)
+{
+	size_t cap;
+	char *b;
+	int rc;
+
+	if (ls->bbuf_len + need <= ls->bbuf_cap)
+		return FG_OK;
+	if (ls->bbuf_cap >= BBUF_CAP) {
+		if ((rc = fg_linkset_flush(ls)) != FG_OK)
+			return rc;
+		if (need <= ls->bbuf_cap)
+			return FG_OK;
 	}
+	cap = ls->bbuf_cap ? 2 * ls->bbuf_cap : 65536;
+	while (cap < ls->bbuf_len + need)
+		cap *= 2;
+	if (!(b = fg_realloc(ls->bbuf, cap)))
+		return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
+	ls->bbuf = b;
+	ls->bbuf_cap = cap;
 	return FG_OK;
 }
 
@@ -473,20 +514,9 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 	if (ls->kind_rel[k] && row->user.len == row->value.len &&
 	    memcmp(row->user.ptr, row->value.ptr, row->user.len) == 0)
 		return FG_OK;
-	if ((rc = batch_alloc(ls)) != FG_OK)
-		return rc;
 	need = row->user.len + row->value.len;
-	if (ls->npend == BATCH || ls->bbuf_len + need > ls->bbuf_cap)
-		if ((rc = fg_linkset_flush(ls)) != FG_OK)
-			return rc;
-	if (need > ls->bbuf_cap) {
-		size_t cap = need > BBUF_CAP ? need : BBUF_CAP;
-		char *b = fg_realloc(ls->bbuf, cap);
-		if (!b)
-			return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
-		ls->bbuf = b;
-		ls->bbuf_cap = cap;
-	}
+	if ((rc = pend_room(ls)) != FG_OK || (rc = bbuf_room(ls, need)) != FG_OK)
+		return rc;
 	q = &ls->pend[ls->npend++];
 	q->uo = ls->bbuf_len;
 	q->ul = (uint32_t)row->user.len;
