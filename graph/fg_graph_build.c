@@ -9,8 +9,8 @@
  *             radix sort over 8-byte chunks); entities are bucketed by kind
  *             rank first, and the users and each kind's entities are
  *             independent tasks run in parallel;
- *   vertices  the per-user and per-entity arrays; the string pools lose
- *             their interning headers and move to the graph;
+ *   vertices  the per-user and per-entity arrays; the strings are copied
+ *             into the graph's pools in canonical order (pack_ranked);
  *   el sort   the entity-link records renumbered in place to canonical ids,
  *             sorted by the 64-bit key (fg_afsort, top level split across
  *             threads) and merged;
@@ -27,7 +27,8 @@
  * the result, so it is the same for any row order.
  *
  * Memory, bytes (L distinct links, U users, E entities, S string bytes):
- * peak: records 24 L + links 26 L + strings + vertex arrays, or, later, the
+ * peak: records 24 L + links 26 L + strings + vertex arrays (the vertices
+ * phase holds the strings twice, plus 4 (U + E), while it packs them), or, later, the
  * graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
  * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
  *
@@ -83,22 +84,47 @@ static int nomem(const char *what)
 }
 
 /*
- * Drop the interning headers of a sealed table: strings packed back to back
- * (NUL-terminated), off[id] updated.  Afterwards only arena + off[id] is
- * meaningful (not fg_intern_len/_tag).  One sequential pass.
+ * The strings of sealed table t copied into one new block in canonical order
+ * (rank[tmp] = canonical id), NUL-terminated and back to back, str[rank[tmp]]
+ * pointing at each; t's arena is freed.  Later walks by canonical id (the
+ * digest, the write-back) then read the block in order instead of jumping
+ * through the interning arena.  One pass of scattered copies (element-wise:
+ * the same bytes for any thread count); *bytes is the block's size.
  */
-static void strip_headers(fg_intern *t)
+static int pack_ranked(char **out, const char **str, uint64_t *bytes, fg_intern *t,
+                       const uint32_t *rank, uint32_t n)
 {
-	uint64_t w = 0;
+	uint32_t *at = fg_mallocarray(n ? n : 1, sizeof(*at));
+	uint64_t total = 0;
+	char *a;
+	int64_t i;
 
-	for (uint32_t id = 0; id < t->n; id++) {
-		uint32_t o = t->off[id], len = fg_intern_len(t, id);
-		memmove(t->arena + w, t->arena + o, (size_t)len + 1);
-		t->off[id] = (uint32_t)w;
-		w += (uint64_t)len + 1;
+	if (!at)
+		return nomem("strings");
+	for (uint32_t id = 0; id < n; id++)
+		at[rank[id]] = fg_intern_len(t, id) + 1;
+	for (uint32_t r = 0; r < n; r++) {
+		uint32_t len = at[r];
+		at[r] = (uint32_t)total; /* below the interning arena's 4 GiB */
+		total += len;
 	}
-	t->off[t->n] = (uint32_t)w;
-	t->arena_len = w;
+	if (!(a = fg_malloc(total ? (size_t)total : 1))) {
+		fg_free(at);
+		return nomem("strings");
+	}
+	#pragma omp parallel for schedule(static) if (n >= 65536)
+	for (i = 0; i < (int64_t)n; i++) {
+		uint32_t r = rank[i];
+		memcpy(a + at[r], fg_intern_str(t, (uint32_t)i), (size_t)fg_intern_len(t, (uint32_t)i) + 1);
+		str[r] = a + at[r];
+	}
+	fg_free(at);
+	fg_free(t->arena);
+	t->arena = NULL;
+	t->arena_len = t->arena_cap = 0;
+	*out = a;
+	*bytes = total;
+	return FG_OK;
 }
 
 /* Move the arena of t out, shrunk to its size (strings stay NUL-terminated). */
@@ -125,11 +151,7 @@ static int consume(build *b)
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK || (rc = fg_linkset_flush(ls)) != FG_OK)
 		return rc;
 	ls->consumed = 1;
-	fg_free(ls->pend);
-	ls->pend = NULL;
-	fg_free(ls->bbuf);
-	ls->bbuf = NULL;
-	ls->bbuf_cap = 0;
+	fg_linkset_free_batch(ls);
 	fg_intern_drop_index(&ls->users);
 	fg_intern_drop_index(&ls->ents);
 	fg_intern_drop_index(&ls->kinds);
@@ -244,6 +266,7 @@ static int fill_vertices(build *b)
 	fg_graph *g = b->g;
 	fg_graph_pool *p = b->p;
 	const uint32_t nu = b->nu, ne = b->ne;
+	uint64_t bytes;
 	int rc;
 
 	g->n_users = nu;
@@ -258,14 +281,14 @@ static int fill_vertices(build *b)
 		return nomem("vertices");
 	for (uint32_t t = 0; t < ne; t++)
 		g->ent_kind[b->ent_rank[t]] = (uint16_t)b->kind_rank[fg_intern_tag(&ls->ents, t)];
-	strip_headers(&ls->users);
-	strip_headers(&ls->ents);
-	p->users = take_arena(&ls->users);
-	p->ents = take_arena(&ls->ents);
-	p->bytes += ls->users.arena_len + ls->ents.arena_len;
+	if ((rc = pack_ranked(&p->users, g->user_id, &bytes, &ls->users, b->user_rank, nu)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
+	if ((rc = pack_ranked(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_rank, ne)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
 	for (uint32_t t = 0; t < nu; t++) {
 		uint32_t r = b->user_rank[t];
-		g->user_id[r] = p->users + ls->users.off[t];
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
 		g->user_created[r] = ls->user_created[t];
 		if (g->user_label[r] == FG_LABEL_FRAUD)
@@ -276,8 +299,6 @@ static int fill_vertices(build *b)
 	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
 		return rc;
 	fg_attrset_free(&ls->attrs);
-	for (uint32_t t = 0; t < ne; t++)
-		g->ent_value[b->ent_rank[t]] = p->ents + ls->ents.off[t];
 	fg_intern_free(&ls->users);
 	fg_intern_free(&ls->ents);
 	fg_free(ls->user_label);

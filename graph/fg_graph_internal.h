@@ -40,11 +40,20 @@ typedef struct fg_recbuf {
 typedef struct fg_pend {
 	uint64_t uo, vo;   /* offsets of user and value in bbuf */
 	uint32_t ul, vl;
-	uint32_t hu, hv;   /* their interning hashes */
 	int64_t seen;
 	uint16_t kind;     /* temporary kind id */
 	uint8_t rel;
 } fg_pend;
+
+/* The interning of one batch of link rows (fg_linkset_flush): the users'
+ * strings (every row's user, then the relation rows' values) and the
+ * entities' (the other rows' values), their ids and the tables' scratch. */
+typedef struct fg_pend_keys {
+	fg_intern_key *ukeys, *ekeys;
+	uint32_t *uids, *eids;
+	uint8_t *uadded;
+	fg_intern_batch ub, eb;
+} fg_pend_keys;
 
 /*
  * Invariants: users.n == number of users (label/created valid for each);
@@ -66,7 +75,8 @@ struct fg_linkset {
 	fg_recbuf el;          /* entity links */
 	int64_t last_kind;     /* cache of the last kind seen (-1: none) */
 	fg_pend *pend;         /* link rows waiting for their batched lookups */
-	uint32_t npend;
+	uint32_t npend, pend_cap;
+	fg_pend_keys pk;       /* their keys and ids (allocated with pend) */
 	char *bbuf;            /* their strings */
 	size_t bbuf_len, bbuf_cap;
 	uint64_t n_built;      /* links of the build that consumed this linkset */
@@ -95,6 +105,9 @@ int fg_linkset_check_open(const fg_linkset *ls);
 
 /* Intern and store the batched link rows.  A failure marks the set broken. */
 int fg_linkset_flush(fg_linkset *ls);
+
+/* Free the batch of link rows (pend, its strings and keys). */
+void fg_linkset_free_batch(fg_linkset *ls);
 
 /* Sort b by key and merge equal keys (min first, max last); in place. */
 void fg_recbuf_compact(fg_recbuf *b);

@@ -17,19 +17,59 @@
 
 #define INTERN_SEED 0x66726175646772ULL /* "fraudgr" */
 
+#define PART_MIN_SLOTS 16
+/* Keys below which a batch runs on the calling thread: a parallel phase must
+ * hold ~10+ ms of serial work (at ~100 ns a key, the lookups being cache
+ * misses) or, on a loaded machine, waiting at its barrier costs more than it
+ * saves (the idea of fg_par_pays on branch h/threads). */
+#define BATCH_PAR_MIN ((size_t)1 << 17)
+#define LOOKAHEAD 16       /* keys between a slot's prefetch and its probe */
+
+/* Why a part of a batch failed (the message is set on the calling thread). */
+enum { BERR_NONE, BERR_NOMEM, BERR_FULL, BERR_NUL };
+
 void fg_intern_init(fg_intern *t)
 {
 	memset(t, 0, sizeof(*t));
 }
 
+void fg_intern_init_parts(fg_intern *t, unsigned pbits)
+{
+	assert(pbits <= FG_INTERN_PBITS_MAX);
+	fg_intern_init(t);
+	t->pbits = pbits;
+}
+
+static size_t n_parts(const fg_intern *t)
+{
+	return (size_t)1 << t->pbits;
+}
+
+static uint32_t part_of(const fg_intern *t, uint32_t h)
+{
+	return t->pbits ? h >> (32 - t->pbits) : 0;
+}
+
+static void free_parts(fg_intern *t)
+{
+	if (t->parts)
+		for (size_t p = 0; p < n_parts(t); p++)
+			fg_free(t->parts[p].slots);
+	fg_free(t->parts);
+	t->parts = NULL;
+}
+
 void fg_intern_free(fg_intern *t)
 {
+	unsigned pbits;
+
 	if (!t)
 		return;
+	pbits = t->pbits;
 	fg_free(t->arena);
-	fg_free(t->slots);
+	free_parts(t);
 	fg_free(t->off);
-	memset(t, 0, sizeof(*t));
+	fg_intern_init_parts(t, pbits);
 }
 
 uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
@@ -43,49 +83,58 @@ uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
 #define PREFETCH(p) ((void)(p))
 #endif
 
-void fg_intern_prefetch_slot(const fg_intern *t, uint32_t h)
+/* The first index: 1024 slots in all (at least PART_MIN_SLOTS a part). */
+static int alloc_parts(fg_intern *t)
 {
-	if (t->slots)
-		PREFETCH(&t->slots[h & t->mask]);
-}
+	uint64_t n0 = (uint64_t)1024 >> t->pbits;
 
-void fg_intern_prefetch_entry(const fg_intern *t, uint32_t h)
-{
-	uint64_t slot;
-
-	if (!t->slots)
-		return;
-	slot = t->slots[h & t->mask];
-	if (slot && (uint32_t)(slot >> 32) == h)
-		PREFETCH(t->arena + (uint32_t)slot);
-}
-
-static int grow_index(fg_intern *t)
-{
-	uint64_t nslots = t->slots ? (t->mask + 1) * 2 : 1024;
-	uint64_t *slots, mask = nslots - 1;
-
-	if (nslots > ((uint64_t)1 << 32))
-		return fg_error_set(FG_EDATA, "interning: too many distinct strings");
-	slots = fg_calloc(nslots, sizeof(*slots));
-	if (!slots)
-		return fg_error_set(FG_ENOMEM, "out of memory growing a string index to %llu slots",
-		                    (unsigned long long)nslots);
-	if (t->slots) {
-		for (uint64_t i = 0; i <= t->mask; i++) {
-			uint64_t s = t->slots[i], p;
-			if (!s)
-				continue;
-			p = (s >> 32) & mask;
-			while (slots[p])
-				p = (p + 1) & mask;
-			slots[p] = s;
-		}
-		fg_free(t->slots);
+	if (n0 < PART_MIN_SLOTS)
+		n0 = PART_MIN_SLOTS;
+	if (!(t->parts = fg_calloc(n_parts(t), sizeof(*t->parts))))
+		goto nomem;
+	for (size_t p = 0; p < n_parts(t); p++) {
+		if (!(t->parts[p].slots = fg_calloc(n0, sizeof(uint64_t))))
+			goto nomem;
+		t->parts[p].mask = n0 - 1;
 	}
-	t->slots = slots;
-	t->mask = mask;
 	return FG_OK;
+nomem:
+	free_parts(t);
+	return fg_error_set(FG_ENOMEM, "out of memory creating a string index");
+}
+
+/* Double part P (slots re-placed by their stored hashes; no string is read).
+ * FG_OK, FG_EDATA (past 2^(32 - pbits) slots) or FG_ENOMEM, no message. */
+static int grow_part(const fg_intern *t, fg_intern_part *P)
+{
+	uint64_t nslots = (P->mask + 1) * 2, mask = nslots - 1;
+	uint64_t *slots;
+
+	if (nslots > ((uint64_t)1 << (32 - t->pbits)))
+		return FG_EDATA;
+	if (!(slots = fg_calloc(nslots, sizeof(*slots))))
+		return FG_ENOMEM;
+	for (uint64_t i = 0; i <= P->mask; i++) {
+		uint64_t s = P->slots[i], q;
+		if (!s)
+			continue;
+		q = (s >> 32) & mask;
+		while (slots[q])
+			q = (q + 1) & mask;
+		slots[q] = s;
+	}
+	fg_free(P->slots);
+	P->slots = slots;
+	P->mask = mask;
+	return FG_OK;
+}
+
+static int grow_error(int rc, const fg_intern_part *P)
+{
+	if (rc == FG_EDATA)
+		return fg_error_set(FG_EDATA, "interning: too many distinct strings");
+	return fg_error_set(FG_ENOMEM, "out of memory growing a string index to %llu slots",
+	                    (unsigned long long)(P->mask + 1) * 2);
 }
 
 static int grow_arena(fg_intern *t, uint64_t need)
@@ -112,35 +161,55 @@ static int grow_arena(fg_intern *t, uint64_t need)
 	return FG_OK;
 }
 
-/* Slot position of (tag, s) and its id, or -1 with *pos at the empty slot. */
-static int64_t probe(const fg_intern *t, uint32_t h, uint16_t tag, const char *s, size_t len,
-                     uint64_t *pos)
+/* 1 with *id if the entry at arena offset o is (tag, s[0..len)). */
+static int entry_is(const fg_intern *t, uint32_t o, uint16_t tag, const char *s, size_t len,
+                    uint32_t *id)
 {
-	uint64_t p = h & t->mask;
+	const char *e = t->arena + o;
+	uint16_t etag;
+
+	memcpy(&etag, e + 4, sizeof(etag));
+	/* The bounds test keeps memcmp inside the arena; the NUL after the stored
+	 * string then proves equal lengths (no NULs inside). */
+	if (etag != tag || o + FG_INTERN_HDR + len >= t->arena_len ||
+	    memcmp(e + FG_INTERN_HDR, s, len) != 0 || e[FG_INTERN_HDR + len] != '\0')
+		return 0;
+	memcpy(id, e, sizeof(*id));
+	return 1;
+}
+
+/* Slot position of (tag, s) in part P and its id, or -1 with *pos at the empty slot. */
+static int64_t probe(const fg_intern *t, const fg_intern_part *P, uint32_t h, uint16_t tag,
+                     const char *s, size_t len, uint64_t *pos)
+{
+	uint64_t p = h & P->mask;
 
 	for (;;) {
-		uint64_t slot = t->slots[p];
+		uint64_t slot = P->slots[p];
+		uint32_t id;
 		if (!slot)
 			break;
-		if ((uint32_t)(slot >> 32) == h) {
-			uint32_t o = (uint32_t)slot;
-			const char *e = t->arena + o;
-			uint16_t etag;
-			memcpy(&etag, e + 4, sizeof(etag));
-			/* The bounds test keeps memcmp inside the arena; the NUL after
-			 * the stored string then proves equal lengths (no NULs inside). */
-			if (etag == tag && o + FG_INTERN_HDR + len < t->arena_len &&
-			    memcmp(e + FG_INTERN_HDR, s, len) == 0 && e[FG_INTERN_HDR + len] == '\0') {
-				uint32_t id;
-				memcpy(&id, e, sizeof(id));
-				*pos = p;
-				return id;
-			}
+		if ((uint32_t)(slot >> 32) == h && entry_is(t, (uint32_t)slot, tag, s, len, &id)) {
+			*pos = p;
+			return id;
 		}
-		p = (p + 1) & t->mask;
+		p = (p + 1) & P->mask;
 	}
 	*pos = p;
 	return -1;
+}
+
+/* FG_OK if strings may be added (the index created on first use), else FG_EUSAGE. */
+static int open_for_adding(fg_intern *t)
+{
+	if (t->off)
+		return fg_error_set(FG_EUSAGE, "interning into a sealed table");
+	if (!t->parts) {
+		if (t->n)
+			return fg_error_set(FG_EUSAGE, "interning after the index was dropped");
+		return alloc_parts(t);
+	}
+	return FG_OK;
 }
 
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,
@@ -152,6 +221,7 @@ int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size
 int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
                          size_t len, int *added)
 {
+	fg_intern_part *P;
 	uint32_t id;
 	uint64_t pos, o;
 	int64_t found;
@@ -159,17 +229,12 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 
 	if (added)
 		*added = 0;
-	if (t->off)
-		return fg_error_set(FG_EUSAGE, "interning into a sealed table");
-	if (!t->slots) {
-		if (t->n)
-			return fg_error_set(FG_EUSAGE, "interning after the index was dropped");
-		if ((rc = grow_index(t)) != FG_OK)
-			return rc;
-	}
+	if ((rc = open_for_adding(t)) != FG_OK)
+		return rc;
 	if (len && memchr(s, '\0', len))
 		return fg_error_set(FG_EDATA, "interning: a string contains a NUL byte");
-	found = probe(t, h, tag, s, len, &pos);
+	P = &t->parts[part_of(t, h)];
+	found = probe(t, P, h, tag, s, len, &pos);
 	if (found >= 0) {
 		*out = (uint32_t)found;
 		return FG_OK;
@@ -177,10 +242,10 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 	/* New string: make room first, so a failure leaves the table unchanged. */
 	if (t->n == UINT32_MAX - 1)
 		return fg_error_set(FG_EDATA, "interning: too many distinct strings");
-	if ((uint64_t)(t->n + 1) * 10 > (t->mask + 1) * 7) {
-		if ((rc = grow_index(t)) != FG_OK)
-			return rc;
-		probe(t, h, tag, s, len, &pos);
+	if ((uint64_t)(P->n + 1) * 10 > (P->mask + 1) * 7) {
+		if ((rc = grow_part(t, P)) != FG_OK)
+			return grow_error(rc, P);
+		probe(t, P, h, tag, s, len, &pos);
 	}
 	o = t->arena_len ? t->arena_len : 1;
 	if (o + FG_INTERN_HDR + len + 1 > t->arena_cap &&
@@ -192,7 +257,8 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 	memcpy(t->arena + o + FG_INTERN_HDR, s, len);
 	t->arena[o + FG_INTERN_HDR + len] = '\0';
 	t->arena_len = o + FG_INTERN_HDR + len + 1;
-	t->slots[pos] = (uint64_t)h << 32 | o;
+	P->slots[pos] = (uint64_t)h << 32 | o;
+	P->n++;
 	t->n++;
 	*out = id;
 	if (added)
@@ -200,20 +266,300 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 	return FG_OK;
 }
 
+void fg_intern_batch_free(fg_intern_batch *b)
+{
+	fg_free(b->order);
+	fg_free(b->newk);
+	fg_free(b->newpos);
+	fg_free(b->state);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Scratch for n keys.  FG_OK or FG_ENOMEM (no message). */
+static int batch_reserve(fg_intern_batch *b, size_t n)
+{
+	uint32_t *o, *k;
+	uint64_t *p;
+	uint8_t *s;
+
+	if (n <= b->cap)
+		return FG_OK;
+	if ((o = fg_reallocarray(b->order, n, sizeof(*o))))
+		b->order = o;
+	if ((k = fg_reallocarray(b->newk, n, sizeof(*k))))
+		b->newk = k;
+	if ((p = fg_reallocarray(b->newpos, n, sizeof(*p))))
+		b->newpos = p;
+	if ((s = fg_reallocarray(b->state, n, sizeof(*s))))
+		b->state = s;
+	if (!o || !k || !p || !s)
+		return FG_ENOMEM;
+	b->cap = n;
+	return FG_OK;
+}
+
+/*
+ * The state of one batch.  Between the phases, part p's new strings are
+ * pending: slot offset base_len + j names the j-th of them, keys[newk[pstart[p]
+ * + j]], whose final offset is not known until every part has counted
+ * (offsets >= base_len name no entry yet, so the two cannot be confused).
+ */
+typedef struct batch {
+	fg_intern *t;
+	fg_intern_key *keys;
+	uint32_t *ids;
+	fg_intern_batch *b;
+	uint64_t base_len;
+	uint32_t *pstart; /* parts + 1: part p's keys are order[pstart[p] .. pstart[p + 1]) */
+	uint32_t *pnew;   /* per part: new strings, then the first id of part p's */
+	uint64_t *pbytes; /* per part: their entry bytes, then the arena offset of the first */
+	uint8_t *pmoved;  /* per part: the part grew, the slots in newpos moved */
+	uint8_t *perr;    /* per part: BERR_* */
+} batch;
+
+/* Phase 1, part p (one thread): look up its keys, add the new ones as pending. */
+static void lookup_part(batch *B, size_t p)
+{
+	const fg_intern *t = B->t;
+	fg_intern_part *P = &B->t->parts[p];
+	fg_intern_batch *b = B->b;
+	const uint32_t q0 = B->pstart[p], q1 = B->pstart[p + 1];
+	uint32_t cnt = 0;
+	uint64_t bytes = 0;
+
+	for (uint32_t q = q0; q < q1; q++) {
+		const fg_intern_key *k = &B->keys[b->order[q]];
+		const uint32_t i = b->order[q];
+		uint64_t pos;
+		int rc;
+
+		if (q + LOOKAHEAD < q1)
+			PREFETCH(&P->slots[B->keys[b->order[q + LOOKAHEAD]].h & P->mask]);
+		if (q + LOOKAHEAD / 2 < q1) {
+			const fg_intern_key *a = &B->keys[b->order[q + LOOKAHEAD / 2]];
+			uint64_t slot = P->slots[a->h & P->mask];
+			if (slot && (uint32_t)(slot >> 32) == a->h && (uint32_t)slot < B->base_len)
+				PREFETCH(t->arena + (uint32_t)slot);
+		}
+		if (k->len && memchr(k->s, '\0', k->len)) {
+			B->perr[p] = BERR_NUL;
+			break;
+		}
+		for (pos = k->h & P->mask;; pos = (pos + 1) & P->mask) {
+			uint64_t slot = P->slots[pos];
+			uint32_t o = (uint32_t)slot, id;
+			const fg_intern_key *f;
+			if (!slot)
+				break;
+			if ((uint32_t)(slot >> 32) != k->h)
+				continue;
+			if (o < B->base_len) {
+				if (entry_is(t, o, k->tag, k->s, k->len, &id)) {
+					B->ids[i] = id;
+					b->state[i] = 0;
+					goto next;
+				}
+				continue;
+			}
+			f = &B->keys[b->newk[q0 + (o - B->base_len)]];
+			if (f->tag == k->tag && f->len == k->len && memcmp(f->s, k->s, k->len) == 0) {
+				B->ids[i] = o - (uint32_t)B->base_len;
+				b->state[i] = 2;
+				goto next;
+			}
+		}
+		if ((uint64_t)(P->n + 1) * 10 > (P->mask + 1) * 7) {
+			if ((rc = grow_part(t, P)) != FG_OK) {
+				B->perr[p] = rc == FG_EDATA ? BERR_FULL : BERR_NOMEM;
+				break;
+			}
+			B->pmoved[p] = 1;
+			for (pos = k->h & P->mask; P->slots[pos]; pos = (pos + 1) & P->mask)
+				;
+		}
+		P->slots[pos] = (uint64_t)k->h << 32 | (B->base_len + cnt);
+		P->n++;
+		b->newk[q0 + cnt] = i;
+		b->newpos[q0 + cnt] = pos;
+		B->ids[i] = cnt++;
+		b->state[i] = 1;
+		bytes += FG_INTERN_HDR + (uint64_t)k->len + 1;
+	next:;
+	}
+	B->pnew[p] = cnt;
+	B->pbytes[p] = bytes;
+}
+
+/* Phase 2, part p: write its new entries at their offsets, settle slots and ids. */
+static void place_part(batch *B, size_t p, uint32_t cnt)
+{
+	fg_intern *t = B->t;
+	fg_intern_part *P = &t->parts[p];
+	const fg_intern_batch *b = B->b;
+	const uint32_t q0 = B->pstart[p], q1 = B->pstart[p + 1], id0 = B->pnew[p];
+	uint64_t o = B->pbytes[p];
+
+	for (uint32_t j = 0; j < cnt; j++) {
+		const fg_intern_key *k = &B->keys[b->newk[q0 + j]];
+		uint32_t id = id0 + j;
+		uint64_t pos = b->newpos[q0 + j];
+		char *e = t->arena + o;
+
+		if (j + LOOKAHEAD < cnt)
+			PREFETCH(&P->slots[b->newpos[q0 + j + LOOKAHEAD]]);
+		if (B->pmoved[p]) {
+			const uint64_t pend = (uint64_t)k->h << 32 | (B->base_len + j);
+			for (pos = k->h & P->mask; P->slots[pos] != pend; pos = (pos + 1) & P->mask)
+				;
+		}
+		memcpy(e, &id, sizeof(id));
+		memcpy(e + 4, &k->tag, sizeof(k->tag));
+		memcpy(e + FG_INTERN_HDR, k->s, k->len);
+		e[FG_INTERN_HDR + k->len] = '\0';
+		P->slots[pos] = (uint64_t)k->h << 32 | o;
+		o += FG_INTERN_HDR + (uint64_t)k->len + 1;
+	}
+	for (uint32_t q = q0; q < q1; q++)
+		if (b->state[b->order[q]])
+			B->ids[b->order[q]] += id0;
+}
+
+/* Undo phase 1: each part that took pending slots is rebuilt from its real
+ * ones (same size).  If even that runs out of memory, the index is dropped. */
+static void undo_pending(batch *B)
+{
+	fg_intern *t = B->t;
+
+	for (size_t p = 0; p < n_parts(t); p++) {
+		fg_intern_part *P = &t->parts[p];
+		uint64_t *slots;
+		uint32_t n = 0;
+
+		if (!B->pnew[p] && !B->pmoved[p] && B->perr[p] == BERR_NONE)
+			continue;
+		if (!(slots = fg_calloc(P->mask + 1, sizeof(*slots)))) {
+			free_parts(t);
+			return;
+		}
+		for (uint64_t i = 0; i <= P->mask; i++) {
+			uint64_t s = P->slots[i], q;
+			if (!s || (uint32_t)s >= B->base_len)
+				continue;
+			for (q = (s >> 32) & P->mask; slots[q]; q = (q + 1) & P->mask)
+				;
+			slots[q] = s;
+			n++;
+		}
+		fg_free(P->slots);
+		P->slots = slots;
+		P->n = n;
+	}
+}
+
+int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
+                        size_t n, fg_intern_batch *scratch)
+{
+	batch B = { .t = t, .keys = keys, .ids = ids, .b = scratch };
+	const int64_t np = (int64_t)n_parts(t);
+	const int par = n >= BATCH_PAR_MIN;
+	uint64_t newn = 0, newbytes = 0, id, off;
+	int64_t i, p;
+	int rc = FG_OK, err = BERR_NONE;
+
+	if ((rc = open_for_adding(t)) != FG_OK)
+		return rc;
+	if (n == 0)
+		return FG_OK;
+	B.base_len = t->arena_len ? t->arena_len : 1;
+	if (n >= UINT32_MAX || B.base_len + n >= UINT32_MAX)
+		return fg_error_set(FG_EDATA, "interning: strings exceed 4 GiB");
+	B.pstart = fg_calloc((size_t)np + 1, sizeof(*B.pstart));
+	B.pnew = fg_calloc((size_t)np, sizeof(*B.pnew));
+	B.pbytes = fg_calloc((size_t)np, sizeof(*B.pbytes));
+	B.pmoved = fg_calloc((size_t)np, 1);
+	B.perr = fg_calloc((size_t)np, 1);
+	if (!B.pstart || !B.pnew || !B.pbytes || !B.pmoved || !B.perr ||
+	    batch_reserve(scratch, n) != FG_OK) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory interning %zu strings", n);
+		goto cleanup;
+	}
+	#pragma omp parallel for schedule(static) if (par)
+	for (i = 0; i < (int64_t)n; i++)
+		keys[i].h = fg_intern_hash(keys[i].tag, keys[i].s, keys[i].len);
+	/* group the keys by part, in key order within a part (pnew: the cursors) */
+	for (size_t k = 0; k < n; k++)
+		B.pstart[part_of(t, keys[k].h) + 1]++;
+	for (p = 0; p < np; p++) {
+		B.pstart[p + 1] += B.pstart[p];
+		B.pnew[p] = B.pstart[p];
+	}
+	for (size_t k = 0; k < n; k++)
+		scratch->order[B.pnew[part_of(t, keys[k].h)]++] = (uint32_t)k;
+	#pragma omp parallel for schedule(dynamic, 1) if (par)
+	for (p = 0; p < np; p++)
+		lookup_part(&B, (size_t)p);
+	for (p = 0; p < np; p++) {
+		if (B.perr[p] != BERR_NONE && err == BERR_NONE)
+			err = B.perr[p];
+		newn += B.pnew[p];
+		newbytes += B.pbytes[p];
+	}
+	if (err == BERR_NUL)
+		rc = fg_error_set(FG_EDATA, "interning: a string contains a NUL byte");
+	else if (err == BERR_FULL || (err == BERR_NONE && t->n + newn > UINT32_MAX - 1))
+		rc = fg_error_set(FG_EDATA, "interning: too many distinct strings");
+	else if (err == BERR_NOMEM)
+		rc = fg_error_set(FG_ENOMEM, "out of memory growing a string index");
+	else if (newn && B.base_len + newbytes > t->arena_cap)
+		rc = grow_arena(t, B.base_len + newbytes);
+	if (rc != FG_OK) {
+		undo_pending(&B);
+		goto cleanup;
+	}
+	/* counts -> each part's first id and arena offset */
+	for (p = 0, id = t->n, off = B.base_len; p < np; p++) {
+		uint32_t c = B.pnew[p];
+		uint64_t by = B.pbytes[p];
+		B.pnew[p] = (uint32_t)id;
+		B.pbytes[p] = off;
+		id += c;
+		off += by;
+	}
+	#pragma omp parallel for schedule(dynamic, 1) if (par)
+	for (p = 0; p < np; p++) {
+		uint32_t next = p + 1 < np ? B.pnew[p + 1] : (uint32_t)(t->n + newn);
+		place_part(&B, (size_t)p, next - B.pnew[p]);
+	}
+	t->n += (uint32_t)newn;
+	if (newn)
+		t->arena_len = B.base_len + newbytes;
+	if (added)
+		for (size_t k = 0; k < n; k++)
+			added[k] = scratch->state[k] == 1;
+
+cleanup:
+	fg_free(B.pstart);
+	fg_free(B.pnew);
+	fg_free(B.pbytes);
+	fg_free(B.pmoved);
+	fg_free(B.perr);
+	return rc;
+}
+
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len)
 {
 	uint64_t pos;
+	uint32_t h;
 
-	if (!t->slots || (len && memchr(s, '\0', len)))
+	if (!t->parts || (len && memchr(s, '\0', len)))
 		return -1;
-	return probe(t, fg_intern_hash(tag, s, len), tag, s, len, &pos);
+	h = fg_intern_hash(tag, s, len);
+	return probe(t, &t->parts[part_of(t, h)], h, tag, s, len, &pos);
 }
 
 void fg_intern_drop_index(fg_intern *t)
 {
-	fg_free(t->slots);
-	t->slots = NULL;
-	t->mask = 0;
+	free_parts(t);
 }
 
 int fg_intern_seal(fg_intern *t)
@@ -238,8 +584,9 @@ uint64_t fg_intern_bytes(const fg_intern *t)
 {
 	uint64_t b = t->arena_cap;
 
-	if (t->slots)
-		b += (t->mask + 1) * sizeof(uint64_t);
+	if (t->parts)
+		for (size_t p = 0; p < n_parts(t); p++)
+			b += (t->parts[p].mask + 1) * sizeof(uint64_t);
 	if (t->off)
 		b += ((uint64_t)t->n + 1) * sizeof(uint32_t);
 	return b;

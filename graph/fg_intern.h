@@ -9,15 +9,21 @@
  * Layout: one growing arena of entries [u32 id][u16 tag][bytes][NUL], back
  * to back in id order after one pad byte, and an open-addressing index of
  * 64-bit slots (hash high 32 bits << 32 | entry offset; 0 = empty), linear
- * probing, power-of-two size, load <= 0.7.  A lookup touches one slot line and
- * one arena line: about 2 cache misses.  Memory: len + 7 bytes per string
- * plus 8 / (0.35..0.7) bytes of index.  fg_intern_seal adds a u32 offset per
- * id for random access by id (once the table is complete).
+ * probing, power-of-two size, load <= 0.7.  The index is split into 2^pbits
+ * parts by the hash's top pbits bits (pbits 0: one part), each with its own
+ * slots and growth: fg_intern_get_batch looks up and adds the strings of
+ * different parts on different threads, each part owned by one thread.  A
+ * lookup touches one slot line and one arena line: about 2 cache misses.
+ * Memory: len + 7 bytes per string plus 8 / (0.35..0.7) bytes of index.
+ * fg_intern_seal adds a u32 offset per id for random access by id (once the
+ * table is complete).
  *
- * Invariants: entries are in id order; every slot holds a valid entry offset;
- * the index holds exactly the ids 0..n-1 (unless dropped).
+ * Invariants: entries are in id order; every slot holds a valid entry offset
+ * (between fg_intern_get_batch's calls); the index holds exactly the ids
+ * 0..n-1 (unless dropped); a string's slot is in the part of its hash.
  * Limits: fewer than 2^32 - 1 ids and an arena below 4 GiB (FG_EDATA beyond).
- * Thread-safety: none while adding; read-only use from many threads is fine.
+ * Thread-safety: none while adding (fg_intern_get_batch threads internally);
+ * read-only use from many threads is fine.
  */
 #ifndef FG_GRAPH_FG_INTERN_H
 #define FG_GRAPH_FG_INTERN_H
@@ -28,18 +34,32 @@
 
 #define FG_INTERN_HDR 6 /* u32 id + u16 tag before each string */
 
+#define FG_INTERN_PBITS_MAX 8
+
+/* One part of the index.  Invariant: n < 0.7 (mask + 1). */
+typedef struct fg_intern_part {
+	uint64_t *slots;
+	uint64_t mask; /* slots - 1 */
+	uint32_t n;    /* slots in use */
+} fg_intern_part;
+
 typedef struct fg_intern {
-	char *arena;        /* pad byte, then entries */
-	uint64_t arena_len; /* bytes used */
+	char *arena;           /* pad byte, then entries */
+	uint64_t arena_len;    /* bytes used */
 	uint64_t arena_cap;
-	uint32_t n;         /* ids in use */
-	uint64_t *slots;    /* index; NULL once dropped */
-	uint64_t mask;      /* slots - 1 */
-	uint32_t *off;      /* after fg_intern_seal: n + 1 offsets of the string bytes */
+	uint32_t n;            /* ids in use */
+	unsigned pbits;        /* the index has 2^pbits parts */
+	fg_intern_part *parts; /* index; NULL until the first string and once dropped */
+	uint32_t *off;         /* after fg_intern_seal: n + 1 offsets of the string bytes */
 } fg_intern;
 
-/* An empty table (no allocation until the first string). */
+/* An empty table (no allocation until the first string), index in one part. */
 void fg_intern_init(fg_intern *t);
+
+/* The same with 2^pbits index parts (pbits <= FG_INTERN_PBITS_MAX), for
+ * tables filled by fg_intern_get_batch.  Ids and strings are the same for
+ * any pbits when filled by fg_intern_get. */
+void fg_intern_init_parts(fg_intern *t, unsigned pbits);
 
 /* Free everything and reset to empty; NULL-safe. */
 void fg_intern_free(fg_intern *t);
@@ -53,17 +73,45 @@ void fg_intern_free(fg_intern *t);
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,
                   int *added);
 
-/*
- * The same in two steps, so that a caller with many strings can hash them
- * all, prefetch their slots and entries, then look them up (memory-level
- * parallelism: the lookups are cache misses).  h must be fg_intern_hash of
- * the same (tag, s, len).  Prefetches are hints: always safe.
- */
+/* The same with h = fg_intern_hash(tag, s, len) computed by the caller. */
 uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len);
 int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
                          size_t len, int *added);
-void fg_intern_prefetch_slot(const fg_intern *t, uint32_t h);
-void fg_intern_prefetch_entry(const fg_intern *t, uint32_t h);
+
+/* One string of a batch (fg_intern_get_batch fills h). */
+typedef struct fg_intern_key {
+	const char *s;
+	uint32_t len;
+	uint16_t tag;
+	uint32_t h;
+} fg_intern_key;
+
+/* Scratch space of fg_intern_get_batch, reused across calls: zero it first,
+ * release it with fg_intern_batch_free. */
+typedef struct fg_intern_batch {
+	uint32_t *order; /* key indexes grouped by part */
+	uint32_t *newk;  /* per part: its keys new to the table, first occurrences */
+	uint64_t *newpos; /* their slots */
+	uint8_t *state;   /* per key: 0 found, 1 new (first occurrence), 2 repeat of a new one */
+	size_t cap;
+} fg_intern_batch;
+
+void fg_intern_batch_free(fg_intern_batch *b);
+
+/*
+ * ids[i] = the id of keys[i] for i in [0, n), adding the strings new to t
+ * (added[i] = 1 at the first occurrence of each, else 0; added may be NULL).
+ * Works by index part: keys are hashed and grouped by part, then each part
+ * is looked up and extended by one thread (OpenMP, when n is large enough to
+ * pay), new entries placed by prefix sums over the parts.  New ids follow
+ * (part, first occurrence in keys): the same for any thread count, and for
+ * pbits 0 the ids fg_intern_get would give key by key.  Returns FG_OK,
+ * FG_ENOMEM, FG_EDATA (a NUL byte, the limits) or FG_EUSAGE (as
+ * fg_intern_get); on failure t is as before the call (ids undefined).
+ * Cost: O(n + bytes) expected, a few cache misses per key, overlapped.
+ */
+int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
+                        size_t n, fg_intern_batch *scratch);
 
 /* The id of (tag, s[0..len)) or -1 if absent (needs the index). */
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len);

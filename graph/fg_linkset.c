@@ -3,8 +3,10 @@
  * fg_graph_build (fg_graph_build.c).
  *
  * User ids, kind names and (kind, value) entities are interned (fg_intern) to
- * temporary ids.  Link rows are batched (512 at a time) so that the interning
- * lookups, which are cache misses, can be prefetched together.  Each row
+ * temporary ids.  Link rows are batched (BATCH at a time) and each batch is
+ * interned with fg_intern_get_batch: the users' and the entities' tables are
+ * split into 2^PBITS index parts by hash, each part looked up and extended
+ * by one thread, the lookups (cache misses) prefetched.  Each row
  * appends one 24-byte record {key, first, last} to a buffer: for entity links
  * key = user_tmp << 32 | entity_tmp, for relation rows (one buffer per
  * relation kind) key = min(a, b) << 32 | max(a, b) over the two users'
@@ -18,7 +20,8 @@
  * Memory, bytes (L distinct links, U users, E entities, S string bytes):
  * records 24 L, interning S + 7 (U + E) + index 8..16 (U + E).
  * Complexity: O(rows + total string bytes) expected.
- * Thread-safety: a linkset is fed by one thread.
+ * Thread-safety: a linkset is fed by one thread (a batch's interning
+ * threads internally, OpenMP; no igraph).
  */
 #include "fg_graph_internal.h"
 
@@ -41,6 +44,12 @@
 #else
 #define COMPACT_MIN ((size_t)FG_GRAPH_COMPACT_MIN) /* tests of the compaction path */
 #endif
+
+/* Link rows per batch; bytes of a batch's strings; index parts 2^PBITS of the
+ * users' and entities' tables (fixed: temporary ids do not depend on threads). */
+#define BATCH ((uint32_t)1 << 18)
+#define BBUF_CAP ((size_t)16 << 20)
+#define PBITS 6
 
 static int64_t min_time(int64_t a, int64_t b)
 {
@@ -133,8 +142,8 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg)
 	if (!ls)
 		return fg_error_set(FG_ENOMEM, "out of memory creating a link set");
 	ls->cfg = cfg;
-	fg_intern_init(&ls->users);
-	fg_intern_init(&ls->ents);
+	fg_intern_init_parts(&ls->users, PBITS);
+	fg_intern_init_parts(&ls->ents, PBITS);
 	fg_intern_init(&ls->kinds);
 	ls->last_kind = -1;
 	*out = ls;
@@ -155,8 +164,7 @@ void fg_linkset_free(fg_linkset **pls)
 	fg_free(ls->user_created);
 	fg_attrset_free(&ls->attrs);
 	fg_free(ls->kind_rel);
-	fg_free(ls->pend);
-	fg_free(ls->bbuf);
+	fg_linkset_free_batch(ls);
 	fg_free(ls->nbuf);
 	if (ls->kind_names)
 		for (uint32_t k = 0; k < ls->kind_cap; k++)
@@ -171,31 +179,52 @@ void fg_linkset_free(fg_linkset **pls)
 	*pls = NULL;
 }
 
-/* The temporary id of user s, adding it (unknown label, no created_at) if new. */
-static int intern_user(uint32_t *out, fg_linkset *ls, uint32_t h, const char *s, size_t len)
+/* Room for the attributes of users [0, n); a failure marks the set broken
+ * (users interned without their attributes). */
+static int users_reserve(fg_linkset *ls, uint32_t n)
+{
+	uint64_t cap = ls->user_cap ? ls->user_cap : 1024;
+	uint8_t *lab;
+	int64_t *cr;
+
+	if (n <= ls->user_cap)
+		return FG_OK;
+	while (cap < n)
+		cap *= 2;
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	lab = fg_reallocarray(ls->user_label, (size_t)cap, sizeof(*lab));
+	if (lab)
+		ls->user_label = lab;
+	cr = lab ? fg_reallocarray(ls->user_created, (size_t)cap, sizeof(*cr)) : NULL;
+	if (!cr) {
+		ls->broken = 1;
+		return fg_error_set(FG_ENOMEM, "out of memory storing %llu users", (unsigned long long)cap);
+	}
+	ls->user_created = cr;
+	ls->user_cap = (uint32_t)cap;
+	return FG_OK;
+}
+
+/* A user new to the set: unknown label, no created_at. */
+static void user_new(fg_linkset *ls, uint32_t u)
+{
+	ls->user_label[u] = FG_LABEL_UNKNOWN;
+	ls->user_created[u] = FG_TIME_NONE;
+}
+
+/* The temporary id of user s, adding it if new. */
+static int intern_user(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
 {
 	int added, rc;
 
-	if ((rc = fg_intern_get_hashed(out, &ls->users, h, 0, s, len, &added)) != FG_OK)
+	if ((rc = fg_intern_get(out, &ls->users, 0, s, len, &added)) != FG_OK)
 		return rc;
 	if (!added)
 		return FG_OK;
-	if (*out >= ls->user_cap) {
-		uint32_t cap = ls->user_cap ? ls->user_cap * 2 : 1024;
-		uint8_t *lab = fg_reallocarray(ls->user_label, cap, sizeof(*lab));
-		int64_t *cr;
-		if (lab)
-			ls->user_label = lab;
-		cr = lab ? fg_reallocarray(ls->user_created, cap, sizeof(*cr)) : NULL;
-		if (!cr) {
-			ls->broken = 1; /* the user is interned without its attributes */
-			return fg_error_set(FG_ENOMEM, "out of memory storing %u users", cap);
-		}
-		ls->user_created = cr;
-		ls->user_cap = cap;
-	}
-	ls->user_label[*out] = FG_LABEL_UNKNOWN;
-	ls->user_created[*out] = FG_TIME_NONE;
+	if ((rc = users_reserve(ls, *out + 1)) != FG_OK)
+		return rc;
+	user_new(ls, *out);
 	return FG_OK;
 }
 
@@ -249,49 +278,140 @@ nomem:
 }
 
 /*
- * Link rows are taken in batches: the strings are copied aside, then flush
- * hashes the whole batch, prefetches the index slots, then the arena entries,
- * and only then interns and stores each row.  The lookups are cache misses on
- * tables of tens of MB; overlapping them roughly halves the cost per row.
- * Temporary ids then follow batch order, which nothing observable depends on.
+ * Link rows are taken in batches: the strings are copied aside (bbuf), then
+ * flush interns the batch's users and entities with fg_intern_get_batch (in
+ * parallel by index part, see above) and stores each row.  A batch is large
+ * (BATCH rows, about 12 MiB of strings) so that the parallel regions pay
+ * (fg_intern.c: BATCH_PAR_MIN keys).
+ * Temporary ids then follow batch and part order, which nothing observable
+ * depends on.
  */
-#define BATCH 512
+void fg_linkset_free_batch(fg_linkset *ls)
+{
+	fg_pend_keys *pk = &ls->pk;
+
+	fg_free(ls->pend);
+	ls->pend = NULL;
+	fg_free(ls->bbuf);
+	ls->bbuf = NULL;
+	ls->bbuf_cap = ls->bbuf_len = 0;
+	ls->npend = ls->pend_cap = 0;
+	fg_free(pk->ukeys);
+	fg_free(pk->ekeys);
+	fg_free(pk->uids);
+	fg_free(pk->eids);
+	fg_free(pk->uadded);
+	fg_intern_batch_free(&pk->ub);
+	fg_intern_batch_free(&pk->eb);
+	memset(pk, 0, sizeof(*pk));
+}
+
+/* *p grown to n elements of sz bytes; 0 on failure (*p unchanged). */
+static int regrow(void *p, size_t n, size_t sz)
+{
+	void *q = fg_reallocarray(*(void **)p, n, sz);
+
+	if (q)
+		*(void **)p = q;
+	return q != NULL;
+}
+
+/*
+ * Room for one more row: the batch's arrays grow (doubling from 1024 rows,
+ * so a small input never pays for a full batch) up to BATCH rows, then the
+ * batch is flushed.  FG_OK, or the flush's error, or FG_ENOMEM.
+ */
+static int pend_room(fg_linkset *ls)
+{
+	fg_pend_keys *pk = &ls->pk;
+	size_t cap;
+
+	if (ls->npend < ls->pend_cap)
+		return FG_OK;
+	if (ls->pend_cap >= BATCH)
+		return fg_linkset_flush(ls);
+	cap = ls->pend_cap ? 2 * (size_t)ls->pend_cap : 1024;
+	if (!regrow(&pk->ukeys, 2 * cap, sizeof(*pk->ukeys)) ||
+	    !regrow(&pk->ekeys, cap, sizeof(*pk->ekeys)) || !regrow(&pk->uids, 2 * cap, sizeof(*pk->uids)) ||
+	    !regrow(&pk->eids, cap, sizeof(*pk->eids)) ||
+	    !regrow(&pk->uadded, 2 * cap, sizeof(*pk->uadded)) || !regrow(&ls->pend, cap, sizeof(*ls->pend)))
+		return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
+	ls->pend_cap = (uint32_t)cap;
+	return FG_OK;
+}
+
+/* Room for need more bytes of strings: bbuf grows (doubling from 64 KiB) up
+ * to BBUF_CAP, then the batch is flushed; a single longer row gets its own
+ * size.  FG_OK, or the flush's error, or FG_ENOMEM. */
+static int bbuf_room(fg_linkset *ls, size_t need)
+{
+	size_t cap;
+	char *b;
+	int rc;
+
+	if (ls->bbuf_len + need <= ls->bbuf_cap)
+		return FG_OK;
+	if (ls->bbuf_cap >= BBUF_CAP) {
+		if ((rc = fg_linkset_flush(ls)) != FG_OK)
+			return rc;
+		if (need <= ls->bbuf_cap)
+			return FG_OK;
+	}
+	cap = ls->bbuf_cap ? 2 * ls->bbuf_cap : 65536;
+	while (cap < ls->bbuf_len + need)
+		cap *= 2;
+	if (!(b = fg_realloc(ls->bbuf, cap)))
+		return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
+	ls->bbuf = b;
+	ls->bbuf_cap = cap;
+	return FG_OK;
+}
 
 int fg_linkset_flush(fg_linkset *ls)
 {
-	uint32_t n = ls->npend, u = 0, v;
+	fg_pend_keys *pk = &ls->pk;
+	const uint32_t n = ls->npend;
+	uint32_t nu = 0, ne = 0;
 	int rc = FG_OK;
 
+	if (n == 0)
+		return FG_OK;
 	for (uint32_t i = 0; i < n; i++) {
-		fg_pend *q = &ls->pend[i];
-		q->hu = fg_intern_hash(0, ls->bbuf + q->uo, q->ul);
-		q->hv = fg_intern_hash(q->rel ? 0 : q->kind, ls->bbuf + q->vo, q->vl);
-		fg_intern_prefetch_slot(&ls->users, q->hu);
-		fg_intern_prefetch_slot(q->rel ? &ls->users : &ls->ents, q->hv);
+		const fg_pend *q = &ls->pend[i];
+		pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->uo, .len = q->ul };
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const fg_pend *q = &ls->pend[i];
-		fg_intern_prefetch_entry(&ls->users, q->hu);
-		fg_intern_prefetch_entry(q->rel ? &ls->users : &ls->ents, q->hv);
+		if (q->rel)
+			pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl };
+		else
+			pk->ekeys[ne++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl, .tag = q->kind };
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		const fg_pend *q = &ls->pend[i], *prev = i ? q - 1 : NULL;
-		const char *us = ls->bbuf + q->uo, *vs = ls->bbuf + q->vo;
-		/* consecutive rows of one user (common in exports) skip the lookup */
-		if (!prev || prev->hu != q->hu || prev->ul != q->ul || memcmp(ls->bbuf + prev->uo, us, q->ul))
-			if ((rc = intern_user(&u, ls, q->hu, us, q->ul)) != FG_OK)
-				break;
+	if ((rc = fg_intern_get_batch(pk->uids, pk->uadded, &ls->users, pk->ukeys, nu, &pk->ub)) !=
+	            FG_OK ||
+	    (rc = users_reserve(ls, ls->users.n)) != FG_OK)
+		goto cleanup;
+	for (uint32_t k = 0; k < nu; k++)
+		if (pk->uadded[k])
+			user_new(ls, pk->uids[k]);
+	if ((rc = fg_intern_get_batch(pk->eids, NULL, &ls->ents, pk->ekeys, ne, &pk->eb)) != FG_OK)
+		goto cleanup;
+	for (uint32_t i = 0, r = n, e = 0; i < n; i++) {
+		const fg_pend *q = &ls->pend[i];
+		uint32_t u = pk->uids[i], v;
 		if (q->rel) {
-			if ((rc = intern_user(&v, ls, q->hv, vs, q->vl)) != FG_OK ||
-			    (rc = push(&ls->rel[q->kind], u < v ? (uint64_t)u << 32 | v : (uint64_t)v << 32 | u,
-			               q->seen)) != FG_OK)
-				break;
+			v = pk->uids[r++];
+			rc = push(&ls->rel[q->kind], u < v ? (uint64_t)u << 32 | v : (uint64_t)v << 32 | u,
+			          q->seen);
 		} else {
-			if ((rc = fg_intern_get_hashed(&v, &ls->ents, q->hv, q->kind, vs, q->vl, NULL)) != FG_OK ||
-			    (rc = push(&ls->el, (uint64_t)u << 32 | v, q->seen)) != FG_OK)
-				break;
+			v = pk->eids[e++];
+			rc = push(&ls->el, (uint64_t)u << 32 | v, q->seen);
 		}
+		if (rc != FG_OK)
+			break;
 	}
+
+cleanup:
 	if (rc != FG_OK)
 		ls->broken = 1; /* rows of the batch are lost */
 	ls->npend = 0;
@@ -394,20 +514,9 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 	if (ls->kind_rel[k] && row->user.len == row->value.len &&
 	    memcmp(row->user.ptr, row->value.ptr, row->user.len) == 0)
 		return FG_OK;
-	if (!ls->pend && !(ls->pend = fg_mallocarray(BATCH, sizeof(*ls->pend))))
-		return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
 	need = row->user.len + row->value.len;
-	if (ls->npend == BATCH || ls->bbuf_len + need > ls->bbuf_cap)
-		if ((rc = fg_linkset_flush(ls)) != FG_OK)
-			return rc;
-	if (need > ls->bbuf_cap) {
-		size_t cap = need > 65536 ? need : 65536;
-		char *b = fg_realloc(ls->bbuf, cap);
-		if (!b)
-			return fg_error_set(FG_ENOMEM, "out of memory for a batch of links");
-		ls->bbuf = b;
-		ls->bbuf_cap = cap;
-	}
+	if ((rc = pend_room(ls)) != FG_OK || (rc = bbuf_room(ls, need)) != FG_OK)
+		return rc;
 	q = &ls->pend[ls->npend++];
 	q->uo = ls->bbuf_len;
 	q->ul = (uint32_t)row->user.len;
@@ -431,8 +540,7 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
 		return rc;
-	if ((rc = intern_user(&u, ls, fg_intern_hash(0, row->user.ptr, row->user.len), row->user.ptr,
-	                      row->user.len)) != FG_OK)
+	if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK)
 		return rc;
 	if (label_rank((uint8_t)row->label) > label_rank(ls->user_label[u]))
 		ls->user_label[u] = (uint8_t)((ls->user_label[u] & ~FG_LS_LABEL_MASK) | row->label);

@@ -264,7 +264,8 @@ START_TEST(intern_ids_tags_and_growth)
 		ck_assert_int_eq(fg_intern_find(&t, 0, buf, (size_t)n), 4 + i);
 		ck_assert_int_eq(fg_intern_find(&t, 5, buf, (size_t)n), -1);
 	}
-	ck_assert_uint_le((uint64_t)t.n * 10, (t.mask + 1) * 7);
+	ck_assert_uint_eq(t.parts[0].n, t.n);
+	ck_assert_uint_le((uint64_t)t.n * 10, (t.parts[0].mask + 1) * 7);
 	fg_intern_drop_index(&t);
 	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "new", 3, NULL), FG_EUSAGE);
 	ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
@@ -287,6 +288,172 @@ static uint64_t rnd(uint64_t *s)
 	*s ^= *s >> 27;
 	return *s * 2685821657736338717ULL;
 }
+
+/* Keys of a batch test: strings "k<r>" with r drawn from a small range (so
+ * they repeat inside a batch), three tags, the empty string now and then. */
+static fg_intern_key *batch_keys(char **store, size_t n, uint64_t seed)
+{
+	fg_intern_key *k = calloc(n, sizeof(*k));
+	char *buf = calloc(n, 16);
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(buf);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = rnd(&seed);
+		int len = (r % 101) == 0 ? 0 : snprintf(buf + 16 * i, 16, "k%llu", (unsigned long long)(r >> 8) % 200000);
+		k[i].s = buf + 16 * i;
+		k[i].len = (uint32_t)len;
+		k[i].tag = (uint16_t)((r >> 4) % 3);
+	}
+	*store = buf;
+	return k;
+}
+
+/* Fill t with fg_intern_get_batch over keys in the given splits; ids out. */
+static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_key *keys, size_t n)
+{
+	fg_intern_batch b = { 0 };
+	/* a small call (serial), then two past BATCH_PAR_MIN (parallel parts) */
+	const size_t cut[] = { 0, 37, 140000, n };
+
+	for (int c = 0; c < 3; c++)
+		ck_assert_int_eq(fg_intern_get_batch(ids + cut[c], added + cut[c], t, keys + cut[c],
+		                                     cut[c + 1] - cut[c], &b),
+		                 FG_OK);
+	fg_intern_batch_free(&b);
+}
+
+START_TEST(intern_batch_same_strings_as_one_by_one)
+{
+	enum { N = 300000 };
+	char *store;
+	fg_intern_key *keys = batch_keys(&store, N, 11);
+	uint32_t *ref = calloc(N, sizeof(*ref)), *ids = calloc(N, sizeof(*ids));
+	uint32_t *first = calloc(N, sizeof(*first));
+	uint8_t *added = calloc(N, 1);
+	uint32_t *seen = NULL;
+	fg_intern r, t;
+	int fresh;
+	const char *bad = NULL;
+#if FG_HAVE_OPENMP
+	static const int threads[] = { 1, 2, 3, 8 };
+	const int nthr = 4;
+#else
+	static const int threads[] = { 1 };
+	const int nthr = 1;
+#endif
+
+	ck_assert_ptr_nonnull(ref);
+	ck_assert_ptr_nonnull(ids);
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(added);
+	/* the reference: one by one into a one-part table; first[id] = its first key */
+	fg_intern_init(&r);
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_int_eq(fg_intern_get(&ref[i], &r, keys[i].tag, keys[i].s, keys[i].len, &fresh), FG_OK);
+		if (fresh)
+			first[ref[i]] = (uint32_t)i;
+	}
+	/* one part, batched: exactly the ids of one by one */
+	fg_intern_init(&t);
+	batch_fill(&t, ids, added, keys, N);
+	ck_assert_uint_eq(t.n, r.n);
+	for (size_t i = 0; i < N; i++)
+		if (ids[i] != ref[i] || added[i] != (first[ref[i]] == i))
+			bad = "one part";
+	ck_assert_ptr_null(bad);
+	fg_intern_free(&t);
+	/* 64 parts, any thread count: the same strings, ids a bijection with the
+	 * reference's, the same ids for every thread count */
+	ck_assert_ptr_nonnull(seen = calloc(r.n, sizeof(*seen)));
+	for (int k = 0; k < nthr; k++) {
+		uint32_t *prev = k ? calloc(N, sizeof(*prev)) : NULL;
+#if FG_HAVE_OPENMP
+		omp_set_num_threads(threads[k]);
+#endif
+		(void)threads;
+		if (prev)
+			memcpy(prev, ids, N * sizeof(*ids));
+		fg_intern_init_parts(&t, 6);
+		ck_assert_int_eq(fg_intern_get(&ids[0], &t, keys[0].tag, keys[0].s, keys[0].len, NULL), FG_OK);
+		batch_fill(&t, ids, added, keys, N);
+		ck_assert_uint_eq(t.n, r.n);
+		memset(seen, 0xff, r.n * sizeof(*seen));
+		for (size_t i = 0; i < N; i++) {
+			if (ids[i] >= t.n)
+				bad = "id range";
+			else if (seen[ref[i]] == UINT32_MAX)
+				seen[ref[i]] = ids[i];
+			else if (seen[ref[i]] != ids[i])
+				bad = "same string, two ids";
+			if (added[i] != (first[ref[i]] == i && i != 0))
+				bad = "added";
+			if (fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len) != ids[i])
+				bad = "find";
+			if (prev && prev[i] != ids[i])
+				bad = "thread count";
+		}
+		ck_assert_ptr_null(bad);
+		ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
+		for (size_t i = 0; i < N; i++)
+			if (fg_intern_len(&t, ids[i]) != keys[i].len || fg_intern_tag(&t, ids[i]) != keys[i].tag ||
+			    memcmp(fg_intern_str(&t, ids[i]), keys[i].s, keys[i].len) != 0)
+				bad = "strings";
+		ck_assert_ptr_null(bad);
+		fg_intern_free(&t);
+		free(prev);
+	}
+#if FG_HAVE_OPENMP
+	omp_set_num_threads(omp_get_num_procs());
+#endif
+	fg_intern_free(&r);
+	free(seen);
+	free(ref);
+	free(ids);
+	free(first);
+	free(added);
+	free(keys);
+	free(store);
+}
+END_TEST
+
+START_TEST(intern_batch_failure_leaves_the_table)
+{
+	enum { N = 200000 }; /* the failing batch takes the parallel path */
+	char *store;
+	fg_intern_key *keys = batch_keys(&store, N, 5);
+	uint32_t *ids = calloc(N, sizeof(*ids));
+	uint8_t *added = calloc(N, 1);
+	fg_intern_batch b = { 0 };
+	fg_intern t;
+	uint32_t n0;
+	char nul[] = "x\0y";
+
+	fg_intern_init_parts(&t, 6);
+	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 4000, &b), FG_OK);
+	n0 = t.n;
+	/* a NUL byte late in the batch: FG_EDATA, nothing of the batch stays */
+	keys[N - 1].s = nul;
+	keys[N - 1].len = 3;
+	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N, &b), FG_EDATA);
+	ck_assert_str_eq(fg_error_msg(), "interning: a string contains a NUL byte");
+	ck_assert_uint_eq(t.n, n0);
+	for (size_t i = 4000; i < N - 1; i++)
+		if (fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len) >= (int64_t)n0)
+			ck_abort_msg("a string of the failed batch stayed");
+	/* and the table works on */
+	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N - 1, &b), FG_OK);
+	for (size_t i = 0; i < N - 1; i++)
+		ck_assert_int_eq(fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len), ids[i]);
+	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 0, &b), FG_OK);
+	fg_intern_batch_free(&b);
+	fg_intern_free(&t);
+	free(ids);
+	free(added);
+	free(keys);
+	free(store);
+}
+END_TEST
 
 static const char *const world_kinds[] = { "device", "card", "ip", "transfer", "referral", "loyalty" };
 
@@ -1041,6 +1208,8 @@ int main(void)
 
 	tcase_add_test(tc, hash_xxh64_vectors_and_streaming);
 	tcase_add_test(tc, intern_ids_tags_and_growth);
+	tcase_add_test(tc, intern_batch_same_strings_as_one_by_one);
+	tcase_add_test(tc, intern_batch_failure_leaves_the_table);
 	tcase_add_test(tc, canonical_ids_independent_of_row_order);
 	tcase_add_test(tc, user_order_is_bytewise_shorter_first);
 	tcase_add_test(tc, long_common_prefixes_sort_bytewise);
