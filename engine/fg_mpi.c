@@ -781,27 +781,40 @@ cleanup:
 
 /* ---- phases ---- */
 
-/* The slowest rank's time, bytes exchanged, peak memory per rank: one line on rank 0. */
-static void phase_report(const char *name, double t0, uint64_t n_links)
+/* CPU seconds of this process, all its threads (a loaded machine stretches the wall time). */
+static double cpu_clock(void)
 {
-	double t = fg_clock() - t0, tmax = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * The slowest rank's wall and CPU time, bytes exchanged, peak memory per
+ * rank: one line on rank 0.  t0, c0: fg_clock and cpu_clock at the start.
+ */
+static void phase_report(const char *name, double t0, double c0, uint64_t n_links)
+{
+	double t = fg_clock() - t0, tmax = 0, c = cpu_clock() - c0, cmax = 0;
 	uint64_t by = S.phase_bytes, bsum = 0, rss = fg_peak_rss(), rmax = 0, rsum = 0;
 
 	MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+	MPI_Reduce(&c, &cmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&by, &bsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&rss, &rmax, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&rss, &rsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	S.phase_bytes = 0;
 	if (S.rank == 0)
-		fg_log_info("mpi %-10s %d ranks, slowest %.2f s, %.1f MB exchanged (%.1f bytes per "
-		            "link), peak memory per rank %.0f MiB max, %.0f MiB mean", name, S.size,
-		            tmax, (double)bsum / 1e6, n_links ? (double)bsum / (double)n_links : 0.0,
+		fg_log_info("mpi %-10s %d ranks, slowest %.2f s (%.2f s CPU), %.1f MB exchanged (%.1f "
+		            "bytes per link), peak memory per rank %.0f MiB max, %.0f MiB mean", name,
+		            S.size, tmax, cmax, (double)bsum / 1e6, n_links ? (double)bsum / (double)n_links : 0.0,
 		            (double)rmax / 1048576.0, (double)rsum / 1048576.0 / S.size);
 }
 
 static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 {
-	double t0 = fg_clock();
+	double t0 = fg_clock(), c0 = cpu_clock();
 	uint64_t nl = 0, nl_all = 0;
 	int rc = FG_OK;
 
@@ -826,10 +839,11 @@ static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 		return rc;
 	nl = S.n_links;
 	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	phase_report("ingest", t0, nl_all);
+	phase_report("ingest", t0, c0, nl_all);
 	t0 = fg_clock();
+	c0 = cpu_clock();
 	rc = gather_rows(ls);
-	phase_report("gather", t0, nl_all);
+	phase_report("gather", t0, c0, nl_all);
 	fg_fault_point("mpi-after-gather");
 	return rc;
 }
@@ -885,182 +899,286 @@ cleanup:
 	return rc;
 }
 
-typedef struct sref {
+/*
+ * A string being ranked: its first 8 bytes big-endian (0-padded) as the key,
+ * so that most comparisons touch nothing but the array; idx is the caller's.
+ */
+typedef struct skey {
+	uint64_t key;
 	const char *p;
 	uint32_t len;
-} sref;
+	uint32_t idx;
+} skey;
 
-static int cmp_sref(const void *a, const void *b)
+static skey skey_of(const char *p, uint32_t len, uint32_t idx)
 {
-	const sref *x = a, *y = b;
+	unsigned char b[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint64_t k = 0;
 
-	return cmp_str(x->p, x->len, y->p, y->len);
+	memcpy(b, p, len < 8 ? len : 8);
+	for (int j = 0; j < 8; j++)
+		k = k << 8 | b[j];
+	return (skey){ k, p, len, idx };
 }
 
-static int64_t find_sref(const sref *a, size_t n, const char *p, uint32_t len)
+/* Byte order (cmp_str's), the key first. */
+static int cmp_skey(const void *a, const void *b)
 {
-	size_t lo = 0, hi = n;
+	const skey *x = a, *y = b;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_str(a[mid].p, a[mid].len, p, len);
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->len <= 8 || y->len <= 8) /* the shorter is a prefix of the other */
+		return (x->len > y->len) - (x->len < y->len);
+	return cmp_str(x->p + 8, x->len - 8, y->p + 8, y->len - 8);
+}
 
-		if (!c)
-			return (int64_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.  Returns the count. */
+static size_t sort_unique(skey *a, size_t n, uint32_t *of)
+{
+	size_t w = 0;
+
+	qsort(a, n, sizeof(*a), cmp_skey);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t idx = a[i].idx;
+
+		if (!w || cmp_skey(&a[w - 1], &a[i]) != 0)
+			a[w++] = a[i];
+		of[idx] = (uint32_t)(w - 1);
 	}
-	return -1;
+	return w;
+}
+
+/* Strings packed as (u32 length, bytes) in b[0..n): into a[] (idx = position); returns the count. */
+static size_t unpack_strings(skey *a, const char *b, size_t n, uint32_t idx0)
+{
+	size_t k = 0;
+
+	for (size_t off = 0; off < n;) {
+		uint32_t len;
+
+		memcpy(&len, b + off, 4);
+		a[k] = skey_of(b + off + 4, len, idx0 + (uint32_t)k);
+		k++;
+		off += 4 + (size_t)len;
+	}
+	return k;
 }
 
 /*
- * Every rank: ids for the owned users and non-hub entities, the edges, the
- * distributed pass; *labels (malloc'd) gets the owned users' labels in
- * byte order of their ids, *n_users their count, *hubs this rank's hubs.
+ * The size - 1 splitters of the users' sample sort, the same on every rank:
+ * up to 64 evenly spaced ids of each rank's sorted distinct ids, gathered
+ * and sorted; splitter k (1 <= k < size) is the sample at k / size of them.
+ * *spl[k - 1] and *pool (fg_malloc'd) hold them.  Collective.
  */
-static int components_local(uint64_t **labels, uint64_t *n_users_out, uint64_t *hubs,
-                            int *rounds)
+static int choose_splitters(skey **spl, char **pool, const skey *uq, size_t n_uq)
+{
+	int n = S.size, rc = FG_OK, mine = 0;
+	size_t ns = n_uq < 64 ? n_uq : 64, total = 0, n_samp;
+	bytes b = { NULL, 0, 0 };
+	int *cnt = fg_calloc((size_t)n * 2, sizeof(int)), *disp = cnt ? cnt + n : NULL;
+	skey *samp = NULL;
+
+	*spl = NULL;
+	*pool = NULL;
+	for (size_t j = 0; j < ns && !rc; j++) {
+		const skey *s = &uq[j * n_uq / ns];
+
+		if (!(rc = put(&b, &s->len, 4)))
+			rc = put(&b, s->p, s->len);
+	}
+	if (!rc && !cnt)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the sample sort");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)b.len;
+	MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)total;
+		total += (size_t)cnt[r];
+	}
+	*pool = fg_malloc(total + 1);
+	samp = fg_mallocarray(64 * (size_t)n + 1, sizeof(*samp));
+	*spl = fg_mallocarray((size_t)n, sizeof(**spl));
+	rc = !*pool || !samp || !*spl ? fg_error_set(FG_ENOMEM, "out of memory for the sample sort")
+	                              : FG_OK;
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgatherv(b.p ? b.p : "", mine, MPI_BYTE, *pool, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
+	n_samp = unpack_strings(samp, *pool, total, 0);
+	qsort(samp, n_samp, sizeof(*samp), cmp_skey);
+	for (int k = 1; k < n; k++)
+		(*spl)[k - 1] = n_samp ? samp[(size_t)k * n_samp / (size_t)n] : skey_of("", 0, 0);
+cleanup:
+	fg_free(b.p);
+	fg_free(cnt);
+	fg_free(samp);
+	return rc;
+}
+
+/*
+ * Every rank: canonical user ids, the users' edges, the distributed pass.
+ * Out: *labels (fg_malloc'd) the labels of the users this rank owns in the
+ * pass, *n_own their count, *first_out the global id of the first of them,
+ * *hubs this rank's hubs, *rounds the pass's iterations.
+ *
+ * Canonical ids are one process's (users numbered in byte order of user_id,
+ * fg_graph.h), by a sample sort: each rank sorts the distinct user ids it
+ * refers to (its links' users, its owned user rows), the ranks choose the
+ * same splitters, each distinct id goes to the rank of its splitter range,
+ * which merges what it gets, numbers its range from the count of the lower
+ * ranges (MPI_Exscan) and answers in the order asked: the asker's sorted
+ * order, since the ranges are in rank order.
+ *
+ * Edges: the users of a non-hub entity (held together by its owner, sorted)
+ * are joined as a star around the first; a relation row joins its users.
+ * The components of users are those of the user-entity graph without hubs,
+ * and fg_cc labels a component by its smallest vertex, a user (users come
+ * before entities), so the pass's labels are one process's component ids.
+ */
+static int components_local(uint64_t **labels, uint64_t *n_own, uint64_t *first_out,
+                            uint64_t *hubs, int *rounds)
 {
 	int n = S.size, rc = FG_OK;
-	bytes *req = fg_calloc((size_t)n, sizeof(bytes)), *resp = fg_calloc((size_t)n, sizeof(bytes));
-	int *rcnt = fg_calloc((size_t)n * 4, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
-	int *cur = rcnt ? rcnt + 2 * n : NULL;
-	char *rbuf = NULL, *abuf = NULL;
-	sref *own = NULL;
+	size_t n_ref = 0, n_uq = 0, n_got = 0, n_edges = 0;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
+	char *rbuf = NULL, *abuf = NULL, *pool = NULL;
+	skey *ref = NULL, *got = NULL, *spl = NULL;
+	uint32_t *uq_of = NULL, *got_of = NULL;
 	uint8_t *hub = NULL;
-	uint64_t *ent_id = NULL, *edges = NULL, *lab = NULL, *first = NULL;
-	size_t n_own = 0, n_req = 0, ne = 0, n_edges = 0;
-	uint64_t base = 0, nv;
+	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
 	fg_cc_dist_stats st;
 
 	*labels = NULL;
 	*hubs = 0;
-	hub = fg_calloc(S.n_links + 1, 1);
-	ent_id = fg_mallocarray(S.n_links + 1, sizeof(*ent_id));
-	if (!req || !resp || !rcnt || !hub || !ent_id)
+	if (2 * S.n_links + S.n_users >= UINT32_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
+		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
+	else if (!out || !rcnt ||
+	         !(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
+	         !(uq_of = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*uq_of))) ||
+	         !(hub = fg_calloc(S.n_links + 1, 1)))
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
 	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
 	for (size_t i = 0; i < S.n_links;) {
-		size_t j = i;
+		size_t j = i + 1;
 		char kind[FG_KIND_NAME_MAX + 1];
 
-		while (j < S.n_links && !S.links[i].rel &&
-		       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
-		       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
-			j++;
 		if (S.links[i].rel) {
 			i++;
 			continue;
 		}
+		while (j < S.n_links && !S.links[j].rel &&
+		       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
+		       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
+			j++;
 		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
 		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
 			(*hubs)++;
 			memset(hub + i, 1, j - i);
-		} else {
-			for (size_t k = i; k < j; k++)
-				ent_id[k] = ne; /* local entity index, made global below */
-			ne++;
 		}
 		i = j;
 	}
-	/* users: requests for every link's users to their owners */
-	for (size_t i = 0; i < S.n_links && !rc; i++) {
+	/* the distinct users this rank refers to: link i's at 2i (and 2i + 1), user rows after */
+	for (size_t i = 0; i < S.n_links; i++) {
 		const rec *l = &S.links[i];
 
-		rc = put(&req[user_owner(l->u, l->ul)], &l->ul, 4);
-		if (!rc)
-			rc = put(&req[user_owner(l->u, l->ul)], l->u, l->ul);
-		if (!rc && l->rel) {
-			rc = put(&req[user_owner(l->v, l->vl)], &l->vl, 4);
-			if (!rc)
-				rc = put(&req[user_owner(l->v, l->vl)], l->v, l->vl);
-		}
-	}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(req, &rbuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
-		uint32_t len;
-
-		memcpy(&len, rbuf + off, 4);
-		off += 4 + len;
-		n_req++;
-	}
-	own = fg_mallocarray(n_req + S.n_users + 1, sizeof(*own));
-	if ((rc = agree(own ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
-		goto cleanup;
-	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
-		uint32_t len;
-
-		memcpy(&len, rbuf + off, 4);
-		own[n_own++] = (sref){ rbuf + off + 4, len };
-		off += 4 + len;
+		ref[n_ref++] = skey_of(l->u, l->ul, (uint32_t)(2 * i));
+		if (l->rel)
+			ref[n_ref++] = skey_of(l->v, l->vl, (uint32_t)(2 * i + 1));
 	}
 	for (size_t i = 0; i < S.n_users; i++)
-		own[n_own++] = (sref){ S.users[i].u, S.users[i].ul };
-	qsort(own, n_own, sizeof(*own), cmp_sref);
-	{
-		size_t w = 0;
-
-		for (size_t i = 0; i < n_own; i++)
-			if (!w || cmp_sref(&own[w - 1], &own[i]) != 0)
-				own[w++] = own[i];
-		n_own = w;
+		ref[n_ref++] = skey_of(S.users[i].u, S.users[i].ul, (uint32_t)(2 * S.n_links + i));
+	n_uq = sort_unique(ref, n_ref, uq_of);
+	if ((rc = choose_splitters(&spl, &pool, ref, n_uq)) != FG_OK)
+		goto cleanup;
+	/* each distinct id to the rank of its range (the ranges ascend with the ranks) */
+	for (size_t i = 0, d = 0; i < n_uq && !rc; i++) {
+		while (d + 1 < (size_t)n && cmp_skey(&ref[i], &spl[d]) >= 0)
+			d++;
+		if (!(rc = put(&out[d], &ref[i].len, 4)))
+			rc = put(&out[d], ref[i].p, ref[i].len);
 	}
-	/* global ids: rank r owns [base, base + users + entities), users first */
-	nv = n_own + ne;
-	MPI_Exscan(&nv, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	{
+		size_t len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1], k = 0;
+
+		for (size_t off = 0; off < len; k++) {
+			uint32_t l;
+
+			memcpy(&l, rbuf + off, 4);
+			off += 4 + (size_t)l;
+		}
+		got = fg_mallocarray(k + 1, sizeof(*got));
+		got_of = fg_mallocarray(k + 1, sizeof(*got_of));
+		if ((rc = agree(got && got_of ? FG_OK
+		                              : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+			goto cleanup;
+		n_got = unpack_strings(got, rbuf, len, 0);
+	}
+	mine = sort_unique(got, n_got, got_of);
+	MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (S.rank == 0)
 		base = 0;
-	first = fg_mallocarray((size_t)n + 1, sizeof(*first));
-	lab = fg_mallocarray(nv + 1, sizeof(*lab));
-	if ((rc = agree(first && lab ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
-		goto cleanup;
-	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-	MPI_Allreduce(&nv, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	/* answers: the id of each request, in the order asked */
-	for (int r = 0; r < n && !rc; r++) {
-		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;) {
-			uint32_t len;
-			uint64_t id;
+	/* the answers, in the order asked: rank r's strings are the r-th run of rbuf */
+	{
+		size_t pos = 0;
 
-			memcpy(&len, rbuf + off, 4);
-			id = base + (uint64_t)find_sref(own, n_own, rbuf + off + 4, len);
-			rc = put(&resp[r], &id, 8);
-			off += 4 + len;
+		for (int r = 0; r < n && !rc; r++) {
+			size_t end = (size_t)rdisp[r] + (size_t)rcnt[r];
+
+			for (size_t off = (size_t)rdisp[r]; off < end && !rc; pos++) {
+				uint32_t l;
+				uint64_t id = base + got_of[pos];
+
+				memcpy(&l, rbuf + off, 4);
+				off += 4 + (size_t)l;
+				rc = put(&resp[r], &id, 8);
+			}
 		}
 	}
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
-	/* the edges, reading the answers back in the order the requests went */
-	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
-	if ((rc = agree(edges ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+	if ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1] != n_uq * 8)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu user ids asked, %zu answered", S.rank, n_uq,
+		                  ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8);
+	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
-	for (int r = 0; r < n; r++)
-		cur[r] = rdisp[r];
-	for (size_t i = 0; i < S.n_links; i++) {
-		const rec *l = &S.links[i];
-		int d = user_owner(l->u, l->ul);
-		uint64_t a, b = 0;
+	gid = (uint64_t *)(void *)abuf; /* gid[k]: the id of the k-th distinct user (fg_malloc is aligned) */
 
-		memcpy(&a, abuf + cur[d], 8);
-		cur[d] += 8;
+	/* the users' edges */
+	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
+	first = fg_mallocarray((size_t)n + 1, sizeof(*first));
+	lab = fg_mallocarray(mine + 1, sizeof(*lab));
+	if ((rc = agree(edges && first && lab ? FG_OK
+	                                      : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (size_t i = 0, star = 0; i < S.n_links; i++) {
+		const rec *l = &S.links[i];
+		uint64_t a = gid[uq_of[2 * i]];
+
 		if (l->rel) {
-			d = user_owner(l->v, l->vl);
-			memcpy(&b, abuf + cur[d], 8);
-			cur[d] += 8;
-		} else if (hub[i]) {
+			edges[2 * n_edges] = a;
+			edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
 			continue;
-		} else {
-			b = base + n_own + ent_id[i];
 		}
-		edges[2 * n_edges] = a;
-		edges[2 * n_edges + 1] = b;
-		n_edges++;
+		if (hub[i])
+			continue;
+		if (i == 0 || S.links[i - 1].rel ||
+		    cmp_str(S.links[i - 1].k, S.links[i - 1].kl, l->k, l->kl) != 0 ||
+		    cmp_str(S.links[i - 1].v, S.links[i - 1].vl, l->v, l->vl) != 0) {
+			star = i; /* the first user of this entity */
+			continue;
+		}
+		edges[2 * n_edges] = gid[uq_of[2 * star]];
+		edges[2 * n_edges++ + 1] = a;
 	}
+	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	MPI_Allreduce(&mine, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (fg_cc_dist(lab, first, edges, n_edges, MPI_COMM_WORLD, &st) != 0) {
 		rc = agree(fg_error_set(FG_ERROR, "rank %d: the distributed components pass failed",
 		                        S.rank));
@@ -1068,106 +1186,66 @@ static int components_local(uint64_t **labels, uint64_t *n_users_out, uint64_t *
 	}
 	S.phase_bytes += st.bytes_sent;
 	*rounds = st.rounds;
-	*n_users_out = n_own;
-	*labels = lab; /* users first: their labels are lab[0 .. n_own) */
+	*n_own = mine;
+	*first_out = base;
+	*labels = lab;
 	lab = NULL;
 cleanup:
-	if (req)
-		for (int r = 0; r < n; r++)
-			fg_free(req[r].p);
-	if (resp)
-		for (int r = 0; r < n; r++)
-			fg_free(resp[r].p);
-	fg_free(req);
-	fg_free(resp);
+	if (out)
+		for (int r = 0; r < 2 * n; r++)
+			fg_free(out[r].p);
+	fg_free(out);
 	fg_free(rcnt);
 	fg_free(rbuf);
 	fg_free(abuf);
-	fg_free(own);
+	fg_free(pool);
+	fg_free(ref);
+	fg_free(got);
+	fg_free(spl);
+	fg_free(uq_of);
+	fg_free(got_of);
 	fg_free(hub);
-	fg_free(ent_id);
 	fg_free(edges);
 	fg_free(lab);
 	fg_free(first);
 	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Rank 0: the same partition of the users as fg_cc's, and the same hubs. */
+/*
+ * Rank 0: the pass's labels all[u] (u in the graph's canonical user order)
+ * are fg_cc's component ids, and the owners found the graph's hubs.
+ */
 static int check_components(const fg_graph *g, const uint32_t *comp, const uint64_t *all,
-                            const int *cnt, const int *disp, uint64_t hubs)
+                            uint64_t total, uint64_t hubs)
 {
-	int n = S.size;
-	int *cur = fg_calloc((size_t)n, sizeof(int));
-	uint64_t *of_comp = NULL, *sorted = NULL, total = 0, n_lab = 0, n_comp = 0;
-	size_t nv = (size_t)g->n_users + g->n_entities;
-	int rc = FG_OK;
+	uint64_t n_comp = 0;
 
-	for (int r = 0; r < n; r++)
-		total += (uint64_t)cnt[r];
 	if (total != g->n_users)
 		return fg_error_set(FG_ERROR, "mpi components: the ranks own %llu users, the graph has %u",
 		                    (unsigned long long)total, g->n_users);
 	if (hubs != g->n_hubs)
 		return fg_error_set(FG_ERROR, "mpi components: the owners found %llu hubs, the graph %u",
 		                    (unsigned long long)hubs, g->n_hubs);
-	of_comp = fg_mallocarray(nv + 1, sizeof(*of_comp));
-	sorted = fg_mallocarray(total + 1, sizeof(*sorted));
-	if (!cur || !of_comp || !sorted) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory checking the components");
-		goto cleanup;
-	}
-	for (size_t v = 0; v < nv; v++)
-		of_comp[v] = UINT64_MAX;
 	for (uint32_t u = 0; u < g->n_users; u++) {
-		const char *id = g->user_id[u];
-		int r = user_owner(id, strlen(id));
-		uint64_t l;
-
-		if (cur[r] >= cnt[r]) {
-			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' is not where its owner is", id);
-			goto cleanup;
-		}
-		l = all[disp[r] + cur[r]++];
-		sorted[u] = l;
-		if (of_comp[comp[u]] == UINT64_MAX) {
-			of_comp[comp[u]] = l;
-			n_comp++;
-		} else if (of_comp[comp[u]] != l) {
-			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' differs from fg_cc", id);
-			goto cleanup;
-		}
+		if (all[u] != comp[u])
+			return fg_error_set(FG_ERROR, "mpi components: user '%s' has component %llu "
+			                    "across the ranks, %u by fg_cc", g->user_id[u],
+			                    (unsigned long long)all[u], comp[u]);
+		n_comp += all[u] == u;
 	}
-	qsort(sorted, total, sizeof(*sorted), cmp_u64);
-	for (uint64_t i = 0; i < total; i++)
-		if (!i || sorted[i] != sorted[i - 1])
-			n_lab++;
-	if (n_lab != n_comp)
-		rc = fg_error_set(FG_ERROR, "mpi components: %llu components across the ranks, %llu by fg_cc",
-		                  (unsigned long long)n_lab, (unsigned long long)n_comp);
-	else
-		fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
-		            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
-cleanup:
-	fg_free(cur);
-	fg_free(of_comp);
-	fg_free(sorted);
-	return rc;
+	fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
+	            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
+	return FG_OK;
 }
 
 static int components_all(const fg_graph *g, const uint32_t *comp)
 {
-	double t0 = fg_clock();
-	uint64_t *lab = NULL, *all = NULL, nu = 0, hubs = 0, hubs_all = 0, nl = S.n_links, nl_all = 0;
+	double t0 = fg_clock(), c0 = cpu_clock();
+	uint64_t *lab = NULL, *all = NULL, nu = 0, base = 0, hubs = 0, hubs_all = 0;
+	uint64_t nl = S.n_links, nl_all = 0, total = 0;
 	int rounds = 0, rc, n_int, *cnt = NULL, *disp = NULL;
 
-	rc = components_local(&lab, &nu, &hubs, &rounds);
+	rc = components_local(&lab, &nu, &base, &hubs, &rounds);
 	if (rc)
 		return rc;
 	MPI_Reduce(&hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
@@ -1188,19 +1266,21 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 				disp[r] = (int)t;
 				t += (size_t)cnt[r];
 			}
+			total = t;
 			all = fg_mallocarray(t + 1, sizeof(*all));
 		}
 		rc = agree(S.rank == 0 && !all ? fg_error_set(FG_ENOMEM, "out of memory") : FG_OK);
 	}
 	if (!rc) {
+		/* in rank order: the ranks' ranges ascend, so all[u] is user u's label */
 		MPI_Gatherv(lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-		S.phase_bytes += nu * 8;
-		rc = agree(S.rank == 0 ? check_components(g, comp, all, cnt, disp, hubs_all) : FG_OK);
+		S.phase_bytes += S.rank ? nu * 8 : 0;
+		rc = agree(S.rank == 0 ? check_components(g, comp, all, total, hubs_all) : FG_OK);
 	}
 	if (!rc) {
 		if (S.rank == 0)
-			fg_log_info("mpi components: %d propagation rounds", rounds);
-		phase_report("components", t0, nl_all);
+			fg_log_info("mpi components: %d FastSV iterations", rounds);
+		phase_report("components", t0, c0, nl_all);
 	}
 	fg_free(lab);
 	fg_free(all);

@@ -179,6 +179,43 @@ START_TEST(generated_world_digests)
 }
 END_TEST
 
+/*
+ * The kernel alone (tests/mpi_cc_check.c): fg_cc_dist against a serial BFS
+ * at -np 1..4, on a shuffled path (diameter 2999: FastSV's pointer jumping
+ * must finish it in few iterations), random sparse edges, stars around the
+ * largest ids, and no edges.
+ */
+START_TEST(cc_dist_against_bfs)
+{
+	static const char *const shapes[] = { "path", "random", "stars", "none" };
+	const char *check = getenv("FG_MPI_CC_CHECK");
+	char *log = fgt_path(tmp, "cc.log");
+
+	need_mpirun();
+	ck_assert_msg(check != NULL, "FG_MPI_CC_CHECK not set (tests/meson.build sets it)");
+	for (int np = 1; np <= 4; np++) {
+		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			char *cmd = fmt(MPIRUN " -np %d '%s' %s 3000 %d >'%s' 2>&1", np, check, shapes[s],
+			                np * 10 + (int)s, log);
+			int rc = fgt_sh(cmd);
+			char *out = fgt_read_file(log, NULL);
+
+			ck_assert_msg(rc == 0 && strstr(out, "ok: 3000 vertices"), "-np %d %s: %s", np,
+			              shapes[s], out);
+			if (!strcmp(shapes[s], "path")) {
+				int it = atoi(strstr(out, "components, ") + strlen("components, "));
+
+				ck_assert_msg(strstr(out, " 1 components,") && it <= 40,
+				              "-np %d path: %s (min-label propagation would take 3000)", np, out);
+			}
+			free(out);
+			free(cmd);
+		}
+	}
+	free(log);
+}
+END_TEST
+
 /* The sample world's links with bad rows and quoted newlines spread over the file. */
 static char *bad_file(void)
 {
@@ -355,6 +392,7 @@ static Suite *mpi_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, cc_dist_against_bfs);
 	tcase_add_test(tc, world_digests);
 	tcase_add_test(tc, generated_world_digests);
 	tcase_add_test(tc, bad_rows_as_one_process);
