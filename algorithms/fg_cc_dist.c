@@ -50,8 +50,7 @@ typedef struct pair {
 	uint64_t v, w;
 } pair;
 
-/* The rank that owns v: the last r with first[r] <= v. */
-static int owner_of(const uint64_t *first, int size, uint64_t v)
+int fg_cc_dist_owner(const uint64_t *first, int size, uint64_t v)
 {
 	int lo = 0, hi = size - 1;
 
@@ -229,8 +228,8 @@ int fg_cc_dist(uint64_t *label, const uint64_t *first, const uint64_t *edges, si
 
 		if (a == b)
 			continue;
-		outbox_push(&ob, owner_of(first, size, a), a, b); /* within the capacity */
-		outbox_push(&ob, owner_of(first, size, b), b, a);
+		outbox_push(&ob, fg_cc_dist_owner(first, size, a), a, b); /* within the capacity */
+		outbox_push(&ob, fg_cc_dist_owner(first, size, b), b, a);
 	}
 	if (exchange(&in, &n_in, NULL, &ob, size, comm, &st->bytes_sent) != 0)
 		goto cleanup;
@@ -266,7 +265,7 @@ int fg_cc_dist(uint64_t *label, const uint64_t *first, const uint64_t *edges, si
 				if (w - lo < nv)
 					mngf[w - lo] = min64(mngf[w - lo], gf[v]);
 				else
-					outbox_push(&ob, owner_of(first, size, w), w, gf[v]);
+					outbox_push(&ob, fg_cc_dist_owner(first, size, w), w, gf[v]);
 			}
 		}
 		if (agree(!ob.failed, comm) != 0 ||
@@ -284,7 +283,7 @@ int fg_cc_dist(uint64_t *label, const uint64_t *first, const uint64_t *edges, si
 			if (p - lo < nv)
 				f[p - lo] = min64(f[p - lo], mngf[v]);
 			else
-				outbox_push(&ob, owner_of(first, size, p), p, mngf[v]);
+				outbox_push(&ob, fg_cc_dist_owner(first, size, p), p, mngf[v]);
 		}
 		if (agree(!ob.failed, comm) != 0 ||
 		    exchange(&in, &n_in, NULL, &ob, size, comm, &st->bytes_sent) != 0)
@@ -306,7 +305,7 @@ int fg_cc_dist(uint64_t *label, const uint64_t *first, const uint64_t *edges, si
 				any |= fell[v];
 				gf[v] = g;
 			} else {
-				outbox_push(&ob, owner_of(first, size, p), lo + v, p);
+				outbox_push(&ob, fg_cc_dist_owner(first, size, p), lo + v, p);
 			}
 		}
 		if (agree(!ob.failed, comm) != 0 ||

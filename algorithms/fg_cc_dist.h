@@ -27,4 +27,7 @@ typedef struct fg_cc_dist_stats {
 int fg_cc_dist(uint64_t *label, const uint64_t *first, const uint64_t *edges, size_t n_edges,
                MPI_Comm comm, fg_cc_dist_stats *st);
 
+/* The rank that owns v under first[] (as above): the last r with first[r] <= v.  O(log size). */
+int fg_cc_dist_owner(const uint64_t *first, int size, uint64_t v);
+
 #endif

@@ -4,6 +4,13 @@
  * Records routed between ranks (one byte array per destination):
  *   'L' flags(u8: 1 relation) ulen klen vlen (u32) first last (i64) bytes
  *   'U' label(u8) ulen (u32) created (i64) bytes
+ *   'A' a user row with attributes: as 'U', then line (u64) flen nattr (u32),
+ *       the user id, the file name (only when a value is text: the warning
+ *       names it), then per attribute nlen (u32) state (u8) num (f64) tlen
+ *       (u32) name text, as the reader gave them
+ * A user row with attributes is never merged by its owner: rank 0's link
+ * set merges it as one process does (the largest value of an attribute,
+ * text if any value is), so the graph's attribute matrix is one process's.
  * A relation row is stored as (smaller user, larger user), the way the
  * graph stores it.  Owners keep what they receive, sort it by (kind, value,
  * user) and (user) and merge equal keys: first = min, last = max of seen_at
@@ -27,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3 };
 
@@ -42,6 +50,8 @@ typedef struct rec {
 	uint8_t rel;
 	uint8_t label; /* users */
 	int64_t first, last; /* users: created in first */
+	const char *raw; /* an 'A' record: its bytes (raw_len), forwarded as they came */
+	size_t raw_len;
 } rec;
 
 /*
@@ -53,6 +63,7 @@ static struct {
 	bool active, session, done_sent;
 	int rank, size;
 	const fg_config *cfg;
+	const fg_run_opts *opts;
 	bytes *out;          /* per destination */
 	bytes arena;         /* what this rank received, for good */
 	size_t *lrec, *urec; /* offsets into arena of received 'L' / 'U' records */
@@ -60,6 +71,8 @@ static struct {
 	rec *links, *users;
 	size_t n_links, n_users;
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
+	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
+	uint32_t n_vals;
 } S;
 
 /* ---- basics ---- */
@@ -96,6 +109,7 @@ static void free_state(void)
 	fg_free(S.urec);
 	fg_free(S.links);
 	fg_free(S.users);
+	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
 
@@ -252,6 +266,62 @@ static int route_link(void *ctx, const fg_link_row *row)
 	return FG_OK;
 }
 
+/* A user row with attributes as an 'A' record (above). */
+static int route_user_attrs(bytes *b, const fg_user_row *row)
+{
+	uint32_t ul = (uint32_t)row->user.len, flen = 0, na = row->n_attrs;
+	uint8_t label = (uint8_t)row->label;
+	uint64_t line = row->line;
+	char tag = 'A';
+	int rc;
+
+	for (uint32_t i = 0; i < na; i++)
+		if (row->attrs[i].state == FG_ATTR_TEXT && row->file)
+			flen = (uint32_t)strlen(row->file);
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &label, 1)) || (rc = put(b, &ul, 4)) ||
+	    (rc = put(b, &row->created_at, 8)) || (rc = put(b, &line, 8)) ||
+	    (rc = put(b, &flen, 4)) || (rc = put(b, &na, 4)) || (rc = put(b, row->user.ptr, ul)) ||
+	    (rc = put(b, row->file, flen)))
+		return rc;
+	for (uint32_t i = 0; i < na; i++) {
+		const fg_attr_val *v = &row->attrs[i];
+		uint32_t nl = (uint32_t)v->name.len, tl = (uint32_t)v->text.len;
+
+		if ((rc = put(b, &nl, 4)) || (rc = put(b, &v->state, 1)) || (rc = put(b, &v->num, 8)) ||
+		    (rc = put(b, &tl, 4)) || (rc = put(b, v->name.ptr, nl)) ||
+		    (rc = put(b, v->text.ptr, tl)))
+			return rc;
+	}
+	return FG_OK;
+}
+
+/* The length of the record at a (any tag). */
+static size_t rec_len(const char *a)
+{
+	uint32_t ul, kl, vl, flen, na;
+	size_t n;
+
+	memcpy(&ul, a + 2, 4);
+	if (a[0] == 'L') {
+		memcpy(&kl, a + 6, 4);
+		memcpy(&vl, a + 10, 4);
+		return 30 + (size_t)ul + kl + vl;
+	}
+	if (a[0] == 'U')
+		return 14 + (size_t)ul;
+	memcpy(&flen, a + 22, 4);
+	memcpy(&na, a + 26, 4);
+	n = 30 + (size_t)ul + flen;
+	for (uint32_t i = 0; i < na; i++) {
+		uint32_t nl, tl;
+
+		memcpy(&nl, a + n, 4);
+		memcpy(&tl, a + n + 13, 4);
+		n += 17 + (size_t)nl + tl;
+	}
+	return n;
+}
+
 static int route_user(void *ctx, const fg_user_row *row)
 {
 	uint32_t ul = (uint32_t)row->user.len;
@@ -261,11 +331,8 @@ static int route_user(void *ctx, const fg_user_row *row)
 	int rc;
 
 	(void)ctx;
-	if (row->n_attrs > 0 && !S.cfg->input.no_attrs)
-		return fg_error_set(FG_EUSAGE, "%s: user attributes (column '%.*s') are not carried "
-		                    "across MPI ranks yet: run on one process, or pass --no-attrs",
-		                    row->file ? row->file : "users", (int)row->attrs[0].name.len,
-		                    row->attrs[0].name.ptr);
+	if (row->n_attrs > 0)
+		return route_user_attrs(b, row);
 	if ((rc = put(b, &tag, 1)) || (rc = put(b, &label, 1)) || (rc = put(b, &ul, 4)) ||
 	    (rc = put(b, &row->created_at, 8)) || (rc = put(b, row->user.ptr, ul)))
 		return rc;
@@ -576,21 +643,11 @@ static int merge_owned(void)
 	const char *a = S.arena.p;
 
 	while (off < S.arena.len) {
-		if (a[off] == 'L') {
-			uint32_t ul, kl, vl;
-
-			memcpy(&ul, a + off + 2, 4);
-			memcpy(&kl, a + off + 6, 4);
-			memcpy(&vl, a + off + 10, 4);
-			off += 30 + (size_t)ul + kl + vl;
+		if (a[off] == 'L')
 			nl++;
-		} else {
-			uint32_t ul;
-
-			memcpy(&ul, a + off + 2, 4);
-			off += 14 + (size_t)ul;
+		else
 			nu++;
-		}
+		off += rec_len(a + off);
 	}
 	S.links = fg_mallocarray(nl ? nl : 1, sizeof(rec));
 	S.users = fg_mallocarray(nu ? nu : 1, sizeof(rec));
@@ -617,8 +674,12 @@ static int merge_owned(void)
 			r.label = (uint8_t)a[off + 1];
 			memcpy(&r.ul, a + off + 2, 4);
 			memcpy(&r.first, a + off + 6, 8);
-			r.u = a + off + 14;
-			off += 14 + (size_t)r.ul;
+			r.u = a + off + (a[off] == 'A' ? 30 : 14);
+			if (a[off] == 'A') {
+				r.raw = a + off;
+				r.raw_len = rec_len(a + off);
+			}
+			off += rec_len(a + off);
 			S.users[nu++] = r;
 		}
 	}
@@ -636,7 +697,8 @@ static int merge_owned(void)
 	S.n_links = w;
 	qsort(S.users, nu, sizeof(rec), cmp_user);
 	for (size_t i = w = 0; i < nu; i++) {
-		if (w && cmp_user(&S.users[w - 1], &S.users[i]) == 0) {
+		if (w && !S.users[w - 1].raw && !S.users[i].raw &&
+		    cmp_user(&S.users[w - 1], &S.users[i]) == 0) {
 			rec *m = &S.users[w - 1];
 
 			if (label_rank(S.users[i].label) > label_rank(m->label))
@@ -661,6 +723,51 @@ static int emit_row(bytes *b, const rec *r, int64_t t)
 	    (rc = put(b, &r->vl, 4)) || (rc = put(b, &t, 8)) || (rc = put(b, r->u, r->ul)) ||
 	    (rc = put(b, r->k, r->kl)) || (rc = put(b, r->v, r->vl)))
 		return rc;
+	return FG_OK;
+}
+
+/*
+ * An 'A' record's user, line, file and attributes into row (pointing into
+ * the record and into scratch storage of this file, valid until the next
+ * call).
+ */
+static int unpack_attrs(fg_user_row *row, const char *a)
+{
+	static char file[4096];
+	uint32_t ul, flen, na;
+	size_t n;
+
+	memcpy(&ul, a + 2, 4);
+	memcpy(&row->line, a + 14, 8);
+	memcpy(&flen, a + 22, 4);
+	memcpy(&na, a + 26, 4);
+	row->user = (fg_str){ a + 30, ul };
+	if (flen) {
+		snprintf(file, sizeof(file), "%.*s", (int)flen, a + 30 + ul);
+		row->file = file;
+	}
+	if (na > S.n_vals) {
+		fg_attr_val *v = fg_reallocarray(S.vals, na, sizeof(*v));
+
+		if (!v)
+			return fg_error_set(FG_ENOMEM, "out of memory for %u user attributes", na);
+		S.vals = v;
+		S.n_vals = na;
+	}
+	n = 30 + (size_t)ul + flen;
+	for (uint32_t i = 0; i < na; i++) {
+		uint32_t nl, tl;
+
+		memcpy(&nl, a + n, 4);
+		S.vals[i].state = (uint8_t)a[n + 4];
+		memcpy(&S.vals[i].num, a + n + 5, 8);
+		memcpy(&tl, a + n + 13, 4);
+		S.vals[i].name = (fg_str){ a + n + 17, nl };
+		S.vals[i].text = (fg_str){ a + n + 17 + nl, tl };
+		n += 17 + (size_t)nl + tl;
+	}
+	row->n_attrs = na;
+	row->attrs = S.vals;
 	return FG_OK;
 }
 
@@ -697,11 +804,13 @@ static int feed(fg_linkset *ls, const char *a, size_t n)
 			row.user = (fg_str){ a + off + 14, ul };
 			row.file = "mpi";
 			row.line = 0;
-			row.n_attrs = 0; /* refused at routing (route_user) */
+			row.n_attrs = 0;
 			row.attrs = NULL;
+			if (a[off] == 'A' && (rc = unpack_attrs(&row, a + off)) != FG_OK)
+				return rc;
 			if ((rc = fg_linkset_user_sink(ls, &row)) != FG_OK)
 				return rc;
-			off += 14 + (size_t)ul;
+			off += rec_len(a + off);
 		}
 	}
 	return FG_OK;
@@ -743,8 +852,10 @@ static int gather_rows(fg_linkset *ls)
 			const rec *r = &S.users[ui++];
 			char tag = 'U';
 
-			if (!(rc = put(&b, &tag, 1)) && !(rc = put(&b, &r->label, 1)) &&
-			    !(rc = put(&b, &r->ul, 4)) && !(rc = put(&b, &r->first, 8)))
+			if (r->raw)
+				rc = put(&b, r->raw, r->raw_len);
+			else if (!(rc = put(&b, &tag, 1)) && !(rc = put(&b, &r->label, 1)) &&
+			         !(rc = put(&b, &r->ul, 4)) && !(rc = put(&b, &r->first, 8)))
 				rc = put(&b, r->u, r->ul);
 		}
 		if ((rc = agree(rc)) != FG_OK)
@@ -819,6 +930,7 @@ static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 	int rc = FG_OK;
 
 	S.cfg = &o->cfg;
+	S.opts = o;
 	S.out = fg_calloc((size_t)S.size, sizeof(*S.out));
 	if ((rc = agree(S.out ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		return rc;
@@ -1017,10 +1129,37 @@ cleanup:
 }
 
 /*
- * Every rank: canonical user ids, the users' edges, the distributed pass.
- * Out: *labels (fg_malloc'd) the labels of the users this rank owns in the
- * pass, *n_own their count, *first_out the global id of the first of them,
- * *hubs this rank's hubs, *rounds the pass's iterations.
+ * The components pass on one rank.  Invariants after components_local: the
+ * ranks' ranges ascend, rank r's users being [first[r], first[r + 1]);
+ * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
+ * gid[k] is the id of the k-th distinct user this rank refers to (byte
+ * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
+ * other user of a relation); hub[i] says link i's entity is a hub.
+ */
+typedef struct ccpass {
+	uint64_t *lab, *first, *gid, base, n_own, n_uq, hubs;
+	uint32_t *uq_of;
+	uint8_t *hub;
+	skey *names;
+	char *names_buf;
+	int rounds;
+} ccpass;
+
+static void ccpass_free(ccpass *c)
+{
+	fg_free(c->lab);
+	fg_free(c->first);
+	fg_free(c->gid);
+	fg_free(c->uq_of);
+	fg_free(c->hub);
+	fg_free(c->names);
+	fg_free(c->names_buf);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Every rank: canonical user ids, the users' edges, the distributed pass,
+ * into *c (zeroed first; ccpass_free it, also on failure).
  *
  * Canonical ids are one process's (users numbered in byte order of user_id,
  * fg_graph.h), by a sample sort: each rank sorts the distinct user ids it
@@ -1036,8 +1175,7 @@ cleanup:
  * and fg_cc labels a component by its smallest vertex, a user (users come
  * before entities), so the pass's labels are one process's component ids.
  */
-static int components_local(uint64_t **labels, uint64_t *n_own, uint64_t *first_out,
-                            uint64_t *hubs, int *rounds)
+static int components_local(ccpass *c)
 {
 	int n = S.size, rc = FG_OK;
 	size_t n_ref = 0, n_uq = 0, n_got = 0, n_edges = 0;
@@ -1050,8 +1188,7 @@ static int components_local(uint64_t **labels, uint64_t *n_own, uint64_t *first_
 	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
 	fg_cc_dist_stats st;
 
-	*labels = NULL;
-	*hubs = 0;
+	memset(c, 0, sizeof(*c));
 	if (2 * S.n_links + S.n_users >= UINT32_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
 		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
@@ -1077,7 +1214,7 @@ static int components_local(uint64_t **labels, uint64_t *n_own, uint64_t *first_
 			j++;
 		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
 		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
-			(*hubs)++;
+			c->hubs++;
 			memset(hub + i, 1, j - i);
 		}
 		i = j;
@@ -1185,11 +1322,22 @@ static int components_local(uint64_t **labels, uint64_t *n_own, uint64_t *first_
 		goto cleanup;
 	}
 	S.phase_bytes += st.bytes_sent;
-	*rounds = st.rounds;
-	*n_own = mine;
-	*first_out = base;
-	*labels = lab;
-	lab = NULL;
+	c->rounds = st.rounds;
+	c->n_own = mine;
+	c->base = base;
+	c->n_uq = n_uq;
+	c->lab = lab;
+	c->first = first;
+	c->gid = gid;
+	c->uq_of = uq_of;
+	c->hub = hub;
+	c->names = got;
+	c->names_buf = rbuf;
+	lab = first = NULL;
+	abuf = rbuf = NULL;
+	got = NULL;
+	uq_of = NULL;
+	hub = NULL;
 cleanup:
 	if (out)
 		for (int r = 0; r < 2 * n; r++)
@@ -1238,19 +1386,328 @@ static int check_components(const fg_graph *g, const uint32_t *comp, const uint6
 	return FG_OK;
 }
 
+/*
+ * A rank's memory for one component in the per-component stage, estimated
+ * from one process's measured peak (2M-user world: 1242 MiB for 2.0 M users
+ * and 9.1 M links, docs/scale.md): 100 bytes per user and 115 per link.
+ */
+#define COMPONENT_BYTES_PER_USER 100
+#define COMPONENT_BYTES_PER_LINK 115
+
+/* A component's size: users and non-hub links, summed by label. */
+typedef struct csize {
+	uint64_t label, users, links;
+} csize;
+
+static int cmp_csize(const void *a, const void *b)
+{
+	const csize *x = a, *y = b;
+
+	return (x->label > y->label) - (x->label < y->label);
+}
+
+/* Sort a[0..n) by label and sum equal labels; returns the count left. */
+static size_t merge_sizes(csize *a, size_t n)
+{
+	size_t w = 0;
+
+	qsort(a, n, sizeof(*a), cmp_csize);
+	for (size_t i = 0; i < n; i++) {
+		if (w && a[w - 1].label == a[i].label) {
+			a[w - 1].users += a[i].users;
+			a[w - 1].links += a[i].links;
+		} else {
+			a[w++] = a[i];
+		}
+	}
+	return w;
+}
+
+static uint64_t component_bytes(const csize *c)
+{
+	return c->users * COMPONENT_BYTES_PER_USER + c->links * COMPONENT_BYTES_PER_LINK;
+}
+
+/* The rank budget in bytes: --rank-memory, else this node's memory over its ranks. */
+static uint64_t rank_budget(void)
+{
+	const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ranks = local && atoi(local) > 0 ? (uint64_t)atoi(local) : 1;
+
+	if (S.opts->rank_memory_mib)
+		return S.opts->rank_memory_mib << 20;
+	if (pages <= 0 || page <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)page / ranks;
+}
+
+/* An entity of the over-budget component, for the message. */
+typedef struct bigent {
+	uint64_t share;
+	const char *k, *v;
+	uint32_t kl, vl;
+} bigent;
+
+/* Most shared first, then byte order of (kind, value): the same for any rank count. */
+static int cmp_bigent(const void *a, const void *b)
+{
+	const bigent *x = a, *y = b;
+	int c;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	if ((c = cmp_str(x->k, x->kl, y->k, y->kl)) != 0)
+		return c;
+	return cmp_str(x->v, x->vl, y->v, y->vl);
+}
+
+#define BIG_ENTITIES 3 /* kinds named in the message, their most shared entity each */
+#define BIG_KINDS 16    /* kinds a rank reports */
+
+/*
+ * Rank 0: the message for component w, with the name of its smallest user
+ * and the candidates gathered from the ranks (packed bigents), the most
+ * shared first.
+ */
+static int over_budget(const csize *w, uint64_t budget, const char *name, uint32_t name_len,
+                       const char *buf, size_t len)
+{
+	bigent e[BIG_KINDS * 16];
+	size_t n = 0, shown = 0;
+	char caps[1024] = "";
+	size_t used = 0;
+
+	for (size_t off = 0; off < len && n < sizeof(e) / sizeof(e[0]);) {
+		memcpy(&e[n].share, buf + off, 8);
+		memcpy(&e[n].kl, buf + off + 8, 4);
+		memcpy(&e[n].vl, buf + off + 12, 4);
+		e[n].k = buf + off + 16;
+		e[n].v = e[n].k + e[n].kl;
+		off += 16 + (size_t)e[n].kl + e[n].vl;
+		n++;
+	}
+	qsort(e, n, sizeof(*e), cmp_bigent);
+	for (size_t i = 0; i < n && shown < BIG_ENTITIES && used < sizeof(caps); i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++) /* one per kind: its most shared came first */
+			seen |= !cmp_str(e[j].k, e[j].kl, e[i].k, e[i].kl);
+		if (seen)
+			continue;
+		used += (size_t)snprintf(caps + used, sizeof(caps) - used,
+		                         "%s--max-share %.*s=%llu (%.*s '%.*s' is shared by %llu users)",
+		                         shown++ ? ", " : "", (int)e[i].kl, e[i].k,
+		                         (unsigned long long)e[i].share - 1, (int)e[i].kl, e[i].k,
+		                         (int)(e[i].vl > 64 ? 64 : e[i].vl), e[i].v,
+		                         (unsigned long long)e[i].share);
+	}
+	return fg_error_set(FG_EDATA, "the component of user '%.*s' has %llu users and %llu links, "
+	                    "about %llu MiB for one rank, over the budget of %llu MiB (--rank-memory): "
+	                    "%s%s; or give each rank more memory (--rank-memory, fewer ranks per node)",
+	                    (int)(name_len > 64 ? 64 : name_len), name,
+	                    (unsigned long long)w->users, (unsigned long long)w->links,
+	                    (unsigned long long)((component_bytes(w) + (1u << 20) - 1) >> 20),
+	                    (unsigned long long)(budget >> 20),
+	                    n ? "lower hub caps would cut it: " : "it has no shared entity to cut (user-user links only)",
+	                    caps);
+}
+
+/*
+ * Every rank: the size of every component (users by the owner of their
+ * range, links by the owner of their entity, summed at the owner of the
+ * label), and the largest against the budget.  Over it: FG_EDATA on every
+ * rank, rank 0's message naming the component by its smallest user, its
+ * size, and the hub caps that would make its most shared entities hubs.
+ * Collective.
+ */
+static int budget_check(const ccpass *c)
+{
+	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rdisp = rcnt ? rcnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	char *rbuf = NULL, *abuf = NULL, *gbuf = NULL;
+	csize *cs = NULL, worst = { UINT64_MAX, 0, 0 }, *all = NULL;
+	const uint64_t *ulab = NULL;
+	size_t n_cs = 0;
+	uint64_t budget = rank_budget(), wb = 0;
+
+	cs = fg_mallocarray(c->n_own + S.n_links + 1, sizeof(*cs));
+	all = fg_mallocarray((size_t)n, sizeof(*all));
+	if (!rcnt || !out || !cs || !all)
+		rc = fg_error_set(FG_ENOMEM, "out of memory sizing the components");
+	/* the labels of the users this rank refers to, from their ranges' owners */
+	for (size_t k = 0; k < c->n_uq && !rc; k++)
+		rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t v;
+
+			memcpy(&v, rbuf + off, 8);
+			rc = put(&resp[r], &c->lab[v - c->base], 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	ulab = (const uint64_t *)(const void *)abuf; /* in the order asked: byte order of the users */
+	/* sizes: this rank's users and non-hub links, then summed at the label's owner */
+	for (size_t i = 0; i < c->n_own; i++)
+		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
+	for (size_t i = 0; i < S.n_links; i++)
+		if (!c->hub[i])
+			cs[n_cs++] = (csize){ ulab[c->uq_of[2 * i]], 0, 1 };
+	n_cs = merge_sizes(cs, n_cs);
+	for (int r = 0; r < 2 * n; r++)
+		out[r].len = 0;
+	for (size_t i = 0; i < n_cs && !rc; i++)
+		rc = put(&out[fg_cc_dist_owner(c->first, n, cs[i].label)], &cs[i], sizeof(cs[i]));
+	fg_free(rbuf);
+	rbuf = NULL;
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	fg_free(cs);
+	cs = (csize *)(void *)rbuf; /* fg_malloc'd: aligned */
+	rbuf = NULL;
+	n_cs = merge_sizes(cs, ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(csize));
+	/* the largest, by bytes, then the smallest label: the same on every rank */
+	for (size_t i = 0; i < n_cs; i++) {
+		uint64_t b = component_bytes(&cs[i]);
+
+		if (b > wb || (b == wb && cs[i].label < worst.label)) {
+			wb = b;
+			worst = cs[i];
+		}
+	}
+	MPI_Allgather(&worst, (int)sizeof(worst), MPI_BYTE, all, (int)sizeof(worst), MPI_BYTE,
+	              MPI_COMM_WORLD);
+	wb = 0;
+	worst.label = UINT64_MAX;
+	for (int r = 0; r < n; r++) {
+		uint64_t b = component_bytes(&all[r]);
+
+		if (all[r].label != UINT64_MAX && (b > wb || (b == wb && all[r].label < worst.label))) {
+			wb = b;
+			worst = all[r];
+		}
+	}
+	if (S.rank == 0 && worst.label != UINT64_MAX)
+		fg_log_info("mpi components: the largest has %llu users and %llu links, about %llu MiB "
+		            "for one rank (budget %llu MiB)", (unsigned long long)worst.users,
+		            (unsigned long long)worst.links,
+		            (unsigned long long)((wb + (1u << 20) - 1) >> 20),
+		            (unsigned long long)(budget >> 20));
+	if (wb <= budget)
+		goto cleanup;
+	/* over: this rank's most shared entities in it, and its name from its owner */
+	{
+		bigent top[BIG_KINDS + 1];
+		size_t nt = 0;
+		bytes b = { NULL, 0, 0 };
+		int *cnt = NULL, *disp = NULL, len, name_owner = fg_cc_dist_owner(c->first, n, worst.label);
+		uint32_t name_len = 0;
+		const char *name = "";
+
+		for (size_t i = 0; i < S.n_links;) {
+			size_t j = i + 1;
+
+			if (S.links[i].rel || c->hub[i]) {
+				i++;
+				continue;
+			}
+			while (j < S.n_links && !S.links[j].rel && !c->hub[j] &&
+			       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
+			       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
+				j++;
+			if (j - i > 1 && ulab[c->uq_of[2 * i]] == worst.label) {
+				/* the most shared of each kind (the links come kind by kind) */
+				bigent e = { j - i, S.links[i].k, S.links[i].v, S.links[i].kl, S.links[i].vl };
+
+				if (nt && !cmp_str(top[nt - 1].k, top[nt - 1].kl, e.k, e.kl)) {
+					if (cmp_bigent(&e, &top[nt - 1]) < 0)
+						top[nt - 1] = e;
+				} else if (nt < BIG_KINDS) {
+					top[nt++] = e;
+				}
+			}
+			i = j;
+		}
+		for (size_t i = 0; i < nt && !rc; i++) {
+			if (!(rc = put(&b, &top[i].share, 8)) && !(rc = put(&b, &top[i].kl, 4)) &&
+			    !(rc = put(&b, &top[i].vl, 4)) && !(rc = put(&b, top[i].k, top[i].kl)))
+				rc = put(&b, top[i].v, top[i].vl);
+		}
+		if (S.rank == 0 && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK) {
+			fg_free(b.p);
+			fg_free(cnt);
+			goto cleanup;
+		}
+		len = (int)b.len;
+		MPI_Gather(&len, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+		if (S.rank == 0) {
+			size_t t = 0;
+
+			disp = cnt + n;
+			for (int r = 0; r < n; r++) {
+				disp[r] = (int)t;
+				t += (size_t)cnt[r];
+			}
+			gbuf = fg_malloc(t + 1);
+			rc = gbuf ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+		}
+		if ((rc = agree(rc)) == FG_OK) {
+			char nbuf[65];
+
+			MPI_Gatherv(b.p ? b.p : nbuf, len, MPI_BYTE, gbuf, cnt, disp, MPI_BYTE, 0,
+			            MPI_COMM_WORLD);
+			/* the smallest user's id, from the owner of its range */
+			if (S.rank == name_owner) {
+				const skey *nm = &c->names[worst.label - c->base];
+
+				name_len = nm->len > 64 ? 64 : nm->len;
+				memcpy(nbuf, nm->p, name_len);
+			}
+			MPI_Bcast(&name_len, 1, MPI_UINT32_T, name_owner, MPI_COMM_WORLD);
+			MPI_Bcast(nbuf, (int)name_len, MPI_BYTE, name_owner, MPI_COMM_WORLD);
+			name = nbuf;
+			rc = agree(S.rank == 0 ? over_budget(&worst, budget, name, name_len, gbuf,
+			                                     (size_t)disp[n - 1] + (size_t)cnt[n - 1])
+			                       : FG_OK);
+		}
+		fg_free(b.p);
+		fg_free(cnt);
+	}
+cleanup:
+	if (out)
+		for (int r = 0; r < 2 * n; r++)
+			fg_free(out[r].p);
+	fg_free(out);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(gbuf);
+	fg_free(cs);
+	fg_free(all);
+	return rc;
+}
+
 static int components_all(const fg_graph *g, const uint32_t *comp)
 {
 	double t0 = fg_clock(), c0 = cpu_clock();
-	uint64_t *lab = NULL, *all = NULL, nu = 0, base = 0, hubs = 0, hubs_all = 0;
-	uint64_t nl = S.n_links, nl_all = 0, total = 0;
-	int rounds = 0, rc, n_int, *cnt = NULL, *disp = NULL;
+	uint64_t *all = NULL, hubs_all = 0, nl = S.n_links, nl_all = 0, total = 0;
+	int rc, n_int, *cnt = NULL, *disp = NULL;
+	ccpass c;
 
-	rc = components_local(&lab, &nu, &base, &hubs, &rounds);
-	if (rc)
+	if ((rc = components_local(&c)) != FG_OK) {
+		ccpass_free(&c);
 		return rc;
-	MPI_Reduce(&hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+	}
+	MPI_Reduce(&c.hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	n_int = (int)nu;
+	n_int = (int)c.n_own;
 	if (S.rank == 0) {
 		cnt = fg_calloc((size_t)S.size * 2, sizeof(int));
 		if (cnt)
@@ -1273,16 +1730,17 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 	}
 	if (!rc) {
 		/* in rank order: the ranks' ranges ascend, so all[u] is user u's label */
-		MPI_Gatherv(lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-		S.phase_bytes += S.rank ? nu * 8 : 0;
+		MPI_Gatherv(c.lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		S.phase_bytes += S.rank ? c.n_own * 8 : 0;
 		rc = agree(S.rank == 0 ? check_components(g, comp, all, total, hubs_all) : FG_OK);
 	}
-	if (!rc) {
-		if (S.rank == 0)
-			fg_log_info("mpi components: %d FastSV iterations", rounds);
+	if (!rc && S.rank == 0)
+		fg_log_info("mpi components: %d FastSV iterations", c.rounds);
+	if (!rc)
+		rc = budget_check(&c);
+	if (!rc)
 		phase_report("components", t0, c0, nl_all);
-	}
-	fg_free(lab);
+	ccpass_free(&c);
 	fg_free(all);
 	fg_free(cnt);
 	return rc;
