@@ -1128,6 +1128,18 @@ cleanup:
 	return rc;
 }
 
+/* The end of the entity whose first owned link is i (not a relation): its links are i .. end - 1. */
+static size_t entity_end(size_t i)
+{
+	const rec *l = &S.links[i];
+	size_t j = i + 1;
+
+	while (j < S.n_links && !S.links[j].rel && cmp_str(S.links[j].k, S.links[j].kl, l->k, l->kl) == 0 &&
+	       cmp_str(S.links[j].v, S.links[j].vl, l->v, l->vl) == 0)
+		j++;
+	return j;
+}
+
 /*
  * The components pass on one rank.  Invariants after components_local: the
  * ranks' ranges ascend, rank r's users being [first[r], first[r + 1]);
@@ -1201,17 +1213,14 @@ static int components_local(ccpass *c)
 		goto cleanup;
 	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
 	for (size_t i = 0; i < S.n_links;) {
-		size_t j = i + 1;
+		size_t j;
 		char kind[FG_KIND_NAME_MAX + 1];
 
 		if (S.links[i].rel) {
 			i++;
 			continue;
 		}
-		while (j < S.n_links && !S.links[j].rel &&
-		       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
-		       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
-			j++;
+		j = entity_end(i);
 		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
 		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
 			c->hubs++;
@@ -1294,25 +1303,21 @@ static int components_local(ccpass *c)
 	if ((rc = agree(edges && first && lab ? FG_OK
 	                                      : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
-	for (size_t i = 0, star = 0; i < S.n_links; i++) {
-		const rec *l = &S.links[i];
-		uint64_t a = gid[uq_of[2 * i]];
+	for (size_t i = 0; i < S.n_links;) {
+		size_t j;
 
-		if (l->rel) {
-			edges[2 * n_edges] = a;
+		if (S.links[i].rel) {
+			edges[2 * n_edges] = gid[uq_of[2 * i]];
 			edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+			i++;
 			continue;
 		}
-		if (hub[i])
-			continue;
-		if (i == 0 || S.links[i - 1].rel ||
-		    cmp_str(S.links[i - 1].k, S.links[i - 1].kl, l->k, l->kl) != 0 ||
-		    cmp_str(S.links[i - 1].v, S.links[i - 1].vl, l->v, l->vl) != 0) {
-			star = i; /* the first user of this entity */
-			continue;
+		j = entity_end(i);
+		for (size_t k = i + 1; k < j && !hub[i]; k++) { /* a star around the first user */
+			edges[2 * n_edges] = gid[uq_of[2 * i]];
+			edges[2 * n_edges++ + 1] = gid[uq_of[2 * k]];
 		}
-		edges[2 * n_edges] = gid[uq_of[2 * star]];
-		edges[2 * n_edges++ + 1] = a;
+		i = j;
 	}
 	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
 	MPI_Allreduce(&mine, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
@@ -1610,16 +1615,13 @@ static int budget_check(const ccpass *c)
 		const char *name = "";
 
 		for (size_t i = 0; i < S.n_links;) {
-			size_t j = i + 1;
+			size_t j;
 
 			if (S.links[i].rel || c->hub[i]) {
 				i++;
 				continue;
 			}
-			while (j < S.n_links && !S.links[j].rel && !c->hub[j] &&
-			       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
-			       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
-				j++;
+			j = entity_end(i);
 			if (j - i > 1 && ulab[c->uq_of[2 * i]] == worst.label) {
 				/* the most shared of each kind (the links come kind by kind) */
 				bigent e = { j - i, S.links[i].k, S.links[i].v, S.links[i].kl, S.links[i].vl };
