@@ -170,8 +170,11 @@ static int agree(int rc)
 	return e.code;
 }
 
+/* Append n bytes of p (p may be NULL when n is 0: an absent file name or text). */
 static int put(bytes *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return FG_OK;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char *q;
