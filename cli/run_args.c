@@ -22,7 +22,7 @@ enum {
 	OPT_RISK_ITER, OPT_SMOOTHING, OPT_HOLDOUT, OPT_HOLDOUT_SEED, OPT_KEEP, OPT_TOP,
 	OPT_THREADS, OPT_QUIET, OPT_KIND_ALIAS, OPT_IGNORE_VALUE, OPT_HUB_WARN, OPT_MAX_DROP,
 	OPT_ALLOW_DROP, OPT_CONFIG, OPT_COLUMN, OPT_LABEL, OPT_ATTRS, OPT_NO_ATTRS,
-	OPT_MODEL, OPT_NO_MODEL,
+	OPT_MODEL, OPT_NO_MODEL, OPT_RANK_MEMORY,
 };
 
 const fg_opt_spec fg_run_arg_specs[] = {
@@ -95,6 +95,10 @@ const fg_opt_spec fg_run_arg_specs[] = {
 	  "no learned model: the hand-set scores only", NULL },
 	{ FG_OPT_VALUE, "model", OPT_MODEL, "FILE",
 	  "score with a model exported earlier (fraudgraph model export); no training", NULL },
+	{ FG_OPT_SECTION, "Under mpirun (docs/scale.md):", 0, NULL, NULL, NULL },
+	{ FG_OPT_VALUE, "rank-memory", OPT_RANK_MEMORY, "MIB",
+	  "one rank's memory budget for one component: a larger component fails\n"
+	  "(exit 3) naming the caps that would cut it", "node memory / ranks on it" },
 	{ FG_OPT_SECTION, "Output:", 0, NULL, NULL, NULL },
 	{ FG_OPT_VALUE, "db", OPT_DB, "FILE", "the results database (created if missing)", NULL },
 	{ FG_OPT_VALUE, "keep-runs", OPT_KEEP, "N", "keep only the newest N runs", "0: keep all" },
@@ -295,6 +299,7 @@ static int one_option(parse_state *st, const fg_opt_parser *pp)
 	case OPT_NO_ATTRS: fg_config_set_no_attrs(&r->cfg); break;
 	case OPT_NO_MODEL: r->no_model = true; break;
 	case OPT_MODEL: r->model_path = v; break;
+	case OPT_RANK_MEMORY: return fg_opt_u64(&r->rank_memory_mib, p, 1, (uint64_t)1 << 40);
 	default: /* FG_OPT_ARG */
 		return fg_error_set(FG_EUSAGE, "unexpected argument '%s'", v);
 	}

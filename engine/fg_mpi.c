@@ -4,6 +4,13 @@
  * Records routed between ranks (one byte array per destination):
  *   'L' flags(u8: 1 relation) ulen klen vlen (u32) first last (i64) bytes
  *   'U' label(u8) ulen (u32) created (i64) bytes
+ *   'A' a user row with attributes: as 'U', then line (u64) flen nattr (u32),
+ *       the user id, the file name (only when a value is text: the warning
+ *       names it), then per attribute nlen (u32) state (u8) num (f64) tlen
+ *       (u32) name text, as the reader gave them
+ * A user row with attributes is never merged by its owner: rank 0's link
+ * set merges it as one process does (the largest value of an attribute,
+ * text if any value is), so the graph's attribute matrix is one process's.
  * A relation row is stored as (smaller user, larger user), the way the
  * graph stores it.  Owners keep what they receive, sort it by (kind, value,
  * user) and (user) and merge equal keys: first = min, last = max of seen_at
@@ -27,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3 };
 
@@ -42,6 +50,8 @@ typedef struct rec {
 	uint8_t rel;
 	uint8_t label; /* users */
 	int64_t first, last; /* users: created in first */
+	const char *raw; /* an 'A' record: its bytes (raw_len), forwarded as they came */
+	size_t raw_len;
 } rec;
 
 /*
@@ -53,6 +63,7 @@ static struct {
 	bool active, session, done_sent;
 	int rank, size;
 	const fg_config *cfg;
+	const fg_run_opts *opts;
 	bytes *out;          /* per destination */
 	bytes arena;         /* what this rank received, for good */
 	size_t *lrec, *urec; /* offsets into arena of received 'L' / 'U' records */
@@ -60,6 +71,8 @@ static struct {
 	rec *links, *users;
 	size_t n_links, n_users;
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
+	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
+	uint32_t n_vals;
 } S;
 
 /* ---- basics ---- */
@@ -96,6 +109,7 @@ static void free_state(void)
 	fg_free(S.urec);
 	fg_free(S.links);
 	fg_free(S.users);
+	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
 
@@ -156,8 +170,11 @@ static int agree(int rc)
 	return e.code;
 }
 
+/* Append n bytes of p (p may be NULL when n is 0: an absent file name or text). */
 static int put(bytes *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return FG_OK;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char *q;
@@ -252,6 +269,62 @@ static int route_link(void *ctx, const fg_link_row *row)
 	return FG_OK;
 }
 
+/* A user row with attributes as an 'A' record (above). */
+static int route_user_attrs(bytes *b, const fg_user_row *row)
+{
+	uint32_t ul = (uint32_t)row->user.len, flen = 0, na = row->n_attrs;
+	uint8_t label = (uint8_t)row->label;
+	uint64_t line = row->line;
+	char tag = 'A';
+	int rc;
+
+	for (uint32_t i = 0; i < na; i++)
+		if (row->attrs[i].state == FG_ATTR_TEXT && row->file)
+			flen = (uint32_t)strlen(row->file);
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &label, 1)) || (rc = put(b, &ul, 4)) ||
+	    (rc = put(b, &row->created_at, 8)) || (rc = put(b, &line, 8)) ||
+	    (rc = put(b, &flen, 4)) || (rc = put(b, &na, 4)) || (rc = put(b, row->user.ptr, ul)) ||
+	    (rc = put(b, row->file, flen)))
+		return rc;
+	for (uint32_t i = 0; i < na; i++) {
+		const fg_attr_val *v = &row->attrs[i];
+		uint32_t nl = (uint32_t)v->name.len, tl = (uint32_t)v->text.len;
+
+		if ((rc = put(b, &nl, 4)) || (rc = put(b, &v->state, 1)) || (rc = put(b, &v->num, 8)) ||
+		    (rc = put(b, &tl, 4)) || (rc = put(b, v->name.ptr, nl)) ||
+		    (rc = put(b, v->text.ptr, tl)))
+			return rc;
+	}
+	return FG_OK;
+}
+
+/* The length of the record at a (any tag). */
+static size_t rec_len(const char *a)
+{
+	uint32_t ul, kl, vl, flen, na;
+	size_t n;
+
+	memcpy(&ul, a + 2, 4);
+	if (a[0] == 'L') {
+		memcpy(&kl, a + 6, 4);
+		memcpy(&vl, a + 10, 4);
+		return 30 + (size_t)ul + kl + vl;
+	}
+	if (a[0] == 'U')
+		return 14 + (size_t)ul;
+	memcpy(&flen, a + 22, 4);
+	memcpy(&na, a + 26, 4);
+	n = 30 + (size_t)ul + flen;
+	for (uint32_t i = 0; i < na; i++) {
+		uint32_t nl, tl;
+
+		memcpy(&nl, a + n, 4);
+		memcpy(&tl, a + n + 13, 4);
+		n += 17 + (size_t)nl + tl;
+	}
+	return n;
+}
+
 static int route_user(void *ctx, const fg_user_row *row)
 {
 	uint32_t ul = (uint32_t)row->user.len;
@@ -261,11 +334,8 @@ static int route_user(void *ctx, const fg_user_row *row)
 	int rc;
 
 	(void)ctx;
-	if (row->n_attrs > 0 && !S.cfg->input.no_attrs)
-		return fg_error_set(FG_EUSAGE, "%s: user attributes (column '%.*s') are not carried "
-		                    "across MPI ranks yet: run on one process, or pass --no-attrs",
-		                    row->file ? row->file : "users", (int)row->attrs[0].name.len,
-		                    row->attrs[0].name.ptr);
+	if (row->n_attrs > 0)
+		return route_user_attrs(b, row);
 	if ((rc = put(b, &tag, 1)) || (rc = put(b, &label, 1)) || (rc = put(b, &ul, 4)) ||
 	    (rc = put(b, &row->created_at, 8)) || (rc = put(b, row->user.ptr, ul)))
 		return rc;
@@ -576,21 +646,11 @@ static int merge_owned(void)
 	const char *a = S.arena.p;
 
 	while (off < S.arena.len) {
-		if (a[off] == 'L') {
-			uint32_t ul, kl, vl;
-
-			memcpy(&ul, a + off + 2, 4);
-			memcpy(&kl, a + off + 6, 4);
-			memcpy(&vl, a + off + 10, 4);
-			off += 30 + (size_t)ul + kl + vl;
+		if (a[off] == 'L')
 			nl++;
-		} else {
-			uint32_t ul;
-
-			memcpy(&ul, a + off + 2, 4);
-			off += 14 + (size_t)ul;
+		else
 			nu++;
-		}
+		off += rec_len(a + off);
 	}
 	S.links = fg_mallocarray(nl ? nl : 1, sizeof(rec));
 	S.users = fg_mallocarray(nu ? nu : 1, sizeof(rec));
@@ -617,8 +677,12 @@ static int merge_owned(void)
 			r.label = (uint8_t)a[off + 1];
 			memcpy(&r.ul, a + off + 2, 4);
 			memcpy(&r.first, a + off + 6, 8);
-			r.u = a + off + 14;
-			off += 14 + (size_t)r.ul;
+			r.u = a + off + (a[off] == 'A' ? 30 : 14);
+			if (a[off] == 'A') {
+				r.raw = a + off;
+				r.raw_len = rec_len(a + off);
+			}
+			off += rec_len(a + off);
 			S.users[nu++] = r;
 		}
 	}
@@ -636,7 +700,8 @@ static int merge_owned(void)
 	S.n_links = w;
 	qsort(S.users, nu, sizeof(rec), cmp_user);
 	for (size_t i = w = 0; i < nu; i++) {
-		if (w && cmp_user(&S.users[w - 1], &S.users[i]) == 0) {
+		if (w && !S.users[w - 1].raw && !S.users[i].raw &&
+		    cmp_user(&S.users[w - 1], &S.users[i]) == 0) {
 			rec *m = &S.users[w - 1];
 
 			if (label_rank(S.users[i].label) > label_rank(m->label))
@@ -661,6 +726,51 @@ static int emit_row(bytes *b, const rec *r, int64_t t)
 	    (rc = put(b, &r->vl, 4)) || (rc = put(b, &t, 8)) || (rc = put(b, r->u, r->ul)) ||
 	    (rc = put(b, r->k, r->kl)) || (rc = put(b, r->v, r->vl)))
 		return rc;
+	return FG_OK;
+}
+
+/*
+ * An 'A' record's user, line, file and attributes into row (pointing into
+ * the record and into scratch storage of this file, valid until the next
+ * call).
+ */
+static int unpack_attrs(fg_user_row *row, const char *a)
+{
+	static char file[4096];
+	uint32_t ul, flen, na;
+	size_t n;
+
+	memcpy(&ul, a + 2, 4);
+	memcpy(&row->line, a + 14, 8);
+	memcpy(&flen, a + 22, 4);
+	memcpy(&na, a + 26, 4);
+	row->user = (fg_str){ a + 30, ul };
+	if (flen) {
+		snprintf(file, sizeof(file), "%.*s", (int)flen, a + 30 + ul);
+		row->file = file;
+	}
+	if (na > S.n_vals) {
+		fg_attr_val *v = fg_reallocarray(S.vals, na, sizeof(*v));
+
+		if (!v)
+			return fg_error_set(FG_ENOMEM, "out of memory for %u user attributes", na);
+		S.vals = v;
+		S.n_vals = na;
+	}
+	n = 30 + (size_t)ul + flen;
+	for (uint32_t i = 0; i < na; i++) {
+		uint32_t nl, tl;
+
+		memcpy(&nl, a + n, 4);
+		S.vals[i].state = (uint8_t)a[n + 4];
+		memcpy(&S.vals[i].num, a + n + 5, 8);
+		memcpy(&tl, a + n + 13, 4);
+		S.vals[i].name = (fg_str){ a + n + 17, nl };
+		S.vals[i].text = (fg_str){ a + n + 17 + nl, tl };
+		n += 17 + (size_t)nl + tl;
+	}
+	row->n_attrs = na;
+	row->attrs = S.vals;
 	return FG_OK;
 }
 
@@ -697,11 +807,13 @@ static int feed(fg_linkset *ls, const char *a, size_t n)
 			row.user = (fg_str){ a + off + 14, ul };
 			row.file = "mpi";
 			row.line = 0;
-			row.n_attrs = 0; /* refused at routing (route_user) */
+			row.n_attrs = 0;
 			row.attrs = NULL;
+			if (a[off] == 'A' && (rc = unpack_attrs(&row, a + off)) != FG_OK)
+				return rc;
 			if ((rc = fg_linkset_user_sink(ls, &row)) != FG_OK)
 				return rc;
-			off += 14 + (size_t)ul;
+			off += rec_len(a + off);
 		}
 	}
 	return FG_OK;
@@ -743,8 +855,10 @@ static int gather_rows(fg_linkset *ls)
 			const rec *r = &S.users[ui++];
 			char tag = 'U';
 
-			if (!(rc = put(&b, &tag, 1)) && !(rc = put(&b, &r->label, 1)) &&
-			    !(rc = put(&b, &r->ul, 4)) && !(rc = put(&b, &r->first, 8)))
+			if (r->raw)
+				rc = put(&b, r->raw, r->raw_len);
+			else if (!(rc = put(&b, &tag, 1)) && !(rc = put(&b, &r->label, 1)) &&
+			         !(rc = put(&b, &r->ul, 4)) && !(rc = put(&b, &r->first, 8)))
 				rc = put(&b, r->u, r->ul);
 		}
 		if ((rc = agree(rc)) != FG_OK)
@@ -781,31 +895,45 @@ cleanup:
 
 /* ---- phases ---- */
 
-/* The slowest rank's time, bytes exchanged, peak memory per rank: one line on rank 0. */
-static void phase_report(const char *name, double t0, uint64_t n_links)
+/* CPU seconds of this process, all its threads (a loaded machine stretches the wall time). */
+static double cpu_clock(void)
 {
-	double t = fg_clock() - t0, tmax = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * The slowest rank's wall and CPU time, bytes exchanged, peak memory per
+ * rank: one line on rank 0.  t0, c0: fg_clock and cpu_clock at the start.
+ */
+static void phase_report(const char *name, double t0, double c0, uint64_t n_links)
+{
+	double t = fg_clock() - t0, tmax = 0, c = cpu_clock() - c0, cmax = 0;
 	uint64_t by = S.phase_bytes, bsum = 0, rss = fg_peak_rss(), rmax = 0, rsum = 0;
 
 	MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+	MPI_Reduce(&c, &cmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&by, &bsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&rss, &rmax, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&rss, &rsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	S.phase_bytes = 0;
 	if (S.rank == 0)
-		fg_log_info("mpi %-10s %d ranks, slowest %.2f s, %.1f MB exchanged (%.1f bytes per "
-		            "link), peak memory per rank %.0f MiB max, %.0f MiB mean", name, S.size,
-		            tmax, (double)bsum / 1e6, n_links ? (double)bsum / (double)n_links : 0.0,
+		fg_log_info("mpi %-10s %d ranks, slowest %.2f s (%.2f s CPU), %.1f MB exchanged (%.1f "
+		            "bytes per link), peak memory per rank %.0f MiB max, %.0f MiB mean", name,
+		            S.size, tmax, cmax, (double)bsum / 1e6, n_links ? (double)bsum / (double)n_links : 0.0,
 		            (double)rmax / 1048576.0, (double)rsum / 1048576.0 / S.size);
 }
 
 static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 {
-	double t0 = fg_clock();
+	double t0 = fg_clock(), c0 = cpu_clock();
 	uint64_t nl = 0, nl_all = 0;
 	int rc = FG_OK;
 
 	S.cfg = &o->cfg;
+	S.opts = o;
 	S.out = fg_calloc((size_t)S.size, sizeof(*S.out));
 	if ((rc = agree(S.out ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		return rc;
@@ -826,10 +954,11 @@ static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 		return rc;
 	nl = S.n_links;
 	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	phase_report("ingest", t0, nl_all);
+	phase_report("ingest", t0, c0, nl_all);
 	t0 = fg_clock();
+	c0 = cpu_clock();
 	rc = gather_rows(ls);
-	phase_report("gather", t0, nl_all);
+	phase_report("gather", t0, c0, nl_all);
 	fg_fault_point("mpi-after-gather");
 	return rc;
 }
@@ -885,294 +1014,705 @@ cleanup:
 	return rc;
 }
 
-typedef struct sref {
+/*
+ * A string being ranked: its first 8 bytes big-endian (0-padded) as the key,
+ * so that most comparisons touch nothing but the array; idx is the caller's.
+ */
+typedef struct skey {
+	uint64_t key;
 	const char *p;
 	uint32_t len;
-} sref;
+	uint32_t idx;
+} skey;
 
-static int cmp_sref(const void *a, const void *b)
+static skey skey_of(const char *p, uint32_t len, uint32_t idx)
 {
-	const sref *x = a, *y = b;
+	unsigned char b[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint64_t k = 0;
 
-	return cmp_str(x->p, x->len, y->p, y->len);
+	memcpy(b, p, len < 8 ? len : 8);
+	for (int j = 0; j < 8; j++)
+		k = k << 8 | b[j];
+	return (skey){ k, p, len, idx };
 }
 
-static int64_t find_sref(const sref *a, size_t n, const char *p, uint32_t len)
+/* Byte order (cmp_str's), the key first. */
+static int cmp_skey(const void *a, const void *b)
 {
-	size_t lo = 0, hi = n;
+	const skey *x = a, *y = b;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_str(a[mid].p, a[mid].len, p, len);
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->len <= 8 || y->len <= 8) /* the shorter is a prefix of the other */
+		return (x->len > y->len) - (x->len < y->len);
+	return cmp_str(x->p + 8, x->len - 8, y->p + 8, y->len - 8);
+}
 
-		if (!c)
-			return (int64_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.  Returns the count. */
+static size_t sort_unique(skey *a, size_t n, uint32_t *of)
+{
+	size_t w = 0;
+
+	qsort(a, n, sizeof(*a), cmp_skey);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t idx = a[i].idx;
+
+		if (!w || cmp_skey(&a[w - 1], &a[i]) != 0)
+			a[w++] = a[i];
+		of[idx] = (uint32_t)(w - 1);
 	}
-	return -1;
+	return w;
+}
+
+/* Strings packed as (u32 length, bytes) in b[0..n): into a[] (idx = position); returns the count. */
+static size_t unpack_strings(skey *a, const char *b, size_t n, uint32_t idx0)
+{
+	size_t k = 0;
+
+	for (size_t off = 0; off < n;) {
+		uint32_t len;
+
+		memcpy(&len, b + off, 4);
+		a[k] = skey_of(b + off + 4, len, idx0 + (uint32_t)k);
+		k++;
+		off += 4 + (size_t)len;
+	}
+	return k;
 }
 
 /*
- * Every rank: ids for the owned users and non-hub entities, the edges, the
- * distributed pass; *labels (malloc'd) gets the owned users' labels in
- * byte order of their ids, *n_users their count, *hubs this rank's hubs.
+ * The size - 1 splitters of the users' sample sort, the same on every rank:
+ * up to 64 evenly spaced ids of each rank's sorted distinct ids, gathered
+ * and sorted; splitter k (1 <= k < size) is the sample at k / size of them.
+ * *spl[k - 1] and *pool (fg_malloc'd) hold them.  Collective.
  */
-static int components_local(uint64_t **labels, uint64_t *n_users_out, uint64_t *hubs,
-                            int *rounds)
+static int choose_splitters(skey **spl, char **pool, const skey *uq, size_t n_uq)
+{
+	int n = S.size, rc = FG_OK, mine = 0;
+	size_t ns = n_uq < 64 ? n_uq : 64, total = 0, n_samp;
+	bytes b = { NULL, 0, 0 };
+	int *cnt = fg_calloc((size_t)n * 2, sizeof(int)), *disp = cnt ? cnt + n : NULL;
+	skey *samp = NULL;
+
+	*spl = NULL;
+	*pool = NULL;
+	for (size_t j = 0; j < ns && !rc; j++) {
+		const skey *s = &uq[j * n_uq / ns];
+
+		if (!(rc = put(&b, &s->len, 4)))
+			rc = put(&b, s->p, s->len);
+	}
+	if (!rc && !cnt)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the sample sort");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)b.len;
+	MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)total;
+		total += (size_t)cnt[r];
+	}
+	*pool = fg_malloc(total + 1);
+	samp = fg_mallocarray(64 * (size_t)n + 1, sizeof(*samp));
+	*spl = fg_mallocarray((size_t)n, sizeof(**spl));
+	rc = !*pool || !samp || !*spl ? fg_error_set(FG_ENOMEM, "out of memory for the sample sort")
+	                              : FG_OK;
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgatherv(b.p ? b.p : "", mine, MPI_BYTE, *pool, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
+	n_samp = unpack_strings(samp, *pool, total, 0);
+	qsort(samp, n_samp, sizeof(*samp), cmp_skey);
+	for (int k = 1; k < n; k++)
+		(*spl)[k - 1] = n_samp ? samp[(size_t)k * n_samp / (size_t)n] : skey_of("", 0, 0);
+cleanup:
+	fg_free(b.p);
+	fg_free(cnt);
+	fg_free(samp);
+	return rc;
+}
+
+/* The end of the entity whose first owned link is i (not a relation): its links are i .. end - 1. */
+static size_t entity_end(size_t i)
+{
+	const rec *l = &S.links[i];
+	size_t j = i + 1;
+
+	while (j < S.n_links && !S.links[j].rel && cmp_str(S.links[j].k, S.links[j].kl, l->k, l->kl) == 0 &&
+	       cmp_str(S.links[j].v, S.links[j].vl, l->v, l->vl) == 0)
+		j++;
+	return j;
+}
+
+/*
+ * The components pass on one rank.  Invariants after components_local: the
+ * ranks' ranges ascend, rank r's users being [first[r], first[r + 1]);
+ * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
+ * gid[k] is the id of the k-th distinct user this rank refers to (byte
+ * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
+ * other user of a relation); hub[i] says link i's entity is a hub.
+ */
+typedef struct ccpass {
+	uint64_t *lab, *first, *gid, base, n_own, n_uq, hubs;
+	uint32_t *uq_of;
+	uint8_t *hub;
+	skey *names;
+	char *names_buf;
+	int rounds;
+} ccpass;
+
+static void ccpass_free(ccpass *c)
+{
+	fg_free(c->lab);
+	fg_free(c->first);
+	fg_free(c->gid);
+	fg_free(c->uq_of);
+	fg_free(c->hub);
+	fg_free(c->names);
+	fg_free(c->names_buf);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Every rank: canonical user ids, the users' edges, the distributed pass,
+ * into *c (zeroed first; ccpass_free it, also on failure).
+ *
+ * Canonical ids are one process's (users numbered in byte order of user_id,
+ * fg_graph.h), by a sample sort: each rank sorts the distinct user ids it
+ * refers to (its links' users, its owned user rows), the ranks choose the
+ * same splitters, each distinct id goes to the rank of its splitter range,
+ * which merges what it gets, numbers its range from the count of the lower
+ * ranges (MPI_Exscan) and answers in the order asked: the asker's sorted
+ * order, since the ranges are in rank order.
+ *
+ * Edges: the users of a non-hub entity (held together by its owner, sorted)
+ * are joined as a star around the first; a relation row joins its users.
+ * The components of users are those of the user-entity graph without hubs,
+ * and fg_cc labels a component by its smallest vertex, a user (users come
+ * before entities), so the pass's labels are one process's component ids.
+ */
+static int components_local(ccpass *c)
 {
 	int n = S.size, rc = FG_OK;
-	bytes *req = fg_calloc((size_t)n, sizeof(bytes)), *resp = fg_calloc((size_t)n, sizeof(bytes));
-	int *rcnt = fg_calloc((size_t)n * 4, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
-	int *cur = rcnt ? rcnt + 2 * n : NULL;
-	char *rbuf = NULL, *abuf = NULL;
-	sref *own = NULL;
+	size_t n_ref = 0, n_uq = 0, n_got = 0, n_edges = 0;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
+	char *rbuf = NULL, *abuf = NULL, *pool = NULL;
+	skey *ref = NULL, *got = NULL, *spl = NULL;
+	uint32_t *uq_of = NULL, *got_of = NULL;
 	uint8_t *hub = NULL;
-	uint64_t *ent_id = NULL, *edges = NULL, *lab = NULL, *first = NULL;
-	size_t n_own = 0, n_req = 0, ne = 0, n_edges = 0;
-	uint64_t base = 0, nv;
+	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
 	fg_cc_dist_stats st;
 
-	*labels = NULL;
-	*hubs = 0;
-	hub = fg_calloc(S.n_links + 1, 1);
-	ent_id = fg_mallocarray(S.n_links + 1, sizeof(*ent_id));
-	if (!req || !resp || !rcnt || !hub || !ent_id)
+	memset(c, 0, sizeof(*c));
+	if (2 * S.n_links + S.n_users >= UINT32_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
+		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
+	else if (!out || !rcnt ||
+	         !(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
+	         !(uq_of = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*uq_of))) ||
+	         !(hub = fg_calloc(S.n_links + 1, 1)))
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
 	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
 	for (size_t i = 0; i < S.n_links;) {
-		size_t j = i;
+		size_t j;
 		char kind[FG_KIND_NAME_MAX + 1];
 
-		while (j < S.n_links && !S.links[i].rel &&
-		       cmp_str(S.links[j].k, S.links[j].kl, S.links[i].k, S.links[i].kl) == 0 &&
-		       cmp_str(S.links[j].v, S.links[j].vl, S.links[i].v, S.links[i].vl) == 0)
-			j++;
 		if (S.links[i].rel) {
 			i++;
 			continue;
 		}
+		j = entity_end(i);
 		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
 		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
-			(*hubs)++;
+			c->hubs++;
 			memset(hub + i, 1, j - i);
-		} else {
-			for (size_t k = i; k < j; k++)
-				ent_id[k] = ne; /* local entity index, made global below */
-			ne++;
 		}
 		i = j;
 	}
-	/* users: requests for every link's users to their owners */
-	for (size_t i = 0; i < S.n_links && !rc; i++) {
+	/* the distinct users this rank refers to: link i's at 2i (and 2i + 1), user rows after */
+	for (size_t i = 0; i < S.n_links; i++) {
 		const rec *l = &S.links[i];
 
-		rc = put(&req[user_owner(l->u, l->ul)], &l->ul, 4);
-		if (!rc)
-			rc = put(&req[user_owner(l->u, l->ul)], l->u, l->ul);
-		if (!rc && l->rel) {
-			rc = put(&req[user_owner(l->v, l->vl)], &l->vl, 4);
-			if (!rc)
-				rc = put(&req[user_owner(l->v, l->vl)], l->v, l->vl);
-		}
-	}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(req, &rbuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
-		uint32_t len;
-
-		memcpy(&len, rbuf + off, 4);
-		off += 4 + len;
-		n_req++;
-	}
-	own = fg_mallocarray(n_req + S.n_users + 1, sizeof(*own));
-	if ((rc = agree(own ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
-		goto cleanup;
-	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];) {
-		uint32_t len;
-
-		memcpy(&len, rbuf + off, 4);
-		own[n_own++] = (sref){ rbuf + off + 4, len };
-		off += 4 + len;
+		ref[n_ref++] = skey_of(l->u, l->ul, (uint32_t)(2 * i));
+		if (l->rel)
+			ref[n_ref++] = skey_of(l->v, l->vl, (uint32_t)(2 * i + 1));
 	}
 	for (size_t i = 0; i < S.n_users; i++)
-		own[n_own++] = (sref){ S.users[i].u, S.users[i].ul };
-	qsort(own, n_own, sizeof(*own), cmp_sref);
-	{
-		size_t w = 0;
-
-		for (size_t i = 0; i < n_own; i++)
-			if (!w || cmp_sref(&own[w - 1], &own[i]) != 0)
-				own[w++] = own[i];
-		n_own = w;
+		ref[n_ref++] = skey_of(S.users[i].u, S.users[i].ul, (uint32_t)(2 * S.n_links + i));
+	n_uq = sort_unique(ref, n_ref, uq_of);
+	if ((rc = choose_splitters(&spl, &pool, ref, n_uq)) != FG_OK)
+		goto cleanup;
+	/* each distinct id to the rank of its range (the ranges ascend with the ranks) */
+	for (size_t i = 0, d = 0; i < n_uq && !rc; i++) {
+		while (d + 1 < (size_t)n && cmp_skey(&ref[i], &spl[d]) >= 0)
+			d++;
+		if (!(rc = put(&out[d], &ref[i].len, 4)))
+			rc = put(&out[d], ref[i].p, ref[i].len);
 	}
-	/* global ids: rank r owns [base, base + users + entities), users first */
-	nv = n_own + ne;
-	MPI_Exscan(&nv, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	{
+		size_t len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1], k = 0;
+
+		for (size_t off = 0; off < len; k++) {
+			uint32_t l;
+
+			memcpy(&l, rbuf + off, 4);
+			off += 4 + (size_t)l;
+		}
+		got = fg_mallocarray(k + 1, sizeof(*got));
+		got_of = fg_mallocarray(k + 1, sizeof(*got_of));
+		if ((rc = agree(got && got_of ? FG_OK
+		                              : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+			goto cleanup;
+		n_got = unpack_strings(got, rbuf, len, 0);
+	}
+	mine = sort_unique(got, n_got, got_of);
+	MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (S.rank == 0)
 		base = 0;
-	first = fg_mallocarray((size_t)n + 1, sizeof(*first));
-	lab = fg_mallocarray(nv + 1, sizeof(*lab));
-	if ((rc = agree(first && lab ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
-		goto cleanup;
-	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-	MPI_Allreduce(&nv, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	/* answers: the id of each request, in the order asked */
-	for (int r = 0; r < n && !rc; r++) {
-		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;) {
-			uint32_t len;
-			uint64_t id;
+	/* the answers, in the order asked: rank r's strings are the r-th run of rbuf */
+	{
+		size_t pos = 0;
 
-			memcpy(&len, rbuf + off, 4);
-			id = base + (uint64_t)find_sref(own, n_own, rbuf + off + 4, len);
-			rc = put(&resp[r], &id, 8);
-			off += 4 + len;
+		for (int r = 0; r < n && !rc; r++) {
+			size_t end = (size_t)rdisp[r] + (size_t)rcnt[r];
+
+			for (size_t off = (size_t)rdisp[r]; off < end && !rc; pos++) {
+				uint32_t l;
+				uint64_t id = base + got_of[pos];
+
+				memcpy(&l, rbuf + off, 4);
+				off += 4 + (size_t)l;
+				rc = put(&resp[r], &id, 8);
+			}
 		}
 	}
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
-	/* the edges, reading the answers back in the order the requests went */
-	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
-	if ((rc = agree(edges ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+	if ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1] != n_uq * 8)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu user ids asked, %zu answered", S.rank, n_uq,
+		                  ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8);
+	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
-	for (int r = 0; r < n; r++)
-		cur[r] = rdisp[r];
-	for (size_t i = 0; i < S.n_links; i++) {
-		const rec *l = &S.links[i];
-		int d = user_owner(l->u, l->ul);
-		uint64_t a, b = 0;
+	gid = (uint64_t *)(void *)abuf; /* gid[k]: the id of the k-th distinct user (fg_malloc is aligned) */
 
-		memcpy(&a, abuf + cur[d], 8);
-		cur[d] += 8;
-		if (l->rel) {
-			d = user_owner(l->v, l->vl);
-			memcpy(&b, abuf + cur[d], 8);
-			cur[d] += 8;
-		} else if (hub[i]) {
+	/* the users' edges */
+	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
+	first = fg_mallocarray((size_t)n + 1, sizeof(*first));
+	lab = fg_mallocarray(mine + 1, sizeof(*lab));
+	if ((rc = agree(edges && first && lab ? FG_OK
+	                                      : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (size_t i = 0; i < S.n_links;) {
+		size_t j;
+
+		if (S.links[i].rel) {
+			edges[2 * n_edges] = gid[uq_of[2 * i]];
+			edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+			i++;
 			continue;
-		} else {
-			b = base + n_own + ent_id[i];
 		}
-		edges[2 * n_edges] = a;
-		edges[2 * n_edges + 1] = b;
-		n_edges++;
+		j = entity_end(i);
+		for (size_t k = i + 1; k < j && !hub[i]; k++) { /* a star around the first user */
+			edges[2 * n_edges] = gid[uq_of[2 * i]];
+			edges[2 * n_edges++ + 1] = gid[uq_of[2 * k]];
+		}
+		i = j;
 	}
+	MPI_Allgather(&base, 1, MPI_UINT64_T, first, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	MPI_Allreduce(&mine, &first[n], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (fg_cc_dist(lab, first, edges, n_edges, MPI_COMM_WORLD, &st) != 0) {
 		rc = agree(fg_error_set(FG_ERROR, "rank %d: the distributed components pass failed",
 		                        S.rank));
 		goto cleanup;
 	}
 	S.phase_bytes += st.bytes_sent;
-	*rounds = st.rounds;
-	*n_users_out = n_own;
-	*labels = lab; /* users first: their labels are lab[0 .. n_own) */
-	lab = NULL;
+	c->rounds = st.rounds;
+	c->n_own = mine;
+	c->base = base;
+	c->n_uq = n_uq;
+	c->lab = lab;
+	c->first = first;
+	c->gid = gid;
+	c->uq_of = uq_of;
+	c->hub = hub;
+	c->names = got;
+	c->names_buf = rbuf;
+	lab = first = NULL;
+	abuf = rbuf = NULL;
+	got = NULL;
+	uq_of = NULL;
+	hub = NULL;
 cleanup:
-	if (req)
-		for (int r = 0; r < n; r++)
-			fg_free(req[r].p);
-	if (resp)
-		for (int r = 0; r < n; r++)
-			fg_free(resp[r].p);
-	fg_free(req);
-	fg_free(resp);
+	if (out)
+		for (int r = 0; r < 2 * n; r++)
+			fg_free(out[r].p);
+	fg_free(out);
 	fg_free(rcnt);
 	fg_free(rbuf);
 	fg_free(abuf);
-	fg_free(own);
+	fg_free(pool);
+	fg_free(ref);
+	fg_free(got);
+	fg_free(spl);
+	fg_free(uq_of);
+	fg_free(got_of);
 	fg_free(hub);
-	fg_free(ent_id);
 	fg_free(edges);
 	fg_free(lab);
 	fg_free(first);
 	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Rank 0: the same partition of the users as fg_cc's, and the same hubs. */
+/*
+ * Rank 0: the pass's labels all[u] (u in the graph's canonical user order)
+ * are fg_cc's component ids, and the owners found the graph's hubs.
+ */
 static int check_components(const fg_graph *g, const uint32_t *comp, const uint64_t *all,
-                            const int *cnt, const int *disp, uint64_t hubs)
+                            uint64_t total, uint64_t hubs)
 {
-	int n = S.size;
-	int *cur = fg_calloc((size_t)n, sizeof(int));
-	uint64_t *of_comp = NULL, *sorted = NULL, total = 0, n_lab = 0, n_comp = 0;
-	size_t nv = (size_t)g->n_users + g->n_entities;
-	int rc = FG_OK;
+	uint64_t n_comp = 0;
 
-	for (int r = 0; r < n; r++)
-		total += (uint64_t)cnt[r];
 	if (total != g->n_users)
 		return fg_error_set(FG_ERROR, "mpi components: the ranks own %llu users, the graph has %u",
 		                    (unsigned long long)total, g->n_users);
 	if (hubs != g->n_hubs)
 		return fg_error_set(FG_ERROR, "mpi components: the owners found %llu hubs, the graph %u",
 		                    (unsigned long long)hubs, g->n_hubs);
-	of_comp = fg_mallocarray(nv + 1, sizeof(*of_comp));
-	sorted = fg_mallocarray(total + 1, sizeof(*sorted));
-	if (!cur || !of_comp || !sorted) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory checking the components");
-		goto cleanup;
-	}
-	for (size_t v = 0; v < nv; v++)
-		of_comp[v] = UINT64_MAX;
 	for (uint32_t u = 0; u < g->n_users; u++) {
-		const char *id = g->user_id[u];
-		int r = user_owner(id, strlen(id));
-		uint64_t l;
+		if (all[u] != comp[u])
+			return fg_error_set(FG_ERROR, "mpi components: user '%s' has component %llu "
+			                    "across the ranks, %u by fg_cc", g->user_id[u],
+			                    (unsigned long long)all[u], comp[u]);
+		n_comp += all[u] == u;
+	}
+	fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
+	            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
+	return FG_OK;
+}
 
-		if (cur[r] >= cnt[r]) {
-			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' is not where its owner is", id);
-			goto cleanup;
-		}
-		l = all[disp[r] + cur[r]++];
-		sorted[u] = l;
-		if (of_comp[comp[u]] == UINT64_MAX) {
-			of_comp[comp[u]] = l;
-			n_comp++;
-		} else if (of_comp[comp[u]] != l) {
-			rc = fg_error_set(FG_ERROR, "mpi components: user '%s' differs from fg_cc", id);
-			goto cleanup;
+/*
+ * A rank's memory for one component in the per-component stage, estimated
+ * from one process's measured peak (2M-user world: 1242 MiB for 2.0 M users
+ * and 9.1 M links, docs/scale.md): 100 bytes per user and 115 per link.
+ */
+#define COMPONENT_BYTES_PER_USER 100
+#define COMPONENT_BYTES_PER_LINK 115
+
+/* A component's size: users and non-hub links, summed by label. */
+typedef struct csize {
+	uint64_t label, users, links;
+} csize;
+
+static int cmp_csize(const void *a, const void *b)
+{
+	const csize *x = a, *y = b;
+
+	return (x->label > y->label) - (x->label < y->label);
+}
+
+/* Sort a[0..n) by label and sum equal labels; returns the count left. */
+static size_t merge_sizes(csize *a, size_t n)
+{
+	size_t w = 0;
+
+	qsort(a, n, sizeof(*a), cmp_csize);
+	for (size_t i = 0; i < n; i++) {
+		if (w && a[w - 1].label == a[i].label) {
+			a[w - 1].users += a[i].users;
+			a[w - 1].links += a[i].links;
+		} else {
+			a[w++] = a[i];
 		}
 	}
-	qsort(sorted, total, sizeof(*sorted), cmp_u64);
-	for (uint64_t i = 0; i < total; i++)
-		if (!i || sorted[i] != sorted[i - 1])
-			n_lab++;
-	if (n_lab != n_comp)
-		rc = fg_error_set(FG_ERROR, "mpi components: %llu components across the ranks, %llu by fg_cc",
-		                  (unsigned long long)n_lab, (unsigned long long)n_comp);
-	else
-		fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
-		            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
+	return w;
+}
+
+static uint64_t component_bytes(const csize *c)
+{
+	return c->users * COMPONENT_BYTES_PER_USER + c->links * COMPONENT_BYTES_PER_LINK;
+}
+
+/* The rank budget in bytes: --rank-memory, else this node's memory over its ranks. */
+static uint64_t rank_budget(void)
+{
+	const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ranks = local && atoi(local) > 0 ? (uint64_t)atoi(local) : 1;
+
+	if (S.opts->rank_memory_mib)
+		return S.opts->rank_memory_mib << 20;
+	if (pages <= 0 || page <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)page / ranks;
+}
+
+/* An entity of the over-budget component, for the message. */
+typedef struct bigent {
+	uint64_t share;
+	const char *k, *v;
+	uint32_t kl, vl;
+} bigent;
+
+/* Most shared first, then byte order of (kind, value): the same for any rank count. */
+static int cmp_bigent(const void *a, const void *b)
+{
+	const bigent *x = a, *y = b;
+	int c;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	if ((c = cmp_str(x->k, x->kl, y->k, y->kl)) != 0)
+		return c;
+	return cmp_str(x->v, x->vl, y->v, y->vl);
+}
+
+#define BIG_ENTITIES 3 /* kinds named in the message, their most shared entity each */
+#define BIG_KINDS 16    /* kinds a rank reports */
+
+/*
+ * Rank 0: the message for component w, with the name of its smallest user
+ * and the candidates gathered from the ranks (packed bigents), the most
+ * shared first.
+ */
+static int over_budget(const csize *w, uint64_t budget, const char *name, uint32_t name_len,
+                       const char *buf, size_t len)
+{
+	bigent e[BIG_KINDS * 16];
+	size_t n = 0, shown = 0;
+	char caps[1024] = "";
+	size_t used = 0;
+
+	for (size_t off = 0; off < len && n < sizeof(e) / sizeof(e[0]);) {
+		memcpy(&e[n].share, buf + off, 8);
+		memcpy(&e[n].kl, buf + off + 8, 4);
+		memcpy(&e[n].vl, buf + off + 12, 4);
+		e[n].k = buf + off + 16;
+		e[n].v = e[n].k + e[n].kl;
+		off += 16 + (size_t)e[n].kl + e[n].vl;
+		n++;
+	}
+	qsort(e, n, sizeof(*e), cmp_bigent);
+	for (size_t i = 0; i < n && shown < BIG_ENTITIES && used < sizeof(caps); i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++) /* one per kind: its most shared came first */
+			seen |= !cmp_str(e[j].k, e[j].kl, e[i].k, e[i].kl);
+		if (seen)
+			continue;
+		used += (size_t)snprintf(caps + used, sizeof(caps) - used,
+		                         "%s--max-share %.*s=%llu (%.*s '%.*s' is shared by %llu users)",
+		                         shown++ ? ", " : "", (int)e[i].kl, e[i].k,
+		                         (unsigned long long)e[i].share - 1, (int)e[i].kl, e[i].k,
+		                         (int)(e[i].vl > 64 ? 64 : e[i].vl), e[i].v,
+		                         (unsigned long long)e[i].share);
+	}
+	return fg_error_set(FG_EDATA, "the component of user '%.*s' has %llu users and %llu links, "
+	                    "about %llu MiB for one rank, over the budget of %llu MiB (--rank-memory): "
+	                    "%s%s; or give each rank more memory (--rank-memory, fewer ranks per node)",
+	                    (int)(name_len > 64 ? 64 : name_len), name,
+	                    (unsigned long long)w->users, (unsigned long long)w->links,
+	                    (unsigned long long)((component_bytes(w) + (1u << 20) - 1) >> 20),
+	                    (unsigned long long)(budget >> 20),
+	                    n ? "lower hub caps would cut it: " : "it has no shared entity to cut (user-user links only)",
+	                    caps);
+}
+
+/*
+ * Every rank: the size of every component (users by the owner of their
+ * range, links by the owner of their entity, summed at the owner of the
+ * label), and the largest against the budget.  Over it: FG_EDATA on every
+ * rank, rank 0's message naming the component by its smallest user, its
+ * size, and the hub caps that would make its most shared entities hubs.
+ * Collective.
+ */
+static int budget_check(const ccpass *c)
+{
+	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rdisp = rcnt ? rcnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	char *rbuf = NULL, *abuf = NULL, *gbuf = NULL;
+	csize *cs = NULL, worst = { UINT64_MAX, 0, 0 }, *all = NULL;
+	const uint64_t *ulab = NULL;
+	size_t n_cs = 0;
+	uint64_t budget = rank_budget(), wb = 0;
+
+	cs = fg_mallocarray(c->n_own + S.n_links + 1, sizeof(*cs));
+	all = fg_mallocarray((size_t)n, sizeof(*all));
+	if (!rcnt || !out || !cs || !all)
+		rc = fg_error_set(FG_ENOMEM, "out of memory sizing the components");
+	/* the labels of the users this rank refers to, from their ranges' owners */
+	for (size_t k = 0; k < c->n_uq && !rc; k++)
+		rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t v;
+
+			memcpy(&v, rbuf + off, 8);
+			rc = put(&resp[r], &c->lab[v - c->base], 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	ulab = (const uint64_t *)(const void *)abuf; /* in the order asked: byte order of the users */
+	/* sizes: this rank's users and non-hub links, then summed at the label's owner */
+	for (size_t i = 0; i < c->n_own; i++)
+		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
+	for (size_t i = 0; i < S.n_links; i++)
+		if (!c->hub[i])
+			cs[n_cs++] = (csize){ ulab[c->uq_of[2 * i]], 0, 1 };
+	n_cs = merge_sizes(cs, n_cs);
+	for (int r = 0; r < 2 * n; r++)
+		out[r].len = 0;
+	for (size_t i = 0; i < n_cs && !rc; i++)
+		rc = put(&out[fg_cc_dist_owner(c->first, n, cs[i].label)], &cs[i], sizeof(cs[i]));
+	fg_free(rbuf);
+	rbuf = NULL;
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	fg_free(cs);
+	cs = (csize *)(void *)rbuf; /* fg_malloc'd: aligned */
+	rbuf = NULL;
+	n_cs = merge_sizes(cs, ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(csize));
+	/* the largest, by bytes, then the smallest label: the same on every rank */
+	for (size_t i = 0; i < n_cs; i++) {
+		uint64_t b = component_bytes(&cs[i]);
+
+		if (b > wb || (b == wb && cs[i].label < worst.label)) {
+			wb = b;
+			worst = cs[i];
+		}
+	}
+	MPI_Allgather(&worst, (int)sizeof(worst), MPI_BYTE, all, (int)sizeof(worst), MPI_BYTE,
+	              MPI_COMM_WORLD);
+	wb = 0;
+	worst.label = UINT64_MAX;
+	for (int r = 0; r < n; r++) {
+		uint64_t b = component_bytes(&all[r]);
+
+		if (all[r].label != UINT64_MAX && (b > wb || (b == wb && all[r].label < worst.label))) {
+			wb = b;
+			worst = all[r];
+		}
+	}
+	if (S.rank == 0 && worst.label != UINT64_MAX)
+		fg_log_info("mpi components: the largest has %llu users and %llu links, about %llu MiB "
+		            "for one rank (budget %llu MiB)", (unsigned long long)worst.users,
+		            (unsigned long long)worst.links,
+		            (unsigned long long)((wb + (1u << 20) - 1) >> 20),
+		            (unsigned long long)(budget >> 20));
+	if (wb <= budget)
+		goto cleanup;
+	/* over: this rank's most shared entities in it, and its name from its owner */
+	{
+		bigent top[BIG_KINDS + 1];
+		size_t nt = 0;
+		bytes b = { NULL, 0, 0 };
+		int *cnt = NULL, *disp = NULL, len, name_owner = fg_cc_dist_owner(c->first, n, worst.label);
+		uint32_t name_len = 0;
+		const char *name = "";
+
+		for (size_t i = 0; i < S.n_links;) {
+			size_t j;
+
+			if (S.links[i].rel || c->hub[i]) {
+				i++;
+				continue;
+			}
+			j = entity_end(i);
+			if (j - i > 1 && ulab[c->uq_of[2 * i]] == worst.label) {
+				/* the most shared of each kind (the links come kind by kind) */
+				bigent e = { j - i, S.links[i].k, S.links[i].v, S.links[i].kl, S.links[i].vl };
+
+				if (nt && !cmp_str(top[nt - 1].k, top[nt - 1].kl, e.k, e.kl)) {
+					if (cmp_bigent(&e, &top[nt - 1]) < 0)
+						top[nt - 1] = e;
+				} else if (nt < BIG_KINDS) {
+					top[nt++] = e;
+				}
+			}
+			i = j;
+		}
+		for (size_t i = 0; i < nt && !rc; i++) {
+			if (!(rc = put(&b, &top[i].share, 8)) && !(rc = put(&b, &top[i].kl, 4)) &&
+			    !(rc = put(&b, &top[i].vl, 4)) && !(rc = put(&b, top[i].k, top[i].kl)))
+				rc = put(&b, top[i].v, top[i].vl);
+		}
+		if (S.rank == 0 && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK) {
+			fg_free(b.p);
+			fg_free(cnt);
+			goto cleanup;
+		}
+		len = (int)b.len;
+		MPI_Gather(&len, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+		if (S.rank == 0) {
+			size_t t = 0;
+
+			disp = cnt + n;
+			for (int r = 0; r < n; r++) {
+				disp[r] = (int)t;
+				t += (size_t)cnt[r];
+			}
+			gbuf = fg_malloc(t + 1);
+			rc = gbuf ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+		}
+		if ((rc = agree(rc)) == FG_OK) {
+			char nbuf[65];
+
+			MPI_Gatherv(b.p ? b.p : nbuf, len, MPI_BYTE, gbuf, cnt, disp, MPI_BYTE, 0,
+			            MPI_COMM_WORLD);
+			/* the smallest user's id, from the owner of its range */
+			if (S.rank == name_owner) {
+				const skey *nm = &c->names[worst.label - c->base];
+
+				name_len = nm->len > 64 ? 64 : nm->len;
+				memcpy(nbuf, nm->p, name_len);
+			}
+			MPI_Bcast(&name_len, 1, MPI_UINT32_T, name_owner, MPI_COMM_WORLD);
+			MPI_Bcast(nbuf, (int)name_len, MPI_BYTE, name_owner, MPI_COMM_WORLD);
+			name = nbuf;
+			rc = agree(S.rank == 0 ? over_budget(&worst, budget, name, name_len, gbuf,
+			                                     (size_t)disp[n - 1] + (size_t)cnt[n - 1])
+			                       : FG_OK);
+		}
+		fg_free(b.p);
+		fg_free(cnt);
+	}
 cleanup:
-	fg_free(cur);
-	fg_free(of_comp);
-	fg_free(sorted);
+	if (out)
+		for (int r = 0; r < 2 * n; r++)
+			fg_free(out[r].p);
+	fg_free(out);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(gbuf);
+	fg_free(cs);
+	fg_free(all);
 	return rc;
 }
 
 static int components_all(const fg_graph *g, const uint32_t *comp)
 {
-	double t0 = fg_clock();
-	uint64_t *lab = NULL, *all = NULL, nu = 0, hubs = 0, hubs_all = 0, nl = S.n_links, nl_all = 0;
-	int rounds = 0, rc, n_int, *cnt = NULL, *disp = NULL;
+	double t0 = fg_clock(), c0 = cpu_clock();
+	uint64_t *all = NULL, hubs_all = 0, nl = S.n_links, nl_all = 0, total = 0;
+	int rc, n_int, *cnt = NULL, *disp = NULL;
+	ccpass c;
 
-	rc = components_local(&lab, &nu, &hubs, &rounds);
-	if (rc)
+	if ((rc = components_local(&c)) != FG_OK) {
+		ccpass_free(&c);
 		return rc;
-	MPI_Reduce(&hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+	}
+	MPI_Reduce(&c.hubs, &hubs_all, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
 	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	n_int = (int)nu;
+	n_int = (int)c.n_own;
 	if (S.rank == 0) {
 		cnt = fg_calloc((size_t)S.size * 2, sizeof(int));
 		if (cnt)
@@ -1188,21 +1728,24 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 				disp[r] = (int)t;
 				t += (size_t)cnt[r];
 			}
+			total = t;
 			all = fg_mallocarray(t + 1, sizeof(*all));
 		}
 		rc = agree(S.rank == 0 && !all ? fg_error_set(FG_ENOMEM, "out of memory") : FG_OK);
 	}
 	if (!rc) {
-		MPI_Gatherv(lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-		S.phase_bytes += nu * 8;
-		rc = agree(S.rank == 0 ? check_components(g, comp, all, cnt, disp, hubs_all) : FG_OK);
+		/* in rank order: the ranks' ranges ascend, so all[u] is user u's label */
+		MPI_Gatherv(c.lab, n_int, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		S.phase_bytes += S.rank ? c.n_own * 8 : 0;
+		rc = agree(S.rank == 0 ? check_components(g, comp, all, total, hubs_all) : FG_OK);
 	}
-	if (!rc) {
-		if (S.rank == 0)
-			fg_log_info("mpi components: %d propagation rounds", rounds);
-		phase_report("components", t0, nl_all);
-	}
-	fg_free(lab);
+	if (!rc && S.rank == 0)
+		fg_log_info("mpi components: %d FastSV iterations", c.rounds);
+	if (!rc)
+		rc = budget_check(&c);
+	if (!rc)
+		phase_report("components", t0, c0, nl_all);
+	ccpass_free(&c);
 	fg_free(all);
 	fg_free(cnt);
 	return rc;

@@ -13,9 +13,11 @@
  * The bad-row budget and --strict are global: ranks learn the physical line
  * of their first byte (MPI_Exscan of line breaks) and the bad rows before
  * them, and the first stopping row in file order decides, with the message
- * and the report one process would give.  The components pass is a
- * min-label propagation over the owned non-hub links (fg_cc_dist.c),
- * compared with fg_cc on rank 0 (a mismatch fails the run).
+ * and the report one process would give.  The components pass numbers the
+ * users canonically across the ranks (a sample sort of the user ids: one
+ * process's numbering) and runs FastSV (fg_cc_dist.c) over the users, an
+ * owned entity's users joined as a star; its labels are one process's
+ * component ids, checked on rank 0 against fg_cc (a mismatch fails the run).
  *
  * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
  * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs

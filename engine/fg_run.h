@@ -50,6 +50,7 @@ typedef struct fg_run_opts {
 	const char *users_sql;                  /* query on input_db, or NULL: table users */
 	bool no_model;                          /* --no-model: the hand-set scores only */
 	const char *model_path;                 /* --model FILE: score with it, no training */
+	uint64_t rank_memory_mib;               /* --rank-memory (MPI, fg_mpi.h); 0: the default */
 } fg_run_opts;
 
 /* Zero *o and set cfg to the defaults (fg_config_init). */

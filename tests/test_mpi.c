@@ -179,6 +179,159 @@ START_TEST(generated_world_digests)
 }
 END_TEST
 
+/*
+ * The kernel alone (tests/mpi_cc_check.c): fg_cc_dist against a serial BFS
+ * at -np 1..4, on a shuffled path (diameter 2999: FastSV's pointer jumping
+ * must finish it in few iterations), random sparse edges, stars around the
+ * largest ids, and no edges.
+ */
+START_TEST(cc_dist_against_bfs)
+{
+	static const char *const shapes[] = { "path", "random", "stars", "none" };
+	const char *check = getenv("FG_MPI_CC_CHECK");
+	char *log = fgt_path(tmp, "cc.log");
+
+	need_mpirun();
+	ck_assert_msg(check != NULL, "FG_MPI_CC_CHECK not set (tests/meson.build sets it)");
+	for (int np = 1; np <= 4; np++) {
+		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			char *cmd = fmt(MPIRUN " -np %d '%s' %s 3000 %d >'%s' 2>&1", np, check, shapes[s],
+			                np * 10 + (int)s, log);
+			int rc = fgt_sh(cmd);
+			char *out = fgt_read_file(log, NULL);
+
+			ck_assert_msg(rc == 0 && strstr(out, "ok: 3000 vertices"), "-np %d %s: %s", np,
+			              shapes[s], out);
+			if (!strcmp(shapes[s], "path")) {
+				int it = atoi(strstr(out, "components, ") + strlen("components, "));
+
+				ck_assert_msg(strstr(out, " 1 components,") && it <= 40,
+				              "-np %d path: %s (min-label propagation would take 3000)", np, out);
+			}
+			free(out);
+			free(cmd);
+		}
+	}
+	free(log);
+}
+END_TEST
+
+/*
+ * A component over a rank's budget (--rank-memory): 5000 users in a chain
+ * of devices shared by two, every tenth five sharing a card.  Under mpirun
+ * with a 1 MiB budget: exit 3, the component named by its smallest user
+ * with its size and the caps that would cut it, the previous run intact;
+ * with 64 MiB the run is one process's.
+ */
+START_TEST(component_over_budget)
+{
+	char *edges = fgt_path(tmp, "chain.csv"), *db = fgt_path(tmp, "c.db");
+	char *log = fgt_path(tmp, "c.log"), *args, *before, *after, *err, *d, *one;
+	FILE *f = fopen(edges, "w");
+
+	need_mpirun();
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "user_id,kind,value,seen_at\n");
+	for (int i = 0; i < 4999; i++)
+		fprintf(f, "u%05d,device,d%05d,2024-01-01\nu%05d,device,d%05d,2024-01-02\n", i, i,
+		        i + 1, i);
+	for (int i = 0; i < 4990; i += 10)
+		for (int j = 0; j < 5; j++)
+			fprintf(f, "u%05d,card,c%05d,2024-01-03\n", i + j, i);
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "x%03d,card,c%d,2024-01-01\n", i, i / 2);
+	fclose(f);
+	args = fmt("--db '%s' --edges '%s'", db, edges);
+	ck_assert_int_eq(run(0, args, log), 0);
+	one = query(db, "SELECT output_digest FROM runs");
+	before = query(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
+	free(args);
+	args = fmt("--db '%s' --edges '%s' --rank-memory 1", db, edges);
+	for (int np = 1; np <= 3; np++) {
+		ck_assert_int_eq(run(np, args, log), 3);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "the component of user 'u00000' has 5000 users and 12493 links") &&
+		              strstr(err, "over the budget of 1 MiB (--rank-memory)") &&
+		              strstr(err, "--max-share card=4 (card 'c00000' is shared by 5 users), "
+		                          "--max-share device=1 (device 'd00000' is shared by 2 users)"),
+		              "-np %d: %s", np, err);
+		after = query(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
+		ck_assert_str_eq(after, before);
+		free(after);
+		free(err);
+	}
+	free(args);
+	args = fmt("--db '%s' --edges '%s' --rank-memory 64", db, edges);
+	ck_assert_int_eq(run(2, args, log), 0);
+	d = query(db, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
+	ck_assert_str_eq(d, one);
+	err = fgt_read_file(log, NULL);
+	ck_assert_msg(strstr(err, "the largest has 5000 users and 12493 links"), "%s", err);
+	free(err);
+	free(d);
+	free(one);
+	free(before);
+	free(args);
+	free(edges);
+	free(db);
+	free(log);
+}
+END_TEST
+
+/*
+ * User attributes routed to the users' owners (engine/fg_mpi.c 'A' records):
+ * a generated world with 10 attributes (shape dense), a learned model, and
+ * a second users file that gives some users again with other values, a
+ * missing one and a text column: one process's digest at -np 1..4, the model
+ * trained, the text column left out with a real file:line.
+ */
+START_TEST(attributes_and_model_digests)
+{
+	char *dir = fgt_path(tmp, "dense"), *more = fgt_path(tmp, "more-users.csv"), *cmd, *in;
+	char *db, *v, *log, *err;
+	FILE *f;
+
+	need_mpirun();
+	cmd = fmt("'%s' gen --out '%s' --users 8000 --shape dense --seed 11 --quiet", fgt_bin(), dir);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	/* the first 300 users again: a01 larger for some, smaller for others, a02 missing */
+	cmd = fmt("head -n 301 '%s/users.csv' | tail -n 300 | cut -d, -f1 >'%s.ids'", dir, more);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	{
+		char *ids_path = fmt("%s.ids", more), *ids = fgt_read_file(ids_path, NULL), *save = NULL;
+		int i = 0;
+
+		f = fopen(more, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "user_id,a01,a02,note\n");
+		for (char *id = strtok_r(ids, "\n", &save); id; id = strtok_r(NULL, "\n", &save), i++)
+			fprintf(f, "%s,%s,,%s\n", id, i % 2 ? "1e6" : "-1e6", i == 7 ? "vip" : "");
+		fclose(f);
+		free(ids);
+		free(ids_path);
+	}
+	in = fmt("--edges '%s/edges.csv' --users '%s/users.csv' --users '%s'", dir, dir, more);
+	same_digests(in, NULL);
+	db = fgt_path(tmp, "one.db");
+	v = query(db, "SELECT substr(model_status, 1, 8) FROM runs");
+	ck_assert_str_eq(v, "trained:");
+	free(v);
+	/* the text column is named with the line of its value, under mpirun too */
+	log = fgt_path(tmp, "np3.log");
+	err = fgt_read_file(log, NULL);
+	ck_assert_msg(strstr(err, "user attribute 'note' is not numeric (first at ") &&
+	              strstr(err, "more-users.csv:9: \"vip\""), "%s", err);
+	free(err);
+	free(log);
+	free(db);
+	free(in);
+	free(more);
+	free(dir);
+}
+END_TEST
+
 /* The sample world's links with bad rows and quoted newlines spread over the file. */
 static char *bad_file(void)
 {
@@ -355,6 +508,9 @@ static Suite *mpi_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, cc_dist_against_bfs);
+	tcase_add_test(tc, component_over_budget);
+	tcase_add_test(tc, attributes_and_model_digests);
 	tcase_add_test(tc, world_digests);
 	tcase_add_test(tc, generated_world_digests);
 	tcase_add_test(tc, bad_rows_as_one_process);
