@@ -43,6 +43,14 @@ typedef struct bytes {
 	size_t len, cap;
 } bytes;
 
+/* Frees an array of n buffers and the array (NULL: nothing). */
+static void bytes_free(bytes *b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++)
+		fg_free(b[i].p);
+	fg_free(b);
+}
+
 /* A merged link owned by this rank (strings point into the owner's arena). */
 typedef struct rec {
 	const char *u, *k, *v;
@@ -100,10 +108,7 @@ void fg_mpi_session_begin(void) { S.session = S.active; }
 
 static void free_state(void)
 {
-	if (S.out)
-		for (int r = 0; r < S.size; r++)
-			fg_free(S.out[r].p);
-	fg_free(S.out);
+	bytes_free(S.out, (size_t)S.size);
 	fg_free(S.arena.p);
 	fg_free(S.lrec);
 	fg_free(S.urec);
@@ -625,15 +630,6 @@ static int cmp_user(const void *a, const void *b)
 	return cmp_str(x->u, x->ul, y->u, y->ul);
 }
 
-static int64_t min_time(int64_t a, int64_t b)
-{
-	if (a == FG_TIME_NONE)
-		return b;
-	if (b == FG_TIME_NONE)
-		return a;
-	return a < b ? a : b;
-}
-
 static int label_rank(uint8_t l)
 {
 	return l == FG_LABEL_FRAUD ? 2 : l == FG_LABEL_LEGIT ? 1 : 0;
@@ -691,7 +687,7 @@ static int merge_owned(void)
 		if (w && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
 			rec *m = &S.links[w - 1];
 
-			m->first = min_time(m->first, S.links[i].first);
+			m->first = fg_time_min(m->first, S.links[i].first);
 			m->last = m->last > S.links[i].last ? m->last : S.links[i].last;
 		} else {
 			S.links[w++] = S.links[i];
@@ -706,7 +702,7 @@ static int merge_owned(void)
 
 			if (label_rank(S.users[i].label) > label_rank(m->label))
 				m->label = S.users[i].label;
-			m->first = min_time(m->first, S.users[i].first);
+			m->first = fg_time_min(m->first, S.users[i].first);
 		} else {
 			S.users[w++] = S.users[i];
 		}
@@ -1347,10 +1343,7 @@ static int components_local(ccpass *c)
 	uq_of = NULL;
 	hub = NULL;
 cleanup:
-	if (out)
-		for (int r = 0; r < 2 * n; r++)
-			fg_free(out[r].p);
-	fg_free(out);
+	bytes_free(out, 2 * (size_t)n);
 	fg_free(rcnt);
 	fg_free(rbuf);
 	fg_free(abuf);
@@ -1686,10 +1679,7 @@ static int budget_check(const ccpass *c)
 		fg_free(cnt);
 	}
 cleanup:
-	if (out)
-		for (int r = 0; r < 2 * n; r++)
-			fg_free(out[r].p);
-	fg_free(out);
+	bytes_free(out, 2 * (size_t)n);
 	fg_free(rcnt);
 	fg_free(rbuf);
 	fg_free(abuf);

@@ -51,15 +51,6 @@
 #define BBUF_CAP ((size_t)16 << 20)
 #define PBITS 6
 
-static int64_t min_time(int64_t a, int64_t b)
-{
-	if (a == FG_TIME_NONE)
-		return b;
-	if (b == FG_TIME_NONE)
-		return a;
-	return a < b ? a : b;
-}
-
 static int64_t max_time(int64_t a, int64_t b)
 {
 	return a > b ? a : b; /* FG_TIME_NONE is INT64_MIN */
@@ -84,7 +75,7 @@ void fg_recbuf_compact(fg_recbuf *b)
 	sort_recs(b->a, b->n, 56, 1);
 	for (size_t i = 0; i < b->n; i++) {
 		if (w > 0 && b->a[w - 1].key == b->a[i].key) {
-			b->a[w - 1].first = min_time(b->a[w - 1].first, b->a[i].first);
+			b->a[w - 1].first = fg_time_min(b->a[w - 1].first, b->a[i].first);
 			b->a[w - 1].last = max_time(b->a[w - 1].last, b->a[i].last);
 		} else {
 			b->a[w++] = b->a[i];
@@ -548,7 +539,7 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 		ls->user_label[u] |= FG_LS_SEEN_FRAUD;
 	else if (row->label == FG_LABEL_LEGIT)
 		ls->user_label[u] |= FG_LS_SEEN_LEGIT;
-	ls->user_created[u] = min_time(ls->user_created[u], row->created_at);
+	ls->user_created[u] = fg_time_min(ls->user_created[u], row->created_at);
 	if (row->n_attrs) {
 		if (!ls->attrs && (rc = fg_attrset_new(&ls->attrs)) != FG_OK)
 			return rc;

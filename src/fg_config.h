@@ -25,6 +25,16 @@
 #define FG_MAX_IGNORES 64     /* --ignore-value entries */
 #define FG_IGNORE_VALUE_MAX 64
 
+/* The earlier of two timestamps, FG_TIME_NONE counting as unknown, not as earliest. */
+static inline int64_t fg_time_min(int64_t a, int64_t b)
+{
+	if (a == FG_TIME_NONE)
+		return b;
+	if (b == FG_TIME_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
 /* The input roles a header column can take (--column ROLE=NAME). */
 typedef enum fg_col_role {
 	FG_COL_USER_ID, FG_COL_KIND, FG_COL_VALUE, FG_COL_SEEN_AT, FG_COL_CREATED_AT, FG_COL_LABEL,
