@@ -76,5 +76,8 @@ double fgt_q_dbl(sqlite3 *db, const char *sql);
 char *fgt_q_text(sqlite3 *db, const char *sql);
 /* The same, "" also when sql gives no row (it must still prepare and run). */
 char *fgt_q_text_opt(sqlite3 *db, const char *sql);
+/* Opens path read-only for one query: column 0 of its first row as malloc'd text, NULL for
+ * no row or a NULL value (the caller asserts what it expects). */
+char *fgt_file_q_text(const char *path, const char *sql);
 
 #endif

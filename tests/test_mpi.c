@@ -73,22 +73,6 @@ static int run(int np, const char *args, const char *log)
 	return rc;
 }
 
-/* One text value from a SQLite query (malloc'd), or NULL. */
-static char *query(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	char *v = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 static char *world(const char *name)
 {
 	return fmt("%s/data-samples/world/%s", fgt_source_root(), name);
@@ -104,8 +88,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 	char *args = fmt("--db '%s' %s", db, inputs), *one, *one_in;
 
 	ck_assert_int_eq(run(0, args, log), 0);
-	one = query(db, "SELECT output_digest FROM runs");
-	one_in = query(db, "SELECT input_digest FROM runs");
+	one = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+	one_in = fgt_file_q_text(db, "SELECT input_digest FROM runs");
 	ck_assert_ptr_nonnull(one);
 	if (expect_digest)
 		ck_assert_str_eq(one, expect_digest);
@@ -119,8 +103,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		margs = fmt("--db '%s' %s", mdb, inputs);
 		ck_assert_msg(run(np, margs, mlog) == 0, "mpirun -np %d failed: %s", np,
 		              fgt_read_file(mlog, NULL));
-		d = query(mdb, "SELECT output_digest FROM runs");
-		din = query(mdb, "SELECT input_digest FROM runs");
+		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
+		din = fgt_file_q_text(mdb, "SELECT input_digest FROM runs");
 		ck_assert_msg(d && !strcmp(d, one), "-np %d: output digest %s, one process %s", np,
 		              d ? d : "(none)", one);
 		ck_assert_str_eq(din, one_in);
@@ -166,10 +150,10 @@ START_TEST(generated_world_digests)
 	same_digests(in, NULL);
 	/* the world has what the case is about: hubs, user-user links, held-out seeds */
 	db = fgt_path(tmp, "one.db");
-	v = query(db, "SELECT n_hubs > 0 AND n_user_links > 0 FROM runs");
+	v = fgt_file_q_text(db, "SELECT n_hubs > 0 AND n_user_links > 0 FROM runs");
 	ck_assert_str_eq(v, "1");
 	free(v);
-	v = query(db, "SELECT count(*) > 0 FROM user_scores WHERE label = 'holdout'");
+	v = fgt_file_q_text(db, "SELECT count(*) > 0 FROM user_scores WHERE label = 'holdout'");
 	ck_assert_str_eq(v, "1");
 	free(v);
 	free(db);
@@ -243,8 +227,8 @@ START_TEST(component_over_budget)
 	fclose(f);
 	args = fmt("--db '%s' --edges '%s'", db, edges);
 	ck_assert_int_eq(run(0, args, log), 0);
-	one = query(db, "SELECT output_digest FROM runs");
-	before = query(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
+	one = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+	before = fgt_file_q_text(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
 	free(args);
 	args = fmt("--db '%s' --edges '%s' --rank-memory 1", db, edges);
 	for (int np = 1; np <= 3; np++) {
@@ -255,7 +239,7 @@ START_TEST(component_over_budget)
 		              strstr(err, "--max-share card=4 (card 'c00000' is shared by 5 users), "
 		                          "--max-share device=1 (device 'd00000' is shared by 2 users)"),
 		              "-np %d: %s", np, err);
-		after = query(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
+		after = fgt_file_q_text(db, "SELECT group_concat(run_id || ':' || output_digest) FROM runs");
 		ck_assert_str_eq(after, before);
 		free(after);
 		free(err);
@@ -263,7 +247,7 @@ START_TEST(component_over_budget)
 	free(args);
 	args = fmt("--db '%s' --edges '%s' --rank-memory 64", db, edges);
 	ck_assert_int_eq(run(2, args, log), 0);
-	d = query(db, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
+	d = fgt_file_q_text(db, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
 	ck_assert_str_eq(d, one);
 	err = fgt_read_file(log, NULL);
 	ck_assert_msg(strstr(err, "the largest has 5000 users and 12493 links"), "%s", err);
@@ -315,7 +299,7 @@ START_TEST(attributes_and_model_digests)
 	in = fmt("--edges '%s/edges.csv' --users '%s/users.csv' --users '%s'", dir, dir, more);
 	same_digests(in, NULL);
 	db = fgt_path(tmp, "one.db");
-	v = query(db, "SELECT substr(model_status, 1, 8) FROM runs");
+	v = fgt_file_q_text(db, "SELECT substr(model_status, 1, 8) FROM runs");
 	ck_assert_str_eq(v, "trained:");
 	free(v);
 	/* the text column is named with the line of its value, under mpirun too */
@@ -445,8 +429,8 @@ START_TEST(sqlite_and_stdin_inputs)
 		          ">/dev/null 2>'%s'", fgt_bin(), db3, u, e, log);
 		ck_assert_int_eq(fgt_sh(cmd), 0);
 		free(cmd);
-		d1 = query(db1, "SELECT output_digest FROM runs");
-		d3 = query(db3, "SELECT output_digest FROM runs");
+		d1 = fgt_file_q_text(db1, "SELECT output_digest FROM runs");
+		d3 = fgt_file_q_text(db3, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d1, "8d04dad2c2b4b66e91eff03e91abd905");
 		ck_assert_str_eq(d3, d1);
 		free(d1);
@@ -472,14 +456,14 @@ START_TEST(killed_rank_stores_nothing)
 	cmd = fmt("'%s' %s 2>/dev/null >/dev/null", fgt_bin(), args);
 	ck_assert_int_eq(fgt_sh(cmd), 0);
 	free(cmd);
-	before = query(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
+	before = fgt_file_q_text(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
 	                   "FROM runs");
 	/* rank 1 dies (SIGKILL) after the gather, while rank 0 holds the run's transaction */
 	cmd = fmt(MPIRUN " -np 1 '%s' %s : -np 1 env FG_FAULT_KILL_AT=mpi-after-gather '%s' %s "
 	          ">/dev/null 2>'%s'", fgt_bin(), args, fgt_bin(), args, log);
 	ck_assert_int_ne(fgt_sh(cmd), 0);
 	free(cmd);
-	after = query(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
+	after = fgt_file_q_text(db, "SELECT group_concat(run_id || ':' || status || ':' || output_digest) "
 	                  "FROM runs");
 	ck_assert_str_eq(after, before);
 	free(after);
@@ -487,7 +471,7 @@ START_TEST(killed_rank_stores_nothing)
 	cmd = fmt(MPIRUN " -np 2 '%s' %s >/dev/null 2>'%s'", fgt_bin(), args, log);
 	ck_assert_int_eq(fgt_sh(cmd), 0);
 	free(cmd);
-	after = query(db, "SELECT count(*) || ':' || count(DISTINCT output_digest) FROM runs "
+	after = fgt_file_q_text(db, "SELECT count(*) || ':' || count(DISTINCT output_digest) FROM runs "
 	                  "WHERE status = 'ok'");
 	ck_assert_str_eq(after, "2:1");
 	free(after);

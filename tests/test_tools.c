@@ -1321,41 +1321,25 @@ static char *trained_db(void)
 	return db;
 }
 
-/* Column 0 of the first row of sql as text (malloc'd), or NULL. */
-static char *query_text(const char *db, const char *sql)
-{
-	sqlite3 *h = NULL;
-	sqlite3_stmt *st = NULL;
-	char *v = NULL;
-
-	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 START_TEST(explain_and_report_show_the_model)
 {
 	char *db = trained_db(), *out = NULL, *err = NULL, *user, *t1, *t2, *t3, *rule, *status;
 	char want[512];
 
 	/* a user with three stored reasons in the latest run */
-	user = query_text(db, "SELECT user_id FROM user_reasons WHERE run_id = 2 AND rank = 3"
+	user = fgt_file_q_text(db, "SELECT user_id FROM user_reasons WHERE run_id = 2 AND rank = 3"
 	                      " ORDER BY user_id LIMIT 1");
 	ck_assert_ptr_nonnull(user);
 	snprintf(want, sizeof(want), "SELECT text FROM user_reasons WHERE run_id = 2 AND user_id = '%s'"
 	         " AND rank = 1", user);
-	t1 = query_text(db, want);
+	t1 = fgt_file_q_text(db, want);
 	want[strlen(want) - 1] = '2';
-	t2 = query_text(db, want);
+	t2 = fgt_file_q_text(db, want);
 	want[strlen(want) - 1] = '3';
-	t3 = query_text(db, want);
+	t3 = fgt_file_q_text(db, want);
 	snprintf(want, sizeof(want), "SELECT printf('%%.3f', rule_score) FROM user_scores"
 	         " WHERE run_id = 2 AND user_id = '%s'", user);
-	rule = query_text(db, want);
+	rule = fgt_file_q_text(db, want);
 	ck_assert_ptr_nonnull(t1);
 	ck_assert_ptr_nonnull(t2);
 	ck_assert_ptr_nonnull(t3);
@@ -1388,7 +1372,7 @@ START_TEST(explain_and_report_show_the_model)
 	}
 	{
 		/* a user of no reasons (below the threshold): no section, an empty list */
-		char *low = query_text(db, "SELECT user_id FROM user_scores s WHERE run_id = 2 AND NOT EXISTS"
+		char *low = fgt_file_q_text(db, "SELECT user_id FROM user_scores s WHERE run_id = 2 AND NOT EXISTS"
 		                           " (SELECT 1 FROM user_reasons r WHERE r.run_id = 2"
 		                           " AND r.user_id = s.user_id) ORDER BY user_id LIMIT 1");
 		const char *args[] = { "explain", "--db", db, low, NULL };
@@ -1405,15 +1389,15 @@ START_TEST(explain_and_report_show_the_model)
 		free(low);
 	}
 
-	status = query_text(db, "SELECT model_status FROM runs WHERE run_id = 2");
+	status = fgt_file_q_text(db, "SELECT model_status FROM runs WHERE run_id = 2");
 	ck_assert_ptr_nonnull(status);
 	ck_assert_msg(strncmp(status, "trained: ", 9) == 0, "%s", status);
 	{
 		const char *args[] = { "report", "--db", db, NULL };
-		char *top = query_text(db, "SELECT j.key FROM models m, json_each(m.importance) j"
+		char *top = fgt_file_q_text(db, "SELECT j.key FROM models m, json_each(m.importance) j"
 		                           " WHERE m.run_id = 2 ORDER BY j.value DESC, j.key LIMIT 1");
-		char *auc = query_text(db, "SELECT printf('%.4f', auc) FROM models WHERE run_id = 2");
-		char *pos = query_text(db, "SELECT n_positives FROM models WHERE run_id = 2");
+		char *auc = fgt_file_q_text(db, "SELECT printf('%.4f', auc) FROM models WHERE run_id = 2");
+		char *pos = fgt_file_q_text(db, "SELECT n_positives FROM models WHERE run_id = 2");
 		ck_assert_int_eq(fgt_run(&out, &err, NULL, NULL, args), 0);
 		free(err);
 		snprintf(want, sizeof(want), "\nModel\n  status     %s\n  previous   ", status);
@@ -1446,7 +1430,7 @@ START_TEST(explain_and_report_show_the_model)
 		const char *q = "SELECT ring_key || ' ' || printf('%.3f', ring_score) || ' '"
 		                " || printf('%.3f', rule_score) FROM rings WHERE run_id = 2"
 		                " ORDER BY ring_score DESC, ring_key LIMIT 1";
-		char *top = query_text(db, q), key[64], score[16], rs[16], got[16], *member, *line;
+		char *top = fgt_file_q_text(db, q), key[64], score[16], rs[16], got[16], *member, *line;
 		ck_assert_ptr_nonnull(top);
 		ck_assert_int_eq(sscanf(top, "%63s %15s %15s", key, score, rs), 3);
 		/* the learned score is the core's mean, the rule one the factors' product: they differ */
@@ -1454,7 +1438,7 @@ START_TEST(explain_and_report_show_the_model)
 		snprintf(want, sizeof(want), "SELECT s.user_id FROM user_scores s JOIN rings g"
 		         " ON g.run_id = s.run_id AND g.ring_id = s.ring_id WHERE s.run_id = 2"
 		         " AND g.ring_key = '%s' ORDER BY s.user_id LIMIT 1", key);
-		member = query_text(db, want);
+		member = fgt_file_q_text(db, want);
 		ck_assert_ptr_nonnull(member);
 		{
 			const char *args[] = { "explain", "--db", db, member, NULL };
