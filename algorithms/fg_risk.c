@@ -183,12 +183,13 @@ static void work_free(risk_work *w)
 }
 
 /*
- * w->act[0..na) = the vertices reachable from a seed, ascending: a BFS that
- * uses act itself as its queue, then a sort by a mark bitmap (O(n / 64 + na)).
+ * The active list (fg_risk.h): a BFS that uses act itself as its queue, then
+ * a sort by a mark bitmap (O(n / 64 + na)).
  */
-static int active_set(risk_work *w, const fg_graph *g, const uint32_t *seeds, uint32_t ns)
+int fg_risk_active(uint32_t *act, uint64_t *na, const fg_graph *g, const uint32_t *seeds,
+                   uint32_t ns)
 {
-	const uint64_t n = w->n;
+	const uint64_t n = g->g.n;
 	uint64_t *mark = fg_calloc(n / 64 + 1, sizeof(uint64_t));
 	uint64_t head = 0, tail = 0;
 
@@ -198,23 +199,23 @@ static int active_set(risk_work *w, const fg_graph *g, const uint32_t *seeds, ui
 		uint32_t s0 = seeds[i];
 		if (!(mark[s0 >> 6] >> (s0 & 63) & 1)) {
 			mark[s0 >> 6] |= 1ull << (s0 & 63);
-			w->act[tail++] = s0;
+			act[tail++] = s0;
 		}
 	}
 	while (head < tail) {
-		uint32_t v = w->act[head++];
+		uint32_t v = act[head++];
 		for (uint64_t a = g->g.off[v]; a < g->g.off[v + 1]; a++) {
 			uint32_t x = g->g.adj[a];
 			if (!(mark[x >> 6] >> (x & 63) & 1)) {
 				mark[x >> 6] |= 1ull << (x & 63);
-				w->act[tail++] = x;
+				act[tail++] = x;
 			}
 		}
 	}
-	w->na = 0;
+	*na = 0;
 	for (uint64_t word = 0; word <= n / 64; word++)
 		for (uint64_t bits = mark[word]; bits; bits &= bits - 1)
-			w->act[w->na++] = (uint32_t)(word * 64 + (uint64_t)__builtin_ctzll(bits));
+			act[(*na)++] = (uint32_t)(word * 64 + (uint64_t)__builtin_ctzll(bits));
 	fg_free(mark);
 	return FG_OK;
 }
@@ -232,7 +233,7 @@ static int work_new(risk_work *w, const fg_graph *g, const uint32_t *seeds, uint
 			                    (unsigned)seeds[i], (unsigned)g->n_users);
 	w->n = n;
 	w->act = fg_mallocarray(n + 1, sizeof(uint32_t));
-	if (!w->act || active_set(w, g, seeds, ns) != FG_OK) {
+	if (!w->act || fg_risk_active(w->act, &w->na, g, seeds, ns) != FG_OK) {
 		work_free(w);
 		return fg_error_set(FG_ENOMEM, "risk: out of memory for %llu vertices",
 		                    (unsigned long long)n);

@@ -31,6 +31,16 @@ int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
             double damping, double tol, int max_iter, fg_risk_stats *stats);
 
 /*
+ * The vertices the walk touches: act[0 .. *na) = every vertex reachable
+ * from a seed, ascending (act: g->g.n + 1 entries).  fg_risk iterates over
+ * this list in blocks of FG_PAR_BLOCK; fg_risk_dist (MPI) splits the ranks
+ * along the same blocks.  Seeds must be users (not checked here).  O(n / 64
+ * + the active arcs); a bit per vertex.  Returns FG_OK or FG_ENOMEM.
+ */
+int fg_risk_active(uint32_t *act, uint64_t *na, const fg_graph *g, const uint32_t *seeds,
+                   uint32_t ns);
+
+/*
  * An independent check of a result: *out = the L1 residual sum |r - rhs| of
  * the equation above, evaluated from its definition by pushing along every
  * arc (no code shared with fg_risk).  A converged fg_risk result has a
