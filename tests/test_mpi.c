@@ -201,6 +201,44 @@ START_TEST(cc_dist_against_bfs)
 END_TEST
 
 /*
+ * The risk walk alone (tests/mpi_risk_check.c): fg_risk_dist against fg_risk
+ * at -np 1..4, every vertex's risk compared by memcmp, and the iteration
+ * count and last L1 change, on the balanced split and on an uneven one (rank
+ * 1 without a block at -np 3 and 4): seeds in one component of 40000
+ * vertices (9 blocks of the active list), many components with dangling
+ * seeds and a seed listed twice, hubs removed, no seeds.
+ */
+START_TEST(risk_dist_bit_exact)
+{
+	static const char *const shapes[] = { "one", "many", "hubs", "none" };
+	const char *check = getenv("FG_MPI_RISK_CHECK");
+	char *log = fgt_path(tmp, "risk.log");
+
+	need_mpirun();
+	ck_assert_msg(check != NULL, "FG_MPI_RISK_CHECK not set (tests/meson.build sets it)");
+	for (int np = 1; np <= 4; np++) {
+		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			char *cmd = fmt(MPIRUN " -np %d '%s' %s 20000 %d >'%s' 2>&1", np, check, shapes[s],
+			                np * 10 + (int)s, log);
+			int rc = fgt_sh(cmd);
+			char *out = fgt_read_file(log, NULL);
+
+			ck_assert_msg(rc == 0 && strstr(out, "ok: 40000 vertices"), "-np %d %s: %s", np,
+			              shapes[s], out);
+			/* the shapes are what they claim: several blocks, or nothing active */
+			ck_assert_msg(strcmp(shapes[s], "none") ? !strstr(out, " 0 active") &&
+			                                          !strstr(out, " 1 blocks")
+			                                        : strstr(out, " 0 active") != NULL,
+			              "-np %d %s: %s", np, shapes[s], out);
+			free(out);
+			free(cmd);
+		}
+	}
+	free(log);
+}
+END_TEST
+
+/*
  * A component over a rank's budget (--rank-memory): 5000 users in a chain
  * of devices shared by two, every tenth five sharing a card.  Under mpirun
  * with a 1 MiB budget: exit 3, the component named by its smallest user
@@ -493,6 +531,7 @@ static Suite *mpi_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, cc_dist_against_bfs);
+	tcase_add_test(tc, risk_dist_bit_exact);
 	tcase_add_test(tc, component_over_budget);
 	tcase_add_test(tc, attributes_and_model_digests);
 	tcase_add_test(tc, world_digests);

@@ -1,0 +1,75 @@
+/*
+ * fg_risk_dist: the seeded risk walk (fg_risk) across MPI ranks, bit for bit
+ * (built only with MPI).
+ */
+#ifndef FG_ALGORITHMS_FG_RISK_DIST_H
+#define FG_ALGORITHMS_FG_RISK_DIST_H
+
+#include "fg_graph.h"
+#include "fg_risk.h"
+
+#include <mpi.h>
+#include <stdint.h>
+
+/*
+ * One rank's share of the walk.  The active list (fg_risk_active: every
+ * vertex reachable from a seed, ascending, na of them) is cut into blocks of
+ * FG_PAR_BLOCK, fg_risk's summation blocks; this rank owns the active
+ * vertices k0 .. k1 - 1, a run of whole blocks (k0 a multiple of
+ * FG_PAR_BLOCK, k1 too unless k1 == na), and the ranks' runs ascend with the
+ * rank and cover the list.  For owned vertex i (vertex id vid[i]) its arcs are
+ * adj[off[i] .. off[i + 1]), neighbour vertex ids in the graph's CSR order,
+ * and wt[i] its arc weight: ent_weight of an entity, relation_weight of a
+ * user (g's values).  Arrays fg_malloc'd, owned by the part.
+ */
+typedef struct fg_risk_part {
+	uint64_t na, k0, k1;
+	uint32_t n_users;
+	uint32_t *vid; /* k1 - k0 */
+	uint64_t *off; /* k1 - k0 + 1, off[0] == 0 */
+	uint32_t *adj; /* off[k1 - k0] */
+	double *wt;    /* k1 - k0 */
+} fg_risk_part;
+
+typedef struct fg_risk_dist_stats {
+	fg_risk_stats walk;  /* as fg_risk's, the same on every rank */
+	uint64_t bytes_sent; /* by this rank: the set-up and every iteration */
+	uint64_t ghosts;     /* distinct remote values this rank pulls per iteration */
+} fg_risk_dist_stats;
+
+/*
+ * first[0 .. size]: the ranks' runs of the active list act[0 .. na) of g,
+ * whole blocks, cut where the arcs of the blocks before reach r / size of all
+ * active arcs (rank r owns first[r] .. first[r + 1]; runs may be empty).  Any
+ * cut gives the same bits; this one balances the pull.  O(na).
+ */
+void fg_risk_dist_split(uint64_t *first, const fg_graph *g, const uint32_t *act, uint64_t na,
+                        int size);
+
+/*
+ * *out = the part of act[k0 .. k1) from g (see fg_risk_part; zeroed first).
+ * Returns FG_OK or FG_ENOMEM (then *out holds nothing).  O(the part's arcs).
+ */
+int fg_risk_dist_part(fg_risk_part *out, const fg_graph *g, const uint32_t *act, uint64_t na,
+                      uint64_t k0, uint64_t k1);
+
+/* Frees the part's arrays and zeroes it; NULL-safe. */
+void fg_risk_dist_part_free(fg_risk_part *p);
+
+/*
+ * fg_risk across the ranks of comm: risk[i] for owned vertex part->vid[i] is
+ * the value fg_risk(g, seeds, ns, damping, tol, max_iter) gives that vertex,
+ * bit for bit, and st->walk its iteration count and last L1 change; vertices
+ * outside the active list have risk 0 (fg_risk's).  seeds[0 .. ns) and the
+ * parameters are the same on every rank (user ids; ns == 0: an empty list).
+ * Collective over comm.  Returns FG_OK, or FG_ENOMEM / FG_ERROR (an MPI
+ * failure, or parts that do not tile the list in whole blocks) with a
+ * message, the same outcome on every rank.  Per iteration O(owned arcs) work,
+ * two Allgatherv of per-block partial sums and one Alltoallv of 8 bytes per
+ * distinct remote neighbour value; memory O(owned arcs + ghosts).
+ */
+int fg_risk_dist(double *risk, const fg_risk_part *part, const uint32_t *seeds, uint32_t ns,
+                 double damping, double tol, int max_iter, MPI_Comm comm,
+                 fg_risk_dist_stats *st);
+
+#endif
