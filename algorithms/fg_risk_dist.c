@@ -219,7 +219,8 @@ static int check_runs(dist_work *w)
 	for (int r = 0; r < n && ok; r++) {
 		uint64_t k0 = all[3 * r], k1 = all[3 * r + 1];
 
-		ok = k0 <= k1 && k0 % FG_PAR_BLOCK == 0 && (k1 % FG_PAR_BLOCK == 0 || k1 == na) &&
+		ok = k0 <= k1 && (k0 % FG_PAR_BLOCK == 0 || k0 == na) &&
+		     (k1 % FG_PAR_BLOCK == 0 || k1 == na) &&
 		     (r == 0 || all[3 * (r - 1) + 1] == k0);
 		w->pcnt[r] = (int)((k1 - k0 + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK);
 		w->pdisp[r] = (int)(k0 / FG_PAR_BLOCK);

@@ -15,9 +15,9 @@
  * One rank's share of the walk.  The active list (fg_risk_active: every
  * vertex reachable from a seed, ascending, na of them) is cut into blocks of
  * FG_PAR_BLOCK, fg_risk's summation blocks; this rank owns the active
- * vertices k0 .. k1 - 1, a run of whole blocks (k0 a multiple of
- * FG_PAR_BLOCK, k1 too unless k1 == na), and the ranks' runs ascend with the
- * rank and cover the list.  For owned vertex i (vertex id vid[i]) its arcs are
+ * vertices k0 .. k1 - 1, a run of whole blocks (k0 and k1 multiples of
+ * FG_PAR_BLOCK or na), and the ranks' runs ascend with the rank and cover
+ * the list (a run may be empty).  For owned vertex i (vertex id vid[i]) its arcs are
  * adj[off[i] .. off[i + 1]), neighbour vertex ids in the graph's CSR order,
  * and wt[i] its arc weight: ent_weight of an entity, relation_weight of a
  * user (g's values).  Arrays fg_malloc'd, owned by the part.

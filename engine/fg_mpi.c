@@ -27,6 +27,8 @@
 #include "fg_error.h"
 #include "fg_ingest_split.h"
 #include "fg_log.h"
+#include "fg_par.h"
+#include "fg_risk_dist.h"
 
 #include <limits.h>
 #include <mpi.h>
@@ -36,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3 };
+enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3, CMD_RISK = 4 };
 
 typedef struct bytes {
 	char *p;
@@ -1747,6 +1749,209 @@ int fg_mpi_components(const fg_graph *g, const uint32_t *comp)
 	return components_all(g, comp);
 }
 
+/* ---- the risk walk ---- */
+
+/* The walk's parameters, rank 0's, on every rank. */
+typedef struct risk_params {
+	double damping, tol;
+	int max_iter;
+	uint32_t ns, n_users;
+	uint64_t na;
+} risk_params;
+
+/* This rank's part with room for m arcs (fg_risk_dist_part's layout, to be received). */
+static int part_alloc(fg_risk_part *pt, const risk_params *rp, uint64_t k0, uint64_t k1,
+                      uint64_t m)
+{
+	uint64_t nv = k1 - k0;
+
+	memset(pt, 0, sizeof(*pt));
+	pt->vid = fg_mallocarray(nv + 1, sizeof(*pt->vid));
+	pt->off = fg_mallocarray(nv + 1, sizeof(*pt->off));
+	pt->adj = fg_mallocarray(m + 1, sizeof(*pt->adj));
+	pt->wt = fg_mallocarray(nv + 1, sizeof(*pt->wt));
+	if (!pt->vid || !pt->off || !pt->adj || !pt->wt || nv + 1 > INT_MAX || m > INT_MAX) {
+		fg_risk_dist_part_free(pt);
+		return fg_error_set(FG_ENOMEM, "rank %d: no room for its part of the risk walk (%llu "
+		                    "vertices, %llu arcs; at most 2^31 each)", S.rank,
+		                    (unsigned long long)nv, (unsigned long long)m);
+	}
+	pt->na = rp->na;
+	pt->k0 = k0;
+	pt->k1 = k1;
+	pt->n_users = rp->n_users;
+	return FG_OK;
+}
+
+/* The part's four arrays, rank 0 to rank r or received from rank 0 (send: 1 or 0). */
+static void part_move(fg_risk_part *pt, int send, int r)
+{
+	int nv = (int)(pt->k1 - pt->k0), m;
+
+	if (send) {
+		m = (int)pt->off[nv];
+		MPI_Send(pt->vid, nv, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
+		MPI_Send(pt->off, nv + 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD);
+		MPI_Send(pt->adj, m, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
+		MPI_Send(pt->wt, nv, MPI_DOUBLE, r, 0, MPI_COMM_WORLD);
+		S.phase_bytes += (uint64_t)nv * 16 + 8 + (uint64_t)m * 4;
+		return;
+	}
+	MPI_Recv(pt->vid, nv, MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	MPI_Recv(pt->off, nv + 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	MPI_Recv(pt->adj, (int)pt->off[nv], MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+	MPI_Recv(pt->wt, nv, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+/*
+ * Rank 0: the active list, its split and every rank's part; the others:
+ * their part.  first (size + 1) and arcs (size) on every rank.  Rank 0
+ * builds one other rank's part at a time (a flag first: 0 when it could not).
+ * Collective; the outcome agreed.
+ */
+static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64_t *arcs,
+                      uint32_t **act, const fg_graph *g, const uint32_t *seeds)
+{
+	int n = S.size, rc = FG_OK;
+
+	for (uint32_t i = 0; S.rank == 0 && i < rp->ns && !rc; i++)
+		if (seeds[i] >= g->n_users)
+			rc = fg_error_set(FG_EUSAGE, "risk: seed %u is not a user (%u users)",
+			                  (unsigned)seeds[i], (unsigned)g->n_users);
+	if (S.rank == 0 && !rc) {
+		*act = fg_mallocarray((size_t)g->g.n + 1, sizeof(**act));
+		if (!*act || fg_risk_active(*act, &rp->na, g, seeds, rp->ns) != FG_OK)
+			rc = fg_error_set(FG_ENOMEM, "risk: out of memory for the active list of %llu "
+			                  "vertices", (unsigned long long)g->g.n);
+		else
+			fg_risk_dist_split(first, g, *act, rp->na, n);
+		for (int r = 0; r < n && !rc; r++) {
+			arcs[r] = 0;
+			for (uint64_t k = first[r]; k < first[r + 1]; k++)
+				arcs[r] += g->g.off[(*act)[k] + 1] - g->g.off[(*act)[k]];
+		}
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Bcast(&rp->na, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	MPI_Bcast(first, n + 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	MPI_Bcast(arcs, n, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		rc = fg_risk_dist_part(pt, g, *act, rp->na, first[0], first[1]);
+	else
+		rc = part_alloc(pt, rp, first[S.rank], first[S.rank + 1], arcs[S.rank]);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	for (int r = 1; r < n; r++) {
+		int ok = 1;
+
+		if (S.rank == 0) {
+			fg_risk_part other;
+
+			memset(&other, 0, sizeof(other));
+			ok = rc == FG_OK &&
+			     (rc = fg_risk_dist_part(&other, g, *act, rp->na, first[r], first[r + 1])) ==
+			         FG_OK;
+			MPI_Send(&ok, 1, MPI_INT, r, 0, MPI_COMM_WORLD);
+			if (ok)
+				part_move(&other, 1, r);
+			fg_risk_dist_part_free(&other);
+		} else if (S.rank == r) {
+			MPI_Recv(&ok, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			if (ok)
+				part_move(pt, 0, 0);
+		}
+	}
+	return agree(rc);
+}
+
+/*
+ * Every rank: fg_risk_dist over the parts rank 0 cut from its graph, the
+ * values gathered into risk (rank 0: g->g.n entries; 0 off the active list).
+ * Rank 0 passes g, seeds and the parameters in *rp; the others NULLs.
+ * Collective.
+ */
+static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, risk_params *rp,
+                    fg_risk_dist_stats *st)
+{
+	double t0 = fg_clock(), c0 = cpu_clock(), *mine = NULL, *all = NULL;
+	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
+	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
+	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0;
+	uint32_t *act = NULL, *sd = NULL;
+	fg_risk_part pt;
+	risk_params p0;
+
+	memset(&pt, 0, sizeof(pt));
+	memset(&p0, 0, sizeof(p0));
+	if (S.rank == 0)
+		p0 = *rp;
+	MPI_Bcast(&p0, (int)sizeof(p0), MPI_BYTE, 0, MPI_COMM_WORLD);
+	sd = S.rank == 0 ? (uint32_t *)seeds : fg_mallocarray((size_t)p0.ns + 1, sizeof(*sd));
+	cnt = fg_calloc(2 * (size_t)n, sizeof(int));
+	if ((rc = agree(first && arcs && sd && cnt ? FG_OK
+	                                           : fg_error_set(FG_ENOMEM, "out of memory"))) !=
+	    FG_OK)
+		goto cleanup;
+	disp = cnt + n;
+	MPI_Bcast(sd, (int)p0.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	if ((rc = risk_parts(&pt, &p0, first, arcs, &act, g, sd)) != FG_OK)
+		goto cleanup;
+	mine = fg_mallocarray(pt.k1 - pt.k0 + 1, sizeof(*mine));
+	if (S.rank == 0)
+		all = fg_mallocarray(p0.na + 1, sizeof(*all));
+	if ((rc = agree(mine && (S.rank || all) ? FG_OK
+	                                        : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	if ((rc = agree(fg_risk_dist(mine, &pt, sd, p0.ns, p0.damping, p0.tol, p0.max_iter,
+	                             MPI_COMM_WORLD, st))) != FG_OK)
+		goto cleanup;
+	S.phase_bytes += st->bytes_sent;
+	/* the values in rank order: the runs ascend, so all[k] is act[k]'s */
+	for (int r = 0; r < n; r++) {
+		cnt[r] = (int)(first[r + 1] - first[r]);
+		disp[r] = (int)first[r];
+	}
+	MPI_Gatherv(mine, cnt[S.rank], MPI_DOUBLE, all, cnt, disp, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)cnt[S.rank] * sizeof(double) : 0;
+	if (S.rank == 0) {
+		memset(risk, 0, (size_t)g->g.n * sizeof(*risk));
+		for (uint64_t k = 0; k < p0.na; k++)
+			risk[act[k]] = all[k];
+		fg_log_info("mpi risk: %llu active vertices in %llu blocks over %d ranks (%llu ghost "
+		            "values on rank 0), %d iterations", (unsigned long long)p0.na,
+		            (unsigned long long)((p0.na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK), n,
+		            (unsigned long long)st->ghosts, st->walk.iterations);
+	}
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	phase_report("risk", t0, c0, nl_all);
+cleanup:
+	fg_risk_dist_part_free(&pt);
+	if (S.rank)
+		fg_free(sd);
+	fg_free(first);
+	fg_free(arcs);
+	fg_free(act);
+	fg_free(mine);
+	fg_free(all);
+	fg_free(cnt);
+	return rc;
+}
+
+int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
+                double damping, double tol, int max_iter, fg_risk_stats *stats)
+{
+	risk_params rp = { damping, tol, max_iter, ns, g->n_users, 0 };
+	fg_risk_dist_stats st;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	send_cmd(CMD_RISK, 0);
+	rc = risk_all(risk, g, seeds, &rp, &st);
+	*stats = st.walk;
+	return rc;
+}
+
 int fg_mpi_worker(const fg_run_opts *o)
 {
 	fg_badrows none;
@@ -1768,6 +1973,11 @@ int fg_mpi_worker(const fg_run_opts *o)
 			fg_error_clear();
 		} else if (m[0] == CMD_COMPONENTS) {
 			rc = components_all(NULL, NULL);
+			fg_error_clear();
+		} else if (m[0] == CMD_RISK) {
+			fg_risk_dist_stats st;
+
+			rc = risk_all(NULL, NULL, NULL, NULL, &st);
 			fg_error_clear();
 		}
 	}

@@ -39,6 +39,7 @@
 
 #include "fg_graph.h"
 #include "fg_ingest.h"
+#include "fg_risk.h"
 #include "fg_run.h"
 
 #include <stdbool.h>
@@ -87,6 +88,17 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
  * Returns FG_OK or FG_ERROR (a mismatch, with the first differing user).
  */
 int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
+
+/*
+ * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):
+ * the walk across the ranks (fg_risk_dist).  Rank 0 cuts the active list
+ * into the ranks' runs of whole blocks and sends each rank its vertices'
+ * CSR rows; the ranks iterate, exchanging neighbour values; rank 0 gathers
+ * the values.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a user),
+ * FG_ERROR (MPI).
+ */
+int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
+                double damping, double tol, int max_iter, fg_risk_stats *stats);
 
 /* Rank 0's last word (the exit code to the workers), then MPI_Finalize; no-op without MPI. */
 void fg_mpi_finalize(int exit_code);

@@ -283,8 +283,16 @@ int fg_run_risk(fg_run *r)
 	fg_risk_stats st;
 	int rc;
 
-	if ((rc = fg_risk(r->risk, r->g, r->seeds, r->n_seeds, c->risk_damping, c->risk_tol,
-	                  c->risk_max_iter, &st)) != FG_OK)
+#if FG_HAVE_MPI
+	/* under mpirun the walk runs across the ranks, giving fg_risk's bits (fg_mpi.h) */
+	if (fg_mpi_active())
+		rc = fg_mpi_risk(r->risk, r->g, r->seeds, r->n_seeds, c->risk_damping, c->risk_tol,
+		                 c->risk_max_iter, &st);
+	else
+#endif
+		rc = fg_risk(r->risk, r->g, r->seeds, r->n_seeds, c->risk_damping, c->risk_tol,
+		             c->risk_max_iter, &st);
+	if (rc != FG_OK)
 		return rc;
 	r->risk_iterations = st.iterations;
 	note(r, "%u seeds, %d iterations, L1 change %.3g", r->n_seeds, st.iterations, st.last_delta);

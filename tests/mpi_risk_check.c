@@ -14,8 +14,9 @@
  *   hubs  as one, with a popular tenth of the entities shared past the cap
  *         of 30: hubs, their links left out of the graph;
  *   none  as one, no seeds (every risk 0).
- * The active list is split twice: by fg_risk_dist_split, and unevenly (rank
- * r gets a share of the blocks growing with r, rank 1 none when N > 2).
+ * The active list is split three ways: by fg_risk_dist_split, unevenly
+ * (rank r gets a share of the blocks growing with r, rank 1 none when N >
+ * 2), and all on rank 0 (the other runs empty at the end of the list).
  * Rank 0 gathers each result and compares every vertex's risk with fg_risk's
  * by memcmp, and the iteration count and last L1 change.  Prints "ok: V
  * vertices, A active, B blocks, I iterations, G ghosts on rank 0" and exits
@@ -246,6 +247,11 @@ int main(int argc, char **argv)
 	if (!bad) {
 		uneven_split(first, na, size);
 		bad = check_split("uneven", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st);
+	}
+	if (!bad) { /* rank 0 alone: the others' empty runs start at na, not at a block */
+		for (int r = 1; r <= size; r++)
+			first[r] = na;
+		bad = check_split("rank 0", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st);
 	}
 	if (!bad && rank == 0)
 		printf("ok: %llu vertices, %llu active, %llu blocks, %d iterations, %llu ghosts on "

@@ -203,8 +203,8 @@ END_TEST
 /*
  * The risk walk alone (tests/mpi_risk_check.c): fg_risk_dist against fg_risk
  * at -np 1..4, every vertex's risk compared by memcmp, and the iteration
- * count and last L1 change, on the balanced split and on an uneven one (rank
- * 1 without a block at -np 3 and 4): seeds in one component of 40000
+ * count and last L1 change, on the balanced split, an uneven one (rank 1
+ * without a block at -np 3 and 4) and all on rank 0: seeds in one component of 40000
  * vertices (9 blocks of the active list), many components with dangling
  * seeds and a seed listed twice, hubs removed, no seeds.
  */
