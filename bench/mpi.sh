@@ -2,11 +2,11 @@
 # The nightly job under mpirun: -np 1, 2, 4 against one process on one
 # generated world (docs/scale.md).
 #
-#   bash bench/mpi.sh [--users 200000] [--nps 1,2,4] [--bin PATH] [--out DIR]
+#   bash bench/mpi.sh [--users 200000 | --world DIR] [--nps 1,2,4] [--bin PATH] [--out DIR]
 #
 # Generates the world once (fraudgraph gen --seed 42, cached in
-# bench/worlds/mpi-<users>/), runs it on one process, then under mpirun for
-# each -np (oversubscribed where -np exceeds the cores: on a 2-core machine
+# bench/worlds/mpi-<users>/) or reads DIR/edges.csv and DIR/users.csv, runs
+# it on one process, then under mpirun for each -np (oversubscribed where -np exceeds the cores: on a 2-core machine
 # -np 4 runs four ranks on two cores, so its times are an upper bound), and
 # prints per run: wall seconds and peak RSS per process (GNU time), the
 # output digest (must equal one process's), and rank 0's "mpi <phase>" lines:
@@ -21,12 +21,14 @@ users=200000
 nps=1,2,4
 bin=""
 out=""
+world=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--users) users=$2; shift 2 ;;
 	--nps) nps=$2; shift 2 ;;
 	--bin) bin=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--world) world=$2; shift 2 ;;
 	*) echo "bench/mpi.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -39,12 +41,14 @@ if [ -z "$bin" ]; then
 fi
 out=${out:-$root/bench/results/mpi-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
+if [ -z "$world" ]; then
 world=$root/bench/worlds/mpi-$users
 if [ ! -f "$world/.complete" ]; then
 	rm -rf "$world"
 	mkdir -p "$root/bench/worlds"
 	"$bin" gen --out "$world" --users "$users" --seed 42 --quiet
 	touch "$world/.complete"
+fi
 fi
 inputs=(--edges "$world/edges.csv" --users "$world/users.csv" --top 0)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -63,7 +67,7 @@ one() { # label, command...
 	digest=$(sqlite3 "$db" 'SELECT output_digest FROM runs')
 	printf '%s\t%s\t%s\t%s\n' "$label" "$wall" "$rss" "$digest" >>"$out/mpi.tsv"
 	echo "== $label: $wall s, $rss MiB max RSS (largest process), digest $digest"
-	grep -E '^(fraudgraph: )?(mpi |ingest |gather |build |components |total )' "$out/$label.log" |
+	grep -E '^(fraudgraph: )?(mpi |ingest |gather |build |components |risk |total )' "$out/$label.log" |
 		sed -e 's/^fraudgraph: //' -e 's/^/   /' || true
 	rm -f "$db"
 }

@@ -21,6 +21,13 @@
  * by memcmp, and the iteration count and last L1 change.  Prints "ok: V
  * vertices, A active, B blocks, I iterations, G ghosts on rank 0" and exits
  * 0, or names the first differing vertex and exits 1.
+ *
+ *   mpirun -np N mpi_risk_check SHAPE USERS SEED time
+ *
+ * (bench/mpi.sh, never a test): the balanced split only, also compared, and
+ * a line "time: fg_risk S s on one process; fg_risk_dist S s (slowest rank),
+ * B bytes sent per rank per iteration (largest), G ghosts (largest), peak
+ * RSS M MiB (largest rank)".
  */
 #include "fg_csr.h"
 #include "fg_error.h"
@@ -28,6 +35,7 @@
 #include "fg_risk_dist.h"
 
 #include <math.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,18 +169,23 @@ static void uneven_split(uint64_t *first, uint64_t na, int size)
 static int check_split(const char *name, const fg_graph *g, const uint32_t *act, uint64_t na,
                        const uint64_t *first, const uint32_t *seeds, uint32_t ns,
                        const double *ref, const fg_risk_stats *rst, int rank, int size,
-                       fg_risk_dist_stats *st)
+                       fg_risk_dist_stats *st, double *secs)
 {
 	fg_risk_part pt;
 	uint64_t mine = first[rank + 1] - first[rank], n = g->g.n;
+	double t;
 	double *r = xmalloc((mine + 1) * sizeof(*r)), *all = NULL, *full = NULL;
 	int *cnt = xmalloc(2 * (size_t)size * sizeof(int)), *disp = cnt + size, bad = 0;
 
-	if (fg_risk_dist_part(&pt, g, act, na, first[rank], first[rank + 1]) != FG_OK ||
-	    fg_risk_dist(r, &pt, seeds, ns, DAMPING, TOL, MAX_ITER, MPI_COMM_WORLD, st) != FG_OK) {
+	if (fg_risk_dist_part(&pt, g, act, na, first[rank], first[rank + 1]) != FG_OK)
+		abort();
+	MPI_Barrier(MPI_COMM_WORLD);
+	t = MPI_Wtime();
+	if (fg_risk_dist(r, &pt, seeds, ns, DAMPING, TOL, MAX_ITER, MPI_COMM_WORLD, st) != FG_OK) {
 		fprintf(stderr, "rank %d: fg_risk_dist failed: %s\n", rank, fg_error_msg());
 		MPI_Abort(MPI_COMM_WORLD, 1);
 	}
+	*secs = MPI_Wtime() - t;
 	for (int q = 0; q < size; q++) {
 		cnt[q] = (int)(first[q + 1] - first[q]);
 		disp[q] = (int)first[q];
@@ -210,6 +223,25 @@ static int check_split(const char *name, const fg_graph *g, const uint32_t *act,
 	return bad;
 }
 
+/* The time mode's line on rank 0: the largest of each figure over the ranks. */
+static void report_time(const fg_risk_dist_stats *st, double t_one, double secs, int rank)
+{
+	struct rusage ru;
+	double mine[4], top[4];
+
+	getrusage(RUSAGE_SELF, &ru);
+	mine[0] = secs;
+	mine[1] = st->walk.iterations ? (double)st->bytes_sent / st->walk.iterations : 0.0;
+	mine[2] = (double)st->ghosts;
+	mine[3] = (double)ru.ru_maxrss / 1024.0;
+	MPI_Reduce(mine, top, 4, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+	if (rank == 0)
+		printf("time: fg_risk %.3f s on one process; fg_risk_dist %.3f s (slowest rank), "
+		       "%.0f bytes sent per rank per iteration (largest), %.0f ghosts (largest), peak "
+		       "RSS %.0f MiB (largest rank), %d iterations\n", t_one, top[0], top[1], top[2],
+		       top[3], st->walk.iterations);
+}
+
 int main(int argc, char **argv)
 {
 	int rank, size, bad = 0;
@@ -219,13 +251,15 @@ int main(int argc, char **argv)
 	fg_graph g;
 	fg_risk_stats rst;
 	fg_risk_dist_stats st, st_bal;
+	double secs = 0.0, t_one;
+	int timed = argc == 5 && !strcmp(argv[4], "time");
 
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &size);
-	if (argc != 4) {
+	if (argc != 4 && !timed) {
 		if (rank == 0)
-			fprintf(stderr, "usage: mpi_risk_check one|many|hubs|none USERS SEED\n");
+			fprintf(stderr, "usage: mpi_risk_check one|many|hubs|none USERS SEED [time]\n");
 		MPI_Finalize();
 		return 2;
 	}
@@ -236,28 +270,35 @@ int main(int argc, char **argv)
 	first = xmalloc(((size_t)size + 1) * sizeof(*first));
 	if (fg_risk_active(act, &na, &g, seeds, ns) != FG_OK)
 		abort();
+	t_one = MPI_Wtime();
 	if (rank == 0) {
 		ref = xmalloc((g.g.n + 1) * sizeof(*ref));
 		if (fg_risk(ref, &g, seeds, ns, DAMPING, TOL, MAX_ITER, &rst) != FG_OK)
 			abort();
 	}
 	MPI_Bcast(&rst, (int)sizeof(rst), MPI_BYTE, 0, MPI_COMM_WORLD);
+	t_one = MPI_Wtime() - t_one;
 	fg_risk_dist_split(first, &g, act, na, size);
-	bad = check_split("balanced", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st_bal);
+	bad = check_split("balanced", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st_bal, &secs);
+	if (timed) {
+		report_time(&st_bal, t_one, secs, rank);
+		goto done;
+	}
 	if (!bad) {
 		uneven_split(first, na, size);
-		bad = check_split("uneven", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st);
+		bad = check_split("uneven", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st, &secs);
 	}
 	if (!bad) { /* rank 0 alone: the others' empty runs start at na, not at a block */
 		for (int r = 1; r <= size; r++)
 			first[r] = na;
-		bad = check_split("rank 0", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st);
+		bad = check_split("rank 0", &g, act, na, first, seeds, ns, ref, &rst, rank, size, &st, &secs);
 	}
 	if (!bad && rank == 0)
 		printf("ok: %llu vertices, %llu active, %llu blocks, %d iterations, %llu ghosts on "
 		       "rank 0\n", (unsigned long long)g.g.n, (unsigned long long)na,
 		       (unsigned long long)((na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK),
 		       st.walk.iterations, (unsigned long long)st_bal.ghosts);
+done:
 	fg_csr_free(&g.g);
 	free(g.ent_share);
 	free(g.ent_hub);

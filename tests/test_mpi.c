@@ -111,6 +111,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		err = fgt_read_file(mlog, NULL);
 		ck_assert_msg(strstr(err, "the distributed pass matches fg_cc"), "-np %d: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
+		              np, err);
 		free(err);
 		free(d);
 		free(din);
@@ -160,6 +162,47 @@ START_TEST(generated_world_digests)
 	free(cmd);
 	free(in);
 	free(dir);
+}
+END_TEST
+
+/*
+ * The risk walk in the run, on more than one rank: the seeds' components of
+ * the generated worlds fit in one block of the active list (a few hundred
+ * vertices), so this world is one long component: 6000 users in a chain of
+ * devices shared by two, every tenth five sharing a card, five fraud seeds
+ * along it (12598 active vertices, 4 blocks).  Same digests at -np
+ * 1..4, and the walk ran on 4 blocks with ghost values on rank 0.
+ */
+START_TEST(risk_walk_digests)
+{
+	char *edges = fgt_path(tmp, "rchain.csv"), *users = fgt_path(tmp, "rusers.csv");
+	char *in = fmt("--edges '%s' --users '%s'", edges, users), *log, *err;
+	FILE *f = fopen(edges, "w"), *u = fopen(users, "w");
+
+	need_mpirun();
+	ck_assert(f && u);
+	fprintf(f, "user_id,kind,value,seen_at\n");
+	for (int i = 0; i < 5999; i++)
+		fprintf(f, "u%05d,device,d%05d,2024-01-01\nu%05d,device,d%05d,2024-01-02\n", i, i,
+		        i + 1, i);
+	for (int i = 0; i < 5990; i += 10)
+		for (int j = 0; j < 5; j++)
+			fprintf(f, "u%05d,card,c%05d,2024-01-03\n", i + j, i);
+	fprintf(u, "user_id,created_at,label\n");
+	for (int i = 0; i < 6000; i++)
+		fprintf(u, "u%05d,1700000000,%s\n", i, i % 1200 == 17 ? "fraud" : "");
+	fclose(f);
+	fclose(u);
+	same_digests(in, NULL);
+	log = fgt_path(tmp, "np4.log");
+	err = fgt_read_file(log, NULL);
+	ck_assert_msg(strstr(err, "active vertices in 4 blocks over 4 ranks") &&
+	              !strstr(err, "(0 ghost values on rank 0)"), "%s", err);
+	free(err);
+	free(log);
+	free(in);
+	free(edges);
+	free(users);
 }
 END_TEST
 
@@ -536,6 +579,7 @@ static Suite *mpi_suite(void)
 	tcase_add_test(tc, attributes_and_model_digests);
 	tcase_add_test(tc, world_digests);
 	tcase_add_test(tc, generated_world_digests);
+	tcase_add_test(tc, risk_walk_digests);
 	tcase_add_test(tc, bad_rows_as_one_process);
 	tcase_add_test(tc, sqlite_and_stdin_inputs);
 #if FG_FAULT_INJECTION
