@@ -3,6 +3,7 @@
 # generated world (docs/scale.md).
 #
 #   bash bench/mpi.sh [--users 200000 | --world DIR] [--nps 1,2,4] [--bin PATH] [--out DIR]
+#                     [--risk-users N]
 #
 # Generates the world once (fraudgraph gen --seed 42, cached in
 # bench/worlds/mpi-<users>/) or reads DIR/edges.csv and DIR/users.csv, runs
@@ -12,6 +13,11 @@
 # output digest (must equal one process's), and rank 0's "mpi <phase>" lines:
 # the slowest rank's time, bytes exchanged (and per link), peak memory per
 # rank.  Results in DIR/mpi.tsv and DIR/*.log.  Never run by the tests.
+# --risk-users N: then the risk walk alone for each -np (tests/mpi_risk_check
+# in its time mode, beside the binary: N users and as many entities in one
+# component, 30 seeds), since a generated world's seeds sit in components of
+# a few hundred vertices, one block of the active list: fg_risk against
+# fg_risk_dist, compared bit for bit, with time, CPU, bytes and peak RSS.
 set -euo pipefail
 
 main() {
@@ -22,6 +28,7 @@ nps=1,2,4
 bin=""
 out=""
 world=""
+risk_users=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--users) users=$2; shift 2 ;;
@@ -29,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--bin) bin=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--world) world=$2; shift 2 ;;
+	--risk-users) risk_users=$2; shift 2 ;;
 	*) echo "bench/mpi.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -82,5 +90,12 @@ if [ "$(cut -f4 "$out/mpi.tsv" | tail -n +2 | sort -u | wc -l)" -ne 1 ]; then
 	exit 1
 fi
 echo "all digests equal; results in $out"
+if [ "$risk_users" -gt 0 ]; then
+	check=$(dirname "$bin")/../tests/mpi_risk_check
+	for np in "${list[@]}"; do
+		echo "== risk walk alone, -np $np, $risk_users users" | tee -a "$out/risk.log"
+		"${mpi[@]}" -np "$np" "$check" one "$risk_users" 1 time | tee -a "$out/risk.log"
+	done
+fi
 }
 main "$@"

@@ -1889,7 +1889,7 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, risk
 	MPI_Bcast(&p0, (int)sizeof(p0), MPI_BYTE, 0, MPI_COMM_WORLD);
 	sd = S.rank == 0 ? (uint32_t *)seeds : fg_mallocarray((size_t)p0.ns + 1, sizeof(*sd));
 	cnt = fg_calloc(2 * (size_t)n, sizeof(int));
-	if ((rc = agree(first && arcs && sd && cnt ? FG_OK
+	if ((rc = agree(first && arcs && (sd || !p0.ns) && cnt ? FG_OK
 	                                           : fg_error_set(FG_ENOMEM, "out of memory"))) !=
 	    FG_OK)
 		goto cleanup;
