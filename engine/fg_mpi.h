@@ -19,15 +19,20 @@
  * owned entity's users joined as a star; its labels are one process's
  * component ids, checked on rank 0 against fg_cc (a mismatch fails the run).
  *
+ * The seeded risk walk runs on every rank too (fg_mpi_risk, fg_risk_dist.c):
+ * rank 0 cuts fg_risk's active list into runs of whole summation blocks and
+ * sends each rank its rows; the ranks iterate and exchange neighbour values;
+ * the block sums are added in fg_risk's order, so the values are its bits.
+ *
  * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
  * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs
- * today's pipeline from build to the write-back.  So the results database and
- * its output digest are those of one process by construction, for any rank
- * count (docs/scale.md: what each later stage needs).
+ * today's pipeline from build to the write-back, the risk walk excepted.  So
+ * the results database and its output digest are those of one process, for
+ * any rank count (docs/scale.md: what each later stage needs).
  *
  * Protocol: rank 0 runs the command (cmd_run.c: fg_run_all); the other ranks
  * run fg_mpi_worker, which waits for rank 0's commands (ingest, components,
- * done with the exit code).  Errors are agreed collectively: the first
+ * risk, done with the exit code).  Errors are agreed collectively: the first
  * failing rank's code and message reach every rank.  A rank that dies takes
  * the job down (MPI_ERRORS_ARE_FATAL; mpirun kills the rest), and rank 0's
  * open transaction is never committed: nothing of the run is stored.
