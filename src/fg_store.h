@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FG_STORE_SCHEMA_VERSION 4
+#define FG_STORE_SCHEMA_VERSION 5
 
 typedef struct fg_store fg_store;
 
