@@ -728,12 +728,11 @@ static void *writer_main(void *arg)
 
 int fg_run_write_start(fg_run *r)
 {
+	/* FG_WRITE_THREAD=0: no thread (a measurement aid, like FG_WRITE_PROFILE) */
+	const char *env = getenv("FG_WRITE_THREAD");
 	struct fg_run_writer *w;
 	sigset_t all, old;
 	int rc;
-
-	/* FG_WRITE_THREAD=0: no thread (a measurement aid, like FG_WRITE_PROFILE) */
-	const char *env = getenv("FG_WRITE_THREAD");
 
 	if (!r->store || r->writer || r->graph_written || fg_par_threads() < 2 ||
 	    (env && strcmp(env, "0") == 0))
