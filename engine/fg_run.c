@@ -22,6 +22,7 @@
 #include "fg_mpi.h"
 #endif
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,9 @@ int fg_run_build(fg_run *r)
 		if (r->volume.over)
 			fg_log_warn("accepted with --allow-drop: %s", r->volume.message);
 	}
+	if (getenv("FG_MEM_PROFILE"))
+		fprintf(stderr, "  mem graph arrays and strings %.1f MiB\n",
+		        (double)fg_graph_bytes(g) / 1048576.0);
 	if ((rc = alloc_arrays(r)) != FG_OK)
 		return rc;
 	/* The seeds, with the held-out ones kept out of the kernels' view (not out of the graph). */
@@ -352,8 +356,48 @@ int fg_run_commit(fg_run *r)
 	return FG_OK;
 }
 
+/* A field of /proc/self/status in KiB ("VmRSS:"), 0 if unreadable. */
+static uint64_t status_kib(const char *field)
+{
+	char line[256];
+	uint64_t kib = 0;
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0) {
+			kib = strtoull(line + n, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kib;
+}
+
+void fg_run_mem_profile(const char *where)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	struct mallinfo2 mi;
+#endif
+
+	if (!getenv("FG_MEM_PROFILE"))
+		return;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	mi = mallinfo2();
+	fprintf(stderr, "  mem %-18s rss %7.1f hwm %7.1f MiB  malloc in use %7.1f (mmap %7.1f) "
+	        "free in arenas %7.1f MiB\n", where, status_kib("VmRSS:") / 1024.0,
+	        status_kib("VmHWM:") / 1024.0, (double)(mi.uordblks + mi.hblkhd) / 1048576.0,
+	        (double)mi.hblkhd / 1048576.0, (double)mi.fordblks / 1048576.0);
+#else
+	fprintf(stderr, "  mem %-18s rss %7.1f hwm %7.1f MiB\n", where,
+	        status_kib("VmRSS:") / 1024.0, status_kib("VmHWM:") / 1024.0);
+#endif
+}
+
 static void phase_line(const char *name, double t, const char *summary)
 {
+	fg_run_mem_profile(name);
 	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", name, t, (double)fg_peak_rss() / 1048576.0,
 	            summary);
 }

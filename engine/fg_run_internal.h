@@ -84,6 +84,14 @@ int fg_run_write_model(fg_run *r);
 /* Free the model phase's state. */
 void fg_run_model_free(fg_run *r);
 
+/*
+ * With FG_MEM_PROFILE set in the environment: one line on stderr with the
+ * process's resident and peak memory and glibc's heap in use at this point
+ * (where: a label).  Nothing otherwise.  For docs/performance.md's memory
+ * breakdown; O(1) plus reading /proc/self/status.
+ */
+void fg_run_mem_profile(const char *where);
+
 /* Load the previous run's rings and match tonight's to them (r->track). */
 int fg_run_track(fg_run *r);
 
