@@ -453,6 +453,15 @@ static int write_phase(fg_run *r)
 	int rc;
 
 	fg_graph_release_csr(r->g);
+#if defined(__GLIBC__)
+	/*
+	 * The model's features and boosters were freed into glibc's arenas (one
+	 * per thread) and stay resident as free chunks; the held arrays and
+	 * SQLite's cache would be new pages on top.  2M world, 2 threads: the
+	 * write's peak 1243 -> 1218 MiB (1 thread: unchanged, 1200).
+	 */
+	malloc_trim(0);
+#endif
 	if ((rc = give_back(r)) != FG_OK)
 		return rc;
 	return fg_run_write(r);
