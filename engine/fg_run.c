@@ -451,11 +451,16 @@ static int model_phase(fg_run *r)
 	return fg_run_model(r);
 }
 
-/* The CSR goes first (fg_run_write's own first step), then the held arrays come back. */
+/*
+ * fg_run_write's own first steps (the graph tables' thread joined, the CSR
+ * released), then the held arrays come back.
+ */
 static int write_phase(fg_run *r)
 {
 	int rc;
 
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
 	fg_graph_release_csr(r->g);
 #if defined(__GLIBC__)
 	/*
