@@ -362,6 +362,7 @@ struct fg_serve_request {
 	char **attr_name;  /* the numeric attributes, n_num of them (the model's attr_ columns) */
 	double *attr_val;
 	size_t n_num;
+	bool explain;      /* "explain" (default true): the model's SHAP reasons */
 };
 
 /* Valid UTF-8 without NUL (fg_serve_request.c). */

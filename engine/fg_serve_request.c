@@ -258,7 +258,7 @@ int fg_serve_request_parse(fg_serve_request **out, int *status, const fg_config 
 	fg_serve_request *r = NULL;
 	fg_config defaults;
 	json_error_t jerr;
-	json_t *root = NULL, *uid, *ents, *links, *attrs;
+	json_t *root = NULL, *uid, *ents, *links, *attrs, *explain;
 	char q[64];
 	int rc = FG_OK;
 
@@ -293,6 +293,9 @@ int fg_serve_request_parse(fg_serve_request **out, int *status, const fg_config 
 		PARSE_FAIL(400, "links is not an array");
 	if (attrs && !json_is_object(attrs) && !json_is_null(attrs))
 		PARSE_FAIL(400, "attributes is not an object");
+	explain = json_object_get(root, "explain");
+	if (explain && !json_is_boolean(explain))
+		PARSE_FAIL(400, "explain is not true or false");
 	if (json_array_size(ents) > FG_SERVE_MAX_ITEMS)
 		PARSE_FAIL(422, "%zu entities in one request, the limit is %d", json_array_size(ents),
 		           FG_SERVE_MAX_ITEMS);
@@ -304,6 +307,7 @@ int fg_serve_request_parse(fg_serve_request **out, int *status, const fg_config 
 		rc = fg_error_set(FG_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	r->explain = !json_is_false(explain);
 	{
 		size_t n = json_string_length(uid);
 		const char *p = json_string_value(uid);

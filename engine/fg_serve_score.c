@@ -99,7 +99,7 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 	int64_t gself = self != NONE32 ? m->user_g[self] : -1;
 	uint32_t top[FG_MODEL_REASONS], n;
 	json_t *o = json_object(), *rs = json_array();
-	bool ok = o && rs;
+	bool ok = o && rs, explain;
 	int rc = FG_OK, nt;
 
 	*out = NULL;
@@ -118,13 +118,18 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 	if ((rc = fg_features_row_new(row, m->f, items, n, gself, attrs, mask)) ||
 	    (rc = fg_model_predict_row(&p, NULL, m->m, k, row)))
 		goto cleanup;
-	/* reasons as the run gives them: for a score of at least FG_MODEL_REASON_MIN */
-	if (p >= FG_MODEL_REASON_MIN && (rc = fg_model_predict_row(&p, contrib, m->m, k, row)))
+	/*
+	 * Reasons as the run gives them: for a score of at least
+	 * FG_MODEL_REASON_MIN, unless the request says "explain": false
+	 * (TreeSHAP is most of a request's CPU; docs/serve.md).
+	 */
+	explain = r->explain && p >= FG_MODEL_REASON_MIN;
+	if (explain && (rc = fg_model_contributions(contrib, m->m, k, row)))
 		goto cleanup;
 	*score = p;
 	jset(&ok, o, "score", jnum(p));
 	jset(&ok, o, "booster", json_integer(k));
-	nt = p >= FG_MODEL_REASON_MIN ? fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS) : 0;
+	nt = explain ? fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS) : 0;
 	for (int i = 0; i < nt; i++) {
 		const char *name = fg_features_name(m->f, top[i]);
 		fg_model_entity e;
