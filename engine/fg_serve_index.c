@@ -7,6 +7,8 @@
  */
 #include "fg_serve_internal.h"
 
+#include "fg_log.h"
+
 #include <stdlib.h>
 
 
@@ -204,8 +206,12 @@ int fg_serve_index_build(fg_snapshot *s)
 	if ((rc = build_uu(s)))
 		return rc;
 	if (s->model_file) {
+		double t = fg_clock(), c = cpu_seconds();
+
 		if ((rc = fg_serve_model_build(s)))
 			return rc;
+		s->model_seconds = fg_clock() - t;
+		s->model_cpu = cpu_seconds() - c;
 		fg_free(s->model_file);
 		s->model_file = NULL;
 		fg_free(s->ml);

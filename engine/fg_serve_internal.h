@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define NONE32 UINT32_MAX
 #define TIE_SCALE 3.0          /* tie t counts as 1 - exp(-t / 3), as the ring sharing factor */
@@ -53,6 +54,15 @@ static inline const char *label_name(uint8_t label)
 	static const char *const names[] = { NULL, "fraud", "legit", "holdout" };
 
 	return label < 4 ? names[label] : NULL;
+}
+
+/* CPU seconds of the process, every thread (the load's log line says them beside the wall time). */
+static inline double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* ---- small containers --------------------------------------------------- */
@@ -114,6 +124,7 @@ struct fg_snapshot {
 	int64_t run_id;
 	char *started_at, *finished_at, *output_digest;
 	double finished_unix, load_seconds;
+	double model_seconds, model_cpu; /* of load_seconds: the model's side (fg_serve_model_build), wall and CPU */
 	int64_t n_links, n_user_links;
 	fg_config cfg;
 	arena str;

@@ -457,23 +457,40 @@ void fg_snapshot_free(fg_snapshot **sp)
 typedef struct load_ctx {
 	fg_snapshot *s;
 	bool users_indexed;
+	double t_users, t_index; /* clock at the first user row, at the user index (the load's log line) */
 } load_ctx;
+
+static int index_users(load_ctx *lc)
+{
+	double t = fg_clock();
+	int rc = fg_serve_index_users(lc->s);
+
+	lc->users_indexed = true;
+	lc->t_index = fg_clock() - t;
+	lc->t_users = t - lc->t_users;
+	return rc;
+}
 
 static int lc_run(void *c, const fg_snap_run_row *r) { return on_run(((load_ctx *)c)->s, r); }
 static int lc_comp(void *c, const fg_snap_component_row *r) { return on_component(((load_ctx *)c)->s, r); }
 static int lc_ring(void *c, const fg_snap_ring_row *r) { return on_ring(((load_ctx *)c)->s, r); }
-static int lc_user(void *c, const fg_snap_user_row *r) { return on_user(((load_ctx *)c)->s, r); }
+
+static int lc_user(void *c, const fg_snap_user_row *r)
+{
+	load_ctx *lc = c;
+
+	if (lc->s->n_users == 0)
+		lc->t_users = fg_clock();
+	return on_user(lc->s, r);
+}
 
 static int lc_entity(void *c, const fg_snap_entity_row *r)
 {
 	load_ctx *lc = c;
 	int rc;
 
-	if (!lc->users_indexed) {
-		if ((rc = fg_serve_index_users(lc->s)))
-			return rc;
-		lc->users_indexed = true;
-	}
+	if (!lc->users_indexed && (rc = index_users(lc)))
+		return rc;
 	return on_entity(lc->s, r);
 }
 
@@ -495,11 +512,8 @@ static int lc_link(void *c, const fg_snap_link_row *r)
 	load_ctx *lc = c;
 	int rc;
 
-	if (!lc->users_indexed) {
-		if ((rc = fg_serve_index_users(lc->s)))
-			return rc;
-		lc->users_indexed = true;
-	}
+	if (!lc->users_indexed && (rc = index_users(lc)))
+		return rc;
 	return on_link(lc->s, r);
 }
 
@@ -508,7 +522,7 @@ int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool w
 	fg_store *st = NULL;
 	fg_snapshot *s = NULL;
 	load_ctx lc;
-	double t0 = fg_clock();
+	double t0 = fg_clock(), c0 = cpu_seconds(), t_read, c_read;
 	int rc;
 	static const fg_snap_sink sink = { lc_run, lc_comp, lc_ring, lc_user, lc_entity, lc_link,
 	                                   lc_model };
@@ -527,17 +541,24 @@ int fg_snapshot_load(fg_snapshot **out, const char *path, int64_t run_id, bool w
 	         : "off (--no-model): the rule scores");
 	if ((rc = fg_store_open(&st, path, FG_STORE_READ)))
 		goto cleanup;
+	memset(&lc, 0, sizeof(lc));
 	lc.s = s;
-	lc.users_indexed = false;
 	if ((rc = fg_results_snapshot_read(st, path, run_id, with_model ? &sink : &sink_rules, &lc)))
 		goto cleanup;
-	if (!lc.users_indexed && (rc = fg_serve_index_users(s)))
+	if (!lc.users_indexed && (rc = index_users(&lc)))
 		goto cleanup;
+	t_read = fg_clock() - t0;
+	c_read = cpu_seconds();
 	if ((rc = fg_serve_index_build(s)))
 		goto cleanup;
 	s->path = NULL; /* the caller's string; not kept */
 	s->bytes = snapshot_bytes(s);
 	s->load_seconds = fg_clock() - t0;
+	fg_log_info("serve: run %lld loaded in %.2f s (%.2f s of CPU): tables read in %.2f s (%.2f s of CPU; "
+	            "user_scores %.2f s), the user index %.2f s, indexes and adjacencies %.2f s, the model's "
+	            "side %.2f s (%.2f s of CPU)", (long long)s->run_id, s->load_seconds, cpu_seconds() - c0,
+	            t_read - lc.t_index, c_read - c0, lc.t_users, lc.t_index,
+	            s->load_seconds - t_read - s->model_seconds, s->model_seconds, s->model_cpu);
 	atomic_init(&s->refs, 0);
 	*out = s;
 	s = NULL;
