@@ -41,4 +41,14 @@ void fg_trees_free(fg_trees **t);
 /* The probability of row[0..n_cols) (NAN = missing).  O(trees x depth). */
 float fg_trees_predict(const fg_trees *t, const float *row);
 
+/* Trees deeper than this are refused (SHAP's path buffer is on the stack). */
+#define FG_TREES_MAX_DEPTH 24
+
+/*
+ * The SHAP values of row (log-odds) into phi[0..n_cols], phi[n_cols] the
+ * bias (the trees' expected values and the base margin): TreeSHAP
+ * (fg_model_trees.c).  FG_OK or FG_ENOMEM.  O(leaves x depth^2) per tree.
+ */
+int fg_trees_contributions(float *phi, const fg_trees *t, const float *row);
+
 #endif

@@ -177,7 +177,7 @@ struct fg_snapshot {
 
 	/* the learned model, when the run has one (NULL: the rule scores) */
 	struct serve_model *model;
-	char model_status[256];         /* what loading the model did (healthz, logs) */
+	char model_status[448];         /* what loading the model did (healthz, logs) */
 	char *model_file;               /* while loading */
 	size_t model_len;
 	size_t n_ages;                  /* while loading: stored (created_at, account age) pairs */

@@ -87,8 +87,10 @@ cleanup:
  * Score requests with the boosters' own trees (fg_model_fast_predict) once
  * they give XGBoost's bits on the rows of up to FAST_CHECK_ROWS users of the
  * model's graph, spread over it, each with a booster's fold excluded as the
- * run scores it.  *why: empty if in use, else why XGBoost keeps scoring
- * (the answers are the same either way; only the cost differs).
+ * run scores it, and explain them with the trees' own SHAP values once
+ * those give XGBoost's bits too.  *why: what scores and explains, and why
+ * XGBoost does where it does (the answers are the same either way; only
+ * the cost differs).
  */
 #define FAST_CHECK_ROWS 1000
 
@@ -99,6 +101,7 @@ static int fast_predict(serve_model *m, char *why, size_t why_len)
 	uint32_t *users = fg_mallocarray(n ? n : 1, sizeof(uint32_t));
 	unsigned *masks = fg_mallocarray(n ? n : 1, sizeof(unsigned));
 	float *rows = fg_mallocarray((size_t)(n ? n : 1) * nc, sizeof(float));
+	char shap_why[200];
 	int rc;
 
 	if (!users || !masks || !rows) {
@@ -111,9 +114,14 @@ static int fast_predict(serve_model *m, char *why, size_t why_len)
 	}
 	if ((rc = fg_features_rows(rows, m->f, users, n, masks, 0)))
 		goto cleanup;
-	rc = fg_model_fast_predict(m->m, rows, n, why, why_len);
+	rc = fg_model_fast_predict(m->m, rows, n, why, why_len, shap_why, sizeof(shap_why));
 	if (rc == 1) {
-		why[0] = '\0';
+		if (shap_why[0]) {
+			snprintf(why, why_len, "scored by its own trees, SHAP by XGBoost (%.140s)", shap_why);
+			fg_log_warn("serve: the model's own SHAP values are not used: %s", shap_why);
+		} else {
+			snprintf(why, why_len, "scored and explained by its own trees");
+		}
 		rc = FG_OK;
 	} else if (rc == 0) {
 		char msg[200];
@@ -265,7 +273,7 @@ int fg_serve_model_build(fg_snapshot *s)
 	snprintf(s->model_status, sizeof(s->model_status),
 	         "served: %u features on the graph of the stored links (%u users, %u entities); "
 	         "graph %.2f s, kernels %.2f s; %s", fg_features_count(m->f), nu, g->n_entities, t_graph,
-	         fg_clock() - t0 - t_graph, tree_why[0] ? tree_why : "scored by its own trees");
+	         fg_clock() - t0 - t_graph, tree_why);
 	s->model = m;
 	m = NULL;
 cleanup:

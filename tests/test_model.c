@@ -467,17 +467,17 @@ START_TEST(test_save_load_reasons)
 END_TEST
 
 /*
- * The boosters' own trees (fg_model_fast_predict, what serve scores a row
- * with): on a generated world, every user's row, and the row again with a
- * third of its values missing, gets XGBoost's probability bit for bit, not
- * only the rows the trees were checked on.
+ * The boosters' own trees (fg_model_fast_predict, what serve scores and
+ * explains a row with): on a generated world, every user's row, and the row
+ * again with a third of its values missing, gets XGBoost's probability and
+ * SHAP values bit for bit, not only the rows the trees were checked on.
  */
 START_TEST(test_own_trees_match_xgboost)
 {
-	char *dir, *edges, *users, why[200];
+	char *dir, *edges, *users, why[200], shap_why[200];
 	world w;
 	fg_model *m = NULL;
-	float *sc, *rows, *want;
+	float *sc, *rows, *want, *phi_want;
 	uint32_t nu, nc, n_check = 50;
 	uint32_t *us;
 	unsigned *masks;
@@ -490,9 +490,11 @@ START_TEST(test_own_trees_match_xgboost)
 	nc = fg_features_count(w.f);
 	rows = fg_mallocarray((size_t)2 * nu * nc, sizeof(float));
 	want = fg_mallocarray((size_t)2 * nu, sizeof(float));
+	ck_assert_uint_lt(nc, 256);
+	phi_want = fg_mallocarray((size_t)2 * nu * (nc + 1), sizeof(float));
 	us = fg_mallocarray(nu, sizeof(uint32_t));
 	masks = fg_mallocarray(nu, sizeof(unsigned));
-	ck_assert(rows && want && us && masks);
+	ck_assert(rows && want && phi_want && us && masks);
 	for (uint32_t u = 0; u < nu; u++) {
 		us[u] = u;
 		masks[u] = 1u << fg_features_fold(w.f, u);
@@ -501,24 +503,36 @@ START_TEST(test_own_trees_match_xgboost)
 	for (uint32_t u = 0; u < nu; u++)
 		for (uint32_t j = 0; j < nc; j++)
 			rows[((size_t)nu + u) * nc + j] = (j * 7 + u) % 3 == 1 ? NAN : rows[(size_t)u * nc + j];
-	/* XGBoost's own answers first (the trees are not in use yet) */
-	for (uint32_t i = 0; i < 2 * nu; i++)
+	/* XGBoost's own answers first (the trees are not in use yet): scores, and SHAP values */
+	for (uint32_t i = 0; i < 2 * nu; i++) {
 		ck_assert_int_eq(fg_model_predict_row(&want[i], NULL, m, fg_features_fold(w.f, i % nu),
 		                                      rows + (size_t)i * nc), FG_OK);
-	ck_assert_msg(fg_model_fast_predict(m, rows, n_check, why, sizeof(why)) == 1, "not in use: %s", why);
+		ck_assert_int_eq(fg_model_contributions(phi_want + (size_t)i * (nc + 1), m,
+		                                        fg_features_fold(w.f, i % nu), rows + (size_t)i * nc), FG_OK);
+	}
+	ck_assert_msg(fg_model_fast_predict(m, rows, n_check, why, sizeof(why), shap_why, sizeof(shap_why)) == 1,
+	              "not in use: %s", why);
+	ck_assert_msg(shap_why[0] == '\0', "own SHAP not in use: %s", shap_why);
 	for (uint32_t i = 0; i < 2 * nu; i++) {
-		float got;
+		float got, phi[256];
 
 		ck_assert_int_eq(fg_model_predict_row(&got, NULL, m, fg_features_fold(w.f, i % nu),
 		                                      rows + (size_t)i * nc), FG_OK);
 		ck_assert_msg(memcmp(&got, &want[i], sizeof(float)) == 0, "row %u: %.9g, XGBoost %.9g", i,
 		              (double)got, (double)want[i]);
+		ck_assert_int_eq(fg_model_contributions(phi, m, fg_features_fold(w.f, i % nu), rows + (size_t)i * nc),
+		                 FG_OK);
+		for (uint32_t j = 0; j <= nc; j++)
+			ck_assert_msg(memcmp(&phi[j], &phi_want[(size_t)i * (nc + 1) + j], sizeof(float)) == 0,
+			              "row %u, SHAP %u: %.9g, XGBoost %.9g", i, j, (double)phi[j],
+			              (double)phi_want[(size_t)i * (nc + 1) + j]);
 	}
 	/* the run's own scores are XGBoost's too */
 	for (uint32_t u = 0; u < nu; u++)
 		ck_assert(memcmp(&sc[u], &want[u], sizeof(float)) == 0);
 	fg_free(rows);
 	fg_free(want);
+	fg_free(phi_want);
 	fg_free(us);
 	fg_free(masks);
 	fg_free(sc);
@@ -539,6 +553,7 @@ START_TEST(test_trees_from_json)
 	    "\"gbtree_model_param\":{\"num_parallel_tree\":\"1\",\"num_trees\":\"1\"},\"tree_info\":[0],"
 	    "\"trees\":[{\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],\"split_indices\":[1,0,0],"
 	    "\"split_conditions\":[0.5,1.5,-0.25],\"default_left\":[1,0,0],\"split_type\":[0,0,0],"
+	    "\"sum_hessian\":[4,3,1],"
 	    "\"categories\":[]}]}},\"learner_model_param\":{\"base_score\":\"5E-1\"},"
 	    "\"objective\":{\"name\":\"binary:logistic\"}}}";
 	/* what is refused: each a change of one part of the good model */
@@ -556,6 +571,17 @@ START_TEST(test_trees_from_json)
 	ck_assert(fabs(fg_trees_predict(t, lo) - 1.0 / (1.0 + exp(-1.5))) < 1e-7);
 	ck_assert(fabs(fg_trees_predict(t, hi) - 1.0 / (1.0 + exp(0.25))) < 1e-7);
 	ck_assert(fabs(fg_trees_predict(t, miss) - 1.0 / (1.0 + exp(-1.5))) < 1e-7);
+	/* SHAP: the expected value (1.5 x 3 - 0.25 x 1) / 4 = 1.0625 is the bias, feature 1 the rest */
+	{
+		float phi[3];
+
+		ck_assert_int_eq(fg_trees_contributions(phi, t, lo), FG_OK);
+		ck_assert(phi[0] == 0.0f && fabs(phi[1] - 0.4375) < 1e-6 && fabs(phi[2] - 1.0625) < 1e-6);
+		ck_assert_int_eq(fg_trees_contributions(phi, t, hi), FG_OK);
+		ck_assert(phi[0] == 0.0f && fabs(phi[1] + 1.3125) < 1e-6 && fabs(phi[2] - 1.0625) < 1e-6);
+		ck_assert_int_eq(fg_trees_contributions(phi, t, miss), FG_OK);
+		ck_assert(fabs(phi[1] - 0.4375) < 1e-6);
+	}
 	fg_trees_free(&t);
 	ck_assert_ptr_null(t);
 	/* a split on a feature past the row */

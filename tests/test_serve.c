@@ -1274,8 +1274,8 @@ END_TEST
  * "explain": false skips the model's SHAP reasons and nothing else: the
  * same bytes as the default answer but for model.reasons, which is [];
  * "explain" that is not a boolean is a 400.  /healthz says the boosters'
- * own trees score (what model_existing_users_match_last_night then checks
- * against the run's XGBoost scores).
+ * own trees score and explain (what model_existing_users_match_last_night
+ * then checks against the run's XGBoost scores).
  */
 START_TEST(model_explain_false_skips_reasons_only)
 {
@@ -1286,7 +1286,7 @@ START_TEST(model_explain_false_skips_reasons_only)
 
 	server_start(&x, model_db, 0);
 	r = http(x.port, "GET", "/healthz", NULL);
-	ck_assert_msg(strstr(r.body, "scored by its own trees") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "scored and explained by its own trees") != NULL, "%s", r.body);
 	resp_free(&r);
 	for (int i = 0; i < 5; i++) {
 		json_t *a, *b, *ra;
