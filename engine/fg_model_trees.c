@@ -118,18 +118,20 @@ static int add_tree(fg_trees *t, json_t *tree, size_t *cap)
  * every walk ends, and a pass from the last node back computes each node's
  * mean from its children's (the expected value SHAP starts from, as XGBoost
  * computes it: left mean times left cover, plus right's, over the node's
- * cover, in float) and the trees' depth.
+ * cover, in float) and the trees' depth.  FG_EDATA for a child numbered
+ * before its parent or a tree too deep, FG_ENOMEM.
  */
-static bool walks_end(fg_trees *t)
+static int index_nodes(fg_trees *t)
 {
 	uint32_t *depth = fg_calloc(t->n_nodes ? t->n_nodes : 1, sizeof(uint32_t));
+	int rc = FG_OK;
 
 	if (!depth)
-		return false;
+		return fg_error_set(FG_ENOMEM, "model trees: out of memory");
 	for (uint32_t i = 0; i < t->n_nodes; i++)
 		if (t->node[i].left >= 0 && ((uint32_t)t->node[i].left <= i || (uint32_t)t->node[i].right <= i)) {
-			fg_free(depth);
-			return false;
+			rc = fg_error_set(FG_EDATA, "model trees: node %u has a child numbered before it", i);
+			goto cleanup;
 		}
 	t->max_depth = 0;
 	for (uint32_t i = t->n_nodes; i-- > 0;) {
@@ -146,8 +148,11 @@ static bool walks_end(fg_trees *t)
 		if (depth[i] > t->max_depth)
 			t->max_depth = depth[i];
 	}
+	if (t->max_depth > FG_TREES_MAX_DEPTH)
+		rc = fg_error_set(FG_EDATA, "model trees: depth %u over %d", t->max_depth, FG_TREES_MAX_DEPTH);
+cleanup:
 	fg_free(depth);
-	return true;
+	return rc;
 }
 
 int fg_trees_from_json(fg_trees **out, const char *json, size_t len, uint32_t n_cols)
@@ -193,10 +198,8 @@ int fg_trees_from_json(fg_trees **out, const char *json, size_t len, uint32_t n_
 		if ((rc = add_tree(t, json_array_get(trees, i), &cap)))
 			goto cleanup;
 	}
-	if (!walks_end(t))
-		BAD("model trees: a child numbered before its parent");
-	if (t->max_depth > FG_TREES_MAX_DEPTH)
-		BAD("model trees: depth %u over %d", t->max_depth, FG_TREES_MAX_DEPTH);
+	if ((rc = index_nodes(t)))
+		goto cleanup;
 #undef BAD
 	*out = t;
 	t = NULL;
