@@ -129,6 +129,7 @@ int fg_run_ingest(fg_run *r)
 
 	if ((rc = fg_linkset_new(&r->ls, &o->cfg)) != FG_OK)
 		return rc;
+	fg_linkset_set_fork_rule(r->ls, fg_par_pays);
 	ps.ls = r->ls;
 #if FG_HAVE_MPI
 	if (fg_mpi_active()) {
