@@ -113,8 +113,9 @@ void fg_linkset_free(fg_linkset **ls);
 /*
  * When a batch of link rows is interned in parallel: pays(units, ns_per_unit)
  * as fg_par_pays (algorithms/fg_par.h, which graph/ cannot call; the engine
- * passes it).  Without one: 2+ OpenMP threads and a full batch.  The ids,
- * hence everything after, are the same either way.
+ * passes it), asked only with 3+ threads (fg_intern_get_batch).  Without
+ * one: a full batch.  The ids, hence everything after, are the same either
+ * way.
  */
 void fg_linkset_set_fork_rule(fg_linkset *ls, int (*pays)(uint64_t units, uint64_t ns_per_unit));
 

@@ -23,13 +23,17 @@
 
 #define PART_MIN_SLOTS 16
 /* Without a rule from the caller (fg_intern_batch.pays), a batch forks from
- * this many keys (and 2+ threads): a parallel phase must hold ~10+ ms of
- * serial work or, on a loaded machine, waiting at its barrier costs more than
- * it saves. */
+ * this many keys: a parallel phase must hold ~10+ ms of serial work or, on a
+ * loaded machine, waiting at its barrier costs more than it saves. */
 #define BATCH_PAR_MIN ((size_t)1 << 17)
-/* Serial cost of one key of a batch, ns, rounded up, for the caller's rule
- * (measured: see docs/performance.md, "Ingest"). */
-#define BATCH_NS_PER_KEY 100
+/* Serial cost of one key of a batch, ns, for the caller's rule: 78-113 ns of
+ * CPU per key in the serial pass (2M world, 18.5 M keys, load 9-11). */
+#define BATCH_NS_PER_KEY 113
+/* The by-part path costs ~1.9x the serial pass's CPU (hashing apart,
+ * grouping, pending entries, a second pass over the new slots: 3.6-4.1 CPU-s
+ * against 1.4-2.1 on the same keys), so with fewer threads than this it
+ * cannot finish sooner even on an idle machine: it never forks there. */
+#define BATCH_PAR_MIN_THREADS 3
 #define LOOKAHEAD 16       /* keys between a slot's prefetch and its probe */
 
 /* Why a part of a batch failed (the message is set on the calling thread). */
@@ -626,15 +630,17 @@ cleanup:
 	return rc;
 }
 
-/* Whether a batch of n keys forks: the caller's rule (fg_intern_batch.pays),
- * else 2+ OpenMP threads and at least BATCH_PAR_MIN keys. */
+/* Whether a batch of n keys forks: BATCH_PAR_MIN_THREADS threads or more,
+ * and the caller's rule (fg_intern_batch.pays), else BATCH_PAR_MIN keys. */
 static int batch_forks(const fg_intern_batch *b, size_t n)
 {
-	if (b->pays)
-		return b->pays(n, BATCH_NS_PER_KEY);
 #if FG_HAVE_OPENMP
-	return omp_get_max_threads() > 1 && n >= BATCH_PAR_MIN;
+	if (omp_get_max_threads() < BATCH_PAR_MIN_THREADS)
+		return 0;
+	return b->pays ? b->pays(n, BATCH_NS_PER_KEY) : n >= BATCH_PAR_MIN;
 #else
+	(void)b;
+	(void)n;
 	return 0;
 #endif
 }

@@ -91,8 +91,10 @@ typedef struct fg_intern_key {
  * keeps pays). */
 typedef struct fg_intern_batch {
 	/* Whether a batch of `units` keys of ns_per_unit each runs in parallel
-	 * (fg_par_pays has this shape; the engine passes it).  NULL: when there
-	 * are 2+ OpenMP threads and at least 128 Ki keys. */
+	 * (fg_par_pays has this shape; the engine passes it).  NULL: at least
+	 * 128 Ki keys.  Asked only with 3+ OpenMP threads: the parallel form
+	 * costs about twice the serial one's CPU, so on 2 threads it never
+	 * forks. */
 	int (*pays)(uint64_t units, uint64_t ns_per_unit);
 	uint32_t *order; /* key indexes grouped by part */
 	uint32_t *newk;  /* per part: its keys new to the table, first occurrences */
@@ -109,7 +111,7 @@ void fg_intern_batch_free(fg_intern_batch *b);
  * (added[i] = 1 at the first occurrence of each, else 0; added may be NULL).
  * The ids are those fg_intern_get would give key by key (new strings in
  * order of first occurrence), for any pbits and any thread count.
- * A batch that does not fork (scratch->pays, above) runs on the calling
+ * A batch that does not fork (3+ threads and scratch->pays, above) runs on the calling
  * thread in one pass, each key hashed and its slot and entry prefetched a
  * few keys ahead.  One that forks works by index part: keys are hashed and
  * grouped by part, each part looked up by one thread (new strings pending),

@@ -276,9 +276,9 @@ nomem:
 
 /*
  * Link rows are taken in batches: the strings are copied aside (bbuf), then
- * flush interns the batch's users and entities with fg_intern_get_batch (in
- * parallel by index part where the fork rule says it pays, else in one
- * prefetched pass) and stores each row.  A batch is large (BATCH rows, about
+ * flush interns the batch's users and entities with fg_intern_get_batch (by
+ * index part in parallel where the fork rule says it pays, with 3+ threads;
+ * else in one prefetched pass) and stores each row.  A batch is large (BATCH rows, about
  * 12 MiB of strings) so that the parallel regions pay.  Temporary ids follow
  * first occurrence, as row-by-row interning would give them, for any thread
  * count (nothing observable depends on them).

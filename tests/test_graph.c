@@ -329,7 +329,7 @@ static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_ke
                        int (*pays)(uint64_t, uint64_t))
 {
 	fg_intern_batch b = { .pays = pays };
-	/* a small call, then two past BATCH_PAR_MIN (parallel parts by default) */
+	/* a small call, then two past BATCH_PAR_MIN (parallel parts by default, from 3 threads) */
 	const size_t cut[] = { 0, 37, 140000, n };
 
 	for (int c = 0; c < 3; c++)
@@ -375,7 +375,7 @@ START_TEST(intern_batch_same_ids_as_one_by_one)
 	int fresh;
 	const char *bad = NULL;
 #if FG_HAVE_OPENMP
-	static const int threads[] = { 1, 2, 3 };
+	static const int threads[] = { 1, 2, 3 }; /* the parts fork from 3 */
 	const int nthr = 3;
 #else
 	static const int threads[] = { 1 };
@@ -443,6 +443,9 @@ START_TEST(intern_batch_failure_leaves_the_table)
 	int (*const rules[])(uint64_t, uint64_t) = { fork_always, fork_never };
 	char nul[] = "x\0y";
 
+#if FG_HAVE_OPENMP
+	omp_set_num_threads(3); /* batches fork from 3 threads */
+#endif
 	/* the failing batch on both paths: parallel parts and the serial pass */
 	for (int ru = 0; ru < 2; ru++) {
 		fg_intern_batch b = { .pays = rules[ru] };
@@ -474,6 +477,9 @@ START_TEST(intern_batch_failure_leaves_the_table)
 		fg_intern_batch_free(&b);
 		fg_intern_free(&t);
 	}
+#if FG_HAVE_OPENMP
+	omp_set_num_threads(omp_get_num_procs());
+#endif
 	free(ids);
 	free(added);
 	free(keys);
