@@ -262,7 +262,11 @@ int fg_run_components(fg_run *r)
 	if (fg_mpi_active() && (rc = fg_mpi_components(r->g, r->comp)) != FG_OK)
 		return rc;
 #endif
-	note(r, "%llu arcs", (unsigned long long)r->g->g.m);
+	/* hubs and links depend on nothing later: written meanwhile with 2+ threads */
+	if ((rc = fg_run_write_start(r)) != FG_OK)
+		return rc;
+	note(r, "%llu arcs%s", (unsigned long long)r->g->g.m,
+	     r->writer ? ", graph tables being written" : "");
 	return FG_OK;
 }
 
@@ -397,6 +401,7 @@ bool fg_run_close(fg_run **pr)
 	if (!pr || !*pr)
 		return false;
 	r = *pr;
+	(void)fg_run_write_join(r); /* a failed run: the writer's error, if any, comes second */
 	if (r->store && !r->committed) {
 		fg_store_run_rollback(r->store);
 		rolled_back = true;
@@ -413,6 +418,7 @@ bool fg_run_close(fg_run **pr)
 	fg_scores_free(&r->scores);
 	fg_run_model_free(r);
 	fg_track_result_free(&r->track);
+	fg_run_track_free(r);
 	fg_free(r->prev_rings);
 	fg_graph_free(&r->g);
 	fg_store_close(&r->store);

@@ -43,6 +43,14 @@ struct fg_run {
 	fg_prev_ring *prev_rings; /* the previous run's rings (tracking, dissolved) */
 	uint32_t n_prev_rings;
 	int64_t prev_run_id;      /* 0 if none */
+	struct {                  /* the previous run as read from the store (fg_run_track_load) */
+		bool loaded;
+		int64_t max_key;      /* largest ring key number ever committed */
+		uint32_t *pair_prev, *pair_user; /* memberships: prev_rings index, tonight's user */
+		uint64_t n_pairs;
+	} prev;
+	struct fg_run_writer *writer; /* the graph tables' thread: owns store until joined */
+	bool graph_written;       /* hubs, links, entity_links are in the run */
 	int lpa_iterations, risk_iterations;
 
 	/* the learned model (fg_run_model.c); all NULL / 0 when none scored the run */
@@ -86,5 +94,22 @@ void fg_run_model_free(fg_run *r);
 
 /* Load the previous run's rings and match tonight's to them (r->track). */
 int fg_run_track(fg_run *r);
+/* Only the load: the previous rings and memberships (r->prev), once. */
+int fg_run_track_load(fg_run *r);
+/* Free what the load holds until the match. */
+void fg_run_track_free(fg_run *r);
+
+/*
+ * The write-back on a second thread (--threads >= 2, a store): after
+ * components, start a thread that writes the tables that depend only on the
+ * graph and the components (hubs, links, entity_links) into the open run
+ * while the main thread goes on; the previous run's rings are read first,
+ * since the thread owns the store until fg_run_write_join (called by
+ * fg_run_write, and by fg_run_close on a failed run).  Start: FG_OK without
+ * starting anything when one thread or no store.  Join: the thread's
+ * result (its error message set on this thread); FG_OK if none ran.
+ */
+int fg_run_write_start(fg_run *r);
+int fg_run_write_join(fg_run *r);
 
 #endif

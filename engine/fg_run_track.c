@@ -63,16 +63,17 @@ static int take_member(void *vctx, int64_t ring_id, const char *ring_key, const 
 	return FG_OK;
 }
 
-int fg_run_track(fg_run *r)
+int fg_run_track_load(fg_run *r)
 {
 	sqlite3 *db = fg_store_db(r->store);
 	sqlite3_stmt *st = NULL;
 	member_ctx m = { .r = r };
-	int64_t max_key = 0;
 	int rc = FG_OK, s;
 
+	if (r->prev.loaded)
+		return FG_OK;
 	if ((rc = fg_store_latest_run(r->store, &r->prev_run_id)) != FG_OK ||
-	    (rc = fg_store_max_ring_key(r->store, &max_key)) != FG_OK)
+	    (rc = fg_store_max_ring_key(r->store, &r->prev.max_key)) != FG_OK)
 		return rc;
 	if (r->prev_run_id > 0) {
 		uint32_t cap_r = 0;
@@ -107,12 +108,35 @@ int fg_run_track(fg_run *r)
 		if ((rc = fg_store_prev_ring_members(r->store, r->prev_run_id, take_member, &m)) != FG_OK)
 			goto cleanup;
 	}
-	rc = fg_track_rings(&r->track, r->scores->ring_index, r->g->n_users, r->scores->n_rings,
-	                    r->prev_rings, r->n_prev_rings, m.pair_prev, m.pair_user, m.n,
-	                    (uint64_t)max_key + 1, r->run_id);
+	r->prev.pair_prev = m.pair_prev;
+	r->prev.pair_user = m.pair_user;
+	r->prev.n_pairs = m.n;
+	r->prev.loaded = true;
+	m.pair_prev = m.pair_user = NULL;
 cleanup:
 	sqlite3_finalize(st);
 	fg_free(m.pair_prev);
 	fg_free(m.pair_user);
+	return rc;
+}
+
+void fg_run_track_free(fg_run *r)
+{
+	fg_free(r->prev.pair_prev);
+	fg_free(r->prev.pair_user);
+	r->prev.pair_prev = r->prev.pair_user = NULL;
+	r->prev.n_pairs = 0;
+}
+
+int fg_run_track(fg_run *r)
+{
+	int rc;
+
+	if ((rc = fg_run_track_load(r)) != FG_OK)
+		return rc;
+	rc = fg_track_rings(&r->track, r->scores->ring_index, r->g->n_users, r->scores->n_rings,
+	                    r->prev_rings, r->n_prev_rings, r->prev.pair_prev, r->prev.pair_user,
+	                    r->prev.n_pairs, (uint64_t)r->prev.max_key + 1, r->run_id);
+	fg_run_track_free(r);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * The write-back of a run: every results table, inside the run's single
- * transaction, through the store's prepared multi-row inserts (every value
+ * transaction (with --threads >= 2 the graph tables on a thread of their own
+ * while the kernels run: fg_run_write_start), through the store's prepared multi-row inserts (every value
  * bound), and the output digest: a hash of the scored output (user scores
  * and rings) that is identical for any thread count and any order of input
  * rows.  The JSON columns (runs.inputs, runs.bad_rows, rings.prev_keys) are
@@ -15,8 +16,11 @@
 #include "fg_hash.h"
 #include "fg_kinds.h"
 #include "fg_log.h"
+#include "fg_par.h"
 #include "fg_sbuf.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,21 +265,15 @@ static int hub_risk(double **out, const fg_run *r)
 	return FG_OK;
 }
 
-static int write_hubs_entities(fg_run *r)
+static int write_hubs(fg_run *r)
 {
-	static const char *const hcols[] = { "run_id", "kind", "value", "share", "max_share", "reason" };
-	static const char *const ecols[] = {
-		"run_id", "entity_id", "kind", "value", "share", "is_hub", "risk", "component_id",
-	};
+	static const char *const cols[] = { "run_id", "kind", "value", "share", "max_share", "reason" };
 	const fg_graph *g = r->g;
 	fg_bulk *b = NULL;
-	double *hr = NULL;
 	int rc;
 
-	if ((rc = hub_risk(&hr, r)) != FG_OK)
+	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", cols, NCOLS(cols))) != FG_OK)
 		return rc;
-	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", hcols, NCOLS(hcols))) != FG_OK)
-		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		char reason[160];
 		uint16_t k = g->ent_kind[e];
@@ -291,10 +289,22 @@ static int write_hubs_entities(fg_run *r)
 		fg_bulk_text(b, reason);
 		rc = fg_bulk_row(b);
 	}
-	if ((rc = bulk_end(&b, rc)) != FG_OK)
-		goto cleanup;
+	return bulk_end(&b, rc);
+}
 
-	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", ecols, NCOLS(ecols))) != FG_OK)
+static int write_entities(fg_run *r)
+{
+	static const char *const cols[] = {
+		"run_id", "entity_id", "kind", "value", "share", "is_hub", "risk", "component_id",
+	};
+	const fg_graph *g = r->g;
+	fg_bulk *b = NULL;
+	double *hr = NULL;
+	int rc;
+
+	if ((rc = hub_risk(&hr, r)) != FG_OK)
+		return rc;
+	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", cols, NCOLS(cols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		uint32_t v = g->n_users + e, c = r->comp[v];
@@ -321,12 +331,41 @@ cleanup:
 }
 
 /*
+ * Users per component, indexed by component label (the smallest member: a
+ * user's label is a user, < n_users): what links and entity_links need of
+ * the components before scoring counts them (fg_scores.comp_size, equal).
+ */
+static int component_users(uint32_t **out, const fg_run *r)
+{
+	const fg_graph *g = r->g;
+	uint32_t *n = fg_calloc(g->n_users ? g->n_users : 1, sizeof(*n));
+
+	*out = n;
+	if (!n)
+		return fg_error_set(FG_ENOMEM, "out of memory for the component sizes");
+	for (uint32_t u = 0; u < g->n_users; u++)
+		n[r->comp[u]]++;
+	return FG_OK;
+}
+
+/* The links written: of users of a component of two or more, and every link to a hub. */
+static bool link_written(const fg_graph *g, const uint32_t *comp, const uint32_t *comp_users,
+                         uint64_t i)
+{
+	uint32_t t = g->link_target[i];
+
+	return comp_users[comp[g->link_user[i]]] >= 2 ||
+	       (t >= g->n_users && g->ent_hub[t - g->n_users]);
+}
+
+/*
  * links, keyed (run_id, user_id, link_no): the links are sorted by (user,
  * target, kind) and users are numbered in user_id byte order (SQLite's
  * BINARY order), so numbering each user's written links 0, 1, ... gives the
- * rows in key order.
+ * rows in key order.  The entity links written are appended to *pairs as
+ * entity << 32 | user, for entity_links.
  */
-static int write_links(fg_run *r)
+static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t *n_pairs)
 {
 	static const char *const cols[] = {
 		"run_id", "user_id", "link_no", "kind", "entity_id", "other_user", "first_seen",
@@ -338,12 +377,12 @@ static int write_links(fg_run *r)
 	int64_t no = 0;
 	int rc;
 
+	*n_pairs = 0;
 	if ((rc = fg_store_bulk_begin(&b, r->store, "links", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
-		/* users of a component of two or more, and every link to a hub (who used it) */
-		if (!in_big_component(r, u) && !(t >= g->n_users && g->ent_hub[t - g->n_users]))
+		if (!link_written(g, r->comp, cu, i))
 			continue;
 		no = u == prev ? no + 1 : 0;
 		prev = u;
@@ -354,6 +393,7 @@ static int write_links(fg_run *r)
 		if (t >= g->n_users) {
 			fg_bulk_int(b, t - g->n_users);
 			fg_bulk_null(b);
+			pairs[(*n_pairs)++] = (uint64_t)(t - g->n_users) << 32 | u;
 		} else {
 			fg_bulk_null(b);
 			fg_bulk_text(b, g->user_id[t]);
@@ -366,6 +406,36 @@ static int write_links(fg_run *r)
 			fg_bulk_int(b, g->link_last[i]);
 		else
 			fg_bulk_null(b);
+		rc = fg_bulk_row(b);
+	}
+	return bulk_end(&b, rc);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * entity_links, keyed (run_id, entity_id, user_id): the pairs sorted as
+ * integers are in key order (users are numbered in user_id byte order), so
+ * every night appends at the end of the B-tree.
+ */
+static int write_entity_links(fg_run *r, uint64_t *pairs, uint64_t n)
+{
+	static const char *const cols[] = { "run_id", "entity_id", "user_id" };
+	fg_bulk *b = NULL;
+	int rc;
+
+	qsort(pairs, n, sizeof(*pairs), cmp_u64);
+	if ((rc = fg_store_bulk_begin(&b, r->store, "entity_links", cols, NCOLS(cols))) != FG_OK)
+		return rc;
+	for (uint64_t i = 0; i < n && rc == FG_OK; i++) {
+		fg_bulk_int(b, r->run_id);
+		fg_bulk_int(b, (int64_t)(pairs[i] >> 32));
+		fg_bulk_text(b, r->g->user_id[(uint32_t)pairs[i]]);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -553,75 +623,204 @@ cleanup:
 
 /*
  * Measurement aid: with FG_WRITE_PROFILE set in the environment, each table's
- * write time (wall and process CPU) goes to stderr, e.g.
+ * write time (wall and CPU: the process's on the main thread, the thread's
+ * own on the writer thread, marked "(thread)") goes to stderr, e.g.
  *   FG_WRITE_PROFILE=1 fraudgraph run --db R.db --edges E.csv --top 0
  * The commit that follows is timed by the run's own "write" phase line.
  */
-static double cpu_now(void)
+typedef struct prof_clock {
+	clockid_t clock;
+	const char *tag;
+	double t, cpu; /* at the last mark, t 0 before the first */
+} prof_clock;
+
+static double cpu_now(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void prof(const char *what, double *t)
+static void prof(prof_clock *p, const char *what)
 {
-	static double c0;
-	double now = fg_clock(), c = cpu_now();
+	double now = fg_clock(), c = cpu_now(p->clock);
 
-	if (getenv("FG_WRITE_PROFILE") && *t > 0)
-		fprintf(stderr, "  write %-14s %7.3f s  cpu %7.3f s\n", what, now - *t, c - c0);
-	*t = now;
-	c0 = c;
+	if (getenv("FG_WRITE_PROFILE") && p->t > 0)
+		fprintf(stderr, "  write %-14s %7.3f s  cpu %7.3f s%s\n", what, now - p->t, c - p->cpu,
+		        p->tag);
+	p->t = now;
+	p->cpu = c;
+}
+
+/* Entity links that write_links writes (the size of entity_links). */
+static uint64_t count_entity_links(const fg_graph *g, const uint32_t *comp, const uint32_t *cu)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < g->n_links; i++)
+		n += g->link_target[i] >= g->n_users && link_written(g, comp, cu, i);
+	return n;
+}
+
+/*
+ * The tables that depend only on the graph and the components: hubs, links,
+ * entity_links.  On the writer thread or, with one thread, at the start of
+ * the write-back; the same rows either way.
+ */
+static int write_graph_tables(fg_run *r, prof_clock *pc)
+{
+	uint32_t *cu = NULL;
+	uint64_t *pairs = NULL, n_pairs, n;
+	int rc;
+
+	if ((rc = write_hubs(r)) != FG_OK || (rc = component_users(&cu, r)) != FG_OK)
+		goto cleanup;
+	prof(pc, "hubs");
+	n = count_entity_links(r->g, r->comp, cu);
+	if (!(pairs = fg_mallocarray(n ? n : 1, sizeof(*pairs)))) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the entity links (%llu)",
+		                  (unsigned long long)n);
+		goto cleanup;
+	}
+	if ((rc = write_links(r, cu, pairs, &n_pairs)) != FG_OK)
+		goto cleanup;
+	prof(pc, "links");
+	fg_fault_point("write-graph");
+	if (fg_fault_fails("write-graph")) {
+		rc = fg_error_set(FG_ERROR, "fault injection: failure at write-graph");
+		goto cleanup;
+	}
+	if ((rc = write_entity_links(r, pairs, n_pairs)) != FG_OK)
+		goto cleanup;
+	prof(pc, "entity_links");
+	r->graph_written = true;
+cleanup:
+	fg_free(cu);
+	fg_free(pairs);
+	return rc;
+}
+
+/*
+ * The writer thread.  Invariants: from fg_run_write_start to
+ * fg_run_write_join only the thread uses r->store (one SQLite connection,
+ * one thread at a time), and it reads r->g's link and entity arrays and
+ * r->comp, which nothing writes meanwhile; rc and msg are its result.
+ */
+struct fg_run_writer {
+	pthread_t thread;
+	fg_run *r;
+	int rc;
+	char msg[1024];
+};
+
+static void *writer_main(void *arg)
+{
+	struct fg_run_writer *w = arg;
+	prof_clock pc = { CLOCK_THREAD_CPUTIME_ID, " (thread)", 0, 0 };
+
+	prof(&pc, "");
+	w->rc = write_graph_tables(w->r, &pc);
+	if (w->rc != FG_OK)
+		snprintf(w->msg, sizeof(w->msg), "%s", fg_error_msg());
+	return NULL;
+}
+
+int fg_run_write_start(fg_run *r)
+{
+	/* FG_WRITE_THREAD=0: no thread (a measurement aid, like FG_WRITE_PROFILE) */
+	const char *env = getenv("FG_WRITE_THREAD");
+	struct fg_run_writer *w;
+	sigset_t all, old;
+	int rc;
+
+	if (!r->store || r->writer || r->graph_written || fg_par_threads() < 2 ||
+	    (env && strcmp(env, "0") == 0))
+		return FG_OK;
+	/* scoring's ring tracking reads the store: read it now, before the thread owns it */
+	if ((rc = fg_run_track_load(r)) != FG_OK)
+		return rc;
+	if (!(w = fg_calloc(1, sizeof(*w))))
+		return fg_error_set(FG_ENOMEM, "out of memory starting the write-back thread");
+	w->r = r;
+	/* the thread inherits a full mask: signals go to the main thread, as with one thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		/* no thread: the write-back writes these tables itself, same rows */
+		fg_log_warn("write-back thread not started (%s): writing on one thread", strerror(rc));
+		fg_free(w);
+		return FG_OK;
+	}
+	r->writer = w;
+	return FG_OK;
+}
+
+int fg_run_write_join(fg_run *r)
+{
+	struct fg_run_writer *w = r->writer;
+	int rc;
+
+	if (!w)
+		return FG_OK;
+	pthread_join(w->thread, NULL);
+	r->writer = NULL;
+	rc = w->rc;
+	if (rc != FG_OK)
+		fg_error_set(rc, "%s", w->msg);
+	fg_free(w);
+	return rc;
 }
 
 int fg_run_write(fg_run *r)
 {
+	prof_clock pc = { CLOCK_PROCESS_CPUTIME_ID, "", 0, 0 };
 	fg_hash128 dg;
-	double t = 0;
 	int rc;
 
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
 	/*
 	 * The write-back reads the links, ids and per-vertex results, not the CSR:
 	 * hand its memory back before SQLite's page cache grows.
 	 */
 	fg_graph_release_csr(r->g);
-	prof("", &t);
+	prof(&pc, "");
 	fg_hash128_init(&dg);
 	fg_fault_point("write-start");
+	if (!r->graph_written && (rc = write_graph_tables(r, &pc)) != FG_OK)
+		goto cleanup;
 	if ((rc = write_user_scores(r, &dg)) != FG_OK)
 		goto cleanup;
-	prof("user_scores", &t);
+	prof(&pc, "user_scores");
 	fg_fault_point("write-user-scores");
 	if ((rc = write_rings(r, &dg)) != FG_OK)
 		goto cleanup;
-	prof("rings", &t);
+	prof(&pc, "rings");
 	if ((rc = write_components(r)) != FG_OK)
 		goto cleanup;
-	prof("components", &t);
-	if ((rc = write_hubs_entities(r)) != FG_OK)
+	prof(&pc, "components");
+	if ((rc = write_entities(r)) != FG_OK)
 		goto cleanup;
-	prof("hubs+entities", &t);
+	prof(&pc, "entities");
 	fg_fault_point("write-rings");
-	if ((rc = write_links(r)) != FG_OK)
-		goto cleanup;
-	prof("links", &t);
 	if ((rc = write_features(r)) != FG_OK)
 		goto cleanup;
-	prof("user_features", &t);
+	prof(&pc, "user_features");
 	if ((rc = write_dissolved(r)) != FG_OK)
 		goto cleanup;
 	if ((rc = fg_run_write_model(r)) != FG_OK)
 		goto cleanup;
-	prof("model tables", &t);
+	prof(&pc, "model tables");
 	fg_fault_point("write-links");
 	fg_hash128_final(&dg, r->output_digest);
 	if ((rc = set_run_columns(r)) != FG_OK)
 		goto cleanup;
-	prof("runs row", &t);
+	prof(&pc, "runs row");
 	rc = fg_store_build_indexes(r->store);
-	prof("indexes", &t);
+	prof(&pc, "indexes");
 	fg_fault_point("write-indexes");
 cleanup:
 	return rc;

@@ -147,3 +147,15 @@ void fg_fault_point(const char *name)
 	(void)name;
 #endif
 }
+
+bool fg_fault_fails(const char *name)
+{
+#if FG_FAULT_INJECTION
+	const char *at = getenv("FG_FAULT_FAIL_AT");
+
+	return at && strcmp(at, name) == 0;
+#else
+	(void)name;
+	return false;
+#endif
+}

@@ -7,6 +7,9 @@
  *     fail, so tests can show that each failure path reports and frees;
  *   - fg_fault_point("name") raises SIGKILL when FG_FAULT_KILL_AT equals name,
  *     so tests can kill a run at a chosen point of the write-back;
+ *   - fg_fault_fails("name") is true when FG_FAULT_FAIL_AT equals name, so
+ *     tests can make a step return an error (one that has no allocation or
+ *     SQLite call to fail on demand, e.g. on the write-back's thread);
  *   - with FG_FAULT_SLEEP_AT=name:seconds it prints "fraudgraph: fault
  *     injection: pid P sleeping S s at name" on stderr and sleeps there until
  *     the seconds are up or SIGUSR1 arrives (concurrency tests hold a run at
@@ -16,6 +19,7 @@
 #ifndef FG_SRC_FG_ALLOC_H
 #define FG_SRC_FG_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void *fg_malloc(size_t size);
@@ -32,5 +36,7 @@ char *fg_strndup(const char *s, size_t len);
 
 /* Kill at (FG_FAULT_KILL_AT) or pause at (FG_FAULT_SLEEP_AT) this point; see above. */
 void fg_fault_point(const char *name);
+/* True if FG_FAULT_FAIL_AT equals name (fault-injection builds; else always false). */
+bool fg_fault_fails(const char *name);
 
 #endif

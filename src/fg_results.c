@@ -135,13 +135,13 @@ static const char *const sql_text[Q_COUNT] = {
 	                    " WHERE l.run_id = ?1 AND l.user_id = ?2 AND +l.entity_id IS NOT NULL"
 	                    " ORDER BY 5, 2, 3, 1",
 	[Q_ENTITY_TOP] = "SELECT sub.user_id, s.label, s.score FROM"
-	                 " (SELECT l.user_id AS user_id FROM links l"
+	                 " (SELECT l.user_id AS user_id FROM entity_links l"
 	                 "  WHERE l.run_id = ?1 AND l.entity_id = ?2 AND +l.user_id <> ?3"
 	                 "  LIMIT ?5) sub"
 	                 " LEFT JOIN user_scores s ON s.run_id = ?1 AND s.user_id = sub.user_id"
 	                 " ORDER BY coalesce(s.label = 'fraud', 0) DESC, coalesce(s.score, -1) DESC,"
 	                 " sub.user_id LIMIT ?4",
-	[Q_ENTITY_USERS] = "SELECT DISTINCT l.user_id, s.label, s.score FROM links l"
+	[Q_ENTITY_USERS] = "SELECT DISTINCT l.user_id, s.label, s.score FROM entity_links l"
 	                   " LEFT JOIN user_scores s ON s.run_id = l.run_id AND s.user_id = l.user_id"
 	                   " WHERE l.run_id = ?1 AND l.entity_id = ?2 ORDER BY +l.user_id",
 	[Q_LINKS_FWD] = "SELECT l.other_user, l.kind, s.label, s.score, l.first_seen, l.last_seen"

@@ -42,7 +42,8 @@
  * happen outside a run transaction (except schema migration, in its own
  * transaction).
  *
- * Thread-safety: one thread per fg_store.
+ * Thread-safety: one thread at a time per fg_store (the run's write-back hands
+ * it to a writer thread and back: engine/fg_run_write.c).
  */
 #include "fg_store.h"
 

@@ -13,7 +13,8 @@
  * invisible to readers and vanishes on fg_store_run_rollback, on a crash or on
  * close without commit.  Every value is bound, never pasted into SQL.
  *
- * Thread-safety: one thread per fg_store.
+ * Thread-safety: one thread at a time per fg_store (it may be handed between
+ * threads, as the run's write-back does: engine/fg_run_write.c).
  */
 #ifndef FG_SRC_FG_STORE_H
 #define FG_SRC_FG_STORE_H
@@ -23,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FG_STORE_SCHEMA_VERSION 4
+#define FG_STORE_SCHEMA_VERSION 5
 
 typedef struct fg_store fg_store;
 

@@ -600,7 +600,7 @@ static void expect_fail(bin_result *r, int code, const char *needle, const char 
 
 #if FG_FAULT_INJECTION /* the hooks exist only in -Dfault_injection=true builds */
 static const char *const fault_points[] = {
-	"write-start", "write-user-scores", "write-rings", "write-links",
+	"write-graph", "write-start", "write-user-scores", "write-rings", "write-links",
 	"write-indexes", "before-commit", "after-commit",
 };
 
@@ -693,6 +693,95 @@ START_TEST(killed_run_leaves_earlier_run_intact)
 	}
 	fgt_rmtree(dir);
 	free(db);
+	free(dir);
+}
+END_TEST
+
+/*
+ * The write-back's second thread (--threads 2: hubs, links and entity_links
+ * written while the kernels run): a failure on it (an error, or the process
+ * killed while it writes), and a failure of the main thread while it is
+ * still writing, each roll the run back with nothing stored; the next run
+ * commits every table, with the output of one thread.
+ */
+START_TEST(writer_thread_failure_rolls_back)
+{
+	char *dir = fgt_tmpdir(), *db = fgt_path(dir, "results.db"), *db1 = fgt_path(dir, "one.db");
+	char *e = fgt_sample("world/edges.csv"), *u = fgt_sample("world/users.csv");
+	const char *two[] = { "--threads", "2", NULL }, *one[] = { "--threads", "1", NULL };
+	const char *bad_model[] = { "--threads", "2", "--model", "/nonexistent/model.json", NULL };
+	const char *fail_env[] = { "FG_FAULT_FAIL_AT=write-graph", NULL };
+	const char *kill_env[] = { "FG_FAULT_KILL_AT=write-graph", NULL };
+	/* the writer held at its fault point while the main thread fails in the model phase */
+	const char *hold_env[] = { "FG_FAULT_SLEEP_AT=write-graph:2", NULL };
+	static const char *const per_run[] = { "user_scores", "rings", "components", "links",
+		"entity_links", "entities", "hubs", "user_features" };
+	bin_result r;
+	db_state before, after;
+
+	run_on(&r, db, e, u, NULL, 0, two);
+	expect_ok(&r, "first run, two threads");
+	bin_result_free(&r);
+	db_state_read(&before, db);
+	run_on(&r, db, e, u, fail_env, 0, two);
+	expect_fail(&r, 1, "fault injection: failure at write-graph", "error on the writer thread");
+	ck_assert_msg(strstr(r.err, "nothing of this run was stored") != NULL, "%s", r.err);
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "error on the writer thread");
+	assert_no_rows_after(db, before.last_run);
+	run_on(&r, db, e, u, fail_env, 0, one);
+	expect_fail(&r, 1, "fault injection: failure at write-graph", "the same error, one thread");
+	bin_result_free(&r);
+	run_on(&r, db, e, u, kill_env, 0, two);
+	ck_assert_msg(r.rc == 128 + SIGKILL, "killed on the writer thread: exit %d, %s", r.rc, r.err);
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "killed on the writer thread");
+	assert_no_rows_after(db, before.last_run);
+	run_on(&r, db, e, u, hold_env, 0, bad_model);
+	expect_fail(&r, 1, "/nonexistent/model.json", "main thread fails while the writer writes");
+	ck_assert_msg(strstr(r.err, "sleeping 2 s at write-graph") != NULL, "writer not held: %s", r.err);
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	db_state_assert_eq(&before, &after, "main thread failed, writer in flight");
+	assert_no_rows_after(db, before.last_run);
+	/* the next run commits, every table as full as the first run's and as one thread's */
+	run_on(&r, db, e, u, NULL, 0, two);
+	expect_ok(&r, "run after the failures");
+	bin_result_free(&r);
+	run_on(&r, db1, e, u, NULL, 0, one);
+	expect_ok(&r, "one thread");
+	bin_result_free(&r);
+	db_state_read(&after, db);
+	ck_assert_int_eq(after.runs, before.runs + 1);
+	ck_assert_str_eq(after.last_digest, before.last_digest);
+	{
+		sqlite3 *h = fgt_db_ro(db), *h1 = fgt_db_ro(db1);
+
+		for (size_t t = 0; t < sizeof(per_run) / sizeof(per_run[0]); t++) {
+			char sql[160];
+			int64_t a, b, c;
+
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = %lld", per_run[t],
+			         (long long)before.last_run);
+			a = fgt_q_int(h, sql);
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = %lld", per_run[t],
+			         (long long)after.last_run);
+			b = fgt_q_int(h, sql);
+			snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", per_run[t]);
+			c = fgt_q_int(h1, sql);
+			ck_assert_msg(a == b && b == c && a > 0, "%s: first run %lld rows, last %lld, "
+			              "one thread %lld", per_run[t], (long long)a, (long long)b, (long long)c);
+		}
+		sqlite3_close(h);
+		sqlite3_close(h1);
+	}
+	fgt_rmtree(dir);
+	free(db);
+	free(db1);
+	free(e);
+	free(u);
 	free(dir);
 }
 END_TEST
@@ -1222,6 +1311,7 @@ static Suite *reliability_suite(void)
 	tcase_set_timeout(faults, 300);
 #if FG_FAULT_INJECTION
 	tcase_add_test(faults, killed_run_leaves_earlier_run_intact);
+	tcase_add_test(faults, writer_thread_failure_rolls_back);
 #endif
 #if FG_FAULT_INJECTION
 	tcase_add_test(faults, concurrent_run_reader_and_explain);

@@ -8,6 +8,7 @@
 #include "fg_test.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,6 +632,34 @@ START_TEST(documented_queries_run)
 		p = end + 3;
 	}
 	ck_assert_int_ge(nq, 6);
+	{
+		/*
+		 * "Who else shares an entity with a user" goes from the user's links to
+		 * the entity's users by entity_links' key (schema version 5; it used the
+		 * index links_entity before), reading no whole run of any table.
+		 */
+		static const char who_else[] =
+			"EXPLAIN QUERY PLAN SELECT l.kind, e.value, o.user_id, s.score FROM links l"
+			" JOIN entities e ON e.run_id = l.run_id AND e.entity_id = l.entity_id"
+			" JOIN entity_links o ON o.run_id = l.run_id AND o.entity_id = l.entity_id"
+			" AND o.user_id <> l.user_id"
+			" JOIN user_scores s ON s.run_id = o.run_id AND s.user_id = o.user_id"
+			" WHERE l.run_id = (SELECT run_id FROM latest_run) AND l.user_id = 'u1'"
+			" ORDER BY e.is_hub, e.share, o.user_id";
+		sqlite3_stmt *st = NULL;
+		bool by_entity = false;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(h, who_else, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
+
+			by_entity |= strcmp(d, "SEARCH o USING PRIMARY KEY (run_id=? AND entity_id=?)") == 0;
+			ck_assert_msg(strncmp(d, "SCAN ", 5) && !strstr(d, "(run_id=?)"),
+			              "who else shares an entity reads a whole run: %s", d);
+		}
+		sqlite3_finalize(st);
+		ck_assert_msg(by_entity, "who else shares an entity: not by entity_links' key");
+	}
 	sqlite3_close(h);
 	fgt_rmtree(dir);
 }

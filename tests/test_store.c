@@ -79,6 +79,7 @@ static void fill_run(fg_store *st, int64_t run, int n, int key_base)
 		"is_hub", "risk", "component_id" };
 	static const char *const link_cols[] = { "run_id", "user_id", "link_no", "kind",
 		"entity_id", "other_user", "first_seen", "last_seen" };
+	static const char *const el_cols[] = { "run_id", "entity_id", "user_id" };
 	static const char *const feat_cols[] = { "run_id", "user_id", "deg_total", "deg_card",
 		"component_size", "ring_size", "risk", "ring_score" };
 	static const char *const dis_cols[] = { "run_id", "ring_key", "prev_run_id",
@@ -170,6 +171,16 @@ static void fill_run(fg_store *st, int64_t run, int n, int key_base)
 		fg_bulk_null(b);
 		fg_bulk_int(b, 1700000000);
 		fg_bulk_int(b, 1700000100);
+		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
+	}
+	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
+
+	bulk_or_fail(&b, st, "entity_links", el_cols, 3);
+	for (i = 0; i < n; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		fg_bulk_int(b, run);
+		fg_bulk_int(b, 0);
+		fg_bulk_text(b, user);
 		ck_assert_int_eq(fg_bulk_row(b), FG_OK);
 	}
 	ck_assert_int_eq(fg_store_bulk_end(&b), FG_OK);
@@ -536,18 +547,20 @@ static char *table_text(sqlite3 *db, const char *table, const char *cols)
 }
 
 /*
- * A schema version 3 database written by the version 3 build
- * (tests/data/store/v3-two-runs.sql, two runs) is migrated to version 4
- * with every row of every table unchanged, links numbered per user in their
- * stored order, the indexes back at once, and the next run committed on top.
+ * A database written by an older build (tests/data/store/v3-two-runs.sql by
+ * the version 3 build, v4-two-runs.sql by the version 4 one, two runs each)
+ * is migrated to this version with every row of every table unchanged,
+ * links numbered per user in their stored order (version 4), entity_links
+ * holding exactly the entity links of links (version 5), the indexes back at
+ * once, and the next run committed on top.
  */
-START_TEST(migration_from_v3_keeps_every_row)
+static void check_migration(const char *fixture, int from_version)
 {
 	static const char *const all[] = { "runs", "hubs", "user_scores", "rings",
 		"dissolved_rings", "components", "entities", "links", "user_features", "models",
 		"user_reasons", "user_model_features", "store_meta", NULL };
 	char *dir = fgt_tmpdir(), *path = fgt_path(dir, "RESULTS.db");
-	char *fx = fgt_path(fgt_source_root(), "tests/data/store/v3-two-runs.sql");
+	char *fx = fgt_path(fgt_source_root(), fixture);
 	char *dump = fgt_read_file(fx, NULL), *cols[16], *before[16];
 	fg_store *st = NULL;
 	sqlite3 *db = NULL;
@@ -556,7 +569,7 @@ START_TEST(migration_from_v3_keeps_every_row)
 	ck_assert_msg(dump != NULL, "cannot read %s", fx);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_msg(sqlite3_exec(db, dump, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db));
-	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), from_version);
 	for (n = 0; all[n]; n++) {
 		char *sql = sqlite3_mprintf("SELECT group_concat('quote(\"' || name || '\")', "
 		                            "'||''|''||') FROM pragma_table_info(%Q)", all[n]);
@@ -588,11 +601,19 @@ START_TEST(migration_from_v3_keeps_every_row)
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM (SELECT max(link_no) + 1 = count(*) AS ok,"
 	                           " min(link_no) = 0 AS z FROM links GROUP BY run_id, user_id)"
 	                           " WHERE NOT ok OR NOT z"), 0);
+	/* entity_links: the entity links of links, nothing else */
+	ck_assert_int_gt(q_int(db, "SELECT count(*) FROM entity_links WHERE run_id = 2"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM entity_links"),
+	                 q_int(db, "SELECT count(*) FROM links WHERE entity_id IS NOT NULL"));
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM (SELECT run_id, entity_id, user_id FROM links"
+	                           " WHERE entity_id IS NOT NULL EXCEPT SELECT * FROM entity_links)"), 0);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
-	                           " ('user_scores_ring', 'rings_score', 'rings_key', 'links_entity',"
-	                           " 'links_other', 'entities_value')"), 6);
+	                           " ('user_scores_ring', 'rings_score', 'rings_key',"
+	                           " 'links_other', 'entities_value')"), 5);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
-	                           "('user_scores_user', 'links_user', 'hubs_run')"), 0);
+	                           "('user_scores_user', 'links_user', 'hubs_run', 'links_entity')"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'links_entity'"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'entity_links'"), 1);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM pragma_integrity_check "
 	                           "WHERE integrity_check = 'ok'"), 1);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM latest_user_scores"),
@@ -601,6 +622,7 @@ START_TEST(migration_from_v3_keeps_every_row)
 	ck_assert_int_eq(commit_run(st, 6, 900, 2), 3);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores WHERE run_id < 2"), 0);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM links WHERE run_id < 2"), 0);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM entity_links WHERE run_id < 2"), 0);
 	fg_store_close(&st);
 	ck_assert_int_eq(fg_store_open(&st, path, FG_STORE_READ), FG_OK);
 	ck_assert_int_eq(q_int(fg_store_db(st), "SELECT run_id FROM latest_run"), 3);
@@ -614,6 +636,18 @@ START_TEST(migration_from_v3_keeps_every_row)
 	fgt_rmtree(dir);
 	free(path);
 	free(dir);
+}
+
+/* v3 -> v5 through both steps */
+START_TEST(migration_from_v3_keeps_every_row)
+{
+	check_migration("tests/data/store/v3-two-runs.sql", 3);
+}
+END_TEST
+
+START_TEST(migration_from_v4_keeps_every_row)
+{
+	check_migration("tests/data/store/v4-two-runs.sql", 4);
 }
 END_TEST
 
@@ -1157,7 +1191,7 @@ static void plan_of(sqlite3 *db, const char *sql, char *out, size_t cap)
 START_TEST(storage_layout)
 {
 	static const char *const clustered[] = { "user_scores", "user_features", "links",
-		"entities", "hubs", "rings", "components", NULL };
+		"entity_links", "entities", "hubs", "rings", "components", NULL };
 	static const struct { const char *sql, *want; } plans[] = {
 		/* explain's ring members and docs/schema.md "Members of a ring" */
 		{ "SELECT s.user_id FROM user_scores s WHERE s.run_id = 2 AND s.ring_id = 3",
@@ -1172,8 +1206,8 @@ START_TEST(storage_layout)
 		{ "SELECT l.kind FROM links l WHERE l.run_id = 2 AND l.user_id = 'u3'",
 		  "PRIMARY KEY (run_id=? AND user_id=?)" },
 		/* who else used an entity */
-		{ "SELECT l.user_id FROM links l WHERE l.run_id = 2 AND l.entity_id = 0",
-		  "links_entity (run_id=? AND entity_id=?)" },
+		{ "SELECT l.user_id FROM entity_links l WHERE l.run_id = 2 AND l.entity_id = 0",
+		  "PRIMARY KEY (run_id=? AND entity_id=?)" },
 		/* one user's history, without an index on user_id: one key lookup per run */
 		{ "SELECT r.run_id, s.score FROM user_scores s JOIN runs r ON r.run_id = s.run_id "
 		  "AND r.status = 'ok' WHERE s.user_id = 'u1' ORDER BY r.run_id",
@@ -1227,6 +1261,8 @@ START_TEST(storage_layout)
 	                           "WHERE tbl = 'user_scores' AND idx = 'user_scores'"), 1);
 	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 5 1' FROM sqlite_stat1 "
 	                           "WHERE tbl = 'links' AND idx = 'links'"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 3 1' FROM sqlite_stat1 "
+	                           "WHERE tbl = 'entity_links' AND idx = 'entity_links'"), 1);
 	ck_assert_int_eq(q_int(db, "SELECT stat = '4000 2000 4' FROM sqlite_stat1 "
 	                           "WHERE tbl = 'user_scores' AND idx = 'user_scores_ring'"), 1);
 	/* one hub a run: the rows per value are capped at the run's rows */
@@ -1272,6 +1308,7 @@ int main(void)
 	tcase_add_test(tc, newer_schema_refused);
 	tcase_add_test(tc, migration_to_a_later_version);
 	tcase_add_test(tc, migration_from_v3_keeps_every_row);
+	tcase_add_test(tc, migration_from_v4_keeps_every_row);
 	tcase_add_test(tc, bulk_round_trip_exact);
 	tcase_add_test(tc, retention_keeps_newest_without_orphans);
 	tcase_add_test(tc, views_show_latest_run_only);
