@@ -426,7 +426,8 @@ void fg_ingest_csv_set_fast(bool on)
 	fast_off = !on;
 }
 
-/* Where the next '"', CR and NUL are in the bytes at hand (end: none). */
+/* Where the next '"', CR and NUL are in the bytes at hand (end: none;
+ * NULL: not looked for yet). */
 typedef struct fast_scan {
 	const char *end, *at[3];
 } fast_scan;
@@ -437,7 +438,7 @@ static const char *next_special(fast_scan *sc, const char *from)
 	const char *first = sc->end;
 
 	for (int i = 0; i < 3; i++) {
-		if (sc->at[i] < from) {
+		if (!sc->at[i] || sc->at[i] < from) {
 			sc->at[i] = memchr(from, special[i], (size_t)(sc->end - from));
 			if (!sc->at[i])
 				sc->at[i] = sc->end;
