@@ -219,17 +219,31 @@ bool fg_model_enough_labels(char *why, size_t why_len, const fg_graph *g, const 
 	return true;
 }
 
-/* One booster's training set. */
+/*
+ * One booster's training set: its users (user order) with their fold masks,
+ * labels and weights.  The feature rows themselves are built by train_one
+ * and live only until XGBoost has copied them into its matrix, so that at
+ * most one set of rows per thread exists at a time (issue 13's peak memory:
+ * the model phase is the run's peak).
+ */
 typedef struct train_set {
 	uint32_t n;
-	float *rows, *label, *weight;
+	uint32_t *users;
+	unsigned *masks;
+	float *label, *weight;
 	char err[300];
 } train_set;
 
-/* Train booster k on its set with one XGBoost thread (called from an OpenMP thread). */
-static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_params *p, uint32_t nc)
+/*
+ * Train booster k on its set with one XGBoost thread (called from an OpenMP
+ * thread): the rows (fg_features_rows, serial inside this thread's region),
+ * the matrix, then the rows freed before the trees are grown.
+ */
+static int train_one(fg_model *m, unsigned k, train_set *t, const fg_features *f,
+                     const fg_model_params *p, uint32_t nc)
 {
 	DMatrixHandle dm = NULL;
+	float *rows = fg_mallocarray(t->n ? (size_t)t->n * nc : 1, sizeof(float));
 	char buf[32];
 	int rc = FG_OK;
 
@@ -241,7 +255,15 @@ static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_param
 			goto cleanup; \
 		} \
 	} while (0)
-	XG(dmatrix_of(&dm, t->rows, t->n, nc, t->label, t->weight, 1));
+	if (!rows || fg_features_rows(rows, f, t->users, t->n, t->masks, 0) != FG_OK) {
+		snprintf(t->err, sizeof(t->err), "out of memory for the training rows (%u x %u)",
+		         t->n, nc);
+		rc = FG_ENOMEM;
+		goto cleanup;
+	}
+	XG(dmatrix_of(&dm, rows, t->n, nc, t->label, t->weight, 1));
+	fg_free(rows);
+	rows = NULL;
 	XG(XGBoosterCreate(&dm, 1, &m->b[k]));
 	XG(XGBoosterSetParam(m->b[k], "nthread", "1"));
 	XG(XGBoosterSetParam(m->b[k], "objective", "binary:logistic"));
@@ -257,6 +279,7 @@ static int train_one(fg_model *m, unsigned k, train_set *t, const fg_model_param
 	for (int it = 0; it < p->n_trees; it++)
 		XG(XGBoosterUpdateOneIter(m->b[k], it, dm));
 cleanup:
+	fg_free(rows);
 	if (dm)
 		XGDMatrixFree(dm);
 	return rc;
@@ -276,8 +299,6 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 	const uint32_t nu = g->n_users, nc = fg_features_count(f);
 	const double rate = neg_rate(g);
 	uint32_t pos_fold[K] = { 0 }, n_pos = 0, n_neg = 0;
-	uint32_t *users = NULL;
-	unsigned *masks = NULL;
 	train_set ts[K];
 	int trc[K];
 	fg_model *m = NULL;
@@ -315,20 +336,15 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 		}
 	if ((rc = model_new(&m, f, p)) != FG_OK)
 		return rc;
-	users = fg_mallocarray(n_pos + n_neg, sizeof(uint32_t));
-	masks = fg_mallocarray(n_pos + n_neg, sizeof(unsigned));
-	if (!users || !masks) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows");
-		goto cleanup;
-	}
-	/* the K training sets: rows of folds j != k with folds {j, k} excluded, user order */
+	/* the K training sets: users of folds j != k with folds {j, k} excluded, user order */
 	for (unsigned k = 0; k < K; k++) {
 		train_set *t = &ts[k];
 		uint32_t n = 0;
+		t->users = fg_mallocarray(n_pos + n_neg, sizeof(uint32_t));
+		t->masks = fg_mallocarray(n_pos + n_neg, sizeof(unsigned));
 		t->label = fg_mallocarray(n_pos + n_neg, sizeof(float));
 		t->weight = fg_mallocarray(n_pos + n_neg, sizeof(float));
-		t->rows = fg_mallocarray((size_t)(n_pos + n_neg) * nc, sizeof(float));
-		if (!t->label || !t->weight || !t->rows) {
+		if (!t->users || !t->masks || !t->label || !t->weight) {
 			rc = fg_error_set(FG_ENOMEM, "out of memory for the training rows (%u x %u)",
 			                  n_pos + n_neg, nc);
 			goto cleanup;
@@ -338,15 +354,13 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 			float y, w;
 			if (fu == k || (w = row_weight(g, seed, u, rate, &y)) == 0.0f)
 				continue;
-			users[n] = u;
-			masks[n] = (1u << fu) | (1u << k);
+			t->users[n] = u;
+			t->masks[n] = (1u << fu) | (1u << k);
 			t->label[n] = y;
 			t->weight[n] = w;
 			n++;
 		}
 		t->n = n;
-		if ((rc = fg_features_rows(t->rows, f, users, n, masks, 0)) != FG_OK)
-			goto cleanup;
 	}
 	/*
 	 * The boosters are independent: one OpenMP thread each, one XGBoost thread
@@ -354,10 +368,10 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 	 */
 	#pragma omp parallel for schedule(dynamic, 1)
 	for (int k = 0; k < K; k++)
-		trc[k] = train_one(m, (unsigned)k, &ts[k], p, nc);
+		trc[k] = train_one(m, (unsigned)k, &ts[k], f, p, nc);
 	for (unsigned k = 0; k < K; k++)
 		if (trc[k] != FG_OK) {
-			rc = fg_error_set(FG_ERROR, "%s", ts[k].err);
+			rc = fg_error_set(trc[k], "%s", ts[k].err);
 			goto cleanup;
 		}
 	for (unsigned k = 0; k < K; k++)
@@ -367,10 +381,9 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
 	m = NULL;
 cleanup:
 	fg_model_close(&m);
-	fg_free(users);
-	fg_free(masks);
 	for (unsigned k = 0; k < K; k++) {
-		fg_free(ts[k].rows);
+		fg_free(ts[k].users);
+		fg_free(ts[k].masks);
 		fg_free(ts[k].label);
 		fg_free(ts[k].weight);
 	}

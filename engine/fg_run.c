@@ -22,10 +22,16 @@
 #include "fg_mpi.h"
 #endif
 
+#include <assert.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int score_phase(fg_run *r);
+static int model_phase(fg_run *r);
+static int write_phase(fg_run *r);
 
 static const fg_run_phase phases[] = {
 	{ "ingest", fg_run_ingest, "t_ingest" },
@@ -34,9 +40,9 @@ static const fg_run_phase phases[] = {
 	{ "rings", fg_run_rings, "t_rings" },
 	{ "risk", fg_run_risk, "t_risk" },
 	{ "evidence", fg_run_evidence, "t_evidence" },
-	{ "scoring", fg_run_score, "t_scoring" },
-	{ "model", fg_run_model, "t_model" },
-	{ "write", fg_run_write, NULL }, /* t_write is stored by fg_run_commit */
+	{ "scoring", score_phase, "t_scoring" },
+	{ "model", model_phase, "t_model" },
+	{ "write", write_phase, NULL }, /* t_write is stored by fg_run_commit */
 };
 #define N_PHASES ((int)(sizeof(phases) / sizeof(phases[0])))
 
@@ -231,6 +237,9 @@ int fg_run_build(fg_run *r)
 		if (r->volume.over)
 			fg_log_warn("accepted with --allow-drop: %s", r->volume.message);
 	}
+	if (getenv("FG_MEM_PROFILE"))
+		fprintf(stderr, "  mem graph arrays and strings %.1f MiB\n",
+		        (double)fg_graph_bytes(g) / 1048576.0);
 	if ((rc = alloc_arrays(r)) != FG_OK)
 		return rc;
 	/* The seeds, with the held-out ones kept out of the kernels' view (not out of the graph). */
@@ -332,6 +341,142 @@ int fg_run_score(fg_run *r)
 	return FG_OK;
 }
 
+/*
+ * Held arrays.  The run's peak of memory is the model phase (features and
+ * boosters on top of the graph, the kernels' outputs and the scores), then
+ * scoring.  Several outputs are read again only by the write-back, and most
+ * of their elements are a default: risk is 0 outside the seeds' components,
+ * dist and nearest are FG_BFS_UNREACHED there, and so (0) are the users'
+ * risk_norm, risk_pct and hand-set score and the ring_score of users in no
+ * ring.  Between the phases that do not read them they wait sparse, as
+ * (index, value) pairs of the elements that differ from the default bytewise,
+ * and come back bit for bit before the write-back.  Only the phase table
+ * (fg_run_all) holds; the public phase functions see whole arrays.
+ * 2M world: peak 1332 -> 1200 MiB, now in the write-back (docs/performance.md).
+ */
+static int hold(fg_run *r, void **arr, size_t from, size_t n, size_t width, const void *dflt)
+{
+	const unsigned char *a = *arr;
+	fg_run_held *h;
+	size_t nz = 0;
+
+	assert(width <= sizeof(h->dflt) && from <= n && n <= UINT32_MAX);
+	if (!a || r->n_held == FG_RUN_MAX_HELD)
+		return FG_OK;
+	h = &r->held[r->n_held];
+	memset(h, 0, sizeof(*h));
+	for (size_t i = from; i < n; i++)
+		nz += memcmp(a + i * width, dflt, width) != 0;
+	h->at = fg_mallocarray(nz ? nz : 1, sizeof(*h->at));
+	h->val = fg_mallocarray(nz ? nz : 1, width);
+	if (!h->at || !h->val) {
+		fg_free(h->at);
+		fg_free(h->val);
+		memset(h, 0, sizeof(*h));
+		return fg_error_set(FG_ENOMEM, "out of memory holding %zu results", nz);
+	}
+	for (size_t i = from; i < n; i++)
+		if (memcmp(a + i * width, dflt, width) != 0) {
+			h->at[h->n_val] = (uint32_t)i;
+			memcpy((unsigned char *)h->val + h->n_val++ * width, a + i * width, width);
+		}
+	h->arr = arr;
+	h->from = from;
+	h->n = n;
+	h->width = width;
+	memcpy(h->dflt, dflt, width);
+	r->n_held++;
+	if (from == 0) {
+		fg_free(*arr);
+		*arr = NULL;
+	} else {
+		void *p = fg_reallocarray(*arr, from, width); /* a failed shrink keeps it whole */
+		if (p)
+			*arr = p;
+	}
+	return FG_OK;
+}
+
+/* Every held array whole again, the last held first.  FG_OK or FG_ENOMEM. */
+static int give_back(fg_run *r)
+{
+	while (r->n_held > 0) {
+		fg_run_held *h = &r->held[r->n_held - 1];
+		unsigned char *a = fg_reallocarray(*h->arr, h->n ? h->n : 1, h->width);
+
+		if (!a)
+			return fg_error_set(FG_ENOMEM, "out of memory for %zu results", h->n);
+		*h->arr = a;
+		for (size_t i = h->from; i < h->n; i++)
+			memcpy(a + i * h->width, h->dflt, h->width);
+		for (size_t k = 0; k < h->n_val; k++)
+			memcpy(a + (size_t)h->at[k] * h->width, (unsigned char *)h->val + k * h->width,
+			       h->width);
+		fg_free(h->at);
+		fg_free(h->val);
+		memset(h, 0, sizeof(*h));
+		r->n_held--;
+	}
+	return FG_OK;
+}
+
+static const double zero_d = 0.0;
+static const uint32_t unreached = FG_BFS_UNREACHED;
+
+/* Scoring reads the users' risk only, and no hops or nearest seeds. */
+static int score_phase(fg_run *r)
+{
+	size_t nu = r->g->n_users, nv = nu + r->g->n_entities;
+	int rc;
+
+	if ((rc = hold(r, (void **)&r->dist, 0, nu, sizeof(*r->dist), &unreached)) != FG_OK ||
+	    (rc = hold(r, (void **)&r->nearest, 0, nu, sizeof(*r->nearest), &unreached)) != FG_OK ||
+	    (rc = hold(r, (void **)&r->risk, nu, nv, sizeof(*r->risk), &zero_d)) != FG_OK)
+		return rc;
+	return fg_run_score(r);
+}
+
+/* The model reads the graph, the components and the scores' counts, no risk. */
+static int model_phase(fg_run *r)
+{
+	size_t nu = r->g->n_users;
+	fg_scores *s = r->scores;
+	int rc;
+
+	if ((rc = hold(r, (void **)&r->risk, 0, nu, sizeof(*r->risk), &zero_d)) != FG_OK ||
+	    (rc = hold(r, (void **)&s->risk_norm, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
+	    (rc = hold(r, (void **)&s->risk_pct, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
+	    (rc = hold(r, (void **)&s->score, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
+	    (rc = hold(r, (void **)&s->ring_score, 0, nu, sizeof(double), &zero_d)) != FG_OK)
+		return rc;
+	return fg_run_model(r);
+}
+
+/*
+ * fg_run_write's own first steps (the graph tables' thread joined, the CSR
+ * released), then the held arrays come back.
+ */
+static int write_phase(fg_run *r)
+{
+	int rc;
+
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
+	fg_graph_release_csr(r->g);
+#if defined(__GLIBC__)
+	/*
+	 * The model's features and boosters were freed into glibc's arenas (one
+	 * per thread) and stay resident as free chunks; the held arrays and
+	 * SQLite's cache would be new pages on top.  2M world, 2 threads: the
+	 * write's peak 1243 -> 1218 MiB (1 thread: unchanged, 1200).
+	 */
+	malloc_trim(0);
+#endif
+	if ((rc = give_back(r)) != FG_OK)
+		return rc;
+	return fg_run_write(r);
+}
+
 int fg_run_commit(fg_run *r)
 {
 	const fg_graph *g = r->g;
@@ -357,8 +502,48 @@ int fg_run_commit(fg_run *r)
 	return FG_OK;
 }
 
+/* A field of /proc/self/status in KiB ("VmRSS:"), 0 if unreadable. */
+static uint64_t status_kib(const char *field)
+{
+	char line[256];
+	uint64_t kib = 0;
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0) {
+			kib = strtoull(line + n, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kib;
+}
+
+void fg_run_mem_profile(const char *where)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	struct mallinfo2 mi;
+#endif
+
+	if (!getenv("FG_MEM_PROFILE"))
+		return;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	mi = mallinfo2();
+	fprintf(stderr, "  mem %-18s rss %7.1f hwm %7.1f MiB  malloc in use %7.1f (mmap %7.1f) "
+	        "free in arenas %7.1f MiB\n", where, status_kib("VmRSS:") / 1024.0,
+	        status_kib("VmHWM:") / 1024.0, (double)(mi.uordblks + mi.hblkhd) / 1048576.0,
+	        (double)mi.hblkhd / 1048576.0, (double)mi.fordblks / 1048576.0);
+#else
+	fprintf(stderr, "  mem %-18s rss %7.1f hwm %7.1f MiB\n", where,
+	        status_kib("VmRSS:") / 1024.0, status_kib("VmHWM:") / 1024.0);
+#endif
+}
+
 static void phase_line(const char *name, double t, double cpu, const char *summary)
 {
+	fg_run_mem_profile(name);
 	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  cpu %6.2f s  %s", name, t,
 	            (double)fg_peak_rss() / 1048576.0, cpu, summary);
 }
@@ -407,6 +592,10 @@ bool fg_run_close(fg_run **pr)
 		rolled_back = true;
 	}
 	fg_linkset_free(&r->ls);
+	for (int i = 0; i < r->n_held; i++) {
+		fg_free(r->held[i].at);
+		fg_free(r->held[i].val);
+	}
 	fg_free(r->comp);
 	fg_free(r->ring);
 	fg_free(r->risk);

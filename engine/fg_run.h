@@ -121,7 +121,12 @@ int fg_run_commit(fg_run *r);
  * summary": wall seconds, peak memory so far, the phase's process CPU seconds),
  * the bad-row report after ingest, and the total line.  Stops at the first
  * failure and returns its code (nothing is rolled back yet: the caller
- * reports the message first, then fg_run_close rolls back).
+ * reports the message first, then fg_run_close rolls back).  Between the
+ * phases that do not read them, outputs that only the write-back reads again
+ * (risk, dist, nearest, four of the scores' per-user arrays) are held sparse
+ * and are whole again from the write on; the accessors then return NULL or a
+ * shorter array, so read them after fg_run_all or step the phases by hand.
+ * With FG_MEM_PROFILE set, a memory line per phase on stderr as well.
  */
 int fg_run_all(fg_run *r);
 

@@ -12,10 +12,29 @@
 #define FG_RUN_MAX_PHASES 16
 
 /*
+ * A per-element array held sparse while phases that do not read it run:
+ * elements [from, n) of *arr that differ from dflt (compared bytewise) as
+ * (index, value) pairs; *arr is then shrunk to its first from elements (NULL
+ * if from == 0).  Given back bit for bit.
+ */
+typedef struct fg_run_held {
+	void **arr;
+	size_t from, n, width;
+	unsigned char dflt[8];
+	uint32_t *at;
+	void *val;
+	size_t n_val;
+} fg_run_held;
+
+#define FG_RUN_MAX_HELD 8
+
+/*
  * Invariants: store is open with the run's transaction begun (run_id > 0)
  * from open until commit or close; every per-vertex array has
  * n_users + n_entities entries (at least 1) until evidence shrinks dist and
- * nearest to n_users; seed[u] == 1 exactly for the users in seeds[0..n_seeds),
+ * nearest to n_users; between phases run by fg_run_all, arrays no phase
+ * until the write reads may be held sparse (held[], see fg_run.c), and are
+ * whole again when fg_run_write starts; seed[u] == 1 exactly for the users in seeds[0..n_seeds),
  * which are label fraud and not held out (holdout[u] == 1); the graph is
  * never written to except by fg_graph_release_csr in write.
  */
@@ -75,6 +94,8 @@ struct fg_run {
 	char note[512];              /* the last phase's summary */
 	char output_digest[33];
 	fg_run_volume_check volume;  /* against the previous run (build; zero without a store) */
+	fg_run_held held[FG_RUN_MAX_HELD]; /* held[0..n_held): given back in reverse order */
+	int n_held;
 };
 
 /* One phase: its progress name, function, and the runs column of its time. */
@@ -91,6 +112,14 @@ const fg_run_phase *fg_run_phases(int *n);
 int fg_run_write_model(fg_run *r);
 /* Free the model phase's state. */
 void fg_run_model_free(fg_run *r);
+
+/*
+ * With FG_MEM_PROFILE set in the environment: one line on stderr with the
+ * process's resident and peak memory and glibc's heap in use at this point
+ * (where: a label).  Nothing otherwise.  For docs/performance.md's memory
+ * breakdown; O(1) plus reading /proc/self/status.
+ */
+void fg_run_mem_profile(const char *where);
 
 /* Load the previous run's rings and match tonight's to them (r->track). */
 int fg_run_track(fg_run *r);

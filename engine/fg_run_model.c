@@ -167,7 +167,7 @@ int fg_run_model(fg_run *r)
 		return FG_OK;
 	}
 	double tp = fg_clock();
-#define PROF(what) do { if (getenv("FG_MODEL_PROFILE")) fprintf(stderr, "  model %-10s %6.3f s\n", what, fg_clock() - tp); tp = fg_clock(); } while (0)
+#define PROF(what) do { if (getenv("FG_MODEL_PROFILE")) fprintf(stderr, "  model %-10s %6.3f s\n", what, fg_clock() - tp); fg_run_mem_profile("model " what); tp = fg_clock(); } while (0)
 	if ((rc = fg_features_open(&f, r->g, r->scores, r->comp, r->seeds, r->n_seeds, &fp)) != FG_OK)
 		goto cleanup;
 	PROF("features");

@@ -199,6 +199,53 @@ START_TEST(phases_one_by_one)
 }
 END_TEST
 
+/*
+ * fg_run_all holds outputs that the scoring and model phases do not read
+ * sparse and gives them back before the write-back (fg_run.c): after it,
+ * every element must be the bits that the phases one by one (which hold
+ * nothing) leave.
+ */
+START_TEST(held_results_come_back_bit_for_bit)
+{
+	char *da = fgt_path(tmp, "all.db"), *db = fgt_path(tmp, "one.db");
+	int (*const steps[])(fg_run *) = {
+		fg_run_ingest, fg_run_build, fg_run_components, fg_run_rings, fg_run_risk,
+		fg_run_evidence, fg_run_score, fg_run_model, fg_run_write, fg_run_commit,
+	};
+	fg_run_opts oa, ob;
+	fg_run *a = NULL, *b = NULL;
+	const fg_scores *sa, *sb;
+	size_t nu, nv, zeros = 0;
+
+	world_opts(&oa, da);
+	world_opts(&ob, db);
+	ck_assert_int_eq(fg_run_open(&a, &oa), FG_OK);
+	ck_assert_int_eq(fg_run_all(a), FG_OK);
+	ck_assert_int_eq(fg_run_open(&b, &ob), FG_OK);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		ck_assert_int_eq(steps[i](b), FG_OK);
+	nu = fg_run_graph(a)->n_users;
+	nv = nu + fg_run_graph(a)->n_entities;
+	ck_assert_uint_eq(fg_run_graph(b)->n_users, nu);
+	for (size_t v = 0; v < nv; v++)
+		zeros += fg_run_risk_of(a)[v] == 0.0;
+	ck_assert_uint_gt(zeros, 0);  /* both kinds of element were held */
+	ck_assert_uint_lt(zeros, nv);
+	ck_assert_int_eq(memcmp(fg_run_risk_of(a), fg_run_risk_of(b), nv * sizeof(double)), 0);
+	sa = fg_run_scores(a);
+	sb = fg_run_scores(b);
+	ck_assert_int_eq(memcmp(sa->risk_norm, sb->risk_norm, nu * sizeof(double)), 0);
+	ck_assert_int_eq(memcmp(sa->risk_pct, sb->risk_pct, nu * sizeof(double)), 0);
+	ck_assert_int_eq(memcmp(sa->score, sb->score, nu * sizeof(double)), 0);
+	ck_assert_int_eq(memcmp(sa->ring_score, sb->ring_score, nu * sizeof(double)), 0);
+	ck_assert_str_eq(fg_run_output_digest(a), fg_run_output_digest(b));
+	ck_assert(!fg_run_close(&a));
+	ck_assert(!fg_run_close(&b));
+	free(da);
+	free(db);
+}
+END_TEST
+
 START_TEST(holdout_is_a_seed_mask_and_leaves_the_graph_alone)
 {
 	char *db = fgt_path(tmp, "h.db");
@@ -325,6 +372,7 @@ int main(void)
 	tcase_add_test(tc, world_through_the_library_pins_the_digests);
 	tcase_add_test(tc, library_and_binary_agree);
 	tcase_add_test(tc, phases_one_by_one);
+	tcase_add_test(tc, held_results_come_back_bit_for_bit);
 	tcase_add_test(tc, holdout_is_a_seed_mask_and_leaves_the_graph_alone);
 	tcase_add_test(tc, close_before_commit_stores_nothing);
 	tcase_add_test(tc, kind_classes_match_the_schema);
