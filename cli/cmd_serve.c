@@ -1,7 +1,7 @@
 /*
  * fraudgraph serve: answer new accounts against the latest run over HTTP
  * (docs/serve.md).  Options, start, wait for SIGTERM/SIGINT, drain, stop;
- * the snapshot and answers are engine/fg_serve.c, HTTP engine/fg_http.c.
+ * the snapshot and answers are engine/fg_serve*.c (fg_serve_internal.h), HTTP engine/fg_http.c.
  *
  * Signals are blocked before any thread starts (the daemon's and the
  * watcher's threads inherit the mask), and the main thread takes them with

@@ -27,6 +27,7 @@
  * "booster <bytes>" followed by that many bytes of XGBoost JSON and a newline.
  */
 #include "fg_model.h"
+#include "fg_model_trees.h"
 
 #include "fg_alloc.h"
 #include "fg_error.h"
@@ -47,6 +48,8 @@
 
 struct fg_model {
 	BoosterHandle b[K];
+	fg_trees *t[K];      /* the boosters' trees where fg_model_fast_predict checked them, else NULL */
+	bool own_shap;       /* and their SHAP values checked too (fg_trees_contributions) */
 	uint32_t n_cols;
 	char **names;
 	char params[1024];
@@ -77,9 +80,11 @@ void fg_model_close(fg_model **pm)
 	if (!pm || !*pm)
 		return;
 	m = *pm;
-	for (unsigned k = 0; k < K; k++)
+	for (unsigned k = 0; k < K; k++) {
 		if (m->b[k])
 			XGBoosterFree(m->b[k]);
+		fg_trees_free(&m->t[k]);
+	}
 	for (uint32_t j = 0; m->names && j < m->n_cols; j++)
 		fg_free(m->names[j]);
 	fg_free(m->names);
@@ -1023,14 +1028,26 @@ const char *fg_model_feature_name(const fg_model *m, uint32_t j)
 
 int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k, const float *row)
 {
+	int rc;
+
+	assert(k < K);
+	if (m->t[k])
+		*score = fg_trees_predict(m->t[k], row);
+	else if ((rc = predict_rows(score, m->b[k], row, 1, m->n_cols)) != FG_OK)
+		return rc;
+	return contrib ? fg_model_contributions(contrib, m, k, row) : FG_OK;
+}
+
+int fg_model_contributions(float *contrib, const fg_model *m, unsigned k, const float *row)
+{
 	DMatrixHandle dm = NULL;
 	bst_ulong len = 0;
 	const float *res = NULL;
 	int rc = FG_OK;
 
 	assert(k < K);
-	if ((rc = predict_rows(score, m->b[k], row, 1, m->n_cols)) != FG_OK || !contrib)
-		return rc;
+	if (m->own_shap)
+		return fg_trees_contributions(contrib, m->t[k], row);
 	XG(dmatrix_of(&dm, row, 1, m->n_cols, NULL, NULL, 1));
 	XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &res));
 	if (len != (bst_ulong)m->n_cols + 1) {
@@ -1043,6 +1060,126 @@ cleanup:
 	if (dm)
 		XGDMatrixFree(dm);
 	return rc;
+}
+
+/* Booster k's trees, kept only if they give XGBoost's bits on every row of check[0..n). */
+static int fast_one(fg_model *m, unsigned k, const float *check, uint32_t n, float *want,
+                    char *why, size_t why_len)
+{
+	bst_ulong len = 0;
+	const char *json = NULL;
+	fg_trees *t = NULL;
+	int rc = FG_OK;
+
+	XG(XGBoosterSaveModelToBuffer(m->b[k], "{\"format\":\"json\"}", &len, &json));
+	if ((rc = fg_trees_from_json(&t, json, len, m->n_cols)) != FG_OK) {
+		if (rc == FG_EDATA) {
+			snprintf(why, why_len, "%s", fg_error_msg());
+			fg_error_clear();
+			rc = FG_OK;
+		}
+		goto cleanup;
+	}
+	if ((rc = predict_rows(want, m->b[k], check, n, m->n_cols)) != FG_OK)
+		goto cleanup;
+	for (uint32_t i = 0; i < n; i++) {
+		float got = fg_trees_predict(t, check + (size_t)i * m->n_cols);
+
+		if (memcmp(&got, &want[i], sizeof(float))) {
+			snprintf(why, why_len, "booster %u, check row %u: %.9g where XGBoost gives %.9g", k, i,
+			         (double)got, (double)want[i]);
+			goto cleanup;
+		}
+	}
+	m->t[k] = t;
+	t = NULL;
+cleanup:
+	fg_trees_free(&t);
+	return rc;
+}
+
+/* Booster k's trees' SHAP values against XGBoost's on check[0..n): false (and *why) if a bit differs. */
+static int shap_one(bool *same, const fg_model *m, unsigned k, const float *check, uint32_t n,
+                    char *why, size_t why_len)
+{
+	const size_t nc = m->n_cols;
+	DMatrixHandle dm = NULL;
+	bst_ulong len = 0;
+	const float *res = NULL;
+	float *phi = fg_mallocarray(nc + 1, sizeof(float));
+	int rc = FG_OK;
+
+	*same = false;
+	if (!phi)
+		return fg_error_set(FG_ENOMEM, "out of memory checking the model's trees");
+	XG(dmatrix_of(&dm, check, n, m->n_cols, NULL, NULL, 1));
+	XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &res));
+	if (len != (bst_ulong)n * (nc + 1)) {
+		rc = fg_error_set(FG_ERROR, "xgboost: %llu contributions for %u rows of %u features",
+		                  (unsigned long long)len, n, m->n_cols);
+		goto cleanup;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if ((rc = fg_trees_contributions(phi, m->t[k], check + (size_t)i * nc)) != FG_OK)
+			goto cleanup;
+		for (size_t j = 0; j <= nc; j++)
+			if (memcmp(&phi[j], &res[i * (nc + 1) + j], sizeof(float))) {
+				snprintf(why, why_len, "SHAP of booster %u, check row %u, column %zu: %.9g where XGBoost "
+				         "gives %.9g", k, i, j, (double)phi[j], (double)res[i * (nc + 1) + j]);
+				goto cleanup;
+			}
+	}
+	*same = true;
+cleanup:
+	if (dm)
+		XGDMatrixFree(dm);
+	fg_free(phi);
+	return rc;
+}
+
+int fg_model_fast_predict(fg_model *m, const float *rows, uint32_t n, char *why, size_t why_len,
+                          char *shap_why, size_t shap_why_len)
+{
+	const size_t nc = m->n_cols;
+	float *check = fg_mallocarray(2 * (size_t)(n ? n : 1) * nc, sizeof(float));
+	float *want = fg_mallocarray(2 * (size_t)(n ? n : 1), sizeof(float));
+	int rc = FG_OK;
+
+	why[0] = shap_why[0] = '\0';
+	if (!check || !want) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory checking the model's trees");
+		goto cleanup;
+	}
+	/* each row as given, and again with a third of its values missing (the default sides) */
+	memcpy(check, rows, (size_t)n * nc * sizeof(float));
+	for (uint32_t i = 0; i < n; i++)
+		for (size_t j = 0; j < nc; j++)
+			check[(n + i) * nc + j] = (j + i) % 3 == 0 ? NAN : rows[i * nc + j];
+	for (unsigned k = 0; k < K && !why[0] && rc == FG_OK; k++)
+		rc = fast_one(m, k, check, 2 * n, want, why, why_len);
+	if (!why[0] && rc == FG_OK && n == 0)
+		snprintf(why, why_len, "no row to check the trees on");
+	/* their SHAP values on the first rows (each check costs one XGBoost SHAP pass) */
+	m->own_shap = false;
+	if (!why[0] && rc == FG_OK) {
+		uint32_t ns = n < FG_MODEL_SHAP_CHECK ? n : FG_MODEL_SHAP_CHECK;
+		bool same = true;
+
+		/* the first ns rows as given, then the same rows with a third missing */
+		memmove(check + (size_t)ns * nc, check + (size_t)n * nc, (size_t)ns * nc * sizeof(float));
+		for (unsigned k = 0; k < K && same && rc == FG_OK; k++)
+			rc = shap_one(&same, m, k, check, 2 * ns, shap_why, shap_why_len);
+		m->own_shap = same && rc == FG_OK;
+	}
+cleanup:
+	if (why[0] || rc != FG_OK) {
+		m->own_shap = false;
+		for (unsigned k = 0; k < K; k++)
+			fg_trees_free(&m->t[k]);
+	}
+	fg_free(check);
+	fg_free(want);
+	return rc == FG_OK ? !why[0] : rc;
 }
 
 const char *fg_model_params_json(const fg_model *m)

@@ -145,6 +145,27 @@ const char *fg_model_feature_name(const fg_model *m, uint32_t j);
 int fg_model_predict_row(float *score, float *contrib, const fg_model *m, unsigned k,
                          const float *row);
 
+/* Booster k's SHAP contributions alone (contrib as fg_model_predict_row's). */
+int fg_model_contributions(float *contrib, const fg_model *m, unsigned k, const float *row);
+
+/*
+ * Score single rows with the boosters' own trees (fg_model_trees.h) rather
+ * than XGBoost's in-place prediction, whose set-up per call costs some 30 us:
+ * kept only if, for every booster, the trees give XGBoost's float bit for bit
+ * on rows[0..n) (row-major, n_features each) and on each of them with a
+ * third of its values missing.  Returns 1 (in use), 0 (not: *why says why,
+ * and XGBoost keeps scoring), or FG_ENOMEM / FG_ERROR.  When in use, the
+ * trees' SHAP values (TreeSHAP) replace XGBoost's in fg_model_contributions
+ * too if they give its bits on the first FG_MODEL_SHAP_CHECK rows and their
+ * variants, for every booster; else *shap_why says why and XGBoost keeps
+ * computing them.  Call before the model is shared between threads.  Cost:
+ * one batch prediction of 2n rows and one SHAP pass of 2 x 100 rows per
+ * booster.
+ */
+#define FG_MODEL_SHAP_CHECK 100
+int fg_model_fast_predict(fg_model *m, const float *rows, uint32_t n, char *why, size_t why_len,
+                          char *shap_why, size_t shap_why_len);
+
 /*
  * The columns of the largest positive contributions c[0..nc) (the bias
  * c[nc] aside), at most max, largest first, ties by column: the reasons'

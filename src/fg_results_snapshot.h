@@ -1,6 +1,6 @@
 /*
  * fg_results_snapshot: the SQL that reads one committed run in bulk, for the
- * in-memory snapshot of `fraudgraph serve` (engine/fg_serve.c).
+ * in-memory snapshot of `fraudgraph serve` (engine/fg_serve_load.c).
  *
  * Where explain's reader looks one user up by index, this one streams whole
  * tables of a run, each in primary-key order, into callbacks: the run row,

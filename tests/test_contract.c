@@ -214,6 +214,7 @@ static int64_t q_int(const char *db_path, const char *sql)
 	return v;
 }
 
+#if FG_FAULT_INJECTION /* fault points: run by the builds with the hooks */
 /*
  * Two first runs racing on a new file: exactly one gets exit 6, the other
  * succeeds (today both could fail, one at the journal mode, the other at the
@@ -255,6 +256,7 @@ START_TEST(two_first_runs_race_on_a_new_file)
 	free(e);
 }
 END_TEST
+#endif
 
 /* fraudgraph with args; *err (if non-NULL) gets stderr, *out stdout. */
 static int fg(char **out, char **err, const char *const *args)
@@ -550,6 +552,7 @@ START_TEST(schema_v1_database_migrates)
 }
 END_TEST
 
+#if FG_FAULT_INJECTION /* fault points: run by the builds with the hooks */
 /* SIGTERM held at a fault point: before the commit 143 and nothing stored, after it 0 and stored. */
 START_TEST(term_signal_around_the_commit)
 {
@@ -591,6 +594,7 @@ START_TEST(term_signal_around_the_commit)
 	free(e);
 }
 END_TEST
+#endif
 
 /* A write past RLIMIT_FSIZE with SIGXFSZ at its default: a message and exit 1, not a silent kill. */
 START_TEST(file_size_limit_is_an_error_not_a_kill)

@@ -15,6 +15,7 @@
 #include "fg_graph.h"
 #include "fg_ingest.h"
 #include "fg_model.h"
+#include "fg_model_trees.h"
 #include "fg_par.h"
 #include "fg_rings.h"
 #include "fg_risk.h"
@@ -465,6 +466,139 @@ START_TEST(test_save_load_reasons)
 }
 END_TEST
 
+/*
+ * The boosters' own trees (fg_model_fast_predict, what serve scores and
+ * explains a row with): on a generated world, every user's row, and the row
+ * again with a third of its values missing, gets XGBoost's probability and
+ * SHAP values bit for bit, not only the rows the trees were checked on.
+ */
+START_TEST(test_own_trees_match_xgboost)
+{
+	char *dir, *edges, *users, why[200], shap_why[200];
+	world w;
+	fg_model *m = NULL;
+	float *sc, *rows, *want, *phi_want;
+	uint32_t nu, nc, n_check = 50;
+	uint32_t *us;
+	unsigned *masks;
+
+	gen_world(&dir, &edges, &users, 3000, 5);
+	world_load(&w, edges, users);
+	sc = train_score(&m, &w, 1, why, sizeof(why));
+	ck_assert_msg(m != NULL, "no model: %s", why);
+	nu = w.g->n_users;
+	nc = fg_features_count(w.f);
+	rows = fg_mallocarray((size_t)2 * nu * nc, sizeof(float));
+	want = fg_mallocarray((size_t)2 * nu, sizeof(float));
+	ck_assert_uint_lt(nc, 256);
+	phi_want = fg_mallocarray((size_t)2 * nu * (nc + 1), sizeof(float));
+	us = fg_mallocarray(nu, sizeof(uint32_t));
+	masks = fg_mallocarray(nu, sizeof(unsigned));
+	ck_assert(rows && want && phi_want && us && masks);
+	for (uint32_t u = 0; u < nu; u++) {
+		us[u] = u;
+		masks[u] = 1u << fg_features_fold(w.f, u);
+	}
+	ck_assert_int_eq(fg_features_rows(rows, w.f, us, nu, masks, 0), FG_OK);
+	for (uint32_t u = 0; u < nu; u++)
+		for (uint32_t j = 0; j < nc; j++)
+			rows[((size_t)nu + u) * nc + j] = (j * 7 + u) % 3 == 1 ? NAN : rows[(size_t)u * nc + j];
+	/* XGBoost's own answers first (the trees are not in use yet): scores, and SHAP values */
+	for (uint32_t i = 0; i < 2 * nu; i++) {
+		ck_assert_int_eq(fg_model_predict_row(&want[i], NULL, m, fg_features_fold(w.f, i % nu),
+		                                      rows + (size_t)i * nc), FG_OK);
+		ck_assert_int_eq(fg_model_contributions(phi_want + (size_t)i * (nc + 1), m,
+		                                        fg_features_fold(w.f, i % nu), rows + (size_t)i * nc), FG_OK);
+	}
+	ck_assert_msg(fg_model_fast_predict(m, rows, n_check, why, sizeof(why), shap_why, sizeof(shap_why)) == 1,
+	              "not in use: %s", why);
+	ck_assert_msg(shap_why[0] == '\0', "own SHAP not in use: %s", shap_why);
+	for (uint32_t i = 0; i < 2 * nu; i++) {
+		float got, phi[256];
+
+		ck_assert_int_eq(fg_model_predict_row(&got, NULL, m, fg_features_fold(w.f, i % nu),
+		                                      rows + (size_t)i * nc), FG_OK);
+		ck_assert_msg(memcmp(&got, &want[i], sizeof(float)) == 0, "row %u: %.9g, XGBoost %.9g", i,
+		              (double)got, (double)want[i]);
+		ck_assert_int_eq(fg_model_contributions(phi, m, fg_features_fold(w.f, i % nu), rows + (size_t)i * nc),
+		                 FG_OK);
+		for (uint32_t j = 0; j <= nc; j++)
+			ck_assert_msg(memcmp(&phi[j], &phi_want[(size_t)i * (nc + 1) + j], sizeof(float)) == 0,
+			              "row %u, SHAP %u: %.9g, XGBoost %.9g", i, j, (double)phi[j],
+			              (double)phi_want[(size_t)i * (nc + 1) + j]);
+	}
+	/* the run's own scores are XGBoost's too */
+	for (uint32_t u = 0; u < nu; u++)
+		ck_assert(memcmp(&sc[u], &want[u], sizeof(float)) == 0);
+	fg_free(rows);
+	fg_free(want);
+	fg_free(phi_want);
+	fg_free(us);
+	fg_free(masks);
+	fg_free(sc);
+	fg_model_close(&m);
+	world_free(&w);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+/* One hand-made tree: the split, the default side of a missing value, and what is refused. */
+START_TEST(test_trees_from_json)
+{
+	static const char *const good =
+	    "{\"learner\":{\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{"
+	    "\"gbtree_model_param\":{\"num_parallel_tree\":\"1\",\"num_trees\":\"1\"},\"tree_info\":[0],"
+	    "\"trees\":[{\"left_children\":[1,-1,-1],\"right_children\":[2,-1,-1],\"split_indices\":[1,0,0],"
+	    "\"split_conditions\":[0.5,1.5,-0.25],\"default_left\":[1,0,0],\"split_type\":[0,0,0],"
+	    "\"sum_hessian\":[4,3,1],"
+	    "\"categories\":[]}]}},\"learner_model_param\":{\"base_score\":\"5E-1\"},"
+	    "\"objective\":{\"name\":\"binary:logistic\"}}}";
+	/* what is refused: each a change of one part of the good model */
+	static const char *const from_to[][2] = {
+		{ "binary:logistic", "reg:squarederror" },          /* another objective */
+		{ "\"categories\":[]", "\"categories\":[3]" },      /* a categorical split */
+		{ "\"left_children\":[1,", "\"left_children\":[0," }, /* a loop */
+		{ "\"split_type\":[0,", "\"split_type\":[1," },       /* not numerical */
+		{ "\"num_parallel_tree\":\"1\"", "\"num_parallel_tree\":\"2\"" },
+	};
+	fg_trees *t = NULL;
+	float lo[2] = { 9.0f, 0.2f }, hi[2] = { 0.0f, 0.7f }, miss[2] = { 0.0f, NAN };
+
+	ck_assert_int_eq(fg_trees_from_json(&t, good, strlen(good), 2), FG_OK);
+	ck_assert(fabs(fg_trees_predict(t, lo) - 1.0 / (1.0 + exp(-1.5))) < 1e-7);
+	ck_assert(fabs(fg_trees_predict(t, hi) - 1.0 / (1.0 + exp(0.25))) < 1e-7);
+	ck_assert(fabs(fg_trees_predict(t, miss) - 1.0 / (1.0 + exp(-1.5))) < 1e-7);
+	/* SHAP: the expected value (1.5 x 3 - 0.25 x 1) / 4 = 1.0625 is the bias, feature 1 the rest */
+	{
+		float phi[3];
+
+		ck_assert_int_eq(fg_trees_contributions(phi, t, lo), FG_OK);
+		ck_assert(phi[0] == 0.0f && fabs(phi[1] - 0.4375) < 1e-6 && fabs(phi[2] - 1.0625) < 1e-6);
+		ck_assert_int_eq(fg_trees_contributions(phi, t, hi), FG_OK);
+		ck_assert(phi[0] == 0.0f && fabs(phi[1] + 1.3125) < 1e-6 && fabs(phi[2] - 1.0625) < 1e-6);
+		ck_assert_int_eq(fg_trees_contributions(phi, t, miss), FG_OK);
+		ck_assert(fabs(phi[1] - 0.4375) < 1e-6);
+	}
+	fg_trees_free(&t);
+	ck_assert_ptr_null(t);
+	/* a split on a feature past the row */
+	ck_assert_int_eq(fg_trees_from_json(&t, good, strlen(good), 1), FG_EDATA);
+	ck_assert_ptr_null(t);
+	for (size_t i = 0; i < sizeof(from_to) / sizeof(from_to[0]); i++) {
+		const char *at = strstr(good, from_to[i][0]);
+		char s[2048];
+
+		ck_assert_ptr_nonnull(at);
+		snprintf(s, sizeof(s), "%.*s%s%s", (int)(at - good), good, from_to[i][1], at + strlen(from_to[i][0]));
+		ck_assert_msg(fg_trees_from_json(&t, s, strlen(s), 2) == FG_EDATA, "case %zu accepted", i);
+		ck_assert_ptr_null(t);
+	}
+}
+END_TEST
+
 /* The per-fold walks and hops against fg_risk and fg_bfs_multi (independent kernels). */
 START_TEST(test_fold_kernels_vs_risk)
 {
@@ -734,6 +868,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_missing_attributes);
 	tcase_add_test(tc, test_save_load_reasons);
 	tcase_add_test(tc, test_cli_run_model);
+	tcase_add_test(tc, test_own_trees_match_xgboost);
+	tcase_add_test(tc, test_trees_from_json);
 #if FG_FAULT_INJECTION
 	tcase_add_test(tc, test_alloc_failures_in_model_run);
 #endif

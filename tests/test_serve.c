@@ -1270,6 +1270,51 @@ START_TEST(model_new_ring_account_high_clean_low)
 }
 END_TEST
 
+/*
+ * "explain": false skips the model's SHAP reasons and nothing else: the
+ * same bytes as the default answer but for model.reasons, which is [];
+ * "explain" that is not a boolean is a 400.  /healthz says the boosters'
+ * own trees score and explain (what model_existing_users_match_last_night
+ * then checks against the run's XGBoost scores).
+ */
+START_TEST(model_explain_false_skips_reasons_only)
+{
+	char *key = top_ring_key(model_db), *card = ring_card(model_db, key), body[1024], quiet[1100];
+	int compared = 0;
+	server x;
+	resp r;
+
+	server_start(&x, model_db, 0);
+	r = http(x.port, "GET", "/healthz", NULL);
+	ck_assert_msg(strstr(r.body, "scored and explained by its own trees") != NULL, "%s", r.body);
+	resp_free(&r);
+	for (int i = 0; i < 5; i++) {
+		json_t *a, *b, *ra;
+
+		snprintf(body, sizeof(body), "{\"user_id\":\"signup-%d\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"}]", i, card);
+		snprintf(quiet, sizeof(quiet), "%s,\"explain\":false}", body);
+		strcat(body, "}");
+		a = score(x.port, body);
+		b = score(x.port, quiet);
+		ra = json_object_get(json_object_get(a, "model"), "reasons");
+		compared += json_array_size(ra) > 0;
+		ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(b, "model"), "reasons")), 0);
+		json_object_set_new(json_object_get(a, "model"), "reasons", json_array());
+		ck_assert(json_equal(a, b));
+		json_decref(a);
+		json_decref(b);
+	}
+	ck_assert_int_ge(compared, 1); /* at least one default answer had reasons to skip */
+	r = http(x.port, "POST", "/v1/score", "{\"user_id\":\"u\",\"explain\":\"no\"}");
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "explain"));
+	resp_free(&r);
+	server_stop(&x);
+	free(key);
+	free(card);
+}
+END_TEST
+
 /* serve --no-model: the rule scores, model null, /healthz says so */
 START_TEST(model_off_serves_rules)
 {
@@ -1368,6 +1413,7 @@ static Suite *serve_suite(void)
 	tcase_add_test(tc, model_new_ring_account_high_clean_low);
 	tcase_add_test(tc, model_concurrent_requests_same_answer);
 	tcase_add_test(tc, model_off_serves_rules);
+	tcase_add_test(tc, model_explain_false_skips_reasons_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: one POST /v1/score body through serve's request parser
- * (fg_serve_request_parse, engine/fg_serve.c).  Contract checked: either a
+ * (fg_serve_request_parse, engine/fg_serve_request.c).  Contract checked: either a
  * request within the documented limits, or an error with status 400, 413 or
  * 422 and a message; never a crash, a leak or an out-of-bounds access.  The
  * corpus (corpus/serve_request/) is replayed by tests/test_serve.c.
