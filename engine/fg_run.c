@@ -135,6 +135,7 @@ int fg_run_ingest(fg_run *r)
 
 	if ((rc = fg_linkset_new(&r->ls, &o->cfg)) != FG_OK)
 		return rc;
+	fg_linkset_set_fork_rule(r->ls, fg_par_pays);
 	ps.ls = r->ls;
 #if FG_HAVE_MPI
 	if (fg_mpi_active()) {
@@ -548,20 +549,21 @@ void fg_run_mem_profile(const char *where)
 #endif
 }
 
-static void phase_line(const char *name, double t, const char *summary)
+static void phase_line(const char *name, double t, double cpu, const char *summary)
 {
 	fg_run_mem_profile(name);
-	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  %s", name, t, (double)fg_peak_rss() / 1048576.0,
-	            summary);
+	fg_log_info("%-10s %7.2f s  %6.0f MiB peak  cpu %6.2f s  %s", name, t,
+	            (double)fg_peak_rss() / 1048576.0, cpu, summary);
 }
 
 int fg_run_all(fg_run *r)
 {
-	double t0;
+	double t0, c0;
 	int rc;
 
 	for (int i = 0; i < N_PHASES; i++) {
 		t0 = fg_clock();
+		c0 = fg_cpu_clock();
 		if ((rc = phases[i].fn(r)) != FG_OK)
 			return rc;
 		r->t[i] = fg_clock() - t0;
@@ -571,7 +573,7 @@ int fg_run_all(fg_run *r)
 				return rc;
 			r->t[i] = fg_clock() - t0;
 		}
-		phase_line(phases[i].name, r->t[i], r->note);
+		phase_line(phases[i].name, r->t[i], fg_cpu_clock() - c0, r->note);
 		if (phases[i].fn == fg_run_ingest) {
 			if (r->bad.total || r->bad.warnings || r->bad.n_label_values)
 				fg_badrows_report(&r->bad);

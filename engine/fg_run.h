@@ -117,7 +117,8 @@ int fg_run_commit(fg_run *r);
 
 /*
  * Every phase after fg_run_open, from the phase table, then fg_run_commit:
- * one progress line per phase ("%-10s %7.2f s  %6.0f MiB peak  summary"),
+ * one progress line per phase ("%-10s %7.2f s  %6.0f MiB peak  cpu %6.2f s
+ * summary": wall seconds, peak memory so far, the phase's process CPU seconds),
  * the bad-row report after ingest, and the total line.  Stops at the first
  * failure and returns its code (nothing is rolled back yet: the caller
  * reports the message first, then fg_run_close rolls back).  Between the

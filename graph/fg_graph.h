@@ -111,6 +111,15 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg);
 void fg_linkset_free(fg_linkset **ls);
 
 /*
+ * When a batch of link rows is interned in parallel: pays(units, ns_per_unit)
+ * as fg_par_pays (algorithms/fg_par.h, which graph/ cannot call; the engine
+ * passes it), asked only with 3+ threads (fg_intern_get_batch).  Without
+ * one: a full batch.  The ids, hence everything after, are the same either
+ * way.
+ */
+void fg_linkset_set_fork_rule(fg_linkset *ls, int (*pays)(uint64_t units, uint64_t ns_per_unit));
+
+/*
  * Sinks for fg_ingest_*: add one row (strings are copied/interned).  A link
  * row goes through fg_config's row path first: its kind's alias is resolved,
  * its value normalised for the kind, and a placeholder value drops the row

@@ -10,19 +10,30 @@
 #include "fg_intern.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_hash.h"
 
 #include <assert.h>
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #define INTERN_SEED 0x66726175646772ULL /* "fraudgr" */
 
 #define PART_MIN_SLOTS 16
-/* Keys below which a batch runs on the calling thread: a parallel phase must
- * hold ~10+ ms of serial work (at ~100 ns a key, the lookups being cache
- * misses) or, on a loaded machine, waiting at its barrier costs more than it
- * saves (the idea of fg_par_pays on branch h/threads). */
+/* Without a rule from the caller (fg_intern_batch.pays), a batch forks from
+ * this many keys: a parallel phase must hold ~10+ ms of serial work or, on a
+ * loaded machine, waiting at its barrier costs more than it saves. */
 #define BATCH_PAR_MIN ((size_t)1 << 17)
+/* Serial cost of one key of a batch, ns, for the caller's rule: 78-113 ns of
+ * CPU per key in the serial pass (2M world, 18.5 M keys, load 9-11). */
+#define BATCH_NS_PER_KEY 113
+/* The by-part path costs ~1.9x the serial pass's CPU (hashing apart,
+ * grouping, pending entries, a second pass over the new slots: 3.6-4.1 CPU-s
+ * against 1.4-2.1 on the same keys), so with fewer threads than this it
+ * cannot finish sooner even on an idle machine: it never forks there. */
+#define BATCH_PAR_MIN_THREADS 3
 #define LOOKAHEAD 16       /* keys between a slot's prefetch and its probe */
 
 /* Why a part of a batch failed (the message is set on the calling thread). */
@@ -218,8 +229,12 @@ int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size
 	return fg_intern_get_hashed(out, t, fg_intern_hash(tag, s, len), tag, s, len, added);
 }
 
-int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
-                         size_t len, int *added)
+/*
+ * The id of (tag, s) with hash h, added at the end of the arena if new (the
+ * index exists).  A failure leaves the table unchanged, message set.
+ */
+static int add_one(uint32_t *out, int *added, fg_intern *t, uint32_t h, uint16_t tag,
+                   const char *s, size_t len)
 {
 	fg_intern_part *P;
 	uint32_t id;
@@ -227,10 +242,7 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 	int64_t found;
 	int rc;
 
-	if (added)
-		*added = 0;
-	if ((rc = open_for_adding(t)) != FG_OK)
-		return rc;
+	*added = 0;
 	if (len && memchr(s, '\0', len))
 		return fg_error_set(FG_EDATA, "interning: a string contains a NUL byte");
 	P = &t->parts[part_of(t, h)];
@@ -261,24 +273,42 @@ int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, 
 	P->n++;
 	t->n++;
 	*out = id;
-	if (added)
-		*added = 1;
+	*added = 1;
 	return FG_OK;
+}
+
+int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
+                         size_t len, int *added)
+{
+	int rc, fresh;
+
+	if (added)
+		*added = 0;
+	if ((rc = open_for_adding(t)) != FG_OK)
+		return rc;
+	rc = add_one(out, &fresh, t, h, tag, s, len);
+	if (added)
+		*added = fresh;
+	return rc;
 }
 
 void fg_intern_batch_free(fg_intern_batch *b)
 {
+	int (*pays)(uint64_t, uint64_t) = b->pays;
+
 	fg_free(b->order);
 	fg_free(b->newk);
 	fg_free(b->newpos);
+	fg_free(b->eoff);
 	fg_free(b->state);
 	memset(b, 0, sizeof(*b));
+	b->pays = pays;
 }
 
 /* Scratch for n keys.  FG_OK or FG_ENOMEM (no message). */
 static int batch_reserve(fg_intern_batch *b, size_t n)
 {
-	uint32_t *o, *k;
+	uint32_t *o, *k, *e;
 	uint64_t *p;
 	uint8_t *s;
 
@@ -290,19 +320,110 @@ static int batch_reserve(fg_intern_batch *b, size_t n)
 		b->newk = k;
 	if ((p = fg_reallocarray(b->newpos, n, sizeof(*p))))
 		b->newpos = p;
+	if ((e = fg_reallocarray(b->eoff, n, sizeof(*e))))
+		b->eoff = e;
 	if ((s = fg_reallocarray(b->state, n, sizeof(*s))))
 		b->state = s;
-	if (!o || !k || !p || !s)
+	if (!o || !k || !p || !e || !s)
 		return FG_ENOMEM;
 	b->cap = n;
 	return FG_OK;
 }
 
+/* Take out every slot naming an entry at or past offset base_len (each part
+ * holding one is rebuilt at its size); if memory runs out, the index goes. */
+static void drop_from(fg_intern *t, uint64_t base_len)
+{
+	for (size_t p = 0; p < n_parts(t); p++) {
+		fg_intern_part *P = &t->parts[p];
+		uint64_t *slots, i;
+		uint32_t n = 0;
+
+		for (i = 0; i <= P->mask && (!P->slots[i] || (uint32_t)P->slots[i] < base_len); i++)
+			;
+		if (i > P->mask)
+			continue;
+		if (!(slots = fg_calloc(P->mask + 1, sizeof(*slots)))) {
+			free_parts(t);
+			return;
+		}
+		for (i = 0; i <= P->mask; i++) {
+			uint64_t s = P->slots[i], q;
+			if (!s || (uint32_t)s >= base_len)
+				continue;
+			for (q = (s >> 32) & P->mask; slots[q]; q = (q + 1) & P->mask)
+				;
+			slots[q] = s;
+			n++;
+		}
+		fg_free(P->slots);
+		P->slots = slots;
+		P->n = n;
+	}
+}
+
+/* Hash key k and prefetch its first slot. */
+static void hash_ahead(const fg_intern *t, fg_intern_key *k)
+{
+	const fg_intern_part *P;
+
+	k->h = fg_intern_hash(k->tag, k->s, k->len);
+	P = &t->parts[part_of(t, k->h)];
+	PREFETCH(&P->slots[k->h & P->mask]);
+}
+
+/* Prefetch the arena entry named by k's first slot (its slot line arrived
+ * meanwhile) if the hashes agree and the offset names an entry (< limit). */
+static void entry_ahead(const fg_intern *t, const fg_intern_key *k, uint64_t limit)
+{
+	const fg_intern_part *P = &t->parts[part_of(t, k->h)];
+	uint64_t slot = P->slots[k->h & P->mask];
+
+	if (slot && (uint32_t)(slot >> 32) == k->h && (uint32_t)slot < limit)
+		PREFETCH(t->arena + (uint32_t)slot);
+}
+
 /*
- * The state of one batch.  Between the phases, part p's new strings are
- * pending: slot offset base_len + j names the j-th of them, keys[newk[pstart[p]
- * + j]], whose final offset is not known until every part has counted
- * (offsets >= base_len name no entry yet, so the two cannot be confused).
+ * A batch on the calling thread: the keys in order, each as fg_intern_get
+ * would take it (so the same ids), hashed and its slot prefetched LOOKAHEAD
+ * keys ahead, its arena entry LOOKAHEAD / 2 ahead; no grouping, no pending
+ * entries.  On failure the batch's new strings are taken out again.
+ */
+static int batch_serial(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
+                        size_t n)
+{
+	const uint32_t n0 = t->n;
+	const uint64_t base_len = t->arena_len ? t->arena_len : 1;
+	int rc = FG_OK, fresh;
+
+	for (size_t i = 0; i < n && i < LOOKAHEAD; i++)
+		hash_ahead(t, &keys[i]);
+	for (size_t i = 0; i < n; i++) {
+		const fg_intern_key *k = &keys[i];
+
+		if (i + LOOKAHEAD < n)
+			hash_ahead(t, &keys[i + LOOKAHEAD]);
+		if (i + LOOKAHEAD / 2 < n)
+			entry_ahead(t, &keys[i + LOOKAHEAD / 2], t->arena_len);
+		if ((rc = add_one(&ids[i], &fresh, t, k->h, k->tag, k->s, k->len)) != FG_OK)
+			break;
+		if (added)
+			added[i] = (uint8_t)fresh;
+	}
+	if (rc != FG_OK && t->n != n0) {
+		drop_from(t, base_len);
+		t->n = n0;
+		t->arena_len = base_len;
+	}
+	return rc;
+}
+
+/*
+ * The state of a parallel batch.  Between the phases, part p's new strings
+ * are pending: slot offset base_len + j names the j-th of them, keys[newk[
+ * pstart[p] + j]], whose final offset is not known until every part has
+ * counted (offsets >= base_len name no entry yet, so the two cannot be
+ * confused).
  */
 typedef struct batch {
 	fg_intern *t;
@@ -311,8 +432,8 @@ typedef struct batch {
 	fg_intern_batch *b;
 	uint64_t base_len;
 	uint32_t *pstart; /* parts + 1: part p's keys are order[pstart[p] .. pstart[p + 1]) */
-	uint32_t *pnew;   /* per part: new strings, then the first id of part p's */
-	uint64_t *pbytes; /* per part: their entry bytes, then the arena offset of the first */
+	uint32_t *pnew;   /* per part: its new strings */
+	uint64_t *pbytes; /* per part: their entry bytes */
 	uint8_t *pmoved;  /* per part: the part grew, the slots in newpos moved */
 	uint8_t *perr;    /* per part: BERR_* */
 } batch;
@@ -335,12 +456,8 @@ static void lookup_part(batch *B, size_t p)
 
 		if (q + LOOKAHEAD < q1)
 			PREFETCH(&P->slots[B->keys[b->order[q + LOOKAHEAD]].h & P->mask]);
-		if (q + LOOKAHEAD / 2 < q1) {
-			const fg_intern_key *a = &B->keys[b->order[q + LOOKAHEAD / 2]];
-			uint64_t slot = P->slots[a->h & P->mask];
-			if (slot && (uint32_t)(slot >> 32) == a->h && (uint32_t)slot < B->base_len)
-				PREFETCH(t->arena + (uint32_t)slot);
-		}
+		if (q + LOOKAHEAD / 2 < q1)
+			entry_ahead(t, &B->keys[b->order[q + LOOKAHEAD / 2]], B->base_len);
 		if (k->len && memchr(k->s, '\0', k->len)) {
 			B->perr[p] = BERR_NUL;
 			break;
@@ -390,18 +507,19 @@ static void lookup_part(batch *B, size_t p)
 	B->pbytes[p] = bytes;
 }
 
-/* Phase 2, part p: write its new entries at their offsets, settle slots and ids. */
-static void place_part(batch *B, size_t p, uint32_t cnt)
+/* Phase 2, part p: write its new entries at their offsets (ids and offsets
+ * settled by the caller in key order), settle its slots and repeated keys. */
+static void place_part(batch *B, size_t p)
 {
 	fg_intern *t = B->t;
 	fg_intern_part *P = &t->parts[p];
 	const fg_intern_batch *b = B->b;
-	const uint32_t q0 = B->pstart[p], q1 = B->pstart[p + 1], id0 = B->pnew[p];
-	uint64_t o = B->pbytes[p];
+	const uint32_t q0 = B->pstart[p], q1 = B->pstart[p + 1], cnt = B->pnew[p];
 
 	for (uint32_t j = 0; j < cnt; j++) {
-		const fg_intern_key *k = &B->keys[b->newk[q0 + j]];
-		uint32_t id = id0 + j;
+		const uint32_t i = b->newk[q0 + j];
+		const fg_intern_key *k = &B->keys[i];
+		const uint32_t id = B->ids[i], o = b->eoff[i];
 		uint64_t pos = b->newpos[q0 + j];
 		char *e = t->arena + o;
 
@@ -417,59 +535,28 @@ static void place_part(batch *B, size_t p, uint32_t cnt)
 		memcpy(e + FG_INTERN_HDR, k->s, k->len);
 		e[FG_INTERN_HDR + k->len] = '\0';
 		P->slots[pos] = (uint64_t)k->h << 32 | o;
-		o += FG_INTERN_HDR + (uint64_t)k->len + 1;
 	}
+	/* a repeat holds the index j of its first occurrence among the part's new keys */
 	for (uint32_t q = q0; q < q1; q++)
-		if (b->state[b->order[q]])
-			B->ids[b->order[q]] += id0;
+		if (b->state[b->order[q]] == 2)
+			B->ids[b->order[q]] = B->ids[b->newk[q0 + B->ids[b->order[q]]]];
 }
 
-/* Undo phase 1: each part that took pending slots is rebuilt from its real
- * ones (same size).  If even that runs out of memory, the index is dropped. */
-static void undo_pending(batch *B)
-{
-	fg_intern *t = B->t;
-
-	for (size_t p = 0; p < n_parts(t); p++) {
-		fg_intern_part *P = &t->parts[p];
-		uint64_t *slots;
-		uint32_t n = 0;
-
-		if (!B->pnew[p] && !B->pmoved[p] && B->perr[p] == BERR_NONE)
-			continue;
-		if (!(slots = fg_calloc(P->mask + 1, sizeof(*slots)))) {
-			free_parts(t);
-			return;
-		}
-		for (uint64_t i = 0; i <= P->mask; i++) {
-			uint64_t s = P->slots[i], q;
-			if (!s || (uint32_t)s >= B->base_len)
-				continue;
-			for (q = (s >> 32) & P->mask; slots[q]; q = (q + 1) & P->mask)
-				;
-			slots[q] = s;
-			n++;
-		}
-		fg_free(P->slots);
-		P->slots = slots;
-		P->n = n;
-	}
-}
-
-int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
-                        size_t n, fg_intern_batch *scratch)
+/*
+ * A batch by index part (fg_intern.h): keys hashed, grouped by part (key
+ * order within a part), each part looked up by one thread with its new
+ * strings pending; then ids and arena offsets given in key order (so the ids
+ * of fg_intern_get key by key), and each part's entries placed by one thread.
+ */
+static int batch_parallel(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
+                          size_t n, fg_intern_batch *scratch)
 {
 	batch B = { .t = t, .keys = keys, .ids = ids, .b = scratch };
 	const int64_t np = (int64_t)n_parts(t);
-	const int par = n >= BATCH_PAR_MIN;
-	uint64_t newn = 0, newbytes = 0, id, off;
+	uint64_t newn = 0, newbytes = 0;
 	int64_t i, p;
 	int rc = FG_OK, err = BERR_NONE;
 
-	if ((rc = open_for_adding(t)) != FG_OK)
-		return rc;
-	if (n == 0)
-		return FG_OK;
 	B.base_len = t->arena_len ? t->arena_len : 1;
 	if (n >= UINT32_MAX || B.base_len + n >= UINT32_MAX)
 		return fg_error_set(FG_EDATA, "interning: strings exceed 4 GiB");
@@ -483,7 +570,7 @@ int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_k
 		rc = fg_error_set(FG_ENOMEM, "out of memory interning %zu strings", n);
 		goto cleanup;
 	}
-	#pragma omp parallel for schedule(static) if (par)
+	#pragma omp parallel for schedule(static)
 	for (i = 0; i < (int64_t)n; i++)
 		keys[i].h = fg_intern_hash(keys[i].tag, keys[i].s, keys[i].len);
 	/* group the keys by part, in key order within a part (pnew: the cursors) */
@@ -495,7 +582,7 @@ int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_k
 	}
 	for (size_t k = 0; k < n; k++)
 		scratch->order[B.pnew[part_of(t, keys[k].h)]++] = (uint32_t)k;
-	#pragma omp parallel for schedule(dynamic, 1) if (par)
+	#pragma omp parallel for schedule(dynamic, 1)
 	for (p = 0; p < np; p++)
 		lookup_part(&B, (size_t)p);
 	for (p = 0; p < np; p++) {
@@ -513,23 +600,20 @@ int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_k
 	else if (newn && B.base_len + newbytes > t->arena_cap)
 		rc = grow_arena(t, B.base_len + newbytes);
 	if (rc != FG_OK) {
-		undo_pending(&B);
+		drop_from(t, B.base_len);
 		goto cleanup;
 	}
-	/* counts -> each part's first id and arena offset */
-	for (p = 0, id = t->n, off = B.base_len; p < np; p++) {
-		uint32_t c = B.pnew[p];
-		uint64_t by = B.pbytes[p];
-		B.pnew[p] = (uint32_t)id;
-		B.pbytes[p] = off;
-		id += c;
-		off += by;
+	/* first occurrences in key order -> ids and arena offsets (one sequential pass) */
+	for (uint64_t k = 0, id = t->n, off = B.base_len; k < n; k++) {
+		if (scratch->state[k] != 1)
+			continue;
+		ids[k] = (uint32_t)id++;
+		scratch->eoff[k] = (uint32_t)off;
+		off += FG_INTERN_HDR + (uint64_t)keys[k].len + 1;
 	}
-	#pragma omp parallel for schedule(dynamic, 1) if (par)
-	for (p = 0; p < np; p++) {
-		uint32_t next = p + 1 < np ? B.pnew[p + 1] : (uint32_t)(t->n + newn);
-		place_part(&B, (size_t)p, next - B.pnew[p]);
-	}
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (p = 0; p < np; p++)
+		place_part(&B, (size_t)p);
 	t->n += (uint32_t)newn;
 	if (newn)
 		t->arena_len = B.base_len + newbytes;
@@ -544,6 +628,35 @@ cleanup:
 	fg_free(B.pmoved);
 	fg_free(B.perr);
 	return rc;
+}
+
+/* Whether a batch of n keys forks: BATCH_PAR_MIN_THREADS threads or more,
+ * and the caller's rule (fg_intern_batch.pays), else BATCH_PAR_MIN keys. */
+static int batch_forks(const fg_intern_batch *b, size_t n)
+{
+#if FG_HAVE_OPENMP
+	if (omp_get_max_threads() < BATCH_PAR_MIN_THREADS)
+		return 0;
+	return b->pays ? b->pays(n, BATCH_NS_PER_KEY) : n >= BATCH_PAR_MIN;
+#else
+	(void)b;
+	(void)n;
+	return 0;
+#endif
+}
+
+int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
+                        size_t n, fg_intern_batch *scratch)
+{
+	int rc;
+
+	if ((rc = open_for_adding(t)) != FG_OK)
+		return rc;
+	if (n == 0)
+		return FG_OK;
+	if (!batch_forks(scratch, n))
+		return batch_serial(ids, added, t, keys, n);
+	return batch_parallel(ids, added, t, keys, n, scratch);
 }
 
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len)

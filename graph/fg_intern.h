@@ -86,12 +86,20 @@ typedef struct fg_intern_key {
 	uint32_t h;
 } fg_intern_key;
 
-/* Scratch space of fg_intern_get_batch, reused across calls: zero it first,
- * release it with fg_intern_batch_free. */
+/* Scratch space of fg_intern_get_batch, reused across calls: zero it first
+ * (then set pays if wanted), release it with fg_intern_batch_free (which
+ * keeps pays). */
 typedef struct fg_intern_batch {
+	/* Whether a batch of `units` keys of ns_per_unit each runs in parallel
+	 * (fg_par_pays has this shape; the engine passes it).  NULL: at least
+	 * 128 Ki keys.  Asked only with 3+ OpenMP threads: the parallel form
+	 * costs about twice the serial one's CPU, so on 2 threads it never
+	 * forks. */
+	int (*pays)(uint64_t units, uint64_t ns_per_unit);
 	uint32_t *order; /* key indexes grouped by part */
 	uint32_t *newk;  /* per part: its keys new to the table, first occurrences */
 	uint64_t *newpos; /* their slots */
+	uint32_t *eoff;   /* per key new to the table: its entry's arena offset */
 	uint8_t *state;   /* per key: 0 found, 1 new (first occurrence), 2 repeat of a new one */
 	size_t cap;
 } fg_intern_batch;
@@ -101,19 +109,21 @@ void fg_intern_batch_free(fg_intern_batch *b);
 /*
  * ids[i] = the id of keys[i] for i in [0, n), adding the strings new to t
  * (added[i] = 1 at the first occurrence of each, else 0; added may be NULL).
- * Works by index part: keys are hashed and grouped by part, then each part
- * is looked up and extended by one thread (OpenMP, when n is large enough to
- * pay), new entries placed by prefix sums over the parts.  New ids follow
- * (part, first occurrence in keys): the same for any thread count, and for
- * pbits 0 the ids fg_intern_get would give key by key.  Returns FG_OK,
- * FG_ENOMEM, FG_EDATA (a NUL byte, the limits) or FG_EUSAGE (as
- * fg_intern_get); on failure t is as before the call (ids undefined).
+ * The ids are those fg_intern_get would give key by key (new strings in
+ * order of first occurrence), for any pbits and any thread count.
+ * A batch that does not fork (3+ threads and scratch->pays, above) runs on the calling
+ * thread in one pass, each key hashed and its slot and entry prefetched a
+ * few keys ahead.  One that forks works by index part: keys are hashed and
+ * grouped by part, each part looked up by one thread (new strings pending),
+ * ids and arena offsets given in key order, then each part's entries placed
+ * by one thread.  Returns FG_OK, FG_ENOMEM, FG_EDATA (a NUL byte, the
+ * limits) or FG_EUSAGE (as fg_intern_get); on failure t holds the same
+ * strings as before the call (ids undefined).
  * Cost: O(n + bytes) expected, a few cache misses per key, overlapped.
  */
 int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
                         size_t n, fg_intern_batch *scratch);
 
-/* The id of (tag, s[0..len)) or -1 if absent (needs the index). */
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len);
 
 /* Free the index (lookups and additions end; strings and ids stay). */

@@ -6,7 +6,7 @@
  * temporary ids.  Link rows are batched (BATCH at a time) and each batch is
  * interned with fg_intern_get_batch: the users' and the entities' tables are
  * split into 2^PBITS index parts by hash, each part looked up and extended
- * by one thread, the lookups (cache misses) prefetched.  Each row
+ * by one thread when the batch forks, the lookups (cache misses) prefetched.  Each row
  * appends one 24-byte record {key, first, last} to a buffer: for entity links
  * key = user_tmp << 32 | entity_tmp, for relation rows (one buffer per
  * relation kind) key = min(a, b) << 32 | max(a, b) over the two users'
@@ -170,6 +170,12 @@ void fg_linkset_free(fg_linkset **pls)
 	*pls = NULL;
 }
 
+void fg_linkset_set_fork_rule(fg_linkset *ls, int (*pays)(uint64_t units, uint64_t ns_per_unit))
+{
+	ls->pk.ub.pays = pays;
+	ls->pk.eb.pays = pays;
+}
+
 /* Room for the attributes of users [0, n); a failure marks the set broken
  * (users interned without their attributes). */
 static int users_reserve(fg_linkset *ls, uint32_t n)
@@ -270,12 +276,12 @@ nomem:
 
 /*
  * Link rows are taken in batches: the strings are copied aside (bbuf), then
- * flush interns the batch's users and entities with fg_intern_get_batch (in
- * parallel by index part, see above) and stores each row.  A batch is large
- * (BATCH rows, about 12 MiB of strings) so that the parallel regions pay
- * (fg_intern.c: BATCH_PAR_MIN keys).
- * Temporary ids then follow batch and part order, which nothing observable
- * depends on.
+ * flush interns the batch's users and entities with fg_intern_get_batch (by
+ * index part in parallel where the fork rule says it pays, with 3+ threads;
+ * else in one prefetched pass) and stores each row.  A batch is large (BATCH rows, about
+ * 12 MiB of strings) so that the parallel regions pay.  Temporary ids follow
+ * first occurrence, as row-by-row interning would give them, for any thread
+ * count (nothing observable depends on them).
  */
 void fg_linkset_free_batch(fg_linkset *ls)
 {

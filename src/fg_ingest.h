@@ -51,6 +51,7 @@
 
 #include "fg_config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -161,6 +162,15 @@ int fg_ingest_links_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
  * thread-safe with a running reader.  The output is the same for any value.
  */
 void fg_ingest_csv_set_chunk(size_t bytes);
+
+/*
+ * The CSV readers split lines without a quote (and without CR, NUL, or a
+ * field count other than the header's) themselves, and hand the rest to
+ * libcsv (fg_ingest_csv_reader.c).  false sends every line through libcsv:
+ * the reference the fast path is tested against.  Rows, messages and errors
+ * are the same either way.  For tests; not thread-safe with a running reader.
+ */
+void fg_ingest_csv_set_fast(bool on);
 
 /* Same for a users CSV (user_id required; created_at, label optional). */
 int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,

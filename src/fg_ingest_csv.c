@@ -10,7 +10,9 @@
  * reports every newline outside a record, which is how blank lines and the
  * LF of a CRLF are counted.  Newlines inside quoted fields are counted from
  * the field bytes, so `line` is always the physical line where a record
- * starts (header = 1).
+ * starts (header = 1).  Lines without a quote, CR or NUL, with the header's
+ * number of fields, are split with memchr instead and handed to the same
+ * callbacks (fg_ingest_csv_reader.c: the fast path, and why it is exact).
  *
  * Layout: the header maps column index -> role (user_id, kind, ...; -1 for
  * ignored columns).  Fields of used roles are copied into one buffer per role

@@ -24,6 +24,9 @@
 
 #define FG_CSV_BLOCK (1u << 20)     /* bytes read at a time */
 #define FG_CSV_ROW_NOT_BEGUN 0      /* libcsv.c's pstate between records */
+/* libcsv's field buffer grows by this much (its first size); the fast path
+ * takes only lines shorter than it */
+#define FG_CSV_LIBCSV_BLK ((size_t)64 << 10)
 
 typedef struct fg_csv_chunk fg_csv_chunk;
 
@@ -48,6 +51,9 @@ typedef struct fg_csv_reader {
 	size_t abuf_len, abuf_cap;
 	size_t *aoff;  /* per attribute: its offset in abuf */
 	size_t field_idx;
+	bool fast;     /* quote-free lines split without libcsv (fg_ingest_csv_reader.c) */
+	fg_str *span;  /* the fast path's fields of one line (span_cap slots) */
+	size_t span_cap;
 	uint64_t line;
 	uint64_t rec_line;
 	char *buf[FG_NROLES];

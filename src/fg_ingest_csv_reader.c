@@ -16,8 +16,12 @@
  * A row libcsv cannot take (a malformed quote, an unquoted field past the
  * cap) is a bad row and reading resumes at the next physical line.
  *
- * A reader with r->out set (a worker of fg_ingest_csv_pool.c) stores its
- * checked rows in that chunk instead of applying them.
+ * Lines without a quote (nor CR, NUL, a field count other than the
+ * header's) skip libcsv: fg_csv_reader_feed splits them itself and calls
+ * the same field and record callbacks (the fast path, below: same rows,
+ * lines and messages; tested against libcsv by test_ingest and the CSV fuzz
+ * targets).  A reader with r->out set (a worker of fg_ingest_csv_pool.c)
+ * stores its checked rows in that chunk instead of applying them.
  *
  * Complexity: O(bytes); no allocation or formatting per row (except bad rows).
  * Thread-safety: one reader per thread (the realloc cap is thread-local).
@@ -149,14 +153,11 @@ static void record_clear(fg_csv_reader *r)
 	r->abuf_len = 0;
 }
 
-static void field_cb(void *data, size_t n, void *arg)
+/* One field of the current record, s[0..n) as libcsv would hand it over. */
+static void field_put(fg_csv_reader *r, const char *s, size_t n)
 {
-	fg_csv_reader *r = arg;
-	const char *s = data ? data : "";
 	size_t col;
 
-	if (r->err)
-		return;
 	if (!r->in_record) {
 		r->in_record = true;
 		r->rec_line = r->line;
@@ -180,6 +181,16 @@ static void field_cb(void *data, size_t n, void *arg)
 		r->f[role].present = true;
 	}
 	r->field_idx++;
+}
+
+static void field_cb(void *data, size_t n, void *arg)
+{
+	fg_csv_reader *r = arg;
+	const char *s = data ? data : "";
+
+	if (r->err)
+		return;
+	field_put(r, s, n);
 	r->line += count_breaks(s, n);
 }
 
@@ -336,10 +347,10 @@ static int bad_line(fg_csv_reader *r, struct csv_parser *p, const char *rest, si
 }
 
 /*
- * Feed one chunk of bytes; FG_OK or the first error.  Bad lines (bad_line)
- * are skipped up to their line end, which may be in a later chunk.
+ * Feed bytes to libcsv; FG_OK or the first error.  Bad lines (bad_line)
+ * are skipped up to their line end, which may be in a later call.
  */
-int fg_csv_reader_feed(fg_csv_reader *r, struct csv_parser *p, const char *buf, size_t n)
+static int libcsv_feed(fg_csv_reader *r, struct csv_parser *p, const char *buf, size_t n)
 {
 	while (n && !r->err) {
 		size_t k;
@@ -393,6 +404,135 @@ int fg_csv_reader_feed(fg_csv_reader *r, struct csv_parser *p, const char *buf, 
 }
 
 /*
+ * The fast path: a line that libcsv would read as plain comma-separated
+ * fields is split here (memchr) and handed to the same field_put and
+ * record_cb, so rows, lines and messages are those of libcsv.  A line takes
+ * it when the reader is between records (libcsv in ROW_NOT_BEGUN, no record
+ * begun, no bad line being skipped), the header is read, and the line
+ *   - ends with an LF inside the bytes at hand (a partial line: libcsv),
+ *   - holds no '"', no CR and no NUL byte,
+ *   - is shorter than libcsv's first field buffer (FG_CSV_LIBCSV_BLK), so
+ *     no field of it could have grown that buffer towards its cap,
+ *   - has exactly ncols fields and is not blank (spaces and tabs only: libcsv
+ *     reports no field for it).
+ * Fields are trimmed of spaces and tabs at both ends, as libcsv trims
+ * unquoted fields.  Any other line, and the rest of a record libcsv has
+ * begun, goes to libcsv up to the next LF.
+ */
+static bool fast_off; /* fg_ingest_csv_set_fast(false) */
+
+void fg_ingest_csv_set_fast(bool on)
+{
+	fast_off = !on;
+}
+
+/* Where the next '"', CR and NUL are in the bytes at hand (end: none;
+ * NULL: not looked for yet). */
+typedef struct fast_scan {
+	const char *end, *at[3];
+} fast_scan;
+
+static const char *next_special(fast_scan *sc, const char *from)
+{
+	static const char special[3] = { '"', '\r', '\0' };
+	const char *first = sc->end;
+
+	for (int i = 0; i < 3; i++) {
+		if (!sc->at[i] || sc->at[i] < from) {
+			sc->at[i] = memchr(from, special[i], (size_t)(sc->end - from));
+			if (!sc->at[i])
+				sc->at[i] = sc->end;
+		}
+		if (sc->at[i] < first)
+			first = sc->at[i];
+	}
+	return first;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Split line s[0..len) (no LF) and deliver it as one record; false (nothing
+ * delivered) if it does not have ncols fields or is blank. */
+static bool fast_line(fg_csv_reader *r, const char *s, size_t len)
+{
+	const char *p = s, *e = s + len;
+	size_t nf = 0;
+
+	if (r->span_cap < r->ncols) {
+		fg_str *q = fg_reallocarray(r->span, r->ncols, sizeof(*q));
+
+		if (!q)
+			return false; /* libcsv needs no such array */
+		r->span = q;
+		r->span_cap = r->ncols;
+	}
+	for (;;) {
+		const char *c = memchr(p, ',', (size_t)(e - p)), *fe = c ? c : e;
+
+		if (nf == r->ncols)
+			return false;
+		while (p < fe && is_blank(*p))
+			p++;
+		while (fe > p && is_blank(fe[-1]))
+			fe--;
+		r->span[nf].ptr = p;
+		r->span[nf].len = (size_t)(fe - p);
+		nf++;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	if (nf != r->ncols || (nf == 1 && r->span[0].len == 0))
+		return false;
+	for (size_t i = 0; i < nf; i++)
+		field_put(r, r->span[i].ptr, r->span[i].len);
+	record_cb('\n', r);
+	return true;
+}
+
+/* Deliver the fast lines at the start of buf[0..n); the bytes they took. */
+static size_t fast_lines(fg_csv_reader *r, fast_scan *sc, const char *buf, size_t n)
+{
+	const char *s = buf, *end = buf + n;
+
+	while (s < end && !r->err) {
+		const char *lf = memchr(s, '\n', (size_t)(end - s));
+
+		if (!lf || (size_t)(lf - s) >= FG_CSV_LIBCSV_BLK || next_special(sc, s) < lf ||
+		    !fast_line(r, s, (size_t)(lf - s)))
+			break;
+		s = lf + 1;
+	}
+	return (size_t)(s - buf);
+}
+
+int fg_csv_reader_feed(fg_csv_reader *r, struct csv_parser *p, const char *buf, size_t n)
+{
+	fast_scan sc = { .end = buf + n, .at = { NULL, NULL, NULL } };
+
+	if (!r->fast)
+		return libcsv_feed(r, p, buf, n);
+	while (n && !r->err) {
+		size_t k = 0;
+
+		if (r->have_header && !r->in_record && !r->skip_line && p->pstate == FG_CSV_ROW_NOT_BEGUN)
+			k = fast_lines(r, &sc, buf, n);
+		if (k == 0) {
+			const char *lf = memchr(buf, '\n', n);
+
+			k = lf ? (size_t)(lf - buf) + 1 : n;
+			libcsv_feed(r, p, buf, k);
+		}
+		buf += k;
+		n -= k;
+	}
+	return r->err;
+}
+
+/*
  * End of input: csv_fini in strict mode; a quoted field still open is
  * FG_EDATA (worker: recorded for the reading thread).
  */
@@ -428,6 +568,7 @@ int fg_csv_reader_init(fg_csv_reader *r, fg_ingest_ctx *ctx, uint64_t first_line
 	memset(r, 0, sizeof(*r));
 	r->ctx = ctx;
 	r->line = first_line;
+	r->fast = !fast_off;
 	for (role = 0; role < FG_NROLES; role++) {
 		if (!fg_ingest_role_used(ctx->mode, role))
 			continue;
@@ -451,6 +592,7 @@ void fg_csv_reader_free(fg_csv_reader *r)
 	fg_free(r->hname);
 	fg_free(r->abuf);
 	fg_free(r->aoff);
+	fg_free(r->span);
 }
 
 /* Read into buf until it holds want bytes or EOF; returns bytes or -1 (errno). */
@@ -480,7 +622,7 @@ int fg_csv_parser_init(struct csv_parser *p)
 		return FG_ENOMEM;
 	/* libcsv grows its field buffer linearly by blk_size (128 by default):
 	 * a 1 MB field would cost thousands of reallocs */
-	csv_set_blk_size(p, (size_t)64 << 10);
+	csv_set_blk_size(p, FG_CSV_LIBCSV_BLK);
 	csv_set_realloc_func(p, capped_realloc);
 	csv_set_free_func(p, fg_free);
 	csv_cap_hit = false;

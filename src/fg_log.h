@@ -39,6 +39,9 @@ void fg_log_error(const char *fmt, ...)
 /* Monotonic clock in seconds. */
 double fg_clock(void);
 
+/* CPU time of this process (all threads, user + system), in seconds. */
+double fg_cpu_clock(void);
+
 /* Peak resident set size of this process, in bytes (0 if unknown). */
 uint64_t fg_peak_rss(void);
 

@@ -309,21 +309,60 @@ static fg_intern_key *batch_keys(char **store, size_t n, uint64_t seed)
 	return k;
 }
 
-/* Fill t with fg_intern_get_batch over keys in the given splits; ids out. */
-static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_key *keys, size_t n)
+static int fork_always(uint64_t units, uint64_t ns)
 {
-	fg_intern_batch b = { 0 };
-	/* a small call (serial), then two past BATCH_PAR_MIN (parallel parts) */
+	(void)units;
+	(void)ns;
+	return 1;
+}
+
+static int fork_never(uint64_t units, uint64_t ns)
+{
+	(void)units;
+	(void)ns;
+	return 0;
+}
+
+/* Fill t with fg_intern_get_batch over keys in the given splits, forking as
+ * pays says (NULL: the default rule); ids out. */
+static void batch_fill(fg_intern *t, uint32_t *ids, uint8_t *added, fg_intern_key *keys, size_t n,
+                       int (*pays)(uint64_t, uint64_t))
+{
+	fg_intern_batch b = { .pays = pays };
+	/* a small call, then two past BATCH_PAR_MIN (parallel parts by default, from 3 threads) */
 	const size_t cut[] = { 0, 37, 140000, n };
 
 	for (int c = 0; c < 3; c++)
 		ck_assert_int_eq(fg_intern_get_batch(ids + cut[c], added + cut[c], t, keys + cut[c],
 		                                     cut[c + 1] - cut[c], &b),
 		                 FG_OK);
+	ck_assert(b.pays == pays);
 	fg_intern_batch_free(&b);
+	ck_assert(b.pays == pays);
 }
 
-START_TEST(intern_batch_same_strings_as_one_by_one)
+/* The batch's ids against one-by-one interning (ref, first[id] = its first
+ * key); NULL if equal, else what differs. */
+static const char *batch_check(const fg_intern *t, const fg_intern_key *keys, size_t n,
+                               const uint32_t *ids, const uint8_t *added, const uint32_t *ref,
+                               const uint32_t *first, uint32_t nref)
+{
+	const char *bad = NULL;
+
+	if (t->n != nref)
+		return "count";
+	for (size_t i = 0; i < n && !bad; i++) {
+		if (ids[i] != ref[i])
+			bad = "id";
+		else if (added[i] != (first[ref[i]] == i))
+			bad = "added";
+		else if (fg_intern_find(t, keys[i].tag, keys[i].s, keys[i].len) != ids[i])
+			bad = "find";
+	}
+	return bad;
+}
+
+START_TEST(intern_batch_same_ids_as_one_by_one)
 {
 	enum { N = 300000 };
 	char *store;
@@ -331,13 +370,13 @@ START_TEST(intern_batch_same_strings_as_one_by_one)
 	uint32_t *ref = calloc(N, sizeof(*ref)), *ids = calloc(N, sizeof(*ids));
 	uint32_t *first = calloc(N, sizeof(*first));
 	uint8_t *added = calloc(N, 1);
-	uint32_t *seen = NULL;
+	int (*const rules[])(uint64_t, uint64_t) = { NULL, fork_always, fork_never };
 	fg_intern r, t;
 	int fresh;
 	const char *bad = NULL;
 #if FG_HAVE_OPENMP
-	static const int threads[] = { 1, 2, 3, 8 };
-	const int nthr = 4;
+	static const int threads[] = { 1, 2, 3 }; /* the parts fork from 3 */
+	const int nthr = 3;
 #else
 	static const int threads[] = { 1 };
 	const int nthr = 1;
@@ -354,60 +393,37 @@ START_TEST(intern_batch_same_strings_as_one_by_one)
 		if (fresh)
 			first[ref[i]] = (uint32_t)i;
 	}
-	/* one part, batched: exactly the ids of one by one */
-	fg_intern_init(&t);
-	batch_fill(&t, ids, added, keys, N);
-	ck_assert_uint_eq(t.n, r.n);
-	for (size_t i = 0; i < N; i++)
-		if (ids[i] != ref[i] || added[i] != (first[ref[i]] == i))
-			bad = "one part";
-	ck_assert_ptr_null(bad);
-	fg_intern_free(&t);
-	/* 64 parts, any thread count: the same strings, ids a bijection with the
-	 * reference's, the same ids for every thread count */
-	ck_assert_ptr_nonnull(seen = calloc(r.n, sizeof(*seen)));
+	/* one part and 64 parts, any thread count, the serial pass or the parts:
+	 * exactly the ids of one by one, and the same strings behind them */
 	for (int k = 0; k < nthr; k++) {
-		uint32_t *prev = k ? calloc(N, sizeof(*prev)) : NULL;
 #if FG_HAVE_OPENMP
 		omp_set_num_threads(threads[k]);
 #endif
 		(void)threads;
-		if (prev)
-			memcpy(prev, ids, N * sizeof(*ids));
-		fg_intern_init_parts(&t, 6);
-		ck_assert_int_eq(fg_intern_get(&ids[0], &t, keys[0].tag, keys[0].s, keys[0].len, NULL), FG_OK);
-		batch_fill(&t, ids, added, keys, N);
-		ck_assert_uint_eq(t.n, r.n);
-		memset(seen, 0xff, r.n * sizeof(*seen));
-		for (size_t i = 0; i < N; i++) {
-			if (ids[i] >= t.n)
-				bad = "id range";
-			else if (seen[ref[i]] == UINT32_MAX)
-				seen[ref[i]] = ids[i];
-			else if (seen[ref[i]] != ids[i])
-				bad = "same string, two ids";
-			if (added[i] != (first[ref[i]] == i && i != 0))
-				bad = "added";
-			if (fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len) != ids[i])
-				bad = "find";
-			if (prev && prev[i] != ids[i])
-				bad = "thread count";
+		for (unsigned pbits = 0; pbits <= 6; pbits += 6) {
+			for (size_t ru = 0; ru < sizeof(rules) / sizeof(rules[0]); ru++) {
+				if (pbits == 0 && ru != 0)
+					continue; /* one part: the rule changes nothing but the time */
+				fg_intern_init_parts(&t, pbits);
+				batch_fill(&t, ids, added, keys, N, rules[ru]);
+				bad = batch_check(&t, keys, N, ids, added, ref, first, r.n);
+				if (bad)
+					ck_abort_msg("%s: %d threads, pbits %u, rule %zu", bad, threads[k], pbits, ru);
+				ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
+				for (size_t i = 0; i < N; i++)
+					if (fg_intern_len(&t, ids[i]) != keys[i].len ||
+					    fg_intern_tag(&t, ids[i]) != keys[i].tag ||
+					    memcmp(fg_intern_str(&t, ids[i]), keys[i].s, keys[i].len) != 0)
+						bad = "strings";
+				ck_assert_ptr_null(bad);
+				fg_intern_free(&t);
+			}
 		}
-		ck_assert_ptr_null(bad);
-		ck_assert_int_eq(fg_intern_seal(&t), FG_OK);
-		for (size_t i = 0; i < N; i++)
-			if (fg_intern_len(&t, ids[i]) != keys[i].len || fg_intern_tag(&t, ids[i]) != keys[i].tag ||
-			    memcmp(fg_intern_str(&t, ids[i]), keys[i].s, keys[i].len) != 0)
-				bad = "strings";
-		ck_assert_ptr_null(bad);
-		fg_intern_free(&t);
-		free(prev);
 	}
 #if FG_HAVE_OPENMP
 	omp_set_num_threads(omp_get_num_procs());
 #endif
 	fg_intern_free(&r);
-	free(seen);
 	free(ref);
 	free(ids);
 	free(first);
@@ -419,35 +435,51 @@ END_TEST
 
 START_TEST(intern_batch_failure_leaves_the_table)
 {
-	enum { N = 200000 }; /* the failing batch takes the parallel path */
+	enum { N = 200000 };
 	char *store;
 	fg_intern_key *keys = batch_keys(&store, N, 5);
 	uint32_t *ids = calloc(N, sizeof(*ids));
 	uint8_t *added = calloc(N, 1);
-	fg_intern_batch b = { 0 };
-	fg_intern t;
-	uint32_t n0;
+	int (*const rules[])(uint64_t, uint64_t) = { fork_always, fork_never };
 	char nul[] = "x\0y";
 
-	fg_intern_init_parts(&t, 6);
-	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 4000, &b), FG_OK);
-	n0 = t.n;
-	/* a NUL byte late in the batch: FG_EDATA, nothing of the batch stays */
-	keys[N - 1].s = nul;
-	keys[N - 1].len = 3;
-	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N, &b), FG_EDATA);
-	ck_assert_str_eq(fg_error_msg(), "interning: a string contains a NUL byte");
-	ck_assert_uint_eq(t.n, n0);
-	for (size_t i = 4000; i < N - 1; i++)
-		if (fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len) >= (int64_t)n0)
-			ck_abort_msg("a string of the failed batch stayed");
-	/* and the table works on */
-	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N - 1, &b), FG_OK);
-	for (size_t i = 0; i < N - 1; i++)
-		ck_assert_int_eq(fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len), ids[i]);
-	ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 0, &b), FG_OK);
-	fg_intern_batch_free(&b);
-	fg_intern_free(&t);
+#if FG_HAVE_OPENMP
+	omp_set_num_threads(3); /* batches fork from 3 threads */
+#endif
+	/* the failing batch on both paths: parallel parts and the serial pass */
+	for (int ru = 0; ru < 2; ru++) {
+		fg_intern_batch b = { .pays = rules[ru] };
+		fg_intern t;
+		fg_intern_key keep = keys[N - 1];
+		uint32_t n0;
+		uint64_t len0;
+
+		fg_intern_init_parts(&t, 6);
+		ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 4000, &b), FG_OK);
+		n0 = t.n;
+		len0 = t.arena_len;
+		/* a NUL byte late in the batch: FG_EDATA, nothing of the batch stays */
+		keys[N - 1].s = nul;
+		keys[N - 1].len = 3;
+		ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N, &b), FG_EDATA);
+		ck_assert_str_eq(fg_error_msg(), "interning: a string contains a NUL byte");
+		ck_assert_uint_eq(t.n, n0);
+		ck_assert_uint_eq(t.arena_len, len0);
+		for (size_t i = 4000; i < N - 1; i++)
+			if (fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len) >= (int64_t)n0)
+				ck_abort_msg("a string of the failed batch stayed (rule %d)", ru);
+		/* and the table works on */
+		ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N - 1, &b), FG_OK);
+		for (size_t i = 0; i < N - 1; i++)
+			ck_assert_int_eq(fg_intern_find(&t, keys[i].tag, keys[i].s, keys[i].len), ids[i]);
+		ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, 0, &b), FG_OK);
+		keys[N - 1] = keep;
+		fg_intern_batch_free(&b);
+		fg_intern_free(&t);
+	}
+#if FG_HAVE_OPENMP
+	omp_set_num_threads(omp_get_num_procs());
+#endif
 	free(ids);
 	free(added);
 	free(keys);
@@ -1208,7 +1240,7 @@ int main(void)
 
 	tcase_add_test(tc, hash_xxh64_vectors_and_streaming);
 	tcase_add_test(tc, intern_ids_tags_and_growth);
-	tcase_add_test(tc, intern_batch_same_strings_as_one_by_one);
+	tcase_add_test(tc, intern_batch_same_ids_as_one_by_one);
 	tcase_add_test(tc, intern_batch_failure_leaves_the_table);
 	tcase_add_test(tc, canonical_ids_independent_of_row_order);
 	tcase_add_test(tc, user_order_is_bytewise_shorter_first);

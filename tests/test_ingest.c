@@ -124,13 +124,47 @@ static void teardown(void)
  * fixture's bad / out, then the parallel reader with several thread counts
  * and chunk sizes (tiny ones put quoted newlines, CRLF, bad rows and the
  * stopping row across chunk boundaries) from the same starting state, and
- * compares.  Returns the serial reader's code (its message is current).
+ * compares.  Before that, the serial reader with every line through libcsv
+ * (fg_ingest_csv_set_fast(false)) is the reference of the fast path for
+ * quote-free lines: the same rows, bad rows, code and message.  Returns the
+ * serial reader's code (its message is current).
  */
 static int ingest_once(bool users, const char *path, const fg_config *c, fg_badrows *b,
                        sink_buf *o)
 {
 	return users ? fg_ingest_users_csv(path, c, b, user_sink, o)
 	             : fg_ingest_links_csv(path, c, b, link_sink, o);
+}
+
+/* The reader with every line through libcsv against the fast path, both
+ * serial, from the fixture's state; the fast path's result is left in the
+ * fixture (bad, out, the message) and its code returned. */
+static int fast_cmp(bool users, const char *path, const fg_config *c)
+{
+	fg_badrows bref = bad;
+	sink_buf oref = out;
+	char *msg;
+	int rref, rc;
+
+	oref.s = out.len ? strndup(out.s, out.len) : NULL;
+	oref.cap = oref.len;
+	fg_ingest_csv_set_fast(false);
+	fg_error_clear();
+	rref = ingest_once(users, path, c, &bref, &oref);
+	fg_ingest_csv_set_fast(true);
+	msg = strdup(fg_error_msg());
+	fg_error_clear();
+	rc = ingest_once(users, path, c, &bad, &out);
+	ck_assert_msg(rc == rref, "fast path: rc %d, libcsv %d (%s / %s)", rc, rref, fg_error_msg(), msg);
+	if (rc != FG_OK)
+		ck_assert_str_eq(fg_error_msg(), msg);
+	ck_assert_uint_eq(out.rows, oref.rows);
+	ck_assert_uint_eq(out.len, oref.len);
+	ck_assert_msg(out.len == 0 || memcmp(out.s, oref.s, out.len) == 0, "fast path: rows differ");
+	ck_assert_msg(memcmp(&bad, &bref, sizeof(bad)) == 0, "fast path: bad rows differ");
+	free(oref.s);
+	free(msg);
+	return rc;
 }
 
 static int ingest_cmp(bool users, const char *path, size_t len)
@@ -150,8 +184,7 @@ static int ingest_cmp(bool users, const char *path, size_t len)
 
 	out0.s = out.len ? strndup(out.s, out.len) : NULL;
 	c1.threads = 1;
-	fg_error_clear();
-	rc = ingest_once(users, path, &c1, &bad, &out);
+	rc = fast_cmp(users, path, &c1);
 	msg = strdup(fg_error_msg());
 	for (ti = 0; ti < sizeof(threads) / sizeof(threads[0]); ti++) {
 		for (ci = 0; ci < nchunks; ci++) {
@@ -590,6 +623,150 @@ START_TEST(parallel_equals_serial_on_malformed_quotes)
 END_TEST
 
 /* The full row stream of real files, threads 1, 2, 3, 8 (ingest_cmp). */
+/*
+ * The fast path for quote-free lines against libcsv on generated inputs:
+ * fields drawn from plain words, empty ones, spaces and tabs around them,
+ * quoted ones (with commas, doubled quotes, newlines), stray quotes, long
+ * fields (past max_field_len and past libcsv's first buffer), NUL bytes;
+ * lines with too few or too many fields, a trailing comma, blank and
+ * whitespace-only lines, LF / CRLF / lone CR ends, a BOM, no final newline;
+ * under strict, a small max_bad_rows, a short max_field, and the users
+ * reader with attribute columns.  Each input is read with every line
+ * through libcsv and with the fast path (serial), then in parallel chunks.
+ */
+static uint64_t gen_rnd(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+static void gen_field(sink_buf *b, uint64_t *st)
+{
+	static const char *const words[] = {"u1", "device", "card", "ip", "1700000000",
+	                                    "2023-11-14T22:13:20Z", "fraud", "legit", "3.5", "x y"};
+	uint64_t r = gen_rnd(st) % 100;
+
+	if (r < 8)
+		return; /* empty */
+	if (r < 14)
+		sb_append(b, "%s", gen_rnd(st) % 2 ? " " : "\t");
+	if (r < 55) {
+		sb_append(b, "%s", words[gen_rnd(st) % 10]);
+	} else if (r < 65) {
+		sb_append(b, "\"%s%s\"", words[gen_rnd(st) % 10],
+		          (const char *const[]){",a", "\"\"q", "\nz", "\r\nw", ""}[gen_rnd(st) % 5]);
+	} else if (r < 70) {
+		sb_append(b, "a\"b"); /* a stray quote: a bad row in strict libcsv */
+	} else if (r < 74) {
+		size_t n = gen_rnd(st) % 3 ? 40 + gen_rnd(st) % 100 : 70000;
+		char *w = malloc(n + 1);
+
+		ck_assert_ptr_nonnull(w);
+		memset(w, 'a' + (int)(gen_rnd(st) % 26), n);
+		w[n] = '\0';
+		sb_append(b, "%s", w);
+		free(w);
+	} else if (r < 76) {
+		if (b->len + 3 > b->cap) {
+			b->cap = (b->len + 3) * 2;
+			b->s = realloc(b->s, b->cap);
+			ck_assert_ptr_nonnull(b->s);
+		}
+		memcpy(b->s + b->len, "n\0m", 3); /* an embedded NUL */
+		b->len += 3;
+	} else {
+		sb_append(b, "v%llu", (unsigned long long)(gen_rnd(st) % 50));
+	}
+	if (gen_rnd(st) % 9 == 0)
+		sb_append(b, "%s", gen_rnd(st) % 2 ? "  " : " \t");
+}
+
+static void gen_input(sink_buf *b, uint64_t *st, bool users)
+{
+	const int ncols = users ? 5 : 4;
+	const int nlines = 1 + (int)(gen_rnd(st) % 40);
+
+	if (gen_rnd(st) % 8 == 0)
+		sb_append(b, "\xEF\xBB\xBF");
+	sb_append(b, "%s", users ? "user_id,created_at,label,age,score" : "user_id,kind,value,seen_at");
+	for (int l = 0; l < nlines; l++) {
+		uint64_t r = gen_rnd(st) % 100;
+		int nf = r < 8 ? ncols - 1 : r < 14 ? ncols + 1 : ncols;
+
+		sb_append(b, "%s", (const char *const[]){"\n", "\n", "\n", "\n", "\n", "\r\n", "\r"}[gen_rnd(st) % 7]);
+		if (r >= 14 && r < 18)
+			continue; /* a blank line */
+		if (r >= 18 && r < 20) {
+			sb_append(b, " \t ");
+			continue;
+		}
+		for (int f = 0; f < nf; f++) {
+			if (f)
+				sb_append(b, ",");
+			gen_field(b, st);
+		}
+		if (r >= 20 && r < 24)
+			sb_append(b, ",");
+	}
+	if (gen_rnd(st) % 4)
+		sb_append(b, "\n");
+}
+
+START_TEST(fast_path_equals_libcsv_on_generated_inputs)
+{
+	uint64_t st = 0x9e3779b97f4a7c15ull;
+	size_t ntake = 0, nbad = 0;
+
+	for (int i = 0; i < 400; i++) {
+		bool users = i % 4 == 3;
+		sink_buf in = {0};
+		fg_config c;
+		int rc;
+
+		gen_input(&in, &st, users);
+		fgt_write_file("in.csv", in.s, in.len);
+		fg_config_init(&c);
+		c.strict = i % 7 == 1;
+		c.max_bad_rows = i % 5 == 2 ? 2 : c.max_bad_rows;
+		c.max_field_len = i % 6 == 4 ? 64 : c.max_field_len;
+		c.threads = 1;
+		memset(&bad, 0, sizeof(bad));
+		free(out.s);
+		memset(&out, 0, sizeof(out));
+		rc = fast_cmp(users, "in.csv", &c);
+		/* and the parallel reader (fast path in its chunks) gives the same */
+		{
+			fg_badrows bp = {0};
+			sink_buf op = {0};
+			char *msg = strdup(fg_error_msg());
+			int rp;
+
+			c.threads = 2;
+			fg_ingest_csv_set_chunk(1 + (size_t)(gen_rnd(&st) % 200));
+			fg_error_clear();
+			rp = ingest_once(users, "in.csv", &c, &bp, &op);
+			fg_ingest_csv_set_chunk(0);
+			ck_assert_int_eq(rp, rc);
+			if (rc != FG_OK)
+				ck_assert_str_eq(fg_error_msg(), msg);
+			ck_assert_uint_eq(op.len, out.len);
+			ck_assert(op.len == 0 || memcmp(op.s, out.s, op.len) == 0);
+			ck_assert(memcmp(&bp, &bad, sizeof(bad)) == 0);
+			free(op.s);
+			free(msg);
+		}
+		ntake += out.rows;
+		nbad += bad.total;
+		free(in.s);
+	}
+	/* the inputs reach both good rows and bad ones */
+	ck_assert_uint_gt(ntake, 1000);
+	ck_assert_uint_gt(nbad, 100);
+}
+END_TEST
+
 START_TEST(parallel_equals_serial_on_worlds)
 {
 	static const char *const files[] = {
@@ -1123,6 +1300,7 @@ static Suite *ingest_suite(void)
 	tcase_add_test(tc, users_csv_labels);
 	tcase_add_test(tc, parallel_equals_serial_on_malformed_quotes);
 	tcase_add_test(tc, parallel_equals_serial_on_worlds);
+	tcase_add_test(tc, fast_path_equals_libcsv_on_generated_inputs);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tq, setup, teardown);
 	tcase_add_test(tq, sqlite_default_query);

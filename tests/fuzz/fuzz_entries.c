@@ -337,14 +337,20 @@ static int finish(void)
 	return FG_OK;
 }
 
-static void run_all(run_fn fn, const char *path, const char *sql)
+/*
+ * fn under every configuration.  csv: each run again with every line through
+ * libcsv (fg_ingest_csv_set_fast(false)), which must give what the fast path
+ * gave: the code, the message, the rows (their digest) and the bad rows.
+ */
+static void run_all(run_fn fn, const char *path, const char *sql, bool csv)
 {
-	static fg_badrows bad; /* ~4.6 kB: kept off the fuzzer's stack */
+	static fg_badrows bad, bad_ref; /* ~4.6 kB each: kept off the fuzzer's stack */
+	static char msg[1024];
 
 	for (int v = 0; v < NCONFIGS; v++) {
 		fg_config cfg;
-		sink_ctx c;
-		int rc;
+		sink_ctx c, cref;
+		int rc, rref;
 
 		config_variant(&cfg, v);
 		memset(&bad, 0, sizeof(bad));
@@ -357,6 +363,20 @@ static void run_all(run_fn fn, const char *path, const char *sql)
 			fail_rc = rc;
 			snprintf(fail_msg, sizeof(fail_msg), "%s", fg_error_msg());
 		}
+		if (!csv)
+			continue;
+		snprintf(msg, sizeof(msg), "%s", fg_error_msg());
+		memset(&bad_ref, 0, sizeof(bad_ref));
+		memset(&cref, 0, sizeof(cref));
+		cref.cfg = &cfg;
+		fg_ingest_csv_set_fast(false);
+		fg_error_clear();
+		rref = fn(path, sql, &cfg, &bad_ref, &cref);
+		fg_ingest_csv_set_fast(true);
+		FUZZ_CHECK(rref == rc);
+		FUZZ_CHECK(rc == FG_OK || strcmp(fg_error_msg(), msg) == 0);
+		FUZZ_CHECK(cref.rows == c.rows && cref.sum == c.sum);
+		FUZZ_CHECK(memcmp(&bad_ref, &bad, sizeof(bad)) == 0);
 	}
 }
 
@@ -365,7 +385,7 @@ int fg_fuzz_csv_links(const uint8_t *data, size_t size)
 	const char *p = tmp_path(TMP_CSV);
 
 	write_input(p, data, size);
-	run_all(run_links_csv, p, NULL);
+	run_all(run_links_csv, p, NULL, true);
 	return finish();
 }
 
@@ -374,7 +394,7 @@ int fg_fuzz_csv_users(const uint8_t *data, size_t size)
 	const char *p = tmp_path(TMP_CSV);
 
 	write_input(p, data, size);
-	run_all(run_users_csv, p, NULL);
+	run_all(run_users_csv, p, NULL, true);
 	return finish();
 }
 
@@ -416,8 +436,8 @@ int fg_fuzz_sqlite_input(const uint8_t *data, size_t size)
 	sqlite_setup();
 	remove_db_files(p);
 	write_input(p, data, size);
-	run_all(run_users_sqlite, p, NULL);
-	run_all(run_links_sqlite, p, NULL);
+	run_all(run_users_sqlite, p, NULL, false);
+	run_all(run_links_sqlite, p, NULL, false);
 	remove_db_files(p);
 	return finish();
 }
@@ -497,8 +517,8 @@ int fg_fuzz_sqlite_query(const uint8_t *data, size_t size)
 	FUZZ_CHECK(sql != NULL);
 	memcpy(sql, data, size);
 	sql[size] = '\0';
-	run_all(run_users_sqlite, p, sql);
-	run_all(run_links_sqlite, p, sql);
+	run_all(run_users_sqlite, p, sql, false);
+	run_all(run_links_sqlite, p, sql, false);
 	free(sql);
 	/* the source database is byte for byte what it was, with no journal left */
 	now = slurp(p, &now_len);

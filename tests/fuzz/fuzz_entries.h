@@ -11,7 +11,10 @@
  * checks the contract of every row handed to the sink (trimmed, non-empty,
  * valid UTF-8 without NUL, within max_field_len, lower-case kind, no relation
  * self link, inside the time window) and of the result (FG_OK, or an FG_E*
- * code with a non-empty message).  A broken contract calls abort(), which
+ * code with a non-empty message).  The CSV entries read each input twice,
+ * with the fast path for quote-free lines and with every line through libcsv
+ * (fg_ingest_csv_set_fast), and require the same code, message, rows and bad
+ * rows.  A broken contract calls abort(), which
  * libFuzzer reports as a crash and the replay suite as a failed test.
  *
  * Return: FG_OK or the last reader's negative code (informational).
