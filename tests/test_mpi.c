@@ -113,6 +113,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
+		ck_assert_msg(strstr(err, "mpi evidence: "), "-np %d: the BFS not across the ranks: %s",
+		              np, err);
 		free(err);
 		free(d);
 		free(din);
@@ -171,7 +173,9 @@ END_TEST
  * vertices), so this world is one long component: 6000 users in a chain of
  * devices shared by two, every tenth five sharing a card, five fraud seeds
  * along it (12598 active vertices, 4 blocks).  Same digests at -np
- * 1..4, and the walk ran on 4 blocks with ghost values on rank 0.
+ * 1..4, and the walk ran on 4 blocks with ghost values on rank 0; the
+ * evidence BFS ran across the ranks too, reaching every active vertex over
+ * paths hundreds of levels long.
  */
 START_TEST(risk_walk_digests)
 {
@@ -198,6 +202,9 @@ START_TEST(risk_walk_digests)
 	err = fgt_read_file(log, NULL);
 	ck_assert_msg(strstr(err, "active vertices in 4 blocks over 4 ranks") &&
 	              !strstr(err, "(0 ghost values on rank 0)"), "%s", err);
+	ck_assert_msg(strstr(err, "mpi evidence: 12598 vertices reached from 5 seeds in ") &&
+	              strstr(err, "levels over 4 ranks") && strstr(err, "mpi evidence   4 ranks"),
+	              "%s", err);
 	free(err);
 	free(log);
 	free(in);
