@@ -174,7 +174,7 @@ static int reserve(triple **buf, uint64_t *cap, uint64_t n)
 	return 0;
 }
 
-/* Whether the arc to x of a frontier vertex is worth sending (x not owned and reached). */
+/* Whether a frontier arc to x (owner to) is sent: x is another rank's, or owned and unreached. */
 static int wanted(const bfs_work *w, const uint32_t *dist, uint32_t x, int to)
 {
 	uint64_t k;
