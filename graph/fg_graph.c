@@ -14,6 +14,18 @@ void fg_graph_release_csr(fg_graph *g)
 	fg_csr_free(&g->g);
 }
 
+void fg_graph_release_links(fg_graph *g)
+{
+	fg_free(g->link_user);
+	fg_free(g->link_target);
+	fg_free(g->link_kind);
+	fg_free(g->link_first);
+	fg_free(g->link_last);
+	g->link_user = g->link_target = NULL;
+	g->link_kind = NULL;
+	g->link_first = g->link_last = NULL;
+}
+
 void fg_graph_free(fg_graph **pg)
 {
 	fg_graph *g;

@@ -165,6 +165,15 @@ void fg_graph_free(fg_graph **g);
  */
 void fg_graph_release_csr(fg_graph *g);
 
+/*
+ * Hand back the link list (link_user, link_target, link_kind, link_first,
+ * link_last: 26 B a link) once nothing reads it again: the arrays become
+ * NULL, n_links and every count stay, and fg_graph_kind_counts may not run
+ * afterwards.  The run's write-back, after the last table that reads the
+ * links (engine/fg_run.c write_phase).  Idempotent.  O(1).
+ */
+void fg_graph_release_links(fg_graph *g);
+
 /* The user with this id string, or -1 (binary search, O(log n)). */
 int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);
 
