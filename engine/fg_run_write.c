@@ -423,6 +423,7 @@ static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t 
 		return rc;
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
+		int64_t seen;
 		if (!link_written(g, r->comp, cu, i))
 			continue;
 		no = u == prev ? no + 1 : 0;
@@ -439,12 +440,12 @@ static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t 
 			fg_bulk_null(b);
 			fg_bulk_text(b, g->user_id[t]);
 		}
-		if (g->link_first[i] != FG_TIME_NONE)
-			fg_bulk_int(b, g->link_first[i]);
+		if ((seen = fg_graph_link_first(g, i)) != FG_TIME_NONE)
+			fg_bulk_int(b, seen);
 		else
 			fg_bulk_null(b);
-		if (g->link_last[i] != FG_TIME_NONE)
-			fg_bulk_int(b, g->link_last[i]);
+		if ((seen = fg_graph_link_last(g, i)) != FG_TIME_NONE)
+			fg_bulk_int(b, seen);
 		else
 			fg_bulk_null(b);
 		rc = fg_bulk_row(b);
