@@ -3,7 +3,7 @@
 # generated world (docs/scale.md).
 #
 #   bash bench/mpi.sh [--users 200000 | --world DIR] [--nps 1,2,4] [--bin PATH] [--out DIR]
-#                     [--risk-users N]
+#                     [--risk-users N] [--bfs-users N]
 #
 # Generates the world once (fraudgraph gen --seed 42, cached in
 # bench/worlds/mpi-<users>/) or reads DIR/edges.csv and DIR/users.csv, runs
@@ -18,6 +18,9 @@
 # component, 30 seeds), since a generated world's seeds sit in components of
 # a few hundred vertices, one block of the active list: fg_risk against
 # fg_risk_dist, compared bit for bit, with time, CPU, bytes and peak RSS.
+# --bfs-users N: the same for the evidence BFS (tests/mpi_bfs_check: one
+# component of N users and as many entities, 30 seeds): fg_bfs_multi
+# against fg_bfs_dist, every hop and nearest seed compared.
 set -euo pipefail
 
 main() {
@@ -29,6 +32,7 @@ bin=""
 out=""
 world=""
 risk_users=0
+bfs_users=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--users) users=$2; shift 2 ;;
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--world) world=$2; shift 2 ;;
 	--risk-users) risk_users=$2; shift 2 ;;
+	--bfs-users) bfs_users=$2; shift 2 ;;
 	*) echo "bench/mpi.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -75,7 +80,7 @@ one() { # label, command...
 	digest=$(sqlite3 "$db" 'SELECT output_digest FROM runs')
 	printf '%s\t%s\t%s\t%s\n' "$label" "$wall" "$rss" "$digest" >>"$out/mpi.tsv"
 	echo "== $label: $wall s, $rss MiB max RSS (largest process), digest $digest"
-	grep -E '^(fraudgraph: )?(mpi |ingest |gather |build |components |risk |total )' "$out/$label.log" |
+	grep -E '^(fraudgraph: )?(mpi |ingest |gather |build |components |risk |evidence |total )' "$out/$label.log" |
 		sed -e 's/^fraudgraph: //' -e 's/^/   /' || true
 	rm -f "$db"
 }
@@ -95,6 +100,13 @@ if [ "$risk_users" -gt 0 ]; then
 	for np in "${list[@]}"; do
 		echo "== risk walk alone, -np $np, $risk_users users" | tee -a "$out/risk.log"
 		"${mpi[@]}" -np "$np" "$check" one "$risk_users" 1 time | tee -a "$out/risk.log"
+	done
+fi
+if [ "$bfs_users" -gt 0 ]; then
+	check=$(dirname "$bin")/../tests/mpi_bfs_check
+	for np in "${list[@]}"; do
+		echo "== evidence BFS alone, -np $np, $bfs_users users" | tee -a "$out/bfs.log"
+		"${mpi[@]}" -np "$np" "$check" one "$bfs_users" 1 time | tee -a "$out/bfs.log"
 	done
 fi
 }

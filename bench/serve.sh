@@ -4,15 +4,29 @@
 # and again with "explain": false (the score without the model's SHAP reasons), bounded in
 # time; plus the snapshot's load time and memory.  docs/serve.md has the figures.
 #
-#   bash bench/serve.sh RESULTS.db [SECONDS=10] [CONNECTIONS=2] [SERVER_THREADS=2]
+#   bash bench/serve.sh RESULTS.db [SECONDS=10] [CONNECTIONS=2] [SERVER_THREADS=1] [RUNS=3]
 #   FG_SERVE_ARGS=--no-model bash bench/serve.sh ...   (the rule scores only, for comparison)
 #
-# Needs wrk (Debian package wrk) and sqlite3.  FG_BIN overrides build/cli/fraudgraph.
+# The server is pinned to one core and wrk (one thread) to another with taskset
+# (FG_SERVER_CPU, default 0; FG_WRK_CPU, default 1), so they do not take turns on the same
+# core and the scheduler does not decide the rate: with one core for the server, the ratio
+# of two endpoints' rates is the ratio of their CPU per request.  Each run measures the three
+# endpoints in turn (healthz, score, score without SHAP: interleaved, so a change in the
+# machine's load falls on all three), RUNS times; the table at the end gives each endpoint's
+# median over the runs of requests/s, wrk's p50/p99, the server's CPU per request (user +
+# sys of every server thread from /proc/PID/stat over the requests wrk counted) and its own
+# p99 from /metrics, and the median of the per-run rate shares of /healthz.
+#
+# Needs wrk (Debian package wrk), sqlite3 and taskset (util-linux).  FG_BIN overrides
+# build/cli/fraudgraph.
 set -euo pipefail
-db=${1:?usage: bench/serve.sh RESULTS.db [SECONDS] [CONNECTIONS] [SERVER_THREADS]}
+db=${1:?usage: bench/serve.sh RESULTS.db [SECONDS] [CONNECTIONS] [SERVER_THREADS] [RUNS]}
 secs=${2:-10}
 conns=${3:-2}
-sthreads=${4:-2}
+sthreads=${4:-1}
+runs=${5:-3}
+scpu=${FG_SERVER_CPU:-0}
+wcpu=${FG_WRK_CPU:-1}
 bin=${FG_BIN:-$(dirname "$0")/../build/cli/fraudgraph}
 command -v wrk >/dev/null || { echo "bench/serve.sh: wrk not installed (apt-get install wrk)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -29,9 +43,10 @@ lua score "$body"
 lua score_quiet "$body_quiet"
 
 echo "== machine: $(nproc) cores; $(uptime)"
+echo "== server on cpu $scpu ($sthreads threads), wrk on cpu $wcpu (1 thread, $conns connections), ${secs}s x $runs runs"
 echo "== results db: $db ($(du -h "$db" | cut -f1)), users: $(sqlite3 "$db" 'SELECT n_users FROM latest_run')"
 t0=$(date +%s.%N)
-"$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" ${FG_SERVE_ARGS:-} \
+taskset -c "$scpu" "$bin" serve --db "$db" --listen 127.0.0.1:0 --port-file "$tmp/port" --threads "$sthreads" ${FG_SERVE_ARGS:-} \
 	--reload-ms 0 --quiet 2> "$tmp/log" &
 pid=$!
 for _ in $(seq 1 600); do [ -s "$tmp/port" ] && break; sleep 0.1; done
@@ -47,44 +62,62 @@ echo "== one answer:"
 curl -s -X POST -d "$body" "http://127.0.0.1:$port/v1/score" | head -c 600; echo
 curl -s "http://127.0.0.1:$port/healthz"; echo
 # The server's own time (request read to answer queued) of the requests between two /metrics
-# dumps, from the cumulative buckets: the upper bound of the bucket holding the 50th, 99th,
-# 99.9th percentile.
-server_pct() {
+# dumps, from the cumulative buckets: the upper bound of the bucket holding the 99th percentile.
+server_p99() {
 	awk -v ep="$1" '
 	  index($0, "duration_seconds_bucket{endpoint=\"" ep "\"") > 0 {
 	    match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
 	    if (FILENAME == ARGV[1]) { before[le] = $2; next }
 	    n++; les[n] = le; cum[n] = $2 - before[le] }
-	  END { tot = cum[n]; split("50 99 99.9", ps, " ");
-	    for (i = 1; i <= 3; i++) for (j = 1; j <= n; j++) if (cum[j] >= tot * ps[i] / 100) {
-	      printf "  p%s <= %s s", ps[i], les[j]; break }
-	    printf "  (%d requests)\n", tot }' "$2" "$3"
+	  END { for (j = 1; j <= n; j++) if (cum[j] >= cum[n] * 0.99) { print les[j] * 1000; exit } }' "$2" "$3"
 }
-metrics() { curl -s "http://127.0.0.1:$port/metrics" > "$tmp/m$1"; }
-# wrk ARGS...: its report, then the server's CPU (user + sys, every thread) per request served
-bench() {
-	local t0 t1 n
-	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-	wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" | tee "$tmp/wrk"
-	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+# wrk's latency line ("99%  1.23ms") in ms
+wrk_ms() {
+	awk -v p="$1" '$1 == p {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+	  print v * (u == "us" ? 0.001 : u == "s" ? 1000 : 1); exit }' "$tmp/wrk"
+}
+# measure RUN NAME METRICS-ENDPOINT WRK-ARGS...: one wrk run, one line of $tmp/rows
+measure() {
+	local run=$1 name=$2 ep=$3 c0 c1 n rate
+	shift 3
+	curl -s "http://127.0.0.1:$port/metrics" > "$tmp/m0"
+	c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	taskset -c "$wcpu" wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" > "$tmp/wrk"
+	c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	curl -s "http://127.0.0.1:$port/metrics" > "$tmp/m1"
 	n=$(awk '/requests in/ {print $1}' "$tmp/wrk")
-	echo "  server CPU: $(echo "($t1 - $t0) / $(getconf CLK_TCK) * 1000000 / $n" | bc -l | cut -c1-6) us per request ($n requests)"
+	rate=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk")
+	grep -q 'Non-2xx' "$tmp/wrk" && { cat "$tmp/wrk" >&2; echo "bench/serve.sh: $name answered non-2xx" >&2; exit 1; }
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$name" "$rate" "$(wrk_ms 50%)" "$(wrk_ms 99%)" \
+	  "$(echo "($c1 - $c0) / $(getconf CLK_TCK) * 1000000 / $n" | bc -l)" "$(server_p99 "$ep" "$tmp/m0" "$tmp/m1")" >> "$tmp/rows"
+	printf '  run %s %-12s %10.0f req/s  %7.1f us CPU per request\n' "$run" "$name" "$rate" \
+	  "$(tail -n1 "$tmp/rows" | cut -f6)"
 }
-metrics 0
-echo "== wrk /healthz, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
-bench "http://127.0.0.1:$port/healthz"
-metrics 1
-echo "== wrk /v1/score, ${secs}s, $conns connections, 2 wrk threads, $sthreads server threads"
-bench -s "$tmp/score.lua" "http://127.0.0.1:$port/v1/score"
-metrics 2
-echo "== wrk /v1/score with \"explain\": false (no SHAP reasons), ${secs}s, $conns connections"
-bench -s "$tmp/score_quiet.lua" "http://127.0.0.1:$port/v1/score"
-metrics 3
-echo "== server-side latency histogram of /v1/score (/metrics, both runs):"
-grep 'duration_seconds_bucket{endpoint="score"' "$tmp/m3" | head -14
-echo "== server's own time, /healthz:"; server_pct healthz "$tmp/m0" "$tmp/m1"
-echo "== server's own time, /v1/score:"; server_pct score "$tmp/m1" "$tmp/m2"
-echo "== server's own time, /v1/score with \"explain\": false:"; server_pct score "$tmp/m2" "$tmp/m3"
+: > "$tmp/rows"
+for run in $(seq 1 "$runs"); do
+	measure "$run" healthz healthz "http://127.0.0.1:$port/healthz"
+	measure "$run" score score -s "$tmp/score.lua" "http://127.0.0.1:$port/v1/score"
+	measure "$run" score_quiet score -s "$tmp/score_quiet.lua" "http://127.0.0.1:$port/v1/score"
+done
+echo "== $(uptime)"
+echo "== medians of $runs runs (the share of /healthz: the median of the per-run shares)"
+awk -F'\t' '
+  function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) {
+      t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  { rate[$1, $2] = $3; k[$2]++; i = k[$2]; r[$2, i] = $3; p50[$2, i] = $4; p99[$2, i] = $5
+    cpu[$2, i] = $6; sp99[$2, i] = $7; if ($1 > runs) runs = $1 }
+  END {
+    printf "%-12s %10s %9s %9s %9s %12s %14s\n", "endpoint", "req/s", "share", "wrk p50", "wrk p99", "CPU/request", "server p99"
+    split("healthz score score_quiet", names, " ")
+    for (e = 1; e <= 3; e++) { nm = names[e]; n = k[nm]
+      for (i = 1; i <= n; i++) { a[i] = r[nm, i]; b[i] = rate[i, nm] / rate[i, "healthz"] * 100 }
+      m_rate = med(a, n); m_share = med(b, n)
+      for (i = 1; i <= n; i++) a[i] = p50[nm, i]; m50 = med(a, n)
+      for (i = 1; i <= n; i++) a[i] = p99[nm, i]; m99 = med(a, n)
+      for (i = 1; i <= n; i++) a[i] = cpu[nm, i]; mcpu = med(a, n)
+      for (i = 1; i <= n; i++) a[i] = sp99[nm, i]; ms99 = med(a, n)
+      printf "%-12s %10.0f %8.0f%% %6.3f ms %6.3f ms %9.1f us %9s<= %.3g ms\n", nm, m_rate, m_share, m50, m99, mcpu, "", ms99 } }' "$tmp/rows"
 kill -TERM "$pid"
 wait "$pid"
 echo "== serve exited $?"

@@ -32,6 +32,9 @@ struct fg_trees {
 	uint32_t n_trees, n_nodes, n_cols;
 	uint32_t max_depth;   /* edges from a root to its deepest leaf, over every tree */
 	float base_margin;
+	/* frac[d][i] = (float)(d - i) / (float)(d + 1): TreeSHAP's unwound sum divides by it
+	 * at every leaf; the same float division done once gives the same bits */
+	float frac[FG_TREES_MAX_DEPTH + 1][FG_TREES_MAX_DEPTH + 1];
 };
 
 void fg_trees_free(fg_trees **tp)
@@ -133,6 +136,9 @@ static int index_nodes(fg_trees *t)
 			rc = fg_error_set(FG_EDATA, "model trees: node %u has a child numbered before it", i);
 			goto cleanup;
 		}
+	for (unsigned d = 0; d <= FG_TREES_MAX_DEPTH; d++)
+		for (unsigned i = 0; i < d; i++)
+			t->frac[d][i] = (float)(d - i) / (float)(d + 1);
 	t->max_depth = 0;
 	for (uint32_t i = t->n_nodes; i-- > 0;) {
 		fg_node *nd = &t->node[i];
@@ -276,8 +282,9 @@ static void unwind(path_el *p, unsigned d, unsigned k)
 	}
 }
 
-/* The sum of the path's weights with element k unwound, the path left as it is. */
-static float unwound_sum(const path_el *p, unsigned d, unsigned k)
+/* The sum of the path's weights with element k unwound, the path left as it is
+ * (frac: the row of fg_trees.frac for d). */
+static float unwound_sum(const path_el *p, unsigned d, unsigned k, const float *frac)
 {
 	const float one = p[k].one, zero = p[k].zero;
 	float next = p[d].w, total = 0.0f;
@@ -287,9 +294,9 @@ static float unwound_sum(const path_el *p, unsigned d, unsigned k)
 			const float tmp = next * (float)(d + 1) / ((float)(i + 1) * one);
 
 			total += tmp;
-			next = p[i].w - tmp * zero * ((float)(d - (unsigned)i) / (float)(d + 1));
+			next = p[i].w - tmp * zero * frac[i];
 		} else {
-			total += (p[i].w / zero) / ((float)(d - (unsigned)i) / (float)(d + 1));
+			total += (p[i].w / zero) / frac[i];
 		}
 	}
 	return total;
@@ -309,7 +316,7 @@ static void shap_node(const fg_trees *t, const float *row, float *phi, uint32_t 
 	extend(p, d, zero, one, feature);
 	if (nd->left < 0) {
 		for (unsigned i = 1; i <= d; i++)
-			phi[p[i].feature] += unwound_sum(p, d, i) * (p[i].one - p[i].zero) * nd->cond;
+			phi[p[i].feature] += unwound_sum(p, d, i, t->frac[d]) * (p[i].one - p[i].zero) * nd->cond;
 		return;
 	}
 	x = row[nd->feature];

@@ -28,6 +28,7 @@
 #include "fg_ingest_split.h"
 #include "fg_log.h"
 #include "fg_par.h"
+#include "fg_bfs_dist.h"
 #include "fg_risk_dist.h"
 
 #include <limits.h>
@@ -38,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3, CMD_RISK = 4 };
+enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3, CMD_RISK = 4, CMD_EVIDENCE = 5 };
 
 typedef struct bytes {
 	char *p;
@@ -1952,6 +1953,103 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 	return rc;
 }
 
+/* ---- the evidence BFS ---- */
+
+/* Rank 0: the gathered hops and nearest seeds (list order) into dist, nearest (g->g.n each). */
+static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *all,
+                             const uint32_t *act, uint64_t na, uint64_t n)
+{
+	for (uint64_t v = 0; v < n; v++)
+		dist[v] = nearest[v] = FG_BFS_UNREACHED;
+	for (uint64_t k = 0; k < na; k++) {
+		dist[act[k]] = all[k];
+		nearest[act[k]] = all[na + k];
+	}
+}
+
+/*
+ * Every rank: fg_bfs_dist over the parts of the seeds' closure that rank 0
+ * cuts as for the risk walk (risk_parts), the hops and nearest seeds
+ * gathered into dist and nearest on rank 0 (g->g.n entries each).  Rank 0
+ * passes g and the seeds (rp: their count and n_users); the others NULLs.
+ * Collective.
+ */
+static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
+                        const uint32_t *seeds, risk_params *rp)
+{
+	double t0 = fg_clock(), c0 = cpu_clock();
+	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
+	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
+	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0, mine;
+	uint32_t *act = NULL, *sd = NULL, *got = NULL, *all = NULL;
+	fg_risk_part pt;
+	fg_bfs_dist_stats st;
+	risk_params p0;
+
+	memset(&pt, 0, sizeof(pt));
+	memset(&p0, 0, sizeof(p0));
+	if (S.rank == 0)
+		p0 = *rp;
+	MPI_Bcast(&p0, (int)sizeof(p0), MPI_BYTE, 0, MPI_COMM_WORLD);
+	sd = S.rank == 0 ? (uint32_t *)seeds : fg_mallocarray((size_t)p0.ns + 1, sizeof(*sd));
+	cnt = fg_calloc(2 * (size_t)n, sizeof(int));
+	if ((rc = agree(first && arcs && (sd || !p0.ns) && cnt ? FG_OK
+	                                           : fg_error_set(FG_ENOMEM, "out of memory"))) !=
+	    FG_OK)
+		goto cleanup;
+	disp = cnt + n;
+	MPI_Bcast(sd, (int)p0.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	if ((rc = risk_parts(&pt, &p0, first, arcs, &act, g, sd)) != FG_OK)
+		goto cleanup;
+	mine = pt.k1 - pt.k0;
+	got = fg_mallocarray(2 * mine + 1, sizeof(*got));
+	if (S.rank == 0)
+		all = fg_mallocarray(2 * p0.na + 1, sizeof(*all));
+	if ((rc = agree(got && (S.rank || all) ? FG_OK
+	                                       : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	if ((rc = agree(fg_bfs_dist(got, got + mine, &pt, sd, p0.ns, MPI_COMM_WORLD, &st))) !=
+	    FG_OK)
+		goto cleanup;
+	S.phase_bytes += st.bytes_sent;
+	/* the runs ascend: all[k] and all[na + k] are act[k]'s */
+	for (int r = 0; r < n; r++) {
+		cnt[r] = (int)(first[r + 1] - first[r]);
+		disp[r] = (int)first[r];
+	}
+	MPI_Gatherv(got, (int)mine, MPI_UINT32_T, all, cnt, disp, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	MPI_Gatherv(got + mine, (int)mine, MPI_UINT32_T, all ? all + p0.na : NULL, cnt, disp,
+	            MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? 2 * mine * sizeof(uint32_t) : 0;
+	if (S.rank == 0) {
+		evidence_scatter(dist, nearest, all, act, p0.na, g->g.n);
+		fg_log_info("mpi evidence: %llu vertices reached from %u seeds in %u levels over %d "
+		            "ranks", (unsigned long long)st.reached, (unsigned)p0.ns, st.levels, n);
+	}
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	phase_report("evidence", t0, c0, nl_all);
+cleanup:
+	fg_risk_dist_part_free(&pt);
+	if (S.rank)
+		fg_free(sd);
+	fg_free(first);
+	fg_free(arcs);
+	fg_free(act);
+	fg_free(got);
+	fg_free(all);
+	fg_free(cnt);
+	return rc;
+}
+
+int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const uint32_t *seeds,
+                    uint32_t ns)
+{
+	risk_params rp = { 0.0, 0.0, 0, ns, g->n_users, 0 };
+
+	send_cmd(CMD_EVIDENCE, 0);
+	return evidence_all(dist, nearest, g, seeds, &rp);
+}
+
 int fg_mpi_worker(const fg_run_opts *o)
 {
 	fg_badrows none;
@@ -1978,6 +2076,9 @@ int fg_mpi_worker(const fg_run_opts *o)
 			fg_risk_dist_stats st;
 
 			rc = risk_all(NULL, NULL, NULL, NULL, &st);
+			fg_error_clear();
+		} else if (m[0] == CMD_EVIDENCE) {
+			rc = evidence_all(NULL, NULL, NULL, NULL, NULL);
 			fg_error_clear();
 		}
 	}

@@ -23,16 +23,19 @@
  * rank 0 cuts fg_risk's active list into runs of whole summation blocks and
  * sends each rank its rows; the ranks iterate and exchange neighbour values;
  * the block sums are added in fg_risk's order, so the values are its bits.
+ * So does the evidence BFS (fg_mpi_evidence, fg_bfs_dist.c): the same runs
+ * of the seeds' closure, frontier vertices sent to their owners each level,
+ * parents chosen by fg_bfs_multi's rule: its hops and nearest seeds.
  *
  * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
  * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs
- * today's pipeline from build to the write-back, the risk walk excepted.  So
- * the results database and its output digest are those of one process, for
- * any rank count (docs/scale.md: what each later stage needs).
+ * today's pipeline from build to the write-back, the risk walk and the
+ * evidence BFS excepted.  So the results database and its output digest are
+ * those of one process, for any rank count (docs/scale.md: what each later stage needs).
  *
  * Protocol: rank 0 runs the command (cmd_run.c: fg_run_all); the other ranks
  * run fg_mpi_worker, which waits for rank 0's commands (ingest, components,
- * risk, done with the exit code).  Errors are agreed collectively: the first
+ * risk, evidence, done with the exit code).  Errors are agreed collectively: the first
  * failing rank's code and message reach every rank.  A rank that dies takes
  * the job down (MPI_ERRORS_ARE_FATAL; mpirun kills the rest), and rank 0's
  * open transaction is never committed: nothing of the run is stored.
@@ -104,6 +107,18 @@ int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
  */
 int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
                 double damping, double tol, int max_iter, fg_risk_stats *stats);
+
+/*
+ * Rank 0, in place of fg_bfs_multi from the seeds (the same dist and
+ * nearest, g->g.n entries each): the evidence BFS across the ranks
+ * (fg_bfs_dist).  Rank 0 cuts the seeds' closure as for the risk walk and
+ * sends each rank its vertices' CSR rows; the ranks expand the levels,
+ * exchanging frontier vertices with their owners; rank 0 gathers the hops
+ * and nearest seeds.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a
+ * user), FG_ERROR (MPI).
+ */
+int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const uint32_t *seeds,
+                    uint32_t ns);
 
 /* Rank 0's last word (the exit code to the workers), then MPI_Finalize; no-op without MPI. */
 void fg_mpi_finalize(int exit_code);

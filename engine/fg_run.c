@@ -326,7 +326,14 @@ int fg_run_evidence(fg_run *r)
 {
 	int rc;
 
-	if ((rc = fg_bfs_multi(r->dist, NULL, r->nearest, &r->g->g, r->seeds, r->n_seeds)) != FG_OK)
+#if FG_HAVE_MPI
+	/* under mpirun the BFS runs across the ranks, giving fg_bfs_multi's output (fg_mpi.h) */
+	if (fg_mpi_active())
+		rc = fg_mpi_evidence(r->dist, r->nearest, r->g, r->seeds, r->n_seeds);
+	else
+#endif
+		rc = fg_bfs_multi(r->dist, NULL, r->nearest, &r->g->g, r->seeds, r->n_seeds);
+	if (rc != FG_OK)
 		return rc;
 	/* Only the users' hops and nearest seeds are written: drop the entities' part. */
 	shrink_to_users(&r->dist, r->g->n_users);

@@ -31,6 +31,7 @@
 #include "fg_features.h"
 #include "fg_graph.h"
 #include "fg_hash.h"
+#include "fg_ingest.h"
 #include "fg_model.h"
 #include "fg_results_snapshot.h"
 #include "fg_score.h"
@@ -376,9 +377,6 @@ struct fg_serve_request {
 	bool explain;      /* "explain" (default true): the model's SHAP reasons */
 };
 
-/* Valid UTF-8 without NUL (fg_serve_request.c). */
-bool fg_serve_utf8_ok(const char *s, size_t len);
-
 /* ---- JSON helpers ------------------------------------------------------- */
 
 /* A string for JSON: as is if valid UTF-8, else with bytes escaped (never fails on data). */
@@ -388,7 +386,7 @@ static inline json_t *jstr(const char *s)
 
 	if (!s)
 		return json_null();
-	if (fg_serve_utf8_ok(s, strlen(s)))
+	if (fg_ingest_utf8_ok(s, strlen(s)))
 		return json_string(s);
 	return json_string(fg_error_quote(buf, sizeof(buf), s, strlen(s)));
 }

@@ -36,65 +36,6 @@ void fg_serve_request_free(fg_serve_request **rp)
 	*rp = NULL;
 }
 
-static bool is_ws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static const char *trim(const char *s, size_t *len)
-{
-	size_t n = *len;
-
-	while (n && is_ws((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && is_ws((unsigned char)s[n - 1]))
-		n--;
-	*len = n;
-	return s;
-}
-
-/* Valid UTF-8 without NUL (jansson already guarantees it for JSON strings; URLs do not). */
-bool fg_serve_utf8_ok(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = p[i];
-		size_t n;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
-			return false;
-		for (size_t k = 1; k <= n; k++)
-			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-				return false;
-		if (c == 0xe0 && p[i + 1] < 0xa0)
-			return false;
-		if (c == 0xed && p[i + 1] >= 0xa0)
-			return false;
-		if (c == 0xf0 && p[i + 1] < 0x90)
-			return false;
-		if (c == 0xf4 && p[i + 1] >= 0x90)
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
 int fg_serve_normalise(char **kind_out, char **value_out, const char **why, const fg_config *cfg,
                        const char *kind, size_t kind_len, const char *value, size_t value_len)
 {
@@ -103,15 +44,15 @@ int fg_serve_normalise(char **kind_out, char **value_out, const char **why, cons
 
 	*kind_out = *value_out = NULL;
 	*why = NULL;
-	if (!fg_serve_utf8_ok(kind, kind_len) || !fg_serve_utf8_ok(value, value_len))
+	if (!fg_ingest_utf8_ok(kind, kind_len) || !fg_ingest_utf8_ok(value, value_len))
 		return fg_error_set(FG_EDATA, "invalid UTF-8 or NUL byte in kind '%s'",
 		                    fg_error_quote(q, sizeof(q), kind, kind_len));
 	if (kind_len > cfg->max_field_len || value_len > cfg->max_field_len)
 		return fg_error_set(FG_EDATA, "field of %zu bytes longer than %u (kind '%s')",
 		                    kind_len > value_len ? kind_len : value_len, cfg->max_field_len,
 		                    fg_error_quote(q, sizeof(q), kind, kind_len));
-	kind = trim(kind, &kind_len);
-	value = trim(value, &value_len);
+	kind = fg_ingest_trim(kind, &kind_len);
+	value = fg_ingest_trim(value, &value_len);
 	if (kind_len == 0 || value_len == 0) {
 		*why = kind_len == 0 ? "empty kind" : "empty value";
 		return 0;
@@ -314,10 +255,10 @@ int fg_serve_request_parse(fg_serve_request **out, int *status, const fg_config 
 
 		if (n > cfg->max_field_len)
 			PARSE_FAIL(422, "user_id of %zu bytes longer than %u", n, cfg->max_field_len);
-		p = trim(p, &n);
+		p = fg_ingest_trim(p, &n);
 		if (n == 0)
 			PARSE_FAIL(400, "user_id is empty");
-		if (!fg_serve_utf8_ok(p, n))
+		if (!fg_ingest_utf8_ok(p, n))
 			PARSE_FAIL(422, "user_id '%s' holds a NUL byte", fg_error_quote(q, sizeof(q), p, n));
 		if (!(r->user_id = fg_strndup(p, n))) {
 			*status = 500;

@@ -189,6 +189,15 @@ int fg_ingest_users_sqlite(const char *db_path, const char *sql, const fg_config
                            fg_badrows *bad, fg_user_sink sink, void *ctx);
 
 /* Log the per-reason summary with the first examples (fg_log_warn). */
+/*
+ * The readers' text rules, also serve's (a request is normalised as run
+ * normalises a row): ASCII-whitespace trim of s[0..*len), returning the new
+ * start and updating *len; and 1 if s[0..len) is valid UTF-8 without NUL
+ * bytes, else 0.
+ */
+const char *fg_ingest_trim(const char *s, size_t *len);
+int fg_ingest_utf8_ok(const char *s, size_t len);
+
 void fg_badrows_report(const fg_badrows *bad);
 
 #endif

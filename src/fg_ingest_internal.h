@@ -140,10 +140,4 @@ int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, const char *c
  */
 int fg_ingest_row(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], uint64_t line);
 
-/* ASCII-whitespace trim of s[0..*len): returns the new start, updates *len. */
-const char *fg_ingest_trim(const char *s, size_t *len);
-
-/* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
-int fg_ingest_utf8_ok(const char *s, size_t len);
-
 #endif

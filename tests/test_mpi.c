@@ -113,6 +113,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
+		ck_assert_msg(strstr(err, "mpi evidence: "), "-np %d: the BFS not across the ranks: %s",
+		              np, err);
 		free(err);
 		free(d);
 		free(din);
@@ -171,7 +173,9 @@ END_TEST
  * vertices), so this world is one long component: 6000 users in a chain of
  * devices shared by two, every tenth five sharing a card, five fraud seeds
  * along it (12598 active vertices, 4 blocks).  Same digests at -np
- * 1..4, and the walk ran on 4 blocks with ghost values on rank 0.
+ * 1..4, and the walk ran on 4 blocks with ghost values on rank 0; the
+ * evidence BFS ran across the ranks too, reaching every active vertex over
+ * paths hundreds of levels long.
  */
 START_TEST(risk_walk_digests)
 {
@@ -198,6 +202,9 @@ START_TEST(risk_walk_digests)
 	err = fgt_read_file(log, NULL);
 	ck_assert_msg(strstr(err, "active vertices in 4 blocks over 4 ranks") &&
 	              !strstr(err, "(0 ghost values on rank 0)"), "%s", err);
+	ck_assert_msg(strstr(err, "mpi evidence: 12598 vertices reached from 5 seeds in ") &&
+	              strstr(err, "levels over 4 ranks") && strstr(err, "mpi evidence   4 ranks"),
+	              "%s", err);
 	free(err);
 	free(log);
 	free(in);
@@ -273,6 +280,44 @@ START_TEST(risk_dist_bit_exact)
 			ck_assert_msg(strcmp(shapes[s], "none") ? !strstr(out, " 0 active") &&
 			                                          !strstr(out, " 1 blocks")
 			                                        : strstr(out, " 0 active") != NULL,
+			              "-np %d %s: %s", np, shapes[s], out);
+			free(out);
+			free(cmd);
+		}
+	}
+	free(log);
+}
+END_TEST
+
+/*
+ * fg_bfs_dist against fg_bfs_multi (tests/mpi_bfs_check.c): every vertex's
+ * hops and nearest seed at -np 1..4 over four splits of the list (balanced,
+ * uneven, all on rank 0, runs not cut at blocks), on 24000 vertices: one
+ * component, many components with seeds without links, no seeds, every
+ * seed listed twice, and a seed every 7 users (ties between seeds at equal
+ * distance and between parents).
+ */
+START_TEST(bfs_dist_exact)
+{
+	static const char *const shapes[] = { "one", "many", "none", "twice", "ties" };
+	const char *check = getenv("FG_MPI_BFS_CHECK");
+	char *log = fgt_path(tmp, "bfs.log");
+
+	need_mpirun();
+	ck_assert_msg(check != NULL, "FG_MPI_BFS_CHECK not set (tests/meson.build sets it)");
+	for (int np = 1; np <= 4; np++) {
+		for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+			char *cmd = fmt(MPIRUN " -np %d '%s' %s 12000 %d >'%s' 2>&1", np, check, shapes[s],
+			                np * 10 + (int)s, log);
+			int rc = fgt_sh(cmd);
+			char *out = fgt_read_file(log, NULL);
+
+			ck_assert_msg(rc == 0 && strstr(out, "ok: 24000 vertices"), "-np %d %s: %s", np,
+			              shapes[s], out);
+			/* the shapes are what they claim: paths several levels long, or nothing reached */
+			ck_assert_msg(strcmp(shapes[s], "none") ? !strstr(out, " 0 reached") &&
+			                                          !strstr(out, " 1 levels")
+			                                        : strstr(out, " 0 reached") != NULL,
 			              "-np %d %s: %s", np, shapes[s], out);
 			free(out);
 			free(cmd);
@@ -576,6 +621,7 @@ static Suite *mpi_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, cc_dist_against_bfs);
 	tcase_add_test(tc, risk_dist_bit_exact);
+	tcase_add_test(tc, bfs_dist_exact);
 	tcase_add_test(tc, component_over_budget);
 	tcase_add_test(tc, attributes_and_model_digests);
 	tcase_add_test(tc, world_digests);
