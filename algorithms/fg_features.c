@@ -463,8 +463,9 @@ static int link_pass(fg_features *f)
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
 		f->link_off[u + 1]++;
-		if (g->link_last[i] != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || g->link_last[i] > f->t_ref))
-			f->t_ref = g->link_last[i];
+		int64_t last = fg_graph_link_last(g, i);
+		if (last != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || last > f->t_ref))
+			f->t_ref = last;
 		if (t >= nu && f->seed_fold[u] != 255) {
 			/* (entity << 3 | fold): sorted, then counted */
 			if (np == cap) {
@@ -1199,10 +1200,11 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 	/* the user's links, hubs included */
 	for (uint64_t i = f->link_off[u]; i < f->link_off[u + 1]; i++) {
 		uint32_t t = g->link_target[i];
-		if (g->link_first[i] != FG_TIME_NONE && (first == FG_TIME_NONE || g->link_first[i] < first))
-			first = g->link_first[i];
-		if (g->link_last[i] != FG_TIME_NONE && (last == FG_TIME_NONE || g->link_last[i] > last))
-			last = g->link_last[i];
+		int64_t lf = fg_graph_link_first(g, i), ll = fg_graph_link_last(g, i);
+		if (lf != FG_TIME_NONE && (first == FG_TIME_NONE || lf < first))
+			first = lf;
+		if (ll != FG_TIME_NONE && (last == FG_TIME_NONE || ll > last))
+			last = ll;
 		if (t < nu)
 			continue;
 		uint32_t e = t - nu, sh, kind;
@@ -1585,10 +1587,11 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 	if (self >= 0) {
 		int64_t first = FG_TIME_NONE, last = FG_TIME_NONE;
 		for (uint64_t i = f->link_off[self]; i < f->link_off[self + 1]; i++) {
-			if (g->link_first[i] != FG_TIME_NONE && (first == FG_TIME_NONE || g->link_first[i] < first))
-				first = g->link_first[i];
-			if (g->link_last[i] != FG_TIME_NONE && (last == FG_TIME_NONE || g->link_last[i] > last))
-				last = g->link_last[i];
+			int64_t lf = fg_graph_link_first(g, i), ll = fg_graph_link_last(g, i);
+			if (lf != FG_TIME_NONE && (first == FG_TIME_NONE || lf < first))
+				first = lf;
+			if (ll != FG_TIME_NONE && (last == FG_TIME_NONE || ll > last))
+				last = ll;
 		}
 		p.ppr = self_sl != NO_SLOT ? ppr_of(&c, self_sl) : 0.0;
 		p.hops = HOPS_NONE;

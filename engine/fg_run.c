@@ -487,7 +487,13 @@ static int write_phase(fg_run *r)
 	 */
 	malloc_trim(0);
 #endif
-	if ((rc = give_back(r)) != FG_OK)
+	/*
+	 * The links (227 MiB on the 2M world) are read by the graph tables, the
+	 * hubs' risk and runs.kinds only: those first, while the held arrays
+	 * still wait, then the links go before the rest comes back.
+	 */
+	if ((rc = fg_run_write_graph(r)) != FG_OK || (rc = give_back(r)) != FG_OK ||
+	    (rc = fg_run_write_links_done(r)) != FG_OK)
 		return rc;
 	return fg_run_write(r);
 }
@@ -624,6 +630,8 @@ bool fg_run_close(fg_run **pr)
 	fg_track_result_free(&r->track);
 	fg_run_track_free(r);
 	fg_free(r->prev_rings);
+	fg_free(r->hub_risk);
+	fg_free(r->kinds_json);
 	fg_graph_free(&r->g);
 	fg_store_close(&r->store);
 	fg_free(r);

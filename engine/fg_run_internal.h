@@ -70,6 +70,9 @@ struct fg_run {
 	} prev;
 	struct fg_run_writer *writer; /* the graph tables' thread: owns store until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
+	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
+	double *hub_risk;         /* per hub, in entity order: the sum of its users' risk */
+	char *kinds_json;         /* runs.kinds */
 	int lpa_iterations, risk_iterations;
 
 	/* the learned model (fg_run_model.c); all NULL / 0 when none scored the run */
@@ -140,5 +143,17 @@ void fg_run_track_free(fg_run *r);
  */
 int fg_run_write_start(fg_run *r);
 int fg_run_write_join(fg_run *r);
+
+/*
+ * The phase table's write-back (engine/fg_run.c write_phase), in steps:
+ * fg_run_write_graph writes hubs, links and entity_links unless the writer
+ * thread did (nothing else of the run's outputs is read, so the held arrays
+ * may still wait); fg_run_write_links_done, once r->risk is whole, takes
+ * what the later tables read of the links (the hubs' risk, runs.kinds) and
+ * hands the link list back (fg_graph_release_links); fg_run_write then
+ * writes the rest.  FG_OK or an error code.
+ */
+int fg_run_write_graph(fg_run *r);
+int fg_run_write_links_done(fg_run *r);
 
 #endif

@@ -14,6 +14,21 @@ void fg_graph_release_csr(fg_graph *g)
 	fg_csr_free(&g->g);
 }
 
+void fg_graph_release_links(fg_graph *g)
+{
+	fg_free(g->link_user);
+	fg_free(g->link_target);
+	fg_free(g->link_kind);
+	fg_free(g->link_first);
+	fg_free(g->link_last);
+	fg_free(g->link_first32);
+	fg_free(g->link_last32);
+	g->link_user = g->link_target = NULL;
+	g->link_kind = NULL;
+	g->link_first = g->link_last = NULL;
+	g->link_first32 = g->link_last32 = NULL;
+}
+
 void fg_graph_free(fg_graph **pg)
 {
 	fg_graph *g;
@@ -41,6 +56,8 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->link_kind);
 	fg_free(g->link_first);
 	fg_free(g->link_last);
+	fg_free(g->link_first32);
+	fg_free(g->link_last32);
 	fg_csr_free(&g->g);
 	p = g->pool;
 	if (p) {
@@ -127,7 +144,8 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 	b += (uint64_t)g->n_users * g->n_attrs * sizeof(float);
 	b += (uint64_t)g->n_entities *
 	     (sizeof(uint16_t) + sizeof(char *) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
-	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) + 2 * sizeof(int64_t));
+	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) +
+	                   (g->link_first ? 2 * sizeof(int64_t) : 2 * sizeof(uint32_t)));
 	b += ((uint64_t)g->g.n + 1) * sizeof(uint64_t) + g->g.m * sizeof(uint32_t);
 	if (p)
 		b += p->bytes;

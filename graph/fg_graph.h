@@ -87,8 +87,17 @@ typedef struct fg_graph {
 	uint32_t *link_user;
 	uint32_t *link_target;   /* entity vertex (>= n_users) or user vertex */
 	uint16_t *link_kind;
+	/*
+	 * first/last seen: as 32-bit offsets from link_time_base (FG_TIME32_NONE:
+	 * none) when every time fits, the 64-bit arrays NULL; else the 64-bit
+	 * arrays and the 32-bit ones NULL.  Read them with fg_graph_link_first
+	 * and fg_graph_link_last, exact either way.
+	 */
 	int64_t *link_first;
 	int64_t *link_last;
+	uint32_t *link_first32;
+	uint32_t *link_last32;
+	int64_t link_time_base;
 
 	uint64_t n_user_links;   /* links whose target is a user */
 	uint64_t n_hub_links;    /* links whose target is a hub (cut from g) */
@@ -164,6 +173,34 @@ void fg_graph_free(fg_graph **g);
  * CSR (all zero), so no kernel and no fg_graph_weight may run afterwards.  The only mutation of a built graph; idempotent.  O(1).
  */
 void fg_graph_release_csr(fg_graph *g);
+
+#define FG_TIME32_NONE UINT32_MAX /* no time, in link_first32 / link_last32 */
+
+/* Link i's first / last seen time (FG_TIME_NONE: none).  O(1). */
+static inline int64_t fg_graph_link_first(const fg_graph *g, uint64_t i)
+{
+	if (g->link_first)
+		return g->link_first[i];
+	return g->link_first32[i] == FG_TIME32_NONE ? FG_TIME_NONE
+	                                            : g->link_time_base + g->link_first32[i];
+}
+
+static inline int64_t fg_graph_link_last(const fg_graph *g, uint64_t i)
+{
+	if (g->link_last)
+		return g->link_last[i];
+	return g->link_last32[i] == FG_TIME32_NONE ? FG_TIME_NONE
+	                                           : g->link_time_base + g->link_last32[i];
+}
+
+/*
+ * Hand back the link list (link_user, link_target, link_kind, link_first,
+ * link_last: 26 B a link) once nothing reads it again: the arrays become
+ * NULL, n_links and every count stay, and fg_graph_kind_counts may not run
+ * afterwards.  The run's write-back, after the last table that reads the
+ * links (engine/fg_run.c write_phase).  Idempotent.  O(1).
+ */
+void fg_graph_release_links(fg_graph *g);
 
 /* The user with this id string, or -1 (binary search, O(log n)). */
 int64_t fg_graph_find_user(const fg_graph *g, const char *user_id);

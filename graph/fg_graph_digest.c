@@ -86,7 +86,7 @@ void fg_graph_input_digest(fg_graph *g)
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		unsigned char b[26];
-		uint64_t f = (uint64_t)g->link_first[i], l = (uint64_t)g->link_last[i];
+		uint64_t f = (uint64_t)fg_graph_link_first(g, i), l = (uint64_t)fg_graph_link_last(g, i);
 		for (int j = 0; j < 4; j++) {
 			b[j] = (unsigned char)(g->link_user[i] >> (8 * j));
 			b[4 + j] = (unsigned char)(g->link_target[i] >> (8 * j));

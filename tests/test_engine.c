@@ -212,6 +212,12 @@ START_TEST(held_results_come_back_bit_for_bit)
 		fg_run_ingest, fg_run_build, fg_run_components, fg_run_rings, fg_run_risk,
 		fg_run_evidence, fg_run_score, fg_run_model, fg_run_write, fg_run_commit,
 	};
+	static const char *const same[] = {
+		"SELECT kinds FROM runs",
+		"SELECT group_concat(entity_id || ':' || printf('%!.17g', risk), ' ') FROM entities WHERE is_hub",
+		"SELECT count(*) || ' ' || total(entity_id) || ' ' || total(first_seen) FROM links",
+		"SELECT count(*) || ' ' || total(entity_id) FROM entity_links",
+	};
 	fg_run_opts oa, ob;
 	fg_run *a = NULL, *b = NULL;
 	const fg_scores *sa, *sb;
@@ -239,8 +245,18 @@ START_TEST(held_results_come_back_bit_for_bit)
 	ck_assert_int_eq(memcmp(sa->score, sb->score, nu * sizeof(double)), 0);
 	ck_assert_int_eq(memcmp(sa->ring_score, sb->ring_score, nu * sizeof(double)), 0);
 	ck_assert_str_eq(fg_run_output_digest(a), fg_run_output_digest(b));
+	/* the phase table's write-back handed the link list back, the public one kept it */
+	ck_assert_ptr_null(fg_run_graph(a)->link_target);
+	ck_assert_ptr_nonnull(fg_run_graph(b)->link_target);
 	ck_assert(!fg_run_close(&a));
 	ck_assert(!fg_run_close(&b));
+	/* and what both read of the links before that is the same: hub risk, kinds, links */
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		char *x = fgt_file_q_text(da, same[i]), *y = fgt_file_q_text(db, same[i]);
+		ck_assert_str_eq(x, y);
+		free(x);
+		free(y);
+	}
 	free(da);
 	free(db);
 }

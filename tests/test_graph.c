@@ -140,8 +140,10 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 		ck_assert(memcmp(a->link_user, b->link_user, a->n_links * 4) == 0);
 		ck_assert(memcmp(a->link_target, b->link_target, a->n_links * 4) == 0);
 		ck_assert(memcmp(a->link_kind, b->link_kind, a->n_links * 2) == 0);
-		ck_assert(memcmp(a->link_first, b->link_first, a->n_links * 8) == 0);
-		ck_assert(memcmp(a->link_last, b->link_last, a->n_links * 8) == 0);
+		for (uint64_t i = 0; i < a->n_links; i++) {
+			ck_assert(fg_graph_link_first(a, i) == fg_graph_link_first(b, i));
+			ck_assert(fg_graph_link_last(a, i) == fg_graph_link_last(b, i));
+		}
 	}
 	ck_assert_uint_eq(a->g.n, b->g.n);
 	ck_assert_uint_eq(a->g.m, b->g.m);
@@ -184,10 +186,10 @@ static void check_invariants(const fg_graph *g)
 			           (pt == g->link_target[i] && g->link_kind[i - 1] < g->link_kind[i])));
 			EXPECT(ord, "link order", i);
 		}
-		if (g->link_first[i] != NONE)
-			EXPECT(g->link_first[i] <= g->link_last[i], "first <= last", i);
+		if (fg_graph_link_first(g, i) != NONE)
+			EXPECT(fg_graph_link_first(g, i) <= fg_graph_link_last(g, i), "first <= last", i);
 		else
-			EXPECT(g->link_last[i] == NONE, "no first => no last", i);
+			EXPECT(fg_graph_link_last(g, i) == NONE, "no first => no last", i);
 	}
 	ck_assert_msg(!bad, "%s fails at %llu", bad ? bad : "", (unsigned long long)bad_at);
 	ck_assert_uint_eq(users_links, g->n_user_links);
@@ -637,6 +639,44 @@ START_TEST(long_common_prefixes_sort_bytewise)
 }
 END_TEST
 
+/*
+ * Link times within 2^32 - 2 seconds of the smallest are kept as 32-bit
+ * offsets, one second further (or across the whole int64 range) as 64-bit:
+ * the values read back are the input's either way.
+ */
+static void check_times(int64_t lo, int64_t hi, bool narrow)
+{
+	trow rows[] = {
+		L("u1", "device", "d1", lo), L("u1", "device", "d1", hi), L("u2", "device", "d1", hi),
+		L("u3", "device", "d2", NONE),
+	};
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	check_invariants(g);
+	ck_assert_uint_eq(g->n_links, 3);
+	ck_assert(narrow ? g->link_first == NULL && g->link_first32 != NULL
+	                 : g->link_first != NULL && g->link_first32 == NULL);
+	ck_assert_int_eq(fg_graph_link_first(g, 0), lo);
+	ck_assert_int_eq(fg_graph_link_last(g, 0), hi);
+	ck_assert_int_eq(fg_graph_link_first(g, 1), hi);
+	ck_assert_int_eq(fg_graph_link_last(g, 1), hi);
+	ck_assert_int_eq(fg_graph_link_first(g, 2), NONE);
+	ck_assert_int_eq(fg_graph_link_last(g, 2), NONE);
+	fg_graph_free(&g);
+}
+
+START_TEST(link_times_narrow_only_when_they_fit)
+{
+	check_times(-5, (int64_t)UINT32_MAX - 7, true);      /* span 2^32 - 2: fits */
+	check_times(-5, (int64_t)UINT32_MAX - 5, false);     /* span 2^32 - 1: the "none" value */
+	check_times(1700000000, 1700000000, true);
+	check_times(INT64_MIN + 1, INT64_MAX, false);
+}
+END_TEST
+
 START_TEST(dedup_keeps_first_and_last_seen)
 {
 	trow rows[] = {
@@ -658,16 +698,16 @@ START_TEST(dedup_keeps_first_and_last_seen)
 	/* u1 - device:d1 */
 	ck_assert_uint_eq(g->link_user[0], 0);
 	ck_assert_uint_eq(g->link_target[0], 2 + 1);
-	ck_assert_int_eq(g->link_first[0], 50);
-	ck_assert_int_eq(g->link_last[0], 200);
+	ck_assert_int_eq(fg_graph_link_first(g, 0), 50);
+	ck_assert_int_eq(fg_graph_link_last(g, 0), 200);
 	/* u2 - card:d1, then u2 - device:d1 */
 	ck_assert_uint_eq(g->link_user[1], 1);
 	ck_assert_uint_eq(g->link_target[1], 2 + 0);
-	ck_assert_int_eq(g->link_first[1], 7);
-	ck_assert_int_eq(g->link_last[1], 7);
+	ck_assert_int_eq(fg_graph_link_first(g, 1), 7);
+	ck_assert_int_eq(fg_graph_link_last(g, 1), 7);
 	ck_assert_uint_eq(g->link_target[2], 2 + 1);
-	ck_assert_int_eq(g->link_first[2], NONE);
-	ck_assert_int_eq(g->link_last[2], NONE);
+	ck_assert_int_eq(fg_graph_link_first(g, 2), NONE);
+	ck_assert_int_eq(fg_graph_link_last(g, 2), NONE);
 	ck_assert_uint_eq(g->ent_share[1], 2);
 	ck_assert_uint_eq(g->ent_share[0], 1);
 	fg_graph_free(&g);
@@ -694,11 +734,11 @@ START_TEST(relations_stored_once_per_pair_and_kind)
 	ck_assert_uint_eq(g->link_user[0], 0);
 	ck_assert_uint_eq(g->link_target[0], 1);
 	ck_assert_str_eq(g->kind_name[g->link_kind[0]], "referral");
-	ck_assert_int_eq(g->link_first[0], 7);
-	ck_assert_int_eq(g->link_last[0], 7);
+	ck_assert_int_eq(fg_graph_link_first(g, 0), 7);
+	ck_assert_int_eq(fg_graph_link_last(g, 0), 7);
 	ck_assert_str_eq(g->kind_name[g->link_kind[1]], "transfer");
-	ck_assert_int_eq(g->link_first[1], 5);
-	ck_assert_int_eq(g->link_last[1], 10);
+	ck_assert_int_eq(fg_graph_link_first(g, 1), 5);
+	ck_assert_int_eq(fg_graph_link_last(g, 1), 10);
 	ck_assert(g->kind_is_relation[g->link_kind[1]]);
 	/* no self link for c: c only has its device */
 	ck_assert_uint_eq(g->link_user[2], 2);
@@ -917,8 +957,8 @@ START_TEST(linkset_counts_and_is_consumed)
 	ck_assert_uint_eq(fg_linkset_n_links(ls), 2);
 	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);
 	ck_assert_uint_eq(g->n_links, 2);
-	ck_assert_int_eq(g->link_first[1], 5);
-	ck_assert_int_eq(g->link_last[1], 9);
+	ck_assert_int_eq(fg_graph_link_first(g, 1), 5);
+	ck_assert_int_eq(fg_graph_link_last(g, 1), 9);
 	ck_assert_uint_eq(fg_linkset_n_links(ls), 2);
 	ck_assert_int_eq(fg_graph_build(&g2, ls, &cfg), FG_EUSAGE);
 	ck_assert_ptr_null(g2);
@@ -1246,6 +1286,7 @@ int main(void)
 	tcase_add_test(tc, user_order_is_bytewise_shorter_first);
 	tcase_add_test(tc, long_common_prefixes_sort_bytewise);
 	tcase_add_test(tc, dedup_keeps_first_and_last_seen);
+	tcase_add_test(tc, link_times_narrow_only_when_they_fit);
 	tcase_add_test(tc, relations_stored_once_per_pair_and_kind);
 	tcase_add_test(tc, users_only_and_label_merge);
 	tcase_add_test(tc, shares_hubs_and_weights);
