@@ -894,22 +894,13 @@ cleanup:
 
 /* ---- phases ---- */
 
-/* CPU seconds of this process, all its threads (a loaded machine stretches the wall time). */
-static double cpu_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /*
  * The slowest rank's wall and CPU time, bytes exchanged, peak memory per
  * rank: one line on rank 0.  t0, c0: fg_clock and cpu_clock at the start.
  */
 static void phase_report(const char *name, double t0, double c0, uint64_t n_links)
 {
-	double t = fg_clock() - t0, tmax = 0, c = cpu_clock() - c0, cmax = 0;
+	double t = fg_clock() - t0, tmax = 0, c = fg_cpu_clock() - c0, cmax = 0;
 	uint64_t by = S.phase_bytes, bsum = 0, rss = fg_peak_rss(), rmax = 0, rsum = 0;
 
 	MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
@@ -927,7 +918,7 @@ static void phase_report(const char *name, double t0, double c0, uint64_t n_link
 
 static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 {
-	double t0 = fg_clock(), c0 = cpu_clock();
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	uint64_t nl = 0, nl_all = 0;
 	int rc = FG_OK;
 
@@ -955,7 +946,7 @@ static int ingest_all(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	phase_report("ingest", t0, c0, nl_all);
 	t0 = fg_clock();
-	c0 = cpu_clock();
+	c0 = fg_cpu_clock();
 	rc = gather_rows(ls);
 	phase_report("gather", t0, c0, nl_all);
 	fg_fault_point("mpi-after-gather");
@@ -1694,7 +1685,7 @@ cleanup:
 
 static int components_all(const fg_graph *g, const uint32_t *comp)
 {
-	double t0 = fg_clock(), c0 = cpu_clock();
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	uint64_t *all = NULL, hubs_all = 0, nl = S.n_links, nl_all = 0, total = 0;
 	int rc, n_int, *cnt = NULL, *disp = NULL;
 	ccpass c;
@@ -1875,7 +1866,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, risk_params *rp,
                     fg_risk_dist_stats *st)
 {
-	double t0 = fg_clock(), c0 = cpu_clock(), *mine = NULL, *all = NULL;
+	double t0 = fg_clock(), c0 = fg_cpu_clock(), *mine = NULL, *all = NULL;
 	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
 	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
 	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0;
@@ -1977,7 +1968,7 @@ static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *
 static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
                         const uint32_t *seeds, risk_params *rp)
 {
-	double t0 = fg_clock(), c0 = cpu_clock();
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
 	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
 	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0, mine;
