@@ -56,32 +56,6 @@ typedef struct bfs_work {
 	uint64_t bytes;
 } bfs_work;
 
-/* 0 if every rank's ok is 1, else -1 on every rank. */
-static int agree(int ok, MPI_Comm comm)
-{
-	int all = 0;
-
-	if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-		return -1;
-	return all ? 0 : -1;
-}
-
-/* The owned index of x, or nv when x is not owned. */
-static uint64_t local_of(const fg_risk_part *pt, uint32_t x)
-{
-	uint64_t lo = 0, hi = pt->k1 - pt->k0;
-
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (pt->vid[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < pt->k1 - pt->k0 && pt->vid[lo] == x ? lo : pt->k1 - pt->k0;
-}
-
 static int cmp_triple(const void *a, const void *b)
 {
 	const triple *x = a, *y = b;
@@ -116,7 +90,7 @@ static int gather_runs(bfs_work *w)
 	uint64_t *all = fg_mallocarray(2 * (size_t)w->size, sizeof(*all)), last = 0;
 	int ok = all != NULL, seen = 0;
 
-	if (agree(ok, w->comm) != 0 ||
+	if (fg_risk_dist_agree(ok, w->comm) != 0 ||
 	    MPI_Allgather(mine, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, w->comm) != MPI_SUCCESS) {
 		fg_free(all);
 		return -1;
@@ -132,7 +106,7 @@ static int gather_runs(bfs_work *w)
 	for (int r = w->size - 1; r >= 0; r--) /* an empty run takes the next one's start */
 		w->vfirst[r] = all[2 * r] < w->vfirst[r + 1] ? all[2 * r] : w->vfirst[r + 1];
 	fg_free(all);
-	return agree(ok, w->comm);
+	return fg_risk_dist_agree(ok, w->comm);
 }
 
 static int work_new(bfs_work *w, const fg_risk_part *pt, MPI_Comm comm)
@@ -147,7 +121,7 @@ static int work_new(bfs_work *w, const fg_risk_part *pt, MPI_Comm comm)
 	w->cur = fg_mallocarray(w->nv + 1, sizeof(*w->cur));
 	w->next = fg_mallocarray(w->nv + 1, sizeof(*w->next));
 	w->scnt = fg_calloc(4 * (size_t)w->size, sizeof(int));
-	if (agree(w->vfirst && w->cur && w->next && w->scnt && w->nv < UINT32_MAX, comm) != 0)
+	if (fg_risk_dist_agree(w->vfirst && w->cur && w->next && w->scnt && w->nv < UINT32_MAX, comm) != 0)
 		return fg_error_set(FG_ENOMEM, "bfs: rank %d out of memory for %llu vertices",
 		                    w->rank, (unsigned long long)w->nv);
 	w->sdisp = w->scnt + w->size;
@@ -181,7 +155,7 @@ static int wanted(const bfs_work *w, const uint32_t *dist, uint32_t x, int to)
 
 	if (to != w->rank)
 		return 1;
-	k = local_of(w->pt, x);
+	k = fg_risk_part_local(w->pt, x);
 	return k == w->nv || dist[k] == FG_BFS_UNREACHED; /* off the list: the receiver says so */
 }
 
@@ -219,7 +193,7 @@ static int64_t push(bfs_work *w, const uint32_t *dist, const uint32_t *nearest)
 			w->rcnt[r] = 0; /* the fill cursor in pass 1 */
 		}
 		ok = total < INT_MAX / 3 && reserve(&w->out, &w->cap_out, total) == 0;
-		if (agree(ok, w->comm) != 0)
+		if (fg_risk_dist_agree(ok, w->comm) != 0)
 			return -1;
 	}
 	if (MPI_Alltoall(w->scnt, 1, MPI_INT, w->rcnt, 1, MPI_INT, w->comm) != MPI_SUCCESS)
@@ -229,7 +203,7 @@ static int64_t push(bfs_work *w, const uint32_t *dist, const uint32_t *nearest)
 		got += (uint64_t)w->rcnt[r];
 	}
 	ok = got < INT_MAX / 3 && reserve(&w->in, &w->cap_in, got) == 0;
-	if (agree(ok, w->comm) != 0)
+	if (fg_risk_dist_agree(ok, w->comm) != 0)
 		return -1;
 	for (int r = 0; r < n; r++) { /* in uint32s: three per triple */
 		w->scnt[r] *= 3;
@@ -265,7 +239,7 @@ static int settle(bfs_work *w, uint32_t *dist, uint32_t *nearest, uint64_t got, 
 	qsort(w->in, got, sizeof(*w->in), cmp_triple);
 	w->nnext = 0;
 	for (; i < got; i = j) {
-		uint64_t k = local_of(w->pt, w->in[i].w);
+		uint64_t k = fg_risk_part_local(w->pt, w->in[i].w);
 		const triple *p;
 
 		for (j = i + 1; j < got && w->in[j].w == w->in[i].w; j++)
@@ -294,7 +268,7 @@ static int plant(bfs_work *w, uint32_t *dist, uint32_t *nearest, const uint32_t 
 
 		if (fg_cc_dist_owner(w->vfirst, w->size, seeds[i]) != w->rank)
 			continue;
-		if ((k = local_of(w->pt, seeds[i])) == w->nv)
+		if ((k = fg_risk_part_local(w->pt, seeds[i])) == w->nv)
 			return -1;
 		if (dist[k] == 0)
 			continue;
@@ -316,7 +290,7 @@ int fg_bfs_dist(uint32_t *dist, uint32_t *nearest, const fg_risk_part *part,
 	memset(st, 0, sizeof(*st));
 	if ((rc = work_new(&w, part, comm)) != FG_OK)
 		goto cleanup;
-	if (agree(plant(&w, dist, nearest, seeds, ns) == 0, comm) != 0) {
+	if (fg_risk_dist_agree(plant(&w, dist, nearest, seeds, ns) == 0, comm) != 0) {
 		rc = fg_error_set(FG_EUSAGE, "bfs: a seed is not on the list of %llu vertices",
 		                  (unsigned long long)part->na);
 		goto cleanup;
@@ -330,7 +304,7 @@ int fg_bfs_dist(uint32_t *dist, uint32_t *nearest, const fg_risk_part *part,
 
 		if (got < 0)
 			goto fail;
-		if (agree(settle(&w, dist, nearest, (uint64_t)got, level) == 0, comm) != 0) {
+		if (fg_risk_dist_agree(settle(&w, dist, nearest, (uint64_t)got, level) == 0, comm) != 0) {
 			rc = fg_error_set(FG_EUSAGE, "bfs: a neighbour is not on the list of %llu "
 			                  "vertices (level %u)", (unsigned long long)part->na, level);
 			goto cleanup;

@@ -76,8 +76,7 @@ typedef struct dist_work {
 	uint64_t bytes;
 } dist_work;
 
-/* 0 if every rank's ok is 1, else -1 on every rank. */
-static int agree(int ok, MPI_Comm comm)
+int fg_risk_dist_agree(int ok, MPI_Comm comm)
 {
 	int all = 0;
 
@@ -93,8 +92,7 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The owned index of vertex x (x is owned: it is in vid). */
-static uint64_t local_of(const fg_risk_part *pt, uint32_t x)
+uint64_t fg_risk_part_local(const fg_risk_part *pt, uint32_t x)
 {
 	uint64_t lo = 0, hi = pt->k1 - pt->k0;
 
@@ -106,14 +104,12 @@ static uint64_t local_of(const fg_risk_part *pt, uint32_t x)
 		else
 			hi = mid;
 	}
-	return lo;
+	return lo < pt->k1 - pt->k0 && pt->vid[lo] == x ? lo : pt->k1 - pt->k0;
 }
 
 static int owns(const fg_risk_part *pt, uint32_t x)
 {
-	uint64_t i = local_of(pt, x);
-
-	return i < pt->k1 - pt->k0 && pt->vid[i] == x;
+	return fg_risk_part_local(pt, x) < pt->k1 - pt->k0;
 }
 
 void fg_risk_dist_split(uint64_t *first, const fg_graph *g, const uint32_t *act, uint64_t na,
@@ -210,7 +206,7 @@ static int check_runs(dist_work *w)
 	uint64_t *all = fg_mallocarray(3 * (size_t)w->size, sizeof(*all)), na = pt->na;
 	int ok = all != NULL, n = w->size;
 
-	if (agree(ok, w->comm) != 0 ||
+	if (fg_risk_dist_agree(ok, w->comm) != 0 ||
 	    MPI_Allgather(mine, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, w->comm) != MPI_SUCCESS) {
 		fg_free(all);
 		return -1;
@@ -229,7 +225,7 @@ static int check_runs(dist_work *w)
 	for (int r = n - 1; r >= 0; r--) /* an empty run takes the next one's start */
 		w->vfirst[r] = all[3 * r + 2] < w->vfirst[r + 1] ? all[3 * r + 2] : w->vfirst[r + 1];
 	fg_free(all);
-	return agree(ok, w->comm);
+	return fg_risk_dist_agree(ok, w->comm);
 }
 
 /* One exchange of the requested values: val[sidx] out, the ghosts in.  Collective. */
@@ -288,7 +284,7 @@ static int setup_requests(dist_work *w)
 			uint64_t k = (uint64_t)x << 1 | need, *hit;
 
 			if (owns(pt, x)) {
-				w->idx[a] = (uint32_t)(need * nv + local_of(pt, x));
+				w->idx[a] = (uint32_t)(need * nv + fg_risk_part_local(pt, x));
 				continue;
 			}
 			hit = bsearch(&k, key, w->ng, sizeof(*key), cmp_u64);
@@ -297,7 +293,7 @@ static int setup_requests(dist_work *w)
 	}
 	kc = fg_calloc(4 * (size_t)n, sizeof(int));
 	ok = ok && kc;
-	if (agree(ok, w->comm) != 0)
+	if (fg_risk_dist_agree(ok, w->comm) != 0)
 		goto fail;
 	kd = kc + n;
 	gc = kc + 2 * n;
@@ -323,7 +319,7 @@ static int setup_requests(dist_work *w)
 	w->sbuf = fg_mallocarray(total + 1, sizeof(*w->sbuf));
 	w->val = fg_mallocarray(2 * nv + w->ng + 1, sizeof(*w->val));
 	ok = ok && got && w->sidx && w->sbuf && w->val;
-	if (agree(ok, w->comm) != 0 ||
+	if (fg_risk_dist_agree(ok, w->comm) != 0 ||
 	    MPI_Alltoallv(key, kc, kd, MPI_UINT64_T, got, gc, gd, MPI_UINT64_T, w->comm) !=
 	        MPI_SUCCESS)
 		goto fail;
@@ -334,12 +330,12 @@ static int setup_requests(dist_work *w)
 		uint32_t x = (uint32_t)(got[j] >> 1);
 
 		ok &= owns(pt, x);
-		w->sidx[j] = (uint32_t)((got[j] & 1) * nv + local_of(pt, x));
+		w->sidx[j] = (uint32_t)((got[j] & 1) * nv + fg_risk_part_local(pt, x));
 	}
 	fg_free(key);
 	fg_free(got);
 	fg_free(kc);
-	return agree(ok, w->comm);
+	return fg_risk_dist_agree(ok, w->comm);
 fail:
 	fg_free(key);
 	fg_free(got);
@@ -394,7 +390,7 @@ static int work_new(dist_work *w, const fg_risk_part *pt, const uint32_t *seeds,
 	w->allpart = fg_mallocarray(w->nb + 1, sizeof(*w->allpart));
 	ok = w->vfirst && w->scnt && w->W && w->p && w->r0 && w->r1 && w->part && w->allpart &&
 	     w->nb < INT_MAX;
-	if (agree(ok, comm) != 0)
+	if (fg_risk_dist_agree(ok, comm) != 0)
 		return fg_error_set(FG_ENOMEM, "risk: rank %d out of memory for %llu vertices",
 		                    w->rank, (unsigned long long)w->nv);
 	w->sdisp = w->scnt + n;
@@ -412,7 +408,7 @@ static int work_new(dist_work *w, const fg_risk_part *pt, const uint32_t *seeds,
 	/* p: 1 / ns per listing of a seed, added in the seeds' order as fg_risk does */
 	for (uint32_t i = 0; i < ns; i++)
 		if (owns(pt, seeds[i]))
-			w->p[local_of(pt, seeds[i])] += 1.0 / ns;
+			w->p[fg_risk_part_local(pt, seeds[i])] += 1.0 / ns;
 	return FG_OK;
 }
 

@@ -56,6 +56,12 @@ int fg_risk_dist_part(fg_risk_part *out, const fg_graph *g, const uint32_t *act,
 /* Frees the part's arrays and zeroes it; NULL-safe. */
 void fg_risk_dist_part_free(fg_risk_part *p);
 
+/* The owned index of vertex x in pt (its position in vid), or pt->k1 - pt->k0 when pt does not own x. */
+uint64_t fg_risk_part_local(const fg_risk_part *pt, uint32_t x);
+
+/* 0 if every rank's ok is 1, else -1 on every rank (one MPI_Allreduce; -1 if it fails). */
+int fg_risk_dist_agree(int ok, MPI_Comm comm);
+
 /*
  * fg_risk across the ranks of comm: risk[i] for owned vertex part->vid[i] is
  * the value fg_risk(g, seeds, ns, damping, tol, max_iter) gives that vertex,
