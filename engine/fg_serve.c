@@ -5,6 +5,8 @@
  */
 #include "fg_serve_internal.h"
 
+#include "fg_json_arena.h"
+
 #include "fg_log.h"
 #include "fg_store.h"
 
@@ -124,6 +126,8 @@ int fg_serve_open(fg_serve **out, const fg_serve_opts *o)
 	int rc;
 
 	*out = NULL;
+	/* before the reload thread and the HTTP threads: jansson's allocator is process-wide */
+	fg_json_arena_install();
 	if (!(sv = fg_calloc(1, sizeof(*sv))) || !(sv->path = fg_strndup(o->db_path, strlen(o->db_path)))) {
 		fg_free(sv);
 		return fg_error_set(FG_ENOMEM, "out of memory");

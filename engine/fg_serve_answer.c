@@ -4,6 +4,8 @@
  */
 #include "fg_serve_internal.h"
 
+#include "fg_json_arena.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +17,20 @@ const char *const fg_serve_ep_names[FG_SERVE_N_EP] = {
 int fg_serve_reply_json(fg_serve_reply *out, int status, json_t *root, bool ok)
 {
 	char *body = ok ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	size_t len = body ? strlen(body) : 0;
 
 	json_decref(root);
+	if (body && fg_json_arena_owns(body)) {
+		/* the text outlives the request (the HTTP layer frees it): out of the arena */
+		char *copy = malloc(len + 1);
+		json_free_t arena_free;
+
+		if (copy)
+			memcpy(copy, body, len + 1);
+		json_get_alloc_funcs(NULL, &arena_free);
+		arena_free(body);
+		body = copy;
+	}
 	if (!body) {
 		out->status = 500;
 		out->body = NULL;
@@ -26,7 +40,7 @@ int fg_serve_reply_json(fg_serve_reply *out, int status, json_t *root, bool ok)
 	}
 	out->status = status;
 	out->body = body;
-	out->len = strlen(body);
+	out->len = len;
 	out->allow = NULL;
 	return FG_OK;
 }
@@ -356,8 +370,8 @@ static const char *after_prefix(const char *url, const char *prefix)
 	return strncmp(url, prefix, n) == 0 ? url + n : NULL;
 }
 
-int fg_serve_answer(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, const char *method,
-                    const char *url, const char *body, size_t len)
+static int route(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, const char *method,
+                 const char *url, const char *body, size_t len)
 {
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 	const char *rest;
@@ -402,3 +416,14 @@ int fg_serve_answer(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, co
 	return fg_serve_error_reply(out, 404, "no such path (see docs/serve.md)");
 }
 
+
+int fg_serve_answer(fg_serve_reply *out, int *endpoint, const fg_snapshot *s, const char *method,
+                    const char *url, const char *body, size_t len)
+{
+	int rc;
+
+	fg_json_arena_begin();
+	rc = route(out, endpoint, s, method, url, body, len);
+	fg_json_arena_end();
+	return rc;
+}
