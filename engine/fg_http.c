@@ -394,7 +394,7 @@ int fg_http_start(fg_http **out, fg_serve *sv, const fg_http_opts *o)
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	                        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	                        MHD_OPTION_END);
 	if (!h->d) {
