@@ -11,7 +11,9 @@
  */
 #include "fg_error.h"
 #include "fg_http.h"
+#include "fg_json_arena.h"
 #include "fg_serve.h"
+#include "fg_serve_internal.h"
 #include "fg_test.h"
 
 #include <arpa/inet.h>
@@ -448,6 +450,45 @@ static char *ring_card(const char *db, const char *key)
 }
 
 /* ---- tests -------------------------------------------------------------- */
+
+/*
+ * The request arena (fg_json_arena): jansson's values made between begin and
+ * end come from the thread's arena, those made outside it or too large for
+ * it from malloc, and an answer's text leaves the arena (the HTTP layer
+ * free()s it).
+ */
+START_TEST(json_arena_scope)
+{
+	fg_serve_reply rep;
+	json_t *in, *huge, *out;
+	char *text = malloc(300 * 1024);
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'x', 300 * 1024 - 1);
+	text[300 * 1024 - 1] = '\0';
+	fg_json_arena_install();
+	out = json_object();
+	ck_assert_ptr_nonnull(out);
+	ck_assert(!fg_json_arena_owns(out));
+	fg_json_arena_begin();
+	in = json_object();
+	huge = json_string(text);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(huge);
+	ck_assert(fg_json_arena_owns(in));
+	ck_assert(fg_json_arena_owns(huge));
+	ck_assert(!fg_json_arena_owns(json_string_value(huge))); /* its text: past the arena's 256 KiB, malloc */
+	ck_assert_int_eq(json_object_set_new(in, "k", json_integer(7)), 0);
+	json_decref(huge);
+	json_decref(out); /* made outside, freed inside: free() */
+	ck_assert_int_eq(fg_serve_reply_json(&rep, 200, in, true), FG_OK);
+	ck_assert(!fg_json_arena_owns(rep.body));
+	ck_assert_str_eq(rep.body, "{\"k\":7}");
+	fg_json_arena_end();
+	free(rep.body);
+	free(text);
+}
+END_TEST
 
 START_TEST(ring_card_names_the_ring)
 {
@@ -1404,6 +1445,7 @@ static Suite *serve_suite(void)
 	TCase *tc = tcase_create("http");
 
 	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, json_arena_scope);
 	tcase_add_test(tc, ring_card_names_the_ring);
 	tcase_add_test(tc, clean_account_scores_low);
 	tcase_add_test(tc, run_params_apply_to_requests);
