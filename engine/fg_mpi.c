@@ -1858,75 +1858,115 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 }
 
 /*
+ * What the risk walk and the evidence BFS share: rank 0's parameters and
+ * seeds on every rank, the parts of the seeds' closure (risk_parts), and
+ * the counts and displacements of gathering one value per active vertex in
+ * rank order (cnt, disp).  Every field starts NULL/zero; closure_close frees
+ * what is held (the seeds only where this rank copied them).
+ */
+typedef struct closure {
+	risk_params p;       /* rank 0's, on every rank */
+	const uint32_t *sd;  /* the seeds: rank 0's own, the others' received copy */
+	uint32_t *sd_copy;
+	uint64_t *first, *arcs;
+	uint32_t *act;       /* rank 0: the active list */
+	int *cnt, *disp;
+	fg_risk_part pt;
+} closure;
+
+static void closure_close(closure *c)
+{
+	fg_risk_dist_part_free(&c->pt);
+	fg_free(c->sd_copy);
+	fg_free(c->first);
+	fg_free(c->arcs);
+	fg_free(c->act);
+	fg_free(c->cnt);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Collective; the outcome agreed.  Rank 0 passes g, seeds and rp; the others NULLs. */
+static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, const risk_params *rp)
+{
+	int n = S.size, rc;
+
+	memset(c, 0, sizeof(*c));
+	if (S.rank == 0)
+		c->p = *rp;
+	MPI_Bcast(&c->p, (int)sizeof(c->p), MPI_BYTE, 0, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		c->sd = seeds;
+	else
+		c->sd = c->sd_copy = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*c->sd_copy));
+	c->first = fg_mallocarray((size_t)n + 1, sizeof(*c->first));
+	c->arcs = fg_mallocarray((size_t)n, sizeof(*c->arcs));
+	c->cnt = fg_calloc(2 * (size_t)n, sizeof(int));
+	if ((rc = agree(c->first && c->arcs && (c->sd || !c->p.ns) && c->cnt ? FG_OK
+	                                                       : fg_error_set(FG_ENOMEM, "out of memory"))) !=
+	    FG_OK)
+		return rc;
+	c->disp = c->cnt + n;
+	MPI_Bcast((void *)c->sd, (int)c->p.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, &c->act, g, c->sd)) != FG_OK)
+		return rc;
+	/* the ranks' runs of the active list ascend: gathered in rank order, value k is act[k]'s */
+	for (int r = 0; r < n; r++) {
+		c->cnt[r] = (int)(c->first[r + 1] - c->first[r]);
+		c->disp[r] = (int)c->first[r];
+	}
+	return FG_OK;
+}
+
+/* The phase's progress line on rank 0, over every rank's links.  Collective. */
+static void closure_report(const char *phase, double t0, double c0)
+{
+	uint64_t nl = S.n_links, nl_all = 0;
+
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	phase_report(phase, t0, c0, nl_all);
+}
+
+/*
  * Every rank: fg_risk_dist over the parts rank 0 cut from its graph, the
  * values gathered into risk (rank 0: g->g.n entries; 0 off the active list).
  * Rank 0 passes g, seeds and the parameters in *rp; the others NULLs.
  * Collective.
  */
-static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, risk_params *rp,
+static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, const risk_params *rp,
                     fg_risk_dist_stats *st)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock(), *mine = NULL, *all = NULL;
-	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
-	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
-	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0;
-	uint32_t *act = NULL, *sd = NULL;
-	fg_risk_part pt;
-	risk_params p0;
+	closure c;
+	int rc;
 
-	memset(&pt, 0, sizeof(pt));
-	memset(&p0, 0, sizeof(p0));
-	if (S.rank == 0)
-		p0 = *rp;
-	MPI_Bcast(&p0, (int)sizeof(p0), MPI_BYTE, 0, MPI_COMM_WORLD);
-	sd = S.rank == 0 ? (uint32_t *)seeds : fg_mallocarray((size_t)p0.ns + 1, sizeof(*sd));
-	cnt = fg_calloc(2 * (size_t)n, sizeof(int));
-	if ((rc = agree(first && arcs && (sd || !p0.ns) && cnt ? FG_OK
-	                                           : fg_error_set(FG_ENOMEM, "out of memory"))) !=
-	    FG_OK)
+	if ((rc = closure_open(&c, g, seeds, rp)) != FG_OK)
 		goto cleanup;
-	disp = cnt + n;
-	MPI_Bcast(sd, (int)p0.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
-	if ((rc = risk_parts(&pt, &p0, first, arcs, &act, g, sd)) != FG_OK)
-		goto cleanup;
-	mine = fg_mallocarray(pt.k1 - pt.k0 + 1, sizeof(*mine));
+	mine = fg_mallocarray(c.pt.k1 - c.pt.k0 + 1, sizeof(*mine));
 	if (S.rank == 0)
-		all = fg_mallocarray(p0.na + 1, sizeof(*all));
+		all = fg_mallocarray(c.p.na + 1, sizeof(*all));
 	if ((rc = agree(mine && (S.rank || all) ? FG_OK
 	                                        : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
-	if ((rc = agree(fg_risk_dist(mine, &pt, sd, p0.ns, p0.damping, p0.tol, p0.max_iter,
+	if ((rc = agree(fg_risk_dist(mine, &c.pt, c.sd, c.p.ns, c.p.damping, c.p.tol, c.p.max_iter,
 	                             MPI_COMM_WORLD, st))) != FG_OK)
 		goto cleanup;
 	S.phase_bytes += st->bytes_sent;
-	/* the values in rank order: the runs ascend, so all[k] is act[k]'s */
-	for (int r = 0; r < n; r++) {
-		cnt[r] = (int)(first[r + 1] - first[r]);
-		disp[r] = (int)first[r];
-	}
-	MPI_Gatherv(mine, cnt[S.rank], MPI_DOUBLE, all, cnt, disp, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-	S.phase_bytes += S.rank ? (uint64_t)cnt[S.rank] * sizeof(double) : 0;
+	MPI_Gatherv(mine, c.cnt[S.rank], MPI_DOUBLE, all, c.cnt, c.disp, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)c.cnt[S.rank] * sizeof(double) : 0;
 	if (S.rank == 0) {
 		memset(risk, 0, (size_t)g->g.n * sizeof(*risk));
-		for (uint64_t k = 0; k < p0.na; k++)
-			risk[act[k]] = all[k];
+		for (uint64_t k = 0; k < c.p.na; k++)
+			risk[c.act[k]] = all[k];
 		fg_log_info("mpi risk: %llu active vertices in %llu blocks over %d ranks (%llu ghost "
-		            "values on rank 0), %d iterations", (unsigned long long)p0.na,
-		            (unsigned long long)((p0.na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK), n,
+		            "values on rank 0), %d iterations", (unsigned long long)c.p.na,
+		            (unsigned long long)((c.p.na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK), S.size,
 		            (unsigned long long)st->ghosts, st->walk.iterations);
 	}
-	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	phase_report("risk", t0, c0, nl_all);
+	closure_report("risk", t0, c0);
 cleanup:
-	fg_risk_dist_part_free(&pt);
-	if (S.rank)
-		fg_free(sd);
-	fg_free(first);
-	fg_free(arcs);
-	fg_free(act);
+	closure_close(&c);
 	fg_free(mine);
 	fg_free(all);
-	fg_free(cnt);
 	return rc;
 }
 
@@ -1960,75 +2000,49 @@ static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *
 
 /*
  * Every rank: fg_bfs_dist over the parts of the seeds' closure that rank 0
- * cuts as for the risk walk (risk_parts), the hops and nearest seeds
+ * cuts as for the risk walk (closure_open), the hops and nearest seeds
  * gathered into dist and nearest on rank 0 (g->g.n entries each).  Rank 0
  * passes g and the seeds (rp: their count and n_users); the others NULLs.
  * Collective.
  */
 static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
-                        const uint32_t *seeds, risk_params *rp)
+                        const uint32_t *seeds, const risk_params *rp)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
-	int n = S.size, rc = FG_OK, *cnt = NULL, *disp = NULL;
-	uint64_t *first = fg_mallocarray((size_t)n + 1, sizeof(*first));
-	uint64_t *arcs = fg_mallocarray((size_t)n, sizeof(*arcs)), nl = S.n_links, nl_all = 0, mine;
-	uint32_t *act = NULL, *sd = NULL, *got = NULL, *all = NULL;
-	fg_risk_part pt;
+	uint32_t *got = NULL, *all = NULL;
+	uint64_t mine;
 	fg_bfs_dist_stats st;
-	risk_params p0;
+	closure c;
+	int rc;
 
-	memset(&pt, 0, sizeof(pt));
-	memset(&p0, 0, sizeof(p0));
-	if (S.rank == 0)
-		p0 = *rp;
-	MPI_Bcast(&p0, (int)sizeof(p0), MPI_BYTE, 0, MPI_COMM_WORLD);
-	sd = S.rank == 0 ? (uint32_t *)seeds : fg_mallocarray((size_t)p0.ns + 1, sizeof(*sd));
-	cnt = fg_calloc(2 * (size_t)n, sizeof(int));
-	if ((rc = agree(first && arcs && (sd || !p0.ns) && cnt ? FG_OK
-	                                           : fg_error_set(FG_ENOMEM, "out of memory"))) !=
-	    FG_OK)
+	if ((rc = closure_open(&c, g, seeds, rp)) != FG_OK)
 		goto cleanup;
-	disp = cnt + n;
-	MPI_Bcast(sd, (int)p0.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
-	if ((rc = risk_parts(&pt, &p0, first, arcs, &act, g, sd)) != FG_OK)
-		goto cleanup;
-	mine = pt.k1 - pt.k0;
+	mine = c.pt.k1 - c.pt.k0;
 	got = fg_mallocarray(2 * mine + 1, sizeof(*got));
 	if (S.rank == 0)
-		all = fg_mallocarray(2 * p0.na + 1, sizeof(*all));
+		all = fg_mallocarray(2 * c.p.na + 1, sizeof(*all));
 	if ((rc = agree(got && (S.rank || all) ? FG_OK
 	                                       : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
-	if ((rc = agree(fg_bfs_dist(got, got + mine, &pt, sd, p0.ns, MPI_COMM_WORLD, &st))) !=
+	if ((rc = agree(fg_bfs_dist(got, got + mine, &c.pt, c.sd, c.p.ns, MPI_COMM_WORLD, &st))) !=
 	    FG_OK)
 		goto cleanup;
 	S.phase_bytes += st.bytes_sent;
-	/* the runs ascend: all[k] and all[na + k] are act[k]'s */
-	for (int r = 0; r < n; r++) {
-		cnt[r] = (int)(first[r + 1] - first[r]);
-		disp[r] = (int)first[r];
-	}
-	MPI_Gatherv(got, (int)mine, MPI_UINT32_T, all, cnt, disp, MPI_UINT32_T, 0, MPI_COMM_WORLD);
-	MPI_Gatherv(got + mine, (int)mine, MPI_UINT32_T, all ? all + p0.na : NULL, cnt, disp,
+	/* all[k] and all[na + k] are act[k]'s */
+	MPI_Gatherv(got, (int)mine, MPI_UINT32_T, all, c.cnt, c.disp, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	MPI_Gatherv(got + mine, (int)mine, MPI_UINT32_T, all ? all + c.p.na : NULL, c.cnt, c.disp,
 	            MPI_UINT32_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? 2 * mine * sizeof(uint32_t) : 0;
 	if (S.rank == 0) {
-		evidence_scatter(dist, nearest, all, act, p0.na, g->g.n);
+		evidence_scatter(dist, nearest, all, c.act, c.p.na, g->g.n);
 		fg_log_info("mpi evidence: %llu vertices reached from %u seeds in %u levels over %d "
-		            "ranks", (unsigned long long)st.reached, (unsigned)p0.ns, st.levels, n);
+		            "ranks", (unsigned long long)st.reached, (unsigned)c.p.ns, st.levels, S.size);
 	}
-	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	phase_report("evidence", t0, c0, nl_all);
+	closure_report("evidence", t0, c0);
 cleanup:
-	fg_risk_dist_part_free(&pt);
-	if (S.rank)
-		fg_free(sd);
-	fg_free(first);
-	fg_free(arcs);
-	fg_free(act);
+	closure_close(&c);
 	fg_free(got);
 	fg_free(all);
-	fg_free(cnt);
 	return rc;
 }
 
