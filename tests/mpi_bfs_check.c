@@ -35,30 +35,13 @@
 #include "fg_csr.h"
 #include "fg_error.h"
 #include "fg_par.h"
+#include "mpi_check.h"
 
 #include <sys/resource.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t rng(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 static int grouped(const char *shape)
 {
@@ -132,8 +115,6 @@ static uint32_t *make_seeds(const char *shape, uint32_t nu, uint32_t *ns)
 static void make_split(uint64_t *first, int how, const fg_graph *g, const uint32_t *act,
                        uint64_t na, int size)
 {
-	uint64_t nb = (na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK, tot = 0, acc = 0;
-
 	first[0] = 0;
 	first[size] = na;
 	if (how == 0) {
@@ -145,24 +126,8 @@ static void make_split(uint64_t *first, int how, const fg_graph *g, const uint32
 	for (int r = 1; how == 3 && r < size; r++)
 		if (first[r] > na)
 			first[r] = na;
-	if (how != 1)
-		return;
-	for (int r = 0; r < size; r++)
-		tot += size > 2 && r == 1 ? 0 : (uint64_t)r + 1;
-	for (int r = 0; r + 1 < size; r++) {
-		acc += size > 2 && r == 1 ? 0 : (uint64_t)r + 1;
-		first[r + 1] = (nb * acc / tot) * FG_PAR_BLOCK;
-		if (first[r + 1] > na)
-			first[r + 1] = na;
-	}
-}
-
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	if (how == 1)
+		uneven_split(first, na, size);
 }
 
 /* Every vertex of the gathered values (all: dist | nearest, list order) against the reference. */

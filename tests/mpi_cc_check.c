@@ -16,19 +16,11 @@
  * 0, or names the first differing vertex and exits 1.
  */
 #include "fg_cc_dist.h"
+#include "mpi_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t rng(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* The graph's edges, the same on every rank: *n pairs (malloc'd). */
 static uint64_t *make_graph(const char *shape, uint64_t nv, uint64_t seed, size_t *n)

@@ -33,6 +33,7 @@
 #include "fg_error.h"
 #include "fg_par.h"
 #include "fg_risk_dist.h"
+#include "mpi_check.h"
 
 #include <math.h>
 #include <sys/resource.h>
@@ -44,24 +45,6 @@
 #define DAMPING 0.85
 #define TOL 1e-13
 #define MAX_ITER 1000
-
-static uint64_t rng(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 /* The links (user, vertex) of SHAPE, then shares, hubs, weights and the CSR without hubs. */
 static void make_graph(fg_graph *g, const char *shape, uint32_t nu, uint64_t seed)
@@ -148,31 +131,6 @@ static uint32_t *make_seeds(const char *shape, uint32_t nu, uint32_t *ns)
 	}
 	*ns = k;
 	return s;
-}
-
-/* The uneven split: whole blocks, rank r's share growing with r, rank 1 none when size > 2. */
-static void uneven_split(uint64_t *first, uint64_t na, int size)
-{
-	uint64_t nb = (na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK, tot = 0, acc = 0;
-
-	for (int r = 0; r < size; r++)
-		tot += size > 2 && r == 1 ? 0 : (uint64_t)r + 1;
-	first[0] = 0;
-	for (int r = 0; r < size; r++) {
-		acc += size > 2 && r == 1 ? 0 : (uint64_t)r + 1;
-		first[r + 1] = r + 1 == size ? na : (nb * acc / tot) * FG_PAR_BLOCK;
-		if (first[r + 1] > na)
-			first[r + 1] = na;
-	}
-}
-
-/* CPU seconds of this process (a loaded machine stretches the wall time, not this). */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* One distributed run on the split first[]; rank 0 compares.  Returns 1 on a difference, on every rank. */
