@@ -315,6 +315,20 @@ static float unwound_sum(const path_el *p, unsigned d, unsigned k, const float *
 	return total;
 }
 
+/* A node splitting on feature again: its earlier element of the path (d + 1 elements)
+ * unwound, its fractions into *iz, *io (left at 1 where it is new); the path's new d. */
+static unsigned unwind_feature(path_el *p, unsigned d, int feature, float *iz, float *io)
+{
+	for (unsigned k = 0; k <= d; k++)
+		if (p[k].feature == feature) {
+			*iz = p[k].zero;
+			*io = p[k].one;
+			unwind(p, d, k);
+			return d - 1;
+		}
+	return d;
+}
+
 /* parent: the path above node j (d + 1 elements); j's own path goes right after it. */
 static void shap_node(const fg_trees *t, const float *row, float *phi, uint32_t j, unsigned d,
                       const path_el *parent, float zero, float one, int feature)
@@ -323,7 +337,6 @@ static void shap_node(const fg_trees *t, const float *row, float *phi, uint32_t 
 	path_el *p = (path_el *)parent + d + 1;
 	uint32_t hot, cold;
 	float iz = 1.0f, io = 1.0f, x;
-	unsigned k;
 
 	memcpy(p, parent, (d + 1) * sizeof(*p));
 	extend(p, d, zero, one, feature);
@@ -335,15 +348,7 @@ static void shap_node(const fg_trees *t, const float *row, float *phi, uint32_t 
 	x = row[nd->feature];
 	hot = (uint32_t)(isnan(x) ? (nd->default_left ? nd->left : nd->right) : x < nd->cond ? nd->left : nd->right);
 	cold = hot == (uint32_t)nd->left ? (uint32_t)nd->right : (uint32_t)nd->left;
-	for (k = 0; k <= d; k++)
-		if (p[k].feature == (int)nd->feature)
-			break;
-	if (k <= d) {
-		iz = p[k].zero;
-		io = p[k].one;
-		unwind(p, d, k);
-		d--;
-	}
+	d = unwind_feature(p, d, (int)nd->feature, &iz, &io);
 	shap_node(t, row, phi, hot, d + 1, p, t->node[hot].cover / nd->cover * iz, io, (int)nd->feature);
 	shap_node(t, row, phi, cold, d + 1, p, t->node[cold].cover / nd->cover * iz, 0.0f, (int)nd->feature);
 }
@@ -398,7 +403,6 @@ static void table_node(fg_trees *t, uint32_t j, unsigned d, const path_el *paren
 	const fg_node *nd = &t->node[j];
 	path_el *p = (path_el *)parent + d + 1;
 	float iz = 1.0f, io = 1.0f;
-	unsigned k;
 
 	memcpy(p, parent, (d + 1) * sizeof(*p));
 	extend(p, d, zero, one, feature);
@@ -413,15 +417,7 @@ static void table_node(fg_trees *t, uint32_t j, unsigned d, const path_el *paren
 		}
 		return;
 	}
-	for (k = 0; k <= d; k++)
-		if (p[k].feature == (int)nd->feature)
-			break;
-	if (k <= d) {
-		iz = p[k].zero;
-		io = p[k].one;
-		unwind(p, d, k);
-		d--;
-	}
+	d = unwind_feature(p, d, (int)nd->feature, &iz, &io);
 	for (int side = 0; side < 2; side++) {
 		uint32_t c = (uint32_t)(side ? nd->right : nd->left);
 		float z = t->node[c].cover / nd->cover * iz;
