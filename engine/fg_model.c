@@ -505,38 +505,52 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	float *rows = fg_mallocarray((size_t)BLOCK * nc, sizeof(float));
 	float *pred = fg_mallocarray(BLOCK, sizeof(float));
 	double t_rows = 0, t_pred = 0;
+	uint64_t done = 0;
 	int rc = FG_OK;
 
 	if (!users || !rows || !pred) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the prediction block");
 		goto cleanup;
 	}
-	/* XGBoost's threads only where a call's rows pay for the fork (fg_par_pays):
-	 * ~0.6 us per row, measured; the same bits at any nthread */
-	for (unsigned k = 0; k < K; k++)
-		if ((rc = set_threads(m, k, fg_par_pays((nu < BLOCK ? nu : BLOCK) / K, 600) ?
-		                              m->threads : 1)) != FG_OK)
-			goto cleanup;
-	for (uint32_t b0 = 0; b0 < nu; b0 += BLOCK) {
-		uint32_t b1 = nu - b0 > BLOCK ? b0 + BLOCK : nu;
-		for (unsigned k = 0; k < K; k++) {
+	/*
+	 * Fold by fold, BLOCK users of the fold at a time (user order): every call
+	 * holds one booster's rows, so that both the rows (fg_features_rows) and
+	 * XGBoost's prediction get calls large enough to pay for their threads
+	 * (fg_par_pays).  Blocks of all folds by user range gave each fold only
+	 * ~BLOCK / K rows, below both thresholds: the phase ran serial.  Each row
+	 * and each prediction is independent of its neighbours in the call, so
+	 * the scores are the same bits for any blocking and thread count.
+	 */
+	for (unsigned k = 0; k < K; k++) {
+		uint32_t u = 0;
+		int nth = -1;  /* booster k's nthread as last set (setting it reconfigures) */
+		while (u < nu) {
 			uint32_t n = 0;
-			for (uint32_t u = b0; u < b1; u++)
+			for (; u < nu && n < BLOCK; u++)
 				if (fg_features_fold(f, u) == k)
 					users[n++] = u;
+			if (!n)
+				break;
 			double t0 = fg_clock();
 			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 				goto cleanup;
 			t_rows += fg_clock() - t0;
 			t0 = fg_clock();
+			/* XGBoost's threads only where the rows pay for the fork: ~0.6 us per
+			 * row, measured; the same bits at any nthread */
+			int want = fg_par_pays(n, 600) ? m->threads : 1;
+			if (want != nth && (rc = set_threads(m, k, want)) != FG_OK)
+				goto cleanup;
+			nth = want;
 			if ((rc = predict_rows(pred, m->b[k], rows, n, nc)) != FG_OK)
 				goto cleanup;
 			t_pred += fg_clock() - t0;
 			for (uint32_t i = 0; i < n; i++)
 				score[users[i]] = pred[i];
+			done += n;
+			if (nu > 4 * BLOCK)
+				fg_log_progress("model scores", done, nu);
 		}
-		if (nu > 4 * BLOCK)
-			fg_log_progress("model scores", b1, nu);
 	}
 	if (nu > 4 * BLOCK)
 		fg_log_progress_end();
