@@ -1261,8 +1261,8 @@ int fg_features_rows(float *out, const fg_features *f, const uint32_t *users, ui
 	const size_t nc = f->n_cols, ns = fg_features_scratch(f);
 	int failed = 0;
 
-	/* ~1.4 us per row, measured on the 2M world: a block of one fold's rows
-	 * (~13 k of fg_model_score's 65 k) stays on one thread */
+	/* ~1.4 us per row, measured on the 2M world (fg_model_score asks for
+	 * 65 k rows of one fold at a time) */
 	#pragma omp parallel if (fg_par_pays(n, 1400))
 	{
 		double *scr = fg_mallocarray(ns, sizeof(double));
