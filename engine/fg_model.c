@@ -497,6 +497,12 @@ static int oof_metrics(fg_model_info *info, const float *score, const fg_graph *
 	return FG_OK;
 }
 
+static int fast_one(fg_trees **out, const fg_model *m, unsigned k, const float *check, uint32_t n,
+                    float *want, char *why, size_t why_len);
+
+/* Most rows of a fold's first call that XGBoost scores to check the booster's own trees. */
+#define SCORE_CHECK 4096u
+
 int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
                    const uint8_t *seed, fg_model_info *info)
 {
@@ -504,50 +510,108 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	uint32_t *users = fg_mallocarray(BLOCK, sizeof(uint32_t));
 	float *rows = fg_mallocarray((size_t)BLOCK * nc, sizeof(float));
 	float *pred = fg_mallocarray(BLOCK, sizeof(float));
-	double t_rows = 0, t_pred = 0;
+	float *check = fg_mallocarray((size_t)2 * SCORE_CHECK * nc, sizeof(float));
+	float *want = fg_mallocarray((size_t)2 * SCORE_CHECK, sizeof(float));
+	fg_trees *own[K] = { NULL };
+	double t_rows = 0, t_pred = 0, c_rows = 0, c_pred = 0; /* wall, process CPU */
+	uint64_t done = 0;
+	char why[200];
 	int rc = FG_OK;
 
-	if (!users || !rows || !pred) {
+	if (!users || !rows || !pred || !check || !want) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the prediction block");
 		goto cleanup;
 	}
-	/* XGBoost's threads only where a call's rows pay for the fork (fg_par_pays):
-	 * ~0.6 us per row, measured; the same bits at any nthread */
-	for (unsigned k = 0; k < K; k++)
-		if ((rc = set_threads(m, k, fg_par_pays((nu < BLOCK ? nu : BLOCK) / K, 600) ?
-		                              m->threads : 1)) != FG_OK)
-			goto cleanup;
-	for (uint32_t b0 = 0; b0 < nu; b0 += BLOCK) {
-		uint32_t b1 = nu - b0 > BLOCK ? b0 + BLOCK : nu;
-		for (unsigned k = 0; k < K; k++) {
-			uint32_t n = 0;
-			for (uint32_t u = b0; u < b1; u++)
+	/*
+	 * Fold by fold, BLOCK users of the fold at a time (user order): every call
+	 * holds one booster's rows, so that both the rows (fg_features_rows) and
+	 * the prediction get calls large enough to pay for their threads
+	 * (fg_par_pays).  Blocks of all folds by user range gave each fold only
+	 * ~BLOCK / K rows, below both thresholds: the phase ran serial.  Each row
+	 * and each prediction is independent of its neighbours in the call, so
+	 * the scores are the same bits for any blocking and thread count.
+	 *
+	 * The prediction: XGBoost scores the first rows of a fold's first call
+	 * (at most SCORE_CHECK, at most half), and the booster's own trees
+	 * (fg_model_trees) the rest if they give XGBoost's bits on those rows
+	 * and on the same rows with a third of their values missing (the
+	 * default sides, as fg_model_fast_predict checks them); XGBoost scores
+	 * the rest where they do not.  XGBoost's in-place prediction of dense
+	 * rows spends most of its time copying each row into its feature vector
+	 * (perf on the 2M world: AdapterView::operator[] ~4x the tree walk).
+	 */
+	for (unsigned k = 0; k < K; k++) {
+		uint32_t u = 0;
+		int nth = -1;  /* booster k's nthread as last set (setting it reconfigures) */
+		bool checked = false;
+		while (u < nu) {
+			uint32_t n = 0, c = 0;
+			for (; u < nu && n < BLOCK; u++)
 				if (fg_features_fold(f, u) == k)
 					users[n++] = u;
-			double t0 = fg_clock();
+			if (!n)
+				break;
+			double t0 = fg_clock(), c0 = fg_cpu_clock();
 			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 				goto cleanup;
 			t_rows += fg_clock() - t0;
+			c_rows += fg_cpu_clock() - c0;
 			t0 = fg_clock();
-			if ((rc = predict_rows(pred, m->b[k], rows, n, nc)) != FG_OK)
-				goto cleanup;
+			c0 = fg_cpu_clock();
+			if (!checked) {
+				checked = true;
+				c = (n + 1) / 2 < SCORE_CHECK ? (n + 1) / 2 : SCORE_CHECK;
+				memcpy(check, rows, (size_t)c * nc * sizeof(float));
+				for (uint32_t i = 0; i < c; i++)
+					for (size_t j = 0; j < nc; j++)
+						check[((size_t)c + i) * nc + j] = (j + i) % 3 == 0 ? NAN : rows[(size_t)i * nc + j];
+				why[0] = '\0';
+				if ((rc = fast_one(&own[k], m, k, check, 2 * c, want, why, sizeof(why))) != FG_OK)
+					goto cleanup;
+				memcpy(pred, want, (size_t)c * sizeof(float));
+				if (why[0] && getenv("FG_MODEL_PROFILE"))
+					fprintf(stderr, "  model booster %u scored by XGBoost: %s\n", k, why);
+			}
+			if (own[k]) {
+				const fg_trees *t = own[k];
+				/* ~0.2 us per row of 30 trees of depth 5, measured */
+				#pragma omp parallel for schedule(static) if (fg_par_pays(n - c, 200))
+				for (int64_t i = c; i < (int64_t)n; i++)
+					pred[i] = fg_trees_predict(t, rows + (size_t)i * nc);
+			} else {
+				/* XGBoost's threads only where the rows pay for the fork: ~0.6 us per
+				 * row, measured; the same bits at any nthread */
+				int want_nth = fg_par_pays(n - c, 600) ? m->threads : 1;
+				if (want_nth != nth && (rc = set_threads(m, k, want_nth)) != FG_OK)
+					goto cleanup;
+				nth = want_nth;
+				if ((rc = predict_rows(pred + c, m->b[k], rows + (size_t)c * nc, n - c, nc)) != FG_OK)
+					goto cleanup;
+			}
 			t_pred += fg_clock() - t0;
+			c_pred += fg_cpu_clock() - c0;
 			for (uint32_t i = 0; i < n; i++)
 				score[users[i]] = pred[i];
+			done += n;
+			if (nu > 4 * BLOCK)
+				fg_log_progress("model scores", done, nu);
 		}
-		if (nu > 4 * BLOCK)
-			fg_log_progress("model scores", b1, nu);
 	}
 	if (nu > 4 * BLOCK)
 		fg_log_progress_end();
 	if (getenv("FG_MODEL_PROFILE"))
-		fprintf(stderr, "  model rows %.3f s, predict %.3f s\n", t_rows, t_pred);
+		fprintf(stderr, "  model rows %.3f s (cpu %.3f s), predict %.3f s (cpu %.3f s)\n", t_rows,
+		        c_rows, t_pred, c_pred);
 	if (info && seed)
 		rc = oof_metrics(info, score, g, seed);
 cleanup:
 	fg_free(users);
 	fg_free(rows);
 	fg_free(pred);
+	fg_free(check);
+	fg_free(want);
+	for (unsigned k = 0; k < K; k++)
+		fg_trees_free(&own[k]);
 	return rc;
 }
 
@@ -1062,9 +1126,12 @@ cleanup:
 	return rc;
 }
 
-/* Booster k's trees, kept only if they give XGBoost's bits on every row of check[0..n). */
-static int fast_one(fg_model *m, unsigned k, const float *check, uint32_t n, float *want,
-                    char *why, size_t why_len)
+/*
+ * Booster k's trees into *out (NULL when none), kept only if they give
+ * XGBoost's bits on every row of check[0..n); want: XGBoost's scores of them.
+ */
+static int fast_one(fg_trees **out, const fg_model *m, unsigned k, const float *check, uint32_t n,
+                    float *want, char *why, size_t why_len)
 {
 	bst_ulong len = 0;
 	const char *json = NULL;
@@ -1091,7 +1158,7 @@ static int fast_one(fg_model *m, unsigned k, const float *check, uint32_t n, flo
 			goto cleanup;
 		}
 	}
-	m->t[k] = t;
+	*out = t;
 	t = NULL;
 cleanup:
 	fg_trees_free(&t);
@@ -1156,7 +1223,7 @@ int fg_model_fast_predict(fg_model *m, const float *rows, uint32_t n, char *why,
 		for (size_t j = 0; j < nc; j++)
 			check[(n + i) * nc + j] = (j + i) % 3 == 0 ? NAN : rows[i * nc + j];
 	for (unsigned k = 0; k < K && !why[0] && rc == FG_OK; k++)
-		rc = fast_one(m, k, check, 2 * n, want, why, why_len);
+		rc = fast_one(&m->t[k], m, k, check, 2 * n, want, why, why_len);
 	if (!why[0] && rc == FG_OK && n == 0)
 		snprintf(why, why_len, "no row to check the trees on");
 	/* their SHAP values on the first rows (each check costs one XGBoost SHAP pass) */
