@@ -1222,6 +1222,8 @@ int fg_model_fast_predict(fg_model *m, const float *rows, uint32_t n, char *why,
 	for (uint32_t i = 0; i < n; i++)
 		for (size_t j = 0; j < nc; j++)
 			check[(n + i) * nc + j] = (j + i) % 3 == 0 ? NAN : rows[i * nc + j];
+	for (unsigned k = 0; k < K; k++)
+		fg_trees_free(&m->t[k]); /* a second call checks afresh */
 	for (unsigned k = 0; k < K && !why[0] && rc == FG_OK; k++)
 		rc = fast_one(&m->t[k], m, k, check, 2 * n, want, why, why_len);
 	if (!why[0] && rc == FG_OK && n == 0)
@@ -1247,6 +1249,15 @@ cleanup:
 	fg_free(check);
 	fg_free(want);
 	return rc == FG_OK ? !why[0] : rc;
+}
+
+uint64_t fg_model_trees_bytes(const fg_model *m)
+{
+	uint64_t b = 0;
+
+	for (unsigned k = 0; k < K; k++)
+		b += fg_trees_bytes(m->t[k]);
+	return b;
 }
 
 const char *fg_model_params_json(const fg_model *m)

@@ -166,6 +166,9 @@ int fg_model_contributions(float *contrib, const fg_model *m, unsigned k, const 
 int fg_model_fast_predict(fg_model *m, const float *rows, uint32_t n, char *why, size_t why_len,
                           char *shap_why, size_t shap_why_len);
 
+/* Bytes held by the boosters' own trees and their SHAP tables (0 without them). */
+uint64_t fg_model_trees_bytes(const fg_model *m);
+
 /*
  * The columns of the largest positive contributions c[0..nc) (the bias
  * c[nc] aside), at most max, largest first, ties by column: the reasons'

@@ -43,6 +43,7 @@ struct fg_trees {
 	struct leaf_tab { uint32_t val, feat, n; } *leaf;
 	uint32_t *feat;
 	float *val;
+	size_t n_feat, n_val;  /* their lengths (0 without tables) */
 };
 
 void fg_trees_free(fg_trees **tp)
@@ -61,6 +62,14 @@ void fg_trees_free(fg_trees **tp)
 }
 
 static int make_tables(fg_trees *t);
+
+size_t fg_trees_bytes(const fg_trees *t)
+{
+	if (!t)
+		return 0;
+	return sizeof(*t) + (size_t)t->n_nodes * (sizeof(*t->node) + (t->leaf ? sizeof(*t->leaf) : 0)) +
+	       (size_t)t->n_trees * sizeof(*t->root) + t->n_feat * sizeof(*t->feat) + t->n_val * sizeof(*t->val);
+}
 
 /* The string value of a JSON field as a number ("5E-1" in XGBoost's params); NAN if none. */
 static double str_num(json_t *o, const char *k)
@@ -440,11 +449,14 @@ static int make_tables(fg_trees *t)
 		table_size(t, t->root[k], 0, feats, &n_val, &n_feat);
 	if (n_val > FG_TREES_SHAP_TABLE) {
 		fg_free(t->leaf);
+		t->leaf = NULL;
 		return FG_OK;
 	}
 	if (!(t->val = fg_mallocarray(n_val ? n_val : 1, sizeof(float))) ||
 	    !(t->feat = fg_mallocarray(n_feat ? n_feat : 1, sizeof(uint32_t))))
 		return fg_error_set(FG_ENOMEM, "model trees: out of memory for the SHAP tables");
+	t->n_val = n_val;
+	t->n_feat = n_feat;
 	memset(path, 0, sizeof(path));
 	for (uint32_t k = 0; k < t->n_trees; k++)
 		table_node(t, t->root[k], 0, path, 1.0f, 1.0f, -1, 0, 0);

@@ -38,6 +38,9 @@ int fg_trees_from_json(fg_trees **out, const char *json, size_t len, uint32_t n_
 /* NULL-safe; clears the pointer. */
 void fg_trees_free(fg_trees **t);
 
+/* Bytes t holds, its SHAP tables included (0 for NULL). */
+size_t fg_trees_bytes(const fg_trees *t);
+
 /* The probability of row[0..n_cols) (NAN = missing).  O(trees x depth). */
 float fg_trees_predict(const fg_trees *t, const float *row);
 

@@ -269,7 +269,7 @@ int fg_serve_model_build(fg_snapshot *s)
 		goto cleanup;
 	m->bytes = fg_graph_bytes(g) + (uint64_t)nv * (sizeof(uint32_t) + sizeof(double)) +
 	           (uint64_t)nu * (2 * sizeof(uint32_t) + 1) + (uint64_t)s->n_users * sizeof(int32_t) +
-	           (uint64_t)s->n_ents * sizeof(int64_t);
+	           (uint64_t)s->n_ents * sizeof(int64_t) + fg_model_trees_bytes(m->m);
 	snprintf(s->model_status, sizeof(s->model_status),
 	         "served: %u features on the graph of the stored links (%u users, %u entities); "
 	         "graph %.2f s, kernels %.2f s; %s", fg_features_count(m->f), nu, g->n_entities, t_graph,

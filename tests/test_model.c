@@ -545,6 +545,155 @@ START_TEST(test_own_trees_match_xgboost)
 }
 END_TEST
 
+/* splitmix64 */
+static uint64_t rng(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A one-tree model's JSON from node arrays (n nodes, children after parents). */
+static char *tree_json(int n, const int *left, const int *right, const int *feat, const double *cond,
+                       const int *dleft, const double *cover)
+{
+	size_t cap = 256 + (size_t)n * 120, len = 0;
+	char *s = malloc(cap);
+	const char *names[] = { "left_children", "right_children", "split_indices", "split_conditions",
+	                        "default_left", "split_type", "sum_hessian" };
+
+	ck_assert_ptr_nonnull(s);
+	len += (size_t)snprintf(s + len, cap - len,
+	                        "{\"learner\":{\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{"
+	                        "\"gbtree_model_param\":{\"num_parallel_tree\":\"1\",\"num_trees\":\"1\"},"
+	                        "\"tree_info\":[0],\"trees\":[{");
+	for (int a = 0; a < 7; a++) {
+		len += (size_t)snprintf(s + len, cap - len, "\"%s\":[", names[a]);
+		for (int i = 0; i < n; i++) {
+			const char *sep = i ? "," : "";
+
+			if (a == 0 || a == 1 || a == 2 || a == 4 || a == 5)
+				len += (size_t)snprintf(s + len, cap - len, "%s%d", sep,
+				                        a == 0 ? left[i] : a == 1 ? right[i] : a == 2 ? feat[i] : a == 4 ? dleft[i] : 0);
+			else
+				len += (size_t)snprintf(s + len, cap - len, "%s%.9g", sep, a == 3 ? cond[i] : cover[i]);
+		}
+		len += (size_t)snprintf(s + len, cap - len, "],");
+	}
+	snprintf(s + len, cap - len, "\"categories\":[]}]}},\"learner_model_param\":{\"base_score\":\"5E-1\"},"
+	                             "\"objective\":{\"name\":\"binary:logistic\"}}}");
+	return s;
+}
+
+/* The tree's expected value at node i with the features in mask known (TreeSHAP's v(S)). */
+static double expect(int i, const int *left, const int *right, const int *feat, const double *cond,
+                     const int *dleft, const double *cover, const float *x, unsigned mask)
+{
+	if (left[i] < 0)
+		return cond[i];
+	if (mask >> feat[i] & 1) {
+		float v = x[feat[i]];
+		int go = isnan(v) ? (dleft[i] ? left[i] : right[i]) : v < (float)cond[i] ? left[i] : right[i];
+
+		return expect(go, left, right, feat, cond, dleft, cover, x, mask);
+	}
+	return (cover[left[i]] * expect(left[i], left, right, feat, cond, dleft, cover, x, mask) +
+	        cover[right[i]] * expect(right[i], left, right, feat, cond, dleft, cover, x, mask)) /
+	       cover[i];
+}
+
+/*
+ * TreeSHAP against the Shapley values by their definition (every subset of
+ * the features, v(S) the cover-weighted expectation: no code shared with
+ * fg_model_trees), on a random full tree of depth 6 over 8 features with
+ * repeats (the leaf tables serve it), and the efficiency property (the
+ * values add up to the margin) on a chain of depth 22 over 22 features,
+ * past the tables' size (TreeSHAP's recursion serves it).
+ */
+START_TEST(test_trees_shap_definition)
+{
+	enum { D = 6, N = (1 << (D + 1)) - 1, NF = 8, CD = 22, CN = 2 * CD + 1 };
+	int left[CN > N ? CN : N], right[CN > N ? CN : N], feat[CN > N ? CN : N], dleft[CN > N ? CN : N];
+	double cond[CN > N ? CN : N], cover[CN > N ? CN : N], fact[NF + 1];
+	uint64_t seed = 11;
+	fg_trees *t = NULL;
+	char *js;
+
+	for (int i = 0; i < N; i++) {
+		bool leaf = i >= N / 2;
+
+		left[i] = leaf ? -1 : 2 * i + 1;
+		right[i] = leaf ? -1 : 2 * i + 2;
+		feat[i] = leaf ? 0 : (int)(rng(&seed) % NF);
+		cond[i] = leaf ? (double)(rng(&seed) % 2001) / 1000.0 - 1.0 : (double)(rng(&seed) % 100) / 100.0;
+		dleft[i] = (int)(rng(&seed) % 2);
+	}
+	for (int i = N; i-- > 0;)
+		cover[i] = left[i] < 0 ? 1.0 + (double)(rng(&seed) % 50) : cover[left[i]] + cover[right[i]];
+	fact[0] = 1.0;
+	for (int i = 1; i <= NF; i++)
+		fact[i] = fact[i - 1] * i;
+	js = tree_json(N, left, right, feat, cond, dleft, cover);
+	ck_assert_int_eq(fg_trees_from_json(&t, js, strlen(js), NF), FG_OK);
+	free(js);
+	for (int r = 0; r < 40; r++) {
+		float x[NF], phi[NF + 1];
+
+		for (int j = 0; j < NF; j++)
+			x[j] = rng(&seed) % 7 == 0 ? NAN : (float)(rng(&seed) % 100) / 100.0f;
+		ck_assert_int_eq(fg_trees_contributions(phi, t, x), FG_OK);
+		for (int j = 0; j < NF; j++) {
+			double want = 0.0;
+
+			for (unsigned m = 0; m < (1u << NF); m++) {
+				int k = __builtin_popcount(m);
+
+				if (m >> j & 1)
+					continue;
+				want += fact[k] * fact[NF - k - 1] / fact[NF] *
+				        (expect(0, left, right, feat, cond, dleft, cover, x, m | 1u << j) -
+				         expect(0, left, right, feat, cond, dleft, cover, x, m));
+			}
+			ck_assert_msg(fabs(phi[j] - want) < 1e-5, "row %d feature %d: %.9g, by definition %.9g", r, j,
+			              (double)phi[j], want);
+		}
+		ck_assert(fabs(phi[NF] - expect(0, left, right, feat, cond, dleft, cover, x, 0)) < 1e-5);
+	}
+	fg_trees_free(&t);
+	/* the chain: node 2i splits on feature i, its left child a leaf, its right the next split */
+	for (int i = 0; i < CN; i++) {
+		bool leaf = i % 2 == 1 || i == CN - 1;
+
+		left[i] = leaf ? -1 : i + 1;
+		right[i] = leaf ? -1 : i + 2;
+		feat[i] = leaf ? 0 : i / 2;
+		cond[i] = leaf ? 0.1 * (i % 7) - 0.3 : 0.5;
+		dleft[i] = i / 2 % 2;
+	}
+	for (int i = CN; i-- > 0;)
+		cover[i] = left[i] < 0 ? 1.0 + i % 5 : cover[left[i]] + cover[right[i]];
+	js = tree_json(CN, left, right, feat, cond, dleft, cover);
+	ck_assert_int_eq(fg_trees_from_json(&t, js, strlen(js), CD), FG_OK);
+	free(js);
+	for (int r = 0; r < 20; r++) {
+		float x[CD], phi[CD + 1], sum = 0.0f, p;
+
+		for (int j = 0; j < CD; j++)
+			x[j] = rng(&seed) % 9 == 0 ? NAN : (float)(rng(&seed) % 100) / 100.0f;
+		ck_assert_int_eq(fg_trees_contributions(phi, t, x), FG_OK);
+		for (int j = 0; j <= CD; j++)
+			sum += phi[j];
+		p = fg_trees_predict(t, x);
+		ck_assert_msg(fabs(sum - logf(p / (1.0f - p))) < 1e-4, "row %d: values add to %.9g, margin %.9g", r,
+		              (double)sum, (double)logf(p / (1.0f - p)));
+	}
+	ck_assert_uint_gt(fg_trees_bytes(t), 0);
+	fg_trees_free(&t);
+}
+END_TEST
+
 /* One hand-made tree: the split, the default side of a missing value, and what is refused. */
 START_TEST(test_trees_from_json)
 {
@@ -870,6 +1019,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_cli_run_model);
 	tcase_add_test(tc, test_own_trees_match_xgboost);
 	tcase_add_test(tc, test_trees_from_json);
+	tcase_add_test(tc, test_trees_shap_definition);
 #if FG_FAULT_INJECTION
 	tcase_add_test(tc, test_alloc_failures_in_model_run);
 #endif
