@@ -378,87 +378,181 @@ static int sort_relations(build *b)
 }
 
 /*
- * The link times as 32-bit offsets from the smallest when every time is
- * within 2^32 - 1 seconds of it (FG_TIME32_NONE stays "none"): 8 B a link
- * less (2M world: 70 MiB for the whole run).  Otherwise, or when the narrow
- * arrays do not fit in memory, the 64-bit arrays stay: the values read
- * back (fg_graph_link_first/last) are the same either way.
+ * The time range of the records (FG_TIME_NONE aside): an integer min/max
+ * reduction, the same for any thread count.  *lo > *hi when there is none.
  */
-static void narrow_link_times(fg_graph *g)
+static void time_range(const build *b, int64_t *plo, int64_t *phi)
 {
-	const uint64_t nl = g->n_links;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	uint32_t *f32, *l32;
 
-	for (uint64_t i = 0; i < nl; i++) {
-		int64_t t[2] = { g->link_first[i], g->link_last[i] };
-		for (int j = 0; j < 2; j++)
-			if (t[j] != FG_TIME_NONE) {
-				lo = t[j] < lo ? t[j] : lo;
-				hi = t[j] > hi ? t[j] : hi;
+	for (uint32_t h = 0; h < b->nheads; h++) {
+		const fg_linkrec *a = b->heads[h].b->a;
+		int64_t i, n = (int64_t)b->heads[h].b->n;
+		#pragma omp parallel for schedule(static) reduction(min:lo) reduction(max:hi) if (n >= 65536)
+		for (i = 0; i < n; i++) {
+			int64_t f = a[i].first, l = a[i].last;
+			if (f != FG_TIME_NONE) {
+				lo = f < lo ? f : lo;
+				hi = f > hi ? f : hi;
 			}
+			if (l != FG_TIME_NONE) {
+				lo = l < lo ? l : lo;
+				hi = l > hi ? l : hi;
+			}
+		}
 	}
-	if (lo > hi)
-		lo = hi = 0; /* no times at all */
-	if ((uint64_t)hi - (uint64_t)lo >= FG_TIME32_NONE)
-		return;
-	f32 = fg_mallocarray(nl ? nl : 1, sizeof(*f32));
-	l32 = fg_mallocarray(nl ? nl : 1, sizeof(*l32));
-	if (!f32 || !l32) {
-		fg_free(f32);
-		fg_free(l32);
-		return;
-	}
-	for (uint64_t i = 0; i < nl; i++) {
-		int64_t f = g->link_first[i], l = g->link_last[i];
-		f32[i] = f == FG_TIME_NONE ? FG_TIME32_NONE : (uint32_t)((uint64_t)f - (uint64_t)lo);
-		l32[i] = l == FG_TIME_NONE ? FG_TIME32_NONE : (uint32_t)((uint64_t)l - (uint64_t)lo);
-	}
-	fg_free(g->link_first);
-	fg_free(g->link_last);
-	g->link_first = g->link_last = NULL;
-	g->link_first32 = f32;
-	g->link_last32 = l32;
-	g->link_time_base = lo;
+	*plo = lo;
+	*phi = hi;
 }
 
-/* k-way merge into the link arrays: (user, target, kind) order; the records are released. */
+/* The first index of head h's records with key >= key (binary search). */
+static size_t head_lower(const head *h, uint64_t key)
+{
+	size_t lo = 0, hi = h->b->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->b->a[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Merge pieces: at most this many, each about MERGE_PIECE_MIN links or more. */
+#define MERGE_PIECES 64
+#define MERGE_PIECE_MIN ((uint64_t)1 << 16)
+
+/*
+ * k-way merge into the link arrays: (user, target, kind) order; the records
+ * are released.  The times go straight into the 32-bit offsets from the
+ * smallest (FG_TIME32_NONE stays "none") when every time is within
+ * 2^32 - 1 seconds of it: 8 B a link less (2M world: 70 MiB for the whole
+ * run) and no 64-bit copy to narrow.  Otherwise, or when the narrow arrays
+ * do not fit in memory, 64-bit arrays: the values read back
+ * (fg_graph_link_first/last) are the same either way.
+ *
+ * The output is cut into pieces at keys of the largest head: piece c takes,
+ * from every head, the records with key in [cut[c], cut[c + 1]) (binary
+ * searches), so equal keys (a user pair in two relation kinds) stay in one
+ * piece, taken in head order (kind rank), and the pieces are merged by
+ * separate threads into disjoint ranges: the arrays are the serial merge's
+ * for any thread count.
+ */
 static int merge_links(build *b)
 {
 	fg_graph *g = b->g;
 	const uint64_t nl = b->nl;
-	const uint32_t nu = b->nu;
+	const uint32_t nu = b->nu, nh = b->nheads;
+	const head *big = &b->heads[0];
+	uint64_t n_user_links = 0;
+	int64_t lo, hi, c;
+	size_t *at = NULL; /* (pieces + 1) x nh: piece c starts at at[c * nh + h] in head h */
+	size_t *cur = NULL; /* pieces x nh: the pieces' cursors */
+	uint64_t *wstart = NULL;
+	uint32_t np;
+	int narrow;
 
+	time_range(b, &lo, &hi);
+	if (lo > hi)
+		lo = hi = 0; /* no times at all */
+	narrow = (uint64_t)hi - (uint64_t)lo < FG_TIME32_NONE;
 	g->n_links = nl;
 	g->link_user = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_user));
 	g->link_target = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_target));
 	g->link_kind = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_kind));
-	g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
-	g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
-	if (!g->link_user || !g->link_target || !g->link_kind || !g->link_first || !g->link_last)
-		return nomem("links");
-	for (uint64_t w = 0; w < nl; w++) {
-		head *best = NULL;
-		const fg_linkrec *r;
-		for (uint32_t h = 0; h < b->nheads; h++) {
-			head *c = &b->heads[h];
-			if (c->i < c->b->n && (!best || c->b->a[c->i].key < best->b->a[best->i].key))
-				best = c;
+	if (narrow) {
+		g->link_first32 = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first32));
+		g->link_last32 = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last32));
+		if (!g->link_first32 || !g->link_last32) {
+			fg_free(g->link_first32);
+			fg_free(g->link_last32);
+			g->link_first32 = g->link_last32 = NULL;
+			narrow = 0;
 		}
-		r = &best->b->a[best->i++];
-		g->link_user[w] = (uint32_t)(r->key >> 32);
-		g->link_target[w] = (uint32_t)r->key;
-		g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
-		g->link_first[w] = r->first;
-		g->link_last[w] = r->last;
-		if (best->is_rel)
-			g->n_user_links++;
 	}
+	if (narrow) {
+		g->link_time_base = lo;
+	} else {
+		g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
+		g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
+	}
+	for (uint32_t h = 1; h < nh; h++)
+		if (b->heads[h].b->n > big->b->n)
+			big = &b->heads[h];
+	np = (uint32_t)(nl / MERGE_PIECE_MIN);
+	np = np < 1 ? 1 : np > MERGE_PIECES ? MERGE_PIECES : np;
+	at = fg_mallocarray(((size_t)np + 1) * nh, sizeof(*at));
+	cur = fg_mallocarray((size_t)np * nh, sizeof(*cur));
+	wstart = fg_mallocarray((size_t)np + 1, sizeof(*wstart));
+	if (!g->link_user || !g->link_target || !g->link_kind || (!narrow && (!g->link_first || !g->link_last)) ||
+	    !at || !cur || !wstart) {
+		fg_free(at);
+		fg_free(cur);
+		fg_free(wstart);
+		return nomem("links");
+	}
+	/* cut c at the key of big's record c * n / np (keys distinct in big: the cuts increase) */
+	for (uint32_t p = 0; p <= np; p++) {
+		uint64_t w = 0;
+		for (uint32_t h = 0; h < nh; h++) {
+			size_t i;
+			if (p == 0)
+				i = 0;
+			else if (p == np)
+				i = b->heads[h].b->n;
+			else
+				i = head_lower(&b->heads[h], big->b->a[(uint64_t)big->b->n * p / np].key);
+			at[(size_t)p * nh + h] = i;
+			w += i;
+		}
+		wstart[p] = w;
+	}
+	memcpy(cur, at, (size_t)np * nh * sizeof(*cur));
+	#pragma omp parallel for schedule(dynamic, 1) reduction(+:n_user_links) if (np > 1)
+	for (c = 0; c < (int64_t)np; c++) {
+		size_t *pcur = cur + (size_t)c * nh;
+		const size_t *end = at + ((size_t)c + 1) * nh;
+		uint64_t w = wstart[c], wend = wstart[c + 1];
+
+		for (; w < wend; w++) {
+			const head *best = NULL;
+			uint64_t bk = UINT64_MAX; /* keys are below: ids < UINT32_MAX */
+			uint32_t bh = 0;
+			const fg_linkrec *r;
+			for (uint32_t h = 0; h < nh; h++) {
+				if (pcur[h] < end[h] && b->heads[h].b->a[pcur[h]].key < bk) {
+					bk = b->heads[h].b->a[pcur[h]].key;
+					bh = h;
+				}
+			}
+			best = &b->heads[bh];
+			r = &best->b->a[pcur[bh]++];
+			g->link_user[w] = (uint32_t)(r->key >> 32);
+			g->link_target[w] = (uint32_t)r->key;
+			g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
+			if (narrow) {
+				g->link_first32[w] = r->first == FG_TIME_NONE ? FG_TIME32_NONE
+				                                              : (uint32_t)((uint64_t)r->first - (uint64_t)lo);
+				g->link_last32[w] = r->last == FG_TIME_NONE ? FG_TIME32_NONE
+				                                            : (uint32_t)((uint64_t)r->last - (uint64_t)lo);
+			} else {
+				g->link_first[w] = r->first;
+				g->link_last[w] = r->last;
+			}
+			if (best->is_rel)
+				n_user_links++;
+		}
+	}
+	g->n_user_links = n_user_links;
+	fg_free(at);
+	fg_free(cur);
+	fg_free(wstart);
 	b->ls->n_built = nl;
 	fg_recbuf_free(&b->ls->el);
 	for (uint32_t k = 0; k < b->ls->kind_cap; k++)
 		fg_recbuf_free(&b->ls->rel[k]);
-	narrow_link_times(g);
 	return FG_OK;
 }
 
