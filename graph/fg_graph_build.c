@@ -73,6 +73,9 @@ typedef struct build {
 	uint32_t *kind_rank; /* temporary kind id -> canonical kind */
 	uint32_t *user_rank; /* temporary user id -> canonical user (until rel sort) */
 	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (until el sort) */
+	uint32_t *user_order; /* canonical user -> temporary id (rank to vertices) */
+	uint32_t *ent_order;  /* canonical entity -> temporary id (rank to vertices) */
+	uint64_t *kstart;     /* kind rank k's entities: [kstart[k], kstart[k + 1]) (rank to vertices) */
 	head *heads;         /* the sorted buffers (rel sort, merge) */
 	uint32_t nheads;
 	uint64_t nl;         /* distinct links */
@@ -83,42 +86,74 @@ static int nomem(const char *what)
 	return fg_error_set(FG_ENOMEM, "out of memory building the graph (%s)", what);
 }
 
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* Strings per block of pack_ordered (a fixed split: the offsets are sums). */
+#define PACK_BLOCK ((uint32_t)1 << 15)
+#define PACK_AHEAD 16 /* strings between an entry's prefetch and its copy */
+
 /*
  * The strings of sealed table t copied into one new block in canonical order
- * (rank[tmp] = canonical id), NUL-terminated and back to back, str[rank[tmp]]
- * pointing at each; t's arena is freed.  Later walks by canonical id (the
- * digest, the write-back) then read the block in order instead of jumping
- * through the interning arena.  One pass of scattered copies (element-wise:
- * the same bytes for any thread count); *bytes is the block's size.
+ * (order[r] = the temporary id of canonical id r), NUL-terminated and back to
+ * back, str[r] pointing at each; t's arena is freed.  Later walks by
+ * canonical id (the digest, the write-back) then read the block in order
+ * instead of jumping through the interning arena.  The block and str are
+ * written in order (blocks of PACK_BLOCK strings in parallel, each starting
+ * at the sum of the lengths before it: the same bytes for any thread count);
+ * only the interning table is read at random, prefetched a few strings
+ * ahead.  *bytes is the block's size.
  */
-static int pack_ranked(char **out, const char **str, uint64_t *bytes, fg_intern *t,
-                       const uint32_t *rank, uint32_t n)
+static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern *t,
+                        const uint32_t *order, uint32_t n)
 {
-	uint32_t *at = fg_mallocarray(n ? n : 1, sizeof(*at));
+	const int64_t nb = ((int64_t)n + PACK_BLOCK - 1) / PACK_BLOCK;
+	uint64_t *bstart = fg_mallocarray((size_t)nb + 1, sizeof(*bstart));
 	uint64_t total = 0;
 	char *a;
-	int64_t i;
+	int64_t k;
 
-	if (!at)
+	if (!bstart)
 		return nomem("strings");
-	for (uint32_t id = 0; id < n; id++)
-		at[rank[id]] = fg_intern_len(t, id) + 1;
-	for (uint32_t r = 0; r < n; r++) {
-		uint32_t len = at[r];
-		at[r] = (uint32_t)total; /* below the interning arena's 4 GiB */
+	#pragma omp parallel for schedule(static) if (nb > 1)
+	for (k = 0; k < nb; k++) {
+		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
+		uint64_t sum = 0;
+		for (uint32_t r = r0; r < r1; r++) {
+			if (r + PACK_AHEAD < r1)
+				PREFETCH(&t->off[order[r + PACK_AHEAD]]);
+			sum += (uint64_t)fg_intern_len(t, order[r]) + 1;
+		}
+		bstart[k] = sum;
+	}
+	for (k = 0; k < nb; k++) {
+		uint64_t len = bstart[k];
+		bstart[k] = total;
 		total += len;
 	}
 	if (!(a = fg_malloc(total ? (size_t)total : 1))) {
-		fg_free(at);
+		fg_free(bstart);
 		return nomem("strings");
 	}
-	#pragma omp parallel for schedule(static) if (n >= 65536)
-	for (i = 0; i < (int64_t)n; i++) {
-		uint32_t r = rank[i];
-		memcpy(a + at[r], fg_intern_str(t, (uint32_t)i), (size_t)fg_intern_len(t, (uint32_t)i) + 1);
-		str[r] = a + at[r];
+	#pragma omp parallel for schedule(static) if (nb > 1)
+	for (k = 0; k < nb; k++) {
+		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
+		char *w = a + bstart[k];
+		for (uint32_t r = r0; r < r1; r++) {
+			uint32_t id = order[r], len = fg_intern_len(t, id) + 1;
+			if (r + 2 * PACK_AHEAD < r1)
+				PREFETCH(&t->off[order[r + 2 * PACK_AHEAD]]);
+			if (r + PACK_AHEAD < r1)
+				PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
+			memcpy(w, fg_intern_str(t, id), len);
+			str[r] = w;
+			w += len;
+		}
 	}
-	fg_free(at);
+	fg_free(bstart);
 	fg_free(t->arena);
 	t->arena = NULL;
 	t->arena_len = t->arena_cap = 0;
@@ -209,10 +244,30 @@ static int rank_kinds(build *b)
 }
 
 /*
+ * The sort's work array turned into the order (canonical id -> temporary id)
+ * in place and shrunk to it; rank[order[r]] = r.  Returns the order (the
+ * work array's block, or, if shrinking fails, the same block unshrunk).
+ */
+static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
+{
+	uint32_t *order = (uint32_t *)(void *)work, *s;
+
+	/* order[r] is written after work[0..r] were read: r * 4 < r * 16 + 8 */
+	for (uint32_t r = 0; r < n; r++) {
+		uint32_t id = work[r].id;
+		order[r] = id;
+		rank[id] = r;
+	}
+	s = n ? fg_reallocarray(order, n, sizeof(*order)) : NULL;
+	return s ? s : order;
+}
+
+/*
  * Canonical user and entity ids: string ranks, both sorts at once.
  * Entities are ordered by (kind, value): bucket them by kind rank, then sort
  * each kind's values; users and the kinds are independent tasks (users
- * first: the largest), each sorted serially.
+ * first: the largest), each sorted serially.  The orders and the kinds'
+ * buckets are kept for fill_vertices.
  */
 static int rank_vertices(build *b)
 {
@@ -230,9 +285,10 @@ static int rank_vertices(build *b)
 	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
 	ework = fg_mallocarray(ne ? ne : 1, sizeof(*ework));
 	if (!b->user_rank || !b->ent_rank || !uwork || !ework ||
-	    !(kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
-		rc = nomem("ranks");
-		goto cleanup;
+	    !(kstart = b->kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+		fg_free(uwork);
+		fg_free(ework);
+		return nomem("ranks");
 	}
 	for (uint32_t t = 0; t < ne; t++)
 		kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
@@ -240,23 +296,19 @@ static int rank_vertices(build *b)
 		kstart[k + 2] += kstart[k + 1];
 	for (uint32_t t = 0; t < ne; t++)
 		ework[kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+	for (uint32_t t = 0; t < nu; t++)
+		uwork[t].id = t;
 	/* now kstart[k] .. kstart[k + 1] is kind rank k */
 	#pragma omp parallel for schedule(dynamic, 1)
 	for (task = -1; task < (int64_t)nk; task++) {
 		if (task < 0)
-			fg_strsort_rank(b->user_rank, uwork, &ls->users, nu);
+			fg_strsort_sort(uwork, nu, &ls->users, 0);
 		else
 			fg_strsort_sort(ework + kstart[task], kstart[task + 1] - kstart[task], &ls->ents, 0);
 	}
-	for (uint32_t q = 0; q < ne; q++)
-		b->ent_rank[ework[q].id] = q;
-	rc = FG_OK;
-
-cleanup:
-	fg_free(uwork);
-	fg_free(ework);
-	fg_free(kstart);
-	return rc;
+	b->user_order = order_of(uwork, b->user_rank, nu);
+	b->ent_order = order_of(ework, b->ent_rank, ne);
+	return FG_OK;
 }
 
 /* Users and entities in canonical order; the interning tables are released. */
@@ -279,16 +331,13 @@ static int fill_vertices(build *b)
 	g->ent_value = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_value));
 	if (!g->user_id || !g->user_label || !g->user_created || !g->ent_kind || !g->ent_value)
 		return nomem("vertices");
-	for (uint32_t t = 0; t < ne; t++)
-		g->ent_kind[b->ent_rank[t]] = (uint16_t)b->kind_rank[fg_intern_tag(&ls->ents, t)];
-	if ((rc = pack_ranked(&p->users, g->user_id, &bytes, &ls->users, b->user_rank, nu)) != FG_OK)
-		return rc;
-	p->bytes += bytes;
-	if ((rc = pack_ranked(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_rank, ne)) != FG_OK)
-		return rc;
-	p->bytes += bytes;
-	for (uint32_t t = 0; t < nu; t++) {
-		uint32_t r = b->user_rank[t];
+	for (uint32_t k = 0; k < b->nk; k++)
+		for (uint64_t q = b->kstart[k]; q < b->kstart[k + 1]; q++)
+			g->ent_kind[q] = (uint16_t)k;
+	fg_free(b->kstart);
+	b->kstart = NULL;
+	for (uint32_t r = 0; r < nu; r++) {
+		uint32_t t = b->user_order[r];
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
 		g->user_created[r] = ls->user_created[t];
 		if (g->user_label[r] == FG_LABEL_FRAUD)
@@ -296,15 +345,26 @@ static int fill_vertices(build *b)
 		else if (g->user_label[r] == FG_LABEL_LEGIT)
 			g->n_legit++;
 	}
-	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
-		return rc;
-	fg_attrset_free(&ls->attrs);
-	fg_intern_free(&ls->users);
-	fg_intern_free(&ls->ents);
 	fg_free(ls->user_label);
 	ls->user_label = NULL;
 	fg_free(ls->user_created);
 	ls->user_created = NULL;
+	/* each table freed once packed: the strings are held twice one table at a time */
+	if ((rc = pack_ordered(&p->users, g->user_id, &bytes, &ls->users, b->user_order, nu)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
+	fg_intern_free(&ls->users);
+	fg_free(b->user_order);
+	b->user_order = NULL;
+	if ((rc = pack_ordered(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_order, ne)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
+	fg_intern_free(&ls->ents);
+	fg_free(b->ent_order);
+	b->ent_order = NULL;
+	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
+		return rc;
+	fg_attrset_free(&ls->attrs);
 	return FG_OK;
 }
 
@@ -654,7 +714,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 #endif
 		rc = phases[i].run(&b);
 #ifdef FG_GRAPH_TIMING
-		fprintf(stderr, "  graph build: %-8s %.3f s\n", phases[i].name, fg_clock() - t0);
+		fprintf(stderr, "  graph build: %-8s %.3f s, peak %.1f MiB\n", phases[i].name, fg_clock() - t0,
+		        (double)fg_peak_rss() / (1 << 20));
 #endif
 	}
 	if (rc == FG_OK) {
@@ -665,6 +726,9 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	fg_free(b.kind_rank);
 	fg_free(b.user_rank);
 	fg_free(b.ent_rank);
+	fg_free(b.user_order);
+	fg_free(b.ent_order);
+	fg_free(b.kstart);
 	fg_free(b.heads);
 	return rc;
 }
