@@ -644,39 +644,80 @@ static int count_shares(build *b)
 }
 
 /*
- * The CSR without hub links: a hub link's target is replaced by its user
- * for the call, making it a self-loop that the build drops, then restored.
- * This saves copying the arcs (8 bytes a link) at the peak of memory.
+ * The hub-free CSR of the links, directly: the links are sorted by (user,
+ * target), unique but for a user pair linked by several relation kinds
+ * (consecutive: one arc each way), and user < target (entities come after the users, a user
+ * pair is stored smaller id first), so a scatter in link order yields sorted
+ * lists: vertex x first receives the arcs from smaller sources, in source
+ * order, then its own arcs to larger targets, in target order (what
+ * fg_csr_from_arcs's sorted fast path builds from the same arcs, without its
+ * check pass, its hub copy of the targets or the entities' degree counts:
+ * an entity's degree is its share, 0 for a hub).  The scatter is two tasks,
+ * each over all the links: one writes the arcs landing in the users' lists,
+ * one those landing in the entities'; each list is written by one task in
+ * link order, so the CSR is the serial one for any thread count.
  */
 static int build_csr(build *b)
 {
 	fg_graph *g = b->g;
-	const uint32_t nu = b->nu;
-	const uint64_t nl = b->nl, n_hub_links = g->n_hub_links;
-	struct hubref {
-		uint64_t at;
-		uint32_t target;
-	} *hub_at = NULL;
-	int rc;
+	const uint32_t nu = b->nu, ne = b->ne, n = nu + ne;
+	const uint64_t nl = b->nl;
+	const uint32_t *lu = g->link_user, *lt = g->link_target;
+	const uint8_t *hub = g->ent_hub;
+	uint64_t *off = fg_calloc((size_t)n + 2, sizeof(*off));
+	uint32_t *adj = NULL;
+	uint64_t total;
+	int task;
 
-	if (n_hub_links) {
-		uint64_t h = 0;
-		if (!(hub_at = fg_mallocarray(n_hub_links, sizeof(*hub_at))))
-			return nomem("hubs");
-		for (uint64_t w = 0; w < nl; w++) {
-			uint32_t t = g->link_target[w];
-			if (t >= nu && g->ent_hub[t - nu]) {
-				hub_at[h].at = w;
-				hub_at[h++].target = t;
-				g->link_target[w] = g->link_user[w];
+	if (!off)
+		return nomem("csr");
+	/* degrees into off[v + 2] (the scatter's cursor is off[v + 1]) */
+	for (uint64_t w = 0; w < nl; w++) {
+		uint32_t u = lu[w], t = lt[w];
+		if (t >= nu) {
+			if (!hub[t - nu])
+				off[u + 2]++;
+		} else if (u != t && !(w > 0 && lu[w - 1] == u && lt[w - 1] == t)) {
+			off[u + 2]++;
+			off[t + 2]++;
+		}
+	}
+	for (uint32_t e = 0; e < ne; e++)
+		off[(uint64_t)nu + e + 2] = hub[e] ? 0 : g->ent_share[e];
+	for (uint64_t v = 2; v <= (uint64_t)n + 1; v++)
+		off[v] += off[v - 1];
+	total = off[(uint64_t)n + 1];
+	if (!(adj = fg_mallocarray(total ? total : 1, sizeof(*adj)))) {
+		fg_free(off);
+		return nomem("csr");
+	}
+	#pragma omp parallel for schedule(static, 1) if (nl >= 65536)
+	for (task = 0; task < 2; task++) {
+		if (task == 0) {
+			for (uint64_t w = 0; w < nl; w++) {
+				uint32_t u = lu[w], t = lt[w];
+				if (t >= nu) {
+					if (!hub[t - nu])
+						adj[off[u + 1]++] = t;
+				} else if (u != t && !(w > 0 && lu[w - 1] == u && lt[w - 1] == t)) {
+					adj[off[u + 1]++] = t;
+					adj[off[t + 1]++] = u;
+				}
+			}
+		} else {
+			for (uint64_t w = 0; w < nl; w++) {
+				uint32_t u = lu[w], t = lt[w];
+				if (t >= nu && !hub[t - nu])
+					adj[off[t + 1]++] = u;
 			}
 		}
 	}
-	rc = fg_csr_from_arcs(&g->g, nu + b->ne, nl, g->link_user, g->link_target, true, true, true);
-	for (uint64_t h = 0; h < n_hub_links; h++)
-		g->link_target[hub_at[h].at] = hub_at[h].target;
-	fg_free(hub_at);
-	return rc;
+	/* off[v + 1] now ends v's list: off[0..n] are the offsets */
+	g->g.n = n;
+	g->g.m = total;
+	g->g.off = off;
+	g->g.adj = adj;
+	return FG_OK;
 }
 
 static int digest(build *b)
@@ -710,12 +751,12 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	*out = NULL;
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]) && rc == FG_OK; i++) {
 #ifdef FG_GRAPH_TIMING
-		double t0 = fg_clock();
+		double t0 = fg_clock(), c0 = fg_cpu_clock();
 #endif
 		rc = phases[i].run(&b);
 #ifdef FG_GRAPH_TIMING
-		fprintf(stderr, "  graph build: %-8s %.3f s, peak %.1f MiB\n", phases[i].name, fg_clock() - t0,
-		        (double)fg_peak_rss() / (1 << 20));
+		fprintf(stderr, "  graph build: %-8s %.3f s, cpu %.3f s, peak %.1f MiB\n", phases[i].name,
+		        fg_clock() - t0, fg_cpu_clock() - c0, (double)fg_peak_rss() / (1 << 20));
 #endif
 	}
 	if (rc == FG_OK) {
