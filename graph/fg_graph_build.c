@@ -95,6 +95,7 @@ static int nomem(const char *what)
 /* Strings per block of pack_ordered (a fixed split: the offsets are sums). */
 #define PACK_BLOCK ((uint32_t)1 << 15)
 #define PACK_AHEAD 16 /* strings between an entry's prefetch and its copy */
+#define SCATTER_AHEAD 16 /* links between a random slot's prefetch and its use */
 
 /*
  * The strings of sealed table t copied into one new block in canonical order
@@ -378,6 +379,11 @@ static int sort_entity_links(build *b)
 	#pragma omp parallel for schedule(static)
 	for (i = 0; i < (int64_t)el->n; i++) {
 		uint64_t key = a[i].key;
+		if (i + SCATTER_AHEAD < (int64_t)el->n) {
+			uint64_t ka = a[i + SCATTER_AHEAD].key;
+			PREFETCH(&b->user_rank[ka >> 32]);
+			PREFETCH(&b->ent_rank[(uint32_t)ka]);
+		}
 		a[i].key = (uint64_t)b->user_rank[key >> 32] << 32 |
 		           (uint64_t)(b->nu + b->ent_rank[(uint32_t)key]);
 	}
@@ -628,9 +634,12 @@ static int count_shares(build *b)
 	if (!g->ent_share || !g->ent_hub || !g->ent_weight)
 		return nomem("entities");
 	/* Links are unique per (user, entity): a count is the number of distinct users. */
-	for (uint64_t w = 0; w < b->nl; w++)
+	for (uint64_t w = 0; w < b->nl; w++) {
+		if (w + SCATTER_AHEAD < b->nl && g->link_target[w + SCATTER_AHEAD] >= nu)
+			PREFETCH(&g->ent_share[g->link_target[w + SCATTER_AHEAD] - nu]);
 		if (g->link_target[w] >= nu)
 			g->ent_share[g->link_target[w] - nu]++;
+	}
 	for (uint32_t e = 0; e < ne; e++) {
 		uint16_t k = g->ent_kind[e];
 		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[k];
@@ -674,6 +683,8 @@ static int build_csr(build *b)
 	/* degrees into off[v + 2] (the scatter's cursor is off[v + 1]) */
 	for (uint64_t w = 0; w < nl; w++) {
 		uint32_t u = lu[w], t = lt[w];
+		if (w + SCATTER_AHEAD < nl && lt[w + SCATTER_AHEAD] >= nu)
+			PREFETCH(&hub[lt[w + SCATTER_AHEAD] - nu]);
 		if (t >= nu) {
 			if (!hub[t - nu])
 				off[u + 2]++;
@@ -705,8 +716,19 @@ static int build_csr(build *b)
 				}
 			}
 		} else {
+			/* the transpose: the one scatter at random, its cursor and
+			 * slot prefetched (addresses only: a cursor read early may
+			 * move before its turn, which costs a miss, not a result) */
 			for (uint64_t w = 0; w < nl; w++) {
 				uint32_t u = lu[w], t = lt[w];
+				if (w + 2 * SCATTER_AHEAD < nl)
+					PREFETCH(&off[lt[w + 2 * SCATTER_AHEAD] + 1]);
+				if (w + SCATTER_AHEAD < nl) {
+					uint32_t ta = lt[w + SCATTER_AHEAD];
+					PREFETCH(&adj[off[ta + 1]]);
+					if (ta >= nu)
+						PREFETCH(&hub[ta - nu]);
+				}
 				if (t >= nu && !hub[t - nu])
 					adj[off[t + 1]++] = u;
 			}
