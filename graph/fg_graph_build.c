@@ -256,6 +256,8 @@ static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
 	/* order[r] is written after work[0..r] were read: r * 4 < r * 16 + 8 */
 	for (uint32_t r = 0; r < n; r++) {
 		uint32_t id = work[r].id;
+		if (r + SCATTER_AHEAD < n)
+			PREFETCH(&rank[work[r + SCATTER_AHEAD].id]);
 		order[r] = id;
 		rank[id] = r;
 	}
@@ -339,6 +341,10 @@ static int fill_vertices(build *b)
 	b->kstart = NULL;
 	for (uint32_t r = 0; r < nu; r++) {
 		uint32_t t = b->user_order[r];
+		if (r + SCATTER_AHEAD < nu) {
+			PREFETCH(&ls->user_label[b->user_order[r + SCATTER_AHEAD]]);
+			PREFETCH(&ls->user_created[b->user_order[r + SCATTER_AHEAD]]);
+		}
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
 		g->user_created[r] = ls->user_created[t];
 		if (g->user_label[r] == FG_LABEL_FRAUD)
@@ -595,6 +601,8 @@ static int merge_links(build *b)
 			}
 			best = &b->heads[bh];
 			r = &best->b->a[pcur[bh]++];
+			if (!best->is_rel && pcur[bh] + SCATTER_AHEAD < end[bh])
+				PREFETCH(&g->ent_kind[(uint32_t)best->b->a[pcur[bh] + SCATTER_AHEAD].key - nu]);
 			g->link_user[w] = (uint32_t)(r->key >> 32);
 			g->link_target[w] = (uint32_t)r->key;
 			g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];

@@ -10,6 +10,13 @@
 
 FG_AFSORT_DEFINE(sort_keys, fg_strkey)
 
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define CHUNK_AHEAD 16 /* strings between a chunk's prefetch and its load */
+
 /*
  * Bytes [depth, depth + 8) of the string at arena offset `at`, big-endian,
  * 0-padded past its NUL.  depth is at most the string's length (a string
@@ -49,8 +56,11 @@ static void sort_rec(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
 
 		if (n < 2)
 			return;
-		for (size_t q = 0; q < n; q++)
+		for (size_t q = 0; q < n; q++) {
+			if (q + CHUNK_AHEAD < n)
+				PREFETCH(t->arena + a[q + CHUNK_AHEAD].at + depth);
 			a[q].key = chunk(t, a[q].at, depth);
+		}
 		sort_keys(a, n, 56, 0);
 		depth += 8;
 		if (a[0].key == a[n - 1].key) {
