@@ -39,6 +39,7 @@
 #include "fg_graph_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
 #include "fg_strsort.h"
@@ -46,6 +47,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #ifdef FG_GRAPH_TIMING
 #include <stdio.h>
@@ -669,10 +673,11 @@ static int count_shares(build *b)
  * order, then its own arcs to larger targets, in target order (what
  * fg_csr_from_arcs's sorted fast path builds from the same arcs, without its
  * check pass, its hub copy of the targets or the entities' degree counts:
- * an entity's degree is its share, 0 for a hub).  The scatter is two tasks,
- * each over all the links: one writes the arcs landing in the users' lists,
- * one those landing in the entities'; each list is written by one task in
- * link order, so the CSR is the serial one for any thread count.
+ * an entity's degree is its share, 0 for a hub).  The scatter is split in
+ * tasks, each over all the links: one writes the arcs landing in the users'
+ * lists, one per thread those landing in a range of entities' lists; each
+ * list is written by one task in link order, so the CSR is the serial one
+ * for any thread count.
  */
 static int build_csr(build *b)
 {
@@ -684,8 +689,12 @@ static int build_csr(build *b)
 	uint64_t *off = fg_calloc((size_t)n + 2, sizeof(*off));
 	uint32_t *adj = NULL;
 	uint64_t total;
-	int task;
+	int task, ntasks = 1; /* entity ranges: one a thread (the CSR is the same for any count) */
 
+#if FG_HAVE_OPENMP
+	ntasks = omp_get_max_threads();
+	ntasks = ntasks < 1 ? 1 : ntasks > 8 ? 8 : ntasks;
+#endif
 	if (!off)
 		return nomem("csr");
 	/* degrees into off[v + 2] (the scatter's cursor is off[v + 1]) */
@@ -710,8 +719,8 @@ static int build_csr(build *b)
 		fg_free(off);
 		return nomem("csr");
 	}
-	#pragma omp parallel for schedule(static, 1) if (nl >= 65536)
-	for (task = 0; task < 2; task++) {
+	#pragma omp parallel for schedule(dynamic, 1) if (nl >= 65536)
+	for (task = 0; task <= ntasks; task++) {
 		if (task == 0) {
 			for (uint64_t w = 0; w < nl; w++) {
 				uint32_t u = lu[w], t = lt[w];
@@ -724,20 +733,27 @@ static int build_csr(build *b)
 				}
 			}
 		} else {
-			/* the transpose: the one scatter at random, its cursor and
-			 * slot prefetched (addresses only: a cursor read early may
-			 * move before its turn, which costs a miss, not a result) */
+			/* the transpose into the lists of entities [lo, hi): the one
+			 * scatter at random, its cursor and slot prefetched (addresses
+			 * only: a cursor read early may move before its turn, which
+			 * costs a miss, not a result) */
+			const uint32_t lo = nu + (uint32_t)((uint64_t)ne * (uint64_t)(task - 1) / (uint64_t)ntasks);
+			const uint32_t hi = nu + (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)ntasks);
 			for (uint64_t w = 0; w < nl; w++) {
 				uint32_t u = lu[w], t = lt[w];
-				if (w + 2 * SCATTER_AHEAD < nl)
-					PREFETCH(&off[lt[w + 2 * SCATTER_AHEAD] + 1]);
+				if (w + 2 * SCATTER_AHEAD < nl) {
+					uint32_t tb = lt[w + 2 * SCATTER_AHEAD];
+					if (tb >= lo && tb < hi)
+						PREFETCH(&off[tb + 1]);
+				}
 				if (w + SCATTER_AHEAD < nl) {
 					uint32_t ta = lt[w + SCATTER_AHEAD];
-					PREFETCH(&adj[off[ta + 1]]);
-					if (ta >= nu)
+					if (ta >= lo && ta < hi) {
+						PREFETCH(&adj[off[ta + 1]]);
 						PREFETCH(&hub[ta - nu]);
+					}
 				}
-				if (t >= nu && !hub[t - nu])
+				if (t >= lo && t < hi && !hub[t - nu])
 					adj[off[t + 1]++] = u;
 			}
 		}
