@@ -82,11 +82,31 @@ static void sort_rec(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
 	}
 }
 
+/*
+ * The sort starts after the prefix common to all the strings (one pass, in
+ * the callers' id order): a kind's values often share a fixed prefix
+ * ("card_", "addr_") that would otherwise fill most of the first chunk,
+ * leaving most of the order to a second chunk read at random.
+ */
 void fg_strsort_sort(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
 {
+	const char *s0;
+	uint64_t lcp;
+
+	if (n < 2)
+		return;
 	for (size_t q = 0; q < n; q++)
 		a[q].at = t->off[a[q].id];
-	sort_rec(a, n, t, depth);
+	s0 = t->arena + a[0].at;
+	lcp = strlen(s0);
+	for (size_t q = 1; q < n && lcp > depth; q++) {
+		const char *s = t->arena + a[q].at;
+		uint64_t m = depth;
+		while (m < lcp && s[m] == s0[m]) /* s's NUL differs from s0's bytes before lcp */
+			m++;
+		lcp = m;
+	}
+	sort_rec(a, n, t, lcp > depth ? lcp : depth);
 }
 
 void fg_strsort_rank(uint32_t *rank, fg_strkey *work, const fg_intern *t, uint32_t n)
