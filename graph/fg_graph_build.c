@@ -8,29 +8,36 @@
  *   rank      users and entities ranked by string order (fg_strsort: an MSD
  *             radix sort over 8-byte chunks); entities are bucketed by kind
  *             rank first, and the users and each kind's entities are
- *             independent tasks run in parallel;
+ *             independent tasks run in parallel; the sorted orders are kept;
  *   vertices  the per-user and per-entity arrays; the strings are copied
- *             into the graph's pools in canonical order (pack_ranked);
+ *             into the graph's pools in canonical order (pack_ordered,
+ *             walking the orders: sequential writes);
  *   el sort   the entity-link records renumbered in place to canonical ids,
  *             sorted by the 64-bit key (fg_afsort, top level split across
  *             threads) and merged;
  *   rel sort  the same for each relation kind's records;
  *   merge     the sorted buffers merged (k-way; a tie on a user pair is
- *             ordered by kind rank) into the struct-of-arrays links;
+ *             ordered by kind rank) into the struct-of-arrays links, in
+ *             pieces cut at keys and merged in parallel, the times written
+ *             as 32-bit offsets when their range allows;
  *   shares    shares, hubs and rarity weights in one pass over the links;
- *   csr       the hub-free CSR from fg_csr_from_arcs (hub links enter it as
- *             self-loops that it drops, so no copy of the arcs is made);
+ *   csr       the hub-free CSR built directly from the sorted links (no
+ *             copy of the arcs; entity degrees from the shares);
  *   digest    the placeholder counts and the input digest.
  * Each phase frees what no later phase needs, which sets the peak below.
- * Every parallel step either computes element-wise or sorts disjoint ranges,
- * so the result is the same for any thread count; temporary ids never reach
- * the result, so it is the same for any row order.
+ * Every parallel step either computes element-wise, sorts disjoint ranges
+ * or writes disjoint ranges in a fixed order, so the result is the same for
+ * any thread count; temporary ids never reach the result, so it is the same
+ * for any row order.  The random reads and writes of the passes over the
+ * links and strings are prefetched a few items ahead.
  *
  * Memory, bytes (L distinct links, U users, E entities, S string bytes):
- * peak: records 24 L + links 26 L + strings + vertex arrays (the vertices
- * phase holds the strings twice, plus 4 (U + E), while it packs them), or, later, the
- * graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
- * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
+ * peak: records 24 L + strings + vertex arrays + the orders 4 (U + E) (the
+ * vertices phase holds one table's strings twice while it packs them), or
+ * records 24 L + links 18 L in the merge (26 L where the times need 64
+ * bits), or, later, the graph + the CSR 8 L + 8 (U + E); the graph keeps
+ * links 18 L (26 L), CSR 8 L + 8 (U + E), users 17 U, entities 23 E and
+ * S + U + E of strings.
  *
  * Complexity: O(L + U + E + total string bytes) expected.
  * Thread-safety: uses OpenMP internally (no igraph call); one build per
