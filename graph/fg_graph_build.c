@@ -9,12 +9,13 @@
  *             radix sort over 8-byte chunks); entities are bucketed by kind
  *             rank first, and the users and each kind's entities are
  *             independent tasks run in parallel; the sorted orders are kept;
+ *   el sort   the entity-link records renumbered in place to canonical ids,
+ *             sorted by the 64-bit key (fg_afsort, top level split across
+ *             threads) and merged; the entity ranks are freed, before the
+ *             vertices phase's peak;
  *   vertices  the per-user and per-entity arrays; the strings are copied
  *             into the graph's pools in canonical order (pack_ordered,
  *             walking the orders: sequential writes);
- *   el sort   the entity-link records renumbered in place to canonical ids,
- *             sorted by the 64-bit key (fg_afsort, top level split across
- *             threads) and merged;
  *   rel sort  the same for each relation kind's records;
  *   merge     the sorted buffers merged (k-way; a tie on a user pair is
  *             ordered by kind rank) into the struct-of-arrays links, in
@@ -32,9 +33,9 @@
  * links and strings are prefetched a few items ahead.
  *
  * Memory, bytes (L distinct links, U users, E entities, S string bytes):
- * peak: records 24 L + strings + vertex arrays + the orders 4 (U + E) (the
- * vertices phase holds one table's strings twice while it packs them), or
- * records 24 L + links 18 L in the merge (26 L where the times need 64
+ * peak: records 24 L + strings + vertex arrays + the orders 4 (U + E) + user
+ * ranks 4 U (the vertices phase holds one table's strings twice while it
+ * packs them), or records 24 L + links 18 L in the merge (26 L where the times need 64
  * bits), or, later, the graph + the CSR 8 L + 8 (U + E); the graph keeps
  * links 18 L (26 L), CSR 8 L + 8 (U + E), users 17 U, entities 23 E and
  * S + U + E of strings.
@@ -83,7 +84,7 @@ typedef struct build {
 	uint32_t nu, ne, nk;
 	uint32_t *kind_rank; /* temporary kind id -> canonical kind */
 	uint32_t *user_rank; /* temporary user id -> canonical user (until rel sort) */
-	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (until el sort) */
+	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (rank to el sort) */
 	uint32_t *user_order; /* canonical user -> temporary id (rank to vertices) */
 	uint32_t *ent_order;  /* canonical entity -> temporary id (rank to vertices) */
 	uint64_t *kstart;     /* kind rank k's entities: [kstart[k], kstart[k + 1]) (rank to vertices) */
@@ -790,8 +791,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		{ "start", start },
 		{ "kinds", rank_kinds },
 		{ "rank", rank_vertices },
+		{ "el sort", sort_entity_links }, /* before vertices: ent_rank is gone at its peak */
 		{ "vertices", fill_vertices },
-		{ "el sort", sort_entity_links },
 		{ "rel sort", sort_relations },
 		{ "merge", merge_links },
 		{ "shares", count_shares },
