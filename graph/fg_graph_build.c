@@ -8,29 +8,37 @@
  *   rank      users and entities ranked by string order (fg_strsort: an MSD
  *             radix sort over 8-byte chunks); entities are bucketed by kind
  *             rank first, and the users and each kind's entities are
- *             independent tasks run in parallel;
- *   vertices  the per-user and per-entity arrays; the strings are copied
- *             into the graph's pools in canonical order (pack_ranked);
+ *             independent tasks run in parallel; the sorted orders are kept;
  *   el sort   the entity-link records renumbered in place to canonical ids,
  *             sorted by the 64-bit key (fg_afsort, top level split across
- *             threads) and merged;
+ *             threads) and merged; the entity ranks are freed, before the
+ *             vertices phase's peak;
+ *   vertices  the per-user and per-entity arrays; the strings are copied
+ *             into the graph's pools in canonical order (pack_ordered,
+ *             walking the orders: sequential writes);
  *   rel sort  the same for each relation kind's records;
  *   merge     the sorted buffers merged (k-way; a tie on a user pair is
- *             ordered by kind rank) into the struct-of-arrays links;
+ *             ordered by kind rank) into the struct-of-arrays links, in
+ *             pieces cut at keys and merged in parallel, the times written
+ *             as 32-bit offsets when their range allows;
  *   shares    shares, hubs and rarity weights in one pass over the links;
- *   csr       the hub-free CSR from fg_csr_from_arcs (hub links enter it as
- *             self-loops that it drops, so no copy of the arcs is made);
+ *   csr       the hub-free CSR built directly from the sorted links (no
+ *             copy of the arcs; entity degrees from the shares);
  *   digest    the placeholder counts and the input digest.
  * Each phase frees what no later phase needs, which sets the peak below.
- * Every parallel step either computes element-wise or sorts disjoint ranges,
- * so the result is the same for any thread count; temporary ids never reach
- * the result, so it is the same for any row order.
+ * Every parallel step either computes element-wise, sorts disjoint ranges
+ * or writes disjoint ranges in a fixed order, so the result is the same for
+ * any thread count; temporary ids never reach the result, so it is the same
+ * for any row order.  The random reads and writes of the passes over the
+ * links and strings are prefetched a few items ahead.
  *
  * Memory, bytes (L distinct links, U users, E entities, S string bytes):
- * peak: records 24 L + links 26 L + strings + vertex arrays (the vertices
- * phase holds the strings twice, plus 4 (U + E), while it packs them), or, later, the
- * graph + the CSR build's 16 (U + E) + 8 L; the graph keeps links 26 L,
- * CSR 8 L + 8 (U + E), users 17 U, entities 23 E and S + U + E of strings.
+ * peak: records 24 L + strings + vertex arrays + the orders 4 (U + E) + user
+ * ranks 4 U (the vertices phase holds one table's strings twice while it
+ * packs them), or records 24 L + links 18 L in the merge (26 L where the times need 64
+ * bits), or, later, the graph + the CSR 8 L + 8 (U + E); the graph keeps
+ * links 18 L (26 L), CSR 8 L + 8 (U + E), users 17 U, entities 23 E and
+ * S + U + E of strings.
  *
  * Complexity: O(L + U + E + total string bytes) expected.
  * Thread-safety: uses OpenMP internally (no igraph call); one build per
@@ -39,6 +47,7 @@
 #include "fg_graph_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
 #include "fg_strsort.h"
@@ -46,6 +55,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if FG_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 #ifdef FG_GRAPH_TIMING
 #include <stdio.h>
@@ -72,7 +84,10 @@ typedef struct build {
 	uint32_t nu, ne, nk;
 	uint32_t *kind_rank; /* temporary kind id -> canonical kind */
 	uint32_t *user_rank; /* temporary user id -> canonical user (until rel sort) */
-	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (until el sort) */
+	uint32_t *ent_rank;  /* temporary entity id -> canonical entity (rank to el sort) */
+	uint32_t *user_order; /* canonical user -> temporary id (rank to vertices) */
+	uint32_t *ent_order;  /* canonical entity -> temporary id (rank to vertices) */
+	uint64_t *kstart;     /* kind rank k's entities: [kstart[k], kstart[k + 1]) (rank to vertices) */
 	head *heads;         /* the sorted buffers (rel sort, merge) */
 	uint32_t nheads;
 	uint64_t nl;         /* distinct links */
@@ -83,42 +98,75 @@ static int nomem(const char *what)
 	return fg_error_set(FG_ENOMEM, "out of memory building the graph (%s)", what);
 }
 
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* Strings per block of pack_ordered (a fixed split: the offsets are sums). */
+#define PACK_BLOCK ((uint32_t)1 << 15)
+#define PACK_AHEAD 16 /* strings between an entry's prefetch and its copy */
+#define SCATTER_AHEAD 16 /* links between a random slot's prefetch and its use */
+
 /*
  * The strings of sealed table t copied into one new block in canonical order
- * (rank[tmp] = canonical id), NUL-terminated and back to back, str[rank[tmp]]
- * pointing at each; t's arena is freed.  Later walks by canonical id (the
- * digest, the write-back) then read the block in order instead of jumping
- * through the interning arena.  One pass of scattered copies (element-wise:
- * the same bytes for any thread count); *bytes is the block's size.
+ * (order[r] = the temporary id of canonical id r), NUL-terminated and back to
+ * back, str[r] pointing at each; t's arena is freed.  Later walks by
+ * canonical id (the digest, the write-back) then read the block in order
+ * instead of jumping through the interning arena.  The block and str are
+ * written in order (blocks of PACK_BLOCK strings in parallel, each starting
+ * at the sum of the lengths before it: the same bytes for any thread count);
+ * only the interning table is read at random, prefetched a few strings
+ * ahead.  *bytes is the block's size.
  */
-static int pack_ranked(char **out, const char **str, uint64_t *bytes, fg_intern *t,
-                       const uint32_t *rank, uint32_t n)
+static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern *t,
+                        const uint32_t *order, uint32_t n)
 {
-	uint32_t *at = fg_mallocarray(n ? n : 1, sizeof(*at));
+	const int64_t nb = ((int64_t)n + PACK_BLOCK - 1) / PACK_BLOCK;
+	uint64_t *bstart = fg_mallocarray((size_t)nb + 1, sizeof(*bstart));
 	uint64_t total = 0;
 	char *a;
-	int64_t i;
+	int64_t k;
 
-	if (!at)
+	if (!bstart)
 		return nomem("strings");
-	for (uint32_t id = 0; id < n; id++)
-		at[rank[id]] = fg_intern_len(t, id) + 1;
-	for (uint32_t r = 0; r < n; r++) {
-		uint32_t len = at[r];
-		at[r] = (uint32_t)total; /* below the interning arena's 4 GiB */
+	#pragma omp parallel for schedule(static) if (nb > 1)
+	for (k = 0; k < nb; k++) {
+		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
+		uint64_t sum = 0;
+		for (uint32_t r = r0; r < r1; r++) {
+			if (r + PACK_AHEAD < r1)
+				PREFETCH(&t->off[order[r + PACK_AHEAD]]);
+			sum += (uint64_t)fg_intern_len(t, order[r]) + 1;
+		}
+		bstart[k] = sum;
+	}
+	for (k = 0; k < nb; k++) {
+		uint64_t len = bstart[k];
+		bstart[k] = total;
 		total += len;
 	}
 	if (!(a = fg_malloc(total ? (size_t)total : 1))) {
-		fg_free(at);
+		fg_free(bstart);
 		return nomem("strings");
 	}
-	#pragma omp parallel for schedule(static) if (n >= 65536)
-	for (i = 0; i < (int64_t)n; i++) {
-		uint32_t r = rank[i];
-		memcpy(a + at[r], fg_intern_str(t, (uint32_t)i), (size_t)fg_intern_len(t, (uint32_t)i) + 1);
-		str[r] = a + at[r];
+	#pragma omp parallel for schedule(static) if (nb > 1)
+	for (k = 0; k < nb; k++) {
+		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
+		char *w = a + bstart[k];
+		for (uint32_t r = r0; r < r1; r++) {
+			uint32_t id = order[r], len = fg_intern_len(t, id) + 1;
+			if (r + 2 * PACK_AHEAD < r1)
+				PREFETCH(&t->off[order[r + 2 * PACK_AHEAD]]);
+			if (r + PACK_AHEAD < r1)
+				PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
+			memcpy(w, fg_intern_str(t, id), len);
+			str[r] = w;
+			w += len;
+		}
 	}
-	fg_free(at);
+	fg_free(bstart);
 	fg_free(t->arena);
 	t->arena = NULL;
 	t->arena_len = t->arena_cap = 0;
@@ -209,10 +257,32 @@ static int rank_kinds(build *b)
 }
 
 /*
+ * The sort's work array turned into the order (canonical id -> temporary id)
+ * in place and shrunk to it; rank[order[r]] = r.  Returns the order (the
+ * work array's block, or, if shrinking fails, the same block unshrunk).
+ */
+static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
+{
+	uint32_t *order = (uint32_t *)(void *)work, *s;
+
+	/* order[r] is written after work[0..r] were read: r * 4 < r * 16 + 8 */
+	for (uint32_t r = 0; r < n; r++) {
+		uint32_t id = work[r].id;
+		if (r + SCATTER_AHEAD < n)
+			PREFETCH(&rank[work[r + SCATTER_AHEAD].id]);
+		order[r] = id;
+		rank[id] = r;
+	}
+	s = n ? fg_reallocarray(order, n, sizeof(*order)) : NULL;
+	return s ? s : order;
+}
+
+/*
  * Canonical user and entity ids: string ranks, both sorts at once.
  * Entities are ordered by (kind, value): bucket them by kind rank, then sort
  * each kind's values; users and the kinds are independent tasks (users
- * first: the largest), each sorted serially.
+ * first: the largest), each sorted serially.  The orders and the kinds'
+ * buckets are kept for fill_vertices.
  */
 static int rank_vertices(build *b)
 {
@@ -230,9 +300,10 @@ static int rank_vertices(build *b)
 	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
 	ework = fg_mallocarray(ne ? ne : 1, sizeof(*ework));
 	if (!b->user_rank || !b->ent_rank || !uwork || !ework ||
-	    !(kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
-		rc = nomem("ranks");
-		goto cleanup;
+	    !(kstart = b->kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+		fg_free(uwork);
+		fg_free(ework);
+		return nomem("ranks");
 	}
 	for (uint32_t t = 0; t < ne; t++)
 		kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
@@ -240,23 +311,19 @@ static int rank_vertices(build *b)
 		kstart[k + 2] += kstart[k + 1];
 	for (uint32_t t = 0; t < ne; t++)
 		ework[kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+	for (uint32_t t = 0; t < nu; t++)
+		uwork[t].id = t;
 	/* now kstart[k] .. kstart[k + 1] is kind rank k */
 	#pragma omp parallel for schedule(dynamic, 1)
 	for (task = -1; task < (int64_t)nk; task++) {
 		if (task < 0)
-			fg_strsort_rank(b->user_rank, uwork, &ls->users, nu);
+			fg_strsort_sort(uwork, nu, &ls->users, 0);
 		else
 			fg_strsort_sort(ework + kstart[task], kstart[task + 1] - kstart[task], &ls->ents, 0);
 	}
-	for (uint32_t q = 0; q < ne; q++)
-		b->ent_rank[ework[q].id] = q;
-	rc = FG_OK;
-
-cleanup:
-	fg_free(uwork);
-	fg_free(ework);
-	fg_free(kstart);
-	return rc;
+	b->user_order = order_of(uwork, b->user_rank, nu);
+	b->ent_order = order_of(ework, b->ent_rank, ne);
+	return FG_OK;
 }
 
 /* Users and entities in canonical order; the interning tables are released. */
@@ -279,16 +346,17 @@ static int fill_vertices(build *b)
 	g->ent_value = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_value));
 	if (!g->user_id || !g->user_label || !g->user_created || !g->ent_kind || !g->ent_value)
 		return nomem("vertices");
-	for (uint32_t t = 0; t < ne; t++)
-		g->ent_kind[b->ent_rank[t]] = (uint16_t)b->kind_rank[fg_intern_tag(&ls->ents, t)];
-	if ((rc = pack_ranked(&p->users, g->user_id, &bytes, &ls->users, b->user_rank, nu)) != FG_OK)
-		return rc;
-	p->bytes += bytes;
-	if ((rc = pack_ranked(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_rank, ne)) != FG_OK)
-		return rc;
-	p->bytes += bytes;
-	for (uint32_t t = 0; t < nu; t++) {
-		uint32_t r = b->user_rank[t];
+	for (uint32_t k = 0; k < b->nk; k++)
+		for (uint64_t q = b->kstart[k]; q < b->kstart[k + 1]; q++)
+			g->ent_kind[q] = (uint16_t)k;
+	fg_free(b->kstart);
+	b->kstart = NULL;
+	for (uint32_t r = 0; r < nu; r++) {
+		uint32_t t = b->user_order[r];
+		if (r + SCATTER_AHEAD < nu) {
+			PREFETCH(&ls->user_label[b->user_order[r + SCATTER_AHEAD]]);
+			PREFETCH(&ls->user_created[b->user_order[r + SCATTER_AHEAD]]);
+		}
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
 		g->user_created[r] = ls->user_created[t];
 		if (g->user_label[r] == FG_LABEL_FRAUD)
@@ -296,15 +364,26 @@ static int fill_vertices(build *b)
 		else if (g->user_label[r] == FG_LABEL_LEGIT)
 			g->n_legit++;
 	}
-	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
-		return rc;
-	fg_attrset_free(&ls->attrs);
-	fg_intern_free(&ls->users);
-	fg_intern_free(&ls->ents);
 	fg_free(ls->user_label);
 	ls->user_label = NULL;
 	fg_free(ls->user_created);
 	ls->user_created = NULL;
+	/* each table freed once packed: the strings are held twice one table at a time */
+	if ((rc = pack_ordered(&p->users, g->user_id, &bytes, &ls->users, b->user_order, nu)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
+	fg_intern_free(&ls->users);
+	fg_free(b->user_order);
+	b->user_order = NULL;
+	if ((rc = pack_ordered(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_order, ne)) != FG_OK)
+		return rc;
+	p->bytes += bytes;
+	fg_intern_free(&ls->ents);
+	fg_free(b->ent_order);
+	b->ent_order = NULL;
+	if ((rc = fg_attrset_build(ls->attrs, g, b->user_rank, nu)) != FG_OK)
+		return rc;
+	fg_attrset_free(&ls->attrs);
 	return FG_OK;
 }
 
@@ -318,6 +397,11 @@ static int sort_entity_links(build *b)
 	#pragma omp parallel for schedule(static)
 	for (i = 0; i < (int64_t)el->n; i++) {
 		uint64_t key = a[i].key;
+		if (i + SCATTER_AHEAD < (int64_t)el->n) {
+			uint64_t ka = a[i + SCATTER_AHEAD].key;
+			PREFETCH(&b->user_rank[ka >> 32]);
+			PREFETCH(&b->ent_rank[(uint32_t)ka]);
+		}
 		a[i].key = (uint64_t)b->user_rank[key >> 32] << 32 |
 		           (uint64_t)(b->nu + b->ent_rank[(uint32_t)key]);
 	}
@@ -378,87 +462,183 @@ static int sort_relations(build *b)
 }
 
 /*
- * The link times as 32-bit offsets from the smallest when every time is
- * within 2^32 - 1 seconds of it (FG_TIME32_NONE stays "none"): 8 B a link
- * less (2M world: 70 MiB for the whole run).  Otherwise, or when the narrow
- * arrays do not fit in memory, the 64-bit arrays stay: the values read
- * back (fg_graph_link_first/last) are the same either way.
+ * The time range of the records (FG_TIME_NONE aside): an integer min/max
+ * reduction, the same for any thread count.  *lo > *hi when there is none.
  */
-static void narrow_link_times(fg_graph *g)
+static void time_range(const build *b, int64_t *plo, int64_t *phi)
 {
-	const uint64_t nl = g->n_links;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	uint32_t *f32, *l32;
 
-	for (uint64_t i = 0; i < nl; i++) {
-		int64_t t[2] = { g->link_first[i], g->link_last[i] };
-		for (int j = 0; j < 2; j++)
-			if (t[j] != FG_TIME_NONE) {
-				lo = t[j] < lo ? t[j] : lo;
-				hi = t[j] > hi ? t[j] : hi;
+	for (uint32_t h = 0; h < b->nheads; h++) {
+		const fg_linkrec *a = b->heads[h].b->a;
+		int64_t i, n = (int64_t)b->heads[h].b->n;
+		#pragma omp parallel for schedule(static) reduction(min:lo) reduction(max:hi) if (n >= 65536)
+		for (i = 0; i < n; i++) {
+			int64_t f = a[i].first, l = a[i].last;
+			if (f != FG_TIME_NONE) {
+				lo = f < lo ? f : lo;
+				hi = f > hi ? f : hi;
 			}
+			if (l != FG_TIME_NONE) {
+				lo = l < lo ? l : lo;
+				hi = l > hi ? l : hi;
+			}
+		}
 	}
-	if (lo > hi)
-		lo = hi = 0; /* no times at all */
-	if ((uint64_t)hi - (uint64_t)lo >= FG_TIME32_NONE)
-		return;
-	f32 = fg_mallocarray(nl ? nl : 1, sizeof(*f32));
-	l32 = fg_mallocarray(nl ? nl : 1, sizeof(*l32));
-	if (!f32 || !l32) {
-		fg_free(f32);
-		fg_free(l32);
-		return;
-	}
-	for (uint64_t i = 0; i < nl; i++) {
-		int64_t f = g->link_first[i], l = g->link_last[i];
-		f32[i] = f == FG_TIME_NONE ? FG_TIME32_NONE : (uint32_t)((uint64_t)f - (uint64_t)lo);
-		l32[i] = l == FG_TIME_NONE ? FG_TIME32_NONE : (uint32_t)((uint64_t)l - (uint64_t)lo);
-	}
-	fg_free(g->link_first);
-	fg_free(g->link_last);
-	g->link_first = g->link_last = NULL;
-	g->link_first32 = f32;
-	g->link_last32 = l32;
-	g->link_time_base = lo;
+	*plo = lo;
+	*phi = hi;
 }
 
-/* k-way merge into the link arrays: (user, target, kind) order; the records are released. */
+/* The first index of head h's records with key >= key (binary search). */
+static size_t head_lower(const head *h, uint64_t key)
+{
+	size_t lo = 0, hi = h->b->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->b->a[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Merge pieces: at most this many, each about MERGE_PIECE_MIN links or more. */
+#define MERGE_PIECES 64
+#define MERGE_PIECE_MIN ((uint64_t)1 << 16)
+
+/*
+ * k-way merge into the link arrays: (user, target, kind) order; the records
+ * are released.  The times go straight into the 32-bit offsets from the
+ * smallest (FG_TIME32_NONE stays "none") when every time is within
+ * 2^32 - 1 seconds of it: 8 B a link less (2M world: 70 MiB for the whole
+ * run) and no 64-bit copy to narrow.  Otherwise, or when the narrow arrays
+ * do not fit in memory, 64-bit arrays: the values read back
+ * (fg_graph_link_first/last) are the same either way.
+ *
+ * The output is cut into pieces at keys of the largest head: piece c takes,
+ * from every head, the records with key in [cut[c], cut[c + 1]) (binary
+ * searches), so equal keys (a user pair in two relation kinds) stay in one
+ * piece, taken in head order (kind rank), and the pieces are merged by
+ * separate threads into disjoint ranges: the arrays are the serial merge's
+ * for any thread count.
+ */
 static int merge_links(build *b)
 {
 	fg_graph *g = b->g;
 	const uint64_t nl = b->nl;
-	const uint32_t nu = b->nu;
+	const uint32_t nu = b->nu, nh = b->nheads;
+	const head *big = &b->heads[0];
+	uint64_t n_user_links = 0;
+	int64_t lo, hi, c;
+	size_t *at = NULL; /* (pieces + 1) x nh: piece c starts at at[c * nh + h] in head h */
+	size_t *cur = NULL; /* pieces x nh: the pieces' cursors */
+	uint64_t *wstart = NULL;
+	uint32_t np;
+	int narrow;
 
+	time_range(b, &lo, &hi);
+	if (lo > hi)
+		lo = hi = 0; /* no times at all */
+	narrow = (uint64_t)hi - (uint64_t)lo < FG_TIME32_NONE;
 	g->n_links = nl;
 	g->link_user = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_user));
 	g->link_target = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_target));
 	g->link_kind = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_kind));
-	g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
-	g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
-	if (!g->link_user || !g->link_target || !g->link_kind || !g->link_first || !g->link_last)
-		return nomem("links");
-	for (uint64_t w = 0; w < nl; w++) {
-		head *best = NULL;
-		const fg_linkrec *r;
-		for (uint32_t h = 0; h < b->nheads; h++) {
-			head *c = &b->heads[h];
-			if (c->i < c->b->n && (!best || c->b->a[c->i].key < best->b->a[best->i].key))
-				best = c;
+	if (narrow) {
+		g->link_first32 = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first32));
+		g->link_last32 = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last32));
+		if (!g->link_first32 || !g->link_last32) {
+			fg_free(g->link_first32);
+			fg_free(g->link_last32);
+			g->link_first32 = g->link_last32 = NULL;
+			narrow = 0;
 		}
-		r = &best->b->a[best->i++];
-		g->link_user[w] = (uint32_t)(r->key >> 32);
-		g->link_target[w] = (uint32_t)r->key;
-		g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
-		g->link_first[w] = r->first;
-		g->link_last[w] = r->last;
-		if (best->is_rel)
-			g->n_user_links++;
 	}
+	if (narrow) {
+		g->link_time_base = lo;
+	} else {
+		g->link_first = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_first));
+		g->link_last = fg_mallocarray(nl ? nl : 1, sizeof(*g->link_last));
+	}
+	for (uint32_t h = 1; h < nh; h++)
+		if (b->heads[h].b->n > big->b->n)
+			big = &b->heads[h];
+	np = (uint32_t)(nl / MERGE_PIECE_MIN);
+	np = np < 1 ? 1 : np > MERGE_PIECES ? MERGE_PIECES : np;
+	at = fg_mallocarray(((size_t)np + 1) * nh, sizeof(*at));
+	cur = fg_mallocarray((size_t)np * nh, sizeof(*cur));
+	wstart = fg_mallocarray((size_t)np + 1, sizeof(*wstart));
+	if (!g->link_user || !g->link_target || !g->link_kind || (!narrow && (!g->link_first || !g->link_last)) ||
+	    !at || !cur || !wstart) {
+		fg_free(at);
+		fg_free(cur);
+		fg_free(wstart);
+		return nomem("links");
+	}
+	/* cut c at the key of big's record c * n / np (keys distinct in big: the cuts increase) */
+	for (uint32_t p = 0; p <= np; p++) {
+		uint64_t w = 0;
+		for (uint32_t h = 0; h < nh; h++) {
+			size_t i;
+			if (p == 0)
+				i = 0;
+			else if (p == np)
+				i = b->heads[h].b->n;
+			else
+				i = head_lower(&b->heads[h], big->b->a[(uint64_t)big->b->n * p / np].key);
+			at[(size_t)p * nh + h] = i;
+			w += i;
+		}
+		wstart[p] = w;
+	}
+	memcpy(cur, at, (size_t)np * nh * sizeof(*cur));
+	#pragma omp parallel for schedule(dynamic, 1) reduction(+:n_user_links) if (np > 1)
+	for (c = 0; c < (int64_t)np; c++) {
+		size_t *pcur = cur + (size_t)c * nh;
+		const size_t *end = at + ((size_t)c + 1) * nh;
+		uint64_t w = wstart[c], wend = wstart[c + 1];
+
+		for (; w < wend; w++) {
+			const head *best = NULL;
+			uint64_t bk = UINT64_MAX; /* keys are below: ids < UINT32_MAX */
+			uint32_t bh = 0;
+			const fg_linkrec *r;
+			for (uint32_t h = 0; h < nh; h++) {
+				if (pcur[h] < end[h] && b->heads[h].b->a[pcur[h]].key < bk) {
+					bk = b->heads[h].b->a[pcur[h]].key;
+					bh = h;
+				}
+			}
+			best = &b->heads[bh];
+			r = &best->b->a[pcur[bh]++];
+			if (!best->is_rel && pcur[bh] + SCATTER_AHEAD < end[bh])
+				PREFETCH(&g->ent_kind[(uint32_t)best->b->a[pcur[bh] + SCATTER_AHEAD].key - nu]);
+			g->link_user[w] = (uint32_t)(r->key >> 32);
+			g->link_target[w] = (uint32_t)r->key;
+			g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
+			if (narrow) {
+				g->link_first32[w] = r->first == FG_TIME_NONE ? FG_TIME32_NONE
+				                                              : (uint32_t)((uint64_t)r->first - (uint64_t)lo);
+				g->link_last32[w] = r->last == FG_TIME_NONE ? FG_TIME32_NONE
+				                                            : (uint32_t)((uint64_t)r->last - (uint64_t)lo);
+			} else {
+				g->link_first[w] = r->first;
+				g->link_last[w] = r->last;
+			}
+			if (best->is_rel)
+				n_user_links++;
+		}
+	}
+	g->n_user_links = n_user_links;
+	fg_free(at);
+	fg_free(cur);
+	fg_free(wstart);
 	b->ls->n_built = nl;
 	fg_recbuf_free(&b->ls->el);
 	for (uint32_t k = 0; k < b->ls->kind_cap; k++)
 		fg_recbuf_free(&b->ls->rel[k]);
-	narrow_link_times(g);
 	return FG_OK;
 }
 
@@ -474,9 +654,12 @@ static int count_shares(build *b)
 	if (!g->ent_share || !g->ent_hub || !g->ent_weight)
 		return nomem("entities");
 	/* Links are unique per (user, entity): a count is the number of distinct users. */
-	for (uint64_t w = 0; w < b->nl; w++)
+	for (uint64_t w = 0; w < b->nl; w++) {
+		if (w + SCATTER_AHEAD < b->nl && g->link_target[w + SCATTER_AHEAD] >= nu)
+			PREFETCH(&g->ent_share[g->link_target[w + SCATTER_AHEAD] - nu]);
 		if (g->link_target[w] >= nu)
 			g->ent_share[g->link_target[w] - nu]++;
+	}
 	for (uint32_t e = 0; e < ne; e++) {
 		uint16_t k = g->ent_kind[e];
 		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[k];
@@ -490,39 +673,105 @@ static int count_shares(build *b)
 }
 
 /*
- * The CSR without hub links: a hub link's target is replaced by its user
- * for the call, making it a self-loop that the build drops, then restored.
- * This saves copying the arcs (8 bytes a link) at the peak of memory.
+ * The hub-free CSR of the links, directly: the links are sorted by (user,
+ * target), unique but for a user pair linked by several relation kinds
+ * (consecutive: one arc each way), and user < target (entities come after the users, a user
+ * pair is stored smaller id first), so a scatter in link order yields sorted
+ * lists: vertex x first receives the arcs from smaller sources, in source
+ * order, then its own arcs to larger targets, in target order (what
+ * fg_csr_from_arcs's sorted fast path builds from the same arcs, without its
+ * check pass, its hub copy of the targets or the entities' degree counts:
+ * an entity's degree is its share, 0 for a hub).  The scatter is split in
+ * tasks, each over all the links: one writes the arcs landing in the users'
+ * lists, one per thread those landing in a range of entities' lists; each
+ * list is written by one task in link order, so the CSR is the serial one
+ * for any thread count.
  */
 static int build_csr(build *b)
 {
 	fg_graph *g = b->g;
-	const uint32_t nu = b->nu;
-	const uint64_t nl = b->nl, n_hub_links = g->n_hub_links;
-	struct hubref {
-		uint64_t at;
-		uint32_t target;
-	} *hub_at = NULL;
-	int rc;
+	const uint32_t nu = b->nu, ne = b->ne, n = nu + ne;
+	const uint64_t nl = b->nl;
+	const uint32_t *lu = g->link_user, *lt = g->link_target;
+	const uint8_t *hub = g->ent_hub;
+	uint64_t *off = fg_calloc((size_t)n + 2, sizeof(*off));
+	uint32_t *adj = NULL;
+	uint64_t total;
+	int task, ntasks = 1; /* entity ranges: one a thread (the CSR is the same for any count) */
 
-	if (n_hub_links) {
-		uint64_t h = 0;
-		if (!(hub_at = fg_mallocarray(n_hub_links, sizeof(*hub_at))))
-			return nomem("hubs");
-		for (uint64_t w = 0; w < nl; w++) {
-			uint32_t t = g->link_target[w];
-			if (t >= nu && g->ent_hub[t - nu]) {
-				hub_at[h].at = w;
-				hub_at[h++].target = t;
-				g->link_target[w] = g->link_user[w];
+#if FG_HAVE_OPENMP
+	ntasks = omp_get_max_threads();
+	ntasks = ntasks < 1 ? 1 : ntasks > 8 ? 8 : ntasks;
+#endif
+	if (!off)
+		return nomem("csr");
+	/* degrees into off[v + 2] (the scatter's cursor is off[v + 1]) */
+	for (uint64_t w = 0; w < nl; w++) {
+		uint32_t u = lu[w], t = lt[w];
+		if (w + SCATTER_AHEAD < nl && lt[w + SCATTER_AHEAD] >= nu)
+			PREFETCH(&hub[lt[w + SCATTER_AHEAD] - nu]);
+		if (t >= nu) {
+			if (!hub[t - nu])
+				off[u + 2]++;
+		} else if (u != t && !(w > 0 && lu[w - 1] == u && lt[w - 1] == t)) {
+			off[u + 2]++;
+			off[t + 2]++;
+		}
+	}
+	for (uint32_t e = 0; e < ne; e++)
+		off[(uint64_t)nu + e + 2] = hub[e] ? 0 : g->ent_share[e];
+	for (uint64_t v = 2; v <= (uint64_t)n + 1; v++)
+		off[v] += off[v - 1];
+	total = off[(uint64_t)n + 1];
+	if (!(adj = fg_mallocarray(total ? total : 1, sizeof(*adj)))) {
+		fg_free(off);
+		return nomem("csr");
+	}
+	#pragma omp parallel for schedule(dynamic, 1) if (nl >= 65536)
+	for (task = 0; task <= ntasks; task++) {
+		if (task == 0) {
+			for (uint64_t w = 0; w < nl; w++) {
+				uint32_t u = lu[w], t = lt[w];
+				if (t >= nu) {
+					if (!hub[t - nu])
+						adj[off[u + 1]++] = t;
+				} else if (u != t && !(w > 0 && lu[w - 1] == u && lt[w - 1] == t)) {
+					adj[off[u + 1]++] = t;
+					adj[off[t + 1]++] = u;
+				}
+			}
+		} else {
+			/* the transpose into the lists of entities [lo, hi): the one
+			 * scatter at random, its cursor and slot prefetched (addresses
+			 * only: a cursor read early may move before its turn, which
+			 * costs a miss, not a result) */
+			const uint32_t lo = nu + (uint32_t)((uint64_t)ne * (uint64_t)(task - 1) / (uint64_t)ntasks);
+			const uint32_t hi = nu + (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)ntasks);
+			for (uint64_t w = 0; w < nl; w++) {
+				uint32_t u = lu[w], t = lt[w];
+				if (w + 2 * SCATTER_AHEAD < nl) {
+					uint32_t tb = lt[w + 2 * SCATTER_AHEAD];
+					if (tb >= lo && tb < hi)
+						PREFETCH(&off[tb + 1]);
+				}
+				if (w + SCATTER_AHEAD < nl) {
+					uint32_t ta = lt[w + SCATTER_AHEAD];
+					if (ta >= lo && ta < hi) {
+						PREFETCH(&adj[off[ta + 1]]);
+						PREFETCH(&hub[ta - nu]);
+					}
+				}
+				if (t >= lo && t < hi && !hub[t - nu])
+					adj[off[t + 1]++] = u;
 			}
 		}
 	}
-	rc = fg_csr_from_arcs(&g->g, nu + b->ne, nl, g->link_user, g->link_target, true, true, true);
-	for (uint64_t h = 0; h < n_hub_links; h++)
-		g->link_target[hub_at[h].at] = hub_at[h].target;
-	fg_free(hub_at);
-	return rc;
+	/* off[v + 1] now ends v's list: off[0..n] are the offsets */
+	g->g.n = n;
+	g->g.m = total;
+	g->g.off = off;
+	g->g.adj = adj;
+	return FG_OK;
 }
 
 static int digest(build *b)
@@ -542,8 +791,8 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		{ "start", start },
 		{ "kinds", rank_kinds },
 		{ "rank", rank_vertices },
+		{ "el sort", sort_entity_links }, /* before vertices: ent_rank is gone at its peak */
 		{ "vertices", fill_vertices },
-		{ "el sort", sort_entity_links },
 		{ "rel sort", sort_relations },
 		{ "merge", merge_links },
 		{ "shares", count_shares },
@@ -556,11 +805,12 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	*out = NULL;
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]) && rc == FG_OK; i++) {
 #ifdef FG_GRAPH_TIMING
-		double t0 = fg_clock();
+		double t0 = fg_clock(), c0 = fg_cpu_clock();
 #endif
 		rc = phases[i].run(&b);
 #ifdef FG_GRAPH_TIMING
-		fprintf(stderr, "  graph build: %-8s %.3f s\n", phases[i].name, fg_clock() - t0);
+		fprintf(stderr, "  graph build: %-8s %.3f s, cpu %.3f s, peak %.1f MiB\n", phases[i].name,
+		        fg_clock() - t0, fg_cpu_clock() - c0, (double)fg_peak_rss() / (1 << 20));
 #endif
 	}
 	if (rc == FG_OK) {
@@ -571,6 +821,9 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	fg_free(b.kind_rank);
 	fg_free(b.user_rank);
 	fg_free(b.ent_rank);
+	fg_free(b.user_order);
+	fg_free(b.ent_order);
+	fg_free(b.kstart);
 	fg_free(b.heads);
 	return rc;
 }

@@ -164,10 +164,19 @@ static inline void fg_hash128_update(fg_hash128 *st, const void *data, size_t le
 		fg_hash128_stripe(st, st->buf);
 		st->buflen = 0;
 	}
-	while (len >= 32) {
-		fg_hash128_stripe(st, p);
-		p += 32;
-		len -= 32;
+	if (len >= 32) {
+		/* the lanes in locals: p (bytes) may alias st, which would keep
+		 * them in memory through every stripe */
+		uint64_t v[2][4];
+		memcpy(v, st->v, sizeof(v));
+		while (len >= 32) {
+			for (int l = 0; l < 2; l++)
+				for (int k = 0; k < 4; k++)
+					v[l][k] = fg_xxh_round(v[l][k], fg_hash_le64(p + 8 * k));
+			p += 32;
+			len -= 32;
+		}
+		memcpy(st->v, v, sizeof(v));
 	}
 	if (len) {
 		memcpy(st->buf, p, len);

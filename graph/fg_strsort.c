@@ -10,80 +10,103 @@
 
 FG_AFSORT_DEFINE(sort_keys, fg_strkey)
 
-/* Bytes [depth, depth + 8) of the string, big-endian, 0-padded. */
-static uint64_t chunk(const fg_intern *t, uint32_t id, uint64_t depth)
-{
-	const unsigned char *s = (const unsigned char *)fg_intern_str(t, id);
-	uint64_t len = fg_intern_len(t, id), x = 0;
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define CHUNK_AHEAD 16 /* strings between a chunk's prefetch and its load */
 
-	if (depth + 8 <= len) {
-		s += depth;
-		for (int j = 0; j < 8; j++)
-			x = x << 8 | s[j];
-		return x;
+/*
+ * Bytes [depth, depth + 8) of the string at arena offset `at`, big-endian,
+ * 0-padded past its NUL.  depth is at most the string's length (a string
+ * that ended is alone in its run, so it is never read past its NUL).  An
+ * 8-byte load that stays inside the arena and is cut at the first zero byte
+ * (the bytes after it are the next entry's), else byte by byte.
+ */
+static uint64_t chunk(const fg_intern *t, uint32_t at, uint64_t depth)
+{
+	const unsigned char *s = (const unsigned char *)t->arena + at + depth;
+	uint64_t x = 0;
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (at + depth + 8 <= t->arena_len) {
+		uint64_t z;
+		memcpy(&x, s, sizeof(x));
+		z = (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+		if (z) {
+			int first = __builtin_ctzll(z) / 8; /* exact for the lowest zero byte */
+			x = first ? x & (((uint64_t)1 << (8 * first)) - 1) : 0;
+		}
+		return __builtin_bswap64(x);
 	}
-	for (uint64_t j = 0; j < 8; j++)
-		x = x << 8 | (depth + j < len ? s[depth + j] : 0);
+#endif
+	for (int j = 0; j < 8; j++) {
+		x <<= 8;
+		if (s[0]) /* once at the NUL, stay there: zeros */
+			x |= *s++;
+	}
 	return x;
 }
 
-/*
- * a[0..m) are equal up to `end`: move those that end there to the front,
- * shorter first (byte order puts a proper prefix first), and return how many;
- * the rest continue on the following chunks.  Few can end (one per length).
- */
-static size_t ended_first(const fg_intern *t, fg_strkey *a, size_t m, uint64_t end)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < m; i++) {
-		if (fg_intern_len(t, a[i].id) <= end) {
-			fg_strkey x = a[i];
-			a[i] = a[k];
-			a[k++] = x;
-		}
-	}
-	for (size_t i = 1; i < k; i++) {
-		fg_strkey x = a[i];
-		size_t j = i;
-		while (j > 0 && fg_intern_len(t, a[j - 1].id) > fg_intern_len(t, x.id)) {
-			a[j] = a[j - 1];
-			j--;
-		}
-		a[j] = x;
-	}
-	return k;
-}
-
-void fg_strsort_sort(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
+static void sort_rec(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
 {
 	for (;;) {
-		size_t i = 0, k;
+		size_t i = 0;
 
 		if (n < 2)
 			return;
-		for (size_t q = 0; q < n; q++)
-			a[q].key = chunk(t, a[q].id, depth);
+		for (size_t q = 0; q < n; q++) {
+			if (q + CHUNK_AHEAD < n)
+				PREFETCH(t->arena + a[q + CHUNK_AHEAD].at + depth);
+			a[q].key = chunk(t, a[q].at, depth);
+		}
 		sort_keys(a, n, 56, 0);
 		depth += 8;
 		if (a[0].key == a[n - 1].key) {
-			k = ended_first(t, a, n, depth);
-			a += k;
-			n -= k;
+			/* a shared chunk: no string ends in it (distinct strings), unless
+			 * all ended, which only equal strings (not in a table) could do */
+			if ((a[0].key & 0xff) == 0)
+				return;
 			continue;
 		}
 		while (i < n) {
 			size_t j = i + 1;
 			while (j < n && a[j].key == a[i].key)
 				j++;
-			if (j - i > 1) {
-				k = ended_first(t, a + i, j - i, depth);
-				fg_strsort_sort(a + i + k, j - i - k, t, depth);
-			}
+			if (j - i > 1)
+				sort_rec(a + i, j - i, t, depth);
 			i = j;
 		}
 		return;
 	}
+}
+
+/*
+ * The sort starts after the prefix common to all the strings (one pass, in
+ * the callers' id order): a kind's values often share a fixed prefix
+ * ("card_", "addr_") that would otherwise fill most of the first chunk,
+ * leaving most of the order to a second chunk read at random.
+ */
+void fg_strsort_sort(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
+{
+	const char *s0;
+	uint64_t lcp;
+
+	if (n < 2)
+		return;
+	for (size_t q = 0; q < n; q++)
+		a[q].at = t->off[a[q].id];
+	s0 = t->arena + a[0].at;
+	lcp = strlen(s0);
+	for (size_t q = 1; q < n && lcp > depth; q++) {
+		const char *s = t->arena + a[q].at;
+		uint64_t m = depth;
+		while (m < lcp && s[m] == s0[m]) /* s's NUL differs from s0's bytes before lcp */
+			m++;
+		lcp = m;
+	}
+	sort_rec(a, n, t, lcp > depth ? lcp : depth);
 }
 
 void fg_strsort_rank(uint32_t *rank, fg_strkey *work, const fg_intern *t, uint32_t n)

@@ -5,8 +5,9 @@
  *
  * An MSD radix sort over 8-byte big-endian chunks of the strings: each level
  * sorts the chunk at `depth` with the American flag sort of fg_afsort.h, then
- * recurses into each run of equal chunks; a string that ends inside a run goes
- * to its front (a proper prefix sorts first).  A chunk shared by every string
+ * recurses into each run of equal chunks.  Chunks are 0-padded past a
+ * string's end and strings hold no NUL, so a string that ends is alone in
+ * its run (at the front: a proper prefix sorts first) and needs no test.  A chunk shared by every string
  * of a run (a long common prefix) is taken by a loop, not by recursion, so
  * common prefixes cost no stack.
  *
@@ -22,10 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A string's sort key chunk and its id. */
+/* A string's sort key chunk, its id and (set by the sort) its arena offset. */
 typedef struct fg_strkey {
 	uint64_t key;
 	uint32_t id;
+	uint32_t at; /* fg_intern_str(t, id) - t->arena: the chunks read no offsets array */
 } fg_strkey;
 
 /*
