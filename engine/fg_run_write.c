@@ -483,6 +483,49 @@ static int write_entity_links(fg_run *r, uint64_t *pairs, uint64_t n)
 	return bulk_end(&b, rc);
 }
 
+/*
+ * An array the phase table may hold sparse (fg_run.c hold), read in
+ * increasing index order: whole, or through the (index, value) pairs of its
+ * held entry.  The pairs stay put until fg_run.c gives the array back, which
+ * it does only after fg_run_write_join, so the writer thread may read them
+ * while the model phase runs (nothing else holds or gives back meanwhile).
+ */
+typedef struct held_reader {
+	const unsigned char *whole; /* the array, when not held from 0 */
+	fg_run_held h;              /* else a copy of its held entry */
+	size_t k;                   /* the next pair to look at */
+	size_t width;
+} held_reader;
+
+static void held_reader_init(held_reader *x, const fg_run *r, void **arr, size_t width)
+{
+	memset(x, 0, sizeof(*x));
+	x->whole = *arr;
+	x->width = width;
+	for (int i = 0; i < r->n_held; i++)
+		if (r->held[i].arr == arr && r->held[i].from == 0) {
+			x->whole = NULL;
+			x->h = r->held[i];
+		}
+}
+
+/* Element i; i not below the previous call's. */
+static const void *held_at(held_reader *x, size_t i)
+{
+	if (x->whole)
+		return x->whole + i * x->width;
+	while (x->k < x->h.n_val && x->h.at[x->k] < i)
+		x->k++;
+	if (x->k < x->h.n_val && x->h.at[x->k] == i)
+		return (const unsigned char *)x->h.val + x->k * x->width;
+	return x->h.dflt;
+}
+
+/*
+ * user_features: the scores' counts, the users' risk, hops and ring_score,
+ * none of which the model phase writes, read through held_reader (on the
+ * writer thread during the model phase they are still held sparse).
+ */
 static int write_features(fg_run *r)
 {
 	static const char *const fixed[] = {
@@ -495,8 +538,12 @@ static int write_features(fg_run *r)
 	const fg_graph *g = r->g;
 	const fg_scores *s = r->scores;
 	fg_bulk *b = NULL;
+	held_reader dist, risk, ring_score;
 	int rc;
 
+	held_reader_init(&dist, r, (void **)&r->dist, sizeof(*r->dist));
+	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk));
+	held_reader_init(&ring_score, r, (void **)&r->scores->ring_score, sizeof(double));
 	memcpy(cols, fixed, sizeof(cols));
 	for (int c = 0; c < FG_KC_N; c++)
 		cols[3 + c] = fg_kind_classes[c].feature_column;
@@ -504,6 +551,8 @@ static int write_features(fg_run *r)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
+		uint32_t hops;
+		double v;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
 		fg_bulk_int(b, s->deg_total[u]);
@@ -514,13 +563,16 @@ static int write_features(fg_run *r)
 		fg_bulk_int(b, s->comp_size[u]);
 		fg_bulk_int(b, s->ring_size[u]);
 		fg_bulk_int(b, s->max_share[u]);
-		if (r->dist[u] != FG_BFS_UNREACHED)
-			fg_bulk_int(b, r->dist[u]);
+		memcpy(&hops, held_at(&dist, u), sizeof(hops));
+		if (hops != FG_BFS_UNREACHED)
+			fg_bulk_int(b, hops);
 		else
 			fg_bulk_null(b);
 		fg_bulk_int(b, s->seeds_2hop[u]);
-		fg_bulk_double(b, r->risk[u]);
-		fg_bulk_double(b, s->ring_score[u]);
+		memcpy(&v, held_at(&risk, u), sizeof(v));
+		fg_bulk_double(b, v);
+		memcpy(&v, held_at(&ring_score, u), sizeof(v));
+		fg_bulk_double(b, v);
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -778,14 +830,16 @@ cleanup:
 }
 
 /*
- * The writer thread.  Invariants: from fg_run_write_start to
- * fg_run_write_join only the thread uses r->store (one SQLite connection,
- * one thread at a time), and it reads r->g's link and entity arrays and
- * r->comp, which nothing writes meanwhile; rc and msg are its result.
+ * The writer thread.  Invariants: from its start to fg_run_write_join only
+ * the thread uses r->store (one SQLite connection, one thread at a time),
+ * and it reads what its task writes (r->g's link and entity arrays and
+ * r->comp; or the scores' counts, risk, hops and ring_score), which nothing
+ * writes meanwhile; rc and msg are its result.
  */
 struct fg_run_writer {
 	pthread_t thread;
 	fg_run *r;
+	int (*task)(fg_run *r, prof_clock *pc);
 	int rc;
 	char msg[1024];
 };
@@ -796,29 +850,31 @@ static void *writer_main(void *arg)
 	prof_clock pc = { CLOCK_THREAD_CPUTIME_ID, " (thread)", 0, 0 };
 
 	prof(&pc, "");
-	w->rc = write_graph_tables(w->r, &pc);
+	w->rc = w->task(w->r, &pc);
 	if (w->rc != FG_OK)
 		snprintf(w->msg, sizeof(w->msg), "%s", fg_error_msg());
 	return NULL;
 }
 
-int fg_run_write_start(fg_run *r)
+/* FG_WRITE_THREAD=0: no thread (a measurement aid, like FG_WRITE_PROFILE). */
+static bool writer_wanted(const fg_run *r)
 {
-	/* FG_WRITE_THREAD=0: no thread (a measurement aid, like FG_WRITE_PROFILE) */
 	const char *env = getenv("FG_WRITE_THREAD");
+
+	return r->store && !r->writer && fg_par_threads() >= 2 && !(env && strcmp(env, "0") == 0);
+}
+
+/* Start task on the writer thread; without a thread, FG_OK (the write-back does it). */
+static int writer_spawn(fg_run *r, int (*task)(fg_run *r, prof_clock *pc))
+{
 	struct fg_run_writer *w;
 	sigset_t all, old;
 	int rc;
 
-	if (!r->store || r->writer || r->graph_written || fg_par_threads() < 2 ||
-	    (env && strcmp(env, "0") == 0))
-		return FG_OK;
-	/* scoring's ring tracking reads the store: read it now, before the thread owns it */
-	if ((rc = fg_run_track_load(r)) != FG_OK)
-		return rc;
 	if (!(w = fg_calloc(1, sizeof(*w))))
 		return fg_error_set(FG_ENOMEM, "out of memory starting the write-back thread");
 	w->r = r;
+	w->task = task;
 	/* the thread inherits a full mask: signals go to the main thread, as with one thread */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -832,6 +888,50 @@ int fg_run_write_start(fg_run *r)
 	}
 	r->writer = w;
 	return FG_OK;
+}
+
+int fg_run_write_start(fg_run *r)
+{
+	int rc;
+
+	if (!writer_wanted(r) || r->graph_written)
+		return FG_OK;
+	/* scoring's ring tracking reads the store: read it now, before the thread owns it */
+	if ((rc = fg_run_track_load(r)) != FG_OK)
+		return rc;
+	return writer_spawn(r, write_graph_tables);
+}
+
+/*
+ * Beside the model phase, the run's peak of memory: with a page cache of
+ * FEATURES_CACHE_KIB, not 128 MiB, the table's pages spill to the WAL as
+ * they fill (they are written there at the commit otherwise).  2M world,
+ * 2 threads: peak 1175 MiB without the thread, 1257 with it at 128 MiB.
+ */
+#define FEATURES_CACHE_KIB 16384
+
+static int features_task(fg_run *r, prof_clock *pc)
+{
+	int rc = fg_store_cache_limit(r->store, FEATURES_CACHE_KIB), rc2;
+
+	if (rc == FG_OK && (rc = write_features(r)) == FG_OK) {
+		prof(pc, "user_features");
+		r->features_written = true;
+	}
+	rc2 = fg_store_cache_limit(r->store, 0);
+	return rc != FG_OK ? rc : rc2;
+}
+
+int fg_run_write_features_start(fg_run *r)
+{
+	int rc;
+
+	/* the graph tables' thread is done by now (rings, risk and scoring ran meanwhile) */
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
+	if (!writer_wanted(r) || r->features_written || !r->scores)
+		return FG_OK;
+	return writer_spawn(r, features_task);
 }
 
 int fg_run_write_join(fg_run *r)
@@ -882,9 +982,11 @@ int fg_run_write(fg_run *r)
 		goto cleanup;
 	prof(&pc, "entities");
 	fg_fault_point("write-rings");
-	if ((rc = write_features(r)) != FG_OK)
-		goto cleanup;
-	prof(&pc, "user_features");
+	if (!r->features_written) {
+		if ((rc = write_features(r)) != FG_OK)
+			goto cleanup;
+		prof(&pc, "user_features");
+	}
 	if ((rc = write_dissolved(r)) != FG_OK)
 		goto cleanup;
 	if ((rc = fg_run_write_model(r)) != FG_OK)

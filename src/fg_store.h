@@ -101,6 +101,14 @@ int fg_bulk_row(fg_bulk *b);                    /* end of row; may execute a bat
 int fg_store_bulk_end(fg_bulk **b);
 
 /*
+ * The writer's page cache cap in KiB (0: the default, 128 MiB).  Dirty pages
+ * beyond it spill to the WAL inside the run's transaction, so a smaller cap
+ * costs no extra writes, only memory kept free: the run lowers it while it
+ * writes beside the model phase, its peak of memory (engine/fg_run_write.c).
+ */
+int fg_store_cache_limit(fg_store *st, int kib);
+
+/*
  * Create the secondary indexes (after the bulk load, as a fast load wants),
  * IF NOT EXISTS.  Called by the run before commit.
  */
