@@ -70,7 +70,7 @@ struct fg_run {
 	} prev;
 	struct fg_run_writer *writer; /* the graph tables' thread: owns store until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
-	bool features_written;    /* user_features is in the run */
+	bool early_written;       /* user_features, components, entities are in the run */
 	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
 	double *hub_risk;         /* per hub, in entity order: the sum of its users' risk */
 	char *kinds_json;         /* runs.kinds */
@@ -145,11 +145,12 @@ void fg_run_track_free(fg_run *r);
 int fg_run_write_start(fg_run *r);
 int fg_run_write_join(fg_run *r);
 /*
- * The same thread for user_features during the model phase (engine/fg_run.c
- * model_phase, after its holds: the thread reads risk, hops and ring_score
- * through the held pairs, and the scores' counts, which the model only
- * reads).  Joins the graph tables' thread first; FG_OK without starting
- * anything as above, and fg_run_write then writes the table itself.
+ * The same thread for user_features, components and entities during the
+ * model phase (engine/fg_run.c model_phase, after its holds: the thread
+ * reads risk, hops and ring_score through the held pairs, and the graph and
+ * the scores' counts, which the model only reads).  Joins the graph tables'
+ * thread first; FG_OK without starting anything as above, and fg_run_write
+ * then writes these tables itself.
  */
 int fg_run_write_features_start(fg_run *r);
 

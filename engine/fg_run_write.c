@@ -248,6 +248,58 @@ static int write_components(fg_run *r)
 	return bulk_end(&b, rc);
 }
 
+/*
+ * An array the phase table may hold sparse (fg_run.c hold), read through
+ * its held entry for [from, n) if it has one (elements below from are in the
+ * array itself), else whole.  The pairs stay put until fg_run.c gives the
+ * array back, which it does only after fg_run_write_join, so the writer
+ * thread may read them while the model phase runs (nothing holds or gives
+ * back meanwhile).  Reads in increasing index order are a merge; a smaller
+ * index than the last starts over.
+ */
+typedef struct held_reader {
+	const unsigned char *whole; /* the array: all of it, or below h.from when held */
+	fg_run_held h;              /* a copy of its held entry (h.n_val == 0, h.from == SIZE_MAX: none) */
+	size_t k, last;             /* the next pair to look at; the last index read */
+	size_t width;
+} held_reader;
+
+/* True when element from of the array can be read (whole, or held from there). */
+static bool held_reader_init(held_reader *x, const fg_run *r, void **arr, size_t width,
+                             size_t from)
+{
+	memset(x, 0, sizeof(*x));
+	x->whole = *arr;
+	x->width = width;
+	x->h.from = SIZE_MAX;
+	for (int i = 0; i < r->n_held; i++)
+		if (r->held[i].arr == arr && r->held[i].from == from)
+			x->h = r->held[i];
+	return x->h.from != SIZE_MAX || x->whole;
+}
+
+static const void *held_at(held_reader *x, size_t i)
+{
+	if (i < x->h.from)
+		return x->whole + i * x->width;
+	if (i < x->last)
+		x->k = 0;
+	x->last = i;
+	while (x->k < x->h.n_val && x->h.at[x->k] < i)
+		x->k++;
+	if (x->k < x->h.n_val && x->h.at[x->k] == i)
+		return (const unsigned char *)x->h.val + x->k * x->width;
+	return x->h.dflt;
+}
+
+static double held_double(held_reader *x, size_t i)
+{
+	double v;
+
+	memcpy(&v, held_at(x, i), sizeof(v));
+	return v;
+}
+
 /* The index of hub entity e in hubs[0..n) (increasing, e one of them). */
 static uint32_t hub_index(const uint32_t *hubs, uint32_t n, uint32_t e)
 {
@@ -275,6 +327,7 @@ static int hub_risk(double **out, const fg_run *r)
 	const fg_graph *g = r->g;
 	uint32_t n = 0, k = 0, *hubs = NULL;
 	double *sum = NULL;
+	held_reader risk;
 	int rc = FG_OK;
 
 	for (uint32_t e = 0; e < g->n_entities; e++)
@@ -289,10 +342,12 @@ static int hub_risk(double **out, const fg_run *r)
 	for (uint32_t e = 0; e < g->n_entities; e++)
 		if (g->ent_hub[e])
 			hubs[k++] = e;
+	/* the users' risk, held sparse while the model runs: the links come in user order */
+	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t t = g->link_target[i];
 		if (t >= g->n_users && g->ent_hub[t - g->n_users])
-			sum[hub_index(hubs, n, t - g->n_users)] += r->risk[g->link_user[i]];
+			sum[hub_index(hubs, n, t - g->n_users)] += held_double(&risk, g->link_user[i]);
 	}
 	*out = sum;
 cleanup:
@@ -336,9 +391,11 @@ static int write_entities(fg_run *r)
 	fg_bulk *b = NULL;
 	double *own = NULL;
 	const double *hr = r->hub_risk; /* taken before the links went, else now */
+	held_reader risk; /* the entities' risk, held sparse while the model runs */
 	uint32_t h = 0;
 	int rc;
 
+	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), g->n_users);
 	if (!hr) {
 		if ((rc = hub_risk(&own, r)) != FG_OK)
 			return rc;
@@ -358,7 +415,8 @@ static int write_entities(fg_run *r)
 		fg_bulk_text(b, g->ent_value[e]);
 		fg_bulk_int(b, g->ent_share[e]);
 		fg_bulk_int(b, hub);
-		fg_bulk_double(b, hub ? (g->ent_share[e] ? hub_sum / g->ent_share[e] : 0.0) : r->risk[v]);
+		fg_bulk_double(b, hub ? (g->ent_share[e] ? hub_sum / g->ent_share[e] : 0.0)
+		                      : held_double(&risk, v));
 		if (hub)
 			fg_bulk_null(b);
 		else
@@ -484,44 +542,6 @@ static int write_entity_links(fg_run *r, uint64_t *pairs, uint64_t n)
 }
 
 /*
- * An array the phase table may hold sparse (fg_run.c hold), read in
- * increasing index order: whole, or through the (index, value) pairs of its
- * held entry.  The pairs stay put until fg_run.c gives the array back, which
- * it does only after fg_run_write_join, so the writer thread may read them
- * while the model phase runs (nothing else holds or gives back meanwhile).
- */
-typedef struct held_reader {
-	const unsigned char *whole; /* the array, when not held from 0 */
-	fg_run_held h;              /* else a copy of its held entry */
-	size_t k;                   /* the next pair to look at */
-	size_t width;
-} held_reader;
-
-static void held_reader_init(held_reader *x, const fg_run *r, void **arr, size_t width)
-{
-	memset(x, 0, sizeof(*x));
-	x->whole = *arr;
-	x->width = width;
-	for (int i = 0; i < r->n_held; i++)
-		if (r->held[i].arr == arr && r->held[i].from == 0) {
-			x->whole = NULL;
-			x->h = r->held[i];
-		}
-}
-
-/* Element i; i not below the previous call's. */
-static const void *held_at(held_reader *x, size_t i)
-{
-	if (x->whole)
-		return x->whole + i * x->width;
-	while (x->k < x->h.n_val && x->h.at[x->k] < i)
-		x->k++;
-	if (x->k < x->h.n_val && x->h.at[x->k] == i)
-		return (const unsigned char *)x->h.val + x->k * x->width;
-	return x->h.dflt;
-}
-
-/*
  * user_features: the scores' counts, the users' risk, hops and ring_score,
  * none of which the model phase writes, read through held_reader (on the
  * writer thread during the model phase they are still held sparse).
@@ -541,9 +561,9 @@ static int write_features(fg_run *r)
 	held_reader dist, risk, ring_score;
 	int rc;
 
-	held_reader_init(&dist, r, (void **)&r->dist, sizeof(*r->dist));
-	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk));
-	held_reader_init(&ring_score, r, (void **)&r->scores->ring_score, sizeof(double));
+	held_reader_init(&dist, r, (void **)&r->dist, sizeof(*r->dist), 0);
+	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
+	held_reader_init(&ring_score, r, (void **)&r->scores->ring_score, sizeof(double), 0);
 	memcpy(cols, fixed, sizeof(cols));
 	for (int c = 0; c < FG_KC_N; c++)
 		cols[3 + c] = fg_kind_classes[c].feature_column;
@@ -552,7 +572,6 @@ static int write_features(fg_run *r)
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
 		uint32_t hops;
-		double v;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->user_id[u]);
 		fg_bulk_int(b, s->deg_total[u]);
@@ -569,10 +588,8 @@ static int write_features(fg_run *r)
 		else
 			fg_bulk_null(b);
 		fg_bulk_int(b, s->seeds_2hop[u]);
-		memcpy(&v, held_at(&risk, u), sizeof(v));
-		fg_bulk_double(b, v);
-		memcpy(&v, held_at(&ring_score, u), sizeof(v));
-		fg_bulk_double(b, v);
+		fg_bulk_double(b, held_double(&risk, u));
+		fg_bulk_double(b, held_double(&ring_score, u));
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -903,23 +920,46 @@ int fg_run_write_start(fg_run *r)
 }
 
 /*
- * Beside the model phase, the run's peak of memory: with a page cache of
- * FEATURES_CACHE_KIB, not 128 MiB, the table's pages spill to the WAL as
- * they fill (they are written there at the commit otherwise).  2M world,
- * 2 threads: peak 1175 MiB without the thread, 1257 with it at 128 MiB.
+ * The tables whose inputs are ready when the model phase starts (nothing of
+ * them is the model's): user_features, components, entities.  Beside the
+ * model phase, the run's peak of memory, with a page cache of
+ * EARLY_CACHE_KIB, not 128 MiB: their pages spill to the WAL as they fill
+ * (they are written there at the commit otherwise).  2M world, 2 threads:
+ * peak 1175 MiB without the thread, 1257 with it at 128 MiB, 1190 at 16.
  */
-#define FEATURES_CACHE_KIB 16384
+#define EARLY_CACHE_KIB 16384
 
-static int features_task(fg_run *r, prof_clock *pc)
+static int early_task(fg_run *r, prof_clock *pc)
 {
-	int rc = fg_store_cache_limit(r->store, FEATURES_CACHE_KIB), rc2;
+	int rc = fg_store_cache_limit(r->store, EARLY_CACHE_KIB), rc2;
 
-	if (rc == FG_OK && (rc = write_features(r)) == FG_OK) {
-		prof(pc, "user_features");
-		r->features_written = true;
-	}
+	if (rc != FG_OK || (rc = write_features(r)) != FG_OK)
+		goto cleanup;
+	prof(pc, "user_features");
+	if ((rc = write_components(r)) != FG_OK)
+		goto cleanup;
+	prof(pc, "components");
+	/* the hubs' risk: the links are still here (fg_run_write_links_done then keeps it) */
+	if (!r->hub_risk && (rc = hub_risk(&r->hub_risk, r)) != FG_OK)
+		goto cleanup;
+	if ((rc = write_entities(r)) != FG_OK)
+		goto cleanup;
+	prof(pc, "entities");
+	r->early_written = true;
+cleanup:
 	rc2 = fg_store_cache_limit(r->store, 0);
 	return rc != FG_OK ? rc : rc2;
+}
+
+/* The held arrays the early tables read can be read (they were held as fg_run.c does). */
+static bool early_readable(const fg_run *r)
+{
+	held_reader x;
+
+	return held_reader_init(&x, r, (void **)&r->dist, sizeof(*r->dist), 0) &&
+	       held_reader_init(&x, r, (void **)&r->risk, sizeof(*r->risk), 0) &&
+	       held_reader_init(&x, r, (void **)&r->risk, sizeof(*r->risk), r->g->n_users) &&
+	       held_reader_init(&x, r, (void **)&r->scores->ring_score, sizeof(double), 0);
 }
 
 int fg_run_write_features_start(fg_run *r)
@@ -929,9 +969,10 @@ int fg_run_write_features_start(fg_run *r)
 	/* the graph tables' thread is done by now (rings, risk and scoring ran meanwhile) */
 	if ((rc = fg_run_write_join(r)) != FG_OK)
 		return rc;
-	if (!writer_wanted(r) || r->features_written || !r->scores)
+	if (!writer_wanted(r) || r->early_written || !r->scores || !r->graph_written ||
+	    !r->g->link_target || !early_readable(r))
 		return FG_OK;
-	return writer_spawn(r, features_task);
+	return writer_spawn(r, early_task);
 }
 
 int fg_run_write_join(fg_run *r)
@@ -975,14 +1016,16 @@ int fg_run_write(fg_run *r)
 	if ((rc = write_rings(r, &dg)) != FG_OK)
 		goto cleanup;
 	prof(&pc, "rings");
-	if ((rc = write_components(r)) != FG_OK)
-		goto cleanup;
-	prof(&pc, "components");
-	if ((rc = write_entities(r)) != FG_OK)
-		goto cleanup;
-	prof(&pc, "entities");
+	if (!r->early_written) {
+		if ((rc = write_components(r)) != FG_OK)
+			goto cleanup;
+		prof(&pc, "components");
+		if ((rc = write_entities(r)) != FG_OK)
+			goto cleanup;
+		prof(&pc, "entities");
+	}
 	fg_fault_point("write-rings");
-	if (!r->features_written) {
+	if (!r->early_written) {
 		if ((rc = write_features(r)) != FG_OK)
 			goto cleanup;
 		prof(&pc, "user_features");
