@@ -19,6 +19,7 @@
 #include "fg_par.h"
 #include "fg_sbuf.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -868,6 +869,18 @@ static void *writer_main(void *arg)
 
 	prof(&pc, "");
 	w->rc = w->task(w->r, &pc);
+	/*
+	 * Its pages to the WAL now, off the run's sequential end (the commit
+	 * writes what is still dirty), and their memory back to the system
+	 * while the kernels and the model, the run's peak, go on: the freed
+	 * cache pages stay in this thread's glibc arena without the trim.
+	 */
+	if (w->rc == FG_OK && (w->rc = fg_store_cache_release(w->r->store)) == FG_OK) {
+#if defined(__GLIBC__)
+		malloc_trim(0);
+#endif
+		prof(&pc, "cache release");
+	}
 	if (w->rc != FG_OK)
 		snprintf(w->msg, sizeof(w->msg), "%s", fg_error_msg());
 	return NULL;

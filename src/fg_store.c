@@ -1104,6 +1104,15 @@ int fg_store_cache_limit(fg_store *st, int kib)
 	return exec(st, sql, "set cache_size");
 }
 
+int fg_store_cache_release(fg_store *st)
+{
+	assert(st);
+	if (sqlite3_db_cacheflush(st->db) != SQLITE_OK)
+		return db_error(st->db, st->path, "write the page cache");
+	sqlite3_db_release_memory(st->db);
+	return FG_OK;
+}
+
 int fg_store_build_indexes(fg_store *st)
 {
 	assert(st);
