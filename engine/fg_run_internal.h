@@ -68,7 +68,7 @@ struct fg_run {
 		uint32_t *pair_prev, *pair_user; /* memberships: prev_rings index, tonight's user */
 		uint64_t n_pairs;
 	} prev;
-	struct fg_run_writer *writer; /* the graph tables' thread: owns store until joined */
+	struct fg_run_writer *writer; /* the write-back thread (graph tables, then the early ones): owns store until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
 	bool early_written;       /* user_features, components, entities are in the run */
 	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
