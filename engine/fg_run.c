@@ -464,6 +464,9 @@ static int model_phase(fg_run *r)
 	    (rc = hold(r, (void **)&s->score, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
 	    (rc = hold(r, (void **)&s->ring_score, 0, nu, sizeof(double), &zero_d)) != FG_OK)
 		return rc;
+	/* user_features reads none of what the model writes: written meanwhile with 2+ threads */
+	if ((rc = fg_run_write_features_start(r)) != FG_OK)
+		return rc;
 	return fg_run_model(r);
 }
 

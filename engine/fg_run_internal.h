@@ -68,8 +68,9 @@ struct fg_run {
 		uint32_t *pair_prev, *pair_user; /* memberships: prev_rings index, tonight's user */
 		uint64_t n_pairs;
 	} prev;
-	struct fg_run_writer *writer; /* the graph tables' thread: owns store until joined */
+	struct fg_run_writer *writer; /* the write-back thread (graph tables, then the early ones): owns store until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
+	bool early_written;       /* user_features, components, entities are in the run */
 	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
 	double *hub_risk;         /* per hub, in entity order: the sum of its users' risk */
 	char *kinds_json;         /* runs.kinds */
@@ -143,6 +144,15 @@ void fg_run_track_free(fg_run *r);
  */
 int fg_run_write_start(fg_run *r);
 int fg_run_write_join(fg_run *r);
+/*
+ * The same thread for user_features, components and entities during the
+ * model phase (engine/fg_run.c model_phase, after its holds: the thread
+ * reads risk, hops and ring_score through the held pairs, and the graph and
+ * the scores' counts, which the model only reads).  Joins the graph tables'
+ * thread first; FG_OK without starting anything as above, and fg_run_write
+ * then writes these tables itself.
+ */
+int fg_run_write_features_start(fg_run *r);
 
 /*
  * The phase table's write-back (engine/fg_run.c write_phase), in steps:

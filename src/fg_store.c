@@ -62,6 +62,7 @@
 #include <time.h>
 
 #define MAX_WRITTEN 32
+#define FG_STORE_CACHE_KIB 131072 /* the writer's page cache: 128 MiB */
 
 /*
  * Invariants: db is open; run_id > 0 exactly while a run transaction is open
@@ -426,7 +427,7 @@ int fg_store_open_schema(fg_store **out, const char *path, fg_store_mode mode,
 		    (rc = exec(st, "PRAGMA foreign_keys = OFF", "set foreign_keys")) ||
 		    (rc = exec(st, "PRAGMA journal_size_limit = 67108864", "set journal_size_limit")) ||
 		    /* 128 MiB page cache: a night's load spills dirty pages to the WAL beyond it */
-		    (rc = exec(st, "PRAGMA cache_size = -131072", "set cache_size")) ||
+		    (rc = fg_store_cache_limit(st, 0)) ||
 		    (rc = exec(st, "PRAGMA temp_store = MEMORY", "set temp_store")))
 			goto cleanup;
 		if ((rc = check_schema(st, migrations, n)) != FG_OK)
@@ -1092,6 +1093,24 @@ int fg_store_bulk_end(fg_bulk **pb)
 	fg_free(b);
 	*pb = NULL;
 	return rc;
+}
+
+int fg_store_cache_limit(fg_store *st, int kib)
+{
+	char sql[64];
+
+	assert(st && kib >= 0);
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib ? kib : FG_STORE_CACHE_KIB);
+	return exec(st, sql, "set cache_size");
+}
+
+int fg_store_cache_release(fg_store *st)
+{
+	assert(st);
+	if (sqlite3_db_cacheflush(st->db) != SQLITE_OK)
+		return db_error(st->db, st->path, "write the page cache");
+	sqlite3_db_release_memory(st->db);
+	return FG_OK;
 }
 
 int fg_store_build_indexes(fg_store *st)

@@ -101,6 +101,22 @@ int fg_bulk_row(fg_bulk *b);                    /* end of row; may execute a bat
 int fg_store_bulk_end(fg_bulk **b);
 
 /*
+ * The writer's page cache cap in KiB (0: the default, 128 MiB).  Dirty pages
+ * beyond it spill to the WAL inside the run's transaction, so a smaller cap
+ * costs no extra writes, only memory kept free: the run lowers it while it
+ * writes beside the model phase, its peak of memory (engine/fg_run_write.c).
+ */
+int fg_store_cache_limit(fg_store *st, int kib);
+
+/*
+ * Inside the run's transaction: write the dirty pages of the page cache to
+ * the WAL now (uncommitted frames, as a cache spill writes them) and free
+ * the cache's clean pages, so the commit has less left to write and the
+ * cache's memory is free while the run goes on.  FG_OK or FG_EDB.
+ */
+int fg_store_cache_release(fg_store *st);
+
+/*
  * Create the secondary indexes (after the bulk load, as a fast load wants),
  * IF NOT EXISTS.  Called by the run before commit.
  */
