@@ -333,7 +333,7 @@ static void visit_pairs(const fg_graph *g, uint32_t u, visit_fn fn, void *ctx)
 			fn(ctx, x, g->relation_weight);
 			continue;
 		}
-		double w = g->ent_weight[x - nu];
+		double w = fg_graph_ent_weight(g, x - nu);
 		for (uint64_t b = g->g.off[x]; b < g->g.off[x + 1]; b++) {
 			uint32_t v = g->g.adj[b];
 			if (v != u)
@@ -420,9 +420,9 @@ static inline void ent_info(const fg_features *f, uint32_t e, uint32_t *share, b
 		*hub = (p >> 24) & 1u;
 		*kind = p >> 25;
 	} else {
-		*share = f->g->ent_share[e];
-		*hub = f->g->ent_hub[e];
-		*kind = f->g->ent_kind[e];
+		*share = fg_graph_ent_share(f->g, e);
+		*hub = fg_graph_ent_hub(f->g, e);
+		*kind = fg_graph_ent_kind(f->g, e);
 	}
 }
 
@@ -430,8 +430,8 @@ static int pack_entities(fg_features *f)
 {
 	const fg_graph *g = f->g;
 
-	if (g->n_kinds > 127)
-		return FG_OK;
+	if (g->ent_class || g->n_kinds > 127)
+		return FG_OK; /* the narrow form's class is that one miss already */
 	for (uint32_t e = 0; e < g->n_entities; e++)
 		if (g->ent_share[e] > 0xffffffu)
 			return FG_OK;
@@ -553,7 +553,7 @@ static int local_build(local_graph *lg, const fg_features *f, const uint8_t *has
 		return fg_error_set(FG_ENOMEM, "out of memory for the seeds' components");
 	for (uint32_t e = 0; e < ne; e++) {
 		uint32_t c = f->comp[nu + e];
-		eslot[e] = !g->ent_hub[e] && (has[c >> 3] & (1u << (c & 7))) ? n++ : NO_SLOT;
+		eslot[e] = !fg_graph_ent_hub(g, e) && (has[c >> 3] & (1u << (c & 7))) ? n++ : NO_SLOT;
 	}
 	lg->n = n;
 	lg->off = fg_calloc((size_t)n + 1, sizeof(uint64_t));
@@ -573,7 +573,7 @@ static int local_build(local_graph *lg, const fg_features *f, const uint8_t *has
 			(void)x;
 			if (pass == 0) {
 				lg->off[lv + 1] = g->g.off[v + 1] - g->g.off[v];
-				lg->wx[lv] = v < nu ? g->relation_weight : g->ent_weight[v - nu];
+				lg->wx[lv] = v < nu ? g->relation_weight : fg_graph_ent_weight(g, v - nu);
 			} else {
 				uint64_t o = lg->off[lv];
 				for (uint64_t a = g->g.off[v]; a < g->g.off[v + 1]; a++) {
@@ -850,7 +850,7 @@ static int neighbour_pass(fg_features *f)
 			if (x >= nu) {
 				b0 = g->g.off[x];
 				b1 = g->g.off[x + 1];
-				w = g->ent_weight[x - nu];
+				w = fg_graph_ent_weight(g, x - nu);
 			}
 			for (uint64_t b = b0; b < b1; b++) {
 				uint32_t v = list[b];
@@ -902,7 +902,7 @@ static int neighbour_pass(fg_features *f)
 			if (x >= nu) {
 				b0 = g->g.off[x];
 				b1 = g->g.off[x + 1];
-				w = g->ent_weight[x - nu];
+				w = fg_graph_ent_weight(g, x - nu);
 			}
 			for (uint64_t b = b0; b < b1; b++) {
 				uint32_t v = g->g.adj[b], vs;
@@ -1309,7 +1309,7 @@ int64_t fg_features_top_entity(const fg_features *f, uint32_t u, int kc, unsigne
 		if (t < g->n_users)
 			continue;
 		e = t - g->n_users;
-		if (kc >= 0 ? f->kclass[g->ent_kind[e]] != kc : !g->ent_hub[e])
+		if (kc >= 0 ? f->kclass[fg_graph_ent_kind(g, e)] != kc : !fg_graph_ent_hub(g, e))
 			continue;
 		if (!(cn = ent_counts(f, e)) || !(se = masked_sum_u32(cn, mask)))
 			continue;
@@ -1449,16 +1449,16 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 			continue;
 		}
 		{
-			uint32_t e = (uint32_t)(it->v - nu), kind = g->ent_kind[e], kc = f->kclass[kind];
+			uint32_t e = (uint32_t)(it->v - nu), kind = fg_graph_ent_kind(g, e), kc = f->kclass[kind];
 			bool mine = self >= 0 && has_link(f, (uint32_t)self, (uint32_t)it->v);
-			uint32_t sh = g->ent_share[e] + (mine ? 0 : 1);
-			bool hub = g->ent_hub[e] || sh > g->kind_max_share[kind];
+			uint32_t sh = fg_graph_ent_share(g, e) + (mine ? 0 : 1);
+			bool hub = fg_graph_ent_hub(g, e) || sh > g->kind_max_share[kind];
 
 			p.deg_class[kc]++;
 			prim_entity(&p, sh, hub, (int)kc, fg_features_entity_seeds(f, e, mask));
 			if (hub)
 				continue;
-			w = mine ? g->ent_weight[e] : g->kind_weight[kind] / log2(1.0 + (double)sh);
+			w = mine ? fg_graph_ent_weight(g, e) : g->kind_weight[kind] / log2(1.0 + (double)sh);
 			p.wdeg += w;
 			b0 = g->g.off[it->v];
 			b1 = g->g.off[it->v + 1];
@@ -1471,7 +1471,7 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 						qe[k] += f->q[(size_t)xs * K + k] / f->wact[xs];
 				}
 				for (unsigned k = 0; k < K; k++)
-					qn[k] += f->damping * g->ent_weight[e] * qe[k] / (double)(b1 - b0);
+					qn[k] += f->damping * fg_graph_ent_weight(g, e) * qe[k] / (double)(b1 - b0);
 			}
 		}
 		for (uint64_t b = b0; b < b1; b++) {

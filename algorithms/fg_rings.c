@@ -205,7 +205,7 @@ static uint32_t vote_dense(const fg_graph *g, const uint32_t *label, uint32_t u,
 			score[l] += g->relation_weight;
 			continue;
 		}
-		double w = g->ent_weight[x - nu];
+		double w = fg_graph_ent_weight(g, x - nu);
 		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
 			uint32_t v = adj[b];
 			if (v == u)
@@ -272,7 +272,7 @@ static uint32_t vote_small(const fg_graph *g, const uint32_t *label, uint32_t u,
 			val[slot_add(key, val, slots, &nt, label[x], bits)] += g->relation_weight;
 			continue;
 		}
-		double w = g->ent_weight[x - nu];
+		double w = fg_graph_ent_weight(g, x - nu);
 		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
 			uint32_t v = adj[b];
 			if (v != u)
@@ -560,7 +560,7 @@ static void ref_add(double *score, const fg_graph *g, const uint32_t *label, uin
 		if (x >= nu) {
 			lo = off[x];
 			hi = off[x + 1];
-			w = g->ent_weight[x - nu];
+			w = fg_graph_ent_weight(g, x - nu);
 		}
 		for (uint64_t b = lo; b < hi; b++) {
 			uint32_t v = list[b];

@@ -96,7 +96,7 @@ static double pull(const fg_graph *g, const risk_work *w, uint32_t v)
 		if (v >= nu) {
 			for (uint64_t a = off[v]; a < off[v + 1]; a++)
 				s += w->c[adj[a]];
-			return s * g->ent_weight[v - nu];
+			return s * fg_graph_ent_weight(g, v - nu);
 		}
 		for (uint64_t a = off[v]; a < off[v + 1]; a++)
 			s += w->q[adj[a]];
@@ -105,7 +105,7 @@ static double pull(const fg_graph *g, const risk_work *w, uint32_t v)
 	if (v >= nu) {
 		for (uint64_t a = off[v]; a < off[v + 1]; a++)
 			s += w->c[w->slot[adj[a]]];
-		return s * g->ent_weight[v - nu];
+		return s * fg_graph_ent_weight(g, v - nu);
 	}
 	for (uint64_t a = off[v]; a < off[v + 1]; a++)
 		s += w->q[w->slot[adj[a]]];
@@ -141,7 +141,7 @@ static void block_scale(risk_work *w, const double *r, const fg_graph *g, uint64
 			w->c[k] = 0.0;
 			dangling += r[k];
 		}
-		w->q[k] = w->c[k] * (i < nu ? g->relation_weight : g->ent_weight[i - nu]);
+		w->q[k] = w->c[k] * (i < nu ? g->relation_weight : fg_graph_ent_weight(g, i - nu));
 	}
 	w->part[b] = dangling;
 }

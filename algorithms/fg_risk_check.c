@@ -23,9 +23,9 @@
 static double arc_weight(const fg_graph *g, uint32_t u, uint32_t v)
 {
 	if (u >= g->n_users)
-		return g->ent_weight[u - g->n_users];
+		return fg_graph_ent_weight(g, u - g->n_users);
 	if (v >= g->n_users)
-		return g->ent_weight[v - g->n_users];
+		return fg_graph_ent_weight(g, v - g->n_users);
 	return g->relation_weight;
 }
 

@@ -160,7 +160,7 @@ int fg_risk_dist_part(fg_risk_part *out, const fg_graph *g, const uint32_t *act,
 		uint64_t d = g->g.off[v + 1] - g->g.off[v];
 
 		out->vid[i] = v;
-		out->wt[i] = v < g->n_users ? g->relation_weight : g->ent_weight[v - g->n_users];
+		out->wt[i] = v < g->n_users ? g->relation_weight : fg_graph_ent_weight(g, v - g->n_users);
 		if (d)
 			memcpy(out->adj + out->off[i], g->g.adj + g->g.off[v], d * sizeof(*out->adj));
 		out->off[i + 1] = out->off[i] + d;

@@ -277,11 +277,11 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 	}
 	for (uint32_t t = 0; t < ntouch; t++) {
 		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
-		int kc = sc->kclass[g->ent_kind[e]];
+		int kc = sc->kclass[fg_graph_ent_kind(g, e)];
 		if (m >= 2) {
 			out->n_by_class[kc]++;
 			out->n_shared++;
-			shared_w += g->kind_weight[g->ent_kind[e]] * (double)(m - 1);
+			shared_w += g->kind_weight[fg_graph_ent_kind(g, e)] * (double)(m - 1);
 			kinds_shared_mask |= 1u << kc;
 			if (kc == FG_KC_CARD)
 				pay_shared = true;
@@ -428,11 +428,11 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 			s->deg_total[t]++;
 		} else {
 			uint32_t e = t - nu;
-			int kc = kclass[g->ent_kind[e]];
+			int kc = kclass[fg_graph_ent_kind(g, e)];
 			s->deg_class[(size_t)a * FG_KC_N + kc]++;
 			s->deg_total[a]++;
-			if (g->ent_share[e] > s->max_share[a])
-				s->max_share[a] = g->ent_share[e];
+			if (fg_graph_ent_share(g, e) > s->max_share[a])
+				s->max_share[a] = fg_graph_ent_share(g, e);
 		}
 	}
 #if defined(_OPENMP)

@@ -299,7 +299,7 @@ static void edge_weights(igraph_vector_t *w, const igraph_t *ig, const fg_graph 
 			b = t;
 		}
 		VECTOR(*w)[e] = b < (igraph_integer_t)g->n_users ? g->relation_weight
-		                                                   : g->ent_weight[b - g->n_users];
+		                                                   : fg_graph_ent_weight(g, b - g->n_users);
 	}
 }
 

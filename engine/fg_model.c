@@ -650,7 +650,7 @@ cleanup:
 /* The kind name of entity e ("card", "device", ...). */
 static const char *ent_kind(const fg_graph *g, int64_t e)
 {
-	return g->kind_name[g->ent_kind[e]];
+	return g->kind_name[fg_graph_ent_kind(g, (uint32_t)e)];
 }
 
 /* The best-evidenced entity among several classes. */
@@ -701,7 +701,9 @@ static void reason_text(char *out, size_t len, const fg_features *f, const fg_gr
 	int64_t e = n ? top_of(f, u, kcs, n, 1u << fg_features_fold(f, u), &ns) : -1;
 
 	if (e >= 0)
-		ent = (fg_model_entity){ ent_kind(g, e), g->ent_value[e], g->ent_share[e], ns, g->ent_hub[e] };
+		ent = (fg_model_entity){ ent_kind(g, e), fg_graph_ent_value(g, (uint32_t)e),
+		                         fg_graph_ent_share(g, (uint32_t)e), ns,
+		                         fg_graph_ent_hub(g, (uint32_t)e) };
 	fg_model_reason_text(out, len, name, v, c, e >= 0 ? &ent : NULL);
 }
 

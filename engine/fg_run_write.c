@@ -332,7 +332,7 @@ static int hub_risk(double **out, const fg_run *r)
 	int rc = FG_OK;
 
 	for (uint32_t e = 0; e < g->n_entities; e++)
-		n += g->ent_hub[e] != 0;
+		n += fg_graph_ent_hub(g, e) != 0;
 	hubs = fg_mallocarray(n ? n : 1, sizeof(*hubs));
 	sum = fg_calloc(n ? n : 1, sizeof(*sum));
 	if (!hubs || !sum) {
@@ -341,13 +341,13 @@ static int hub_risk(double **out, const fg_run *r)
 		goto cleanup;
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++)
-		if (g->ent_hub[e])
+		if (fg_graph_ent_hub(g, e))
 			hubs[k++] = e;
 	/* the users' risk, held sparse while the model runs: the links come in user order */
 	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t t = g->link_target[i];
-		if (t >= g->n_users && g->ent_hub[t - g->n_users])
+		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
 			sum[hub_index(hubs, n, t - g->n_users)] += held_double(&risk, g->link_user[i]);
 	}
 	*out = sum;
@@ -367,15 +367,15 @@ static int write_hubs(fg_run *r)
 		return rc;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		char reason[160];
-		uint16_t k = g->ent_kind[e];
-		if (!g->ent_hub[e])
+		uint16_t k = fg_graph_ent_kind(g, e);
+		if (!fg_graph_ent_hub(g, e))
 			continue;
 		snprintf(reason, sizeof(reason), "shared by %u users > max-share %u for kind %s",
-		         g->ent_share[e], g->kind_max_share[k], g->kind_name[k]);
+		         fg_graph_ent_share(g, e), g->kind_max_share[k], g->kind_name[k]);
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->kind_name[k]);
-		fg_bulk_text(b, g->ent_value[e]);
-		fg_bulk_int(b, g->ent_share[e]);
+		fg_bulk_text(b, fg_graph_ent_value(g, e));
+		fg_bulk_int(b, fg_graph_ent_share(g, e));
 		fg_bulk_int(b, g->kind_max_share[k]);
 		fg_bulk_text(b, reason);
 		rc = fg_bulk_row(b);
@@ -406,17 +406,17 @@ static int write_entities(fg_run *r)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		uint32_t v = g->n_users + e, c = r->comp[v];
-		bool hub = g->ent_hub[e];
+		bool hub = fg_graph_ent_hub(g, e);
 		double hub_sum = hub ? hr[h++] : 0.0;
 		if (!hub && !in_big_component(r, c))
 			continue;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_int(b, e);
-		fg_bulk_text(b, g->kind_name[g->ent_kind[e]]);
-		fg_bulk_text(b, g->ent_value[e]);
-		fg_bulk_int(b, g->ent_share[e]);
+		fg_bulk_text(b, g->kind_name[fg_graph_ent_kind(g, e)]);
+		fg_bulk_text(b, fg_graph_ent_value(g, e));
+		fg_bulk_int(b, fg_graph_ent_share(g, e));
 		fg_bulk_int(b, hub);
-		fg_bulk_double(b, hub ? (g->ent_share[e] ? hub_sum / g->ent_share[e] : 0.0)
+		fg_bulk_double(b, hub ? (fg_graph_ent_share(g, e) ? hub_sum / fg_graph_ent_share(g, e) : 0.0)
 		                      : held_double(&risk, v));
 		if (hub)
 			fg_bulk_null(b);
@@ -455,7 +455,7 @@ static bool link_written(const fg_graph *g, const uint32_t *comp, const uint32_t
 	uint32_t t = g->link_target[i];
 
 	return comp_users[comp[g->link_user[i]]] >= 2 ||
-	       (t >= g->n_users && g->ent_hub[t - g->n_users]);
+	       (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users));
 }
 
 /*

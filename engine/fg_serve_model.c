@@ -234,8 +234,8 @@ int fg_serve_model_build(fg_snapshot *s)
 		m->ring[u] = r >= 0 ? ring_min[r] : u;
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
-		const char *v = g->ent_value[e];
-		uint32_t se = find_entity(s, g->kind_name[g->ent_kind[e]], v, strlen(v));
+		const char *v = fg_graph_ent_value(g, e);
+		uint32_t se = find_entity(s, g->kind_name[fg_graph_ent_kind(g, e)], v, strlen(v));
 
 		if (se == NONE32) {
 			rc = fg_error_set(FG_EDATA, "entity %.40s of the model's graph is not in the run", v);

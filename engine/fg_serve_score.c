@@ -61,7 +61,7 @@ static bool model_reason_entity(fg_model_entity *out, const fg_snapshot *s, cons
 		if (v->is_link || v->target == NONE32 || (gv = m->ent_g[v->target]) < 0)
 			continue;
 		e = (uint32_t)(gv - g->n_users);
-		hub = g->ent_hub[e] || v->status == EV_WOULD_HUB;
+		hub = fg_graph_ent_hub(g, e) || v->status == EV_WOULD_HUB;
 		for (int c = 0; c < nk && !match; c++)
 			match = kcs[c] < 0 ? hub : (int)fg_kind_class_of(v->it->kind) == kcs[c];
 		if (!match || !(ns = fg_features_entity_seeds(m->f, e, mask)))
@@ -75,8 +75,8 @@ static bool model_reason_entity(fg_model_entity *out, const fg_snapshot *s, cons
 	if (!bv)
 		return false;
 	*out = (fg_model_entity){ bv->it->kind, bv->it->value,
-	                          g->ent_share[best - g->n_users], bn,
-	                          g->ent_hub[best - g->n_users] || bv->status == EV_WOULD_HUB };
+	                          fg_graph_ent_share(g, best - g->n_users), bn,
+	                          fg_graph_ent_hub(g, best - g->n_users) || bv->status == EV_WOULD_HUB };
 	return true;
 }
 

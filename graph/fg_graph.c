@@ -46,6 +46,9 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->user_created);
 	fg_free(g->attr_name);
 	fg_free(g->user_attr);
+	fg_free(g->ent_class);
+	fg_free(g->ent_cls);
+	fg_free(g->ent_value_off);
 	fg_free(g->ent_kind);
 	fg_free((void *)g->ent_value);
 	fg_free(g->ent_share);
@@ -88,10 +91,10 @@ double fg_graph_weight(const fg_graph *g, uint32_t v)
 	double s = 0.0;
 
 	if (v >= nu)
-		return (double)(off[v + 1] - off[v]) * g->ent_weight[v - nu];
+		return (double)(off[v + 1] - off[v]) * fg_graph_ent_weight(g, v - nu);
 	for (uint64_t a = off[v]; a < off[v + 1]; a++) {
 		uint32_t y = g->g.adj[a];
-		s += y < nu ? g->relation_weight : g->ent_weight[y - nu];
+		s += y < nu ? g->relation_weight : fg_graph_ent_weight(g, y - nu);
 	}
 	return s;
 }
@@ -126,12 +129,12 @@ void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, 
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t t = g->link_target[i];
 		links[g->link_kind[i]]++;
-		if (t >= g->n_users && g->ent_hub[t - g->n_users])
+		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
 			hub_links[g->link_kind[i]]++;
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++)
-		if (g->ent_hub[e])
-			hubs[g->ent_kind[e]]++;
+		if (fg_graph_ent_hub(g, e))
+			hubs[fg_graph_ent_kind(g, e)]++;
 }
 
 uint64_t fg_graph_bytes(const fg_graph *g)
@@ -142,8 +145,12 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 	b += (uint64_t)g->n_kinds * (sizeof(char *) + sizeof(double) + sizeof(uint32_t) + sizeof(bool));
 	b += (uint64_t)g->n_users * (sizeof(char *) + sizeof(uint8_t) + sizeof(int64_t));
 	b += (uint64_t)g->n_users * g->n_attrs * sizeof(float);
-	b += (uint64_t)g->n_entities *
-	     (sizeof(uint16_t) + sizeof(char *) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
+	if (g->ent_class)
+		b += (uint64_t)g->n_entities * sizeof(uint16_t) + (uint64_t)g->n_ent_cls * sizeof(fg_ent_class);
+	else
+		b += (uint64_t)g->n_entities *
+		     (sizeof(uint16_t) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
+	b += (uint64_t)g->n_entities * (g->ent_value_off ? sizeof(uint32_t) : sizeof(char *));
 	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) +
 	                   (g->link_first ? 2 * sizeof(int64_t) : 2 * sizeof(uint32_t)));
 	b += ((uint64_t)g->g.n + 1) * sizeof(uint64_t) + g->g.m * sizeof(uint32_t);

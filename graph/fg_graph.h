@@ -54,6 +54,14 @@ typedef struct fg_placeholder_counts {
 	uint64_t n_other;
 } fg_placeholder_counts;
 
+/* A class of entities: one (kind, share) pair, its hub flag and weight. */
+typedef struct fg_ent_class {
+	double weight;  /* kind_weight / log2(1 + share), the expression of the wide form */
+	uint32_t share;
+	uint16_t kind;
+	uint8_t hub;    /* share > the kind's max_share */
+} fg_ent_class;
+
 typedef struct fg_graph {
 	uint32_t n_users;
 	uint32_t n_entities;
@@ -74,7 +82,24 @@ typedef struct fg_graph {
 	                            the pointers, then the names (fg_user_attrs.c) */
 	float *user_attr;        /* n_users * n_attrs, row-major; NAN = missing */
 
-	/* entities, index e (vertex n_users + e) */
+	/*
+	 * Entities, index e (vertex n_users + e).  Read them with the accessors
+	 * below (fg_graph_ent_kind, _share, _hub, _weight, _value), exact in
+	 * either of two forms:
+	 * - narrow (what fg_graph_build makes): ent_class[e] indexes ent_cls, the
+	 *   distinct (kind, share) pairs in that order with their hub flag and
+	 *   weight, when there are at most 65,536 (2 B an entity instead of 15);
+	 *   the values back to back in canonical order at ent_value_base +
+	 *   ent_value_off[e] when that block is under 4 GiB (4 B instead of 8).
+	 * - wide: the per-entity arrays ent_kind, ent_share, ent_hub, ent_weight
+	 *   (ent_class NULL), ent_value (ent_value_off NULL): past those bounds,
+	 *   and for graphs made by hand (the tests).
+	 */
+	uint16_t *ent_class;
+	struct fg_ent_class *ent_cls;
+	uint32_t n_ent_cls;
+	const char *ent_value_base; /* the pool's block of entity values */
+	uint32_t *ent_value_off;
 	uint16_t *ent_kind;      /* kind index */
 	const char **ent_value;  /* NUL-terminated (owned by a pool) */
 	uint32_t *ent_share;
@@ -191,6 +216,32 @@ static inline int64_t fg_graph_link_last(const fg_graph *g, uint64_t i)
 		return g->link_last[i];
 	return g->link_last32[i] == FG_TIME32_NONE ? FG_TIME_NONE
 	                                           : g->link_time_base + g->link_last32[i];
+}
+
+/* Entity e's kind index, share, hub flag, weight and value (module comment).  O(1). */
+static inline uint32_t fg_graph_ent_kind(const fg_graph *g, uint32_t e)
+{
+	return g->ent_class ? g->ent_cls[g->ent_class[e]].kind : g->ent_kind[e];
+}
+
+static inline uint32_t fg_graph_ent_share(const fg_graph *g, uint32_t e)
+{
+	return g->ent_class ? g->ent_cls[g->ent_class[e]].share : g->ent_share[e];
+}
+
+static inline bool fg_graph_ent_hub(const fg_graph *g, uint32_t e)
+{
+	return g->ent_class ? g->ent_cls[g->ent_class[e]].hub != 0 : g->ent_hub[e] != 0;
+}
+
+static inline double fg_graph_ent_weight(const fg_graph *g, uint32_t e)
+{
+	return g->ent_class ? g->ent_cls[g->ent_class[e]].weight : g->ent_weight[e];
+}
+
+static inline const char *fg_graph_ent_value(const fg_graph *g, uint32_t e)
+{
+	return g->ent_value_off ? g->ent_value_base + g->ent_value_off[e] : g->ent_value[e];
 }
 
 /*

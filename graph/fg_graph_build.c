@@ -104,6 +104,9 @@ static int nomem(const char *what)
 #define PREFETCH(p) ((void)(p))
 #endif
 
+uint32_t fg_graph_class_cap = FG_GRAPH_CLASS_MAX;
+uint64_t fg_graph_value_cap = UINT32_MAX;
+
 /* Strings per block of pack_ordered (a fixed split: the offsets are sums). */
 #define PACK_BLOCK ((uint32_t)1 << 15)
 #define PACK_AHEAD 16 /* strings between an entry's prefetch and its copy */
@@ -112,7 +115,9 @@ static int nomem(const char *what)
 /*
  * The strings of sealed table t copied into one new block in canonical order
  * (order[r] = the temporary id of canonical id r), NUL-terminated and back to
- * back, str[r] pointing at each; t's arena is freed.  Later walks by
+ * back; t's arena is freed.  Each string is found by *str[r], a pointer
+ * array made here, or where off32 is not NULL and the block is under 4 GiB
+ * by its offset (*off32)[r] instead (*str left NULL).  Later walks by
  * canonical id (the digest, the write-back) then read the block in order
  * instead of jumping through the interning arena.  The block and str are
  * written in order (blocks of PACK_BLOCK strings in parallel, each starting
@@ -120,9 +125,11 @@ static int nomem(const char *what)
  * only the interning table is read at random, prefetched a few strings
  * ahead.  *bytes is the block's size.
  */
-static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern *t,
-                        const uint32_t *order, uint32_t n)
+static int pack_ordered(char **out, const char ***pstr, uint32_t **off32, uint64_t *bytes,
+                        fg_intern *t, const uint32_t *order, uint32_t n)
 {
+	const char **str = NULL;
+	uint32_t *off = NULL;
 	const int64_t nb = ((int64_t)n + PACK_BLOCK - 1) / PACK_BLOCK;
 	uint64_t *bstart = fg_mallocarray((size_t)nb + 1, sizeof(*bstart));
 	uint64_t total = 0;
@@ -147,8 +154,14 @@ static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern
 		bstart[k] = total;
 		total += len;
 	}
-	if (!(a = fg_malloc(total ? (size_t)total : 1))) {
+	if (off32 && total <= fg_graph_value_cap)
+		off = fg_mallocarray(n ? n : 1, sizeof(*off));
+	else
+		str = fg_mallocarray(n ? n : 1, sizeof(*str));
+	if ((!off && !str) || !(a = fg_malloc(total ? (size_t)total : 1))) {
 		fg_free(bstart);
+		fg_free(off);
+		fg_free(str);
 		return nomem("strings");
 	}
 	#pragma omp parallel for schedule(static) if (nb > 1)
@@ -162,7 +175,10 @@ static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern
 			if (r + PACK_AHEAD < r1)
 				PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
 			memcpy(w, fg_intern_str(t, id), len);
-			str[r] = w;
+			if (off)
+				off[r] = (uint32_t)(w - a);
+			else
+				str[r] = w;
 			w += len;
 		}
 	}
@@ -171,6 +187,9 @@ static int pack_ordered(char **out, const char **str, uint64_t *bytes, fg_intern
 	t->arena = NULL;
 	t->arena_len = t->arena_cap = 0;
 	*out = a;
+	*pstr = str;
+	if (off32)
+		*off32 = off;
 	*bytes = total;
 	return FG_OK;
 }
@@ -339,12 +358,10 @@ static int fill_vertices(build *b)
 	g->n_users = nu;
 	g->relation_weight = b->cfg->relation_weight;
 	g->n_entities = ne;
-	g->user_id = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_id));
 	g->user_label = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_label));
 	g->user_created = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created));
 	g->ent_kind = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_kind));
-	g->ent_value = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_value));
-	if (!g->user_id || !g->user_label || !g->user_created || !g->ent_kind || !g->ent_value)
+	if (!g->user_label || !g->user_created || !g->ent_kind)
 		return nomem("vertices");
 	for (uint32_t k = 0; k < b->nk; k++)
 		for (uint64_t q = b->kstart[k]; q < b->kstart[k + 1]; q++)
@@ -369,14 +386,17 @@ static int fill_vertices(build *b)
 	fg_free(ls->user_created);
 	ls->user_created = NULL;
 	/* each table freed once packed: the strings are held twice one table at a time */
-	if ((rc = pack_ordered(&p->users, g->user_id, &bytes, &ls->users, b->user_order, nu)) != FG_OK)
+	if ((rc = pack_ordered(&p->users, &g->user_id, NULL, &bytes, &ls->users, b->user_order,
+	                       nu)) != FG_OK)
 		return rc;
 	p->bytes += bytes;
 	fg_intern_free(&ls->users);
 	fg_free(b->user_order);
 	b->user_order = NULL;
-	if ((rc = pack_ordered(&p->ents, g->ent_value, &bytes, &ls->ents, b->ent_order, ne)) != FG_OK)
+	if ((rc = pack_ordered(&p->ents, &g->ent_value, &g->ent_value_off, &bytes, &ls->ents,
+	                       b->ent_order, ne)) != FG_OK)
 		return rc;
+	g->ent_value_base = p->ents;
 	p->bytes += bytes;
 	fg_intern_free(&ls->ents);
 	fg_free(b->ent_order);
@@ -642,7 +662,7 @@ static int merge_links(build *b)
 	return FG_OK;
 }
 
-/* Shares, hubs, weights. */
+/* Shares and hubs (the wide arrays, until narrow_entities). */
 static int count_shares(build *b)
 {
 	fg_graph *g = b->g;
@@ -650,8 +670,7 @@ static int count_shares(build *b)
 
 	g->ent_share = fg_calloc(ne ? ne : 1, sizeof(*g->ent_share));
 	g->ent_hub = fg_calloc(ne ? ne : 1, sizeof(*g->ent_hub));
-	g->ent_weight = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_weight));
-	if (!g->ent_share || !g->ent_hub || !g->ent_weight)
+	if (!g->ent_share || !g->ent_hub)
 		return nomem("entities");
 	/* Links are unique per (user, entity): a count is the number of distinct users. */
 	for (uint64_t w = 0; w < b->nl; w++) {
@@ -661,15 +680,120 @@ static int count_shares(build *b)
 			g->ent_share[g->link_target[w] - nu]++;
 	}
 	for (uint32_t e = 0; e < ne; e++) {
-		uint16_t k = g->ent_kind[e];
-		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[k];
-		g->ent_weight[e] = g->kind_weight[k] / log2(1.0 + (double)g->ent_share[e]);
+		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[g->ent_kind[e]];
 		if (g->ent_hub[e]) {
 			g->n_hubs++;
 			g->n_hub_links += g->ent_share[e];
 		}
 	}
 	return FG_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* An entity's weight, the one expression of both forms. */
+static double ent_weight_of(const fg_graph *g, uint32_t kind, uint32_t share)
+{
+	return g->kind_weight[kind] / log2(1.0 + (double)share);
+}
+
+/*
+ * The entities' narrow form (fg_graph.h): the distinct (kind, share) pairs
+ * numbered in that order, each entity given its pair's number, and the wide
+ * arrays freed.  Entities are numbered in kind order, so one kind's pairs
+ * are the distinct shares of one range: marked in slot[share] (shares are at
+ * most n_users), sorted, numbered, then looked up for each entity of the
+ * range.  More than fg_graph_class_cap pairs: the wide form stays, with a
+ * weight per entity.  O(entities + users + pairs log pairs).
+ */
+static int narrow_entities(build *b)
+{
+	fg_graph *g = b->g;
+	const uint32_t ne = b->ne, none = UINT32_MAX;
+	uint32_t max_share = 0, n = 0, nd, cap = 0, *slot = NULL, *ds = NULL;
+	fg_ent_class *cls = NULL;
+	int rc = FG_OK;
+
+	for (uint32_t e = 0; e < ne; e++)
+		max_share = g->ent_share[e] > max_share ? g->ent_share[e] : max_share;
+	slot = fg_mallocarray((size_t)max_share + 1, sizeof(*slot));
+	g->ent_class = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_class));
+	if (!slot || !g->ent_class) {
+		rc = nomem("entity classes");
+		goto cleanup;
+	}
+	for (uint32_t s = 0; s <= max_share; s++)
+		slot[s] = none;
+	for (uint32_t e0 = 0, e1; e0 < ne && n <= fg_graph_class_cap; e0 = e1) {
+		const uint16_t k = g->ent_kind[e0];
+		nd = 0;
+		for (e1 = e0; e1 < ne && g->ent_kind[e1] == k; e1++) {
+			uint32_t sh = g->ent_share[e1];
+			if (slot[sh] != none)
+				continue;
+			if (nd == cap) {
+				uint32_t *d = fg_reallocarray(ds, cap ? 2 * (size_t)cap : 64, sizeof(*ds));
+				if (!d) {
+					rc = nomem("entity classes");
+					goto cleanup;
+				}
+				ds = d;
+				cap = cap ? 2 * cap : 64;
+			}
+			slot[sh] = 0;
+			ds[nd++] = sh;
+		}
+		if ((uint64_t)n + nd > fg_graph_class_cap) {
+			n = fg_graph_class_cap + 1;
+			break;
+		}
+		qsort(ds, nd, sizeof(*ds), cmp_u32);
+		if (!(cls = fg_reallocarray(g->ent_cls, (size_t)n + nd, sizeof(*cls)))) {
+			rc = nomem("entity classes");
+			goto cleanup;
+		}
+		g->ent_cls = cls;
+		for (uint32_t i = 0; i < nd; i++) {
+			slot[ds[i]] = n + i;
+			cls[n + i] = (fg_ent_class){ .weight = ent_weight_of(g, k, ds[i]), .share = ds[i],
+			                             .kind = k, .hub = ds[i] > g->kind_max_share[k] };
+		}
+		for (uint32_t e = e0; e < e1; e++)
+			g->ent_class[e] = (uint16_t)slot[g->ent_share[e]];
+		for (uint32_t i = 0; i < nd; i++)
+			slot[ds[i]] = none;
+		n += nd;
+	}
+	if (n > fg_graph_class_cap) {
+		/* the wide form */
+		fg_free(g->ent_class);
+		fg_free(g->ent_cls);
+		g->ent_class = NULL;
+		g->ent_cls = NULL;
+		if (!(g->ent_weight = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_weight)))) {
+			rc = nomem("entities");
+			goto cleanup;
+		}
+		for (uint32_t e = 0; e < ne; e++)
+			g->ent_weight[e] = ent_weight_of(g, g->ent_kind[e], g->ent_share[e]);
+		goto cleanup;
+	}
+	g->n_ent_cls = n;
+	fg_free(g->ent_kind);
+	fg_free(g->ent_share);
+	fg_free(g->ent_hub);
+	g->ent_kind = NULL;
+	g->ent_share = NULL;
+	g->ent_hub = NULL;
+
+cleanup:
+	fg_free(slot);
+	fg_free(ds);
+	return rc;
 }
 
 /*
@@ -797,6 +921,7 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		{ "merge", merge_links },
 		{ "shares", count_shares },
 		{ "csr", build_csr },
+		{ "classes", narrow_entities },
 		{ "digest", digest },
 	};
 	build b = { .ls = ls, .cfg = cfg };

@@ -81,8 +81,8 @@ void fg_graph_input_digest(fg_graph *g)
 		ds_uint(d, (uint64_t)g->user_created[u], 8);
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
-		ds_uint(d, g->ent_kind[e], 4);
-		ds_str(d, g->ent_value[e]);
+		ds_uint(d, fg_graph_ent_kind(g, e), 4);
+		ds_str(d, fg_graph_ent_value(g, e));
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		unsigned char b[26];

@@ -93,6 +93,17 @@ struct fg_linkset {
 	fg_placeholder_counts drops;
 };
 
+/*
+ * The narrow form's bounds (fg_graph.h): at most fg_graph_class_cap entity
+ * classes (the most a uint16_t numbers), entity values in one block of at
+ * most fg_graph_value_cap bytes (what a uint32_t offset reaches).  Past them
+ * the build keeps the wide form.  Tests lower them to build the wide form on
+ * small inputs; nothing else writes them.
+ */
+#define FG_GRAPH_CLASS_MAX 65536u
+extern uint32_t fg_graph_class_cap;
+extern uint64_t fg_graph_value_cap;
+
 /* Strings owned by a graph (fg_graph.pool). */
 typedef struct fg_graph_pool {
 	char *users, *ents, *kinds;

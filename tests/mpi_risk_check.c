@@ -92,7 +92,7 @@ static void make_graph(fg_graph *g, const char *shape, uint32_t nu, uint64_t see
 
 		g->ent_share[e] = s;
 		g->ent_hub[e] = s > cap;
-		g->n_hubs += g->ent_hub[e];
+		g->n_hubs += fg_graph_ent_hub(g, e);
 		g->ent_weight[e] = s ? kw[e] / log2(1.0 + s) : 0.0;
 	}
 	fg_csr_free(&full);

@@ -97,7 +97,7 @@ static void hg_build(hg *h, uint32_t max_share)
 		uint32_t s = (uint32_t)fg_csr_degree(&full, nu + e);
 		g->ent_share[e] = s;
 		g->ent_hub[e] = s > max_share;
-		g->n_hubs += g->ent_hub[e];
+		g->n_hubs += fg_graph_ent_hub(g, e);
 		g->ent_weight[e] = s ? h->kw[e] / log2(1.0 + s) : 0.0;
 	}
 	fg_csr_free(&full);

@@ -5,6 +5,7 @@
 #include "fg_config.h"
 #include "fg_error.h"
 #include "fg_graph.h"
+#include "fg_graph_internal.h"
 #include "fg_hash.h"
 #include "fg_ingest.h"
 #include "fg_intern.h"
@@ -129,11 +130,12 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 		EXPECT(a->user_created[u] == b->user_created[u], "user_created", u);
 	}
 	for (uint32_t e = 0; e < a->n_entities; e++) {
-		EXPECT(a->ent_kind[e] == b->ent_kind[e], "ent_kind", e);
-		EXPECT(strcmp(a->ent_value[e], b->ent_value[e]) == 0, "ent_value", e);
-		EXPECT(a->ent_share[e] == b->ent_share[e], "ent_share", e);
-		EXPECT(a->ent_hub[e] == b->ent_hub[e], "ent_hub", e);
-		EXPECT(memcmp(&a->ent_weight[e], &b->ent_weight[e], sizeof(double)) == 0, "ent_weight", e);
+		EXPECT(fg_graph_ent_kind(a, e) == fg_graph_ent_kind(b, e), "ent_kind", e);
+		EXPECT(strcmp(fg_graph_ent_value(a, e), fg_graph_ent_value(b, e)) == 0, "ent_value", e);
+		EXPECT(fg_graph_ent_share(a, e) == fg_graph_ent_share(b, e), "ent_share", e);
+		EXPECT(fg_graph_ent_hub(a, e) == fg_graph_ent_hub(b, e), "ent_hub", e);
+		double wa = fg_graph_ent_weight(a, e), wb = fg_graph_ent_weight(b, e);
+		EXPECT(memcmp(&wa, &wb, sizeof(double)) == 0, "ent_weight", e);
 	}
 	ck_assert_msg(!bad, "%s differs at %llu", bad ? bad : "", (unsigned long long)bad_at);
 	if (a->n_links) {
@@ -164,9 +166,10 @@ static void check_invariants(const fg_graph *g)
 	for (uint32_t k = 1; k < g->n_kinds; k++)
 		EXPECT(byte_cmp(g->kind_name[k - 1], g->kind_name[k]) < 0, "kind order", k);
 	for (uint32_t e = 1; e < g->n_entities; e++) {
-		int c = byte_cmp(g->kind_name[g->ent_kind[e - 1]], g->kind_name[g->ent_kind[e]]);
+		int c = byte_cmp(g->kind_name[fg_graph_ent_kind(g, e - 1)],
+		                 g->kind_name[fg_graph_ent_kind(g, e)]);
 		if (c == 0)
-			c = byte_cmp(g->ent_value[e - 1], g->ent_value[e]);
+			c = byte_cmp(fg_graph_ent_value(g, e - 1), fg_graph_ent_value(g, e));
 		EXPECT(c < 0, "entity order", e);
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
@@ -177,7 +180,7 @@ static void check_invariants(const fg_graph *g)
 			EXPECT(g->kind_is_relation[g->link_kind[i]], "relation kind", i);
 			users_links++;
 		} else {
-			EXPECT(g->link_kind[i] == g->ent_kind[g->link_target[i] - g->n_users], "link kind", i);
+			EXPECT(g->link_kind[i] == fg_graph_ent_kind(g, g->link_target[i] - g->n_users), "link kind", i);
 		}
 		if (i > 0) {
 			uint32_t pu = g->link_user[i - 1], pt = g->link_target[i - 1];
@@ -693,8 +696,8 @@ START_TEST(dedup_keeps_first_and_last_seen)
 	ck_assert_uint_eq(g->n_users, 2);
 	ck_assert_uint_eq(g->n_entities, 2); /* card:d1, device:d1 */
 	ck_assert_uint_eq(g->n_links, 3);
-	ck_assert_str_eq(g->kind_name[g->ent_kind[0]], "card");
-	ck_assert_str_eq(g->kind_name[g->ent_kind[1]], "device");
+	ck_assert_str_eq(g->kind_name[fg_graph_ent_kind(g, 0)], "card");
+	ck_assert_str_eq(g->kind_name[fg_graph_ent_kind(g, 1)], "device");
 	/* u1 - device:d1 */
 	ck_assert_uint_eq(g->link_user[0], 0);
 	ck_assert_uint_eq(g->link_target[0], 2 + 1);
@@ -708,8 +711,8 @@ START_TEST(dedup_keeps_first_and_last_seen)
 	ck_assert_uint_eq(g->link_target[2], 2 + 1);
 	ck_assert_int_eq(fg_graph_link_first(g, 2), NONE);
 	ck_assert_int_eq(fg_graph_link_last(g, 2), NONE);
-	ck_assert_uint_eq(g->ent_share[1], 2);
-	ck_assert_uint_eq(g->ent_share[0], 1);
+	ck_assert_uint_eq(fg_graph_ent_share(g, 1), 2);
+	ck_assert_uint_eq(fg_graph_ent_share(g, 0), 1);
 	fg_graph_free(&g);
 }
 END_TEST
@@ -813,18 +816,18 @@ START_TEST(shares_hubs_and_weights)
 	ck_assert(g->kind_weight[0] == 3.0);
 	ck_assert(g->kind_weight[1] == 1.5);
 	ck_assert_uint_eq(g->n_entities, 3);
-	ck_assert_str_eq(g->ent_value[0], "C1");
-	ck_assert_str_eq(g->ent_value[1], "L1");
-	ck_assert_uint_eq(g->ent_share[0], 2);
-	ck_assert_uint_eq(g->ent_share[1], 3);
-	ck_assert_uint_eq(g->ent_share[2], 1);
-	ck_assert_uint_eq(g->ent_hub[0], 0);
-	ck_assert_uint_eq(g->ent_hub[1], 1);
-	ck_assert_uint_eq(g->ent_hub[2], 0);
+	ck_assert_str_eq(fg_graph_ent_value(g, 0), "C1");
+	ck_assert_str_eq(fg_graph_ent_value(g, 1), "L1");
+	ck_assert_uint_eq(fg_graph_ent_share(g, 0), 2);
+	ck_assert_uint_eq(fg_graph_ent_share(g, 1), 3);
+	ck_assert_uint_eq(fg_graph_ent_share(g, 2), 1);
+	ck_assert_uint_eq(fg_graph_ent_hub(g, 0), 0);
+	ck_assert_uint_eq(fg_graph_ent_hub(g, 1), 1);
+	ck_assert_uint_eq(fg_graph_ent_hub(g, 2), 0);
 	ck_assert_uint_eq(g->n_hubs, 1);
-	ck_assert_double_eq_tol(g->ent_weight[0], 3.0 / log2(3.0), 1e-12);
-	ck_assert_double_eq_tol(g->ent_weight[1], 1.5 / 2.0, 1e-12);
-	ck_assert_double_eq_tol(g->ent_weight[2], 1.5, 1e-12);
+	ck_assert_double_eq_tol(fg_graph_ent_weight(g, 0), 3.0 / log2(3.0), 1e-12);
+	ck_assert_double_eq_tol(fg_graph_ent_weight(g, 1), 1.5 / 2.0, 1e-12);
+	ck_assert_double_eq_tol(fg_graph_ent_weight(g, 2), 1.5, 1e-12);
 	/* the hub stays in the links but not in g */
 	ck_assert_uint_eq(g->n_links, 6);
 	{
@@ -930,7 +933,7 @@ START_TEST(empty_and_single_user)
 	ck_assert_uint_eq(g2->n_entities, 1);
 	ck_assert_uint_eq(g2->n_links, 1);
 	ck_assert_uint_eq(g2->g.m, 2);
-	ck_assert_double_eq_tol(g2->ent_weight[0], 2.0, 1e-12);
+	ck_assert_double_eq_tol(fg_graph_ent_weight(g2, 0), 2.0, 1e-12);
 	ck_assert_str_ne(g->input_digest, g2->input_digest);
 	fg_graph_free(&g);
 	fg_graph_free(&g2);
@@ -994,12 +997,77 @@ START_TEST(long_values_cross_batches)
 	check_invariants(g);
 	ck_assert_uint_eq(g->n_users, 7);
 	ck_assert_uint_eq(g->n_entities, 4 + 5);
-	ck_assert_uint_eq(strlen(g->ent_value[0]), 1);
-	ck_assert_uint_eq(strlen(g->ent_value[8]), big);
+	ck_assert_uint_eq(strlen(fg_graph_ent_value(g, 0)), 1);
+	ck_assert_uint_eq(strlen(fg_graph_ent_value(g, 8)), big);
 	ck_assert_uint_eq(g->n_links, 7 * 5 + 7 * 4); /* every (user, value) pair occurs */
 	fg_linkset_free(&ls);
 	fg_graph_free(&g);
 	free(v);
+}
+END_TEST
+
+/*
+ * The narrow form (entity classes, value offsets: what the build makes) and
+ * the wide one (the per-entity arrays: past the form's bounds) read the same
+ * through the accessors, bit for bit, with the same digest; the class bound
+ * is exact (one class fewer than needed gives the wide form).
+ */
+START_TEST(entities_narrow_and_wide_forms_agree)
+{
+	fg_config cfg;
+	size_t n;
+	trow *rows;
+	fg_graph *a, *b, *c;
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_max_share(&cfg, "loyalty=3"), FG_OK);
+	rows = make_world(&n, 42, 5000);
+	a = build_rows(&cfg, rows, n);
+	ck_assert_ptr_nonnull(a->ent_class);
+	ck_assert_ptr_nonnull(a->ent_value_off);
+	ck_assert_ptr_null(a->ent_kind);
+	ck_assert_ptr_null(a->ent_weight);
+	ck_assert_ptr_null(a->ent_value);
+	ck_assert_uint_gt(a->n_ent_cls, 8);
+	ck_assert_uint_gt(a->n_hubs, 0);
+	/* classes: distinct (kind, share) in that order, each with its own expression */
+	for (uint32_t i = 0; i < a->n_ent_cls; i++) {
+		const fg_ent_class *k = &a->ent_cls[i];
+		double w = a->kind_weight[k->kind] / log2(1.0 + (double)k->share);
+		ck_assert(memcmp(&w, &k->weight, sizeof(w)) == 0);
+		ck_assert_uint_eq(k->hub, k->share > a->kind_max_share[k->kind]);
+		if (i > 0)
+			ck_assert(a->ent_cls[i - 1].kind < k->kind ||
+			          (a->ent_cls[i - 1].kind == k->kind && a->ent_cls[i - 1].share < k->share));
+	}
+
+	fg_graph_class_cap = 0;
+	fg_graph_value_cap = 0;
+	b = build_rows(&cfg, rows, n);
+	ck_assert_ptr_null(b->ent_class);
+	ck_assert_ptr_null(b->ent_value_off);
+	ck_assert_ptr_nonnull(b->ent_weight);
+	ck_assert_ptr_nonnull(b->ent_value);
+	check_same(a, b);
+	ck_assert_str_eq(a->input_digest, b->input_digest);
+	ck_assert_uint_lt(fg_graph_bytes(a), fg_graph_bytes(b));
+
+	fg_graph_class_cap = a->n_ent_cls - 1;
+	c = build_rows(&cfg, rows, n);
+	ck_assert_ptr_null(c->ent_class);
+	check_same(a, c);
+	fg_graph_free(&c);
+	fg_graph_class_cap = a->n_ent_cls;
+	c = build_rows(&cfg, rows, n);
+	ck_assert_ptr_nonnull(c->ent_class);
+	check_same(a, c);
+
+	fg_graph_class_cap = FG_GRAPH_CLASS_MAX;
+	fg_graph_value_cap = UINT32_MAX;
+	fg_graph_free(&a);
+	fg_graph_free(&b);
+	fg_graph_free(&c);
+	free(rows);
 }
 END_TEST
 
@@ -1296,6 +1364,7 @@ int main(void)
 	tcase_add_test(tc, linkset_counts_and_is_consumed);
 	tcase_add_test(tc, long_values_cross_batches);
 	tcase_add_test(tc, same_result_for_any_thread_count);
+	tcase_add_test(tc, entities_narrow_and_wide_forms_agree);
 	tcase_add_test(tc, user_attributes_numeric_kept_text_dropped);
 	tcase_add_test(tc, user_attributes_independent_of_row_and_column_order);
 	tcase_add_test(tc, user_attributes_choice_and_digest);
