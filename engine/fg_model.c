@@ -697,14 +697,18 @@ static void reason_text(char *out, size_t len, const fg_features *f, const fg_gr
 {
 	int kcs[FG_KC_N], n = fg_model_reason_classes(kcs, name);
 	fg_model_entity ent;
+	fg_values vr = { 0 };
 	uint32_t ns = 0;
 	int64_t e = n ? top_of(f, u, kcs, n, 1u << fg_features_fold(f, u), &ns) : -1;
+	const char *val = e >= 0 ? fg_graph_ent_value(g, (uint32_t)e, &vr) : NULL;
 
-	if (e >= 0)
-		ent = (fg_model_entity){ ent_kind(g, e), fg_graph_ent_value(g, (uint32_t)e),
-		                         fg_graph_ent_share(g, (uint32_t)e), ns,
+	if (val)
+		ent = (fg_model_entity){ ent_kind(g, e), val, fg_graph_ent_share(g, (uint32_t)e), ns,
 		                         fg_graph_ent_hub(g, (uint32_t)e) };
-	fg_model_reason_text(out, len, name, v, c, e >= 0 ? &ent : NULL);
+	else if (e >= 0) /* out of memory for the value: the sentence without it */
+		fg_error_clear();
+	fg_model_reason_text(out, len, name, v, c, val ? &ent : NULL);
+	fg_graph_values_free(&vr);
 }
 
 void fg_model_reason_text(char *out, size_t len, const char *name, float v, float c,

@@ -361,6 +361,8 @@ static int write_hubs(fg_run *r)
 	static const char *const cols[] = { "run_id", "kind", "value", "share", "max_share", "reason" };
 	const fg_graph *g = r->g;
 	fg_bulk *b = NULL;
+	fg_values vr = { 0 };
+	const char *v;
 	int rc;
 
 	if ((rc = fg_store_bulk_begin(&b, r->store, "hubs", cols, NCOLS(cols))) != FG_OK)
@@ -370,16 +372,21 @@ static int write_hubs(fg_run *r)
 		uint16_t k = fg_graph_ent_kind(g, e);
 		if (!fg_graph_ent_hub(g, e))
 			continue;
+		if (!(v = fg_graph_ent_value(g, e, &vr))) {
+			rc = FG_ENOMEM;
+			break;
+		}
 		snprintf(reason, sizeof(reason), "shared by %u users > max-share %u for kind %s",
 		         fg_graph_ent_share(g, e), g->kind_max_share[k], g->kind_name[k]);
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, g->kind_name[k]);
-		fg_bulk_text(b, fg_graph_ent_value(g, e));
+		fg_bulk_text(b, v);
 		fg_bulk_int(b, fg_graph_ent_share(g, e));
 		fg_bulk_int(b, g->kind_max_share[k]);
 		fg_bulk_text(b, reason);
 		rc = fg_bulk_row(b);
 	}
+	fg_graph_values_free(&vr);
 	return bulk_end(&b, rc);
 }
 
@@ -393,6 +400,8 @@ static int write_entities(fg_run *r)
 	double *own = NULL;
 	const double *hr = r->hub_risk; /* taken before the links went, else now */
 	held_reader risk; /* the entities' risk, held sparse while the model runs */
+	fg_values vr = { 0 };
+	const char *val;
 	uint32_t h = 0;
 	int rc;
 
@@ -410,10 +419,14 @@ static int write_entities(fg_run *r)
 		double hub_sum = hub ? hr[h++] : 0.0;
 		if (!hub && !in_big_component(r, c))
 			continue;
+		if (!(val = fg_graph_ent_value(g, e, &vr))) {
+			rc = FG_ENOMEM;
+			break;
+		}
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_int(b, e);
 		fg_bulk_text(b, g->kind_name[fg_graph_ent_kind(g, e)]);
-		fg_bulk_text(b, fg_graph_ent_value(g, e));
+		fg_bulk_text(b, val);
 		fg_bulk_int(b, fg_graph_ent_share(g, e));
 		fg_bulk_int(b, hub);
 		fg_bulk_double(b, hub ? (fg_graph_ent_share(g, e) ? hub_sum / fg_graph_ent_share(g, e) : 0.0)
@@ -426,6 +439,7 @@ static int write_entities(fg_run *r)
 	}
 	rc = bulk_end(&b, rc);
 cleanup:
+	fg_graph_values_free(&vr);
 	fg_free(own);
 	return rc;
 }

@@ -175,6 +175,7 @@ int fg_serve_model_build(fg_snapshot *s)
 	fg_features_params fp = { .use_attrs = true, .attrs = NULL, .damping = s->cfg.risk_damping,
 	                          .tol = s->cfg.risk_tol, .max_iter = s->cfg.risk_max_iter };
 	fg_graph *g;
+	fg_values vr = { 0 };
 	uint32_t nu, nv, *ring_min = NULL;
 	char tree_why[200];
 	double t0 = fg_clock(), t_graph = 0.0;
@@ -234,8 +235,14 @@ int fg_serve_model_build(fg_snapshot *s)
 		m->ring[u] = r >= 0 ? ring_min[r] : u;
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
-		const char *v = fg_graph_ent_value(g, e);
-		uint32_t se = find_entity(s, g->kind_name[fg_graph_ent_kind(g, e)], v, strlen(v));
+		const char *v = fg_graph_ent_value(g, e, &vr);
+		uint32_t se;
+
+		if (!v) {
+			rc = FG_ENOMEM;
+			goto cleanup;
+		}
+		se = find_entity(s, g->kind_name[fg_graph_ent_kind(g, e)], v, strlen(v));
 
 		if (se == NONE32) {
 			rc = fg_error_set(FG_EDATA, "entity %.40s of the model's graph is not in the run", v);
@@ -277,6 +284,7 @@ int fg_serve_model_build(fg_snapshot *s)
 	s->model = m;
 	m = NULL;
 cleanup:
+	fg_graph_values_free(&vr);
 	fg_free(ring_min);
 	fg_linkset_free(&ls);
 	fg_serve_model_free(&m);

@@ -6,6 +6,7 @@
 #include "fg_graph_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_error.h"
 
 #include <string.h>
 
@@ -48,7 +49,7 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->user_attr);
 	fg_free(g->ent_class);
 	fg_free(g->ent_cls);
-	fg_free(g->ent_value_off);
+	fg_free(g->ent_value_run);
 	fg_free(g->ent_kind);
 	fg_free((void *)g->ent_value);
 	fg_free(g->ent_share);
@@ -71,6 +72,62 @@ void fg_graph_free(fg_graph **pg)
 	}
 	fg_free(g);
 	*pg = NULL;
+}
+
+/* Decode the entry at p into vr->buf, whose first l bytes hold the value before it. */
+static const char *decode_entry(fg_values *vr, const char *p)
+{
+	size_t l = (unsigned char)*p++, n = strlen(p);
+
+	if (l + n + 1 > vr->cap) {
+		size_t cap = vr->cap ? vr->cap : 64;
+		char *b;
+		while (cap < l + n + 1)
+			cap *= 2;
+		if (!(b = fg_realloc(vr->buf, cap))) {
+			fg_error_set(FG_ENOMEM, "out of memory for an entity value of %zu bytes", l + n);
+			return NULL;
+		}
+		vr->buf = b;
+		vr->cap = cap;
+	}
+	memcpy(vr->buf + l, p, n + 1);
+	vr->len = l + n;
+	return p + n + 1;
+}
+
+const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr)
+{
+	const char *p;
+	uint32_t e0;
+
+	if (!g->ent_value_run)
+		return g->ent_value[e];
+	if (vr->g == g && vr->next && e == vr->e)
+		return vr->buf;
+	if (vr->g == g && vr->next && e == vr->e + 1 && e % FG_VALUE_RUN) {
+		p = vr->next;
+		e0 = e;
+	} else {
+		e0 = e - e % FG_VALUE_RUN;
+		p = g->ent_value_base + g->ent_value_run[e / FG_VALUE_RUN];
+	}
+	vr->g = g;
+	vr->next = NULL;
+	for (uint32_t i = e0; i <= e; i++)
+		if (!(p = decode_entry(vr, p)))
+			return NULL;
+	vr->e = e;
+	vr->next = p;
+	return vr->buf;
+}
+
+void fg_graph_values_free(fg_values *vr)
+{
+	if (!vr)
+		return;
+	fg_free(vr->buf);
+	memset(vr, 0, sizeof(*vr));
 }
 
 /* Byte order, a proper prefix first (the order of the canonical user ids). */
@@ -150,7 +207,8 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 	else
 		b += (uint64_t)g->n_entities *
 		     (sizeof(uint16_t) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
-	b += (uint64_t)g->n_entities * (g->ent_value_off ? sizeof(uint32_t) : sizeof(char *));
+	b += g->ent_value_run ? ((uint64_t)g->n_entities / FG_VALUE_RUN + 1) * sizeof(uint32_t)
+	                      : (uint64_t)g->n_entities * sizeof(char *);
 	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) +
 	                   (g->link_first ? 2 * sizeof(int64_t) : 2 * sizeof(uint32_t)));
 	b += ((uint64_t)g->g.n + 1) * sizeof(uint64_t) + g->g.m * sizeof(uint32_t);

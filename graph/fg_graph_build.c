@@ -108,59 +108,98 @@ uint32_t fg_graph_class_cap = FG_GRAPH_CLASS_MAX;
 uint64_t fg_graph_value_cap = UINT32_MAX;
 
 /* Strings per block of pack_ordered (a fixed split: the offsets are sums). */
-#define PACK_BLOCK ((uint32_t)1 << 15)
+#define PACK_BLOCK ((uint32_t)1 << 15) /* a multiple of FG_VALUE_RUN */
 #define PACK_AHEAD 16 /* strings between an entry's prefetch and its copy */
 #define SCATTER_AHEAD 16 /* links between a random slot's prefetch and its use */
 
+/* The length of the common prefix of a[0..la) and b[0..lb), at most FG_VALUE_LCP_MAX. */
+static uint32_t lcp_of(const char *a, uint32_t la, const char *b, uint32_t lb)
+{
+	uint32_t m = la < lb ? la : lb, l = 0;
+
+	m = m < FG_VALUE_LCP_MAX ? m : FG_VALUE_LCP_MAX;
+	while (l < m && a[l] == b[l])
+		l++;
+	return l;
+}
+
 /*
  * The strings of sealed table t copied into one new block in canonical order
- * (order[r] = the temporary id of canonical id r), NUL-terminated and back to
- * back; t's arena is freed.  Each string is found by *str[r], a pointer
- * array made here, or where off32 is not NULL and the block is under 4 GiB
- * by its offset (*off32)[r] instead (*str left NULL).  Later walks by
- * canonical id (the digest, the write-back) then read the block in order
- * instead of jumping through the interning arena.  The block and str are
- * written in order (blocks of PACK_BLOCK strings in parallel, each starting
- * at the sum of the lengths before it: the same bytes for any thread count);
- * only the interning table is read at random, prefetched a few strings
- * ahead.  *bytes is the block's size.
+ * (order[r] = the temporary id of canonical id r); t's arena is freed.  Two
+ * layouts:
+ * - plain: NUL-terminated and back to back, *pstr[r] pointing at each;
+ * - front-coded (runs not NULL, and the coded block at most
+ *   fg_graph_value_cap bytes): runs of FG_VALUE_RUN strings, each string an
+ *   entry (the length of its common prefix with the string before it in the
+ *   run, one byte, 0 for a run's first; the rest of it, NUL-terminated), and
+ *   (*runs)[i] the offset of run i (fg_graph.h; *pstr left NULL).
+ * Later walks by canonical id (the digest, the write-back) read the block in
+ * order instead of jumping through the interning arena.  It is written in
+ * blocks of PACK_BLOCK strings (whole runs) in parallel, each starting at the
+ * sum of the sizes before it: the same bytes for any thread count; only the
+ * interning table is read at random, prefetched a few strings ahead.  *bytes
+ * is the block's size.
  */
-static int pack_ordered(char **out, const char ***pstr, uint32_t **off32, uint64_t *bytes,
+static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_t *bytes,
                         fg_intern *t, const uint32_t *order, uint32_t n)
 {
-	const char **str = NULL;
-	uint32_t *off = NULL;
 	const int64_t nb = ((int64_t)n + PACK_BLOCK - 1) / PACK_BLOCK;
-	uint64_t *bstart = fg_mallocarray((size_t)nb + 1, sizeof(*bstart));
-	uint64_t total = 0;
-	char *a;
+	const char **str = NULL;
+	uint32_t *run = NULL;
+	uint64_t *bplain = fg_mallocarray((size_t)nb + 1, sizeof(*bplain));
+	uint64_t *bfront = fg_mallocarray((size_t)nb + 1, sizeof(*bfront));
+	uint64_t *bstart, plain = 0, front = 0, total;
+	bool coded;
+	char *a = NULL;
 	int64_t k;
 
-	if (!bstart)
+	if (!bplain || !bfront) {
+		fg_free(bplain);
+		fg_free(bfront);
 		return nomem("strings");
+	}
 	#pragma omp parallel for schedule(static) if (nb > 1)
 	for (k = 0; k < nb; k++) {
 		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
-		uint64_t sum = 0;
+		uint64_t sp = 0, sf = 0;
+		const char *prev = NULL;
+		uint32_t plen = 0;
 		for (uint32_t r = r0; r < r1; r++) {
-			if (r + PACK_AHEAD < r1)
+			uint32_t len = fg_intern_len(t, order[r]);
+			const char *cur = runs ? fg_intern_str(t, order[r]) : NULL;
+			if (r + PACK_AHEAD < r1) {
 				PREFETCH(&t->off[order[r + PACK_AHEAD]]);
-			sum += (uint64_t)fg_intern_len(t, order[r]) + 1;
+				if (runs && r + PACK_AHEAD / 2 < r1)
+					PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD / 2]));
+			}
+			sp += (uint64_t)len + 1;
+			if (runs)
+				sf += 2 + (uint64_t)len -
+				      (r % FG_VALUE_RUN ? lcp_of(prev, plen, cur, len) : 0);
+			prev = cur;
+			plen = len;
 		}
-		bstart[k] = sum;
+		bplain[k] = sp;
+		bfront[k] = sf;
 	}
 	for (k = 0; k < nb; k++) {
-		uint64_t len = bstart[k];
-		bstart[k] = total;
-		total += len;
+		uint64_t lp = bplain[k], lf = bfront[k];
+		bplain[k] = plain;
+		bfront[k] = front;
+		plain += lp;
+		front += lf;
 	}
-	if (off32 && total <= fg_graph_value_cap)
-		off = fg_mallocarray(n ? n : 1, sizeof(*off));
+	coded = runs && front <= fg_graph_value_cap;
+	bstart = coded ? bfront : bplain;
+	total = coded ? front : plain;
+	if (coded)
+		run = fg_mallocarray((size_t)n / FG_VALUE_RUN + 1, sizeof(*run));
 	else
 		str = fg_mallocarray(n ? n : 1, sizeof(*str));
-	if ((!off && !str) || !(a = fg_malloc(total ? (size_t)total : 1))) {
-		fg_free(bstart);
-		fg_free(off);
+	if ((!run && !str) || !(a = fg_malloc(total ? (size_t)total : 1))) {
+		fg_free(bplain);
+		fg_free(bfront);
+		fg_free(run);
 		fg_free(str);
 		return nomem("strings");
 	}
@@ -168,28 +207,40 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **off32, uint64
 	for (k = 0; k < nb; k++) {
 		uint32_t r0 = (uint32_t)k * PACK_BLOCK, r1 = n - r0 > PACK_BLOCK ? r0 + PACK_BLOCK : n;
 		char *w = a + bstart[k];
+		const char *prev = NULL;
+		uint32_t plen = 0;
 		for (uint32_t r = r0; r < r1; r++) {
-			uint32_t id = order[r], len = fg_intern_len(t, id) + 1;
+			uint32_t id = order[r], len = fg_intern_len(t, id);
+			const char *cur = fg_intern_str(t, id);
 			if (r + 2 * PACK_AHEAD < r1)
 				PREFETCH(&t->off[order[r + 2 * PACK_AHEAD]]);
 			if (r + PACK_AHEAD < r1)
 				PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
-			memcpy(w, fg_intern_str(t, id), len);
-			if (off)
-				off[r] = (uint32_t)(w - a);
-			else
+			if (coded) {
+				uint32_t l = r % FG_VALUE_RUN ? lcp_of(prev, plen, cur, len) : 0;
+				if (r % FG_VALUE_RUN == 0)
+					run[r / FG_VALUE_RUN] = (uint32_t)(w - a);
+				*w++ = (char)(unsigned char)l;
+				memcpy(w, cur + l, (size_t)(len - l) + 1);
+				w += len - l + 1;
+			} else {
+				memcpy(w, cur, (size_t)len + 1);
 				str[r] = w;
-			w += len;
+				w += len + 1;
+			}
+			prev = cur;
+			plen = len;
 		}
 	}
-	fg_free(bstart);
+	fg_free(bplain);
+	fg_free(bfront);
 	fg_free(t->arena);
 	t->arena = NULL;
 	t->arena_len = t->arena_cap = 0;
 	*out = a;
 	*pstr = str;
-	if (off32)
-		*off32 = off;
+	if (runs)
+		*runs = run;
 	*bytes = total;
 	return FG_OK;
 }
@@ -393,7 +444,7 @@ static int fill_vertices(build *b)
 	fg_intern_free(&ls->users);
 	fg_free(b->user_order);
 	b->user_order = NULL;
-	if ((rc = pack_ordered(&p->ents, &g->ent_value, &g->ent_value_off, &bytes, &ls->ents,
+	if ((rc = pack_ordered(&p->ents, &g->ent_value, &g->ent_value_run, &bytes, &ls->ents,
 	                       b->ent_order, ne)) != FG_OK)
 		return rc;
 	g->ent_value_base = p->ents;
@@ -901,8 +952,7 @@ static int build_csr(build *b)
 static int digest(build *b)
 {
 	b->g->placeholders = b->ls->drops;
-	fg_graph_input_digest(b->g);
-	return FG_OK;
+	return fg_graph_input_digest(b->g);
 }
 
 int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)

@@ -9,6 +9,7 @@
 #include "fg_graph_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_error.h"
 #include "fg_hash.h"
 
 #include <math.h>
@@ -57,10 +58,11 @@ static void ds_str(dstream *d, const char *s)
 }
 
 /* Any row order, any thread count give the same digest. */
-void fg_graph_input_digest(fg_graph *g)
+int fg_graph_input_digest(fg_graph *g)
 {
 	dstream *d = fg_malloc(sizeof(*d));
 	dstream local;
+	fg_values vr = { 0 };
 
 	/* the digest cannot fail: fall back to a stack block (and smaller updates) */
 	if (!d)
@@ -81,9 +83,17 @@ void fg_graph_input_digest(fg_graph *g)
 		ds_uint(d, (uint64_t)g->user_created[u], 8);
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
+		const char *v = fg_graph_ent_value(g, e, &vr);
+		if (!v) {
+			fg_graph_values_free(&vr);
+			if (d != &local)
+				fg_free(d);
+			return FG_ENOMEM;
+		}
 		ds_uint(d, fg_graph_ent_kind(g, e), 4);
-		ds_str(d, fg_graph_ent_value(g, e));
+		ds_str(d, v);
 	}
+	fg_graph_values_free(&vr);
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		unsigned char b[26];
 		uint64_t f = (uint64_t)fg_graph_link_first(g, i), l = (uint64_t)fg_graph_link_last(g, i);
@@ -120,4 +130,5 @@ void fg_graph_input_digest(fg_graph *g)
 	fg_hash128_final(&d->st, g->input_digest);
 	if (d != &local)
 		fg_free(d);
+	return FG_OK;
 }

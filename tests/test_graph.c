@@ -85,6 +85,24 @@ static fg_graph *build_rows(const fg_config *cfg, const trow *rows, size_t n)
 	return g;
 }
 
+/*
+ * Entity e's value for an assertion: four readers in turn (a line may hold
+ * two), each reset first, so a graph freed and another built at its address
+ * never meets a stale value.
+ */
+static const char *tval(const fg_graph *g, uint32_t e)
+{
+	static fg_values r[4];
+	static unsigned i;
+	fg_values *vr = &r[i++ & 3u];
+	const char *v;
+
+	vr->g = NULL;
+	v = fg_graph_ent_value(g, e, vr);
+	ck_assert_ptr_nonnull(v);
+	return v;
+}
+
 static int byte_cmp(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -131,7 +149,7 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 	}
 	for (uint32_t e = 0; e < a->n_entities; e++) {
 		EXPECT(fg_graph_ent_kind(a, e) == fg_graph_ent_kind(b, e), "ent_kind", e);
-		EXPECT(strcmp(fg_graph_ent_value(a, e), fg_graph_ent_value(b, e)) == 0, "ent_value", e);
+		EXPECT(strcmp(tval(a, e), tval(b, e)) == 0, "ent_value", e);
 		EXPECT(fg_graph_ent_share(a, e) == fg_graph_ent_share(b, e), "ent_share", e);
 		EXPECT(fg_graph_ent_hub(a, e) == fg_graph_ent_hub(b, e), "ent_hub", e);
 		double wa = fg_graph_ent_weight(a, e), wb = fg_graph_ent_weight(b, e);
@@ -169,7 +187,7 @@ static void check_invariants(const fg_graph *g)
 		int c = byte_cmp(g->kind_name[fg_graph_ent_kind(g, e - 1)],
 		                 g->kind_name[fg_graph_ent_kind(g, e)]);
 		if (c == 0)
-			c = byte_cmp(fg_graph_ent_value(g, e - 1), fg_graph_ent_value(g, e));
+			c = byte_cmp(tval(g, e - 1), tval(g, e));
 		EXPECT(c < 0, "entity order", e);
 	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
@@ -816,8 +834,8 @@ START_TEST(shares_hubs_and_weights)
 	ck_assert(g->kind_weight[0] == 3.0);
 	ck_assert(g->kind_weight[1] == 1.5);
 	ck_assert_uint_eq(g->n_entities, 3);
-	ck_assert_str_eq(fg_graph_ent_value(g, 0), "C1");
-	ck_assert_str_eq(fg_graph_ent_value(g, 1), "L1");
+	ck_assert_str_eq(tval(g, 0), "C1");
+	ck_assert_str_eq(tval(g, 1), "L1");
 	ck_assert_uint_eq(fg_graph_ent_share(g, 0), 2);
 	ck_assert_uint_eq(fg_graph_ent_share(g, 1), 3);
 	ck_assert_uint_eq(fg_graph_ent_share(g, 2), 1);
@@ -997,8 +1015,8 @@ START_TEST(long_values_cross_batches)
 	check_invariants(g);
 	ck_assert_uint_eq(g->n_users, 7);
 	ck_assert_uint_eq(g->n_entities, 4 + 5);
-	ck_assert_uint_eq(strlen(fg_graph_ent_value(g, 0)), 1);
-	ck_assert_uint_eq(strlen(fg_graph_ent_value(g, 8)), big);
+	ck_assert_uint_eq(strlen(tval(g, 0)), 1);
+	ck_assert_uint_eq(strlen(tval(g, 8)), big);
 	ck_assert_uint_eq(g->n_links, 7 * 5 + 7 * 4); /* every (user, value) pair occurs */
 	fg_linkset_free(&ls);
 	fg_graph_free(&g);
@@ -1024,7 +1042,7 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	rows = make_world(&n, 42, 5000);
 	a = build_rows(&cfg, rows, n);
 	ck_assert_ptr_nonnull(a->ent_class);
-	ck_assert_ptr_nonnull(a->ent_value_off);
+	ck_assert_ptr_nonnull(a->ent_value_run);
 	ck_assert_ptr_null(a->ent_kind);
 	ck_assert_ptr_null(a->ent_weight);
 	ck_assert_ptr_null(a->ent_value);
@@ -1045,12 +1063,31 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	fg_graph_value_cap = 0;
 	b = build_rows(&cfg, rows, n);
 	ck_assert_ptr_null(b->ent_class);
-	ck_assert_ptr_null(b->ent_value_off);
+	ck_assert_ptr_null(b->ent_value_run);
 	ck_assert_ptr_nonnull(b->ent_weight);
 	ck_assert_ptr_nonnull(b->ent_value);
 	check_same(a, b);
 	ck_assert_str_eq(a->input_digest, b->input_digest);
 	ck_assert_uint_lt(fg_graph_bytes(a), fg_graph_bytes(b));
+	/* one reader in order, one at random (same e twice, back and forth across runs) */
+	{
+		fg_values seq = { 0 }, rnd_vr = { 0 };
+		uint64_t st = 5;
+		for (uint32_t e = 0; e < a->n_entities; e++)
+			ck_assert_str_eq(fg_graph_ent_value(a, e, &seq), b->ent_value[e]);
+		for (int i = 0; i < 20000; i++) {
+			uint32_t e = (uint32_t)(rnd(&st) % a->n_entities);
+			ck_assert_str_eq(fg_graph_ent_value(a, e, &rnd_vr), b->ent_value[e]);
+			if (i % 3 == 0)
+				ck_assert_str_eq(fg_graph_ent_value(a, e, &rnd_vr), b->ent_value[e]);
+			if (i % 5 == 0 && e + 1 < a->n_entities)
+				ck_assert_str_eq(fg_graph_ent_value(a, e + 1, &rnd_vr), b->ent_value[e + 1]);
+		}
+		fg_graph_values_free(&seq);
+		fg_graph_values_free(&rnd_vr);
+		ck_assert_ptr_null(seq.buf);
+		fg_graph_values_free(NULL);
+	}
 
 	fg_graph_class_cap = a->n_ent_cls - 1;
 	c = build_rows(&cfg, rows, n);
