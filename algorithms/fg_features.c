@@ -308,9 +308,9 @@ static double base_value(const fg_features *f, uint32_t v, uint32_t b)
 	case B_DEG_TOTAL: return f->s->deg_total[v];
 	case B_CO_USERS: return f->s->co_users[v];
 	case B_AGE:
-		if (g->user_created[v] == FG_TIME_NONE || f->t_ref == FG_TIME_NONE)
+		if (fg_graph_user_created(g, v) == FG_TIME_NONE || f->t_ref == FG_TIME_NONE)
 			return NAN;
-		return (double)(f->t_ref - g->user_created[v]) / DAY;
+		return (double)(f->t_ref - fg_graph_user_created(g, v)) / DAY;
 	default:
 		return g->user_attr[(size_t)v * g->n_attrs + f->attr_idx[b - B_NFIXED]];
 	}
@@ -457,9 +457,11 @@ static int link_pass(fg_features *f)
 	if (!f->link_off || !f->ent_has)
 		return fg_error_set(FG_ENOMEM, "out of memory for the model's link index");
 	f->t_ref = FG_TIME_NONE;
-	for (uint32_t u = 0; u < nu; u++)
-		if (g->user_created[u] != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || g->user_created[u] > f->t_ref))
-			f->t_ref = g->user_created[u];
+	for (uint32_t u = 0; u < nu; u++) {
+		int64_t c = fg_graph_user_created(g, u);
+		if (c != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || c > f->t_ref))
+			f->t_ref = c;
+	}
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
 		f->link_off[u + 1]++;
@@ -968,7 +970,7 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
 		f->kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	memset(f->seed_fold, 255, nu ? nu : 1);
 	for (uint32_t u = 0; u < nu; u++)
-		f->fold[u] = (uint8_t)fg_features_fold_of(g->user_id[u]);
+		f->fold[u] = (uint8_t)fg_features_fold_of(fg_graph_user_id(g, u));
 	for (uint32_t i = 0; i < ns; i++) {
 		uint32_t u = seeds[i];
 		int64_t ci;

@@ -261,8 +261,8 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 		rsum += rnorm[u];
 		if (rnorm[u] > rmax)
 			rmax = rnorm[u];
-		if (g->user_created[u] != FG_TIME_NONE)
-			sc->times[nt++] = g->user_created[u];
+		if (fg_graph_user_created(g, u) != FG_TIME_NONE)
+			sc->times[nt++] = fg_graph_user_created(g, u);
 		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
 			uint32_t x = g->g.adj[a];
 			if (x < nu) {

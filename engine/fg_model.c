@@ -125,7 +125,7 @@ static float row_weight(const fg_graph *g, const uint8_t *seed, uint32_t u, doub
 	}
 	if (g->user_label[u] == FG_LABEL_LEGIT)
 		return 1.0f;
-	return neg_coin(g->user_id[u]) < rate ? (float)(1.0 / rate) : 0.0f;
+	return neg_coin(fg_graph_user_id(g, u)) < rate ? (float)(1.0 / rate) : 0.0f;
 }
 
 /* A model of n_cols columns with empty names and p's parameters. */
@@ -209,7 +209,7 @@ bool fg_model_enough_labels(char *why, size_t why_len, const fg_graph *g, const 
 	for (uint32_t u = 0; u < g->n_users; u++)
 		if (seed[u]) {
 			n++;
-			per[fg_features_fold_of(g->user_id[u])]++;
+			per[fg_features_fold_of(fg_graph_user_id(g, u))]++;
 		}
 	if (n < p->min_positives) {
 		snprintf(why, why_len, "%u users labelled fraud, fewer than the minimum of %u", n,

@@ -1372,7 +1372,7 @@ static int check_components(const fg_graph *g, const uint32_t *comp, const uint6
 	for (uint32_t u = 0; u < g->n_users; u++) {
 		if (all[u] != comp[u])
 			return fg_error_set(FG_ERROR, "mpi components: user '%s' has component %llu "
-			                    "across the ranks, %u by fg_cc", g->user_id[u],
+			                    "across the ranks, %u by fg_cc", fg_graph_user_id(g, u),
 			                    (unsigned long long)all[u], comp[u]);
 		n_comp += all[u] == u;
 	}

@@ -247,7 +247,7 @@ int fg_run_build(fg_run *r)
 		if (g->user_label[u] != FG_LABEL_FRAUD)
 			continue;
 		if (r->o.cfg.holdout > 0.0 &&
-		    holdout_coin(g->user_id[u], r->o.cfg.holdout_seed) < r->o.cfg.holdout) {
+		    holdout_coin(fg_graph_user_id(g, u), r->o.cfg.holdout_seed) < r->o.cfg.holdout) {
 			r->holdout[u] = 1;
 			continue;
 		}

@@ -314,7 +314,7 @@ int fg_run_write_model(fg_run *r)
 	for (uint32_t i = 0; i < r->n_reasons && rc == FG_OK; i++) {
 		const fg_model_reason *x = &r->reasons[i];
 		fg_bulk_int(b, r->run_id);
-		fg_bulk_text(b, g->user_id[x->user]);
+		fg_bulk_text(b, fg_graph_user_id(g, x->user));
 		fg_bulk_int(b, x->rank);
 		fg_bulk_text(b, r->feat_names[x->feature]);
 		put_double_or_null(b, x->value);
@@ -344,7 +344,7 @@ int fg_run_write_model(fg_run *r)
 		if ((rc = fg_sbuf_check(&o)) != FG_OK)
 			break;
 		fg_bulk_int(b, r->run_id);
-		fg_bulk_text(b, g->user_id[r->feat_users[i]]);
+		fg_bulk_text(b, fg_graph_user_id(g, r->feat_users[i]));
 		fg_bulk_text(b, o.s);
 		rc = fg_bulk_row(b);
 	}

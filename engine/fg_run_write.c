@@ -97,7 +97,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 		double score = r->model_score ? (double)r->model_score[u] : s->score[u];
 
 		fg_bulk_int(b, r->run_id);
-		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_text(b, fg_graph_user_id(g, u));
 		fg_bulk_text(b, lab);
 		fg_bulk_int(b, r->comp[u]);
 		if (ring)
@@ -109,20 +109,20 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 		fg_bulk_double(b, s->risk_pct[u]);
 		fg_bulk_double(b, score);
 		if (reached) {
-			fg_bulk_text(b, g->user_id[r->nearest[u]]);
+			fg_bulk_text(b, fg_graph_user_id(g, r->nearest[u]));
 			fg_bulk_int(b, r->dist[u]);
 		} else {
 			fg_bulk_null(b);
 			fg_bulk_null(b);
 		}
-		if (g->user_created[u] != FG_TIME_NONE)
-			fg_bulk_int(b, g->user_created[u]);
+		if (fg_graph_user_created(g, u) != FG_TIME_NONE)
+			fg_bulk_int(b, fg_graph_user_created(g, u));
 		else
 			fg_bulk_null(b);
 		fg_bulk_double(b, s->score[u]);
 		rc = fg_bulk_row(b);
 
-		dg_str(dg, g->user_id[u]);
+		dg_str(dg, fg_graph_user_id(g, u));
 		dg_u64(dg, r->comp[u]);
 		dg_u64(dg, ring ? r->ring[u] : UINT32_MAX);
 		dg_f64(dg, r->risk[u]);
@@ -502,16 +502,16 @@ static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t 
 		no = u == prev ? no + 1 : 0;
 		prev = u;
 		fg_bulk_int(b, r->run_id);
-		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_text(b, fg_graph_user_id(g, u));
 		fg_bulk_int(b, no);
-		fg_bulk_text(b, g->kind_name[g->link_kind[i]]);
+		fg_bulk_text(b, g->kind_name[fg_graph_link_kind(g, i)]);
 		if (t >= g->n_users) {
 			fg_bulk_int(b, t - g->n_users);
 			fg_bulk_null(b);
 			pairs[(*n_pairs)++] = (uint64_t)(t - g->n_users) << 32 | u;
 		} else {
 			fg_bulk_null(b);
-			fg_bulk_text(b, g->user_id[t]);
+			fg_bulk_text(b, fg_graph_user_id(g, t));
 		}
 		if ((seen = fg_graph_link_first(g, i)) != FG_TIME_NONE)
 			fg_bulk_int(b, seen);
@@ -550,7 +550,7 @@ static int write_entity_links(fg_run *r, uint64_t *pairs, uint64_t n)
 	for (uint64_t i = 0; i < n && rc == FG_OK; i++) {
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_int(b, (int64_t)(pairs[i] >> 32));
-		fg_bulk_text(b, r->g->user_id[(uint32_t)pairs[i]]);
+		fg_bulk_text(b, fg_graph_user_id(r->g, (uint32_t)pairs[i]));
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
@@ -588,7 +588,7 @@ static int write_features(fg_run *r)
 		const uint32_t *dc = s->deg_class + (size_t)u * FG_KC_N;
 		uint32_t hops;
 		fg_bulk_int(b, r->run_id);
-		fg_bulk_text(b, g->user_id[u]);
+		fg_bulk_text(b, fg_graph_user_id(g, u));
 		fg_bulk_int(b, s->deg_total[u]);
 		for (int c = 0; c < FG_KC_N; c++)
 			fg_bulk_int(b, dc[c]);

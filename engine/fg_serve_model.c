@@ -216,11 +216,12 @@ int fg_serve_model_build(fg_snapshot *s)
 		ring_min[r] = NONE32;
 	/* users of g (id order, a subset of the snapshot's): rings by their smallest member, as fg_rings */
 	for (uint32_t u = 0; u < nu; u++) {
-		uint32_t su = find_user(s, g->user_id[u], strlen(g->user_id[u]));
+		uint32_t su = find_user(s, fg_graph_user_id(g, u), strlen(fg_graph_user_id(g, u)));
 		int32_t r;
 
 		if (su == NONE32) {
-			rc = fg_error_set(FG_EDATA, "user %.40s of the model's graph is not in the run", g->user_id[u]);
+			rc = fg_error_set(FG_EDATA, "user %.40s of the model's graph is not in the run",
+			                  fg_graph_user_id(g, u));
 			goto cleanup;
 		}
 		m->user_g[su] = (int32_t)u;

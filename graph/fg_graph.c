@@ -8,6 +8,7 @@
 #include "fg_alloc.h"
 #include "fg_error.h"
 
+#include <assert.h>
 #include <string.h>
 
 void fg_graph_release_csr(fg_graph *g)
@@ -20,12 +21,15 @@ void fg_graph_release_links(fg_graph *g)
 	fg_free(g->link_user);
 	fg_free(g->link_target);
 	fg_free(g->link_kind);
+	fg_free(g->rel_link);
+	fg_free(g->rel_kind);
 	fg_free(g->link_first);
 	fg_free(g->link_last);
 	fg_free(g->link_first32);
 	fg_free(g->link_last32);
 	g->link_user = g->link_target = NULL;
-	g->link_kind = NULL;
+	g->link_kind = g->rel_kind = NULL;
+	g->rel_link = NULL;
 	g->link_first = g->link_last = NULL;
 	g->link_first32 = g->link_last32 = NULL;
 }
@@ -43,6 +47,8 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->kind_max_share);
 	fg_free(g->kind_is_relation);
 	fg_free((void *)g->user_id);
+	fg_free(g->user_id_off);
+	fg_free(g->user_created32);
 	fg_free(g->user_label);
 	fg_free(g->user_created);
 	fg_free(g->attr_name);
@@ -58,6 +64,8 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->link_user);
 	fg_free(g->link_target);
 	fg_free(g->link_kind);
+	fg_free(g->rel_link);
+	fg_free(g->rel_kind);
 	fg_free(g->link_first);
 	fg_free(g->link_last);
 	fg_free(g->link_first32);
@@ -94,6 +102,21 @@ static const char *decode_entry(fg_values *vr, const char *p)
 	memcpy(vr->buf + l, p, n + 1);
 	vr->len = l + n;
 	return p + n + 1;
+}
+
+uint32_t fg_graph_rel_kind(const fg_graph *g, uint64_t i)
+{
+	uint64_t lo = 0, hi = g->n_user_links;
+
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (g->rel_link[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	assert(lo < g->n_user_links && g->rel_link[lo] == i);
+	return g->rel_kind[lo];
 }
 
 const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr)
@@ -162,7 +185,7 @@ int64_t fg_graph_find_user(const fg_graph *g, const char *user_id)
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = cmp_id(g->user_id[mid], user_id);
+		int c = cmp_id(fg_graph_user_id(g, mid), user_id);
 		if (c == 0)
 			return mid;
 		if (c < 0)
@@ -185,9 +208,10 @@ void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, 
 	memset(hubs, 0, g->n_kinds * sizeof(*hubs));
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t t = g->link_target[i];
-		links[g->link_kind[i]]++;
+		uint32_t k = fg_graph_link_kind(g, i);
+		links[k]++;
 		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
-			hub_links[g->link_kind[i]]++;
+			hub_links[k]++;
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++)
 		if (fg_graph_ent_hub(g, e))
@@ -200,7 +224,9 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 	uint64_t b = 0;
 
 	b += (uint64_t)g->n_kinds * (sizeof(char *) + sizeof(double) + sizeof(uint32_t) + sizeof(bool));
-	b += (uint64_t)g->n_users * (sizeof(char *) + sizeof(uint8_t) + sizeof(int64_t));
+	b += (uint64_t)g->n_users * ((g->user_id_off ? sizeof(uint32_t) : sizeof(char *)) +
+	                             sizeof(uint8_t) +
+	                             (g->user_created32 ? sizeof(uint32_t) : sizeof(int64_t)));
 	b += (uint64_t)g->n_users * g->n_attrs * sizeof(float);
 	if (g->ent_class)
 		b += (uint64_t)g->n_entities * sizeof(uint16_t) + (uint64_t)g->n_ent_cls * sizeof(fg_ent_class);
@@ -209,8 +235,10 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 		     (sizeof(uint16_t) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));
 	b += g->ent_value_run ? ((uint64_t)g->n_entities / FG_VALUE_RUN + 1) * sizeof(uint32_t)
 	                      : (uint64_t)g->n_entities * sizeof(char *);
-	b += g->n_links * (2 * sizeof(uint32_t) + sizeof(uint16_t) +
+	b += g->n_links * (2 * sizeof(uint32_t) + (g->link_kind ? sizeof(uint16_t) : 0) +
 	                   (g->link_first ? 2 * sizeof(int64_t) : 2 * sizeof(uint32_t)));
+	if (g->rel_link)
+		b += g->n_user_links * (sizeof(uint64_t) + sizeof(uint16_t));
 	b += ((uint64_t)g->g.n + 1) * sizeof(uint64_t) + g->g.m * sizeof(uint32_t);
 	if (p)
 		b += p->bytes;

@@ -73,9 +73,21 @@ typedef struct fg_graph {
 	uint32_t *kind_max_share;/* n_kinds */
 	bool *kind_is_relation;  /* n_kinds */
 
-	/* users, index u */
-	const char **user_id;    /* n_users: NUL-terminated strings (owned by a pool) */
+	/*
+	 * Users, index u.  Read the id and the creation time with
+	 * fg_graph_user_id and fg_graph_user_created, exact in either form: the
+	 * ids NUL-terminated and back to back in canonical order at user_id_base
+	 * + user_id_off[u] when the block is under 4 GiB (else user_id, a
+	 * pointer each); the times as 32-bit offsets from user_time_base
+	 * (FG_TIME32_NONE: unknown) when they all fit (else user_created).
+	 * Graphs made by hand may give the pointer and 64-bit arrays.
+	 */
+	const char *user_id_base;
+	uint32_t *user_id_off;
+	const char **user_id;    /* NUL-terminated strings (owned by a pool) */
 	uint8_t *user_label;     /* fg_label */
+	uint32_t *user_created32;
+	int64_t user_time_base;
 	int64_t *user_created;   /* FG_TIME_NONE if unknown */
 	uint32_t n_attrs;        /* numeric user attributes (users input's extra columns) */
 	char **attr_name;        /* n_attrs, sorted by name (order-independent); one allocation:
@@ -115,6 +127,15 @@ typedef struct fg_graph {
 	uint64_t n_links;
 	uint32_t *link_user;
 	uint32_t *link_target;   /* entity vertex (>= n_users) or user vertex */
+	/*
+	 * A link's kind: read it with fg_graph_link_kind.  A link to an entity
+	 * has the entity's kind, so only the relations' are stored: rel_link[j]
+	 * the index of the j-th link to a user (ascending, n_user_links of
+	 * them), rel_kind[j] its kind (link_kind NULL).  Graphs made by hand
+	 * may give link_kind, every link's kind, instead.
+	 */
+	uint64_t *rel_link;
+	uint16_t *rel_kind;
 	uint16_t *link_kind;
 	/*
 	 * first/last seen: as 32-bit offsets from link_time_base (FG_TIME32_NONE:
@@ -222,6 +243,24 @@ static inline int64_t fg_graph_link_last(const fg_graph *g, uint64_t i)
 	                                           : g->link_time_base + g->link_last32[i];
 }
 
+/* User u's id string.  O(1). */
+static inline const char *fg_graph_user_id(const fg_graph *g, uint32_t u)
+{
+	return g->user_id_off ? g->user_id_base + g->user_id_off[u] : g->user_id[u];
+}
+
+/* User u's creation time (FG_TIME_NONE: unknown).  O(1). */
+static inline int64_t fg_graph_user_created(const fg_graph *g, uint32_t u)
+{
+	if (!g->user_created32)
+		return g->user_created[u];
+	return g->user_created32[u] == FG_TIME32_NONE ? FG_TIME_NONE
+	                                               : g->user_time_base + g->user_created32[u];
+}
+
+/* The kind of relation link i (a link to a user): a binary search of rel_link.  O(log n). */
+uint32_t fg_graph_rel_kind(const fg_graph *g, uint64_t i);
+
 /* Entity e's kind index, share, hub flag, weight and value (module comment).  O(1). */
 static inline uint32_t fg_graph_ent_kind(const fg_graph *g, uint32_t e)
 {
@@ -241,6 +280,16 @@ static inline bool fg_graph_ent_hub(const fg_graph *g, uint32_t e)
 static inline double fg_graph_ent_weight(const fg_graph *g, uint32_t e)
 {
 	return g->ent_class ? g->ent_cls[g->ent_class[e]].weight : g->ent_weight[e];
+}
+
+/* Link i's kind index.  O(1) for a link to an entity, O(log relations) for a relation. */
+static inline uint32_t fg_graph_link_kind(const fg_graph *g, uint64_t i)
+{
+	uint32_t t = g->link_target[i];
+
+	if (g->link_kind)
+		return g->link_kind[i];
+	return t >= g->n_users ? fg_graph_ent_kind(g, t - g->n_users) : fg_graph_rel_kind(g, i);
 }
 
 #define FG_VALUE_RUN 16u       /* values per front-coded run */
@@ -271,7 +320,7 @@ const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr);
 void fg_graph_values_free(fg_values *vr);
 
 /*
- * Hand back the link list (link_user, link_target, link_kind, link_first,
+ * Hand back the link list (link_user, link_target, the kinds, link_first,
  * link_last: 26 B a link) once nothing reads it again: the arrays become
  * NULL, n_links and every count stay, and fg_graph_kind_counts may not run
  * afterwards.  The run's write-back, after the last table that reads the

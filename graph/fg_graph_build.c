@@ -125,14 +125,17 @@ static uint32_t lcp_of(const char *a, uint32_t la, const char *b, uint32_t lb)
 
 /*
  * The strings of sealed table t copied into one new block in canonical order
- * (order[r] = the temporary id of canonical id r); t's arena is freed.  Two
- * layouts:
- * - plain: NUL-terminated and back to back, *pstr[r] pointing at each;
- * - front-coded (runs not NULL, and the coded block at most
+ * (order[r] = the temporary id of canonical id r); t's arena is freed.
+ * Layouts:
+ * - plain: NUL-terminated and back to back, found by *pstr[r], a pointer
+ *   each, or where idx is not NULL and the block is at most
+ *   fg_graph_value_cap bytes by their offsets (*idx)[r] (*pstr left NULL);
+ * - front-coded (front, idx not NULL, the coded block at most
  *   fg_graph_value_cap bytes): runs of FG_VALUE_RUN strings, each string an
  *   entry (the length of its common prefix with the string before it in the
  *   run, one byte, 0 for a run's first; the rest of it, NUL-terminated), and
- *   (*runs)[i] the offset of run i (fg_graph.h; *pstr left NULL).
+ *   (*idx)[i] the offset of run i (fg_graph.h; *pstr left NULL); past the
+ *   bound, plain with pointers.
  * Later walks by canonical id (the digest, the write-back) read the block in
  * order instead of jumping through the interning arena.  It is written in
  * blocks of PACK_BLOCK strings (whole runs) in parallel, each starting at the
@@ -140,16 +143,16 @@ static uint32_t lcp_of(const char *a, uint32_t la, const char *b, uint32_t lb)
  * interning table is read at random, prefetched a few strings ahead.  *bytes
  * is the block's size.
  */
-static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_t *bytes,
-                        fg_intern *t, const uint32_t *order, uint32_t n)
+static int pack_ordered(char **out, const char ***pstr, uint32_t **idx, bool front,
+                        uint64_t *bytes, fg_intern *t, const uint32_t *order, uint32_t n)
 {
 	const int64_t nb = ((int64_t)n + PACK_BLOCK - 1) / PACK_BLOCK;
 	const char **str = NULL;
-	uint32_t *run = NULL;
+	uint32_t *off = NULL;
 	uint64_t *bplain = fg_mallocarray((size_t)nb + 1, sizeof(*bplain));
 	uint64_t *bfront = fg_mallocarray((size_t)nb + 1, sizeof(*bfront));
-	uint64_t *bstart, plain = 0, front = 0, total;
-	bool coded;
+	uint64_t *bstart, tplain = 0, tfront = 0, total;
+	bool coded, small;
 	char *a = NULL;
 	int64_t k;
 
@@ -166,14 +169,14 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_
 		uint32_t plen = 0;
 		for (uint32_t r = r0; r < r1; r++) {
 			uint32_t len = fg_intern_len(t, order[r]);
-			const char *cur = runs ? fg_intern_str(t, order[r]) : NULL;
+			const char *cur = front ? fg_intern_str(t, order[r]) : NULL;
 			if (r + PACK_AHEAD < r1) {
 				PREFETCH(&t->off[order[r + PACK_AHEAD]]);
-				if (runs && r + PACK_AHEAD / 2 < r1)
+				if (front && r + PACK_AHEAD / 2 < r1)
 					PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD / 2]));
 			}
 			sp += (uint64_t)len + 1;
-			if (runs)
+			if (front)
 				sf += 2 + (uint64_t)len -
 				      (r % FG_VALUE_RUN ? lcp_of(prev, plen, cur, len) : 0);
 			prev = cur;
@@ -184,22 +187,24 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_
 	}
 	for (k = 0; k < nb; k++) {
 		uint64_t lp = bplain[k], lf = bfront[k];
-		bplain[k] = plain;
-		bfront[k] = front;
-		plain += lp;
-		front += lf;
+		bplain[k] = tplain;
+		bfront[k] = tfront;
+		tplain += lp;
+		tfront += lf;
 	}
-	coded = runs && front <= fg_graph_value_cap;
+	coded = front && idx && tfront <= fg_graph_value_cap;
+	small = !front && idx && tplain <= fg_graph_value_cap; /* plain, by offsets */
 	bstart = coded ? bfront : bplain;
-	total = coded ? front : plain;
-	if (coded)
-		run = fg_mallocarray((size_t)n / FG_VALUE_RUN + 1, sizeof(*run));
+	total = coded ? tfront : tplain;
+	if (coded || small)
+		off = fg_mallocarray(coded ? (size_t)n / FG_VALUE_RUN + 1 : (size_t)(n ? n : 1),
+		                     sizeof(*off));
 	else
 		str = fg_mallocarray(n ? n : 1, sizeof(*str));
-	if ((!run && !str) || !(a = fg_malloc(total ? (size_t)total : 1))) {
+	if ((!off && !str) || !(a = fg_malloc(total ? (size_t)total : 1))) {
 		fg_free(bplain);
 		fg_free(bfront);
-		fg_free(run);
+		fg_free(off);
 		fg_free(str);
 		return nomem("strings");
 	}
@@ -219,13 +224,16 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_
 			if (coded) {
 				uint32_t l = r % FG_VALUE_RUN ? lcp_of(prev, plen, cur, len) : 0;
 				if (r % FG_VALUE_RUN == 0)
-					run[r / FG_VALUE_RUN] = (uint32_t)(w - a);
+					off[r / FG_VALUE_RUN] = (uint32_t)(w - a);
 				*w++ = (char)(unsigned char)l;
 				memcpy(w, cur + l, (size_t)(len - l) + 1);
 				w += len - l + 1;
 			} else {
 				memcpy(w, cur, (size_t)len + 1);
-				str[r] = w;
+				if (small)
+					off[r] = (uint32_t)(w - a);
+				else
+					str[r] = w;
 				w += len + 1;
 			}
 			prev = cur;
@@ -239,8 +247,8 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **runs, uint64_
 	t->arena_len = t->arena_cap = 0;
 	*out = a;
 	*pstr = str;
-	if (runs)
-		*runs = run;
+	if (idx)
+		*idx = off;
 	*bytes = total;
 	return FG_OK;
 }
@@ -403,16 +411,32 @@ static int fill_vertices(build *b)
 	fg_graph *g = b->g;
 	fg_graph_pool *p = b->p;
 	const uint32_t nu = b->nu, ne = b->ne;
+	int64_t tlo = INT64_MAX, thi = INT64_MIN;
 	uint64_t bytes;
 	int rc;
 
 	g->n_users = nu;
 	g->relation_weight = b->cfg->relation_weight;
 	g->n_entities = ne;
+	/* creation times as 32-bit offsets when their range allows (fg_graph.h) */
+	for (uint32_t t = 0; t < nu; t++) {
+		int64_t c = ls->user_created[t];
+		if (c == FG_TIME_NONE)
+			continue;
+		tlo = c < tlo ? c : tlo;
+		thi = c > thi ? c : thi;
+	}
+	if (tlo > thi)
+		tlo = thi = 0;
 	g->user_label = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_label));
-	g->user_created = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created));
+	if ((uint64_t)thi - (uint64_t)tlo < FG_TIME32_NONE) {
+		g->user_time_base = tlo;
+		g->user_created32 = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created32));
+	} else {
+		g->user_created = fg_mallocarray(nu ? nu : 1, sizeof(*g->user_created));
+	}
 	g->ent_kind = fg_mallocarray(ne ? ne : 1, sizeof(*g->ent_kind));
-	if (!g->user_label || !g->user_created || !g->ent_kind)
+	if (!g->user_label || (!g->user_created && !g->user_created32) || !g->ent_kind)
 		return nomem("vertices");
 	for (uint32_t k = 0; k < b->nk; k++)
 		for (uint64_t q = b->kstart[k]; q < b->kstart[k + 1]; q++)
@@ -426,7 +450,13 @@ static int fill_vertices(build *b)
 			PREFETCH(&ls->user_created[b->user_order[r + SCATTER_AHEAD]]);
 		}
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
-		g->user_created[r] = ls->user_created[t];
+		if (g->user_created32)
+			g->user_created32[r] = ls->user_created[t] == FG_TIME_NONE
+			                           ? FG_TIME32_NONE
+			                           : (uint32_t)((uint64_t)ls->user_created[t] -
+			                                        (uint64_t)g->user_time_base);
+		else
+			g->user_created[r] = ls->user_created[t];
 		if (g->user_label[r] == FG_LABEL_FRAUD)
 			g->n_seeds++;
 		else if (g->user_label[r] == FG_LABEL_LEGIT)
@@ -437,15 +467,16 @@ static int fill_vertices(build *b)
 	fg_free(ls->user_created);
 	ls->user_created = NULL;
 	/* each table freed once packed: the strings are held twice one table at a time */
-	if ((rc = pack_ordered(&p->users, &g->user_id, NULL, &bytes, &ls->users, b->user_order,
-	                       nu)) != FG_OK)
+	if ((rc = pack_ordered(&p->users, &g->user_id, &g->user_id_off, false, &bytes,
+	                       &ls->users, b->user_order, nu)) != FG_OK)
 		return rc;
+	g->user_id_base = p->users;
 	p->bytes += bytes;
 	fg_intern_free(&ls->users);
 	fg_free(b->user_order);
 	b->user_order = NULL;
-	if ((rc = pack_ordered(&p->ents, &g->ent_value, &g->ent_value_run, &bytes, &ls->ents,
-	                       b->ent_order, ne)) != FG_OK)
+	if ((rc = pack_ordered(&p->ents, &g->ent_value, &g->ent_value_run, true, &bytes,
+	                       &ls->ents, b->ent_order, ne)) != FG_OK)
 		return rc;
 	g->ent_value_base = p->ents;
 	p->bytes += bytes;
@@ -706,6 +737,18 @@ static int merge_links(build *b)
 	fg_free(at);
 	fg_free(cur);
 	fg_free(wstart);
+	/* the relations' kinds kept, in link order; a link to an entity has its entity's */
+	g->rel_link = fg_mallocarray(n_user_links ? n_user_links : 1, sizeof(*g->rel_link));
+	g->rel_kind = fg_mallocarray(n_user_links ? n_user_links : 1, sizeof(*g->rel_kind));
+	if (!g->rel_link || !g->rel_kind)
+		return nomem("links");
+	for (uint64_t w = 0, j = 0; w < nl; w++)
+		if (g->link_target[w] < nu) {
+			g->rel_link[j] = w;
+			g->rel_kind[j++] = g->link_kind[w];
+		}
+	fg_free(g->link_kind);
+	g->link_kind = NULL;
 	b->ls->n_built = nl;
 	fg_recbuf_free(&b->ls->el);
 	for (uint32_t k = 0; k < b->ls->kind_cap; k++)

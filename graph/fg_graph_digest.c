@@ -78,9 +78,9 @@ int fg_graph_input_digest(fg_graph *g)
 	for (uint32_t k = 0; k < g->n_kinds; k++)
 		ds_str(d, g->kind_name[k]);
 	for (uint32_t u = 0; u < g->n_users; u++) {
-		ds_str(d, g->user_id[u]);
+		ds_str(d, fg_graph_user_id(g, u));
 		ds_uint(d, g->user_label[u], 1);
-		ds_uint(d, (uint64_t)g->user_created[u], 8);
+		ds_uint(d, (uint64_t)fg_graph_user_created(g, u), 8);
 	}
 	for (uint32_t e = 0; e < g->n_entities; e++) {
 		const char *v = fg_graph_ent_value(g, e, &vr);
@@ -101,8 +101,9 @@ int fg_graph_input_digest(fg_graph *g)
 			b[j] = (unsigned char)(g->link_user[i] >> (8 * j));
 			b[4 + j] = (unsigned char)(g->link_target[i] >> (8 * j));
 		}
-		b[8] = (unsigned char)g->link_kind[i];
-		b[9] = (unsigned char)(g->link_kind[i] >> 8);
+		uint32_t k = fg_graph_link_kind(g, i);
+		b[8] = (unsigned char)k;
+		b[9] = (unsigned char)(k >> 8);
 		for (int j = 0; j < 8; j++) {
 			b[10 + j] = (unsigned char)(f >> (8 * j));
 			b[18 + j] = (unsigned char)(l >> (8 * j));

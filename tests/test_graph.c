@@ -143,9 +143,9 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 		EXPECT(a->kind_is_relation[k] == b->kind_is_relation[k], "kind_is_relation", k);
 	}
 	for (uint32_t u = 0; u < a->n_users; u++) {
-		EXPECT(strcmp(a->user_id[u], b->user_id[u]) == 0, "user_id", u);
+		EXPECT(strcmp(fg_graph_user_id(a, u), fg_graph_user_id(b, u)) == 0, "user_id", u);
 		EXPECT(a->user_label[u] == b->user_label[u], "user_label", u);
-		EXPECT(a->user_created[u] == b->user_created[u], "user_created", u);
+		EXPECT(fg_graph_user_created(a, u) == fg_graph_user_created(b, u), "user_created", u);
 	}
 	for (uint32_t e = 0; e < a->n_entities; e++) {
 		EXPECT(fg_graph_ent_kind(a, e) == fg_graph_ent_kind(b, e), "ent_kind", e);
@@ -159,8 +159,8 @@ static void check_same(const fg_graph *a, const fg_graph *b)
 	if (a->n_links) {
 		ck_assert(memcmp(a->link_user, b->link_user, a->n_links * 4) == 0);
 		ck_assert(memcmp(a->link_target, b->link_target, a->n_links * 4) == 0);
-		ck_assert(memcmp(a->link_kind, b->link_kind, a->n_links * 2) == 0);
 		for (uint64_t i = 0; i < a->n_links; i++) {
+			ck_assert(fg_graph_link_kind(a, i) == fg_graph_link_kind(b, i));
 			ck_assert(fg_graph_link_first(a, i) == fg_graph_link_first(b, i));
 			ck_assert(fg_graph_link_last(a, i) == fg_graph_link_last(b, i));
 		}
@@ -180,7 +180,7 @@ static void check_invariants(const fg_graph *g)
 	uint64_t bad_at = 0, users_links = 0;
 
 	for (uint32_t u = 1; u < g->n_users; u++)
-		EXPECT(byte_cmp(g->user_id[u - 1], g->user_id[u]) < 0, "user order", u);
+		EXPECT(byte_cmp(fg_graph_user_id(g, u - 1), fg_graph_user_id(g, u)) < 0, "user order", u);
 	for (uint32_t k = 1; k < g->n_kinds; k++)
 		EXPECT(byte_cmp(g->kind_name[k - 1], g->kind_name[k]) < 0, "kind order", k);
 	for (uint32_t e = 1; e < g->n_entities; e++) {
@@ -195,16 +195,18 @@ static void check_invariants(const fg_graph *g)
 		EXPECT(g->link_target[i] < g->n_users + g->n_entities, "link target range", i);
 		if (g->link_target[i] < g->n_users) {
 			EXPECT(g->link_user[i] < g->link_target[i], "relation orientation", i);
-			EXPECT(g->kind_is_relation[g->link_kind[i]], "relation kind", i);
+			EXPECT(g->kind_is_relation[fg_graph_link_kind(g, i)], "relation kind", i);
 			users_links++;
 		} else {
-			EXPECT(g->link_kind[i] == fg_graph_ent_kind(g, g->link_target[i] - g->n_users), "link kind", i);
+			EXPECT(fg_graph_link_kind(g, i) == fg_graph_ent_kind(g, g->link_target[i] - g->n_users),
+			       "link kind", i);
 		}
 		if (i > 0) {
 			uint32_t pu = g->link_user[i - 1], pt = g->link_target[i - 1];
 			int ord = pu < g->link_user[i] ||
 			          (pu == g->link_user[i] && (pt < g->link_target[i] ||
-			           (pt == g->link_target[i] && g->link_kind[i - 1] < g->link_kind[i])));
+			           (pt == g->link_target[i] &&
+			            fg_graph_link_kind(g, i - 1) < fg_graph_link_kind(g, i))));
 			EXPECT(ord, "link order", i);
 		}
 		if (fg_graph_link_first(g, i) != NONE)
@@ -610,7 +612,7 @@ START_TEST(user_order_is_bytewise_shorter_first)
 	g = build_rows(&cfg, rows, 15);
 	ck_assert_uint_eq(g->n_users, 15);
 	for (int i = 0; i < 15; i++) {
-		ck_assert_str_eq(g->user_id[i], sorted[i]);
+		ck_assert_str_eq(fg_graph_user_id(g, i), sorted[i]);
 		ck_assert_int_eq(fg_graph_find_user(g, sorted[i]), i);
 	}
 	ck_assert_int_eq(fg_graph_find_user(g, "abcd"), -1);
@@ -652,9 +654,9 @@ START_TEST(long_common_prefixes_sort_bytewise)
 	check_invariants(g);
 	ck_assert_uint_eq(g->n_users, 100 + 14);
 	ck_assert_uint_eq(g->n_entities, 17);
-	ck_assert_uint_eq(strlen(g->user_id[0]), 1);
-	ck_assert_uint_eq(strlen(g->user_id[13]), 40);
-	ck_assert_int_eq(fg_graph_find_user(g, g->user_id[57]), 57);
+	ck_assert_uint_eq(strlen(fg_graph_user_id(g, 0)), 1);
+	ck_assert_uint_eq(strlen(fg_graph_user_id(g, 13)), 40);
+	ck_assert_int_eq(fg_graph_find_user(g, fg_graph_user_id(g, 57)), 57);
 	fg_graph_free(&g);
 	free(rows);
 }
@@ -695,6 +697,36 @@ START_TEST(link_times_narrow_only_when_they_fit)
 	check_times(-5, (int64_t)UINT32_MAX - 5, false);     /* span 2^32 - 1: the "none" value */
 	check_times(1700000000, 1700000000, true);
 	check_times(INT64_MIN + 1, INT64_MAX, false);
+}
+END_TEST
+
+/* Users' creation times: 32-bit offsets exactly when their span fits, as the links' times. */
+static void check_user_times(int64_t lo, int64_t hi, bool narrow)
+{
+	trow rows[] = { U("a", 0, lo), U("b", 0, hi), U("c", 0, NONE), U("b", 0, NONE) };
+	fg_config cfg;
+	fg_graph *g;
+
+	fg_config_init(&cfg);
+	g = build_rows(&cfg, rows, sizeof(rows) / sizeof(rows[0]));
+	ck_assert_uint_eq(g->n_users, 3);
+	ck_assert(narrow ? g->user_created == NULL && g->user_created32 != NULL
+	                 : g->user_created != NULL && g->user_created32 == NULL);
+	ck_assert_ptr_nonnull(g->user_id_off);
+	ck_assert_str_eq(fg_graph_user_id(g, 0), "a");
+	ck_assert_str_eq(fg_graph_user_id(g, 2), "c");
+	ck_assert_int_eq(fg_graph_user_created(g, 0), lo);
+	ck_assert_int_eq(fg_graph_user_created(g, 1), hi);
+	ck_assert_int_eq(fg_graph_user_created(g, 2), NONE);
+	fg_graph_free(&g);
+}
+
+START_TEST(user_times_narrow_only_when_they_fit)
+{
+	check_user_times(-5, (int64_t)UINT32_MAX - 7, true);
+	check_user_times(-5, (int64_t)UINT32_MAX - 5, false);
+	check_user_times(1700000000, 1700000000, true);
+	check_user_times(INT64_MIN + 1, INT64_MAX, false);
 }
 END_TEST
 
@@ -754,13 +786,13 @@ START_TEST(relations_stored_once_per_pair_and_kind)
 	/* (a, b, referral), (a, b, transfer): kinds sorted device < referral < transfer */
 	ck_assert_uint_eq(g->link_user[0], 0);
 	ck_assert_uint_eq(g->link_target[0], 1);
-	ck_assert_str_eq(g->kind_name[g->link_kind[0]], "referral");
+	ck_assert_str_eq(g->kind_name[fg_graph_link_kind(g, 0)], "referral");
 	ck_assert_int_eq(fg_graph_link_first(g, 0), 7);
 	ck_assert_int_eq(fg_graph_link_last(g, 0), 7);
-	ck_assert_str_eq(g->kind_name[g->link_kind[1]], "transfer");
+	ck_assert_str_eq(g->kind_name[fg_graph_link_kind(g, 1)], "transfer");
 	ck_assert_int_eq(fg_graph_link_first(g, 1), 5);
 	ck_assert_int_eq(fg_graph_link_last(g, 1), 10);
-	ck_assert(g->kind_is_relation[g->link_kind[1]]);
+	ck_assert(g->kind_is_relation[fg_graph_link_kind(g, 1)]);
 	/* no self link for c: c only has its device */
 	ck_assert_uint_eq(g->link_user[2], 2);
 	ck_assert_uint_eq(g->link_target[2], 3);
@@ -797,11 +829,11 @@ START_TEST(users_only_and_label_merge)
 	ck_assert_int_eq(w, 0);
 	ck_assert_int_eq(z, 3);
 	ck_assert_uint_eq(g->user_label[x], FG_LABEL_FRAUD);
-	ck_assert_int_eq(g->user_created[x], 300);
+	ck_assert_int_eq(fg_graph_user_created(g, x), 300);
 	ck_assert_uint_eq(g->user_label[y], FG_LABEL_LEGIT);
-	ck_assert_int_eq(g->user_created[y], 900);
+	ck_assert_int_eq(fg_graph_user_created(g, y), 900);
 	ck_assert_uint_eq(g->user_label[z], FG_LABEL_UNKNOWN);
-	ck_assert_int_eq(g->user_created[z], NONE);
+	ck_assert_int_eq(fg_graph_user_created(g, z), NONE);
 	ck_assert_uint_eq(g->user_label[w], FG_LABEL_UNKNOWN);
 	ck_assert_uint_eq(g->n_seeds, 1);
 	ck_assert_uint_eq(g->n_legit, 1);
@@ -1046,6 +1078,9 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	ck_assert_ptr_null(a->ent_kind);
 	ck_assert_ptr_null(a->ent_weight);
 	ck_assert_ptr_null(a->ent_value);
+	ck_assert_ptr_nonnull(a->user_id_off);
+	ck_assert_ptr_nonnull(a->user_created32);
+	ck_assert_ptr_null(a->link_kind);
 	ck_assert_uint_gt(a->n_ent_cls, 8);
 	ck_assert_uint_gt(a->n_hubs, 0);
 	/* classes: distinct (kind, share) in that order, each with its own expression */
@@ -1064,6 +1099,8 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	b = build_rows(&cfg, rows, n);
 	ck_assert_ptr_null(b->ent_class);
 	ck_assert_ptr_null(b->ent_value_run);
+	ck_assert_ptr_null(b->user_id_off);
+	ck_assert_ptr_nonnull(b->user_id);
 	ck_assert_ptr_nonnull(b->ent_weight);
 	ck_assert_ptr_nonnull(b->ent_value);
 	check_same(a, b);
@@ -1392,6 +1429,7 @@ int main(void)
 	tcase_add_test(tc, long_common_prefixes_sort_bytewise);
 	tcase_add_test(tc, dedup_keeps_first_and_last_seen);
 	tcase_add_test(tc, link_times_narrow_only_when_they_fit);
+	tcase_add_test(tc, user_times_narrow_only_when_they_fit);
 	tcase_add_test(tc, relations_stored_once_per_pair_and_kind);
 	tcase_add_test(tc, users_only_and_label_merge);
 	tcase_add_test(tc, shares_hubs_and_weights);

@@ -187,9 +187,10 @@ START_TEST(test_leakage_flip)
 		sc1 = train_score(NULL, &w, 2, why, sizeof(why));
 		ck_assert(why[0] == '\0');
 		ck_assert_msg(memcmp(r0, r1, nc * sizeof(float)) == 0, "row of %s changed when its label flipped",
-		              w.g->user_id[u]);
+		              fg_graph_user_id(w.g, u));
 		ck_assert_msg(memcmp(&sc0[u], &sc1[u], sizeof(float)) == 0,
-		              "score of %s changed when its label flipped: %.9g -> %.9g", w.g->user_id[u],
+		              "score of %s changed when its label flipped: %.9g -> %.9g",
+		              fg_graph_user_id(w.g, u),
 		              sc0[u], sc1[u]);
 		/* and the flip is not a no-op: some other user's score moved */
 		{
@@ -306,8 +307,8 @@ START_TEST(test_tiny_world_ranking)
 	ck_assert_msg(sc[x] > sc[h], "x %.4f should outrank household member %.4f", sc[x], sc[h]);
 	/* x also outranks every ordinary user */
 	for (uint32_t u = 0; u < w.g->n_users; u++)
-		if (w.g->user_id[u][0] == 'o')
-			ck_assert_msg(sc[x] > sc[u], "x %.4f vs %s %.4f", sc[x], w.g->user_id[u], sc[u]);
+		if (fg_graph_user_id(w.g, u)[0] == 'o')
+			ck_assert_msg(sc[x] > sc[u], "x %.4f vs %s %.4f", sc[x], fg_graph_user_id(w.g, u), sc[u]);
 	fg_free(sc);
 	world_free(&w);
 	fgt_rmtree(dir);
