@@ -70,7 +70,7 @@ static void print_top(const fg_run *r, const fg_config *cfg, int top)
 			printf("%-4u %-8s %-7s %5u %5u %5u %5u %5u %6.3f  %s\n", i + 1, t->key, fg_ring_status_name(t->status),
 			       gs->n_users, gs->n_seeds, gs->n_by_class[FG_KC_CARD],
 			       gs->n_by_class[FG_KC_DEVICE], gs->n_by_class[FG_KC_ADDRESS], RSC(order[i]),
-			       g->user_id[gs->id]);
+			       fg_graph_user_id(g, gs->id));
 		}
 	}
 #undef RSC

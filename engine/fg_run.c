@@ -86,6 +86,17 @@ int fg_run_open(fg_run **out, const fg_run_opts *opts)
 	r->t_start = fg_clock();
 	*out = r;
 	fg_par_set_threads(r->o.cfg.threads);
+#if defined(__GLIBC__)
+	/*
+	 * One glibc arena a compute thread (glibc's default is 8 a core): a
+	 * thread's arena keeps what the thread freed, and the model's training
+	 * on one thread and the write-back on another would take new pages while
+	 * the others' free pages sit idle.  2M world, 2 threads: peak 870 -> 853
+	 * MiB (one arena in all: 847).  The kernels allocate outside their
+	 * parallel loops, so the shared arenas' locks are not contended.
+	 */
+	mallopt(M_ARENA_MAX, fg_par_threads() > 1 ? fg_par_threads() : 1);
+#endif
 	if ((rc = fg_config_to_json(&params, &r->o.cfg)) != FG_OK ||
 	    (rc = fg_store_open(&r->store, r->o.db_path, FG_STORE_WRITE)) != FG_OK ||
 	    (rc = fg_store_run_begin(r->store, &r->run_id, params, fg_par_threads())) != FG_OK)
