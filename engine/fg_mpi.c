@@ -2,7 +2,8 @@
  * fg_mpi: the nightly run across MPI ranks, first stage (see fg_mpi.h).
  *
  * Records routed between ranks (one byte array per destination):
- *   'L' flags(u8: 1 relation) ulen klen vlen (u32) first last (i64) bytes
+ *   'L' flags(u8: 1 relation, 2 placeholder) ulen klen vlen (u32) first last
+ *       (i64) bytes: the canonical kind and normalised value (route_link)
  *   'U' label(u8) ulen (u32) created (i64) bytes
  *   'A' a user row with attributes: as 'U', then line (u64) flen nattr (u32),
  *       the user id, the file name (only when a value is text: the warning
@@ -14,7 +15,8 @@
  * A relation row is stored as (smaller user, larger user), the way the
  * graph stores it.  Owners keep what they receive, sort it by (kind, value,
  * user) and (user) and merge equal keys: first = min, last = max of seen_at
- * (FG_TIME_NONE ignored), labels fraud > legit > unknown, created = min.
+ * (FG_TIME_NONE ignored), labels fraud > legit > unknown, created = min; a
+ * placeholder row is never merged (the link set counts its drops per row).
  * The merged rows go to rank 0 as rows the link set merges the same way (a
  * link seen over a span as two rows, first and last), so rank 0's link set is
  * the one a single process builds.
@@ -58,7 +60,8 @@ static void bytes_free(bytes *b, size_t n)
 typedef struct rec {
 	const char *u, *k, *v;
 	uint32_t ul, kl, vl;
-	uint8_t rel;
+	uint8_t rel;   /* a relation (stored smaller user first) */
+	uint8_t ph;    /* a placeholder: never merged, counted or numbered; to rank 0 as it came */
 	uint8_t label; /* users */
 	int64_t first, last; /* users: created in first */
 	const char *raw; /* an 'A' record: its bytes (raw_len), forwarded as they came */
@@ -77,10 +80,14 @@ static struct {
 	const fg_run_opts *opts;
 	bytes *out;          /* per destination */
 	bytes arena;         /* what this rank received, for good */
+	bytes nbuf;          /* route_link's normalised value */
 	size_t *lrec, *urec; /* offsets into arena of received 'L' / 'U' records */
 	size_t n_lrec, n_urec, cap_lrec, cap_urec;
 	rec *links, *users;
 	size_t n_links, n_users;
+	uint64_t *ent_id;    /* after components: the graph's id of the j-th owned entity */
+	size_t *ent_link;    /* its first link in links (its links: up to entity_end) */
+	size_t n_ent;
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
@@ -113,10 +120,13 @@ static void free_state(void)
 {
 	bytes_free(S.out, (size_t)S.size);
 	fg_free(S.arena.p);
+	fg_free(S.nbuf.p);
 	fg_free(S.lrec);
 	fg_free(S.urec);
 	fg_free(S.links);
 	fg_free(S.users);
+	fg_free(S.ent_id);
+	fg_free(S.ent_link);
 	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
@@ -239,26 +249,52 @@ static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
 
 /* ---- routing sinks ---- */
 
+/*
+ * A link row to its owner, as the link set will see it (fg_config's row path:
+ * fg_config_normalise_value): the canonical kind (alias resolved), the
+ * normalised value, so that every row of one graph entity reaches one owner
+ * whatever its spelling, and the owner's shares, hubs and entity ids are the
+ * graph's.  A placeholder row is routed flagged (2): the link set drops and
+ * counts it; owners neither merge nor count it.  Normalising twice is
+ * normalising once (rank 0's link set does it again).
+ */
 static int route_link(void *ctx, const fg_link_row *row)
 {
-	const char *u = row->user.ptr, *v = row->value.ptr;
+	const char *u = row->user.ptr, *v = row->value.ptr, *k = row->kind.ptr;
 	uint32_t ul = (uint32_t)row->user.len, vl = (uint32_t)row->value.len;
 	uint32_t kl = (uint32_t)row->kind.len;
 	char kind[FG_KIND_NAME_MAX + 1];
-	uint8_t rel;
+	uint8_t rel = 0;
 	int dest, rc;
 	bytes *b;
 	char tag = 'L';
 
 	(void)ctx;
 	if (kl <= FG_KIND_NAME_MAX) {
-		memcpy(kind, row->kind.ptr, kl);
+		size_t ckl, nvl;
+
+		if (row->value.len + 1 > S.nbuf.cap) {
+			size_t cap = row->value.len + 1 > 256 ? row->value.len + 1 : 256;
+			char *q = fg_realloc(S.nbuf.p, cap);
+
+			if (!q)
+				return fg_error_set(FG_ENOMEM, "out of memory normalising a value (%zu bytes)",
+				                    cap);
+			S.nbuf.p = q;
+			S.nbuf.cap = cap;
+		}
+		if (!fg_config_normalise_value(S.nbuf.p, &nvl, &k, &ckl, S.cfg, row->kind.ptr, kl, v,
+		                               row->value.len))
+			rel = 2;
+		v = S.nbuf.p;
+		vl = (uint32_t)nvl;
+		kl = (uint32_t)ckl;
+		memcpy(kind, k, kl);
 		kind[kl] = '\0';
-		rel = fg_config_is_relation(S.cfg, kind);
-	} else {
-		rel = 0;
+		if (!rel)
+			rel = fg_config_is_relation(S.cfg, kind);
 	}
-	if (rel && cmp_str(v, vl, u, ul) < 0) {
+	if (rel == 1 && cmp_str(v, vl, u, ul) < 0) {
 		const char *t = u;
 		uint32_t tl = ul;
 
@@ -267,12 +303,12 @@ static int route_link(void *ctx, const fg_link_row *row)
 		v = t;
 		vl = tl;
 	}
-	dest = rel ? user_owner(u, ul) : entity_owner(row->kind.ptr, kl, v, vl);
+	dest = rel == 1 ? user_owner(u, ul) : entity_owner(k, kl, v, vl);
 	b = &S.out[dest];
 	if ((rc = put(b, &tag, 1)) || (rc = put(b, &rel, 1)) || (rc = put(b, &ul, 4)) ||
 	    (rc = put(b, &kl, 4)) || (rc = put(b, &vl, 4)) || (rc = put(b, &row->seen_at, 8)) ||
-	    (rc = put(b, &row->seen_at, 8)) || (rc = put(b, u, ul)) ||
-	    (rc = put(b, row->kind.ptr, kl)) || (rc = put(b, v, vl)))
+	    (rc = put(b, &row->seen_at, 8)) || (rc = put(b, u, ul)) || (rc = put(b, k, kl)) ||
+	    (rc = put(b, v, vl)))
 		return rc;
 	return FG_OK;
 }
@@ -661,7 +697,8 @@ static int merge_owned(void)
 
 		memset(&r, 0, sizeof(r));
 		if (a[off] == 'L') {
-			r.rel = (uint8_t)a[off + 1];
+			r.rel = (uint8_t)a[off + 1] & 1u;
+			r.ph = (uint8_t)a[off + 1] >> 1 & 1u;
 			memcpy(&r.ul, a + off + 2, 4);
 			memcpy(&r.kl, a + off + 6, 4);
 			memcpy(&r.vl, a + off + 10, 4);
@@ -687,7 +724,8 @@ static int merge_owned(void)
 	}
 	qsort(S.links, nl, sizeof(rec), cmp_link);
 	for (size_t i = w = 0; i < nl; i++) {
-		if (w && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
+		/* a placeholder row is dropped and counted per row by rank 0's link set */
+		if (w && !S.links[i].ph && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
 			rec *m = &S.links[w - 1];
 
 			m->first = fg_time_min(m->first, S.links[i].first);
@@ -1121,6 +1159,132 @@ cleanup:
 	return rc;
 }
 
+/*
+ * A sample sort's outcome on one rank (rank_strings): gid[k] is the global
+ * rank of the asker's k-th string; this rank numbered the range
+ * [base, base + mine), names[i] being the string of rank base + i (pointing
+ * into names_buf).  Every field starts NULL/zero; ranked_free frees them.
+ */
+typedef struct ranked {
+	uint64_t *gid, base, mine;
+	skey *names;
+	char *names_buf;
+} ranked;
+
+static void ranked_free(ranked *rk)
+{
+	fg_free(rk->gid);
+	fg_free(rk->names);
+	fg_free(rk->names_buf);
+	memset(rk, 0, sizeof(*rk));
+}
+
+/*
+ * Every rank: the global rank of each of its strings uq[0..n_uq) (sorted and
+ * distinct, sort_unique's output; the same string may be on several ranks)
+ * in byte order of the union of all ranks' strings, one process's numbering
+ * of them (users by user_id, entities by their keys), into *rk (zeroed
+ * first; ranked_free it, also on failure).  A sample sort: the ranks choose
+ * the same splitters (choose_splitters), each string goes to the rank of its
+ * splitter range, which merges what it gets, numbers its range from the count
+ * of the lower ranges (MPI_Exscan) and answers in the order asked: the
+ * asker's sorted order, since the ranges ascend with the ranks.  what names
+ * the strings in messages.  Costs two all-to-alls: every string once (4 + its
+ * length bytes), 8 bytes back.  Collective; the outcome agreed.
+ */
+static int rank_strings(ranked *rk, const skey *uq, size_t n_uq, const char *what)
+{
+	int n = S.size, rc = FG_OK;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
+	char *rbuf = NULL, *abuf = NULL, *pool = NULL;
+	skey *got = NULL, *spl = NULL;
+	uint32_t *got_of = NULL;
+	size_t n_got = 0;
+	uint64_t base = 0, mine = 0;
+
+	memset(rk, 0, sizeof(*rk));
+	if ((rc = agree(out && rcnt ? FG_OK
+	                            : fg_error_set(FG_ENOMEM, "out of memory ranking %s", what))) !=
+	    FG_OK)
+		goto cleanup;
+	if ((rc = choose_splitters(&spl, &pool, uq, n_uq)) != FG_OK)
+		goto cleanup;
+	/* each distinct string to the rank of its range (the ranges ascend with the ranks) */
+	for (size_t i = 0, d = 0; i < n_uq && !rc; i++) {
+		while (d + 1 < (size_t)n && cmp_skey(&uq[i], &spl[d]) >= 0)
+			d++;
+		if (!(rc = put(&out[d], &uq[i].len, 4)))
+			rc = put(&out[d], uq[i].p, uq[i].len);
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	{
+		size_t len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1], k = 0;
+
+		for (size_t off = 0; off < len; k++) {
+			uint32_t l;
+
+			memcpy(&l, rbuf + off, 4);
+			off += 4 + (size_t)l;
+		}
+		if (k >= UINT32_MAX)
+			rc = fg_error_set(FG_ERROR, "rank %d: %zu %s in its range (at most 2^32 in this "
+			                  "stage: more ranks)", S.rank, k, what);
+		else if (!(got = fg_mallocarray(k + 1, sizeof(*got))) ||
+		         !(got_of = fg_mallocarray(k + 1, sizeof(*got_of))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory ranking %zu %s", k, what);
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+		n_got = unpack_strings(got, rbuf, len, 0);
+	}
+	mine = sort_unique(got, n_got, got_of);
+	MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		base = 0;
+	/* the answers, in the order asked: rank r's strings are the r-th run of rbuf */
+	{
+		size_t pos = 0;
+
+		for (int r = 0; r < n && !rc; r++) {
+			size_t end = (size_t)rdisp[r] + (size_t)rcnt[r];
+
+			for (size_t off = (size_t)rdisp[r]; off < end && !rc; pos++) {
+				uint32_t l;
+				uint64_t id = base + got_of[pos];
+
+				memcpy(&l, rbuf + off, 4);
+				off += 4 + (size_t)l;
+				rc = put(&resp[r], &id, 8);
+			}
+		}
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	if ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1] != n_uq * 8)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu %s asked, %zu answered", S.rank, n_uq, what,
+		                  ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	rk->gid = (uint64_t *)(void *)abuf; /* fg_malloc'd: aligned */
+	rk->base = base;
+	rk->mine = mine;
+	rk->names = got;
+	rk->names_buf = rbuf;
+	abuf = rbuf = NULL;
+	got = NULL;
+cleanup:
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(pool);
+	fg_free(got);
+	fg_free(spl);
+	fg_free(got_of);
+	return rc;
+}
+
 /* The end of the entity whose first owned link is i (not a relation): its links are i .. end - 1. */
 static size_t entity_end(size_t i)
 {
@@ -1167,12 +1331,9 @@ static void ccpass_free(ccpass *c)
  * into *c (zeroed first; ccpass_free it, also on failure).
  *
  * Canonical ids are one process's (users numbered in byte order of user_id,
- * fg_graph.h), by a sample sort: each rank sorts the distinct user ids it
- * refers to (its links' users, its owned user rows), the ranks choose the
- * same splitters, each distinct id goes to the rank of its splitter range,
- * which merges what it gets, numbers its range from the count of the lower
- * ranges (MPI_Exscan) and answers in the order asked: the asker's sorted
- * order, since the ranges are in rank order.
+ * fg_graph.h): each rank sorts the distinct user ids it refers to (its
+ * links' users, placeholder rows' excepted, and its owned user rows) and
+ * ranks them across the ranks (rank_strings).
  *
  * Edges: the users of a non-hub entity (held together by its owner, sorted)
  * are joined as a star around the first; a relation row joins its users.
@@ -1183,22 +1344,20 @@ static void ccpass_free(ccpass *c)
 static int components_local(ccpass *c)
 {
 	int n = S.size, rc = FG_OK;
-	size_t n_ref = 0, n_uq = 0, n_got = 0, n_edges = 0;
-	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
-	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
-	char *rbuf = NULL, *abuf = NULL, *pool = NULL;
-	skey *ref = NULL, *got = NULL, *spl = NULL;
-	uint32_t *uq_of = NULL, *got_of = NULL;
+	size_t n_ref = 0, n_uq = 0, n_edges = 0;
+	skey *ref = NULL;
+	uint32_t *uq_of = NULL;
 	uint8_t *hub = NULL;
 	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
 	fg_cc_dist_stats st;
+	ranked rk;
 
 	memset(c, 0, sizeof(*c));
+	memset(&rk, 0, sizeof(rk));
 	if (2 * S.n_links + S.n_users >= UINT32_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
 		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
-	else if (!out || !rcnt ||
-	         !(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
+	else if (!(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
 	         !(uq_of = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*uq_of))) ||
 	         !(hub = fg_calloc(S.n_links + 1, 1)))
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
@@ -1209,7 +1368,7 @@ static int components_local(ccpass *c)
 		size_t j;
 		char kind[FG_KIND_NAME_MAX + 1];
 
-		if (S.links[i].rel) {
+		if (S.links[i].rel || S.links[i].ph) {
 			i++;
 			continue;
 		}
@@ -1225,6 +1384,8 @@ static int components_local(ccpass *c)
 	for (size_t i = 0; i < S.n_links; i++) {
 		const rec *l = &S.links[i];
 
+		if (l->ph) /* the graph never sees its user through it */
+			continue;
 		ref[n_ref++] = skey_of(l->u, l->ul, (uint32_t)(2 * i));
 		if (l->rel)
 			ref[n_ref++] = skey_of(l->v, l->vl, (uint32_t)(2 * i + 1));
@@ -1232,62 +1393,11 @@ static int components_local(ccpass *c)
 	for (size_t i = 0; i < S.n_users; i++)
 		ref[n_ref++] = skey_of(S.users[i].u, S.users[i].ul, (uint32_t)(2 * S.n_links + i));
 	n_uq = sort_unique(ref, n_ref, uq_of);
-	if ((rc = choose_splitters(&spl, &pool, ref, n_uq)) != FG_OK)
+	if ((rc = rank_strings(&rk, ref, n_uq, "user ids")) != FG_OK)
 		goto cleanup;
-	/* each distinct id to the rank of its range (the ranges ascend with the ranks) */
-	for (size_t i = 0, d = 0; i < n_uq && !rc; i++) {
-		while (d + 1 < (size_t)n && cmp_skey(&ref[i], &spl[d]) >= 0)
-			d++;
-		if (!(rc = put(&out[d], &ref[i].len, 4)))
-			rc = put(&out[d], ref[i].p, ref[i].len);
-	}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	{
-		size_t len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1], k = 0;
-
-		for (size_t off = 0; off < len; k++) {
-			uint32_t l;
-
-			memcpy(&l, rbuf + off, 4);
-			off += 4 + (size_t)l;
-		}
-		got = fg_mallocarray(k + 1, sizeof(*got));
-		got_of = fg_mallocarray(k + 1, sizeof(*got_of));
-		if ((rc = agree(got && got_of ? FG_OK
-		                              : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
-			goto cleanup;
-		n_got = unpack_strings(got, rbuf, len, 0);
-	}
-	mine = sort_unique(got, n_got, got_of);
-	MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	if (S.rank == 0)
-		base = 0;
-	/* the answers, in the order asked: rank r's strings are the r-th run of rbuf */
-	{
-		size_t pos = 0;
-
-		for (int r = 0; r < n && !rc; r++) {
-			size_t end = (size_t)rdisp[r] + (size_t)rcnt[r];
-
-			for (size_t off = (size_t)rdisp[r]; off < end && !rc; pos++) {
-				uint32_t l;
-				uint64_t id = base + got_of[pos];
-
-				memcpy(&l, rbuf + off, 4);
-				off += 4 + (size_t)l;
-				rc = put(&resp[r], &id, 8);
-			}
-		}
-	}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	if ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1] != n_uq * 8)
-		rc = fg_error_set(FG_ERROR, "rank %d: %zu user ids asked, %zu answered", S.rank, n_uq,
-		                  ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8);
-	if ((rc = agree(rc)) != FG_OK)
-		goto cleanup;
-	gid = (uint64_t *)(void *)abuf; /* gid[k]: the id of the k-th distinct user (fg_malloc is aligned) */
+	gid = rk.gid;
+	mine = rk.mine;
+	base = rk.base;
 
 	/* the users' edges */
 	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
@@ -1299,9 +1409,11 @@ static int components_local(ccpass *c)
 	for (size_t i = 0; i < S.n_links;) {
 		size_t j;
 
-		if (S.links[i].rel) {
-			edges[2 * n_edges] = gid[uq_of[2 * i]];
-			edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+		if (S.links[i].rel || S.links[i].ph) {
+			if (S.links[i].rel) {
+				edges[2 * n_edges] = gid[uq_of[2 * i]];
+				edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+			}
 			i++;
 			continue;
 		}
@@ -1329,24 +1441,16 @@ static int components_local(ccpass *c)
 	c->gid = gid;
 	c->uq_of = uq_of;
 	c->hub = hub;
-	c->names = got;
-	c->names_buf = rbuf;
+	c->names = rk.names;
+	c->names_buf = rk.names_buf;
+	memset(&rk, 0, sizeof(rk)); /* its arrays are c's now */
 	lab = first = NULL;
-	abuf = rbuf = NULL;
-	got = NULL;
 	uq_of = NULL;
 	hub = NULL;
 cleanup:
-	bytes_free(out, 2 * (size_t)n);
-	fg_free(rcnt);
-	fg_free(rbuf);
-	fg_free(abuf);
-	fg_free(pool);
+	ranked_free(&rk);
 	fg_free(ref);
-	fg_free(got);
-	fg_free(spl);
 	fg_free(uq_of);
-	fg_free(got_of);
 	fg_free(hub);
 	fg_free(edges);
 	fg_free(lab);
@@ -1551,7 +1655,7 @@ static int budget_check(const ccpass *c)
 	for (size_t i = 0; i < c->n_own; i++)
 		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
 	for (size_t i = 0; i < S.n_links; i++)
-		if (!c->hub[i])
+		if (!c->hub[i] && !S.links[i].ph)
 			cs[n_cs++] = (csize){ ulab[c->uq_of[2 * i]], 0, 1 };
 	n_cs = merge_sizes(cs, n_cs);
 	for (int r = 0; r < 2 * n; r++)
@@ -1607,7 +1711,7 @@ static int budget_check(const ccpass *c)
 		for (size_t i = 0; i < S.n_links;) {
 			size_t j;
 
-			if (S.links[i].rel || c->hub[i]) {
+			if (S.links[i].rel || S.links[i].ph || c->hub[i]) {
 				i++;
 				continue;
 			}
@@ -1683,6 +1787,234 @@ cleanup:
 	return rc;
 }
 
+/* ---- canonical entity ids ---- */
+
+#define FNV_OFFSET 1469598103934665603ull
+
+/* Murmur3's finaliser: every bit of h into every bit of the result. */
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * An entity's key: kind, NUL, value.  Kind names hold no NUL and readers
+ * refuse one in a value, so the byte order of keys (cmp_skey) is the
+ * graph's order of entities: by kind name, then value (fg_graph.h).
+ */
+static uint64_t key_digest(uint64_t h, const char *k, size_t kl, const char *v, size_t vl)
+{
+	uint32_t len = (uint32_t)(kl + 1 + vl);
+
+	h = hash_bytes(h, (const char *)&len, 4);
+	h = hash_bytes(h, k, kl);
+	h = hash_bytes(h, "", 1);
+	return hash_bytes(h, v, vl);
+}
+
+/* An owned entity's term of the owners' sum: its id, key, share and hub flag. */
+static uint64_t entity_term(uint64_t id, const char *k, size_t kl, const char *v, size_t vl,
+                            uint32_t share, uint8_t hub)
+{
+	uint64_t h = hash_bytes(FNV_OFFSET, (const char *)&id, 8);
+
+	h = key_digest(h, k, kl, v, vl);
+	h = hash_bytes(h, (const char *)&share, 4);
+	return mix64(hash_bytes(h, (const char *)&hub, 1));
+}
+
+/*
+ * What one rank tells rank 0 of the entity ids (check_entities): the range
+ * of ids it numbered and the digest of their keys in id order; the entities
+ * it owns and the sum (mod 2^64) of their entity_terms.
+ */
+typedef struct entcheck {
+	uint64_t base, mine, range_digest, n_ent, owner_sum;
+} entcheck;
+
+/*
+ * Rank 0: the ranks' entity ids (one entcheck per rank, in rank order)
+ * against the graph's: the ranges tile 0 .. n_entities - 1 in rank order,
+ * each range's keys in id order are the graph's ent_kind/ent_value there,
+ * and the owners hold every entity once with the graph's id, share and hub
+ * flag (the sum of entity_terms).  Returns FG_OK or FG_ERROR (an internal
+ * error: the first mismatch).  O(entities + their string bytes).
+ */
+static int check_entities(const fg_graph *g, const entcheck *all, int n)
+{
+	uint64_t owned = 0, sum = 0, next = 0, want = 0;
+
+	for (int r = 0; r < n; r++) {
+		uint64_t h = FNV_OFFSET;
+
+		if (all[r].base != next || all[r].mine > g->n_entities - next)
+			return fg_error_set(FG_ERROR, "mpi entities: rank %d numbered entity ids %llu .. "
+			                    "%llu, after %llu of the graph's %u", r,
+			                    (unsigned long long)all[r].base,
+			                    (unsigned long long)(all[r].base + all[r].mine),
+			                    (unsigned long long)next, g->n_entities);
+		for (uint64_t e = all[r].base; e < all[r].base + all[r].mine; e++) {
+			const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
+
+			h = key_digest(h, k, strlen(k), v, strlen(v));
+		}
+		if (h != all[r].range_digest && all[r].mine) {
+			uint64_t e = all[r].base;
+
+			return fg_error_set(FG_ERROR, "mpi entities: rank %d's entity ids %llu .. %llu are "
+			                    "not the graph's (from %s '%.64s')", r,
+			                    (unsigned long long)e, (unsigned long long)(e + all[r].mine - 1),
+			                    g->kind_name[g->ent_kind[e]], g->ent_value[e]);
+		}
+		next += all[r].mine;
+		owned += all[r].n_ent;
+		sum += all[r].owner_sum;
+	}
+	if (next != g->n_entities)
+		return fg_error_set(FG_ERROR, "mpi entities: the ranks numbered %llu entities, the graph "
+		                    "has %u", (unsigned long long)next, g->n_entities);
+	if (owned != g->n_entities)
+		return fg_error_set(FG_ERROR, "mpi entities: the owners hold %llu entities, the graph "
+		                    "has %u", (unsigned long long)owned, g->n_entities);
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
+
+		want += entity_term(e, k, strlen(k), v, strlen(v), g->ent_share[e], g->ent_hub[e]);
+	}
+	if (want != sum)
+		return fg_error_set(FG_ERROR, "mpi entities: the owners' entity ids, shares or hubs are "
+		                    "not the graph's (%llu entities)", (unsigned long long)owned);
+	fg_log_info("mpi entities: the ranks' entity ids match the graph (%u entities, %u hubs, "
+	            "numbered over %d ranks)", g->n_entities, g->n_hubs, n);
+	return FG_OK;
+}
+
+/*
+ * Every rank: the graph's id of each entity it owns, into S.ent_id[j] (the
+ * j-th owned entity in link order, its links S.links[S.ent_link[j] ..]), and
+ * what rank 0 checks into *ck.  An entity is what the graph numbers: the
+ * links of one (canonical kind, normalised value) that is not a relation
+ * and not a placeholder (every such row reaches one owner, route_link),
+ * hubs included; its id is the rank of its key (key_digest) among all
+ * ranks' keys (rank_strings: as for the users).  c: this rank's components
+ * pass (its hub flags).  Collective; the outcome agreed.
+ */
+static int entities_local(entcheck *ck, const ccpass *c)
+{
+	size_t n_ent = 0, bytes_k = 0, n_uq;
+	char *keys = NULL;
+	skey *sk = NULL;
+	uint32_t *of = NULL;
+	ranked rk;
+	int rc = FG_OK;
+
+	memset(ck, 0, sizeof(*ck));
+	memset(&rk, 0, sizeof(rk));
+	for (size_t i = 0; i < S.n_links;) {
+		if (S.links[i].rel || S.links[i].ph) {
+			i++;
+			continue;
+		}
+		n_ent++;
+		bytes_k += (size_t)S.links[i].kl + 1 + S.links[i].vl;
+		i = entity_end(i);
+	}
+	if (n_ent >= UINT32_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu entities on one rank (at most 2^32 in this "
+		                  "stage: more ranks)", S.rank, n_ent);
+	else if (!(keys = fg_malloc(bytes_k + 1)) || !(sk = fg_mallocarray(n_ent + 1, sizeof(*sk))) ||
+	         !(of = fg_mallocarray(n_ent + 1, sizeof(*of))) ||
+	         !(S.ent_id = fg_mallocarray(n_ent + 1, sizeof(*S.ent_id))) ||
+	         !(S.ent_link = fg_mallocarray(n_ent + 1, sizeof(*S.ent_link))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory numbering %zu entities", S.rank,
+		                  n_ent);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	S.n_ent = n_ent;
+	bytes_k = 0;
+	for (size_t i = 0, j = 0; i < S.n_links;) {
+		const rec *l = &S.links[i];
+		uint32_t len = l->kl + 1 + l->vl;
+
+		if (l->rel || l->ph) {
+			i++;
+			continue;
+		}
+		memcpy(keys + bytes_k, l->k, l->kl);
+		keys[bytes_k + l->kl] = '\0';
+		memcpy(keys + bytes_k + l->kl + 1, l->v, l->vl);
+		sk[j] = skey_of(keys + bytes_k, len, (uint32_t)j);
+		S.ent_link[j++] = i;
+		bytes_k += len;
+		i = entity_end(i);
+	}
+	n_uq = sort_unique(sk, n_ent, of);
+	if ((rc = rank_strings(&rk, sk, n_uq, "entities")) != FG_OK)
+		goto cleanup;
+	for (size_t j = 0; j < n_ent; j++)
+		S.ent_id[j] = rk.gid[of[j]];
+	if (fg_fault_fails("mpi-entity-id") && n_ent) /* tests: one owner learns a wrong id */
+		S.ent_id[0] ^= 1;
+	ck->base = rk.base;
+	ck->mine = rk.mine;
+	ck->n_ent = n_ent;
+	ck->range_digest = FNV_OFFSET;
+	for (uint64_t i = 0; i < rk.mine; i++) {
+		/* tests: a range numbered out of order (its first two keys swapped) */
+		uint64_t x = rk.mine > 1 && i < 2 && fg_fault_fails("mpi-entity-order") ? 1 - i : i;
+		const skey *nm = &rk.names[x];
+		const char *nul = memchr(nm->p, '\0', nm->len);
+		size_t kl = (size_t)(nul - nm->p);
+
+		ck->range_digest = key_digest(ck->range_digest, nm->p, kl, nul + 1, nm->len - kl - 1);
+	}
+	for (size_t j = 0; j < n_ent; j++) {
+		const rec *l = &S.links[S.ent_link[j]];
+		size_t end = entity_end(S.ent_link[j]);
+
+		ck->owner_sum += entity_term(S.ent_id[j], l->k, l->kl, l->v, l->vl,
+		                             (uint32_t)(end - S.ent_link[j]), c->hub[S.ent_link[j]]);
+	}
+cleanup:
+	ranked_free(&rk);
+	fg_free(keys);
+	fg_free(sk);
+	fg_free(of);
+	return rc;
+}
+
+/*
+ * Every rank: the entity ids (entities_local), checked on rank 0 against g
+ * (check_entities: a mismatch fails the run on every rank), and the phase's
+ * line.  Rank 0 passes g; the others NULL.  Collective.
+ */
+static int entities_all(const fg_graph *g, const ccpass *c, uint64_t nl_all)
+{
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
+	entcheck ck, *all = NULL;
+	int rc;
+
+	if ((rc = entities_local(&ck, c)) != FG_OK)
+		return rc;
+	if (S.rank == 0 && !(all = fg_mallocarray((size_t)S.size, sizeof(*all))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory");
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gather(&ck, (int)sizeof(ck), MPI_BYTE, all, (int)sizeof(ck), MPI_BYTE, 0,
+	           MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? sizeof(ck) : 0;
+	rc = agree(S.rank == 0 ? check_entities(g, all, S.size) : FG_OK);
+	if (!rc)
+		phase_report("entities", t0, c0, nl_all);
+	fg_free(all);
+	return rc;
+}
+
 static int components_all(const fg_graph *g, const uint32_t *comp)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
@@ -1729,6 +2061,8 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 		rc = budget_check(&c);
 	if (!rc)
 		phase_report("components", t0, c0, nl_all);
+	if (!rc)
+		rc = entities_all(g, &c, nl_all);
 	ccpass_free(&c);
 	fg_free(all);
 	fg_free(cnt);

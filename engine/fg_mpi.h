@@ -18,6 +18,12 @@
  * process's numbering) and runs FastSV (fg_cc_dist.c) over the users, an
  * owned entity's users joined as a star; its labels are one process's
  * component ids, checked on rank 0 against fg_cc (a mismatch fails the run).
+ * Link rows are routed under their canonical kind and normalised value (the
+ * link set's row path), so each graph entity has one owner, and the same
+ * sample sort over (kind, value) keys gives every owner the graph's id of
+ * each entity it owns, checked on rank 0 against the graph it built (the
+ * ranges' keys in id order, the owners' ids, shares and hubs; a mismatch
+ * fails the run).
  *
  * The seeded risk walk runs on every rank too (fg_mpi_risk, fg_risk_dist.c):
  * rank 0 cuts fg_risk's active list into runs of whole summation blocks and
@@ -92,8 +98,10 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
 
 /*
  * Rank 0, after fg_cc: the distributed components pass over the ranks'
- * owned links, checked against comp (users only: the same partition).
- * Returns FG_OK or FG_ERROR (a mismatch, with the first differing user).
+ * owned links, checked against comp (users only: the same partition), then
+ * the canonical entity ids on the owners, checked against g's entities.
+ * Returns FG_OK, FG_EDATA (a component over a rank's budget), FG_ENOMEM or
+ * FG_ERROR (a mismatch, with the first differing user or entity range).
  */
 int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
 
