@@ -999,8 +999,9 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 
 /* ---- components ---- */
 
-/* A generic all-to-all of byte arrays: out[r] to rank r; *rbuf (malloc'd) gets
- * what every rank sent, rcnt[r]/rdisp[r] where rank r's part lies.  Collective. */
+/* A generic all-to-all of byte arrays: out[r] to rank r (then emptied, its
+ * memory freed); *rbuf (malloc'd) gets what every rank sent, rcnt[r]/rdisp[r]
+ * where rank r's part lies.  Collective. */
 static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
 {
 	int n = S.size, rc = FG_OK;
@@ -1017,12 +1018,14 @@ static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
 	total = 0;
-	for (int r = 0; r < n; r++) {
+	for (int r = 0; r < n; r++) { /* staged: out[r] is handed back (empty, reusable) */
 		if (out[r].len)
 			memcpy(sbuf + total, out[r].p, out[r].len);
 		sc[r] = (int)out[r].len;
 		sd[r] = (int)total;
 		total += out[r].len;
+		fg_free(out[r].p);
+		out[r] = (bytes){ NULL, 0, 0 };
 	}
 	MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, MPI_COMM_WORLD);
 	total = 0;
@@ -1076,12 +1079,19 @@ static int cmp_skey(const void *a, const void *b)
 	return cmp_str(x->p + 8, x->len - 8, y->p + 8, y->len - 8);
 }
 
-/* Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.  Returns the count. */
+/*
+ * Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.
+ * Returns the count.  Input already in order (an owner's entities) skips the
+ * sort: one pass.
+ */
 static size_t sort_unique(skey *a, size_t n, uint32_t *of)
 {
-	size_t w = 0;
+	size_t w = 0, sorted = 1;
 
-	qsort(a, n, sizeof(*a), cmp_skey);
+	while (sorted < n && cmp_skey(&a[sorted - 1], &a[sorted]) <= 0)
+		sorted++;
+	if (sorted < n)
+		qsort(a, n, sizeof(*a), cmp_skey);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t idx = a[i].idx;
 
@@ -1956,6 +1966,10 @@ static int entities_local(entcheck *ck, const ccpass *c)
 	n_uq = sort_unique(sk, n_ent, of);
 	if ((rc = rank_strings(&rk, sk, n_uq, "entities")) != FG_OK)
 		goto cleanup;
+	fg_free(sk); /* the keys are the links' again from here */
+	fg_free(keys);
+	sk = NULL;
+	keys = NULL;
 	for (size_t j = 0; j < n_ent; j++)
 		S.ent_id[j] = rk.gid[of[j]];
 	if (fg_fault_fails("mpi-entity-id") && n_ent) /* tests: one owner learns a wrong id */
