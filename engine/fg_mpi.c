@@ -1858,6 +1858,7 @@ typedef struct entcheck {
 static int check_entities(const fg_graph *g, const entcheck *all, int n)
 {
 	uint64_t owned = 0, sum = 0, next = 0, want = 0;
+	double t0 = fg_clock();
 
 	for (int r = 0; r < n; r++) {
 		uint64_t h = FNV_OFFSET;
@@ -1900,7 +1901,8 @@ static int check_entities(const fg_graph *g, const entcheck *all, int n)
 		return fg_error_set(FG_ERROR, "mpi entities: the owners' entity ids, shares or hubs are "
 		                    "not the graph's (%llu entities)", (unsigned long long)owned);
 	fg_log_info("mpi entities: the ranks' entity ids match the graph (%u entities, %u hubs, "
-	            "numbered over %d ranks)", g->n_entities, g->n_hubs, n);
+	            "numbered over %d ranks; checked in %.2f s on rank 0)", g->n_entities, g->n_hubs,
+	            n, fg_clock() - t0);
 	return FG_OK;
 }
 
