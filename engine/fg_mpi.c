@@ -34,6 +34,7 @@
 #include "fg_risk_dist.h"
 
 #include <limits.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,8 @@ typedef struct rec {
 	size_t raw_len;
 } rec;
 
+typedef struct ccpass ccpass;
+
 /*
  * Process state.  Invariants: active implies MPI_Init succeeded; the owned
  * arrays are valid from the end of ingest until fg_mpi_finalize; links and
@@ -88,6 +91,9 @@ static struct {
 	uint64_t *ent_id;    /* after components: the graph's id of the j-th owned entity */
 	size_t *ent_link;    /* its first link in links (its links: up to entity_end) */
 	size_t n_ent;
+	uint64_t *ebase;     /* size + 1: rank r numbered entity ids ebase[r] .. ebase[r + 1] - 1 */
+	ccpass *cc;          /* after components: this rank's pass (users' ids, labels, hubs) */
+	uint64_t sent_others;/* bytes this rank handed to a2a for other ranks (all phases) */
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
@@ -116,6 +122,8 @@ int fg_mpi_rank(void) { return S.rank; }
 int fg_mpi_size(void) { return S.active ? S.size : 1; }
 void fg_mpi_session_begin(void) { S.session = S.active; }
 
+static void cc_drop(void);
+
 static void free_state(void)
 {
 	bytes_free(S.out, (size_t)S.size);
@@ -127,6 +135,8 @@ static void free_state(void)
 	fg_free(S.users);
 	fg_free(S.ent_id);
 	fg_free(S.ent_link);
+	fg_free(S.ebase);
+	cc_drop();
 	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
@@ -1024,6 +1034,7 @@ static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
 		sc[r] = (int)out[r].len;
 		sd[r] = (int)total;
 		total += out[r].len;
+		S.sent_others += r == S.rank ? 0 : out[r].len;
 		fg_free(out[r].p);
 		out[r] = (bytes){ NULL, 0, 0 };
 	}
@@ -1313,10 +1324,11 @@ static size_t entity_end(size_t i)
  * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
  * gid[k] is the id of the k-th distinct user this rank refers to (byte
  * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
- * other user of a relation); hub[i] says link i's entity is a hub.
+ * other user of a relation); hub[i] says link i's entity is a hub; after
+ * budget_check, ulab[k] is the label of the k-th distinct user.
  */
 typedef struct ccpass {
-	uint64_t *lab, *first, *gid, base, n_own, n_uq, hubs;
+	uint64_t *lab, *first, *gid, *ulab, base, n_own, n_uq, hubs;
 	uint32_t *uq_of;
 	uint8_t *hub;
 	skey *names;
@@ -1326,14 +1338,24 @@ typedef struct ccpass {
 
 static void ccpass_free(ccpass *c)
 {
+	if (!c)
+		return;
 	fg_free(c->lab);
 	fg_free(c->first);
 	fg_free(c->gid);
+	fg_free(c->ulab);
 	fg_free(c->uq_of);
 	fg_free(c->hub);
 	fg_free(c->names);
 	fg_free(c->names_buf);
 	memset(c, 0, sizeof(*c));
+}
+
+static void cc_drop(void)
+{
+	ccpass_free(S.cc);
+	fg_free(S.cc);
+	S.cc = NULL;
 }
 
 /*
@@ -1496,6 +1518,61 @@ static int check_components(const fg_graph *g, const uint32_t *comp, const uint6
 }
 
 /*
+ * For each distinct user this rank refers to (c->gid[k], k < c->n_uq) with
+ * need[k] (need NULL: all): (*val)[k] (fg_malloc'd, n_uq entries; the others
+ * undefined) gets what its range's owner holds for it, mine[i] for the
+ * owner's i-th user (8 bytes each way).  Collective; the outcome agreed.
+ */
+static int ask_users(uint64_t **val, const ccpass *c, const uint64_t *mine, const uint8_t *need)
+{
+	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rdisp = rcnt ? rcnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	char *rbuf = NULL, *abuf = NULL;
+
+	*val = NULL;
+	if (!rcnt || !out)
+		rc = fg_error_set(FG_ENOMEM, "out of memory asking for %llu users",
+		                  (unsigned long long)c->n_uq);
+	for (size_t k = 0; k < c->n_uq && !rc; k++)
+		if (!need || need[k])
+			rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t v;
+
+			memcpy(&v, rbuf + off, 8);
+			rc = put(&resp[r], &mine[v - c->base], 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	if (!need) {
+		*val = (uint64_t *)(void *)abuf; /* in the order asked: byte order of the users */
+		abuf = NULL;
+	} else if (!(*val = fg_mallocarray(c->n_uq + 1, sizeof(**val)))) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory");
+	} else {
+		for (size_t k = 0; k < c->n_uq; k++) /* the answers of a rank come in order */
+			if (need[k]) {
+				int r = fg_cc_dist_owner(c->first, n, c->gid[k]);
+
+				memcpy(&(*val)[k], abuf + rdisp[r], 8);
+				rdisp[r] += 8;
+			}
+	}
+	rc = agree(rc);
+cleanup:
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	return rc;
+}
+
+/*
  * A rank's memory for one component in the per-component stage, estimated
  * from one process's measured peak (2M-user world: 1242 MiB for 2.0 M users
  * and 9.1 M links, docs/scale.md): 100 bytes per user and 115 per link.
@@ -1630,14 +1707,15 @@ static int over_budget(const csize *w, uint64_t budget, const char *name, uint32
  * size, and the hub caps that would make its most shared entities hubs.
  * Collective.
  */
-static int budget_check(const ccpass *c)
+static int budget_check(ccpass *c)
 {
 	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
 	int *rdisp = rcnt ? rcnt + n : NULL;
-	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
-	char *rbuf = NULL, *abuf = NULL, *gbuf = NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes));
+	char *rbuf = NULL, *gbuf = NULL;
 	csize *cs = NULL, worst = { UINT64_MAX, 0, 0 }, *all = NULL;
 	const uint64_t *ulab = NULL;
+	uint64_t *ul = NULL;
 	size_t n_cs = 0;
 	uint64_t budget = rank_budget(), wb = 0;
 
@@ -1646,21 +1724,10 @@ static int budget_check(const ccpass *c)
 	if (!rcnt || !out || !cs || !all)
 		rc = fg_error_set(FG_ENOMEM, "out of memory sizing the components");
 	/* the labels of the users this rank refers to, from their ranges' owners */
-	for (size_t k = 0; k < c->n_uq && !rc; k++)
-		rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK || (rc = ask_users(&ul, c, c->lab, NULL)) != FG_OK)
 		goto cleanup;
-	for (int r = 0; r < n && !rc; r++)
-		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
-		     off += 8) {
-			uint64_t v;
-
-			memcpy(&v, rbuf + off, 8);
-			rc = put(&resp[r], &c->lab[v - c->base], 8);
-		}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	ulab = (const uint64_t *)(const void *)abuf; /* in the order asked: byte order of the users */
+	ulab = c->ulab = ul; /* kept for the closure's parts */
+	ul = NULL;
 	/* sizes: this rank's users and non-hub links, then summed at the label's owner */
 	for (size_t i = 0; i < c->n_own; i++)
 		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
@@ -1790,10 +1857,10 @@ cleanup:
 	bytes_free(out, 2 * (size_t)n);
 	fg_free(rcnt);
 	fg_free(rbuf);
-	fg_free(abuf);
 	fg_free(gbuf);
 	fg_free(cs);
 	fg_free(all);
+	fg_free(ul);
 	return rc;
 }
 
@@ -1974,6 +2041,11 @@ static int entities_local(entcheck *ck, const ccpass *c)
 	keys = NULL;
 	for (size_t j = 0; j < n_ent; j++)
 		S.ent_id[j] = rk.gid[of[j]];
+	if ((rc = agree((S.ebase = fg_mallocarray((size_t)S.size + 1, sizeof(*S.ebase))) ? FG_OK
+	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&rk.base, 1, MPI_UINT64_T, S.ebase, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	MPI_Allreduce(&rk.mine, &S.ebase[S.size], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (fg_fault_fails("mpi-entity-id") && n_ent) /* tests: one owner learns a wrong id */
 		S.ent_id[0] ^= 1;
 	ck->base = rk.base;
@@ -2079,6 +2151,16 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 		phase_report("components", t0, c0, nl_all);
 	if (!rc)
 		rc = entities_all(g, &c, nl_all);
+	if (!rc && (S.cc = fg_malloc(sizeof(*S.cc))) != NULL) {
+		/* kept for the closure's parts (parts_own); the names are not needed */
+		fg_free(c.names);
+		fg_free(c.names_buf);
+		c.names = NULL;
+		c.names_buf = NULL;
+		*S.cc = c;
+		memset(&c, 0, sizeof(c));
+	}
+	rc = agree(!rc && !S.cc ? fg_error_set(FG_ENOMEM, "out of memory") : rc);
 	ccpass_free(&c);
 	fg_free(all);
 	fg_free(cnt);
@@ -2125,36 +2207,345 @@ static int part_alloc(fg_risk_part *pt, const risk_params *rp, uint64_t k0, uint
 	return FG_OK;
 }
 
-/* The part's four arrays, rank 0 to rank r or received from rank 0 (send: 1 or 0). */
-static void part_move(fg_risk_part *pt, int send, int r)
-{
-	int nv = (int)(pt->k1 - pt->k0), m;
+/* ---- the closure's parts from the ranks' own links ---- */
 
-	if (send) {
-		m = (int)pt->off[nv];
-		MPI_Send(pt->vid, nv, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->off, nv + 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->adj, m, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->wt, nv, MPI_DOUBLE, r, 0, MPI_COMM_WORLD);
-		S.phase_bytes += (uint64_t)nv * 16 + 8 + (uint64_t)m * 4;
-		return;
-	}
-	MPI_Recv(pt->vid, nv, MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->off, nv + 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->adj, (int)pt->off[nv], MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->wt, nv, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+/*
+ * A closure vertex to the rank whose run holds its position pos: its id x
+ * and its weight as a neighbour (an arc travels as pos << 32 | target).
+ */
+typedef struct prec {
+	uint32_t pos, x; /* positions and vertex ids are below 2^32 */
+	double wt;
+} prec;
+
+static int cmp_prec(const void *a, const void *b)
+{
+	const prec *p = a, *q = b;
+
+	return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool has_u64(const uint64_t *a, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, a, n, sizeof(*a), cmp_u64) != NULL;
+}
+
+/* A part's digest: each vertex's id, weight bits, degree and row, in list order. */
+static uint64_t part_digest(uint64_t h, uint32_t v, double wt, const uint32_t *row, uint64_t d)
+{
+	h = hash_bytes(h, (const char *)&v, 4);
+	h = hash_bytes(h, (const char *)&wt, 8);
+	h = hash_bytes(h, (const char *)&d, 8);
+	return hash_bytes(h, (const char *)row, d * 4);
+}
+
+/* A vertex (to hv) or an arc pos -> x (to av) for the rank whose run holds pos. */
+static int put_vertex(bytes *hv, const uint64_t *first, uint64_t pos, uint32_t x, double wt)
+{
+	prec r = { (uint32_t)pos, x, wt };
+
+	return put(&hv[fg_cc_dist_owner(first, S.size, pos)], &r, sizeof(r));
+}
+
+static int put_arc(bytes *av, const uint64_t *first, uint64_t pos, uint32_t x)
+{
+	uint64_t a = pos << 32 | x;
+
+	return put(&av[fg_cc_dist_owner(first, S.size, pos)], &a, 8);
 }
 
 /*
- * Rank 0: the active list, its split and every rank's part; the others:
- * their part.  first (size + 1) and arcs (size) on every rank.  Rank 0
- * builds one other rank's part at a time (a flag first: 0 when it could not).
- * Collective; the outcome agreed.
+ * Every rank: its part of the seeds' closure (fg_risk_part, positions
+ * first[rank] .. first[rank + 1] of the active list) from its own links,
+ * without the graph: the closure is the seeds' components (S.cc's labels),
+ * its users ascending, then its entities ascending (the non-hub entities of
+ * those users, by their canonical ids S.ent_id), as fg_risk_active lists
+ * them; a user's position from its range's owner (MPI_Exscan of the active
+ * users per range), an entity's from the owner of its id's range.  Each
+ * vertex and arc goes to the rank of its source's position: a user by its
+ * range's owner, an entity and both arcs of each of its links by its owner,
+ * both arcs of a relation by the relation's owner; the receiver sorts them
+ * into rows in ascending target order, one arc per user pair (build_csr's
+ * rows).  An entity's weight is fg_graph_build's (kind weight / log2(1 +
+ * share)).  rp->na is rank 0's count: a closure of another size is an
+ * internal error.  Collective; the outcome agreed.
+ */
+static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *first,
+                     const uint32_t *sd)
+{
+	const ccpass *c = S.cc;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 4, sizeof(int));
+	int *disp = cnt ? cnt + n : NULL, *rcnt = cnt ? cnt + 2 * n : NULL;
+	int *rdisp = cnt ? cnt + 3 * n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	uint64_t *lab = NULL, *upos = NULL, *uposk = NULL, *epos = NULL, *pre = NULL, *arc = NULL;
+	const uint64_t *ulab = c ? c->ulab : NULL;
+	bytes *av = NULL;
+	char *hbuf = NULL;
+	uint8_t *need = NULL;
+	uint64_t n_lab = 0, cnt_u = 0, ub = 0, nu_act = 0, cnt_e = 0, eb = 0, ne_act = 0, m = 0;
+	uint64_t me_lo = S.ebase ? S.ebase[S.rank] : 0, me_n = S.ebase ? S.ebase[S.rank + 1] - me_lo : 0;
+	char *rbuf = NULL, *abuf = NULL;
+	size_t *cur = NULL;
+	uint8_t *eact = NULL;
+	prec *pr = NULL;
+	size_t n_pr = 0;
+
+	memset(pt, 0, sizeof(*pt));
+	av = fg_calloc((size_t)n, sizeof(bytes));
+	if (!cnt || !out || !c || !S.ebase || !ulab || !av)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure's parts");
+	/* the seeds' labels, on every rank */
+	for (uint32_t i = 0; !rc && i < rp->ns; i++)
+		if (sd[i] >= c->base && sd[i] < c->base + c->n_own)
+			rc = put(&out[0], &c->lab[sd[i] - c->base], 8);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	{
+		int mine = (int)out[0].len;
+		size_t t = 0;
+
+		MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		rc = (lab = fg_malloc(t + 8)) ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+		MPI_Allgatherv(out[0].p ? out[0].p : "", mine, MPI_BYTE, lab, cnt, disp, MPI_BYTE,
+		               MPI_COMM_WORLD);
+		out[0].len = 0;
+		n_lab = t / 8;
+		qsort(lab, n_lab, 8, cmp_u64);
+	}
+	/* the active users: positions 0 .. nu_act - 1 in user order */
+	if ((rc = agree((upos = fg_mallocarray(c->n_own + 1, 8)) ? FG_OK
+	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (uint64_t i = 0; i < c->n_own; i++)
+		upos[i] = has_u64(lab, n_lab, c->lab[i]) ? cnt_u++ : UINT64_MAX;
+	MPI_Exscan(&cnt_u, &ub, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		ub = 0;
+	MPI_Allreduce(&cnt_u, &nu_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	for (uint64_t i = 0; i < c->n_own; i++)
+		upos[i] += upos[i] == UINT64_MAX ? 0 : ub;
+	/* the active entities: their ids to the owners of the ids' ranges, positions back */
+	eact = fg_calloc(S.n_ent + 1, 1);
+	need = fg_calloc(c->n_uq + 1, 1);
+	epos = fg_mallocarray(S.n_ent + 1, 8);
+	cur = fg_calloc((size_t)n, sizeof(*cur));
+	pre = fg_mallocarray(me_n + 1, 8);
+	rc = eact && need && epos && cur && pre ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+	for (size_t j = 0; j < S.n_ent && !rc; j++) {
+		size_t l = S.ent_link[j], end;
+
+		if (c->hub[l] || !has_u64(lab, n_lab, ulab[c->uq_of[2 * l]]))
+			continue;
+		eact[j] = 1;
+		for (end = entity_end(l); l < end; l++)
+			need[c->uq_of[2 * l]] = 1;
+		rc = put(&out[fg_cc_dist_owner(S.ebase, n, S.ent_id[j])], &S.ent_id[j], 8);
+	}
+	for (size_t i = 0; i < S.n_links; i++)
+		if (S.links[i].rel && !S.links[i].ph && has_u64(lab, n_lab, ulab[c->uq_of[2 * i]]))
+			need[c->uq_of[2 * i]] = need[c->uq_of[2 * i + 1]] = 1;
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	memset(pre, 0, (me_n + 1) * 8);
+	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]; off += 8) {
+		uint64_t id;
+
+		memcpy(&id, rbuf + off, 8);
+		pre[id - me_lo] = 1;
+	}
+	for (uint64_t i = 0; i < me_n; i++) { /* pre[i]: the active ids of the range before i */
+		uint64_t a = pre[i];
+
+		pre[i] = cnt_e;
+		cnt_e += a;
+	}
+	MPI_Exscan(&cnt_e, &eb, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		eb = 0;
+	MPI_Allreduce(&cnt_e, &ne_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t id, pos;
+
+			memcpy(&id, rbuf + off, 8);
+			pos = nu_act + eb + pre[id - me_lo];
+			rc = put(&resp[r], &pos, 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (size_t j = 0; j < S.n_ent; j++) {
+		int r;
+
+		if (!eact[j])
+			continue;
+		r = fg_cc_dist_owner(S.ebase, n, S.ent_id[j]);
+		memcpy(&epos[j], abuf + rdisp[r] + 8 * cur[r]++, 8);
+	}
+	if (!rc)
+		rc = ask_users(&uposk, c, upos, need); /* the closure's users' positions */
+	else
+		rc = agree(rc);
+	if (!rc && nu_act + ne_act != rp->na)
+		rc = fg_error_set(FG_ERROR, "mpi parts: the ranks' closure has %llu vertices, rank 0's "
+		                  "%llu", (unsigned long long)(nu_act + ne_act),
+		                  (unsigned long long)rp->na);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* the vertices and arcs to the ranks of their positions */
+	for (uint64_t i = 0; i < c->n_own && !rc; i++)
+		if (upos[i] != UINT64_MAX)
+			rc = put_vertex(out, first, upos[i], (uint32_t)(c->base + i),
+			                S.cfg->relation_weight);
+	for (size_t j = 0; j < S.n_ent && !rc; j++) {
+		size_t l = S.ent_link[j], end = entity_end(l);
+		uint32_t vx = rp->n_users + (uint32_t)S.ent_id[j];
+		char kind[FG_KIND_NAME_MAX + 1];
+		double w;
+
+		if (!eact[j])
+			continue;
+		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[l].kl, S.links[l].k);
+		w = fg_config_kind_weight(S.cfg, kind) / log2(1.0 + (double)(end - l));
+		rc = put_vertex(out, first, epos[j], vx, w);
+		for (size_t i = l; i < end && !rc; i++) {
+			uint32_t k = c->uq_of[2 * i];
+
+			if (!(rc = put_arc(av, first, epos[j], (uint32_t)c->gid[k])))
+				rc = put_arc(av, first, uposk[k], vx);
+		}
+	}
+	for (size_t i = 0; i < S.n_links && !rc; i++) {
+		uint32_t ka = c->uq_of[2 * i], kb = c->uq_of[2 * i + 1];
+
+		if (!S.links[i].rel || S.links[i].ph || c->gid[ka] == c->gid[kb] ||
+		    !has_u64(lab, n_lab, ulab[ka]))
+			continue;
+		if (!(rc = put_arc(av, first, uposk[ka], (uint32_t)c->gid[kb])))
+			rc = put_arc(av, first, uposk[kb], (uint32_t)c->gid[ka]);
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &hbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	pr = (prec *)(void *)hbuf; /* fg_malloc'd: aligned */
+	n_pr = ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(prec);
+	qsort(pr, n_pr, sizeof(*pr), cmp_prec);
+	fg_free(rbuf);
+	rbuf = NULL;
+	if ((rc = a2a(av, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	/* the rows: sorted, one arc per user pair (several relation kinds) */
+	arc = (uint64_t *)(void *)rbuf;
+	rbuf = NULL;
+	m = ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8;
+	qsort(arc, m, 8, cmp_u64);
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < m; i++)
+			if (!w || arc[w - 1] != arc[i])
+				arc[w++] = arc[i];
+		m = w;
+	}
+	if ((rc = agree(part_alloc(pt, rp, first[S.rank], first[S.rank + 1], m))) != FG_OK)
+		goto cleanup;
+	{
+		uint64_t nv = pt->k1 - pt->k0, a = 0;
+
+		if (n_pr != nv)
+			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got %zu vertices for its %llu "
+			                  "closure positions", S.rank, n_pr, (unsigned long long)nv);
+		for (uint64_t v = 0; v < nv && !rc; v++) {
+			if (pr[v].pos != pt->k0 + v) {
+				rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got closure position %llu "
+				                  "where %llu was due", S.rank, (unsigned long long)pr[v].pos,
+				                  (unsigned long long)(pt->k0 + v));
+				break;
+			}
+			pt->vid[v] = (uint32_t)pr[v].x;
+			pt->wt[v] = pr[v].wt;
+			pt->off[v] = a;
+			for (; a < m && arc[a] >> 32 == pt->k0 + v; a++)
+				pt->adj[a] = (uint32_t)arc[a];
+		}
+		pt->off[nv] = a;
+		if (fg_fault_fails("mpi-part-arc") && m) /* tests: a part with a wrong arc */
+			pt->adj[0] ^= 1;
+		if (!rc && a != m)
+			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got arcs of closure positions it "
+			                  "does not hold", S.rank);
+	}
+	rc = agree(rc);
+cleanup:
+	if (rc)
+		fg_risk_dist_part_free(pt);
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(cnt);
+	fg_free(lab);
+	fg_free(upos);
+	fg_free(uposk);
+	fg_free(arc);
+	fg_free(hbuf);
+	fg_free(need);
+	bytes_free(av, (size_t)n);
+	fg_free(epos);
+	fg_free(pre);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(cur);
+	fg_free(eact);
+	return rc;
+}
+
+/*
+ * Rank 0: every rank's part (their digests, rank order) is the one rank 0
+ * cuts from g (fg_risk_dist_part's content).  Returns FG_OK or FG_ERROR.
+ */
+static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *first,
+                       const uint64_t *dig, int n)
+{
+	for (int r = 0; r < n; r++) {
+		uint64_t h = FNV_OFFSET;
+
+		for (uint64_t k = first[r]; k < first[r + 1]; k++) {
+			uint32_t v = act[k];
+			double wt = v < g->n_users ? g->relation_weight : g->ent_weight[v - g->n_users];
+
+			h = part_digest(h, v, wt, g->g.adj + g->g.off[v], g->g.off[v + 1] - g->g.off[v]);
+		}
+		if (h != dig[r])
+			return fg_error_set(FG_ERROR, "mpi parts: rank %d's part of the closure (positions "
+			                    "%llu .. %llu) is not the one rank 0 cuts from its graph", r,
+			                    (unsigned long long)first[r],
+			                    (unsigned long long)first[r + 1]);
+	}
+	return FG_OK;
+}
+
+/*
+ * Rank 0: the active list and its split; every rank: its part, built from
+ * its own links (parts_own) and checked on rank 0 against the cut of its
+ * graph (check_parts: a mismatch fails the run).  first (size + 1) and arcs
+ * (size) on every rank.  Collective; the outcome agreed.
  */
 static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64_t *arcs,
                       uint32_t **act, const fg_graph *g, const uint32_t *seeds)
 {
 	int n = S.size, rc = FG_OK;
+	uint64_t sent0;
 
 	for (uint32_t i = 0; S.rank == 0 && i < rp->ns && !rc; i++)
 		if (seeds[i] >= g->n_users)
@@ -2178,31 +2569,35 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 	MPI_Bcast(&rp->na, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	MPI_Bcast(first, n + 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	MPI_Bcast(arcs, n, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	if (S.rank == 0)
-		rc = fg_risk_dist_part(pt, g, *act, rp->na, first[0], first[1]);
-	else
-		rc = part_alloc(pt, rp, first[S.rank], first[S.rank + 1], arcs[S.rank]);
-	if ((rc = agree(rc)) != FG_OK)
+	sent0 = S.sent_others;
+	if ((rc = parts_own(pt, rp, first, seeds)) != FG_OK)
 		return rc;
-	for (int r = 1; r < n; r++) {
-		int ok = 1;
+	/* checked against rank 0's cut, which no longer travels */
+	{
+		uint64_t h = FNV_OFFSET, *dig = NULL;
 
-		if (S.rank == 0) {
-			fg_risk_part other;
+		for (uint64_t i = 0; i < pt->k1 - pt->k0; i++)
+			h = part_digest(h, pt->vid[i], pt->wt[i], pt->adj + pt->off[i],
+			                pt->off[i + 1] - pt->off[i]);
+		if (S.rank == 0 && !(dig = fg_mallocarray((size_t)n, sizeof(*dig))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK)
+			return rc;
+		MPI_Gather(&h, 1, MPI_UINT64_T, dig, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		if (S.rank == 0 && !(rc = check_parts(g, *act, first, dig, n))) {
+			uint64_t cut = 0; /* what rank 0's cut sent (part_move) */
 
-			memset(&other, 0, sizeof(other));
-			ok = rc == FG_OK &&
-			     (rc = fg_risk_dist_part(&other, g, *act, rp->na, first[r], first[r + 1])) ==
-			         FG_OK;
-			MPI_Send(&ok, 1, MPI_INT, r, 0, MPI_COMM_WORLD);
-			if (ok)
-				part_move(&other, 1, r);
-			fg_risk_dist_part_free(&other);
-		} else if (S.rank == r) {
-			MPI_Recv(&ok, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-			if (ok)
-				part_move(pt, 0, 0);
+			for (int r = 1; r < n; r++)
+				cut += (first[r + 1] - first[r]) * 16 + 8 + arcs[r] * 4;
+			fg_log_info("mpi parts: %llu closure vertices, each rank's part built from its own "
+			            "links and checked against rank 0's cut; rank 0 sent %llu bytes to the "
+			            "other ranks for them (its cut would have sent %llu)",
+			            (unsigned long long)rp->na,
+			            (unsigned long long)(S.sent_others - sent0 + (uint64_t)(n - 1) *
+			                                 (8 * (uint64_t)(2 * n + 2) + 4 * rp->ns)),
+			            (unsigned long long)cut);
 		}
+		fg_free(dig);
 	}
 	return agree(rc);
 }
@@ -2277,7 +2672,7 @@ static void closure_report(const char *phase, double t0, double c0)
 }
 
 /*
- * Every rank: fg_risk_dist over the parts rank 0 cut from its graph, the
+ * Every rank: fg_risk_dist over the parts of the seeds' closure (closure_open), the
  * values gathered into risk (rank 0: g->g.n entries; 0 off the active list).
  * Rank 0 passes g, seeds and the parameters in *rp; the others NULLs.
  * Collective.
@@ -2349,8 +2744,8 @@ static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *
 }
 
 /*
- * Every rank: fg_bfs_dist over the parts of the seeds' closure that rank 0
- * cuts as for the risk walk (closure_open), the hops and nearest seeds
+ * Every rank: fg_bfs_dist over the parts of the seeds' closure, as for the
+ * risk walk (closure_open), the hops and nearest seeds
  * gathered into dist and nearest on rank 0 (g->g.n entries each).  Rank 0
  * passes g and the seeds (rp: their count and n_users); the others NULLs.
  * Collective.

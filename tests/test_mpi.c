@@ -113,6 +113,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_msg(strstr(err, "mpi entities: the ranks' entity ids match the graph") &&
 		              strstr(err, "mpi entities   "), "-np %d: entity ids not checked: %s",
 		              np, err);
+		ck_assert_msg(strstr(err, "each rank's part built from its own links and checked "
+		                          "against rank 0's cut"), "-np %d: parts not built: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
@@ -257,24 +259,27 @@ END_TEST
 
 #if FG_FAULT_INJECTION
 /*
- * The entity ids' check can fail: one owner learns a wrong id
- * (FG_FAULT_FAIL_AT=mpi-entity-id), or a range is numbered out of order
- * (mpi-entity-order): the run fails on rank 0 with the check's message and
+ * The checks of the entity ids and of the ranks' own parts can fail: one
+ * owner learns a wrong id (FG_FAULT_FAIL_AT=mpi-entity-id), a range is
+ * numbered out of order (mpi-entity-order), a part has a wrong arc
+ * (mpi-part-arc): the run fails on rank 0 with the check's message and
  * stores nothing.
  */
 START_TEST(entity_id_check_fails)
 {
-	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order" };
+	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-part-arc" };
 	static const char *const says[] = { "mpi entities: the owners' entity ids, shares or hubs "
 	                                    "are not the graph's (5279 entities)",
-	                                    "mpi entities: rank 0's entity ids 0 .. " };
+	                                    "mpi entities: rank 0's entity ids 0 .. ",
+	                                    "mpi parts: rank 0's part of the closure (positions 0 .. "
+	                                    "150) is not the one rank 0 cuts from its graph" };
 	char *e = world("edges.csv"), *u = world("users.csv"), *db = fgt_path(tmp, "f.db");
 	char *log = fgt_path(tmp, "f.log"), *args = fmt("--db '%s' --edges '%s' --users '%s'", db, e, u);
 
 	need_mpirun();
 	ck_assert_int_eq(run(0, args, log), 0);
 	for (int np = 2; np <= 3; np++) {
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < 3; f++) {
 			char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 "
 			                ">/dev/null 2>'%s'", faults[f], np, fgt_bin(), args, log);
 			char *err, *n;
