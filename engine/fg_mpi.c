@@ -92,7 +92,8 @@ static struct {
 	size_t *ent_link;    /* its first link in links (its links: up to entity_end) */
 	size_t n_ent;
 	uint64_t *ebase;     /* size + 1: rank r numbered entity ids ebase[r] .. ebase[r + 1] - 1 */
-	ccpass *cc;          /* after components: this rank's pass (users' ids, labels, hubs) */
+	ccpass *cc;          /* from components to evidence: this rank's pass (users' ids,
+	                        labels, hubs) for the closure's parts; NULL elsewhen */
 	uint64_t sent_others;/* bytes this rank handed to a2a for other ranks (all phases) */
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
@@ -2785,6 +2786,7 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 	}
 	closure_report("evidence", t0, c0);
 cleanup:
+	cc_drop(); /* the last phase that builds parts: the pass's arrays go before rank 0's peak */
 	closure_close(&c);
 	fg_free(got);
 	fg_free(all);
