@@ -2,7 +2,8 @@
  * fg_mpi: the nightly run across MPI ranks, first stage (see fg_mpi.h).
  *
  * Records routed between ranks (one byte array per destination):
- *   'L' flags(u8: 1 relation) ulen klen vlen (u32) first last (i64) bytes
+ *   'L' flags(u8: 1 relation, 2 placeholder) ulen klen vlen (u32) first last
+ *       (i64) bytes: the canonical kind and normalised value (route_link)
  *   'U' label(u8) ulen (u32) created (i64) bytes
  *   'A' a user row with attributes: as 'U', then line (u64) flen nattr (u32),
  *       the user id, the file name (only when a value is text: the warning
@@ -14,7 +15,8 @@
  * A relation row is stored as (smaller user, larger user), the way the
  * graph stores it.  Owners keep what they receive, sort it by (kind, value,
  * user) and (user) and merge equal keys: first = min, last = max of seen_at
- * (FG_TIME_NONE ignored), labels fraud > legit > unknown, created = min.
+ * (FG_TIME_NONE ignored), labels fraud > legit > unknown, created = min; a
+ * placeholder row is never merged (the link set counts its drops per row).
  * The merged rows go to rank 0 as rows the link set merges the same way (a
  * link seen over a span as two rows, first and last), so rank 0's link set is
  * the one a single process builds.
@@ -32,6 +34,7 @@
 #include "fg_risk_dist.h"
 
 #include <limits.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +61,15 @@ static void bytes_free(bytes *b, size_t n)
 typedef struct rec {
 	const char *u, *k, *v;
 	uint32_t ul, kl, vl;
-	uint8_t rel;
+	uint8_t rel;   /* a relation (stored smaller user first) */
+	uint8_t ph;    /* a placeholder: never merged, counted or numbered; to rank 0 as it came */
 	uint8_t label; /* users */
 	int64_t first, last; /* users: created in first */
 	const char *raw; /* an 'A' record: its bytes (raw_len), forwarded as they came */
 	size_t raw_len;
 } rec;
+
+typedef struct ccpass ccpass;
 
 /*
  * Process state.  Invariants: active implies MPI_Init succeeded; the owned
@@ -77,10 +83,18 @@ static struct {
 	const fg_run_opts *opts;
 	bytes *out;          /* per destination */
 	bytes arena;         /* what this rank received, for good */
+	bytes nbuf;          /* route_link's normalised value */
 	size_t *lrec, *urec; /* offsets into arena of received 'L' / 'U' records */
 	size_t n_lrec, n_urec, cap_lrec, cap_urec;
 	rec *links, *users;
 	size_t n_links, n_users;
+	uint64_t *ent_id;    /* after components: the graph's id of the j-th owned entity */
+	size_t *ent_link;    /* its first link in links (its links: up to entity_end) */
+	size_t n_ent;
+	uint64_t *ebase;     /* size + 1: rank r numbered entity ids ebase[r] .. ebase[r + 1] - 1 */
+	ccpass *cc;          /* from components to evidence: this rank's pass (users' ids,
+	                        labels, hubs) for the closure's parts; NULL elsewhen */
+	uint64_t sent_others;/* bytes this rank handed to a2a for other ranks (all phases) */
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
@@ -109,14 +123,21 @@ int fg_mpi_rank(void) { return S.rank; }
 int fg_mpi_size(void) { return S.active ? S.size : 1; }
 void fg_mpi_session_begin(void) { S.session = S.active; }
 
+static void cc_drop(void);
+
 static void free_state(void)
 {
 	bytes_free(S.out, (size_t)S.size);
 	fg_free(S.arena.p);
+	fg_free(S.nbuf.p);
 	fg_free(S.lrec);
 	fg_free(S.urec);
 	fg_free(S.links);
 	fg_free(S.users);
+	fg_free(S.ent_id);
+	fg_free(S.ent_link);
+	fg_free(S.ebase);
+	cc_drop();
 	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
@@ -239,26 +260,52 @@ static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
 
 /* ---- routing sinks ---- */
 
+/*
+ * A link row to its owner, as the link set will see it (fg_config's row path:
+ * fg_config_normalise_value): the canonical kind (alias resolved), the
+ * normalised value, so that every row of one graph entity reaches one owner
+ * whatever its spelling, and the owner's shares, hubs and entity ids are the
+ * graph's.  A placeholder row is routed flagged (2): the link set drops and
+ * counts it; owners neither merge nor count it.  Normalising twice is
+ * normalising once (rank 0's link set does it again).
+ */
 static int route_link(void *ctx, const fg_link_row *row)
 {
-	const char *u = row->user.ptr, *v = row->value.ptr;
+	const char *u = row->user.ptr, *v = row->value.ptr, *k = row->kind.ptr;
 	uint32_t ul = (uint32_t)row->user.len, vl = (uint32_t)row->value.len;
 	uint32_t kl = (uint32_t)row->kind.len;
 	char kind[FG_KIND_NAME_MAX + 1];
-	uint8_t rel;
+	uint8_t rel = 0;
 	int dest, rc;
 	bytes *b;
 	char tag = 'L';
 
 	(void)ctx;
 	if (kl <= FG_KIND_NAME_MAX) {
-		memcpy(kind, row->kind.ptr, kl);
+		size_t ckl, nvl;
+
+		if (row->value.len + 1 > S.nbuf.cap) {
+			size_t cap = row->value.len + 1 > 256 ? row->value.len + 1 : 256;
+			char *q = fg_realloc(S.nbuf.p, cap);
+
+			if (!q)
+				return fg_error_set(FG_ENOMEM, "out of memory normalising a value (%zu bytes)",
+				                    cap);
+			S.nbuf.p = q;
+			S.nbuf.cap = cap;
+		}
+		if (!fg_config_normalise_value(S.nbuf.p, &nvl, &k, &ckl, S.cfg, row->kind.ptr, kl, v,
+		                               row->value.len))
+			rel = 2;
+		v = S.nbuf.p;
+		vl = (uint32_t)nvl;
+		kl = (uint32_t)ckl;
+		memcpy(kind, k, kl);
 		kind[kl] = '\0';
-		rel = fg_config_is_relation(S.cfg, kind);
-	} else {
-		rel = 0;
+		if (!rel)
+			rel = fg_config_is_relation(S.cfg, kind);
 	}
-	if (rel && cmp_str(v, vl, u, ul) < 0) {
+	if (rel == 1 && cmp_str(v, vl, u, ul) < 0) {
 		const char *t = u;
 		uint32_t tl = ul;
 
@@ -267,12 +314,12 @@ static int route_link(void *ctx, const fg_link_row *row)
 		v = t;
 		vl = tl;
 	}
-	dest = rel ? user_owner(u, ul) : entity_owner(row->kind.ptr, kl, v, vl);
+	dest = rel == 1 ? user_owner(u, ul) : entity_owner(k, kl, v, vl);
 	b = &S.out[dest];
 	if ((rc = put(b, &tag, 1)) || (rc = put(b, &rel, 1)) || (rc = put(b, &ul, 4)) ||
 	    (rc = put(b, &kl, 4)) || (rc = put(b, &vl, 4)) || (rc = put(b, &row->seen_at, 8)) ||
-	    (rc = put(b, &row->seen_at, 8)) || (rc = put(b, u, ul)) ||
-	    (rc = put(b, row->kind.ptr, kl)) || (rc = put(b, v, vl)))
+	    (rc = put(b, &row->seen_at, 8)) || (rc = put(b, u, ul)) || (rc = put(b, k, kl)) ||
+	    (rc = put(b, v, vl)))
 		return rc;
 	return FG_OK;
 }
@@ -661,7 +708,8 @@ static int merge_owned(void)
 
 		memset(&r, 0, sizeof(r));
 		if (a[off] == 'L') {
-			r.rel = (uint8_t)a[off + 1];
+			r.rel = (uint8_t)a[off + 1] & 1u;
+			r.ph = (uint8_t)a[off + 1] >> 1 & 1u;
 			memcpy(&r.ul, a + off + 2, 4);
 			memcpy(&r.kl, a + off + 6, 4);
 			memcpy(&r.vl, a + off + 10, 4);
@@ -687,7 +735,8 @@ static int merge_owned(void)
 	}
 	qsort(S.links, nl, sizeof(rec), cmp_link);
 	for (size_t i = w = 0; i < nl; i++) {
-		if (w && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
+		/* a placeholder row is dropped and counted per row by rank 0's link set */
+		if (w && !S.links[i].ph && cmp_link(&S.links[w - 1], &S.links[i]) == 0) {
 			rec *m = &S.links[w - 1];
 
 			m->first = fg_time_min(m->first, S.links[i].first);
@@ -961,8 +1010,9 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o)
 
 /* ---- components ---- */
 
-/* A generic all-to-all of byte arrays: out[r] to rank r; *rbuf (malloc'd) gets
- * what every rank sent, rcnt[r]/rdisp[r] where rank r's part lies.  Collective. */
+/* A generic all-to-all of byte arrays: out[r] to rank r (then emptied, its
+ * memory freed); *rbuf (malloc'd) gets what every rank sent, rcnt[r]/rdisp[r]
+ * where rank r's part lies.  Collective. */
 static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
 {
 	int n = S.size, rc = FG_OK;
@@ -979,12 +1029,15 @@ static int a2a(bytes *out, char **rbuf, int *rcnt, int *rdisp)
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
 	total = 0;
-	for (int r = 0; r < n; r++) {
+	for (int r = 0; r < n; r++) { /* staged: out[r] is handed back (empty, reusable) */
 		if (out[r].len)
 			memcpy(sbuf + total, out[r].p, out[r].len);
 		sc[r] = (int)out[r].len;
 		sd[r] = (int)total;
 		total += out[r].len;
+		S.sent_others += r == S.rank ? 0 : out[r].len;
+		fg_free(out[r].p);
+		out[r] = (bytes){ NULL, 0, 0 };
 	}
 	MPI_Alltoall(sc, 1, MPI_INT, rcnt, 1, MPI_INT, MPI_COMM_WORLD);
 	total = 0;
@@ -1038,12 +1091,19 @@ static int cmp_skey(const void *a, const void *b)
 	return cmp_str(x->p + 8, x->len - 8, y->p + 8, y->len - 8);
 }
 
-/* Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.  Returns the count. */
+/*
+ * Sort a[0..n) and keep one of each string; of[a[i].idx] = its new position.
+ * Returns the count.  Input already in order (an owner's entities) skips the
+ * sort: one pass.
+ */
 static size_t sort_unique(skey *a, size_t n, uint32_t *of)
 {
-	size_t w = 0;
+	size_t w = 0, sorted = 1;
 
-	qsort(a, n, sizeof(*a), cmp_skey);
+	while (sorted < n && cmp_skey(&a[sorted - 1], &a[sorted]) <= 0)
+		sorted++;
+	if (sorted < n)
+		qsort(a, n, sizeof(*a), cmp_skey);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t idx = a[i].idx;
 
@@ -1121,125 +1181,63 @@ cleanup:
 	return rc;
 }
 
-/* The end of the entity whose first owned link is i (not a relation): its links are i .. end - 1. */
-static size_t entity_end(size_t i)
-{
-	const rec *l = &S.links[i];
-	size_t j = i + 1;
-
-	while (j < S.n_links && !S.links[j].rel && cmp_str(S.links[j].k, S.links[j].kl, l->k, l->kl) == 0 &&
-	       cmp_str(S.links[j].v, S.links[j].vl, l->v, l->vl) == 0)
-		j++;
-	return j;
-}
-
 /*
- * The components pass on one rank.  Invariants after components_local: the
- * ranks' ranges ascend, rank r's users being [first[r], first[r + 1]);
- * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
- * gid[k] is the id of the k-th distinct user this rank refers to (byte
- * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
- * other user of a relation); hub[i] says link i's entity is a hub.
+ * A sample sort's outcome on one rank (rank_strings): gid[k] is the global
+ * rank of the asker's k-th string; this rank numbered the range
+ * [base, base + mine), names[i] being the string of rank base + i (pointing
+ * into names_buf).  Every field starts NULL/zero; ranked_free frees them.
  */
-typedef struct ccpass {
-	uint64_t *lab, *first, *gid, base, n_own, n_uq, hubs;
-	uint32_t *uq_of;
-	uint8_t *hub;
+typedef struct ranked {
+	uint64_t *gid, base, mine;
 	skey *names;
 	char *names_buf;
-	int rounds;
-} ccpass;
+} ranked;
 
-static void ccpass_free(ccpass *c)
+static void ranked_free(ranked *rk)
 {
-	fg_free(c->lab);
-	fg_free(c->first);
-	fg_free(c->gid);
-	fg_free(c->uq_of);
-	fg_free(c->hub);
-	fg_free(c->names);
-	fg_free(c->names_buf);
-	memset(c, 0, sizeof(*c));
+	fg_free(rk->gid);
+	fg_free(rk->names);
+	fg_free(rk->names_buf);
+	memset(rk, 0, sizeof(*rk));
 }
 
 /*
- * Every rank: canonical user ids, the users' edges, the distributed pass,
- * into *c (zeroed first; ccpass_free it, also on failure).
- *
- * Canonical ids are one process's (users numbered in byte order of user_id,
- * fg_graph.h), by a sample sort: each rank sorts the distinct user ids it
- * refers to (its links' users, its owned user rows), the ranks choose the
- * same splitters, each distinct id goes to the rank of its splitter range,
- * which merges what it gets, numbers its range from the count of the lower
- * ranges (MPI_Exscan) and answers in the order asked: the asker's sorted
- * order, since the ranges are in rank order.
- *
- * Edges: the users of a non-hub entity (held together by its owner, sorted)
- * are joined as a star around the first; a relation row joins its users.
- * The components of users are those of the user-entity graph without hubs,
- * and fg_cc labels a component by its smallest vertex, a user (users come
- * before entities), so the pass's labels are one process's component ids.
+ * Every rank: the global rank of each of its strings uq[0..n_uq) (sorted and
+ * distinct, sort_unique's output; the same string may be on several ranks)
+ * in byte order of the union of all ranks' strings, one process's numbering
+ * of them (users by user_id, entities by their keys), into *rk (zeroed
+ * first; ranked_free it, also on failure).  A sample sort: the ranks choose
+ * the same splitters (choose_splitters), each string goes to the rank of its
+ * splitter range, which merges what it gets, numbers its range from the count
+ * of the lower ranges (MPI_Exscan) and answers in the order asked: the
+ * asker's sorted order, since the ranges ascend with the ranks.  what names
+ * the strings in messages.  Costs two all-to-alls: every string once (4 + its
+ * length bytes), 8 bytes back.  Collective; the outcome agreed.
  */
-static int components_local(ccpass *c)
+static int rank_strings(ranked *rk, const skey *uq, size_t n_uq, const char *what)
 {
 	int n = S.size, rc = FG_OK;
-	size_t n_ref = 0, n_uq = 0, n_got = 0, n_edges = 0;
 	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
 	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL;
 	char *rbuf = NULL, *abuf = NULL, *pool = NULL;
-	skey *ref = NULL, *got = NULL, *spl = NULL;
-	uint32_t *uq_of = NULL, *got_of = NULL;
-	uint8_t *hub = NULL;
-	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
-	fg_cc_dist_stats st;
+	skey *got = NULL, *spl = NULL;
+	uint32_t *got_of = NULL;
+	size_t n_got = 0;
+	uint64_t base = 0, mine = 0;
 
-	memset(c, 0, sizeof(*c));
-	if (2 * S.n_links + S.n_users >= UINT32_MAX)
-		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
-		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
-	else if (!out || !rcnt ||
-	         !(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
-	         !(uq_of = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*uq_of))) ||
-	         !(hub = fg_calloc(S.n_links + 1, 1)))
-		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
-	if ((rc = agree(rc)) != FG_OK)
+	memset(rk, 0, sizeof(*rk));
+	if ((rc = agree(out && rcnt ? FG_OK
+	                            : fg_error_set(FG_ENOMEM, "out of memory ranking %s", what))) !=
+	    FG_OK)
 		goto cleanup;
-	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
-	for (size_t i = 0; i < S.n_links;) {
-		size_t j;
-		char kind[FG_KIND_NAME_MAX + 1];
-
-		if (S.links[i].rel) {
-			i++;
-			continue;
-		}
-		j = entity_end(i);
-		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
-		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
-			c->hubs++;
-			memset(hub + i, 1, j - i);
-		}
-		i = j;
-	}
-	/* the distinct users this rank refers to: link i's at 2i (and 2i + 1), user rows after */
-	for (size_t i = 0; i < S.n_links; i++) {
-		const rec *l = &S.links[i];
-
-		ref[n_ref++] = skey_of(l->u, l->ul, (uint32_t)(2 * i));
-		if (l->rel)
-			ref[n_ref++] = skey_of(l->v, l->vl, (uint32_t)(2 * i + 1));
-	}
-	for (size_t i = 0; i < S.n_users; i++)
-		ref[n_ref++] = skey_of(S.users[i].u, S.users[i].ul, (uint32_t)(2 * S.n_links + i));
-	n_uq = sort_unique(ref, n_ref, uq_of);
-	if ((rc = choose_splitters(&spl, &pool, ref, n_uq)) != FG_OK)
+	if ((rc = choose_splitters(&spl, &pool, uq, n_uq)) != FG_OK)
 		goto cleanup;
-	/* each distinct id to the rank of its range (the ranges ascend with the ranks) */
+	/* each distinct string to the rank of its range (the ranges ascend with the ranks) */
 	for (size_t i = 0, d = 0; i < n_uq && !rc; i++) {
-		while (d + 1 < (size_t)n && cmp_skey(&ref[i], &spl[d]) >= 0)
+		while (d + 1 < (size_t)n && cmp_skey(&uq[i], &spl[d]) >= 0)
 			d++;
-		if (!(rc = put(&out[d], &ref[i].len, 4)))
-			rc = put(&out[d], ref[i].p, ref[i].len);
+		if (!(rc = put(&out[d], &uq[i].len, 4)))
+			rc = put(&out[d], uq[i].p, uq[i].len);
 	}
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
@@ -1252,10 +1250,13 @@ static int components_local(ccpass *c)
 			memcpy(&l, rbuf + off, 4);
 			off += 4 + (size_t)l;
 		}
-		got = fg_mallocarray(k + 1, sizeof(*got));
-		got_of = fg_mallocarray(k + 1, sizeof(*got_of));
-		if ((rc = agree(got && got_of ? FG_OK
-		                              : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		if (k >= UINT32_MAX)
+			rc = fg_error_set(FG_ERROR, "rank %d: %zu %s in its range (at most 2^32 in this "
+			                  "stage: more ranks)", S.rank, k, what);
+		else if (!(got = fg_mallocarray(k + 1, sizeof(*got))) ||
+		         !(got_of = fg_mallocarray(k + 1, sizeof(*got_of))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory ranking %zu %s", k, what);
+		if ((rc = agree(rc)) != FG_OK)
 			goto cleanup;
 		n_got = unpack_strings(got, rbuf, len, 0);
 	}
@@ -1283,11 +1284,153 @@ static int components_local(ccpass *c)
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
 	if ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1] != n_uq * 8)
-		rc = fg_error_set(FG_ERROR, "rank %d: %zu user ids asked, %zu answered", S.rank, n_uq,
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu %s asked, %zu answered", S.rank, n_uq, what,
 		                  ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8);
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
-	gid = (uint64_t *)(void *)abuf; /* gid[k]: the id of the k-th distinct user (fg_malloc is aligned) */
+	rk->gid = (uint64_t *)(void *)abuf; /* fg_malloc'd: aligned */
+	rk->base = base;
+	rk->mine = mine;
+	rk->names = got;
+	rk->names_buf = rbuf;
+	abuf = rbuf = NULL;
+	got = NULL;
+cleanup:
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(pool);
+	fg_free(got);
+	fg_free(spl);
+	fg_free(got_of);
+	return rc;
+}
+
+/* The end of the entity whose first owned link is i (not a relation): its links are i .. end - 1. */
+static size_t entity_end(size_t i)
+{
+	const rec *l = &S.links[i];
+	size_t j = i + 1;
+
+	while (j < S.n_links && !S.links[j].rel && cmp_str(S.links[j].k, S.links[j].kl, l->k, l->kl) == 0 &&
+	       cmp_str(S.links[j].v, S.links[j].vl, l->v, l->vl) == 0)
+		j++;
+	return j;
+}
+
+/*
+ * The components pass on one rank.  Invariants after components_local: the
+ * ranks' ranges ascend, rank r's users being [first[r], first[r + 1]);
+ * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
+ * gid[k] is the id of the k-th distinct user this rank refers to (byte
+ * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
+ * other user of a relation); hub[i] says link i's entity is a hub; after
+ * budget_check, ulab[k] is the label of the k-th distinct user.
+ */
+typedef struct ccpass {
+	uint64_t *lab, *first, *gid, *ulab, base, n_own, n_uq, hubs;
+	uint32_t *uq_of;
+	uint8_t *hub;
+	skey *names;
+	char *names_buf;
+	int rounds;
+} ccpass;
+
+static void ccpass_free(ccpass *c)
+{
+	if (!c)
+		return;
+	fg_free(c->lab);
+	fg_free(c->first);
+	fg_free(c->gid);
+	fg_free(c->ulab);
+	fg_free(c->uq_of);
+	fg_free(c->hub);
+	fg_free(c->names);
+	fg_free(c->names_buf);
+	memset(c, 0, sizeof(*c));
+}
+
+static void cc_drop(void)
+{
+	ccpass_free(S.cc);
+	fg_free(S.cc);
+	S.cc = NULL;
+}
+
+/*
+ * Every rank: canonical user ids, the users' edges, the distributed pass,
+ * into *c (zeroed first; ccpass_free it, also on failure).
+ *
+ * Canonical ids are one process's (users numbered in byte order of user_id,
+ * fg_graph.h): each rank sorts the distinct user ids it refers to (its
+ * links' users, placeholder rows' excepted, and its owned user rows) and
+ * ranks them across the ranks (rank_strings).
+ *
+ * Edges: the users of a non-hub entity (held together by its owner, sorted)
+ * are joined as a star around the first; a relation row joins its users.
+ * The components of users are those of the user-entity graph without hubs,
+ * and fg_cc labels a component by its smallest vertex, a user (users come
+ * before entities), so the pass's labels are one process's component ids.
+ */
+static int components_local(ccpass *c)
+{
+	int n = S.size, rc = FG_OK;
+	size_t n_ref = 0, n_uq = 0, n_edges = 0;
+	skey *ref = NULL;
+	uint32_t *uq_of = NULL;
+	uint8_t *hub = NULL;
+	uint64_t *gid = NULL, *edges = NULL, *lab = NULL, *first = NULL, base = 0, mine = 0;
+	fg_cc_dist_stats st;
+	ranked rk;
+
+	memset(c, 0, sizeof(*c));
+	memset(&rk, 0, sizeof(rk));
+	if (2 * S.n_links + S.n_users >= UINT32_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu links and %zu users on one rank (at most "
+		                  "2^31 in this stage: more ranks)", S.rank, S.n_links, S.n_users);
+	else if (!(ref = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*ref))) ||
+	         !(uq_of = fg_mallocarray(2 * S.n_links + S.n_users + 1, sizeof(*uq_of))) ||
+	         !(hub = fg_calloc(S.n_links + 1, 1)))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the components pass");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* shares and hubs of the owned entities (links sorted by kind, value, user) */
+	for (size_t i = 0; i < S.n_links;) {
+		size_t j;
+		char kind[FG_KIND_NAME_MAX + 1];
+
+		if (S.links[i].rel || S.links[i].ph) {
+			i++;
+			continue;
+		}
+		j = entity_end(i);
+		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
+		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
+			c->hubs++;
+			memset(hub + i, 1, j - i);
+		}
+		i = j;
+	}
+	/* the distinct users this rank refers to: link i's at 2i (and 2i + 1), user rows after */
+	for (size_t i = 0; i < S.n_links; i++) {
+		const rec *l = &S.links[i];
+
+		if (l->ph) /* the graph never sees its user through it */
+			continue;
+		ref[n_ref++] = skey_of(l->u, l->ul, (uint32_t)(2 * i));
+		if (l->rel)
+			ref[n_ref++] = skey_of(l->v, l->vl, (uint32_t)(2 * i + 1));
+	}
+	for (size_t i = 0; i < S.n_users; i++)
+		ref[n_ref++] = skey_of(S.users[i].u, S.users[i].ul, (uint32_t)(2 * S.n_links + i));
+	n_uq = sort_unique(ref, n_ref, uq_of);
+	if ((rc = rank_strings(&rk, ref, n_uq, "user ids")) != FG_OK)
+		goto cleanup;
+	gid = rk.gid;
+	mine = rk.mine;
+	base = rk.base;
 
 	/* the users' edges */
 	edges = fg_mallocarray(2 * S.n_links + 1, sizeof(*edges));
@@ -1299,9 +1442,11 @@ static int components_local(ccpass *c)
 	for (size_t i = 0; i < S.n_links;) {
 		size_t j;
 
-		if (S.links[i].rel) {
-			edges[2 * n_edges] = gid[uq_of[2 * i]];
-			edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+		if (S.links[i].rel || S.links[i].ph) {
+			if (S.links[i].rel) {
+				edges[2 * n_edges] = gid[uq_of[2 * i]];
+				edges[2 * n_edges++ + 1] = gid[uq_of[2 * i + 1]];
+			}
 			i++;
 			continue;
 		}
@@ -1329,24 +1474,16 @@ static int components_local(ccpass *c)
 	c->gid = gid;
 	c->uq_of = uq_of;
 	c->hub = hub;
-	c->names = got;
-	c->names_buf = rbuf;
+	c->names = rk.names;
+	c->names_buf = rk.names_buf;
+	memset(&rk, 0, sizeof(rk)); /* its arrays are c's now */
 	lab = first = NULL;
-	abuf = rbuf = NULL;
-	got = NULL;
 	uq_of = NULL;
 	hub = NULL;
 cleanup:
-	bytes_free(out, 2 * (size_t)n);
-	fg_free(rcnt);
-	fg_free(rbuf);
-	fg_free(abuf);
-	fg_free(pool);
+	ranked_free(&rk);
 	fg_free(ref);
-	fg_free(got);
-	fg_free(spl);
 	fg_free(uq_of);
-	fg_free(got_of);
 	fg_free(hub);
 	fg_free(edges);
 	fg_free(lab);
@@ -1379,6 +1516,61 @@ static int check_components(const fg_graph *g, const uint32_t *comp, const uint6
 	fg_log_info("mpi components: the distributed pass matches fg_cc (%llu user components, "
 	            "%llu hubs)", (unsigned long long)n_comp, (unsigned long long)hubs);
 	return FG_OK;
+}
+
+/*
+ * For each distinct user this rank refers to (c->gid[k], k < c->n_uq) with
+ * need[k] (need NULL: all): (*val)[k] (fg_malloc'd, n_uq entries; the others
+ * undefined) gets what its range's owner holds for it, mine[i] for the
+ * owner's i-th user (8 bytes each way).  Collective; the outcome agreed.
+ */
+static int ask_users(uint64_t **val, const ccpass *c, const uint64_t *mine, const uint8_t *need)
+{
+	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rdisp = rcnt ? rcnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	char *rbuf = NULL, *abuf = NULL;
+
+	*val = NULL;
+	if (!rcnt || !out)
+		rc = fg_error_set(FG_ENOMEM, "out of memory asking for %llu users",
+		                  (unsigned long long)c->n_uq);
+	for (size_t k = 0; k < c->n_uq && !rc; k++)
+		if (!need || need[k])
+			rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t v;
+
+			memcpy(&v, rbuf + off, 8);
+			rc = put(&resp[r], &mine[v - c->base], 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	if (!need) {
+		*val = (uint64_t *)(void *)abuf; /* in the order asked: byte order of the users */
+		abuf = NULL;
+	} else if (!(*val = fg_mallocarray(c->n_uq + 1, sizeof(**val)))) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory");
+	} else {
+		for (size_t k = 0; k < c->n_uq; k++) /* the answers of a rank come in order */
+			if (need[k]) {
+				int r = fg_cc_dist_owner(c->first, n, c->gid[k]);
+
+				memcpy(&(*val)[k], abuf + rdisp[r], 8);
+				rdisp[r] += 8;
+			}
+	}
+	rc = agree(rc);
+cleanup:
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	return rc;
 }
 
 /*
@@ -1516,14 +1708,15 @@ static int over_budget(const csize *w, uint64_t budget, const char *name, uint32
  * size, and the hub caps that would make its most shared entities hubs.
  * Collective.
  */
-static int budget_check(const ccpass *c)
+static int budget_check(ccpass *c)
 {
 	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
 	int *rdisp = rcnt ? rcnt + n : NULL;
-	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
-	char *rbuf = NULL, *abuf = NULL, *gbuf = NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes));
+	char *rbuf = NULL, *gbuf = NULL;
 	csize *cs = NULL, worst = { UINT64_MAX, 0, 0 }, *all = NULL;
 	const uint64_t *ulab = NULL;
+	uint64_t *ul = NULL;
 	size_t n_cs = 0;
 	uint64_t budget = rank_budget(), wb = 0;
 
@@ -1532,26 +1725,15 @@ static int budget_check(const ccpass *c)
 	if (!rcnt || !out || !cs || !all)
 		rc = fg_error_set(FG_ENOMEM, "out of memory sizing the components");
 	/* the labels of the users this rank refers to, from their ranges' owners */
-	for (size_t k = 0; k < c->n_uq && !rc; k++)
-		rc = put(&out[fg_cc_dist_owner(c->first, n, c->gid[k])], &c->gid[k], 8);
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK || (rc = ask_users(&ul, c, c->lab, NULL)) != FG_OK)
 		goto cleanup;
-	for (int r = 0; r < n && !rc; r++)
-		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
-		     off += 8) {
-			uint64_t v;
-
-			memcpy(&v, rbuf + off, 8);
-			rc = put(&resp[r], &c->lab[v - c->base], 8);
-		}
-	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
-		goto cleanup;
-	ulab = (const uint64_t *)(const void *)abuf; /* in the order asked: byte order of the users */
+	ulab = c->ulab = ul; /* kept for the closure's parts */
+	ul = NULL;
 	/* sizes: this rank's users and non-hub links, then summed at the label's owner */
 	for (size_t i = 0; i < c->n_own; i++)
 		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
 	for (size_t i = 0; i < S.n_links; i++)
-		if (!c->hub[i])
+		if (!c->hub[i] && !S.links[i].ph)
 			cs[n_cs++] = (csize){ ulab[c->uq_of[2 * i]], 0, 1 };
 	n_cs = merge_sizes(cs, n_cs);
 	for (int r = 0; r < 2 * n; r++)
@@ -1607,7 +1789,7 @@ static int budget_check(const ccpass *c)
 		for (size_t i = 0; i < S.n_links;) {
 			size_t j;
 
-			if (S.links[i].rel || c->hub[i]) {
+			if (S.links[i].rel || S.links[i].ph || c->hub[i]) {
 				i++;
 				continue;
 			}
@@ -1676,9 +1858,248 @@ cleanup:
 	bytes_free(out, 2 * (size_t)n);
 	fg_free(rcnt);
 	fg_free(rbuf);
-	fg_free(abuf);
 	fg_free(gbuf);
 	fg_free(cs);
+	fg_free(all);
+	fg_free(ul);
+	return rc;
+}
+
+/* ---- canonical entity ids ---- */
+
+#define FNV_OFFSET 1469598103934665603ull
+
+/* Murmur3's finaliser: every bit of h into every bit of the result. */
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * An entity's key: kind, NUL, value.  Kind names hold no NUL and readers
+ * refuse one in a value, so the byte order of keys (cmp_skey) is the
+ * graph's order of entities: by kind name, then value (fg_graph.h).
+ */
+static uint64_t key_digest(uint64_t h, const char *k, size_t kl, const char *v, size_t vl)
+{
+	uint32_t len = (uint32_t)(kl + 1 + vl);
+
+	h = hash_bytes(h, (const char *)&len, 4);
+	h = hash_bytes(h, k, kl);
+	h = hash_bytes(h, "", 1);
+	return hash_bytes(h, v, vl);
+}
+
+/* An owned entity's term of the owners' sum: its id, key, share and hub flag. */
+static uint64_t entity_term(uint64_t id, const char *k, size_t kl, const char *v, size_t vl,
+                            uint32_t share, uint8_t hub)
+{
+	uint64_t h = hash_bytes(FNV_OFFSET, (const char *)&id, 8);
+
+	h = key_digest(h, k, kl, v, vl);
+	h = hash_bytes(h, (const char *)&share, 4);
+	return mix64(hash_bytes(h, (const char *)&hub, 1));
+}
+
+/*
+ * What one rank tells rank 0 of the entity ids (check_entities): the range
+ * of ids it numbered and the digest of their keys in id order; the entities
+ * it owns and the sum (mod 2^64) of their entity_terms.
+ */
+typedef struct entcheck {
+	uint64_t base, mine, range_digest, n_ent, owner_sum;
+} entcheck;
+
+/*
+ * Rank 0: the ranks' entity ids (one entcheck per rank, in rank order)
+ * against the graph's: the ranges tile 0 .. n_entities - 1 in rank order,
+ * each range's keys in id order are the graph's ent_kind/ent_value there,
+ * and the owners hold every entity once with the graph's id, share and hub
+ * flag (the sum of entity_terms).  Returns FG_OK or FG_ERROR (an internal
+ * error: the first mismatch).  O(entities + their string bytes).
+ */
+static int check_entities(const fg_graph *g, const entcheck *all, int n)
+{
+	uint64_t owned = 0, sum = 0, next = 0, want = 0;
+	double t0 = fg_clock();
+
+	for (int r = 0; r < n; r++) {
+		uint64_t h = FNV_OFFSET;
+
+		if (all[r].base != next || all[r].mine > g->n_entities - next)
+			return fg_error_set(FG_ERROR, "mpi entities: rank %d numbered entity ids %llu .. "
+			                    "%llu, after %llu of the graph's %u", r,
+			                    (unsigned long long)all[r].base,
+			                    (unsigned long long)(all[r].base + all[r].mine),
+			                    (unsigned long long)next, g->n_entities);
+		for (uint64_t e = all[r].base; e < all[r].base + all[r].mine; e++) {
+			const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
+
+			h = key_digest(h, k, strlen(k), v, strlen(v));
+		}
+		if (h != all[r].range_digest && all[r].mine) {
+			uint64_t e = all[r].base;
+
+			return fg_error_set(FG_ERROR, "mpi entities: rank %d's entity ids %llu .. %llu are "
+			                    "not the graph's (from %s '%.64s')", r,
+			                    (unsigned long long)e, (unsigned long long)(e + all[r].mine - 1),
+			                    g->kind_name[g->ent_kind[e]], g->ent_value[e]);
+		}
+		next += all[r].mine;
+		owned += all[r].n_ent;
+		sum += all[r].owner_sum;
+	}
+	if (next != g->n_entities)
+		return fg_error_set(FG_ERROR, "mpi entities: the ranks numbered %llu entities, the graph "
+		                    "has %u", (unsigned long long)next, g->n_entities);
+	if (owned != g->n_entities)
+		return fg_error_set(FG_ERROR, "mpi entities: the owners hold %llu entities, the graph "
+		                    "has %u", (unsigned long long)owned, g->n_entities);
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
+
+		want += entity_term(e, k, strlen(k), v, strlen(v), g->ent_share[e], g->ent_hub[e]);
+	}
+	if (want != sum)
+		return fg_error_set(FG_ERROR, "mpi entities: the owners' entity ids, shares or hubs are "
+		                    "not the graph's (%llu entities)", (unsigned long long)owned);
+	fg_log_info("mpi entities: the ranks' entity ids match the graph (%u entities, %u hubs, "
+	            "numbered over %d ranks; checked in %.2f s on rank 0)", g->n_entities, g->n_hubs,
+	            n, fg_clock() - t0);
+	return FG_OK;
+}
+
+/*
+ * Every rank: the graph's id of each entity it owns, into S.ent_id[j] (the
+ * j-th owned entity in link order, its links S.links[S.ent_link[j] ..]), and
+ * what rank 0 checks into *ck.  An entity is what the graph numbers: the
+ * links of one (canonical kind, normalised value) that is not a relation
+ * and not a placeholder (every such row reaches one owner, route_link),
+ * hubs included; its id is the rank of its key (key_digest) among all
+ * ranks' keys (rank_strings: as for the users).  c: this rank's components
+ * pass (its hub flags).  Collective; the outcome agreed.
+ */
+static int entities_local(entcheck *ck, const ccpass *c)
+{
+	size_t n_ent = 0, bytes_k = 0, n_uq;
+	char *keys = NULL;
+	skey *sk = NULL;
+	uint32_t *of = NULL;
+	ranked rk;
+	int rc = FG_OK;
+
+	memset(ck, 0, sizeof(*ck));
+	memset(&rk, 0, sizeof(rk));
+	for (size_t i = 0; i < S.n_links;) {
+		if (S.links[i].rel || S.links[i].ph) {
+			i++;
+			continue;
+		}
+		n_ent++;
+		bytes_k += (size_t)S.links[i].kl + 1 + S.links[i].vl;
+		i = entity_end(i);
+	}
+	if (n_ent >= UINT32_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu entities on one rank (at most 2^32 in this "
+		                  "stage: more ranks)", S.rank, n_ent);
+	else if (!(keys = fg_malloc(bytes_k + 1)) || !(sk = fg_mallocarray(n_ent + 1, sizeof(*sk))) ||
+	         !(of = fg_mallocarray(n_ent + 1, sizeof(*of))) ||
+	         !(S.ent_id = fg_mallocarray(n_ent + 1, sizeof(*S.ent_id))) ||
+	         !(S.ent_link = fg_mallocarray(n_ent + 1, sizeof(*S.ent_link))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory numbering %zu entities", S.rank,
+		                  n_ent);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	S.n_ent = n_ent;
+	bytes_k = 0;
+	for (size_t i = 0, j = 0; i < S.n_links;) {
+		const rec *l = &S.links[i];
+		uint32_t len = l->kl + 1 + l->vl;
+
+		if (l->rel || l->ph) {
+			i++;
+			continue;
+		}
+		memcpy(keys + bytes_k, l->k, l->kl);
+		keys[bytes_k + l->kl] = '\0';
+		memcpy(keys + bytes_k + l->kl + 1, l->v, l->vl);
+		sk[j] = skey_of(keys + bytes_k, len, (uint32_t)j);
+		S.ent_link[j++] = i;
+		bytes_k += len;
+		i = entity_end(i);
+	}
+	n_uq = sort_unique(sk, n_ent, of);
+	if ((rc = rank_strings(&rk, sk, n_uq, "entities")) != FG_OK)
+		goto cleanup;
+	fg_free(sk); /* the keys are the links' again from here */
+	fg_free(keys);
+	sk = NULL;
+	keys = NULL;
+	for (size_t j = 0; j < n_ent; j++)
+		S.ent_id[j] = rk.gid[of[j]];
+	if ((rc = agree((S.ebase = fg_mallocarray((size_t)S.size + 1, sizeof(*S.ebase))) ? FG_OK
+	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&rk.base, 1, MPI_UINT64_T, S.ebase, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+	MPI_Allreduce(&rk.mine, &S.ebase[S.size], 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (fg_fault_fails("mpi-entity-id") && n_ent) /* tests: one owner learns a wrong id */
+		S.ent_id[0] ^= 1;
+	ck->base = rk.base;
+	ck->mine = rk.mine;
+	ck->n_ent = n_ent;
+	ck->range_digest = FNV_OFFSET;
+	for (uint64_t i = 0; i < rk.mine; i++) {
+		/* tests: a range numbered out of order (its first two keys swapped) */
+		uint64_t x = rk.mine > 1 && i < 2 && fg_fault_fails("mpi-entity-order") ? 1 - i : i;
+		const skey *nm = &rk.names[x];
+		const char *nul = memchr(nm->p, '\0', nm->len);
+		size_t kl = (size_t)(nul - nm->p);
+
+		ck->range_digest = key_digest(ck->range_digest, nm->p, kl, nul + 1, nm->len - kl - 1);
+	}
+	for (size_t j = 0; j < n_ent; j++) {
+		const rec *l = &S.links[S.ent_link[j]];
+		size_t end = entity_end(S.ent_link[j]);
+
+		ck->owner_sum += entity_term(S.ent_id[j], l->k, l->kl, l->v, l->vl,
+		                             (uint32_t)(end - S.ent_link[j]), c->hub[S.ent_link[j]]);
+	}
+cleanup:
+	ranked_free(&rk);
+	fg_free(keys);
+	fg_free(sk);
+	fg_free(of);
+	return rc;
+}
+
+/*
+ * Every rank: the entity ids (entities_local), checked on rank 0 against g
+ * (check_entities: a mismatch fails the run on every rank), and the phase's
+ * line.  Rank 0 passes g; the others NULL.  Collective.
+ */
+static int entities_all(const fg_graph *g, const ccpass *c, uint64_t nl_all)
+{
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
+	entcheck ck, *all = NULL;
+	int rc;
+
+	if ((rc = entities_local(&ck, c)) != FG_OK)
+		return rc;
+	if (S.rank == 0 && !(all = fg_mallocarray((size_t)S.size, sizeof(*all))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory");
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gather(&ck, (int)sizeof(ck), MPI_BYTE, all, (int)sizeof(ck), MPI_BYTE, 0,
+	           MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? sizeof(ck) : 0;
+	rc = agree(S.rank == 0 ? check_entities(g, all, S.size) : FG_OK);
+	if (!rc)
+		phase_report("entities", t0, c0, nl_all);
 	fg_free(all);
 	return rc;
 }
@@ -1729,6 +2150,18 @@ static int components_all(const fg_graph *g, const uint32_t *comp)
 		rc = budget_check(&c);
 	if (!rc)
 		phase_report("components", t0, c0, nl_all);
+	if (!rc)
+		rc = entities_all(g, &c, nl_all);
+	if (!rc && (S.cc = fg_malloc(sizeof(*S.cc))) != NULL) {
+		/* kept for the closure's parts (parts_own); the names are not needed */
+		fg_free(c.names);
+		fg_free(c.names_buf);
+		c.names = NULL;
+		c.names_buf = NULL;
+		*S.cc = c;
+		memset(&c, 0, sizeof(c));
+	}
+	rc = agree(!rc && !S.cc ? fg_error_set(FG_ENOMEM, "out of memory") : rc);
 	ccpass_free(&c);
 	fg_free(all);
 	fg_free(cnt);
@@ -1775,36 +2208,345 @@ static int part_alloc(fg_risk_part *pt, const risk_params *rp, uint64_t k0, uint
 	return FG_OK;
 }
 
-/* The part's four arrays, rank 0 to rank r or received from rank 0 (send: 1 or 0). */
-static void part_move(fg_risk_part *pt, int send, int r)
-{
-	int nv = (int)(pt->k1 - pt->k0), m;
+/* ---- the closure's parts from the ranks' own links ---- */
 
-	if (send) {
-		m = (int)pt->off[nv];
-		MPI_Send(pt->vid, nv, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->off, nv + 1, MPI_UINT64_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->adj, m, MPI_UINT32_T, r, 0, MPI_COMM_WORLD);
-		MPI_Send(pt->wt, nv, MPI_DOUBLE, r, 0, MPI_COMM_WORLD);
-		S.phase_bytes += (uint64_t)nv * 16 + 8 + (uint64_t)m * 4;
-		return;
-	}
-	MPI_Recv(pt->vid, nv, MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->off, nv + 1, MPI_UINT64_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->adj, (int)pt->off[nv], MPI_UINT32_T, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	MPI_Recv(pt->wt, nv, MPI_DOUBLE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+/*
+ * A closure vertex to the rank whose run holds its position pos: its id x
+ * and its weight as a neighbour (an arc travels as pos << 32 | target).
+ */
+typedef struct prec {
+	uint32_t pos, x; /* positions and vertex ids are below 2^32 */
+	double wt;
+} prec;
+
+static int cmp_prec(const void *a, const void *b)
+{
+	const prec *p = a, *q = b;
+
+	return (p->pos > q->pos) - (p->pos < q->pos);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool has_u64(const uint64_t *a, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, a, n, sizeof(*a), cmp_u64) != NULL;
+}
+
+/* A part's digest: each vertex's id, weight bits, degree and row, in list order. */
+static uint64_t part_digest(uint64_t h, uint32_t v, double wt, const uint32_t *row, uint64_t d)
+{
+	h = hash_bytes(h, (const char *)&v, 4);
+	h = hash_bytes(h, (const char *)&wt, 8);
+	h = hash_bytes(h, (const char *)&d, 8);
+	return hash_bytes(h, (const char *)row, d * 4);
+}
+
+/* A vertex (to hv) or an arc pos -> x (to av) for the rank whose run holds pos. */
+static int put_vertex(bytes *hv, const uint64_t *first, uint64_t pos, uint32_t x, double wt)
+{
+	prec r = { (uint32_t)pos, x, wt };
+
+	return put(&hv[fg_cc_dist_owner(first, S.size, pos)], &r, sizeof(r));
+}
+
+static int put_arc(bytes *av, const uint64_t *first, uint64_t pos, uint32_t x)
+{
+	uint64_t a = pos << 32 | x;
+
+	return put(&av[fg_cc_dist_owner(first, S.size, pos)], &a, 8);
 }
 
 /*
- * Rank 0: the active list, its split and every rank's part; the others:
- * their part.  first (size + 1) and arcs (size) on every rank.  Rank 0
- * builds one other rank's part at a time (a flag first: 0 when it could not).
- * Collective; the outcome agreed.
+ * Every rank: its part of the seeds' closure (fg_risk_part, positions
+ * first[rank] .. first[rank + 1] of the active list) from its own links,
+ * without the graph: the closure is the seeds' components (S.cc's labels),
+ * its users ascending, then its entities ascending (the non-hub entities of
+ * those users, by their canonical ids S.ent_id), as fg_risk_active lists
+ * them; a user's position from its range's owner (MPI_Exscan of the active
+ * users per range), an entity's from the owner of its id's range.  Each
+ * vertex and arc goes to the rank of its source's position: a user by its
+ * range's owner, an entity and both arcs of each of its links by its owner,
+ * both arcs of a relation by the relation's owner; the receiver sorts them
+ * into rows in ascending target order, one arc per user pair (build_csr's
+ * rows).  An entity's weight is fg_graph_build's (kind weight / log2(1 +
+ * share)).  rp->na is rank 0's count: a closure of another size is an
+ * internal error.  Collective; the outcome agreed.
+ */
+static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *first,
+                     const uint32_t *sd)
+{
+	const ccpass *c = S.cc;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 4, sizeof(int));
+	int *disp = cnt ? cnt + n : NULL, *rcnt = cnt ? cnt + 2 * n : NULL;
+	int *rdisp = cnt ? cnt + 3 * n : NULL;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	uint64_t *lab = NULL, *upos = NULL, *uposk = NULL, *epos = NULL, *pre = NULL, *arc = NULL;
+	const uint64_t *ulab = c ? c->ulab : NULL;
+	bytes *av = NULL;
+	char *hbuf = NULL;
+	uint8_t *need = NULL;
+	uint64_t n_lab = 0, cnt_u = 0, ub = 0, nu_act = 0, cnt_e = 0, eb = 0, ne_act = 0, m = 0;
+	uint64_t me_lo = S.ebase ? S.ebase[S.rank] : 0, me_n = S.ebase ? S.ebase[S.rank + 1] - me_lo : 0;
+	char *rbuf = NULL, *abuf = NULL;
+	size_t *cur = NULL;
+	uint8_t *eact = NULL;
+	prec *pr = NULL;
+	size_t n_pr = 0;
+
+	memset(pt, 0, sizeof(*pt));
+	av = fg_calloc((size_t)n, sizeof(bytes));
+	if (!cnt || !out || !c || !S.ebase || !ulab || !av)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure's parts");
+	/* the seeds' labels, on every rank */
+	for (uint32_t i = 0; !rc && i < rp->ns; i++)
+		if (sd[i] >= c->base && sd[i] < c->base + c->n_own)
+			rc = put(&out[0], &c->lab[sd[i] - c->base], 8);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	{
+		int mine = (int)out[0].len;
+		size_t t = 0;
+
+		MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		rc = (lab = fg_malloc(t + 8)) ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+		MPI_Allgatherv(out[0].p ? out[0].p : "", mine, MPI_BYTE, lab, cnt, disp, MPI_BYTE,
+		               MPI_COMM_WORLD);
+		out[0].len = 0;
+		n_lab = t / 8;
+		qsort(lab, n_lab, 8, cmp_u64);
+	}
+	/* the active users: positions 0 .. nu_act - 1 in user order */
+	if ((rc = agree((upos = fg_mallocarray(c->n_own + 1, 8)) ? FG_OK
+	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
+		goto cleanup;
+	for (uint64_t i = 0; i < c->n_own; i++)
+		upos[i] = has_u64(lab, n_lab, c->lab[i]) ? cnt_u++ : UINT64_MAX;
+	MPI_Exscan(&cnt_u, &ub, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		ub = 0;
+	MPI_Allreduce(&cnt_u, &nu_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	for (uint64_t i = 0; i < c->n_own; i++)
+		upos[i] += upos[i] == UINT64_MAX ? 0 : ub;
+	/* the active entities: their ids to the owners of the ids' ranges, positions back */
+	eact = fg_calloc(S.n_ent + 1, 1);
+	need = fg_calloc(c->n_uq + 1, 1);
+	epos = fg_mallocarray(S.n_ent + 1, 8);
+	cur = fg_calloc((size_t)n, sizeof(*cur));
+	pre = fg_mallocarray(me_n + 1, 8);
+	rc = eact && need && epos && cur && pre ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+	for (size_t j = 0; j < S.n_ent && !rc; j++) {
+		size_t l = S.ent_link[j], end;
+
+		if (c->hub[l] || !has_u64(lab, n_lab, ulab[c->uq_of[2 * l]]))
+			continue;
+		eact[j] = 1;
+		for (end = entity_end(l); l < end; l++)
+			need[c->uq_of[2 * l]] = 1;
+		rc = put(&out[fg_cc_dist_owner(S.ebase, n, S.ent_id[j])], &S.ent_id[j], 8);
+	}
+	for (size_t i = 0; i < S.n_links; i++)
+		if (S.links[i].rel && !S.links[i].ph && has_u64(lab, n_lab, ulab[c->uq_of[2 * i]]))
+			need[c->uq_of[2 * i]] = need[c->uq_of[2 * i + 1]] = 1;
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	memset(pre, 0, (me_n + 1) * 8);
+	for (size_t off = 0; off < (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]; off += 8) {
+		uint64_t id;
+
+		memcpy(&id, rbuf + off, 8);
+		pre[id - me_lo] = 1;
+	}
+	for (uint64_t i = 0; i < me_n; i++) { /* pre[i]: the active ids of the range before i */
+		uint64_t a = pre[i];
+
+		pre[i] = cnt_e;
+		cnt_e += a;
+	}
+	MPI_Exscan(&cnt_e, &eb, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if (S.rank == 0)
+		eb = 0;
+	MPI_Allreduce(&cnt_e, &ne_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t id, pos;
+
+			memcpy(&id, rbuf + off, 8);
+			pos = nu_act + eb + pre[id - me_lo];
+			rc = put(&resp[r], &pos, 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (size_t j = 0; j < S.n_ent; j++) {
+		int r;
+
+		if (!eact[j])
+			continue;
+		r = fg_cc_dist_owner(S.ebase, n, S.ent_id[j]);
+		memcpy(&epos[j], abuf + rdisp[r] + 8 * cur[r]++, 8);
+	}
+	if (!rc)
+		rc = ask_users(&uposk, c, upos, need); /* the closure's users' positions */
+	else
+		rc = agree(rc);
+	if (!rc && nu_act + ne_act != rp->na)
+		rc = fg_error_set(FG_ERROR, "mpi parts: the ranks' closure has %llu vertices, rank 0's "
+		                  "%llu", (unsigned long long)(nu_act + ne_act),
+		                  (unsigned long long)rp->na);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* the vertices and arcs to the ranks of their positions */
+	for (uint64_t i = 0; i < c->n_own && !rc; i++)
+		if (upos[i] != UINT64_MAX)
+			rc = put_vertex(out, first, upos[i], (uint32_t)(c->base + i),
+			                S.cfg->relation_weight);
+	for (size_t j = 0; j < S.n_ent && !rc; j++) {
+		size_t l = S.ent_link[j], end = entity_end(l);
+		uint32_t vx = rp->n_users + (uint32_t)S.ent_id[j];
+		char kind[FG_KIND_NAME_MAX + 1];
+		double w;
+
+		if (!eact[j])
+			continue;
+		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[l].kl, S.links[l].k);
+		w = fg_config_kind_weight(S.cfg, kind) / log2(1.0 + (double)(end - l));
+		rc = put_vertex(out, first, epos[j], vx, w);
+		for (size_t i = l; i < end && !rc; i++) {
+			uint32_t k = c->uq_of[2 * i];
+
+			if (!(rc = put_arc(av, first, epos[j], (uint32_t)c->gid[k])))
+				rc = put_arc(av, first, uposk[k], vx);
+		}
+	}
+	for (size_t i = 0; i < S.n_links && !rc; i++) {
+		uint32_t ka = c->uq_of[2 * i], kb = c->uq_of[2 * i + 1];
+
+		if (!S.links[i].rel || S.links[i].ph || c->gid[ka] == c->gid[kb] ||
+		    !has_u64(lab, n_lab, ulab[ka]))
+			continue;
+		if (!(rc = put_arc(av, first, uposk[ka], (uint32_t)c->gid[kb])))
+			rc = put_arc(av, first, uposk[kb], (uint32_t)c->gid[ka]);
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &hbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	pr = (prec *)(void *)hbuf; /* fg_malloc'd: aligned */
+	n_pr = ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(prec);
+	qsort(pr, n_pr, sizeof(*pr), cmp_prec);
+	fg_free(rbuf);
+	rbuf = NULL;
+	if ((rc = a2a(av, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	/* the rows: sorted, one arc per user pair (several relation kinds) */
+	arc = (uint64_t *)(void *)rbuf;
+	rbuf = NULL;
+	m = ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / 8;
+	qsort(arc, m, 8, cmp_u64);
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < m; i++)
+			if (!w || arc[w - 1] != arc[i])
+				arc[w++] = arc[i];
+		m = w;
+	}
+	if ((rc = agree(part_alloc(pt, rp, first[S.rank], first[S.rank + 1], m))) != FG_OK)
+		goto cleanup;
+	{
+		uint64_t nv = pt->k1 - pt->k0, a = 0;
+
+		if (n_pr != nv)
+			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got %zu vertices for its %llu "
+			                  "closure positions", S.rank, n_pr, (unsigned long long)nv);
+		for (uint64_t v = 0; v < nv && !rc; v++) {
+			if (pr[v].pos != pt->k0 + v) {
+				rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got closure position %llu "
+				                  "where %llu was due", S.rank, (unsigned long long)pr[v].pos,
+				                  (unsigned long long)(pt->k0 + v));
+				break;
+			}
+			pt->vid[v] = (uint32_t)pr[v].x;
+			pt->wt[v] = pr[v].wt;
+			pt->off[v] = a;
+			for (; a < m && arc[a] >> 32 == pt->k0 + v; a++)
+				pt->adj[a] = (uint32_t)arc[a];
+		}
+		pt->off[nv] = a;
+		if (fg_fault_fails("mpi-part-arc") && m) /* tests: a part with a wrong arc */
+			pt->adj[0] ^= 1;
+		if (!rc && a != m)
+			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got arcs of closure positions it "
+			                  "does not hold", S.rank);
+	}
+	rc = agree(rc);
+cleanup:
+	if (rc)
+		fg_risk_dist_part_free(pt);
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(cnt);
+	fg_free(lab);
+	fg_free(upos);
+	fg_free(uposk);
+	fg_free(arc);
+	fg_free(hbuf);
+	fg_free(need);
+	bytes_free(av, (size_t)n);
+	fg_free(epos);
+	fg_free(pre);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(cur);
+	fg_free(eact);
+	return rc;
+}
+
+/*
+ * Rank 0: every rank's part (their digests, rank order) is the one rank 0
+ * cuts from g (fg_risk_dist_part's content).  Returns FG_OK or FG_ERROR.
+ */
+static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *first,
+                       const uint64_t *dig, int n)
+{
+	for (int r = 0; r < n; r++) {
+		uint64_t h = FNV_OFFSET;
+
+		for (uint64_t k = first[r]; k < first[r + 1]; k++) {
+			uint32_t v = act[k];
+			double wt = v < g->n_users ? g->relation_weight : g->ent_weight[v - g->n_users];
+
+			h = part_digest(h, v, wt, g->g.adj + g->g.off[v], g->g.off[v + 1] - g->g.off[v]);
+		}
+		if (h != dig[r])
+			return fg_error_set(FG_ERROR, "mpi parts: rank %d's part of the closure (positions "
+			                    "%llu .. %llu) is not the one rank 0 cuts from its graph", r,
+			                    (unsigned long long)first[r],
+			                    (unsigned long long)first[r + 1]);
+	}
+	return FG_OK;
+}
+
+/*
+ * Rank 0: the active list and its split; every rank: its part, built from
+ * its own links (parts_own) and checked on rank 0 against the cut of its
+ * graph (check_parts: a mismatch fails the run).  first (size + 1) and arcs
+ * (size) on every rank.  Collective; the outcome agreed.
  */
 static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64_t *arcs,
                       uint32_t **act, const fg_graph *g, const uint32_t *seeds)
 {
 	int n = S.size, rc = FG_OK;
+	uint64_t sent0;
 
 	for (uint32_t i = 0; S.rank == 0 && i < rp->ns && !rc; i++)
 		if (seeds[i] >= g->n_users)
@@ -1828,31 +2570,35 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 	MPI_Bcast(&rp->na, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	MPI_Bcast(first, n + 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	MPI_Bcast(arcs, n, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	if (S.rank == 0)
-		rc = fg_risk_dist_part(pt, g, *act, rp->na, first[0], first[1]);
-	else
-		rc = part_alloc(pt, rp, first[S.rank], first[S.rank + 1], arcs[S.rank]);
-	if ((rc = agree(rc)) != FG_OK)
+	sent0 = S.sent_others;
+	if ((rc = parts_own(pt, rp, first, seeds)) != FG_OK)
 		return rc;
-	for (int r = 1; r < n; r++) {
-		int ok = 1;
+	/* checked against rank 0's cut, which no longer travels */
+	{
+		uint64_t h = FNV_OFFSET, *dig = NULL;
 
-		if (S.rank == 0) {
-			fg_risk_part other;
+		for (uint64_t i = 0; i < pt->k1 - pt->k0; i++)
+			h = part_digest(h, pt->vid[i], pt->wt[i], pt->adj + pt->off[i],
+			                pt->off[i + 1] - pt->off[i]);
+		if (S.rank == 0 && !(dig = fg_mallocarray((size_t)n, sizeof(*dig))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory");
+		if ((rc = agree(rc)) != FG_OK)
+			return rc;
+		MPI_Gather(&h, 1, MPI_UINT64_T, dig, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		if (S.rank == 0 && !(rc = check_parts(g, *act, first, dig, n))) {
+			uint64_t cut = 0; /* what rank 0's cut sent (part_move) */
 
-			memset(&other, 0, sizeof(other));
-			ok = rc == FG_OK &&
-			     (rc = fg_risk_dist_part(&other, g, *act, rp->na, first[r], first[r + 1])) ==
-			         FG_OK;
-			MPI_Send(&ok, 1, MPI_INT, r, 0, MPI_COMM_WORLD);
-			if (ok)
-				part_move(&other, 1, r);
-			fg_risk_dist_part_free(&other);
-		} else if (S.rank == r) {
-			MPI_Recv(&ok, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-			if (ok)
-				part_move(pt, 0, 0);
+			for (int r = 1; r < n; r++)
+				cut += (first[r + 1] - first[r]) * 16 + 8 + arcs[r] * 4;
+			fg_log_info("mpi parts: %llu closure vertices, each rank's part built from its own "
+			            "links and checked against rank 0's cut; rank 0 sent %llu bytes to the "
+			            "other ranks for them (its cut would have sent %llu)",
+			            (unsigned long long)rp->na,
+			            (unsigned long long)(S.sent_others - sent0 + (uint64_t)(n - 1) *
+			                                 (8 * (uint64_t)(2 * n + 2) + 4 * rp->ns)),
+			            (unsigned long long)cut);
 		}
+		fg_free(dig);
 	}
 	return agree(rc);
 }
@@ -1927,7 +2673,7 @@ static void closure_report(const char *phase, double t0, double c0)
 }
 
 /*
- * Every rank: fg_risk_dist over the parts rank 0 cut from its graph, the
+ * Every rank: fg_risk_dist over the parts of the seeds' closure (closure_open), the
  * values gathered into risk (rank 0: g->g.n entries; 0 off the active list).
  * Rank 0 passes g, seeds and the parameters in *rp; the others NULLs.
  * Collective.
@@ -1999,8 +2745,8 @@ static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *
 }
 
 /*
- * Every rank: fg_bfs_dist over the parts of the seeds' closure that rank 0
- * cuts as for the risk walk (closure_open), the hops and nearest seeds
+ * Every rank: fg_bfs_dist over the parts of the seeds' closure, as for the
+ * risk walk (closure_open), the hops and nearest seeds
  * gathered into dist and nearest on rank 0 (g->g.n entries each).  Rank 0
  * passes g and the seeds (rp: their count and n_users); the others NULLs.
  * Collective.
@@ -2040,6 +2786,7 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 	}
 	closure_report("evidence", t0, c0);
 cleanup:
+	cc_drop(); /* the last phase that builds parts: the pass's arrays go before rank 0's peak */
 	closure_close(&c);
 	fg_free(got);
 	fg_free(all);

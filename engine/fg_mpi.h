@@ -18,10 +18,18 @@
  * process's numbering) and runs FastSV (fg_cc_dist.c) over the users, an
  * owned entity's users joined as a star; its labels are one process's
  * component ids, checked on rank 0 against fg_cc (a mismatch fails the run).
+ * Link rows are routed under their canonical kind and normalised value (the
+ * link set's row path), so each graph entity has one owner, and the same
+ * sample sort over (kind, value) keys gives every owner the graph's id of
+ * each entity it owns, checked on rank 0 against the graph it built (the
+ * ranges' keys in id order, the owners' ids, shares and hubs; a mismatch
+ * fails the run).
  *
  * The seeded risk walk runs on every rank too (fg_mpi_risk, fg_risk_dist.c):
- * rank 0 cuts fg_risk's active list into runs of whole summation blocks and
- * sends each rank its rows; the ranks iterate and exchange neighbour values;
+ * rank 0 finds fg_risk's active list and cuts it into runs of whole
+ * summation blocks; each rank builds the rows of its run from the links it
+ * owns (the entity ids; checked against rank 0's cut, which no longer
+ * travels); the ranks iterate and exchange neighbour values;
  * the block sums are added in fg_risk's order, so the values are its bits.
  * So does the evidence BFS (fg_mpi_evidence, fg_bfs_dist.c): the same runs
  * of the seeds' closure, frontier vertices sent to their owners each level,
@@ -92,18 +100,21 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
 
 /*
  * Rank 0, after fg_cc: the distributed components pass over the ranks'
- * owned links, checked against comp (users only: the same partition).
- * Returns FG_OK or FG_ERROR (a mismatch, with the first differing user).
+ * owned links, checked against comp (users only: the same partition), then
+ * the canonical entity ids on the owners, checked against g's entities.
+ * Returns FG_OK, FG_EDATA (a component over a rank's budget), FG_ENOMEM or
+ * FG_ERROR (a mismatch, with the first differing user or entity range).
  */
 int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):
  * the walk across the ranks (fg_risk_dist).  Rank 0 cuts the active list
- * into the ranks' runs of whole blocks and sends each rank its vertices'
- * CSR rows; the ranks iterate, exchanging neighbour values; rank 0 gathers
- * the values.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a user),
- * FG_ERROR (MPI).
+ * into the ranks' runs of whole blocks; each rank builds its vertices' CSR
+ * rows from its own links (checked against rank 0's graph); the ranks
+ * iterate, exchanging neighbour values; rank 0 gathers the values.  Returns
+ * FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a user), FG_ERROR (MPI, or parts
+ * that are not rank 0's cut).
  */
 int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
                 double damping, double tol, int max_iter, fg_risk_stats *stats);
@@ -111,8 +122,8 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 /*
  * Rank 0, in place of fg_bfs_multi from the seeds (the same dist and
  * nearest, g->g.n entries each): the evidence BFS across the ranks
- * (fg_bfs_dist).  Rank 0 cuts the seeds' closure as for the risk walk and
- * sends each rank its vertices' CSR rows; the ranks expand the levels,
+ * (fg_bfs_dist).  The seeds' closure cut and its parts built as for the
+ * risk walk; the ranks expand the levels,
  * exchanging frontier vertices with their owners; rank 0 gathers the hops
  * and nearest seeds.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a
  * user), FG_ERROR (MPI).

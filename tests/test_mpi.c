@@ -110,6 +110,11 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_str_eq(din, one_in);
 		err = fgt_read_file(mlog, NULL);
 		ck_assert_msg(strstr(err, "the distributed pass matches fg_cc"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi entities: the ranks' entity ids match the graph") &&
+		              strstr(err, "mpi entities   "), "-np %d: entity ids not checked: %s",
+		              np, err);
+		ck_assert_msg(strstr(err, "each rank's part built from its own links and checked "
+		                          "against rank 0's cut"), "-np %d: parts not built: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
@@ -166,6 +171,138 @@ START_TEST(generated_world_digests)
 	free(dir);
 }
 END_TEST
+
+/* A run's counts that the entity ids rest on, as text. */
+static char *run_counts(const char *db)
+{
+	return fgt_file_q_text(db, "SELECT n_entities || ' ' || n_hubs || ' ' || n_user_links || ' ' "
+	                           "|| n_placeholders || ' ' || n_links FROM runs");
+}
+
+/* The world of canonical_entity_ids: spellings, aliases, placeholders, hubs, relations. */
+static void write_spellings(const char *edges, const char *users)
+{
+	FILE *f = fopen(edges, "w"), *u = fopen(users, "w");
+
+	ck_assert(f && u);
+	fprintf(f, "user_id,kind,value,seen_at\n");
+	for (int i = 0; i < 600; i++) {
+		/* eight users an email, half of them in capitals or through the alias: hubs over 5 */
+		fprintf(f, "u%03d,%s,%s%d@Mail.example,2024-01-%02d\n", i, i % 3 ? "email" : "mail",
+		        i % 2 ? "USER" : "user", i / 8, 1 + i % 28);
+		/* three users a phone, written three ways */
+		fprintf(f, "u%03d,phone,%s%04d,2024-02-01\n", i,
+		        i % 3 == 0 ? "+1 (555) " : i % 3 == 1 ? "+1-555-" : "+1555", i / 3);
+		/* a device through its alias or its own name; addresses with extra spaces */
+		fprintf(f, "u%03d,%s,dev%d,2024-03-01\n", i, i % 2 ? "device" : "device_id", i / 2);
+		fprintf(f, "u%03d,address,%d  Main   St%s,2024-03-02\n", i, i / 4, i % 4 ? "" : " ");
+		/* kinds whose names are prefixes of each other */
+		fprintf(f, "u%03d,ip,10.0.%d.1,2024-03-03\nu%03d,ipv6,fe80::%d,2024-03-03\n", i, i / 5,
+		        i, i / 5);
+		/* placeholders, twice each (counted per row), and a value --ignore-value drops */
+		fprintf(f, "u%03d,device,unknown,2024-04-01\nu%03d,device,unknown,2024-04-01\n", i, i);
+		fprintf(f, "u%03d,ip,0.0.0.0,2024-04-02\nu%03d,card,N/A,2024-04-03\n", i, i);
+		fprintf(f, "u%03d,card,TEST-CARD,2024-04-04\n", i);
+		/* a relation through its alias, either direction */
+		if (i % 7 == 0)
+			fprintf(f, "u%03d,ref,u%03d,2024-05-01\n", i, (i * 13 + 5) % 600);
+	}
+	fprintf(u, "user_id,created_at,label\n");
+	for (int i = 0; i < 600; i++)
+		fprintf(u, "u%03d,1700000000,%s\n", i, i % 37 == 3 ? "fraud" : i % 41 == 1 ? "legit" : "");
+	fclose(f);
+	fclose(u);
+}
+
+/*
+ * Canonical entity ids (engine/fg_mpi.c entities_local): rows reach their
+ * entity's owner under its canonical kind and normalised value, so an
+ * entity spelt several ways (email case, an alias, phone and address
+ * formats) is one entity, a hub by its whole share, and placeholder rows
+ * are neither numbered nor merged (counted per row).  -np 1..4 give one
+ * process's digests and counts, the ranks' ids checked against the graph.
+ */
+START_TEST(canonical_entity_ids)
+{
+	char *edges = fgt_path(tmp, "spell.csv"), *users = fgt_path(tmp, "spell-users.csv");
+	char *in = fmt("--edges '%s' --users '%s' --kind-alias email=mail --kind-alias "
+	               "device=device_id --kind-alias referral=ref --max-share email=5 "
+	               "--ignore-value card=test-card", edges, users);
+	char *db = fgt_path(tmp, "one.db"), *one, *v;
+
+	need_mpirun();
+	write_spellings(edges, users);
+	same_digests(in, NULL);
+	one = run_counts(db);
+	/*
+	 * 75 emails (all hubs: 8 users each), 200 phones, 300 devices, 150
+	 * addresses, 120 ip and 120 ipv6; 86 referrals; 5 placeholder rows a user
+	 */
+	ck_assert_str_eq(one, "965 75 86 3000 3686");
+	for (int np = 1; np <= 4; np++) {
+		char name[32], *mdb;
+
+		snprintf(name, sizeof(name), "np%d.db", np);
+		mdb = fgt_path(tmp, name);
+		v = run_counts(mdb);
+		ck_assert_msg(!strcmp(v, one), "-np %d: %s, one process %s", np, v, one);
+		free(v);
+		free(mdb);
+	}
+	free(one);
+	free(db);
+	free(in);
+	free(edges);
+	free(users);
+}
+END_TEST
+
+#if FG_FAULT_INJECTION
+/*
+ * The checks of the entity ids and of the ranks' own parts can fail: one
+ * owner learns a wrong id (FG_FAULT_FAIL_AT=mpi-entity-id), a range is
+ * numbered out of order (mpi-entity-order), a part has a wrong arc
+ * (mpi-part-arc): the run fails on rank 0 with the check's message and
+ * stores nothing.
+ */
+START_TEST(entity_id_check_fails)
+{
+	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-part-arc" };
+	static const char *const says[] = { "mpi entities: the owners' entity ids, shares or hubs "
+	                                    "are not the graph's (5279 entities)",
+	                                    "mpi entities: rank 0's entity ids 0 .. ",
+	                                    "mpi parts: rank 0's part of the closure (positions 0 .. "
+	                                    "150) is not the one rank 0 cuts from its graph" };
+	char *e = world("edges.csv"), *u = world("users.csv"), *db = fgt_path(tmp, "f.db");
+	char *log = fgt_path(tmp, "f.log"), *args = fmt("--db '%s' --edges '%s' --users '%s'", db, e, u);
+
+	need_mpirun();
+	ck_assert_int_eq(run(0, args, log), 0);
+	for (int np = 2; np <= 3; np++) {
+		for (int f = 0; f < 3; f++) {
+			char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 "
+			                ">/dev/null 2>'%s'", faults[f], np, fgt_bin(), args, log);
+			char *err, *n;
+
+			ck_assert_int_ne(fgt_sh(cmd), 0);
+			err = fgt_read_file(log, NULL);
+			ck_assert_msg(strstr(err, says[f]) && strstr(err, "nothing of this run was stored"),
+			              "-np %d %s: %s", np, faults[f], err);
+			n = fgt_file_q_text(db, "SELECT count(*) FROM runs");
+			ck_assert_str_eq(n, "1");
+			free(n);
+			free(err);
+			free(cmd);
+		}
+	}
+	free(args);
+	free(log);
+	free(db);
+	free(e);
+	free(u);
+}
+END_TEST
+#endif
 
 /*
  * The risk walk in the run, on more than one rank: the seeds' components of
@@ -641,6 +778,10 @@ static Suite *mpi_suite(void)
 	tcase_add_test(digests, world_digests);
 	tcase_add_test(digests, generated_world_digests);
 	tcase_add_test(digests, risk_walk_digests);
+	tcase_add_test(digests, canonical_entity_ids);
+#if FG_FAULT_INJECTION
+	tcase_add_test(digests, entity_id_check_fails);
+#endif
 	tcase_add_test(inputs, component_over_budget);
 	tcase_add_test(inputs, bad_rows_as_one_process);
 	tcase_add_test(inputs, sqlite_and_stdin_inputs);
