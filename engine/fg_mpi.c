@@ -1920,58 +1920,84 @@ typedef struct entcheck {
  * against the graph's: the ranges tile 0 .. n_entities - 1 in rank order,
  * each range's keys in id order are the graph's ent_kind/ent_value there,
  * and the owners hold every entity once with the graph's id, share and hub
- * flag (the sum of entity_terms).  Returns FG_OK or FG_ERROR (an internal
- * error: the first mismatch).  O(entities + their string bytes).
+ * flag (the sum of entity_terms).  Returns FG_OK, FG_ENOMEM (a value's
+ * buffer) or FG_ERROR (an internal error: the first mismatch).  O(entities + their string bytes).
  */
 static int check_entities(const fg_graph *g, const entcheck *all, int n)
 {
 	uint64_t owned = 0, sum = 0, next = 0, want = 0;
 	double t0 = fg_clock();
+	fg_values vr = { 0 };
+	int rc = FG_OK;
 
-	for (int r = 0; r < n; r++) {
+	for (int r = 0; r < n && rc == FG_OK; r++) {
 		uint64_t h = FNV_OFFSET;
 
-		if (all[r].base != next || all[r].mine > g->n_entities - next)
-			return fg_error_set(FG_ERROR, "mpi entities: rank %d numbered entity ids %llu .. "
-			                    "%llu, after %llu of the graph's %u", r,
-			                    (unsigned long long)all[r].base,
-			                    (unsigned long long)(all[r].base + all[r].mine),
-			                    (unsigned long long)next, g->n_entities);
+		if (all[r].base != next || all[r].mine > g->n_entities - next) {
+			rc = fg_error_set(FG_ERROR, "mpi entities: rank %d numbered entity ids %llu .. "
+			                  "%llu, after %llu of the graph's %u", r,
+			                  (unsigned long long)all[r].base,
+			                  (unsigned long long)(all[r].base + all[r].mine),
+			                  (unsigned long long)next, g->n_entities);
+			break;
+		}
 		for (uint64_t e = all[r].base; e < all[r].base + all[r].mine; e++) {
-			const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
+			const char *k = g->kind_name[fg_graph_ent_kind(g, (uint32_t)e)];
+			const char *v = fg_graph_ent_value(g, (uint32_t)e, &vr);
 
+			if (!v) {
+				rc = FG_ENOMEM;
+				goto cleanup;
+			}
 			h = key_digest(h, k, strlen(k), v, strlen(v));
 		}
 		if (h != all[r].range_digest && all[r].mine) {
-			uint64_t e = all[r].base;
+			uint32_t e = (uint32_t)all[r].base;
+			const char *v = fg_graph_ent_value(g, e, &vr);
 
-			return fg_error_set(FG_ERROR, "mpi entities: rank %d's entity ids %llu .. %llu are "
-			                    "not the graph's (from %s '%.64s')", r,
-			                    (unsigned long long)e, (unsigned long long)(e + all[r].mine - 1),
-			                    g->kind_name[g->ent_kind[e]], g->ent_value[e]);
+			rc = fg_error_set(FG_ERROR, "mpi entities: rank %d's entity ids %llu .. %llu are "
+			                  "not the graph's (from %s '%.64s')", r,
+			                  (unsigned long long)e, (unsigned long long)(e + all[r].mine - 1),
+			                  g->kind_name[fg_graph_ent_kind(g, e)], v ? v : "?");
+			break;
 		}
 		next += all[r].mine;
 		owned += all[r].n_ent;
 		sum += all[r].owner_sum;
 	}
-	if (next != g->n_entities)
-		return fg_error_set(FG_ERROR, "mpi entities: the ranks numbered %llu entities, the graph "
-		                    "has %u", (unsigned long long)next, g->n_entities);
-	if (owned != g->n_entities)
-		return fg_error_set(FG_ERROR, "mpi entities: the owners hold %llu entities, the graph "
-		                    "has %u", (unsigned long long)owned, g->n_entities);
-	for (uint32_t e = 0; e < g->n_entities; e++) {
-		const char *k = g->kind_name[g->ent_kind[e]], *v = g->ent_value[e];
-
-		want += entity_term(e, k, strlen(k), v, strlen(v), g->ent_share[e], g->ent_hub[e]);
+	if (rc != FG_OK)
+		goto cleanup;
+	if (next != g->n_entities) {
+		rc = fg_error_set(FG_ERROR, "mpi entities: the ranks numbered %llu entities, the graph "
+		                  "has %u", (unsigned long long)next, g->n_entities);
+		goto cleanup;
 	}
-	if (want != sum)
-		return fg_error_set(FG_ERROR, "mpi entities: the owners' entity ids, shares or hubs are "
-		                    "not the graph's (%llu entities)", (unsigned long long)owned);
+	if (owned != g->n_entities) {
+		rc = fg_error_set(FG_ERROR, "mpi entities: the owners hold %llu entities, the graph "
+		                  "has %u", (unsigned long long)owned, g->n_entities);
+		goto cleanup;
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		const char *k = g->kind_name[fg_graph_ent_kind(g, e)], *v = fg_graph_ent_value(g, e, &vr);
+
+		if (!v) {
+			rc = FG_ENOMEM;
+			goto cleanup;
+		}
+		want += entity_term(e, k, strlen(k), v, strlen(v), fg_graph_ent_share(g, e),
+		                    fg_graph_ent_hub(g, e));
+	}
+	if (want != sum) {
+		rc = fg_error_set(FG_ERROR, "mpi entities: the owners' entity ids, shares or hubs are "
+		                  "not the graph's (%llu entities)", (unsigned long long)owned);
+		goto cleanup;
+	}
 	fg_log_info("mpi entities: the ranks' entity ids match the graph (%u entities, %u hubs, "
 	            "numbered over %d ranks; checked in %.2f s on rank 0)", g->n_entities, g->n_hubs,
 	            n, fg_clock() - t0);
-	return FG_OK;
+cleanup:
+	fg_graph_values_free(&vr);
+	return rc;
 }
 
 /*
@@ -2523,7 +2549,7 @@ static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *f
 
 		for (uint64_t k = first[r]; k < first[r + 1]; k++) {
 			uint32_t v = act[k];
-			double wt = v < g->n_users ? g->relation_weight : g->ent_weight[v - g->n_users];
+			double wt = v < g->n_users ? g->relation_weight : fg_graph_ent_weight(g, v - g->n_users);
 
 			h = part_digest(h, v, wt, g->g.adj + g->g.off[v], g->g.off[v + 1] - g->g.off[v]);
 		}
