@@ -33,6 +33,7 @@
 #include "fg_bfs_dist.h"
 #include "fg_risk_dist.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
@@ -125,6 +126,8 @@ void fg_mpi_session_begin(void) { S.session = S.active; }
 
 static void cc_drop(void);
 
+static void kept_drop(void);
+
 static void free_state(void)
 {
 	bytes_free(S.out, (size_t)S.size);
@@ -138,6 +141,7 @@ static void free_state(void)
 	fg_free(S.ent_link);
 	fg_free(S.ebase);
 	cc_drop();
+	kept_drop();
 	fg_free(S.vals);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
@@ -2689,6 +2693,64 @@ static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, co
 	return FG_OK;
 }
 
+/*
+ * The closure of the last risk walk, kept for the evidence BFS (the run's
+ * next phase, over the same seeds): building and checking the parts costs
+ * more than either kernel.  Invariant: kept_open implies kept holds a
+ * closure whose seeds are its own copy on every rank.
+ */
+static closure kept;
+static bool kept_open;
+
+static void kept_drop(void)
+{
+	closure_close(&kept);
+	kept_open = false;
+}
+
+/* Keep *c (taken: *c zeroed) for the next phase; its seeds copied where they were the caller's. */
+static int keep_closure(closure *c)
+{
+	kept_drop();
+	if (!c->sd_copy) {
+		uint32_t *sd = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*sd));
+		if (!sd)
+			return FG_OK; /* not kept: the next phase builds its own */
+		memcpy(sd, c->sd, (size_t)c->p.ns * sizeof(*sd));
+		c->sd = c->sd_copy = sd;
+	}
+	kept = *c;
+	kept_open = true;
+	memset(c, 0, sizeof(*c));
+	return FG_OK;
+}
+
+/*
+ * The kept closure into *c when rank 0 finds it is of these seeds (the
+ * decision broadcast), else a new one (closure_open).  Collective.
+ */
+static int closure_reuse(closure *c, const fg_graph *g, const uint32_t *seeds, const risk_params *rp)
+{
+	int reuse = 0;
+
+	if (S.rank == 0)
+		reuse = kept_open && kept.p.ns == rp->ns && kept.p.n_users == rp->n_users &&
+		        (!rp->ns || !memcmp(kept.sd, seeds, (size_t)rp->ns * sizeof(*seeds)));
+	MPI_Bcast(&reuse, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (!reuse) {
+		kept_drop();
+		return closure_open(c, g, seeds, rp);
+	}
+	assert(kept_open); /* only rank 0 can fail to keep one (its seeds' copy), and it decides */
+	*c = kept;
+	memset(&kept, 0, sizeof(kept));
+	kept_open = false;
+	if (S.rank == 0)
+		fg_log_info("mpi parts: the risk walk's parts reused (the same %u seeds)",
+		            (unsigned)c->p.ns);
+	return FG_OK;
+}
+
 /* The phase's progress line on rank 0, over every rank's links.  Collective. */
 static void closure_report(const char *phase, double t0, double c0)
 {
@@ -2711,6 +2773,7 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 	closure c;
 	int rc;
 
+	kept_drop();
 	if ((rc = closure_open(&c, g, seeds, rp)) != FG_OK)
 		goto cleanup;
 	mine = fg_mallocarray(c.pt.k1 - c.pt.k0 + 1, sizeof(*mine));
@@ -2735,6 +2798,7 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 		            (unsigned long long)st->ghosts, st->walk.iterations);
 	}
 	closure_report("risk", t0, c0);
+	keep_closure(&c); /* for the evidence BFS */
 cleanup:
 	closure_close(&c);
 	fg_free(mine);
@@ -2787,7 +2851,7 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 	closure c;
 	int rc;
 
-	if ((rc = closure_open(&c, g, seeds, rp)) != FG_OK)
+	if ((rc = closure_reuse(&c, g, seeds, rp)) != FG_OK)
 		goto cleanup;
 	mine = c.pt.k1 - c.pt.k0;
 	got = fg_mallocarray(2 * mine + 1, sizeof(*got));

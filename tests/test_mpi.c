@@ -115,6 +115,8 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		              np, err);
 		ck_assert_msg(strstr(err, "each rank's part built from its own links and checked "
 		                          "against rank 0's cut"), "-np %d: parts not built: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi parts: the risk walk's parts reused"),
+		              "-np %d: the BFS built its own parts again: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
