@@ -44,6 +44,7 @@
 #include "fg_alloc.h"
 #include "fg_bfs.h"
 #include "fg_error.h"
+#include "fg_hash.h"
 #include "fg_kinds.h"
 #include "fg_log.h"
 #include "fg_par.h"
@@ -140,23 +141,13 @@ struct fg_features {
 	char **names;
 };
 
-static uint64_t fmix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 unsigned fg_features_fold_of(const char *id)
 {
 	uint64_t h = 1469598103934665603ull ^ FOLD_SALT;
 
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
 		h = (h ^ *p) * 1099511628211ull;
-	return (unsigned)(fmix64(h) % K);
+	return (unsigned)(fg_hash_mix64(h) % K);
 }
 
 uint32_t fg_features_count(const fg_features *f) { return f->n_cols; }

@@ -27,6 +27,7 @@
 #include "fg_cc_dist.h"
 #include "fg_config.h"
 #include "fg_error.h"
+#include "fg_hash.h"
 #include "fg_ingest_split.h"
 #include "fg_log.h"
 #include "fg_par.h"
@@ -1873,17 +1874,6 @@ cleanup:
 
 #define FNV_OFFSET 1469598103934665603ull
 
-/* Murmur3's finaliser: every bit of h into every bit of the result. */
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 /*
  * An entity's key: kind, NUL, value.  Kind names hold no NUL and readers
  * refuse one in a value, so the byte order of keys (cmp_skey) is the
@@ -1907,7 +1897,7 @@ static uint64_t entity_term(uint64_t id, const char *k, size_t kl, const char *v
 
 	h = key_digest(h, k, kl, v, vl);
 	h = hash_bytes(h, (const char *)&share, 4);
-	return mix64(hash_bytes(h, (const char *)&hub, 1));
+	return fg_hash_mix64(hash_bytes(h, (const char *)&hub, 1));
 }
 
 /*
@@ -2553,7 +2543,8 @@ static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *f
 
 		for (uint64_t k = first[r]; k < first[r + 1]; k++) {
 			uint32_t v = act[k];
-			double wt = v < g->n_users ? g->relation_weight : fg_graph_ent_weight(g, v - g->n_users);
+			double wt = v < g->n_users ? g->relation_weight
+			                           : fg_graph_ent_weight(g, v - g->n_users);
 
 			h = part_digest(h, v, wt, g->g.adj + g->g.off[v], g->g.off[v + 1] - g->g.off[v]);
 		}

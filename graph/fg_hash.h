@@ -29,6 +29,17 @@
 #define FG_HASH128_SEED0 0ULL
 #define FG_HASH128_SEED1 0x9E3779B97F4A7C15ULL
 
+/* MurmurHash3's 64-bit finaliser (fmix64): every bit of h into every bit of the result. */
+static inline uint64_t fg_hash_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
 static inline uint64_t fg_hash_rotl(uint64_t x, int r)
 {
 	return (x << r) | (x >> (64 - r));
