@@ -82,25 +82,17 @@ void fg_graph_free(fg_graph **pg)
 	*pg = NULL;
 }
 
-/* Decode the entry at p into vr->buf, whose first l bytes hold the value before it. */
+/* Decode the entry at p into vr->buf, which holds the value before it.  NULL: out of memory. */
 static const char *decode_entry(fg_values *vr, const char *p)
 {
 	size_t l = (unsigned char)*p++, n = strlen(p);
 
-	if (l + n + 1 > vr->cap) {
-		size_t cap = vr->cap ? vr->cap : 64;
-		char *b;
-		while (cap < l + n + 1)
-			cap *= 2;
-		if (!(b = fg_realloc(vr->buf, cap))) {
-			fg_error_set(FG_ENOMEM, "out of memory for an entity value of %zu bytes", l + n);
-			return NULL;
-		}
-		vr->buf = b;
-		vr->cap = cap;
+	vr->buf.len = l; /* the prefix the entry takes from the value before it */
+	fg_sbuf_putn(&vr->buf, p, n);
+	if (vr->buf.nomem) {
+		fg_error_set(FG_ENOMEM, "out of memory for an entity value of %zu bytes", l + n);
+		return NULL;
 	}
-	memcpy(vr->buf + l, p, n + 1);
-	vr->len = l + n;
 	return p + n + 1;
 }
 
@@ -127,7 +119,7 @@ const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr)
 	if (!g->ent_value_run)
 		return g->ent_value[e];
 	if (vr->g == g && vr->next && e == vr->e)
-		return vr->buf;
+		return vr->buf.s;
 	if (vr->g == g && vr->next && e == vr->e + 1 && e % FG_VALUE_RUN) {
 		p = vr->next;
 		e0 = e;
@@ -142,14 +134,14 @@ const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr)
 			return NULL;
 	vr->e = e;
 	vr->next = p;
-	return vr->buf;
+	return vr->buf.s;
 }
 
 void fg_graph_values_free(fg_values *vr)
 {
 	if (!vr)
 		return;
-	fg_free(vr->buf);
+	fg_sbuf_free(&vr->buf);
 	memset(vr, 0, sizeof(*vr));
 }
 

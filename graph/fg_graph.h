@@ -35,6 +35,7 @@
 #include "fg_config.h"
 #include "fg_csr.h"
 #include "fg_ingest.h"
+#include "fg_sbuf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -303,8 +304,7 @@ static inline uint32_t fg_graph_link_kind(const fg_graph *g, uint64_t i)
  */
 typedef struct fg_values {
 	const fg_graph *g;
-	char *buf;                /* the value of entity e, NUL-terminated */
-	size_t cap, len;
+	fg_sbuf buf;              /* the value of entity e */
 	uint32_t e;
 	const char *next;         /* the entry of e + 1 (NULL: nothing decoded) */
 } fg_values;

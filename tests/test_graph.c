@@ -1122,7 +1122,7 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 		}
 		fg_graph_values_free(&seq);
 		fg_graph_values_free(&rnd_vr);
-		ck_assert_ptr_null(seq.buf);
+		ck_assert_ptr_null(seq.buf.s);
 		fg_graph_values_free(NULL);
 	}
 
