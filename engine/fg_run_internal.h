@@ -36,7 +36,8 @@ typedef struct fg_run_held {
  * until the write reads may be held sparse (held[], see fg_run.c), and are
  * whole again when fg_run_write starts; seed[u] == 1 exactly for the users in seeds[0..n_seeds),
  * which are label fraud and not held out (holdout[u] == 1); the graph is
- * never written to except by fg_graph_release_csr in write.
+ * never written to except by fg_graph_release_csr and release_links in
+ * write, and g->input_digest by the digest's thread.
  */
 struct fg_run {
 	fg_run_opts o;
@@ -69,6 +70,7 @@ struct fg_run {
 		uint64_t n_pairs;
 	} prev;
 	struct fg_run_writer *writer; /* the write-back thread (graph tables, then the early ones): owns store until joined */
+	struct fg_run_digest *digest; /* the input digest's thread (fg_run.c): g's links stay until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
 	bool early_written;       /* user_features, components, entities are in the run */
 	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
@@ -165,5 +167,12 @@ int fg_run_write_features_start(fg_run *r);
  */
 int fg_run_write_graph(fg_run *r);
 int fg_run_write_links_done(fg_run *r);
+
+/*
+ * Wait for the input digest's thread (fg_run_build starts it with 2+
+ * threads and a store), so that g->input_digest is set and the links may
+ * go; FG_OK without one.  Its error, if any.
+ */
+int fg_run_digest_join(fg_run *r);
 
 #endif

@@ -846,6 +846,8 @@ int fg_run_write_links_done(fg_run *r)
 	fg_sbuf kinds = { 0 };
 	int rc;
 
+	if ((rc = fg_run_digest_join(r)) != FG_OK)
+		return rc;
 	if (!r->graph_written || !r->g->link_target)
 		return FG_OK;
 	if ((rc = fg_run_kinds_json(&kinds, r->g, &r->o.cfg)) != FG_OK ||
@@ -1024,7 +1026,7 @@ int fg_run_write(fg_run *r)
 	fg_hash128 dg;
 	int rc;
 
-	if ((rc = fg_run_write_join(r)) != FG_OK)
+	if ((rc = fg_run_write_join(r)) != FG_OK || (rc = fg_run_digest_join(r)) != FG_OK)
 		return rc;
 	/*
 	 * The write-back reads the links, ids and per-vertex results, not the CSR:

@@ -193,21 +193,59 @@ double fg_graph_hub_cut_share(const fg_graph *g)
 	return g->n_links ? (double)g->n_hub_links / (double)g->n_links : 0.0;
 }
 
+/*
+ * A link to an entity has its entity's kind, and an entity's share is its
+ * number of links (fg_graph_build counts it so): the entities' classes and
+ * the relations' kinds give every count without reading the links, whose
+ * kinds are a random read of each target's class (0.3 s on 9 M links).
+ * Graphs made by hand with every link's kind are counted link by link.
+ */
 void fg_graph_kind_counts(uint64_t *links, uint64_t *hub_links, uint32_t *hubs, const fg_graph *g)
 {
 	memset(links, 0, g->n_kinds * sizeof(*links));
 	memset(hub_links, 0, g->n_kinds * sizeof(*hub_links));
 	memset(hubs, 0, g->n_kinds * sizeof(*hubs));
-	for (uint64_t i = 0; i < g->n_links; i++) {
-		uint32_t t = g->link_target[i];
-		uint32_t k = fg_graph_link_kind(g, i);
-		links[k]++;
-		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
-			hub_links[k]++;
+	if (g->link_kind) {
+		for (uint64_t i = 0; i < g->n_links; i++) {
+			uint32_t t = g->link_target[i];
+			uint32_t k = g->link_kind[i];
+			links[k]++;
+			if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
+				hub_links[k]++;
+		}
+		for (uint32_t e = 0; e < g->n_entities; e++)
+			if (fg_graph_ent_hub(g, e))
+				hubs[fg_graph_ent_kind(g, e)]++;
+		return;
 	}
-	for (uint32_t e = 0; e < g->n_entities; e++)
-		if (fg_graph_ent_hub(g, e))
-			hubs[fg_graph_ent_kind(g, e)]++;
+	for (uint64_t j = 0; j < g->n_user_links; j++)
+		links[g->rel_kind[j]]++;
+	if (g->ent_class) {
+		uint64_t *in = fg_calloc(g->n_ent_cls ? g->n_ent_cls : 1, sizeof(*in));
+		if (in) {
+			for (uint32_t e = 0; e < g->n_entities; e++)
+				in[g->ent_class[e]]++;
+			for (uint32_t c = 0; c < g->n_ent_cls; c++) {
+				const fg_ent_class *x = &g->ent_cls[c];
+				links[x->kind] += in[c] * x->share;
+				if (x->hub) {
+					hub_links[x->kind] += in[c] * x->share;
+					hubs[x->kind] += (uint32_t)in[c];
+				}
+			}
+			fg_free(in);
+			return;
+		}
+		/* out of memory for the histogram: entity by entity below */
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++) {
+		uint32_t k = fg_graph_ent_kind(g, e), sh = fg_graph_ent_share(g, e);
+		links[k] += sh;
+		if (fg_graph_ent_hub(g, e)) {
+			hub_links[k] += sh;
+			hubs[k]++;
+		}
+	}
 }
 
 uint64_t fg_graph_bytes(const fg_graph *g)

@@ -89,6 +89,7 @@ typedef struct build {
 	uint32_t *ent_order;  /* canonical entity -> temporary id (rank to vertices) */
 	uint64_t *kstart;     /* kind rank k's entities: [kstart[k], kstart[k + 1]) (rank to vertices) */
 	head *heads;         /* the sorted buffers (rel sort, merge) */
+	bool with_digest;    /* the input digest as the last step (else the caller's) */
 	uint32_t nheads;
 	uint64_t nl;         /* distinct links */
 } build;
@@ -992,13 +993,18 @@ static int build_csr(build *b)
 	return FG_OK;
 }
 
-static int digest(build *b)
+static int placeholders(build *b)
 {
 	b->g->placeholders = b->ls->drops;
-	return fg_graph_input_digest(b->g);
+	return FG_OK;
 }
 
-int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
+static int digest(build *b)
+{
+	return b->with_digest ? fg_graph_input_digest(b->g) : FG_OK;
+}
+
+static int build_graph(fg_graph **out, fg_linkset *ls, const fg_config *cfg, bool with_digest)
 {
 	static const struct phase {
 		const char *name; /* for -DFG_GRAPH_TIMING (benchmarks only) */
@@ -1015,9 +1021,10 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 		{ "shares", count_shares },
 		{ "csr", build_csr },
 		{ "classes", narrow_entities },
+		{ "drops", placeholders },
 		{ "digest", digest },
 	};
-	build b = { .ls = ls, .cfg = cfg };
+	build b = { .ls = ls, .cfg = cfg, .with_digest = with_digest };
 	int rc = FG_OK;
 
 	*out = NULL;
@@ -1044,4 +1051,14 @@ int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
 	fg_free(b.kstart);
 	fg_free(b.heads);
 	return rc;
+}
+
+int fg_graph_build(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
+{
+	return build_graph(out, ls, cfg, true);
+}
+
+int fg_graph_build_deferred(fg_graph **out, fg_linkset *ls, const fg_config *cfg)
+{
+	return build_graph(out, ls, cfg, false);
 }

@@ -125,10 +125,4 @@ void fg_recbuf_compact(fg_recbuf *b);
 
 void fg_recbuf_free(fg_recbuf *b);
 
-/*
- * g->input_digest from the canonical content (see fg_graph.h).  FG_OK, or
- * FG_ENOMEM (message set) when an entity value's buffer cannot grow.
- */
-int fg_graph_input_digest(fg_graph *g);
-
 #endif

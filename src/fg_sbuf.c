@@ -46,19 +46,36 @@ void fg_sbuf_puts(fg_sbuf *b, const char *s)
 	fg_sbuf_putn(b, s, strlen(s));
 }
 
+/*
+ * Formatted once into the free space (at least 64 bytes of it), a second
+ * time only when the text does not fit: most calls print a number, and
+ * glibc's conversion of a double is the cost.
+ */
 void fg_sbuf_printf(fg_sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !sbuf_reserve(b, (size_t)n))
+	if (!sbuf_reserve(b, 64))
 		return;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(b->s + b->len, room, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		b->s[b->len] = '\0';
+		return;
+	}
+	if ((size_t)n >= room) {
+		if (!sbuf_reserve(b, (size_t)n)) {
+			b->s[b->len] = '\0';
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

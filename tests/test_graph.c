@@ -1062,6 +1062,32 @@ END_TEST
  * through the accessors, bit for bit, with the same digest; the class bound
  * is exact (one class fewer than needed gives the wide form).
  */
+/* fg_graph_kind_counts against the links themselves, one by one. */
+static void check_kind_counts(const fg_graph *g)
+{
+	uint64_t links[16], hl[16], want_l[16] = { 0 }, want_hl[16] = { 0 };
+	uint32_t hubs[16], want_h[16] = { 0 };
+	uint64_t total = 0;
+
+	ck_assert_uint_le(g->n_kinds, 16);
+	fg_graph_kind_counts(links, hl, hubs, g);
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		uint32_t t = g->link_target[i], k = fg_graph_link_kind(g, i);
+		want_l[k]++;
+		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
+			want_hl[k]++;
+	}
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		want_h[fg_graph_ent_kind(g, e)] += fg_graph_ent_hub(g, e);
+	for (uint32_t k = 0; k < g->n_kinds; k++) {
+		ck_assert_uint_eq(links[k], want_l[k]);
+		ck_assert_uint_eq(hl[k], want_hl[k]);
+		ck_assert_uint_eq(hubs[k], want_h[k]);
+		total += links[k];
+	}
+	ck_assert_uint_eq(total, g->n_links);
+}
+
 START_TEST(entities_narrow_and_wide_forms_agree)
 {
 	fg_config cfg;
@@ -1106,6 +1132,9 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	check_same(a, b);
 	ck_assert_str_eq(a->input_digest, b->input_digest);
 	ck_assert_uint_lt(fg_graph_bytes(a), fg_graph_bytes(b));
+	ck_assert_uint_gt(a->n_user_links, 0);
+	check_kind_counts(a);
+	check_kind_counts(b);
 	/* one reader in order, one at random (same e twice, back and forth across runs) */
 	{
 		fg_values seq = { 0 }, rnd_vr = { 0 };
