@@ -48,6 +48,7 @@
 #include "fg_kinds.h"
 #include "fg_log.h"
 #include "fg_par.h"
+#include "fg_prefetch.h"
 #include "fg_risk.h"
 
 #include <assert.h>
@@ -65,12 +66,6 @@
 #define NO_SLOT UINT32_MAX
 #define DAY 86400.0
 #define FOLD_SALT 0x5f0d3c2b9a184e77ull
-
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 
 /* Fixed columns, in row order; names below.  Attributes and aggregates follow. */
 enum {
@@ -330,6 +325,8 @@ static void visit_pairs(const fg_graph *g, uint32_t u, visit_fn fn, void *ctx)
 			fn(ctx, x, g->relation_weight);
 			continue;
 		}
+		if (g->g.off[x + 1] - g->g.off[x] < 2)
+			continue; /* a leaf: u alone (no read of its list or class) */
 		double w = fg_graph_ent_weight(g, x - nu);
 		for (uint64_t b = g->g.off[x]; b < g->g.off[x + 1]; b++) {
 			uint32_t v = g->g.adj[b];
@@ -849,6 +846,8 @@ static int neighbour_pass(fg_features *f)
 			if (x >= nu) {
 				b0 = g->g.off[x];
 				b1 = g->g.off[x + 1];
+				if (b1 - b0 < 2)
+					continue; /* a leaf: u alone */
 				w = fg_graph_ent_weight(g, x - nu);
 			}
 			for (uint64_t b = b0; b < b1; b++) {
@@ -901,6 +900,8 @@ static int neighbour_pass(fg_features *f)
 			if (x >= nu) {
 				b0 = g->g.off[x];
 				b1 = g->g.off[x + 1];
+				if (b1 - b0 < 2)
+					continue; /* a leaf: u alone */
 				w = fg_graph_ent_weight(g, x - nu);
 			}
 			for (uint64_t b = b0; b < b1; b++) {
@@ -1287,10 +1288,10 @@ static void prefetch_links(const fg_features *f, uint32_t u)
 		if (t < nu)
 			continue;
 		if (f->ent_pack)
-			PREFETCH(&f->ent_pack[t - nu]);
+			FG_PREFETCH(&f->ent_pack[t - nu]);
 		else if (g->ent_class)
-			PREFETCH(&g->ent_class[t - nu]);
-		PREFETCH(&f->ent_has[(t - nu) >> 3]);
+			FG_PREFETCH(&g->ent_class[t - nu]);
+		FG_PREFETCH(&f->ent_has[(t - nu) >> 3]);
 	}
 }
 

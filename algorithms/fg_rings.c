@@ -124,6 +124,8 @@ static int colour_users(uint32_t **out_order, uint32_t **out_class_off, uint32_t
 					forbidden[colour[x]] = u;
 				continue;
 			}
+			if (off[x + 1] - off[x] < 2)
+				continue; /* a leaf: u alone */
 			for (uint64_t b = off[x]; b < off[x + 1]; b++) {
 				uint32_t v = adj[b];
 				if (v >= u)
@@ -205,8 +207,11 @@ static uint32_t vote_dense(const fg_graph *g, const uint32_t *label, uint32_t u,
 			score[l] += g->relation_weight;
 			continue;
 		}
+		uint64_t lo = off[x], hi = off[x + 1];
+		if (hi - lo < 2)
+			continue; /* a leaf: u alone, no vote (and no random read of its list or class) */
 		double w = fg_graph_ent_weight(g, x - nu);
-		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
+		for (uint64_t b = lo; b < hi; b++) {
 			uint32_t v = adj[b];
 			if (v == u)
 				continue;
@@ -272,8 +277,11 @@ static uint32_t vote_small(const fg_graph *g, const uint32_t *label, uint32_t u,
 			val[slot_add(key, val, slots, &nt, label[x], bits)] += g->relation_weight;
 			continue;
 		}
+		uint64_t lo = off[x], hi = off[x + 1];
+		if (hi - lo < 2)
+			continue; /* a leaf, as in vote_dense */
 		double w = fg_graph_ent_weight(g, x - nu);
-		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
+		for (uint64_t b = lo; b < hi; b++) {
 			uint32_t v = adj[b];
 			if (v != u)
 				val[slot_add(key, val, slots, &nt, label[v], bits)] += w;
@@ -367,6 +375,9 @@ static void split_rings(uint32_t *ring, const fg_graph *g, const uint32_t *label
 		ring[u] = u;
 	for (uint32_t x = nu; x < nv; x++) {
 		uint32_t nt = 0;
+		/* one user joins nothing: skip its two random reads (most entities are leaves) */
+		if (off[x + 1] - off[x] < 2)
+			continue;
 		for (uint64_t b = off[x]; b < off[x + 1]; b++) {
 			uint32_t v = adj[b], l = label[v];
 			if (first[l] == NONE) {
@@ -560,6 +571,8 @@ static void ref_add(double *score, const fg_graph *g, const uint32_t *label, uin
 		if (x >= nu) {
 			lo = off[x];
 			hi = off[x + 1];
+			if (hi - lo < 2)
+				continue; /* a leaf: u alone */
 			w = fg_graph_ent_weight(g, x - nu);
 		}
 		for (uint64_t b = lo; b < hi; b++) {
@@ -644,6 +657,8 @@ int fg_rings_serial(uint32_t *ring, const fg_graph *g, int max_iter, fg_rings_st
 				if (x >= nu) {
 					lo = off[x];
 					hi = off[x + 1];
+					if (hi - lo < 2)
+						continue; /* a leaf: u alone, already in the ring */
 				}
 				for (uint64_t b = lo; b < hi; b++) {
 					uint32_t v = adj[b];

@@ -468,6 +468,8 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 					}
 					continue;
 				}
+				if (g->g.off[x + 1] - g->g.off[x] < 2)
+					continue; /* a leaf: u alone, marked */
 				for (uint64_t b = g->g.off[x]; b < g->g.off[x + 1]; b++) {
 					uint32_t v = g->g.adj[b];
 					if (mk[v] != tag) {

@@ -17,6 +17,7 @@
 #include "fg_kinds.h"
 #include "fg_log.h"
 #include "fg_par.h"
+#include "fg_prefetch.h"
 #include "fg_sbuf.h"
 
 #include <malloc.h>
@@ -473,6 +474,24 @@ static bool link_written(const fg_graph *g, const uint32_t *comp, const uint32_t
 }
 
 /*
+ * What link_written reads of link i: its user's component size and its
+ * entity's class, two random reads (8 MB and 18 MB on the 2M world) for
+ * each link of a scan that is otherwise sequential; issued LINK_AHEAD
+ * links early.
+ */
+#define LINK_AHEAD 16
+
+static inline void prefetch_link(const fg_graph *g, const uint32_t *comp, const uint32_t *cu,
+                                 uint64_t i)
+{
+	uint32_t t = g->link_target[i];
+
+	FG_PREFETCH(&cu[comp[g->link_user[i]]]);
+	if (t >= g->n_users && g->ent_class)
+		FG_PREFETCH(&g->ent_class[t - g->n_users]);
+}
+
+/*
  * links, keyed (run_id, user_id, link_no): the links are sorted by (user,
  * target, kind) and users are numbered in user_id byte order (SQLite's
  * BINARY order), so numbering each user's written links 0, 1, ... gives the
@@ -497,6 +516,8 @@ static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t 
 	for (uint64_t i = 0; i < g->n_links && rc == FG_OK; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
 		int64_t seen;
+		if (i + LINK_AHEAD < g->n_links)
+			prefetch_link(g, r->comp, cu, i + LINK_AHEAD);
 		if (!link_written(g, r->comp, cu, i))
 			continue;
 		no = u == prev ? no + 1 : 0;
@@ -788,8 +809,11 @@ static uint64_t count_entity_links(const fg_graph *g, const uint32_t *comp, cons
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < g->n_links; i++)
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		if (i + LINK_AHEAD < g->n_links)
+			prefetch_link(g, comp, cu, i + LINK_AHEAD);
 		n += g->link_target[i] >= g->n_users && link_written(g, comp, cu, i);
+	}
 	return n;
 }
 

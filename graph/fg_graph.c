@@ -55,6 +55,7 @@ void fg_graph_free(fg_graph **pg)
 	fg_free(g->user_attr);
 	fg_free(g->ent_class);
 	fg_free(g->ent_cls);
+	fg_free(g->ent_kind_start);
 	fg_free(g->ent_value_run);
 	fg_free(g->ent_kind);
 	fg_free((void *)g->ent_value);
@@ -260,6 +261,8 @@ uint64_t fg_graph_bytes(const fg_graph *g)
 	b += (uint64_t)g->n_users * g->n_attrs * sizeof(float);
 	if (g->ent_class)
 		b += (uint64_t)g->n_entities * sizeof(uint16_t) + (uint64_t)g->n_ent_cls * sizeof(fg_ent_class);
+	if (g->ent_kind_start)
+		b += ((uint64_t)g->n_kinds + 1) * sizeof(uint32_t);
 	else
 		b += (uint64_t)g->n_entities *
 		     (sizeof(uint16_t) + sizeof(uint32_t) + sizeof(uint8_t) + sizeof(double));

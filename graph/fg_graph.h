@@ -115,6 +115,13 @@ typedef struct fg_graph {
 	uint16_t *ent_class;
 	struct fg_ent_class *ent_cls;
 	uint32_t n_ent_cls;
+	/*
+	 * Kind k's entities are ids [ent_kind_start[k], ent_kind_start[k + 1])
+	 * (n_kinds + 1 entries; fg_graph_build numbers entities in kind order):
+	 * an entity's kind from a few cache-resident compares instead of a
+	 * random read of its class.  NULL (graphs made by hand): read per entity.
+	 */
+	uint32_t *ent_kind_start;
 	const char *ent_value_base; /* the pool's block of entity values */
 	uint32_t *ent_value_run;
 	uint16_t *ent_kind;      /* kind index */
@@ -282,6 +289,17 @@ uint32_t fg_graph_rel_kind(const fg_graph *g, uint64_t i);
 /* Entity e's kind index, share, hub flag, weight and value (module comment).  O(1). */
 static inline uint32_t fg_graph_ent_kind(const fg_graph *g, uint32_t e)
 {
+	if (g->ent_kind_start) {
+		/* the last k with start[k] <= e: the one non-empty range holding e */
+		const uint32_t *st = g->ent_kind_start;
+		uint32_t lo = 0, n = g->n_kinds;
+		while (n > 1) {
+			uint32_t half = n / 2;
+			lo = st[lo + half] <= e ? lo + half : lo;
+			n -= half;
+		}
+		return lo;
+	}
 	return g->ent_class ? g->ent_cls[g->ent_class[e]].kind : g->ent_kind[e];
 }
 

@@ -50,6 +50,7 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
+#include "fg_prefetch.h"
 #include "fg_strsort.h"
 
 #include <math.h>
@@ -99,11 +100,6 @@ static int nomem(const char *what)
 	return fg_error_set(FG_ENOMEM, "out of memory building the graph (%s)", what);
 }
 
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 
 uint32_t fg_graph_class_cap = FG_GRAPH_CLASS_MAX;
 uint64_t fg_graph_value_cap = UINT32_MAX;
@@ -172,9 +168,9 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **idx, bool fro
 			uint32_t len = fg_intern_len(t, order[r]);
 			const char *cur = front ? fg_intern_str(t, order[r]) : NULL;
 			if (r + PACK_AHEAD < r1) {
-				PREFETCH(&t->off[order[r + PACK_AHEAD]]);
+				FG_PREFETCH(&t->off[order[r + PACK_AHEAD]]);
 				if (front && r + PACK_AHEAD / 2 < r1)
-					PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD / 2]));
+					FG_PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD / 2]));
 			}
 			sp += (uint64_t)len + 1;
 			if (front)
@@ -219,9 +215,9 @@ static int pack_ordered(char **out, const char ***pstr, uint32_t **idx, bool fro
 			uint32_t id = order[r], len = fg_intern_len(t, id);
 			const char *cur = fg_intern_str(t, id);
 			if (r + 2 * PACK_AHEAD < r1)
-				PREFETCH(&t->off[order[r + 2 * PACK_AHEAD]]);
+				FG_PREFETCH(&t->off[order[r + 2 * PACK_AHEAD]]);
 			if (r + PACK_AHEAD < r1)
-				PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
+				FG_PREFETCH(fg_intern_str(t, order[r + PACK_AHEAD]));
 			if (coded) {
 				uint32_t l = r % FG_VALUE_RUN ? lcp_of(prev, plen, cur, len) : 0;
 				if (r % FG_VALUE_RUN == 0)
@@ -348,7 +344,7 @@ static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
 	for (uint32_t r = 0; r < n; r++) {
 		uint32_t id = work[r].id;
 		if (r + SCATTER_AHEAD < n)
-			PREFETCH(&rank[work[r + SCATTER_AHEAD].id]);
+			FG_PREFETCH(&rank[work[r + SCATTER_AHEAD].id]);
 		order[r] = id;
 		rank[id] = r;
 	}
@@ -447,8 +443,8 @@ static int fill_vertices(build *b)
 	for (uint32_t r = 0; r < nu; r++) {
 		uint32_t t = b->user_order[r];
 		if (r + SCATTER_AHEAD < nu) {
-			PREFETCH(&ls->user_label[b->user_order[r + SCATTER_AHEAD]]);
-			PREFETCH(&ls->user_created[b->user_order[r + SCATTER_AHEAD]]);
+			FG_PREFETCH(&ls->user_label[b->user_order[r + SCATTER_AHEAD]]);
+			FG_PREFETCH(&ls->user_created[b->user_order[r + SCATTER_AHEAD]]);
 		}
 		g->user_label[r] = ls->user_label[t] & FG_LS_LABEL_MASK;
 		if (g->user_created32)
@@ -502,8 +498,8 @@ static int sort_entity_links(build *b)
 		uint64_t key = a[i].key;
 		if (i + SCATTER_AHEAD < (int64_t)el->n) {
 			uint64_t ka = a[i + SCATTER_AHEAD].key;
-			PREFETCH(&b->user_rank[ka >> 32]);
-			PREFETCH(&b->ent_rank[(uint32_t)ka]);
+			FG_PREFETCH(&b->user_rank[ka >> 32]);
+			FG_PREFETCH(&b->ent_rank[(uint32_t)ka]);
 		}
 		a[i].key = (uint64_t)b->user_rank[key >> 32] << 32 |
 		           (uint64_t)(b->nu + b->ent_rank[(uint32_t)key]);
@@ -717,7 +713,7 @@ static int merge_links(build *b)
 			best = &b->heads[bh];
 			r = &best->b->a[pcur[bh]++];
 			if (!best->is_rel && pcur[bh] + SCATTER_AHEAD < end[bh])
-				PREFETCH(&g->ent_kind[(uint32_t)best->b->a[pcur[bh] + SCATTER_AHEAD].key - nu]);
+				FG_PREFETCH(&g->ent_kind[(uint32_t)best->b->a[pcur[bh] + SCATTER_AHEAD].key - nu]);
 			g->link_user[w] = (uint32_t)(r->key >> 32);
 			g->link_target[w] = (uint32_t)r->key;
 			g->link_kind[w] = best->is_rel ? best->kind : g->ent_kind[(uint32_t)r->key - nu];
@@ -770,7 +766,7 @@ static int count_shares(build *b)
 	/* Links are unique per (user, entity): a count is the number of distinct users. */
 	for (uint64_t w = 0; w < b->nl; w++) {
 		if (w + SCATTER_AHEAD < b->nl && g->link_target[w + SCATTER_AHEAD] >= nu)
-			PREFETCH(&g->ent_share[g->link_target[w + SCATTER_AHEAD] - nu]);
+			FG_PREFETCH(&g->ent_share[g->link_target[w + SCATTER_AHEAD] - nu]);
 		if (g->link_target[w] >= nu)
 			g->ent_share[g->link_target[w] - nu]++;
 	}
@@ -813,6 +809,14 @@ static int narrow_entities(build *b)
 	fg_ent_class *cls = NULL;
 	int rc = FG_OK;
 
+	/* the kinds' id ranges (both forms) */
+	if (!(g->ent_kind_start = fg_mallocarray((size_t)g->n_kinds + 1, sizeof(uint32_t))))
+		return nomem("entity kinds");
+	for (uint32_t k = 0, e = 0; k <= g->n_kinds; k++) {
+		while (e < ne && g->ent_kind[e] < k)
+			e++;
+		g->ent_kind_start[k] = e;
+	}
 	for (uint32_t e = 0; e < ne; e++)
 		max_share = g->ent_share[e] > max_share ? g->ent_share[e] : max_share;
 	slot = fg_mallocarray((size_t)max_share + 1, sizeof(*slot));
@@ -928,7 +932,7 @@ static int build_csr(build *b)
 	for (uint64_t w = 0; w < nl; w++) {
 		uint32_t u = lu[w], t = lt[w];
 		if (w + SCATTER_AHEAD < nl && lt[w + SCATTER_AHEAD] >= nu)
-			PREFETCH(&hub[lt[w + SCATTER_AHEAD] - nu]);
+			FG_PREFETCH(&hub[lt[w + SCATTER_AHEAD] - nu]);
 		if (t >= nu) {
 			if (!hub[t - nu])
 				off[u + 2]++;
@@ -971,13 +975,13 @@ static int build_csr(build *b)
 				if (w + 2 * SCATTER_AHEAD < nl) {
 					uint32_t tb = lt[w + 2 * SCATTER_AHEAD];
 					if (tb >= lo && tb < hi)
-						PREFETCH(&off[tb + 1]);
+						FG_PREFETCH(&off[tb + 1]);
 				}
 				if (w + SCATTER_AHEAD < nl) {
 					uint32_t ta = lt[w + SCATTER_AHEAD];
 					if (ta >= lo && ta < hi) {
-						PREFETCH(&adj[off[ta + 1]]);
-						PREFETCH(&hub[ta - nu]);
+						FG_PREFETCH(&adj[off[ta + 1]]);
+						FG_PREFETCH(&hub[ta - nu]);
 					}
 				}
 				if (t >= lo && t < hi && !hub[t - nu])

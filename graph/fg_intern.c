@@ -13,6 +13,7 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_hash.h"
+#include "fg_prefetch.h"
 
 #include <assert.h>
 #if FG_HAVE_OPENMP
@@ -88,11 +89,6 @@ uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
 	return (uint32_t)(fg_hash64(s, len, INTERN_SEED + tag) >> 32);
 }
 
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 
 /* The first index: 1024 slots in all (at least PART_MIN_SLOTS a part). */
 static int alloc_parts(fg_intern *t)
@@ -369,7 +365,7 @@ static void hash_ahead(const fg_intern *t, fg_intern_key *k)
 
 	k->h = fg_intern_hash(k->tag, k->s, k->len);
 	P = &t->parts[part_of(t, k->h)];
-	PREFETCH(&P->slots[k->h & P->mask]);
+	FG_PREFETCH(&P->slots[k->h & P->mask]);
 }
 
 /* Prefetch the arena entry named by k's first slot (its slot line arrived
@@ -380,7 +376,7 @@ static void entry_ahead(const fg_intern *t, const fg_intern_key *k, uint64_t lim
 	uint64_t slot = P->slots[k->h & P->mask];
 
 	if (slot && (uint32_t)(slot >> 32) == k->h && (uint32_t)slot < limit)
-		PREFETCH(t->arena + (uint32_t)slot);
+		FG_PREFETCH(t->arena + (uint32_t)slot);
 }
 
 /*
@@ -455,7 +451,7 @@ static void lookup_part(batch *B, size_t p)
 		int rc;
 
 		if (q + LOOKAHEAD < q1)
-			PREFETCH(&P->slots[B->keys[b->order[q + LOOKAHEAD]].h & P->mask]);
+			FG_PREFETCH(&P->slots[B->keys[b->order[q + LOOKAHEAD]].h & P->mask]);
 		if (q + LOOKAHEAD / 2 < q1)
 			entry_ahead(t, &B->keys[b->order[q + LOOKAHEAD / 2]], B->base_len);
 		if (k->len && memchr(k->s, '\0', k->len)) {
@@ -524,7 +520,7 @@ static void place_part(batch *B, size_t p)
 		char *e = t->arena + o;
 
 		if (j + LOOKAHEAD < cnt)
-			PREFETCH(&P->slots[b->newpos[q0 + j + LOOKAHEAD]]);
+			FG_PREFETCH(&P->slots[b->newpos[q0 + j + LOOKAHEAD]]);
 		if (B->pmoved[p]) {
 			const uint64_t pend = (uint64_t)k->h << 32 | (B->base_len + j);
 			for (pos = k->h & P->mask; P->slots[pos] != pend; pos = (pos + 1) & P->mask)

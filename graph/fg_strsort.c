@@ -5,16 +5,12 @@
 #include "fg_strsort.h"
 
 #include "fg_afsort.h"
+#include "fg_prefetch.h"
 
 #include <string.h>
 
 FG_AFSORT_DEFINE(sort_keys, fg_strkey)
 
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 #define CHUNK_AHEAD 16 /* strings between a chunk's prefetch and its load */
 
 /*
@@ -58,7 +54,7 @@ static void sort_rec(fg_strkey *a, size_t n, const fg_intern *t, uint64_t depth)
 			return;
 		for (size_t q = 0; q < n; q++) {
 			if (q + CHUNK_AHEAD < n)
-				PREFETCH(t->arena + a[q + CHUNK_AHEAD].at + depth);
+				FG_PREFETCH(t->arena + a[q + CHUNK_AHEAD].at + depth);
 			a[q].key = chunk(t, a[q].at, depth);
 		}
 		sort_keys(a, n, 56, 0);

@@ -1135,6 +1135,23 @@ START_TEST(entities_narrow_and_wide_forms_agree)
 	ck_assert_uint_gt(a->n_user_links, 0);
 	check_kind_counts(a);
 	check_kind_counts(b);
+	/* the kinds' ranges give every entity its class's kind and the wide form's */
+	ck_assert_ptr_nonnull(a->ent_kind_start);
+	ck_assert_ptr_nonnull(b->ent_kind_start);
+	{
+		uint32_t *st = a->ent_kind_start;
+		uint32_t kinds_seen = 0;
+		for (uint32_t e = 0; e < a->n_entities; e++) {
+			uint32_t k = fg_graph_ent_kind(a, e);
+			a->ent_kind_start = NULL;
+			ck_assert_uint_eq(k, fg_graph_ent_kind(a, e));
+			a->ent_kind_start = st;
+			ck_assert_uint_eq(k, b->ent_kind[e]);
+			kinds_seen += e == 0 || k != fg_graph_ent_kind(a, e - 1);
+		}
+		ck_assert_uint_ge(kinds_seen, 3);
+		ck_assert_uint_eq(st[a->n_kinds], a->n_entities);
+	}
 	/* one reader in order, one at random (same e twice, back and forth across runs) */
 	{
 		fg_values seq = { 0 }, rnd_vr = { 0 };
