@@ -302,7 +302,7 @@ static double held_double(held_reader *x, size_t i)
 	return v;
 }
 
-/* The index of hub entity e in hubs[0..n) (increasing, e one of them). */
+/* The index in hubs[0..n) (increasing) of the first hub >= e: e's own when it is one. */
 static uint32_t hub_index(const uint32_t *hubs, uint32_t n, uint32_t e)
 {
 	uint32_t lo = 0, hi = n;
@@ -317,6 +317,36 @@ static uint32_t hub_index(const uint32_t *hubs, uint32_t n, uint32_t e)
 	return lo;
 }
 
+/* The hubs' entity ids, increasing: one sequential pass over the entities. */
+static int hub_list(uint32_t **out, uint32_t *n_out, const fg_graph *g)
+{
+	uint32_t n = 0, k = 0, *hubs;
+
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		n += fg_graph_ent_hub(g, e) != 0;
+	*n_out = n;
+	if (!(*out = hubs = fg_mallocarray(n ? n : 1, sizeof(*hubs))))
+		return fg_error_set(FG_ENOMEM, "out of memory for the hub list (%u)", n);
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		if (fg_graph_ent_hub(g, e))
+			hubs[k++] = e;
+	return FG_OK;
+}
+
+/*
+ * e is one of hubs[0..n): a few cache-resident compares where a link scan
+ * would read each entity's class at random.
+ */
+static inline bool in_hubs(const uint32_t *hubs, uint32_t n, uint32_t e)
+{
+	uint32_t h;
+
+	if (n == 0 || e < hubs[0] || e > hubs[n - 1])
+		return false;
+	h = hub_index(hubs, n, e);
+	return h < n && hubs[h] == e;
+}
+
 /*
  * Hub risk for display (hubs take no part in the walk): per hub, in entity
  * order, the sum of its users' risk; the entities table divides by the
@@ -327,28 +357,22 @@ static uint32_t hub_index(const uint32_t *hubs, uint32_t n, uint32_t e)
 static int hub_risk(double **out, const fg_run *r)
 {
 	const fg_graph *g = r->g;
-	uint32_t n = 0, k = 0, *hubs = NULL;
+	uint32_t n = 0, *hubs = NULL;
 	double *sum = NULL;
 	held_reader risk;
-	int rc = FG_OK;
+	int rc;
 
-	for (uint32_t e = 0; e < g->n_entities; e++)
-		n += fg_graph_ent_hub(g, e) != 0;
-	hubs = fg_mallocarray(n ? n : 1, sizeof(*hubs));
-	sum = fg_calloc(n ? n : 1, sizeof(*sum));
-	if (!hubs || !sum) {
-		fg_free(sum);
+	if ((rc = hub_list(&hubs, &n, g)) != FG_OK)
+		goto cleanup;
+	if (!(sum = fg_calloc(n ? n : 1, sizeof(*sum)))) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory for hub risk");
 		goto cleanup;
 	}
-	for (uint32_t e = 0; e < g->n_entities; e++)
-		if (fg_graph_ent_hub(g, e))
-			hubs[k++] = e;
 	/* the users' risk, held sparse while the model runs: the links come in user order */
 	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
-	for (uint64_t i = 0; i < g->n_links; i++) {
+	for (uint64_t i = 0; i < g->n_links && n > 0; i++) {
 		uint32_t t = g->link_target[i];
-		if (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users))
+		if (t >= g->n_users && in_hubs(hubs, n, t - g->n_users))
 			sum[hub_index(hubs, n, t - g->n_users)] += held_double(&risk, g->link_user[i]);
 	}
 	*out = sum;
@@ -463,32 +487,31 @@ static int component_users(uint32_t **out, const fg_run *r)
 	return FG_OK;
 }
 
+/* The hub list and component sizes link_written reads. */
+typedef struct link_filter {
+	const uint32_t *comp, *comp_users, *hubs;
+	uint32_t n_hubs;
+} link_filter;
+
 /* The links written: of users of a component of two or more, and every link to a hub. */
-static bool link_written(const fg_graph *g, const uint32_t *comp, const uint32_t *comp_users,
-                         uint64_t i)
+static bool link_written(const fg_graph *g, const link_filter *lf, uint64_t i)
 {
 	uint32_t t = g->link_target[i];
 
-	return comp_users[comp[g->link_user[i]]] >= 2 ||
-	       (t >= g->n_users && fg_graph_ent_hub(g, t - g->n_users));
+	return lf->comp_users[lf->comp[g->link_user[i]]] >= 2 ||
+	       (t >= g->n_users && in_hubs(lf->hubs, lf->n_hubs, t - g->n_users));
 }
 
 /*
- * What link_written reads of link i: its user's component size and its
- * entity's class, two random reads (8 MB and 18 MB on the 2M world) for
- * each link of a scan that is otherwise sequential; issued LINK_AHEAD
- * links early.
+ * What link_written reads at random of link i: its user's component size
+ * (8 MB on the 2M world) in a scan that is otherwise sequential; issued
+ * LINK_AHEAD links early (a user's links share the line).
  */
-#define LINK_AHEAD 16
+#define LINK_AHEAD 32
 
-static inline void prefetch_link(const fg_graph *g, const uint32_t *comp, const uint32_t *cu,
-                                 uint64_t i)
+static inline void prefetch_link(const fg_graph *g, const link_filter *lf, uint64_t i)
 {
-	uint32_t t = g->link_target[i];
-
-	FG_PREFETCH(&cu[comp[g->link_user[i]]]);
-	if (t >= g->n_users && g->ent_class)
-		FG_PREFETCH(&g->ent_class[t - g->n_users]);
+	FG_PREFETCH(&lf->comp_users[lf->comp[g->link_user[i]]]);
 }
 
 /*
@@ -498,7 +521,7 @@ static inline void prefetch_link(const fg_graph *g, const uint32_t *comp, const 
  * rows in key order.  The entity links written are appended to *pairs as
  * entity << 32 | user, for entity_links.
  */
-static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t *n_pairs)
+static int write_links(fg_run *r, const link_filter *lf, uint64_t *pairs, uint64_t *n_pairs)
 {
 	static const char *const cols[] = {
 		"run_id", "user_id", "link_no", "kind", "entity_id", "other_user", "first_seen",
@@ -517,8 +540,8 @@ static int write_links(fg_run *r, const uint32_t *cu, uint64_t *pairs, uint64_t 
 		uint32_t u = g->link_user[i], t = g->link_target[i];
 		int64_t seen;
 		if (i + LINK_AHEAD < g->n_links)
-			prefetch_link(g, r->comp, cu, i + LINK_AHEAD);
-		if (!link_written(g, r->comp, cu, i))
+			prefetch_link(g, lf, i + LINK_AHEAD);
+		if (!link_written(g, lf, i))
 			continue;
 		no = u == prev ? no + 1 : 0;
 		prev = u;
@@ -805,14 +828,14 @@ static void prof(prof_clock *p, const char *what)
 }
 
 /* Entity links that write_links writes (the size of entity_links). */
-static uint64_t count_entity_links(const fg_graph *g, const uint32_t *comp, const uint32_t *cu)
+static uint64_t count_entity_links(const fg_graph *g, const link_filter *lf)
 {
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		if (i + LINK_AHEAD < g->n_links)
-			prefetch_link(g, comp, cu, i + LINK_AHEAD);
-		n += g->link_target[i] >= g->n_users && link_written(g, comp, cu, i);
+			prefetch_link(g, lf, i + LINK_AHEAD);
+		n += g->link_target[i] >= g->n_users && link_written(g, lf, i);
 	}
 	return n;
 }
@@ -824,20 +847,23 @@ static uint64_t count_entity_links(const fg_graph *g, const uint32_t *comp, cons
  */
 static int write_graph_tables(fg_run *r, prof_clock *pc)
 {
-	uint32_t *cu = NULL;
+	uint32_t *cu = NULL, *hubs = NULL, n_hubs = 0;
 	uint64_t *pairs = NULL, n_pairs, n;
+	link_filter lf;
 	int rc;
 
-	if ((rc = write_hubs(r)) != FG_OK || (rc = component_users(&cu, r)) != FG_OK)
+	if ((rc = write_hubs(r)) != FG_OK || (rc = component_users(&cu, r)) != FG_OK ||
+	    (rc = hub_list(&hubs, &n_hubs, r->g)) != FG_OK)
 		goto cleanup;
 	prof(pc, "hubs");
-	n = count_entity_links(r->g, r->comp, cu);
+	lf = (link_filter){ .comp = r->comp, .comp_users = cu, .hubs = hubs, .n_hubs = n_hubs };
+	n = count_entity_links(r->g, &lf);
 	if (!(pairs = fg_mallocarray(n ? n : 1, sizeof(*pairs)))) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the entity links (%llu)",
 		                  (unsigned long long)n);
 		goto cleanup;
 	}
-	if ((rc = write_links(r, cu, pairs, &n_pairs)) != FG_OK)
+	if ((rc = write_links(r, &lf, pairs, &n_pairs)) != FG_OK)
 		goto cleanup;
 	prof(pc, "links");
 	fg_fault_point("write-graph");
@@ -851,6 +877,7 @@ static int write_graph_tables(fg_run *r, prof_clock *pc)
 	r->graph_written = true;
 cleanup:
 	fg_free(cu);
+	fg_free(hubs);
 	fg_free(pairs);
 	return rc;
 }
