@@ -472,6 +472,16 @@ void fg_serve_add_reason(bool *ok, json_t *reasons, const char *fmt, ...)
 
 #endif /* !FG_SERVE_JSONC */
 
+#ifdef FG_SERVE_JSONC
+/*
+ * json-c serializer hooks (json_object_set_serializer; fg_serve_jsonc.c):
+ * a double as jansson prints it at JSON_REAL_PRECISION(6), an int64 in
+ * decimal.  printbuf_memappend's result: the bytes appended, or -1.
+ */
+int fg_serve_jsonc_real(struct json_object *j, struct printbuf *pb, int level, int flags);
+int fg_serve_jsonc_int(struct json_object *j, struct printbuf *pb, int level, int flags);
+#endif
+
 /* ---- POST /v1/score: the evidence of a request (fg_serve_evidence.c) ------- */
 
 enum { EV_NEW, EV_SHARED, EV_HUB, EV_WOULD_HUB, EV_KNOWN_USER, EV_UNKNOWN_USER };

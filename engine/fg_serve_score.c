@@ -9,7 +9,7 @@
  * building and dump were about half the request's CPU, json-c's take about
  * half of that (bench/bench_json, docs/serve.md "Speed").  The text is
  * jansson's byte for byte (compact, reals as JSON_REAL_PRECISION(6):
- * real_text below) except the hex digits of an escaped control character,
+ * fg_serve_jsonc_real) except the hex digits of an escaped control character,
  * which json-c writes in lower case (\u001b, jansson \u001B).  json-c has
  * no allocator hook, so these values come from malloc, not the request's
  * arena (fg_json_arena only serves jansson).
@@ -26,41 +26,6 @@
 typedef struct json_object jo;
 
 /*
- * A real printed as jansson prints it at JSON_REAL_PRECISION(6)
- * (jsonp_dtostr): "%.6g" in the C locale, ".0" appended when the text
- * would read as an integer, the exponent without '+' and leading zeros
- * (1e-05 -> 1e-5).  json-c's serializer hook, so no text is allocated.
- */
-static int real_text(jo *j, struct printbuf *pb, int level, int flags)
-{
-	char buf[48], *e, *from;
-	int n = snprintf(buf, sizeof(buf) - 3, "%.6g", json_object_get_double(j));
-
-	(void)level;
-	(void)flags;
-	if (n < 0 || n >= (int)sizeof(buf) - 3)
-		return -1;
-	if (!strchr(buf, '.') && !strchr(buf, 'e')) {
-		buf[n++] = '.';
-		buf[n++] = '0';
-		buf[n] = '\0';
-	}
-	if ((e = strchr(buf, 'e'))) {
-		e++;
-		from = e + 1;
-		if (*e == '-')
-			e++;
-		while (*from == '0')
-			from++;
-		if (from != e) {
-			memmove(e, from, (size_t)(buf + n - from) + 1);
-			n -= (int)(from - e);
-		}
-	}
-	return printbuf_memappend(pb, buf, n);
-}
-
-/*
  * Value makers: NULL is JSON null to json-c, so an allocation that fails
  * clears *ok instead (the answer becomes a 500).
  */
@@ -74,7 +39,7 @@ static jo *cnum(bool *ok, double v)
 		*ok = false;
 		return NULL;
 	}
-	json_object_set_serializer(j, real_text, NULL, NULL);
+	json_object_set_serializer(j, fg_serve_jsonc_real, NULL, NULL);
 	return j;
 }
 
@@ -82,7 +47,11 @@ static jo *cint(bool *ok, int64_t v)
 {
 	jo *j = json_object_new_int64(v);
 
-	*ok &= j != NULL;
+	if (!j) {
+		*ok = false;
+		return NULL;
+	}
+	json_object_set_serializer(j, fg_serve_jsonc_int, NULL, NULL);
 	return j;
 }
 
