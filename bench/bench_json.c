@@ -6,11 +6,16 @@
  *
  * Times, per call over N calls (the median of 5 rounds): json_dumps of the
  * answer as serve writes it (compact, 6 significant digits), with malloc and
- * inside the request arena (fg_json_arena), json_loadb of it, and a deep copy
- * and free (about what building the answer's values costs).  bench/serve.sh
- * runs it on the answer it measures.
+ * inside the request arena (fg_json_arena), json_loadb of it, a deep copy
+ * and free (about what building the answer's values costs), and the two
+ * together in the arena (what jansson's building and printing of the answer
+ * cost); then json-c's (bench_json_c.c): building as the server builds the
+ * /v1/score answer and printing it, and its parse.  bench/serve.sh runs it
+ * on the answer it measures.
  */
 #include "fg_json_arena.h"
+
+#include "bench_json_c.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -35,13 +40,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum { DUMP, DUMP_ARENA, LOAD, COPY };
+enum { DUMP, DUMP_ARENA, LOAD, COPY, COPY_DUMP, JSONC_BUILD_DUMP, JSONC_PARSE };
 
 /* One round of n calls of what; microseconds per call.  sink keeps the work observable. */
 static double round_us(int what, const json_t *j, const char *text, size_t len, int n, size_t *sink)
 {
 	double t0 = now();
 
+	if (what == JSONC_BUILD_DUMP || what == JSONC_PARSE)
+		return bench_json_c_round(what == JSONC_PARSE ? BENCH_JSONC_PARSE : BENCH_JSONC_BUILD_DUMP, text, len, n, sink);
 	for (int i = 0; i < n; i++) {
 		json_t *k;
 		char *s;
@@ -63,6 +70,20 @@ static double round_us(int what, const json_t *j, const char *text, size_t len, 
 				free(s);
 			}
 			break;
+		case COPY_DUMP:
+			fg_json_arena_begin();
+			k = json_deep_copy(j);
+			s = json_dumps(k, JSON_COMPACT | JSON_REAL_PRECISION(6));
+			*sink += s ? strlen(s) : 0;
+			{
+				json_free_t f;
+
+				json_get_alloc_funcs(NULL, &f);
+				f(s);
+			}
+			json_decref(k);
+			fg_json_arena_end();
+			break;
 		case LOAD:
 			k = json_loadb(text, len, 0, NULL);
 			*sink += json_object_size(k);
@@ -80,7 +101,8 @@ static double round_us(int what, const json_t *j, const char *text, size_t len, 
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "json_dumps", "json_dumps in the arena", "json_loadb",
-	                                     "deep copy + free" };
+	                                     "deep copy + free", "copy + dump (arena)", "json-c build + print",
+	                                     "json-c parse" };
 	char *text = NULL;
 	size_t len = 0, sink = 0;
 	json_t *j;
@@ -96,11 +118,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (len = (size_t)ftell(f)) == (size_t)-1 || fseek(f, 0, SEEK_SET) != 0 ||
-	    !(text = malloc(len ? len : 1)) || fread(text, 1, len, f) != len) {
+	    !(text = malloc(len + 1)) || fread(text, 1, len, f) != len) {
 		fprintf(stderr, "bench_json: cannot read %s\n", argv[1]);
 		return 2;
 	}
 	fclose(f);
+	text[len] = '\0';
 	fg_json_arena_install();
 	if (!(j = json_loadb(text, len, 0, NULL))) {
 		fprintf(stderr, "bench_json: %s is not JSON\n", argv[1]);
@@ -108,7 +131,9 @@ int main(int argc, char **argv)
 	}
 	printf("jansson %s on a %zu-byte answer, %d calls x %d rounds (median):\n", JANSSON_VERSION, len, n,
 	       ROUNDS);
-	for (int w = DUMP; w <= COPY; w++) {
+	printf("  (json-c %s prints the answer back byte for byte: %s)\n", bench_json_c_version(),
+	       bench_json_c_same(text, len) ? "yes" : "NO");
+	for (int w = DUMP; w <= JSONC_PARSE; w++) {
 		double us[ROUNDS];
 
 		for (int r = 0; r < ROUNDS; r++)

@@ -16,7 +16,7 @@
 # median over the runs of requests/s, wrk's p50/p99, the server's CPU per request (user +
 # sys of every server thread from /proc/PID/stat over the requests wrk counted) and its own
 # p99 from /metrics, and the median of the per-run rate shares of /healthz.  Before the runs,
-# bench_json (built beside the binary) times jansson alone on one score answer: the floor
+# bench_json (built beside the binary) times jansson and json-c alone on one score answer: the floor
 # under that answer's CPU.
 #
 # Needs wrk (Debian package wrk), sqlite3 and taskset (util-linux).  FG_BIN overrides
@@ -63,7 +63,7 @@ curl -s "http://127.0.0.1:$port/metrics" | grep -E '^fraudgraph_snapshot_(users|
 echo "== one answer:"
 curl -s -X POST -d "$body" "http://127.0.0.1:$port/v1/score" > "$tmp/answer.json"
 head -c 600 "$tmp/answer.json"; echo
-# jansson alone on that answer (the floor under the score's CPU per request), pinned like the server
+# jansson and json-c alone on that answer (the floor under the score's CPU per request), pinned like the server
 bj=$(dirname "$bin")/../bench/bench_json
 [ -x "$bj" ] && taskset -c "$scpu" "$bj" "$tmp/answer.json" 20000
 curl -s "http://127.0.0.1:$port/healthz"; echo

@@ -36,7 +36,17 @@
 #include "fg_results_snapshot.h"
 #include "fg_score.h"
 
+/*
+ * jansson (request parse, GET answers, errors) and json-c (the /v1/score
+ * answer, fg_serve_score.c: docs/serve.md, "Speed") declare clashing names
+ * (json_object, json_object_get), so a file uses one: FG_SERVE_JSONC before
+ * this header picks json-c and leaves out the jansson helpers below.
+ */
+#ifdef FG_SERVE_JSONC
+#include <json-c/json.h>
+#else
 #include <jansson.h>
+#endif
 #include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -379,6 +389,7 @@ struct fg_serve_request {
 
 /* ---- JSON helpers ------------------------------------------------------- */
 
+#ifndef FG_SERVE_JSONC
 /* A string for JSON: as is if valid UTF-8, else with bytes escaped (never fails on data). */
 static inline json_t *jstr(const char *s)
 {
@@ -407,6 +418,7 @@ static inline void jpush(bool *ok, json_t *a, json_t *v)
 	if (!v || json_array_append_new(a, v) != 0)
 		*ok = false;
 }
+#endif
 
 /* Copy of s cut to at most max bytes at a UTF-8 boundary, "..." appended if cut. */
 static inline void clip(char *out, size_t cap, const char *s, size_t max)
@@ -425,6 +437,12 @@ static inline void clip(char *out, size_t cap, const char *s, size_t max)
 	memcpy(out + max, "...", 4);
 }
 
+static inline const char *kind_of_entity(const fg_snapshot *s, uint32_t e)
+{
+	return S(s, s->kind[s->e_kind[e]]);
+}
+
+#ifndef FG_SERVE_JSONC
 static inline json_t *user_ref(const fg_snapshot *s, uint32_t u)
 {
 	json_t *o = json_object();
@@ -442,11 +460,6 @@ static inline json_t *user_ref(const fg_snapshot *s, uint32_t u)
 	return o;
 }
 
-static inline const char *kind_of_entity(const fg_snapshot *s, uint32_t e)
-{
-	return S(s, s->kind[s->e_kind[e]]);
-}
-
 /* Reply with root's compact text (root consumed); 500 if !ok (fg_serve_answer.c). */
 int fg_serve_reply_json(fg_serve_reply *out, int status, json_t *root, bool ok);
 
@@ -456,6 +469,18 @@ void fg_serve_add_reason(bool *ok, json_t *reasons, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+
+#endif /* !FG_SERVE_JSONC */
+
+#ifdef FG_SERVE_JSONC
+/*
+ * json-c serializer hooks (json_object_set_serializer; fg_serve_jsonc.c):
+ * a double as jansson prints it at JSON_REAL_PRECISION(6), an int64 in
+ * decimal.  printbuf_memappend's result: the bytes appended, or -1.
+ */
+int fg_serve_jsonc_real(struct json_object *j, struct printbuf *pb, int level, int flags);
+int fg_serve_jsonc_int(struct json_object *j, struct printbuf *pb, int level, int flags);
+#endif
 
 /* ---- POST /v1/score: the evidence of a request (fg_serve_evidence.c) ------- */
 

@@ -3,13 +3,159 @@
  * request's evidence (fg_serve_evidence.c), the learned model's score and
  * SHAP reasons where the snapshot holds a model, and the JSON answer
  * (docs/serve.md).
+ *
+ * The answer is built and printed with json-c, not jansson as the rest of
+ * serve: for this answer (some 25 objects and arrays, 60 values) jansson's
+ * building and dump were about half the request's CPU, json-c's take about
+ * half of that (bench/bench_json, docs/serve.md "Speed").  The text is
+ * jansson's byte for byte (compact, reals as JSON_REAL_PRECISION(6):
+ * fg_serve_jsonc_real) except the hex digits of an escaped control character,
+ * which json-c writes in lower case (\u001b, jansson \u001B).  json-c has
+ * no allocator hook, so these values come from malloc, not the request's
+ * arena (fg_json_arena only serves jansson).
  */
+#define FG_SERVE_JSONC
 #include "fg_serve_internal.h"
 
 #include "fg_kinds.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+typedef struct json_object jo;
+
+/*
+ * Value makers: NULL is JSON null to json-c, so an allocation that fails
+ * clears *ok instead (the answer becomes a 500).
+ */
+static jo *cnum(bool *ok, double v)
+{
+	jo *j;
+
+	if (!isfinite(v))
+		return NULL;
+	if (!(j = json_object_new_double(v))) {
+		*ok = false;
+		return NULL;
+	}
+	json_object_set_serializer(j, fg_serve_jsonc_real, NULL, NULL);
+	return j;
+}
+
+static jo *cint(bool *ok, int64_t v)
+{
+	jo *j = json_object_new_int64(v);
+
+	if (!j) {
+		*ok = false;
+		return NULL;
+	}
+	json_object_set_serializer(j, fg_serve_jsonc_int, NULL, NULL);
+	return j;
+}
+
+static jo *cbool(bool *ok, bool v)
+{
+	jo *j = json_object_new_boolean(v);
+
+	*ok &= j != NULL;
+	return j;
+}
+
+/* A string as jstr: as is if valid UTF-8, else with bytes escaped; NULL s: null. */
+static jo *cstr(bool *ok, const char *s)
+{
+	char buf[256];
+	size_t n;
+	jo *j;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	if (!fg_ingest_utf8_ok(s, n)) {
+		s = fg_error_quote(buf, sizeof(buf), s, n);
+		n = strlen(s);
+	}
+	j = json_object_new_string_len(s, (int)n);
+	*ok &= j != NULL;
+	return j;
+}
+
+static jo *cobj(bool *ok)
+{
+	jo *j = json_object_new_object();
+
+	*ok &= j != NULL;
+	return j;
+}
+
+static jo *carr(bool *ok)
+{
+	jo *j = json_object_new_array();
+
+	*ok &= j != NULL;
+	return j;
+}
+
+/* o[k] = v (v consumed; NULL: null).  k must outlive o (a literal) and be new in o. */
+static void cset(bool *ok, jo *o, const char *k, jo *v)
+{
+	if (!o || json_object_object_add_ex(o, k, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)) {
+		json_object_put(v);
+		*ok = false;
+	}
+}
+
+static void cpush(bool *ok, jo *a, jo *v)
+{
+	if (!a || json_object_array_add(a, v)) {
+		json_object_put(v);
+		*ok = false;
+	}
+}
+
+/* As fg_serve_add_reason: a formatted reason (at most 511 bytes) appended to reasons. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void add_reason(bool *ok, jo *reasons, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cpush(ok, reasons, cstr(ok, buf));
+}
+
+/*
+ * The reply: root's compact text (root consumed), copied out of json-c's
+ * buffer for the HTTP layer (which frees it); 500 with FG_ENOMEM if !ok.
+ */
+static int reply(fg_serve_reply *out, jo *root, bool ok)
+{
+	size_t len = 0;
+	const char *text = ok && root ? json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
+	                                JSON_C_TO_STRING_NOSLASHESCAPE, &len) : NULL;
+	char *body = text ? malloc(len + 1) : NULL;
+
+	if (body)
+		memcpy(body, text, len + 1);
+	json_object_put(root);
+	out->allow = NULL;
+	if (!body) {
+		out->status = 500;
+		out->body = NULL;
+		out->len = 0;
+		return fg_error_set(FG_ENOMEM, "out of memory building the answer");
+	}
+	out->status = 200;
+	out->body = body;
+	out->len = len;
+	return FG_OK;
+}
 
 static const char *const ev_status[] = { "new", "shared", "hub", "hub", "known", "unknown" };
 
@@ -87,7 +233,7 @@ static bool model_reason_entity(fg_model_entity *out, const fg_snapshot *s, cons
  * users), the top SHAP contributions as reasons in explain's words.
  * *out: the answer's "model" object; *score: the probability.
  */
-static int model_answer(json_t **out, double *score, const fg_snapshot *s,
+static int model_answer(jo **out, double *score, const fg_snapshot *s,
                         const fg_serve_request *r, const scratch *x, uint32_t self)
 {
 	const serve_model *m = s->model;
@@ -98,8 +244,8 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 	unsigned k = fg_features_fold_of(r->user_id), mask = 1u << k;
 	int64_t gself = self != NONE32 ? m->user_g[self] : -1;
 	uint32_t top[FG_MODEL_REASONS], n;
-	json_t *o = json_object(), *rs = json_array();
-	bool ok = o && rs, explain;
+	bool ok = true, explain;
+	jo *o = cobj(&ok), *rs = carr(&ok);
 	int rc = FG_OK, nt;
 
 	*out = NULL;
@@ -127,26 +273,24 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 	if (explain && (rc = fg_model_contributions(contrib, m->m, k, row)))
 		goto cleanup;
 	*score = p;
-	jset(&ok, o, "score", jnum(p));
-	jset(&ok, o, "booster", json_integer(k));
+	cset(&ok, o, "score", cnum(&ok, p));
+	cset(&ok, o, "booster", cint(&ok, k));
 	nt = explain ? fg_model_top_contributions(top, contrib, nc, FG_MODEL_REASONS) : 0;
 	for (int i = 0; i < nt; i++) {
 		const char *name = fg_features_name(m->f, top[i]);
 		fg_model_entity e;
 		char text[200];
-		json_t *ro = json_object();
+		jo *ro = cobj(&ok);
 		bool has_e = model_reason_entity(&e, s, x, name, mask);
 
 		fg_model_reason_text(text, sizeof(text), name, row[top[i]], contrib[top[i]], has_e ? &e : NULL);
-		if (ro) {
-			jset(&ok, ro, "feature", json_string(name));
-			jset(&ok, ro, "value", isnan(row[top[i]]) ? json_null() : jnum(row[top[i]]));
-			jset(&ok, ro, "contribution", jnum(contrib[top[i]]));
-			jset(&ok, ro, "text", jstr(text));
-		}
-		jpush(&ok, rs, ro);
+		cset(&ok, ro, "feature", cstr(&ok, name));
+		cset(&ok, ro, "value", isnan(row[top[i]]) ? NULL : cnum(&ok, row[top[i]]));
+		cset(&ok, ro, "contribution", cnum(&ok, contrib[top[i]]));
+		cset(&ok, ro, "text", cstr(&ok, text));
+		cpush(&ok, rs, ro);
 	}
-	jset(&ok, o, "reasons", rs);
+	cset(&ok, o, "reasons", rs);
 	rs = NULL;
 	if (!ok) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory scoring a request with the model");
@@ -155,8 +299,8 @@ static int model_answer(json_t **out, double *score, const fg_snapshot *s,
 	*out = o;
 	o = NULL;
 cleanup:
-	json_decref(o);
-	json_decref(rs);
+	json_object_put(o);
+	json_object_put(rs);
 	fg_free(items);
 	fg_free(row);
 	fg_free(contrib);
@@ -167,13 +311,13 @@ cleanup:
 int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_serve_request *r)
 {
 	scratch x;
-	json_t *root = json_object(), *arr, *o, *reasons = json_array();
+	bool ok = true;
+	jo *root = cobj(&ok), *arr, *o, *reasons = carr(&ok);
 	uint32_t self = find_user(s, r->user_id, strlen(r->user_id));
 	double risk_part = 0.0, ring_part = 0.0, score, model_score = 0.0;
-	json_t *mo = NULL;
+	jo *mo = NULL;
 	uint32_t nearest = NONE32, nearest_hops = UINT32_MAX;
 	char v1[96], v2[96];
-	bool ok = root && reasons;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
@@ -212,57 +356,53 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 
 	if (s->model && (rc = model_answer(&mo, &model_score, s, r, &x, self)))
 		goto fail;
-	jset(&ok, root, "format", json_string("fraudgraph.score/1"));
-	jset(&ok, root, "run_id", json_integer(s->run_id));
-	jset(&ok, root, "user_id", jstr(r->user_id));
-	jset(&ok, root, "score", jnum(mo ? model_score : score));
-	jset(&ok, root, "rule_score", jnum(score));
-	o = json_object();
-	if (o) {
-		jset(&ok, o, "risk", jnum(risk_part));
-		jset(&ok, o, "ring", jnum(ring_part));
-	}
-	jset(&ok, root, "factors", o);
-	jset(&ok, root, "model", mo ? mo : json_null());
+	cset(&ok, root, "format", cstr(&ok, "fraudgraph.score/1"));
+	cset(&ok, root, "run_id", cint(&ok, s->run_id));
+	cset(&ok, root, "user_id", cstr(&ok, r->user_id));
+	cset(&ok, root, "score", cnum(&ok, mo ? model_score : score));
+	cset(&ok, root, "rule_score", cnum(&ok, score));
+	o = cobj(&ok);
+	cset(&ok, o, "risk", cnum(&ok, risk_part));
+	cset(&ok, o, "ring", cnum(&ok, ring_part));
+	cset(&ok, root, "factors", o);
+	cset(&ok, root, "model", mo); /* NULL without a model: null */
 	mo = NULL;
 	if (self != NONE32) {
-		o = user_ref(s, self);
-		if (o && s->u_ring[self] >= 0)
-			jset(&ok, o, "ring_key", jstr(S(s, s->rings[s->u_ring[self]].key)));
-		else if (o)
-			jset(&ok, o, "ring_key", json_null());
-		jset(&ok, root, "known_user", o);
+		o = cobj(&ok);
+		cset(&ok, o, "user_id", cstr(&ok, S(s, s->u_id[self])));
+		cset(&ok, o, "label", label_name(s->u_label[self]) ? cstr(&ok, label_name(s->u_label[self])) : NULL);
+		cset(&ok, o, "score", cnum(&ok, s->u_score[self]));
+		cset(&ok, o, "ring_key", s->u_ring[self] >= 0 ? cstr(&ok, S(s, s->rings[s->u_ring[self]].key)) : NULL);
+		cset(&ok, root, "known_user", o);
 	} else {
-		jset(&ok, root, "known_user", json_null());
+		cset(&ok, root, "known_user", NULL);
 	}
 
 	/* rings */
-	arr = json_array();
+	arr = carr(&ok);
 	for (size_t j = 0; arr && j < x.n_rh; j++) {
 		const ring_rec *g = &s->rings[x.rh[j].ring];
 
-		o = json_object();
-		if (o) {
-			jset(&ok, o, "ring_key", jstr(S(s, g->key)));
-			jset(&ok, o, "ring_score", jnum(g->score));
-			jset(&ok, o, "status", jstr(S(s, g->status)));
-			jset(&ok, o, "n_users", json_integer(g->counts[0]));
-			jset(&ok, o, "shared_users", json_integer(x.rh[j].users));
-			jset(&ok, o, "tie", jnum(x.rh[j].tie));
-			jset(&ok, o, "join_score", jnum(x.rh[j].part));
-		}
-		jpush(&ok, arr, o);
+		o = cobj(&ok);
+		cset(&ok, o, "ring_key", cstr(&ok, S(s, g->key)));
+		cset(&ok, o, "ring_score", cnum(&ok, g->score));
+		cset(&ok, o, "status", cstr(&ok, S(s, g->status)));
+		cset(&ok, o, "n_users", cint(&ok, g->counts[0]));
+		cset(&ok, o, "shared_users", cint(&ok, x.rh[j].users));
+		cset(&ok, o, "tie", cnum(&ok, x.rh[j].tie));
+		cset(&ok, o, "join_score", cnum(&ok, x.rh[j].part));
+		cpush(&ok, arr, o);
 	}
-	jset(&ok, root, "rings", arr);
+	cset(&ok, root, "rings", arr);
 
 	/* components, in component_id order */
-	arr = json_array();
+	arr = carr(&ok);
 	if (arr && s->n_comps) {
 		uint32_t *cs = fg_mallocarray(x.n_td ? x.n_td : 1, sizeof(uint32_t));
 		size_t nc = 0;
 
 		if (!cs) {
-			json_decref(arr);
+			json_object_put(arr);
 			rc = fg_error_set(FG_ENOMEM, "out of memory scoring a request");
 			goto fail;
 		}
@@ -277,97 +417,83 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 
 			while (k + 1 < nc && cs[k + 1] == cs[i])
 				k++;
-			o = json_object();
-			if (o) {
-				jset(&ok, o, "component_id", json_integer(c->component_id));
-				jset(&ok, o, "component_score", jnum(c->score));
-				jset(&ok, o, "n_users", json_integer(c->n_users));
-				jset(&ok, o, "shared_users", json_integer((json_int_t)(k - i + 1)));
-			}
-			jpush(&ok, arr, o);
+			o = cobj(&ok);
+			cset(&ok, o, "component_id", cint(&ok, c->component_id));
+			cset(&ok, o, "component_score", cnum(&ok, c->score));
+			cset(&ok, o, "n_users", cint(&ok, c->n_users));
+			cset(&ok, o, "shared_users", cint(&ok, (int64_t)(k - i + 1)));
+			cpush(&ok, arr, o);
 			i = k;
 		}
 		fg_free(cs);
 	}
-	jset(&ok, root, "components", arr);
+	cset(&ok, root, "components", arr);
 
 	/* known fraud */
-	arr = json_array();
+	arr = carr(&ok);
 	for (size_t i = 0; arr && i < x.n_sh; i++) {
-		o = json_object();
-		if (o) {
-			jset(&ok, o, "user_id", jstr(S(s, s->u_id[x.sh[i].seed])));
-			jset(&ok, o, "hops", json_integer(x.sh[i].hops));
-			jset(&ok, o, "via", x.sh[i].via == NONE32 ? json_null() : jstr(S(s, s->u_id[x.sh[i].via])));
-		}
-		jpush(&ok, arr, o);
+		o = cobj(&ok);
+		cset(&ok, o, "user_id", cstr(&ok, S(s, s->u_id[x.sh[i].seed])));
+		cset(&ok, o, "hops", cint(&ok, x.sh[i].hops));
+		cset(&ok, o, "via", x.sh[i].via == NONE32 ? NULL : cstr(&ok, S(s, s->u_id[x.sh[i].via])));
+		cpush(&ok, arr, o);
 	}
-	jset(&ok, root, "known_fraud", arr);
+	cset(&ok, root, "known_fraud", arr);
 	if (nearest != NONE32) {
-		o = json_object();
-		if (o) {
-			jset(&ok, o, "user_id", jstr(S(s, s->u_id[nearest])));
-			jset(&ok, o, "hops", json_integer(nearest_hops));
-		}
-		jset(&ok, root, "nearest_seed", o);
+		o = cobj(&ok);
+		cset(&ok, o, "user_id", cstr(&ok, S(s, s->u_id[nearest])));
+		cset(&ok, o, "hops", cint(&ok, nearest_hops));
+		cset(&ok, root, "nearest_seed", o);
 	} else {
-		jset(&ok, root, "nearest_seed", json_null());
+		cset(&ok, root, "nearest_seed", NULL);
 	}
 
 	/* entities, links, hubs as given */
 	{
-		json_t *ents = json_array(), *links = json_array(), *hubs = json_array(), *drop = json_array();
+		jo *ents = carr(&ok), *links = carr(&ok), *hubs = carr(&ok), *drop = carr(&ok);
 
-		for (size_t i = 0; i < x.n_evs; i++) {
+		for (size_t i = 0; ok && i < x.n_evs; i++) {
 			const ev *v = &x.evs[i];
 
-			o = json_object();
-			if (!o) {
-				ok = false;
-				continue;
-			}
-			jset(&ok, o, "kind", jstr(v->it->kind));
-			jset(&ok, o, v->is_link ? "user_id" : "value", jstr(v->it->value));
-			jset(&ok, o, "status", json_string(ev_status[v->status]));
+			o = cobj(&ok);
+			cset(&ok, o, "kind", cstr(&ok, v->it->kind));
+			cset(&ok, o, v->is_link ? "user_id" : "value", cstr(&ok, v->it->value));
+			cset(&ok, o, "status", cstr(&ok, ev_status[v->status]));
 			if (v->is_link) {
 				if (v->target != NONE32) {
-					jset(&ok, o, "label", label_name(s->u_label[v->target])
-					                       ? json_string(label_name(s->u_label[v->target])) : json_null());
-					jset(&ok, o, "score", jnum(s->u_score[v->target]));
+					cset(&ok, o, "label", label_name(s->u_label[v->target])
+					                       ? cstr(&ok, label_name(s->u_label[v->target])) : NULL);
+					cset(&ok, o, "score", cnum(&ok, s->u_score[v->target]));
 				}
-				jpush(&ok, links, o);
+				cpush(&ok, links, o);
 				continue;
 			}
-			jset(&ok, o, "share", json_integer(v->share));
-			jset(&ok, o, "hub", json_boolean(v->status == EV_HUB || v->status == EV_WOULD_HUB));
-			jset(&ok, o, "weight", jnum(v->w));
-			jset(&ok, o, "known_fraud", json_integer(v->n_fraud));
-			jpush(&ok, ents, o);
+			cset(&ok, o, "share", cint(&ok, v->share));
+			cset(&ok, o, "hub", cbool(&ok, v->status == EV_HUB || v->status == EV_WOULD_HUB));
+			cset(&ok, o, "weight", cnum(&ok, v->w));
+			cset(&ok, o, "known_fraud", cint(&ok, v->n_fraud));
+			cpush(&ok, ents, o);
 			if (v->status == EV_HUB || v->status == EV_WOULD_HUB) {
-				json_t *h = json_object();
+				jo *h = cobj(&ok);
 
-				if (h) {
-					jset(&ok, h, "kind", jstr(v->it->kind));
-					jset(&ok, h, "value", jstr(v->it->value));
-					jset(&ok, h, "share", json_integer(v->share));
-					jset(&ok, h, "max_share", json_integer(v->cap));
-				}
-				jpush(&ok, hubs, h);
+				cset(&ok, h, "kind", cstr(&ok, v->it->kind));
+				cset(&ok, h, "value", cstr(&ok, v->it->value));
+				cset(&ok, h, "share", cint(&ok, v->share));
+				cset(&ok, h, "max_share", cint(&ok, v->cap));
+				cpush(&ok, hubs, h);
 			}
 		}
-		for (size_t i = 0; drop && i < r->n_dropped; i++) {
-			o = json_object();
-			if (o) {
-				jset(&ok, o, "kind", jstr(r->dropped[i].kind));
-				jset(&ok, o, "value", jstr(r->dropped[i].value));
-				jset(&ok, o, "reason", json_string(r->dropped[i].why));
-			}
-			jpush(&ok, drop, o);
+		for (size_t i = 0; ok && i < r->n_dropped; i++) {
+			o = cobj(&ok);
+			cset(&ok, o, "kind", cstr(&ok, r->dropped[i].kind));
+			cset(&ok, o, "value", cstr(&ok, r->dropped[i].value));
+			cset(&ok, o, "reason", cstr(&ok, r->dropped[i].why));
+			cpush(&ok, drop, o);
 		}
-		jset(&ok, root, "entities", ents);
-		jset(&ok, root, "links", links);
-		jset(&ok, root, "hubs", hubs);
-		jset(&ok, root, "ignored", drop);
+		cset(&ok, root, "entities", ents);
+		cset(&ok, root, "links", links);
+		cset(&ok, root, "hubs", hubs);
+		cset(&ok, root, "ignored", drop);
 	}
 
 	/* reasons: rings, nearest fraud, shared entities, direct links, hubs (explain's words) */
@@ -377,17 +503,17 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 
 		clip(v1, sizeof(v1), v->it->value, 40);
 		if (v->is_link)
-			fg_serve_add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s to %s, one of its members%s",
+			add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s to %s, one of its members%s",
 			           S(s, g->key), g->score, (long long)g->counts[0], v->it->kind, v1,
 			           x.rh[j].n_items > 1 ? ", and more" : "");
 		else
-			fg_serve_add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s %s%s shared with %u of its members",
+			add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s %s%s shared with %u of its members",
 			           S(s, g->key), g->score, (long long)g->counts[0], v->it->kind, v1,
 			           x.rh[j].n_items > 1 ? " and more" : "", x.rh[j].users);
 	}
 	if (nearest != NONE32) {
 		clip(v1, sizeof(v1), S(s, s->u_id[nearest]), 40);
-		fg_serve_add_reason(&ok, reasons, "nearest known fraud %s, %u hops", v1, nearest_hops);
+		add_reason(&ok, reasons, "nearest known fraud %s, %u hops", v1, nearest_hops);
 	}
 	for (size_t i = 0; i < x.n_evs; i++) {
 		const ev *v = &x.evs[i];
@@ -395,14 +521,14 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 		clip(v1, sizeof(v1), v->it->value, 40);
 		if (v->status == EV_SHARED) {
 			if (v->n_fraud)
-				fg_serve_add_reason(&ok, reasons, "%s %s (shared by %u users, %u known fraud)", v->it->kind,
+				add_reason(&ok, reasons, "%s %s (shared by %u users, %u known fraud)", v->it->kind,
 				           v1, v->share, v->n_fraud);
 			else
-				fg_serve_add_reason(&ok, reasons, "%s %s (shared by %u users)", v->it->kind, v1, v->share);
+				add_reason(&ok, reasons, "%s %s (shared by %u users)", v->it->kind, v1, v->share);
 		} else if (v->status == EV_KNOWN_USER) {
 			const char *lb = label_name(s->u_label[v->target]);
 
-			fg_serve_add_reason(&ok, reasons, "%s to %s (%s, score %.3f)", v->it->kind, v1, lb ? lb : "unknown",
+			add_reason(&ok, reasons, "%s to %s (%s, score %.3f)", v->it->kind, v1, lb ? lb : "unknown",
 			           s->u_score[v->target]);
 		}
 	}
@@ -411,27 +537,27 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 
 		clip(v1, sizeof(v1), v->it->value, 40);
 		if (v->status == EV_HUB)
-			fg_serve_add_reason(&ok, reasons, "%s %s (hub: shared by %u users, kept out of rings)", v->it->kind,
+			add_reason(&ok, reasons, "%s %s (hub: shared by %u users, kept out of rings)", v->it->kind,
 			           v1, v->share);
 		else if (v->status == EV_WOULD_HUB)
-			fg_serve_add_reason(&ok, reasons, "%s %s (hub: shared by %u users with this account, above %u, kept out of rings)",
+			add_reason(&ok, reasons, "%s %s (hub: shared by %u users with this account, above %u, kept out of rings)",
 			           v->it->kind, v1, v->share + 1, v->cap);
 	}
 	if (x.n_td == 0) {
 		clip(v2, sizeof(v2), r->user_id, 40);
-		fg_serve_add_reason(&ok, reasons, "no identifier or user of %s is shared with a user of run %lld", v2,
+		add_reason(&ok, reasons, "no identifier or user of %s is shared with a user of run %lld", v2,
 		           (long long)s->run_id);
 	}
-	jset(&ok, root, "reasons", reasons);
+	cset(&ok, root, "reasons", reasons);
 	reasons = NULL;
-	jset(&ok, root, "truncated", json_boolean(x.truncated));
+	cset(&ok, root, "truncated", cbool(&ok, x.truncated));
 	fg_serve_scratch_free(&x);
-	return fg_serve_reply_json(out, 200, root, ok);
+	return reply(out, root, ok);
 fail:
 	fg_serve_scratch_free(&x);
-	json_decref(root);
-	json_decref(reasons);
-	json_decref(mo);
+	json_object_put(root);
+	json_object_put(reasons);
+	json_object_put(mo);
 	return rc;
 }
 

@@ -526,6 +526,50 @@ START_TEST(ring_card_names_the_ring)
 }
 END_TEST
 
+/*
+ * The /v1/score answer is printed by json-c (engine/fg_serve_score.c), the
+ * other answers by jansson: the score's text is jansson's compact dump of the
+ * same values at JSON_REAL_PRECISION(6) byte for byte (reals such as 0.0 and
+ * 2.6e-5, non-ASCII and '/' as they are), except an escaped control
+ * character's hex digits, lower case (docs/serve.md).
+ */
+START_TEST(score_text_as_jansson_prints_it)
+{
+	char *dir = fgt_tmpdir(), *db = world_db(dir), *key = top_ring_key(db), *card = ring_card(db, key);
+	char body[1024], *again;
+	server x;
+	resp r;
+	json_t *j;
+
+	server_start(&x, db, 0);
+	snprintf(body, sizeof(body),
+	         "{\"user_id\":\"new\\u001b caf\u00e9/x\",\"entities\":[{\"kind\":\"card\",\"value\":\"%s\"},"
+	         "{\"kind\":\"device\",\"value\":\"dev_never_seen\"},{\"kind\":\"email\",\"value\":\"n/a\"}]}",
+	         card);
+	r = http(x.port, "POST", "/v1/score", body);
+	ck_assert_msg(r.status == 200, "status %d: %.300s", r.status, r.body ? r.body : "");
+	j = json_of(&r);
+	check_score_doc(j);
+	again = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	ck_assert_ptr_nonnull(again);
+	ck_assert_ptr_nonnull(strstr(again, "\\u001B"));
+	memcpy(strstr(again, "\\u001B"), "\\u001b", 6);
+	ck_assert_str_eq(r.body, again);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"user_id\":\"new\\u001b caf\u00e9/x\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"weight\":0.0,")); /* the new device: a real that reads as an integer */
+	ck_assert_ptr_nonnull(strstr(r.body, "\"reason\":\"placeholder value\""));
+	free(again);
+	json_decref(j);
+	resp_free(&r);
+	server_stop(&x);
+	fgt_rmtree(dir);
+	free(dir);
+	free(db);
+	free(key);
+	free(card);
+}
+END_TEST
+
 /* The served run's own --kind-alias and --ignore-value apply to requests (runs.params). */
 START_TEST(run_params_apply_to_requests)
 {
@@ -1447,6 +1491,7 @@ static Suite *serve_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, json_arena_scope);
 	tcase_add_test(tc, ring_card_names_the_ring);
+	tcase_add_test(tc, score_text_as_jansson_prints_it);
 	tcase_add_test(tc, clean_account_scores_low);
 	tcase_add_test(tc, run_params_apply_to_requests);
 	tcase_add_test(tc, referral_to_a_seed);
