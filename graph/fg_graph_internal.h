@@ -61,6 +61,17 @@ typedef struct fg_pend_keys {
  * temporary ids; relation keys have the smaller id in the high half.
  * Once consumed (built), only n_built, drops and the kind arrays remain.
  */
+/* One raw kind as the input spells it, resolved (fg_linkset_link_sink). */
+#define FG_LS_KIND_CACHE 32
+typedef struct fg_kind_cache {
+	char raw[FG_KIND_NAME_MAX];
+	size_t raw_len;
+	const char *kind;     /* canonical kind (points into cfg or raw) */
+	size_t kind_len;
+	fg_value_class cls;
+	int64_t k;            /* its id in kinds, -1 until a row of it was kept */
+} fg_kind_cache;
+
 struct fg_linkset {
 	const fg_config *cfg;
 	fg_intern users, ents, kinds;
@@ -82,12 +93,10 @@ struct fg_linkset {
 	uint64_t n_built;      /* links of the build that consumed this linkset */
 	int consumed;
 	int broken;            /* an allocation failed half-way through a row */
-	/* the row path's cache: the last raw kind, its canonical kind and value class */
-	char kc_raw[FG_KIND_NAME_MAX];
-	size_t kc_raw_len;     /* 0: nothing cached */
-	const char *kc_kind;   /* canonical kind (points into cfg or kc_raw) */
-	size_t kc_kind_len;
-	fg_value_class kc_class;
+	/* the row path's cache: raw kinds seen, with their canonical kinds, value
+	 * classes and kind ids (rows alternate between a few kinds) */
+	fg_kind_cache kc[FG_LS_KIND_CACHE];
+	uint32_t n_kc, kc_last; /* entries in use; the last one hit */
 	char *nbuf;            /* the normalised value of the current row */
 	size_t nbuf_cap;
 	fg_placeholder_counts drops;

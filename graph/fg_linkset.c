@@ -456,10 +456,47 @@ const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls)
 	return &ls->drops;
 }
 
+/*
+ * The resolved form of raw kind s[0..len): its cache entry (added on first
+ * sight), or *tmp filled for a kind too long to cache or past the cache's
+ * FG_LS_KIND_CACHE entries.  The canonical kind and value class are those of
+ * fg_config_normalise_value; k stays -1 until the sink interns the kind.
+ */
+static fg_kind_cache *kind_resolve(fg_linkset *ls, fg_kind_cache *tmp, const char *s, size_t len)
+{
+	fg_kind_cache *e = &ls->kc[ls->kc_last];
+
+	if (ls->n_kc && e->raw_len == len && memcmp(e->raw, s, len) == 0)
+		return e;
+	for (uint32_t i = 0; i < ls->n_kc; i++) {
+		e = &ls->kc[i];
+		if (e->raw_len == len && memcmp(e->raw, s, len) == 0) {
+			ls->kc_last = i;
+			return e;
+		}
+	}
+	if (len < FG_KIND_NAME_MAX && ls->n_kc < FG_LS_KIND_CACHE) {
+		ls->kc_last = ls->n_kc;
+		e = &ls->kc[ls->n_kc++];
+		memcpy(e->raw, s, len);
+		e->raw[len] = '\0';
+	} else {
+		e = tmp;
+	}
+	e->raw_len = len;
+	e->kind = fg_config_kind_canonical(&e->kind_len, ls->cfg, s, len);
+	if (e != tmp && e->kind == s)
+		e->kind = e->raw;
+	e->cls = fg_config_value_class(ls->cfg, e->kind, e->kind_len);
+	e->k = -1;
+	return e;
+}
+
 int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 {
 	fg_linkset *ls = ctx;
 	fg_link_row nrow, *row = &nrow;
+	fg_kind_cache tmp, *kc;
 	uint32_t k = 0;
 	size_t need;
 	fg_pend *q;
@@ -473,21 +510,10 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 	 * the value its normalised form, and a placeholder drops the row.
 	 */
 	nrow = *in;
-	if (!ls->kc_raw_len || in->kind.len != ls->kc_raw_len ||
-	    memcmp(ls->kc_raw, in->kind.ptr, in->kind.len) != 0) {
-		ls->kc_kind = fg_config_kind_canonical(&ls->kc_kind_len, ls->cfg, in->kind.ptr, in->kind.len);
-		ls->kc_class = fg_config_value_class(ls->cfg, ls->kc_kind, ls->kc_kind_len);
-		ls->kc_raw_len = 0;
-		if (in->kind.len < FG_KIND_NAME_MAX) {
-			memcpy(ls->kc_raw, in->kind.ptr, in->kind.len);
-			ls->kc_raw_len = in->kind.len;
-			if (ls->kc_kind == in->kind.ptr)
-				ls->kc_kind = ls->kc_raw;
-		}
-	}
-	nrow.kind.ptr = ls->kc_kind;
-	nrow.kind.len = ls->kc_kind_len;
-	if (ls->kc_class != FG_VALUE_PLAIN && ls->kc_class != FG_VALUE_USER) {
+	kc = kind_resolve(ls, &tmp, in->kind.ptr, in->kind.len);
+	nrow.kind.ptr = kc->kind;
+	nrow.kind.len = kc->kind_len;
+	if (kc->cls != FG_VALUE_PLAIN && kc->cls != FG_VALUE_USER) {
 		if (in->value.len + 1 > ls->nbuf_cap) {
 			size_t cap = in->value.len + 1 > 256 ? in->value.len + 1 : 256;
 			char *b = fg_realloc(ls->nbuf, cap);
@@ -496,7 +522,7 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 			ls->nbuf = b;
 			ls->nbuf_cap = cap;
 		}
-		fg_config_normalise_class(ls->nbuf, &nrow.value.len, ls->kc_class, in->value.ptr,
+		fg_config_normalise_class(ls->nbuf, &nrow.value.len, kc->cls, in->value.ptr,
 		                          in->value.len);
 		nrow.value.ptr = ls->nbuf;
 	}
@@ -505,8 +531,12 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 		count_drop(&ls->drops, nrow.kind.ptr, nrow.kind.len);
 		return FG_OK;
 	}
-	if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
-		return rc;
+	if (kc->k < 0) {
+		if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
+			return rc;
+		kc->k = k;
+	}
+	k = (uint32_t)kc->k;
 	/* A self-relation carries no information; the reader rejects it too. */
 	if (ls->kind_rel[k] && row->user.len == row->value.len &&
 	    memcmp(row->user.ptr, row->value.ptr, row->user.len) == 0)

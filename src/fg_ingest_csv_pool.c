@@ -23,7 +23,17 @@
 #include <omp.h>
 #endif
 
-#define CHUNK_DEFAULT ((size_t)2 << 20)
+/*
+ * Small chunks and a deep queue: the reading thread applies chunks in order
+ * (interning their rows) and publishes new ones only between two of them, so
+ * the workers need enough parsed-ahead work to stay busy meanwhile, and the
+ * reading thread's own parsing (while it waits) takes little.  2M world, 2
+ * threads, beside another job (load ~2): ingest 7.7-8.0 s with 4 slots of 2
+ * MiB, 4.7-5.4 s with 32 of 512 KiB, peak 740 -> 759 MiB during ingest
+ * (docs/performance.md, "The reading thread's queue").
+ */
+#define CHUNK_DEFAULT ((size_t)512 << 10)
+#define SLOTS_MIN 32
 #define CHUNK_GROW_MAX 4 /* no boundary within 4 chunks: serial from there */
 #define MAX_WORKERS 64
 
@@ -322,7 +332,7 @@ static int pool_open(pool *P, const fg_csv_reader *r, int nthreads)
 {
 	fg_ingest_ctx *ctx = r->ctx;
 
-	P->nslots = 2 * (size_t)nthreads;
+	P->nslots = 2 * (size_t)nthreads > SLOTS_MIN ? 2 * (size_t)nthreads : SLOTS_MIN;
 	if (!(P->slots = fg_calloc(P->nslots, sizeof(*P->slots))))
 		return fg_error_set(FG_ENOMEM, "%s: out of memory", ctx->file);
 	P->head = r;

@@ -591,6 +591,59 @@ START_TEST(canonical_ids_independent_of_row_order)
 }
 END_TEST
 
+/*
+ * The link sink resolves raw kinds through a cache of FG_LS_KIND_CACHE (32)
+ * entries: 41 raw kinds (one an alias, one only ever a placeholder) in turn,
+ * so the cache fills and the rest take the uncached path, give the graph the
+ * same rows sorted by kind give (each kind met once).
+ */
+START_TEST(kinds_past_the_row_cache)
+{
+	fg_config cfg;
+	trow *rows = malloc(4000 * sizeof(*rows)), *sorted = malloc(4000 * sizeof(*sorted));
+	size_t n = 0, m = 0;
+	fg_graph *a, *b;
+	char u[16], k[16], v[32];
+
+	fg_config_init(&cfg);
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "email=mail"), FG_OK);
+	for (int i = 0; i < 4000; i++) {
+		int kk = i % 41;
+		snprintf(u, sizeof(u), "u%03d", i % 301);
+		if (kk == 39) {
+			/* "mail" rows and "email" rows name the same entities */
+			snprintf(k, sizeof(k), "%s", i % 2 ? "mail" : "email");
+			snprintf(v, sizeof(v), "%s%d@x.com", i % 3 ? "A" : "a", i % 17);
+		} else if (kk == 40) {
+			snprintf(k, sizeof(k), "k40");
+			snprintf(v, sizeof(v), "0000");
+		} else {
+			snprintf(k, sizeof(k), "k%02d", kk);
+			snprintf(v, sizeof(v), "v%d", i % 53);
+		}
+		rows[n++] = L(u, k, v, 1000 + i);
+	}
+	for (int kk = 0; kk < 41; kk++)
+		for (size_t i = 0; i < n; i++)
+			if ((int)(i % 41) == kk)
+				sorted[m++] = rows[i];
+	ck_assert_uint_eq(m, n);
+	a = build_rows(&cfg, rows, n);
+	b = build_rows(&cfg, sorted, m);
+	check_invariants(a);
+	check_same(a, b);
+	ck_assert_uint_eq(a->n_kinds, 40); /* k00..k38 and email; k40 only placeholders */
+	ck_assert_str_eq(a->kind_name[0], "email");
+	ck_assert_int_eq(a->placeholders.n_kinds, 1);
+	ck_assert_str_eq(a->placeholders.kind[0], "k40");
+	ck_assert_uint_eq(a->placeholders.n[0], 97);
+	fg_graph_free(&a);
+	fg_graph_free(&b);
+	free(rows);
+	free(sorted);
+}
+END_TEST
+
 START_TEST(user_order_is_bytewise_shorter_first)
 {
 	static const char *const ids[] = {
@@ -1471,6 +1524,7 @@ int main(void)
 	tcase_add_test(tc, intern_batch_same_ids_as_one_by_one);
 	tcase_add_test(tc, intern_batch_failure_leaves_the_table);
 	tcase_add_test(tc, canonical_ids_independent_of_row_order);
+	tcase_add_test(tc, kinds_past_the_row_cache);
 	tcase_add_test(tc, user_order_is_bytewise_shorter_first);
 	tcase_add_test(tc, long_common_prefixes_sort_bytewise);
 	tcase_add_test(tc, dedup_keeps_first_and_last_seen);
