@@ -337,8 +337,10 @@ int fg_run_write_model(fg_run *r)
 			json_str(&o, r->feat_names[j]);
 			if (isnan(row[j]))
 				fg_sbuf_puts(&o, ":null");
-			else
-				fg_sbuf_printf(&o, ":%.9g", (double)row[j]);
+			else {
+				fg_sbuf_puts(&o, ":");
+				fg_sbuf_real(&o, "%.9g", (double)row[j]);
+			}
 		}
 		fg_sbuf_puts(&o, "}");
 		if ((rc = fg_sbuf_check(&o)) != FG_OK)

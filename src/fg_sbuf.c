@@ -1,8 +1,10 @@
+#define __STDC_WANT_IEC_60559_BFP_EXT__ 1 /* strfromd */
 #include "fg_sbuf.h"
 
 #include "fg_alloc.h"
 #include "fg_error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -103,12 +105,30 @@ void fg_sbuf_json_str(fg_sbuf *b, const char *s)
 	fg_sbuf_putn(b, "\"", 1);
 }
 
+void fg_sbuf_real(fg_sbuf *b, const char *fmt, double v)
+{
+	char buf[64];
+	int n = strfromd(buf, sizeof(buf), fmt, v);
+
+	assert(n >= 0); /* strfromd fails only on a format outside its form */
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(buf)) {
+		fg_sbuf_putn(b, buf, (size_t)n);
+		return;
+	}
+	if (!sbuf_reserve(b, (size_t)n))
+		return;
+	strfromd(b->s + b->len, (size_t)n + 1, fmt, v);
+	b->len += (size_t)n;
+}
+
 void fg_sbuf_json_num(fg_sbuf *b, double v)
 {
 	if (!isfinite(v))
 		fg_sbuf_puts(b, "null");
 	else
-		fg_sbuf_printf(b, "%.10g", v == 0 ? 0.0 : v); /* no "-0" */
+		fg_sbuf_real(b, "%.10g", v == 0 ? 0.0 : v); /* no "-0" */
 }
 
 void fg_sbuf_xml(fg_sbuf *b, const char *s)

@@ -35,6 +35,13 @@ void fg_sbuf_putn(fg_sbuf *b, const char *s, size_t n);
 void fg_sbuf_puts(fg_sbuf *b, const char *s);
 /* A JSON string literal with quotes; NULL gives `null`. */
 void fg_sbuf_json_str(fg_sbuf *b, const char *s);
+/*
+ * v as printf's fmt would print it, fmt one conversion of strfromd's form
+ * ("%.9g": an optional precision, one of a A e E f F g G): glibc's own digits, without printf's argument walk (the
+ * process's printf goes down glibc's slow positional path once a library
+ * registers printf hooks, as libquadmath does).
+ */
+void fg_sbuf_real(fg_sbuf *b, const char *fmt, double v);
 /* A JSON number (%.10g, so goldens are stable); NaN/inf give `null`. */
 void fg_sbuf_json_num(fg_sbuf *b, double v);
 /* XML character data / attribute text: & < > " ' escaped, control bytes dropped. */

@@ -6,8 +6,11 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_igraph.h"
+#include "fg_sbuf.h"
 
+#include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #if FG_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -244,6 +247,46 @@ START_TEST(igraph_bridge_refuses_parallel_region)
 END_TEST
 #endif
 
+/* fg_sbuf_real prints printf's bytes for every format it is given, long ones too. */
+START_TEST(sbuf_real_matches_printf)
+{
+	static const char *const fmts[] = { "%.9g", "%.10g", "%.17g", "%.3f", "%e", "%.40f", "%a" };
+	static const double fixed[] = { 0.0, -0.0, 1.0, -1.5, 1e20, 1e300, 5e-324, 0.1, 123456789.0,
+	                                 2.5e-7, NAN, INFINITY, -INFINITY };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char want[512];
+	fg_sbuf b = { 0 };
+
+	for (int i = 0; i < 4000; i++) {
+		double v;
+		if (i < (int)(sizeof(fixed) / sizeof(fixed[0]))) {
+			v = fixed[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* any bits: subnormals, NaNs, huge */
+			memcpy(&v, &x, sizeof(v));
+		}
+		for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+			if (isnan(v) && f == 6)
+				continue; /* a NaN's payload sign prints either way in %a */
+			b.len = 0;
+			fg_sbuf_real(&b, fmts[f], v);
+			ck_assert_int_eq(fg_sbuf_check(&b), FG_OK);
+			snprintf(want, sizeof(want), fmts[f], v);
+			ck_assert_uint_eq(b.len, strlen(want));
+			ck_assert_mem_eq(b.s, want, b.len);
+		}
+	}
+	b.len = 0;
+	fg_sbuf_json_num(&b, NAN);
+	fg_sbuf_puts(&b, ",");
+	fg_sbuf_json_num(&b, -0.0);
+	fg_sbuf_puts(&b, ",");
+	fg_sbuf_json_num(&b, 0.25);
+	ck_assert_str_eq(b.s, "null,0,0.25");
+	fg_sbuf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -254,6 +297,7 @@ int main(void)
 	tcase_add_test(tc, error_codes_map_to_exit_codes);
 	tcase_add_test(tc, quote_escapes_and_truncates);
 	tcase_add_test(tc, parse_time_formats);
+	tcase_add_test(tc, sbuf_real_matches_printf);
 	tcase_add_test(tc, config_defaults_and_overrides);
 	tcase_add_test(tc, csr_symmetric_dedup);
 	tcase_add_test(tc, csr_rejects_out_of_range_and_transposes);
