@@ -235,6 +235,38 @@ def main():
                 w("Running peak RSS at the end of each phase (%d thread%s, run 1): %s.\n" % (
                     threads[0], "" if threads[0] == 1 else "s",
                     ", ".join("%s %d MiB" % pk for pk in peaks)))
+            # the SQLite writer's busy time (FG_WRITE_PROFILE lines of each log):
+            # tables' CPU, thread and main, plus the commit's wall
+            for t in threads:
+                busy, tables, commit = [], [], []
+                for r in [r for r in rs if int(r["threads"]) == t]:
+                    lp_ = os.path.join(d, "log-%s-t%d-r%s.txt" % (size, t, r["run"]))
+                    if not os.path.exists(lp_):
+                        continue
+                    tab = com = 0.0
+                    seen = False
+                    for line in open(lp_):
+                        mw = re.match(r"^  write (.+?)\s+([\d.]+) s  cpu\s+([\d.]+) s", line)
+                        if not mw:
+                            continue
+                        seen = True
+                        if mw.group(1) == "commit":
+                            com += float(mw.group(2))
+                        else:
+                            tab += float(mw.group(3))
+                    if seen:
+                        tables.append(tab)
+                        commit.append(com)
+                        busy.append(tab + com)
+                if busy:
+                    per_t[t]["writer"] = (med(busy), med(tables), med(commit))
+            if any("writer" in per_t[t] for t in threads):
+                w("SQLite's writer (one connection; FG_WRITE_PROFILE): " + "; ".join(
+                    "%d thread%s: busy %.2f s (tables' CPU %.2f s, commit %.2f s), its first row "
+                    "after ingest + build %.2f s" % (
+                        t, "" if t == 1 else "s", per_t[t]["writer"][0], per_t[t]["writer"][1],
+                        per_t[t]["writer"][2], per_t[t]["ingest"] + per_t[t]["build"])
+                    for t in threads if "writer" in per_t[t]) + ".\n")
             best_t = min(threads, key=lambda t: per_t[t]["wall"])
             targets.setdefault("run", {})[size] = (best_t, per_t[best_t], per_t)
             if 1 in per_t:
@@ -371,6 +403,14 @@ def main():
           "(%d thread%s) vs igraph %.1f s; CPU %.1f vs %.1f s | %.2fx (CPU %.2fx) | %s |" % (
               big, md["wall"], bt, "" if bt == 1 else "s", b["wall"], md["cpu"], b["cpu"],
               ratio, b["cpu"] / md["cpu"], verdict(ratio >= 2)))
+        if "writer" in md:
+            floor = md["ingest"] + md["build"] + md["writer"][0]
+            w("| (why) the SQLite writer's floor at %d thread%s: ingest + build before its first "
+              "row, then its own busy time, one connection | %.1f + %.1f = %.1f s against %.1f s for "
+              "2x | %.2fx igraph at best | %s |" % (
+                  bt, "" if bt == 1 else "s", md["ingest"] + md["build"], md["writer"][0], floor,
+                  b["wall"] / 2, b["wall"] / floor,
+                  "the bar is below the floor" if floor > b["wall"] / 2 else "the floor allows it"))
     if big:
         bt, md, per_t = run[big]
         bpl = md["maxrss"] / md["links"]

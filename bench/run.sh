@@ -17,7 +17,8 @@
 # one after the other on the same files, so every configuration sees the
 # same load.  Process wall,
 # CPU and max RSS come from /usr/bin/time, phase times and peak RSS from the
-# runs table, uptime's load before each process.
+# runs table, uptime's load before each process; each run's log holds its
+# FG_WRITE_PROFILE lines (the SQLite writer's time per table and the commit).
 #
 # --hog starts `yes >/dev/null` in a session of its own (its own scheduling
 # group, like another user's job) for the whole benchmark and kills it at
@@ -162,7 +163,7 @@ for r in $(seq 1 "$runs"); do
 			rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
 			la=$(loadavg)
 			echo "run.sh: round $r/$runs, $size, fraudgraph run --threads $t (load $la)" >&2
-			/usr/bin/time -f '%e %U %S %M' -o "$out/time.txt" \
+			FG_WRITE_PROFILE=1 /usr/bin/time -f '%e %U %S %M' -o "$out/time.txt" \
 				"$fg" run --db "$db" --edges "$w/edges.csv" --users "$w/users.csv" \
 				--threads "$t" --top 0 2>"$out/log-$size-t$t-r$r.txt"
 			read -r wall us ss rss <"$out/time.txt"

@@ -595,6 +595,7 @@ int fg_run_commit(fg_run *r)
 {
 	const fg_graph *g = r->g;
 	uint64_t rss = fg_peak_rss();
+	double t0, c0;
 	int rc, n;
 
 	(void)fg_run_phases(&n);
@@ -606,8 +607,13 @@ int fg_run_commit(fg_run *r)
 	fg_fault_point("before-commit");
 	/* 128+N must keep meaning "nothing stored": hold SIGTERM & co. over the commit */
 	fg_signal_commit_enter();
+	t0 = fg_clock();
+	c0 = fg_cpu_clock();
 	rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs);
 	fg_signal_commit_leave(rc == FG_OK);
+	if (getenv("FG_WRITE_PROFILE")) /* fg_run_write.c's table lines, then this one */
+		fprintf(stderr, "  write %-14s %7.3f s  cpu %7.3f s\n", "commit", fg_clock() - t0,
+		        fg_cpu_clock() - c0);
 	if (rc != FG_OK)
 		return rc;
 	r->committed = true;

@@ -800,7 +800,8 @@ cleanup:
  * write time (wall and CPU: the process's on the main thread, the thread's
  * own on the writer thread, marked "(thread)") goes to stderr, e.g.
  *   FG_WRITE_PROFILE=1 fraudgraph run --db R.db --edges E.csv --top 0
- * The commit that follows is timed by the run's own "write" phase line.
+ * The commit that follows prints the same line (fg_run_commit), and
+ * bench/run.sh sums them: the single writer's busy time.
  */
 typedef struct prof_clock {
 	clockid_t clock;
