@@ -334,17 +334,17 @@ static int hub_list(uint32_t **out, uint32_t *n_out, const fg_graph *g)
 }
 
 /*
- * e is one of hubs[0..n): a few cache-resident compares where a link scan
- * would read each entity's class at random.
+ * e's index in hubs[0..n), or n when e is not a hub: a few cache-resident
+ * compares where a link scan would read each entity's class at random.
  */
-static inline bool in_hubs(const uint32_t *hubs, uint32_t n, uint32_t e)
+static inline uint32_t hub_slot(const uint32_t *hubs, uint32_t n, uint32_t e)
 {
 	uint32_t h;
 
 	if (n == 0 || e < hubs[0] || e > hubs[n - 1])
-		return false;
+		return n;
 	h = hub_index(hubs, n, e);
-	return h < n && hubs[h] == e;
+	return h < n && hubs[h] == e ? h : n;
 }
 
 /*
@@ -371,9 +371,9 @@ static int hub_risk(double **out, const fg_run *r)
 	/* the users' risk, held sparse while the model runs: the links come in user order */
 	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
 	for (uint64_t i = 0; i < g->n_links && n > 0; i++) {
-		uint32_t t = g->link_target[i];
-		if (t >= g->n_users && in_hubs(hubs, n, t - g->n_users))
-			sum[hub_index(hubs, n, t - g->n_users)] += held_double(&risk, g->link_user[i]);
+		uint32_t t = g->link_target[i], h;
+		if (t >= g->n_users && (h = hub_slot(hubs, n, t - g->n_users)) < n)
+			sum[h] += held_double(&risk, g->link_user[i]);
 	}
 	*out = sum;
 cleanup:
@@ -499,7 +499,7 @@ static bool link_written(const fg_graph *g, const link_filter *lf, uint64_t i)
 	uint32_t t = g->link_target[i];
 
 	return lf->comp_users[lf->comp[g->link_user[i]]] >= 2 ||
-	       (t >= g->n_users && in_hubs(lf->hubs, lf->n_hubs, t - g->n_users));
+	       (t >= g->n_users && hub_slot(lf->hubs, lf->n_hubs, t - g->n_users) < lf->n_hubs);
 }
 
 /*
