@@ -25,7 +25,7 @@
  * Parallel chunks (regular files of at least two chunks, threads >= 2; stdin
  * and pipes stay serial).  The calling thread parses the header (byte by byte,
  * up to the first LF after it), then reads the rest in chunks of about
- * `chunk` bytes (512 KiB; FG_INGEST_CHUNK or fg_ingest_csv_set_chunk) cut after
+ * `chunk` bytes (256 KiB; FG_INGEST_CHUNK or fg_ingest_csv_set_chunk) cut after
  * the last LF preceded by an even number of '"' since the chunk start (RFC
  * 4180: a record boundary; doubled quotes count twice).  Worker threads
  * (pthreads, cfg->threads - 1 of them; the calling thread parses the next
@@ -46,7 +46,7 @@
  * reader re-reads the file from that chunk's start.  Chunks are read with
  * pread (the bytes after a cut are read again for the next chunk).  At most
  * max(32, 2 x threads) chunks are in flight (memory about 2.5 x chunk each:
- * 40 MiB at the defaults).
+ * 20 MiB at the defaults).
  *
  * Complexity: O(bytes); no allocation or formatting per row (except bad rows).
  * Thread-safety: one reader per thread (the realloc cap is thread-local); the

@@ -27,12 +27,13 @@
  * Small chunks and a deep queue: the reading thread applies chunks in order
  * (interning their rows) and publishes new ones only between two of them, so
  * the workers need enough parsed-ahead work to stay busy meanwhile, and the
- * reading thread's own parsing (while it waits) takes little.  2M world, 2
- * threads, beside another job (load ~2): ingest 7.7-8.0 s with 4 slots of 2
- * MiB, 4.7-5.4 s with 32 of 512 KiB, peak 740 -> 759 MiB during ingest
- * (docs/performance.md, "The reading thread's queue").
+ * reading thread's own parsing (while it waits) takes little.  32 chunks of
+ * 256 KiB hold the bytes 4 of 2 MiB held (the reader's memory bound, test
+ * million_row_stars_read_in_bounded_memory).  2M world, 2 threads, beside
+ * another job (load ~2): ingest 7.7-8.0 s with 4 slots of 2 MiB, 5.6 s with
+ * 32 of 256 KiB, 4.7-5.4 s with 32 of 512 KiB (which doubles the bytes).
  */
-#define CHUNK_DEFAULT ((size_t)512 << 10)
+#define CHUNK_DEFAULT ((size_t)256 << 10)
 #define SLOTS_MIN 32
 #define CHUNK_GROW_MAX 4 /* no boundary within 4 chunks: serial from there */
 #define MAX_WORKERS 64
