@@ -488,7 +488,7 @@ static int baseline(const opts *o)
 	s_start(&all);
 	s_start(&s);
 	if (fg_linkset_new(&ls, &cfg) != FG_OK ||
-	    fg_ingest_links_csv(o->edges, &cfg, &bad, fg_linkset_link_sink, ls) != FG_OK ||
+	    fg_ingest_links_csv(o->edges, &cfg, &bad, fg_linkset_reader_sink, ls) != FG_OK ||
 	    (o->users && fg_ingest_users_csv(o->users, &cfg, &bad, fg_linkset_user_sink, ls) != FG_OK) ||
 	    fg_graph_build(&g, ls, &cfg) != FG_OK)
 		die("baseline load");
@@ -576,7 +576,7 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s_start(&s);
 	if (fg_linkset_new(&ls, &cfg) != FG_OK ||
-	    fg_ingest_links_csv(o.edges, &cfg, &bad, fg_linkset_link_sink, ls) != FG_OK ||
+	    fg_ingest_links_csv(o.edges, &cfg, &bad, fg_linkset_reader_sink, ls) != FG_OK ||
 	    (o.users && fg_ingest_users_csv(o.users, &cfg, &bad, fg_linkset_user_sink, ls) != FG_OK))
 		die("ingest");
 	s_stop(&s);

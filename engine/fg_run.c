@@ -142,7 +142,7 @@ static int link_sink_progress(void *ctx, const fg_link_row *row)
 
 	if ((++ps->rows & 0x3ffff) == 0)
 		fg_log_progress("ingest rows", ps->rows, 0);
-	return fg_linkset_link_sink(ps->ls, row);
+	return fg_linkset_reader_sink(ps->ls, row);
 }
 
 int fg_run_ingest(fg_run *r)

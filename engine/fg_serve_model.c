@@ -45,7 +45,8 @@ static int model_rows(fg_linkset *ls, const fg_snapshot *s)
 		const char *kind = S(s, s->kind[l->k]);
 		const char *val = l->user ? S(s, s->u_id[l->t]) : S(s, s->e_value[l->t]);
 		fg_link_row row = { { S(s, s->u_id[l->u]), strlen(S(s, s->u_id[l->u])) },
-		                    { kind, strlen(kind) }, { val, strlen(val) }, l->first, "snapshot", i + 1 };
+		                    { kind, strlen(kind) }, { val, strlen(val) }, l->first, "snapshot", i + 1,
+		                    false, 0, 0 };
 
 		need[l->u] = 1;
 		if (l->user)

@@ -199,6 +199,10 @@ void fg_linkset_set_fork_rule(fg_linkset *ls, int (*pays)(uint64_t units, uint64
  */
 int fg_linkset_link_sink(void *ctx, const fg_link_row *row);
 int fg_linkset_user_sink(void *ctx, const fg_user_row *row);
+/* The link sink for rows as the readers deliver them (fg_ingest.h): the kind
+ * already canonical, the value normalised, row->placeholder set; the same
+ * result as fg_linkset_link_sink for those rows, without normalising again. */
+int fg_linkset_reader_sink(void *ctx, const fg_link_row *row);
 
 /* Rows dropped so far for a placeholder value (also in the built graph). */
 const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls);

@@ -339,15 +339,18 @@ static int rank_kinds(build *b)
 static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
 {
 	uint32_t *order = (uint32_t *)(void *)work, *s;
+	int64_t r;
 
-	/* order[r] is written after work[0..r] were read: r * 4 < r * 16 + 8 */
-	for (uint32_t r = 0; r < n; r++) {
-		uint32_t id = work[r].id;
-		if (r + SCATTER_AHEAD < n)
+	/* the random scatter on the threads, then the orders packed in place */
+	#pragma omp parallel for schedule(static)
+	for (r = 0; r < (int64_t)n; r++) {
+		if (r + SCATTER_AHEAD < (int64_t)n)
 			FG_PREFETCH(&rank[work[r + SCATTER_AHEAD].id]);
-		order[r] = id;
-		rank[id] = r;
+		rank[work[r].id] = (uint32_t)r;
 	}
+	/* order[r] is written after work[0..r] were read: r * 4 < r * 16 + 8 */
+	for (uint32_t q = 0; q < n; q++)
+		order[q] = work[q].id;
 	s = n ? fg_reallocarray(order, n, sizeof(*order)) : NULL;
 	return s ? s : order;
 }

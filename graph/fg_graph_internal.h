@@ -40,6 +40,7 @@ typedef struct fg_recbuf {
 typedef struct fg_pend {
 	uint64_t uo, vo;   /* offsets of user and value in bbuf */
 	uint32_t ul, vl;
+	uint32_t uh, vh;   /* fg_hash_str32 of user and value */
 	int64_t seen;
 	uint16_t kind;     /* temporary kind id */
 	uint8_t rel;

@@ -20,8 +20,6 @@
 #include <omp.h>
 #endif
 
-#define INTERN_SEED 0x66726175646772ULL /* "fraudgr" */
-
 #define PART_MIN_SLOTS 16
 /* Without a rule from the caller (fg_intern_batch.pays), a batch forks from
  * this many keys: a parallel phase must hold ~10+ ms of serial work or, on a
@@ -86,7 +84,7 @@ void fg_intern_free(fg_intern *t)
 
 uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
 {
-	return (uint32_t)(fg_hash64(s, len, INTERN_SEED + tag) >> 32);
+	return fg_intern_hash_tag(fg_hash_str32(s, len), tag);
 }
 
 
@@ -358,13 +356,12 @@ static void drop_from(fg_intern *t, uint64_t base_len)
 	}
 }
 
-/* Hash key k and prefetch its first slot. */
-static void hash_ahead(const fg_intern *t, fg_intern_key *k)
+/* Prefetch key k's first slot. */
+static void slot_ahead(const fg_intern *t, const fg_intern_key *k)
 {
-	const fg_intern_part *P;
+	const fg_intern_part *P = &t->parts[part_of(t, k->h)];
 
-	k->h = fg_intern_hash(k->tag, k->s, k->len);
-	P = &t->parts[part_of(t, k->h)];
+	assert(k->h == fg_intern_hash(k->tag, k->s, k->len));
 	FG_PREFETCH(&P->slots[k->h & P->mask]);
 }
 
@@ -381,8 +378,7 @@ static void entry_ahead(const fg_intern *t, const fg_intern_key *k, uint64_t lim
 
 /*
  * A batch on the calling thread: the keys in order, each as fg_intern_get
- * would take it (so the same ids), hashed and its slot prefetched LOOKAHEAD
- * keys ahead, its arena entry LOOKAHEAD / 2 ahead; no grouping, no pending
+ * would take it (so the same ids), its slot prefetched LOOKAHEAD keys ahead, its arena entry LOOKAHEAD / 2 ahead; no grouping, no pending
  * entries.  On failure the batch's new strings are taken out again.
  */
 static int batch_serial(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_key *keys,
@@ -393,12 +389,12 @@ static int batch_serial(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_k
 	int rc = FG_OK, fresh;
 
 	for (size_t i = 0; i < n && i < LOOKAHEAD; i++)
-		hash_ahead(t, &keys[i]);
+		slot_ahead(t, &keys[i]);
 	for (size_t i = 0; i < n; i++) {
 		const fg_intern_key *k = &keys[i];
 
 		if (i + LOOKAHEAD < n)
-			hash_ahead(t, &keys[i + LOOKAHEAD]);
+			slot_ahead(t, &keys[i + LOOKAHEAD]);
 		if (i + LOOKAHEAD / 2 < n)
 			entry_ahead(t, &keys[i + LOOKAHEAD / 2], t->arena_len);
 		if ((rc = add_one(&ids[i], &fresh, t, k->h, k->tag, k->s, k->len)) != FG_OK)
@@ -550,7 +546,7 @@ static int batch_parallel(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern
 	batch B = { .t = t, .keys = keys, .ids = ids, .b = scratch };
 	const int64_t np = (int64_t)n_parts(t);
 	uint64_t newn = 0, newbytes = 0;
-	int64_t i, p;
+	int64_t p;
 	int rc = FG_OK, err = BERR_NONE;
 
 	B.base_len = t->arena_len ? t->arena_len : 1;
@@ -566,9 +562,6 @@ static int batch_parallel(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern
 		rc = fg_error_set(FG_ENOMEM, "out of memory interning %zu strings", n);
 		goto cleanup;
 	}
-	#pragma omp parallel for schedule(static)
-	for (i = 0; i < (int64_t)n; i++)
-		keys[i].h = fg_intern_hash(keys[i].tag, keys[i].s, keys[i].len);
 	/* group the keys by part, in key order within a part (pnew: the cursors) */
 	for (size_t k = 0; k < n; k++)
 		B.pstart[part_of(t, keys[k].h) + 1]++;

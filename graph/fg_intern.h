@@ -73,17 +73,25 @@ void fg_intern_free(fg_intern *t);
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,
                   int *added);
 
-/* The same with h = fg_intern_hash(tag, s, len) computed by the caller. */
+/* The same with h = fg_intern_hash(tag, s, len) computed by the caller:
+ * fg_intern_hash_tag(fg_hash_str32(s, len), tag) (src/fg_hash.h), so a
+ * string's hash can be taken before its tag is known, on another thread. */
 uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len);
+
+static inline uint32_t fg_intern_hash_tag(uint32_t str_hash, uint16_t tag)
+{
+	return str_hash ^ (uint32_t)tag * 0x9E3779B1u;
+}
+
 int fg_intern_get_hashed(uint32_t *out, fg_intern *t, uint32_t h, uint16_t tag, const char *s,
                          size_t len, int *added);
 
-/* One string of a batch (fg_intern_get_batch fills h). */
+/* One string of a batch. */
 typedef struct fg_intern_key {
 	const char *s;
 	uint32_t len;
 	uint16_t tag;
-	uint32_t h;
+	uint32_t h; /* fg_intern_hash(tag, s, len), set by the caller */
 } fg_intern_key;
 
 /* Scratch space of fg_intern_get_batch, reused across calls: zero it first
@@ -112,9 +120,8 @@ void fg_intern_batch_free(fg_intern_batch *b);
  * The ids are those fg_intern_get would give key by key (new strings in
  * order of first occurrence), for any pbits and any thread count.
  * A batch that does not fork (3+ threads and scratch->pays, above) runs on the calling
- * thread in one pass, each key hashed and its slot and entry prefetched a
- * few keys ahead.  One that forks works by index part: keys are hashed and
- * grouped by part, each part looked up by one thread (new strings pending),
+ * thread in one pass, each key's slot and entry prefetched a few keys
+ * ahead.  One that forks works by index part: keys are grouped by part, each part looked up by one thread (new strings pending),
  * ids and arena offsets given in key order, then each part's entries placed
  * by one thread.  Returns FG_OK, FG_ENOMEM, FG_EDATA (a NUL byte, the
  * limits) or FG_EUSAGE (as fg_intern_get); on failure t holds the same

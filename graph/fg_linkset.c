@@ -31,6 +31,7 @@
 #include "fg_hash.h"
 #include "fg_log.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,14 +376,15 @@ int fg_linkset_flush(fg_linkset *ls)
 		return FG_OK;
 	for (uint32_t i = 0; i < n; i++) {
 		const fg_pend *q = &ls->pend[i];
-		pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->uo, .len = q->ul };
+		pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->uo, .len = q->ul, .h = q->uh };
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const fg_pend *q = &ls->pend[i];
 		if (q->rel)
-			pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl };
+			pk->ukeys[nu++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl, .h = q->vh };
 		else
-			pk->ekeys[ne++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl, .tag = q->kind };
+			pk->ekeys[ne++] = (fg_intern_key){ .s = ls->bbuf + q->vo, .len = q->vl, .tag = q->kind,
+			                                   .h = fg_intern_hash_tag(q->vh, q->kind) };
 	}
 	if ((rc = fg_intern_get_batch(pk->uids, pk->uadded, &ls->users, pk->ukeys, nu, &pk->ub)) !=
 	            FG_OK ||
@@ -492,43 +494,21 @@ static fg_kind_cache *kind_resolve(fg_linkset *ls, fg_kind_cache *tmp, const cha
 	return e;
 }
 
-int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
+/*
+ * Row (kind canonical, value normalised; uh, vh the fg_hash_str32 of its
+ * user and value) added to the batch, kc its kind's cache entry; a
+ * placeholder is counted and dropped.
+ */
+static int link_add(fg_linkset *ls, const fg_link_row *row, fg_kind_cache *kc, bool placeholder,
+                    uint32_t uh, uint32_t vh)
 {
-	fg_linkset *ls = ctx;
-	fg_link_row nrow, *row = &nrow;
-	fg_kind_cache tmp, *kc;
 	uint32_t k = 0;
 	size_t need;
 	fg_pend *q;
 	int rc;
 
-	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
-		return rc;
-	/*
-	 * The row path before interning (fg_config_normalise_value, with the
-	 * kind's alias and class cached): the kind becomes its canonical kind,
-	 * the value its normalised form, and a placeholder drops the row.
-	 */
-	nrow = *in;
-	kc = kind_resolve(ls, &tmp, in->kind.ptr, in->kind.len);
-	nrow.kind.ptr = kc->kind;
-	nrow.kind.len = kc->kind_len;
-	if (kc->cls != FG_VALUE_PLAIN && kc->cls != FG_VALUE_USER) {
-		if (in->value.len + 1 > ls->nbuf_cap) {
-			size_t cap = in->value.len + 1 > 256 ? in->value.len + 1 : 256;
-			char *b = fg_realloc(ls->nbuf, cap);
-			if (!b)
-				return fg_error_set(FG_ENOMEM, "out of memory normalising a value");
-			ls->nbuf = b;
-			ls->nbuf_cap = cap;
-		}
-		fg_config_normalise_class(ls->nbuf, &nrow.value.len, kc->cls, in->value.ptr,
-		                          in->value.len);
-		nrow.value.ptr = ls->nbuf;
-	}
-	if (fg_config_is_placeholder(ls->cfg, nrow.kind.ptr, nrow.kind.len, nrow.value.ptr,
-	                             nrow.value.len)) {
-		count_drop(&ls->drops, nrow.kind.ptr, nrow.kind.len);
+	if (placeholder) {
+		count_drop(&ls->drops, row->kind.ptr, row->kind.len);
 		return FG_OK;
 	}
 	if (kc->k < 0) {
@@ -553,10 +533,64 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 	q->vl = (uint32_t)row->value.len;
 	memcpy(ls->bbuf + ls->bbuf_len, row->value.ptr, row->value.len);
 	ls->bbuf_len += row->value.len;
+	q->uh = uh;
+	q->vh = vh;
 	q->seen = row->seen_at;
 	q->kind = (uint16_t)k;
 	q->rel = ls->kind_rel[k];
 	return FG_OK;
+}
+
+int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
+{
+	fg_linkset *ls = ctx;
+	fg_link_row row;
+	fg_kind_cache tmp, *kc;
+	int rc;
+
+	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
+		return rc;
+	/*
+	 * The row path before interning (fg_config_normalise_value, with the
+	 * kind's alias and class cached): the kind becomes its canonical kind,
+	 * the value its normalised form, and a placeholder drops the row.
+	 */
+	row = *in;
+	kc = kind_resolve(ls, &tmp, in->kind.ptr, in->kind.len);
+	row.kind.ptr = kc->kind;
+	row.kind.len = kc->kind_len;
+	if (kc->cls != FG_VALUE_PLAIN && kc->cls != FG_VALUE_USER) {
+		if (in->value.len + 1 > ls->nbuf_cap) {
+			size_t cap = in->value.len + 1 > 256 ? in->value.len + 1 : 256;
+			char *b = fg_realloc(ls->nbuf, cap);
+			if (!b)
+				return fg_error_set(FG_ENOMEM, "out of memory normalising a value");
+			ls->nbuf = b;
+			ls->nbuf_cap = cap;
+		}
+		fg_config_normalise_class(ls->nbuf, &row.value.len, kc->cls, in->value.ptr,
+		                          in->value.len);
+		row.value.ptr = ls->nbuf;
+	}
+	if (fg_config_is_placeholder(ls->cfg, row.kind.ptr, row.kind.len, row.value.ptr,
+	                             row.value.len))
+		return link_add(ls, &row, kc, true, 0, 0);
+	return link_add(ls, &row, kc, false, fg_hash_str32(row.user.ptr, row.user.len),
+	                fg_hash_str32(row.value.ptr, row.value.len));
+}
+
+int fg_linkset_reader_sink(void *ctx, const fg_link_row *row)
+{
+	fg_linkset *ls = ctx;
+	fg_kind_cache tmp;
+	int rc;
+
+	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
+		return rc;
+	assert(row->placeholder || (row->user_hash == fg_hash_str32(row->user.ptr, row->user.len) &&
+	                            row->value_hash == fg_hash_str32(row->value.ptr, row->value.len)));
+	return link_add(ls, row, kind_resolve(ls, &tmp, row->kind.ptr, row->kind.len),
+	                row->placeholder, row->user_hash, row->value_hash);
 }
 
 int fg_linkset_user_sink(void *ctx, const fg_user_row *row)

@@ -39,6 +39,12 @@
  * columns are found by name like CSV headers.  The "line" of a row is its
  * 1-based row number in the result and "file" is "DB:edges" or "DB:query".
  *
+ * A link row reaches the sink as the link set keeps it: its kind canonical,
+ * its value normalised for the kind, and a placeholder value flagged
+ * (fg_config_normalise_value), its user and value hashed for the interning
+ * tables (fg_hash_str32), all on the parsing threads; the sink decides what
+ * a placeholder costs (fg_linkset counts and drops it).
+ *
  * Strings handed to a sink are valid only during the callback.
  * Thread-safety: a reader is used by one thread at a time.  The CSV reader
  * parses large regular files with cfg->threads worker threads (0: the OpenMP
@@ -63,11 +69,13 @@ typedef struct fg_str {
 /* One link row: user_id used entity (kind, value), or a user-user relation. */
 typedef struct fg_link_row {
 	fg_str user;
-	fg_str kind;     /* normalised: trimmed, lower-case */
-	fg_str value;    /* trimmed */
+	fg_str kind;     /* readers: the canonical kind (trimmed, lower-case, alias resolved) */
+	fg_str value;    /* readers: trimmed and normalised for the kind (fg_config_normalise_value) */
 	int64_t seen_at; /* FG_TIME_NONE if absent or empty */
 	const char *file;
 	uint64_t line;
+	bool placeholder; /* readers: fg_config_normalise_value said drop (the sink counts it) */
+	uint32_t user_hash, value_hash; /* readers, not placeholders: fg_hash_str32 of user and value */
 } fg_link_row;
 
 typedef enum fg_label {

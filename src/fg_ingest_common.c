@@ -12,6 +12,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_hash.h"
 #include "fg_log.h"
 
 #include <assert.h>
@@ -83,8 +84,11 @@ int fg_ingest_ctx_init(fg_ingest_ctx *ctx, fg_ingest_mode mode, const fg_config 
 	ctx->sink_ctx = sink_ctx;
 	ctx->file = file;
 	ctx->kind_buf = fg_malloc((size_t)cfg->max_field_len + 1);
-	if (!ctx->kind_buf)
+	ctx->value_buf = fg_malloc((size_t)cfg->max_field_len + 1);
+	if (!ctx->kind_buf || !ctx->value_buf) {
+		fg_ingest_ctx_free(ctx);
 		return fg_error_set(FG_ENOMEM, "%s: out of memory", file);
+	}
 	return FG_OK;
 }
 
@@ -109,7 +113,8 @@ static void attrs_free(fg_ingest_ctx *ctx)
 void fg_ingest_ctx_free(fg_ingest_ctx *ctx)
 {
 	fg_free(ctx->kind_buf);
-	ctx->kind_buf = NULL;
+	fg_free(ctx->value_buf);
+	ctx->kind_buf = ctx->value_buf = NULL;
 	attrs_free(ctx);
 }
 
@@ -405,16 +410,79 @@ int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, const char *c
 	return FG_OK;
 }
 
+/*
+ * ctx's cache entry of the lower-cased kind[0..len) (NUL-terminated), added
+ * on first sight: whether it is a relation, its canonical kind and value
+ * class.  NULL for a kind too long to cache or past the cache's entries (the
+ * caller asks fg_config itself).
+ */
+static const fg_ingest_kind *kind_cached(fg_ingest_ctx *ctx, const char *kind, size_t len)
+{
+	const fg_config *cfg = ctx->cfg;
+	fg_ingest_kind *e = &ctx->kc[ctx->kc_last];
+
+	if (ctx->n_kc && e->raw_len == len && memcmp(e->raw, kind, len) == 0)
+		return e;
+	for (uint32_t i = 0; i < ctx->n_kc; i++) {
+		e = &ctx->kc[i];
+		if (e->raw_len == len && memcmp(e->raw, kind, len) == 0) {
+			ctx->kc_last = i;
+			return e;
+		}
+	}
+	if (len >= FG_KIND_NAME_MAX || ctx->n_kc == FG_INGEST_KIND_CACHE)
+		return NULL;
+	ctx->kc_last = ctx->n_kc;
+	e = &ctx->kc[ctx->n_kc++];
+	memcpy(e->raw, kind, len + 1);
+	e->raw_len = len;
+	e->is_rel = fg_config_is_relation(cfg, kind);
+	e->canon = fg_config_kind_canonical(&e->canon_len, cfg, e->raw, len);
+	e->cls = fg_config_value_class(cfg, e->canon, e->canon_len);
+	return e;
+}
+
 static bool kind_is_relation(fg_ingest_ctx *ctx, const char *kind, size_t len)
 {
-	if (len >= FG_KIND_NAME_MAX)
-		return fg_config_is_relation(ctx->cfg, kind);
-	if (ctx->last_kind_valid && memcmp(ctx->last_kind, kind, len + 1) == 0)
-		return ctx->last_is_rel;
-	memcpy(ctx->last_kind, kind, len + 1);
-	ctx->last_kind_valid = true;
-	ctx->last_is_rel = fg_config_is_relation(ctx->cfg, kind);
-	return ctx->last_is_rel;
+	const fg_ingest_kind *e = kind_cached(ctx, kind, len);
+
+	return e ? e->is_rel : fg_config_is_relation(ctx->cfg, kind);
+}
+
+/*
+ * A good link row's kind and value as the link set keeps them
+ * (fg_config_normalise_value, with the kind's settings cached): the kind
+ * becomes its canonical kind, the value its normalised form in ctx's buffer,
+ * out->placeholder says whether the row is to be dropped, and a row kept
+ * gets the interning tables' hashes of its user and value.
+ */
+static void normalise_link(fg_ingest_ctx *ctx, fg_row_check *out)
+{
+	const fg_config *cfg = ctx->cfg;
+	fg_str *k = &out->s[FG_ROLE_KIND], *v = &out->s[FG_ROLE_VALUE];
+	const fg_ingest_kind *e = kind_cached(ctx, k->ptr, k->len);
+	size_t vl;
+
+	if (!e) {
+		const char *ck;
+		size_t ckl;
+
+		out->placeholder = !fg_config_normalise_value(ctx->value_buf, &vl, &ck, &ckl, cfg,
+		                                              k->ptr, k->len, v->ptr, v->len);
+		*k = (fg_str){ ck, ckl };
+		*v = (fg_str){ ctx->value_buf, vl };
+	} else {
+		*k = (fg_str){ e->canon, e->canon_len };
+		if (e->cls != FG_VALUE_PLAIN && e->cls != FG_VALUE_USER) {
+			fg_config_normalise_class(ctx->value_buf, &vl, e->cls, v->ptr, v->len);
+			*v = (fg_str){ ctx->value_buf, vl };
+		}
+		out->placeholder = fg_config_is_placeholder(cfg, k->ptr, k->len, v->ptr, v->len);
+	}
+	if (!out->placeholder) {
+		out->user_hash = fg_hash_str32(out->s[FG_ROLE_USER].ptr, out->s[FG_ROLE_USER].len);
+		out->value_hash = fg_hash_str32(v->ptr, v->len);
+	}
 }
 
 /* The column name of role in ctx (copied, truncated). */
@@ -552,6 +620,8 @@ void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg
 	int role;
 
 	memset(s, 0, sizeof(out->s));
+	out->placeholder = false;
+	out->user_hash = out->value_hash = 0;
 	out->nwarn = 0;
 	out->n_attrs = 0;
 	out->attrs = NULL;
@@ -645,6 +715,7 @@ void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg
 			out->verdict = FG_ROW_FILTERED;
 			return;
 		}
+		normalise_link(ctx, out);
 		out->verdict = FG_ROW_GOOD;
 	}
 }
@@ -684,6 +755,9 @@ int fg_ingest_row_apply(fg_ingest_ctx *ctx, const fg_row_check *c, uint64_t line
 		r.seen_at = c->t;
 		r.file = ctx->file;
 		r.line = line;
+		r.placeholder = c->placeholder;
+		r.user_hash = c->user_hash;
+		r.value_hash = c->value_hash;
 		return ctx->link_sink(ctx->sink_ctx, &r);
 	}
 }

@@ -166,6 +166,9 @@ int fg_csv_chunk_put_row(fg_csv_chunk *c, fg_ingest_ctx *ctx, const fg_raw_field
 		e->alen = (uint32_t)al;
 		e->t = rc.t;
 		e->label = (uint8_t)rc.label;
+		e->placeholder = rc.placeholder;
+		e->user_hash = rc.user_hash;
+		e->value_hash = rc.value_hash;
 	}
 	c->nents++;
 	return FG_OK;
@@ -216,6 +219,7 @@ int fg_csv_chunk_deliver(const fg_csv_reader *r, fg_ingest_ctx *ctx, const fg_cs
 		rc.nwarn = 0;
 		rc.n_attrs = 0;
 		rc.attrs = NULL;
+		rc.placeholder = false;
 		if (rc.verdict == FG_ROW_BAD) {
 			const fg_csv_report *b = &c->bads[nb++];
 
@@ -251,6 +255,9 @@ int fg_csv_chunk_deliver(const fg_csv_reader *r, fg_ingest_ctx *ctx, const fg_cs
 			a += e->alen;
 			rc.t = e->t;
 			rc.label = (fg_label)e->label;
+			rc.placeholder = e->placeholder;
+			rc.user_hash = e->user_hash;
+			rc.value_hash = e->value_hash;
 		}
 		if ((ret = fg_ingest_row_apply(ctx, &rc, base + e->line)) != FG_OK)
 			return ret;

@@ -35,6 +35,17 @@ typedef struct fg_raw_field {
 	bool is_num;
 } fg_raw_field;
 
+/* One kind as a reader met it (lower-cased), with its settings. */
+#define FG_INGEST_KIND_CACHE 32
+typedef struct fg_ingest_kind {
+	char raw[FG_KIND_NAME_MAX];
+	size_t raw_len;
+	bool is_rel;       /* fg_config_is_relation of raw */
+	const char *canon; /* the canonical kind: into cfg, or raw */
+	size_t canon_len;
+	fg_value_class cls;
+} fg_ingest_kind;
+
 typedef struct fg_ingest_ctx {
 	const fg_config *cfg;
 	fg_badrows *bad;
@@ -44,10 +55,11 @@ typedef struct fg_ingest_ctx {
 	void *sink_ctx;
 	const char *file; /* display name: path, "<stdin>", "DB:edges", ... */
 	char *kind_buf;   /* max_field_len + 1 bytes: the lower-cased kind, NUL-terminated */
-	/* one-entry cache of fg_config_is_relation (kinds repeat row after row) */
-	char last_kind[FG_KIND_NAME_MAX];
-	bool last_kind_valid;
-	bool last_is_rel;
+	char *value_buf;  /* max_field_len + 1 bytes: the normalised value */
+	/* the settings of the first FG_INGEST_KIND_CACHE kinds met (an input
+	 * interleaves its kinds row by row), kc_last the one of the last row */
+	fg_ingest_kind kc[FG_INGEST_KIND_CACHE];
+	uint32_t n_kc, kc_last;
 	/* users: the attribute columns of this input (fg_ingest_header) */
 	uint32_t n_attr;
 	char **attr_name;        /* n_attr lower-case names (owned unless attr_borrowed) */
@@ -114,6 +126,8 @@ typedef struct fg_row_check {
 	fg_row_warn warn[2];
 	uint32_t n_attrs;          /* users: ctx->attr_val */
 	const fg_attr_val *attrs;
+	bool placeholder;          /* links, GOOD: the normalised value is a placeholder */
+	uint32_t user_hash, value_hash; /* links, GOOD, no placeholder: fg_hash_str32 */
 } fg_row_check;
 
 /* Validate and normalise one row (f[] and ctx->attr_f) into *out.  Pure but

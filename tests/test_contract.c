@@ -27,7 +27,7 @@
 
 static void add(fg_linkset *ls, const char *u, const char *k, const char *v)
 {
-	fg_link_row r = { { u, strlen(u) }, { k, strlen(k) }, { v, strlen(v) }, FG_TIME_NONE, "t", 1 };
+	fg_link_row r = { { u, strlen(u) }, { k, strlen(k) }, { v, strlen(v) }, FG_TIME_NONE, "t", 1, false, 0, 0 };
 
 	if (fg_linkset_link_sink(ls, &r) != FG_OK)
 		ck_abort_msg("link sink: %s", fg_error_msg());

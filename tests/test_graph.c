@@ -41,7 +41,7 @@ static void feed(fg_linkset *ls, const trow *r)
 			ck_abort_msg("user sink: %s", fg_error_msg());
 	} else {
 		fg_link_row lr = { { r->user, strlen(r->user) }, { r->kind, strlen(r->kind) },
-		                   { r->value, strlen(r->value) }, r->t, "t", 1 };
+		                   { r->value, strlen(r->value) }, r->t, "t", 1, false, 0, 0 };
 		if (fg_linkset_link_sink(ls, &lr) != FG_OK)
 			ck_abort_msg("link sink: %s", fg_error_msg());
 	}
@@ -329,6 +329,7 @@ static fg_intern_key *batch_keys(char **store, size_t n, uint64_t seed)
 		k[i].s = buf + 16 * i;
 		k[i].len = (uint32_t)len;
 		k[i].tag = (uint16_t)((r >> 4) % 3);
+		k[i].h = fg_intern_hash(k[i].tag, k[i].s, k[i].len);
 	}
 	*store = buf;
 	return k;
@@ -486,6 +487,7 @@ START_TEST(intern_batch_failure_leaves_the_table)
 		/* a NUL byte late in the batch: FG_EDATA, nothing of the batch stays */
 		keys[N - 1].s = nul;
 		keys[N - 1].len = 3;
+		keys[N - 1].h = fg_intern_hash(keys[N - 1].tag, nul, 3);
 		ck_assert_int_eq(fg_intern_get_batch(ids, added, &t, keys, N, &b), FG_EDATA);
 		ck_assert_str_eq(fg_error_msg(), "interning: a string contains a NUL byte");
 		ck_assert_uint_eq(t.n, n0);
@@ -1093,7 +1095,7 @@ START_TEST(long_values_cross_batches)
 		snprintf(u, sizeof(u), "u%d", i % 7);
 		/* alternate short and huge values so batches end on both limits */
 		size_t len = i % 3 == 0 ? big - (size_t)(i % 5) : 1 + (size_t)(i % 4);
-		r = (fg_link_row){ { u, strlen(u) }, { "address", 7 }, { v, len }, i, "t", 1 };
+		r = (fg_link_row){ { u, strlen(u) }, { "address", 7 }, { v, len }, i, "t", 1, false, 0, 0 };
 		ck_assert_int_eq(fg_linkset_link_sink(ls, &r), FG_OK);
 	}
 	ck_assert_int_eq(fg_graph_build(&g, ls, &cfg), FG_OK);

@@ -52,13 +52,14 @@ static int link_sink(void *ctx, const fg_link_row *r)
 	if (b->fail_at && b->rows == (size_t)b->fail_at)
 		return fg_error_set(FG_ERROR, "sink stop");
 	if (r->seen_at == FG_TIME_NONE)
-		sb_append(b, "%.*s|%.*s|%.*s|-|%llu\n", (int)r->user.len, r->user.ptr,
+		sb_append(b, "%.*s|%.*s|%.*s|-|%llu%s\n", (int)r->user.len, r->user.ptr,
 		          (int)r->kind.len, r->kind.ptr, (int)r->value.len, r->value.ptr,
-		          (unsigned long long)r->line);
+		          (unsigned long long)r->line, r->placeholder ? "|placeholder" : "");
 	else
-		sb_append(b, "%.*s|%.*s|%.*s|%lld|%llu\n", (int)r->user.len, r->user.ptr,
+		sb_append(b, "%.*s|%.*s|%.*s|%lld|%llu%s\n", (int)r->user.len, r->user.ptr,
 		          (int)r->kind.len, r->kind.ptr, (int)r->value.len, r->value.ptr,
-		          (long long)r->seen_at, (unsigned long long)r->line);
+		          (long long)r->seen_at, (unsigned long long)r->line,
+		          r->placeholder ? "|placeholder" : "");
 	return FG_OK;
 }
 
@@ -245,9 +246,74 @@ START_TEST(basic_order_extra_columns_normalisation)
 	                               "u2|card|c9|1700000000|3\n"
 	                               "u3|address|a1|-|4\n"
 	                               "u5|email|a5|-|5\n"
-	                               "u6|email|A6|-|6\n");
+	                               "u6|email|a6|-|6\n"); /* the sink gets emails normalised */
 	ck_assert_uint_eq(bad.rows_read, 5);
 	ck_assert_uint_eq(bad.total, 0);
+}
+END_TEST
+
+/*
+ * Link rows reach the sink as the link set keeps them, on the parsing threads
+ * too (ingest_cmp: every thread count and chunk size): the kind's alias
+ * resolved, the value normalised for its kind, a placeholder flagged, not
+ * dropped (the sink counts it).  A kind past the cache's name length takes
+ * fg_config's own path.
+ */
+START_TEST(links_arrive_normalised)
+{
+	fg_config saved = cfg;
+	char row[512];
+	sink_buf long_kind = { 0 };
+	int n;
+
+	ck_assert_int_eq(fg_config_set_kind_alias(&cfg, "email=mail,e-mail"), FG_OK);
+	ck_assert_int_eq(links("user_id,kind,value\n"
+	                       "u1,Mail,Ann.Smith@Example.COM\n"
+	                       "u2,phone,+1 (555) 010-9999\n"
+	                       "u3,address,\"  12  Main\tSt \"\n"
+	                       "u4,e-mail,unknown\n"
+	                       "u5,device,0000\n"
+	                       "u6,device,D6\n"
+	                       "u7,phone,n/a\n"
+	                       "u8,referral,u1\n"),
+	                 FG_OK);
+	ck_assert_str_eq(sb_str(&out), "u1|email|ann.smith@example.com|-|2\n"
+	                               "u2|phone|+15550109999|-|3\n"
+	                               "u3|address|12 main st|-|4\n"
+	                               "u4|email|unknown|-|5|placeholder\n"
+	                               "u5|device|0000|-|6|placeholder\n"
+	                               "u6|device|D6|-|7\n"
+	                               "u7|phone||-|8|placeholder\n"
+	                               "u8|referral|u1|-|9\n");
+	n = snprintf(row, sizeof(row), "user_id,kind,value\nu1,%0*d,Ann@X.COM\nu2,%0*d,N/A\n",
+	             FG_KIND_NAME_MAX + 4, 7, FG_KIND_NAME_MAX + 4, 7);
+	ck_assert_int_gt(n, 0);
+	free(out.s);
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(links(row), FG_OK);
+	sb_append(&long_kind, "u1|%0*d|Ann@X.COM|-|2\nu2|%0*d|N/A|-|3|placeholder\n",
+	          FG_KIND_NAME_MAX + 4, 7, FG_KIND_NAME_MAX + 4, 7);
+	ck_assert_str_eq(sb_str(&out), sb_str(&long_kind));
+	free(long_kind.s);
+	/* past the reader's kind cache: 40 kinds, then the alias and email again */
+	{
+		sink_buf in = { 0 }, want = { 0 };
+
+		sb_append(&in, "user_id,kind,value\n");
+		for (int i = 0; i < 40; i++) {
+			sb_append(&in, "u%d,k%02d,V%d\n", i, i, i);
+			sb_append(&want, "u%d|k%02d|V%d|-|%d\n", i, i, i, i + 2);
+		}
+		sb_append(&in, "u1,MAIL,B@Y.Org\nu2,email,-\nu3,k39,V\n");
+		sb_append(&want, "u1|email|b@y.org|-|42\nu2|email|-|-|43|placeholder\nu3|k39|V|-|44\n");
+		free(out.s);
+		memset(&out, 0, sizeof(out));
+		ck_assert_int_eq(links(sb_str(&in)), FG_OK);
+		ck_assert_str_eq(sb_str(&out), sb_str(&want));
+		free(in.s);
+		free(want.s);
+	}
+	cfg = saved;
 }
 END_TEST
 
@@ -255,9 +321,9 @@ START_TEST(quotes_newlines_crlf_blank_lines_line_numbers)
 {
 	ck_assert_int_eq(links("user_id,kind,value\r\n"
 	                       "\r\n"
-	                       "u1,address,\"1 Main St, Apt 2\"\r\n"
-	                       "u2,address,\"say \"\"hi\"\"\"\r\n"
-	                       "u3,address,\"line one\r\nline two\nline three\"\r\n"
+	                       "u1,note,\"1 Main St, Apt 2\"\r\n"
+	                       "u2,note,\"say \"\"hi\"\"\"\r\n"
+	                       "u3,note,\"line one\r\nline two\nline three\"\r\n"
 	                       "\n"
 	                       "\n"
 	                       "u4,device,d4\r\n"
@@ -266,9 +332,9 @@ START_TEST(quotes_newlines_crlf_blank_lines_line_numbers)
 	                       "\r"
 	                       "u7,device,d7"),
 	                 FG_OK);
-	ck_assert_str_eq(sb_str(&out), "u1|address|1 Main St, Apt 2|-|3\n"
-	                               "u2|address|say \"hi\"|-|4\n"
-	                               "u3|address|line one\r\nline two\nline three|-|5\n"
+	ck_assert_str_eq(sb_str(&out), "u1|note|1 Main St, Apt 2|-|3\n"
+	                               "u2|note|say \"hi\"|-|4\n"
+	                               "u3|note|line one\r\nline two\nline three|-|5\n"
 	                               "u4|device|d4|-|10\n"
 	                               "u5|device|d5|-|11\n"
 	                               "u6|device|d6|-|12\n"
@@ -1280,6 +1346,7 @@ static Suite *ingest_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, basic_order_extra_columns_normalisation);
+	tcase_add_test(tc, links_arrive_normalised);
 	tcase_add_test(tc, quotes_newlines_crlf_blank_lines_line_numbers);
 	tcase_add_test(tc, line_numbers_of_bad_rows_after_quoted_newlines);
 	tcase_add_test(tc, bom_is_stripped);

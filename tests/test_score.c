@@ -37,7 +37,7 @@ static fg_str str(const char *s)
 
 static void link(fg_linkset *ls, const char *u, const char *kind, const char *value)
 {
-	fg_link_row row = { str(u), str(kind), str(value), FG_TIME_NONE, "t.csv", 1 };
+	fg_link_row row = { str(u), str(kind), str(value), FG_TIME_NONE, "t.csv", 1, false, 0, 0 };
 	ck_assert_int_eq(fg_linkset_link_sink(ls, &row), FG_OK);
 }
 

@@ -12,8 +12,8 @@
  * Not cryptographic.  All functions are pure (no global state): thread-safe.
  * Complexity: O(len), about 1 byte/cycle or better.
  */
-#ifndef FG_GRAPH_FG_HASH_H
-#define FG_GRAPH_FG_HASH_H
+#ifndef FG_SRC_FG_HASH_H
+#define FG_SRC_FG_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +129,20 @@ static inline uint64_t fg_hash64(const void *data, size_t len, uint64_t seed)
 	}
 	h += (uint64_t)len;
 	return fg_xxh_finish(h, p, n);
+}
+
+/*
+ * The 32-bit hash the interning tables key a string on (graph/fg_intern.h:
+ * fg_intern_hash mixes the key's tag into it): the high half of XXH64 with
+ * the tables' seed.  The readers compute it for each link row's user and
+ * value on the parsing threads (fg_link_row), so the thread that interns
+ * does not.  Not part of any output.
+ */
+#define FG_HASH_STR_SEED 0x66726175646772ULL /* "fraudgr" */
+
+static inline uint32_t fg_hash_str32(const char *s, size_t len)
+{
+	return (uint32_t)(fg_hash64(s, len, FG_HASH_STR_SEED) >> 32);
 }
 
 /* Streaming 128-bit digest: init, update any number of times, final. */
