@@ -766,12 +766,17 @@ static int count_shares(build *b)
 	g->ent_hub = fg_calloc(ne ? ne : 1, sizeof(*g->ent_hub));
 	if (!g->ent_share || !g->ent_hub)
 		return nomem("entities");
-	/* Links are unique per (user, entity): a count is the number of distinct users. */
-	for (uint64_t w = 0; w < b->nl; w++) {
-		if (w + SCATTER_AHEAD < b->nl && g->link_target[w + SCATTER_AHEAD] >= nu)
+	/* Links are unique per (user, entity): a count is the number of distinct
+	 * users.  Random increments, atomic on the threads (integers: any order). */
+	#pragma omp parallel for schedule(static)
+	for (int64_t w = 0; w < (int64_t)b->nl; w++) {
+		uint32_t t = g->link_target[w];
+		if (w + SCATTER_AHEAD < (int64_t)b->nl && g->link_target[w + SCATTER_AHEAD] >= nu)
 			FG_PREFETCH(&g->ent_share[g->link_target[w + SCATTER_AHEAD] - nu]);
-		if (g->link_target[w] >= nu)
-			g->ent_share[g->link_target[w] - nu]++;
+		if (t >= nu) {
+			#pragma omp atomic
+			g->ent_share[t - nu]++;
+		}
 	}
 	for (uint32_t e = 0; e < ne; e++) {
 		g->ent_hub[e] = g->ent_share[e] > g->kind_max_share[g->ent_kind[e]];
