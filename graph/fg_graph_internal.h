@@ -62,17 +62,6 @@ typedef struct fg_pend_keys {
  * temporary ids; relation keys have the smaller id in the high half.
  * Once consumed (built), only n_built, drops and the kind arrays remain.
  */
-/* One raw kind as the input spells it, resolved (fg_linkset_link_sink). */
-#define FG_LS_KIND_CACHE 32
-typedef struct fg_kind_cache {
-	char raw[FG_KIND_NAME_MAX];
-	size_t raw_len;
-	const char *kind;     /* canonical kind (points into cfg or raw) */
-	size_t kind_len;
-	fg_value_class cls;
-	int64_t k;            /* its id in kinds, -1 until a row of it was kept */
-} fg_kind_cache;
-
 struct fg_linkset {
 	const fg_config *cfg;
 	fg_intern users, ents, kinds;
@@ -96,8 +85,8 @@ struct fg_linkset {
 	int broken;            /* an allocation failed half-way through a row */
 	/* the row path's cache: raw kinds seen, with their canonical kinds, value
 	 * classes and kind ids (rows alternate between a few kinds) */
-	fg_kind_cache kc[FG_LS_KIND_CACHE];
-	uint32_t n_kc, kc_last; /* entries in use; the last one hit */
+	fg_kind_memo km;                 /* the kinds as the rows spell them */
+	int64_t km_k[FG_KIND_MEMO_N];    /* each one's canonical kind's id, -1 until a row is kept */
 	char *nbuf;            /* the normalised value of the current row */
 	size_t nbuf_cap;
 	fg_placeholder_counts drops;

@@ -138,6 +138,8 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg)
 	fg_intern_init_parts(&ls->ents, PBITS);
 	fg_intern_init(&ls->kinds);
 	ls->last_kind = -1;
+	for (int i = 0; i < FG_KIND_MEMO_N; i++)
+		ls->km_k[i] = -1;
 	*out = ls;
 	return FG_OK;
 }
@@ -459,47 +461,34 @@ const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls)
 }
 
 /*
- * The resolved form of raw kind s[0..len): its cache entry (added on first
- * sight), or *tmp filled for a kind too long to cache or past the cache's
- * FG_LS_KIND_CACHE entries.  The canonical kind and value class are those of
- * fg_config_normalise_value; k stays -1 until the sink interns the kind.
+ * The kind spelt s[0..len) resolved as fg_config_normalise_value resolves
+ * it (canonical kind, value class), and *kslot the place of its id in kinds
+ * (-1 until a row of it is kept): the memo's entry, or for a kind the memo
+ * does not hold *tmp filled (its canonical kind may point into s) and *tmpk.
  */
-static fg_kind_cache *kind_resolve(fg_linkset *ls, fg_kind_cache *tmp, const char *s, size_t len)
+static const fg_kind_settings *kind_resolve(fg_linkset *ls, fg_kind_settings *tmp,
+                                            int64_t **kslot, int64_t *tmpk, const char *s,
+                                            size_t len)
 {
-	fg_kind_cache *e = &ls->kc[ls->kc_last];
+	int i = fg_kind_memo_get(&ls->km, ls->cfg, s, len);
 
-	if (ls->n_kc && e->raw_len == len && memcmp(e->raw, s, len) == 0)
-		return e;
-	for (uint32_t i = 0; i < ls->n_kc; i++) {
-		e = &ls->kc[i];
-		if (e->raw_len == len && memcmp(e->raw, s, len) == 0) {
-			ls->kc_last = i;
-			return e;
-		}
+	if (i >= 0) {
+		*kslot = &ls->km_k[i];
+		return &ls->km.e[i];
 	}
-	if (len < FG_KIND_NAME_MAX && ls->n_kc < FG_LS_KIND_CACHE) {
-		ls->kc_last = ls->n_kc;
-		e = &ls->kc[ls->n_kc++];
-		memcpy(e->raw, s, len);
-		e->raw[len] = '\0';
-	} else {
-		e = tmp;
-	}
-	e->raw_len = len;
-	e->kind = fg_config_kind_canonical(&e->kind_len, ls->cfg, s, len);
-	if (e != tmp && e->kind == s)
-		e->kind = e->raw;
-	e->cls = fg_config_value_class(ls->cfg, e->kind, e->kind_len);
-	e->k = -1;
-	return e;
+	tmp->canon = fg_config_kind_canonical(&tmp->canon_len, ls->cfg, s, len);
+	tmp->cls = fg_config_value_class(ls->cfg, tmp->canon, tmp->canon_len);
+	*tmpk = -1;
+	*kslot = tmpk;
+	return tmp;
 }
 
 /*
  * Row (kind canonical, value normalised; uh, vh the fg_hash_str32 of its
- * user and value) added to the batch, kc its kind's cache entry; a
- * placeholder is counted and dropped.
+ * user and value) added to the batch, *kslot its kind's id (kind_resolve);
+ * a placeholder is counted and dropped.
  */
-static int link_add(fg_linkset *ls, const fg_link_row *row, fg_kind_cache *kc, bool placeholder,
+static int link_add(fg_linkset *ls, const fg_link_row *row, int64_t *kslot, bool placeholder,
                     uint32_t uh, uint32_t vh)
 {
 	uint32_t k = 0;
@@ -511,12 +500,12 @@ static int link_add(fg_linkset *ls, const fg_link_row *row, fg_kind_cache *kc, b
 		count_drop(&ls->drops, row->kind.ptr, row->kind.len);
 		return FG_OK;
 	}
-	if (kc->k < 0) {
+	if (*kslot < 0) {
 		if ((rc = intern_kind(&k, ls, row->kind.ptr, row->kind.len)) != FG_OK)
 			return rc;
-		kc->k = k;
+		*kslot = k;
 	}
-	k = (uint32_t)kc->k;
+	k = (uint32_t)*kslot;
 	/* A self-relation carries no information; the reader rejects it too. */
 	if (ls->kind_rel[k] && row->user.len == row->value.len &&
 	    memcmp(row->user.ptr, row->value.ptr, row->user.len) == 0)
@@ -545,7 +534,9 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 {
 	fg_linkset *ls = ctx;
 	fg_link_row row;
-	fg_kind_cache tmp, *kc;
+	fg_kind_settings tmp;
+	const fg_kind_settings *ks;
+	int64_t *kslot, tmpk;
 	int rc;
 
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
@@ -556,10 +547,10 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 	 * the value its normalised form, and a placeholder drops the row.
 	 */
 	row = *in;
-	kc = kind_resolve(ls, &tmp, in->kind.ptr, in->kind.len);
-	row.kind.ptr = kc->kind;
-	row.kind.len = kc->kind_len;
-	if (kc->cls != FG_VALUE_PLAIN && kc->cls != FG_VALUE_USER) {
+	ks = kind_resolve(ls, &tmp, &kslot, &tmpk, in->kind.ptr, in->kind.len);
+	row.kind.ptr = ks->canon;
+	row.kind.len = ks->canon_len;
+	if (ks->cls != FG_VALUE_PLAIN && ks->cls != FG_VALUE_USER) {
 		if (in->value.len + 1 > ls->nbuf_cap) {
 			size_t cap = in->value.len + 1 > 256 ? in->value.len + 1 : 256;
 			char *b = fg_realloc(ls->nbuf, cap);
@@ -568,29 +559,30 @@ int fg_linkset_link_sink(void *ctx, const fg_link_row *in)
 			ls->nbuf = b;
 			ls->nbuf_cap = cap;
 		}
-		fg_config_normalise_class(ls->nbuf, &row.value.len, kc->cls, in->value.ptr,
+		fg_config_normalise_class(ls->nbuf, &row.value.len, ks->cls, in->value.ptr,
 		                          in->value.len);
 		row.value.ptr = ls->nbuf;
 	}
 	if (fg_config_is_placeholder(ls->cfg, row.kind.ptr, row.kind.len, row.value.ptr,
 	                             row.value.len))
-		return link_add(ls, &row, kc, true, 0, 0);
-	return link_add(ls, &row, kc, false, fg_hash_str32(row.user.ptr, row.user.len),
+		return link_add(ls, &row, kslot, true, 0, 0);
+	return link_add(ls, &row, kslot, false, fg_hash_str32(row.user.ptr, row.user.len),
 	                fg_hash_str32(row.value.ptr, row.value.len));
 }
 
 int fg_linkset_reader_sink(void *ctx, const fg_link_row *row)
 {
 	fg_linkset *ls = ctx;
-	fg_kind_cache tmp;
+	fg_kind_settings tmp;
+	int64_t *kslot, tmpk;
 	int rc;
 
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
 		return rc;
+	kind_resolve(ls, &tmp, &kslot, &tmpk, row->kind.ptr, row->kind.len);
 	assert(row->placeholder || (row->user_hash == fg_hash_str32(row->user.ptr, row->user.len) &&
 	                            row->value_hash == fg_hash_str32(row->value.ptr, row->value.len)));
-	return link_add(ls, row, kind_resolve(ls, &tmp, row->kind.ptr, row->kind.len),
-	                row->placeholder, row->user_hash, row->value_hash);
+	return link_add(ls, row, kslot, row->placeholder, row->user_hash, row->value_hash);
 }
 
 int fg_linkset_user_sink(void *ctx, const fg_user_row *row)

@@ -679,6 +679,32 @@ bool fg_config_is_placeholder(const fg_config *cfg, const char *kind, size_t kle
 	return false;
 }
 
+int fg_kind_memo_get(fg_kind_memo *m, const fg_config *cfg, const char *kind, size_t len)
+{
+	fg_kind_settings *e = &m->e[m->last];
+
+	if (m->n && e->raw_len == len && memcmp(e->raw, kind, len) == 0)
+		return (int)m->last;
+	for (uint32_t i = 0; i < m->n; i++) {
+		e = &m->e[i];
+		if (e->raw_len == len && memcmp(e->raw, kind, len) == 0) {
+			m->last = i;
+			return (int)i;
+		}
+	}
+	if (len >= FG_KIND_NAME_MAX || m->n == FG_KIND_MEMO_N)
+		return -1;
+	e = &m->e[m->n];
+	memcpy(e->raw, kind, len);
+	e->raw[len] = '\0';
+	e->raw_len = len;
+	e->is_rel = fg_config_is_relation(cfg, e->raw);
+	e->canon = fg_config_kind_canonical(&e->canon_len, cfg, e->raw, len);
+	e->cls = fg_config_value_class(cfg, e->canon, e->canon_len);
+	m->last = m->n;
+	return (int)m->n++;
+}
+
 bool fg_config_normalise_value(char *out, size_t *out_len, const char **kind_out,
                                size_t *kind_len, const fg_config *cfg, const char *kind,
                                size_t klen, const char *value, size_t vlen)

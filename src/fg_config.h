@@ -183,6 +183,32 @@ const char *fg_config_kind_canonical(size_t *out_len, const fg_config *cfg, cons
 fg_value_class fg_config_value_class(const fg_config *cfg, const char *kind, size_t len);
 
 /*
+ * The settings of the kinds met so far, by spelling: the row path
+ * (fg_config_normalise_value) meets the same few kinds row after row,
+ * interleaved, and asks cfg about each spelling once.  Zero it to start; one
+ * thread at a time.  fg_kind_memo_get gives the index of kind[0..len) (any
+ * spelling the caller hands, not NUL-terminated), adding it on first sight,
+ * or -1 for a kind of FG_KIND_NAME_MAX bytes or more or past FG_KIND_MEMO_N
+ * kinds (the caller then asks cfg itself).  O(kinds met).
+ */
+#define FG_KIND_MEMO_N 32
+typedef struct fg_kind_settings {
+	char raw[FG_KIND_NAME_MAX]; /* the spelling, NUL-terminated */
+	size_t raw_len;
+	const char *canon;          /* the canonical kind: into cfg, or raw */
+	size_t canon_len;
+	fg_value_class cls;         /* of canon */
+	bool is_rel;                /* fg_config_is_relation of the spelling */
+} fg_kind_settings;
+
+typedef struct fg_kind_memo {
+	fg_kind_settings e[FG_KIND_MEMO_N];
+	uint32_t n, last; /* entries in use; the last one found */
+} fg_kind_memo;
+
+int fg_kind_memo_get(fg_kind_memo *m, const fg_config *cfg, const char *kind, size_t len);
+
+/*
  * Normalise value[0..len) of class cls into out (capacity >= len + 1; the
  * result is never longer than the input), NUL-terminated; *out_len receives
  * its length (0 when nothing is left, e.g. a phone without digits).  O(len).

@@ -410,41 +410,19 @@ int fg_ingest_bad_quoted(fg_ingest_ctx *ctx, fg_bad_reason reason, const char *c
 	return FG_OK;
 }
 
-/*
- * ctx's cache entry of the lower-cased kind[0..len) (NUL-terminated), added
- * on first sight: whether it is a relation, its canonical kind and value
- * class.  NULL for a kind too long to cache or past the cache's entries (the
- * caller asks fg_config itself).
- */
-static const fg_ingest_kind *kind_cached(fg_ingest_ctx *ctx, const char *kind, size_t len)
+/* The settings of the lower-cased kind[0..len), or NULL where ctx's memo
+ * does not hold it (the caller asks fg_config itself). */
+static const fg_kind_settings *kind_settings(fg_ingest_ctx *ctx, const char *kind, size_t len)
 {
-	const fg_config *cfg = ctx->cfg;
-	fg_ingest_kind *e = &ctx->kc[ctx->kc_last];
+	int i = fg_kind_memo_get(&ctx->kinds, ctx->cfg, kind, len);
 
-	if (ctx->n_kc && e->raw_len == len && memcmp(e->raw, kind, len) == 0)
-		return e;
-	for (uint32_t i = 0; i < ctx->n_kc; i++) {
-		e = &ctx->kc[i];
-		if (e->raw_len == len && memcmp(e->raw, kind, len) == 0) {
-			ctx->kc_last = i;
-			return e;
-		}
-	}
-	if (len >= FG_KIND_NAME_MAX || ctx->n_kc == FG_INGEST_KIND_CACHE)
-		return NULL;
-	ctx->kc_last = ctx->n_kc;
-	e = &ctx->kc[ctx->n_kc++];
-	memcpy(e->raw, kind, len + 1);
-	e->raw_len = len;
-	e->is_rel = fg_config_is_relation(cfg, kind);
-	e->canon = fg_config_kind_canonical(&e->canon_len, cfg, e->raw, len);
-	e->cls = fg_config_value_class(cfg, e->canon, e->canon_len);
-	return e;
+	return i >= 0 ? &ctx->kinds.e[i] : NULL;
 }
 
+/* kind: lower-cased, NUL-terminated */
 static bool kind_is_relation(fg_ingest_ctx *ctx, const char *kind, size_t len)
 {
-	const fg_ingest_kind *e = kind_cached(ctx, kind, len);
+	const fg_kind_settings *e = kind_settings(ctx, kind, len);
 
 	return e ? e->is_rel : fg_config_is_relation(ctx->cfg, kind);
 }
@@ -460,7 +438,7 @@ static void normalise_link(fg_ingest_ctx *ctx, fg_row_check *out)
 {
 	const fg_config *cfg = ctx->cfg;
 	fg_str *k = &out->s[FG_ROLE_KIND], *v = &out->s[FG_ROLE_VALUE];
-	const fg_ingest_kind *e = kind_cached(ctx, k->ptr, k->len);
+	const fg_kind_settings *e = kind_settings(ctx, k->ptr, k->len);
 	size_t vl;
 
 	if (!e) {

@@ -35,17 +35,6 @@ typedef struct fg_raw_field {
 	bool is_num;
 } fg_raw_field;
 
-/* One kind as a reader met it (lower-cased), with its settings. */
-#define FG_INGEST_KIND_CACHE 32
-typedef struct fg_ingest_kind {
-	char raw[FG_KIND_NAME_MAX];
-	size_t raw_len;
-	bool is_rel;       /* fg_config_is_relation of raw */
-	const char *canon; /* the canonical kind: into cfg, or raw */
-	size_t canon_len;
-	fg_value_class cls;
-} fg_ingest_kind;
-
 typedef struct fg_ingest_ctx {
 	const fg_config *cfg;
 	fg_badrows *bad;
@@ -56,10 +45,7 @@ typedef struct fg_ingest_ctx {
 	const char *file; /* display name: path, "<stdin>", "DB:edges", ... */
 	char *kind_buf;   /* max_field_len + 1 bytes: the lower-cased kind, NUL-terminated */
 	char *value_buf;  /* max_field_len + 1 bytes: the normalised value */
-	/* the settings of the first FG_INGEST_KIND_CACHE kinds met (an input
-	 * interleaves its kinds row by row), kc_last the one of the last row */
-	fg_ingest_kind kc[FG_INGEST_KIND_CACHE];
-	uint32_t n_kc, kc_last;
+	fg_kind_memo kinds; /* the lower-cased kinds met, with their settings */
 	/* users: the attribute columns of this input (fg_ingest_header) */
 	uint32_t n_attr;
 	char **attr_name;        /* n_attr lower-case names (owned unless attr_borrowed) */

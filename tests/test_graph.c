@@ -594,7 +594,7 @@ START_TEST(canonical_ids_independent_of_row_order)
 END_TEST
 
 /*
- * The link sink resolves raw kinds through a cache of FG_LS_KIND_CACHE (32)
+ * The link sink resolves raw kinds through a cache of FG_KIND_MEMO_N (32, fg_config.h)
  * entries: 41 raw kinds (one an alias, one only ever a placeholder) in turn,
  * so the cache fills and the rest take the uncached path, give the graph the
  * same rows sorted by kind give (each kind met once).
