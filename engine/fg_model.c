@@ -26,8 +26,10 @@
  * the N names one per line, "params <json>", then K times
  * "booster <bytes>" followed by that many bytes of XGBoost JSON and a newline.
  */
+#define __STDC_WANT_IEC_60559_BFP_EXT__ 1 /* strfromd (fg_text.h) */
 #include "fg_model.h"
 #include "fg_model_trees.h"
+#include "fg_text.h"
 
 #include "fg_alloc.h"
 #include "fg_error.h"
@@ -711,58 +713,108 @@ static void reason_text(char *out, size_t len, const fg_features *f, const fg_gr
 	fg_graph_values_free(&vr);
 }
 
+/* "<a><v as fmt><b>": a sentence with one number. */
+static void text_num(fg_text *t, const char *a, const char *fmt, double v, const char *b)
+{
+	fg_text_puts(t, a);
+	fg_text_real(t, fmt, v, 0);
+	fg_text_puts(t, b);
+}
+
+/*
+ * Built with fg_text, not snprintf (printf's slow path in this process:
+ * fg_text.h); the bytes are the snprintf forms' beside each case, what[160]
+ * and out[len) cut as snprintf cuts.
+ */
 void fg_model_reason_text(char *out, size_t len, const char *name, float v, float c,
                           const fg_model_entity *e)
 {
 	char what[160];
+	fg_text w = fg_text_start(what, sizeof(what)), o;
 	uint32_t ns = e ? e->n_seeds : 0;
 
-	if (e && e->hub)
-		snprintf(what, sizeof(what), "uses %s %.40s shared by %u users, %u of them known fraudsters",
-		         e->kind, e->value, e->share, ns);
-	else if (e)
-		snprintf(what, sizeof(what), "shares %s %.40s with %u known fraudster%s", e->kind,
-		         e->value, ns, ns == 1 ? "" : "s");
-	else if (!strcmp(name, "seed_hops"))
-		snprintf(what, sizeof(what), isnan(v) ? "no path to known fraud" :
-		         "%.0f hops from the nearest known fraudster", v);
-	else if (!strcmp(name, "seeds_2hop"))
-		snprintf(what, sizeof(what), "%.0f known fraudsters among its co-users", v);
-	else if (!strcmp(name, "seeds_2hop_rate"))
-		snprintf(what, sizeof(what), "%.0f%% of its co-users are known fraudsters", 100.0 * v);
-	else if (!strcmp(name, "ring_seeds") || !strcmp(name, "ring_seed_rate"))
-		snprintf(what, sizeof(what), "in a ring with known fraudsters (%s %.3g)", name, v);
-	else if (!strcmp(name, "comp_seeds") || !strcmp(name, "comp_seed_rate"))
-		snprintf(what, sizeof(what), "connected to known fraudsters (%s %.3g)", name, v);
-	else if (!strncmp(name, "ppr", 3) || !strncmp(name, "nb_ppr", 6))
-		snprintf(what, sizeof(what), "close to known fraud by the risk walk (%s %.3g)", name, v);
-	else if (!strcmp(name, "nb_seed_mean") || !strcmp(name, "nb2_seed_mean"))
-		snprintf(what, sizeof(what), "%.0f%% of its %s linked users are known fraudsters",
-		         100.0 * v, name[2] == '2' ? "two-hop" : "directly");
-	else if (!strcmp(name, "ring_multi_mates"))
-		snprintf(what, sizeof(what), "reaches %.0f ring-mates through more than one identifier", v);
-	else if (!strcmp(name, "ring_sharing"))
-		snprintf(what, sizeof(what), "its ring shares identifiers densely (sharing %.2f)", v);
-	else if (!strcmp(name, "ring_burst"))
-		snprintf(what, sizeof(what), "its ring's accounts were created together (burst %.2f)", v);
-	else if (!strcmp(name, "ring_size"))
-		snprintf(what, sizeof(what), "in a ring of %.0f users", v);
-	else if (!strcmp(name, "component_size"))
-		snprintf(what, sizeof(what), "in a connected group of %.0f users", v);
-	else if (!strcmp(name, "account_age_days"))
-		snprintf(what, sizeof(what), "account %.0f days old", v);
-	else if (!strncmp(name, "deg_", 4))
-		snprintf(what, sizeof(what), "linked to %.0f %s identifiers", v, name + 4);
-	else if (!strncmp(name, "attr_", 5))
-		snprintf(what, sizeof(what), "attribute %.60s = %.4g", name + 5, v);
-	else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7))
-		snprintf(what, sizeof(what), "its linked users' %s %.60s = %.4g",
-		         name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean",
-		         /* what follows "nb_mean_", "nb_max_" or "nb2_mean_" */
-		         strchr(strchr(name, '_') + 1, '_') + 1, v);
-	else
-		snprintf(what, sizeof(what), "%.60s = %.4g", name, v);
-	snprintf(out, len, "%s: %+.2f", what, c);
+	if (e && e->hub) { /* "uses %s %.40s shared by %u users, %u of them known fraudsters" */
+		fg_text_puts(&w, "uses ");
+		fg_text_puts(&w, e->kind);
+		fg_text_puts(&w, " ");
+		fg_text_putmax(&w, e->value, 40);
+		fg_text_puts(&w, " shared by ");
+		fg_text_int(&w, e->share);
+		fg_text_puts(&w, " users, ");
+		fg_text_int(&w, ns);
+		fg_text_puts(&w, " of them known fraudsters");
+	} else if (e) { /* "shares %s %.40s with %u known fraudster%s" */
+		fg_text_puts(&w, "shares ");
+		fg_text_puts(&w, e->kind);
+		fg_text_puts(&w, " ");
+		fg_text_putmax(&w, e->value, 40);
+		fg_text_puts(&w, " with ");
+		fg_text_int(&w, ns);
+		fg_text_puts(&w, ns == 1 ? " known fraudster" : " known fraudsters");
+	} else if (!strcmp(name, "seed_hops")) {
+		if (isnan(v))
+			fg_text_puts(&w, "no path to known fraud");
+		else
+			text_num(&w, "", "%.0f", v, " hops from the nearest known fraudster");
+	} else if (!strcmp(name, "seeds_2hop")) {
+		text_num(&w, "", "%.0f", v, " known fraudsters among its co-users");
+	} else if (!strcmp(name, "seeds_2hop_rate")) {
+		text_num(&w, "", "%.0f", 100.0 * v, "% of its co-users are known fraudsters");
+	} else if (!strcmp(name, "ring_seeds") || !strcmp(name, "ring_seed_rate")) {
+		fg_text_puts(&w, "in a ring with known fraudsters (");
+		fg_text_puts(&w, name);
+		text_num(&w, " ", "%.3g", v, ")");
+	} else if (!strcmp(name, "comp_seeds") || !strcmp(name, "comp_seed_rate")) {
+		fg_text_puts(&w, "connected to known fraudsters (");
+		fg_text_puts(&w, name);
+		text_num(&w, " ", "%.3g", v, ")");
+	} else if (!strncmp(name, "ppr", 3) || !strncmp(name, "nb_ppr", 6)) {
+		fg_text_puts(&w, "close to known fraud by the risk walk (");
+		fg_text_puts(&w, name);
+		text_num(&w, " ", "%.3g", v, ")");
+	} else if (!strcmp(name, "nb_seed_mean") || !strcmp(name, "nb2_seed_mean")) {
+		text_num(&w, "", "%.0f", 100.0 * v, "% of its ");
+		fg_text_puts(&w, name[2] == '2' ? "two-hop" : "directly");
+		fg_text_puts(&w, " linked users are known fraudsters");
+	} else if (!strcmp(name, "ring_multi_mates")) {
+		text_num(&w, "reaches ", "%.0f", v, " ring-mates through more than one identifier");
+	} else if (!strcmp(name, "ring_sharing")) {
+		text_num(&w, "its ring shares identifiers densely (sharing ", "%.2f", v, ")");
+	} else if (!strcmp(name, "ring_burst")) {
+		text_num(&w, "its ring's accounts were created together (burst ", "%.2f", v, ")");
+	} else if (!strcmp(name, "ring_size")) {
+		text_num(&w, "in a ring of ", "%.0f", v, " users");
+	} else if (!strcmp(name, "component_size")) {
+		text_num(&w, "in a connected group of ", "%.0f", v, " users");
+	} else if (!strcmp(name, "account_age_days")) {
+		text_num(&w, "account ", "%.0f", v, " days old");
+	} else if (!strncmp(name, "deg_", 4)) {
+		text_num(&w, "linked to ", "%.0f", v, " ");
+		fg_text_puts(&w, name + 4);
+		fg_text_puts(&w, " identifiers");
+	} else if (!strncmp(name, "attr_", 5)) { /* "attribute %.60s = %.4g" */
+		fg_text_puts(&w, "attribute ");
+		fg_text_putmax(&w, name + 5, 60);
+		text_num(&w, " = ", "%.4g", v, "");
+	} else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7)) {
+		/* "its linked users' %s %.60s = %.4g" */
+		fg_text_puts(&w, "its linked users' ");
+		fg_text_puts(&w, name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean");
+		fg_text_puts(&w, " ");
+		/* what follows "nb_mean_", "nb_max_" or "nb2_mean_" */
+		fg_text_putmax(&w, strchr(strchr(name, '_') + 1, '_') + 1, 60);
+		text_num(&w, " = ", "%.4g", v, "");
+	} else { /* "%.60s = %.4g" */
+		fg_text_putmax(&w, name, 60);
+		text_num(&w, " = ", "%.4g", v, "");
+	}
+	/* "%s: %+.2f" */
+	if (!len)
+		return;
+	o = fg_text_start(out, len);
+	fg_text_putn(&o, what, w.n);
+	fg_text_puts(&o, ": ");
+	fg_text_real(&o, "%.2f", c, 1);
 }
 
 typedef struct pick {

@@ -14,12 +14,13 @@
  * no allocator hook, so these values come from malloc, not the request's
  * arena (fg_json_arena only serves jansson).
  */
+#define __STDC_WANT_IEC_60559_BFP_EXT__ 1 /* strfromd (fg_text.h) */
 #define FG_SERVE_JSONC
 #include "fg_serve_internal.h"
 
 #include "fg_kinds.h"
+#include "fg_text.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -115,19 +116,15 @@ static void cpush(bool *ok, jo *a, jo *v)
 	}
 }
 
-/* As fg_serve_add_reason: a formatted reason (at most 511 bytes) appended to reasons. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void add_reason(bool *ok, jo *reasons, const char *fmt, ...)
+/*
+ * A reason (at most 511 bytes, as fg_serve_add_reason's vsnprintf) appended
+ * to reasons.  The rule's sentences are built with fg_text, not printf (its
+ * slow path in this process: fg_text.h); each case below gives the printf
+ * form whose bytes it makes.
+ */
+static void push_text(bool *ok, jo *reasons, const fg_text *t)
 {
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cpush(ok, reasons, cstr(ok, buf));
+	cpush(ok, reasons, cstr(ok, t->s));
 }
 
 /*
@@ -317,7 +314,7 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 	double risk_part = 0.0, ring_part = 0.0, score, model_score = 0.0;
 	jo *mo = NULL;
 	uint32_t nearest = NONE32, nearest_hops = UINT32_MAX;
-	char v1[96], v2[96];
+	char v1[96], v2[96], text[512];
 	int rc;
 
 	memset(&x, 0, sizeof(x));
@@ -500,53 +497,115 @@ int fg_serve_score_request(fg_serve_reply *out, const fg_snapshot *s, const fg_s
 	for (size_t j = 0; j < x.n_rh; j++) {
 		const ring_rec *g = &s->rings[x.rh[j].ring];
 		const ev *v = &x.evs[x.rh[j].first_item];
+		fg_text t = fg_text_start(text, sizeof(text));
 
+		/*
+		 * "would join ring %s (score %.3f, %lld users): %s to %s, one of its members%s"
+		 * (a link), "would join ring %s (score %.3f, %lld users): %s %s%s shared with
+		 * %u of its members" (an entity)
+		 */
 		clip(v1, sizeof(v1), v->it->value, 40);
-		if (v->is_link)
-			add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s to %s, one of its members%s",
-			           S(s, g->key), g->score, (long long)g->counts[0], v->it->kind, v1,
-			           x.rh[j].n_items > 1 ? ", and more" : "");
-		else
-			add_reason(&ok, reasons, "would join ring %s (score %.3f, %lld users): %s %s%s shared with %u of its members",
-			           S(s, g->key), g->score, (long long)g->counts[0], v->it->kind, v1,
-			           x.rh[j].n_items > 1 ? " and more" : "", x.rh[j].users);
+		fg_text_puts(&t, "would join ring ");
+		fg_text_puts(&t, S(s, g->key));
+		fg_text_puts(&t, " (score ");
+		fg_text_real(&t, "%.3f", g->score, 0);
+		fg_text_puts(&t, ", ");
+		fg_text_int(&t, g->counts[0]);
+		fg_text_puts(&t, " users): ");
+		fg_text_puts(&t, v->it->kind);
+		fg_text_puts(&t, v->is_link ? " to " : " ");
+		fg_text_puts(&t, v1);
+		if (v->is_link) {
+			fg_text_puts(&t, ", one of its members");
+			fg_text_puts(&t, x.rh[j].n_items > 1 ? ", and more" : "");
+		} else {
+			fg_text_puts(&t, x.rh[j].n_items > 1 ? " and more" : "");
+			fg_text_puts(&t, " shared with ");
+			fg_text_int(&t, x.rh[j].users);
+			fg_text_puts(&t, " of its members");
+		}
+		push_text(&ok, reasons, &t);
 	}
-	if (nearest != NONE32) {
+	if (nearest != NONE32) { /* "nearest known fraud %s, %u hops" */
+		fg_text t = fg_text_start(text, sizeof(text));
+
 		clip(v1, sizeof(v1), S(s, s->u_id[nearest]), 40);
-		add_reason(&ok, reasons, "nearest known fraud %s, %u hops", v1, nearest_hops);
+		fg_text_puts(&t, "nearest known fraud ");
+		fg_text_puts(&t, v1);
+		fg_text_puts(&t, ", ");
+		fg_text_int(&t, nearest_hops);
+		fg_text_puts(&t, " hops");
+		push_text(&ok, reasons, &t);
 	}
 	for (size_t i = 0; i < x.n_evs; i++) {
 		const ev *v = &x.evs[i];
+		fg_text t = fg_text_start(text, sizeof(text));
 
+		if (v->status != EV_SHARED && v->status != EV_KNOWN_USER)
+			continue;
 		clip(v1, sizeof(v1), v->it->value, 40);
+		fg_text_puts(&t, v->it->kind);
 		if (v->status == EV_SHARED) {
-			if (v->n_fraud)
-				add_reason(&ok, reasons, "%s %s (shared by %u users, %u known fraud)", v->it->kind,
-				           v1, v->share, v->n_fraud);
-			else
-				add_reason(&ok, reasons, "%s %s (shared by %u users)", v->it->kind, v1, v->share);
-		} else if (v->status == EV_KNOWN_USER) {
+			/* "%s %s (shared by %u users, %u known fraud)", "%s %s (shared by %u users)" */
+			fg_text_puts(&t, " ");
+			fg_text_puts(&t, v1);
+			fg_text_puts(&t, " (shared by ");
+			fg_text_int(&t, v->share);
+			fg_text_puts(&t, " users");
+			if (v->n_fraud) {
+				fg_text_puts(&t, ", ");
+				fg_text_int(&t, v->n_fraud);
+				fg_text_puts(&t, " known fraud");
+			}
+			fg_text_puts(&t, ")");
+		} else { /* "%s to %s (%s, score %.3f)" */
 			const char *lb = label_name(s->u_label[v->target]);
 
-			add_reason(&ok, reasons, "%s to %s (%s, score %.3f)", v->it->kind, v1, lb ? lb : "unknown",
-			           s->u_score[v->target]);
+			fg_text_puts(&t, " to ");
+			fg_text_puts(&t, v1);
+			fg_text_puts(&t, " (");
+			fg_text_puts(&t, lb ? lb : "unknown");
+			fg_text_puts(&t, ", score ");
+			fg_text_real(&t, "%.3f", s->u_score[v->target], 0);
+			fg_text_puts(&t, ")");
 		}
+		push_text(&ok, reasons, &t);
 	}
 	for (size_t i = 0; i < x.n_evs; i++) {
 		const ev *v = &x.evs[i];
+		fg_text t = fg_text_start(text, sizeof(text));
 
+		if (v->status != EV_HUB && v->status != EV_WOULD_HUB)
+			continue;
+		/*
+		 * "%s %s (hub: shared by %u users, kept out of rings)", "%s %s (hub: shared by
+		 * %u users with this account, above %u, kept out of rings)"
+		 */
 		clip(v1, sizeof(v1), v->it->value, 40);
-		if (v->status == EV_HUB)
-			add_reason(&ok, reasons, "%s %s (hub: shared by %u users, kept out of rings)", v->it->kind,
-			           v1, v->share);
-		else if (v->status == EV_WOULD_HUB)
-			add_reason(&ok, reasons, "%s %s (hub: shared by %u users with this account, above %u, kept out of rings)",
-			           v->it->kind, v1, v->share + 1, v->cap);
+		fg_text_puts(&t, v->it->kind);
+		fg_text_puts(&t, " ");
+		fg_text_puts(&t, v1);
+		fg_text_puts(&t, " (hub: shared by ");
+		if (v->status == EV_HUB) {
+			fg_text_int(&t, v->share);
+			fg_text_puts(&t, " users");
+		} else {
+			fg_text_int(&t, (unsigned)(v->share + 1));
+			fg_text_puts(&t, " users with this account, above ");
+			fg_text_int(&t, v->cap);
+		}
+		fg_text_puts(&t, ", kept out of rings)");
+		push_text(&ok, reasons, &t);
 	}
-	if (x.n_td == 0) {
+	if (x.n_td == 0) { /* "no identifier or user of %s is shared with a user of run %lld" */
+		fg_text t = fg_text_start(text, sizeof(text));
+
 		clip(v2, sizeof(v2), r->user_id, 40);
-		add_reason(&ok, reasons, "no identifier or user of %s is shared with a user of run %lld", v2,
-		           (long long)s->run_id);
+		fg_text_puts(&t, "no identifier or user of ");
+		fg_text_puts(&t, v2);
+		fg_text_puts(&t, " is shared with a user of run ");
+		fg_text_int(&t, s->run_id);
+		push_text(&ok, reasons, &t);
 	}
 	cset(&ok, root, "reasons", reasons);
 	reasons = NULL;

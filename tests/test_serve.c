@@ -9,12 +9,15 @@
  * loop with a timeout.  The JSON checked here is the structure documented in
  * docs/serve.md.
  */
+#define __STDC_WANT_IEC_60559_BFP_EXT__ 1 /* strfromd (fg_text.h) */
 #include "fg_error.h"
 #include "fg_http.h"
 #include "fg_json_arena.h"
+#include "fg_model.h"
 #include "fg_serve.h"
 #include "fg_serve_internal.h"
 #include "fg_test.h"
+#include "fg_text.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1483,6 +1486,161 @@ START_TEST(model_concurrent_requests_same_answer)
 }
 END_TEST
 
+/* ---- the reasons' text without printf ----------------------------------- */
+
+/*
+ * fg_model_reason_text as it was written with snprintf: the reference the
+ * printf-free one must match byte for byte.
+ */
+static void reason_text_ref(char *out, size_t len, const char *name, float v, float c,
+                            const fg_model_entity *e)
+{
+	char what[160];
+	uint32_t ns = e ? e->n_seeds : 0;
+
+	if (e && e->hub)
+		snprintf(what, sizeof(what), "uses %s %.40s shared by %u users, %u of them known fraudsters",
+		         e->kind, e->value, e->share, ns);
+	else if (e)
+		snprintf(what, sizeof(what), "shares %s %.40s with %u known fraudster%s", e->kind,
+		         e->value, ns, ns == 1 ? "" : "s");
+	else if (!strcmp(name, "seed_hops") && isnan(v))
+		snprintf(what, sizeof(what), "no path to known fraud");
+	else if (!strcmp(name, "seed_hops"))
+		snprintf(what, sizeof(what), "%.0f hops from the nearest known fraudster", v);
+	else if (!strcmp(name, "seeds_2hop"))
+		snprintf(what, sizeof(what), "%.0f known fraudsters among its co-users", v);
+	else if (!strcmp(name, "seeds_2hop_rate"))
+		snprintf(what, sizeof(what), "%.0f%% of its co-users are known fraudsters", 100.0 * v);
+	else if (!strcmp(name, "ring_seeds") || !strcmp(name, "ring_seed_rate"))
+		snprintf(what, sizeof(what), "in a ring with known fraudsters (%s %.3g)", name, v);
+	else if (!strcmp(name, "comp_seeds") || !strcmp(name, "comp_seed_rate"))
+		snprintf(what, sizeof(what), "connected to known fraudsters (%s %.3g)", name, v);
+	else if (!strncmp(name, "ppr", 3) || !strncmp(name, "nb_ppr", 6))
+		snprintf(what, sizeof(what), "close to known fraud by the risk walk (%s %.3g)", name, v);
+	else if (!strcmp(name, "nb_seed_mean") || !strcmp(name, "nb2_seed_mean"))
+		snprintf(what, sizeof(what), "%.0f%% of its %s linked users are known fraudsters",
+		         100.0 * v, name[2] == '2' ? "two-hop" : "directly");
+	else if (!strcmp(name, "ring_multi_mates"))
+		snprintf(what, sizeof(what), "reaches %.0f ring-mates through more than one identifier", v);
+	else if (!strcmp(name, "ring_sharing"))
+		snprintf(what, sizeof(what), "its ring shares identifiers densely (sharing %.2f)", v);
+	else if (!strcmp(name, "ring_burst"))
+		snprintf(what, sizeof(what), "its ring's accounts were created together (burst %.2f)", v);
+	else if (!strcmp(name, "ring_size"))
+		snprintf(what, sizeof(what), "in a ring of %.0f users", v);
+	else if (!strcmp(name, "component_size"))
+		snprintf(what, sizeof(what), "in a connected group of %.0f users", v);
+	else if (!strcmp(name, "account_age_days"))
+		snprintf(what, sizeof(what), "account %.0f days old", v);
+	else if (!strncmp(name, "deg_", 4))
+		snprintf(what, sizeof(what), "linked to %.0f %s identifiers", v, name + 4);
+	else if (!strncmp(name, "attr_", 5))
+		snprintf(what, sizeof(what), "attribute %.60s = %.4g", name + 5, v);
+	else if (!strncmp(name, "nb_mean_", 8) || !strncmp(name, "nb2_mean_", 9) || !strncmp(name, "nb_max_", 7))
+		snprintf(what, sizeof(what), "its linked users' %s %.60s = %.4g",
+		         name[2] == '2' ? "two-hop mean" : name[3] == 'm' && name[4] == 'a' ? "max" : "mean",
+		         strchr(strchr(name, '_') + 1, '_') + 1, v);
+	else
+		snprintf(what, sizeof(what), "%.60s = %.4g", name, v);
+	snprintf(out, len, "%s: %+.2f", what, c);
+}
+
+/*
+ * Every sentence of fg_model_reason_text (each feature family, the two
+ * entity forms, NaN, infinities, signed zeros, huge and tiny values, names
+ * and values past the %.40s / %.60s cuts, outputs cut short) is the
+ * snprintf one's byte for byte.
+ */
+START_TEST(reason_text_as_snprintf_writes_it)
+{
+	static const char *const names[] = {
+		"seed_hops", "seeds_2hop", "seeds_2hop_rate", "ring_seeds", "ring_seed_rate", "comp_seeds",
+		"comp_seed_rate", "ppr", "ppr_2", "nb_ppr_max", "nb_seed_mean", "nb2_seed_mean",
+		"ring_multi_mates", "ring_sharing", "ring_burst", "ring_size", "component_size",
+		"account_age_days", "deg_card", "attr_country_code", "nb_mean_account_age_days",
+		"nb2_mean_wdeg", "nb_max_share_min", "share_min", "wdeg",
+		"attr_a_very_long_attribute_name_that_goes_on_past_the_sixty_bytes_cut_of_the_sentence",
+		"a_very_long_feature_name_that_goes_on_and_on_past_the_sixty_bytes_cut_of_it_too",
+	};
+	static const float vals[] = { 0.0f, -0.0f, 1.0f, 0.5f, 0.125f, 0.995f, 0.9949999f, 2.5f, 3.5f,
+	                              -1.25f, 449.4f, 1e-7f, 123456789.0f, 3.4e38f, -3.4e38f, 1e-40f };
+	const float nan = NAN, inf = INFINITY;
+	const fg_model_entity ents[] = {
+		{ "card", "c1", 12, 3, false },
+		{ "device", "d2", 5, 1, false },
+		{ "ip", "an-ip-value-that-is-longer-than-the-forty-bytes-of-the-cut", 900, 0, true },
+		{ "email", "\xc3\xa9t\xc3\xa9", 4294967295u, 4294967295u, true },
+	};
+	static const size_t lens[] = { 200, 64, 20, 3, 1 };
+	char got[200], want[200];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t j = 0; j < sizeof(vals) / sizeof(vals[0]) + 3; j++)
+			for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+				size_t nv = sizeof(vals) / sizeof(vals[0]);
+				float v = j < nv ? vals[j] : j == nv ? nan : j == nv + 1 ? inf : -inf;
+				float c = j < nv ? -vals[nv - 1 - j] : j == nv ? -nan : j == nv + 1 ? -inf : 0.004999f;
+				const fg_model_entity *e = j % 7 == 3 ? &ents[(i + j) % 4] : NULL;
+
+				memset(got, 'x', sizeof(got));
+				memset(want, 'y', sizeof(want));
+				fg_model_reason_text(got, lens[l], names[i], v, c, e);
+				reason_text_ref(want, lens[l], names[i], v, c, e);
+				ck_assert_msg(!strcmp(got, want), "%s v=%.9g c=%.9g len %zu: \"%s\", snprintf \"%s\"",
+				              names[i], v, c, lens[l], got, want);
+				n++;
+			}
+	ck_assert_uint_gt(n, 2000);
+}
+END_TEST
+
+/* fg_text's pieces as snprintf's conversions, and its cut at cap - 1 as snprintf's. */
+START_TEST(text_as_snprintf_writes_it)
+{
+	static const double reals[] = { 0.0, -0.0, 0.0005, 0.0015, 0.9995, 1.0 / 3, -2.5, 1e300, -1e-300,
+	                                NAN, -NAN, INFINITY, -INFINITY, 123.456 };
+	static const char *const fmts[] = { "%.3f", "%.2f", "%.0f", "%.3g", "%.4g" };
+	static const int64_t ints[] = { 0, 1, -1, 9, 10, 4294967295LL, INT64_MAX, INT64_MIN };
+	char got[400], want[400], pf[8];
+
+	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
+		for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++)
+			for (int plus = 0; plus < 2; plus++) {
+				fg_text t = fg_text_start(got, sizeof(got));
+
+				fg_text_real(&t, fmts[f], reals[i], plus);
+				snprintf(pf, sizeof(pf), "%%%s%s", plus ? "+" : "", fmts[f] + 1);
+				snprintf(want, sizeof(want), pf, reals[i]);
+				ck_assert_str_eq(got, want);
+				ck_assert_uint_eq(t.n, strlen(want));
+			}
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		fg_text t = fg_text_start(got, sizeof(got));
+
+		fg_text_int(&t, ints[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)ints[i]);
+		ck_assert_str_eq(got, want);
+	}
+	for (size_t cap = 1; cap < 24; cap++) {
+		fg_text t = fg_text_start(got, cap);
+
+		fg_text_puts(&t, "ring ");
+		fg_text_putmax(&t, "r-0123456789", 6);
+		fg_text_puts(&t, " (score ");
+		fg_text_real(&t, "%.3f", 0.98765, 0);
+		fg_text_int(&t, -42);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation" /* the cut is what is tested */
+		snprintf(want, cap, "ring %.6s (score %.3f%lld", "r-0123456789", 0.98765, -42LL);
+#pragma GCC diagnostic pop
+		ck_assert_str_eq(got, want);
+		ck_assert_uint_eq(t.n, strlen(want));
+	}
+}
+END_TEST
+
 static Suite *serve_suite(void)
 {
 	Suite *s = suite_create("serve");
@@ -1490,6 +1648,8 @@ static Suite *serve_suite(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, json_arena_scope);
+	tcase_add_test(tc, reason_text_as_snprintf_writes_it);
+	tcase_add_test(tc, text_as_snprintf_writes_it);
 	tcase_add_test(tc, ring_card_names_the_ring);
 	tcase_add_test(tc, score_text_as_jansson_prints_it);
 	tcase_add_test(tc, clean_account_scores_low);
