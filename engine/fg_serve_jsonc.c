@@ -6,6 +6,7 @@
 #define __STDC_WANT_IEC_60559_BFP_EXT__ 1 /* strfromd */
 #define FG_SERVE_JSONC
 #include "fg_serve_internal.h"
+#include "fg_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,16 +56,9 @@ int fg_serve_jsonc_real(struct json_object *j, struct printbuf *pb, int level, i
  */
 int fg_serve_jsonc_int(struct json_object *j, struct printbuf *pb, int level, int flags)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	int64_t v = json_object_get_int64(j);
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char buf[FG_TEXT_INT_MAX], *p = fg_text_digits(buf, json_object_get_int64(j));
 
 	(void)level;
 	(void)flags;
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	return printbuf_memappend(pb, p, (int)(buf + sizeof(buf) - p));
+	return printbuf_memappend(pb, p, (int)(buf + FG_TEXT_INT_MAX - p));
 }

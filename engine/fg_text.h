@@ -62,10 +62,12 @@ static inline void fg_text_putmax(fg_text *t, const char *p, size_t max)
 	fg_text_putn(t, p, z ? (size_t)(z - p) : max);
 }
 
-/* v in decimal, as "%lld" (and "%u" for an unsigned value). */
-static inline void fg_text_int(fg_text *t, int64_t v)
+/* v in decimal, as "%lld" prints it, at the end of buf[0..FG_TEXT_INT_MAX):
+ * returns where the digits start. */
+#define FG_TEXT_INT_MAX 24
+static inline char *fg_text_digits(char buf[FG_TEXT_INT_MAX], int64_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = buf + FG_TEXT_INT_MAX;
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
 	do
@@ -73,7 +75,15 @@ static inline void fg_text_int(fg_text *t, int64_t v)
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	fg_text_putn(t, p, (size_t)(buf + sizeof(buf) - p));
+	return p;
+}
+
+/* v in decimal, as "%lld" (and "%u" for an unsigned value). */
+static inline void fg_text_int(fg_text *t, int64_t v)
+{
+	char buf[FG_TEXT_INT_MAX], *p = fg_text_digits(buf, v);
+
+	fg_text_putn(t, p, (size_t)(buf + FG_TEXT_INT_MAX - p));
 }
 
 /*
