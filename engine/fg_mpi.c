@@ -1330,11 +1330,17 @@ static size_t entity_end(size_t i)
  * lab[i] is the label of user base + i (i < n_own), names[i] its user id;
  * gid[k] is the id of the k-th distinct user this rank refers to (byte
  * order, k < n_uq); uq_of[2 i] is link i's user's k (uq_of[2 i + 1] the
- * other user of a relation); hub[i] says link i's entity is a hub; after
- * budget_check, ulab[k] is the label of the k-th distinct user.
+ * other user of a relation); hub[i] says link i's entity is a hub; n_ent and
+ * n_rel count the owned entities (entities_local's) and relations (links
+ * with rel, not placeholders).  After budget_check, elab[j] is the label of
+ * the j-th owned entity's users (UINT64_MAX for a hub) and rlab[r] that of
+ * the r-th relation's users, both in link order: kept from the scan that
+ * sizes the components (which asks every referred user's label), so the
+ * closure's parts (parts_own) read them in order, not by a random read of a
+ * label per entity.
  */
 typedef struct ccpass {
-	uint64_t *lab, *first, *gid, *ulab, base, n_own, n_uq, hubs;
+	uint64_t *lab, *first, *gid, *elab, *rlab, base, n_own, n_uq, hubs, n_ent, n_rel;
 	uint32_t *uq_of;
 	uint8_t *hub;
 	skey *names;
@@ -1349,7 +1355,8 @@ static void ccpass_free(ccpass *c)
 	fg_free(c->lab);
 	fg_free(c->first);
 	fg_free(c->gid);
-	fg_free(c->ulab);
+	fg_free(c->elab);
+	fg_free(c->rlab);
 	fg_free(c->uq_of);
 	fg_free(c->hub);
 	fg_free(c->names);
@@ -1407,10 +1414,12 @@ static int components_local(ccpass *c)
 		char kind[FG_KIND_NAME_MAX + 1];
 
 		if (S.links[i].rel || S.links[i].ph) {
+			c->n_rel += S.links[i].rel && !S.links[i].ph;
 			i++;
 			continue;
 		}
 		j = entity_end(i);
+		c->n_ent++;
 		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[i].kl, S.links[i].k);
 		if (j - i > fg_config_kind_max_share(S.cfg, kind)) {
 			c->hubs++;
@@ -1727,19 +1736,45 @@ static int budget_check(ccpass *c)
 
 	cs = fg_mallocarray(c->n_own + S.n_links + 1, sizeof(*cs));
 	all = fg_mallocarray((size_t)n, sizeof(*all));
-	if (!rcnt || !out || !cs || !all)
+	c->elab = fg_mallocarray(c->n_ent + 1, sizeof(*c->elab));
+	c->rlab = fg_mallocarray(c->n_rel + 1, sizeof(*c->rlab));
+	if (!rcnt || !out || !cs || !all || !c->elab || !c->rlab)
 		rc = fg_error_set(FG_ENOMEM, "out of memory sizing the components");
 	/* the labels of the users this rank refers to, from their ranges' owners */
 	if ((rc = agree(rc)) != FG_OK || (rc = ask_users(&ul, c, c->lab, NULL)) != FG_OK)
 		goto cleanup;
-	ulab = c->ulab = ul; /* kept for the closure's parts */
-	ul = NULL;
-	/* sizes: this rank's users and non-hub links, then summed at the label's owner */
+	ulab = ul; /* freed at the end: elab and rlab keep what the closure's parts need */
+	/*
+	 * sizes: this rank's users and non-hub links, then summed at the label's
+	 * owner.  An entity's users are one component (joined as a star), so its
+	 * first user's label stands for all its links: one random read of ulab
+	 * per entity, kept (elab, rlab) for the closure's parts.
+	 */
 	for (size_t i = 0; i < c->n_own; i++)
 		cs[n_cs++] = (csize){ c->lab[i], 1, 0 };
-	for (size_t i = 0; i < S.n_links; i++)
-		if (!c->hub[i] && !S.links[i].ph)
-			cs[n_cs++] = (csize){ ulab[c->uq_of[2 * i]], 0, 1 };
+	for (size_t i = 0, e = 0, r = 0; i < S.n_links;) {
+		uint64_t l, nl = 0;
+		size_t j;
+
+		if (S.links[i].ph) {
+			i++;
+			continue;
+		}
+		l = ulab[c->uq_of[2 * i]];
+		if (S.links[i].rel) {
+			c->rlab[r++] = l;
+			cs[n_cs++] = (csize){ l, 0, 1 };
+			i++;
+			continue;
+		}
+		j = entity_end(i);
+		c->elab[e++] = c->hub[i] ? UINT64_MAX : l;
+		for (size_t k = i; k < j && !c->hub[i]; k++)
+			nl += !S.links[k].ph;
+		if (nl)
+			cs[n_cs++] = (csize){ l, 0, nl };
+		i = j;
+	}
 	n_cs = merge_sizes(cs, n_cs);
 	for (int r = 0; r < 2 * n; r++)
 		out[r].len = 0;
@@ -2024,7 +2059,10 @@ static int entities_local(entcheck *ck, const ccpass *c)
 		bytes_k += (size_t)S.links[i].kl + 1 + S.links[i].vl;
 		i = entity_end(i);
 	}
-	if (n_ent >= UINT32_MAX)
+	if (n_ent != c->n_ent) /* elab is indexed as ent_id */
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu entities numbered, %llu sized", S.rank, n_ent,
+		                  (unsigned long long)c->n_ent);
+	else if (n_ent >= UINT32_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %zu entities on one rank (at most 2^32 in this "
 		                  "stage: more ranks)", S.rank, n_ent);
 	else if (!(keys = fg_malloc(bytes_k + 1)) || !(sk = fg_mallocarray(n_ent + 1, sizeof(*sk))) ||
@@ -2253,9 +2291,51 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool has_u64(const uint64_t *a, size_t n, uint64_t x)
+/*
+ * The seeds' labels as a set: open addressing in a power of two of slots at
+ * least twice their count, UINT64_MAX empty (never a label: labels are user
+ * ids).  parts_own asks it once per owned user, entity and relation; a
+ * binary search there cost more than the rest of building the parts (its
+ * branches mispredicted at every step), a lookup here mostly stops at its
+ * first slot, in a table of a few KiB.
+ */
+typedef struct labset {
+	uint64_t *slot, mask;
+} labset;
+
+/* *s = the set of lab[0 .. n) (duplicates allowed); free s->slot.  FG_OK or FG_ENOMEM. */
+static int labset_init(labset *s, const uint64_t *lab, size_t n)
 {
-	return n && bsearch(&x, a, n, sizeof(*a), cmp_u64) != NULL;
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	s->mask = cap - 1;
+	if (!(s->slot = fg_mallocarray(cap, sizeof(*s->slot))))
+		return fg_error_set(FG_ENOMEM, "out of memory for %zu seed labels", n);
+	memset(s->slot, 0xff, cap * sizeof(*s->slot));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = fg_hash_mix64(lab[i]) & s->mask;
+
+		while (s->slot[h] != UINT64_MAX && s->slot[h] != lab[i])
+			h = (h + 1) & s->mask;
+		s->slot[h] = lab[i];
+	}
+	return FG_OK;
+}
+
+static bool labset_has(const labset *s, uint64_t x)
+{
+	uint64_t h = fg_hash_mix64(x) & s->mask;
+
+	if (x == UINT64_MAX)
+		return false;
+	while (s->slot[h] != UINT64_MAX) {
+		if (s->slot[h] == x)
+			return true;
+		h = (h + 1) & s->mask;
+	}
+	return false;
 }
 
 /* A part's digest: each vertex's id, weight bits, degree and row, in list order. */
@@ -2307,7 +2387,6 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 	int *rdisp = cnt ? cnt + 3 * n : NULL;
 	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
 	uint64_t *lab = NULL, *upos = NULL, *uposk = NULL, *epos = NULL, *pre = NULL, *arc = NULL;
-	const uint64_t *ulab = c ? c->ulab : NULL;
 	bytes *av = NULL;
 	char *hbuf = NULL;
 	uint8_t *need = NULL;
@@ -2318,10 +2397,11 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 	uint8_t *eact = NULL;
 	prec *pr = NULL;
 	size_t n_pr = 0;
+	labset ls = { NULL, 0 };
 
 	memset(pt, 0, sizeof(*pt));
 	av = fg_calloc((size_t)n, sizeof(bytes));
-	if (!cnt || !out || !c || !S.ebase || !ulab || !av)
+	if (!cnt || !out || !c || !S.ebase || !c->elab || !av)
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure's parts");
 	/* the seeds' labels, on every rank */
 	for (uint32_t i = 0; !rc && i < rp->ns; i++)
@@ -2345,14 +2425,15 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 		               MPI_COMM_WORLD);
 		out[0].len = 0;
 		n_lab = t / 8;
-		qsort(lab, n_lab, 8, cmp_u64);
+		if ((rc = agree(labset_init(&ls, lab, n_lab))) != FG_OK)
+			goto cleanup;
 	}
 	/* the active users: positions 0 .. nu_act - 1 in user order */
 	if ((rc = agree((upos = fg_mallocarray(c->n_own + 1, 8)) ? FG_OK
 	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
 	for (uint64_t i = 0; i < c->n_own; i++)
-		upos[i] = has_u64(lab, n_lab, c->lab[i]) ? cnt_u++ : UINT64_MAX;
+		upos[i] = labset_has(&ls, c->lab[i]) ? cnt_u++ : UINT64_MAX;
 	MPI_Exscan(&cnt_u, &ub, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (S.rank == 0)
 		ub = 0;
@@ -2369,15 +2450,15 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 	for (size_t j = 0; j < S.n_ent && !rc; j++) {
 		size_t l = S.ent_link[j], end;
 
-		if (c->hub[l] || !has_u64(lab, n_lab, ulab[c->uq_of[2 * l]]))
+		if (!labset_has(&ls, c->elab[j])) /* not active, or a hub (UINT64_MAX) */
 			continue;
 		eact[j] = 1;
 		for (end = entity_end(l); l < end; l++)
 			need[c->uq_of[2 * l]] = 1;
 		rc = put(&out[fg_cc_dist_owner(S.ebase, n, S.ent_id[j])], &S.ent_id[j], 8);
 	}
-	for (size_t i = 0; i < S.n_links; i++)
-		if (S.links[i].rel && !S.links[i].ph && has_u64(lab, n_lab, ulab[c->uq_of[2 * i]]))
+	for (size_t i = 0, r = 0; i < S.n_links; i++)
+		if (S.links[i].rel && !S.links[i].ph && labset_has(&ls, c->rlab[r++]))
 			need[c->uq_of[2 * i]] = need[c->uq_of[2 * i + 1]] = 1;
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
@@ -2450,11 +2531,11 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 				rc = put_arc(av, first, uposk[k], vx);
 		}
 	}
-	for (size_t i = 0; i < S.n_links && !rc; i++) {
+	for (size_t i = 0, r = 0; i < S.n_links && !rc; i++) {
 		uint32_t ka = c->uq_of[2 * i], kb = c->uq_of[2 * i + 1];
 
-		if (!S.links[i].rel || S.links[i].ph || c->gid[ka] == c->gid[kb] ||
-		    !has_u64(lab, n_lab, ulab[ka]))
+		if (!S.links[i].rel || S.links[i].ph || !labset_has(&ls, c->rlab[r++]) ||
+		    c->gid[ka] == c->gid[kb])
 			continue;
 		if (!(rc = put_arc(av, first, uposk[ka], (uint32_t)c->gid[kb])))
 			rc = put_arc(av, first, uposk[kb], (uint32_t)c->gid[ka]);
@@ -2516,6 +2597,7 @@ cleanup:
 	bytes_free(out, 2 * (size_t)n);
 	fg_free(cnt);
 	fg_free(lab);
+	fg_free(ls.slot);
 	fg_free(upos);
 	fg_free(uposk);
 	fg_free(arc);
