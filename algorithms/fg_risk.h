@@ -23,8 +23,10 @@ typedef struct fg_risk_stats {
  * caller may assign them the mean risk of their users for display.
  * Parallel pull iteration on CSR until the L1 change < tol or max_iter.
  * ns == 0: all risks 0.  Bit-identical for any thread count.
- * Memory besides risk: 6 doubles per vertex reachable from a seed, 8 bytes
- * per vertex (active list and slot map) and a bit per vertex (the BFS mark).
+ * Memory besides risk: 6 doubles per vertex reachable from a seed and, unless
+ * every vertex is, a copy of their rows (8 bytes per such vertex, 4 per arc);
+ * 4 bytes per vertex (the active list), 4 more while the rows are copied
+ * (the vertex -> index map) and a bit per vertex (the BFS mark).
  * Returns FG_OK, FG_ENOMEM, or FG_EUSAGE for a seed that is not a user.
  */
 int fg_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
