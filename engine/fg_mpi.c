@@ -2828,7 +2828,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 	if (S.rank == 0)
 		fg_log_info("mpi closure: %llu vertices (%llu users, %llu entities) in %llu blocks, "
 		            "%llu arcs, found and split over %d ranks from their own links; the same "
-		            "as rank 0's graph (checked in %.2f s on rank 0)",
+		            "as rank 0's graph (checked in %.3f s on rank 0)",
 		            (unsigned long long)rp->na, (unsigned long long)cp.nu_act,
 		            (unsigned long long)cp.ne_act,
 		            (unsigned long long)((rp->na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK),
