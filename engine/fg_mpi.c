@@ -2755,8 +2755,7 @@ static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *f
 /*
  * Rank 0: the closure's size na and split (first, arcs: closure_find's, the
  * ranks') are the ones rank 0 finds in g: fg_risk_active's list (into
- * *act, kept: rank 0 scatters the gathered values by it) and
- * fg_risk_dist_split's cut of it.  Returns FG_OK, or FG_ERROR naming the
+ * *act, for check_parts) and fg_risk_dist_split's cut of it.  Returns FG_OK, or FG_ERROR naming the
  * first difference, or FG_ENOMEM.  O(g's vertices).
  */
 static int check_closure(uint32_t **act, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
@@ -2794,13 +2793,15 @@ static int check_closure(uint32_t **act, const fg_graph *g, const uint32_t *seed
  * (closure_find), checked on rank 0 against its graph (check_closure: a
  * mismatch fails the run), then every rank's part, built from its own
  * links (parts_own) and checked on rank 0 against the cut of its graph
- * (check_parts).  rp->na, first (size + 1) and arcs (size) on every rank;
- * rank 0's active list into *act.  Collective; the outcome agreed.
+ * (check_parts).  rp->na, first (size + 1) and arcs (size) on every rank.
+ * Rank 0's graph serves the checks only: its active list is freed here.
+ * Collective; the outcome agreed.
  */
 static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64_t *arcs,
-                      uint32_t **act, const fg_graph *g, const uint32_t *seeds)
+                      const fg_graph *g, const uint32_t *seeds)
 {
 	int n = S.size, rc = FG_OK;
+	uint32_t *act = NULL;
 	uint64_t sent0 = S.sent_others, bytes0 = S.phase_bytes, tot = 0;
 	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
 	cpos cp;
@@ -2818,7 +2819,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 		goto cleanup;
 	if (S.rank == 0) {
 		tc = fg_clock();
-		rc = check_closure(act, g, seeds, rp->ns, rp->na, first, arcs, n);
+		rc = check_closure(&act, g, seeds, rp->ns, rp->na, first, arcs, n);
 		tc = fg_clock() - tc;
 	}
 	if ((rc = agree(rc)) != FG_OK)
@@ -2851,7 +2852,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 		if ((rc = agree(rc)) != FG_OK)
 			goto cleanup;
 		MPI_Gather(&h, 1, MPI_UINT64_T, dig, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-		if (S.rank == 0 && !(rc = check_parts(g, *act, first, dig, n))) {
+		if (S.rank == 0 && !(rc = check_parts(g, act, first, dig, n))) {
 			uint64_t cut = 0; /* what rank 0's cut sent (part_move) */
 
 			for (int r = 1; r < n; r++)
@@ -2869,6 +2870,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 	rc = agree(rc);
 cleanup:
 	cpos_free(&cp);
+	fg_free(act);
 	S.phase_bytes += bytes0;
 	return rc;
 }
@@ -2885,7 +2887,7 @@ typedef struct closure {
 	const uint32_t *sd;  /* the seeds: rank 0's own, the others' received copy */
 	uint32_t *sd_copy;
 	uint64_t *first, *arcs;
-	uint32_t *act;       /* rank 0: the active list */
+	uint32_t *vid;       /* rank 0: the closure's vertex ids in list order (the parts') */
 	int *cnt, *disp;
 	fg_risk_part pt;
 } closure;
@@ -2896,7 +2898,7 @@ static void closure_close(closure *c)
 	fg_free(c->sd_copy);
 	fg_free(c->first);
 	fg_free(c->arcs);
-	fg_free(c->act);
+	fg_free(c->vid);
 	fg_free(c->cnt);
 	memset(c, 0, sizeof(*c));
 }
@@ -2923,13 +2925,22 @@ static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, co
 		return rc;
 	c->disp = c->cnt + n;
 	MPI_Bcast((void *)c->sd, (int)c->p.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
-	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, &c->act, g, c->sd)) != FG_OK)
+	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, g, c->sd)) != FG_OK)
 		return rc;
-	/* the ranks' runs of the active list ascend: gathered in rank order, value k is act[k]'s */
+	/* the ranks' runs of the active list ascend: gathered in rank order, value k is list position k's (vid[k] on rank 0) */
 	for (int r = 0; r < n; r++) {
 		c->cnt[r] = (int)(c->first[r + 1] - c->first[r]);
 		c->disp[r] = (int)c->first[r];
 	}
+	/* the parts' vertex ids, by which rank 0 scatters what the kernels gather (not its graph's list) */
+	if (S.rank == 0 && !(c->vid = fg_mallocarray(c->p.na + 1, sizeof(*c->vid))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for %llu closure vertex ids",
+		                  (unsigned long long)c->p.na);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gatherv(c->pt.vid, c->cnt[S.rank], MPI_UINT32_T, c->vid, c->cnt, c->disp, MPI_UINT32_T,
+	            0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)c->cnt[S.rank] * sizeof(uint32_t) : 0;
 	return FG_OK;
 }
 
@@ -3022,7 +3033,7 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 	if (S.rank == 0) {
 		memset(risk, 0, (size_t)g->g.n * sizeof(*risk));
 		for (uint64_t k = 0; k < c.p.na; k++)
-			risk[c.act[k]] = all[k];
+			risk[c.vid[k]] = all[k];
 		fg_log_info("mpi risk: %llu active vertices in %llu blocks over %d ranks (%llu ghost "
 		            "values on rank 0), %d iterations", (unsigned long long)c.p.na,
 		            (unsigned long long)((c.p.na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK), S.size,
@@ -3053,15 +3064,18 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 
 /* ---- the evidence BFS ---- */
 
-/* Rank 0: the gathered hops and nearest seeds (list order) into dist, nearest (g->g.n each). */
+/*
+ * Rank 0: the gathered hops and nearest seeds (list order: all[k] and all[na + k]
+ * are vertex vid[k]'s) into dist, nearest (n each).
+ */
 static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *all,
-                             const uint32_t *act, uint64_t na, uint64_t n)
+                             const uint32_t *vid, uint64_t na, uint64_t n)
 {
 	for (uint64_t v = 0; v < n; v++)
 		dist[v] = nearest[v] = FG_BFS_UNREACHED;
 	for (uint64_t k = 0; k < na; k++) {
-		dist[act[k]] = all[k];
-		nearest[act[k]] = all[na + k];
+		dist[vid[k]] = all[k];
+		nearest[vid[k]] = all[na + k];
 	}
 }
 
@@ -3095,13 +3109,13 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 	    FG_OK)
 		goto cleanup;
 	S.phase_bytes += st.bytes_sent;
-	/* all[k] and all[na + k] are act[k]'s */
+	/* all[k] and all[na + k] are vid[k]'s */
 	MPI_Gatherv(got, (int)mine, MPI_UINT32_T, all, c.cnt, c.disp, MPI_UINT32_T, 0, MPI_COMM_WORLD);
 	MPI_Gatherv(got + mine, (int)mine, MPI_UINT32_T, all ? all + c.p.na : NULL, c.cnt, c.disp,
 	            MPI_UINT32_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? 2 * mine * sizeof(uint32_t) : 0;
 	if (S.rank == 0) {
-		evidence_scatter(dist, nearest, all, c.act, c.p.na, g->g.n);
+		evidence_scatter(dist, nearest, all, c.vid, c.p.na, g->g.n);
 		fg_log_info("mpi evidence: %llu vertices reached from %u seeds in %u levels over %d "
 		            "ranks", (unsigned long long)st.reached, (unsigned)c.p.ns, st.levels, S.size);
 	}
