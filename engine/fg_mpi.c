@@ -2861,8 +2861,7 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 			            "links and checked against rank 0's cut; rank 0 sent %llu bytes to the "
 			            "other ranks for them (its cut would have sent %llu)",
 			            (unsigned long long)rp->na,
-			            (unsigned long long)(S.sent_others - sent0 +
-			                                 (uint64_t)(n - 1) * 4 * rp->ns),
+			            (unsigned long long)(S.sent_others - sent0),
 			            (unsigned long long)cut);
 		}
 		fg_free(dig);
@@ -2875,16 +2874,105 @@ cleanup:
 	return rc;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * What the risk walk and the evidence BFS share: rank 0's parameters and
- * seeds on every rank, the parts of the seeds' closure (risk_parts), and
- * the counts and displacements of gathering one value per active vertex in
- * rank order (cnt, disp).  Every field starts NULL/zero; closure_close frees
- * what is held (the seeds only where this rank copied them).
+ * Every rank: the run's seeds from the ranks' own user rows, without the
+ * graph: the users whose rows' best label is fraud (fraud > legit >
+ * unknown, the link set's rule), less those held out (fg_run_held_out:
+ * --holdout), as graph user ids ascending (the order fg_run gives the
+ * kernels).  All of a user's rows are at its owner (routing), which knows
+ * the user's id from the components pass (S.cc).  *out (fg_malloc'd, *ns
+ * entries) and *held (the fraud users held out) on every rank.
+ * Collective; the outcome agreed.
+ */
+static int seeds_find(uint32_t **out, uint32_t *ns, uint64_t *held)
+{
+	const ccpass *c = S.cc;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc(2 * (size_t)n, sizeof(int));
+	int *disp = cnt ? cnt + n : NULL, m = 0;
+	uint32_t *mine = fg_mallocarray(S.n_users + 1, sizeof(*mine));
+	uint64_t h = 0, total = 0;
+
+	*out = NULL;
+	*ns = 0;
+	if (!cnt || !mine || !c)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the seeds of %zu user rows", S.n_users);
+	for (size_t i = 0, j; i < S.n_users && !rc; i = j) {
+		uint8_t best = S.users[i].label;
+
+		/* rows of one user are adjacent (sorted); rows with attributes are not merged */
+		for (j = i + 1; j < S.n_users && cmp_user(&S.users[i], &S.users[j]) == 0; j++)
+			if (label_rank(S.users[j].label) > label_rank(best))
+				best = S.users[j].label;
+		if (best != FG_LABEL_FRAUD)
+			continue;
+		if (fg_run_held_out(S.cfg, S.users[i].u, S.users[i].ul))
+			h++;
+		else
+			mine[m++] = (uint32_t)c->gid[c->uq_of[2 * S.n_links + i]];
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&m, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)total;
+		total += (uint64_t)cnt[r];
+	}
+	if (total >= INT_MAX || !(*out = fg_mallocarray(total + 1, sizeof(**out))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for %llu seeds", (unsigned long long)total);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgatherv(mine, m, MPI_UINT32_T, *out, cnt, disp, MPI_UINT32_T, MPI_COMM_WORLD);
+	S.phase_bytes += (uint64_t)m * 4 * (uint64_t)(n - 1);
+	qsort(*out, total, sizeof(**out), cmp_u32);
+	if (fg_fault_fails("mpi-seed") && total) /* tests: the ranks miss their last seed */
+		total--;
+	*ns = (uint32_t)total;
+	MPI_Allreduce(&h, held, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+cleanup:
+	if (rc) {
+		fg_free(*out);
+		*out = NULL;
+	}
+	fg_free(cnt);
+	fg_free(mine);
+	return rc;
+}
+
+/*
+ * Rank 0: the ranks' seeds sd[0 .. ns) are its own, seeds[0 .. ns0) (from
+ * its graph's labels).  Returns FG_OK or FG_ERROR naming the first
+ * difference.
+ */
+static int check_seeds(const uint32_t *sd, uint32_t ns, const uint32_t *seeds, uint32_t ns0)
+{
+	if (ns != ns0)
+		return fg_error_set(FG_ERROR, "mpi seeds: the ranks' seeds are not rank 0's: the ranks "
+		                    "found %u, rank 0 %u", (unsigned)ns, (unsigned)ns0);
+	for (uint32_t i = 0; i < ns; i++)
+		if (sd[i] != seeds[i])
+			return fg_error_set(FG_ERROR, "mpi seeds: the ranks' seeds are not rank 0's: the "
+			                    "ranks' seed %u is user %u, rank 0's user %u", (unsigned)i,
+			                    (unsigned)sd[i], (unsigned)seeds[i]);
+	return FG_OK;
+}
+
+/*
+ * What the risk walk and the evidence BFS share: rank 0's parameters on
+ * every rank, the ranks' seeds (seeds_find), the parts of the seeds'
+ * closure (risk_parts), and the counts and displacements of gathering one
+ * value per active vertex in rank order (cnt, disp).  Every field starts
+ * NULL/zero; closure_close frees what is held.
  */
 typedef struct closure {
-	risk_params p;       /* rank 0's, on every rank */
-	const uint32_t *sd;  /* the seeds: rank 0's own, the others' received copy */
+	risk_params p;       /* rank 0's, on every rank (ns: the ranks' count) */
+	const uint32_t *sd;  /* the seeds: sd_copy, this rank's own */
 	uint32_t *sd_copy;
 	uint64_t *first, *arcs;
 	uint32_t *vid;       /* rank 0: the closure's vertex ids in list order (the parts') */
@@ -2908,26 +2996,33 @@ static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, co
 {
 	int n = S.size, rc;
 
+	uint64_t held = 0;
+
 	memset(c, 0, sizeof(*c));
 	if (S.rank == 0)
 		c->p = *rp;
 	MPI_Bcast(&c->p, (int)sizeof(c->p), MPI_BYTE, 0, MPI_COMM_WORLD);
-	if (S.rank == 0)
-		c->sd = seeds;
-	else
-		c->sd = c->sd_copy = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*c->sd_copy));
 	c->first = fg_mallocarray((size_t)n + 1, sizeof(*c->first));
 	c->arcs = fg_mallocarray((size_t)n, sizeof(*c->arcs));
 	c->cnt = fg_calloc(2 * (size_t)n, sizeof(int));
-	if ((rc = agree(c->first && c->arcs && (c->sd || !c->p.ns) && c->cnt ? FG_OK
-	                                                       : fg_error_set(FG_ENOMEM, "out of memory"))) !=
+	if ((rc = agree(c->first && c->arcs && c->cnt ? FG_OK
+	                                              : fg_error_set(FG_ENOMEM, "out of memory"))) !=
 	    FG_OK)
 		return rc;
 	c->disp = c->cnt + n;
-	MPI_Bcast((void *)c->sd, (int)c->p.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
+	/* the ranks' own seeds, rank 0's (from its graph) the check */
+	if ((rc = seeds_find(&c->sd_copy, &c->p.ns, &held)) != FG_OK)
+		return rc;
+	c->sd = c->sd_copy;
+	if (S.rank == 0 && !(rc = check_seeds(c->sd, c->p.ns, seeds, rp->ns)))
+		fg_log_info("mpi seeds: %u seeds (%llu fraud users held out) found by the ranks from "
+		            "their own user rows; the same as rank 0's", (unsigned)c->p.ns,
+		            (unsigned long long)held);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
 	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, g, c->sd)) != FG_OK)
 		return rc;
-	/* the ranks' runs of the active list ascend: gathered in rank order, value k is list position k's (vid[k] on rank 0) */
+	/* the ranks' runs of the list ascend: gathered in rank order, value k is position k's */
 	for (int r = 0; r < n; r++) {
 		c->cnt[r] = (int)(c->first[r + 1] - c->first[r]);
 		c->disp[r] = (int)c->first[r];
@@ -2959,21 +3054,13 @@ static void kept_drop(void)
 	kept_open = false;
 }
 
-/* Keep *c (taken: *c zeroed) for the next phase; its seeds copied where they were the caller's. */
-static int keep_closure(closure *c)
+/* Keep *c (taken: *c zeroed) for the next phase (its seeds are its own: seeds_find's). */
+static void keep_closure(closure *c)
 {
 	kept_drop();
-	if (!c->sd_copy) {
-		uint32_t *sd = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*sd));
-		if (!sd)
-			return FG_OK; /* not kept: the next phase builds its own */
-		memcpy(sd, c->sd, (size_t)c->p.ns * sizeof(*sd));
-		c->sd = c->sd_copy = sd;
-	}
 	kept = *c;
 	kept_open = true;
 	memset(c, 0, sizeof(*c));
-	return FG_OK;
 }
 
 /*
@@ -2992,7 +3079,7 @@ static int closure_reuse(closure *c, const fg_graph *g, const uint32_t *seeds, c
 		kept_drop();
 		return closure_open(c, g, seeds, rp);
 	}
-	assert(kept_open); /* only rank 0 can fail to keep one (its seeds' copy), and it decides */
+	assert(kept_open); /* every rank keeps the closure of each walk that succeeds */
 	*c = kept;
 	memset(&kept, 0, sizeof(kept));
 	kept_open = false;
