@@ -3027,7 +3027,7 @@ static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, co
 		c->cnt[r] = (int)(c->first[r + 1] - c->first[r]);
 		c->disp[r] = (int)c->first[r];
 	}
-	/* the parts' vertex ids, by which rank 0 scatters what the kernels gather (not its graph's list) */
+	/* the parts' vertex ids: rank 0 scatters what the kernels gather by them, not by its list */
 	if (S.rank == 0 && !(c->vid = fg_mallocarray(c->p.na + 1, sizeof(*c->vid))))
 		rc = fg_error_set(FG_ENOMEM, "out of memory for %llu closure vertex ids",
 		                  (unsigned long long)c->p.na);

@@ -248,7 +248,7 @@ static void split_reference(uint64_t *first, uint64_t *arcs, const fg_graph *g,
 	}
 }
 
-/* 1 (and a line on stderr) when fg_risk_dist_split differs from split_reference for 1 .. 9 ranks. */
+/* 1 (and a line on stderr) when fg_risk_dist_split and split_reference differ (1 .. 9 ranks). */
 static int split_differs(const fg_graph *g, const uint32_t *act, uint64_t na)
 {
 	uint64_t f[10], a[9], rf[10], ra[9];
