@@ -112,25 +112,49 @@ static int owns(const fg_risk_part *pt, uint32_t x)
 	return fg_risk_part_local(pt, x) < pt->k1 - pt->k0;
 }
 
-void fg_risk_dist_split(uint64_t *first, const fg_graph *g, const uint32_t *act, uint64_t na,
-                        int size)
+void fg_risk_dist_split_blocks(uint64_t *first, uint64_t *arcs, const uint64_t *blk,
+                               uint64_t na, int size)
 {
-	uint64_t total = 0, seen = 0, k = 0;
+	uint64_t nb = (na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK, total = 0, seen = 0, b = 0;
 	int r = 1;
 
-	for (uint64_t i = 0; i < na; i++)
-		total += g->g.off[act[i] + 1] - g->g.off[act[i]];
+	for (uint64_t i = 0; i < nb; i++)
+		total += blk[i];
 	first[0] = 0;
-	/* k walks the block boundaries; rank r starts at the first one past r / size of the arcs */
+	/* b walks the blocks; rank r starts at the first boundary past r / size of the arcs */
 	while (r < size) {
-		if (k >= na || seen * (uint64_t)size >= (uint64_t)r * total) {
-			first[r++] = k < na ? k : na;
+		if (b >= nb || seen * (uint64_t)size >= (uint64_t)r * total) {
+			first[r++] = b < nb ? b * FG_PAR_BLOCK : na;
 			continue;
 		}
-		for (uint64_t e = k + FG_PAR_BLOCK < na ? k + FG_PAR_BLOCK : na; k < e; k++)
-			seen += g->g.off[act[k] + 1] - g->g.off[act[k]];
+		seen += blk[b++];
 	}
 	first[size] = na;
+	for (r = 0; arcs && r < size; r++) {
+		/* run r's blocks: every boundary is a multiple of FG_PAR_BLOCK or na */
+		uint64_t lo = (first[r] + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK;
+		uint64_t hi = (first[r + 1] + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK;
+
+		arcs[r] = 0;
+		for (b = lo; b < hi; b++)
+			arcs[r] += blk[b];
+	}
+}
+
+int fg_risk_dist_split(uint64_t *first, uint64_t *arcs, const fg_graph *g, const uint32_t *act,
+                       uint64_t na, int size)
+{
+	uint64_t nb = (na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK;
+	uint64_t *blk = fg_calloc((size_t)nb + 1, sizeof(*blk));
+
+	if (!blk)
+		return fg_error_set(FG_ENOMEM, "risk: out of memory for the arcs of %llu blocks",
+		                    (unsigned long long)nb);
+	for (uint64_t i = 0; i < na; i++)
+		blk[i / FG_PAR_BLOCK] += g->g.off[act[i] + 1] - g->g.off[act[i]];
+	fg_risk_dist_split_blocks(first, arcs, blk, na, size);
+	fg_free(blk);
+	return FG_OK;
 }
 
 int fg_risk_dist_part(fg_risk_part *out, const fg_graph *g, const uint32_t *act, uint64_t na,

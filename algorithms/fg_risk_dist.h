@@ -38,13 +38,25 @@ typedef struct fg_risk_dist_stats {
 } fg_risk_dist_stats;
 
 /*
- * first[0 .. size]: the ranks' runs of the active list act[0 .. na) of g,
- * whole blocks, cut where the arcs of the blocks before reach r / size of all
- * active arcs (rank r owns first[r] .. first[r + 1]; runs may be empty).  Any
- * cut gives the same bits; this one balances the pull.  O(na).
+ * The split rule.  first[0 .. size]: the ranks' runs of an active list of na
+ * vertices, whole blocks of FG_PAR_BLOCK, cut where the arcs of the blocks
+ * before reach r / size of all active arcs (rank r owns first[r] ..
+ * first[r + 1]; runs may be empty); blk[b] is the number of arcs of the
+ * list's block b (its vertices' CSR degrees), b < ceil(na / FG_PAR_BLOCK).
+ * arcs[0 .. size), when not NULL: the arcs of each run.  Any cut gives the
+ * same bits; this one balances the pull.  Integers only, so the ranks that
+ * sum blk in any order get the same cut.  O(blocks + size).
  */
-void fg_risk_dist_split(uint64_t *first, const fg_graph *g, const uint32_t *act, uint64_t na,
-                        int size);
+void fg_risk_dist_split_blocks(uint64_t *first, uint64_t *arcs, const uint64_t *blk,
+                               uint64_t na, int size);
+
+/*
+ * fg_risk_dist_split_blocks over the active list act[0 .. na) of g (its
+ * blocks' arcs counted from g's CSR): first[0 .. size] and, when not NULL,
+ * arcs[0 .. size).  Returns FG_OK or FG_ENOMEM (a block array).  O(na).
+ */
+int fg_risk_dist_split(uint64_t *first, uint64_t *arcs, const fg_graph *g, const uint32_t *act,
+                       uint64_t na, int size);
 
 /*
  * *out = the part of act[k0 .. k1) from g (see fg_risk_part; zeroed first).

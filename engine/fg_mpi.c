@@ -2362,49 +2362,90 @@ static int put_arc(bytes *av, const uint64_t *first, uint64_t pos, uint32_t x)
 	return put(&av[fg_cc_dist_owner(first, S.size, pos)], &a, 8);
 }
 
+/* The phase's progress line on rank 0, over every rank's links.  Collective. */
+static void closure_report(const char *phase, double t0, double c0)
+{
+	uint64_t nl = S.n_links, nl_all = 0;
+
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	phase_report(phase, t0, c0, nl_all);
+}
+
 /*
- * Every rank: its part of the seeds' closure (fg_risk_part, positions
- * first[rank] .. first[rank + 1] of the active list) from its own links,
- * without the graph: the closure is the seeds' components (S.cc's labels),
- * its users ascending, then its entities ascending (the non-hub entities of
- * those users, by their canonical ids S.ent_id), as fg_risk_active lists
- * them; a user's position from its range's owner (MPI_Exscan of the active
- * users per range), an entity's from the owner of its id's range.  Each
- * vertex and arc goes to the rank of its source's position: a user by its
- * range's owner, an entity and both arcs of each of its links by its owner,
- * both arcs of a relation by the relation's owner; the receiver sorts them
- * into rows in ascending target order, one arc per user pair (build_csr's
- * rows).  An entity's weight is fg_graph_build's (kind weight / log2(1 +
- * share)).  rp->na is rank 0's count: a closure of another size is an
- * internal error.  Collective; the outcome agreed.
+ * This rank's view of the seeds' closure (closure_find), what parts_own
+ * needs to build the parts.  Invariants after closure_find: upos[i] is the
+ * position of owned user base + i (UINT64_MAX off the closure), uposk[k]
+ * that of the k-th user this rank refers to wherever a closure link of this
+ * rank names it, eact[j] says owned entity j is in the closure and epos[j]
+ * is then its position; rarc[0 .. n_rarc) are the arcs of this rank's
+ * closure relations (pos << 32 | target, both directions, self-loops left
+ * out), sorted and distinct.  Every field starts NULL/zero; cpos_free frees.
  */
-static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *first,
-                     const uint32_t *sd)
+typedef struct cpos {
+	labset ls;
+	uint64_t *upos, *uposk, *epos, *rarc;
+	uint8_t *eact;
+	size_t n_rarc;
+	uint64_t nu_act, ne_act;
+} cpos;
+
+static void cpos_free(cpos *cp)
+{
+	fg_free(cp->ls.slot);
+	fg_free(cp->upos);
+	fg_free(cp->uposk);
+	fg_free(cp->epos);
+	fg_free(cp->rarc);
+	fg_free(cp->eact);
+	memset(cp, 0, sizeof(*cp));
+}
+
+/* An entity's weight as fg_graph_build gives it: kind weight / log2(1 + share). */
+static double entity_weight(size_t l, size_t end)
+{
+	char kind[FG_KIND_NAME_MAX + 1];
+
+	snprintf(kind, sizeof(kind), "%.*s", (int)S.links[l].kl, S.links[l].k);
+	return fg_config_kind_weight(S.cfg, kind) / log2(1.0 + (double)(end - l));
+}
+
+/*
+ * Every rank: the seeds' closure from its own links, without the graph.
+ * The closure is the seeds' components (S.cc's labels), its users
+ * ascending, then its entities ascending (the non-hub entities of those
+ * users, by their canonical ids S.ent_id), as fg_risk_active lists them; a
+ * user's position from its range's owner (MPI_Exscan of the active users
+ * per range), an entity's from the owner of its id's range.  Then each
+ * position's arcs (its CSR degree) are counted where they are known, into
+ * the blocks of FG_PAR_BLOCK positions: an entity's (its non-hub share) and
+ * one for each of its users' arcs to it, by the entity's owner; a user's
+ * arcs to other users by the owner of the relations (the owner of the
+ * smaller user id holds every relation of a pair, so one arc per pair there
+ * is build_csr's one).  The block counts are integers summed by
+ * MPI_Allreduce (any order is exact), and every rank cuts the same split
+ * (fg_risk_dist_split_blocks).  *na, first (size + 1) and arcs (size) on
+ * every rank.  Collective; the outcome agreed.
+ */
+static int closure_find(cpos *cp, uint64_t *na, uint64_t *first, uint64_t *arcs,
+                        const uint32_t *sd, uint32_t ns)
 {
 	const ccpass *c = S.cc;
 	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 4, sizeof(int));
 	int *disp = cnt ? cnt + n : NULL, *rcnt = cnt ? cnt + 2 * n : NULL;
 	int *rdisp = cnt ? cnt + 3 * n : NULL;
 	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
-	uint64_t *lab = NULL, *upos = NULL, *uposk = NULL, *epos = NULL, *pre = NULL, *arc = NULL;
-	bytes *av = NULL;
-	char *hbuf = NULL;
+	uint64_t *lab = NULL, *pre = NULL, *blk = NULL, nb = 0;
 	uint8_t *need = NULL;
-	uint64_t n_lab = 0, cnt_u = 0, ub = 0, nu_act = 0, cnt_e = 0, eb = 0, ne_act = 0, m = 0;
+	uint64_t n_lab = 0, cnt_u = 0, ub = 0, cnt_e = 0, eb = 0;
 	uint64_t me_lo = S.ebase ? S.ebase[S.rank] : 0, me_n = S.ebase ? S.ebase[S.rank + 1] - me_lo : 0;
 	char *rbuf = NULL, *abuf = NULL;
 	size_t *cur = NULL;
-	uint8_t *eact = NULL;
-	prec *pr = NULL;
-	size_t n_pr = 0;
-	labset ls = { NULL, 0 };
 
-	memset(pt, 0, sizeof(*pt));
-	av = fg_calloc((size_t)n, sizeof(bytes));
-	if (!cnt || !out || !c || !S.ebase || !c->elab || !av)
-		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure's parts");
+	memset(cp, 0, sizeof(*cp));
+	if (!cnt || !out || !c || !S.ebase || !c->elab)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure");
 	/* the seeds' labels, on every rank */
-	for (uint32_t i = 0; !rc && i < rp->ns; i++)
+	for (uint32_t i = 0; !rc && i < ns; i++)
 		if (sd[i] >= c->base && sd[i] < c->base + c->n_own)
 			rc = put(&out[0], &c->lab[sd[i] - c->base], 8);
 	if ((rc = agree(rc)) != FG_OK)
@@ -2425,40 +2466,41 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 		               MPI_COMM_WORLD);
 		out[0].len = 0;
 		n_lab = t / 8;
-		if ((rc = agree(labset_init(&ls, lab, n_lab))) != FG_OK)
+		if ((rc = agree(labset_init(&cp->ls, lab, n_lab))) != FG_OK)
 			goto cleanup;
 	}
 	/* the active users: positions 0 .. nu_act - 1 in user order */
-	if ((rc = agree((upos = fg_mallocarray(c->n_own + 1, 8)) ? FG_OK
+	if ((rc = agree((cp->upos = fg_mallocarray(c->n_own + 1, 8)) ? FG_OK
 	                : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
 	for (uint64_t i = 0; i < c->n_own; i++)
-		upos[i] = labset_has(&ls, c->lab[i]) ? cnt_u++ : UINT64_MAX;
+		cp->upos[i] = labset_has(&cp->ls, c->lab[i]) ? cnt_u++ : UINT64_MAX;
 	MPI_Exscan(&cnt_u, &ub, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (S.rank == 0)
 		ub = 0;
-	MPI_Allreduce(&cnt_u, &nu_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	MPI_Allreduce(&cnt_u, &cp->nu_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	for (uint64_t i = 0; i < c->n_own; i++)
-		upos[i] += upos[i] == UINT64_MAX ? 0 : ub;
+		cp->upos[i] += cp->upos[i] == UINT64_MAX ? 0 : ub;
 	/* the active entities: their ids to the owners of the ids' ranges, positions back */
-	eact = fg_calloc(S.n_ent + 1, 1);
+	cp->eact = fg_calloc(S.n_ent + 1, 1);
 	need = fg_calloc(c->n_uq + 1, 1);
-	epos = fg_mallocarray(S.n_ent + 1, 8);
+	cp->epos = fg_mallocarray(S.n_ent + 1, 8);
 	cur = fg_calloc((size_t)n, sizeof(*cur));
 	pre = fg_mallocarray(me_n + 1, 8);
-	rc = eact && need && epos && cur && pre ? FG_OK : fg_error_set(FG_ENOMEM, "out of memory");
+	rc = cp->eact && need && cp->epos && cur && pre ? FG_OK
+	                                                : fg_error_set(FG_ENOMEM, "out of memory");
 	for (size_t j = 0; j < S.n_ent && !rc; j++) {
 		size_t l = S.ent_link[j], end;
 
-		if (!labset_has(&ls, c->elab[j])) /* not active, or a hub (UINT64_MAX) */
+		if (!labset_has(&cp->ls, c->elab[j])) /* not active, or a hub (UINT64_MAX) */
 			continue;
-		eact[j] = 1;
+		cp->eact[j] = 1;
 		for (end = entity_end(l); l < end; l++)
 			need[c->uq_of[2 * l]] = 1;
 		rc = put(&out[fg_cc_dist_owner(S.ebase, n, S.ent_id[j])], &S.ent_id[j], 8);
 	}
 	for (size_t i = 0, r = 0; i < S.n_links; i++)
-		if (S.links[i].rel && !S.links[i].ph && labset_has(&ls, c->rlab[r++]))
+		if (S.links[i].rel && !S.links[i].ph && labset_has(&cp->ls, c->rlab[r++]))
 			need[c->uq_of[2 * i]] = need[c->uq_of[2 * i + 1]] = 1;
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
@@ -2478,14 +2520,14 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 	MPI_Exscan(&cnt_e, &eb, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	if (S.rank == 0)
 		eb = 0;
-	MPI_Allreduce(&cnt_e, &ne_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	MPI_Allreduce(&cnt_e, &cp->ne_act, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
 	for (int r = 0; r < n && !rc; r++)
 		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
 		     off += 8) {
 			uint64_t id, pos;
 
 			memcpy(&id, rbuf + off, 8);
-			pos = nu_act + eb + pre[id - me_lo];
+			pos = cp->nu_act + eb + pre[id - me_lo];
 			rc = put(&resp[r], &pos, 8);
 		}
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
@@ -2493,60 +2535,135 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 	for (size_t j = 0; j < S.n_ent; j++) {
 		int r;
 
-		if (!eact[j])
+		if (!cp->eact[j])
 			continue;
 		r = fg_cc_dist_owner(S.ebase, n, S.ent_id[j]);
-		memcpy(&epos[j], abuf + rdisp[r] + 8 * cur[r]++, 8);
+		memcpy(&cp->epos[j], abuf + rdisp[r] + 8 * cur[r]++, 8);
 	}
-	if (!rc)
-		rc = ask_users(&uposk, c, upos, need); /* the closure's users' positions */
-	else
-		rc = agree(rc);
-	if (!rc && nu_act + ne_act != rp->na)
-		rc = fg_error_set(FG_ERROR, "mpi parts: the ranks' closure has %llu vertices, rank 0's "
-		                  "%llu", (unsigned long long)(nu_act + ne_act),
-		                  (unsigned long long)rp->na);
+	if ((rc = ask_users(&cp->uposk, c, cp->upos, need)) != FG_OK) /* the closure's users' positions */
+		goto cleanup;
+	*na = cp->nu_act + cp->ne_act;
+	/* the relations' arcs, one per (position, target) */
+	{
+		size_t m = 0, w = 0;
+
+		for (size_t i = 0, r = 0; i < S.n_links; i++)
+			if (S.links[i].rel && !S.links[i].ph && labset_has(&cp->ls, c->rlab[r++]) &&
+			    c->gid[c->uq_of[2 * i]] != c->gid[c->uq_of[2 * i + 1]])
+				m += 2;
+		if ((cp->rarc = fg_mallocarray(m + 1, 8)) == NULL)
+			rc = fg_error_set(FG_ENOMEM, "out of memory for %zu relation arcs", m);
+		for (size_t i = 0, r = 0; i < S.n_links && !rc; i++) {
+			uint32_t ka = c->uq_of[2 * i], kb = c->uq_of[2 * i + 1];
+
+			if (!S.links[i].rel || S.links[i].ph || !labset_has(&cp->ls, c->rlab[r++]) ||
+			    c->gid[ka] == c->gid[kb])
+				continue;
+			cp->rarc[w++] = cp->uposk[ka] << 32 | (uint32_t)c->gid[kb];
+			cp->rarc[w++] = cp->uposk[kb] << 32 | (uint32_t)c->gid[ka];
+		}
+		if (!rc) {
+			qsort(cp->rarc, w, 8, cmp_u64);
+			m = w;
+			w = 0;
+			for (size_t i = 0; i < m; i++)
+				if (!w || cp->rarc[w - 1] != cp->rarc[i])
+					cp->rarc[w++] = cp->rarc[i];
+			cp->n_rarc = w;
+		}
+	}
+	/* each position's arcs into its block, summed over the ranks */
+	nb = (*na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK;
+	if (!rc && (nb > INT_MAX || !(blk = fg_calloc((size_t)nb + 1, sizeof(*blk)))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the arcs of %llu closure blocks",
+		                  (unsigned long long)nb);
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
+	for (size_t j = 0; j < S.n_ent; j++) {
+		size_t l = S.ent_link[j], end;
+
+		if (!cp->eact[j])
+			continue;
+		end = entity_end(l);
+		blk[cp->epos[j] / FG_PAR_BLOCK] += end - l;
+		for (; l < end; l++)
+			blk[cp->uposk[c->uq_of[2 * l]] / FG_PAR_BLOCK]++;
+	}
+	for (size_t i = 0; i < cp->n_rarc; i++)
+		blk[(cp->rarc[i] >> 32) / FG_PAR_BLOCK]++;
+	if (fg_fault_fails("mpi-closure-arc") && S.rank == n - 1 && nb) /* tests: a wrong count */
+		blk[0]++;
+	MPI_Allreduce(MPI_IN_PLACE, blk, (int)nb, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	S.phase_bytes += nb * 8;
+	fg_risk_dist_split_blocks(first, arcs, blk, *na, n);
+cleanup:
+	if (rc)
+		cpos_free(cp);
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(cnt);
+	fg_free(lab);
+	fg_free(need);
+	fg_free(pre);
+	fg_free(blk);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(cur);
+	return rc;
+}
+
+/*
+ * Every rank: its part of the seeds' closure (fg_risk_part, positions
+ * first[rank] .. first[rank + 1] of the closure closure_find found, *cp),
+ * from its own links.  Each vertex and arc goes to the rank of its source's
+ * position: a user by its range's owner, an entity and both arcs of each of
+ * its links by its owner, the relations' arcs by their owner; the receiver
+ * sorts them into rows in ascending target order, one arc per user pair
+ * (build_csr's rows).  An entity's weight is fg_graph_build's (kind weight /
+ * log2(1 + share)).  A part whose arcs are not arcs[rank] (closure_find's
+ * count) is an internal error.  Collective; the outcome agreed.
+ */
+static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *first,
+                     const uint64_t *arcs, const cpos *cp)
+{
+	const ccpass *c = S.cc;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rcnt = cnt, *rdisp = cnt ? cnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n, sizeof(bytes)), *av = fg_calloc((size_t)n, sizeof(bytes));
+	uint64_t *arc = NULL, m = 0;
+	char *hbuf = NULL, *rbuf = NULL;
+	prec *pr = NULL;
+	size_t n_pr = 0;
+
+	memset(pt, 0, sizeof(*pt));
+	if (!cnt || !out || !av)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the closure's parts");
 	/* the vertices and arcs to the ranks of their positions */
 	for (uint64_t i = 0; i < c->n_own && !rc; i++)
-		if (upos[i] != UINT64_MAX)
-			rc = put_vertex(out, first, upos[i], (uint32_t)(c->base + i),
+		if (cp->upos[i] != UINT64_MAX)
+			rc = put_vertex(out, first, cp->upos[i], (uint32_t)(c->base + i),
 			                S.cfg->relation_weight);
 	for (size_t j = 0; j < S.n_ent && !rc; j++) {
-		size_t l = S.ent_link[j], end = entity_end(l);
+		size_t l = S.ent_link[j], end;
 		uint32_t vx = rp->n_users + (uint32_t)S.ent_id[j];
-		char kind[FG_KIND_NAME_MAX + 1];
-		double w;
 
-		if (!eact[j])
+		if (!cp->eact[j])
 			continue;
-		snprintf(kind, sizeof(kind), "%.*s", (int)S.links[l].kl, S.links[l].k);
-		w = fg_config_kind_weight(S.cfg, kind) / log2(1.0 + (double)(end - l));
-		rc = put_vertex(out, first, epos[j], vx, w);
+		end = entity_end(l);
+		rc = put_vertex(out, first, cp->epos[j], vx, entity_weight(l, end));
 		for (size_t i = l; i < end && !rc; i++) {
 			uint32_t k = c->uq_of[2 * i];
 
-			if (!(rc = put_arc(av, first, epos[j], (uint32_t)c->gid[k])))
-				rc = put_arc(av, first, uposk[k], vx);
+			if (!(rc = put_arc(av, first, cp->epos[j], (uint32_t)c->gid[k])))
+				rc = put_arc(av, first, cp->uposk[k], vx);
 		}
 	}
-	for (size_t i = 0, r = 0; i < S.n_links && !rc; i++) {
-		uint32_t ka = c->uq_of[2 * i], kb = c->uq_of[2 * i + 1];
-
-		if (!S.links[i].rel || S.links[i].ph || !labset_has(&ls, c->rlab[r++]) ||
-		    c->gid[ka] == c->gid[kb])
-			continue;
-		if (!(rc = put_arc(av, first, uposk[ka], (uint32_t)c->gid[kb])))
-			rc = put_arc(av, first, uposk[kb], (uint32_t)c->gid[ka]);
-	}
+	for (size_t i = 0; i < cp->n_rarc && !rc; i++)
+		rc = put(&av[fg_cc_dist_owner(first, n, cp->rarc[i] >> 32)], &cp->rarc[i], 8);
 	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &hbuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
 	pr = (prec *)(void *)hbuf; /* fg_malloc'd: aligned */
 	n_pr = ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(prec);
 	qsort(pr, n_pr, sizeof(*pr), cmp_prec);
-	fg_free(rbuf);
-	rbuf = NULL;
 	if ((rc = a2a(av, &rbuf, rcnt, rdisp)) != FG_OK)
 		goto cleanup;
 	/* the rows: sorted, one arc per user pair (several relation kinds) */
@@ -2570,6 +2687,10 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 		if (n_pr != nv)
 			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got %zu vertices for its %llu "
 			                  "closure positions", S.rank, n_pr, (unsigned long long)nv);
+		else if (m != arcs[S.rank])
+			rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got %llu arcs for its closure "
+			                  "positions, the ranks counted %llu", S.rank,
+			                  (unsigned long long)m, (unsigned long long)arcs[S.rank]);
 		for (uint64_t v = 0; v < nv && !rc; v++) {
 			if (pr[v].pos != pt->k0 + v) {
 				rc = fg_error_set(FG_ERROR, "mpi parts: rank %d got closure position %llu "
@@ -2594,22 +2715,12 @@ static int parts_own(fg_risk_part *pt, const risk_params *rp, const uint64_t *fi
 cleanup:
 	if (rc)
 		fg_risk_dist_part_free(pt);
-	bytes_free(out, 2 * (size_t)n);
+	bytes_free(out, (size_t)n);
+	bytes_free(av, (size_t)n);
 	fg_free(cnt);
-	fg_free(lab);
-	fg_free(ls.slot);
-	fg_free(upos);
-	fg_free(uposk);
 	fg_free(arc);
 	fg_free(hbuf);
-	fg_free(need);
-	bytes_free(av, (size_t)n);
-	fg_free(epos);
-	fg_free(pre);
 	fg_free(rbuf);
-	fg_free(abuf);
-	fg_free(cur);
-	fg_free(eact);
 	return rc;
 }
 
@@ -2639,43 +2750,96 @@ static int check_parts(const fg_graph *g, const uint32_t *act, const uint64_t *f
 	return FG_OK;
 }
 
+#define CLOSURE_DIFFERS "mpi closure: the ranks' closure is not the one rank 0 finds in its graph: "
+
 /*
- * Rank 0: the active list and its split; every rank: its part, built from
- * its own links (parts_own) and checked on rank 0 against the cut of its
- * graph (check_parts: a mismatch fails the run).  first (size + 1) and arcs
- * (size) on every rank.  Collective; the outcome agreed.
+ * Rank 0: the closure's size na and split (first, arcs: closure_find's, the
+ * ranks') are the ones rank 0 finds in g: fg_risk_active's list (into
+ * *act, for check_parts) and fg_risk_dist_split's cut of it.  Returns FG_OK, or FG_ERROR naming the
+ * first difference, or FG_ENOMEM.  O(g's vertices).
+ */
+static int check_closure(uint32_t **act, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
+                         uint64_t na, const uint64_t *first, const uint64_t *arcs, int n)
+{
+	uint64_t na0 = 0, *first0 = fg_mallocarray(2 * (size_t)n + 1, sizeof(*first0));
+	uint64_t *arcs0 = first0 ? first0 + n + 1 : NULL;
+	int rc = FG_OK;
+
+	*act = fg_mallocarray((size_t)g->g.n + 1, sizeof(**act));
+	if (!*act || !first0 || fg_risk_active(*act, &na0, g, seeds, ns) != FG_OK)
+		rc = fg_error_set(FG_ENOMEM, "risk: out of memory for the active list of %llu "
+		                  "vertices", (unsigned long long)g->g.n);
+	else if (na0 != na)
+		rc = fg_error_set(FG_ERROR, CLOSURE_DIFFERS "the ranks found %llu vertices, rank 0 %llu",
+		                  (unsigned long long)na, (unsigned long long)na0);
+	else
+		rc = fg_risk_dist_split(first0, arcs0, g, *act, na0, n);
+	for (int r = 0; r < n && !rc; r++)
+		if (first[r] != first0[r])
+			rc = fg_error_set(FG_ERROR, CLOSURE_DIFFERS "rank %d's run starts at position %llu "
+			                  "by the ranks' arc counts, at %llu by rank 0's", r,
+			                  (unsigned long long)first[r], (unsigned long long)first0[r]);
+		else if (arcs[r] != arcs0[r])
+			rc = fg_error_set(FG_ERROR, CLOSURE_DIFFERS "rank %d's run (positions %llu .. %llu) "
+			                  "has %llu arcs by the ranks' count, %llu by rank 0's", r,
+			                  (unsigned long long)first[r], (unsigned long long)first[r + 1],
+			                  (unsigned long long)arcs[r], (unsigned long long)arcs0[r]);
+	fg_free(first0);
+	return rc;
+}
+
+/*
+ * Every rank: the seeds' closure and its split from the ranks' own links
+ * (closure_find), checked on rank 0 against its graph (check_closure: a
+ * mismatch fails the run), then every rank's part, built from its own
+ * links (parts_own) and checked on rank 0 against the cut of its graph
+ * (check_parts).  rp->na, first (size + 1) and arcs (size) on every rank.
+ * Rank 0's graph serves the checks only: its active list is freed here.
+ * Collective; the outcome agreed.
  */
 static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64_t *arcs,
-                      uint32_t **act, const fg_graph *g, const uint32_t *seeds)
+                      const fg_graph *g, const uint32_t *seeds)
 {
 	int n = S.size, rc = FG_OK;
-	uint64_t sent0;
+	uint32_t *act = NULL;
+	uint64_t sent0 = S.sent_others, bytes0 = S.phase_bytes, tot = 0;
+	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
+	cpos cp;
 
+	memset(&cp, 0, sizeof(cp));
 	for (uint32_t i = 0; S.rank == 0 && i < rp->ns && !rc; i++)
 		if (seeds[i] >= g->n_users)
 			rc = fg_error_set(FG_EUSAGE, "risk: seed %u is not a user (%u users)",
 			                  (unsigned)seeds[i], (unsigned)g->n_users);
-	if (S.rank == 0 && !rc) {
-		*act = fg_mallocarray((size_t)g->g.n + 1, sizeof(**act));
-		if (!*act || fg_risk_active(*act, &rp->na, g, seeds, rp->ns) != FG_OK)
-			rc = fg_error_set(FG_ENOMEM, "risk: out of memory for the active list of %llu "
-			                  "vertices", (unsigned long long)g->g.n);
-		else
-			fg_risk_dist_split(first, g, *act, rp->na, n);
-		for (int r = 0; r < n && !rc; r++) {
-			arcs[r] = 0;
-			for (uint64_t k = first[r]; k < first[r + 1]; k++)
-				arcs[r] += g->g.off[(*act)[k] + 1] - g->g.off[(*act)[k]];
-		}
-	}
 	if ((rc = agree(rc)) != FG_OK)
 		return rc;
-	MPI_Bcast(&rp->na, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	MPI_Bcast(first, n + 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	MPI_Bcast(arcs, n, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	sent0 = S.sent_others;
-	if ((rc = parts_own(pt, rp, first, seeds)) != FG_OK)
-		return rc;
+	/* the closure's own line counts its bytes; the phase's line, all of them */
+	S.phase_bytes = 0;
+	if ((rc = closure_find(&cp, &rp->na, first, arcs, seeds, rp->ns)) != FG_OK)
+		goto cleanup;
+	if (S.rank == 0) {
+		tc = fg_clock();
+		rc = check_closure(&act, g, seeds, rp->ns, rp->na, first, arcs, n);
+		tc = fg_clock() - tc;
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n; r++)
+		tot += arcs[r];
+	if (S.rank == 0)
+		fg_log_info("mpi closure: %llu vertices (%llu users, %llu entities) in %llu blocks, "
+		            "%llu arcs, found and split over %d ranks from their own links; the same "
+		            "as rank 0's graph (checked in %.3f s on rank 0)",
+		            (unsigned long long)rp->na, (unsigned long long)cp.nu_act,
+		            (unsigned long long)cp.ne_act,
+		            (unsigned long long)((rp->na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK),
+		            (unsigned long long)tot, n, tc);
+	bytes0 += S.phase_bytes;
+	closure_report("closure", t0, c0);
+	rc = parts_own(pt, rp, first, arcs, &cp);
+	cpos_free(&cp);
+	if (rc != FG_OK)
+		goto cleanup;
 	/* checked against rank 0's cut, which no longer travels */
 	{
 		uint64_t h = FNV_OFFSET, *dig = NULL;
@@ -2686,9 +2850,9 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 		if (S.rank == 0 && !(dig = fg_mallocarray((size_t)n, sizeof(*dig))))
 			rc = fg_error_set(FG_ENOMEM, "out of memory");
 		if ((rc = agree(rc)) != FG_OK)
-			return rc;
+			goto cleanup;
 		MPI_Gather(&h, 1, MPI_UINT64_T, dig, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-		if (S.rank == 0 && !(rc = check_parts(g, *act, first, dig, n))) {
+		if (S.rank == 0 && !(rc = check_parts(g, act, first, dig, n))) {
 			uint64_t cut = 0; /* what rank 0's cut sent (part_move) */
 
 			for (int r = 1; r < n; r++)
@@ -2697,28 +2861,121 @@ static int risk_parts(fg_risk_part *pt, risk_params *rp, uint64_t *first, uint64
 			            "links and checked against rank 0's cut; rank 0 sent %llu bytes to the "
 			            "other ranks for them (its cut would have sent %llu)",
 			            (unsigned long long)rp->na,
-			            (unsigned long long)(S.sent_others - sent0 + (uint64_t)(n - 1) *
-			                                 (8 * (uint64_t)(2 * n + 2) + 4 * rp->ns)),
+			            (unsigned long long)(S.sent_others - sent0),
 			            (unsigned long long)cut);
 		}
 		fg_free(dig);
 	}
-	return agree(rc);
+	rc = agree(rc);
+cleanup:
+	cpos_free(&cp);
+	fg_free(act);
+	S.phase_bytes += bytes0;
+	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 /*
- * What the risk walk and the evidence BFS share: rank 0's parameters and
- * seeds on every rank, the parts of the seeds' closure (risk_parts), and
- * the counts and displacements of gathering one value per active vertex in
- * rank order (cnt, disp).  Every field starts NULL/zero; closure_close frees
- * what is held (the seeds only where this rank copied them).
+ * Every rank: the run's seeds from the ranks' own user rows, without the
+ * graph: the users whose rows' best label is fraud (fraud > legit >
+ * unknown, the link set's rule), less those held out (fg_run_held_out:
+ * --holdout), as graph user ids ascending (the order fg_run gives the
+ * kernels).  All of a user's rows are at its owner (routing), which knows
+ * the user's id from the components pass (S.cc).  *out (fg_malloc'd, *ns
+ * entries) and *held (the fraud users held out) on every rank.
+ * Collective; the outcome agreed.
+ */
+static int seeds_find(uint32_t **out, uint32_t *ns, uint64_t *held)
+{
+	const ccpass *c = S.cc;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc(2 * (size_t)n, sizeof(int));
+	int *disp = cnt ? cnt + n : NULL, m = 0;
+	uint32_t *mine = fg_mallocarray(S.n_users + 1, sizeof(*mine));
+	uint64_t h = 0, total = 0;
+
+	*out = NULL;
+	*ns = 0;
+	if (!cnt || !mine || !c)
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the seeds of %zu user rows", S.n_users);
+	for (size_t i = 0, j; i < S.n_users && !rc; i = j) {
+		uint8_t best = S.users[i].label;
+
+		/* rows of one user are adjacent (sorted); rows with attributes are not merged */
+		for (j = i + 1; j < S.n_users && cmp_user(&S.users[i], &S.users[j]) == 0; j++)
+			if (label_rank(S.users[j].label) > label_rank(best))
+				best = S.users[j].label;
+		if (best != FG_LABEL_FRAUD)
+			continue;
+		if (fg_run_held_out(S.cfg, S.users[i].u, S.users[i].ul))
+			h++;
+		else
+			mine[m++] = (uint32_t)c->gid[c->uq_of[2 * S.n_links + i]];
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgather(&m, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)total;
+		total += (uint64_t)cnt[r];
+	}
+	if (total >= INT_MAX || !(*out = fg_mallocarray(total + 1, sizeof(**out))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for %llu seeds", (unsigned long long)total);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgatherv(mine, m, MPI_UINT32_T, *out, cnt, disp, MPI_UINT32_T, MPI_COMM_WORLD);
+	S.phase_bytes += (uint64_t)m * 4 * (uint64_t)(n - 1);
+	qsort(*out, total, sizeof(**out), cmp_u32);
+	if (fg_fault_fails("mpi-seed") && total) /* tests: the ranks miss their last seed */
+		total--;
+	*ns = (uint32_t)total;
+	MPI_Allreduce(&h, held, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+cleanup:
+	if (rc) {
+		fg_free(*out);
+		*out = NULL;
+	}
+	fg_free(cnt);
+	fg_free(mine);
+	return rc;
+}
+
+/*
+ * Rank 0: the ranks' seeds sd[0 .. ns) are its own, seeds[0 .. ns0) (from
+ * its graph's labels).  Returns FG_OK or FG_ERROR naming the first
+ * difference.
+ */
+static int check_seeds(const uint32_t *sd, uint32_t ns, const uint32_t *seeds, uint32_t ns0)
+{
+	if (ns != ns0)
+		return fg_error_set(FG_ERROR, "mpi seeds: the ranks' seeds are not rank 0's: the ranks "
+		                    "found %u, rank 0 %u", (unsigned)ns, (unsigned)ns0);
+	for (uint32_t i = 0; i < ns; i++)
+		if (sd[i] != seeds[i])
+			return fg_error_set(FG_ERROR, "mpi seeds: the ranks' seeds are not rank 0's: the "
+			                    "ranks' seed %u is user %u, rank 0's user %u", (unsigned)i,
+			                    (unsigned)sd[i], (unsigned)seeds[i]);
+	return FG_OK;
+}
+
+/*
+ * What the risk walk and the evidence BFS share: rank 0's parameters on
+ * every rank, the ranks' seeds (seeds_find), the parts of the seeds'
+ * closure (risk_parts), and the counts and displacements of gathering one
+ * value per active vertex in rank order (cnt, disp).  Every field starts
+ * NULL/zero; closure_close frees what is held.
  */
 typedef struct closure {
-	risk_params p;       /* rank 0's, on every rank */
-	const uint32_t *sd;  /* the seeds: rank 0's own, the others' received copy */
+	risk_params p;       /* rank 0's, on every rank (ns: the ranks' count) */
+	const uint32_t *sd;  /* the seeds: sd_copy, this rank's own */
 	uint32_t *sd_copy;
 	uint64_t *first, *arcs;
-	uint32_t *act;       /* rank 0: the active list */
+	uint32_t *vid;       /* rank 0: the closure's vertex ids in list order (the parts') */
 	int *cnt, *disp;
 	fg_risk_part pt;
 } closure;
@@ -2729,7 +2986,7 @@ static void closure_close(closure *c)
 	fg_free(c->sd_copy);
 	fg_free(c->first);
 	fg_free(c->arcs);
-	fg_free(c->act);
+	fg_free(c->vid);
 	fg_free(c->cnt);
 	memset(c, 0, sizeof(*c));
 }
@@ -2739,30 +2996,46 @@ static int closure_open(closure *c, const fg_graph *g, const uint32_t *seeds, co
 {
 	int n = S.size, rc;
 
+	uint64_t held = 0;
+
 	memset(c, 0, sizeof(*c));
 	if (S.rank == 0)
 		c->p = *rp;
 	MPI_Bcast(&c->p, (int)sizeof(c->p), MPI_BYTE, 0, MPI_COMM_WORLD);
-	if (S.rank == 0)
-		c->sd = seeds;
-	else
-		c->sd = c->sd_copy = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*c->sd_copy));
 	c->first = fg_mallocarray((size_t)n + 1, sizeof(*c->first));
 	c->arcs = fg_mallocarray((size_t)n, sizeof(*c->arcs));
 	c->cnt = fg_calloc(2 * (size_t)n, sizeof(int));
-	if ((rc = agree(c->first && c->arcs && (c->sd || !c->p.ns) && c->cnt ? FG_OK
-	                                                       : fg_error_set(FG_ENOMEM, "out of memory"))) !=
+	if ((rc = agree(c->first && c->arcs && c->cnt ? FG_OK
+	                                              : fg_error_set(FG_ENOMEM, "out of memory"))) !=
 	    FG_OK)
 		return rc;
 	c->disp = c->cnt + n;
-	MPI_Bcast((void *)c->sd, (int)c->p.ns, MPI_UINT32_T, 0, MPI_COMM_WORLD);
-	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, &c->act, g, c->sd)) != FG_OK)
+	/* the ranks' own seeds, rank 0's (from its graph) the check */
+	if ((rc = seeds_find(&c->sd_copy, &c->p.ns, &held)) != FG_OK)
 		return rc;
-	/* the ranks' runs of the active list ascend: gathered in rank order, value k is act[k]'s */
+	c->sd = c->sd_copy;
+	if (S.rank == 0 && !(rc = check_seeds(c->sd, c->p.ns, seeds, rp->ns)))
+		fg_log_info("mpi seeds: %u seeds (%llu fraud users held out) found by the ranks from "
+		            "their own user rows; the same as rank 0's", (unsigned)c->p.ns,
+		            (unsigned long long)held);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	if ((rc = risk_parts(&c->pt, &c->p, c->first, c->arcs, g, c->sd)) != FG_OK)
+		return rc;
+	/* the ranks' runs of the list ascend: gathered in rank order, value k is position k's */
 	for (int r = 0; r < n; r++) {
 		c->cnt[r] = (int)(c->first[r + 1] - c->first[r]);
 		c->disp[r] = (int)c->first[r];
 	}
+	/* the parts' vertex ids: rank 0 scatters what the kernels gather by them, not by its list */
+	if (S.rank == 0 && !(c->vid = fg_mallocarray(c->p.na + 1, sizeof(*c->vid))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for %llu closure vertex ids",
+		                  (unsigned long long)c->p.na);
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gatherv(c->pt.vid, c->cnt[S.rank], MPI_UINT32_T, c->vid, c->cnt, c->disp, MPI_UINT32_T,
+	            0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)c->cnt[S.rank] * sizeof(uint32_t) : 0;
 	return FG_OK;
 }
 
@@ -2781,21 +3054,13 @@ static void kept_drop(void)
 	kept_open = false;
 }
 
-/* Keep *c (taken: *c zeroed) for the next phase; its seeds copied where they were the caller's. */
-static int keep_closure(closure *c)
+/* Keep *c (taken: *c zeroed) for the next phase (its seeds are its own: seeds_find's). */
+static void keep_closure(closure *c)
 {
 	kept_drop();
-	if (!c->sd_copy) {
-		uint32_t *sd = fg_mallocarray((size_t)c->p.ns + 1, sizeof(*sd));
-		if (!sd)
-			return FG_OK; /* not kept: the next phase builds its own */
-		memcpy(sd, c->sd, (size_t)c->p.ns * sizeof(*sd));
-		c->sd = c->sd_copy = sd;
-	}
 	kept = *c;
 	kept_open = true;
 	memset(c, 0, sizeof(*c));
-	return FG_OK;
 }
 
 /*
@@ -2814,7 +3079,7 @@ static int closure_reuse(closure *c, const fg_graph *g, const uint32_t *seeds, c
 		kept_drop();
 		return closure_open(c, g, seeds, rp);
 	}
-	assert(kept_open); /* only rank 0 can fail to keep one (its seeds' copy), and it decides */
+	assert(kept_open); /* every rank keeps the closure of each walk that succeeds */
 	*c = kept;
 	memset(&kept, 0, sizeof(kept));
 	kept_open = false;
@@ -2822,15 +3087,6 @@ static int closure_reuse(closure *c, const fg_graph *g, const uint32_t *seeds, c
 		fg_log_info("mpi parts: the risk walk's parts reused (the same %u seeds)",
 		            (unsigned)c->p.ns);
 	return FG_OK;
-}
-
-/* The phase's progress line on rank 0, over every rank's links.  Collective. */
-static void closure_report(const char *phase, double t0, double c0)
-{
-	uint64_t nl = S.n_links, nl_all = 0;
-
-	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-	phase_report(phase, t0, c0, nl_all);
 }
 
 /*
@@ -2864,7 +3120,7 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 	if (S.rank == 0) {
 		memset(risk, 0, (size_t)g->g.n * sizeof(*risk));
 		for (uint64_t k = 0; k < c.p.na; k++)
-			risk[c.act[k]] = all[k];
+			risk[c.vid[k]] = all[k];
 		fg_log_info("mpi risk: %llu active vertices in %llu blocks over %d ranks (%llu ghost "
 		            "values on rank 0), %d iterations", (unsigned long long)c.p.na,
 		            (unsigned long long)((c.p.na + FG_PAR_BLOCK - 1) / FG_PAR_BLOCK), S.size,
@@ -2895,15 +3151,18 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 
 /* ---- the evidence BFS ---- */
 
-/* Rank 0: the gathered hops and nearest seeds (list order) into dist, nearest (g->g.n each). */
+/*
+ * Rank 0: the gathered hops and nearest seeds (list order: all[k] and all[na + k]
+ * are vertex vid[k]'s) into dist, nearest (n each).
+ */
 static void evidence_scatter(uint32_t *dist, uint32_t *nearest, const uint32_t *all,
-                             const uint32_t *act, uint64_t na, uint64_t n)
+                             const uint32_t *vid, uint64_t na, uint64_t n)
 {
 	for (uint64_t v = 0; v < n; v++)
 		dist[v] = nearest[v] = FG_BFS_UNREACHED;
 	for (uint64_t k = 0; k < na; k++) {
-		dist[act[k]] = all[k];
-		nearest[act[k]] = all[na + k];
+		dist[vid[k]] = all[k];
+		nearest[vid[k]] = all[na + k];
 	}
 }
 
@@ -2937,13 +3196,13 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 	    FG_OK)
 		goto cleanup;
 	S.phase_bytes += st.bytes_sent;
-	/* all[k] and all[na + k] are act[k]'s */
+	/* all[k] and all[na + k] are vid[k]'s */
 	MPI_Gatherv(got, (int)mine, MPI_UINT32_T, all, c.cnt, c.disp, MPI_UINT32_T, 0, MPI_COMM_WORLD);
 	MPI_Gatherv(got + mine, (int)mine, MPI_UINT32_T, all ? all + c.p.na : NULL, c.cnt, c.disp,
 	            MPI_UINT32_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? 2 * mine * sizeof(uint32_t) : 0;
 	if (S.rank == 0) {
-		evidence_scatter(dist, nearest, all, c.act, c.p.na, g->g.n);
+		evidence_scatter(dist, nearest, all, c.vid, c.p.na, g->g.n);
 		fg_log_info("mpi evidence: %llu vertices reached from %u seeds in %u levels over %d "
 		            "ranks", (unsigned long long)st.reached, (unsigned)c.p.ns, st.levels, S.size);
 	}

@@ -26,10 +26,13 @@
  * fails the run).
  *
  * The seeded risk walk runs on every rank too (fg_mpi_risk, fg_risk_dist.c):
- * rank 0 finds fg_risk's active list and cuts it into runs of whole
- * summation blocks; each rank builds the rows of its run from the links it
- * owns (the entity ids; checked against rank 0's cut, which no longer
- * travels); the ranks iterate and exchange neighbour values;
+ * the ranks find the seeds (their users' labels, --holdout), fg_risk's
+ * active list (the seeds' components) and its cut into runs of whole
+ * summation blocks (per-block arc counts, an integer sum) from their own
+ * rows, each rank builds the rows of its run from the links it owns (the
+ * entity ids); rank 0 checks the seeds, the list, the cut and the rows
+ * against its graph (a mismatch fails the run); the ranks iterate and
+ * exchange neighbour values;
  * the block sums are added in fg_risk's order, so the values are its bits.
  * So does the evidence BFS (fg_mpi_evidence, fg_bfs_dist.c): the same runs
  * of the seeds' closure, frontier vertices sent to their owners each level,
@@ -109,12 +112,14 @@ int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):
- * the walk across the ranks (fg_risk_dist).  Rank 0 cuts the active list
- * into the ranks' runs of whole blocks; each rank builds its vertices' CSR
- * rows from its own links (checked against rank 0's graph); the ranks
- * iterate, exchanging neighbour values; rank 0 gathers the values.  Returns
- * FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a user), FG_ERROR (MPI, or parts
- * that are not rank 0's cut).
+ * the walk across the ranks (fg_risk_dist).  The ranks find the seeds,
+ * the active list and its cut into runs of whole blocks, and each rank its
+ * vertices' CSR rows, from their own rows and links; rank 0 checks each
+ * against g and seeds (which must be the run's: fraud users less the held
+ * out, ascending); the ranks iterate, exchanging neighbour values; rank 0
+ * gathers the values.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a
+ * user), FG_ERROR (MPI, or seeds, a list, a cut or parts that are not rank
+ * 0's).
  */
 int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t ns,
                 double damping, double tol, int max_iter, fg_risk_stats *stats);
@@ -122,11 +127,12 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 /*
  * Rank 0, in place of fg_bfs_multi from the seeds (the same dist and
  * nearest, g->g.n entries each): the evidence BFS across the ranks
- * (fg_bfs_dist).  The seeds' closure cut and its parts built as for the
- * risk walk; the ranks expand the levels,
+ * (fg_bfs_dist).  The seeds, their closure, its cut and its parts found
+ * and checked as for the risk walk (the walk's, when it ran on the same
+ * seeds); the ranks expand the levels,
  * exchanging frontier vertices with their owners; rank 0 gathers the hops
  * and nearest seeds.  Returns FG_OK, FG_ENOMEM, FG_EUSAGE (a seed not a
- * user), FG_ERROR (MPI).
+ * user), FG_ERROR (MPI, or a check as for the walk).
  */
 int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const uint32_t *seeds,
                     uint32_t ns);

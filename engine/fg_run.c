@@ -188,17 +188,22 @@ done:
 	return FG_OK;
 }
 
-/* A deterministic per-user coin for --holdout: a hash of the user id and the seed. */
-static double holdout_coin(const char *id, uint64_t seed)
+/* A deterministic per-user coin for --holdout: a hash of the user id (up to a NUL) and the seed. */
+static double holdout_coin(const char *id, size_t len, uint64_t seed)
 {
 	uint64_t h = 1469598103934665603ull ^ (seed * 0x9e3779b97f4a7c15ull);
 
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)id; len-- && *p; p++)
 		h = (h ^ *p) * 1099511628211ull;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	return (double)(h >> 11) / 9007199254740992.0;
+}
+
+bool fg_run_held_out(const fg_config *cfg, const char *id, size_t len)
+{
+	return cfg->holdout > 0.0 && holdout_coin(id, len, cfg->holdout_seed) < cfg->holdout;
 }
 
 static int alloc_arrays(fg_run *r)
@@ -336,8 +341,7 @@ int fg_run_build(fg_run *r)
 	for (uint32_t u = 0; u < g->n_users; u++) {
 		if (g->user_label[u] != FG_LABEL_FRAUD)
 			continue;
-		if (r->o.cfg.holdout > 0.0 &&
-		    holdout_coin(fg_graph_user_id(g, u), r->o.cfg.holdout_seed) < r->o.cfg.holdout) {
+		if (fg_run_held_out(&r->o.cfg, fg_graph_user_id(g, u), SIZE_MAX)) {
 			r->holdout[u] = 1;
 			continue;
 		}

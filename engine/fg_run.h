@@ -29,6 +29,7 @@
 #include "fg_track.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FG_RUN_MAX_INPUTS 64
@@ -145,6 +146,14 @@ int64_t fg_run_id(const fg_run *r);
 const fg_badrows *fg_run_bad_rows(const fg_run *r);
 /* The graph (from build); read-only.  Its CSR is released by write. */
 const fg_graph *fg_run_graph(const fg_run *r);
+/*
+ * --holdout's rule: true when the fraud-labelled user id[0 .. len) (up to a
+ * NUL) is held out of the kernels' seeds: a coin hashed from the id and
+ * cfg->holdout_seed, below cfg->holdout.  The run's (build) and the MPI
+ * ranks' (fg_mpi.c) one rule.  O(len).
+ */
+bool fg_run_held_out(const fg_config *cfg, const char *id, size_t len);
+
 /*
  * The seeds given to the kernels (from build): *n of them, user ids in
  * increasing order; mask (may be NULL) gets the per-user 0/1 seed mask and

@@ -118,7 +118,8 @@ static void make_split(uint64_t *first, int how, const fg_graph *g, const uint32
 	first[0] = 0;
 	first[size] = na;
 	if (how == 0) {
-		fg_risk_dist_split(first, g, act, na, size);
+		if (fg_risk_dist_split(first, NULL, g, act, na, size) != FG_OK)
+			abort();
 		return;
 	}
 	for (int r = 1; r < size; r++)

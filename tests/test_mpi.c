@@ -261,18 +261,27 @@ END_TEST
 
 #if FG_FAULT_INJECTION
 /*
- * The checks of the entity ids and of the ranks' own parts can fail: one
- * owner learns a wrong id (FG_FAULT_FAIL_AT=mpi-entity-id), a range is
- * numbered out of order (mpi-entity-order), a part has a wrong arc
- * (mpi-part-arc): the run fails on rank 0 with the check's message and
- * stores nothing.
+ * The checks of the entity ids, of the seeds, of the closure's split and of
+ * the ranks' own parts can fail: one owner learns a wrong id
+ * (FG_FAULT_FAIL_AT=mpi-entity-id), a range is numbered out of order
+ * (mpi-entity-order), the ranks miss the last of the 12 seeds their user
+ * rows give (mpi-seed), the last rank counts one arc too many in the
+ * closure's first block (mpi-closure-arc: the ranks' split then differs
+ * from rank 0's by that arc), a part has a wrong arc (mpi-part-arc): the
+ * run fails on rank 0 with the check's message and stores nothing.
  */
 START_TEST(entity_id_check_fails)
 {
-	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-part-arc" };
+	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-seed",
+	                                      "mpi-closure-arc", "mpi-part-arc" };
 	static const char *const says[] = { "mpi entities: the owners' entity ids, shares or hubs "
 	                                    "are not the graph's (5279 entities)",
 	                                    "mpi entities: rank 0's entity ids 0 .. ",
+	                                    "mpi seeds: the ranks' seeds are not rank 0's: the ranks "
+	                                    "found 11, rank 0 12",
+	                                    "mpi closure: the ranks' closure is not the one rank 0 "
+	                                    "finds in its graph: rank 0's run (positions 0 .. 150) "
+	                                    "has 467 arcs by the ranks' count, 466 by rank 0's",
 	                                    "mpi parts: rank 0's part of the closure (positions 0 .. "
 	                                    "150) is not the one rank 0 cuts from its graph" };
 	char *e = world("edges.csv"), *u = world("users.csv"), *db = fgt_path(tmp, "f.db");
@@ -281,7 +290,7 @@ START_TEST(entity_id_check_fails)
 	need_mpirun();
 	ck_assert_int_eq(run(0, args, log), 0);
 	for (int np = 2; np <= 3; np++) {
-		for (int f = 0; f < 3; f++) {
+		for (int f = 0; f < 5; f++) {
 			char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 "
 			                ">/dev/null 2>'%s'", faults[f], np, fgt_bin(), args, log);
 			char *err, *n;
