@@ -2324,7 +2324,7 @@ static int labset_init(labset *s, const uint64_t *lab, size_t n)
 		cap *= 2;
 	s->mask = cap - 1;
 	if (!(s->slot = fg_mallocarray(cap, sizeof(*s->slot))))
-		return fg_error_set(FG_ENOMEM, "out of memory for %zu seed labels", n);
+		return fg_error_set(FG_ENOMEM, "out of memory for %zu labels", n);
 	memset(s->slot, 0xff, cap * sizeof(*s->slot));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t h = fg_hash_mix64(lab[i]) & s->mask;
@@ -3330,39 +3330,46 @@ static int ship_components(char **rbuf, size_t *len, const ccpass *c, const csiz
 	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
 	int *rdisp = rcnt ? rcnt + n : NULL;
 	bytes *out = fg_calloc((size_t)n, sizeof(bytes));
+	uint64_t *lab = fg_mallocarray(nc + 1, sizeof(*lab));
+	labset set = { NULL, 0 };
 
 	*rbuf = NULL;
 	*len = 0;
-	if (!rcnt || !out)
+	if (!rcnt || !out || !lab)
 		rc = fg_error_set(FG_ENOMEM, "out of memory shipping the components");
-	for (size_t i = 0, e = 0, r = 0; !rc && i < S.n_links;) {
-		const rec *l = &S.links[i];
-		size_t j, k;
+	/*
+	 * Most entities are in no packed component (their user alone): the
+	 * packed labels as a hash set first, then the binary search for those
+	 * that are (a search per entity was most of the phase: 0.15 of 0.24 s
+	 * CPU on the 500k world at -np 1, its branches unpredictable).
+	 */
+	for (size_t i = 0; !rc && i < nc; i++)
+		lab[i] = comp[i].label;
+	if (!rc)
+		rc = labset_init(&set, lab, nc);
+	/* relations: a scan of the flags; entities: by their first links, the end only if shipped */
+	for (size_t i = 0, r = 0, k; !rc && i < S.n_links; i++)
+		if (S.links[i].rel && !S.links[i].ph && labset_has(&set, c->rlab[r++]) &&
+		    (k = find_label(comp, nc, c->rlab[r - 1])) < nc)
+			rc = ship_link(&out[dest[k]], &S.links[i], c->gid[c->uq_of[2 * i]],
+			               c->gid[c->uq_of[2 * i + 1]]);
+	for (size_t e = 0, k; !rc && e < S.n_ent; e++) {
+		size_t i = S.ent_link[e], j;
 
-		if (l->ph) {
-			i++;
+		if (c->hub[i] || !labset_has(&set, c->elab[e]) ||
+		    (k = find_label(comp, nc, c->elab[e])) == nc)
 			continue;
-		}
-		if (l->rel) {
-			if ((k = find_label(comp, nc, c->rlab[r++])) < nc)
-				rc = ship_link(&out[dest[k]], l, c->gid[c->uq_of[2 * i]],
-				               c->gid[c->uq_of[2 * i + 1]]);
-			i++;
-			continue;
-		}
 		j = entity_end(i);
-		if (!c->hub[i] && (k = find_label(comp, nc, c->elab[e])) < nc)
-			for (size_t x = i; x < j && !rc; x++)
-				if (!S.links[x].ph)
-					rc = ship_link(&out[dest[k]], &S.links[x], c->gid[c->uq_of[2 * x]],
-					               S.ent_id[e]);
-		e++;
-		i = j;
+		for (size_t x = i; x < j && !rc; x++)
+			if (!S.links[x].ph)
+				rc = ship_link(&out[dest[k]], &S.links[x], c->gid[c->uq_of[2 * x]], S.ent_id[e]);
 	}
 	if ((rc = agree(rc)) == FG_OK && (rc = a2a(out, rbuf, rcnt, rdisp)) == FG_OK)
 		*len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];
 	bytes_free(out, (size_t)n);
 	fg_free(rcnt);
+	fg_free(lab);
+	fg_free(set.slot);
 	return rc;
 }
 
