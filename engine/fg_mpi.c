@@ -1340,9 +1340,9 @@ static size_t entity_end(size_t i)
  * the r-th relation's users, both in link order: kept from the scan that
  * sizes the components (which asks every referred user's label), so the
  * closure's parts (parts_own) read them in order, not by a random read of a
- * label per entity.  sizes[0 .. n_sizes) are the components whose labels
- * this rank's range holds, by label ascending (budget_check's sums), for
- * the packing of the per-component stage (rings_all).
+ * label per entity.  sizes[0 .. n_sizes) are the components of 2+ users
+ * whose labels this rank's range holds, by label ascending (budget_check's
+ * sums), for the packing of the per-component stage (rings_all).
  */
 typedef struct ccpass {
 	uint64_t *lab, *first, *gid, *elab, *rlab, base, n_own, n_uq, hubs, n_ent, n_rel;
@@ -1796,9 +1796,22 @@ static int budget_check(ccpass *c)
 	cs = (csize *)(void *)rbuf; /* fg_malloc'd: aligned */
 	rbuf = NULL;
 	n_cs = merge_sizes(cs, ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(csize));
-	fg_free(c->sizes);
-	c->sizes = cs; /* kept (ccpass); freed with it */
-	c->n_sizes = n_cs;
+	/* the components of 2+ users kept for the packing (rings_all): most are a user alone */
+	{
+		size_t nk = 0;
+
+		for (size_t i = 0; i < n_cs; i++)
+			nk += cs[i].users >= 2;
+		fg_free(c->sizes);
+		c->n_sizes = 0;
+		if (!(c->sizes = fg_mallocarray(nk + 1, sizeof(*c->sizes))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory keeping %zu component sizes", nk);
+		for (size_t i = 0; c->sizes && i < n_cs; i++)
+			if (cs[i].users >= 2)
+				c->sizes[c->n_sizes++] = cs[i];
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+	}
 	/* the largest, by bytes, then the smallest label: the same on every rank */
 	for (size_t i = 0; i < n_cs; i++) {
 		uint64_t b = component_bytes(&cs[i]);
@@ -1910,8 +1923,7 @@ cleanup:
 	fg_free(rcnt);
 	fg_free(rbuf);
 	fg_free(gbuf);
-	if (cs != c->sizes) /* kept: the merged sizes at the labels' owner */
-		fg_free(cs);
+	fg_free(cs);
 	fg_free(all);
 	fg_free(ul);
 	return rc;
@@ -3246,27 +3258,27 @@ int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const 
  */
 #define SHIP_HEAD 30
 
-/* The components of 2+ users, every rank's owned sizes allgathered: by label ascending. */
+/*
+ * The components of 2+ users (kept by budget_check at the owners of their
+ * labels), allgathered: *out by label ascending.  Collective.
+ */
 static int packed_components(csize **out, size_t *n_out, const ccpass *c)
 {
 	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 2, sizeof(int));
 	int *disp = cnt ? cnt + n : NULL, mine;
-	csize *big = fg_mallocarray(c->n_sizes + 1, sizeof(*big)), *all = NULL;
-	size_t nb = 0, total = 0;
+	csize *all = NULL;
+	size_t total = 0;
 
 	*out = NULL;
 	*n_out = 0;
-	for (size_t i = 0; big && i < c->n_sizes; i++)
-		if (c->sizes[i].users >= 2)
-			big[nb++] = c->sizes[i];
-	if (!cnt || !big)
+	if (!cnt)
 		rc = fg_error_set(FG_ENOMEM, "out of memory packing the components");
-	else if (nb * sizeof(csize) > (size_t)INT_MAX)
+	else if (c->n_sizes * sizeof(csize) > (size_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %zu components of 2+ users to share (at most "
-		                  "%zu in this stage)", S.rank, nb, (size_t)INT_MAX / sizeof(csize));
+		                  "%zu in this stage)", S.rank, c->n_sizes, (size_t)INT_MAX / sizeof(csize));
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
-	mine = (int)(nb * sizeof(csize));
+	mine = (int)(c->n_sizes * sizeof(csize));
 	MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
 	for (int r = 0; r < n; r++) {
 		disp[r] = (int)total;
@@ -3278,14 +3290,13 @@ static int packed_components(csize **out, size_t *n_out, const ccpass *c)
 	if ((rc = agree(rc)) != FG_OK)
 		goto cleanup;
 	/* the owners' label ranges ascend with the ranks, each sorted: the whole is sorted */
-	MPI_Allgatherv(big, mine, MPI_BYTE, all, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
+	MPI_Allgatherv(c->sizes, mine, MPI_BYTE, all, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
 	S.phase_bytes += total;
 	*out = all;
 	*n_out = total / sizeof(csize);
 	all = NULL;
 cleanup:
 	fg_free(cnt);
-	fg_free(big);
 	fg_free(all);
 	return rc;
 }
