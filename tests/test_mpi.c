@@ -150,6 +150,28 @@ START_TEST(world_digests)
 	/* the value test_engine pins for the sample world */
 	same_digests(in, "8d04dad2c2b4b66e91eff03e91abd905");
 	free(in);
+	/*
+	 * The ring finder stopped at its cap (1 sweep; it converges in 3): the
+	 * one global thing in fg_rings, which the ranks' graphs of whole
+	 * components must reproduce (23 rings instead of 22: another digest).
+	 */
+	in = fmt("--edges '%s' --users '%s' --lpa-max-iter 1", e, u);
+	teardown(); /* new databases: same_digests reads each one's first run */
+	setup();
+	same_digests(in, NULL);
+	{
+		char *db = fgt_path(tmp, "one.db"), *d = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+		char *log = fgt_path(tmp, "np3.log"), *err = fgt_read_file(log, NULL);
+
+		ck_assert_str_ne(d, "8d04dad2c2b4b66e91eff03e91abd905");
+		ck_assert_msg(strstr(err, "at most 1 sweeps on a rank, capped, 1 on rank 0's graph"),
+		              "-np 3: %s", err);
+		free(err);
+		free(log);
+		free(d);
+		free(db);
+	}
+	free(in);
 	free(e);
 	free(u);
 }
