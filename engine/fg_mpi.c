@@ -30,8 +30,10 @@
 #include "fg_hash.h"
 #include "fg_ingest_split.h"
 #include "fg_log.h"
+#include "fg_pack.h"
 #include "fg_par.h"
 #include "fg_bfs_dist.h"
+#include "fg_rings.h"
 #include "fg_risk_dist.h"
 
 #include <assert.h>
@@ -44,7 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3, CMD_RISK = 4, CMD_EVIDENCE = 5 };
+enum { CMD_INGEST = 1, CMD_COMPONENTS = 2, CMD_DONE = 3, CMD_RISK = 4, CMD_EVIDENCE = 5,
+       CMD_RINGS = 6 };
 
 typedef struct bytes {
 	char *p;
@@ -1337,10 +1340,14 @@ static size_t entity_end(size_t i)
  * the r-th relation's users, both in link order: kept from the scan that
  * sizes the components (which asks every referred user's label), so the
  * closure's parts (parts_own) read them in order, not by a random read of a
- * label per entity.
+ * label per entity.  sizes[0 .. n_sizes) are the components of 2+ users
+ * whose labels this rank's range holds, by label ascending (budget_check's
+ * sums), for the packing of the per-component stage (rings_all).
  */
 typedef struct ccpass {
 	uint64_t *lab, *first, *gid, *elab, *rlab, base, n_own, n_uq, hubs, n_ent, n_rel;
+	struct csize *sizes;
+	size_t n_sizes;
 	uint32_t *uq_of;
 	uint8_t *hub;
 	skey *names;
@@ -1357,6 +1364,7 @@ static void ccpass_free(ccpass *c)
 	fg_free(c->gid);
 	fg_free(c->elab);
 	fg_free(c->rlab);
+	fg_free(c->sizes);
 	fg_free(c->uq_of);
 	fg_free(c->hub);
 	fg_free(c->names);
@@ -1788,6 +1796,22 @@ static int budget_check(ccpass *c)
 	cs = (csize *)(void *)rbuf; /* fg_malloc'd: aligned */
 	rbuf = NULL;
 	n_cs = merge_sizes(cs, ((size_t)rdisp[n - 1] + (size_t)rcnt[n - 1]) / sizeof(csize));
+	/* the components of 2+ users kept for the packing (rings_all): most are a user alone */
+	{
+		size_t nk = 0;
+
+		for (size_t i = 0; i < n_cs; i++)
+			nk += cs[i].users >= 2;
+		fg_free(c->sizes);
+		c->n_sizes = 0;
+		if (!(c->sizes = fg_mallocarray(nk + 1, sizeof(*c->sizes))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory keeping %zu component sizes", nk);
+		for (size_t i = 0; c->sizes && i < n_cs; i++)
+			if (cs[i].users >= 2)
+				c->sizes[c->n_sizes++] = cs[i];
+		if ((rc = agree(rc)) != FG_OK)
+			goto cleanup;
+	}
 	/* the largest, by bytes, then the smallest label: the same on every rank */
 	for (size_t i = 0; i < n_cs; i++) {
 		uint64_t b = component_bytes(&cs[i]);
@@ -2312,7 +2336,7 @@ static int labset_init(labset *s, const uint64_t *lab, size_t n)
 		cap *= 2;
 	s->mask = cap - 1;
 	if (!(s->slot = fg_mallocarray(cap, sizeof(*s->slot))))
-		return fg_error_set(FG_ENOMEM, "out of memory for %zu seed labels", n);
+		return fg_error_set(FG_ENOMEM, "out of memory for %zu labels", n);
 	memset(s->slot, 0xff, cap * sizeof(*s->slot));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t h = fg_hash_mix64(lab[i]) & s->mask;
@@ -3224,6 +3248,453 @@ int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const 
 	return evidence_all(dist, nearest, g, seeds, &rp);
 }
 
+/* ---- the ring finder on the ranks, per component (first step of the per-component stage) ---- */
+
+/*
+ * A link shipped to its component's rank: 'K' flags (u8: 1 relation) ugid
+ * tgid (u64: the user's canonical id, the entity's canonical id or the
+ * other user's) ul kl vl (u32) bytes: user, canonical kind, normalised value
+ * (the other user's id for a relation), as the link set takes them.
+ */
+#define SHIP_HEAD 30
+
+/*
+ * The components of 2+ users (kept by budget_check at the owners of their
+ * labels), allgathered: *out by label ascending.  Collective.
+ */
+static int packed_components(csize **out, size_t *n_out, const ccpass *c)
+{
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *disp = cnt ? cnt + n : NULL, mine;
+	csize *all = NULL;
+	size_t total = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!cnt)
+		rc = fg_error_set(FG_ENOMEM, "out of memory packing the components");
+	else if (c->n_sizes * sizeof(csize) > (size_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu components of 2+ users to share (at most "
+		                  "%zu in this stage)", S.rank, c->n_sizes, (size_t)INT_MAX / sizeof(csize));
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)(c->n_sizes * sizeof(csize));
+	MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)total;
+		total += (size_t)cnt[r];
+	}
+	if (total > (size_t)INT_MAX || !(all = fg_malloc(total + 1)))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %zu components", S.rank,
+		                  total / sizeof(csize));
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* the owners' label ranges ascend with the ranks, each sorted: the whole is sorted */
+	MPI_Allgatherv(c->sizes, mine, MPI_BYTE, all, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
+	S.phase_bytes += total;
+	*out = all;
+	*n_out = total / sizeof(csize);
+	all = NULL;
+cleanup:
+	fg_free(cnt);
+	fg_free(all);
+	return rc;
+}
+
+/* The index of label l in comp[0 .. n) (sorted), or n. */
+static size_t find_label(const csize *comp, size_t n, uint64_t l)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (comp[mid].label < l)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && comp[lo].label == l ? lo : n;
+}
+
+static int ship_link(bytes *b, const rec *l, uint64_t ug, uint64_t tg)
+{
+	char tag = 'K';
+	uint8_t fl = l->rel;
+	int rc;
+
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &fl, 1)) || (rc = put(b, &ug, 8)) ||
+	    (rc = put(b, &tg, 8)) || (rc = put(b, &l->ul, 4)) || (rc = put(b, &l->kl, 4)) ||
+	    (rc = put(b, &l->vl, 4)) || (rc = put(b, l->u, l->ul)) || (rc = put(b, l->k, l->kl)))
+		return rc;
+	return put(b, l->v, l->vl);
+}
+
+/*
+ * Every rank: each owned link of a component of 2+ users (user-entity rows
+ * of non-hub entities, relations) to the rank its component is packed on
+ * (dest[i] for comp[i]); *rbuf what this rank got (len bytes).  Collective.
+ */
+static int ship_components(char **rbuf, size_t *len, const ccpass *c, const csize *comp,
+                           size_t nc, const int *dest)
+{
+	int n = S.size, rc = FG_OK, *rcnt = fg_calloc((size_t)n * 2, sizeof(int));
+	int *rdisp = rcnt ? rcnt + n : NULL;
+	bytes *out = fg_calloc((size_t)n, sizeof(bytes));
+	uint64_t *lab = fg_mallocarray(nc + 1, sizeof(*lab));
+	labset set = { NULL, 0 };
+
+	*rbuf = NULL;
+	*len = 0;
+	if (!rcnt || !out || !lab)
+		rc = fg_error_set(FG_ENOMEM, "out of memory shipping the components");
+	/*
+	 * Most entities are in no packed component (their user alone): the
+	 * packed labels as a hash set first, then the binary search for those
+	 * that are (a search per entity was most of the phase: 0.15 of 0.24 s
+	 * CPU on the 500k world at -np 1, its branches unpredictable).
+	 */
+	for (size_t i = 0; !rc && i < nc; i++)
+		lab[i] = comp[i].label;
+	if (!rc)
+		rc = labset_init(&set, lab, nc);
+	/* relations: a scan of the flags; entities: by their first links, the end only if shipped */
+	for (size_t i = 0, r = 0, k; !rc && i < S.n_links; i++)
+		if (S.links[i].rel && !S.links[i].ph && labset_has(&set, c->rlab[r++]) &&
+		    (k = find_label(comp, nc, c->rlab[r - 1])) < nc)
+			rc = ship_link(&out[dest[k]], &S.links[i], c->gid[c->uq_of[2 * i]],
+			               c->gid[c->uq_of[2 * i + 1]]);
+	for (size_t e = 0, k; !rc && e < S.n_ent; e++) {
+		size_t i = S.ent_link[e], j;
+
+		if (c->hub[i] || !labset_has(&set, c->elab[e]) ||
+		    (k = find_label(comp, nc, c->elab[e])) == nc)
+			continue;
+		j = entity_end(i);
+		for (size_t x = i; x < j && !rc; x++)
+			if (!S.links[x].ph)
+				rc = ship_link(&out[dest[k]], &S.links[x], c->gid[c->uq_of[2 * x]], S.ent_id[e]);
+	}
+	if ((rc = agree(rc)) == FG_OK && (rc = a2a(out, rbuf, rcnt, rdisp)) == FG_OK)
+		*len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];
+	bytes_free(out, (size_t)n);
+	fg_free(rcnt);
+	fg_free(lab);
+	fg_free(set.slot);
+	return rc;
+}
+
+/* Sort a[0..n) and drop repeats; returns the count left. */
+static size_t unique_u64(uint64_t *a, size_t n)
+{
+	size_t w = 0;
+
+	qsort(a, n, sizeof(*a), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (!w || a[w - 1] != a[i])
+			a[w++] = a[i];
+	return w;
+}
+
+/*
+ * One rank's graph of the components it got: the shipped rows through the
+ * link set into fg_graph_build, as one process builds its graph, so local
+ * ids are in the same byte order of the same strings as the canonical
+ * ones: the local user u is the u-th smallest canonical id shipped here
+ * (*ucan), entity e the e-th smallest (*ecan); checked by the counts.
+ */
+static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const char *b, size_t len)
+{
+	fg_linkset *ls = NULL;
+	size_t nr = 0, nu = 0, ne = 0;
+	uint64_t *ug = NULL, *eg = NULL;
+	int rc;
+
+	*out = NULL;
+	*ucan = *ecan = NULL;
+	for (size_t off = 0; off < len; nr++) {
+		uint32_t ul, kl, vl;
+
+		memcpy(&ul, b + off + 18, 4);
+		memcpy(&kl, b + off + 22, 4);
+		memcpy(&vl, b + off + 26, 4);
+		off += SHIP_HEAD + (size_t)ul + kl + vl;
+	}
+	if (!(ug = fg_mallocarray(2 * nr + 1, sizeof(*ug))) ||
+	    !(eg = fg_mallocarray(nr + 1, sizeof(*eg)))) {
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %zu component links", S.rank, nr);
+		goto cleanup;
+	}
+	if ((rc = fg_linkset_new(&ls, S.cfg)) != FG_OK)
+		goto cleanup;
+	for (size_t off = 0; off < len;) {
+		fg_link_row row;
+		uint64_t u, t;
+		uint32_t ul, kl, vl;
+
+		memset(&row, 0, sizeof(row));
+		memcpy(&u, b + off + 2, 8);
+		memcpy(&t, b + off + 10, 8);
+		memcpy(&ul, b + off + 18, 4);
+		memcpy(&kl, b + off + 22, 4);
+		memcpy(&vl, b + off + 26, 4);
+		row.user = (fg_str){ b + off + 30, ul };
+		row.kind = (fg_str){ b + off + 30 + ul, kl };
+		row.value = (fg_str){ b + off + 30 + ul + kl, vl };
+		row.seen_at = FG_TIME_NONE;
+		row.file = "mpi";
+		ug[nu++] = u;
+		if (b[off + 1] & 1)
+			ug[nu++] = t;
+		else
+			eg[ne++] = t;
+		if ((rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
+			goto cleanup;
+		off += SHIP_HEAD + (size_t)ul + kl + vl;
+	}
+	nu = unique_u64(ug, nu);
+	ne = unique_u64(eg, ne);
+	if ((rc = fg_graph_build_deferred(out, ls, S.cfg)) != FG_OK)
+		goto cleanup;
+	if ((*out)->n_users != nu || (*out)->n_entities != ne || (*out)->n_hubs) {
+		rc = fg_error_set(FG_ERROR, "rank %d: the graph of its components has %u users, %u "
+		                  "entities and %u hubs; %zu users and %zu entities were shipped",
+		                  S.rank, (*out)->n_users, (*out)->n_entities, (*out)->n_hubs, nu, ne);
+		goto cleanup;
+	}
+	*ucan = ug;
+	*ecan = eg;
+	ug = eg = NULL;
+cleanup:
+	fg_linkset_free(&ls);
+	fg_free(ug);
+	fg_free(eg);
+	if (rc)
+		fg_graph_free(out);
+	return rc;
+}
+
+/* What rank 0 learns of one rank's rings. */
+typedef struct ringsum {
+	uint64_t comps, users, links, bytes;
+	int32_t sweeps, capped;
+} ringsum;
+
+#define RINGS_DIFFER "mpi rings: the ranks' rings are not rank 0's: "
+
+/*
+ * Rank 0: pairs[0 .. np) of (canonical user, canonical ring id) from the
+ * ranks against ring (fg_rings on g): every user of a packed component
+ * reported once, with rank 0's ring; every other user alone.
+ */
+static int check_rings(const fg_graph *g, const uint32_t *ring, const uint64_t *pairs, size_t np,
+                       uint64_t n_packed)
+{
+	uint32_t *got = fg_mallocarray((size_t)g->n_users + 1, sizeof(*got));
+	int rc = FG_OK;
+
+	if (!got)
+		return fg_error_set(FG_ENOMEM, "out of memory checking the rings");
+	for (uint32_t u = 0; u < g->n_users; u++)
+		got[u] = UINT32_MAX;
+	if (np != n_packed)
+		rc = fg_error_set(FG_ERROR, RINGS_DIFFER "%zu users came back, the packed components "
+		                  "have %llu", np, (unsigned long long)n_packed);
+	for (size_t i = 0; !rc && i < np; i++) {
+		uint64_t u = pairs[2 * i], l = pairs[2 * i + 1];
+
+		if (u >= g->n_users || l >= g->n_users || got[u] != UINT32_MAX)
+			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user %llu (ring %llu) reported %s",
+			                  (unsigned long long)u, (unsigned long long)l,
+			                  u < g->n_users && l < g->n_users ? "twice" : "out of range");
+		else
+			got[u] = (uint32_t)l;
+	}
+	for (uint32_t u = 0; !rc && u < g->n_users; u++) {
+		uint32_t l = got[u] == UINT32_MAX ? u : got[u];
+
+		if (l != ring[u]) {
+			char a[65];
+
+			snprintf(a, sizeof(a), "%s", fg_graph_user_id(g, l));
+			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user '%.64s' is in the ring of '%s' on "
+			                  "its rank, of '%.64s' in rank 0's graph", fg_graph_user_id(g, u),
+			                  a, fg_graph_user_id(g, ring[u]));
+		}
+	}
+	fg_free(got);
+	return rc;
+}
+
+/*
+ * Every rank: the components of 2+ users packed onto the ranks (fg_pack,
+ * from the sizes at their labels' owners), their links shipped there (one
+ * all-to-all), a graph per rank built by fg_graph_build, fg_rings on it, the
+ * (user, ring) pairs in canonical ids to rank 0, which checks them against
+ * its own fg_rings on the whole graph (ring, iterations: rank 0's; NULL and
+ * 0 elsewhere).  fg_rings' labels depend on vertex ids only through their
+ * order within a component (initial label = own id, the smallest label of a
+ * tie, the colouring in id order, sums in CSR order) and rings never cross
+ * components, so a graph of whole components numbered in the same byte
+ * order gives the same rings.  Collective.
+ */
+static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
+{
+	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
+	const ccpass *c = S.cc;
+	csize *comp = NULL;
+	fg_pack_item *items = NULL;
+	int *dest = NULL, *cnt = NULL, *disp = NULL, rc = FG_OK, n = S.size, mine;
+	size_t nc = 0, len = 0;
+	char *rbuf = NULL;
+	fg_graph *lg = NULL;
+	uint64_t *ucan = NULL, *ecan = NULL, *pairs = NULL, *all = NULL, nl = S.n_links, nl_all = 0;
+	uint32_t *lring = NULL;
+	ringsum me = { 0, 0, 0, 0, 0, 0 }, *sums = NULL;
+	fg_rings_stats st = { 0, 1, 0 };
+
+	if (!c)
+		return agree(fg_error_set(FG_ERROR, "rank %d: the rings before the components", S.rank));
+	MPI_Allreduce(&nl, &nl_all, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	if ((rc = packed_components(&comp, &nc, c)) != FG_OK)
+		goto cleanup;
+	items = fg_mallocarray(nc + 1, sizeof(*items));
+	dest = fg_mallocarray(nc + 1, sizeof(*dest));
+	if (!items || !dest)
+		rc = fg_error_set(FG_ENOMEM, "out of memory packing %zu components", nc);
+	for (size_t i = 0; !rc && i < nc; i++)
+		items[i] = (fg_pack_item){ comp[i].label, component_bytes(&comp[i]) };
+	if (!rc)
+		rc = fg_pack_components(dest, items, nc, n);
+	for (size_t i = 0; !rc && i < nc; i++)
+		if (dest[i] == S.rank) {
+			me.comps++;
+			me.users += comp[i].users;
+			me.links += comp[i].links;
+			me.bytes += items[i].weight;
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = ship_components(&rbuf, &len, c, comp, nc, dest)) != FG_OK)
+		goto cleanup;
+	if ((rc = agree(rank_graph(&lg, &ucan, &ecan, rbuf, len))) != FG_OK)
+		goto cleanup;
+	fg_free(rbuf);
+	rbuf = NULL;
+	if (lg->n_users != me.users)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u users shipped to it, %llu packed", S.rank,
+		                  lg->n_users, (unsigned long long)me.users);
+	else if (!(lring = fg_mallocarray((size_t)lg->n_users + 1, sizeof(*lring))) ||
+	         !(pairs = fg_mallocarray(2 * (size_t)lg->n_users + 1, sizeof(*pairs))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the rings", S.rank);
+	else
+		rc = fg_rings(lring, lg, S.cfg->lpa_max_iter, &st);
+	if (!rc && fg_fault_fails("mpi-rings") && S.rank == n - 1) /* tests: one user leaves its ring */
+		for (uint32_t u = 0; u < lg->n_users; u++)
+			if (lring[u] != u) {
+				lring[u] = u;
+				break;
+			}
+	for (uint32_t u = 0; !rc && u < lg->n_users; u++) {
+		pairs[2 * u] = ucan[u];
+		pairs[2 * u + 1] = ucan[lring[u]];
+	}
+	me.sweeps = st.iterations;
+	me.capped = lg && lg->n_users && !st.converged;
+	if (S.rank == 0 && !rc) {
+		if (!(cnt = fg_calloc((size_t)n * 2, sizeof(int))) ||
+		    !(sums = fg_mallocarray((size_t)n, sizeof(*sums))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering the rings");
+		else
+			disp = cnt + n;
+	}
+	if (!rc && lg && 2 * (uint64_t)lg->n_users > (uint64_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u users of its components to report (at most "
+		                  "2^30 in this stage)", S.rank, lg->n_users);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)(2 * lg->n_users);
+	MPI_Gather(&me, (int)sizeof(me), MPI_BYTE, sums, (int)sizeof(me), MPI_BYTE, 0, MPI_COMM_WORLD);
+	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (S.rank == 0) {
+		size_t t = 0;
+
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		if (t > (size_t)INT_MAX || !(all = fg_mallocarray(t + 1, sizeof(*all))))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu ring ids", t / 2);
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Gatherv(pairs, mine, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)mine * 8 + sizeof(me) : 0;
+	if (S.rank == 0) {
+		uint64_t packed = 0, users = 0, links = 0, worst = 0, wu = 0, wl = 0, rings2 = 0;
+		int sweeps = 0, capped = 0;
+		double tk = fg_clock();
+
+		for (size_t i = 0; i < nc; i++) {
+			users += comp[i].users;
+			links += comp[i].links;
+		}
+		for (int r = 0; r < n; r++) {
+			packed += sums[r].users;
+			if (sums[r].bytes > worst || r == 0) {
+				worst = sums[r].bytes;
+				wu = sums[r].users;
+				wl = sums[r].links;
+			}
+			sweeps = sums[r].sweeps > sweeps ? sums[r].sweeps : sweeps;
+			capped |= sums[r].capped;
+		}
+		rc = check_rings(g, ring, all, ((size_t)disp[n - 1] + (size_t)cnt[n - 1]) / 2, packed);
+		tc = fg_clock() - tk;
+		if (!rc) {
+			/* rings of 2+ users: the ring ids some other user carries */
+			uint8_t *seen = fg_calloc((size_t)g->n_users + 1, 1);
+
+			for (uint32_t u = 0; seen && u < g->n_users; u++)
+				if (ring[u] != u && !seen[ring[u]]) {
+					seen[ring[u]] = 1;
+					rings2++;
+				}
+			fg_free(seen);
+			fg_log_info("mpi rings: %zu components of 2+ users (%llu users, %llu links) packed "
+			            "onto %d ranks (the heaviest %llu users, %llu links, about %llu MiB), "
+			            "their links shipped and fg_rings run on one graph per rank: the rings "
+			            "are rank 0's (%llu of 2+ users; at most %d sweeps on a rank%s, %d on "
+			            "rank 0's graph; checked in %.3f s on rank 0)", nc,
+			            (unsigned long long)users, (unsigned long long)links, n,
+			            (unsigned long long)wu, (unsigned long long)wl,
+			            (unsigned long long)((worst + (1u << 20) - 1) >> 20),
+			            (unsigned long long)rings2, sweeps, capped ? ", capped" : "",
+			            iterations, tc);
+		}
+	}
+	if ((rc = agree(rc)) == FG_OK)
+		phase_report("rings", t0, c0, nl_all);
+cleanup:
+	fg_free(comp);
+	fg_free(items);
+	fg_free(dest);
+	fg_free(cnt);
+	fg_free(rbuf);
+	fg_graph_free(&lg);
+	fg_free(ucan);
+	fg_free(ecan);
+	fg_free(pairs);
+	fg_free(all);
+	fg_free(lring);
+	fg_free(sums);
+	return rc;
+}
+
+int fg_mpi_rings(const fg_graph *g, const uint32_t *ring, int iterations)
+{
+	send_cmd(CMD_RINGS, 0);
+	return rings_all(g, ring, iterations);
+}
+
 int fg_mpi_worker(const fg_run_opts *o)
 {
 	fg_badrows none;
@@ -3250,6 +3721,9 @@ int fg_mpi_worker(const fg_run_opts *o)
 			fg_risk_dist_stats st;
 
 			rc = risk_all(NULL, NULL, NULL, NULL, &st);
+			fg_error_clear();
+		} else if (m[0] == CMD_RINGS) {
+			rc = rings_all(NULL, NULL, 0);
 			fg_error_clear();
 		} else if (m[0] == CMD_EVIDENCE) {
 			rc = evidence_all(NULL, NULL, NULL, NULL, NULL);

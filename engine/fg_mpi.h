@@ -38,6 +38,12 @@
  * of the seeds' closure, frontier vertices sent to their owners each level,
  * parents chosen by fg_bfs_multi's rule: its hops and nearest seeds.
  *
+ * The ring finder runs on the ranks too, per component, as a check for now
+ * (fg_mpi_rings): the components of 2+ users packed whole onto the ranks
+ * (fg_pack), their links shipped there, one graph per rank built by
+ * fg_graph_build and fg_rings on it; rank 0 checks the rings against its
+ * own and keeps its own.
+ *
  * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
  * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs
  * today's pipeline from build to the write-back, the risk walk and the
@@ -109,6 +115,20 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
  * FG_ERROR (a mismatch, with the first differing user or entity range).
  */
 int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
+
+/*
+ * Rank 0, after fg_rings gave ring (on g, iterations sweeps): the ring finder
+ * on the ranks, per component (the first step of the per-component stage).
+ * The components of 2+ users are packed whole onto the ranks (fg_pack:
+ * largest first, ties by the smallest member, from the sizes counted at the
+ * owners of their labels), each one's links (user-entity rows of non-hub
+ * entities, relations) shipped to its rank, which builds one graph of its
+ * components with fg_graph_build and runs fg_rings on it; the rings come
+ * back in canonical ids and are checked against ring user by user.  The run
+ * keeps rank 0's ring.  Returns FG_OK, FG_ENOMEM or FG_ERROR (MPI, or
+ * rings that are not ring's, naming the first user that differs).
+ */
+int fg_mpi_rings(const fg_graph *g, const uint32_t *ring, int iterations);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

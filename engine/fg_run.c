@@ -380,6 +380,11 @@ int fg_run_rings(fg_run *r)
 
 	if ((rc = fg_rings(r->ring, r->g, r->o.cfg.lpa_max_iter, &st)) != FG_OK)
 		return rc;
+#if FG_HAVE_MPI
+	/* the ranks run it per component too, checked against this one (fg_mpi.h) */
+	if (fg_mpi_active() && (rc = fg_mpi_rings(r->g, r->ring, st.iterations)) != FG_OK)
+		return rc;
+#endif
 	r->lpa_iterations = st.iterations;
 	note(r, "%d sweeps, %s", st.iterations, st.converged ? "converged" : "stopped at the cap");
 	return FG_OK;

@@ -9,6 +9,8 @@
 #include "fg_test.h"
 
 #include "fg_build_config.h"
+#include "fg_error.h"
+#include "fg_pack.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -118,6 +120,9 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_msg(strstr(err, "mpi parts: the risk walk's parts reused"),
 		              "-np %d: the BFS built its own parts again: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
+		ck_assert_msg(strstr(err, "fg_rings run on one graph per rank: the rings are rank 0's") &&
+		              strstr(err, "mpi rings      "), "-np %d: the rings not on the ranks: %s",
+		              np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
 		              np, err);
 		ck_assert_msg(strstr(err, "mpi evidence: "), "-np %d: the BFS not across the ranks: %s",
@@ -144,6 +149,28 @@ START_TEST(world_digests)
 	need_mpirun();
 	/* the value test_engine pins for the sample world */
 	same_digests(in, "8d04dad2c2b4b66e91eff03e91abd905");
+	free(in);
+	/*
+	 * The ring finder stopped at its cap (1 sweep; it converges in 3): the
+	 * one global thing in fg_rings, which the ranks' graphs of whole
+	 * components must reproduce (23 rings instead of 22: another digest).
+	 */
+	in = fmt("--edges '%s' --users '%s' --lpa-max-iter 1", e, u);
+	teardown(); /* new databases: same_digests reads each one's first run */
+	setup();
+	same_digests(in, NULL);
+	{
+		char *db = fgt_path(tmp, "one.db"), *d = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+		char *log = fgt_path(tmp, "np3.log"), *err = fgt_read_file(log, NULL);
+
+		ck_assert_str_ne(d, "8d04dad2c2b4b66e91eff03e91abd905");
+		ck_assert_msg(strstr(err, "at most 1 sweeps on a rank, capped, 1 on rank 0's graph"),
+		              "-np 3: %s", err);
+		free(err);
+		free(log);
+		free(d);
+		free(db);
+	}
 	free(in);
 	free(e);
 	free(u);
@@ -267,13 +294,14 @@ END_TEST
  * (mpi-entity-order), the ranks miss the last of the 12 seeds their user
  * rows give (mpi-seed), the last rank counts one arc too many in the
  * closure's first block (mpi-closure-arc: the ranks' split then differs
- * from rank 0's by that arc), a part has a wrong arc (mpi-part-arc): the
+ * from rank 0's by that arc), a part has a wrong arc (mpi-part-arc), the
+ * last rank takes a user of its components out of its ring (mpi-rings): the
  * run fails on rank 0 with the check's message and stores nothing.
  */
 START_TEST(entity_id_check_fails)
 {
 	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-seed",
-	                                      "mpi-closure-arc", "mpi-part-arc" };
+	                                      "mpi-closure-arc", "mpi-part-arc", "mpi-rings" };
 	static const char *const says[] = { "mpi entities: the owners' entity ids, shares or hubs "
 	                                    "are not the graph's (5279 entities)",
 	                                    "mpi entities: rank 0's entity ids 0 .. ",
@@ -283,14 +311,15 @@ START_TEST(entity_id_check_fails)
 	                                    "finds in its graph: rank 0's run (positions 0 .. 150) "
 	                                    "has 467 arcs by the ranks' count, 466 by rank 0's",
 	                                    "mpi parts: rank 0's part of the closure (positions 0 .. "
-	                                    "150) is not the one rank 0 cuts from its graph" };
+	                                    "150) is not the one rank 0 cuts from its graph",
+	                                    "mpi rings: the ranks' rings are not rank 0's: user 'u" };
 	char *e = world("edges.csv"), *u = world("users.csv"), *db = fgt_path(tmp, "f.db");
 	char *log = fgt_path(tmp, "f.log"), *args = fmt("--db '%s' --edges '%s' --users '%s'", db, e, u);
 
 	need_mpirun();
 	ck_assert_int_eq(run(0, args, log), 0);
 	for (int np = 2; np <= 3; np++) {
-		for (int f = 0; f < 5; f++) {
+		for (int f = 0; f < 6; f++) {
 			char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 "
 			                ">/dev/null 2>'%s'", faults[f], np, fgt_bin(), args, log);
 			char *err, *n;
@@ -434,6 +463,101 @@ START_TEST(risk_dist_bit_exact)
 		}
 	}
 	free(log);
+}
+END_TEST
+
+/*
+ * The packing of the per-component stage (fg_pack_components) against a
+ * reference that knows nothing of it: a selection of the next item (the
+ * heaviest, the smallest label of equal weights) and a scan for the
+ * lightest rank (the first of equal loads), O(n^2 + n N).  Random sets with
+ * many equal weights for 1..9 ranks and 0..60 items (fewer items than
+ * ranks: empty ranks), each in two orders (the same packing), and the LPT
+ * bound (the heaviest rank at most the mean plus the largest item); then
+ * the cases by hand: one rank, ties, empty ranks, no items, no ranks.
+ */
+static void ref_pack(int *out, const fg_pack_item *it, size_t n, int nr)
+{
+	uint64_t load[16] = { 0 };
+	char done[64] = { 0 };
+
+	for (size_t k = 0; k < n; k++) {
+		size_t b = n;
+		int r = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!done[i] && (b == n || it[i].weight > it[b].weight ||
+			                 (it[i].weight == it[b].weight && it[i].label < it[b].label)))
+				b = i;
+		for (int q = 1; q < nr; q++)
+			if (load[q] < load[r])
+				r = q;
+		done[b] = 1;
+		out[b] = r;
+		load[r] += it[b].weight;
+	}
+}
+
+START_TEST(pack_components)
+{
+	fg_pack_item it[64], sh[64];
+	int got[64], ref[64], got2[64];
+	uint64_t seed = 42;
+
+	for (int nr = 1; nr <= 9; nr++) {
+		for (size_t n = 0; n <= 60; n += 1 + n / 8) {
+			uint64_t load[16] = { 0 }, total = 0, big = 0, worst = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				/* distinct labels, weights from a few values: ties everywhere */
+				it[i] = (fg_pack_item){ (seed >> 40) * 64 + i, 100 + ((seed >> 20) % 5) * 115 };
+			}
+			ck_assert_int_eq(fg_pack_components(got, it, n, nr), FG_OK);
+			ref_pack(ref, it, n, nr);
+			for (size_t i = 0; i < n; i++) {
+				ck_assert_msg(got[i] == ref[i], "%d ranks, %zu items: item %zu on rank %d, "
+				              "the reference's %d", nr, n, i, got[i], ref[i]);
+				load[got[i]] += it[i].weight;
+				total += it[i].weight;
+				big = it[i].weight > big ? it[i].weight : big;
+			}
+			for (int r = 0; r < nr; r++)
+				worst = load[r] > worst ? load[r] : worst;
+			ck_assert_uint_le(worst * (uint64_t)nr, total + big * (uint64_t)nr);
+			/* reversed input: the same rank for each label */
+			for (size_t i = 0; i < n; i++)
+				sh[i] = it[n - 1 - i];
+			ck_assert_int_eq(fg_pack_components(got2, sh, n, nr), FG_OK);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_int_eq(got2[n - 1 - i], got[i]);
+		}
+	}
+	{
+		/* one rank: all on 0 */
+		fg_pack_item a[3] = { { 5, 10 }, { 1, 30 }, { 9, 20 } };
+
+		ck_assert_int_eq(fg_pack_components(got, a, 3, 1), FG_OK);
+		ck_assert(got[0] == 0 && got[1] == 0 && got[2] == 0);
+		/* three ranks: the heaviest first, one each */
+		ck_assert_int_eq(fg_pack_components(got, a, 3, 3), FG_OK);
+		ck_assert(got[1] == 0 && got[2] == 1 && got[0] == 2);
+		/* two ranks: 30 | 20, then 10 to the lighter */
+		ck_assert_int_eq(fg_pack_components(got, a, 3, 2), FG_OK);
+		ck_assert(got[1] == 0 && got[2] == 1 && got[0] == 1);
+	}
+	{
+		/* ties: equal weights by the smaller label, equal loads to the smaller rank */
+		fg_pack_item a[4] = { { 7, 5 }, { 3, 5 }, { 4, 5 }, { 1, 2 } };
+
+		ck_assert_int_eq(fg_pack_components(got, a, 4, 2), FG_OK);
+		ck_assert(got[1] == 0 && got[2] == 1 && got[0] == 0 && got[3] == 1);
+		/* more ranks than items: the last two ranks stay empty */
+		ck_assert_int_eq(fg_pack_components(got, a, 4, 6), FG_OK);
+		ck_assert(got[1] == 0 && got[2] == 1 && got[0] == 2 && got[3] == 3);
+	}
+	ck_assert_int_eq(fg_pack_components(got, it, 0, 4), FG_OK);
+	ck_assert_int_eq(fg_pack_components(got, it, 3, 0), FG_EUSAGE);
 }
 END_TEST
 
@@ -782,6 +906,7 @@ static Suite *mpi_suite(void)
 	TCase *digests = mpi_case("digests");   /* whole runs: -np 1..4 give one process's digest */
 	TCase *inputs = mpi_case("inputs");     /* bad rows, other inputs, budget, a killed rank */
 
+	tcase_add_test(kernels, pack_components);
 	tcase_add_test(kernels, cc_dist_against_bfs);
 	tcase_add_test(kernels, risk_dist_bit_exact);
 	tcase_add_test(kernels, bfs_dist_exact);
