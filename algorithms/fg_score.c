@@ -237,6 +237,56 @@ typedef struct scratch {
 	const uint8_t *seed;   /* per user: a seed given to the kernels, shared */
 } scratch;
 
+/*
+ * The per-thread arrays of n_entities and n_users that both calls of
+ * score_groups (rings, then components) use, zero between uses: allocated by
+ * the first call, freed by fg_score_compute.  Each thread's first touch of
+ * them is a page fault per page (36 MB of entity counts a thread on the 2M
+ * world), so the second call reuses the first call's pages.
+ */
+typedef struct scratch_pool {
+	int n;
+	uint32_t **ent_cnt;
+	uint8_t **in_group;
+} scratch_pool;
+
+static void scratch_pool_free(scratch_pool *p)
+{
+	for (int t = 0; t < p->n; t++) {
+		fg_free(p->ent_cnt[t]);
+		fg_free(p->in_group[t]);
+	}
+	fg_free(p->ent_cnt);
+	fg_free(p->in_group);
+	memset(p, 0, sizeof(*p));
+}
+
+/* FG_OK, or FG_ENOMEM with the pool freed. */
+static int scratch_pool_open(scratch_pool *p, int nthreads, const fg_graph *g)
+{
+	if (p->n >= nthreads)
+		return FG_OK;
+	scratch_pool_free(p);
+	p->ent_cnt = fg_calloc((size_t)nthreads, sizeof(*p->ent_cnt));
+	p->in_group = fg_calloc((size_t)nthreads, sizeof(*p->in_group));
+	if (!p->ent_cnt || !p->in_group) {
+		fg_free(p->ent_cnt);
+		fg_free(p->in_group);
+		memset(p, 0, sizeof(*p));
+		return FG_ENOMEM;
+	}
+	p->n = nthreads;
+	for (int t = 0; t < nthreads; t++) {
+		p->ent_cnt[t] = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+		p->in_group[t] = fg_calloc(g->n_users ? g->n_users : 1, 1);
+		if (!p->ent_cnt[t] || !p->in_group[t]) {
+			scratch_pool_free(p);
+			return FG_ENOMEM;
+		}
+	}
+	return FG_OK;
+}
+
 static void score_group(fg_group_score *out, const fg_graph *g, const fg_config *cfg,
                         const uint32_t *mem, uint32_t n, const uint32_t *comp, const double *rnorm,
                         double base_rate, scratch *sc)
@@ -338,7 +388,8 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 
 static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr, const fg_graph *g,
                         const fg_config *cfg, const uint32_t *comp, const double *rnorm,
-                        double base_rate, const uint8_t *kclass, const uint8_t *seed)
+                        double base_rate, const uint8_t *kclass, const uint8_t *seed,
+                        scratch_pool *pool)
 {
 	fg_group_score *res = fg_calloc(gr->n ? gr->n : 1, sizeof(*res));
 	int nthreads = 1, failed = 0;
@@ -361,16 +412,16 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 	nthreads = omp_get_max_threads();
 #endif
 	scs = fg_calloc((size_t)nthreads, sizeof(*scs));
-	if (!scs)
+	if (!scs || scratch_pool_open(pool, nthreads, g) != FG_OK)
 		goto nomem;
 	for (int t = 0; t < nthreads; t++) {
-		scs[t].ent_cnt = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+		scs[t].ent_cnt = pool->ent_cnt[t];
 		scs[t].touched = fg_mallocarray(maxdeg ? maxdeg : 1, sizeof(uint32_t));
 		scs[t].times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
-		scs[t].in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
+		scs[t].in_group = pool->in_group[t];
 		scs[t].kclass = kclass;
 		scs[t].seed = seed;
-		if (!scs[t].ent_cnt || !scs[t].touched || !scs[t].times || !scs[t].in_group)
+		if (!scs[t].touched || !scs[t].times)
 			failed = 1;
 	}
 	if (failed)
@@ -388,10 +439,8 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 		}
 	}
 	for (int t = 0; t < nthreads; t++) {
-		fg_free(scs[t].ent_cnt);
 		fg_free(scs[t].touched);
 		fg_free(scs[t].times);
-		fg_free(scs[t].in_group);
 	}
 	fg_free(scs);
 	*out = res;
@@ -400,10 +449,8 @@ static int score_groups(fg_group_score **out, uint32_t *n_out, const groups *gr,
 nomem:
 	if (scs)
 		for (int t = 0; t < nthreads; t++) {
-			fg_free(scs[t].ent_cnt);
 			fg_free(scs[t].touched);
 			fg_free(scs[t].times);
-			fg_free(scs[t].in_group);
 		}
 	fg_free(scs);
 	fg_free(res);
@@ -504,6 +551,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 {
 	fg_scores *s = NULL;
 	groups rg = { 0 }, cg = { 0 };
+	scratch_pool pool = { 0 };
 	uint32_t *ucomp = NULL;
 	uint8_t *kclass = NULL; /* kind -> FG_KC_* */
 	const uint32_t nu = g->n_users;
@@ -549,10 +597,11 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	for (uint32_t k = 0; k < g->n_kinds && k < 65536; k++)
 		kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	if ((rc = score_groups(&s->rings, &s->n_rings, &rg, g, cfg, comp, s->risk_norm, base_rate,
-	                       kclass, seed)) != FG_OK ||
+	                       kclass, seed, &pool)) != FG_OK ||
 	    (rc = score_groups(&s->comps, &s->n_comps, &cg, g, cfg, comp, s->risk_norm, base_rate,
-	                       kclass, seed)) != FG_OK)
+	                       kclass, seed, &pool)) != FG_OK)
 		goto cleanup;
+	scratch_pool_free(&pool);
 
 	for (uint32_t v = 0; v < nu; v++) {
 		s->ring_index[v] = -1;
@@ -602,6 +651,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 cleanup:
 	groups_free(&rg);
 	groups_free(&cg);
+	scratch_pool_free(&pool);
 	fg_free(ucomp);
 	fg_free(kclass);
 	fg_scores_free(&s);

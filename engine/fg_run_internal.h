@@ -147,6 +147,11 @@ void fg_run_track_free(fg_run *r);
 int fg_run_write_start(fg_run *r);
 int fg_run_write_join(fg_run *r);
 /*
+ * True while the writer thread runs its task (started and not yet through
+ * its last step); false with no thread.  Lock-free, from the main thread.
+ */
+bool fg_run_write_busy(const fg_run *r);
+/*
  * The same thread for user_features, components and entities during the
  * model phase (engine/fg_run.c model_phase, after its holds: the thread
  * reads risk, hops and ring_score through the held pairs, and the graph and

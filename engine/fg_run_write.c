@@ -927,6 +927,7 @@ struct fg_run_writer {
 	fg_run *r;
 	int (*task)(fg_run *r, prof_clock *pc);
 	int rc;
+	int done; /* 1 once rc and msg are set (atomic: read by fg_run_write_busy) */
 	char msg[1024];
 };
 
@@ -951,6 +952,7 @@ static void *writer_main(void *arg)
 	}
 	if (w->rc != FG_OK)
 		snprintf(w->msg, sizeof(w->msg), "%s", fg_error_msg());
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -1054,6 +1056,11 @@ int fg_run_write_features_start(fg_run *r)
 	    !r->g->link_target || !early_readable(r))
 		return FG_OK;
 	return writer_spawn(r, early_task);
+}
+
+bool fg_run_write_busy(const fg_run *r)
+{
+	return r->writer && !__atomic_load_n(&r->writer->done, __ATOMIC_ACQUIRE);
 }
 
 int fg_run_write_join(fg_run *r)
