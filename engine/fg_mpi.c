@@ -3483,62 +3483,68 @@ typedef struct ringsum {
 #define RINGS_DIFFER "mpi rings: the ranks' rings are not rank 0's: "
 
 /*
- * Rank 0: pairs[0 .. np) of (canonical user, canonical ring id) from the
- * ranks against ring (fg_rings on g): every user of a packed component
- * reported once, with rank 0's ring; every other user alone.
+ * Rank 0: the run's ring[0 .. nu) from pairs[0 .. np) of (canonical user,
+ * canonical ring id) the ranks found: every user of a packed component
+ * reported once, every other user alone (ring[u] == u).  The canonical user
+ * ids are g's (the components pass checks them), so no map is needed.
  */
-static int check_rings(const fg_graph *g, const uint32_t *ring, const uint64_t *pairs, size_t np,
+static int rings_place(uint32_t *ring, uint32_t nu, const uint64_t *pairs, size_t np,
                        uint64_t n_packed)
 {
-	uint32_t *got = fg_mallocarray((size_t)g->n_users + 1, sizeof(*got));
-	int rc = FG_OK;
-
-	if (!got)
-		return fg_error_set(FG_ENOMEM, "out of memory checking the rings");
-	for (uint32_t u = 0; u < g->n_users; u++)
-		got[u] = UINT32_MAX;
 	if (np != n_packed)
-		rc = fg_error_set(FG_ERROR, RINGS_DIFFER "%zu users came back, the packed components "
-		                  "have %llu", np, (unsigned long long)n_packed);
-	for (size_t i = 0; !rc && i < np; i++) {
+		return fg_error_set(FG_ERROR, RINGS_DIFFER "%zu users came back, the packed "
+		                    "components have %llu", np, (unsigned long long)n_packed);
+	for (uint32_t u = 0; u < nu; u++)
+		ring[u] = UINT32_MAX;
+	for (size_t i = 0; i < np; i++) {
 		uint64_t u = pairs[2 * i], l = pairs[2 * i + 1];
 
-		if (u >= g->n_users || l >= g->n_users || got[u] != UINT32_MAX)
-			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user %llu (ring %llu) reported %s",
-			                  (unsigned long long)u, (unsigned long long)l,
-			                  u < g->n_users && l < g->n_users ? "twice" : "out of range");
-		else
-			got[u] = (uint32_t)l;
+		if (u >= nu || l >= nu || ring[u] != UINT32_MAX)
+			return fg_error_set(FG_ERROR, RINGS_DIFFER "user %llu (ring %llu) reported %s",
+			                    (unsigned long long)u, (unsigned long long)l,
+			                    u < nu && l < nu ? "twice" : "out of range");
+		ring[u] = (uint32_t)l;
 	}
-	for (uint32_t u = 0; !rc && u < g->n_users; u++) {
-		uint32_t l = got[u] == UINT32_MAX ? u : got[u];
+	for (uint32_t u = 0; u < nu; u++)
+		if (ring[u] == UINT32_MAX)
+			ring[u] = u;
+	return FG_OK;
+}
 
-		if (l != ring[u]) {
+/*
+ * Rank 0: the ranks' rings (ring, as placed) against check (its own
+ * fg_rings on g), user by user; the first user that differs is named.
+ */
+static int check_rings(const fg_graph *g, const uint32_t *ring, const uint32_t *check)
+{
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (ring[u] != check[u]) {
 			char a[65];
 
-			snprintf(a, sizeof(a), "%s", fg_graph_user_id(g, l));
-			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user '%.64s' is in the ring of '%s' on "
-			                  "its rank, of '%.64s' in rank 0's graph", fg_graph_user_id(g, u),
-			                  a, fg_graph_user_id(g, ring[u]));
+			snprintf(a, sizeof(a), "%s", fg_graph_user_id(g, ring[u]));
+			return fg_error_set(FG_ERROR, RINGS_DIFFER "user '%.64s' is in the ring of '%s' "
+			                    "on its rank, of '%.64s' in rank 0's graph",
+			                    fg_graph_user_id(g, u), a, fg_graph_user_id(g, check[u]));
 		}
-	}
-	fg_free(got);
-	return rc;
+	return FG_OK;
 }
 
 /*
  * Every rank: the components of 2+ users packed onto the ranks (fg_pack,
  * from the sizes at their labels' owners), their links shipped there (one
  * all-to-all), a graph per rank built by fg_graph_build, fg_rings on it, the
- * (user, ring) pairs in canonical ids to rank 0, which checks them against
- * its own fg_rings on the whole graph (ring, iterations: rank 0's; NULL and
- * 0 elsewhere).  fg_rings' labels depend on vertex ids only through their
- * order within a component (initial label = own id, the smallest label of a
- * tie, the colouring in id order, sums in CSR order) and rings never cross
- * components, so a graph of whole components numbered in the same byte
- * order gives the same rings.  Collective.
+ * (user, ring) pairs in canonical ids to rank 0, which places them into the
+ * run's ring[] and its sweeps into *stats (the whole graph's: its slowest
+ * component's, below) and checks both against check and *check_st (its own
+ * fg_rings on the whole graph g; all NULL elsewhere).  fg_rings' labels
+ * depend on vertex ids only through their order within a component (initial
+ * label = own id, the smallest label of a tie, the colouring in id order,
+ * sums in CSR order) and rings never cross components, so a graph of whole
+ * components numbered in the same byte order gives the same rings.
+ * Collective.
  */
-static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
+static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
+                     const uint32_t *check, const fg_rings_stats *check_st)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
 	const ccpass *c = S.cc;
@@ -3598,6 +3604,8 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 		pairs[2 * u + 1] = ucan[lring[u]];
 	}
 	me.sweeps = st.iterations;
+	if (fg_fault_fails("mpi-rings-sweep") && S.rank == n - 1) /* tests: a sweep count not the graph's */
+		me.sweeps = 99;
 	me.capped = lg && lg->n_users && !st.converged;
 	if (S.rank == 0 && !rc) {
 		if (!(cnt = fg_calloc((size_t)n * 2, sizeof(int))) ||
@@ -3647,7 +3655,28 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 			sweeps = sums[r].sweeps > sweeps ? sums[r].sweeps : sweeps;
 			capped |= sums[r].capped;
 		}
-		rc = check_rings(g, ring, all, ((size_t)disp[n - 1] + (size_t)cnt[n - 1]) / 2, packed);
+		/*
+		 * The whole graph's sweeps: a component's labels change in a prefix
+		 * of the sweeps and a sweep without a change ends the run, so one
+		 * graph sweeps as often as its slowest component, and at least once
+		 * (no change) when it has users and a cap above 0; it stops at the
+		 * cap when a rank did, or when the cap runs no sweep at all.
+		 */
+		if (!sweeps && g->n_users && S.cfg->lpa_max_iter > 0)
+			sweeps = 1;
+		stats->iterations = sweeps;
+		stats->converged = !capped && (!g->n_users || S.cfg->lpa_max_iter > 0);
+		stats->changes_last = 0; /* the run reads the sweeps and convergence only */
+		rc = rings_place(ring, g->n_users, all, ((size_t)disp[n - 1] + (size_t)cnt[n - 1]) / 2,
+		                 packed);
+		if (!rc)
+			rc = check_rings(g, ring, check);
+		if (!rc && (stats->iterations != check_st->iterations ||
+		            stats->converged != check_st->converged))
+			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "%d sweeps (%s) by the ranks, %d (%s) on "
+			                  "rank 0's graph", stats->iterations,
+			                  stats->converged ? "converged" : "capped", check_st->iterations,
+			                  check_st->converged ? "converged" : "capped");
 		tc = fg_clock() - tk;
 		if (!rc) {
 			/* rings of 2+ users: the ring ids some other user carries */
@@ -3663,12 +3692,13 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 			            "onto %d ranks (the heaviest %llu users, %llu links, about %llu MiB), "
 			            "their links shipped and fg_rings run on one graph per rank: the rings "
 			            "are rank 0's (%llu of 2+ users; at most %d sweeps on a rank%s, %d on "
-			            "rank 0's graph; checked in %.3f s on rank 0)", nc,
+			            "rank 0's graph; checked in %.3f s on rank 0); the run uses the "
+			            "ranks' rings", nc,
 			            (unsigned long long)users, (unsigned long long)links, n,
 			            (unsigned long long)wu, (unsigned long long)wl,
 			            (unsigned long long)((worst + (1u << 20) - 1) >> 20),
 			            (unsigned long long)rings2, sweeps, capped ? ", capped" : "",
-			            iterations, tc);
+			            check_st->iterations, tc);
 		}
 	}
 	if ((rc = agree(rc)) == FG_OK)
@@ -3689,10 +3719,11 @@ cleanup:
 	return rc;
 }
 
-int fg_mpi_rings(const fg_graph *g, const uint32_t *ring, int iterations)
+int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const uint32_t *check,
+                 const fg_rings_stats *check_st)
 {
 	send_cmd(CMD_RINGS, 0);
-	return rings_all(g, ring, iterations);
+	return rings_all(ring, stats, g, check, check_st);
 }
 
 int fg_mpi_worker(const fg_run_opts *o)
@@ -3723,7 +3754,7 @@ int fg_mpi_worker(const fg_run_opts *o)
 			rc = risk_all(NULL, NULL, NULL, NULL, &st);
 			fg_error_clear();
 		} else if (m[0] == CMD_RINGS) {
-			rc = rings_all(NULL, NULL, 0);
+			rc = rings_all(NULL, NULL, NULL, NULL, NULL);
 			fg_error_clear();
 		} else if (m[0] == CMD_EVIDENCE) {
 			rc = evidence_all(NULL, NULL, NULL, NULL, NULL);

@@ -378,13 +378,27 @@ int fg_run_rings(fg_run *r)
 	fg_rings_stats st;
 	int rc;
 
+#if FG_HAVE_MPI
+	/*
+	 * Under mpirun the ranks find the rings per component and the run uses
+	 * theirs; rank 0's own fg_rings is the check only (fg_mpi.h).
+	 */
+	if (fg_mpi_active()) {
+		uint32_t *own = fg_mallocarray((size_t)r->g->n_users + 1, sizeof(*own));
+		fg_rings_stats own_st;
+
+		if (!own)
+			return fg_error_set(FG_ENOMEM, "out of memory for the check of the rings (%u users)",
+			                    r->g->n_users);
+		if ((rc = fg_rings(own, r->g, r->o.cfg.lpa_max_iter, &own_st)) == FG_OK)
+			rc = fg_mpi_rings(r->ring, &st, r->g, own, &own_st);
+		fg_free(own);
+		if (rc != FG_OK)
+			return rc;
+	} else
+#endif
 	if ((rc = fg_rings(r->ring, r->g, r->o.cfg.lpa_max_iter, &st)) != FG_OK)
 		return rc;
-#if FG_HAVE_MPI
-	/* the ranks run it per component too, checked against this one (fg_mpi.h) */
-	if (fg_mpi_active() && (rc = fg_mpi_rings(r->g, r->ring, st.iterations)) != FG_OK)
-		return rc;
-#endif
 	r->lpa_iterations = st.iterations;
 	note(r, "%d sweeps, %s", st.iterations, st.converged ? "converged" : "stopped at the cap");
 	return FG_OK;
