@@ -33,7 +33,9 @@
 #include "fg_pack.h"
 #include "fg_par.h"
 #include "fg_bfs_dist.h"
+#include "fg_cc.h"
 #include "fg_rings.h"
+#include "fg_score.h"
 #include "fg_risk_dist.h"
 
 #include <assert.h>
@@ -103,6 +105,10 @@ static struct {
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
+	fg_group_score *ring_links, *comp_links; /* rank 0, from the rings to the scoring: the
+	                               ranks' link parts of the ring and component scores, by
+	                               canonical id */
+	uint32_t n_ring_links, n_comp_links;
 } S;
 
 /* ---- basics ---- */
@@ -147,6 +153,8 @@ static void free_state(void)
 	cc_drop();
 	kept_drop();
 	fg_free(S.vals);
+	fg_free(S.ring_links);
+	fg_free(S.comp_links);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
 
@@ -3529,6 +3537,118 @@ static int check_rings(const fg_graph *g, const uint32_t *ring, const uint32_t *
 	return FG_OK;
 }
 
+static int cmp_group_id(const void *a, const void *b)
+{
+	uint32_t x = ((const fg_group_score *)a)->id, y = ((const fg_group_score *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Every rank: its groups' link parts of the scores (fg_score_group_links,
+ * ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
+ * them) for the check when it scores (fg_mpi_check_ring_scores).  Collective.
+ */
+static int gather_group_links(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
+                              uint32_t nsc)
+{
+	int n = S.size, mine = (int)((size_t)nsc * sizeof(*lsc)), *cnt = NULL, *disp = NULL, rc = FG_OK;
+	size_t t = 0;
+
+	fg_free(*out);
+	*out = NULL;
+	*n_out = 0;
+	if (S.rank == 0 && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the groups' scores");
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (S.rank == 0) {
+		disp = cnt + n;
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		if (t > (size_t)INT_MAX || !(*out = fg_malloc(t + 1)))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu groups' scores",
+			                  t / sizeof(*lsc));
+	}
+	if ((rc = agree(rc)) == FG_OK) {
+		MPI_Gatherv(lsc, mine, MPI_BYTE, *out, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+		S.phase_bytes += S.rank ? (uint64_t)mine : 0;
+		if (S.rank == 0) {
+			*n_out = (uint32_t)(t / sizeof(*lsc));
+			qsort(*out, *n_out, sizeof(**out), cmp_group_id);
+		}
+	}
+	fg_free(cnt);
+	return rc;
+}
+
+#define SCORES_DIFFER "mpi scores: the ranks' %s scores are not rank 0's: "
+
+/* Rank 0: the ranks' groups a[0 .. na) against fg_score's b[0 .. nb), the links' fields. */
+static int check_group_links(const fg_graph *g, const char *kind, const fg_group_score *a,
+                             uint32_t na, const fg_group_score *b, uint32_t nb)
+{
+	if (na != nb)
+		return fg_error_set(FG_ERROR, SCORES_DIFFER "%u %ss of 2+ users on the ranks, %u in "
+		                    "rank 0's fg_score", kind, na, kind, nb);
+	for (uint32_t k = 0; k < na; k++) {
+		const fg_group_score *x = &a[k], *y = &b[k];
+		const char *what = NULL;
+
+		if (x->id != y->id)
+			what = "id";
+		else if (x->n_users != y->n_users)
+			what = "n_users";
+		else if (x->n_entities != y->n_entities)
+			what = "n_entities";
+		else if (x->n_shared != y->n_shared ||
+		         memcmp(x->n_by_class, y->n_by_class, sizeof(x->n_by_class)))
+			what = "n_shared";
+		else if (x->n_user_links != y->n_user_links)
+			what = "n_user_links";
+		else if (memcmp(&x->sharing, &y->sharing, sizeof(double)))
+			what = "sharing";
+		else if (memcmp(&x->size_factor, &y->size_factor, sizeof(double)))
+			what = "size_factor";
+		if (what) {
+			char id[65];
+
+			snprintf(id, sizeof(id), "%s", fg_graph_user_id(g, x->id < g->n_users ? x->id : 0));
+			return fg_error_set(FG_ERROR, SCORES_DIFFER "%s %u by id ('%s' on its rank, "
+			                    "'%.64s' in rank 0's) differs in %s (sharing %.17g, %.17g)",
+			                    kind, kind, k, id, fg_graph_user_id(g, y->id), what,
+			                    x->sharing, y->sharing);
+		}
+	}
+	return FG_OK;
+}
+
+int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
+{
+	double t0 = fg_clock();
+	int rc;
+
+	if (!S.active)
+		return FG_OK;
+	rc = check_group_links(g, "ring", S.ring_links, S.n_ring_links, s->rings, s->n_rings);
+	if (!rc)
+		rc = check_group_links(g, "component", S.comp_links, S.n_comp_links, s->comps,
+		                       s->n_comps);
+	if (!rc)
+		fg_log_info("mpi scores: the links' part of %u ring and %u component scores "
+		            "(entities, shared, user links, sharing, size) found on the ranks' graphs; "
+		            "bit for bit rank 0's fg_score (checked in %.3f s)", s->n_rings, s->n_comps,
+		            fg_clock() - t0);
+	fg_free(S.ring_links);
+	fg_free(S.comp_links);
+	S.ring_links = S.comp_links = NULL;
+	S.n_ring_links = S.n_comp_links = 0;
+	return rc;
+}
+
 /*
  * Every rank: the components of 2+ users packed onto the ranks (fg_pack,
  * from the sizes at their labels' owners), their links shipped there (one
@@ -3555,7 +3675,8 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 	char *rbuf = NULL;
 	fg_graph *lg = NULL;
 	uint64_t *ucan = NULL, *ecan = NULL, *pairs = NULL, *all = NULL, nl = S.n_links, nl_all = 0;
-	uint32_t *lring = NULL;
+	uint32_t *lring = NULL, *lcomp = NULL, nsc = 0, ncc = 0;
+	fg_group_score *lsc = NULL, *lcc = NULL;
 	ringsum me = { 0, 0, 0, 0, 0, 0 }, *sums = NULL;
 	fg_rings_stats st = { 0, 1, 0 };
 
@@ -3603,6 +3724,23 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		pairs[2 * u] = ucan[u];
 		pairs[2 * u + 1] = ucan[lring[u]];
 	}
+	/*
+	 * The links' part of the ring and component scores on the same graph
+	 * (checked when rank 0 scores).  fg_cc's label is the smallest vertex, a
+	 * user (users come first), so the local component ids map as the rings'.
+	 */
+	if (!rc && !(lcomp = fg_mallocarray((size_t)lg->g.n + 1, sizeof(*lcomp))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the components' scores", S.rank);
+	if (!rc && (rc = fg_score_group_links(&lsc, &nsc, lg, lring)) == FG_OK &&
+	    (rc = fg_cc(lcomp, &lg->g)) == FG_OK &&
+	    (rc = fg_score_group_links(&lcc, &ncc, lg, lcomp)) == FG_OK) {
+		for (uint32_t k = 0; k < nsc; k++)
+			lsc[k].id = (uint32_t)ucan[lsc[k].id];
+		for (uint32_t k = 0; k < ncc; k++)
+			lcc[k].id = (uint32_t)ucan[lcc[k].id];
+		if (fg_fault_fails("mpi-ring-share") && S.rank == n - 1 && nsc) /* tests: one ulp */
+			lsc[0].sharing = nextafter(lsc[0].sharing, 2.0);
+	}
 	me.sweeps = st.iterations;
 	if (fg_fault_fails("mpi-rings-sweep") && S.rank == n - 1) /* tests: a sweep count not the graph's */
 		me.sweeps = 99;
@@ -3614,6 +3752,9 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		else
 			disp = cnt + n;
 	}
+	if (!rc && (uint64_t)(nsc > ncc ? nsc : ncc) * sizeof(*lsc) > (uint64_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u rings' and %u components' scores to report "
+		                  "(at most 2 GiB each in this stage)", S.rank, nsc, ncc);
 	if (!rc && lg && 2 * (uint64_t)lg->n_users > (uint64_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %u users of its components to report (at most "
 		                  "2^30 in this stage)", S.rank, lg->n_users);
@@ -3636,6 +3777,9 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		goto cleanup;
 	MPI_Gatherv(pairs, mine, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? (uint64_t)mine * 8 + sizeof(me) : 0;
+	if ((rc = gather_group_links(&S.ring_links, &S.n_ring_links, lsc, nsc)) != FG_OK ||
+	    (rc = gather_group_links(&S.comp_links, &S.n_comp_links, lcc, ncc)) != FG_OK)
+		goto cleanup;
 	if (S.rank == 0) {
 		uint64_t packed = 0, users = 0, links = 0, worst = 0, wu = 0, wl = 0, rings2 = 0;
 		int sweeps = 0, capped = 0;
@@ -3716,6 +3860,9 @@ cleanup:
 	fg_free(all);
 	fg_free(lring);
 	fg_free(sums);
+	fg_free(lsc);
+	fg_free(lcc);
+	fg_free(lcomp);
 	return rc;
 }
 

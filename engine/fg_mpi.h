@@ -64,6 +64,7 @@
 #include "fg_graph.h"
 #include "fg_ingest.h"
 #include "fg_rings.h"
+#include "fg_score.h"
 #include "fg_risk.h"
 #include "fg_run.h"
 
@@ -133,6 +134,19 @@ int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
  */
 int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const uint32_t *check,
                  const fg_rings_stats *check_st);
+
+/*
+ * Rank 0, after fg_score_compute gave s (on g, with the run's rings): the
+ * links' part of each ring's and component's score (n_users, n_entities,
+ * n_shared and per class, n_user_links, sharing, size_factor) that the
+ * ranks computed on their graphs of whole components in fg_mpi_rings
+ * (fg_score_group_links) compared with s->rings and s->comps, integers
+ * equal and doubles bit for bit.  Not
+ * collective (the ranks' values reached rank 0 with the rings).  Returns
+ * FG_OK (also without MPI running) or FG_ERROR naming the first ring that
+ * differs and the field.
+ */
+int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

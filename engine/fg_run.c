@@ -460,8 +460,14 @@ int fg_run_score(fg_run *r)
 	int rc;
 
 	if ((rc = fg_score_compute(&r->scores, r->g, &r->o.cfg, r->seed, r->n_seeds, r->comp,
-	                           r->ring, r->risk)) != FG_OK ||
-	    (rc = fg_run_track(r)) != FG_OK)
+	                           r->ring, r->risk)) != FG_OK)
+		return rc;
+#if FG_HAVE_MPI
+	/* the links' part of the ring scores, found by the ranks with the rings (fg_mpi.h) */
+	if (fg_mpi_active() && (rc = fg_mpi_check_ring_scores(r->g, r->scores)) != FG_OK)
+		return rc;
+#endif
+	if ((rc = fg_run_track(r)) != FG_OK)
 		return rc;
 	note(r, "%u rings (%u new, %u grown, %u merged, %u split, %u dissolved), "
 	     "%u components of 2+ users", r->scores->n_rings, r->track.n_new, r->track.n_grown,
