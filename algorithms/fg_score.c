@@ -238,6 +238,76 @@ typedef struct scratch {
 } scratch;
 
 /*
+ * The part of a group's score its links alone give: n_users, n_entities,
+ * n_shared, n_by_class, n_user_links, sharing and size_factor into out (the
+ * rest untouched), and whether the group shares a card (*pay) or another
+ * strong kind or a direct link (*strong), for the household rule.  Reads
+ * the members' CSR rows (in id order, each sorted), the entities' kinds and
+ * the weights: so a graph of whole components numbered in the same order
+ * gives the same bits (the ranks' check, engine/fg_mpi.c).
+ */
+static void group_links(fg_group_score *out, bool *pay, bool *strong, const fg_graph *g,
+                        const uint32_t *mem, uint32_t n, scratch *sc)
+{
+	const uint32_t nu = g->n_users;
+	uint32_t ntouch = 0, uu = 0, kinds_shared_mask = 0;
+	bool pay_shared = false, other_strong_shared = false;
+	double shared_w = 0.0;
+
+	out->n_users = n;
+	memset(out->n_by_class, 0, sizeof(out->n_by_class));
+	out->n_shared = 0;
+	for (uint32_t i = 0; i < n; i++)
+		sc->in_group[mem[i]] = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t u = mem[i];
+		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
+			uint32_t x = g->g.adj[a];
+			if (x < nu) {
+				if (x > u && sc->in_group[x])
+					uu++;
+				continue;
+			}
+			x -= nu;
+			if (sc->ent_cnt[x]++ == 0)
+				sc->touched[ntouch++] = x;
+		}
+	}
+	for (uint32_t t = 0; t < ntouch; t++) {
+		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
+		int kc = sc->kclass[fg_graph_ent_kind(g, e)];
+		if (m >= 2) {
+			out->n_by_class[kc]++;
+			out->n_shared++;
+			shared_w += g->kind_weight[fg_graph_ent_kind(g, e)] * (double)(m - 1);
+			kinds_shared_mask |= 1u << kc;
+			if (kc == FG_KC_CARD)
+				pay_shared = true;
+			else if (kc != FG_KC_ADDRESS && kc != FG_KC_IP && kc != FG_KC_DEVICE)
+				other_strong_shared = true;
+		}
+		sc->ent_cnt[e] = 0;
+	}
+	if (uu) {
+		shared_w += g->relation_weight * (double)uu;
+		other_strong_shared = true;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sc->in_group[mem[i]] = 0;
+	out->n_entities = ntouch;
+	out->n_user_links = uu;
+	{
+		int nkinds = __builtin_popcount(kinds_shared_mask) + (uu ? 1 : 0);
+		double x = shared_w / (double)(n - 1);
+		double diversity = 0.6 + 0.4 * (nkinds >= 3 ? 1.0 : (nkinds <= 1 ? 0.0 : 0.5));
+		out->sharing = (1.0 - exp(-x / SHARE_SCALE)) * diversity;
+	}
+	out->size_factor = 1.0 - exp(-(double)(n - 1) / SIZE_SCALE);
+	*pay = pay_shared;
+	*strong = other_strong_shared;
+}
+
+/*
  * The per-thread arrays of n_entities and n_users that both calls of
  * score_groups (rings, then components) use, zero between uses: allocated by
  * the first call, freed by fg_score_compute.  Each thread's first touch of
@@ -291,18 +361,13 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
                         const uint32_t *mem, uint32_t n, const uint32_t *comp, const double *rnorm,
                         double base_rate, scratch *sc)
 {
-	const uint32_t nu = g->n_users;
-	uint32_t ntouch = 0, seeds = 0, legit = 0, uu = 0, nt = 0;
-	uint32_t kinds_shared_mask = 0;
+	uint32_t seeds = 0, legit = 0, nt = 0;
 	bool pay_shared = false, other_strong_shared = false;
-	double shared_w = 0.0, rsum = 0.0, rmax = 0.0;
+	double rsum = 0.0, rmax = 0.0;
 
 	memset(out, 0, sizeof(*out));
 	out->id = mem[0];
 	out->component_id = comp[mem[0]];
-	out->n_users = n;
-	for (uint32_t i = 0; i < n; i++)
-		sc->in_group[mem[i]] = 1;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t u = mem[i];
 		if (sc->seed[u])
@@ -314,41 +379,8 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 			rmax = rnorm[u];
 		if (fg_graph_user_created(g, u) != FG_TIME_NONE)
 			sc->times[nt++] = fg_graph_user_created(g, u);
-		for (uint64_t a = g->g.off[u]; a < g->g.off[u + 1]; a++) {
-			uint32_t x = g->g.adj[a];
-			if (x < nu) {
-				if (x > u && sc->in_group[x])
-					uu++;
-				continue;
-			}
-			x -= nu;
-			if (sc->ent_cnt[x]++ == 0)
-				sc->touched[ntouch++] = x;
-		}
 	}
-	for (uint32_t t = 0; t < ntouch; t++) {
-		uint32_t e = sc->touched[t], m = sc->ent_cnt[e];
-		int kc = sc->kclass[fg_graph_ent_kind(g, e)];
-		if (m >= 2) {
-			out->n_by_class[kc]++;
-			out->n_shared++;
-			shared_w += g->kind_weight[fg_graph_ent_kind(g, e)] * (double)(m - 1);
-			kinds_shared_mask |= 1u << kc;
-			if (kc == FG_KC_CARD)
-				pay_shared = true;
-			else if (kc != FG_KC_ADDRESS && kc != FG_KC_IP && kc != FG_KC_DEVICE)
-				other_strong_shared = true;
-		}
-		sc->ent_cnt[e] = 0;
-	}
-	if (uu) {
-		shared_w += g->relation_weight * (double)uu;
-		other_strong_shared = true;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		sc->in_group[mem[i]] = 0;
-	out->n_entities = ntouch;
-	out->n_user_links = uu;
+	group_links(out, &pay_shared, &other_strong_shared, g, mem, n, sc);
 	out->n_seeds = seeds;
 	out->n_legit = legit;
 
@@ -356,12 +388,6 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 	out->seed_evidence = ((double)seeds + cfg->smoothing_k * base_rate) / ((double)n + cfg->smoothing_k);
 	out->risk_mean = rsum / n;
 	out->risk_max = rmax;
-	{
-		int nkinds = __builtin_popcount(kinds_shared_mask) + (uu ? 1 : 0);
-		double x = shared_w / (double)(n - 1);
-		double diversity = 0.6 + 0.4 * (nkinds >= 3 ? 1.0 : (nkinds <= 1 ? 0.0 : 0.5));
-		out->sharing = (1.0 - exp(-x / SHARE_SCALE)) * diversity;
-	}
 	if (nt >= 2) {
 		uint32_t best = 1;
 		qsort(sc->times, nt, sizeof(int64_t), cmp_i64);
@@ -373,7 +399,6 @@ static void score_group(fg_group_score *out, const fg_graph *g, const fg_config 
 		}
 		out->burst = (double)(best - 1) / (double)(nt - 1) * ((double)nt / n);
 	}
-	out->size_factor = 1.0 - exp(-(double)(n - 1) / SIZE_SCALE);
 	out->dampener = 1.0;
 	if (n <= HOUSEHOLD_MAX && !pay_shared && !other_strong_shared && seeds == 0)
 		out->dampener *= HOUSEHOLD_DAMP;
@@ -543,6 +568,59 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 	if (failed)
 		return fg_error_set(FG_ENOMEM, "out of memory computing features");
 	return FG_OK;
+}
+
+int fg_score_group_links(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
+                         const uint32_t *label)
+{
+	groups rg = { 0 };
+	scratch sc;
+	fg_group_score *res = NULL;
+	uint8_t *kclass = NULL;
+	uint64_t maxdeg = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	memset(&sc, 0, sizeof(sc));
+	if ((rc = groups_make(&rg, label, g->n_users)) != FG_OK)
+		return rc;
+	for (uint32_t k = 0; k < rg.n; k++) {
+		uint64_t deg = 0;
+		for (uint64_t i = rg.off[k]; i < rg.off[k + 1]; i++)
+			deg += fg_csr_degree(&g->g, rg.mem[i]);
+		maxdeg = deg > maxdeg ? deg : maxdeg;
+	}
+	res = fg_calloc(rg.n ? rg.n : 1, sizeof(*res));
+	kclass = fg_malloc(g->n_kinds ? g->n_kinds : 1);
+	sc.ent_cnt = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
+	sc.touched = fg_mallocarray(maxdeg ? maxdeg : 1, sizeof(uint32_t));
+	sc.in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
+	if (!res || !kclass || !sc.ent_cnt || !sc.touched || !sc.in_group) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory scoring the links of %u groups", rg.n);
+		goto cleanup;
+	}
+	for (uint32_t k = 0; k < g->n_kinds && k < 65536; k++)
+		kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
+	sc.kclass = kclass;
+	for (uint32_t k = 0; k < rg.n; k++) {
+		bool pay, strong;
+
+		res[k].id = rg.gid[k];
+		group_links(&res[k], &pay, &strong, g, rg.mem + rg.off[k],
+		            (uint32_t)(rg.off[k + 1] - rg.off[k]), &sc);
+	}
+	*out = res;
+	*n_out = rg.n;
+	res = NULL;
+cleanup:
+	groups_free(&rg);
+	fg_free(res);
+	fg_free(kclass);
+	fg_free(sc.ent_cnt);
+	fg_free(sc.touched);
+	fg_free(sc.in_group);
+	return rc;
 }
 
 int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,

@@ -73,6 +73,19 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
                      const uint8_t *seed, uint32_t n_seeds,
                      const uint32_t *comp, const uint32_t *ring, const double *risk);
 
+/*
+ * The part of the group scores the links alone give, for the groups of 2+
+ * users of label (per user of g: fg_rings' ring ids, or fg_cc's component
+ * ids, smallest member): *out (n_out of them, sorted by id, owned by the
+ * caller) with id, n_users, n_entities, n_shared, n_by_class, n_user_links,
+ * sharing and size_factor as fg_score_compute gives them (the same code),
+ * everything else 0.  A graph of whole components numbered in the same
+ * order gives the same bits.  Returns FG_OK or FG_ENOMEM.  Serial; O(the
+ * members' arcs).
+ */
+int fg_score_group_links(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
+                         const uint32_t *label);
+
 void fg_scores_free(fg_scores **s);
 
 #endif

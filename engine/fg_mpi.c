@@ -33,7 +33,9 @@
 #include "fg_pack.h"
 #include "fg_par.h"
 #include "fg_bfs_dist.h"
+#include "fg_cc.h"
 #include "fg_rings.h"
+#include "fg_score.h"
 #include "fg_risk_dist.h"
 
 #include <assert.h>
@@ -103,6 +105,10 @@ static struct {
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
+	fg_group_score *ring_links, *comp_links; /* rank 0, from the rings to the scoring: the
+	                               ranks' link parts of the ring and component scores, by
+	                               canonical id */
+	uint32_t n_ring_links, n_comp_links;
 } S;
 
 /* ---- basics ---- */
@@ -147,6 +153,8 @@ static void free_state(void)
 	cc_drop();
 	kept_drop();
 	fg_free(S.vals);
+	fg_free(S.ring_links);
+	fg_free(S.comp_links);
 	memset(&S.out, 0, sizeof(S) - offsetof(__typeof__(S), out));
 }
 
@@ -3483,46 +3491,161 @@ typedef struct ringsum {
 #define RINGS_DIFFER "mpi rings: the ranks' rings are not rank 0's: "
 
 /*
- * Rank 0: pairs[0 .. np) of (canonical user, canonical ring id) from the
- * ranks against ring (fg_rings on g): every user of a packed component
- * reported once, with rank 0's ring; every other user alone.
+ * Rank 0: the run's ring[0 .. nu) from pairs[0 .. np) of (canonical user,
+ * canonical ring id) the ranks found: every user of a packed component
+ * reported once, every other user alone (ring[u] == u).  The canonical user
+ * ids are g's (the components pass checks them), so no map is needed.
  */
-static int check_rings(const fg_graph *g, const uint32_t *ring, const uint64_t *pairs, size_t np,
+static int rings_place(uint32_t *ring, uint32_t nu, const uint64_t *pairs, size_t np,
                        uint64_t n_packed)
 {
-	uint32_t *got = fg_mallocarray((size_t)g->n_users + 1, sizeof(*got));
-	int rc = FG_OK;
-
-	if (!got)
-		return fg_error_set(FG_ENOMEM, "out of memory checking the rings");
-	for (uint32_t u = 0; u < g->n_users; u++)
-		got[u] = UINT32_MAX;
 	if (np != n_packed)
-		rc = fg_error_set(FG_ERROR, RINGS_DIFFER "%zu users came back, the packed components "
-		                  "have %llu", np, (unsigned long long)n_packed);
-	for (size_t i = 0; !rc && i < np; i++) {
+		return fg_error_set(FG_ERROR, RINGS_DIFFER "%zu users came back, the packed "
+		                    "components have %llu", np, (unsigned long long)n_packed);
+	for (uint32_t u = 0; u < nu; u++)
+		ring[u] = UINT32_MAX;
+	for (size_t i = 0; i < np; i++) {
 		uint64_t u = pairs[2 * i], l = pairs[2 * i + 1];
 
-		if (u >= g->n_users || l >= g->n_users || got[u] != UINT32_MAX)
-			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user %llu (ring %llu) reported %s",
-			                  (unsigned long long)u, (unsigned long long)l,
-			                  u < g->n_users && l < g->n_users ? "twice" : "out of range");
-		else
-			got[u] = (uint32_t)l;
+		if (u >= nu || l >= nu || ring[u] != UINT32_MAX)
+			return fg_error_set(FG_ERROR, RINGS_DIFFER "user %llu (ring %llu) reported %s",
+			                    (unsigned long long)u, (unsigned long long)l,
+			                    u < nu && l < nu ? "twice" : "out of range");
+		ring[u] = (uint32_t)l;
 	}
-	for (uint32_t u = 0; !rc && u < g->n_users; u++) {
-		uint32_t l = got[u] == UINT32_MAX ? u : got[u];
+	for (uint32_t u = 0; u < nu; u++)
+		if (ring[u] == UINT32_MAX)
+			ring[u] = u;
+	return FG_OK;
+}
 
-		if (l != ring[u]) {
+/*
+ * Rank 0: the ranks' rings (ring, as placed) against check (its own
+ * fg_rings on g), user by user; the first user that differs is named.
+ */
+static int check_rings(const fg_graph *g, const uint32_t *ring, const uint32_t *check)
+{
+	for (uint32_t u = 0; u < g->n_users; u++)
+		if (ring[u] != check[u]) {
 			char a[65];
 
-			snprintf(a, sizeof(a), "%s", fg_graph_user_id(g, l));
-			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "user '%.64s' is in the ring of '%s' on "
-			                  "its rank, of '%.64s' in rank 0's graph", fg_graph_user_id(g, u),
-			                  a, fg_graph_user_id(g, ring[u]));
+			snprintf(a, sizeof(a), "%s", fg_graph_user_id(g, ring[u]));
+			return fg_error_set(FG_ERROR, RINGS_DIFFER "user '%.64s' is in the ring of '%s' "
+			                    "on its rank, of '%.64s' in rank 0's graph",
+			                    fg_graph_user_id(g, u), a, fg_graph_user_id(g, check[u]));
+		}
+	return FG_OK;
+}
+
+static int cmp_group_id(const void *a, const void *b)
+{
+	uint32_t x = ((const fg_group_score *)a)->id, y = ((const fg_group_score *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Every rank: its groups' link parts of the scores (fg_score_group_links,
+ * ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
+ * them) for the check when it scores (fg_mpi_check_ring_scores).  Collective.
+ */
+static int gather_group_links(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
+                              uint32_t nsc)
+{
+	int n = S.size, mine = (int)((size_t)nsc * sizeof(*lsc)), *cnt = NULL, *disp = NULL, rc = FG_OK;
+	size_t t = 0;
+
+	fg_free(*out);
+	*out = NULL;
+	*n_out = 0;
+	if (S.rank == 0 && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the groups' scores");
+	if ((rc = agree(rc)) != FG_OK)
+		return rc;
+	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (S.rank == 0) {
+		disp = cnt + n;
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		if (t > (size_t)INT_MAX || !(*out = fg_malloc(t + 1)))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu groups' scores",
+			                  t / sizeof(*lsc));
+	}
+	if ((rc = agree(rc)) == FG_OK) {
+		MPI_Gatherv(lsc, mine, MPI_BYTE, *out, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+		S.phase_bytes += S.rank ? (uint64_t)mine : 0;
+		if (S.rank == 0) {
+			*n_out = (uint32_t)(t / sizeof(*lsc));
+			qsort(*out, *n_out, sizeof(**out), cmp_group_id);
 		}
 	}
-	fg_free(got);
+	fg_free(cnt);
+	return rc;
+}
+
+#define SCORES_DIFFER "mpi scores: the ranks' %s scores are not rank 0's: "
+
+/* Rank 0: the ranks' groups a[0 .. na) against fg_score's b[0 .. nb), the links' fields. */
+static int check_group_links(const fg_graph *g, const char *kind, const fg_group_score *a,
+                             uint32_t na, const fg_group_score *b, uint32_t nb)
+{
+	if (na != nb)
+		return fg_error_set(FG_ERROR, SCORES_DIFFER "%u %ss of 2+ users on the ranks, %u in "
+		                    "rank 0's fg_score", kind, na, kind, nb);
+	for (uint32_t k = 0; k < na; k++) {
+		const fg_group_score *x = &a[k], *y = &b[k];
+		const char *what = NULL;
+
+		if (x->id != y->id)
+			what = "id";
+		else if (x->n_users != y->n_users)
+			what = "n_users";
+		else if (x->n_entities != y->n_entities)
+			what = "n_entities";
+		else if (x->n_shared != y->n_shared ||
+		         memcmp(x->n_by_class, y->n_by_class, sizeof(x->n_by_class)))
+			what = "n_shared";
+		else if (x->n_user_links != y->n_user_links)
+			what = "n_user_links";
+		else if (memcmp(&x->sharing, &y->sharing, sizeof(double)))
+			what = "sharing";
+		else if (memcmp(&x->size_factor, &y->size_factor, sizeof(double)))
+			what = "size_factor";
+		if (what) {
+			char id[65];
+
+			snprintf(id, sizeof(id), "%s", fg_graph_user_id(g, x->id < g->n_users ? x->id : 0));
+			return fg_error_set(FG_ERROR, SCORES_DIFFER "%s %u by id ('%s' on its rank, "
+			                    "'%.64s' in rank 0's) differs in %s (sharing %.17g, %.17g)",
+			                    kind, kind, k, id, fg_graph_user_id(g, y->id), what,
+			                    x->sharing, y->sharing);
+		}
+	}
+	return FG_OK;
+}
+
+int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
+{
+	double t0 = fg_clock();
+	int rc;
+
+	if (!S.active)
+		return FG_OK;
+	rc = check_group_links(g, "ring", S.ring_links, S.n_ring_links, s->rings, s->n_rings);
+	if (!rc)
+		rc = check_group_links(g, "component", S.comp_links, S.n_comp_links, s->comps,
+		                       s->n_comps);
+	if (!rc)
+		fg_log_info("mpi scores: the links' part of %u ring and %u component scores "
+		            "(entities, shared, user links, sharing, size) found on the ranks' graphs; "
+		            "bit for bit rank 0's fg_score (checked in %.3f s)", s->n_rings, s->n_comps,
+		            fg_clock() - t0);
+	fg_free(S.ring_links);
+	fg_free(S.comp_links);
+	S.ring_links = S.comp_links = NULL;
+	S.n_ring_links = S.n_comp_links = 0;
 	return rc;
 }
 
@@ -3530,15 +3653,18 @@ static int check_rings(const fg_graph *g, const uint32_t *ring, const uint64_t *
  * Every rank: the components of 2+ users packed onto the ranks (fg_pack,
  * from the sizes at their labels' owners), their links shipped there (one
  * all-to-all), a graph per rank built by fg_graph_build, fg_rings on it, the
- * (user, ring) pairs in canonical ids to rank 0, which checks them against
- * its own fg_rings on the whole graph (ring, iterations: rank 0's; NULL and
- * 0 elsewhere).  fg_rings' labels depend on vertex ids only through their
- * order within a component (initial label = own id, the smallest label of a
- * tie, the colouring in id order, sums in CSR order) and rings never cross
- * components, so a graph of whole components numbered in the same byte
- * order gives the same rings.  Collective.
+ * (user, ring) pairs in canonical ids to rank 0, which places them into the
+ * run's ring[] and its sweeps into *stats (the whole graph's: its slowest
+ * component's, below) and checks both against check and *check_st (its own
+ * fg_rings on the whole graph g; all NULL elsewhere).  fg_rings' labels
+ * depend on vertex ids only through their order within a component (initial
+ * label = own id, the smallest label of a tie, the colouring in id order,
+ * sums in CSR order) and rings never cross components, so a graph of whole
+ * components numbered in the same byte order gives the same rings.
+ * Collective.
  */
-static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
+static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
+                     const uint32_t *check, const fg_rings_stats *check_st)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
 	const ccpass *c = S.cc;
@@ -3549,7 +3675,8 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 	char *rbuf = NULL;
 	fg_graph *lg = NULL;
 	uint64_t *ucan = NULL, *ecan = NULL, *pairs = NULL, *all = NULL, nl = S.n_links, nl_all = 0;
-	uint32_t *lring = NULL;
+	uint32_t *lring = NULL, *lcomp = NULL, nsc = 0, ncc = 0;
+	fg_group_score *lsc = NULL, *lcc = NULL;
 	ringsum me = { 0, 0, 0, 0, 0, 0 }, *sums = NULL;
 	fg_rings_stats st = { 0, 1, 0 };
 
@@ -3597,7 +3724,26 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 		pairs[2 * u] = ucan[u];
 		pairs[2 * u + 1] = ucan[lring[u]];
 	}
+	/*
+	 * The links' part of the ring and component scores on the same graph
+	 * (checked when rank 0 scores).  fg_cc's label is the smallest vertex, a
+	 * user (users come first), so the local component ids map as the rings'.
+	 */
+	if (!rc && !(lcomp = fg_mallocarray((size_t)lg->g.n + 1, sizeof(*lcomp))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the components' scores", S.rank);
+	if (!rc && (rc = fg_score_group_links(&lsc, &nsc, lg, lring)) == FG_OK &&
+	    (rc = fg_cc(lcomp, &lg->g)) == FG_OK &&
+	    (rc = fg_score_group_links(&lcc, &ncc, lg, lcomp)) == FG_OK) {
+		for (uint32_t k = 0; k < nsc; k++)
+			lsc[k].id = (uint32_t)ucan[lsc[k].id];
+		for (uint32_t k = 0; k < ncc; k++)
+			lcc[k].id = (uint32_t)ucan[lcc[k].id];
+		if (fg_fault_fails("mpi-ring-share") && S.rank == n - 1 && nsc) /* tests: one ulp */
+			lsc[0].sharing = nextafter(lsc[0].sharing, 2.0);
+	}
 	me.sweeps = st.iterations;
+	if (fg_fault_fails("mpi-rings-sweep") && S.rank == n - 1) /* tests: a sweep count not the graph's */
+		me.sweeps = 99;
 	me.capped = lg && lg->n_users && !st.converged;
 	if (S.rank == 0 && !rc) {
 		if (!(cnt = fg_calloc((size_t)n * 2, sizeof(int))) ||
@@ -3606,6 +3752,9 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 		else
 			disp = cnt + n;
 	}
+	if (!rc && (uint64_t)(nsc > ncc ? nsc : ncc) * sizeof(*lsc) > (uint64_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u rings' and %u components' scores to report "
+		                  "(at most 2 GiB each in this stage)", S.rank, nsc, ncc);
 	if (!rc && lg && 2 * (uint64_t)lg->n_users > (uint64_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %u users of its components to report (at most "
 		                  "2^30 in this stage)", S.rank, lg->n_users);
@@ -3628,6 +3777,9 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 		goto cleanup;
 	MPI_Gatherv(pairs, mine, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? (uint64_t)mine * 8 + sizeof(me) : 0;
+	if ((rc = gather_group_links(&S.ring_links, &S.n_ring_links, lsc, nsc)) != FG_OK ||
+	    (rc = gather_group_links(&S.comp_links, &S.n_comp_links, lcc, ncc)) != FG_OK)
+		goto cleanup;
 	if (S.rank == 0) {
 		uint64_t packed = 0, users = 0, links = 0, worst = 0, wu = 0, wl = 0, rings2 = 0;
 		int sweeps = 0, capped = 0;
@@ -3647,7 +3799,28 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 			sweeps = sums[r].sweeps > sweeps ? sums[r].sweeps : sweeps;
 			capped |= sums[r].capped;
 		}
-		rc = check_rings(g, ring, all, ((size_t)disp[n - 1] + (size_t)cnt[n - 1]) / 2, packed);
+		/*
+		 * The whole graph's sweeps: a component's labels change in a prefix
+		 * of the sweeps and a sweep without a change ends the run, so one
+		 * graph sweeps as often as its slowest component, and at least once
+		 * (no change) when it has users and a cap above 0; it stops at the
+		 * cap when a rank did, or when the cap runs no sweep at all.
+		 */
+		if (!sweeps && g->n_users && S.cfg->lpa_max_iter > 0)
+			sweeps = 1;
+		stats->iterations = sweeps;
+		stats->converged = !capped && (!g->n_users || S.cfg->lpa_max_iter > 0);
+		stats->changes_last = 0; /* the run reads the sweeps and convergence only */
+		rc = rings_place(ring, g->n_users, all, ((size_t)disp[n - 1] + (size_t)cnt[n - 1]) / 2,
+		                 packed);
+		if (!rc)
+			rc = check_rings(g, ring, check);
+		if (!rc && (stats->iterations != check_st->iterations ||
+		            stats->converged != check_st->converged))
+			rc = fg_error_set(FG_ERROR, RINGS_DIFFER "%d sweeps (%s) by the ranks, %d (%s) on "
+			                  "rank 0's graph", stats->iterations,
+			                  stats->converged ? "converged" : "capped", check_st->iterations,
+			                  check_st->converged ? "converged" : "capped");
 		tc = fg_clock() - tk;
 		if (!rc) {
 			/* rings of 2+ users: the ring ids some other user carries */
@@ -3663,12 +3836,13 @@ static int rings_all(const fg_graph *g, const uint32_t *ring, int iterations)
 			            "onto %d ranks (the heaviest %llu users, %llu links, about %llu MiB), "
 			            "their links shipped and fg_rings run on one graph per rank: the rings "
 			            "are rank 0's (%llu of 2+ users; at most %d sweeps on a rank%s, %d on "
-			            "rank 0's graph; checked in %.3f s on rank 0)", nc,
+			            "rank 0's graph; checked in %.3f s on rank 0); the run uses the "
+			            "ranks' rings", nc,
 			            (unsigned long long)users, (unsigned long long)links, n,
 			            (unsigned long long)wu, (unsigned long long)wl,
 			            (unsigned long long)((worst + (1u << 20) - 1) >> 20),
 			            (unsigned long long)rings2, sweeps, capped ? ", capped" : "",
-			            iterations, tc);
+			            check_st->iterations, tc);
 		}
 	}
 	if ((rc = agree(rc)) == FG_OK)
@@ -3686,13 +3860,17 @@ cleanup:
 	fg_free(all);
 	fg_free(lring);
 	fg_free(sums);
+	fg_free(lsc);
+	fg_free(lcc);
+	fg_free(lcomp);
 	return rc;
 }
 
-int fg_mpi_rings(const fg_graph *g, const uint32_t *ring, int iterations)
+int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const uint32_t *check,
+                 const fg_rings_stats *check_st)
 {
 	send_cmd(CMD_RINGS, 0);
-	return rings_all(g, ring, iterations);
+	return rings_all(ring, stats, g, check, check_st);
 }
 
 int fg_mpi_worker(const fg_run_opts *o)
@@ -3723,7 +3901,7 @@ int fg_mpi_worker(const fg_run_opts *o)
 			rc = risk_all(NULL, NULL, NULL, NULL, &st);
 			fg_error_clear();
 		} else if (m[0] == CMD_RINGS) {
-			rc = rings_all(NULL, NULL, 0);
+			rc = rings_all(NULL, NULL, NULL, NULL, NULL);
 			fg_error_clear();
 		} else if (m[0] == CMD_EVIDENCE) {
 			rc = evidence_all(NULL, NULL, NULL, NULL, NULL);

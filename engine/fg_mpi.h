@@ -38,11 +38,10 @@
  * of the seeds' closure, frontier vertices sent to their owners each level,
  * parents chosen by fg_bfs_multi's rule: its hops and nearest seeds.
  *
- * The ring finder runs on the ranks too, per component, as a check for now
- * (fg_mpi_rings): the components of 2+ users packed whole onto the ranks
- * (fg_pack), their links shipped there, one graph per rank built by
- * fg_graph_build and fg_rings on it; rank 0 checks the rings against its
- * own and keeps its own.
+ * The ring finder runs on the ranks too, per component (fg_mpi_rings): the
+ * components of 2+ users packed whole onto the ranks (fg_pack), their links
+ * shipped there, one graph per rank built by fg_graph_build and fg_rings on
+ * it; the run uses the ranks' rings, which rank 0 checks against its own.
  *
  * What still runs on rank 0: the de-duplicated link set is streamed to rank 0
  * (MPI_Gatherv rounds of at most FG_MPI_STREAM bytes per rank), which runs
@@ -64,6 +63,8 @@
 
 #include "fg_graph.h"
 #include "fg_ingest.h"
+#include "fg_rings.h"
+#include "fg_score.h"
 #include "fg_risk.h"
 #include "fg_run.h"
 
@@ -117,18 +118,35 @@ int fg_mpi_ingest(fg_linkset *ls, fg_badrows *bad, const fg_run_opts *o);
 int fg_mpi_components(const fg_graph *g, const uint32_t *comp);
 
 /*
- * Rank 0, after fg_rings gave ring (on g, iterations sweeps): the ring finder
- * on the ranks, per component (the first step of the per-component stage).
+ * Rank 0, after fg_rings gave check and *check_st (on g, the whole graph):
+ * the ring finder on the ranks, per component, whose rings the run uses.
  * The components of 2+ users are packed whole onto the ranks (fg_pack:
  * largest first, ties by the smallest member, from the sizes counted at the
  * owners of their labels), each one's links (user-entity rows of non-hub
  * entities, relations) shipped to its rank, which builds one graph of its
  * components with fg_graph_build and runs fg_rings on it; the rings come
- * back in canonical ids and are checked against ring user by user.  The run
- * keeps rank 0's ring.  Returns FG_OK, FG_ENOMEM or FG_ERROR (MPI, or
- * rings that are not ring's, naming the first user that differs).
+ * back in canonical ids (g's user ids) into ring[0 .. g->n_users) (a user of
+ * no packed component alone), the whole graph's sweeps and convergence into
+ * *stats (iterations, converged; changes_last 0), and both are checked
+ * against check and *check_st.  Returns FG_OK, FG_ENOMEM or FG_ERROR (MPI,
+ * or rings or sweeps that are not rank 0's, naming the first user that
+ * differs); on an error ring is unspecified.
  */
-int fg_mpi_rings(const fg_graph *g, const uint32_t *ring, int iterations);
+int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const uint32_t *check,
+                 const fg_rings_stats *check_st);
+
+/*
+ * Rank 0, after fg_score_compute gave s (on g, with the run's rings): the
+ * links' part of each ring's and component's score (n_users, n_entities,
+ * n_shared and per class, n_user_links, sharing, size_factor) that the
+ * ranks computed on their graphs of whole components in fg_mpi_rings
+ * (fg_score_group_links) compared with s->rings and s->comps, integers
+ * equal and doubles bit for bit.  Not
+ * collective (the ranks' values reached rank 0 with the rings).  Returns
+ * FG_OK (also without MPI running) or FG_ERROR naming the first ring that
+ * differs and the field.
+ */
+int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

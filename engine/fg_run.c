@@ -404,15 +404,27 @@ int fg_run_rings(fg_run *r)
 	fg_rings_stats st;
 	int rc, restore = beside_writer_begin(r);
 
+#if FG_HAVE_MPI
+	/*
+	 * Under mpirun the ranks find the rings per component and the run uses
+	 * theirs; rank 0's own fg_rings is the check only (fg_mpi.h).
+	 */
+	if (fg_mpi_active()) {
+		uint32_t *own = fg_mallocarray((size_t)r->g->n_users + 1, sizeof(*own));
+		fg_rings_stats own_st;
+
+		if (!own)
+			rc = fg_error_set(FG_ENOMEM, "out of memory for the check of the rings (%u users)",
+			                  r->g->n_users);
+		else if ((rc = fg_rings(own, r->g, r->o.cfg.lpa_max_iter, &own_st)) == FG_OK)
+			rc = fg_mpi_rings(r->ring, &st, r->g, own, &own_st);
+		fg_free(own);
+	} else
+#endif
 	rc = fg_rings(r->ring, r->g, r->o.cfg.lpa_max_iter, &st);
 	beside_writer_end(restore);
 	if (rc != FG_OK)
 		return rc;
-#if FG_HAVE_MPI
-	/* the ranks run it per component too, checked against this one (fg_mpi.h) */
-	if (fg_mpi_active() && (rc = fg_mpi_rings(r->g, r->ring, st.iterations)) != FG_OK)
-		return rc;
-#endif
 	r->lpa_iterations = st.iterations;
 	note(r, "%d sweeps, %s", st.iterations, st.converged ? "converged" : "stopped at the cap");
 	return FG_OK;
@@ -474,8 +486,14 @@ int fg_run_score(fg_run *r)
 	int rc;
 
 	if ((rc = fg_score_compute(&r->scores, r->g, &r->o.cfg, r->seed, r->n_seeds, r->comp,
-	                           r->ring, r->risk)) != FG_OK ||
-	    (rc = fg_run_track(r)) != FG_OK)
+	                           r->ring, r->risk)) != FG_OK)
+		return rc;
+#if FG_HAVE_MPI
+	/* the links' part of the ring scores, found by the ranks with the rings (fg_mpi.h) */
+	if (fg_mpi_active() && (rc = fg_mpi_check_ring_scores(r->g, r->scores)) != FG_OK)
+		return rc;
+#endif
+	if ((rc = fg_run_track(r)) != FG_OK)
 		return rc;
 	note(r, "%u rings (%u new, %u grown, %u merged, %u split, %u dissolved), "
 	     "%u components of 2+ users", r->scores->n_rings, r->track.n_new, r->track.n_grown,

@@ -86,7 +86,8 @@ int fg_run_open_dry(fg_run **out, const fg_run_opts *opts);
  *               (fg_run_bad_rows holds the reasons), FG_EIO, FG_ENOMEM.
  *   build:      the graph (the link set is freed), the kernels' output arrays,
  *               the seed mask and list with the held-out seeds left out.  FG_ENOMEM.
- *   components: fg_cc.  rings: fg_rings.  risk: fg_risk from the seed list.
+ *   components: fg_cc.  rings: fg_rings (under mpirun the ranks' per component,
+ *               fg_mpi_rings, rank 0's the check).  risk: fg_risk from the seed list.
  *   evidence:   fg_bfs_multi from the seed list (users' hops and nearest seed).
  *   score:      fg_score_compute with the seed mask, then ring tracking against
  *               the store's previous run.  FG_EDB, FG_ENOMEM.
