@@ -1227,7 +1227,7 @@ void fg_features_row(float *out, const fg_features *f, uint32_t u, unsigned mask
 		ent_info(f, e, &sh, &hub, &kind);
 		const uint32_t *cn = ent_counts(f, e);
 		if (!hub) /* ent_weight's own expression: = W(u) when u has no direct link (CSR order) */
-			wlinks += g->kind_weight[kind] / log2(1.0 + (double)sh);
+			wlinks += fg_entity_weight(g->kind_weight[kind], sh);
 		prim_entity(&p, sh, hub, f->kclass[kind], cn ? masked_sum_u32(cn, mask) : 0);
 	}
 
@@ -1486,7 +1486,7 @@ int fg_features_row_new(float *out, const fg_features *f, const fg_features_item
 			prim_entity(&p, sh, hub, (int)kc, fg_features_entity_seeds(f, e, mask));
 			if (hub)
 				continue;
-			w = mine ? fg_graph_ent_weight(g, e) : g->kind_weight[kind] / log2(1.0 + (double)sh);
+			w = mine ? fg_graph_ent_weight(g, e) : fg_entity_weight(g->kind_weight[kind], sh);
 			p.wdeg += w;
 			b0 = g->g.off[it->v];
 			b1 = g->g.off[it->v + 1];

@@ -2438,7 +2438,7 @@ static double entity_weight(size_t l, size_t end)
 	char kind[FG_KIND_NAME_MAX + 1];
 
 	snprintf(kind, sizeof(kind), "%.*s", (int)S.links[l].kl, S.links[l].k);
-	return fg_config_kind_weight(S.cfg, kind) / log2(1.0 + (double)(end - l));
+	return fg_entity_weight(fg_config_kind_weight(S.cfg, kind), end - l);
 }
 
 /*

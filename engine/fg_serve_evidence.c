@@ -175,7 +175,7 @@ int fg_serve_gather(scratch *x, const fg_snapshot *s, const fg_serve_request *r,
 				continue;
 			}
 			v->status = EV_SHARED;
-			v->w = fg_config_kind_weight(&s->cfg, v->it->kind) / log2(1.0 + share1);
+			v->w = fg_entity_weight(fg_config_kind_weight(&s->cfg, v->it->kind), share1);
 			for (size_t j = 0; j < nu; j++)
 				v->n_fraud += s->u_label[us[j]] == LBL_FRAUD;
 		}

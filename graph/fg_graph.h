@@ -37,6 +37,7 @@
 #include "fg_ingest.h"
 #include "fg_sbuf.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -315,6 +316,17 @@ static inline uint32_t fg_graph_ent_share(const fg_graph *g, uint32_t e)
 static inline bool fg_graph_ent_hub(const fg_graph *g, uint32_t e)
 {
 	return g->ent_class ? g->ent_cls[g->ent_class[e]].hub != 0 : g->ent_hub[e] != 0;
+}
+
+/*
+ * ent_weight's one expression (above), for every place that needs the weight
+ * an entity of that kind and share has or would have: the build, the
+ * features' own rows, the MPI ranks' parts, serve's new links.  The same
+ * bits wherever it is computed.
+ */
+static inline double fg_entity_weight(double kind_weight, uint64_t share)
+{
+	return kind_weight / log2(1.0 + (double)share);
 }
 
 static inline double fg_graph_ent_weight(const fg_graph *g, uint32_t e)

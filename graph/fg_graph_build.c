@@ -797,7 +797,7 @@ static int cmp_u32(const void *a, const void *b)
 /* An entity's weight, the one expression of both forms. */
 static double ent_weight_of(const fg_graph *g, uint32_t kind, uint32_t share)
 {
-	return g->kind_weight[kind] / log2(1.0 + (double)share);
+	return fg_entity_weight(g->kind_weight[kind], share);
 }
 
 /*
