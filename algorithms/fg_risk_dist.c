@@ -520,6 +520,13 @@ int fg_risk_dist(double *risk, const fg_risk_part *part, const uint32_t *seeds, 
                  double damping, double tol, int max_iter, MPI_Comm comm,
                  fg_risk_dist_stats *st)
 {
+	return fg_risk_dist_w(risk, NULL, part, seeds, ns, damping, tol, max_iter, comm, st);
+}
+
+int fg_risk_dist_w(double *risk, double *W, const fg_risk_part *part, const uint32_t *seeds,
+                   uint32_t ns, double damping, double tol, int max_iter, MPI_Comm comm,
+                   fg_risk_dist_stats *st)
+{
 	dist_work w;
 	double *r, *rn, delta = 0.0;
 	int iterations = 0, converged = 0, rc;
@@ -566,6 +573,8 @@ int fg_risk_dist(double *risk, const fg_risk_part *part, const uint32_t *seeds, 
 	}
 	if (rc == FG_OK && w.nv)
 		memcpy(risk, r, w.nv * sizeof(*risk));
+	if (rc == FG_OK && w.nv && W)
+		memcpy(W, w.W, w.nv * sizeof(*W));
 	set_stats(st, iterations, delta, converged, w.bytes, w.ng);
 	work_free(&w);
 	return rc;

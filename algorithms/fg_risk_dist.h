@@ -90,4 +90,14 @@ int fg_risk_dist(double *risk, const fg_risk_part *part, const uint32_t *seeds, 
                  double damping, double tol, int max_iter, MPI_Comm comm,
                  fg_risk_dist_stats *st);
 
+/*
+ * fg_risk_dist, and when W is not NULL and the walk ran (ns > 0) the total
+ * link weight of each owned vertex into W[i] (fg_graph_weight's bits: a
+ * user's neighbours' weights summed in CSR order), what risk_norm divides by
+ * (algorithms/fg_score.h).  W untouched when ns == 0.
+ */
+int fg_risk_dist_w(double *risk, double *W, const fg_risk_part *part, const uint32_t *seeds,
+                   uint32_t ns, double damping, double tol, int max_iter, MPI_Comm comm,
+                   fg_risk_dist_stats *st);
+
 #endif

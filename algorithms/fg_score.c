@@ -77,32 +77,34 @@ static int compute_risk_norm(double *norm, const fg_graph *g, const uint8_t *see
 {
 	double ref = 0.0;
 	uint32_t nref = 0;
-	int64_t u;
 
 	for (uint32_t s = 0; s < g->n_users; s++) {
-		double w;
 		if (!seed[s])
 			continue;
-		w = fg_graph_weight(g, s);
-		ref += w > 0 ? risk[s] / w : risk[s];
+		ref += fg_score_risk_term(risk[s], fg_graph_weight(g, s));
 		nref++;
 	}
-	ref = nref ? ref / nref : 0.0;
+	fg_score_risk_norm(norm, g, risk, nref ? ref / nref : 0.0);
+	return FG_OK;
+}
+
+void fg_score_risk_norm(double *norm, const fg_graph *g, const double *risk, double ref)
+{
+	int64_t u;
+
 	/* work: each user's arcs (fg_graph_weight), a few ns each */
 	#pragma omp parallel for schedule(dynamic, 4096) if (fg_par_pays(g->g.off[g->n_users], 4))
 	for (u = 0; u < (int64_t)g->n_users; u++) {
-		double w = fg_graph_weight(g, (uint32_t)u), rho, x;
+		double rho, x;
 		if (ref <= 0.0 || risk[u] <= 0.0) {
 			norm[u] = 0.0;
 			continue;
 		}
-		rho = w > 0 ? risk[u] / w : risk[u];
+		rho = fg_score_risk_term(risk[u], fg_graph_weight(g, (uint32_t)u));
 		x = 1.0 + log10(rho / ref) / RISK_DECADES;
 		norm[u] = x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x);
 	}
-	return FG_OK;
 }
-
 
 typedef struct { double r; uint32_t u; } risk_idx;
 
@@ -244,7 +246,7 @@ typedef struct scratch {
  * strong kind or a direct link (*strong), for the household rule.  Reads
  * the members' CSR rows (in id order, each sorted), the entities' kinds and
  * the weights: so a graph of whole components numbered in the same order
- * gives the same bits (the ranks' check, engine/fg_mpi.c).
+ * gives the same bits (the ranks' scores, engine/fg_mpi.c).
  */
 static void group_links(fg_group_score *out, bool *pay, bool *strong, const fg_graph *g,
                         const uint32_t *mem, uint32_t n, scratch *sc)
@@ -570,14 +572,16 @@ static int compute_features(fg_scores *s, const fg_graph *g, const uint8_t *kcla
 	return FG_OK;
 }
 
-int fg_score_group_links(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
-                         const uint32_t *label)
+/* The groups of 2+ users of label, serially, each by fg_score_compute's score_group. */
+int fg_score_groups(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
+                    const uint32_t *label, const fg_score_users *in)
 {
 	groups rg = { 0 };
 	scratch sc;
 	fg_group_score *res = NULL;
 	uint8_t *kclass = NULL;
 	uint64_t maxdeg = 0;
+	uint32_t maxn = 0;
 	int rc;
 
 	*out = NULL;
@@ -590,26 +594,28 @@ int fg_score_group_links(fg_group_score **out, uint32_t *n_out, const fg_graph *
 		for (uint64_t i = rg.off[k]; i < rg.off[k + 1]; i++)
 			deg += fg_csr_degree(&g->g, rg.mem[i]);
 		maxdeg = deg > maxdeg ? deg : maxdeg;
+		if (rg.off[k + 1] - rg.off[k] > maxn)
+			maxn = (uint32_t)(rg.off[k + 1] - rg.off[k]);
 	}
 	res = fg_calloc(rg.n ? rg.n : 1, sizeof(*res));
 	kclass = fg_malloc(g->n_kinds ? g->n_kinds : 1);
 	sc.ent_cnt = fg_calloc(g->n_entities ? g->n_entities : 1, sizeof(uint32_t));
 	sc.touched = fg_mallocarray(maxdeg ? maxdeg : 1, sizeof(uint32_t));
 	sc.in_group = fg_calloc(g->n_users ? g->n_users : 1, 1);
-	if (!res || !kclass || !sc.ent_cnt || !sc.touched || !sc.in_group) {
-		rc = fg_error_set(FG_ENOMEM, "out of memory scoring the links of %u groups", rg.n);
+	sc.times = fg_mallocarray(maxn ? maxn : 1, sizeof(int64_t));
+	if (!res || !kclass || !sc.ent_cnt || !sc.touched || !sc.in_group || !sc.times) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory scoring %u groups", rg.n);
 		goto cleanup;
 	}
 	for (uint32_t k = 0; k < g->n_kinds && k < 65536; k++)
 		kclass[k] = (uint8_t)fg_kind_class_of(g->kind_name[k]);
 	sc.kclass = kclass;
-	for (uint32_t k = 0; k < rg.n; k++) {
-		bool pay, strong;
-
-		res[k].id = rg.gid[k];
-		group_links(&res[k], &pay, &strong, g, rg.mem + rg.off[k],
-		            (uint32_t)(rg.off[k + 1] - rg.off[k]), &sc);
-	}
+	sc.times_cap = maxn;
+	sc.seed = in->seed;
+	for (uint32_t k = 0; k < rg.n; k++)
+		score_group(&res[k], g, in->cfg, rg.mem + rg.off[k],
+		            (uint32_t)(rg.off[k + 1] - rg.off[k]), in->comp, in->rnorm, in->base_rate,
+		            &sc);
 	*out = res;
 	*n_out = rg.n;
 	res = NULL;
@@ -620,6 +626,7 @@ cleanup:
 	fg_free(sc.ent_cnt);
 	fg_free(sc.touched);
 	fg_free(sc.in_group);
+	fg_free(sc.times);
 	return rc;
 }
 

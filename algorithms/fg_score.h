@@ -74,17 +74,48 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
                      const uint32_t *comp, const uint32_t *ring, const double *risk);
 
 /*
- * The part of the group scores the links alone give, for the groups of 2+
- * users of label (per user of g: fg_rings' ring ids, or fg_cc's component
- * ids, smallest member): *out (n_out of them, sorted by id, owned by the
- * caller) with id, n_users, n_entities, n_shared, n_by_class, n_user_links,
- * sharing and size_factor as fg_score_compute gives them (the same code),
- * everything else 0.  A graph of whole components numbered in the same
- * order gives the same bits.  Returns FG_OK or FG_ENOMEM.  Serial; O(the
- * members' arcs).
+ * What a group's score reads per user of g, besides g's links, labels and
+ * creation times: the configuration (smoothing_k), comp (component ids,
+ * for component_id), seed (a seed given to the kernels), rnorm (risk_norm,
+ * fg_score_risk_norm) and the run's base rate (its seeds over its users).
  */
-int fg_score_group_links(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
-                         const uint32_t *label);
+typedef struct fg_score_users {
+	const fg_config *cfg;
+	const uint32_t *comp;
+	const uint8_t *seed;
+	const double *rnorm;
+	double base_rate;
+} fg_score_users;
+
+/*
+ * The scores of the groups of 2+ users of label (per user of g: fg_rings'
+ * ring ids, or fg_cc's component ids, smallest member): *out (n_out of them,
+ * sorted by id, owned by the caller), every field as fg_score_compute gives
+ * it (the same code, score_group) but n_rings (a component's rings: 0 here),
+ * from g and *in.  A graph of whole components numbered in the same order, with the
+ * same per-user inputs, gives the same bits.  Returns FG_OK or FG_ENOMEM.
+ * Serial; O(the members' arcs).
+ */
+int fg_score_groups(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
+                    const uint32_t *label, const fg_score_users *in);
+
+/*
+ * A user's risk per unit of link weight, risk / w (w, fg_graph_weight, when
+ * positive): risk_norm's reference is the mean of the seeds' terms, added in
+ * seed order (ascending user ids).
+ */
+static inline double fg_score_risk_term(double risk, double w)
+{
+	return w > 0 ? risk / w : risk;
+}
+
+/*
+ * norm[u] for every user u of g: risk_norm, the term of risk[u] (per user of
+ * g) relative to ref (the seeds' mean term), on a log scale of three
+ * decades, clamped to 0..1; 0 when ref or risk[u] is not positive.  The
+ * same bits for any thread count.  O(the users' arcs).
+ */
+void fg_score_risk_norm(double *norm, const fg_graph *g, const double *risk, double ref);
 
 void fg_scores_free(fg_scores **s);
 

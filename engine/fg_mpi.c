@@ -105,10 +105,14 @@ static struct {
 	uint64_t phase_bytes; /* sent by this rank in the current phase */
 	fg_attr_val *vals;    /* rank 0: scratch for the attributes of one 'A' record */
 	uint32_t n_vals;
-	fg_group_score *ring_links, *comp_links; /* rank 0, from the rings to the scoring: the
-	                               ranks' link parts of the ring and component scores, by
-	                               canonical id */
+	fg_group_score *ring_links, *comp_links; /* rank 0, from the evidence BFS to the
+	                               scoring: the ranks' ring and component scores, by
+	                               canonical id (ranks_scored: they were found) */
 	uint32_t n_ring_links, n_comp_links;
+	bool ranks_scored;
+	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
+	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
+	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
 } S;
 
 /* ---- basics ---- */
@@ -138,6 +142,16 @@ static void cc_drop(void);
 
 static void kept_drop(void);
 
+static void rank_graph_drop(void)
+{
+	fg_graph_free(&S.kg);
+	fg_free(S.kucan);
+	fg_free(S.kring);
+	fg_free(S.kcomp);
+	S.kucan = NULL;
+	S.kring = S.kcomp = NULL;
+}
+
 static void free_state(void)
 {
 	bytes_free(S.out, (size_t)S.size);
@@ -152,6 +166,7 @@ static void free_state(void)
 	fg_free(S.ebase);
 	cc_drop();
 	kept_drop();
+	rank_graph_drop();
 	fg_free(S.vals);
 	fg_free(S.ring_links);
 	fg_free(S.comp_links);
@@ -1345,7 +1360,9 @@ static size_t entity_end(size_t i)
  * n_rel count the owned entities (entities_local's) and relations (links
  * with rel, not placeholders).  After budget_check, elab[j] is the label of
  * the j-th owned entity's users (UINT64_MAX for a hub) and rlab[r] that of
- * the r-th relation's users, both in link order: kept from the scan that
+ * the r-th relation's users, both in link order, and urlab[i] that of the
+ * user of user row i (its seed flag, label and time go to its component's
+ * rank with the links, ship_components): kept from the scan that
  * sizes the components (which asks every referred user's label), so the
  * closure's parts (parts_own) read them in order, not by a random read of a
  * label per entity.  sizes[0 .. n_sizes) are the components of 2+ users
@@ -1353,7 +1370,7 @@ static size_t entity_end(size_t i)
  * sums), for the packing of the per-component stage (rings_all).
  */
 typedef struct ccpass {
-	uint64_t *lab, *first, *gid, *elab, *rlab, base, n_own, n_uq, hubs, n_ent, n_rel;
+	uint64_t *lab, *first, *gid, *elab, *rlab, *urlab, base, n_own, n_uq, hubs, n_ent, n_rel;
 	struct csize *sizes;
 	size_t n_sizes;
 	uint32_t *uq_of;
@@ -1372,6 +1389,7 @@ static void ccpass_free(ccpass *c)
 	fg_free(c->gid);
 	fg_free(c->elab);
 	fg_free(c->rlab);
+	fg_free(c->urlab);
 	fg_free(c->sizes);
 	fg_free(c->uq_of);
 	fg_free(c->hub);
@@ -1760,6 +1778,12 @@ static int budget_check(ccpass *c)
 	if ((rc = agree(rc)) != FG_OK || (rc = ask_users(&ul, c, c->lab, NULL)) != FG_OK)
 		goto cleanup;
 	ulab = ul; /* freed at the end: elab and rlab keep what the closure's parts need */
+	if (!(c->urlab = fg_mallocarray(S.n_users + 1, sizeof(*c->urlab))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory for the labels of %zu user rows", S.n_users);
+	for (size_t i = 0; !rc && i < S.n_users; i++)
+		c->urlab[i] = ulab[c->uq_of[2 * S.n_links + i]];
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
 	/*
 	 * sizes: this rank's users and non-hub links, then summed at the label's
 	 * owner.  An entity's users are one component (joined as a star), so its
@@ -3010,6 +3034,7 @@ typedef struct closure {
 	uint32_t *vid;       /* rank 0: the closure's vertex ids in list order (the parts') */
 	int *cnt, *disp;
 	fg_risk_part pt;
+	double *risk, *W;    /* after the walk: its values and link weights of the part's vertices */
 } closure;
 
 static void closure_close(closure *c)
@@ -3020,6 +3045,8 @@ static void closure_close(closure *c)
 	fg_free(c->arcs);
 	fg_free(c->vid);
 	fg_free(c->cnt);
+	fg_free(c->risk);
+	fg_free(c->W);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -3138,13 +3165,15 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 	if ((rc = closure_open(&c, g, seeds, rp)) != FG_OK)
 		goto cleanup;
 	mine = fg_mallocarray(c.pt.k1 - c.pt.k0 + 1, sizeof(*mine));
+	c.W = fg_calloc(c.pt.k1 - c.pt.k0 + 1, sizeof(*c.W));
 	if (S.rank == 0)
 		all = fg_mallocarray(c.p.na + 1, sizeof(*all));
-	if ((rc = agree(mine && (S.rank || all) ? FG_OK
+	if ((rc = agree(mine && c.W && (S.rank || all) ? FG_OK
 	                                        : fg_error_set(FG_ENOMEM, "out of memory"))) != FG_OK)
 		goto cleanup;
-	if ((rc = agree(fg_risk_dist(mine, &c.pt, c.sd, c.p.ns, c.p.damping, c.p.tol, c.p.max_iter,
-	                             MPI_COMM_WORLD, st))) != FG_OK)
+	/* the values and weights kept with the closure: the ranks' scores read them (scores_all) */
+	if ((rc = agree(fg_risk_dist_w(mine, c.W, &c.pt, c.sd, c.p.ns, c.p.damping, c.p.tol,
+	                               c.p.max_iter, MPI_COMM_WORLD, st))) != FG_OK)
 		goto cleanup;
 	S.phase_bytes += st->bytes_sent;
 	MPI_Gatherv(mine, c.cnt[S.rank], MPI_DOUBLE, all, c.cnt, c.disp, MPI_DOUBLE, 0, MPI_COMM_WORLD);
@@ -3159,7 +3188,9 @@ static int risk_all(double *risk, const fg_graph *g, const uint32_t *seeds, cons
 		            (unsigned long long)st->ghosts, st->walk.iterations);
 	}
 	closure_report("risk", t0, c0);
-	keep_closure(&c); /* for the evidence BFS */
+	c.risk = mine;
+	mine = NULL;
+	keep_closure(&c); /* for the evidence BFS and the scores */
 cleanup:
 	closure_close(&c);
 	fg_free(mine);
@@ -3182,6 +3213,8 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 }
 
 /* ---- the evidence BFS ---- */
+
+static int scores_all(const closure *c);
 
 /*
  * Rank 0: the gathered hops and nearest seeds (list order: all[k] and all[na + k]
@@ -3239,7 +3272,9 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 		            "ranks", (unsigned long long)st.reached, (unsigned)c.p.ns, st.levels, S.size);
 	}
 	closure_report("evidence", t0, c0);
+	rc = scores_all(&c); /* the last phase that holds the walk's values and the seeds */
 cleanup:
+	rank_graph_drop();
 	cc_drop(); /* the last phase that builds parts: the pass's arrays go before rank 0's peak */
 	closure_close(&c);
 	fg_free(got);
@@ -3265,6 +3300,15 @@ int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const 
  * (the other user's id for a relation), as the link set takes them.
  */
 #define SHIP_HEAD 30
+
+/*
+ * A user row shipped to its user's component's rank, so that the rank's
+ * graph has one process's labels and creation times (the link set's merge:
+ * label priority, earliest time, commutative): 'U' label (u8) ugid (u64)
+ * created (i64) ul (u32) bytes (the user id).  Attributes are not shipped
+ * (no group score reads them).
+ */
+#define USHIP_HEAD 22
 
 /*
  * The components of 2+ users (kept by budget_check at the owners of their
@@ -3338,10 +3382,38 @@ static int ship_link(bytes *b, const rec *l, uint64_t ug, uint64_t tg)
 	return put(b, l->v, l->vl);
 }
 
+static int ship_user(bytes *b, const rec *r, uint64_t ug)
+{
+	char tag = 'U';
+	uint8_t lab = r->label;
+	int rc;
+
+	if ((rc = put(b, &tag, 1)) || (rc = put(b, &lab, 1)) || (rc = put(b, &ug, 8)) ||
+	    (rc = put(b, &r->first, 8)) || (rc = put(b, &r->ul, 4)))
+		return rc;
+	return put(b, r->u, r->ul);
+}
+
+/* The length of a shipped record at b ('K' or 'U'). */
+static size_t ship_len(const char *b)
+{
+	uint32_t ul, kl, vl;
+
+	if (b[0] == 'U') {
+		memcpy(&ul, b + 18, 4);
+		return USHIP_HEAD + (size_t)ul;
+	}
+	memcpy(&ul, b + 18, 4);
+	memcpy(&kl, b + 22, 4);
+	memcpy(&vl, b + 26, 4);
+	return SHIP_HEAD + (size_t)ul + kl + vl;
+}
+
 /*
  * Every rank: each owned link of a component of 2+ users (user-entity rows
- * of non-hub entities, relations) to the rank its component is packed on
- * (dest[i] for comp[i]); *rbuf what this rank got (len bytes).  Collective.
+ * of non-hub entities, relations) and each owned user row of its users
+ * (labels and times) to the rank its component is packed on (dest[i] for
+ * comp[i]); *rbuf what this rank got (len bytes).  Collective.
  */
 static int ship_components(char **rbuf, size_t *len, const ccpass *c, const csize *comp,
                            size_t nc, const int *dest)
@@ -3383,6 +3455,9 @@ static int ship_components(char **rbuf, size_t *len, const ccpass *c, const csiz
 			if (!S.links[x].ph)
 				rc = ship_link(&out[dest[k]], &S.links[x], c->gid[c->uq_of[2 * x]], S.ent_id[e]);
 	}
+	for (size_t i = 0, k; !rc && i < S.n_users; i++)
+		if (labset_has(&set, c->urlab[i]) && (k = find_label(comp, nc, c->urlab[i])) < nc)
+			rc = ship_user(&out[dest[k]], &S.users[i], c->gid[c->uq_of[2 * S.n_links + i]]);
 	if ((rc = agree(rc)) == FG_OK && (rc = a2a(out, rbuf, rcnt, rdisp)) == FG_OK)
 		*len = (size_t)rdisp[n - 1] + (size_t)rcnt[n - 1];
 	bytes_free(out, (size_t)n);
@@ -3420,14 +3495,8 @@ static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const ch
 
 	*out = NULL;
 	*ucan = *ecan = NULL;
-	for (size_t off = 0; off < len; nr++) {
-		uint32_t ul, kl, vl;
-
-		memcpy(&ul, b + off + 18, 4);
-		memcpy(&kl, b + off + 22, 4);
-		memcpy(&vl, b + off + 26, 4);
-		off += SHIP_HEAD + (size_t)ul + kl + vl;
-	}
+	for (size_t off = 0; off < len; off += ship_len(b + off))
+		nr += b[off] == 'K';
 	if (!(ug = fg_mallocarray(2 * nr + 1, sizeof(*ug))) ||
 	    !(eg = fg_mallocarray(nr + 1, sizeof(*eg)))) {
 		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %zu component links", S.rank, nr);
@@ -3440,6 +3509,22 @@ static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const ch
 		uint64_t u, t;
 		uint32_t ul, kl, vl;
 
+		if (b[off] == 'U') {
+			fg_user_row ur;
+			uint8_t lab;
+
+			memset(&ur, 0, sizeof(ur));
+			lab = (uint8_t)b[off + 1];
+			memcpy(&ur.created_at, b + off + 10, 8);
+			memcpy(&ul, b + off + 18, 4);
+			ur.label = (fg_label)lab;
+			ur.user = (fg_str){ b + off + USHIP_HEAD, ul };
+			ur.file = "mpi";
+			if ((rc = fg_linkset_user_sink(ls, &ur)) != FG_OK)
+				goto cleanup;
+			off += ship_len(b + off);
+			continue;
+		}
 		memset(&row, 0, sizeof(row));
 		memcpy(&u, b + off + 2, 8);
 		memcpy(&t, b + off + 10, 8);
@@ -3545,11 +3630,10 @@ static int cmp_group_id(const void *a, const void *b)
 }
 
 /*
- * Every rank: its groups' link parts of the scores (fg_score_group_links,
- * ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
+ * Every rank: its groups' scores (fg_score_groups, ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
  * them) for the check when it scores (fg_mpi_check_ring_scores).  Collective.
  */
-static int gather_group_links(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
+static int gather_groups(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
                               uint32_t nsc)
 {
 	int n = S.size, mine = (int)((size_t)nsc * sizeof(*lsc)), *cnt = NULL, *disp = NULL, rc = FG_OK;
@@ -3587,40 +3671,62 @@ static int gather_group_links(fg_group_score **out, uint32_t *n_out, const fg_gr
 
 #define SCORES_DIFFER "mpi scores: the ranks' %s scores are not rank 0's: "
 
-/* Rank 0: the ranks' groups a[0 .. na) against fg_score's b[0 .. nb), the links' fields. */
-static int check_group_links(const fg_graph *g, const char *kind, const fg_group_score *a,
-                             uint32_t na, const fg_group_score *b, uint32_t nb)
+/* The first field in which x and y differ (integers equal, doubles bit for bit), or NULL. */
+static const char *group_differs(const fg_group_score *x, const fg_group_score *y)
+{
+#define DIFF_D(f) if (memcmp(&x->f, &y->f, sizeof(double))) return #f
+	if (x->id != y->id)
+		return "id";
+	if (x->component_id != y->component_id)
+		return "component_id";
+	if (x->n_users != y->n_users)
+		return "n_users";
+	if (x->n_seeds != y->n_seeds)
+		return "n_seeds";
+	if (x->n_legit != y->n_legit)
+		return "n_legit";
+	if (x->n_entities != y->n_entities)
+		return "n_entities";
+	if (x->n_shared != y->n_shared || memcmp(x->n_by_class, y->n_by_class, sizeof(x->n_by_class)))
+		return "n_shared";
+	if (x->n_user_links != y->n_user_links)
+		return "n_user_links";
+	if (x->n_rings != y->n_rings)
+		return "n_rings";
+	DIFF_D(seed_rate);
+	DIFF_D(seed_evidence);
+	DIFF_D(risk_mean);
+	DIFF_D(risk_max);
+	DIFF_D(sharing);
+	DIFF_D(burst);
+	DIFF_D(size_factor);
+	DIFF_D(dampener);
+	DIFF_D(score);
+#undef DIFF_D
+	return NULL;
+}
+
+/* Rank 0: the ranks' groups a[0 .. na) against fg_score's b[0 .. nb), every field. */
+static int check_groups(const fg_graph *g, const char *kind, const fg_group_score *a,
+                        uint32_t na, const fg_group_score *b, uint32_t nb)
 {
 	if (na != nb)
 		return fg_error_set(FG_ERROR, SCORES_DIFFER "%u %ss of 2+ users on the ranks, %u in "
 		                    "rank 0's fg_score", kind, na, kind, nb);
 	for (uint32_t k = 0; k < na; k++) {
 		const fg_group_score *x = &a[k], *y = &b[k];
-		const char *what = NULL;
+		const char *what = group_differs(x, y);
 
-		if (x->id != y->id)
-			what = "id";
-		else if (x->n_users != y->n_users)
-			what = "n_users";
-		else if (x->n_entities != y->n_entities)
-			what = "n_entities";
-		else if (x->n_shared != y->n_shared ||
-		         memcmp(x->n_by_class, y->n_by_class, sizeof(x->n_by_class)))
-			what = "n_shared";
-		else if (x->n_user_links != y->n_user_links)
-			what = "n_user_links";
-		else if (memcmp(&x->sharing, &y->sharing, sizeof(double)))
-			what = "sharing";
-		else if (memcmp(&x->size_factor, &y->size_factor, sizeof(double)))
-			what = "size_factor";
 		if (what) {
 			char id[65];
 
 			snprintf(id, sizeof(id), "%s", fg_graph_user_id(g, x->id < g->n_users ? x->id : 0));
 			return fg_error_set(FG_ERROR, SCORES_DIFFER "%s %u by id ('%s' on its rank, "
-			                    "'%.64s' in rank 0's) differs in %s (sharing %.17g, %.17g)",
+			                    "'%.64s' in rank 0's) differs in %s (score %.17g, %.17g; "
+			                    "risk_mean %.17g, %.17g; sharing %.17g, %.17g)",
 			                    kind, kind, k, id, fg_graph_user_id(g, y->id), what,
-			                    x->sharing, y->sharing);
+			                    x->score, y->score, x->risk_mean, y->risk_mean, x->sharing,
+			                    y->sharing);
 		}
 	}
 	return FG_OK;
@@ -3633,19 +3739,241 @@ int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
 
 	if (!S.active)
 		return FG_OK;
-	rc = check_group_links(g, "ring", S.ring_links, S.n_ring_links, s->rings, s->n_rings);
+	if (!S.ranks_scored)
+		rc = fg_error_set(FG_ERROR, "mpi scores: the ranks found no ring scores (the rings, the "
+		                  "risk walk and the evidence BFS run before the scoring)");
+	else
+		rc = check_groups(g, "ring", S.ring_links, S.n_ring_links, s->rings, s->n_rings);
 	if (!rc)
-		rc = check_group_links(g, "component", S.comp_links, S.n_comp_links, s->comps,
-		                       s->n_comps);
+		rc = check_groups(g, "component", S.comp_links, S.n_comp_links, s->comps, s->n_comps);
 	if (!rc)
-		fg_log_info("mpi scores: the links' part of %u ring and %u component scores "
-		            "(entities, shared, user links, sharing, size) found on the ranks' graphs; "
-		            "bit for bit rank 0's fg_score (checked in %.3f s)", s->n_rings, s->n_comps,
-		            fg_clock() - t0);
+		fg_log_info("mpi scores: %u ring and %u component scores (links, seeds, labels, "
+		            "times, risk) found on the ranks' graphs; bit for bit rank 0's fg_score "
+		            "(checked in %.3f s)", s->n_rings, s->n_comps, fg_clock() - t0);
 	fg_free(S.ring_links);
 	fg_free(S.comp_links);
 	S.ring_links = S.comp_links = NULL;
 	S.n_ring_links = S.n_comp_links = 0;
+	S.ranks_scored = false;
+	return rc;
+}
+
+/* Is x in the sorted a[0 .. n)? */
+static bool has_u32(const uint32_t *a, uint32_t n, uint64_t x)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && a[lo] == x;
+}
+
+/*
+ * Every rank, at the end of the evidence BFS (the closure c still held: the
+ * seeds, the walk's values and weights by part): the whole ring and
+ * component scores of its graph of packed components (kept from the rings,
+ * S.kg; its labels and creation times came with the links), to rank 0 in
+ * canonical ids (S.ring_links, S.comp_links) for the check when it scores.
+ *
+ * The inputs, each as one process's fg_score_compute reads them:
+ * - seed flags: the seeds (sorted, every rank's) searched by canonical id;
+ * - risk_norm's reference, the mean over the seeds of risk / W summed in
+ *   seed order: each part's seeds' terms (its values and W, fg_risk_dist_w)
+ *   allgathered in rank order, which is seed order (the parts' runs ascend
+ *   and the list's users come first, ascending), then added in that order;
+ * - each member's risk: asked of the part that holds it (its users are a
+ *   run of canonical ids, their bounds allgathered), for the components
+ *   with a seed (the closure is the seeds' components); 0 elsewhere, as the
+ *   walk leaves it;
+ * - W of each member: fg_graph_weight on the rank's graph (a member's CSR
+ *   row is the whole graph's, in the same order, the same weights);
+ * - base rate: the seeds over the users (rank 0's count, with the walk's
+ *   parameters).
+ * Collective.
+ */
+static int scores_all(const closure *c)
+{
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
+	const fg_graph *lg = S.kg;
+	const uint64_t *ucan = S.kucan;
+	int n = S.size, rc = FG_OK, *cnt = fg_calloc((size_t)n * 2, sizeof(int)), *disp;
+	uint64_t nv = c->pt.k1 - c->pt.k0, mu = 0, *bnd = NULL, mybnd[3] = { 0, 0, 0 };
+	uint32_t nu = lg ? lg->n_users : 0, ns = c->p.ns, nrs = 0, ncs = 0;
+	uint8_t *lseed = NULL, *has = NULL;
+	double *terms = NULL, *all = NULL, *lrisk = NULL, *rnorm = NULL, ref = 0.0;
+	bytes *out = fg_calloc((size_t)n * 2, sizeof(bytes)), *resp = out ? out + n : NULL;
+	char *rbuf = NULL, *abuf = NULL;
+	int *rcnt = fg_calloc((size_t)n * 2, sizeof(int)), *rdisp = rcnt ? rcnt + n : NULL, mt = 0;
+	fg_group_score *rs = NULL, *cs = NULL;
+	size_t tt = 0;
+
+	S.ranks_scored = false;
+	disp = cnt ? cnt + n : NULL;
+	if (!lg || !c->risk || !c->W)
+		rc = fg_error_set(FG_ERROR, "rank %d: the scores without the rings' graph or the walk's "
+		                  "values", S.rank);
+	else if (!cnt || !out || !rcnt || !(lseed = fg_calloc((size_t)nu + 1, 1)) ||
+	         !(has = fg_calloc((size_t)nu + 1, 1)) ||
+	         !(lrisk = fg_calloc((size_t)nu + 1, sizeof(*lrisk))) ||
+	         !(rnorm = fg_calloc((size_t)nu + 1, sizeof(*rnorm))) ||
+	         !(terms = fg_mallocarray(nv + 1, sizeof(*terms))) ||
+	         !(bnd = fg_mallocarray(3 * (size_t)n, sizeof(*bnd))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the scores", S.rank);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	/* the part's users (a prefix: the list's users come first) and its seeds' terms */
+	while (mu < nv && c->pt.vid[mu] < c->pt.n_users)
+		mu++;
+	for (uint64_t k = 0; k < mu; k++)
+		if (has_u32(c->sd, ns, c->pt.vid[k]))
+			terms[mt++] = fg_score_risk_term(c->risk[k], c->W[k]);
+	MPI_Allgather(&mt, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < n; r++) {
+		disp[r] = (int)tt;
+		tt += (size_t)cnt[r];
+	}
+	if (tt != ns)
+		rc = fg_error_set(FG_ERROR, "rank %d: the parts hold %zu seeds, the run has %u", S.rank,
+		                  tt, ns);
+	else if (!(all = fg_mallocarray(tt + 1, sizeof(*all))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %zu seeds' terms", S.rank, tt);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Allgatherv(terms, mt, MPI_DOUBLE, all, cnt, disp, MPI_DOUBLE, MPI_COMM_WORLD);
+	S.phase_bytes += (uint64_t)mt * 8 * (uint64_t)(n - 1);
+	for (size_t i = 0; i < tt; i++) /* compute_risk_norm's sum: in seed order */
+		ref += all[i];
+	ref = tt ? ref / (double)tt : 0.0;
+	/* each part's run of users, for the requests */
+	mybnd[0] = mu;
+	mybnd[1] = mu ? c->pt.vid[0] : 0;
+	mybnd[2] = mu ? c->pt.vid[mu - 1] : 0;
+	MPI_Allgather(mybnd, 3, MPI_UINT64_T, bnd, 3, MPI_UINT64_T, MPI_COMM_WORLD);
+	for (uint32_t u = 0; u < nu; u++)
+		lseed[u] = has_u32(c->sd, ns, ucan[u]);
+	for (uint32_t u = 0; u < nu; u++)
+		has[S.kcomp[u]] |= lseed[u];
+	for (uint32_t u = 0; u < nu && !rc; u++) {
+		int r;
+
+		if (!has[S.kcomp[u]])
+			continue;
+		for (r = 0; r < n; r++)
+			if (bnd[3 * r] && bnd[3 * r + 1] <= ucan[u] && ucan[u] <= bnd[3 * r + 2])
+				break;
+		if (r == n)
+			rc = fg_error_set(FG_ERROR, "rank %d: user %llu of a seed's component is in no "
+			                  "part of the closure", S.rank, (unsigned long long)ucan[u]);
+		else
+			rc = put(&out[r], &ucan[u], 8);
+	}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(out, &rbuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (int r = 0; r < n && !rc; r++)
+		for (size_t off = (size_t)rdisp[r]; off < (size_t)rdisp[r] + (size_t)rcnt[r] && !rc;
+		     off += 8) {
+			uint64_t v, lo = 0, hi = mu;
+
+			memcpy(&v, rbuf + off, 8);
+			while (lo < hi) {
+				uint64_t mid = lo + (hi - lo) / 2;
+
+				if (c->pt.vid[mid] < v)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == mu || c->pt.vid[lo] != v)
+				rc = fg_error_set(FG_ERROR, "rank %d: user %llu asked of its part is not in it",
+				                  S.rank, (unsigned long long)v);
+			else
+				rc = put(&resp[r], &c->risk[lo], 8);
+		}
+	if ((rc = agree(rc)) != FG_OK || (rc = a2a(resp, &abuf, rcnt, rdisp)) != FG_OK)
+		goto cleanup;
+	for (uint32_t u = 0; u < nu; u++) { /* a rank's answers come in the order asked */
+		int r;
+
+		if (!has[S.kcomp[u]])
+			continue;
+		for (r = 0; r < n; r++)
+			if (bnd[3 * r] && bnd[3 * r + 1] <= ucan[u] && ucan[u] <= bnd[3 * r + 2])
+				break;
+		memcpy(&lrisk[u], abuf + rdisp[r], 8);
+		rdisp[r] += 8;
+	}
+	fg_score_risk_norm(rnorm, lg, lrisk, ref);
+	/* tests: the first member with risk_norm inside (0, 1) got a risk 0.1% low */
+	if (fg_fault_fails("mpi-ring-risk") && S.rank == n - 1)
+		for (uint32_t u = 0; u < nu; u++)
+			if (rnorm[u] > 0.0 && rnorm[u] < 1.0) {
+				lrisk[u] *= 0.999;
+				fg_score_risk_norm(rnorm, lg, lrisk, ref);
+				break;
+			}
+	{
+		fg_score_users in = { S.cfg, S.kcomp, lseed, rnorm,
+		                      c->p.n_users ? (double)ns / c->p.n_users : 0.0 };
+
+		if ((rc = fg_score_groups(&rs, &nrs, lg, S.kring, &in)) == FG_OK)
+			rc = fg_score_groups(&cs, &ncs, lg, S.kcomp, &in);
+	}
+	/* a component's rings (fg_score_compute's count), then canonical ids (the order kept) */
+	for (uint32_t k = 0; !rc && k < nrs; k++) {
+		uint32_t lo = 0, hi = ncs, cid = rs[k].component_id;
+
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (cs[mid].id < cid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ncs && cs[lo].id == cid)
+			cs[lo].n_rings++;
+	}
+	for (uint32_t k = 0; !rc && k < nrs; k++) {
+		rs[k].id = (uint32_t)ucan[rs[k].id];
+		rs[k].component_id = (uint32_t)ucan[rs[k].component_id];
+	}
+	for (uint32_t k = 0; !rc && k < ncs; k++) {
+		cs[k].id = (uint32_t)ucan[cs[k].id];
+		cs[k].component_id = (uint32_t)ucan[cs[k].component_id];
+	}
+	if (!rc && fg_fault_fails("mpi-ring-share") && S.rank == n - 1 && nrs) /* tests: one ulp */
+		rs[0].sharing = nextafter(rs[0].sharing, 2.0);
+	if (!rc && (uint64_t)(nrs > ncs ? nrs : ncs) * sizeof(*rs) > (uint64_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u rings' and %u components' scores to report "
+		                  "(at most 2 GiB each in this stage)", S.rank, nrs, ncs);
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	if ((rc = gather_groups(&S.ring_links, &S.n_ring_links, rs, nrs)) != FG_OK ||
+	    (rc = gather_groups(&S.comp_links, &S.n_comp_links, cs, ncs)) != FG_OK)
+		goto cleanup;
+	S.ranks_scored = true;
+	closure_report("scores", t0, c0);
+cleanup:
+	bytes_free(out, 2 * (size_t)n);
+	fg_free(cnt);
+	fg_free(rcnt);
+	fg_free(rbuf);
+	fg_free(abuf);
+	fg_free(bnd);
+	fg_free(lseed);
+	fg_free(has);
+	fg_free(lrisk);
+	fg_free(rnorm);
+	fg_free(terms);
+	fg_free(all);
+	fg_free(rs);
+	fg_free(cs);
 	return rc;
 }
 
@@ -3666,6 +3994,7 @@ int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
 static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
                      const uint32_t *check, const fg_rings_stats *check_st)
 {
+	rank_graph_drop();
 	double t0 = fg_clock(), c0 = fg_cpu_clock(), tc = 0;
 	const ccpass *c = S.cc;
 	csize *comp = NULL;
@@ -3675,8 +4004,7 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 	char *rbuf = NULL;
 	fg_graph *lg = NULL;
 	uint64_t *ucan = NULL, *ecan = NULL, *pairs = NULL, *all = NULL, nl = S.n_links, nl_all = 0;
-	uint32_t *lring = NULL, *lcomp = NULL, nsc = 0, ncc = 0;
-	fg_group_score *lsc = NULL, *lcc = NULL;
+	uint32_t *lring = NULL, *lcomp = NULL;
 	ringsum me = { 0, 0, 0, 0, 0, 0 }, *sums = NULL;
 	fg_rings_stats st = { 0, 1, 0 };
 
@@ -3725,22 +4053,15 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		pairs[2 * u + 1] = ucan[lring[u]];
 	}
 	/*
-	 * The links' part of the ring and component scores on the same graph
-	 * (checked when rank 0 scores).  fg_cc's label is the smallest vertex, a
-	 * user (users come first), so the local component ids map as the rings'.
+	 * The graph's components, for the components' scores (scores_all, after
+	 * the risk walk: the graph is kept until then).  fg_cc's label is the
+	 * smallest vertex, a user (users come first), so the local component ids
+	 * map to canonical ones as the rings' do.
 	 */
 	if (!rc && !(lcomp = fg_mallocarray((size_t)lg->g.n + 1, sizeof(*lcomp))))
 		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the components' scores", S.rank);
-	if (!rc && (rc = fg_score_group_links(&lsc, &nsc, lg, lring)) == FG_OK &&
-	    (rc = fg_cc(lcomp, &lg->g)) == FG_OK &&
-	    (rc = fg_score_group_links(&lcc, &ncc, lg, lcomp)) == FG_OK) {
-		for (uint32_t k = 0; k < nsc; k++)
-			lsc[k].id = (uint32_t)ucan[lsc[k].id];
-		for (uint32_t k = 0; k < ncc; k++)
-			lcc[k].id = (uint32_t)ucan[lcc[k].id];
-		if (fg_fault_fails("mpi-ring-share") && S.rank == n - 1 && nsc) /* tests: one ulp */
-			lsc[0].sharing = nextafter(lsc[0].sharing, 2.0);
-	}
+	if (!rc)
+		rc = fg_cc(lcomp, &lg->g);
 	me.sweeps = st.iterations;
 	if (fg_fault_fails("mpi-rings-sweep") && S.rank == n - 1) /* tests: a sweep count not the graph's */
 		me.sweeps = 99;
@@ -3752,9 +4073,6 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		else
 			disp = cnt + n;
 	}
-	if (!rc && (uint64_t)(nsc > ncc ? nsc : ncc) * sizeof(*lsc) > (uint64_t)INT_MAX)
-		rc = fg_error_set(FG_ERROR, "rank %d: %u rings' and %u components' scores to report "
-		                  "(at most 2 GiB each in this stage)", S.rank, nsc, ncc);
 	if (!rc && lg && 2 * (uint64_t)lg->n_users > (uint64_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %u users of its components to report (at most "
 		                  "2^30 in this stage)", S.rank, lg->n_users);
@@ -3777,9 +4095,6 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 		goto cleanup;
 	MPI_Gatherv(pairs, mine, MPI_UINT64_T, all, cnt, disp, MPI_UINT64_T, 0, MPI_COMM_WORLD);
 	S.phase_bytes += S.rank ? (uint64_t)mine * 8 + sizeof(me) : 0;
-	if ((rc = gather_group_links(&S.ring_links, &S.n_ring_links, lsc, nsc)) != FG_OK ||
-	    (rc = gather_group_links(&S.comp_links, &S.n_comp_links, lcc, ncc)) != FG_OK)
-		goto cleanup;
 	if (S.rank == 0) {
 		uint64_t packed = 0, users = 0, links = 0, worst = 0, wu = 0, wl = 0, rings2 = 0;
 		int sweeps = 0, capped = 0;
@@ -3845,8 +4160,18 @@ static int rings_all(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g,
 			            check_st->iterations, tc);
 		}
 	}
-	if ((rc = agree(rc)) == FG_OK)
+	if ((rc = agree(rc)) == FG_OK) {
 		phase_report("rings", t0, c0, nl_all);
+		/* kept for the scores (scores_all, at the end of the evidence BFS) */
+		rank_graph_drop();
+		S.kg = lg;
+		S.kucan = ucan;
+		S.kring = lring;
+		S.kcomp = lcomp;
+		lg = NULL;
+		ucan = NULL;
+		lring = lcomp = NULL;
+	}
 cleanup:
 	fg_free(comp);
 	fg_free(items);
@@ -3860,8 +4185,6 @@ cleanup:
 	fg_free(all);
 	fg_free(lring);
 	fg_free(sums);
-	fg_free(lsc);
-	fg_free(lcc);
 	fg_free(lcomp);
 	return rc;
 }

@@ -137,14 +137,16 @@ int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const
 
 /*
  * Rank 0, after fg_score_compute gave s (on g, with the run's rings): the
- * links' part of each ring's and component's score (n_users, n_entities,
- * n_shared and per class, n_user_links, sharing, size_factor) that the
- * ranks computed on their graphs of whole components in fg_mpi_rings
- * (fg_score_group_links) compared with s->rings and s->comps, integers
- * equal and doubles bit for bit.  Not
- * collective (the ranks' values reached rank 0 with the rings).  Returns
- * FG_OK (also without MPI running) or FG_ERROR naming the first ring that
- * differs and the field.
+ * whole score of each ring and component of 2+ users that the ranks
+ * computed on their graphs of whole components (kept from fg_mpi_rings to
+ * the end of fg_mpi_evidence, which scores them: fg_score_groups, with the
+ * users' labels and creation times shipped with the links, the seeds, the
+ * walk's values asked of the closure's parts and risk_norm's reference
+ * gathered in seed order) compared with s->rings and s->comps, every field:
+ * integers equal, doubles bit for bit.  Not collective (the ranks' scores
+ * reached rank 0 at the end of the evidence BFS).  Returns FG_OK (also
+ * without MPI running) or FG_ERROR naming the first group that differs and
+ * the field (or when the ranks found no scores).
  */
 int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s);
 

@@ -489,7 +489,7 @@ int fg_run_score(fg_run *r)
 	                           r->ring, r->risk)) != FG_OK)
 		return rc;
 #if FG_HAVE_MPI
-	/* the links' part of the ring scores, found by the ranks with the rings (fg_mpi.h) */
+	/* the ring and component scores, found by the ranks after the BFS: the check (fg_mpi.h) */
 	if (fg_mpi_active() && (rc = fg_mpi_check_ring_scores(r->g, r->scores)) != FG_OK)
 		return rc;
 #endif

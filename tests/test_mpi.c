@@ -122,7 +122,9 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		ck_assert_msg(strstr(err, "mpi ingest "), "-np %d: no per-phase line: %s", np, err);
 		ck_assert_msg(strstr(err, "fg_rings run on one graph per rank: the rings are rank 0's") &&
 		              strstr(err, "the run uses the ranks' rings") &&
-		              strstr(err, "found on the ranks' graphs; bit for bit rank 0's fg_score") &&
+		              strstr(err, "component scores (links, seeds, labels, times, risk) found "
+		                          "on the ranks' graphs; bit for bit rank 0's fg_score") &&
+		              strstr(err, "mpi scores     ") &&
 		              strstr(err, "mpi rings      "), "-np %d: the rings not on the ranks: %s",
 		              np, err);
 		ck_assert_msg(strstr(err, "mpi risk: "), "-np %d: the walk not across the ranks: %s",
@@ -299,15 +301,17 @@ END_TEST
  * from rank 0's by that arc), a part has a wrong arc (mpi-part-arc), the
  * last rank takes a user of its components out of its ring (mpi-rings) or
  * reports 99 sweeps (mpi-rings-sweep: the run would store the ranks' count)
- * or one ring's sharing one ulp above its own (mpi-ring-share: the links'
- * part of the ring scores, compared bit for bit when rank 0 scores):
+ * or one ring's sharing one ulp above its own (mpi-ring-share), or a member's
+ * risk value 0.1% low as it reaches its component's rank (mpi-ring-risk:
+ * the ranks' whole ring and component scores, compared bit for bit when
+ * rank 0 scores, field by field: risk_mean is the first that differs):
  * the run fails on rank 0 with the check's message and stores nothing.
  */
 START_TEST(entity_id_check_fails)
 {
 	static const char *const faults[] = { "mpi-entity-id", "mpi-entity-order", "mpi-seed",
 	                                      "mpi-closure-arc", "mpi-part-arc", "mpi-rings",
-	                                      "mpi-rings-sweep", "mpi-ring-share" };
+	                                      "mpi-rings-sweep", "mpi-ring-share", "mpi-ring-risk" };
 	static const char *const says[] = { "mpi entities: the owners' entity ids, shares or hubs "
 	                                    "are not the graph's (5279 entities)",
 	                                    "mpi entities: rank 0's entity ids 0 .. ",
@@ -321,14 +325,15 @@ START_TEST(entity_id_check_fails)
 	                                    "mpi rings: the ranks' rings are not rank 0's: user 'u",
 	                                    "mpi rings: the ranks' rings are not rank 0's: 99 sweeps "
 	                                    "(converged) by the ranks, 3 (converged) on rank 0's graph",
-	                                    "mpi scores: the ranks' ring scores are not rank 0's: ring " };
+	                                    "mpi scores: the ranks' ring scores are not rank 0's: ring ",
+	                                    "' in rank 0's) differs in risk_mean (score " };
 	char *e = world("edges.csv"), *u = world("users.csv"), *db = fgt_path(tmp, "f.db");
 	char *log = fgt_path(tmp, "f.log"), *args = fmt("--db '%s' --edges '%s' --users '%s'", db, e, u);
 
 	need_mpirun();
 	ck_assert_int_eq(run(0, args, log), 0);
 	for (int np = 2; np <= 3; np++) {
-		for (int f = 0; f < 8; f++) {
+		for (int f = 0; f < 9; f++) {
 			char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 "
 			                ">/dev/null 2>'%s'", faults[f], np, fgt_bin(), args, log);
 			char *err, *n;
