@@ -630,6 +630,82 @@ cleanup:
 	return rc;
 }
 
+/*
+ * s's per-user fields that come from its groups (ring_index, ring_size,
+ * ring_score, comp_size, score), s->rings and s->comps being rg's and cg's
+ * groups in order.  s->risk_norm is set.
+ */
+static void place_groups(fg_scores *s, const fg_graph *g, const groups *rg, const groups *cg)
+{
+	const uint32_t nu = g->n_users;
+	int64_t u;
+
+	for (uint32_t v = 0; v < nu; v++) {
+		s->ring_index[v] = -1;
+		s->ring_size[v] = 1;
+		s->comp_size[v] = 1;
+		s->ring_score[v] = 0.0;
+	}
+	for (uint32_t k = 0; k < rg->n; k++) {
+		for (uint64_t i = rg->off[k]; i < rg->off[k + 1]; i++) {
+			uint32_t v = rg->mem[i];
+			s->ring_index[v] = (int32_t)k;
+			s->ring_size[v] = s->rings[k].n_users;
+			s->ring_score[v] = s->rings[k].score;
+		}
+	}
+	for (uint32_t k = 0; k < cg->n; k++) {
+		for (uint64_t i = cg->off[k]; i < cg->off[k + 1]; i++)
+			s->comp_size[cg->mem[i]] = s->comps[k].n_users;
+	}
+	#pragma omp parallel for schedule(dynamic, 16384) if (fg_par_pays(nu, 4))
+	for (u = 0; u < (int64_t)nu; u++) {
+		double sc = 1.0 - (1.0 - s->risk_norm[u]) * (1.0 - s->ring_score[u]);
+		if (g->user_label[u] == FG_LABEL_LEGIT)
+			sc *= LEGIT_USER_DAMP;
+		s->score[u] = sc;
+	}
+}
+
+int fg_score_use_groups(fg_scores *s, const fg_graph *g, const uint32_t *comp,
+                        const uint32_t *ring, fg_group_score **rings, uint32_t n_rings,
+                        fg_group_score **comps, uint32_t n_comps)
+{
+	groups rg = { 0 }, cg = { 0 };
+	int rc;
+
+	if ((rc = groups_make(&rg, ring, g->n_users)) != FG_OK ||
+	    (rc = groups_make(&cg, comp, g->n_users)) != FG_OK)
+		goto cleanup;
+	if (rg.n != n_rings || cg.n != n_comps) {
+		rc = fg_error_set(FG_ERROR, "scores: %u rings and %u components given, the labels "
+		                  "have %u and %u of 2+ users", n_rings, n_comps, rg.n, cg.n);
+		goto cleanup;
+	}
+	for (uint32_t k = 0; k < rg.n; k++)
+		if ((*rings)[k].id != rg.gid[k] || (*rings)[k].n_users != rg.off[k + 1] - rg.off[k]) {
+			rc = fg_error_set(FG_ERROR, "scores: ring %u given as %u (%u users), the labels' "
+			                  "is %u", k, (*rings)[k].id, (*rings)[k].n_users, rg.gid[k]);
+			goto cleanup;
+		}
+	for (uint32_t k = 0; k < cg.n; k++)
+		if ((*comps)[k].id != cg.gid[k] || (*comps)[k].n_users != cg.off[k + 1] - cg.off[k]) {
+			rc = fg_error_set(FG_ERROR, "scores: component %u given as %u (%u users), the "
+			                  "labels' is %u", k, (*comps)[k].id, (*comps)[k].n_users, cg.gid[k]);
+			goto cleanup;
+		}
+	fg_free(s->rings);
+	fg_free(s->comps);
+	s->rings = *rings;
+	s->comps = *comps;
+	*rings = *comps = NULL;
+	place_groups(s, g, &rg, &cg);
+cleanup:
+	groups_free(&rg);
+	groups_free(&cg);
+	return rc;
+}
+
 int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
                      const uint8_t *seed, uint32_t n_seeds,
                      const uint32_t *comp, const uint32_t *ring, const double *risk)
@@ -643,7 +719,6 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 	size_t n1 = nu ? nu : 1;
 	double base_rate = nu ? (double)n_seeds / nu : 0.0;
 	int rc = FG_OK;
-	int64_t u;
 
 	*out = NULL;
 	s = fg_calloc(1, sizeof(*s));
@@ -688,23 +763,6 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 		goto cleanup;
 	scratch_pool_free(&pool);
 
-	for (uint32_t v = 0; v < nu; v++) {
-		s->ring_index[v] = -1;
-		s->ring_size[v] = 1;
-		s->comp_size[v] = 1;
-	}
-	for (uint32_t k = 0; k < rg.n; k++) {
-		for (uint64_t i = rg.off[k]; i < rg.off[k + 1]; i++) {
-			uint32_t v = rg.mem[i];
-			s->ring_index[v] = (int32_t)k;
-			s->ring_size[v] = s->rings[k].n_users;
-			s->ring_score[v] = s->rings[k].score;
-		}
-	}
-	for (uint32_t k = 0; k < cg.n; k++) {
-		for (uint64_t i = cg.off[k]; i < cg.off[k + 1]; i++)
-			s->comp_size[cg.mem[i]] = s->comps[k].n_users;
-	}
 	/* rings per component: rings are sorted by id; count by component */
 	{
 		/* comps sorted by id; map component id -> index by binary search */
@@ -721,13 +779,7 @@ int fg_score_compute(fg_scores **out, const fg_graph *g, const fg_config *cfg,
 				s->comps[lo].n_rings++;
 		}
 	}
-	#pragma omp parallel for schedule(dynamic, 16384) if (fg_par_pays(nu, 4))
-	for (u = 0; u < (int64_t)nu; u++) {
-		double sc = 1.0 - (1.0 - s->risk_norm[u]) * (1.0 - s->ring_score[u]);
-		if (g->user_label[u] == FG_LABEL_LEGIT)
-			sc *= LEGIT_USER_DAMP;
-		s->score[u] = sc;
-	}
+	place_groups(s, g, &rg, &cg);
 	if ((rc = compute_features(s, g, kclass, seed)) != FG_OK)
 		goto cleanup;
 

@@ -100,6 +100,19 @@ int fg_score_groups(fg_group_score **out, uint32_t *n_out, const fg_graph *g,
                     const uint32_t *label, const fg_score_users *in);
 
 /*
+ * s (fg_score_compute's, on g with these comp and ring labels) with its
+ * ring and component scores replaced by *rings[0 .. n_rings) and
+ * *comps[0 .. n_comps) (sorted by id: the groups of 2+ users of ring and
+ * comp, checked by id and size), taken (the pointers cleared), and the
+ * per-user fields that come from them (ring_index, ring_size, ring_score,
+ * comp_size, score) set again.  Returns FG_OK, FG_ENOMEM or FG_ERROR (groups
+ * that are not the labels'; s unchanged).  O(users).
+ */
+int fg_score_use_groups(fg_scores *s, const fg_graph *g, const uint32_t *comp,
+                        const uint32_t *ring, fg_group_score **rings, uint32_t n_rings,
+                        fg_group_score **comps, uint32_t n_comps);
+
+/*
  * A user's risk per unit of link weight, risk / w (w, fg_graph_weight, when
  * positive): risk_norm's reference is the mean of the seeds' terms, added in
  * seed order (ascending user ids).

@@ -3631,7 +3631,7 @@ static int cmp_group_id(const void *a, const void *b)
 
 /*
  * Every rank: its groups' scores (fg_score_groups, ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
- * them) for the check when it scores (fg_mpi_check_ring_scores).  Collective.
+ * them) for the check when it scores (fg_mpi_ring_scores).  Collective.
  */
 static int gather_groups(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
                               uint32_t nsc)
@@ -3732,7 +3732,8 @@ static int check_groups(const fg_graph *g, const char *kind, const fg_group_scor
 	return FG_OK;
 }
 
-int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
+int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
+                       const uint32_t *ring)
 {
 	double t0 = fg_clock();
 	int rc;
@@ -3746,10 +3747,15 @@ int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s)
 		rc = check_groups(g, "ring", S.ring_links, S.n_ring_links, s->rings, s->n_rings);
 	if (!rc)
 		rc = check_groups(g, "component", S.comp_links, S.n_comp_links, s->comps, s->n_comps);
+	/* the run uses the ranks' scores: rank 0's own were the check */
+	if (!rc)
+		rc = fg_score_use_groups(s, g, comp, ring, &S.ring_links, S.n_ring_links,
+		                         &S.comp_links, S.n_comp_links);
 	if (!rc)
 		fg_log_info("mpi scores: %u ring and %u component scores (links, seeds, labels, "
 		            "times, risk) found on the ranks' graphs; bit for bit rank 0's fg_score "
-		            "(checked in %.3f s)", s->n_rings, s->n_comps, fg_clock() - t0);
+		            "(checked in %.3f s); the run uses the ranks' scores", s->n_rings,
+		            s->n_comps, fg_clock() - t0);
 	fg_free(S.ring_links);
 	fg_free(S.comp_links);
 	S.ring_links = S.comp_links = NULL;

@@ -143,12 +143,16 @@ int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const
  * users' labels and creation times shipped with the links, the seeds, the
  * walk's values asked of the closure's parts and risk_norm's reference
  * gathered in seed order) compared with s->rings and s->comps, every field:
- * integers equal, doubles bit for bit.  Not collective (the ranks' scores
- * reached rank 0 at the end of the evidence BFS).  Returns FG_OK (also
- * without MPI running) or FG_ERROR naming the first group that differs and
- * the field (or when the ranks found no scores).
+ * integers equal, doubles bit for bit; then the run uses the ranks' scores
+ * (fg_score_use_groups: s->rings and s->comps are theirs, and the per-user
+ * fields that come from them; comp and ring are the run's labels, g's
+ * users').  Not collective (the ranks' scores reached rank 0 at the end of
+ * the evidence BFS).  Returns FG_OK (also without MPI running), FG_ENOMEM
+ * or FG_ERROR naming the first group that differs and the field (or when
+ * the ranks found no scores); s is then rank 0's own.
  */
-int fg_mpi_check_ring_scores(const fg_graph *g, const fg_scores *s);
+int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
+                       const uint32_t *ring);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

@@ -489,8 +489,12 @@ int fg_run_score(fg_run *r)
 	                           r->ring, r->risk)) != FG_OK)
 		return rc;
 #if FG_HAVE_MPI
-	/* the ring and component scores, found by the ranks after the BFS: the check (fg_mpi.h) */
-	if (fg_mpi_active() && (rc = fg_mpi_check_ring_scores(r->g, r->scores)) != FG_OK)
+	/*
+	 * Under mpirun the ring and component scores are the ranks' (found after
+	 * the BFS); rank 0's own fg_score_compute groups are the check (fg_mpi.h).
+	 */
+	if (fg_mpi_active() &&
+	    (rc = fg_mpi_ring_scores(r->scores, r->g, r->comp, r->ring)) != FG_OK)
 		return rc;
 #endif
 	if ((rc = fg_run_track(r)) != FG_OK)

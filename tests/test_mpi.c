@@ -124,6 +124,7 @@ static void same_digests(const char *inputs, const char *expect_digest)
 		              strstr(err, "the run uses the ranks' rings") &&
 		              strstr(err, "component scores (links, seeds, labels, times, risk) found "
 		                          "on the ranks' graphs; bit for bit rank 0's fg_score") &&
+		              strstr(err, "the run uses the ranks' scores") &&
 		              strstr(err, "mpi scores     ") &&
 		              strstr(err, "mpi rings      "), "-np %d: the rings not on the ranks: %s",
 		              np, err);

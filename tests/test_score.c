@@ -167,6 +167,72 @@ START_TEST(ring_factors_by_hand)
 }
 END_TEST
 
+/*
+ * fg_score_groups (the ranks' scoring, engine/fg_mpi.c) gives fg_score_compute's
+ * groups bit for bit from the same per-user inputs (components: but n_rings,
+ * which the caller counts), and fg_score_use_groups puts given groups into
+ * the scores: a ring's score reaches its members' ring_score and score; groups
+ * that are not the labels' are refused and leave the scores as they were.
+ */
+START_TEST(groups_serial_and_used)
+{
+	world w = { 0 };
+	fg_linkset *ls;
+	fg_group_score *rs = NULL, *cs = NULL;
+	uint32_t nrs = 0, ncs = 0, a, b;
+	fg_score_users in;
+
+	fg_config_init(&w.cfg);
+	ck_assert_int_eq(fg_linkset_new(&ls, &w.cfg), FG_OK);
+	link(ls, "a", "card", "c1");
+	link(ls, "b", "card", "c1");
+	link(ls, "c", "card", "c1");
+	link(ls, "a", "device", "d1");
+	link(ls, "b", "device", "d1");
+	link(ls, "d", "phone", "p1");
+	link(ls, "e", "phone", "p1");
+	link(ls, "z", "address", "private");
+	user(ls, "a", 1700000000, FG_LABEL_FRAUD);
+	user(ls, "b", 1700000000 + DAY, FG_LABEL_UNKNOWN);
+	user(ls, "c", 1700000000 + 9 * DAY, FG_LABEL_LEGIT);
+	user(ls, "d", 1700000000, FG_LABEL_LEGIT);
+	world_score(&w, ls);
+	in = (fg_score_users){ &w.cfg, w.comp, w.seed, w.s->risk_norm,
+	                       (double)w.ns / w.g->n_users };
+	ck_assert_int_eq(fg_score_groups(&rs, &nrs, w.g, w.ring, &in), FG_OK);
+	ck_assert_int_eq(fg_score_groups(&cs, &ncs, w.g, w.comp, &in), FG_OK);
+	ck_assert_uint_eq(nrs, w.s->n_rings);
+	ck_assert_uint_eq(ncs, w.s->n_comps);
+	ck_assert_uint_eq(ncs, 2);
+	ck_assert(w.s->rings[0].score > 0.0 && w.s->rings[0].risk_mean > 0.0);
+	ck_assert_mem_eq(rs, w.s->rings, nrs * sizeof(*rs));
+	for (uint32_t k = 0; k < ncs; k++) {
+		ck_assert_uint_eq(cs[k].n_rings, 0);
+		cs[k].n_rings = w.s->comps[k].n_rings;
+	}
+	ck_assert_mem_eq(cs, w.s->comps, ncs * sizeof(*cs));
+	/* refused: a ring id that is not the labels' */
+	a = uid(&w, "a");
+	rs[0].id++;
+	ck_assert_int_eq(fg_score_use_groups(w.s, w.g, w.comp, w.ring, &rs, nrs, &cs, ncs),
+	                 FG_ERROR);
+	ck_assert_ptr_nonnull(rs);
+	rs[0].id--;
+	/* used: ring a's score 0.75 */
+	rs[w.s->ring_index[a]].score = 0.75;
+	ck_assert_int_eq(fg_score_use_groups(w.s, w.g, w.comp, w.ring, &rs, nrs, &cs, ncs), FG_OK);
+	ck_assert_ptr_null(rs);
+	ck_assert_ptr_null(cs);
+	b = uid(&w, "b");
+	ck_assert_double_eq(w.s->ring_score[a], 0.75);
+	ck_assert_double_eq(w.s->ring_score[b], 0.75);
+	ck_assert_double_eq(w.s->score[b], 1.0 - (1.0 - w.s->risk_norm[b]) * 0.25);
+	ck_assert_double_eq(w.s->ring_score[uid(&w, "z")], 0.0);
+	ck_assert_uint_eq(w.s->comp_size[a], 3);
+	world_free(&w);
+}
+END_TEST
+
 /* A household of three on one address, created years apart, one of them cleared. */
 START_TEST(household_and_cleared_member_are_damped)
 {
@@ -223,6 +289,7 @@ int main(void)
 
 	tcase_add_test(tc, ring_factors_by_hand);
 	tcase_add_test(tc, household_and_cleared_member_are_damped);
+	tcase_add_test(tc, groups_serial_and_used);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
