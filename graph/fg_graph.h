@@ -179,6 +179,15 @@ int fg_linkset_new(fg_linkset **out, const fg_config *cfg);
 void fg_linkset_free(fg_linkset **ls);
 
 /*
+ * A size hint before the first row: about n_entities distinct entities and
+ * n_users distinct users will arrive (0: no hint), so the interning tables
+ * are created at their final size instead of doubling up to it
+ * (fg_intern_reserve).  The result is the same with any hint.  FG_OK or
+ * FG_ENOMEM (message set).
+ */
+int fg_linkset_expect(fg_linkset *ls, uint64_t n_entities, uint64_t n_users);
+
+/*
  * When a batch of link rows is interned in parallel: pays(units, ns_per_unit)
  * as fg_par_pays (algorithms/fg_par.h, which graph/ cannot call; the engine
  * passes it), asked only with 3+ threads (fg_intern_get_batch).  Without

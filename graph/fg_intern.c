@@ -88,13 +88,9 @@ uint32_t fg_intern_hash(uint16_t tag, const char *s, size_t len)
 }
 
 
-/* The first index: 1024 slots in all (at least PART_MIN_SLOTS a part). */
-static int alloc_parts(fg_intern *t)
+/* The first index: n0 slots a part (a power of two, at least PART_MIN_SLOTS). */
+static int alloc_parts(fg_intern *t, uint64_t n0)
 {
-	uint64_t n0 = (uint64_t)1024 >> t->pbits;
-
-	if (n0 < PART_MIN_SLOTS)
-		n0 = PART_MIN_SLOTS;
 	if (!(t->parts = fg_calloc(n_parts(t), sizeof(*t->parts))))
 		goto nomem;
 	for (size_t p = 0; p < n_parts(t); p++) {
@@ -204,6 +200,24 @@ static int64_t probe(const fg_intern *t, const fg_intern_part *P, uint32_t h, ui
 	return -1;
 }
 
+/*
+ * Slots a part of the first index has: 1024 in all without a hint, else room
+ * for n strings spread evenly over the parts at load <= 0.7 (each part's
+ * share rounded up to a power of two, within the 2^32 slots the hash
+ * addresses); at least PART_MIN_SLOTS.
+ */
+static uint64_t first_part_slots(const fg_intern *t, uint64_t n)
+{
+	const uint64_t most = (uint64_t)1 << (32 - t->pbits);
+	uint64_t want = n ? (n >> t->pbits) + 1 : (uint64_t)1024 >> t->pbits, s = PART_MIN_SLOTS;
+
+	if (n)
+		want = want / 7 * 10 + 16;
+	while (s < want && s < most)
+		s *= 2;
+	return s;
+}
+
 /* FG_OK if strings may be added (the index created on first use), else FG_EUSAGE. */
 static int open_for_adding(fg_intern *t)
 {
@@ -212,9 +226,16 @@ static int open_for_adding(fg_intern *t)
 	if (!t->parts) {
 		if (t->n)
 			return fg_error_set(FG_EUSAGE, "interning after the index was dropped");
-		return alloc_parts(t);
+		return alloc_parts(t, first_part_slots(t, 0));
 	}
 	return FG_OK;
+}
+
+int fg_intern_reserve(fg_intern *t, uint64_t n)
+{
+	if (t->parts || t->n || t->off || n == 0)
+		return FG_OK;
+	return alloc_parts(t, first_part_slots(t, n));
 }
 
 int fg_intern_get(uint32_t *out, fg_intern *t, uint16_t tag, const char *s, size_t len,

@@ -65,6 +65,17 @@ void fg_intern_init_parts(fg_intern *t, unsigned pbits);
 void fg_intern_free(fg_intern *t);
 
 /*
+ * A hint: create the index of an empty table with room for about n strings
+ * (load <= 0.7), so filling it does not double the index ~log2(n / 1024)
+ * times (each doubling re-places every slot into fresh, zeroed pages).  Ids,
+ * strings and lookups are the same with or without it.  Ignored (FG_OK) on a
+ * table that holds strings or has its index already, or for n = 0.  FG_OK or
+ * FG_ENOMEM (message set).  Memory: 8 / 0.35..0.7 bytes a string of n, in
+ * pages touched only as strings land in them.
+ */
+int fg_intern_reserve(fg_intern *t, uint64_t n);
+
+/*
  * The id of (tag, s[0..len)), adding it if new (*added = 1, else 0; added may
  * be NULL).  s need not be NUL-terminated and is copied.  O(len) expected.
  * Returns FG_OK, FG_ENOMEM, FG_EDATA (a NUL byte in s, or the limits above),

@@ -173,6 +173,16 @@ void fg_linkset_free(fg_linkset **pls)
 	*pls = NULL;
 }
 
+int fg_linkset_expect(fg_linkset *ls, uint64_t n_entities, uint64_t n_users)
+{
+	int rc;
+
+	if ((rc = fg_intern_reserve(&ls->ents, n_entities)) != FG_OK ||
+	    (rc = fg_intern_reserve(&ls->users, n_users)) != FG_OK)
+		return rc;
+	return FG_OK;
+}
+
 void fg_linkset_set_fork_rule(fg_linkset *ls, int (*pays)(uint64_t units, uint64_t ns_per_unit))
 {
 	ls->pk.ub.pays = pays;

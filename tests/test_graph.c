@@ -459,6 +459,68 @@ START_TEST(intern_batch_same_ids_as_one_by_one)
 }
 END_TEST
 
+/* A size hint changes no id, string or lookup, sizes the first index, and is
+ * ignored once the table has strings. */
+START_TEST(intern_reserve_same_ids)
+{
+	enum { N = 300000 };
+	char *store;
+	fg_intern_key *keys = batch_keys(&store, N, 11);
+	uint32_t *ref = calloc(N, sizeof(*ref)), *ids = calloc(N, sizeof(*ids));
+	uint32_t *first = calloc(N, sizeof(*first));
+	uint8_t *added = calloc(N, 1);
+	static const uint64_t hints[] = { 0, 1, N / 10, N, 4 * (uint64_t)N };
+	fg_intern r, t;
+	int fresh;
+	uint32_t id;
+
+	ck_assert_ptr_nonnull(ref);
+	ck_assert_ptr_nonnull(ids);
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(added);
+	fg_intern_init(&r);
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_int_eq(fg_intern_get(&ref[i], &r, keys[i].tag, keys[i].s, keys[i].len, &fresh), FG_OK);
+		if (fresh)
+			first[ref[i]] = (uint32_t)i;
+	}
+	for (size_t h = 0; h < sizeof(hints) / sizeof(hints[0]); h++) {
+		for (unsigned pbits = 0; pbits <= 6; pbits += 6) {
+			const char *bad;
+
+			fg_intern_init_parts(&t, pbits);
+			ck_assert_int_eq(fg_intern_reserve(&t, hints[h]), FG_OK);
+			if (hints[h] >= N) /* room for N at load 0.7 in every part: no part grew */
+				for (size_t p = 0; p < ((size_t)1 << pbits); p++)
+					ck_assert_uint_ge((t.parts[p].mask + 1) * 7, (uint64_t)(N >> pbits) * 10);
+			batch_fill(&t, ids, added, keys, N, NULL);
+			bad = batch_check(&t, keys, N, ids, added, ref, first, r.n);
+			if (bad)
+				ck_abort_msg("%s: hint %llu, pbits %u", bad, (unsigned long long)hints[h], pbits);
+			fg_intern_free(&t);
+		}
+	}
+	/* on a table with strings the hint does nothing */
+	fg_intern_init_parts(&t, 6);
+	ck_assert_int_eq(fg_intern_get(&id, &t, 0, "a", 1, &fresh), FG_OK);
+	{
+		uint64_t m0 = t.parts[0].mask;
+
+		ck_assert_int_eq(fg_intern_reserve(&t, 1u << 24), FG_OK);
+		ck_assert_uint_eq(t.parts[0].mask, m0);
+	}
+	ck_assert_int_eq(fg_intern_find(&t, 0, "a", 1), id);
+	fg_intern_free(&t);
+	fg_intern_free(&r);
+	free(ref);
+	free(ids);
+	free(first);
+	free(added);
+	free(keys);
+	free(store);
+}
+END_TEST
+
 START_TEST(intern_batch_failure_leaves_the_table)
 {
 	enum { N = 200000 };
@@ -1524,6 +1586,7 @@ int main(void)
 	tcase_add_test(tc, hash_xxh64_vectors_and_streaming);
 	tcase_add_test(tc, intern_ids_tags_and_growth);
 	tcase_add_test(tc, intern_batch_same_ids_as_one_by_one);
+	tcase_add_test(tc, intern_reserve_same_ids);
 	tcase_add_test(tc, intern_batch_failure_leaves_the_table);
 	tcase_add_test(tc, canonical_ids_independent_of_row_order);
 	tcase_add_test(tc, kinds_past_the_row_cache);
