@@ -151,6 +151,24 @@ unsigned fg_features_fold_of(const char *id)
 	return (unsigned)(fg_hash_mix64(h) % K);
 }
 
+int64_t fg_features_t_ref(const fg_graph *g)
+{
+	int64_t t = FG_TIME_NONE;
+
+	/* link_pass's maximum (order-free): creation times, then the links' last times */
+	for (uint32_t u = 0; u < g->n_users; u++) {
+		int64_t c = fg_graph_user_created(g, u);
+		if (c != FG_TIME_NONE && (t == FG_TIME_NONE || c > t))
+			t = c;
+	}
+	for (uint64_t i = 0; i < g->n_links; i++) {
+		int64_t last = fg_graph_link_last(g, i);
+		if (last != FG_TIME_NONE && (t == FG_TIME_NONE || last > t))
+			t = last;
+	}
+	return t;
+}
+
 uint32_t fg_features_count(const fg_features *f) { return f->n_cols; }
 const char *fg_features_name(const fg_features *f, uint32_t j) { return f->names[j]; }
 unsigned fg_features_fold(const fg_features *f, uint32_t u) { return f->fold[u]; }

@@ -65,6 +65,14 @@ int fg_features_open(fg_features **out, const fg_graph *g, const fg_scores *s,
                      const fg_features_params *params);
 void fg_features_close(fg_features **f);
 
+/*
+ * The account-age reference fg_features_open takes from g (the latest
+ * creation time or link last-seen time, FG_TIME_NONE if none): what a
+ * caller passes as params->t_ref for a graph of part of the links (MPI
+ * ranks).  O(users + links).
+ */
+int64_t fg_features_t_ref(const fg_graph *g);
+
 /* Columns of a row, and their names (stable, documented). */
 uint32_t fg_features_count(const fg_features *f);
 const char *fg_features_name(const fg_features *f, uint32_t j);

@@ -27,6 +27,7 @@
 #include "fg_cc_dist.h"
 #include "fg_config.h"
 #include "fg_error.h"
+#include "fg_features.h"
 #include "fg_hash.h"
 #include "fg_ingest_split.h"
 #include "fg_log.h"
@@ -110,6 +111,9 @@ static struct {
 	                               canonical id (ranks_scored: they were found) */
 	uint32_t n_ring_links, n_comp_links;
 	bool ranks_scored;
+	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the model's features: the */
+	uint32_t n_feat;        /* ranks' rows of their packed users (checked columns), by id */
+	bool ranks_featured;
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -167,6 +171,8 @@ static void free_state(void)
 	cc_drop();
 	kept_drop();
 	rank_graph_drop();
+	fg_free(S.feat);
+	S.feat = NULL;
 	fg_free(S.vals);
 	fg_free(S.ring_links);
 	fg_free(S.comp_links);
@@ -3214,7 +3220,7 @@ int fg_mpi_risk(double *risk, const fg_graph *g, const uint32_t *seeds, uint32_t
 
 /* ---- the evidence BFS ---- */
 
-static int scores_all(const closure *c);
+static int scores_all(const closure *c, const fg_graph *g0);
 
 /*
  * Rank 0: the gathered hops and nearest seeds (list order: all[k] and all[na + k]
@@ -3272,7 +3278,7 @@ static int evidence_all(uint32_t *dist, uint32_t *nearest, const fg_graph *g,
 		            "ranks", (unsigned long long)st.reached, (unsigned)c.p.ns, st.levels, S.size);
 	}
 	closure_report("evidence", t0, c0);
-	rc = scores_all(&c); /* the last phase that holds the walk's values and the seeds */
+	rc = scores_all(&c, g); /* the last phase that holds the walk's values and the seeds */
 cleanup:
 	rank_graph_drop();
 	cc_drop(); /* the last phase that builds parts: the pass's arrays go before rank 0's peak */
@@ -3803,7 +3809,10 @@ static bool has_u32(const uint32_t *a, uint32_t n, uint64_t x)
  *   parameters).
  * Collective.
  */
-static int scores_all(const closure *c)
+static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
+                        const double *lrisk, const fg_graph *g0);
+
+static int scores_all(const closure *c, const fg_graph *g0)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	const fg_graph *lg = S.kg;
@@ -3965,6 +3974,7 @@ static int scores_all(const closure *c)
 		goto cleanup;
 	S.ranks_scored = true;
 	closure_report("scores", t0, c0);
+	rc = features_all(lg, ucan, lseed, lrisk, g0);
 cleanup:
 	bytes_free(out, 2 * (size_t)n);
 	fg_free(cnt);
@@ -3980,6 +3990,245 @@ cleanup:
 	fg_free(all);
 	fg_free(rs);
 	fg_free(cs);
+	return rc;
+}
+
+/*
+ * The model's feature columns the ranks compute for their packed users: the
+ * ones whose inputs are the user's component, its rings, its CSR links (hubs
+ * are not in the rank's graph: the CSR has none either) and the per-user
+ * inputs the ranks hold (links, labels, creation times, seeds).  Left out:
+ * the columns of the links with hubs (deg_total and per class, shares,
+ * hub_*, the seeds per entity class, entity_seeds_max, activity_span_days:
+ * a hub's users span components and its links are not shipped), the fold
+ * walks' (ppr, ppr_norm, nb_ppr_norm_*: each fold's walk restarts over all
+ * its seeds and stops at the whole graph's L1 change, a collective walk per
+ * fold), the attributes and their aggregates (not shipped), and the
+ * aggregates of deg_total.
+ */
+static const char *const feat_col[] = {
+	"deg_user", "co_users", "wdeg", "component_size", "ring_size", "ring_sharing",
+	"ring_burst", "ring_size_factor", "ring_multi_mates", "account_age_days", "seed_hops",
+	"seeds_2hop", "seeds_2hop_rate", "ring_seeds", "ring_seed_rate", "comp_seeds",
+	"comp_seed_rate", "nb_seed_mean", "nb2_seed_mean", "nb_mean_co_users", "nb_max_co_users",
+	"nb2_mean_co_users", "nb_mean_account_age_days", "nb_max_account_age_days",
+	"nb2_mean_account_age_days",
+};
+#define N_FEAT_COL (sizeof(feat_col) / sizeof(feat_col[0]))
+
+/* One packed user's checked columns (feat_col's order), its canonical id. */
+struct feat_rec {
+	uint64_t id;
+	float v[N_FEAT_COL];
+};
+
+static int cmp_feat_rec(const void *a, const void *b)
+{
+	const struct feat_rec *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The columns of f named by feat_col, or FG_ERROR naming one it lacks. */
+static int feat_cols(uint32_t *col, const fg_features *f)
+{
+	for (size_t j = 0; j < N_FEAT_COL; j++) {
+		uint32_t k = 0, n = fg_features_count(f);
+
+		while (k < n && strcmp(fg_features_name(f, k), feat_col[j]))
+			k++;
+		if (k == n)
+			return fg_error_set(FG_ERROR, "mpi features: no column '%s'", feat_col[j]);
+		col[j] = k;
+	}
+	return FG_OK;
+}
+
+/*
+ * Every rank, after its scores (scores_all): fg_features_open on its graph
+ * of packed components (fg_score_compute there for the per-user degrees,
+ * rings and components the features read: the groups are the ones just
+ * checked), with the ranks' seeds of its users (local ids, ascending) and
+ * the account-age reference of the whole graph (rank 0's, broadcast: a
+ * maximum over every user's creation time and every link's last time, of
+ * which the rank's graph holds only its own); each packed user's row with
+ * its own fold excluded (the scoring row), feat_col's columns, to rank 0 in
+ * canonical ids (S.feat), checked when it opens its features
+ * (fg_mpi_check_features).  Collective.
+ */
+static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
+                        const double *lrisk, const fg_graph *g0)
+{
+	double t0 = fg_clock(), c0 = fg_cpu_clock();
+	uint32_t nu = lg ? lg->n_users : 0, nls = 0, col[N_FEAT_COL], ncols;
+	int64_t t_ref = S.rank == 0 && g0 ? fg_features_t_ref(g0) : FG_TIME_NONE;
+	uint32_t *lsd = NULL;
+	uint8_t *seed = NULL;
+	double *risk = NULL;
+	float *rows = NULL;
+	fg_scores *ks = NULL;
+	fg_features *kf = NULL;
+	struct feat_rec *frec = NULL;
+	unsigned *masks = NULL;
+	uint32_t *users = NULL;
+	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, last;
+	size_t t = 0;
+
+	S.ranks_featured = false;
+	fg_free(S.feat);
+	S.feat = NULL;
+	S.n_feat = 0;
+	MPI_Bcast(&t_ref, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank == 0 ? 8 * (uint64_t)(n - 1) : 0;
+	if (!(lsd = fg_mallocarray((size_t)nu + 1, sizeof(*lsd))) ||
+	    !(seed = fg_calloc((size_t)nu + 1, 1)) ||
+	    !(risk = fg_calloc((size_t)(lg ? lg->g.n : 0) + 1, sizeof(*risk))) ||
+	    !(frec = fg_calloc((size_t)nu + 1, sizeof(*frec))) ||
+	    !(masks = fg_calloc((size_t)nu + 1, sizeof(*masks))) ||
+	    !(users = fg_mallocarray((size_t)nu + 1, sizeof(*users))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the features", S.rank);
+	for (uint32_t u = 0; !rc && u < nu; u++) {
+		seed[u] = lseed[u];
+		risk[u] = lrisk[u];
+		if (lseed[u])
+			lsd[nls++] = u;
+	}
+	if (!rc && nu) {
+		fg_features_params fp = {
+			.use_attrs = false, .attrs = NULL, .damping = S.cfg->risk_damping,
+			.tol = S.cfg->risk_tol, .max_iter = S.cfg->risk_max_iter,
+			.t_ref_given = true, .t_ref = t_ref,
+		};
+
+		if ((rc = fg_score_compute(&ks, lg, S.cfg, seed, nls, S.kcomp, S.kring, risk)) == FG_OK &&
+		    (rc = fg_features_open(&kf, lg, ks, S.kcomp, lsd, nls, &fp)) == FG_OK &&
+		    (rc = feat_cols(col, kf)) == FG_OK) {
+			ncols = fg_features_count(kf);
+			for (uint32_t u = 0; u < nu; u++) {
+				users[u] = u;
+				masks[u] = 1u << fg_features_fold(kf, u);
+			}
+			if (!(rows = fg_mallocarray((size_t)nu * ncols, sizeof(*rows))))
+				rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %u feature rows",
+				                  S.rank, nu);
+			else
+				rc = fg_features_rows(rows, kf, users, nu, masks, 0);
+			for (uint32_t u = 0; !rc && u < nu; u++) {
+				frec[u].id = ucan[u];
+				for (size_t j = 0; j < N_FEAT_COL; j++)
+					frec[u].v[j] = rows[(size_t)u * ncols + col[j]];
+			}
+		}
+	}
+	/* tests: one ulp on the first user's co_users mean, on the last rank with users */
+	last = nu ? S.rank : -1;
+	MPI_Allreduce(MPI_IN_PLACE, &last, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	if (!rc && nu && fg_fault_fails("mpi-features") && S.rank == last)
+		frec[0].v[19] = nextafterf(frec[0].v[19], INFINITY);
+	if (!rc && (uint64_t)nu * sizeof(*frec) > (uint64_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %u users' features to report (at most 2 GiB in "
+		                  "this stage)", S.rank, nu);
+	if (S.rank == 0 && !rc && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the features");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)((size_t)nu * sizeof(*frec));
+	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (S.rank == 0) {
+		disp = cnt + n;
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		if (t > (size_t)INT_MAX || !(S.feat = fg_malloc(t + 1)))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu users' features",
+			                  t / sizeof(*frec));
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Gatherv(frec, mine, MPI_BYTE, S.feat, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)mine : 0;
+	if (S.rank == 0) {
+		S.n_feat = (uint32_t)(t / sizeof(*frec));
+		qsort(S.feat, S.n_feat, sizeof(*S.feat), cmp_feat_rec);
+	}
+	S.ranks_featured = true;
+	closure_report("features", t0, c0);
+cleanup:
+	fg_features_close(&kf);
+	fg_scores_free(&ks);
+	fg_free(lsd);
+	fg_free(seed);
+	fg_free(risk);
+	fg_free(rows);
+	fg_free(frec);
+	fg_free(masks);
+	fg_free(users);
+	fg_free(cnt);
+	return rc;
+}
+
+int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s)
+{
+	double t0 = fg_clock();
+	uint32_t col[N_FEAT_COL], nc = fg_features_count(f), packed = 0;
+	float *row = NULL;
+	double *scratch = NULL;
+	int rc;
+
+	if (!S.active)
+		return FG_OK;
+	if (!S.ranks_featured) {
+		rc = fg_error_set(FG_ERROR, "mpi features: the ranks found no features (they run "
+		                  "after the evidence BFS)");
+		goto cleanup;
+	}
+	if ((rc = feat_cols(col, f)) != FG_OK)
+		goto cleanup;
+	for (uint32_t u = 0; u < g->n_users; u++)
+		packed += s->comp_size[u] >= 2;
+	if (packed != S.n_feat) {
+		rc = fg_error_set(FG_ERROR, "mpi features: the ranks sent %u users' rows, rank 0 has "
+		                  "%u users in components of 2+", S.n_feat, packed);
+		goto cleanup;
+	}
+	row = fg_mallocarray(nc ? nc : 1, sizeof(*row));
+	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(*scratch));
+	if (!row || !scratch) {
+		rc = fg_error_set(FG_ENOMEM, "out of memory checking the ranks' features");
+		goto cleanup;
+	}
+	for (uint32_t i = 0; i < S.n_feat && !rc; i++) {
+		const struct feat_rec *x = &S.feat[i];
+		uint32_t u = (uint32_t)x->id;
+
+		if (x->id >= g->n_users || s->comp_size[u] < 2 || (i && x->id == S.feat[i - 1].id)) {
+			rc = fg_error_set(FG_ERROR, "mpi features: the ranks sent a row for user %llu, "
+			                  "not once one of rank 0's packed users",
+			                  (unsigned long long)x->id);
+			break;
+		}
+		fg_features_row(row, f, u, 1u << fg_features_fold(f, u), scratch);
+		for (size_t j = 0; j < N_FEAT_COL; j++)
+			if (memcmp(&x->v[j], &row[col[j]], sizeof(float))) {
+				rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not rank "
+				                  "0's: user '%s' differs in %s (%.9g on its rank, %.9g in "
+				                  "rank 0's)", fg_graph_user_id(g, u), feat_col[j],
+				                  (double)x->v[j], (double)row[col[j]]);
+				break;
+			}
+	}
+	if (!rc)
+		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
+		            "graphs; bit for bit rank 0's fg_features (checked in %.3f s)",
+		            N_FEAT_COL, S.n_feat, fg_clock() - t0);
+cleanup:
+	fg_free(row);
+	fg_free(scratch);
+	fg_free(S.feat);
+	S.feat = NULL;
+	S.n_feat = 0;
+	S.ranks_featured = false;
 	return rc;
 }
 

@@ -64,6 +64,7 @@
 #include "fg_graph.h"
 #include "fg_ingest.h"
 #include "fg_rings.h"
+#include "fg_features.h"
 #include "fg_score.h"
 #include "fg_risk.h"
 #include "fg_run.h"
@@ -153,6 +154,19 @@ int fg_mpi_rings(uint32_t *ring, fg_rings_stats *stats, const fg_graph *g, const
  */
 int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
                        const uint32_t *ring);
+
+/*
+ * Rank 0, once it has opened the model's features f on g with the scores s:
+ * the ranks' feature rows of the users of components of 2+ (computed on the
+ * ranks' graphs of packed components at the end of the evidence BFS, the
+ * columns that depend only on the user's component, its rings, its CSR
+ * links and the ranks' per-user inputs: feat_col in fg_mpi.c) compared bit
+ * for bit with f's rows, each with the user's own fold excluded.  Rank 0's
+ * rows are the ones the run uses (this step is the check).  Not collective.
+ * Returns FG_OK (also without MPI running), FG_ENOMEM or FG_ERROR naming the
+ * first user and column that differ (or when the ranks found none).
+ */
+int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

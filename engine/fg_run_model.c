@@ -15,10 +15,14 @@
 #include "fg_run_internal.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_features.h"
 #include "fg_log.h"
 #include "fg_model.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 #include "fg_par.h"
 #include "fg_sbuf.h"
 
@@ -170,6 +174,11 @@ int fg_run_model(fg_run *r)
 #define PROF(what) do { if (getenv("FG_MODEL_PROFILE")) fprintf(stderr, "  model %-10s %6.3f s\n", what, fg_clock() - tp); fg_run_mem_profile("model " what); tp = fg_clock(); } while (0)
 	if ((rc = fg_features_open(&f, r->g, r->scores, r->comp, r->seeds, r->n_seeds, &fp)) != FG_OK)
 		goto cleanup;
+#if FG_HAVE_MPI
+	/* under mpirun: the ranks' rows of their packed users, checked against f's */
+	if (fg_mpi_active() && (rc = fg_mpi_check_features(f, r->g, r->scores)) != FG_OK)
+		goto cleanup;
+#endif
 	PROF("features");
 	memset(&info, 0, sizeof(info));
 	if (r->o.model_path) {

@@ -730,6 +730,69 @@ START_TEST(attributes_and_model_digests)
 }
 END_TEST
 
+#if FG_FAULT_INJECTION
+/*
+ * The model's features on the ranks (issue 15, fourth step): a generated
+ * world whose model trains (every planted fraudster labelled, 26 seeds) and
+ * whose 340 users of components of 2+ are packed over the ranks.  At -np 2
+ * and 3 the ranks' rows of those users (the columns fg_mpi.c's feat_col
+ * lists) are rank 0's bit for bit and the digest is one process's; with one
+ * ulp on one user's nb_mean_co_users on the last rank with users
+ * (mpi-features) the run fails naming the user and the column and stores
+ * nothing.
+ */
+START_TEST(features_on_the_ranks)
+{
+	char *dir = fgt_path(tmp, "featw"), *cmd, *in, *db, *log, *args, *one;
+
+	need_mpirun();
+	cmd = fmt("'%s' gen --out '%s' --users 8000 --seed 11 --label-rate 1 --quiet", fgt_bin(), dir);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	in = fmt("--edges '%s/edges.csv' --users '%s/users.csv'", dir, dir);
+	db = fgt_path(tmp, "feat.db");
+	log = fgt_path(tmp, "feat.log");
+	args = fmt("--db '%s' %s", db, in);
+	ck_assert_int_eq(run(0, args, log), 0);
+	one = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+	for (int np = 2; np <= 3; np++) {
+		char *mdb = fgt_path(tmp, np == 2 ? "feat2.db" : "feat3.db");
+		char *margs = fmt("--db '%s' %s", mdb, in), *err, *d, *n;
+
+		ck_assert_int_eq(run(np, margs, log), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: 25 columns of 340 packed users' rows found on "
+		                     "the ranks' graphs; bit for bit rank 0's fg_features"), "-np %d: %s",
+		              np, err);
+		free(err);
+		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
+		ck_assert_str_eq(d, one);
+		free(d);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_ne(fgt_sh(cmd), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: the ranks' features are not rank 0's: user 'u") &&
+		              strstr(err, "' differs in nb_mean_co_users (") &&
+		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
+		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+		ck_assert_str_eq(n, "1");
+		free(n);
+		free(err);
+		free(cmd);
+		free(margs);
+		free(mdb);
+	}
+	free(one);
+	free(args);
+	free(log);
+	free(db);
+	free(in);
+	free(dir);
+}
+END_TEST
+#endif
+
 /* The sample world's links with bad rows and quoted newlines spread over the file. */
 static char *bad_file(void)
 {
@@ -932,6 +995,7 @@ static Suite *mpi_suite(void)
 	tcase_add_test(digests, canonical_entity_ids);
 #if FG_FAULT_INJECTION
 	tcase_add_test(digests, entity_id_check_fails);
+	tcase_add_test(digests, features_on_the_ranks);
 #endif
 	tcase_add_test(inputs, component_over_budget);
 	tcase_add_test(inputs, bad_rows_as_one_process);
