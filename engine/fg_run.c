@@ -162,12 +162,13 @@ static uint64_t input_bytes(const char *const *paths, int n)
  * Size the interning tables from the CSV inputs' bytes before the first row
  * (fg_linkset_expect): each doubling of a table re-places all its slots into
  * fresh pages, and on the 20M world the entities' table doubles from 1 Ki to
- * 128 Mi slots (an MPI rank reads a share of the files: no hint there).  An entity or user costs at least one row; rows of these
- * worlds are 46 (links) and 23 (users) bytes, so 64 and 32 bytes a row are
- * under-estimates of the rows: the tables reach their final size at most one
- * doubling later than they would, and an input of few distinct values under
- * many rows pays at most 8 / 0.35 bytes of index per 64 bytes of input, in
- * pages touched only as values land in them.  SQLite inputs give no hint.
+ * 128 Mi slots (an MPI rank reads a share of the files: no hint there).  An
+ * entity or user costs at least one row; rows of these worlds are 46 (links)
+ * and 23 (users) bytes, so 64 and 32 bytes a row are under-estimates of the
+ * rows: the tables reach their final size at most one doubling later than
+ * they would, and an input of few distinct values under many rows pays at
+ * most 8 / 0.35 bytes of index per 64 bytes of input, in pages touched only
+ * as values land in them.  SQLite inputs give no hint.
  */
 #define LINK_ROW_BYTES_MIN 64
 #define USER_ROW_BYTES_MIN 32
