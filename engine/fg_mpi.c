@@ -3786,6 +3786,17 @@ static bool has_u32(const uint32_t *a, uint32_t n, uint64_t x)
 	return lo < n && a[lo] == x;
 }
 
+/* The rank whose part's run of users bnd[3r + 1 .. 3r + 2] holds user x (bnd[3r]: its count), or n. */
+static int part_rank(const uint64_t *bnd, int n, uint64_t x)
+{
+	int r;
+
+	for (r = 0; r < n; r++)
+		if (bnd[3 * r] && bnd[3 * r + 1] <= x && x <= bnd[3 * r + 2])
+			break;
+	return r;
+}
+
 /*
  * Every rank, at the end of the evidence BFS (the closure c still held: the
  * seeds, the walk's values and weights by part): the whole ring and
@@ -3879,10 +3890,7 @@ static int scores_all(const closure *c, const fg_graph *g0)
 
 		if (!has[S.kcomp[u]])
 			continue;
-		for (r = 0; r < n; r++)
-			if (bnd[3 * r] && bnd[3 * r + 1] <= ucan[u] && ucan[u] <= bnd[3 * r + 2])
-				break;
-		if (r == n)
+		if ((r = part_rank(bnd, n, ucan[u])) == n)
 			rc = fg_error_set(FG_ERROR, "rank %d: user %llu of a seed's component is in no "
 			                  "part of the closure", S.rank, (unsigned long long)ucan[u]);
 		else
@@ -3917,9 +3925,7 @@ static int scores_all(const closure *c, const fg_graph *g0)
 
 		if (!has[S.kcomp[u]])
 			continue;
-		for (r = 0; r < n; r++)
-			if (bnd[3 * r] && bnd[3 * r + 1] <= ucan[u] && ucan[u] <= bnd[3 * r + 2])
-				break;
+		r = part_rank(bnd, n, ucan[u]);
 		memcpy(&lrisk[u], abuf + rdisp[r], 8);
 		rdisp[r] += 8;
 	}
