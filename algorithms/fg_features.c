@@ -155,7 +155,7 @@ int64_t fg_features_t_ref(const fg_graph *g)
 {
 	int64_t t = FG_TIME_NONE;
 
-	/* link_pass's maximum (order-free): creation times, then the links' last times */
+	/* order-free: creation times, then the links' last times */
 	for (uint32_t u = 0; u < g->n_users; u++) {
 		int64_t c = fg_graph_user_created(g, u);
 		if (c != FG_TIME_NONE && (t == FG_TIME_NONE || c > t))
@@ -468,18 +468,10 @@ static int link_pass(fg_features *f)
 	f->ent_has = fg_calloc((size_t)g->n_entities / 8 + 1, 1);
 	if (!f->link_off || !f->ent_has)
 		return fg_error_set(FG_ENOMEM, "out of memory for the model's link index");
-	f->t_ref = FG_TIME_NONE;
-	for (uint32_t u = 0; u < nu; u++) {
-		int64_t c = fg_graph_user_created(g, u);
-		if (c != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || c > f->t_ref))
-			f->t_ref = c;
-	}
+	f->t_ref = fg_features_t_ref(g);
 	for (uint64_t i = 0; i < g->n_links; i++) {
 		uint32_t u = g->link_user[i], t = g->link_target[i];
 		f->link_off[u + 1]++;
-		int64_t last = fg_graph_link_last(g, i);
-		if (last != FG_TIME_NONE && (f->t_ref == FG_TIME_NONE || last > f->t_ref))
-			f->t_ref = last;
 		if (t >= nu && f->seed_fold[u] != 255) {
 			/* (entity << 3 | fold): sorted, then counted */
 			if (np == cap) {
