@@ -50,6 +50,7 @@
 #include "fg_par.h"
 #include "fg_prefetch.h"
 #include "fg_risk.h"
+#include "fg_search.h"
 
 #include <assert.h>
 #include <math.h>
@@ -376,19 +377,13 @@ static void mean_visit(void *vc, uint32_t v, double w)
 /* Seed counts of entity e per fold, or NULL if no seed is linked to it. */
 static const uint32_t *ent_counts(const fg_features *f, uint32_t e)
 {
-	uint32_t lo = 0, hi = f->n_ent;
+	size_t i;
 
 	if (!(f->ent_has[e >> 3] & (1u << (e & 7))))
 		return NULL;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (f->ent_list[mid] < e)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	assert(lo < f->n_ent && f->ent_list[lo] == e);
-	return f->ent_cnt + (size_t)lo * K;
+	i = fg_lower_bound_u32(f->ent_list, 0, f->n_ent, e);
+	assert(i < f->n_ent && f->ent_list[i] == e);
+	return f->ent_cnt + i * K;
 }
 
 static uint32_t masked_sum_u32(const uint32_t *c, unsigned mask)
@@ -1409,16 +1404,10 @@ static int cmp_pair_v(const void *a, const void *b)
 /* Whether user u has a link to vertex t in g (links sorted by (user, target)). */
 static bool has_link(const fg_features *f, uint32_t u, uint32_t t)
 {
-	uint64_t lo = f->link_off[u], hi = f->link_off[u + 1];
+	size_t end = f->link_off[u + 1];
+	size_t i = fg_lower_bound_u32(f->g->link_target, f->link_off[u], end, t);
 
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (f->g->link_target[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < f->link_off[u + 1] && f->g->link_target[lo] == t;
+	return i < end && f->g->link_target[i] == t;
 }
 
 int fg_features_row_new(float *out, const fg_features *f, const fg_features_item *items_in,

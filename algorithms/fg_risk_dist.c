@@ -46,6 +46,7 @@
 #include "fg_cc_dist.h"
 #include "fg_error.h"
 #include "fg_par.h"
+#include "fg_search.h"
 
 #include <limits.h>
 #include <math.h>
@@ -94,17 +95,10 @@ static int cmp_u64(const void *a, const void *b)
 
 uint64_t fg_risk_part_local(const fg_risk_part *pt, uint32_t x)
 {
-	uint64_t lo = 0, hi = pt->k1 - pt->k0;
+	uint64_t n = pt->k1 - pt->k0;
+	size_t i = fg_lower_bound_u32(pt->vid, 0, n, x);
 
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (pt->vid[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < pt->k1 - pt->k0 && pt->vid[lo] == x ? lo : pt->k1 - pt->k0;
+	return i < n && pt->vid[i] == x ? i : n;
 }
 
 static int owns(const fg_risk_part *pt, uint32_t x)

@@ -7,6 +7,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_search.h"
 
 #include <assert.h>
 #include <string.h>
@@ -99,17 +100,10 @@ static const char *decode_entry(fg_values *vr, const char *p)
 
 uint32_t fg_graph_rel_kind(const fg_graph *g, uint64_t i)
 {
-	uint64_t lo = 0, hi = g->n_user_links;
+	size_t j = fg_lower_bound_u64(g->rel_link, 0, g->n_user_links, i);
 
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (g->rel_link[mid] < i)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	assert(lo < g->n_user_links && g->rel_link[lo] == i);
-	return g->rel_kind[lo];
+	assert(j < g->n_user_links && g->rel_link[j] == i);
+	return g->rel_kind[j];
 }
 
 const char *fg_graph_ent_value(const fg_graph *g, uint32_t e, fg_values *vr)

@@ -3,6 +3,7 @@
 #include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
+#include "fg_search.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -86,20 +87,6 @@ int fg_igraph_from_csr(igraph_t *out, const fg_csr *g, bool directed)
 	return fg_igraph_check(e, "building an igraph graph");
 }
 
-static int64_t find_sorted(const uint32_t *a, uint32_t n, uint32_t x)
-{
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < n && a[lo] == x) ? (int64_t)lo : -1;
-}
-
 int fg_igraph_induced(igraph_t *out, const fg_csr *g, const uint32_t *vertices, uint32_t nv)
 {
 	igraph_vector_int_t edges;
@@ -116,7 +103,7 @@ int fg_igraph_induced(igraph_t *out, const fg_csr *g, const uint32_t *vertices, 
 			int64_t j;
 			if (w < v)
 				continue;
-			j = find_sorted(vertices, nv, w);
+			j = fg_find_u32(vertices, nv, w);
 			if (j < 0)
 				continue;
 			if ((e = igraph_vector_int_push_back(&edges, i)) != IGRAPH_SUCCESS ||

@@ -7,6 +7,7 @@
 
 #include "fg_alloc.h"
 #include "fg_error.h"
+#include "fg_search.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -242,16 +243,7 @@ cleanup:
 
 int64_t fg_graphalytics_dense(const fg_ga_graph *g, uint64_t x)
 {
-	uint32_t lo = 0, hi = g->nv;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (g->ids[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < g->nv && g->ids[lo] == x ? (int64_t)lo : -1;
+	return fg_find_u64(g->ids, g->nv, x);
 }
 
 static int read_edges(fg_ga_graph *g, const char *path)
