@@ -114,6 +114,8 @@ static struct {
 	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the model's features: the */
 	uint32_t n_feat;        /* ranks' rows of their packed users (checked columns), by id */
 	bool ranks_featured;
+	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
+	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4021,6 +4023,7 @@ static const char *const feat_col[] = {
 	"nb2_mean_account_age_days",
 };
 #define N_FEAT_COL (sizeof(feat_col) / sizeof(feat_col[0]))
+_Static_assert(N_FEAT_COL == sizeof(S.feat_at) / sizeof(S.feat_at[0]), "feat_at holds feat_col");
 
 /* One packed user's checked columns (feat_col's order), its canonical id. */
 struct feat_rec {
@@ -4055,19 +4058,40 @@ static int feat_cols(uint32_t *col, const fg_features *f)
  * of packed components (fg_score_compute there for the per-user degrees,
  * rings and components the features read: the groups are the ones just
  * checked), with the ranks' seeds of its users (local ids, ascending) and
- * the account-age reference of the whole graph (rank 0's, broadcast: a
- * maximum over every user's creation time and every link's last time, of
- * which the rank's graph holds only its own); each packed user's row with
+ * the account-age reference of the whole graph (a maximum over every
+ * user's creation time and every link's last time, of which the rank's
+ * graph holds only its own: MPI_Allreduce(MAX) over the owners' merged rows,
+ * owned_t_ref, checked equal to rank 0's fg_features_t_ref); each packed user's row with
  * its own fold excluded (the scoring row), feat_col's columns, to rank 0 in
  * canonical ids (S.feat), checked when it opens its features
  * (fg_mpi_check_features).  Collective.
  */
+/*
+ * This rank's part of the account-age reference (fg_features_t_ref): the
+ * latest creation time of its merged user rows and last time of its merged
+ * links, placeholders excepted (the link set drops them), FG_TIME_NONE if
+ * none.  The graph's users and links are the owners' merged rows, each on
+ * one rank, with the same times (created = min, last = max), so the maximum
+ * over the ranks is the whole graph's.  O(owned rows).
+ */
+static int64_t owned_t_ref(void)
+{
+	int64_t t = FG_TIME_NONE;
+
+	for (size_t i = 0; i < S.n_users; i++)
+		t = S.users[i].first > t ? S.users[i].first : t;
+	for (size_t i = 0; i < S.n_links; i++)
+		if (!S.links[i].ph)
+			t = S.links[i].last > t ? S.links[i].last : t;
+	return t;
+}
+
 static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
                         const double *lrisk, const fg_graph *g0)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	uint32_t nu = lg ? lg->n_users : 0, nls = 0, col[N_FEAT_COL], ncols;
-	int64_t t_ref = S.rank == 0 && g0 ? fg_features_t_ref(g0) : FG_TIME_NONE;
+	int64_t t_ref = owned_t_ref();
 	uint32_t *lsd = NULL;
 	uint8_t *seed = NULL;
 	double *risk = NULL;
@@ -4080,12 +4104,18 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, last;
 	size_t t = 0;
 
-	S.ranks_featured = false;
-	fg_free(S.feat);
-	S.feat = NULL;
-	S.n_feat = 0;
-	MPI_Bcast(&t_ref, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-	S.phase_bytes += S.rank == 0 ? 8 * (uint64_t)(n - 1) : 0;
+	fg_mpi_drop_features();
+	/* FG_TIME_NONE is INT64_MIN: the maximum ignores it, as fg_features_t_ref does */
+	MPI_Allreduce(MPI_IN_PLACE, &t_ref, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+	S.phase_bytes += 8 * (uint64_t)(n - 1);
+	if (fg_fault_fails("mpi-t-ref") && t_ref != FG_TIME_NONE) /* tests: one second early */
+		t_ref--;
+	if (S.rank == 0 && g0 && t_ref != fg_features_t_ref(g0))
+		rc = fg_error_set(FG_ERROR, "mpi features: the account-age reference of the owners' "
+		                  "rows is %lld, rank 0's graph's %lld", (long long)t_ref,
+		                  (long long)fg_features_t_ref(g0));
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
 	if (!(lsd = fg_mallocarray((size_t)nu + 1, sizeof(*lsd))) ||
 	    !(seed = fg_calloc((size_t)nu + 1, 1)) ||
 	    !(risk = fg_calloc((size_t)(lg ? lg->g.n : 0) + 1, sizeof(*risk))) ||
@@ -4226,16 +4256,59 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	}
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
-		            "graphs; bit for bit rank 0's fg_features (checked in %.3f s)",
-		            N_FEAT_COL, S.n_feat, fg_clock() - t0);
+		            "graphs; bit for bit rank 0's fg_features (checked in %.3f s); the model "
+		            "scores with the ranks' columns", N_FEAT_COL, S.n_feat, fg_clock() - t0);
+	/* tests: after the check, every column of every packed user's row doubled and one added */
+	if (!rc && fg_fault_fails("mpi-features-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = 0; j < N_FEAT_COL; j++)
+				S.feat[i].v[j] = 2.0f * S.feat[i].v[j] + 1.0f;
+	if (!rc) {
+		memcpy(S.feat_at, col, sizeof(col));
+		S.feat_nc = nc;
+	}
 cleanup:
 	fg_free(row);
 	fg_free(scratch);
+	if (rc)
+		fg_mpi_drop_features();
+	return rc;
+}
+
+void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *users, uint32_t n,
+                         unsigned mask)
+{
+	if (!S.active || !S.ranks_featured || !S.feat_nc)
+		return;
+	assert(fg_features_count(f) == S.feat_nc);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo = 0, hi = S.n_feat, u = users[i];
+		float *row = rows + (size_t)i * S.feat_nc;
+
+		if (mask != 1u << fg_features_fold(f, u))
+			continue; /* the ranks built the scoring rows only */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (S.feat[mid].id < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == S.n_feat || S.feat[lo].id != u)
+			continue; /* alone in its component: rank 0's row */
+		for (size_t j = 0; j < N_FEAT_COL; j++)
+			row[S.feat_at[j]] = S.feat[lo].v[j];
+	}
+}
+
+void fg_mpi_drop_features(void)
+{
 	fg_free(S.feat);
 	S.feat = NULL;
 	S.n_feat = 0;
+	S.feat_nc = 0;
 	S.ranks_featured = false;
-	return rc;
 }
 
 /*

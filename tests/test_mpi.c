@@ -739,7 +739,11 @@ END_TEST
  * lists) are rank 0's bit for bit and the digest is one process's; with one
  * ulp on one user's nb_mean_co_users on the last rank with users
  * (mpi-features) the run fails naming the user and the column and stores
- * nothing.
+ * nothing.  Fifth step: the account-age reference is the ranks' maximum over
+ * their owned rows, one second early on every rank (mpi-t-ref) fails the run
+ * against rank 0's; the model scores with the ranks' columns, so with every
+ * packed user's co_users changed on rank 0 after the check passed
+ * (mpi-features-used) the run stores a digest that is not one process's.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -779,6 +783,25 @@ START_TEST(features_on_the_ranks)
 		ck_assert_str_eq(n, "1");
 		free(n);
 		free(err);
+		free(cmd);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-t-ref " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_ne(fgt_sh(cmd), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: the account-age reference of the owners' "
+		                     "rows is ") && strstr(err, "nothing of this run was stored"),
+		              "-np %d: %s", np, err);
+		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+		ck_assert_str_eq(n, "1");
+		free(n);
+		free(err);
+		free(cmd);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features-used " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
+		ck_assert_str_ne(d, one);
+		free(d);
 		free(cmd);
 		free(margs);
 		free(mdb);
