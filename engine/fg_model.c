@@ -272,6 +272,11 @@ static int train_one(fg_model *m, unsigned k, train_set *t, const fg_features *f
 		rc = FG_ENOMEM;
 		goto cleanup;
 	}
+#if FG_HAVE_MPI
+	/* under mpirun: the ranks' checked columns of the packed users, row by row (the masks) */
+	for (uint32_t i = 0; i < t->n; i++)
+		fg_mpi_use_features(rows + (size_t)i * nc, f, &t->users[i], 1, t->masks[i]);
+#endif
 	XG(dmatrix_of(&dm, rows, t->n, nc, t->label, t->weight, 1));
 	fg_free(rows);
 	rows = NULL;
