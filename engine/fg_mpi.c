@@ -111,7 +111,7 @@ static struct {
 	                               canonical id (ranks_scored: they were found) */
 	uint32_t n_ring_links, n_comp_links;
 	bool ranks_scored;
-	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the model's features: the */
+	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the end of the model: the */
 	uint32_t n_feat;        /* ranks' rows of their packed users (checked columns), by id */
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
