@@ -32,8 +32,12 @@
 #include "fg_text.h"
 
 #include "fg_alloc.h"
+#include "fg_build_config.h"
 #include "fg_error.h"
 #include "fg_log.h"
+#if FG_HAVE_MPI
+#include "fg_mpi.h"
+#endif
 #include "fg_par.h"
 
 #include <xgboost/c_api.h>
@@ -268,6 +272,11 @@ static int train_one(fg_model *m, unsigned k, train_set *t, const fg_features *f
 		rc = FG_ENOMEM;
 		goto cleanup;
 	}
+#if FG_HAVE_MPI
+	/* under mpirun: the ranks' checked columns of the packed users, row by row (the masks) */
+	for (uint32_t i = 0; i < t->n; i++)
+		fg_mpi_use_features(rows + (size_t)i * nc, f, &t->users[i], 1, t->masks[i]);
+#endif
 	XG(dmatrix_of(&dm, rows, t->n, nc, t->label, t->weight, 1));
 	fg_free(rows);
 	rows = NULL;
@@ -556,6 +565,10 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 			double t0 = fg_clock(), c0 = fg_cpu_clock();
 			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 				goto cleanup;
+#if FG_HAVE_MPI
+			/* under mpirun: the ranks' checked columns of the packed users */
+			fg_mpi_use_features(rows, f, users, n, 1u << k);
+#endif
 			t_rows += fg_clock() - t0;
 			c_rows += fg_cpu_clock() - c0;
 			t0 = fg_clock();
@@ -913,6 +926,9 @@ int fg_model_explain(fg_model_reason **out, uint32_t *n_out, fg_model *m, const 
 		qsort(users, n, sizeof(*users), cmp_u32);
 		if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
 			goto cleanup;
+#if FG_HAVE_MPI
+		fg_mpi_use_features(rows, f, users, n, 1u << k); /* the rows the scores came from */
+#endif
 		XG(dmatrix_of(&dm, rows, n, nc, NULL, NULL, m->threads));
 		XG(XGBoosterPredict(m->b[k], dm, 4, 0, 0, &len, &contrib));
 		if (len != (bst_ulong)n * (nc + 1)) {

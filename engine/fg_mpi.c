@@ -111,9 +111,11 @@ static struct {
 	                               canonical id (ranks_scored: they were found) */
 	uint32_t n_ring_links, n_comp_links;
 	bool ranks_scored;
-	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the model's features: the */
+	struct feat_rec *feat;  /* rank 0, from the evidence BFS to the end of the model: the */
 	uint32_t n_feat;        /* ranks' rows of their packed users (checked columns), by id */
 	bool ranks_featured;
+	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
+	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4021,12 +4023,35 @@ static const char *const feat_col[] = {
 	"nb2_mean_account_age_days",
 };
 #define N_FEAT_COL (sizeof(feat_col) / sizeof(feat_col[0]))
+_Static_assert(N_FEAT_COL == sizeof(S.feat_at) / sizeof(S.feat_at[0]), "feat_at holds feat_col");
 
-/* One packed user's checked columns (feat_col's order), its canonical id. */
+/*
+ * One packed user's checked columns (feat_col's order), its canonical id:
+ * row 0 its scoring row (its own fold j excluded), row s = 1..4 its
+ * training row for the booster of fold k, the s-th fold other than j in
+ * ascending order (folds j and k excluded: fg_model_train's masks).
+ */
 struct feat_rec {
 	uint64_t id;
-	float v[N_FEAT_COL];
+	float v[FG_FEAT_FOLDS][N_FEAT_COL];
 };
+
+/* The mask of row s of a user of fold j (feat_rec's order). */
+static unsigned feat_mask(unsigned j, unsigned s)
+{
+	unsigned k = s - 1 < j ? s - 1 : s;
+
+	return s == 0 ? 1u << j : 1u << j | 1u << k;
+}
+
+/* The row of a user of fold j that mask is, or FG_FEAT_FOLDS if none. */
+static unsigned feat_slot(unsigned j, unsigned mask)
+{
+	for (unsigned s = 0; s < FG_FEAT_FOLDS; s++)
+		if (feat_mask(j, s) == mask)
+			return s;
+	return FG_FEAT_FOLDS;
+}
 
 static int cmp_feat_rec(const void *a, const void *b)
 {
@@ -4055,19 +4080,41 @@ static int feat_cols(uint32_t *col, const fg_features *f)
  * of packed components (fg_score_compute there for the per-user degrees,
  * rings and components the features read: the groups are the ones just
  * checked), with the ranks' seeds of its users (local ids, ascending) and
- * the account-age reference of the whole graph (rank 0's, broadcast: a
- * maximum over every user's creation time and every link's last time, of
- * which the rank's graph holds only its own); each packed user's row with
- * its own fold excluded (the scoring row), feat_col's columns, to rank 0 in
+ * the account-age reference of the whole graph (a maximum over every
+ * user's creation time and every link's last time, of which the rank's
+ * graph holds only its own: MPI_Allreduce(MAX) over the owners' merged rows,
+ * owned_t_ref, checked equal to rank 0's fg_features_t_ref); each packed
+ * user's scoring row (its own fold excluded) and four training rows (its
+ * fold and one other excluded: feat_rec), feat_col's columns, to rank 0 in
  * canonical ids (S.feat), checked when it opens its features
  * (fg_mpi_check_features).  Collective.
  */
+/*
+ * This rank's part of the account-age reference (fg_features_t_ref): the
+ * latest creation time of its merged user rows and last time of its merged
+ * links, placeholders excepted (the link set drops them), FG_TIME_NONE if
+ * none.  The graph's users and links are the owners' merged rows, each on
+ * one rank, with the same times (created = min, last = max), so the maximum
+ * over the ranks is the whole graph's.  O(owned rows).
+ */
+static int64_t owned_t_ref(void)
+{
+	int64_t t = FG_TIME_NONE;
+
+	for (size_t i = 0; i < S.n_users; i++)
+		t = S.users[i].first > t ? S.users[i].first : t;
+	for (size_t i = 0; i < S.n_links; i++)
+		if (!S.links[i].ph)
+			t = S.links[i].last > t ? S.links[i].last : t;
+	return t;
+}
+
 static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
                         const double *lrisk, const fg_graph *g0)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
 	uint32_t nu = lg ? lg->n_users : 0, nls = 0, col[N_FEAT_COL], ncols;
-	int64_t t_ref = S.rank == 0 && g0 ? fg_features_t_ref(g0) : FG_TIME_NONE;
+	int64_t t_ref = owned_t_ref();
 	uint32_t *lsd = NULL;
 	uint8_t *seed = NULL;
 	double *risk = NULL;
@@ -4080,12 +4127,18 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, last;
 	size_t t = 0;
 
-	S.ranks_featured = false;
-	fg_free(S.feat);
-	S.feat = NULL;
-	S.n_feat = 0;
-	MPI_Bcast(&t_ref, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-	S.phase_bytes += S.rank == 0 ? 8 * (uint64_t)(n - 1) : 0;
+	fg_mpi_drop_features();
+	/* FG_TIME_NONE is INT64_MIN: the maximum ignores it, as fg_features_t_ref does */
+	MPI_Allreduce(MPI_IN_PLACE, &t_ref, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+	S.phase_bytes += 8 * (uint64_t)(n - 1);
+	if (fg_fault_fails("mpi-t-ref") && t_ref != FG_TIME_NONE) /* tests: one second early */
+		t_ref--;
+	if (S.rank == 0 && g0 && t_ref != fg_features_t_ref(g0))
+		rc = fg_error_set(FG_ERROR, "mpi features: the account-age reference of the owners' "
+		                  "rows is %lld, rank 0's graph's %lld", (long long)t_ref,
+		                  (long long)fg_features_t_ref(g0));
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
 	if (!(lsd = fg_mallocarray((size_t)nu + 1, sizeof(*lsd))) ||
 	    !(seed = fg_calloc((size_t)nu + 1, 1)) ||
 	    !(risk = fg_calloc((size_t)(lg ? lg->g.n : 0) + 1, sizeof(*risk))) ||
@@ -4112,17 +4165,19 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 			ncols = fg_features_count(kf);
 			for (uint32_t u = 0; u < nu; u++) {
 				users[u] = u;
-				masks[u] = 1u << fg_features_fold(kf, u);
+				frec[u].id = ucan[u];
 			}
 			if (!(rows = fg_mallocarray((size_t)nu * ncols, sizeof(*rows))))
 				rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %u feature rows",
 				                  S.rank, nu);
-			else
+			/* the scoring rows, then the four training rows: one block of rows at a time */
+			for (unsigned r = 0; !rc && r < FG_FEAT_FOLDS; r++) {
+				for (uint32_t u = 0; u < nu; u++)
+					masks[u] = feat_mask(fg_features_fold(kf, u), r);
 				rc = fg_features_rows(rows, kf, users, nu, masks, 0);
-			for (uint32_t u = 0; !rc && u < nu; u++) {
-				frec[u].id = ucan[u];
-				for (size_t j = 0; j < N_FEAT_COL; j++)
-					frec[u].v[j] = rows[(size_t)u * ncols + col[j]];
+				for (uint32_t u = 0; !rc && u < nu; u++)
+					for (size_t j = 0; j < N_FEAT_COL; j++)
+						frec[u].v[r][j] = rows[(size_t)u * ncols + col[j]];
 			}
 		}
 	}
@@ -4130,7 +4185,11 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	last = nu ? S.rank : -1;
 	MPI_Allreduce(MPI_IN_PLACE, &last, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 	if (!rc && nu && fg_fault_fails("mpi-features") && S.rank == last)
-		frec[0].v[19] = nextafterf(frec[0].v[19], INFINITY);
+		frec[0].v[0][19] = nextafterf(frec[0].v[0][19], INFINITY);
+	/* tests: one ulp on the last user's training row for the last fold booster but its own */
+	if (!rc && nu && fg_fault_fails("mpi-features-train") && S.rank == last)
+		frec[nu - 1].v[FG_FEAT_FOLDS - 1][19] =
+			nextafterf(frec[nu - 1].v[FG_FEAT_FOLDS - 1][19], INFINITY);
 	if (!rc && (uint64_t)nu * sizeof(*frec) > (uint64_t)INT_MAX)
 		rc = fg_error_set(FG_ERROR, "rank %d: %u users' features to report (at most 2 GiB in "
 		                  "this stage)", S.rank, nu);
@@ -4214,28 +4273,84 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 			                  (unsigned long long)x->id);
 			break;
 		}
-		fg_features_row(row, f, u, 1u << fg_features_fold(f, u), scratch);
-		for (size_t j = 0; j < N_FEAT_COL; j++)
-			if (memcmp(&x->v[j], &row[col[j]], sizeof(float))) {
-				rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not rank "
-				                  "0's: user '%s' differs in %s (%.9g on its rank, %.9g in "
-				                  "rank 0's)", fg_graph_user_id(g, u), feat_col[j],
-				                  (double)x->v[j], (double)row[col[j]]);
-				break;
-			}
+		for (unsigned r = 0; r < FG_FEAT_FOLDS && !rc; r++) {
+			unsigned fu = fg_features_fold(f, u), mask = feat_mask(fu, r);
+
+			fg_features_row(row, f, u, mask, scratch);
+			for (size_t j = 0; j < N_FEAT_COL; j++)
+				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
+					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
+					                  "rank 0's: user '%s' differs in %s (%.9g on its rank, "
+					                  "%.9g in rank 0's; its %s row, folds mask 0x%x)",
+					                  fg_graph_user_id(g, u), feat_col[j], (double)x->v[r][j],
+					                  (double)row[col[j]], r ? "training" : "scoring", mask);
+					break;
+				}
+		}
 	}
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
-		            "graphs; bit for bit rank 0's fg_features (checked in %.3f s)",
-		            N_FEAT_COL, S.n_feat, fg_clock() - t0);
+		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
+		            "each, checked in %.3f s); the model trains and scores with the ranks' "
+		            "columns", N_FEAT_COL, S.n_feat, fg_clock() - t0);
+	/* tests: after the check, every column of every packed user's scoring row (or of its
+	 * training rows) doubled and one added */
+	if (!rc && fg_fault_fails("mpi-features-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = 0; j < N_FEAT_COL; j++)
+				S.feat[i].v[0][j] = 2.0f * S.feat[i].v[0][j] + 1.0f;
+	if (!rc && fg_fault_fails("mpi-features-used-train"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (unsigned r = 1; r < FG_FEAT_FOLDS; r++)
+				for (size_t j = 0; j < N_FEAT_COL; j++)
+					S.feat[i].v[r][j] = 2.0f * S.feat[i].v[r][j] + 1.0f;
+	if (!rc) {
+		memcpy(S.feat_at, col, sizeof(col));
+		S.feat_nc = nc;
+	}
 cleanup:
 	fg_free(row);
 	fg_free(scratch);
+	if (rc)
+		fg_mpi_drop_features();
+	return rc;
+}
+
+void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *users, uint32_t n,
+                         unsigned mask)
+{
+	if (!S.active || !S.ranks_featured || !S.feat_nc)
+		return;
+	assert(fg_features_count(f) == S.feat_nc);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo = 0, hi = S.n_feat, u = users[i];
+		float *row = rows + (size_t)i * S.feat_nc;
+		unsigned r = feat_slot(fg_features_fold(f, u), mask);
+
+		if (r == FG_FEAT_FOLDS)
+			continue; /* the ranks built the scoring and training rows only */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (S.feat[mid].id < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == S.n_feat || S.feat[lo].id != u)
+			continue; /* alone in its component: rank 0's row */
+		for (size_t j = 0; j < N_FEAT_COL; j++)
+			row[S.feat_at[j]] = S.feat[lo].v[r][j];
+	}
+}
+
+void fg_mpi_drop_features(void)
+{
 	fg_free(S.feat);
 	S.feat = NULL;
 	S.n_feat = 0;
+	S.feat_nc = 0;
 	S.ranks_featured = false;
-	return rc;
 }
 
 /*

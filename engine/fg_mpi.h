@@ -161,12 +161,30 @@ int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
  * ranks' graphs of packed components at the end of the evidence BFS, the
  * columns that depend only on the user's component, its rings, its CSR
  * links and the ranks' per-user inputs: feat_col in fg_mpi.c) compared bit
- * for bit with f's rows, each with the user's own fold excluded.  Rank 0's
- * rows are the ones the run uses (this step is the check).  Not collective.
+ * for bit with f's rows: the scoring row (the user's own fold excluded) and
+ * the four training rows (its fold and one other excluded).  Rank 0's
+ * rows are kept as the check; after it passes the ranks' rows are kept for
+ * fg_mpi_use_features until fg_mpi_drop_features.  Not collective.
  * Returns FG_OK (also without MPI running), FG_ENOMEM or FG_ERROR naming the
- * first user and column that differ (or when the ranks found none).
+ * first user and column that differ (or when the ranks found none); on an
+ * error nothing is kept.
  */
 int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s);
+
+/*
+ * Rank 0, after fg_mpi_check_features passed: into rows[0..n) (row-major,
+ * fg_features_count(f) columns, built by fg_features_rows for users[0..n)
+ * with mask), the ranks' checked columns of each packed user whose row is
+ * its scoring row (mask excludes exactly its own fold) or one of its
+ * training rows (its own fold and one other excluded); other rows and
+ * columns are left as they are.  Does nothing without the ranks' rows.
+ * Read-only: may be called from many threads.  O(n log packed users).
+ */
+void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *users, uint32_t n,
+                         unsigned mask);
+
+/* Frees the ranks' feature rows kept by fg_mpi_check_features (none: nothing). */
+void fg_mpi_drop_features(void);
 
 /*
  * Rank 0, in place of fg_risk (same contract, same bits in risk and stats):

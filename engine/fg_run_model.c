@@ -131,6 +131,12 @@ static int stored_rows(fg_run *r, const fg_features *f)
 		for (uint32_t i = 0; i < n; i++)
 			masks[i] = 1u << fg_features_fold(f, r->feat_users[i]);
 		rc = fg_features_rows(r->feat_rows, f, r->feat_users, n, masks, 0);
+#if FG_HAVE_MPI
+		/* the rows the model scored: the ranks' columns of the packed users */
+		for (uint32_t i = 0; rc == FG_OK && i < n; i++)
+			fg_mpi_use_features(r->feat_rows + (size_t)i * fg_features_count(f), f,
+			                    &r->feat_users[i], 1, masks[i]);
+#endif
 		fg_free(masks);
 		if (rc != FG_OK)
 			return rc;
@@ -175,7 +181,8 @@ int fg_run_model(fg_run *r)
 	if ((rc = fg_features_open(&f, r->g, r->scores, r->comp, r->seeds, r->n_seeds, &fp)) != FG_OK)
 		goto cleanup;
 #if FG_HAVE_MPI
-	/* under mpirun: the ranks' rows of their packed users, checked against f's */
+	/* under mpirun: the ranks' rows of their packed users, checked against f's and
+	 * then used for the scoring rows (fg_model_score, explain, the stored rows) */
 	if (fg_mpi_active() && (rc = fg_mpi_check_features(f, r->g, r->scores)) != FG_OK)
 		goto cleanup;
 #endif
@@ -240,6 +247,9 @@ int fg_run_model(fg_run *r)
 	         info.ap, info.k, info.p_at_k, r->n_reasons);
 	snprintf(r->note, sizeof(r->note), "%s", r->model_status);
 cleanup:
+#if FG_HAVE_MPI
+	fg_mpi_drop_features();
+#endif
 	if (rc != FG_OK)
 		fg_run_model_free(r);
 	fg_model_close(&m);

@@ -739,7 +739,14 @@ END_TEST
  * lists) are rank 0's bit for bit and the digest is one process's; with one
  * ulp on one user's nb_mean_co_users on the last rank with users
  * (mpi-features) the run fails naming the user and the column and stores
- * nothing.
+ * nothing.  Fifth step: the account-age reference is the ranks' maximum over
+ * their owned rows, one second early on every rank (mpi-t-ref) fails the run
+ * against rank 0's; the model scores with the ranks' columns, so with every
+ * packed user's columns changed on rank 0 after the check passed, in its
+ * scoring row (mpi-features-used) or in its training rows
+ * (mpi-features-used-train), the run stores a digest that is not one
+ * process's; one ulp in one user's training row (mpi-features-train) fails
+ * the check naming the training row.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -780,6 +787,43 @@ START_TEST(features_on_the_ranks)
 		free(n);
 		free(err);
 		free(cmd);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-t-ref " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_ne(fgt_sh(cmd), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: the account-age reference of the owners' "
+		                     "rows is ") && strstr(err, "nothing of this run was stored"),
+		              "-np %d: %s", np, err);
+		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+		ck_assert_str_eq(n, "1");
+		free(n);
+		free(err);
+		free(cmd);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features-train " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_ne(fgt_sh(cmd), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: the ranks' features are not rank 0's: user 'u") &&
+		              strstr(err, "' differs in nb_mean_co_users (") &&
+		              strstr(err, "; its training row, folds mask 0x") &&
+		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
+		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+		ck_assert_str_eq(n, "1");
+		free(n);
+		free(err);
+		free(cmd);
+		for (int k = 0; k < 2; k++) {
+			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
+			          "2>'%s'", k ? "mpi-features-used-train" : "mpi-features-used", np,
+			          fgt_bin(), margs, log);
+			ck_assert_int_eq(fgt_sh(cmd), 0);
+			d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC "
+			                    "LIMIT 1");
+			ck_assert_msg(strcmp(d, one) != 0, "-np %d, fault %d: the digest is one "
+			              "process's", np, k);
+			free(d);
+			free(cmd);
+		}
 		free(margs);
 		free(mdb);
 	}
