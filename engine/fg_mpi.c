@@ -30,6 +30,7 @@
 #include "fg_features.h"
 #include "fg_hash.h"
 #include "fg_ingest_split.h"
+#include "fg_kinds.h"
 #include "fg_log.h"
 #include "fg_pack.h"
 #include "fg_par.h"
@@ -116,6 +117,8 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
+	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
+	size_t n_hubl;          /* user then class (hub_links_all) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4007,8 +4010,10 @@ cleanup:
  * are not in the rank's graph: the CSR has none either) and the per-user
  * inputs the ranks hold (links, labels, creation times, seeds).  Left out:
  * the columns of the links with hubs (deg_total and per class, shares,
- * hub_*, the seeds per entity class, entity_seeds_max, activity_span_days:
- * a hub's users span components and its links are not shipped), the fold
+ * hub_seeds, the seeds per entity class, entity_seeds_max,
+ * activity_span_days: a hub's users span components and its links are not
+ * shipped; hub_links and per class are counted from the hub owners' links
+ * and checked apart, hub_links_all), the fold
  * walks' (ppr, ppr_norm, nb_ppr_norm_*: each fold's walk restarts over all
  * its seeds and stops at the whole graph's L1 change, a collective walk per
  * fold), the attributes and their aggregates (not shipped), and the
@@ -4109,6 +4114,104 @@ static int64_t owned_t_ref(void)
 	return t;
 }
 
+/*
+ * The hub-link columns (hub_links, hub_card, hub_device, hub_address): one
+ * record per owned link of a hub entity (placeholders excepted, as the link
+ * set drops them), its user's canonical id and its kind's class, from the
+ * hub's owner to rank 0 (S.hubl, sorted), which counts them per packed user
+ * and compares the counts with its rows (fg_mpi_check_features).  Integer
+ * counts: the same for any order of the records.  Not used by the model in
+ * this step.
+ */
+struct hub_rec {
+	uint64_t id;
+	uint32_t kc, pad;
+};
+
+static int cmp_hub_rec(const void *a, const void *b)
+{
+	const struct hub_rec *x = a, *y = b;
+
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->kc > y->kc) - (x->kc < y->kc);
+}
+
+/* Every rank, while the components pass (S.cc) is kept: S.hubl on rank 0.  Collective. */
+static int hub_links_all(void)
+{
+	const ccpass *c = S.cc;
+	struct hub_rec *hr = NULL;
+	size_t nh = 0, t = 0;
+	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, has, last;
+	char kbuf[256];
+
+	fg_free(S.hubl);
+	S.hubl = NULL;
+	S.n_hubl = 0;
+	for (size_t e = 0; c && e < S.n_ent; e++)
+		if (c->hub[S.ent_link[e]])
+			nh += entity_end(S.ent_link[e]) - S.ent_link[e];
+	if (!c || !(hr = fg_mallocarray(2 * nh + 1, sizeof(*hr))))
+		rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for the hub links", S.rank);
+	nh = 0;
+	for (size_t e = 0; !rc && e < S.n_ent; e++) {
+		size_t i = S.ent_link[e], j;
+		const rec *l = &S.links[i];
+		uint32_t kc = FG_KC_OTHER; /* a kind this long is in no class's mapping */
+
+		if (!c->hub[i])
+			continue;
+		if (l->kl < sizeof(kbuf)) {
+			memcpy(kbuf, l->k, l->kl);
+			kbuf[l->kl] = '\0';
+			kc = (uint32_t)fg_kind_class_of(kbuf);
+		}
+		j = entity_end(i);
+		for (size_t x = i; x < j; x++)
+			if (!S.links[x].ph)
+				hr[nh++] = (struct hub_rec){ c->gid[c->uq_of[2 * x]], kc, 0 };
+	}
+	/* tests: every hub link of the last rank with hub links counted twice */
+	has = nh ? S.rank : -1;
+	MPI_Allreduce(&has, &last, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+	if (!rc && nh && fg_fault_fails("mpi-hub-links") && S.rank == last) {
+		memcpy(hr + nh, hr, nh * sizeof(*hr));
+		nh *= 2;
+	}
+	if (!rc && nh * sizeof(*hr) > (size_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu hub links to report (at most 2 GiB in this "
+		                  "stage)", S.rank, nh);
+	if (S.rank == 0 && !rc && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the hub links");
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	mine = (int)(nh * sizeof(*hr));
+	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (S.rank == 0) {
+		disp = cnt + n;
+		for (int r = 0; r < n; r++) {
+			disp[r] = (int)t;
+			t += (size_t)cnt[r];
+		}
+		if (t > (size_t)INT_MAX || !(S.hubl = fg_malloc(t + 1)))
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu hub links",
+			                  t / sizeof(*hr));
+	}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Gatherv(hr, mine, MPI_BYTE, S.hubl, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)mine + sizeof(int) : 0;
+	if (S.rank == 0) {
+		S.n_hubl = t / sizeof(*hr);
+		qsort(S.hubl, S.n_hubl, sizeof(*S.hubl), cmp_hub_rec);
+	}
+cleanup:
+	fg_free(hr);
+	fg_free(cnt);
+	return rc;
+}
+
 static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
                         const double *lrisk, const fg_graph *g0)
 {
@@ -4137,7 +4240,7 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 		rc = fg_error_set(FG_ERROR, "mpi features: the account-age reference of the owners' "
 		                  "rows is %lld, rank 0's graph's %lld", (long long)t_ref,
 		                  (long long)fg_features_t_ref(g0));
-	if ((rc = agree(rc)) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK || (rc = hub_links_all()) != FG_OK)
 		goto cleanup;
 	if (!(lsd = fg_mallocarray((size_t)nu + 1, sizeof(*lsd))) ||
 	    !(seed = fg_calloc((size_t)nu + 1, 1)) ||
@@ -4233,10 +4336,63 @@ cleanup:
 	return rc;
 }
 
+/* The hub-link columns the owners' records give (hub_links_all), in hub_col's order. */
+static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
+#define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
+
+static int hub_cols(uint32_t *col, const fg_features *f)
+{
+	for (size_t j = 0; j < N_HUB_COL; j++) {
+		uint32_t k = 0, n = fg_features_count(f);
+
+		while (k < n && strcmp(fg_features_name(f, k), hub_col[j]))
+			k++;
+		if (k == n)
+			return fg_error_set(FG_ERROR, "mpi features: no column '%s'", hub_col[j]);
+		col[j] = k;
+	}
+	return FG_OK;
+}
+
+/* Rank 0: user u's hub-link columns in row (its scoring row) against the owners' records. */
+static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, const uint32_t *hcol)
+{
+	size_t lo = 0, hi = S.n_hubl;
+	uint32_t k[N_HUB_COL] = { 0 };
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (S.hubl[mid].id < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
+		uint32_t kc = S.hubl[lo].kc;
+
+		k[0]++;
+		k[1] += kc == FG_KC_CARD;
+		k[2] += kc == FG_KC_DEVICE;
+		k[3] += kc == FG_KC_ADDRESS;
+	}
+	for (size_t j = 0; j < N_HUB_COL; j++) {
+		float v = (float)k[j];
+
+		if (memcmp(&v, &row[hcol[j]], sizeof(float)))
+			return fg_error_set(FG_ERROR, "mpi features: the hub owners' links are not rank "
+			                    "0's: user '%s' differs in %s (%u from the owners, %.9g in rank "
+			                    "0's scoring row)", fg_graph_user_id(g, u), hub_col[j], k[j],
+			                    (double)row[hcol[j]]);
+	}
+	return FG_OK;
+}
+
 int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s)
 {
 	double t0 = fg_clock();
-	uint32_t col[N_FEAT_COL], nc = fg_features_count(f), packed = 0;
+	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], nc = fg_features_count(f), packed = 0;
+	uint64_t hub_total = 0;
 	float *row = NULL;
 	double *scratch = NULL;
 	int rc;
@@ -4248,10 +4404,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		                  "after the evidence BFS)");
 		goto cleanup;
 	}
-	if ((rc = feat_cols(col, f)) != FG_OK)
+	if ((rc = feat_cols(col, f)) != FG_OK || (rc = hub_cols(hcol, f)) != FG_OK)
 		goto cleanup;
 	for (uint32_t u = 0; u < g->n_users; u++)
 		packed += s->comp_size[u] >= 2;
+	for (uint32_t e = 0; e < g->n_entities; e++)
+		hub_total += fg_graph_ent_hub(g, e) ? fg_graph_ent_share(g, e) : 0;
 	if (packed != S.n_feat) {
 		rc = fg_error_set(FG_ERROR, "mpi features: the ranks sent %u users' rows, rank 0 has "
 		                  "%u users in components of 2+", S.n_feat, packed);
@@ -4277,7 +4435,9 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 			unsigned fu = fg_features_fold(f, u), mask = feat_mask(fu, r);
 
 			fg_features_row(row, f, u, mask, scratch);
-			for (size_t j = 0; j < N_FEAT_COL; j++)
+			if (r == 0)
+				rc = check_hub_links(g, u, row, hcol);
+			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
 					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
 					                  "rank 0's: user '%s' differs in %s (%.9g on its rank, "
@@ -4288,6 +4448,13 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 				}
 		}
 	}
+	if (!rc && hub_total != S.n_hubl)
+		rc = fg_error_set(FG_ERROR, "mpi features: the hub owners sent %zu hub links, rank 0's "
+		                  "graph has %llu", S.n_hubl, (unsigned long long)hub_total);
+	if (!rc)
+		fg_log_info("mpi features: hub_links, hub_card, hub_device and hub_address of %u packed "
+		            "users from the hub owners' %zu links; bit for bit rank 0's (checked, not "
+		            "used)", S.n_feat, S.n_hubl);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4349,6 +4516,9 @@ void fg_mpi_drop_features(void)
 	fg_free(S.feat);
 	S.feat = NULL;
 	S.n_feat = 0;
+	fg_free(S.hubl);
+	S.hubl = NULL;
+	S.n_hubl = 0;
 	S.feat_nc = 0;
 	S.ranks_featured = false;
 }

@@ -746,7 +746,11 @@ END_TEST
  * scoring row (mpi-features-used) or in its training rows
  * (mpi-features-used-train), the run stores a digest that is not one
  * process's; one ulp in one user's training row (mpi-features-train) fails
- * the check naming the training row.
+ * the check naming the training row.  Sixth step: the hub-link columns
+ * (hub_links and per class) counted from the hub owners' links are rank 0's
+ * for every packed user; with every hub link of the last rank holding hub
+ * links counted twice (mpi-hub-links) the run fails naming the user and
+ * hub_links and stores nothing.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -771,10 +775,25 @@ START_TEST(features_on_the_ranks)
 		ck_assert_msg(strstr(err, "mpi features: 25 columns of 340 packed users' rows found on "
 		                     "the ranks' graphs; bit for bit rank 0's fg_features"), "-np %d: %s",
 		              np, err);
+		ck_assert_msg(strstr(err, "mpi features: hub_links, hub_card, hub_device and "
+		                     "hub_address of 340 packed users from the hub owners' 632 links; "
+		                     "bit for bit rank 0's"), "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-hub-links " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_ne(fgt_sh(cmd), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: the hub owners' links are not rank 0's: user "
+		                     "'u") && strstr(err, "' differs in hub_links (") &&
+		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
+		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+		ck_assert_str_eq(n, "1");
+		free(n);
+		free(err);
+		free(cmd);
 		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features " MPIRUN " -np %d '%s' run %s --top 0 "
 		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
 		ck_assert_int_ne(fgt_sh(cmd), 0);
