@@ -3641,22 +3641,26 @@ static int cmp_group_id(const void *a, const void *b)
 }
 
 /*
- * Every rank: its groups' scores (fg_score_groups, ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
- * them) for the check when it scores (fg_mpi_ring_scores).  Collective.
+ * Every rank's nbytes at p (items of size bytes, what naming them in the
+ * errors), concatenated in rank order into *out on rank 0: fg_malloc'ed,
+ * *total bytes (NULL and 0 on the other ranks and on an error).  The bytes
+ * other ranks send are counted in S.phase_bytes.  Collective.
  */
-static int gather_groups(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
-                              uint32_t nsc)
+static int gather_bytes(void **out, size_t *total, const void *p, size_t nbytes, size_t size,
+                        const char *what)
 {
-	int n = S.size, mine = (int)((size_t)nsc * sizeof(*lsc)), *cnt = NULL, *disp = NULL, rc = FG_OK;
+	int n = S.size, mine = (int)nbytes, *cnt = NULL, *disp = NULL, rc = FG_OK;
 	size_t t = 0;
 
-	fg_free(*out);
 	*out = NULL;
-	*n_out = 0;
-	if (S.rank == 0 && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
-		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the groups' scores");
+	*total = 0;
+	if (nbytes > (size_t)INT_MAX)
+		rc = fg_error_set(FG_ERROR, "rank %d: %zu %s to report (at most 2 GiB in this stage)",
+		                  S.rank, nbytes / size, what);
+	if (S.rank == 0 && !rc && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
+		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the %s", what);
 	if ((rc = agree(rc)) != FG_OK)
-		return rc;
+		goto cleanup;
 	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
 	if (S.rank == 0) {
 		disp = cnt + n;
@@ -3665,18 +3669,42 @@ static int gather_groups(fg_group_score **out, uint32_t *n_out, const fg_group_s
 			t += (size_t)cnt[r];
 		}
 		if (t > (size_t)INT_MAX || !(*out = fg_malloc(t + 1)))
-			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu groups' scores",
-			                  t / sizeof(*lsc));
+			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu %s", t / size, what);
 	}
-	if ((rc = agree(rc)) == FG_OK) {
-		MPI_Gatherv(lsc, mine, MPI_BYTE, *out, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
-		S.phase_bytes += S.rank ? (uint64_t)mine : 0;
-		if (S.rank == 0) {
-			*n_out = (uint32_t)(t / sizeof(*lsc));
-			qsort(*out, *n_out, sizeof(**out), cmp_group_id);
-		}
+	if ((rc = agree(rc)) != FG_OK)
+		goto cleanup;
+	MPI_Gatherv(p, mine, MPI_BYTE, *out, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+	S.phase_bytes += S.rank ? (uint64_t)mine : 0;
+	*total = t;
+cleanup:
+	if (rc) {
+		fg_free(*out);
+		*out = NULL;
 	}
 	fg_free(cnt);
+	return rc;
+}
+
+/*
+ * Every rank: its groups' scores (fg_score_groups, ids canonical) to rank 0, which keeps them sorted by id in *out (n_out of
+ * them) for the check when it scores (fg_mpi_ring_scores).  Collective.
+ */
+static int gather_groups(fg_group_score **out, uint32_t *n_out, const fg_group_score *lsc,
+                              uint32_t nsc)
+{
+	void *all;
+	size_t t;
+	int rc;
+
+	fg_free(*out);
+	*out = NULL;
+	*n_out = 0;
+	rc = gather_bytes(&all, &t, lsc, (size_t)nsc * sizeof(*lsc), sizeof(*lsc), "groups' scores");
+	if (rc == FG_OK && S.rank == 0) {
+		*out = all;
+		*n_out = (uint32_t)(t / sizeof(*lsc));
+		qsort(*out, *n_out, sizeof(**out), cmp_group_id);
+	}
 	return rc;
 }
 
@@ -4143,7 +4171,8 @@ static int hub_links_all(void)
 	const ccpass *c = S.cc;
 	struct hub_rec *hr = NULL;
 	size_t nh = 0, t = 0;
-	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, has, last;
+	void *all;
+	int rc = FG_OK, has, last;
 	char kbuf[256];
 
 	fg_free(S.hubl);
@@ -4179,36 +4208,16 @@ static int hub_links_all(void)
 		memcpy(hr + nh, hr, nh * sizeof(*hr));
 		nh *= 2;
 	}
-	if (!rc && nh * sizeof(*hr) > (size_t)INT_MAX)
-		rc = fg_error_set(FG_ERROR, "rank %d: %zu hub links to report (at most 2 GiB in this "
-		                  "stage)", S.rank, nh);
-	if (S.rank == 0 && !rc && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
-		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the hub links");
-	if ((rc = agree(rc)) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK ||
+	    (rc = gather_bytes(&all, &t, hr, nh * sizeof(*hr), sizeof(*hr), "hub links")) != FG_OK)
 		goto cleanup;
-	mine = (int)(nh * sizeof(*hr));
-	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-	if (S.rank == 0) {
-		disp = cnt + n;
-		for (int r = 0; r < n; r++) {
-			disp[r] = (int)t;
-			t += (size_t)cnt[r];
-		}
-		if (t > (size_t)INT_MAX || !(S.hubl = fg_malloc(t + 1)))
-			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu hub links",
-			                  t / sizeof(*hr));
-	}
-	if ((rc = agree(rc)) != FG_OK)
-		goto cleanup;
-	MPI_Gatherv(hr, mine, MPI_BYTE, S.hubl, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
-	S.phase_bytes += S.rank ? (uint64_t)mine + sizeof(int) : 0;
+	S.hubl = all;
 	if (S.rank == 0) {
 		S.n_hubl = t / sizeof(*hr);
 		qsort(S.hubl, S.n_hubl, sizeof(*S.hubl), cmp_hub_rec);
 	}
 cleanup:
 	fg_free(hr);
-	fg_free(cnt);
 	return rc;
 }
 
@@ -4227,8 +4236,9 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	struct feat_rec *frec = NULL;
 	unsigned *masks = NULL;
 	uint32_t *users = NULL;
-	int n = S.size, mine = 0, *cnt = NULL, *disp = NULL, rc = FG_OK, last;
+	int n = S.size, rc = FG_OK, last;
 	size_t t = 0;
+	void *all;
 
 	fg_mpi_drop_features();
 	/* FG_TIME_NONE is INT64_MIN: the maximum ignores it, as fg_features_t_ref does */
@@ -4293,29 +4303,11 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	if (!rc && nu && fg_fault_fails("mpi-features-train") && S.rank == last)
 		frec[nu - 1].v[FG_FEAT_FOLDS - 1][19] =
 			nextafterf(frec[nu - 1].v[FG_FEAT_FOLDS - 1][19], INFINITY);
-	if (!rc && (uint64_t)nu * sizeof(*frec) > (uint64_t)INT_MAX)
-		rc = fg_error_set(FG_ERROR, "rank %d: %u users' features to report (at most 2 GiB in "
-		                  "this stage)", S.rank, nu);
-	if (S.rank == 0 && !rc && !(cnt = fg_calloc((size_t)n * 2, sizeof(int))))
-		rc = fg_error_set(FG_ENOMEM, "out of memory gathering the features");
-	if ((rc = agree(rc)) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK ||
+	    (rc = gather_bytes(&all, &t, frec, (size_t)nu * sizeof(*frec), sizeof(*frec),
+	                       "users' features")) != FG_OK)
 		goto cleanup;
-	mine = (int)((size_t)nu * sizeof(*frec));
-	MPI_Gather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, 0, MPI_COMM_WORLD);
-	if (S.rank == 0) {
-		disp = cnt + n;
-		for (int r = 0; r < n; r++) {
-			disp[r] = (int)t;
-			t += (size_t)cnt[r];
-		}
-		if (t > (size_t)INT_MAX || !(S.feat = fg_malloc(t + 1)))
-			rc = fg_error_set(FG_ENOMEM, "out of memory gathering %zu users' features",
-			                  t / sizeof(*frec));
-	}
-	if ((rc = agree(rc)) != FG_OK)
-		goto cleanup;
-	MPI_Gatherv(frec, mine, MPI_BYTE, S.feat, cnt, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
-	S.phase_bytes += S.rank ? (uint64_t)mine : 0;
+	S.feat = all;
 	if (S.rank == 0) {
 		S.n_feat = (uint32_t)(t / sizeof(*frec));
 		qsort(S.feat, S.n_feat, sizeof(*S.feat), cmp_feat_rec);
@@ -4332,7 +4324,6 @@ cleanup:
 	fg_free(frec);
 	fg_free(masks);
 	fg_free(users);
-	fg_free(cnt);
 	return rc;
 }
 
