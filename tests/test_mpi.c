@@ -732,6 +732,35 @@ END_TEST
 
 #if FG_FAULT_INJECTION
 /*
+ * The run of margs at -np np with fault set fails; its log (at log) holds
+ * each of the NULL-terminated needles and "nothing of this run was
+ * stored", and mdb still holds its one earlier run.
+ */
+static void fault_fails(const char *fault, int np, const char *margs, const char *log,
+                        const char *mdb, ...)
+{
+	char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
+	                "2>'%s'", fault, np, fgt_bin(), margs, log);
+	char *err, *n;
+	const char *needle;
+	va_list ap;
+
+	ck_assert_int_ne(fgt_sh(cmd), 0);
+	err = fgt_read_file(log, NULL);
+	ck_assert_ptr_nonnull(err);
+	va_start(ap, mdb);
+	while ((needle = va_arg(ap, const char *)))
+		ck_assert_msg(strstr(err, needle), "-np %d, %s: no '%s' in: %s", np, fault, needle, err);
+	va_end(ap);
+	ck_assert_msg(strstr(err, "nothing of this run was stored"), "-np %d, %s: %s", np, fault, err);
+	n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	free(err);
+	free(cmd);
+}
+
+/*
  * The model's features on the ranks (issue 15, fourth step): a generated
  * world whose model trains (every planted fraudster labelled, 26 seeds) and
  * whose 340 users of components of 2+ are packed over the ranks.  At -np 2
@@ -768,7 +797,7 @@ START_TEST(features_on_the_ranks)
 	one = fgt_file_q_text(db, "SELECT output_digest FROM runs");
 	for (int np = 2; np <= 3; np++) {
 		char *mdb = fgt_path(tmp, np == 2 ? "feat2.db" : "feat3.db");
-		char *margs = fmt("--db '%s' %s", mdb, in), *err, *d, *n;
+		char *margs = fmt("--db '%s' %s", mdb, in), *err, *d;
 
 		ck_assert_int_eq(run(np, margs, log), 0);
 		err = fgt_read_file(log, NULL);
@@ -782,55 +811,15 @@ START_TEST(features_on_the_ranks)
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		cmd = fmt("FG_FAULT_FAIL_AT=mpi-hub-links " MPIRUN " -np %d '%s' run %s --top 0 "
-		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
-		ck_assert_int_ne(fgt_sh(cmd), 0);
-		err = fgt_read_file(log, NULL);
-		ck_assert_msg(strstr(err, "mpi features: the hub owners' links are not rank 0's: user "
-		                     "'u") && strstr(err, "' differs in hub_links (") &&
-		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
-		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
-		ck_assert_str_eq(n, "1");
-		free(n);
-		free(err);
-		free(cmd);
-		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features " MPIRUN " -np %d '%s' run %s --top 0 "
-		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
-		ck_assert_int_ne(fgt_sh(cmd), 0);
-		err = fgt_read_file(log, NULL);
-		ck_assert_msg(strstr(err, "mpi features: the ranks' features are not rank 0's: user 'u") &&
-		              strstr(err, "' differs in nb_mean_co_users (") &&
-		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
-		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
-		ck_assert_str_eq(n, "1");
-		free(n);
-		free(err);
-		free(cmd);
-		cmd = fmt("FG_FAULT_FAIL_AT=mpi-t-ref " MPIRUN " -np %d '%s' run %s --top 0 "
-		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
-		ck_assert_int_ne(fgt_sh(cmd), 0);
-		err = fgt_read_file(log, NULL);
-		ck_assert_msg(strstr(err, "mpi features: the account-age reference of the owners' "
-		                     "rows is ") && strstr(err, "nothing of this run was stored"),
-		              "-np %d: %s", np, err);
-		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
-		ck_assert_str_eq(n, "1");
-		free(n);
-		free(err);
-		free(cmd);
-		cmd = fmt("FG_FAULT_FAIL_AT=mpi-features-train " MPIRUN " -np %d '%s' run %s --top 0 "
-		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
-		ck_assert_int_ne(fgt_sh(cmd), 0);
-		err = fgt_read_file(log, NULL);
-		ck_assert_msg(strstr(err, "mpi features: the ranks' features are not rank 0's: user 'u") &&
-		              strstr(err, "' differs in nb_mean_co_users (") &&
-		              strstr(err, "; its training row, folds mask 0x") &&
-		              strstr(err, "nothing of this run was stored"), "-np %d: %s", np, err);
-		n = fgt_file_q_text(mdb, "SELECT count(*) FROM runs");
-		ck_assert_str_eq(n, "1");
-		free(n);
-		free(err);
-		free(cmd);
+		fault_fails("mpi-hub-links", np, margs, log, mdb, "mpi features: the hub owners' links "
+		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
+		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
+		            "not rank 0's: user 'u", "' differs in nb_mean_co_users (", NULL);
+		fault_fails("mpi-t-ref", np, margs, log, mdb, "mpi features: the account-age reference "
+		            "of the owners' rows is ", NULL);
+		fault_fails("mpi-features-train", np, margs, log, mdb, "mpi features: the ranks' "
+		            "features are not rank 0's: user 'u", "' differs in nb_mean_co_users (",
+		            "; its training row, folds mask 0x", NULL);
 		for (int k = 0; k < 2; k++) {
 			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
 			          "2>'%s'", k ? "mpi-features-used-train" : "mpi-features-used", np,
