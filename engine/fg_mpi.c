@@ -4093,16 +4093,16 @@ static int cmp_feat_rec(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* The columns of f named by feat_col, or FG_ERROR naming one it lacks. */
-static int feat_cols(uint32_t *col, const fg_features *f)
+/* col[0..nn): the columns of f named names[0..nn), or FG_ERROR naming one it lacks. */
+static int cols_of(uint32_t *col, const char *const *names, size_t nn, const fg_features *f)
 {
-	for (size_t j = 0; j < N_FEAT_COL; j++) {
+	for (size_t j = 0; j < nn; j++) {
 		uint32_t k = 0, n = fg_features_count(f);
 
-		while (k < n && strcmp(fg_features_name(f, k), feat_col[j]))
+		while (k < n && strcmp(fg_features_name(f, k), names[j]))
 			k++;
 		if (k == n)
-			return fg_error_set(FG_ERROR, "mpi features: no column '%s'", feat_col[j]);
+			return fg_error_set(FG_ERROR, "mpi features: no column '%s'", names[j]);
 		col[j] = k;
 	}
 	return FG_OK;
@@ -4274,7 +4274,7 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 
 		if ((rc = fg_score_compute(&ks, lg, S.cfg, seed, nls, S.kcomp, S.kring, risk)) == FG_OK &&
 		    (rc = fg_features_open(&kf, lg, ks, S.kcomp, lsd, nls, &fp)) == FG_OK &&
-		    (rc = feat_cols(col, kf)) == FG_OK) {
+		    (rc = cols_of(col, feat_col, N_FEAT_COL, kf)) == FG_OK) {
 			ncols = fg_features_count(kf);
 			for (uint32_t u = 0; u < nu; u++) {
 				users[u] = u;
@@ -4331,20 +4331,6 @@ cleanup:
 static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
 #define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
 
-static int hub_cols(uint32_t *col, const fg_features *f)
-{
-	for (size_t j = 0; j < N_HUB_COL; j++) {
-		uint32_t k = 0, n = fg_features_count(f);
-
-		while (k < n && strcmp(fg_features_name(f, k), hub_col[j]))
-			k++;
-		if (k == n)
-			return fg_error_set(FG_ERROR, "mpi features: no column '%s'", hub_col[j]);
-		col[j] = k;
-	}
-	return FG_OK;
-}
-
 /* Rank 0: user u's hub-link columns in row (its scoring row) against the owners' records. */
 static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, const uint32_t *hcol)
 {
@@ -4395,7 +4381,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		                  "after the evidence BFS)");
 		goto cleanup;
 	}
-	if ((rc = feat_cols(col, f)) != FG_OK || (rc = hub_cols(hcol, f)) != FG_OK)
+	if ((rc = cols_of(col, feat_col, N_FEAT_COL, f)) != FG_OK ||
+	    (rc = cols_of(hcol, hub_col, N_HUB_COL, f)) != FG_OK)
 		goto cleanup;
 	for (uint32_t u = 0; u < g->n_users; u++)
 		packed += s->comp_size[u] >= 2;
