@@ -176,8 +176,7 @@ static void free_state(void)
 	cc_drop();
 	kept_drop();
 	rank_graph_drop();
-	fg_free(S.feat);
-	S.feat = NULL;
+	fg_mpi_drop_features();
 	fg_free(S.vals);
 	fg_free(S.ring_links);
 	fg_free(S.comp_links);
