@@ -19,6 +19,7 @@
 #include "fg_par.h"
 #include "fg_prefetch.h"
 #include "fg_sbuf.h"
+#include "fg_search.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -305,16 +306,7 @@ static double held_double(held_reader *x, size_t i)
 /* The index in hubs[0..n) (increasing) of the first hub >= e: e's own when it is one. */
 static uint32_t hub_index(const uint32_t *hubs, uint32_t n, uint32_t e)
 {
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (hubs[mid] < e)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return (uint32_t)fg_lower_bound_u32(hubs, 0, n, e);
 }
 
 /* The hubs' entity ids, increasing: one sequential pass over the entities. */
