@@ -706,6 +706,7 @@ int fg_run_commit(fg_run *r)
 	c0 = fg_cpu_clock();
 	rc = fg_store_run_commit(r->store, r->o.cfg.keep_runs);
 	fg_signal_commit_leave(rc == FG_OK);
+	fg_store_flusher_stop(&r->flusher);
 	if (getenv("FG_WRITE_PROFILE")) /* fg_run_write.c's table lines, then this one */
 		fprintf(stderr, "  write %-14s %7.3f s  cpu %7.3f s\n", "commit", fg_clock() - t0,
 		        fg_cpu_clock() - c0);
@@ -803,6 +804,7 @@ bool fg_run_close(fg_run **pr)
 	r = *pr;
 	(void)fg_run_write_join(r); /* a failed run: the writer's error, if any, comes second */
 	(void)fg_run_digest_join(r);
+	fg_store_flusher_stop(&r->flusher);
 	if (r->store && !r->committed) {
 		fg_store_run_rollback(r->store);
 		rolled_back = true;

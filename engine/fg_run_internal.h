@@ -70,6 +70,7 @@ struct fg_run {
 		uint64_t n_pairs;
 	} prev;
 	struct fg_run_writer *writer; /* the write-back thread (graph tables, then the early ones): owns store until joined */
+	fg_store_flusher *flusher;    /* the kernel's write-out of the run's pages, from the first table to the commit */
 	struct fg_run_digest *digest; /* the input digest's thread (fg_run.c): g's links stay until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
 	bool early_written;       /* user_features, components, entities are in the run */

@@ -284,12 +284,25 @@ const fg_schema_migration fg_schema_migrations[] = {
 const int fg_schema_n_migrations =
 	(int)(sizeof(fg_schema_migrations) / sizeof(fg_schema_migrations[0]));
 
-const char fg_schema_indexes_sql[] =
+#define IX_USER_SCORES \
 	"CREATE INDEX IF NOT EXISTS user_scores_ring ON user_scores (run_id, ring_id) WHERE ring_id IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);\n"
+#define IX_RINGS \
+	"CREATE INDEX IF NOT EXISTS rings_score ON rings (run_id, ring_score DESC);\n" \
 	"CREATE INDEX IF NOT EXISTS rings_key ON rings (ring_key, run_id);\n"
+#define IX_LINKS \
 	"CREATE INDEX IF NOT EXISTS links_other ON links (run_id, other_user) WHERE other_user IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);\n";
+#define IX_ENTITIES \
+	"CREATE INDEX IF NOT EXISTS entities_value ON entities (run_id, kind, value);\n"
+
+const char fg_schema_indexes_sql[] = IX_USER_SCORES IX_RINGS IX_LINKS IX_ENTITIES;
+
+const fg_schema_index fg_schema_indexes[] = {
+	{ "user_scores", IX_USER_SCORES },
+	{ "rings", IX_RINGS },
+	{ "links", IX_LINKS },
+	{ "entities", IX_ENTITIES },
+};
+const int fg_schema_n_indexes = (int)(sizeof(fg_schema_indexes) / sizeof(fg_schema_indexes[0]));
 
 const fg_schema_stat fg_schema_stats[] = {
 	{ "runs", NULL, NULL, NULL },

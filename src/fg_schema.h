@@ -29,6 +29,14 @@ extern const int fg_schema_n_migrations;
 /* CREATE INDEX IF NOT EXISTS statements run by fg_store_build_indexes. */
 extern const char fg_schema_indexes_sql[];
 
+/* The same statements by table (fg_store_build_indexes_on), in that order. */
+typedef struct fg_schema_index {
+	const char *table;
+	const char *sql; /* that table's CREATE INDEX IF NOT EXISTS statements */
+} fg_schema_index;
+extern const fg_schema_index fg_schema_indexes[];
+extern const int fg_schema_n_indexes;
+
 /*
  * The planner statistics written at each commit (fg_store_run_commit) into
  * sqlite_stat1, one entry per index whose first column is run_id (and the

@@ -1121,6 +1121,17 @@ int fg_store_build_indexes(fg_store *st)
 	return exec(st, fg_schema_indexes_sql, "build indexes");
 }
 
+int fg_store_build_indexes_on(fg_store *st, const char *table)
+{
+	assert(st && table);
+	if (st->run_id <= 0)
+		return fg_error_set(FG_EUSAGE, "%s: build indexes outside a run", st->path);
+	for (int i = 0; i < fg_schema_n_indexes; i++)
+		if (strcmp(fg_schema_indexes[i].table, table) == 0)
+			return exec(st, fg_schema_indexes[i].sql, "build indexes");
+	return fg_error_set(FG_EUSAGE, "%s: no indexes on table %s", st->path, table);
+}
+
 int fg_store_latest_run(fg_store *st, int64_t *run_id)
 {
 	return query_int(st, run_id, "SELECT MAX(run_id) FROM runs WHERE status = 'ok'", 0, false);

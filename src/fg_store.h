@@ -117,10 +117,30 @@ int fg_store_cache_limit(fg_store *st, int kib);
 int fg_store_cache_release(fg_store *st);
 
 /*
+ * The write-out thread (fg_store_flush.c): from start to stop, every 20 ms,
+ * the kernel is asked to start writing the dirty pages of the database file
+ * at path and of its WAL, so that the commit's and the checkpoint's fsyncs
+ * find less to write.  No byte and no guarantee changes.  Start gives FG_OK
+ * and NULL where no thread can be started (the fsyncs then do it all, as
+ * before), FG_ENOMEM else; stop joins and frees, NULL a no-op.
+ */
+typedef struct fg_store_flusher fg_store_flusher;
+int fg_store_flusher_start(fg_store_flusher **out, const char *path);
+void fg_store_flusher_stop(fg_store_flusher **f);
+
+/*
  * Create the secondary indexes (after the bulk load, as a fast load wants),
  * IF NOT EXISTS.  Called by the run before commit.
  */
 int fg_store_build_indexes(fg_store *st);
+
+/*
+ * The same for one table's indexes only (fg_schema_indexes), as soon as
+ * the run has written that table, or before it writes a table whose index
+ * holds few of its rows: the run builds them beside its kernels instead of
+ * at its end (engine/fg_run_write.c).  FG_EUSAGE for a table without any.
+ */
+int fg_store_build_indexes_on(fg_store *st, const char *table);
 
 /* The newest committed run with status 'ok', or 0 if none (FG_OK either way). */
 int fg_store_latest_run(fg_store *st, int64_t *run_id);
