@@ -50,6 +50,8 @@
 
 #define K FG_FEAT_FOLDS
 #define BLOCK 65536u
+/* Users per range of fg_model_score: each fold's share of it is mostly under BLOCK, one call */
+#define RANGE (K * (BLOCK - BLOCK / 16))
 #define NEG_SALT 0x2545f4914f6cdd1dull
 
 struct fg_model {
@@ -515,7 +517,8 @@ static int fast_one(fg_trees **out, const fg_model *m, unsigned k, const float *
 #define SCORE_CHECK 4096u
 
 int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
-                   const uint8_t *seed, fg_model_info *info)
+                   const uint8_t *seed, fg_model_info *info, fg_model_scored_fn on_scored,
+                   void *arg)
 {
 	const uint32_t nu = g->n_users, nc = m->n_cols;
 	uint32_t *users = fg_mallocarray(BLOCK, sizeof(uint32_t));
@@ -524,23 +527,31 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	float *check = fg_mallocarray((size_t)2 * SCORE_CHECK * nc, sizeof(float));
 	float *want = fg_mallocarray((size_t)2 * SCORE_CHECK, sizeof(float));
 	fg_trees *own[K] = { NULL };
+	int nth[K];     /* booster k's nthread as last set (setting it reconfigures); -1 unset */
+	bool checked[K] = { false };
 	double t_rows = 0, t_pred = 0, c_rows = 0, c_pred = 0; /* wall, process CPU */
 	uint64_t done = 0;
 	char why[200];
 	int rc = FG_OK;
+
+	for (unsigned k = 0; k < K; k++)
+		nth[k] = -1;
 
 	if (!users || !rows || !pred || !check || !want) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the prediction block");
 		goto cleanup;
 	}
 	/*
-	 * Fold by fold, BLOCK users of the fold at a time (user order): every call
-	 * holds one booster's rows, so that both the rows (fg_features_rows) and
-	 * the prediction get calls large enough to pay for their threads
-	 * (fg_par_pays).  Blocks of all folds by user range gave each fold only
-	 * ~BLOCK / K rows, below both thresholds: the phase ran serial.  Each row
-	 * and each prediction is independent of its neighbours in the call, so
-	 * the scores are the same bits for any blocking and thread count.
+	 * By ranges of RANGE users in user order, and in each range fold by
+	 * fold, at most BLOCK users of the fold at a time: every call holds one
+	 * booster's rows, about BLOCK of them, so that both the rows
+	 * (fg_features_rows) and the prediction get calls large enough to pay
+	 * for their threads (fg_par_pays).  Blocks of all folds by ranges of
+	 * BLOCK users gave each fold only ~BLOCK / K rows, below both
+	 * thresholds: the phase ran serial.  After each range its scores are
+	 * final (on_scored).  Each row and each prediction is independent of its
+	 * neighbours in the call, so the scores are the same bits for any
+	 * blocking and thread count.
 	 *
 	 * The prediction: XGBoost scores the first rows of a fold's first call
 	 * (at most SCORE_CHECK, at most half), and the booster's own trees
@@ -551,66 +562,76 @@ int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_gra
 	 * rows spends most of its time copying each row into its feature vector
 	 * (perf on the 2M world: AdapterView::operator[] ~4x the tree walk).
 	 */
-	for (unsigned k = 0; k < K; k++) {
-		uint32_t u = 0;
-		int nth = -1;  /* booster k's nthread as last set (setting it reconfigures) */
-		bool checked = false;
-		while (u < nu) {
-			uint32_t n = 0, c = 0;
-			for (; u < nu && n < BLOCK; u++)
-				if (fg_features_fold(f, u) == k)
-					users[n++] = u;
-			if (!n)
-				break;
-			double t0 = fg_clock(), c0 = fg_cpu_clock();
-			if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
-				goto cleanup;
+	for (uint32_t start = 0; start < nu;) {
+		uint32_t end = nu - start > RANGE ? start + RANGE : nu;
+		for (unsigned k = 0; k < K; k++) {
+			uint32_t u = start;
+			while (u < end) {
+				uint32_t n = 0, c = 0;
+				for (; u < end && n < BLOCK; u++)
+					if (fg_features_fold(f, u) == k)
+						users[n++] = u;
+				if (!n)
+					break;
+				double t0 = fg_clock(), c0 = fg_cpu_clock();
+				if ((rc = fg_features_rows(rows, f, users, n, NULL, 1u << k)) != FG_OK)
+					goto cleanup;
 #if FG_HAVE_MPI
-			/* under mpirun: the ranks' checked columns of the packed users */
-			fg_mpi_use_features(rows, f, users, n, 1u << k);
+				/* under mpirun: the ranks' checked columns of the packed users */
+				fg_mpi_use_features(rows, f, users, n, 1u << k);
 #endif
-			t_rows += fg_clock() - t0;
-			c_rows += fg_cpu_clock() - c0;
-			t0 = fg_clock();
-			c0 = fg_cpu_clock();
-			if (!checked) {
-				checked = true;
-				c = (n + 1) / 2 < SCORE_CHECK ? (n + 1) / 2 : SCORE_CHECK;
-				memcpy(check, rows, (size_t)c * nc * sizeof(float));
-				for (uint32_t i = 0; i < c; i++)
-					for (size_t j = 0; j < nc; j++)
-						check[((size_t)c + i) * nc + j] = (j + i) % 3 == 0 ? NAN : rows[(size_t)i * nc + j];
-				why[0] = '\0';
-				if ((rc = fast_one(&own[k], m, k, check, 2 * c, want, why, sizeof(why))) != FG_OK)
-					goto cleanup;
-				memcpy(pred, want, (size_t)c * sizeof(float));
-				if (why[0] && getenv("FG_MODEL_PROFILE"))
-					fprintf(stderr, "  model booster %u scored by XGBoost: %s\n", k, why);
+				t_rows += fg_clock() - t0;
+				c_rows += fg_cpu_clock() - c0;
+				t0 = fg_clock();
+				c0 = fg_cpu_clock();
+				if (!checked[k]) {
+					checked[k] = true;
+					c = (n + 1) / 2 < SCORE_CHECK ? (n + 1) / 2 : SCORE_CHECK;
+					memcpy(check, rows, (size_t)c * nc * sizeof(float));
+					for (uint32_t i = 0; i < c; i++)
+						for (size_t j = 0; j < nc; j++)
+							check[((size_t)c + i) * nc + j] =
+								(j + i) % 3 == 0 ? NAN : rows[(size_t)i * nc + j];
+					why[0] = '\0';
+					if ((rc = fast_one(&own[k], m, k, check, 2 * c, want, why, sizeof(why))) != FG_OK)
+						goto cleanup;
+					memcpy(pred, want, (size_t)c * sizeof(float));
+					if (why[0] && getenv("FG_MODEL_PROFILE"))
+						fprintf(stderr, "  model booster %u scored by XGBoost: %s\n", k, why);
+				}
+				if (own[k]) {
+					const fg_trees *t = own[k];
+					/* ~0.2 us per row of 30 trees of depth 5, measured */
+					#pragma omp parallel for schedule(static) if (fg_par_pays(n - c, 200))
+					for (int64_t i = c; i < (int64_t)n; i++)
+						pred[i] = fg_trees_predict(t, rows + (size_t)i * nc);
+				} else {
+					/* XGBoost's threads only where the rows pay for the fork: ~0.6 us
+					 * per row, measured; the same bits at any nthread */
+					int want_nth = fg_par_pays(n - c, 600) ? m->threads : 1;
+					if (want_nth != nth[k] && (rc = set_threads(m, k, want_nth)) != FG_OK)
+						goto cleanup;
+					nth[k] = want_nth;
+					if ((rc = predict_rows(pred + c, m->b[k], rows + (size_t)c * nc, n - c, nc)) != FG_OK)
+						goto cleanup;
+				}
+				t_pred += fg_clock() - t0;
+				c_pred += fg_cpu_clock() - c0;
+				for (uint32_t i = 0; i < n; i++)
+					score[users[i]] = pred[i];
+				done += n;
+				if (nu > 4 * BLOCK)
+					fg_log_progress("model scores", done, nu);
 			}
-			if (own[k]) {
-				const fg_trees *t = own[k];
-				/* ~0.2 us per row of 30 trees of depth 5, measured */
-				#pragma omp parallel for schedule(static) if (fg_par_pays(n - c, 200))
-				for (int64_t i = c; i < (int64_t)n; i++)
-					pred[i] = fg_trees_predict(t, rows + (size_t)i * nc);
-			} else {
-				/* XGBoost's threads only where the rows pay for the fork: ~0.6 us per
-				 * row, measured; the same bits at any nthread */
-				int want_nth = fg_par_pays(n - c, 600) ? m->threads : 1;
-				if (want_nth != nth && (rc = set_threads(m, k, want_nth)) != FG_OK)
-					goto cleanup;
-				nth = want_nth;
-				if ((rc = predict_rows(pred + c, m->b[k], rows + (size_t)c * nc, n - c, nc)) != FG_OK)
-					goto cleanup;
-			}
-			t_pred += fg_clock() - t0;
-			c_pred += fg_cpu_clock() - c0;
-			for (uint32_t i = 0; i < n; i++)
-				score[users[i]] = pred[i];
-			done += n;
-			if (nu > 4 * BLOCK)
-				fg_log_progress("model scores", done, nu);
 		}
+		start = end;
+		/* a failure before the last range is final: a consumer waits for it */
+		if (start == nu && fg_fault_fails("model-scores")) {
+			rc = fg_error_set(FG_ERROR, "fault injection: failure at model-scores");
+			goto cleanup;
+		}
+		if (on_scored)
+			on_scored(arg, end);
 	}
 	if (nu > 4 * BLOCK)
 		fg_log_progress_end();

@@ -80,13 +80,22 @@ int fg_model_train(fg_model **out, char *why, size_t why_len, const fg_features 
                    fg_model_info *info);
 
 /*
+ * Called by fg_model_score with n each time the scores of users [0, n) are
+ * final (n increasing, the last call n_users): a consumer may read them
+ * while the rest are scored (the run's writer thread writes user_scores).
+ */
+typedef void (*fg_model_scored_fn)(void *arg, uint32_t n);
+
+/*
  * Scores of every user into score[0..n_users): booster k on fold k's rows.
- * Rows are built and predicted in blocks (no resident n_users x F matrix).
- * Fills info's out-of-fold metrics (on the labels: seed mask and legit)
- * when info and seed are not NULL.
+ * Rows are built and predicted in blocks (no resident n_users x F matrix),
+ * by ranges of users in user order; after each range, on_scored(arg, end)
+ * when on_scored is not NULL.  Fills info's out-of-fold metrics (on the
+ * labels: seed mask and legit) when info and seed are not NULL.
  */
 int fg_model_score(float *score, fg_model *m, const fg_features *f, const fg_graph *g,
-                   const uint8_t *seed, fg_model_info *info);
+                   const uint8_t *seed, fg_model_info *info, fg_model_scored_fn on_scored,
+                   void *arg);
 
 /* A per-user reason: a SHAP contribution (log-odds) and its sentence. */
 typedef struct fg_model_reason {

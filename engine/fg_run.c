@@ -92,6 +92,7 @@ int fg_run_open(fg_run **out, const fg_run_opts *opts)
 		return fg_error_set(FG_ENOMEM, "out of memory starting the run");
 	r->o = *opts;
 	r->t_start = fg_clock();
+	fg_run_scored_init(r);
 	*out = r;
 	fg_par_set_threads(r->o.cfg.threads);
 #if defined(__GLIBC__)
@@ -126,6 +127,7 @@ int fg_run_open_dry(fg_run **out, const fg_run_opts *opts)
 		return fg_error_set(FG_ENOMEM, "out of memory starting the check");
 	r->o = *opts;
 	r->t_start = fg_clock();
+	fg_run_scored_init(r);
 	*out = r;
 	fg_par_set_threads(r->o.cfg.threads);
 	return FG_OK;
@@ -649,10 +651,15 @@ static int model_phase(fg_run *r)
 	    (rc = hold(r, (void **)&s->score, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
 	    (rc = hold(r, (void **)&s->ring_score, 0, nu, sizeof(double), &zero_d)) != FG_OK)
 		return rc;
-	/* user_features reads none of what the model writes: written meanwhile with 2+ threads */
+	/*
+	 * user_features reads none of what the model writes: written meanwhile
+	 * with 2+ threads, then user_scores as the model's scores come
+	 */
 	if ((rc = fg_run_write_features_start(r)) != FG_OK)
 		return rc;
-	return fg_run_model(r);
+	rc = fg_run_model(r);
+	fg_run_write_scores_final(r, rc == FG_OK);
+	return rc;
 }
 
 /*
@@ -831,6 +838,7 @@ bool fg_run_close(fg_run **pr)
 	fg_free(r->kinds_json);
 	fg_graph_free(&r->g);
 	fg_store_close(&r->store);
+	fg_run_scored_fini(r);
 	fg_free(r);
 	*pr = NULL;
 	return rolled_back;

@@ -6,8 +6,11 @@
 #ifndef FG_ENGINE_FG_RUN_INTERNAL_H
 #define FG_ENGINE_FG_RUN_INTERNAL_H
 
+#include "fg_hash.h"
 #include "fg_run.h"
 #include "fg_store.h"
+
+#include <pthread.h>
 
 #define FG_RUN_MAX_PHASES 16
 
@@ -103,6 +106,26 @@ struct fg_run {
 	fg_run_volume_check volume;  /* against the previous run (build; zero without a store) */
 	fg_run_held held[FG_RUN_MAX_HELD]; /* held[0..n_held): given back in reverse order */
 	int n_held;
+	/*
+	 * The users' scores as the model phase makes them final, for the writer
+	 * thread's user_scores (fg_run_write.c): state FG_RUN_SCORED_*, and with
+	 * _MODEL users [0, upto) final in model_score.  Under mu; cv on change.
+	 */
+	struct {
+		pthread_mutex_t mu;
+		pthread_cond_t cv;
+		int state;
+		uint32_t upto;
+	} scored;
+	bool scores_written;   /* user_scores is in the run (written by the writer thread) */
+	fg_hash128 scores_dg;  /* then: the output digest over its rows, for the rings' to follow */
+};
+
+enum {
+	FG_RUN_SCORED_WAIT,   /* nothing known yet */
+	FG_RUN_SCORED_MODEL,  /* the model's scores, final for users [0, upto) */
+	FG_RUN_SCORED_HAND,   /* no model scored the run: the hand-set scores, all final */
+	FG_RUN_SCORED_CANCEL, /* the run failed: no more scores come */
 };
 
 /* One phase: its progress name, function, and the runs column of its time. */
@@ -161,6 +184,23 @@ bool fg_run_write_busy(const fg_run *r);
  * then writes these tables itself.
  */
 int fg_run_write_features_start(fg_run *r);
+
+/*
+ * The scores for that thread.  fg_run_scored_init / _fini: the state's
+ * mutex and condition (fg_run_open, fg_run_close).  fg_run_write_scored
+ * (an fg_model_scored_fn, arg the run): users [0, n) have their final model
+ * score.  fg_run_write_scores_final: the model phase is over; ok, the
+ * model's scores are all final or, with none, the hand-set ones are; not
+ * ok, none come (the thread stops with an error; fg_run_write_join also
+ * says so before it joins a thread that still waits).  fg_run_write_cancel:
+ * that, then the thread joined and its error dropped (the caller's comes
+ * first); before the model's scores are freed on a failure.
+ */
+void fg_run_scored_init(fg_run *r);
+void fg_run_scored_fini(fg_run *r);
+void fg_run_write_scored(void *run, uint32_t n);
+void fg_run_write_scores_final(fg_run *r, bool ok);
+void fg_run_write_cancel(fg_run *r);
 
 /*
  * The phase table's write-back (engine/fg_run.c write_phase), in steps:

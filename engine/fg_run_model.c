@@ -212,7 +212,9 @@ int fg_run_model(fg_run *r)
 		rc = fg_error_set(FG_ENOMEM, "out of memory for the model's scores");
 		goto cleanup;
 	}
-	if ((rc = fg_model_score(r->model_score, m, f, r->g, r->seed, &info)) != FG_OK)
+	/* the writer thread writes user_scores as the ranges come (fg_run_write.c) */
+	if ((rc = fg_model_score(r->model_score, m, f, r->g, r->seed, &info, fg_run_write_scored,
+	                         r)) != FG_OK)
 		goto cleanup;
 	PROF("score");
 	fg_model_ring_scores(r->ring_model_score, r->scores, f, r->model_score);
@@ -250,8 +252,11 @@ cleanup:
 #if FG_HAVE_MPI
 	fg_mpi_drop_features();
 #endif
-	if (rc != FG_OK)
+	if (rc != FG_OK) {
+		/* the writer thread may read the scores: stopped before they go */
+		fg_run_write_cancel(r);
 		fg_run_model_free(r);
+	}
 	fg_model_close(&m);
 	fg_features_close(&f);
 	fg_free(file);

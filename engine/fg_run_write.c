@@ -78,26 +78,123 @@ static int bulk_end(fg_bulk **b, int rc)
 	return rc != FG_OK ? rc : rc2;
 }
 
-static int write_user_scores(fg_run *r, fg_hash128 *dg)
+/*
+ * An array the phase table may hold sparse (fg_run.c hold), read through
+ * its held entry for [from, n) if it has one (elements below from are in the
+ * array itself), else whole.  The pairs stay put until fg_run.c gives the
+ * array back, which it does only after fg_run_write_join, so the writer
+ * thread may read them while the model phase runs (nothing holds or gives
+ * back meanwhile).  Reads in increasing index order are a merge; a smaller
+ * index than the last starts over.
+ */
+typedef struct held_reader {
+	const unsigned char *whole; /* the array: all of it, or below h.from when held */
+	fg_run_held h;              /* a copy of its held entry (h.n_val == 0, h.from == SIZE_MAX: none) */
+	size_t k, last;             /* the next pair to look at; the last index read */
+	size_t width;
+} held_reader;
+
+/* True when element from of the array can be read (whole, or held from there). */
+static bool held_reader_init(held_reader *x, const fg_run *r, void **arr, size_t width,
+                             size_t from)
+{
+	memset(x, 0, sizeof(*x));
+	x->whole = *arr;
+	x->width = width;
+	x->h.from = SIZE_MAX;
+	for (int i = 0; i < r->n_held; i++)
+		if (r->held[i].arr == arr && r->held[i].from == from)
+			x->h = r->held[i];
+	return x->h.from != SIZE_MAX || x->whole;
+}
+
+static const void *held_at(held_reader *x, size_t i)
+{
+	if (i < x->h.from)
+		return x->whole + i * x->width;
+	if (i < x->last)
+		x->k = 0;
+	x->last = i;
+	while (x->k < x->h.n_val && x->h.at[x->k] < i)
+		x->k++;
+	if (x->k < x->h.n_val && x->h.at[x->k] == i)
+		return (const unsigned char *)x->h.val + x->k * x->width;
+	return x->h.dflt;
+}
+
+static double held_double(held_reader *x, size_t i)
+{
+	double v;
+
+	memcpy(&v, held_at(x, i), sizeof(v));
+	return v;
+}
+
+/*
+ * Wait until user u's score is final: the number of users whose scores are
+ * final then (> u), and in *ms the model's scores (NULL: the hand-set ones
+ * are the score); 0 when none will come (the run failed).
+ */
+static uint32_t wait_scores(fg_run *r, uint32_t u, const float **ms)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&r->scored.mu);
+	while (r->scored.state == FG_RUN_SCORED_WAIT ||
+	       (r->scored.state == FG_RUN_SCORED_MODEL && r->scored.upto <= u))
+		pthread_cond_wait(&r->scored.cv, &r->scored.mu);
+	switch (r->scored.state) {
+	case FG_RUN_SCORED_MODEL: n = r->scored.upto; break;
+	case FG_RUN_SCORED_HAND: n = r->g->n_users; break;
+	default: n = 0; break;
+	}
+	*ms = r->scored.state == FG_RUN_SCORED_MODEL ? r->model_score : NULL;
+	pthread_mutex_unlock(&r->scored.mu);
+	return n;
+}
+
+/*
+ * user_scores, and the output digest over it.  stream: on the writer
+ * thread during the model phase, each row once its score is final
+ * (wait_scores), the per-user results read through their held pairs; else
+ * in the write-back, all of them final and whole.  The same rows either way.
+ */
+static int write_user_scores(fg_run *r, fg_hash128 *dg, bool stream)
 {
 	static const char *const cols[] = {
 		"run_id", "user_id", "label", "component_id", "ring_id", "risk", "risk_norm",
 		"risk_pct", "score", "nearest_seed", "seed_hops", "created_at", "rule_score",
 	};
 	const fg_graph *g = r->g;
-	const fg_scores *s = r->scores;
+	fg_scores *s = r->scores;
+	const float *ms = r->model_score;
+	uint32_t ready = stream ? 0 : g->n_users;
+	held_reader risk, norm, pct, rule, dist, nearest;
 	fg_bulk *b = NULL;
 	int rc;
 
+	held_reader_init(&risk, r, (void **)&r->risk, sizeof(*r->risk), 0);
+	held_reader_init(&norm, r, (void **)&s->risk_norm, sizeof(double), 0);
+	held_reader_init(&pct, r, (void **)&s->risk_pct, sizeof(double), 0);
+	held_reader_init(&rule, r, (void **)&s->score, sizeof(double), 0);
+	held_reader_init(&dist, r, (void **)&r->dist, sizeof(*r->dist), 0);
+	held_reader_init(&nearest, r, (void **)&r->nearest, sizeof(*r->nearest), 0);
 	if ((rc = fg_store_bulk_begin(&b, r->store, "user_scores", cols, NCOLS(cols))) != FG_OK)
 		return rc;
 	for (uint32_t u = 0; u < g->n_users && rc == FG_OK; u++) {
 		const char *lab = label_text(r, u);
 		bool ring = s->ring_index[u] >= 0;
-		bool reached = r->dist[u] != FG_BFS_UNREACHED;
-		/* the learned score when a model scored the run, else the hand-set one */
-		double score = r->model_score ? (double)r->model_score[u] : s->score[u];
+		uint32_t hops, near;
+		double risk_u = held_double(&risk, u), rule_u = held_double(&rule, u), score;
 
+		if (u >= ready && !(ready = wait_scores(r, u, &ms))) {
+			rc = fg_error_set(FG_ERROR, "user_scores not written: the model phase failed");
+			break;
+		}
+		memcpy(&hops, held_at(&dist, u), sizeof(hops));
+		memcpy(&near, held_at(&nearest, u), sizeof(near));
+		/* the learned score when a model scored the run, else the hand-set one */
+		score = ms ? (double)ms[u] : rule_u;
 		fg_bulk_int(b, r->run_id);
 		fg_bulk_text(b, fg_graph_user_id(g, u));
 		fg_bulk_text(b, lab);
@@ -106,13 +203,13 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 			fg_bulk_int(b, r->ring[u]);
 		else
 			fg_bulk_null(b);
-		fg_bulk_double(b, r->risk[u]);
-		fg_bulk_double(b, s->risk_norm[u]);
-		fg_bulk_double(b, s->risk_pct[u]);
+		fg_bulk_double(b, risk_u);
+		fg_bulk_double(b, held_double(&norm, u));
+		fg_bulk_double(b, held_double(&pct, u));
 		fg_bulk_double(b, score);
-		if (reached) {
-			fg_bulk_text(b, fg_graph_user_id(g, r->nearest[u]));
-			fg_bulk_int(b, r->dist[u]);
+		if (hops != FG_BFS_UNREACHED) {
+			fg_bulk_text(b, fg_graph_user_id(g, near));
+			fg_bulk_int(b, hops);
 		} else {
 			fg_bulk_null(b);
 			fg_bulk_null(b);
@@ -121,16 +218,16 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg)
 			fg_bulk_int(b, fg_graph_user_created(g, u));
 		else
 			fg_bulk_null(b);
-		fg_bulk_double(b, s->score[u]);
+		fg_bulk_double(b, rule_u);
 		rc = fg_bulk_row(b);
 
 		dg_str(dg, fg_graph_user_id(g, u));
 		dg_u64(dg, r->comp[u]);
 		dg_u64(dg, ring ? r->ring[u] : UINT32_MAX);
-		dg_f64(dg, r->risk[u]);
+		dg_f64(dg, risk_u);
 		dg_f64(dg, score);
-		dg_u64(dg, reached ? r->nearest[u] : UINT32_MAX);
-		dg_u64(dg, r->dist[u]);
+		dg_u64(dg, hops != FG_BFS_UNREACHED ? near : UINT32_MAX);
+		dg_u64(dg, hops);
 	}
 	return bulk_end(&b, rc);
 }
@@ -249,58 +346,6 @@ static int write_components(fg_run *r)
 		rc = fg_bulk_row(b);
 	}
 	return bulk_end(&b, rc);
-}
-
-/*
- * An array the phase table may hold sparse (fg_run.c hold), read through
- * its held entry for [from, n) if it has one (elements below from are in the
- * array itself), else whole.  The pairs stay put until fg_run.c gives the
- * array back, which it does only after fg_run_write_join, so the writer
- * thread may read them while the model phase runs (nothing holds or gives
- * back meanwhile).  Reads in increasing index order are a merge; a smaller
- * index than the last starts over.
- */
-typedef struct held_reader {
-	const unsigned char *whole; /* the array: all of it, or below h.from when held */
-	fg_run_held h;              /* a copy of its held entry (h.n_val == 0, h.from == SIZE_MAX: none) */
-	size_t k, last;             /* the next pair to look at; the last index read */
-	size_t width;
-} held_reader;
-
-/* True when element from of the array can be read (whole, or held from there). */
-static bool held_reader_init(held_reader *x, const fg_run *r, void **arr, size_t width,
-                             size_t from)
-{
-	memset(x, 0, sizeof(*x));
-	x->whole = *arr;
-	x->width = width;
-	x->h.from = SIZE_MAX;
-	for (int i = 0; i < r->n_held; i++)
-		if (r->held[i].arr == arr && r->held[i].from == from)
-			x->h = r->held[i];
-	return x->h.from != SIZE_MAX || x->whole;
-}
-
-static const void *held_at(held_reader *x, size_t i)
-{
-	if (i < x->h.from)
-		return x->whole + i * x->width;
-	if (i < x->last)
-		x->k = 0;
-	x->last = i;
-	while (x->k < x->h.n_val && x->h.at[x->k] < i)
-		x->k++;
-	if (x->k < x->h.n_val && x->h.at[x->k] == i)
-		return (const unsigned char *)x->h.val + x->k * x->width;
-	return x->h.dflt;
-}
-
-static double held_double(held_reader *x, size_t i)
-{
-	double v;
-
-	memcpy(&v, held_at(x, i), sizeof(v));
-	return v;
 }
 
 /* The index in hubs[0..n) (increasing) of the first hub >= e: e's own when it is one. */
@@ -1031,6 +1076,18 @@ static int early_task(fg_run *r, prof_clock *pc)
 		goto cleanup;
 	prof(pc, "entities");
 	r->early_written = true;
+	/*
+	 * Then user_scores, each range of users as the model scores it (or at
+	 * once with the hand-set scores): beside the scoring, not after it, on
+	 * the run's sequential end.
+	 */
+	fg_hash128_init(&r->scores_dg);
+	if ((rc = write_user_scores(r, &r->scores_dg, true)) != FG_OK ||
+	    (rc = fg_store_build_indexes_on(r->store, "user_scores")) != FG_OK)
+		goto cleanup;
+	prof(pc, "user_scores");
+	fg_fault_point("write-user-scores");
+	r->scores_written = true;
 cleanup:
 	rc2 = fg_store_cache_limit(r->store, 0);
 	return rc != FG_OK ? rc : rc2;
@@ -1060,6 +1117,59 @@ int fg_run_write_features_start(fg_run *r)
 	return writer_spawn(r, early_task);
 }
 
+void fg_run_scored_init(fg_run *r)
+{
+	pthread_mutex_init(&r->scored.mu, NULL);
+	pthread_cond_init(&r->scored.cv, NULL);
+	r->scored.state = FG_RUN_SCORED_WAIT;
+	r->scored.upto = 0;
+}
+
+void fg_run_scored_fini(fg_run *r)
+{
+	pthread_cond_destroy(&r->scored.cv);
+	pthread_mutex_destroy(&r->scored.mu);
+}
+
+static void scored_set(fg_run *r, int state, uint32_t upto)
+{
+	pthread_mutex_lock(&r->scored.mu);
+	r->scored.state = state;
+	r->scored.upto = upto;
+	pthread_cond_broadcast(&r->scored.cv);
+	pthread_mutex_unlock(&r->scored.mu);
+}
+
+void fg_run_write_scored(void *run, uint32_t n)
+{
+	scored_set(run, FG_RUN_SCORED_MODEL, n);
+}
+
+void fg_run_write_scores_final(fg_run *r, bool ok)
+{
+	bool model;
+
+	pthread_mutex_lock(&r->scored.mu);
+	model = r->scored.state == FG_RUN_SCORED_MODEL && r->scored.upto == r->g->n_users;
+	pthread_mutex_unlock(&r->scored.mu);
+	if (!ok)
+		scored_set(r, FG_RUN_SCORED_CANCEL, 0);
+	else if (!model)
+		scored_set(r, r->model_score ? FG_RUN_SCORED_CANCEL : FG_RUN_SCORED_HAND, 0);
+}
+
+void fg_run_write_cancel(fg_run *r)
+{
+	struct fg_run_writer *w = r->writer;
+
+	scored_set(r, FG_RUN_SCORED_CANCEL, 0);
+	if (!w)
+		return;
+	pthread_join(w->thread, NULL);
+	r->writer = NULL;
+	fg_free(w);
+}
+
 bool fg_run_write_busy(const fg_run *r)
 {
 	return r->writer && !__atomic_load_n(&r->writer->done, __ATOMIC_ACQUIRE);
@@ -1068,10 +1178,18 @@ bool fg_run_write_busy(const fg_run *r)
 int fg_run_write_join(fg_run *r)
 {
 	struct fg_run_writer *w = r->writer;
+	bool waits;
 	int rc;
 
 	if (!w)
 		return FG_OK;
+	/* a thread that waits for scores the model phase never made final stops */
+	pthread_mutex_lock(&r->scored.mu);
+	waits = r->scored.state == FG_RUN_SCORED_WAIT ||
+	        (r->scored.state == FG_RUN_SCORED_MODEL && r->scored.upto < r->g->n_users);
+	pthread_mutex_unlock(&r->scored.mu);
+	if (waits && w->task == early_task)
+		scored_set(r, FG_RUN_SCORED_CANCEL, 0);
 	pthread_join(w->thread, NULL);
 	r->writer = NULL;
 	rc = w->rc;
@@ -1095,14 +1213,18 @@ int fg_run_write(fg_run *r)
 	 */
 	fg_graph_release_csr(r->g);
 	prof(&pc, "");
-	fg_hash128_init(&dg);
 	fg_fault_point("write-start");
 	if (!r->graph_written && (rc = write_graph_tables(r, &pc)) != FG_OK)
 		goto cleanup;
-	if ((rc = write_user_scores(r, &dg)) != FG_OK)
-		goto cleanup;
-	prof(&pc, "user_scores");
-	fg_fault_point("write-user-scores");
+	if (r->scores_written) {
+		dg = r->scores_dg;
+	} else {
+		fg_hash128_init(&dg);
+		if ((rc = write_user_scores(r, &dg, false)) != FG_OK)
+			goto cleanup;
+		prof(&pc, "user_scores");
+		fg_fault_point("write-user-scores");
+	}
 	if ((rc = write_rings(r, &dg)) != FG_OK)
 		goto cleanup;
 	prof(&pc, "rings");

@@ -132,7 +132,7 @@ static float *train_score(fg_model **mo, world *w, int threads, char *why, size_
 	p.threads = threads;
 	ck_assert_int_eq(fg_model_train(&m, why, why_len, w->f, w->g, w->seed, &p, NULL), FG_OK);
 	if (m) {
-		int rc = fg_model_score(sc, m, w->f, w->g, w->seed, NULL);
+		int rc = fg_model_score(sc, m, w->f, w->g, w->seed, NULL, NULL, NULL);
 		ck_assert_msg(rc == FG_OK, "score: %s", fg_error_msg());
 	}
 	if (mo)
@@ -140,6 +140,25 @@ static float *train_score(fg_model **mo, world *w, int threads, char *why, size_
 	else
 		fg_model_close(&m);
 	return sc;
+}
+
+/* What fg_model_score's progress calls said: n increasing, [0, n) equal to the final scores. */
+typedef struct scored_log {
+	const float *want, *got;
+	uint32_t last;
+	int calls, bad;
+} scored_log;
+
+static void scored_check(void *arg, uint32_t n)
+{
+	scored_log *lg = arg;
+
+	lg->calls++;
+	if (n <= lg->last && !(n == 0 && lg->last == 0))
+		lg->bad++;
+	for (uint32_t u = lg->last; u < n; u++)
+		lg->bad += memcmp(&lg->want[u], &lg->got[u], sizeof(float)) != 0;
+	lg->last = n;
 }
 
 static float *row_of(world *w, uint32_t u)
@@ -432,7 +451,17 @@ START_TEST(test_save_load_reasons)
 	fg_model_params_default(&p);
 	ck_assert_int_eq(fg_model_load(&m2, file, len, "test.model", w.f, &p), FG_OK);
 	sc2 = fg_mallocarray(w.g->n_users, sizeof(float));
-	ck_assert_int_eq(fg_model_score(sc2, m2, w.f, w.g, w.seed, NULL), FG_OK);
+	for (uint32_t u = 0; u < w.g->n_users; u++)
+		sc2[u] = NAN;
+	{
+		/* each call's users [0, n) are final then: a consumer may read them */
+		scored_log lg = { .want = sc, .got = sc2, .last = 0, .calls = 0, .bad = 0 };
+		ck_assert_int_eq(fg_model_score(sc2, m2, w.f, w.g, w.seed, NULL, scored_check, &lg),
+		                 FG_OK);
+		ck_assert_int_ge(lg.calls, 1);
+		ck_assert_uint_eq(lg.last, w.g->n_users);
+		ck_assert_msg(lg.bad == 0, "%d calls gave a score of [0, n) not yet final", lg.bad);
+	}
 	ck_assert(memcmp(sc, sc2, w.g->n_users * sizeof(float)) == 0);
 	/* a corrupt file is refused with its line */
 	{
@@ -961,6 +990,43 @@ END_TEST
  * run's last): exit 1 with "out of memory", nothing stored, no crash.  The
  * model phase's allocations are among them (XGBoost's own are not ours).
  */
+/*
+ * The writer thread writes user_scores as the model's scores come: a model
+ * that fails before its last range is final leaves the writer waiting; it
+ * stops, the model's error is the run's, and nothing of the run is stored.
+ */
+START_TEST(test_model_fails_while_scores_wait)
+{
+	char *dir, *edges, *users, *db, *err = NULL;
+	const char *envv[] = { "FG_FAULT_FAIL_AT=model-scores", NULL };
+	int rc;
+
+	gen_world(&dir, &edges, &users, 3000, 2);
+	db = fgt_path(dir, "r.db");
+	const char *a[] = { "run", "--db", db, "--edges", edges, "--users", users, "--threads", "2",
+		"--quiet", NULL };
+	run_ok(a);
+	rc = fgt_run(NULL, &err, NULL, envv, a);
+	ck_assert_msg(rc == 1 && err && strstr(err, "fault injection: failure at model-scores") &&
+	              !strstr(err, "user_scores not written"), "exit %d: %s", rc, err ? err : "");
+	free(err);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(DISTINCT run_id) FROM user_scores"), 1);
+	ck_assert_int_eq(q_int(db, "SELECT count(DISTINCT run_id) FROM user_features"), 1);
+	run_ok(a);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
+	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM user_scores WHERE run_id = "
+	                           "(SELECT max(run_id) FROM runs)"),
+	                 q_int(db, "SELECT count(*) FROM user_scores WHERE run_id = "
+	                           "(SELECT min(run_id) FROM runs)"));
+	free(db);
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+END_TEST
+
 START_TEST(test_alloc_failures_in_model_run)
 {
 	char *dir, *edges, *users, *db;
@@ -1023,6 +1089,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_trees_shap_definition);
 #if FG_FAULT_INJECTION
 	tcase_add_test(tc, test_alloc_failures_in_model_run);
+	tcase_add_test(tc, test_model_fails_while_scores_wait);
 #endif
 	suite_add_tcase(s, tc);
 	return s;
