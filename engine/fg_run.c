@@ -635,6 +635,9 @@ static int score_phase(fg_run *r)
 	    (rc = hold(r, (void **)&r->nearest, 0, nu, sizeof(*r->nearest), &unreached)) != FG_OK ||
 	    (rc = hold(r, (void **)&r->risk, nu, nv, sizeof(*r->risk), &zero_d)) != FG_OK)
 		return rc;
+	/* entities reads nothing scoring writes: written meanwhile with 2+ threads */
+	if ((rc = fg_run_write_entities_start(r)) != FG_OK)
+		return rc;
 	return fg_run_score(r);
 }
 
@@ -645,6 +648,9 @@ static int model_phase(fg_run *r)
 	fg_scores *s = r->scores;
 	int rc;
 
+	/* entities' thread (it reads the users' risk whole) before that is held */
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
 	if ((rc = hold(r, (void **)&r->risk, 0, nu, sizeof(*r->risk), &zero_d)) != FG_OK ||
 	    (rc = hold(r, (void **)&s->risk_norm, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
 	    (rc = hold(r, (void **)&s->risk_pct, 0, nu, sizeof(double), &zero_d)) != FG_OK ||
@@ -668,10 +674,13 @@ static int model_phase(fg_run *r)
  */
 static int write_phase(fg_run *r)
 {
+	double t0 = fg_clock();
 	int rc;
 
 	if ((rc = fg_run_write_join(r)) != FG_OK)
 		return rc;
+	if (getenv("FG_WRITE_PROFILE")) /* the writer thread's tables after the model's end */
+		fprintf(stderr, "  write join %11.3f s\n", fg_clock() - t0);
 	fg_graph_release_csr(r->g);
 #if defined(__GLIBC__)
 	/*

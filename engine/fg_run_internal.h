@@ -76,6 +76,7 @@ struct fg_run {
 	fg_store_flusher *flusher;    /* the kernel's write-out of the run's pages, from the first table to the commit */
 	struct fg_run_digest *digest; /* the input digest's thread (fg_run.c): g's links stay until joined */
 	bool graph_written;       /* hubs, links, entity_links are in the run */
+	bool entities_written;    /* entities is in the run (the writer thread wrote it) */
 	bool early_written;       /* user_features, components, entities are in the run */
 	/* what the write-back reads of the links, taken before they go (fg_run_write_links_done) */
 	double *hub_risk;         /* per hub, in entity order: the sum of its users' risk */
@@ -184,6 +185,13 @@ bool fg_run_write_busy(const fg_run *r);
  * then writes these tables itself.
  */
 int fg_run_write_features_start(fg_run *r);
+/*
+ * The same thread for entities during scoring (engine/fg_run.c score_phase,
+ * after its holds: the thread reads the entities' risk through the held
+ * pairs and the users' risk whole, which scoring only reads); joined before
+ * the model phase holds the users' risk.  As above without a thread.
+ */
+int fg_run_write_entities_start(fg_run *r);
 
 /*
  * The scores for that thread.  fg_run_scored_init / _fini: the state's

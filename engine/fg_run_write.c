@@ -65,12 +65,6 @@ static const char *label_text(const fg_run *r, uint32_t u)
 	}
 }
 
-/* Users of a component of two users or more: what links/entities cover. */
-static bool in_big_component(const fg_run *r, uint32_t u)
-{
-	return r->scores->comp_size[u] >= 2;
-}
-
 static int bulk_end(fg_bulk **b, int rc)
 {
 	int rc2 = fg_store_bulk_end(b);
@@ -135,8 +129,9 @@ static double held_double(held_reader *x, size_t i)
  * final then (> u), and in *ms the model's scores (NULL: the hand-set ones
  * are the score); 0 when none will come (the run failed).
  */
-static uint32_t wait_scores(fg_run *r, uint32_t u, const float **ms)
+static uint32_t wait_scores(fg_run *r, uint32_t u, const float **ms, double *waited)
 {
+	double t0 = fg_clock();
 	uint32_t n;
 
 	pthread_mutex_lock(&r->scored.mu);
@@ -150,6 +145,7 @@ static uint32_t wait_scores(fg_run *r, uint32_t u, const float **ms)
 	}
 	*ms = r->scored.state == FG_RUN_SCORED_MODEL ? r->model_score : NULL;
 	pthread_mutex_unlock(&r->scored.mu);
+	*waited += fg_clock() - t0;
 	return n;
 }
 
@@ -169,6 +165,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg, bool stream)
 	fg_scores *s = r->scores;
 	const float *ms = r->model_score;
 	uint32_t ready = stream ? 0 : g->n_users;
+	double waited = 0;
 	held_reader risk, norm, pct, rule, dist, nearest;
 	fg_bulk *b = NULL;
 	int rc;
@@ -187,7 +184,7 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg, bool stream)
 		uint32_t hops, near;
 		double risk_u = held_double(&risk, u), rule_u = held_double(&rule, u), score;
 
-		if (u >= ready && !(ready = wait_scores(r, u, &ms))) {
+		if (u >= ready && !(ready = wait_scores(r, u, &ms, &waited))) {
 			rc = fg_error_set(FG_ERROR, "user_scores not written: the model phase failed");
 			break;
 		}
@@ -229,6 +226,8 @@ static int write_user_scores(fg_run *r, fg_hash128 *dg, bool stream)
 		dg_u64(dg, hops != FG_BFS_UNREACHED ? near : UINT32_MAX);
 		dg_u64(dg, hops);
 	}
+	if (stream && getenv("FG_WRITE_PROFILE"))
+		fprintf(stderr, "  write scores wait %7.3f s (thread)\n", waited);
 	return bulk_end(&b, rc);
 }
 
@@ -452,6 +451,24 @@ static int write_hubs(fg_run *r)
 	return bulk_end(&b, rc);
 }
 
+/*
+ * Users per component, indexed by component label (the smallest member: a
+ * user's label is a user, < n_users): what links and entity_links need of
+ * the components before scoring counts them (fg_scores.comp_size, equal).
+ */
+static int component_users(uint32_t **out, const fg_run *r)
+{
+	const fg_graph *g = r->g;
+	uint32_t *n = fg_calloc(g->n_users ? g->n_users : 1, sizeof(*n));
+
+	*out = n;
+	if (!n)
+		return fg_error_set(FG_ENOMEM, "out of memory for the component sizes");
+	for (uint32_t u = 0; u < g->n_users; u++)
+		n[r->comp[u]]++;
+	return FG_OK;
+}
+
 static int write_entities(fg_run *r)
 {
 	static const char *const cols[] = {
@@ -460,6 +477,7 @@ static int write_entities(fg_run *r)
 	const fg_graph *g = r->g;
 	fg_bulk *b = NULL;
 	double *own = NULL;
+	uint32_t *cu = NULL; /* users per component label: the entities of 2+ users' are written */
 	const double *hr = r->hub_risk; /* taken before the links went, else now */
 	held_reader risk; /* the entities' risk, held sparse while the model runs */
 	fg_values vr = { 0 };
@@ -473,13 +491,14 @@ static int write_entities(fg_run *r)
 			return rc;
 		hr = own;
 	}
-	if ((rc = fg_store_bulk_begin(&b, r->store, "entities", cols, NCOLS(cols))) != FG_OK)
+	if ((rc = component_users(&cu, r)) != FG_OK ||
+	    (rc = fg_store_bulk_begin(&b, r->store, "entities", cols, NCOLS(cols))) != FG_OK)
 		goto cleanup;
 	for (uint32_t e = 0; e < g->n_entities && rc == FG_OK; e++) {
 		uint32_t v = g->n_users + e, c = r->comp[v];
 		bool hub = fg_graph_ent_hub(g, e);
 		double hub_sum = hub ? hr[h++] : 0.0;
-		if (!hub && !in_big_component(r, c))
+		if (!hub && cu[c] < 2)
 			continue;
 		if (!(val = fg_graph_ent_value(g, e, &vr))) {
 			rc = FG_ENOMEM;
@@ -503,25 +522,8 @@ static int write_entities(fg_run *r)
 cleanup:
 	fg_graph_values_free(&vr);
 	fg_free(own);
+	fg_free(cu);
 	return rc;
-}
-
-/*
- * Users per component, indexed by component label (the smallest member: a
- * user's label is a user, < n_users): what links and entity_links need of
- * the components before scoring counts them (fg_scores.comp_size, equal).
- */
-static int component_users(uint32_t **out, const fg_run *r)
-{
-	const fg_graph *g = r->g;
-	uint32_t *n = fg_calloc(g->n_users ? g->n_users : 1, sizeof(*n));
-
-	*out = n;
-	if (!n)
-		return fg_error_set(FG_ENOMEM, "out of memory for the component sizes");
-	for (uint32_t u = 0; u < g->n_users; u++)
-		n[r->comp[u]]++;
-	return FG_OK;
 }
 
 /* The hub list and component sizes link_written reads. */
@@ -1058,6 +1060,27 @@ int fg_run_write_start(fg_run *r)
  */
 #define EARLY_CACHE_KIB 16384
 
+/*
+ * entities and its index, as soon as the risk walk has given each entity
+ * its risk: on the writer thread beside scoring (fg_run_write_entities_start),
+ * else among the early tables.  The components' sizes come from the
+ * components themselves (component_users), not from scoring.
+ */
+static int entities_task(fg_run *r, prof_clock *pc)
+{
+	int rc;
+
+	/* the hubs' risk: the links are still here (fg_run_write_links_done then keeps it) */
+	if (!r->hub_risk && (rc = hub_risk(&r->hub_risk, r)) != FG_OK)
+		return rc;
+	if ((rc = write_entities(r)) != FG_OK ||
+	    (rc = fg_store_build_indexes_on(r->store, "entities")) != FG_OK)
+		return rc;
+	prof(pc, "entities");
+	r->entities_written = true;
+	return FG_OK;
+}
+
 static int early_task(fg_run *r, prof_clock *pc)
 {
 	int rc = fg_store_cache_limit(r->store, EARLY_CACHE_KIB), rc2;
@@ -1068,13 +1091,8 @@ static int early_task(fg_run *r, prof_clock *pc)
 	if ((rc = write_components(r)) != FG_OK)
 		goto cleanup;
 	prof(pc, "components");
-	/* the hubs' risk: the links are still here (fg_run_write_links_done then keeps it) */
-	if (!r->hub_risk && (rc = hub_risk(&r->hub_risk, r)) != FG_OK)
+	if (!r->entities_written && (rc = entities_task(r, pc)) != FG_OK)
 		goto cleanup;
-	if ((rc = write_entities(r)) != FG_OK ||
-	    (rc = fg_store_build_indexes_on(r->store, "entities")) != FG_OK)
-		goto cleanup;
-	prof(pc, "entities");
 	r->early_written = true;
 	/*
 	 * Then user_scores, each range of users as the model scores it (or at
@@ -1091,6 +1109,20 @@ static int early_task(fg_run *r, prof_clock *pc)
 cleanup:
 	rc2 = fg_store_cache_limit(r->store, 0);
 	return rc != FG_OK ? rc : rc2;
+}
+
+int fg_run_write_entities_start(fg_run *r)
+{
+	held_reader x;
+	int rc;
+
+	/* the graph tables' thread is done by now (rings, risk and evidence ran meanwhile) */
+	if ((rc = fg_run_write_join(r)) != FG_OK)
+		return rc;
+	if (!writer_wanted(r) || r->entities_written || !r->graph_written || !r->g->link_target ||
+	    !held_reader_init(&x, r, (void **)&r->risk, sizeof(*r->risk), r->g->n_users))
+		return FG_OK;
+	return writer_spawn(r, entities_task);
 }
 
 /* The held arrays the early tables read can be read (they were held as fg_run.c does). */
@@ -1232,6 +1264,8 @@ int fg_run_write(fg_run *r)
 		if ((rc = write_components(r)) != FG_OK)
 			goto cleanup;
 		prof(&pc, "components");
+	}
+	if (!r->entities_written) {
 		if ((rc = write_entities(r)) != FG_OK)
 			goto cleanup;
 		prof(&pc, "entities");
