@@ -106,6 +106,15 @@ static void world_free(world *w)
 	fg_graph_free(&w->g);
 }
 
+/* The directory of gen_world or tiny_world removed, and its three names freed. */
+static void files_free(char *dir, char *edges, char *users)
+{
+	fgt_rmtree(dir);
+	free(dir);
+	free(edges);
+	free(users);
+}
+
 static void gen_world(char **dir, char **edges, char **users, int n_users, int seed)
 {
 	char cmd[1024];
@@ -232,10 +241,7 @@ START_TEST(test_leakage_flip)
 	ck_assert_uint_eq(checked_unknown, 1);
 	fg_free(sc0);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -262,10 +268,7 @@ START_TEST(test_threads_in_process)
 	for (int t = 0; t < 3; t++)
 		fg_free(sc[t]);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -330,10 +333,7 @@ START_TEST(test_tiny_world_ranking)
 			ck_assert_msg(sc[x] > sc[u], "x %.4f vs %s %.4f", sc[x], fg_graph_user_id(w.g, u), sc[u]);
 	fg_free(sc);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -352,10 +352,7 @@ START_TEST(test_too_few_labels)
 	ck_assert_msg(strstr(why, "16 users labelled fraud") != NULL, "why: %s", why);
 	fg_free(sc);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -422,10 +419,7 @@ START_TEST(test_missing_attributes)
 	}
 	fg_free(sc);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -489,10 +483,7 @@ START_TEST(test_save_load_reasons)
 	fg_model_close(&m);
 	fg_model_close(&m2);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -568,10 +559,7 @@ START_TEST(test_own_trees_match_xgboost)
 	fg_free(sc);
 	fg_model_close(&m);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -819,10 +807,7 @@ START_TEST(test_fold_kernels_vs_risk)
 	fg_free(dist);
 	fg_free(fs);
 	world_free(&w);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -977,10 +962,7 @@ START_TEST(test_cli_run_model)
 	free(rev_e);
 	free(rev_u);
 	free(mfile);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -1020,10 +1002,7 @@ START_TEST(test_model_fails_while_scores_wait)
 	                 q_int(db, "SELECT count(*) FROM user_scores WHERE run_id = "
 	                           "(SELECT min(run_id) FROM runs)"));
 	free(db);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 
@@ -1062,10 +1041,7 @@ START_TEST(test_alloc_failures_in_model_run)
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
 	ck_assert_int_eq(q_int(db, "SELECT count(*) FROM models"), 2);
 	free(db);
-	fgt_rmtree(dir);
-	free(dir);
-	free(edges);
-	free(users);
+	files_free(dir, edges, users);
 }
 END_TEST
 #endif
