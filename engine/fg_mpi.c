@@ -117,8 +117,11 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
+	uint32_t hub_at[4];     /* rank 0, after the check: f's column of each hub_col */
 	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
 	size_t n_hubl;          /* user then class (hub_links_all) */
+	float (*hubv)[4];       /* rank 0, after the check: the hub-link columns the owners'
+	                           links give of S.feat[i]'s user (hub_col's order) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4147,8 +4150,9 @@ static int64_t owned_t_ref(void)
  * set drops them), its user's canonical id and its kind's class, from the
  * hub's owner to rank 0 (S.hubl, sorted), which counts them per packed user
  * and compares the counts with its rows (fg_mpi_check_features).  Integer
- * counts: the same for any order of the records.  Not used by the model in
- * this step.
+ * counts: the same for any order of the records.  Once checked, the counts
+ * (S.hubv) are the ones the model uses for the packed users
+ * (fg_mpi_use_features).
  */
 struct hub_rec {
 	uint64_t id;
@@ -4329,9 +4333,16 @@ cleanup:
 /* The hub-link columns the owners' records give (hub_links_all), in hub_col's order. */
 static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
 #define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
+_Static_assert(N_HUB_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at holds hub_col");
+_Static_assert(N_HUB_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv holds hub_col");
 
-/* Rank 0: user u's hub-link columns in row (its scoring row) against the owners' records. */
-static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, const uint32_t *hcol)
+/*
+ * Rank 0: user u's hub-link columns in row (its scoring row) against the
+ * owners' records; out[0..N_HUB_COL) the owners' counts as floats (exact
+ * below 2^24), the values the model uses once the check passed.
+ */
+static int check_hub_links(float *out, const fg_graph *g, uint32_t u, const float *row,
+                           const uint32_t *hcol)
 {
 	size_t lo = 0, hi = S.n_hubl;
 	uint32_t k[N_HUB_COL] = { 0 };
@@ -4353,7 +4364,7 @@ static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, cons
 		k[3] += kc == FG_KC_ADDRESS;
 	}
 	for (size_t j = 0; j < N_HUB_COL; j++) {
-		float v = (float)k[j];
+		float v = out[j] = (float)k[j];
 
 		if (memcmp(&v, &row[hcol[j]], sizeof(float)))
 			return fg_error_set(FG_ERROR, "mpi features: the hub owners' links are not rank "
@@ -4394,7 +4405,9 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	}
 	row = fg_mallocarray(nc ? nc : 1, sizeof(*row));
 	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(*scratch));
-	if (!row || !scratch) {
+	fg_free(S.hubv);
+	S.hubv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.hubv));
+	if (!row || !scratch || !S.hubv) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory checking the ranks' features");
 		goto cleanup;
 	}
@@ -4413,7 +4426,7 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 
 			fg_features_row(row, f, u, mask, scratch);
 			if (r == 0)
-				rc = check_hub_links(g, u, row, hcol);
+				rc = check_hub_links(S.hubv[i], g, u, row, hcol);
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
 					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
@@ -4430,8 +4443,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		                  "graph has %llu", S.n_hubl, (unsigned long long)hub_total);
 	if (!rc)
 		fg_log_info("mpi features: hub_links, hub_card, hub_device and hub_address of %u packed "
-		            "users from the hub owners' %zu links; bit for bit rank 0's (checked, not "
-		            "used)", S.n_feat, S.n_hubl);
+		            "users from the hub owners' %zu links; bit for bit rank 0's, used by the "
+		            "model", S.n_feat, S.n_hubl);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4448,9 +4461,19 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 			for (unsigned r = 1; r < FG_FEAT_FOLDS; r++)
 				for (size_t j = 0; j < N_FEAT_COL; j++)
 					S.feat[i].v[r][j] = 2.0f * S.feat[i].v[r][j] + 1.0f;
+	/* tests: after the check, the four hub-link columns of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-hub-links-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = 0; j < N_HUB_COL; j++)
+				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
 	if (!rc) {
 		memcpy(S.feat_at, col, sizeof(col));
+		memcpy(S.hub_at, hcol, sizeof(hcol));
 		S.feat_nc = nc;
+		/* the counts are in S.hubv now: the records are not read again */
+		fg_free(S.hubl);
+		S.hubl = NULL;
+		S.n_hubl = 0;
 	}
 cleanup:
 	fg_free(row);
@@ -4485,6 +4508,8 @@ void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *user
 			continue; /* alone in its component: rank 0's row */
 		for (size_t j = 0; j < N_FEAT_COL; j++)
 			row[S.feat_at[j]] = S.feat[lo].v[r][j];
+		for (size_t j = 0; j < N_HUB_COL; j++)
+			row[S.hub_at[j]] = S.hubv[lo][j];
 	}
 }
 
@@ -4496,6 +4521,8 @@ void fg_mpi_drop_features(void)
 	fg_free(S.hubl);
 	S.hubl = NULL;
 	S.n_hubl = 0;
+	fg_free(S.hubv);
+	S.hubv = NULL;
 	S.feat_nc = 0;
 	S.ranks_featured = false;
 }
