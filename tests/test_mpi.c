@@ -781,7 +781,10 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * links counted twice (mpi-hub-links) the run fails naming the user and
  * hub_links and stores nothing.  Seventh step: the model uses those counts
  * (hub_links_used, on a world whose model splits on them: this one's does
- * not).
+ * not); the degrees, deg_total and deg_card .. deg_other, are the ranks'
+ * part plus the hub owners' for every packed user, bit for bit; with the
+ * first packed user of the last rank given one link too many (mpi-deg-part)
+ * the run fails naming deg_total and stores nothing.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -809,6 +812,10 @@ START_TEST(features_on_the_ranks)
 		ck_assert_msg(strstr(err, "mpi features: hub_links, hub_card, hub_device and "
 		                     "hub_address of 340 packed users from the hub owners' 632 links; "
 		                     "bit for bit rank 0's, used by the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: deg_total and deg_card .. deg_other of 340 "
+		                     "packed users from the ranks' links and the hub owners'; bit for "
+		                     "bit rank 0's (checked, not used)"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
@@ -817,6 +824,8 @@ START_TEST(features_on_the_ranks)
 		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
 		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
 		            "not rank 0's: user 'u", "' differs in nb_mean_co_users (", NULL);
+		fault_fails("mpi-deg-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' links are not rank 0's: user 'u", "' differs in deg_total (", NULL);
 		fault_fails("mpi-t-ref", np, margs, log, mdb, "mpi features: the account-age reference "
 		            "of the owners' rows is ", NULL);
 		fault_fails("mpi-features-train", np, margs, log, mdb, "mpi features: the ranks' "
