@@ -117,8 +117,11 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
+	uint32_t hub_at[4];     /* rank 0, after the check: f's column of each hub_col */
 	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
 	size_t n_hubl;          /* user then class (hub_links_all) */
+	float (*hubv)[4];       /* rank 0, after the check: the hub-link columns the owners'
+	                           links give of S.feat[i]'s user (hub_col's order) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4040,7 +4043,8 @@ cleanup:
  * hub_seeds, the seeds per entity class, entity_seeds_max,
  * activity_span_days: a hub's users span components and its links are not
  * shipped; hub_links and per class are counted from the hub owners' links
- * and checked apart, hub_links_all), the fold
+ * and checked apart, hub_links_all, and so are deg_total and per class from
+ * the rank's part and the owners', part_col), the fold
  * walks' (ppr, ppr_norm, nb_ppr_norm_*: each fold's walk restarts over all
  * its seeds and stops at the whole graph's L1 change, a collective walk per
  * fold), the attributes and their aggregates (not shipped), and the
@@ -4066,6 +4070,10 @@ _Static_assert(N_FEAT_COL == sizeof(S.feat_at) / sizeof(S.feat_at[0]), "feat_at 
 struct feat_rec {
 	uint64_t id;
 	float v[FG_FEAT_FOLDS][N_FEAT_COL];
+	/* the rank's part of the user's degrees (its graph has no hub: the hub
+	 * owners count the rest, hub_links_all): deg[0] its links (deg_total),
+	 * deg[1 + c] those to entities of class c; the same in every row */
+	uint32_t deg[1 + FG_KC_N];
 };
 
 /* The mask of row s of a user of fold j (feat_rec's order). */
@@ -4147,8 +4155,10 @@ static int64_t owned_t_ref(void)
  * set drops them), its user's canonical id and its kind's class, from the
  * hub's owner to rank 0 (S.hubl, sorted), which counts them per packed user
  * and compares the counts with its rows (fg_mpi_check_features).  Integer
- * counts: the same for any order of the records.  Not used by the model in
- * this step.
+ * counts: the same for any order of the records.  Once checked, the counts
+ * (S.hubv) are the ones the model uses for the packed users
+ * (fg_mpi_use_features).  With the ranks' parts (feat_rec's deg) the
+ * records also give the user's degrees, part_col: checked, not used.
  */
 struct hub_rec {
 	uint64_t id;
@@ -4278,6 +4288,9 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 			for (uint32_t u = 0; u < nu; u++) {
 				users[u] = u;
 				frec[u].id = ucan[u];
+				frec[u].deg[0] = ks->deg_total[u];
+				for (int kc = 0; kc < FG_KC_N; kc++)
+					frec[u].deg[1 + kc] = ks->deg_class[(size_t)u * FG_KC_N + kc];
 			}
 			if (!(rows = fg_mallocarray((size_t)nu * ncols, sizeof(*rows))))
 				rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %u feature rows",
@@ -4302,6 +4315,9 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	if (!rc && nu && fg_fault_fails("mpi-features-train") && S.rank == last)
 		frec[nu - 1].v[FG_FEAT_FOLDS - 1][19] =
 			nextafterf(frec[nu - 1].v[FG_FEAT_FOLDS - 1][19], INFINITY);
+	/* tests: the first user's deg_total part one link too many */
+	if (!rc && nu && fg_fault_fails("mpi-deg-part") && S.rank == last)
+		frec[0].deg[0]++;
 	if ((rc = agree(rc)) != FG_OK ||
 	    (rc = gather_bytes(&all, &t, frec, (size_t)nu * sizeof(*frec), sizeof(*frec),
 	                       "users' features")) != FG_OK)
@@ -4329,12 +4345,34 @@ cleanup:
 /* The hub-link columns the owners' records give (hub_links_all), in hub_col's order. */
 static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
 #define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
+_Static_assert(N_HUB_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at holds hub_col");
+_Static_assert(N_HUB_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv holds hub_col");
 
-/* Rank 0: user u's hub-link columns in row (its scoring row) against the owners' records. */
-static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, const uint32_t *hcol)
+/*
+ * The degrees of a packed user (fg_score's, hubs included), the rank's part
+ * (its graph: no hub) plus the hub owners' (hub_links_all), in part_col's
+ * order: deg_total, then deg_card .. deg_other (class j - 1).  Integer sums:
+ * the same for any order of the records.  Checked, not used by the model.
+ */
+static const char *const part_col[] = {
+	"deg_total", "deg_card", "deg_device", "deg_address", "deg_phone", "deg_email", "deg_ip",
+	"deg_other",
+};
+#define N_PART_COL (sizeof(part_col) / sizeof(part_col[0]))
+_Static_assert(N_PART_COL == 1 + FG_KC_N, "part_col: deg_total, then one per class");
+_Static_assert(FG_KC_CARD == 0 && FG_KC_DEVICE == 1 && FG_KC_ADDRESS == 2 && FG_KC_PHONE == 3 &&
+               FG_KC_EMAIL == 4 && FG_KC_IP == 5 && FG_KC_OTHER == 6, "part_col's classes");
+
+/* One user's hub links as the owners' records give them. */
+typedef struct hub_sum {
+	uint32_t n, cls[FG_KC_N];
+} hub_sum;
+
+/* Rank 0: user u's records in S.hubl (a binary search, then the run of its id). */
+static hub_sum hub_sum_of(uint32_t u)
 {
 	size_t lo = 0, hi = S.n_hubl;
-	uint32_t k[N_HUB_COL] = { 0 };
+	hub_sum h = { 0 };
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -4345,15 +4383,25 @@ static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, cons
 			hi = mid;
 	}
 	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
-		uint32_t kc = S.hubl[lo].kc;
-
-		k[0]++;
-		k[1] += kc == FG_KC_CARD;
-		k[2] += kc == FG_KC_DEVICE;
-		k[3] += kc == FG_KC_ADDRESS;
+		h.n++;
+		h.cls[S.hubl[lo].kc < FG_KC_N ? S.hubl[lo].kc : FG_KC_OTHER]++;
 	}
+	return h;
+}
+
+/*
+ * Rank 0: user u's hub-link columns in row (its scoring row) against the
+ * owners' records h; out[0..N_HUB_COL) the owners' counts as floats (exact
+ * below 2^24), the values the model uses once the check passed.
+ */
+static int check_hub_links(float *out, const fg_graph *g, uint32_t u, const hub_sum *h,
+                           const float *row, const uint32_t *hcol)
+{
+	const uint32_t k[N_HUB_COL] = { h->n, h->cls[FG_KC_CARD], h->cls[FG_KC_DEVICE],
+	                                h->cls[FG_KC_ADDRESS] };
+
 	for (size_t j = 0; j < N_HUB_COL; j++) {
-		float v = (float)k[j];
+		float v = out[j] = (float)k[j];
 
 		if (memcmp(&v, &row[hcol[j]], sizeof(float)))
 			return fg_error_set(FG_ERROR, "mpi features: the hub owners' links are not rank "
@@ -4364,10 +4412,35 @@ static int check_hub_links(const fg_graph *g, uint32_t u, const float *row, cons
 	return FG_OK;
 }
 
+/*
+ * Rank 0: user u's part_col columns in row (its scoring row) against the
+ * rank's part x plus the owners' h, as floats (exact below 2^24).
+ */
+static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec *x,
+                           const hub_sum *h, const float *row, const uint32_t *pcol)
+{
+	uint32_t k[N_PART_COL];
+
+	k[0] = x->deg[0] + h->n;
+	for (int kc = 0; kc < FG_KC_N; kc++)
+		k[1 + kc] = x->deg[1 + kc] + h->cls[kc];
+	for (size_t j = 0; j < N_PART_COL; j++) {
+		float v = (float)k[j];
+
+		if (memcmp(&v, &row[pcol[j]], sizeof(float)))
+			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' links are "
+			                    "not rank 0's: user '%s' differs in %s (%u from the rank and "
+			                    "owners, %.9g in rank 0's scoring row)", fg_graph_user_id(g, u),
+			                    part_col[j], k[j], (double)row[pcol[j]]);
+	}
+	return FG_OK;
+}
+
 int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s)
 {
 	double t0 = fg_clock();
-	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], nc = fg_features_count(f), packed = 0;
+	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], pcol[N_PART_COL], nc = fg_features_count(f);
+	uint32_t packed = 0;
 	uint64_t hub_total = 0;
 	float *row = NULL;
 	double *scratch = NULL;
@@ -4381,7 +4454,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		goto cleanup;
 	}
 	if ((rc = cols_of(col, feat_col, N_FEAT_COL, f)) != FG_OK ||
-	    (rc = cols_of(hcol, hub_col, N_HUB_COL, f)) != FG_OK)
+	    (rc = cols_of(hcol, hub_col, N_HUB_COL, f)) != FG_OK ||
+	    (rc = cols_of(pcol, part_col, N_PART_COL, f)) != FG_OK)
 		goto cleanup;
 	for (uint32_t u = 0; u < g->n_users; u++)
 		packed += s->comp_size[u] >= 2;
@@ -4394,7 +4468,9 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	}
 	row = fg_mallocarray(nc ? nc : 1, sizeof(*row));
 	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(*scratch));
-	if (!row || !scratch) {
+	fg_free(S.hubv);
+	S.hubv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.hubv));
+	if (!row || !scratch || !S.hubv) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory checking the ranks' features");
 		goto cleanup;
 	}
@@ -4412,8 +4488,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 			unsigned fu = fg_features_fold(f, u), mask = feat_mask(fu, r);
 
 			fg_features_row(row, f, u, mask, scratch);
-			if (r == 0)
-				rc = check_hub_links(g, u, row, hcol);
+			if (r == 0) { /* the columns of all its links do not depend on the mask */
+				hub_sum h = hub_sum_of(u);
+
+				if ((rc = check_hub_links(S.hubv[i], g, u, &h, row, hcol)) == FG_OK)
+					rc = check_hub_parts(g, u, x, &h, row, pcol);
+			}
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
 					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
@@ -4430,8 +4510,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		                  "graph has %llu", S.n_hubl, (unsigned long long)hub_total);
 	if (!rc)
 		fg_log_info("mpi features: hub_links, hub_card, hub_device and hub_address of %u packed "
-		            "users from the hub owners' %zu links; bit for bit rank 0's (checked, not "
-		            "used)", S.n_feat, S.n_hubl);
+		            "users from the hub owners' %zu links; bit for bit rank 0's, used by the "
+		            "model", S.n_feat, S.n_hubl);
+	if (!rc)
+		fg_log_info("mpi features: deg_total and deg_card .. deg_other of %u packed users from "
+		            "the ranks' links and the hub owners'; bit for bit rank 0's (checked, not "
+		            "used)", S.n_feat);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4448,9 +4532,19 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 			for (unsigned r = 1; r < FG_FEAT_FOLDS; r++)
 				for (size_t j = 0; j < N_FEAT_COL; j++)
 					S.feat[i].v[r][j] = 2.0f * S.feat[i].v[r][j] + 1.0f;
+	/* tests: after the check, the four hub-link columns of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-hub-links-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = 0; j < N_HUB_COL; j++)
+				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
 	if (!rc) {
 		memcpy(S.feat_at, col, sizeof(col));
+		memcpy(S.hub_at, hcol, sizeof(hcol));
 		S.feat_nc = nc;
+		/* the counts are in S.hubv now: the records are not read again */
+		fg_free(S.hubl);
+		S.hubl = NULL;
+		S.n_hubl = 0;
 	}
 cleanup:
 	fg_free(row);
@@ -4485,6 +4579,8 @@ void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *user
 			continue; /* alone in its component: rank 0's row */
 		for (size_t j = 0; j < N_FEAT_COL; j++)
 			row[S.feat_at[j]] = S.feat[lo].v[r][j];
+		for (size_t j = 0; j < N_HUB_COL; j++)
+			row[S.hub_at[j]] = S.hubv[lo][j];
 	}
 }
 
@@ -4496,6 +4592,8 @@ void fg_mpi_drop_features(void)
 	fg_free(S.hubl);
 	S.hubl = NULL;
 	S.n_hubl = 0;
+	fg_free(S.hubv);
+	S.hubv = NULL;
 	S.feat_nc = 0;
 	S.ranks_featured = false;
 }

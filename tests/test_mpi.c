@@ -779,7 +779,12 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * (hub_links and per class) counted from the hub owners' links are rank 0's
  * for every packed user; with every hub link of the last rank holding hub
  * links counted twice (mpi-hub-links) the run fails naming the user and
- * hub_links and stores nothing.
+ * hub_links and stores nothing.  Seventh step: the model uses those counts
+ * (hub_links_used, on a world whose model splits on them: this one's does
+ * not); the degrees, deg_total and deg_card .. deg_other, are the ranks'
+ * part plus the hub owners' for every packed user, bit for bit; with the
+ * first packed user of the last rank given one link too many (mpi-deg-part)
+ * the run fails naming deg_total and stores nothing.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -806,7 +811,11 @@ START_TEST(features_on_the_ranks)
 		              np, err);
 		ck_assert_msg(strstr(err, "mpi features: hub_links, hub_card, hub_device and "
 		                     "hub_address of 340 packed users from the hub owners' 632 links; "
-		                     "bit for bit rank 0's"), "-np %d: %s", np, err);
+		                     "bit for bit rank 0's, used by the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: deg_total and deg_card .. deg_other of 340 "
+		                     "packed users from the ranks' links and the hub owners'; bit for "
+		                     "bit rank 0's (checked, not used)"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
@@ -815,23 +824,86 @@ START_TEST(features_on_the_ranks)
 		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
 		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
 		            "not rank 0's: user 'u", "' differs in nb_mean_co_users (", NULL);
+		fault_fails("mpi-deg-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' links are not rank 0's: user 'u", "' differs in deg_total (", NULL);
 		fault_fails("mpi-t-ref", np, margs, log, mdb, "mpi features: the account-age reference "
 		            "of the owners' rows is ", NULL);
 		fault_fails("mpi-features-train", np, margs, log, mdb, "mpi features: the ranks' "
 		            "features are not rank 0's: user 'u", "' differs in nb_mean_co_users (",
 		            "; its training row, folds mask 0x", NULL);
 		for (int k = 0; k < 2; k++) {
+			static const char *const used[] = { "mpi-features-used", "mpi-features-used-train" };
+
 			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
-			          "2>'%s'", k ? "mpi-features-used-train" : "mpi-features-used", np,
-			          fgt_bin(), margs, log);
+			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
 			ck_assert_int_eq(fgt_sh(cmd), 0);
 			d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC "
 			                    "LIMIT 1");
-			ck_assert_msg(strcmp(d, one) != 0, "-np %d, fault %d: the digest is one "
-			              "process's", np, k);
+			ck_assert_msg(strcmp(d, one) != 0, "-np %d, %s: the digest is one process's", np,
+			              used[k]);
 			free(d);
 			free(cmd);
 		}
+		free(margs);
+		free(mdb);
+	}
+	free(one);
+	free(args);
+	free(log);
+	free(db);
+	free(in);
+	free(dir);
+}
+END_TEST
+
+/*
+ * The hub-link columns used from the hub owners (issue 15, seventh step): a
+ * generated reviews world (hubs are the popular products; its model splits
+ * on hub_links and hub_seeds, where the rings world's splits on neither),
+ * 1175 packed users and 43,397 hub links.  At -np 2 and 3 the digest is one
+ * process's and the log says the counts are used; with the four hub-link
+ * columns of every packed user changed on rank 0 after the check passed
+ * (mpi-hub-links-used: 2v+1, in every row the model trains on, scores and
+ * stores) the run stores a digest that is not one process's, so a wrong used
+ * count reaches the output.
+ */
+START_TEST(hub_links_used)
+{
+	char *dir = fgt_path(tmp, "hubw"), *cmd, *in, *db, *log, *args, *one;
+
+	need_mpirun();
+	cmd = fmt("'%s' gen --out '%s' --users 8000 --seed 11 --shape reviews --quiet", fgt_bin(),
+	          dir);
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	free(cmd);
+	in = fmt("--edges '%s/edges.csv' --users '%s/users.csv'", dir, dir);
+	db = fgt_path(tmp, "hub.db");
+	log = fgt_path(tmp, "hub.log");
+	args = fmt("--db '%s' %s", db, in);
+	ck_assert_int_eq(run(0, args, log), 0);
+	one = fgt_file_q_text(db, "SELECT output_digest FROM runs");
+	for (int np = 2; np <= 3; np++) {
+		char *mdb = fgt_path(tmp, np == 2 ? "hub2.db" : "hub3.db");
+		char *margs = fmt("--db '%s' %s", mdb, in), *err, *d;
+
+		ck_assert_int_eq(run(np, margs, log), 0);
+		err = fgt_read_file(log, NULL);
+		ck_assert_msg(strstr(err, "mpi features: hub_links, hub_card, hub_device and "
+		                     "hub_address of 1175 packed users from the hub owners' 43397 "
+		                     "links; bit for bit rank 0's, used by the model"), "-np %d: %s",
+		              np, err);
+		free(err);
+		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
+		ck_assert_str_eq(d, one);
+		free(d);
+		cmd = fmt("FG_FAULT_FAIL_AT=mpi-hub-links-used " MPIRUN " -np %d '%s' run %s --top 0 "
+		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
+		ck_assert_int_eq(fgt_sh(cmd), 0);
+		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
+		ck_assert_msg(strcmp(d, one) != 0, "-np %d, mpi-hub-links-used: the digest is one "
+		              "process's", np);
+		free(d);
+		free(cmd);
 		free(margs);
 		free(mdb);
 	}
@@ -1048,6 +1120,7 @@ static Suite *mpi_suite(void)
 #if FG_FAULT_INJECTION
 	tcase_add_test(digests, entity_id_check_fails);
 	tcase_add_test(digests, features_on_the_ranks);
+	tcase_add_test(digests, hub_links_used);
 #endif
 	tcase_add_test(inputs, component_over_budget);
 	tcase_add_test(inputs, bad_rows_as_one_process);
