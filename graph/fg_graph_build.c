@@ -367,28 +367,61 @@ static int rank_vertices(build *b)
 	fg_linkset *ls = b->ls;
 	const uint32_t nu = b->nu, ne = b->ne, nk = b->nk;
 	fg_strkey *uwork = NULL, *ework = NULL;
-	uint64_t *kstart = NULL;
+	uint64_t *kstart = NULL, *bcount = NULL; /* bcount: per block and kind rank */
 	int64_t task;
-	int rc;
+	int nb = 1, seal_rc[2];
 
-	if ((rc = fg_intern_seal(&ls->users)) != FG_OK || (rc = fg_intern_seal(&ls->ents)) != FG_OK)
-		return rc;
+	/* the two tables' offsets: one walk of its arena each, side by side */
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (task = 0; task < 2; task++)
+		seal_rc[task] = fg_intern_seal(task ? &ls->ents : &ls->users);
+	if (seal_rc[0] != FG_OK || seal_rc[1] != FG_OK) /* its message is the thread's: say it here */
+		return nomem("the interned strings' offsets");
+#if FG_HAVE_OPENMP
+	nb = omp_get_max_threads();
+	nb = nb < 1 ? 1 : nb > 64 ? 64 : nb;
+#endif
 	b->user_rank = fg_mallocarray(nu ? nu : 1, sizeof(*b->user_rank));
 	b->ent_rank = fg_mallocarray(ne ? ne : 1, sizeof(*b->ent_rank));
 	uwork = fg_mallocarray(nu ? nu : 1, sizeof(*uwork));
 	ework = fg_mallocarray(ne ? ne : 1, sizeof(*ework));
 	if (!b->user_rank || !b->ent_rank || !uwork || !ework ||
-	    !(kstart = b->kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart)))) {
+	    !(kstart = b->kstart = fg_calloc((size_t)nk + 2, sizeof(*kstart))) ||
+	    !(bcount = fg_calloc((size_t)nb * (nk + 1), sizeof(*bcount)))) {
 		fg_free(uwork);
 		fg_free(ework);
 		return nomem("ranks");
 	}
-	for (uint32_t t = 0; t < ne; t++)
-		kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 2]++;
+	/*
+	 * The entities bucketed by kind rank, ids increasing in each bucket (a
+	 * counting sort): nb blocks of ids counted and placed side by side, each
+	 * block's part of a bucket after the earlier blocks' parts, so the
+	 * buckets are those of one pass for any nb.
+	 */
+	#pragma omp parallel for schedule(static, 1) if (nb > 1 && ne >= 65536)
+	for (task = 0; task < nb; task++) {
+		uint64_t *c = bcount + (size_t)task * (nk + 1);
+		const uint32_t lo = (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)nb);
+		const uint32_t hi = (uint32_t)((uint64_t)ne * (uint64_t)(task + 1) / (uint64_t)nb);
+		for (uint32_t t = lo; t < hi; t++)
+			c[b->kind_rank[fg_intern_tag(&ls->ents, t)]]++;
+	}
 	for (uint32_t k = 0; k < nk; k++)
-		kstart[k + 2] += kstart[k + 1];
-	for (uint32_t t = 0; t < ne; t++)
-		ework[kstart[b->kind_rank[fg_intern_tag(&ls->ents, t)] + 1]++].id = t;
+		for (int q = 0; q < nb; q++) {
+			uint64_t *c = bcount + (size_t)q * (nk + 1) + k, n = *c;
+			*c = kstart[k + 1]; /* the block's cursor in bucket k */
+			kstart[k + 1] += n;
+			kstart[k + 2] = kstart[k + 1];
+		}
+	#pragma omp parallel for schedule(static, 1) if (nb > 1 && ne >= 65536)
+	for (task = 0; task < nb; task++) {
+		uint64_t *c = bcount + (size_t)task * (nk + 1);
+		const uint32_t lo = (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)nb);
+		const uint32_t hi = (uint32_t)((uint64_t)ne * (uint64_t)(task + 1) / (uint64_t)nb);
+		for (uint32_t t = lo; t < hi; t++)
+			ework[c[b->kind_rank[fg_intern_tag(&ls->ents, t)]]++].id = t;
+	}
+	fg_free(bcount);
 	for (uint32_t t = 0; t < nu; t++)
 		uwork[t].id = t;
 	/* now kstart[k] .. kstart[k + 1] is kind rank k */
