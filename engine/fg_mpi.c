@@ -117,11 +117,13 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
-	uint32_t hub_at[4];     /* rank 0, after the check: f's column of each hub_col */
+	uint32_t hub_at[4 + 8]; /* rank 0, after the check: f's column of each hub_col, then
+	                           of each part_col */
 	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
 	size_t n_hubl;          /* user then class (hub_links_all) */
-	float (*hubv)[4];       /* rank 0, after the check: the hub-link columns the owners'
-	                           links give of S.feat[i]'s user (hub_col's order) */
+	float (*hubv)[4 + 8];   /* rank 0, after the check: the hub-link columns the owners'
+	                           links give of S.feat[i]'s user (hub_col's order), then its
+	                           degrees, the rank's part plus the owners' (part_col's) */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4158,7 +4160,8 @@ static int64_t owned_t_ref(void)
  * counts: the same for any order of the records.  Once checked, the counts
  * (S.hubv) are the ones the model uses for the packed users
  * (fg_mpi_use_features).  With the ranks' parts (feat_rec's deg) the
- * records also give the user's degrees, part_col: checked, not used.
+ * records also give the user's degrees, part_col: checked and used the same
+ * way (S.hubv after the hub-link columns).
  */
 struct hub_rec {
 	uint64_t id;
@@ -4345,14 +4348,13 @@ cleanup:
 /* The hub-link columns the owners' records give (hub_links_all), in hub_col's order. */
 static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
 #define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
-_Static_assert(N_HUB_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at holds hub_col");
-_Static_assert(N_HUB_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv holds hub_col");
 
 /*
  * The degrees of a packed user (fg_score's, hubs included), the rank's part
  * (its graph: no hub) plus the hub owners' (hub_links_all), in part_col's
  * order: deg_total, then deg_card .. deg_other (class j - 1).  Integer sums:
- * the same for any order of the records.  Checked, not used by the model.
+ * the same for any order of the records.  Checked, then used by the model
+ * (S.hubv[i][N_HUB_COL + j]).
  */
 static const char *const part_col[] = {
 	"deg_total", "deg_card", "deg_device", "deg_address", "deg_phone", "deg_email", "deg_ip",
@@ -4362,6 +4364,9 @@ static const char *const part_col[] = {
 _Static_assert(N_PART_COL == 1 + FG_KC_N, "part_col: deg_total, then one per class");
 _Static_assert(FG_KC_CARD == 0 && FG_KC_DEVICE == 1 && FG_KC_ADDRESS == 2 && FG_KC_PHONE == 3 &&
                FG_KC_EMAIL == 4 && FG_KC_IP == 5 && FG_KC_OTHER == 6, "part_col's classes");
+#define N_OWN_COL (N_HUB_COL + N_PART_COL)
+_Static_assert(N_OWN_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at: hub_col, part_col");
+_Static_assert(N_OWN_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv: hub_col, part_col");
 
 /* One user's hub links as the owners' records give them. */
 typedef struct hub_sum {
@@ -4414,9 +4419,10 @@ static int check_hub_links(float *out, const fg_graph *g, uint32_t u, const hub_
 
 /*
  * Rank 0: user u's part_col columns in row (its scoring row) against the
- * rank's part x plus the owners' h, as floats (exact below 2^24).
+ * rank's part x plus the owners' h, as floats (exact below 2^24), written
+ * to out[0..N_PART_COL): the values the model uses once the check passed.
  */
-static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec *x,
+static int check_hub_parts(float *out, const fg_graph *g, uint32_t u, const struct feat_rec *x,
                            const hub_sum *h, const float *row, const uint32_t *pcol)
 {
 	uint32_t k[N_PART_COL];
@@ -4425,7 +4431,7 @@ static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec 
 	for (int kc = 0; kc < FG_KC_N; kc++)
 		k[1 + kc] = x->deg[1 + kc] + h->cls[kc];
 	for (size_t j = 0; j < N_PART_COL; j++) {
-		float v = (float)k[j];
+		float v = out[j] = (float)k[j];
 
 		if (memcmp(&v, &row[pcol[j]], sizeof(float)))
 			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' links are "
@@ -4492,7 +4498,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 				hub_sum h = hub_sum_of(u);
 
 				if ((rc = check_hub_links(S.hubv[i], g, u, &h, row, hcol)) == FG_OK)
-					rc = check_hub_parts(g, u, x, &h, row, pcol);
+					rc = check_hub_parts(S.hubv[i] + N_HUB_COL, g, u, x, &h, row,
+					                     pcol);
 			}
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
@@ -4514,8 +4521,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		            "model", S.n_feat, S.n_hubl);
 	if (!rc)
 		fg_log_info("mpi features: deg_total and deg_card .. deg_other of %u packed users from "
-		            "the ranks' links and the hub owners'; bit for bit rank 0's (checked, not "
-		            "used)", S.n_feat);
+		            "the ranks' links and the hub owners'; bit for bit rank 0's, used by the "
+		            "model", S.n_feat);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4537,9 +4544,15 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		for (uint32_t i = 0; i < S.n_feat; i++)
 			for (size_t j = 0; j < N_HUB_COL; j++)
 				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
+	/* tests: after the check, the eight degree columns of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-deg-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = N_HUB_COL; j < N_OWN_COL; j++)
+				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
 	if (!rc) {
 		memcpy(S.feat_at, col, sizeof(col));
 		memcpy(S.hub_at, hcol, sizeof(hcol));
+		memcpy(S.hub_at + N_HUB_COL, pcol, sizeof(pcol));
 		S.feat_nc = nc;
 		/* the counts are in S.hubv now: the records are not read again */
 		fg_free(S.hubl);
@@ -4579,7 +4592,7 @@ void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *user
 			continue; /* alone in its component: rank 0's row */
 		for (size_t j = 0; j < N_FEAT_COL; j++)
 			row[S.feat_at[j]] = S.feat[lo].v[r][j];
-		for (size_t j = 0; j < N_HUB_COL; j++)
+		for (size_t j = 0; j < N_OWN_COL; j++)
 			row[S.hub_at[j]] = S.hubv[lo][j];
 	}
 }
