@@ -785,7 +785,14 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * part plus the hub owners' for every packed user, bit for bit; with the
  * first packed user of the last rank given one link too many (mpi-deg-part)
  * the run fails naming deg_total and stores nothing.  Eighth step: the
- * model uses the degrees too (hub_links_used, mpi-deg-used).
+ * model uses the degrees too (hub_links_used, mpi-deg-used); the seed
+ * columns (hub_seeds, seeds_card .. seeds_other, entity_seeds_max: the
+ * ranks' part plus the hub owners' seeds per fold) are rank 0's in every
+ * packed user's five rows; with one seed more of every fold in every hub's
+ * counts (mpi-hub-seeds) the run fails naming hub_seeds, with one more in
+ * the last user's seeds_card part of its last training row on the last rank
+ * (mpi-seeds-part) naming seeds_card and the training row; neither stores
+ * anything.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -817,10 +824,19 @@ START_TEST(features_on_the_ranks)
 		                     "packed users from the ranks' links and the hub owners'; bit for "
 		                     "bit rank 0's, used by the model"),
 		              "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: hub_seeds, seeds_card .. seeds_other and "
+		                     "entity_seeds_max of 340 packed users from the ranks' links and the "
+		                     "hub owners'; bit for bit rank 0's in the scoring and 4 training "
+		                     "rows"), "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
+		fault_fails("mpi-hub-seeds", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' seeds are not rank 0's: user 'u", "' differs in hub_seeds (", NULL);
+		fault_fails("mpi-seeds-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' seeds are not rank 0's: user 'u", "' differs in seeds_card (",
+		            "; its training row, folds mask 0x", NULL);
 		fault_fails("mpi-hub-links", np, margs, log, mdb, "mpi features: the hub owners' links "
 		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
 		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
