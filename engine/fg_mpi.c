@@ -124,6 +124,9 @@ static struct {
 	float (*hubv)[4 + 8];   /* rank 0, after the check: the hub-link columns the owners'
 	                           links give of S.feat[i]'s user (hub_col's order), then its
 	                           degrees, the rank's part plus the owners' (part_col's) */
+	uint32_t seed_at[6];    /* rank 0, after the check: f's column of each seed_col */
+	float (*seedv)[5][6];   /* rank 0, after the check: S.feat[i]'s seed columns in its
+	                           row s (feat_rec's order), seed_col's order */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -4047,7 +4050,8 @@ cleanup:
  * activity_span_days: a hub's users span components and its links are not
  * shipped; hub_links and per class are counted from the hub owners' links
  * and checked apart, hub_links_all, and so are deg_total and per class from
- * the rank's part and the owners', part_col), the fold
+ * the rank's part and the owners', part_col, and the seed columns from the
+ * rank's part and the owners' seeds per hub and fold, seed_col), the fold
  * walks' (ppr, ppr_norm, nb_ppr_norm_*: each fold's walk restarts over all
  * its seeds and stops at the whole graph's L1 change, a collective walk per
  * fold), the attributes and their aggregates (not shipped), and the
@@ -4536,14 +4540,18 @@ static const char *const seed_col[] = {
 	"entity_seeds_max",
 };
 #define N_SEED_COL (sizeof(seed_col) / sizeof(seed_col[0]))
+_Static_assert(N_SEED_COL == sizeof(S.seed_at) / sizeof(S.seed_at[0]), "seed_at holds seed_col");
+_Static_assert(N_SEED_COL == sizeof(**S.seedv) / sizeof(***S.seedv) &&
+               FG_FEAT_FOLDS == sizeof(*S.seedv) / sizeof(**S.seedv), "seedv: rows, seed_col");
 
 /*
  * Rank 0: user u's seed_col columns in row (its row s, folds mask) against
  * the rank's part x->seeds[s] plus the owners' records of u, as floats
- * (exact below 2^24).
+ * (exact below 2^24), written to out[0..N_SEED_COL): the values the model
+ * uses once the check passed.
  */
-static int check_seed_cols(const fg_graph *g, uint32_t u, const struct feat_rec *x, unsigned s,
-                           unsigned mask, const float *row, const uint32_t *dcol)
+static int check_seed_cols(float *out, const fg_graph *g, uint32_t u, const struct feat_rec *x,
+                           unsigned s, unsigned mask, const float *row, const uint32_t *dcol)
 {
 	size_t lo = 0, hi = S.n_hubl;
 	uint32_t hs = 0, cls[FG_KC_N] = { 0 }, mx = x->seeds[s][4], k[N_SEED_COL];
@@ -4573,7 +4581,7 @@ static int check_seed_cols(const fg_graph *g, uint32_t u, const struct feat_rec 
 	       cls[FG_KC_OTHER];
 	k[5] = mx;
 	for (size_t j = 0; j < N_SEED_COL; j++) {
-		float v = (float)k[j];
+		float v = out[j] = (float)k[j];
 
 		if (memcmp(&v, &row[dcol[j]], sizeof(float)))
 			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' seeds are "
@@ -4621,7 +4629,9 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(*scratch));
 	fg_free(S.hubv);
 	S.hubv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.hubv));
-	if (!row || !scratch || !S.hubv) {
+	fg_free(S.seedv);
+	S.seedv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.seedv));
+	if (!row || !scratch || !S.hubv || !S.seedv) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory checking the ranks' features");
 		goto cleanup;
 	}
@@ -4647,7 +4657,7 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 					                     pcol);
 			}
 			if (!rc)
-				rc = check_seed_cols(g, u, x, r, mask, row, dcol);
+				rc = check_seed_cols(S.seedv[i][r], g, u, x, r, mask, row, dcol);
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
 					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
@@ -4673,7 +4683,7 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	if (!rc)
 		fg_log_info("mpi features: hub_seeds, seeds_card .. seeds_other and entity_seeds_max "
 		            "of %u packed users from the ranks' links and the hub owners'; bit for bit "
-		            "rank 0's in the scoring and 4 training rows (checked, not used)", S.n_feat);
+		            "rank 0's in the scoring and 4 training rows, used by the model", S.n_feat);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4695,6 +4705,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		for (uint32_t i = 0; i < S.n_feat; i++)
 			for (size_t j = 0; j < N_HUB_COL; j++)
 				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
+	/* tests: after the check, the six seed columns of every packed user's five rows */
+	if (!rc && fg_fault_fails("mpi-seeds-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (unsigned r = 0; r < FG_FEAT_FOLDS; r++)
+				for (size_t j = 0; j < N_SEED_COL; j++)
+					S.seedv[i][r][j] = 2.0f * S.seedv[i][r][j] + 1.0f;
 	/* tests: after the check, the eight degree columns of every packed user the same way */
 	if (!rc && fg_fault_fails("mpi-deg-used"))
 		for (uint32_t i = 0; i < S.n_feat; i++)
@@ -4704,6 +4720,7 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		memcpy(S.feat_at, col, sizeof(col));
 		memcpy(S.hub_at, hcol, sizeof(hcol));
 		memcpy(S.hub_at + N_HUB_COL, pcol, sizeof(pcol));
+		memcpy(S.seed_at, dcol, sizeof(dcol));
 		S.feat_nc = nc;
 		/* the counts are in S.hubv now: the records are not read again */
 		fg_free(S.hubl);
@@ -4745,6 +4762,8 @@ void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *user
 			row[S.feat_at[j]] = S.feat[lo].v[r][j];
 		for (size_t j = 0; j < N_OWN_COL; j++)
 			row[S.hub_at[j]] = S.hubv[lo][j];
+		for (size_t j = 0; j < N_SEED_COL; j++)
+			row[S.seed_at[j]] = S.seedv[lo][r][j];
 	}
 }
 
@@ -4758,6 +4777,8 @@ void fg_mpi_drop_features(void)
 	S.n_hubl = 0;
 	fg_free(S.hubv);
 	S.hubv = NULL;
+	fg_free(S.seedv);
+	S.seedv = NULL;
 	S.feat_nc = 0;
 	S.ranks_featured = false;
 }

@@ -887,7 +887,10 @@ END_TEST
  * (this world's model splits on deg_total, importance 491 of its gain, the
  * rings world's on it too but barely, 0.5); with the eight of every packed
  * user changed after the check (mpi-deg-used, 2v+1) the digest is not one
- * process's either.
+ * process's either; and so are the seed columns (hub_seeds, seeds_card ..
+ * seeds_other, entity_seeds_max, in each of the five rows: the model splits
+ * on seeds_other, entity_seeds_max and hub_seeds), changed the same way
+ * after the check (mpi-seeds-used).
  */
 START_TEST(hub_links_used)
 {
@@ -917,12 +920,17 @@ START_TEST(hub_links_used)
 		ck_assert_msg(strstr(err, "mpi features: deg_total and deg_card .. deg_other of 1175 "
 		                     "packed users from the ranks' links and the hub owners'; bit for "
 		                     "bit rank 0's, used by the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: hub_seeds, seeds_card .. seeds_other and "
+		                     "entity_seeds_max of 1175 packed users from the ranks' links and "
+		                     "the hub owners'; bit for bit rank 0's in the scoring and 4 "
+		                     "training rows, used by the model"), "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		for (int k = 0; k < 2; k++) {
-			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used" };
+		for (int k = 0; k < 3; k++) {
+			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used",
+			                                    "mpi-seeds-used" };
 
 			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
 			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
