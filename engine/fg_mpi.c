@@ -117,11 +117,16 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
-	uint32_t hub_at[4];     /* rank 0, after the check: f's column of each hub_col */
+	uint32_t hub_at[4 + 8]; /* rank 0, after the check: f's column of each hub_col, then
+	                           of each part_col */
 	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
 	size_t n_hubl;          /* user then class (hub_links_all) */
-	float (*hubv)[4];       /* rank 0, after the check: the hub-link columns the owners'
-	                           links give of S.feat[i]'s user (hub_col's order) */
+	float (*hubv)[4 + 8];   /* rank 0, after the check: the hub-link columns the owners'
+	                           links give of S.feat[i]'s user (hub_col's order), then its
+	                           degrees, the rank's part plus the owners' (part_col's) */
+	uint32_t seed_at[6];    /* rank 0, after the check: f's column of each seed_col */
+	float (*seedv)[5][6];   /* rank 0, after the check: S.feat[i]'s seed columns in its
+	                           row s (feat_rec's order), seed_col's order */
 	fg_graph *kg;         /* from the rings to the evidence BFS: this rank's graph of its */
 	uint64_t *kucan;      /* packed components, its users' canonical ids, their rings */
 	uint32_t *kring, *kcomp; /* (local ids) and fg_cc's components of it; NULL elsewhen */
@@ -3856,7 +3861,8 @@ static int part_rank(const uint64_t *bnd, int n, uint64_t x)
  * Collective.
  */
 static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
-                        const double *lrisk, const fg_graph *g0);
+                        const double *lrisk, const fg_graph *g0, const uint32_t *sd,
+                        uint32_t ns);
 
 static int scores_all(const closure *c, const fg_graph *g0)
 {
@@ -4015,7 +4021,7 @@ static int scores_all(const closure *c, const fg_graph *g0)
 		goto cleanup;
 	S.ranks_scored = true;
 	closure_report("scores", t0, c0);
-	rc = features_all(lg, ucan, lseed, lrisk, g0);
+	rc = features_all(lg, ucan, lseed, lrisk, g0, c->sd, ns);
 cleanup:
 	bytes_free(out, 2 * (size_t)n);
 	fg_free(cnt);
@@ -4044,7 +4050,8 @@ cleanup:
  * activity_span_days: a hub's users span components and its links are not
  * shipped; hub_links and per class are counted from the hub owners' links
  * and checked apart, hub_links_all, and so are deg_total and per class from
- * the rank's part and the owners', part_col), the fold
+ * the rank's part and the owners', part_col, and the seed columns from the
+ * rank's part and the owners' seeds per hub and fold, seed_col), the fold
  * walks' (ppr, ppr_norm, nb_ppr_norm_*: each fold's walk restarts over all
  * its seeds and stops at the whole graph's L1 change, a collective walk per
  * fold), the attributes and their aggregates (not shipped), and the
@@ -4074,6 +4081,11 @@ struct feat_rec {
 	 * owners count the rest, hub_links_all): deg[0] its links (deg_total),
 	 * deg[1 + c] those to entities of class c; the same in every row */
 	uint32_t deg[1 + FG_KC_N];
+	/* the rank's part of the seed columns of row s (seed_col's order, its
+	 * graph's non-hub entities: the owners count the hubs', hub_rec's sd):
+	 * seeds_card, seeds_device, seeds_address, seeds_other (phone, email, ip
+	 * and other summed), entity_seeds_max; hub_seeds is all the owners' */
+	uint32_t seeds[FG_FEAT_FOLDS][5];
 };
 
 /* The mask of row s of a user of fold j (feat_rec's order). */
@@ -4158,11 +4170,18 @@ static int64_t owned_t_ref(void)
  * counts: the same for any order of the records.  Once checked, the counts
  * (S.hubv) are the ones the model uses for the packed users
  * (fg_mpi_use_features).  With the ranks' parts (feat_rec's deg) the
- * records also give the user's degrees, part_col: checked, not used.
+ * records also give the user's degrees, part_col: checked and used the same
+ * way (S.hubv after the hub-link columns).  Each record also carries its
+ * hub's seeds per fold (the run's seeds, which every rank holds in
+ * canonical ids, among the hub's users, each of the fold
+ * fg_features_fold_of gives its id string, as fg_features' ent_cnt counts
+ * them): with the ranks' parts (feat_rec's seeds) they give seed_col,
+ * checked for every row.
  */
 struct hub_rec {
 	uint64_t id;
-	uint32_t kc, pad;
+	uint32_t kc;
+	uint32_t sd[FG_FEAT_FOLDS]; /* the hub's seeds (the run's, S.sd) of each fold */
 };
 
 static int cmp_hub_rec(const void *a, const void *b)
@@ -4174,15 +4193,35 @@ static int cmp_hub_rec(const void *a, const void *b)
 	return (x->kc > y->kc) - (x->kc < y->kc);
 }
 
-/* Every rank, while the components pass (S.cc) is kept: S.hubl on rank 0.  Collective. */
-static int hub_links_all(void)
+/* Is canonical user id u one of sd[0..ns) (ascending)? */
+static bool is_seed(const uint32_t *sd, uint32_t ns, uint64_t u)
+{
+	uint32_t lo = 0, hi = ns;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sd[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ns && sd[lo] == u;
+}
+
+/*
+ * Every rank, while the components pass (S.cc) is kept, with the run's
+ * seeds sd[0..ns) (canonical ids, ascending; seeds_find's, on every rank):
+ * S.hubl on rank 0.  Collective.
+ */
+static int hub_links_all(const uint32_t *sd, uint32_t ns)
 {
 	const ccpass *c = S.cc;
 	struct hub_rec *hr = NULL;
-	size_t nh = 0, t = 0;
+	size_t nh = 0, t = 0, ucap = 0;
 	void *all;
 	int rc = FG_OK, has, last;
-	char kbuf[256];
+	char kbuf[256], *ubuf = NULL;
 
 	fg_free(S.hubl);
 	S.hubl = NULL;
@@ -4197,6 +4236,8 @@ static int hub_links_all(void)
 		size_t i = S.ent_link[e], j;
 		const rec *l = &S.links[i];
 		uint32_t kc = FG_KC_OTHER; /* a kind this long is in no class's mapping */
+		uint32_t cnt[FG_FEAT_FOLDS] = { 0 };
+		size_t h0 = nh;
 
 		if (!c->hub[i])
 			continue;
@@ -4206,10 +4247,39 @@ static int hub_links_all(void)
 			kc = (uint32_t)fg_kind_class_of(kbuf);
 		}
 		j = entity_end(i);
-		for (size_t x = i; x < j; x++)
-			if (!S.links[x].ph)
-				hr[nh++] = (struct hub_rec){ c->gid[c->uq_of[2 * x]], kc, 0 };
+		for (size_t x = i; x < j && !rc; x++) {
+			const rec *lx = &S.links[x];
+			uint64_t u;
+
+			if (lx->ph)
+				continue;
+			u = c->gid[c->uq_of[2 * x]];
+			hr[nh++] = (struct hub_rec){ .id = u, .kc = kc };
+			if (!is_seed(sd, ns, u))
+				continue;
+			if (lx->ul >= ucap) { /* the fold is of the id string: NUL-terminated */
+				char *b = fg_realloc(ubuf, (size_t)lx->ul + 64);
+
+				if (!b) {
+					rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for a user id",
+					                  S.rank);
+					break;
+				}
+				ubuf = b;
+				ucap = (size_t)lx->ul + 64;
+			}
+			memcpy(ubuf, lx->u, lx->ul);
+			ubuf[lx->ul] = '\0';
+			cnt[fg_features_fold_of(ubuf)]++;
+		}
+		for (size_t x = h0; x < nh; x++)
+			memcpy(hr[x].sd, cnt, sizeof(cnt));
 	}
+	/* tests: one seed more of every fold in every hub's counts, on every rank */
+	if (!rc && fg_fault_fails("mpi-hub-seeds"))
+		for (size_t x = 0; x < nh; x++)
+			for (unsigned k = 0; k < FG_FEAT_FOLDS; k++)
+				hr[x].sd[k]++;
 	/* tests: every hub link of the last rank with hub links counted twice */
 	has = nh ? S.rank : -1;
 	MPI_Allreduce(&has, &last, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -4227,14 +4297,24 @@ static int hub_links_all(void)
 	}
 cleanup:
 	fg_free(hr);
+	fg_free(ubuf);
 	return rc;
 }
 
+/* The rank's part of the seed columns (feat_rec's seeds), in that order. */
+static const char *const seed_part_col[] = {
+	"seeds_card", "seeds_device", "seeds_address", "seeds_other", "entity_seeds_max",
+};
+#define N_SEED_PART (sizeof(seed_part_col) / sizeof(seed_part_col[0]))
+_Static_assert(N_SEED_PART == sizeof(((struct feat_rec *)0)->seeds[0]) / sizeof(uint32_t),
+               "feat_rec's seeds hold seed_part_col");
+
 static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t *lseed,
-                        const double *lrisk, const fg_graph *g0)
+                        const double *lrisk, const fg_graph *g0, const uint32_t *sd,
+                        uint32_t ns)
 {
 	double t0 = fg_clock(), c0 = fg_cpu_clock();
-	uint32_t nu = lg ? lg->n_users : 0, nls = 0, col[N_FEAT_COL], ncols;
+	uint32_t nu = lg ? lg->n_users : 0, nls = 0, col[N_FEAT_COL], scol[N_SEED_PART], ncols;
 	int64_t t_ref = owned_t_ref();
 	uint32_t *lsd = NULL;
 	uint8_t *seed = NULL;
@@ -4259,7 +4339,7 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 		rc = fg_error_set(FG_ERROR, "mpi features: the account-age reference of the owners' "
 		                  "rows is %lld, rank 0's graph's %lld", (long long)t_ref,
 		                  (long long)fg_features_t_ref(g0));
-	if ((rc = agree(rc)) != FG_OK || (rc = hub_links_all()) != FG_OK)
+	if ((rc = agree(rc)) != FG_OK || (rc = hub_links_all(sd, ns)) != FG_OK)
 		goto cleanup;
 	if (!(lsd = fg_mallocarray((size_t)nu + 1, sizeof(*lsd))) ||
 	    !(seed = fg_calloc((size_t)nu + 1, 1)) ||
@@ -4283,7 +4363,8 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 
 		if ((rc = fg_score_compute(&ks, lg, S.cfg, seed, nls, S.kcomp, S.kring, risk)) == FG_OK &&
 		    (rc = fg_features_open(&kf, lg, ks, S.kcomp, lsd, nls, &fp)) == FG_OK &&
-		    (rc = cols_of(col, feat_col, N_FEAT_COL, kf)) == FG_OK) {
+		    (rc = cols_of(col, feat_col, N_FEAT_COL, kf)) == FG_OK &&
+		    (rc = cols_of(scol, seed_part_col, N_SEED_PART, kf)) == FG_OK) {
 			ncols = fg_features_count(kf);
 			for (uint32_t u = 0; u < nu; u++) {
 				users[u] = u;
@@ -4300,9 +4381,13 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 				for (uint32_t u = 0; u < nu; u++)
 					masks[u] = feat_mask(fg_features_fold(kf, u), r);
 				rc = fg_features_rows(rows, kf, users, nu, masks, 0);
-				for (uint32_t u = 0; !rc && u < nu; u++)
+				for (uint32_t u = 0; !rc && u < nu; u++) {
 					for (size_t j = 0; j < N_FEAT_COL; j++)
 						frec[u].v[r][j] = rows[(size_t)u * ncols + col[j]];
+					/* counts below 2^24: the float is exact, and so is this */
+					for (size_t j = 0; j < N_SEED_PART; j++)
+						frec[u].seeds[r][j] = (uint32_t)rows[(size_t)u * ncols + scol[j]];
+				}
 			}
 		}
 	}
@@ -4318,6 +4403,9 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	/* tests: the first user's deg_total part one link too many */
 	if (!rc && nu && fg_fault_fails("mpi-deg-part") && S.rank == last)
 		frec[0].deg[0]++;
+	/* tests: the last user's seeds_card part one seed too many in its last training row */
+	if (!rc && nu && fg_fault_fails("mpi-seeds-part") && S.rank == last)
+		frec[nu - 1].seeds[FG_FEAT_FOLDS - 1][0]++;
 	if ((rc = agree(rc)) != FG_OK ||
 	    (rc = gather_bytes(&all, &t, frec, (size_t)nu * sizeof(*frec), sizeof(*frec),
 	                       "users' features")) != FG_OK)
@@ -4345,14 +4433,13 @@ cleanup:
 /* The hub-link columns the owners' records give (hub_links_all), in hub_col's order. */
 static const char *const hub_col[] = { "hub_links", "hub_card", "hub_device", "hub_address" };
 #define N_HUB_COL (sizeof(hub_col) / sizeof(hub_col[0]))
-_Static_assert(N_HUB_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at holds hub_col");
-_Static_assert(N_HUB_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv holds hub_col");
 
 /*
  * The degrees of a packed user (fg_score's, hubs included), the rank's part
  * (its graph: no hub) plus the hub owners' (hub_links_all), in part_col's
  * order: deg_total, then deg_card .. deg_other (class j - 1).  Integer sums:
- * the same for any order of the records.  Checked, not used by the model.
+ * the same for any order of the records.  Checked, then used by the model
+ * (S.hubv[i][N_HUB_COL + j]).
  */
 static const char *const part_col[] = {
 	"deg_total", "deg_card", "deg_device", "deg_address", "deg_phone", "deg_email", "deg_ip",
@@ -4362,6 +4449,9 @@ static const char *const part_col[] = {
 _Static_assert(N_PART_COL == 1 + FG_KC_N, "part_col: deg_total, then one per class");
 _Static_assert(FG_KC_CARD == 0 && FG_KC_DEVICE == 1 && FG_KC_ADDRESS == 2 && FG_KC_PHONE == 3 &&
                FG_KC_EMAIL == 4 && FG_KC_IP == 5 && FG_KC_OTHER == 6, "part_col's classes");
+#define N_OWN_COL (N_HUB_COL + N_PART_COL)
+_Static_assert(N_OWN_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at: hub_col, part_col");
+_Static_assert(N_OWN_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv: hub_col, part_col");
 
 /* One user's hub links as the owners' records give them. */
 typedef struct hub_sum {
@@ -4414,9 +4504,10 @@ static int check_hub_links(float *out, const fg_graph *g, uint32_t u, const hub_
 
 /*
  * Rank 0: user u's part_col columns in row (its scoring row) against the
- * rank's part x plus the owners' h, as floats (exact below 2^24).
+ * rank's part x plus the owners' h, as floats (exact below 2^24), written
+ * to out[0..N_PART_COL): the values the model uses once the check passed.
  */
-static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec *x,
+static int check_hub_parts(float *out, const fg_graph *g, uint32_t u, const struct feat_rec *x,
                            const hub_sum *h, const float *row, const uint32_t *pcol)
 {
 	uint32_t k[N_PART_COL];
@@ -4425,7 +4516,7 @@ static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec 
 	for (int kc = 0; kc < FG_KC_N; kc++)
 		k[1 + kc] = x->deg[1 + kc] + h->cls[kc];
 	for (size_t j = 0; j < N_PART_COL; j++) {
-		float v = (float)k[j];
+		float v = out[j] = (float)k[j];
 
 		if (memcmp(&v, &row[pcol[j]], sizeof(float)))
 			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' links are "
@@ -4436,10 +4527,77 @@ static int check_hub_parts(const fg_graph *g, uint32_t u, const struct feat_rec 
 	return FG_OK;
 }
 
+/*
+ * The seed columns of a packed user's row (fg_features' per-entity seed
+ * counts, the mask's folds excluded, over all its links, hubs included):
+ * the rank's part (feat_rec's seeds: its graph's entities, no hub) plus the
+ * hub owners' (each hub record's seeds of the folds not in the mask),
+ * hub_seeds the owners' alone, entity_seeds_max the larger of the two
+ * maxima.  Integer sums and maxima: the same for any order of the records.
+ */
+static const char *const seed_col[] = {
+	"hub_seeds", "seeds_card", "seeds_device", "seeds_address", "seeds_other",
+	"entity_seeds_max",
+};
+#define N_SEED_COL (sizeof(seed_col) / sizeof(seed_col[0]))
+_Static_assert(N_SEED_COL == sizeof(S.seed_at) / sizeof(S.seed_at[0]), "seed_at holds seed_col");
+_Static_assert(N_SEED_COL == sizeof(**S.seedv) / sizeof(***S.seedv) &&
+               FG_FEAT_FOLDS == sizeof(*S.seedv) / sizeof(**S.seedv), "seedv: rows, seed_col");
+
+/*
+ * Rank 0: user u's seed_col columns in row (its row s, folds mask) against
+ * the rank's part x->seeds[s] plus the owners' records of u, as floats
+ * (exact below 2^24), written to out[0..N_SEED_COL): the values the model
+ * uses once the check passed.
+ */
+static int check_seed_cols(float *out, const fg_graph *g, uint32_t u, const struct feat_rec *x,
+                           unsigned s, unsigned mask, const float *row, const uint32_t *dcol)
+{
+	size_t lo = 0, hi = S.n_hubl;
+	uint32_t hs = 0, cls[FG_KC_N] = { 0 }, mx = x->seeds[s][4], k[N_SEED_COL];
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (S.hubl[mid].id < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
+		uint32_t se = 0;
+
+		for (unsigned j = 0; j < FG_FEAT_FOLDS; j++)
+			se += mask & 1u << j ? 0 : S.hubl[lo].sd[j];
+		hs += se;
+		cls[S.hubl[lo].kc < FG_KC_N ? S.hubl[lo].kc : FG_KC_OTHER] += se;
+		mx = se > mx ? se : mx;
+	}
+	k[0] = hs;
+	k[1] = x->seeds[s][0] + cls[FG_KC_CARD];
+	k[2] = x->seeds[s][1] + cls[FG_KC_DEVICE];
+	k[3] = x->seeds[s][2] + cls[FG_KC_ADDRESS];
+	k[4] = x->seeds[s][3] + cls[FG_KC_PHONE] + cls[FG_KC_EMAIL] + cls[FG_KC_IP] +
+	       cls[FG_KC_OTHER];
+	k[5] = mx;
+	for (size_t j = 0; j < N_SEED_COL; j++) {
+		float v = out[j] = (float)k[j];
+
+		if (memcmp(&v, &row[dcol[j]], sizeof(float)))
+			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' seeds are "
+			                    "not rank 0's: user '%s' differs in %s (%u from the rank and "
+			                    "owners, %.9g in rank 0's; its %s row, folds mask 0x%x)",
+			                    fg_graph_user_id(g, u), seed_col[j], k[j],
+			                    (double)row[dcol[j]], s ? "training" : "scoring", mask);
+	}
+	return FG_OK;
+}
+
 int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scores *s)
 {
 	double t0 = fg_clock();
-	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], pcol[N_PART_COL], nc = fg_features_count(f);
+	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], pcol[N_PART_COL], dcol[N_SEED_COL];
+	uint32_t nc = fg_features_count(f);
 	uint32_t packed = 0;
 	uint64_t hub_total = 0;
 	float *row = NULL;
@@ -4455,7 +4613,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	}
 	if ((rc = cols_of(col, feat_col, N_FEAT_COL, f)) != FG_OK ||
 	    (rc = cols_of(hcol, hub_col, N_HUB_COL, f)) != FG_OK ||
-	    (rc = cols_of(pcol, part_col, N_PART_COL, f)) != FG_OK)
+	    (rc = cols_of(pcol, part_col, N_PART_COL, f)) != FG_OK ||
+	    (rc = cols_of(dcol, seed_col, N_SEED_COL, f)) != FG_OK)
 		goto cleanup;
 	for (uint32_t u = 0; u < g->n_users; u++)
 		packed += s->comp_size[u] >= 2;
@@ -4470,7 +4629,9 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	scratch = fg_mallocarray(fg_features_scratch(f), sizeof(*scratch));
 	fg_free(S.hubv);
 	S.hubv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.hubv));
-	if (!row || !scratch || !S.hubv) {
+	fg_free(S.seedv);
+	S.seedv = fg_mallocarray((size_t)S.n_feat + 1, sizeof(*S.seedv));
+	if (!row || !scratch || !S.hubv || !S.seedv) {
 		rc = fg_error_set(FG_ENOMEM, "out of memory checking the ranks' features");
 		goto cleanup;
 	}
@@ -4492,8 +4653,11 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 				hub_sum h = hub_sum_of(u);
 
 				if ((rc = check_hub_links(S.hubv[i], g, u, &h, row, hcol)) == FG_OK)
-					rc = check_hub_parts(g, u, x, &h, row, pcol);
+					rc = check_hub_parts(S.hubv[i] + N_HUB_COL, g, u, x, &h, row,
+					                     pcol);
 			}
+			if (!rc)
+				rc = check_seed_cols(S.seedv[i][r], g, u, x, r, mask, row, dcol);
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
 				if (memcmp(&x->v[r][j], &row[col[j]], sizeof(float))) {
 					rc = fg_error_set(FG_ERROR, "mpi features: the ranks' features are not "
@@ -4514,8 +4678,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		            "model", S.n_feat, S.n_hubl);
 	if (!rc)
 		fg_log_info("mpi features: deg_total and deg_card .. deg_other of %u packed users from "
-		            "the ranks' links and the hub owners'; bit for bit rank 0's (checked, not "
-		            "used)", S.n_feat);
+		            "the ranks' links and the hub owners'; bit for bit rank 0's, used by the "
+		            "model", S.n_feat);
+	if (!rc)
+		fg_log_info("mpi features: hub_seeds, seeds_card .. seeds_other and entity_seeds_max "
+		            "of %u packed users from the ranks' links and the hub owners'; bit for bit "
+		            "rank 0's in the scoring and 4 training rows, used by the model", S.n_feat);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4537,9 +4705,22 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		for (uint32_t i = 0; i < S.n_feat; i++)
 			for (size_t j = 0; j < N_HUB_COL; j++)
 				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
+	/* tests: after the check, the six seed columns of every packed user's five rows */
+	if (!rc && fg_fault_fails("mpi-seeds-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (unsigned r = 0; r < FG_FEAT_FOLDS; r++)
+				for (size_t j = 0; j < N_SEED_COL; j++)
+					S.seedv[i][r][j] = 2.0f * S.seedv[i][r][j] + 1.0f;
+	/* tests: after the check, the eight degree columns of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-deg-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = N_HUB_COL; j < N_OWN_COL; j++)
+				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
 	if (!rc) {
 		memcpy(S.feat_at, col, sizeof(col));
 		memcpy(S.hub_at, hcol, sizeof(hcol));
+		memcpy(S.hub_at + N_HUB_COL, pcol, sizeof(pcol));
+		memcpy(S.seed_at, dcol, sizeof(dcol));
 		S.feat_nc = nc;
 		/* the counts are in S.hubv now: the records are not read again */
 		fg_free(S.hubl);
@@ -4579,8 +4760,10 @@ void fg_mpi_use_features(float *rows, const fg_features *f, const uint32_t *user
 			continue; /* alone in its component: rank 0's row */
 		for (size_t j = 0; j < N_FEAT_COL; j++)
 			row[S.feat_at[j]] = S.feat[lo].v[r][j];
-		for (size_t j = 0; j < N_HUB_COL; j++)
+		for (size_t j = 0; j < N_OWN_COL; j++)
 			row[S.hub_at[j]] = S.hubv[lo][j];
+		for (size_t j = 0; j < N_SEED_COL; j++)
+			row[S.seed_at[j]] = S.seedv[lo][r][j];
 	}
 }
 
@@ -4594,6 +4777,8 @@ void fg_mpi_drop_features(void)
 	S.n_hubl = 0;
 	fg_free(S.hubv);
 	S.hubv = NULL;
+	fg_free(S.seedv);
+	S.seedv = NULL;
 	S.feat_nc = 0;
 	S.ranks_featured = false;
 }

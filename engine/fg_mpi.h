@@ -164,9 +164,13 @@ int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
  * for bit with f's rows: the scoring row (the user's own fold excluded) and
  * the four training rows (its fold and one other excluded), and the
  * hub-link counts (hub_links, hub_card, hub_device, hub_address) the hub
- * owners' links give, with the scoring row.  Rank 0's rows are kept as the
- * check; after it passes the ranks' rows and the owners' counts are kept
- * for fg_mpi_use_features until fg_mpi_drop_features.  Not collective.
+ * owners' links give and the degrees (deg_total, deg_card .. deg_other)
+ * the rank's part and the owners' links give, with the scoring row, and
+ * the seed columns (hub_seeds, seeds_card .. seeds_other, entity_seeds_max)
+ * the rank's part and the hub owners' seeds per fold give, with all five
+ * rows.  Rank 0's rows are kept as the check; after it passes the ranks'
+ * rows, the owners' counts, the degrees and the seed columns are kept for
+ * fg_mpi_use_features until fg_mpi_drop_features.  Not collective.
  * Returns FG_OK (also without MPI running), FG_ENOMEM or FG_ERROR naming the
  * first user and column that differ (or when the ranks found none); on an
  * error nothing is kept.
@@ -179,7 +183,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
  * with mask), the ranks' checked columns of each packed user whose row is
  * its scoring row (mask excludes exactly its own fold) or one of its
  * training rows (its own fold and one other excluded), and in the same rows
- * the hub owners' checked hub-link counts (they do not depend on the mask);
+ * the hub owners' checked hub-link counts and the checked degrees (they do
+ * not depend on the mask) and the checked seed columns of that row;
  * other rows and columns are left as they are.  Does nothing without the ranks' rows.
  * Read-only: may be called from many threads.  O(n log packed users).
  */

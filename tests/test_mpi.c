@@ -784,7 +784,15 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * not); the degrees, deg_total and deg_card .. deg_other, are the ranks'
  * part plus the hub owners' for every packed user, bit for bit; with the
  * first packed user of the last rank given one link too many (mpi-deg-part)
- * the run fails naming deg_total and stores nothing.
+ * the run fails naming deg_total and stores nothing.  Eighth step: the
+ * model uses the degrees too (hub_links_used, mpi-deg-used); the seed
+ * columns (hub_seeds, seeds_card .. seeds_other, entity_seeds_max: the
+ * ranks' part plus the hub owners' seeds per fold) are rank 0's in every
+ * packed user's five rows; with one seed more of every fold in every hub's
+ * counts (mpi-hub-seeds) the run fails naming hub_seeds, with one more in
+ * the last user's seeds_card part of its last training row on the last rank
+ * (mpi-seeds-part) naming seeds_card and the training row; neither stores
+ * anything.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -814,12 +822,21 @@ START_TEST(features_on_the_ranks)
 		                     "bit for bit rank 0's, used by the model"), "-np %d: %s", np, err);
 		ck_assert_msg(strstr(err, "mpi features: deg_total and deg_card .. deg_other of 340 "
 		                     "packed users from the ranks' links and the hub owners'; bit for "
-		                     "bit rank 0's (checked, not used)"),
+		                     "bit rank 0's, used by the model"),
 		              "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: hub_seeds, seeds_card .. seeds_other and "
+		                     "entity_seeds_max of 340 packed users from the ranks' links and the "
+		                     "hub owners'; bit for bit rank 0's in the scoring and 4 training "
+		                     "rows"), "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
+		fault_fails("mpi-hub-seeds", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' seeds are not rank 0's: user 'u", "' differs in hub_seeds (", NULL);
+		fault_fails("mpi-seeds-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' seeds are not rank 0's: user 'u", "' differs in seeds_card (",
+		            "; its training row, folds mask 0x", NULL);
 		fault_fails("mpi-hub-links", np, margs, log, mdb, "mpi features: the hub owners' links "
 		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
 		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
@@ -865,7 +882,15 @@ END_TEST
  * columns of every packed user changed on rank 0 after the check passed
  * (mpi-hub-links-used: 2v+1, in every row the model trains on, scores and
  * stores) the run stores a digest that is not one process's, so a wrong used
- * count reaches the output.
+ * count reaches the output.  Eighth step: the degrees (deg_total, deg_card
+ * .. deg_other, the rank's part plus the owners') are used the same way
+ * (this world's model splits on deg_total, importance 491 of its gain, the
+ * rings world's on it too but barely, 0.5); with the eight of every packed
+ * user changed after the check (mpi-deg-used, 2v+1) the digest is not one
+ * process's either; and so are the seed columns (hub_seeds, seeds_card ..
+ * seeds_other, entity_seeds_max, in each of the five rows: the model splits
+ * on seeds_other, entity_seeds_max and hub_seeds), changed the same way
+ * after the check (mpi-seeds-used).
  */
 START_TEST(hub_links_used)
 {
@@ -892,18 +917,31 @@ START_TEST(hub_links_used)
 		                     "hub_address of 1175 packed users from the hub owners' 43397 "
 		                     "links; bit for bit rank 0's, used by the model"), "-np %d: %s",
 		              np, err);
+		ck_assert_msg(strstr(err, "mpi features: deg_total and deg_card .. deg_other of 1175 "
+		                     "packed users from the ranks' links and the hub owners'; bit for "
+		                     "bit rank 0's, used by the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: hub_seeds, seeds_card .. seeds_other and "
+		                     "entity_seeds_max of 1175 packed users from the ranks' links and "
+		                     "the hub owners'; bit for bit rank 0's in the scoring and 4 "
+		                     "training rows, used by the model"), "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		cmd = fmt("FG_FAULT_FAIL_AT=mpi-hub-links-used " MPIRUN " -np %d '%s' run %s --top 0 "
-		          ">/dev/null 2>'%s'", np, fgt_bin(), margs, log);
-		ck_assert_int_eq(fgt_sh(cmd), 0);
-		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
-		ck_assert_msg(strcmp(d, one) != 0, "-np %d, mpi-hub-links-used: the digest is one "
-		              "process's", np);
-		free(d);
-		free(cmd);
+		for (int k = 0; k < 3; k++) {
+			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used",
+			                                    "mpi-seeds-used" };
+
+			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
+			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
+			ck_assert_int_eq(fgt_sh(cmd), 0);
+			d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC "
+			                    "LIMIT 1");
+			ck_assert_msg(strcmp(d, one) != 0, "-np %d, %s: the digest is one process's", np,
+			              used[k]);
+			free(d);
+			free(cmd);
+		}
 		free(margs);
 		free(mdb);
 	}
