@@ -205,15 +205,16 @@ int fg_run_ingest(fg_run *r)
 		if ((rc = fg_ingest_links_csv(o->edges[i], &o->cfg, &r->bad, link_sink_progress, &ps)) != FG_OK)
 			return rc;
 	for (int i = 0; i < o->n_users_files; i++)
-		if ((rc = fg_ingest_users_csv(o->users[i], &o->cfg, &r->bad, fg_linkset_user_sink,
-		                              r->ls)) != FG_OK)
+		if ((rc = fg_ingest_users_csv_hinted(o->users[i], &o->cfg, &r->bad,
+		                                     fg_linkset_reader_user_sink, fg_linkset_user_hint,
+		                                     r->ls)) != FG_OK)
 			return rc;
 	if (o->input_db) {
 		if ((rc = fg_ingest_links_sqlite(o->input_db, o->edges_sql, &o->cfg, &r->bad,
 		                                 link_sink_progress, &ps)) != FG_OK)
 			return rc;
 		if ((rc = fg_ingest_users_sqlite(o->input_db, o->users_sql, &o->cfg, &r->bad,
-		                                 fg_linkset_user_sink, r->ls)) != FG_OK)
+		                                 fg_linkset_reader_user_sink, r->ls)) != FG_OK)
 			return rc;
 	}
 	fg_log_progress_end();

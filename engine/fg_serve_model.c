@@ -74,7 +74,7 @@ static int model_rows(fg_linkset *ls, const fg_snapshot *s)
 		fg_user_row row = { { id, strlen(id) }, s->u_created[u],
 		                    s->u_label[u] == LBL_FRAUD ? FG_LABEL_FRAUD
 		                    : s->u_label[u] == LBL_LEGIT ? FG_LABEL_LEGIT : FG_LABEL_UNKNOWN,
-		                    "snapshot", u + 1, 0, NULL };
+		                    "snapshot", u + 1, 0, NULL, 0 };
 
 		if (need[u] && (rc = fg_linkset_user_sink(ls, &row)) != FG_OK)
 			goto cleanup;

@@ -213,6 +213,11 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row);
  * already canonical, the value normalised, row->placeholder set; the same
  * result as fg_linkset_link_sink for those rows, without normalising again. */
 int fg_linkset_reader_sink(void *ctx, const fg_link_row *row);
+/* The same for user rows as the readers deliver them (row->user_hash set), and
+ * the users CSV's look-ahead (fg_user_hint): the user's slot and entry in the
+ * users' table prefetched before the row comes. */
+int fg_linkset_reader_user_sink(void *ctx, const fg_user_row *row);
+void fg_linkset_user_hint(void *ctx, uint32_t user_hash, bool near);
 
 /* Rows dropped so far for a placeholder value (also in the built graph). */
 const fg_placeholder_counts *fg_linkset_placeholders(const fg_linkset *ls);

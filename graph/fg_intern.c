@@ -397,6 +397,23 @@ static void entry_ahead(const fg_intern *t, const fg_intern_key *k, uint64_t lim
 		FG_PREFETCH(t->arena + (uint32_t)slot);
 }
 
+void fg_intern_prefetch(const fg_intern *t, uint32_t h, bool entry)
+{
+	const fg_intern_part *P;
+	uint64_t slot;
+
+	if (!t->parts)
+		return;
+	P = &t->parts[part_of(t, h)];
+	if (!entry) {
+		FG_PREFETCH(&P->slots[h & P->mask]);
+		return;
+	}
+	slot = P->slots[h & P->mask];
+	if (slot && (uint32_t)(slot >> 32) == h)
+		FG_PREFETCH(t->arena + (uint32_t)slot);
+}
+
 /*
  * A batch on the calling thread: the keys in order, each as fg_intern_get
  * would take it (so the same ids), its slot prefetched LOOKAHEAD keys ahead, its arena entry LOOKAHEAD / 2 ahead; no grouping, no pending

@@ -28,6 +28,7 @@
 #ifndef FG_GRAPH_FG_INTERN_H
 #define FG_GRAPH_FG_INTERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -143,6 +144,13 @@ int fg_intern_get_batch(uint32_t *ids, uint8_t *added, fg_intern *t, fg_intern_k
                         size_t n, fg_intern_batch *scratch);
 
 int64_t fg_intern_find(const fg_intern *t, uint16_t tag, const char *s, size_t len);
+
+/*
+ * A hint that a lookup of hash h (fg_intern_hash) comes soon: entry false
+ * prefetches its first slot, entry true (a few lookups later, the slot's
+ * line there by then) the arena entry that slot names.  Reads only.
+ */
+void fg_intern_prefetch(const fg_intern *t, uint32_t h, bool entry);
 
 /* Free the index (lookups and additions end; strings and ids stay). */
 void fg_intern_drop_index(fg_intern *t);

@@ -224,11 +224,12 @@ static void user_new(fg_linkset *ls, uint32_t u)
 }
 
 /* The temporary id of user s, adding it if new. */
-static int intern_user(uint32_t *out, fg_linkset *ls, const char *s, size_t len)
+/* The id of user s (h: its fg_intern_hash with tag 0), added if new. */
+static int intern_user(uint32_t *out, fg_linkset *ls, uint32_t h, const char *s, size_t len)
 {
 	int added, rc;
 
-	if ((rc = fg_intern_get(out, &ls->users, 0, s, len, &added)) != FG_OK)
+	if ((rc = fg_intern_get_hashed(out, &ls->users, h, 0, s, len, &added)) != FG_OK)
 		return rc;
 	if (!added)
 		return FG_OK;
@@ -595,15 +596,15 @@ int fg_linkset_reader_sink(void *ctx, const fg_link_row *row)
 	return link_add(ls, row, kslot, row->placeholder, row->user_hash, row->value_hash);
 }
 
-int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
+/* A user row whose user string hashes to h (fg_intern_hash, tag 0). */
+static int user_add(fg_linkset *ls, const fg_user_row *row, uint32_t h)
 {
-	fg_linkset *ls = ctx;
 	uint32_t u;
 	int rc;
 
 	if ((rc = fg_linkset_check_open(ls)) != FG_OK)
 		return rc;
-	if ((rc = intern_user(&u, ls, row->user.ptr, row->user.len)) != FG_OK)
+	if ((rc = intern_user(&u, ls, h, row->user.ptr, row->user.len)) != FG_OK)
 		return rc;
 	if (label_rank((uint8_t)row->label) > label_rank(ls->user_label[u]))
 		ls->user_label[u] = (uint8_t)((ls->user_label[u] & ~FG_LS_LABEL_MASK) | row->label);
@@ -621,6 +622,24 @@ int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
 		}
 	}
 	return FG_OK;
+}
+
+int fg_linkset_user_sink(void *ctx, const fg_user_row *row)
+{
+	return user_add(ctx, row, fg_intern_hash(0, row->user.ptr, row->user.len));
+}
+
+int fg_linkset_reader_user_sink(void *ctx, const fg_user_row *row)
+{
+	assert(row->user_hash == fg_hash_str32(row->user.ptr, row->user.len));
+	return user_add(ctx, row, fg_intern_hash_tag(row->user_hash, 0));
+}
+
+void fg_linkset_user_hint(void *ctx, uint32_t user_hash, bool near)
+{
+	const fg_linkset *ls = ctx;
+
+	fg_intern_prefetch(&ls->users, fg_intern_hash_tag(user_hash, 0), near);
 }
 
 uint64_t fg_linkset_label_conflicts(const fg_linkset *ls, char *example, size_t cap)

@@ -106,6 +106,7 @@ typedef struct fg_user_row {
 	uint64_t line;
 	uint32_t n_attrs;          /* the input's attribute columns, same for every row of it */
 	const fg_attr_val *attrs;  /* n_attrs, in column order */
+	uint32_t user_hash;        /* readers: fg_hash_str32 of user (others may leave it 0) */
 } fg_user_row;
 
 /* Sinks return FG_OK to go on, or a negative code to stop reading (passed up). */
@@ -183,6 +184,18 @@ void fg_ingest_csv_set_fast(bool on);
 /* Same for a users CSV (user_id required; created_at, label optional). */
 int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
                         fg_user_sink sink, void *ctx);
+
+/*
+ * A look-ahead for a users CSV's sink: on the thread that calls the sink,
+ * with the user hash (fg_hash_str32) of a row that reaches the sink later,
+ * first far ahead (a few dozen rows: near false) and again a few rows before
+ * it (near true).  A hint only (for prefetching: the rows and their order
+ * are the same without it), given where rows arrive in parsed chunks (a
+ * regular file read by 2+ threads).  fg_ingest_users_csv with a hint.
+ */
+typedef void (*fg_user_hint)(void *ctx, uint32_t user_hash, bool near);
+int fg_ingest_users_csv_hinted(const char *path, const fg_config *cfg, fg_badrows *bad,
+                               fg_user_sink sink, fg_user_hint hint, void *ctx);
 
 /*
  * Links from SQLite: db_path opened read-only; sql NULL means

@@ -668,6 +668,7 @@ void fg_ingest_row_check(fg_ingest_ctx *ctx, const fg_raw_field f[FG_NROLES], fg
 			set_warn(ctx, out, FG_WARN_LABEL, FG_ROLE_LABEL, s[FG_ROLE_LABEL].ptr,
 			         s[FG_ROLE_LABEL].len);
 		check_attrs(ctx, out);
+		out->user_hash = fg_hash_str32(s[FG_ROLE_USER].ptr, s[FG_ROLE_USER].len);
 		out->verdict = FG_ROW_GOOD;
 		return;
 	}
@@ -723,6 +724,7 @@ int fg_ingest_row_apply(fg_ingest_ctx *ctx, const fg_row_check *c, uint64_t line
 		u.line = line;
 		u.n_attrs = c->n_attrs;
 		u.attrs = c->attrs;
+		u.user_hash = c->user_hash;
 		return ctx->user_sink(ctx->sink_ctx, &u);
 	} else {
 		fg_link_row r;

@@ -145,7 +145,8 @@ static int input_rewind(input *in)
 }
 
 static int ingest_csv(const char *path, fg_ingest_mode mode, const fg_config *cfg,
-                      fg_badrows *bad, fg_link_sink lsink, fg_user_sink usink, void *sink_ctx)
+                      fg_badrows *bad, fg_link_sink lsink, fg_user_sink usink,
+                      fg_user_hint hint, void *sink_ctx)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	int nthreads = fg_csv_threads(cfg), rc;
@@ -156,6 +157,7 @@ static int ingest_csv(const char *path, fg_ingest_mode mode, const fg_config *cf
 	assert(path && cfg && bad && (lsink || usink));
 	if ((rc = input_open(&in, path, name, mode, cfg, bad, lsink, usink, sink_ctx)) != FG_OK)
 		goto cleanup;
+	in.ctx.user_hint = hint;
 	if (!in.is_stdin && nthreads >= 2 && size > 0 && S_ISREG(in.st.st_mode) &&
 	    (uint64_t)in.st.st_size >= 2 * (uint64_t)size) {
 		rc = fg_csv_parallel(&from_start, &in.r, &in.p, in.fd, in.block, size, nthreads);
@@ -176,13 +178,19 @@ cleanup:
 int fg_ingest_links_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
                         fg_link_sink sink, void *ctx)
 {
-	return ingest_csv(path, FG_INGEST_LINKS, cfg, bad, sink, NULL, ctx);
+	return ingest_csv(path, FG_INGEST_LINKS, cfg, bad, sink, NULL, NULL, ctx);
 }
 
 int fg_ingest_users_csv(const char *path, const fg_config *cfg, fg_badrows *bad,
                         fg_user_sink sink, void *ctx)
 {
-	return ingest_csv(path, FG_INGEST_USERS, cfg, bad, NULL, sink, ctx);
+	return ingest_csv(path, FG_INGEST_USERS, cfg, bad, NULL, sink, NULL, ctx);
+}
+
+int fg_ingest_users_csv_hinted(const char *path, const fg_config *cfg, fg_badrows *bad,
+                               fg_user_sink sink, fg_user_hint hint, void *ctx)
+{
+	return ingest_csv(path, FG_INGEST_USERS, cfg, bad, NULL, sink, hint, ctx);
 }
 
 /* ---- byte ranges, for a reader split across processes (fg_ingest_split.h) ---- */

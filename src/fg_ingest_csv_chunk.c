@@ -204,6 +204,14 @@ int fg_csv_chunk_put_bad(fg_csv_chunk *c, uint64_t line, fg_bad_reason reason, c
 	return FG_OK;
 }
 
+/*
+ * The sink's look-ahead (fg_user_hint): a row's user HINT_FAR rows before it
+ * reaches the sink, and again HINT_NEAR rows before (a users table's probe
+ * is two dependent cache misses, its slot then its entry).
+ */
+#define HINT_FAR 16
+#define HINT_NEAR 4
+
 int fg_csv_chunk_deliver(const fg_csv_reader *r, fg_ingest_ctx *ctx, const fg_csv_chunk *c,
                          uint64_t base)
 {
@@ -214,6 +222,13 @@ int fg_csv_chunk_deliver(const fg_csv_reader *r, fg_ingest_ctx *ctx, const fg_cs
 	for (i = 0; i < c->nents; i++) {
 		const fg_csv_row *e = &c->ents[i];
 		fg_row_check rc;
+
+		if (ctx->user_hint) {
+			if (i + HINT_FAR < c->nents && c->ents[i + HINT_FAR].verdict == FG_ROW_GOOD)
+				ctx->user_hint(ctx->sink_ctx, c->ents[i + HINT_FAR].user_hash, false);
+			if (i + HINT_NEAR < c->nents && c->ents[i + HINT_NEAR].verdict == FG_ROW_GOOD)
+				ctx->user_hint(ctx->sink_ctx, c->ents[i + HINT_NEAR].user_hash, true);
+		}
 
 		rc.verdict = (fg_row_verdict)e->verdict;
 		rc.nwarn = 0;

@@ -71,7 +71,7 @@ typedef struct fg_csv_row {
 	uint8_t label;
 	uint8_t nwarn;   /* GOOD / FILTERED: its warnings, next in the reports list */
 	uint8_t placeholder; /* links, GOOD: fg_row_check.placeholder */
-	uint32_t user_hash, value_hash; /* links, GOOD: fg_row_check's */
+	uint32_t user_hash, value_hash; /* GOOD: fg_row_check's (users: user_hash only) */
 } fg_csv_row;
 
 /* A bad row's or a warning's report, formatted by the worker (no file or line in it). */

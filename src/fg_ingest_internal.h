@@ -41,6 +41,7 @@ typedef struct fg_ingest_ctx {
 	fg_ingest_mode mode;
 	fg_link_sink link_sink;
 	fg_user_sink user_sink;
+	fg_user_hint user_hint; /* NULL, or the sink's look-ahead (fg_csv_chunk_deliver) */
 	void *sink_ctx;
 	const char *file; /* display name: path, "<stdin>", "DB:edges", ... */
 	char *kind_buf;   /* max_field_len + 1 bytes: the lower-cased kind, NUL-terminated */
@@ -113,7 +114,7 @@ typedef struct fg_row_check {
 	uint32_t n_attrs;          /* users: ctx->attr_val */
 	const fg_attr_val *attrs;
 	bool placeholder;          /* links, GOOD: the normalised value is a placeholder */
-	uint32_t user_hash, value_hash; /* links, GOOD, no placeholder: fg_hash_str32 */
+	uint32_t user_hash, value_hash; /* GOOD, no placeholder: fg_hash_str32 (users: user_hash) */
 } fg_row_check;
 
 /* Validate and normalise one row (f[] and ctx->attr_f) into *out.  Pure but

@@ -36,7 +36,7 @@ typedef struct trow {
 static void feed(fg_linkset *ls, const trow *r)
 {
 	if (r->is_user) {
-		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1, 0, NULL };
+		fg_user_row ur = { { r->user, strlen(r->user) }, r->t, (fg_label)r->label, "t", 1, 0, NULL, 0 };
 		if (fg_linkset_user_sink(ls, &ur) != FG_OK)
 			ck_abort_msg("user sink: %s", fg_error_msg());
 	} else {

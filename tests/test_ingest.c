@@ -3,6 +3,7 @@
 
 #include "fg_config.h"
 #include "fg_error.h"
+#include "fg_hash.h"
 #include "fg_ingest.h"
 
 #include <sqlite3.h>
@@ -68,6 +69,8 @@ static int user_sink(void *ctx, const fg_user_row *r)
 {
 	sink_buf *b = ctx;
 
+	/* every reader hands the user's hash with the row (fg_linkset_reader_user_sink) */
+	ck_assert_uint_eq(r->user_hash, fg_hash_str32(r->user.ptr, r->user.len));
 	b->rows++;
 	if (r->created_at == FG_TIME_NONE)
 		sb_append(b, "%.*s|-|%d|%llu", (int)r->user.len, r->user.ptr, (int)r->label,
@@ -1012,6 +1015,88 @@ START_TEST(sqlite_users)
 END_TEST
 
 
+/* What a hinted users read saw: each row's hash, and the hints given before each row. */
+typedef struct hint_log {
+	uint32_t *row_hash; /* per row, in delivery order */
+	int64_t *far, *near; /* per row k: the hash hinted just before it (far, near), or -1 */
+	int64_t pend_far, pend_near;
+	size_t n, cap;
+} hint_log;
+
+static void hint_rec(void *ctx, uint32_t h, bool near)
+{
+	hint_log *lg = ctx;
+
+	if (near)
+		lg->pend_near = h;
+	else
+		lg->pend_far = h;
+}
+
+static int hint_sink(void *ctx, const fg_user_row *r)
+{
+	hint_log *lg = ctx;
+
+	ck_assert(lg->n < lg->cap);
+	lg->row_hash[lg->n] = r->user_hash;
+	lg->far[lg->n] = lg->pend_far;
+	lg->near[lg->n] = lg->pend_near;
+	lg->pend_far = lg->pend_near = -1;
+	lg->n++;
+	return FG_OK;
+}
+
+/*
+ * The users CSV's look-ahead (fg_user_hint): read in chunks by two threads,
+ * row k comes after a far hint naming row k + 16 and a near hint naming row
+ * k + 4 (in its chunk); the rows are those of the unhinted read.
+ */
+START_TEST(users_hint_ahead)
+{
+	enum { N = 3000 };
+	char *data = malloc(N * 40 + 64), *p = data;
+	hint_log lg = { 0 };
+	fg_config c = cfg;
+	fg_badrows b = { 0 };
+	size_t n_far = 0, n_near = 0;
+
+	p += sprintf(p, "user_id,label\n");
+	for (int i = 0; i < N; i++)
+		p += sprintf(p, "user-%07d,%s\n", (i * 7919) % 100003, i % 5 ? "" : "fraud");
+	fgt_write_file("users.csv", data, (size_t)(p - data));
+	lg.cap = N;
+	lg.row_hash = malloc(N * sizeof(*lg.row_hash));
+	lg.far = malloc(N * sizeof(*lg.far));
+	lg.near = malloc(N * sizeof(*lg.near));
+	lg.pend_far = lg.pend_near = -1;
+	c.threads = 2;
+	fg_ingest_csv_set_chunk(4096);
+	ck_assert_int_eq(fg_ingest_users_csv_hinted("users.csv", &c, &b, hint_sink, hint_rec, &lg),
+	                 FG_OK);
+	fg_ingest_csv_set_chunk(0);
+	ck_assert_uint_eq(lg.n, N);
+	for (size_t k = 0; k < lg.n; k++) {
+		if (lg.far[k] >= 0) {
+			ck_assert_msg(k + 16 < lg.n && lg.far[k] == lg.row_hash[k + 16],
+			              "far hint before row %zu", k);
+			n_far++;
+		}
+		if (lg.near[k] >= 0) {
+			ck_assert_msg(k + 4 < lg.n && lg.near[k] == lg.row_hash[k + 4],
+			              "near hint before row %zu", k);
+			n_near++;
+		}
+	}
+	/* chunks of 4 KiB hold ~200 rows: all but their last 16 (4) rows are hinted */
+	ck_assert_uint_gt(n_far, N / 2);
+	ck_assert_uint_gt(n_near, N * 3 / 4);
+	free(lg.row_hash);
+	free(lg.far);
+	free(lg.near);
+	free(data);
+}
+END_TEST
+
 /* User attributes through the CSV reader: every thread count and chunk size. */
 START_TEST(users_attributes_parallel_equals_serial)
 {
@@ -1347,6 +1432,7 @@ static Suite *ingest_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, basic_order_extra_columns_normalisation);
 	tcase_add_test(tc, links_arrive_normalised);
+	tcase_add_test(tc, users_hint_ahead);
 	tcase_add_test(tc, quotes_newlines_crlf_blank_lines_line_numbers);
 	tcase_add_test(tc, line_numbers_of_bad_rows_after_quoted_newlines);
 	tcase_add_test(tc, bom_is_stripped);

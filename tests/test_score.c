@@ -43,7 +43,7 @@ static void link(fg_linkset *ls, const char *u, const char *kind, const char *va
 
 static void user(fg_linkset *ls, const char *u, int64_t created, fg_label label)
 {
-	fg_user_row row = { str(u), created, label, "u.csv", 1, 0, NULL };
+	fg_user_row row = { str(u), created, label, "u.csv", 1, 0, NULL, 0 };
 	ck_assert_int_eq(fg_linkset_user_sink(ls, &row), FG_OK);
 }
 
