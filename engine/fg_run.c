@@ -414,9 +414,9 @@ int fg_run_components(fg_run *r)
 
 /*
  * A kernel phase that starts while the writer thread writes (the graph
- * tables, from components on) runs on one thread fewer: the writer takes a
- * core of its own, and a kernel thread beside it waits for a core at every
- * join (and spins there on the run's own share).  2M world, 2 threads: rings
+ * tables from components on, entities beside scoring) runs on one thread
+ * fewer: the writer takes a core of its own, and a kernel thread beside it
+ * waits for a core at every join (and spins there on the run's own share).  2M world, 2 threads: rings
  * on the two threads took 0.69 s against 0.48 on one (docs/performance.md,
  * "Two threads beside the writer").  Results are the same bits at any
  * thread count.  Returns the count to restore (fg_par_set_threads), 0 when
@@ -522,10 +522,13 @@ int fg_run_evidence(fg_run *r)
 
 int fg_run_score(fg_run *r)
 {
-	int rc;
+	/* beside the writer thread's entities (fg_run_write_entities_start) */
+	int rc, restore = beside_writer_begin(r);
 
-	if ((rc = fg_score_compute(&r->scores, r->g, &r->o.cfg, r->seed, r->n_seeds, r->comp,
-	                           r->ring, r->risk)) != FG_OK)
+	rc = fg_score_compute(&r->scores, r->g, &r->o.cfg, r->seed, r->n_seeds, r->comp, r->ring,
+	                      r->risk);
+	beside_writer_end(restore);
+	if (rc != FG_OK)
 		return rc;
 #if FG_HAVE_MPI
 	/*
