@@ -798,7 +798,12 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * every packed user's five rows; with every hub's share one more
  * (mpi-hub-share) or one more in the share sum of the last rank's first
  * user with an entity link (mpi-share-part) the run fails naming
- * share_mean and stores nothing.
+ * share_mean and stores nothing.  So is activity_span_days (the earliest
+ * and latest time of the rank's links, shipped with them, and of the hub
+ * owners' links); with every hub link first seen a year earlier
+ * (mpi-hub-times: this world's 8 packed users with a hub link have it
+ * within the span of their other links) or the last rank's last user's last link a day later
+ * (mpi-span-part) the run fails naming activity_span_days.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -838,10 +843,20 @@ START_TEST(features_on_the_ranks)
 		                     "packed users from the ranks' links and the hub owners' shares; "
 		                     "bit for bit rank 0's in the scoring and 4 training rows, used by "
 		                     "the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: activity_span_days of 340 packed users from "
+		                     "the ranks' links and the hub owners' link times; bit for bit rank "
+		                     "0's in the scoring and 4 training rows, used by the model"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
+		fault_fails("mpi-hub-times", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' link times are not rank 0's: user 'u", "' differs in "
+		            "activity_span_days (", NULL);
+		fault_fails("mpi-span-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' link times are not rank 0's: user 'u", "' differs in "
+		            "activity_span_days (", NULL);
 		fault_fails("mpi-hub-seeds", np, margs, log, mdb, "mpi features: the ranks' and hub "
 		            "owners' seeds are not rank 0's: user 'u", "' differs in hub_seeds (", NULL);
 		fault_fails("mpi-seeds-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
@@ -911,7 +926,8 @@ END_TEST
  * shares) are used too: this world's model splits on all three (importance
  * 1254, 953 and 386 of its gain; the rings world's on share_mean alone,
  * 0.4); with the three of every packed user changed after the check
- * (mpi-share-used, 2v+1) the digest is not one process's.
+ * (mpi-share-used, 2v+1) the digest is not one process's; and
+ * activity_span_days (importance 1648), the same way (mpi-span-used).
  */
 START_TEST(hub_links_used)
 {
@@ -949,13 +965,18 @@ START_TEST(hub_links_used)
 		                     "packed users from the ranks' links and the hub owners' shares; "
 		                     "bit for bit rank 0's in the scoring and 4 training rows, used by "
 		                     "the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: activity_span_days of 1175 packed users from "
+		                     "the ranks' links and the hub owners' link times; bit for bit rank "
+		                     "0's in the scoring and 4 training rows, used by the model"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used",
-			                                    "mpi-seeds-used", "mpi-share-used" };
+			                                    "mpi-seeds-used", "mpi-share-used",
+			                                    "mpi-span-used" };
 
 			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
 			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
