@@ -117,13 +117,14 @@ static struct {
 	bool ranks_featured;
 	uint32_t feat_at[25];   /* rank 0, after the check: f's column of each feat_col, and */
 	uint32_t feat_nc;       /* f's count (0: the ranks' rows not checked, not to be used) */
-	uint32_t hub_at[4 + 8]; /* rank 0, after the check: f's column of each hub_col, then
-	                           of each part_col */
+	uint32_t hub_at[4 + 8 + 4]; /* rank 0, after the check: f's column of each hub_col,
+	                           then of each part_col, then of each share_col */
 	struct hub_rec *hubl;   /* rank 0, with feat: the hub owners' links (user, class), by */
 	size_t n_hubl;          /* user then class (hub_links_all) */
-	float (*hubv)[4 + 8];   /* rank 0, after the check: the hub-link columns the owners'
-	                           links give of S.feat[i]'s user (hub_col's order), then its
-	                           degrees, the rank's part plus the owners' (part_col's) */
+	float (*hubv)[4 + 8 + 4]; /* rank 0, after the check: the hub-link columns the
+	                           owners' links give of S.feat[i]'s user (hub_col's order),
+	                           then its degrees, the rank's part plus the owners'
+	                           (part_col's), then its shares the same way (share_col's) */
 	uint32_t seed_at[6];    /* rank 0, after the check: f's column of each seed_col */
 	float (*seedv)[5][6];   /* rank 0, after the check: S.feat[i]'s seed columns in its
 	                           row s (feat_rec's order), seed_col's order */
@@ -3314,10 +3315,14 @@ int fg_mpi_evidence(uint32_t *dist, uint32_t *nearest, const fg_graph *g, const 
 /*
  * A link shipped to its component's rank: 'K' flags (u8: 1 relation) ugid
  * tgid (u64: the user's canonical id, the entity's canonical id or the
- * other user's) ul kl vl (u32) bytes: user, canonical kind, normalised value
- * (the other user's id for a relation), as the link set takes them.
+ * other user's) ul kl vl (u32) first last (i64: the owner's merged times,
+ * FG_TIME_NONE if none) bytes: user, canonical kind, normalised value (the
+ * other user's id for a relation), as the link set takes them.  The times
+ * go to the link set as the gather gives them (a row seen at first, and one
+ * at last if that differs: its merge takes the min and the max), so the
+ * rank's graph holds one process's link times (activity_span_days).
  */
-#define SHIP_HEAD 30
+#define SHIP_HEAD 46
 
 /*
  * A user row shipped to its user's component's rank, so that the rank's
@@ -3395,7 +3400,8 @@ static int ship_link(bytes *b, const rec *l, uint64_t ug, uint64_t tg)
 
 	if ((rc = put(b, &tag, 1)) || (rc = put(b, &fl, 1)) || (rc = put(b, &ug, 8)) ||
 	    (rc = put(b, &tg, 8)) || (rc = put(b, &l->ul, 4)) || (rc = put(b, &l->kl, 4)) ||
-	    (rc = put(b, &l->vl, 4)) || (rc = put(b, l->u, l->ul)) || (rc = put(b, l->k, l->kl)))
+	    (rc = put(b, &l->vl, 4)) || (rc = put(b, &l->first, 8)) || (rc = put(b, &l->last, 8)) ||
+	    (rc = put(b, l->u, l->ul)) || (rc = put(b, l->k, l->kl)))
 		return rc;
 	return put(b, l->v, l->vl);
 }
@@ -3525,6 +3531,7 @@ static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const ch
 	for (size_t off = 0; off < len;) {
 		fg_link_row row;
 		uint64_t u, t;
+		int64_t first, last;
 		uint32_t ul, kl, vl;
 
 		if (b[off] == 'U') {
@@ -3549,10 +3556,12 @@ static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const ch
 		memcpy(&ul, b + off + 18, 4);
 		memcpy(&kl, b + off + 22, 4);
 		memcpy(&vl, b + off + 26, 4);
-		row.user = (fg_str){ b + off + 30, ul };
-		row.kind = (fg_str){ b + off + 30 + ul, kl };
-		row.value = (fg_str){ b + off + 30 + ul + kl, vl };
-		row.seen_at = FG_TIME_NONE;
+		memcpy(&first, b + off + 30, 8);
+		memcpy(&last, b + off + 38, 8);
+		row.user = (fg_str){ b + off + SHIP_HEAD, ul };
+		row.kind = (fg_str){ b + off + SHIP_HEAD + ul, kl };
+		row.value = (fg_str){ b + off + SHIP_HEAD + ul + kl, vl };
+		row.seen_at = first;
 		row.file = "mpi";
 		ug[nu++] = u;
 		if (b[off + 1] & 1)
@@ -3560,6 +3569,9 @@ static int rank_graph(fg_graph **out, uint64_t **ucan, uint64_t **ecan, const ch
 		else
 			eg[ne++] = t;
 		if ((rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
+			goto cleanup;
+		row.seen_at = last;
+		if (last != first && (rc = fg_linkset_link_sink(ls, &row)) != FG_OK)
 			goto cleanup;
 		off += SHIP_HEAD + (size_t)ul + kl + vl;
 	}
@@ -4086,6 +4098,16 @@ struct feat_rec {
 	 * seeds_card, seeds_device, seeds_address, seeds_other (phone, email, ip
 	 * and other summed), entity_seeds_max; hub_seeds is all the owners' */
 	uint32_t seeds[FG_FEAT_FOLDS][5];
+	/* the rank's part of the share columns (its graph's entity links, no hub:
+	 * the owners send the hubs' shares, hub_rec's share): the integer sum of
+	 * the shares, their count, smallest and largest (0 if none); the same in
+	 * every row */
+	uint64_t ssum;
+	uint32_t sn, smin, smax;
+	/* the rank's part of activity_span_days: the first and last times of the
+	 * user's links in its graph (no hub: the owners send the hub links'),
+	 * FG_TIME_NONE if none; the same in every row */
+	int64_t tfirst, tlast;
 };
 
 /* The mask of row s of a user of fold j (feat_rec's order). */
@@ -4176,12 +4198,18 @@ static int64_t owned_t_ref(void)
  * canonical ids, among the hub's users, each of the fold
  * fg_features_fold_of gives its id string, as fg_features' ent_cnt counts
  * them): with the ranks' parts (feat_rec's seeds) they give seed_col,
- * checked for every row.
+ * checked for every row; and its hub's share (its users: the owner's link
+ * rows of it, the count entities_local's owner sum states), which with the
+ * ranks' parts (feat_rec's ssum .. smax) gives share_col; and the link's
+ * first and last times, which with the ranks' parts (feat_rec's tfirst,
+ * tlast) give activity_span_days.
  */
 struct hub_rec {
 	uint64_t id;
 	uint32_t kc;
 	uint32_t sd[FG_FEAT_FOLDS]; /* the hub's seeds (the run's, S.sd) of each fold */
+	uint32_t share;             /* the hub's share (its users) */
+	int64_t first, last;        /* the link's merged times (FG_TIME_NONE: none) */
 };
 
 static int cmp_hub_rec(const void *a, const void *b)
@@ -4254,7 +4282,8 @@ static int hub_links_all(const uint32_t *sd, uint32_t ns)
 			if (lx->ph)
 				continue;
 			u = c->gid[c->uq_of[2 * x]];
-			hr[nh++] = (struct hub_rec){ .id = u, .kc = kc };
+			hr[nh++] = (struct hub_rec){ .id = u, .kc = kc, .share = (uint32_t)(j - i),
+			                             .first = lx->first, .last = lx->last };
 			if (!is_seed(sd, ns, u))
 				continue;
 			if (lx->ul >= ucap) { /* the fold is of the id string: NUL-terminated */
@@ -4280,6 +4309,15 @@ static int hub_links_all(const uint32_t *sd, uint32_t ns)
 		for (size_t x = 0; x < nh; x++)
 			for (unsigned k = 0; k < FG_FEAT_FOLDS; k++)
 				hr[x].sd[k]++;
+	/* tests: every hub's share one more, on every rank */
+	if (!rc && fg_fault_fails("mpi-hub-share"))
+		for (size_t x = 0; x < nh; x++)
+			hr[x].share++;
+	/* tests: every hub link first seen a year earlier, on every rank */
+	if (!rc && fg_fault_fails("mpi-hub-times"))
+		for (size_t x = 0; x < nh; x++)
+			if (hr[x].first != FG_TIME_NONE)
+				hr[x].first -= 365 * 86400;
 	/* tests: every hub link of the last rank with hub links counted twice */
 	has = nh ? S.rank : -1;
 	MPI_Allreduce(&has, &last, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -4373,6 +4411,26 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 				for (int kc = 0; kc < FG_KC_N; kc++)
 					frec[u].deg[1 + kc] = ks->deg_class[(size_t)u * FG_KC_N + kc];
 			}
+			/* the shares of the user's entity links: the graph's, all of a non-hub
+			 * entity's users being in its component, so on this rank */
+			for (uint32_t u = 0; u < nu; u++)
+				frec[u].tfirst = frec[u].tlast = FG_TIME_NONE;
+			for (uint64_t i = 0; i < lg->n_links; i++) {
+				uint32_t u = lg->link_user[i], tg = lg->link_target[i], sh;
+				struct feat_rec *x = &frec[u];
+				int64_t lf = fg_graph_link_first(lg, i), ll = fg_graph_link_last(lg, i);
+
+				/* every link of the user, relations included, as fg_features_row */
+				x->tfirst = fg_time_min(x->tfirst, lf);
+				x->tlast = ll > x->tlast ? ll : x->tlast; /* FG_TIME_NONE is INT64_MIN */
+				if (tg < nu)
+					continue;
+				sh = fg_graph_ent_share(lg, tg - nu);
+				x->smin = x->sn == 0 || sh < x->smin ? sh : x->smin;
+				x->smax = sh > x->smax ? sh : x->smax;
+				x->ssum += sh;
+				x->sn++;
+			}
 			if (!(rows = fg_mallocarray((size_t)nu * ncols, sizeof(*rows))))
 				rc = fg_error_set(FG_ENOMEM, "rank %d: out of memory for %u feature rows",
 				                  S.rank, nu);
@@ -4406,6 +4464,17 @@ static int features_all(const fg_graph *lg, const uint64_t *ucan, const uint8_t 
 	/* tests: the last user's seeds_card part one seed too many in its last training row */
 	if (!rc && nu && fg_fault_fails("mpi-seeds-part") && S.rank == last)
 		frec[nu - 1].seeds[FG_FEAT_FOLDS - 1][0]++;
+	/* tests: the last user's part of its last link time one day later */
+	if (!rc && nu && fg_fault_fails("mpi-span-part") && S.rank == last &&
+	    frec[nu - 1].tlast != FG_TIME_NONE)
+		frec[nu - 1].tlast += 86400;
+	/* tests: the share sum of the first user with an entity link one more */
+	if (!rc && nu && fg_fault_fails("mpi-share-part") && S.rank == last)
+		for (uint32_t u = 0; u < nu; u++)
+			if (frec[u].sn) {
+				frec[u].ssum++;
+				break;
+			}
 	if ((rc = agree(rc)) != FG_OK ||
 	    (rc = gather_bytes(&all, &t, frec, (size_t)nu * sizeof(*frec), sizeof(*frec),
 	                       "users' features")) != FG_OK)
@@ -4449,20 +4518,44 @@ static const char *const part_col[] = {
 _Static_assert(N_PART_COL == 1 + FG_KC_N, "part_col: deg_total, then one per class");
 _Static_assert(FG_KC_CARD == 0 && FG_KC_DEVICE == 1 && FG_KC_ADDRESS == 2 && FG_KC_PHONE == 3 &&
                FG_KC_EMAIL == 4 && FG_KC_IP == 5 && FG_KC_OTHER == 6, "part_col's classes");
-#define N_OWN_COL (N_HUB_COL + N_PART_COL)
-_Static_assert(N_OWN_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]), "hub_at: hub_col, part_col");
-_Static_assert(N_OWN_COL == sizeof(*S.hubv) / sizeof(**S.hubv), "hubv: hub_col, part_col");
+
+/*
+ * The share columns of a packed user (fg_features_row's, over all its
+ * entity links, hubs included): the smallest, the mean and the largest
+ * share, the rank's part (feat_rec's ssum .. smax) with the owners' (each
+ * hub record's share).  fg_features_row sums the shares in a double in link
+ * order; they are integers, so that sum is exact below 2^53 in any order
+ * and equals the integer sum here, divided in double by the count as
+ * there.  Then activity_span_days, the days from the first to the last
+ * time of all the user's links, relations included: the earliest and the
+ * latest of the rank's part (its graph's links, whose times are shipped:
+ * ship_link) and the owners' (each hub record's times), as one process's
+ * minimum and maximum in any order.  Mask-free, checked in every row, then
+ * used by the model (S.hubv[i][N_HUB_COL + N_PART_COL + j]).
+ */
+static const char *const share_col[] = { "share_min", "share_mean", "share_max",
+	                                      "activity_span_days" };
+#define N_SHARE_COL (sizeof(share_col) / sizeof(share_col[0]))
+#define N_SHARES 3 /* share_col's shares; then activity_span_days */
+#define N_OWN_COL (N_HUB_COL + N_PART_COL + N_SHARE_COL)
+_Static_assert(N_OWN_COL == sizeof(S.hub_at) / sizeof(S.hub_at[0]),
+               "hub_at: hub_col, part_col, share_col");
+_Static_assert(N_OWN_COL == sizeof(*S.hubv) / sizeof(**S.hubv),
+               "hubv: hub_col, part_col, share_col");
 
 /* One user's hub links as the owners' records give them. */
 typedef struct hub_sum {
 	uint32_t n, cls[FG_KC_N];
+	uint32_t smin, smax; /* their hubs' smallest and largest share (0 if none) */
+	uint64_t ssum;       /* and the sum of their shares */
+	int64_t first, last; /* their links' first and last times (FG_TIME_NONE: none) */
 } hub_sum;
 
 /* Rank 0: user u's records in S.hubl (a binary search, then the run of its id). */
 static hub_sum hub_sum_of(uint32_t u)
 {
 	size_t lo = 0, hi = S.n_hubl;
-	hub_sum h = { 0 };
+	hub_sum h = { .first = FG_TIME_NONE, .last = FG_TIME_NONE };
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -4473,6 +4566,13 @@ static hub_sum hub_sum_of(uint32_t u)
 			hi = mid;
 	}
 	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
+		uint32_t sh = S.hubl[lo].share;
+
+		h.smin = h.n == 0 || sh < h.smin ? sh : h.smin;
+		h.smax = sh > h.smax ? sh : h.smax;
+		h.ssum += sh;
+		h.first = fg_time_min(h.first, S.hubl[lo].first);
+		h.last = S.hubl[lo].last > h.last ? S.hubl[lo].last : h.last;
 		h.n++;
 		h.cls[S.hubl[lo].kc < FG_KC_N ? S.hubl[lo].kc : FG_KC_OTHER]++;
 	}
@@ -4524,6 +4624,42 @@ static int check_hub_parts(float *out, const fg_graph *g, uint32_t u, const stru
 			                    "owners, %.9g in rank 0's scoring row)", fg_graph_user_id(g, u),
 			                    part_col[j], k[j], (double)row[pcol[j]]);
 	}
+	return FG_OK;
+}
+
+/*
+ * Rank 0: user u's share_col columns from the rank's part x and the owners'
+ * h, as fg_features_row's emit_row writes them (NAN without an entity
+ * link), to out[0..N_SHARE_COL).
+ */
+static void share_cols(float *out, const struct feat_rec *x, const hub_sum *h)
+{
+	uint32_t n = x->sn + h->n;
+	uint32_t mn = !x->sn ? h->smin : !h->n ? x->smin : x->smin < h->smin ? x->smin : h->smin;
+	uint32_t mx = x->smax > h->smax ? x->smax : h->smax;
+	int64_t first = fg_time_min(x->tfirst, h->first);
+	int64_t last = x->tlast > h->last ? x->tlast : h->last;
+
+	out[0] = n ? (float)mn : NAN;
+	out[1] = n ? (float)((double)(x->ssum + h->ssum) / n) : NAN;
+	out[2] = n ? (float)mx : NAN;
+	/* fg_features_row's expression (its DAY) */
+	out[3] = first != FG_TIME_NONE && last != FG_TIME_NONE ? (float)((double)(last - first) /
+	                                                                 86400.0) : NAN;
+}
+
+/* Rank 0: the share columns v (share_cols) against row (its row s, folds mask). */
+static int check_share_cols(const float *v, const fg_graph *g, uint32_t u, unsigned s,
+                            unsigned mask, const float *row, const uint32_t *scol)
+{
+	for (size_t j = 0; j < N_SHARE_COL; j++)
+		if (memcmp(&v[j], &row[scol[j]], sizeof(float)))
+			return fg_error_set(FG_ERROR, "mpi features: the ranks' and hub owners' %s "
+			                    "are not rank 0's: user '%s' differs in %s (%.9g from the rank "
+			                    "and owners, %.9g in rank 0's; its %s row, folds mask 0x%x)",
+			                    j < N_SHARES ? "shares" : "link times",
+			                    fg_graph_user_id(g, u), share_col[j], (double)v[j],
+			                    (double)row[scol[j]], s ? "training" : "scoring", mask);
 	return FG_OK;
 }
 
@@ -4597,6 +4733,7 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 {
 	double t0 = fg_clock();
 	uint32_t col[N_FEAT_COL], hcol[N_HUB_COL], pcol[N_PART_COL], dcol[N_SEED_COL];
+	uint32_t scol[N_SHARE_COL];
 	uint32_t nc = fg_features_count(f);
 	uint32_t packed = 0;
 	uint64_t hub_total = 0;
@@ -4614,7 +4751,8 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	if ((rc = cols_of(col, feat_col, N_FEAT_COL, f)) != FG_OK ||
 	    (rc = cols_of(hcol, hub_col, N_HUB_COL, f)) != FG_OK ||
 	    (rc = cols_of(pcol, part_col, N_PART_COL, f)) != FG_OK ||
-	    (rc = cols_of(dcol, seed_col, N_SEED_COL, f)) != FG_OK)
+	    (rc = cols_of(dcol, seed_col, N_SEED_COL, f)) != FG_OK ||
+	    (rc = cols_of(scol, share_col, N_SHARE_COL, f)) != FG_OK)
 		goto cleanup;
 	for (uint32_t u = 0; u < g->n_users; u++)
 		packed += s->comp_size[u] >= 2;
@@ -4655,7 +4793,12 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 				if ((rc = check_hub_links(S.hubv[i], g, u, &h, row, hcol)) == FG_OK)
 					rc = check_hub_parts(S.hubv[i] + N_HUB_COL, g, u, x, &h, row,
 					                     pcol);
+				share_cols(S.hubv[i] + N_HUB_COL + N_PART_COL, x, &h);
 			}
+			/* mask-free, but compared with each of the five rows rank 0 builds */
+			if (!rc)
+				rc = check_share_cols(S.hubv[i] + N_HUB_COL + N_PART_COL, g, u, r, mask,
+				                      row, scol);
 			if (!rc)
 				rc = check_seed_cols(S.seedv[i][r], g, u, x, r, mask, row, dcol);
 			for (size_t j = 0; !rc && j < N_FEAT_COL; j++)
@@ -4684,6 +4827,14 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 		fg_log_info("mpi features: hub_seeds, seeds_card .. seeds_other and entity_seeds_max "
 		            "of %u packed users from the ranks' links and the hub owners'; bit for bit "
 		            "rank 0's in the scoring and 4 training rows, used by the model", S.n_feat);
+	if (!rc)
+		fg_log_info("mpi features: share_min, share_mean and share_max of %u packed users "
+		            "from the ranks' links and the hub owners' shares; bit for bit rank 0's in "
+		            "the scoring and 4 training rows, used by the model", S.n_feat);
+	if (!rc)
+		fg_log_info("mpi features: activity_span_days of %u packed users from the ranks' "
+		            "links and the hub owners' link times; bit for bit rank 0's in the scoring "
+		            "and 4 training rows, used by the model", S.n_feat);
 	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
@@ -4714,12 +4865,22 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	/* tests: after the check, the eight degree columns of every packed user the same way */
 	if (!rc && fg_fault_fails("mpi-deg-used"))
 		for (uint32_t i = 0; i < S.n_feat; i++)
-			for (size_t j = N_HUB_COL; j < N_OWN_COL; j++)
+			for (size_t j = N_HUB_COL; j < N_HUB_COL + N_PART_COL; j++)
 				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
+	/* tests: after the check, the three share columns of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-share-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			for (size_t j = N_HUB_COL + N_PART_COL; j < N_HUB_COL + N_PART_COL + N_SHARES; j++)
+				S.hubv[i][j] = 2.0f * S.hubv[i][j] + 1.0f;
+	/* tests: after the check, activity_span_days of every packed user the same way */
+	if (!rc && fg_fault_fails("mpi-span-used"))
+		for (uint32_t i = 0; i < S.n_feat; i++)
+			S.hubv[i][N_OWN_COL - 1] = 2.0f * S.hubv[i][N_OWN_COL - 1] + 1.0f;
 	if (!rc) {
 		memcpy(S.feat_at, col, sizeof(col));
 		memcpy(S.hub_at, hcol, sizeof(hcol));
 		memcpy(S.hub_at + N_HUB_COL, pcol, sizeof(pcol));
+		memcpy(S.hub_at + N_HUB_COL + N_PART_COL, scol, sizeof(scol));
 		memcpy(S.seed_at, dcol, sizeof(dcol));
 		S.feat_nc = nc;
 		/* the counts are in S.hubv now: the records are not read again */

@@ -792,7 +792,18 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
  * counts (mpi-hub-seeds) the run fails naming hub_seeds, with one more in
  * the last user's seeds_card part of its last training row on the last rank
  * (mpi-seeds-part) naming seeds_card and the training row; neither stores
- * anything.
+ * anything.  Ninth step: the share columns (share_min, share_mean,
+ * share_max: the rank's part, the minimum, integer sum, maximum and count
+ * of its entity links' shares, with the hub owners' shares) are rank 0's in
+ * every packed user's five rows; with every hub's share one more
+ * (mpi-hub-share) or one more in the share sum of the last rank's first
+ * user with an entity link (mpi-share-part) the run fails naming
+ * share_mean and stores nothing.  So is activity_span_days (the earliest
+ * and latest time of the rank's links, shipped with them, and of the hub
+ * owners' links); with every hub link first seen a year earlier
+ * (mpi-hub-times: this world's 8 packed users with a hub link have it
+ * within the span of their other links) or the last rank's last user's last link a day later
+ * (mpi-span-part) the run fails naming activity_span_days.
  */
 START_TEST(features_on_the_ranks)
 {
@@ -828,15 +839,35 @@ START_TEST(features_on_the_ranks)
 		                     "entity_seeds_max of 340 packed users from the ranks' links and the "
 		                     "hub owners'; bit for bit rank 0's in the scoring and 4 training "
 		                     "rows"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: share_min, share_mean and share_max of 340 "
+		                     "packed users from the ranks' links and the hub owners' shares; "
+		                     "bit for bit rank 0's in the scoring and 4 training rows, used by "
+		                     "the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: activity_span_days of 340 packed users from "
+		                     "the ranks' links and the hub owners' link times; bit for bit rank "
+		                     "0's in the scoring and 4 training rows, used by the model"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
+		fault_fails("mpi-hub-times", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' link times are not rank 0's: user 'u", "' differs in "
+		            "activity_span_days (", NULL);
+		fault_fails("mpi-span-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' link times are not rank 0's: user 'u", "' differs in "
+		            "activity_span_days (", NULL);
 		fault_fails("mpi-hub-seeds", np, margs, log, mdb, "mpi features: the ranks' and hub "
 		            "owners' seeds are not rank 0's: user 'u", "' differs in hub_seeds (", NULL);
 		fault_fails("mpi-seeds-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
 		            "owners' seeds are not rank 0's: user 'u", "' differs in seeds_card (",
 		            "; its training row, folds mask 0x", NULL);
+		fault_fails("mpi-hub-share", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' shares are not rank 0's: user 'u", "' differs in share_mean (",
+		            NULL);
+		fault_fails("mpi-share-part", np, margs, log, mdb, "mpi features: the ranks' and hub "
+		            "owners' shares are not rank 0's: user 'u", "' differs in share_mean (",
+		            NULL);
 		fault_fails("mpi-hub-links", np, margs, log, mdb, "mpi features: the hub owners' links "
 		            "are not rank 0's: user 'u", "' differs in hub_links (", NULL);
 		fault_fails("mpi-features", np, margs, log, mdb, "mpi features: the ranks' features are "
@@ -890,7 +921,13 @@ END_TEST
  * process's either; and so are the seed columns (hub_seeds, seeds_card ..
  * seeds_other, entity_seeds_max, in each of the five rows: the model splits
  * on seeds_other, entity_seeds_max and hub_seeds), changed the same way
- * after the check (mpi-seeds-used).
+ * after the check (mpi-seeds-used).  Ninth step: the share columns
+ * (share_min, share_mean, share_max: the rank's part with the hub owners'
+ * shares) are used too: this world's model splits on all three (importance
+ * 1254, 953 and 386 of its gain; the rings world's on share_mean alone,
+ * 0.4); with the three of every packed user changed after the check
+ * (mpi-share-used, 2v+1) the digest is not one process's; and
+ * activity_span_days (importance 1648), the same way (mpi-span-used).
  */
 START_TEST(hub_links_used)
 {
@@ -924,13 +961,22 @@ START_TEST(hub_links_used)
 		                     "entity_seeds_max of 1175 packed users from the ranks' links and "
 		                     "the hub owners'; bit for bit rank 0's in the scoring and 4 "
 		                     "training rows, used by the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: share_min, share_mean and share_max of 1175 "
+		                     "packed users from the ranks' links and the hub owners' shares; "
+		                     "bit for bit rank 0's in the scoring and 4 training rows, used by "
+		                     "the model"), "-np %d: %s", np, err);
+		ck_assert_msg(strstr(err, "mpi features: activity_span_days of 1175 packed users from "
+		                     "the ranks' links and the hub owners' link times; bit for bit rank "
+		                     "0's in the scoring and 4 training rows, used by the model"),
+		              "-np %d: %s", np, err);
 		free(err);
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 5; k++) {
 			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used",
-			                                    "mpi-seeds-used" };
+			                                    "mpi-seeds-used", "mpi-share-used",
+			                                    "mpi-span-used" };
 
 			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
 			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
