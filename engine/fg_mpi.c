@@ -4221,22 +4221,6 @@ static int cmp_hub_rec(const void *a, const void *b)
 	return (x->kc > y->kc) - (x->kc < y->kc);
 }
 
-/* Is canonical user id u one of sd[0..ns) (ascending)? */
-static bool is_seed(const uint32_t *sd, uint32_t ns, uint64_t u)
-{
-	uint32_t lo = 0, hi = ns;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (sd[mid] < u)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ns && sd[lo] == u;
-}
-
 /*
  * Every rank, while the components pass (S.cc) is kept, with the run's
  * seeds sd[0..ns) (canonical ids, ascending; seeds_find's, on every rank):
@@ -4284,7 +4268,7 @@ static int hub_links_all(const uint32_t *sd, uint32_t ns)
 			u = c->gid[c->uq_of[2 * x]];
 			hr[nh++] = (struct hub_rec){ .id = u, .kc = kc, .share = (uint32_t)(j - i),
 			                             .first = lx->first, .last = lx->last };
-			if (!is_seed(sd, ns, u))
+			if (!has_u32(sd, ns, u)) /* a canonical id among the seeds (ascending)? */
 				continue;
 			if (lx->ul >= ucap) { /* the fold is of the id string: NUL-terminated */
 				char *b = fg_realloc(ubuf, (size_t)lx->ul + 64);

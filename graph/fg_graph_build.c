@@ -355,6 +355,12 @@ static uint32_t *order_of(fg_strkey *work, uint32_t *rank, uint32_t n)
 	return s ? s : order;
 }
 
+/* The first of block q's ids when [0, n) is cut into nb blocks (q = nb: n). */
+static inline uint32_t block_start(uint32_t n, int64_t q, int nb)
+{
+	return (uint32_t)((uint64_t)n * (uint64_t)q / (uint64_t)nb);
+}
+
 /*
  * Canonical user and entity ids: string ranks, both sorts at once.
  * Entities are ordered by (kind, value): bucket them by kind rank, then sort
@@ -401,9 +407,7 @@ static int rank_vertices(build *b)
 	#pragma omp parallel for schedule(static, 1) if (nb > 1 && ne >= 65536)
 	for (task = 0; task < nb; task++) {
 		uint64_t *c = bcount + (size_t)task * (nk + 1);
-		const uint32_t lo = (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)nb);
-		const uint32_t hi = (uint32_t)((uint64_t)ne * (uint64_t)(task + 1) / (uint64_t)nb);
-		for (uint32_t t = lo; t < hi; t++)
+		for (uint32_t t = block_start(ne, task, nb); t < block_start(ne, task + 1, nb); t++)
 			c[b->kind_rank[fg_intern_tag(&ls->ents, t)]]++;
 	}
 	for (uint32_t k = 0; k < nk; k++)
@@ -416,9 +420,7 @@ static int rank_vertices(build *b)
 	#pragma omp parallel for schedule(static, 1) if (nb > 1 && ne >= 65536)
 	for (task = 0; task < nb; task++) {
 		uint64_t *c = bcount + (size_t)task * (nk + 1);
-		const uint32_t lo = (uint32_t)((uint64_t)ne * (uint64_t)task / (uint64_t)nb);
-		const uint32_t hi = (uint32_t)((uint64_t)ne * (uint64_t)(task + 1) / (uint64_t)nb);
-		for (uint32_t t = lo; t < hi; t++)
+		for (uint32_t t = block_start(ne, task, nb); t < block_start(ne, task + 1, nb); t++)
 			ework[c[b->kind_rank[fg_intern_tag(&ls->ents, t)]]++].id = t;
 	}
 	fg_free(bcount);

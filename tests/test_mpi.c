@@ -761,6 +761,24 @@ static void fault_fails(const char *fault, int np, const char *margs, const char
 }
 
 /*
+ * Under fault (a change of the ranks' used columns after rank 0's check) the
+ * run commits and its digest is not one process's: a wrong used column shows.
+ */
+static void fault_moves_digest(const char *fault, int np, const char *margs, const char *log,
+                               const char *mdb, const char *one)
+{
+	char *cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
+	                "2>'%s'", fault, np, fgt_bin(), margs, log);
+	char *d;
+
+	ck_assert_int_eq(fgt_sh(cmd), 0);
+	d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC LIMIT 1");
+	ck_assert_msg(strcmp(d, one) != 0, "-np %d, %s: the digest is one process's", np, fault);
+	free(d);
+	free(cmd);
+}
+
+/*
  * The model's features on the ranks (issue 15, fourth step): a generated
  * world whose model trains (every planted fraudster labelled, 26 seeds) and
  * whose 340 users of components of 2+ are packed over the ranks.  At -np 2
@@ -879,19 +897,8 @@ START_TEST(features_on_the_ranks)
 		fault_fails("mpi-features-train", np, margs, log, mdb, "mpi features: the ranks' "
 		            "features are not rank 0's: user 'u", "' differs in nb_mean_co_users (",
 		            "; its training row, folds mask 0x", NULL);
-		for (int k = 0; k < 2; k++) {
-			static const char *const used[] = { "mpi-features-used", "mpi-features-used-train" };
-
-			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
-			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
-			ck_assert_int_eq(fgt_sh(cmd), 0);
-			d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC "
-			                    "LIMIT 1");
-			ck_assert_msg(strcmp(d, one) != 0, "-np %d, %s: the digest is one process's", np,
-			              used[k]);
-			free(d);
-			free(cmd);
-		}
+		fault_moves_digest("mpi-features-used", np, margs, log, mdb, one);
+		fault_moves_digest("mpi-features-used-train", np, margs, log, mdb, one);
 		free(margs);
 		free(mdb);
 	}
@@ -973,20 +980,13 @@ START_TEST(hub_links_used)
 		d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs");
 		ck_assert_str_eq(d, one);
 		free(d);
-		for (int k = 0; k < 5; k++) {
+		{
 			static const char *const used[] = { "mpi-hub-links-used", "mpi-deg-used",
 			                                    "mpi-seeds-used", "mpi-share-used",
 			                                    "mpi-span-used" };
 
-			cmd = fmt("FG_FAULT_FAIL_AT=%s " MPIRUN " -np %d '%s' run %s --top 0 >/dev/null "
-			          "2>'%s'", used[k], np, fgt_bin(), margs, log);
-			ck_assert_int_eq(fgt_sh(cmd), 0);
-			d = fgt_file_q_text(mdb, "SELECT output_digest FROM runs ORDER BY run_id DESC "
-			                    "LIMIT 1");
-			ck_assert_msg(strcmp(d, one) != 0, "-np %d, %s: the digest is one process's", np,
-			              used[k]);
-			free(d);
-			free(cmd);
+			for (size_t k = 0; k < sizeof(used) / sizeof(used[0]); k++)
+				fault_moves_digest(used[k], np, margs, log, mdb, one);
 		}
 		free(margs);
 		free(mdb);
