@@ -77,8 +77,9 @@ static int bulk_end(fg_bulk **b, int rc)
  * its held entry for [from, n) if it has one (elements below from are in the
  * array itself), else whole.  The pairs stay put until fg_run.c gives the
  * array back, which it does only after fg_run_write_join, so the writer
- * thread may read them while the model phase runs (nothing holds or gives
- * back meanwhile).  Reads in increasing index order are a merge; a smaller
+ * thread may read them while scoring or the model phase runs (nothing holds
+ * or gives back meanwhile: each phase holds before it starts the thread and
+ * joins the thread before the next phase holds).  Reads in increasing index order are a merge; a smaller
  * index than the last starts over.
  */
 typedef struct held_reader {
