@@ -4799,31 +4799,27 @@ int fg_mpi_check_features(const fg_features *f, const fg_graph *g, const fg_scor
 	if (!rc && hub_total != S.n_hubl)
 		rc = fg_error_set(FG_ERROR, "mpi features: the hub owners sent %zu hub links, rank 0's "
 		                  "graph has %llu", S.n_hubl, (unsigned long long)hub_total);
-	if (!rc)
+	if (!rc) { /* what was checked and is used, one line a column group */
 		fg_log_info("mpi features: hub_links, hub_card, hub_device and hub_address of %u packed "
 		            "users from the hub owners' %zu links; bit for bit rank 0's, used by the "
 		            "model", S.n_feat, S.n_hubl);
-	if (!rc)
 		fg_log_info("mpi features: deg_total and deg_card .. deg_other of %u packed users from "
 		            "the ranks' links and the hub owners'; bit for bit rank 0's, used by the "
 		            "model", S.n_feat);
-	if (!rc)
 		fg_log_info("mpi features: hub_seeds, seeds_card .. seeds_other and entity_seeds_max "
 		            "of %u packed users from the ranks' links and the hub owners'; bit for bit "
 		            "rank 0's in the scoring and 4 training rows, used by the model", S.n_feat);
-	if (!rc)
 		fg_log_info("mpi features: share_min, share_mean and share_max of %u packed users "
 		            "from the ranks' links and the hub owners' shares; bit for bit rank 0's in "
 		            "the scoring and 4 training rows, used by the model", S.n_feat);
-	if (!rc)
 		fg_log_info("mpi features: activity_span_days of %u packed users from the ranks' "
 		            "links and the hub owners' link times; bit for bit rank 0's in the scoring "
 		            "and 4 training rows, used by the model", S.n_feat);
-	if (!rc)
 		fg_log_info("mpi features: %zu columns of %u packed users' rows found on the ranks' "
 		            "graphs; bit for bit rank 0's fg_features (the scoring and 4 training rows "
 		            "each, checked in %.3f s); the model trains and scores with the ranks' "
 		            "columns", N_FEAT_COL, S.n_feat, fg_clock() - t0);
+	}
 	/* tests: after the check, every column of every packed user's scoring row (or of its
 	 * training rows) doubled and one added */
 	if (!rc && fg_fault_fails("mpi-features-used"))
