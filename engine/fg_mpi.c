@@ -38,6 +38,7 @@
 #include "fg_cc.h"
 #include "fg_rings.h"
 #include "fg_score.h"
+#include "fg_search.h"
 #include "fg_risk_dist.h"
 
 #include <assert.h>
@@ -3822,20 +3823,10 @@ int fg_mpi_ring_scores(fg_scores *s, const fg_graph *g, const uint32_t *comp,
 	return rc;
 }
 
-/* Is x in the sorted a[0 .. n)? */
+/* Is x in the sorted a[0 .. n)?  A 64-bit key above UINT32_MAX never is. */
 static bool has_u32(const uint32_t *a, uint32_t n, uint64_t x)
 {
-	uint32_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && a[lo] == x;
+	return x <= UINT32_MAX && fg_find_u32(a, n, (uint32_t)x) >= 0;
 }
 
 /* The rank whose part's run of users bnd[3r + 1 .. 3r + 2] holds user x (bnd[3r]: its count), or n. */
@@ -4535,11 +4526,10 @@ typedef struct hub_sum {
 	int64_t first, last; /* their links' first and last times (FG_TIME_NONE: none) */
 } hub_sum;
 
-/* Rank 0: user u's records in S.hubl (a binary search, then the run of its id). */
-static hub_sum hub_sum_of(uint32_t u)
+/* Rank 0: the first of user u's records in S.hubl (sorted by id); its run follows. */
+static size_t hubl_first(uint32_t u)
 {
 	size_t lo = 0, hi = S.n_hubl;
-	hub_sum h = { .first = FG_TIME_NONE, .last = FG_TIME_NONE };
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -4549,6 +4539,15 @@ static hub_sum hub_sum_of(uint32_t u)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* Rank 0: user u's records in S.hubl (hubl_first, then the run of its id). */
+static hub_sum hub_sum_of(uint32_t u)
+{
+	size_t lo = hubl_first(u);
+	hub_sum h = { .first = FG_TIME_NONE, .last = FG_TIME_NONE };
+
 	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
 		uint32_t sh = S.hubl[lo].share;
 
@@ -4673,17 +4672,9 @@ _Static_assert(N_SEED_COL == sizeof(**S.seedv) / sizeof(***S.seedv) &&
 static int check_seed_cols(float *out, const fg_graph *g, uint32_t u, const struct feat_rec *x,
                            unsigned s, unsigned mask, const float *row, const uint32_t *dcol)
 {
-	size_t lo = 0, hi = S.n_hubl;
+	size_t lo = hubl_first(u);
 	uint32_t hs = 0, cls[FG_KC_N] = { 0 }, mx = x->seeds[s][4], k[N_SEED_COL];
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (S.hubl[mid].id < u)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (; lo < S.n_hubl && S.hubl[lo].id == u; lo++) {
 		uint32_t se = 0;
 

@@ -7,6 +7,7 @@
 #include "fg_serve_internal.h"
 
 #include "fg_config.h"
+#include "fg_search.h"
 
 #include <stdlib.h>
 
@@ -50,17 +51,7 @@ static void ent_users(const fg_snapshot *s, uint32_t e, const uint32_t **p, size
 
 static bool list_has(const uint32_t *p, size_t n, uint32_t x)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && p[lo] == x;
+	return fg_find_u32(p, n, x) >= 0;
 }
 
 void fg_serve_scratch_free(scratch *x)
